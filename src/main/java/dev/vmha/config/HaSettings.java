@@ -1,0 +1,231 @@
+package dev.vmha.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueType;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Every vmha setting, read once from the {@code das} and {@code vmha} namespaces and validated at start. A bad
+ * value throws {@link SettingsException} naming the key, the value and what is allowed.
+ */
+public record HaSettings(
+    String hostId,
+    String hostAddress,
+    int clusterPort,
+    int httpPort,
+    long hostMemoryMb,
+    int hostCpus,
+    Path dataDir,
+    String clusterName,
+    List<String> seedNodes,
+    List<Path> datastores,
+    Duration failureDetectionInterval,
+    Duration hostTimeout,
+    Duration icmpPingTimeout,
+    Duration deadIcmpPingInterval,
+    int heartbeatDsPerHost,
+    boolean useDefaultIsolationAddress,
+    List<String> isolationAddresses,
+    Duration electionWindow,
+    PingMethod pingMethod,
+    Duration powerOnTimeout,
+    HypervisorType hypervisorType) {
+
+  public enum PingMethod { ICMP, TCP }
+
+  public enum HypervisorType { PROCESS, IN_MEMORY }
+
+  private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+  private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
+
+  /** The defaults shipped in conf/vmha.conf (copied into the jar). */
+  public static Config defaults() {
+    return ConfigFactory.parseResourcesAnySyntax("vmha.conf");
+  }
+
+  /** Reads a host file, falling back to the shipped defaults. */
+  public static HaSettings load(File hostFile) {
+    if (!hostFile.isFile()) {
+      throw new SettingsException("--config", hostFile, "an existing HOCON file");
+    }
+    Config parsed;
+    try {
+      parsed = ConfigFactory.parseFile(hostFile);
+    } catch (ConfigException e) {
+      throw new SettingsException("--config", hostFile, "valid HOCON (" + e.getMessage() + ")");
+    }
+    return from(parsed.withFallback(defaults()).resolve());
+  }
+
+  public static HaSettings from(Config c) {
+    String hostId = string(c, "vmha.host.id");
+    if (!HOST_ID.matcher(hostId).matches()) {
+      throw new SettingsException("vmha.host.id", quote(hostId), "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+    Duration interval = duration(c, "das.failuredetectioninterval", ChronoUnit.MILLIS);
+    Duration hostTimeout = duration(c, "das.config.fdm.hostTimeout", ChronoUnit.SECONDS);
+    if (hostTimeout.compareTo(interval.multipliedBy(2)) < 0) {
+      throw new SettingsException("das.config.fdm.hostTimeout", hostTimeout,
+          "at least twice das.failuredetectioninterval (" + interval + ")");
+    }
+    int dsPerHost = intIn(c, "das.heartbeatdsperhost", 2, 5);
+    List<String> seeds = stringList(c, "vmha.cluster.seed-nodes");
+    if (seeds.isEmpty()) {
+      throw new SettingsException("vmha.cluster.seed-nodes", "[]", "at least one host:port");
+    }
+    for (String s : seeds) {
+      if (!HOST_PORT.matcher(s).matches()) {
+        throw new SettingsException("vmha.cluster.seed-nodes", quote(s), "entries of the form host:port");
+      }
+    }
+    List<Path> datastores = new ArrayList<>();
+    for (String d : stringList(c, "vmha.datastores")) {
+      if (d.isBlank()) throw new SettingsException("vmha.datastores", quote(d), "directory paths");
+      datastores.add(Path.of(d));
+    }
+    if (datastores.stream().distinct().count() != datastores.size()) {
+      throw new SettingsException("vmha.datastores", datastores, "distinct directories");
+    }
+    boolean useDefault = bool(c, "das.usedefaultisolationaddress");
+    List<String> isolation = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      String key = "das.isolationaddress" + i;
+      if (c.hasPath(key)) {
+        String a = string(c, key);
+        if (a.isBlank()) throw new SettingsException(key, quote(a), "an IP address or host name");
+        isolation.add(a);
+      }
+    }
+    if (c.hasPath("das.isolationaddress")) {
+      throw new SettingsException("das.isolationaddress", c.getValue("das.isolationaddress").render(),
+          "numbered keys das.isolationaddress1 .. das.isolationaddress10");
+    }
+    return new HaSettings(
+        hostId,
+        nonBlank(c, "vmha.host.address"),
+        intIn(c, "vmha.host.port", 0, 65535),
+        intIn(c, "vmha.host.http-port", 0, 65535),
+        longIn(c, "vmha.host.memory-mb", 1, Long.MAX_VALUE),
+        intIn(c, "vmha.host.cpus", 1, 4096),
+        Path.of(nonBlank(c, "vmha.host.data-dir")),
+        nonBlank(c, "vmha.cluster.name"),
+        List.copyOf(seeds),
+        List.copyOf(datastores),
+        positive("das.failuredetectioninterval", interval),
+        hostTimeout,
+        positive("das.config.fdm.icmpPingTimeout", duration(c, "das.config.fdm.icmpPingTimeout", ChronoUnit.SECONDS)),
+        positive("das.config.fdm.deadIcmpPingInterval",
+            duration(c, "das.config.fdm.deadIcmpPingInterval", ChronoUnit.SECONDS)),
+        dsPerHost,
+        useDefault,
+        List.copyOf(isolation),
+        positive("vmha.election.window", duration(c, "vmha.election.window", ChronoUnit.SECONDS)),
+        enumOf(c, "vmha.ping.method", PingMethod.class),
+        positive("vmha.restart.power-on-timeout", duration(c, "vmha.restart.power-on-timeout", ChronoUnit.SECONDS)),
+        enumOf(c, "vmha.hypervisor.type", HypervisorType.class));
+  }
+
+  /** The datastore that holds VM disk files and the cluster's shared state, if any is configured. */
+  public Optional<Path> firstDatastore() {
+    return datastores.stream().findFirst();
+  }
+
+  private static String quote(String s) {
+    return "\"" + s + "\"";
+  }
+
+  private static Config checked(Config c, String key) {
+    if (!c.hasPath(key)) throw new SettingsException(key, "(missing)", "a value; see conf/vmha.conf");
+    return c;
+  }
+
+  private static String string(Config c, String key) {
+    checked(c, key);
+    ConfigValueType t = c.getValue(key).valueType();
+    if (t != ConfigValueType.STRING && t != ConfigValueType.NUMBER) {
+      throw new SettingsException(key, c.getValue(key).render(), "a string");
+    }
+    return c.getString(key);
+  }
+
+  private static String nonBlank(Config c, String key) {
+    String s = string(c, key);
+    if (s.isBlank()) throw new SettingsException(key, quote(s), "a non-empty string");
+    return s;
+  }
+
+  private static boolean bool(Config c, String key) {
+    checked(c, key);
+    try {
+      return c.getBoolean(key);
+    } catch (ConfigException.WrongType e) {
+      throw new SettingsException(key, c.getValue(key).render(), "true or false");
+    }
+  }
+
+  private static long longIn(Config c, String key, long min, long max) {
+    checked(c, key);
+    long v;
+    try {
+      v = c.getLong(key);
+    } catch (ConfigException.WrongType e) {
+      throw new SettingsException(key, c.getValue(key).render(), "a whole number from " + min + " to " + max);
+    }
+    if (v < min || v > max) {
+      throw new SettingsException(key, v, "a whole number from " + min + " to " + max);
+    }
+    return v;
+  }
+
+  private static int intIn(Config c, String key, int min, int max) {
+    return (int) longIn(c, key, min, max);
+  }
+
+  private static List<String> stringList(Config c, String key) {
+    checked(c, key);
+    try {
+      return c.getStringList(key);
+    } catch (ConfigException.WrongType e) {
+      throw new SettingsException(key, c.getValue(key).render(), "a list of strings");
+    }
+  }
+
+  /** A duration; a bare number is read in vSphere's unit for that key. */
+  private static Duration duration(Config c, String key, ChronoUnit bareUnit) {
+    checked(c, key);
+    try {
+      if (c.getValue(key).valueType() == ConfigValueType.NUMBER) {
+        double n = c.getDouble(key);
+        return Duration.ofNanos(Math.round(n * bareUnit.getDuration().toNanos()));
+      }
+      return c.getDuration(key);
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw new SettingsException(key, c.getValue(key).render(),
+          "a duration such as \"10s\" or \"500ms\", or a bare number of " + bareUnit.toString().toLowerCase());
+    }
+  }
+
+  private static Duration positive(String key, Duration d) {
+    if (d.isNegative() || d.isZero()) throw new SettingsException(key, d, "a duration greater than zero");
+    return d;
+  }
+
+  private static <E extends Enum<E>> E enumOf(Config c, String key, Class<E> type) {
+    String raw = string(c, key);
+    for (E e : type.getEnumConstants()) {
+      if (e.name().replace('_', '-').equalsIgnoreCase(raw)) return e;
+    }
+    List<String> allowed = new ArrayList<>();
+    for (E e : type.getEnumConstants()) allowed.add(quote(e.name().replace('_', '-').toLowerCase()));
+    throw new SettingsException(key, quote(raw), "one of " + String.join(", ", allowed));
+  }
+}

@@ -1,0 +1,10 @@
+package dev.vmha.datastore;
+
+import java.nio.file.Path;
+
+/** A datastore state file that is torn, truncated or altered: reported, never trusted. */
+public final class CorruptStateFileException extends Exception {
+  public CorruptStateFileException(Path file, String reason) {
+    super(file + ": " + reason);
+  }
+}

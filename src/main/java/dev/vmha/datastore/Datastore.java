@@ -1,0 +1,26 @@
+package dev.vmha.datastore;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The I/O boundary to one shared datastore. An unreachable datastore completes exceptionally; a corrupt file is
+ * reported as such and never trusted.
+ */
+public interface Datastore {
+
+  /** A short name for events and status: the directory's name. */
+  String name();
+
+  CompletionStage<Void> writeHeartbeat(HostHeartbeat heartbeat);
+
+  CompletionStage<Void> writePowerOn(PowerOnFile file);
+
+  /** Reads every host's heartbeat and power-on file. */
+  CompletionStage<DatastoreScan> scan();
+
+  /** The protected list, empty if none was ever written; fails with the reason if it is corrupt. */
+  CompletionStage<Optional<ProtectedList>> readProtectedList();
+
+  CompletionStage<Void> writeProtectedList(ProtectedList list);
+}

@@ -1,0 +1,143 @@
+package dev.vmha.datastore;
+
+import dev.vmha.history.HaEvent;
+import dev.vmha.hypervisor.VmSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Every {@code das.failuredetectioninterval}, writes this host's heartbeat and power-on files on its heartbeat
+ * datastores ({@code das.heartbeatdsperhost} of them, preferring those that answered last round) and reads every
+ * host's files on every datastore into a {@link DatastoreView}. A round still running when the next tick comes (a
+ * hung datastore) is not doubled: the next round counts the skipped time.
+ */
+public final class DatastoreHeartbeat {
+  public sealed interface Command {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record RoundDone(Map<String, DatastoreScan> scans, Map<String, String> failures) implements Command {}
+
+  /** The VMs powered on at this host, pushed by the host's VM manager. */
+  public record LocalVms(List<VmSpec> vms) implements Command {}
+
+  public record GetView(ActorRef<DatastoreView> replyTo) implements Command {}
+
+  private record State(
+      DatastoreView view, long counter, Optional<List<VmSpec>> localVms, boolean inFlight, int ticksSinceRound,
+      boolean firstRoundDone) {}
+
+  private DatastoreHeartbeat() {}
+
+  public static Behavior<Command> create(
+      String hostId, int dsPerHost, Duration interval, List<Datastore> datastores, Consumer<HaEvent> events,
+      Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, interval);
+      List<String> names = datastores.stream().map(Datastore::name).toList();
+      Round r = new Round(ctx, hostId, dsPerHost, interval, datastores, events, clock);
+      return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false));
+    }));
+  }
+
+  private record Round(
+      ActorContext<Command> ctx, String hostId, int dsPerHost, Duration interval, List<Datastore> datastores,
+      Consumer<HaEvent> events, Clock clock) {
+
+    Behavior<Command> running(State s) {
+      return Behaviors.receive(Command.class)
+          .onMessageEquals(Tick.INSTANCE, () -> onTick(s))
+          .onMessage(RoundDone.class, d -> onRoundDone(s, d))
+          .onMessage(LocalVms.class, m -> running(new State(s.view(), s.counter(), Optional.of(List.copyOf(m.vms())),
+              s.inFlight(), s.ticksSinceRound(), s.firstRoundDone())))
+          .onMessage(GetView.class, g -> {
+            g.replyTo().tell(s.view());
+            return Behaviors.same();
+          })
+          .build();
+    }
+
+    private Behavior<Command> onTick(State s) {
+      int ticks = s.ticksSinceRound() + 1;
+      if (s.inFlight()) {
+        return running(new State(s.view(), s.counter(), s.localVms(), true, ticks, s.firstRoundDone()));
+      }
+      long counter = s.counter() + 1;
+      Set<String> writeTo = heartbeatDatastores(s.view());
+      Map<String, CompletableFuture<Optional<DatastoreScan>>> results = new LinkedHashMap<>();
+      Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
+      for (Datastore d : datastores) {
+        CompletionStage<DatastoreScan> round = d.scan();
+        if (writeTo.contains(d.name())) {
+          round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant()))
+              .thenCompose(x -> s.localVms()
+                  .map(vms -> d.writePowerOn(new PowerOnFile(hostId, false, vms)))
+                  .orElse(CompletableFuture.completedFuture(null)))
+              .thenApply(x -> scan));
+        }
+        results.put(d.name(), round.toCompletableFuture().handle((scan, err) -> {
+          if (err != null) {
+            failures.put(d.name(), rootMessage(err));
+            return Optional.empty();
+          }
+          return Optional.of(scan);
+        }));
+      }
+      CompletableFuture<Void> all = CompletableFuture.allOf(results.values().toArray(CompletableFuture[]::new));
+      ctx.pipeToSelf(all, (ok, err) -> {
+        Map<String, DatastoreScan> scans = new HashMap<>();
+        results.forEach((name, f) -> f.join().ifPresent(scan -> scans.put(name, scan)));
+        return new RoundDone(scans, Map.copyOf(failures));
+      });
+      return running(new State(s.view(), counter, s.localVms(), true, ticks, s.firstRoundDone()));
+    }
+
+    private Behavior<Command> onRoundDone(State s, RoundDone d) {
+      DatastoreView before = s.view();
+      DatastoreView after = before.next(interval.multipliedBy(Math.max(1, s.ticksSinceRound())), d.scans());
+      for (String ds : after.accessible().keySet()) {
+        boolean was = before.accessible().get(ds);
+        boolean is = after.accessible().get(ds);
+        if (s.firstRoundDone() ? was != is : !is) {
+          events.accept(new HaEvent.DatastoreAccessChanged(clock.instant(), hostId, ds, is,
+              d.failures().getOrDefault(ds, "")));
+        }
+      }
+      Set<DatastoreView.CorruptFile> newlyCorrupt = new HashSet<>(after.corrupt());
+      newlyCorrupt.removeAll(before.corrupt());
+      for (DatastoreView.CorruptFile c : newlyCorrupt) {
+        events.accept(new HaEvent.StateFileCorrupt(clock.instant(), hostId, c.datastore(), c.detail()));
+      }
+      return running(new State(after, s.counter(), s.localVms(), false, 0, true));
+    }
+
+    /** das.heartbeatdsperhost datastores: those that answered last round first, in configured order. */
+    private Set<String> heartbeatDatastores(DatastoreView view) {
+      List<String> order = new ArrayList<>();
+      view.accessible().forEach((n, ok) -> { if (ok) order.add(n); });
+      view.accessible().forEach((n, ok) -> { if (!ok) order.add(n); });
+      return new HashSet<>(order.subList(0, Math.min(dsPerHost, order.size())));
+    }
+  }
+
+  static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c != c.getCause()) c = c.getCause();
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+}

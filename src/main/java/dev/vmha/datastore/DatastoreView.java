@@ -1,0 +1,93 @@
+package dev.vmha.datastore;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.HashSet;
+
+/**
+ * What one host has learnt from the datastores, round after round: for every other host and datastore, when its
+ * heartbeat counter last moved, measured in this host's own rounds (so no two clocks are ever compared), plus the
+ * latest power-on files. Immutable; {@link #next} gives the view after one more round.
+ *
+ * @param now virtual time: the sum of the round intervals so far
+ * @param accessible per configured datastore, whether its last round succeeded
+ * @param counters host → datastore → last counter and when it last moved
+ */
+public record DatastoreView(
+    Duration now,
+    Map<String, Boolean> accessible,
+    Map<String, Map<String, Seen>> counters,
+    Map<String, PowerOnFile> powerOn,
+    Set<CorruptFile> corrupt) {
+
+  /** A state file found corrupt in the last round. */
+  public record CorruptFile(String datastore, String detail) {}
+
+  /** A heartbeat counter and the virtual time at which it was first seen with that value. */
+  public record Seen(long counter, Duration since) {}
+
+  public static DatastoreView initial(List<String> datastores) {
+    Map<String, Boolean> acc = new LinkedHashMap<>();
+    for (String d : datastores) acc.put(d, false);
+    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of());
+  }
+
+  /**
+   * The view after a round that took {@code elapsed}: scans of the datastores that answered, the others failed.
+   * A heartbeat seen for the first time counts as just moved: a new observer waits a full timeout before it calls a
+   * heartbeat stale.
+   */
+  public DatastoreView next(Duration elapsed, Map<String, DatastoreScan> scans) {
+    Duration t = now.plus(elapsed);
+    Map<String, Boolean> acc = new LinkedHashMap<>();
+    for (String d : accessible.keySet()) acc.put(d, scans.containsKey(d));
+    Map<String, Map<String, Seen>> c = new HashMap<>();
+    counters.forEach((h, m) -> c.put(h, new HashMap<>(m)));
+    Set<CorruptFile> bad = new HashSet<>();
+    for (String d : accessible.keySet()) {
+      DatastoreScan s = scans.get(d);
+      if (s == null) continue;
+      s.corrupt().forEach(detail -> bad.add(new CorruptFile(d, detail)));
+      s.heartbeats().forEach((host, hb) -> {
+        Map<String, Seen> perDs = c.computeIfAbsent(host, x -> new HashMap<>());
+        Seen old = perDs.get(d);
+        if (old == null || old.counter() != hb.counter()) perDs.put(d, new Seen(hb.counter(), t));
+      });
+    }
+    // power-on files: this round's, first datastore in configured order first; a host missing from every
+    // answering datastore keeps its last known file
+    Map<String, PowerOnFile> merged = new HashMap<>();
+    for (String d : accessible.keySet()) {
+      DatastoreScan s = scans.get(d);
+      if (s != null) s.powerOn().forEach(merged::putIfAbsent);
+    }
+    powerOn.forEach(merged::putIfAbsent);
+    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad));
+  }
+
+  public int accessibleCount() {
+    return (int) accessible.values().stream().filter(b -> b).count();
+  }
+
+  /** Per datastore, how long the host's heartbeat counter has not moved; absent where it was never seen. */
+  public Map<String, Duration> heartbeatAges(String host) {
+    Map<String, Duration> ages = new TreeMap<>();
+    counters.getOrDefault(host, Map.of()).forEach((d, seen) -> ages.put(d, now.minus(seen.since())));
+    return ages;
+  }
+
+  public Optional<PowerOnFile> powerOn(String host) {
+    return Optional.ofNullable(powerOn.get(host));
+  }
+
+  /** Every host that ever wrote a heartbeat on a datastore we read. */
+  public Set<String> knownHosts() {
+    return counters.keySet();
+  }
+}

@@ -1,0 +1,144 @@
+package dev.vmha.datastore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.stream.Stream;
+
+/**
+ * A datastore that is a directory on a shared file system. State lives under {@code <dir>/.vmha/}; every write goes
+ * to a temporary file that is renamed over the old one, so readers see the old or the new file, never half of one.
+ * The directory itself must exist: a missing mount is an unreachable datastore, not something to create.
+ */
+public final class DirectoryDatastore implements Datastore {
+  private final Path root;
+  private final Path state;
+  private final Executor io;
+
+  public DirectoryDatastore(Path root, Executor io) {
+    this.root = root;
+    this.state = root.resolve(".vmha");
+    this.io = io;
+  }
+
+  public static Path heartbeatFile(Path root, String host) {
+    return root.resolve(".vmha").resolve("host-" + host + "-hb");
+  }
+
+  public static Path powerOnFile(Path root, String host) {
+    return root.resolve(".vmha").resolve("host-" + host + "-poweron");
+  }
+
+  @Override
+  public String name() {
+    return root.getFileName() == null ? root.toString() : root.getFileName().toString();
+  }
+
+  @Override
+  public CompletionStage<Void> writeHeartbeat(HostHeartbeat hb) {
+    return CompletableFuture.runAsync(() -> write(heartbeatFile(root, hb.hostId()), hb.encode()), io);
+  }
+
+  @Override
+  public CompletionStage<Void> writePowerOn(PowerOnFile f) {
+    return CompletableFuture.runAsync(() -> write(powerOnFile(root, f.hostId()), f.encode()), io);
+  }
+
+  @Override
+  public CompletionStage<DatastoreScan> scan() {
+    return CompletableFuture.supplyAsync(this::scanNow, io);
+  }
+
+  @Override
+  public CompletionStage<Optional<ProtectedList>> readProtectedList() {
+    return CompletableFuture.supplyAsync(() -> {
+      Path f = state.resolve("protectedlist");
+      Optional<String> text = read(f);
+      if (text.isEmpty()) return Optional.empty();
+      try {
+        return Optional.of(ProtectedList.decode(f, text.get()));
+      } catch (CorruptStateFileException e) {
+        throw new CompletionException(e);
+      }
+    }, io);
+  }
+
+  @Override
+  public CompletionStage<Void> writeProtectedList(ProtectedList list) {
+    return CompletableFuture.runAsync(() -> write(state.resolve("protectedlist"), list.encode()), io);
+  }
+
+  private DatastoreScan scanNow() {
+    requireMounted();
+    Map<String, HostHeartbeat> hbs = new HashMap<>();
+    Map<String, PowerOnFile> powerOn = new HashMap<>();
+    List<String> corrupt = new ArrayList<>();
+    if (!Files.isDirectory(state)) return new DatastoreScan(name(), hbs, powerOn, corrupt);
+    try (Stream<Path> files = Files.list(state)) {
+      for (Path f : files.sorted().toList()) {
+        String n = f.getFileName().toString();
+        if (!n.startsWith("host-")) continue;
+        try {
+          if (n.endsWith("-hb")) {
+            Optional<String> t = read(f);
+            if (t.isPresent()) {
+              HostHeartbeat hb = HostHeartbeat.decode(f, t.get());
+              hbs.put(hb.hostId(), hb);
+            }
+          } else if (n.endsWith("-poweron")) {
+            Optional<String> t = read(f);
+            if (t.isPresent()) {
+              PowerOnFile p = PowerOnFile.decode(f, t.get());
+              powerOn.put(p.hostId(), p);
+            }
+          }
+        } catch (CorruptStateFileException e) {
+          corrupt.add(e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + state, e);
+    }
+    return new DatastoreScan(name(), hbs, powerOn, corrupt);
+  }
+
+  private void requireMounted() {
+    if (!Files.isDirectory(root)) throw new UncheckedIOException(new NoSuchFileException(root + " (datastore not mounted)"));
+  }
+
+  private void write(Path file, String text) {
+    requireMounted();
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static Optional<String> read(Path file) {
+    try {
+      // lenient decoding: damaged bytes become U+FFFD and fail the checksum, so the file is reported corrupt
+      return Optional.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.vmha.history;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.vmha.JsonSerializable;
+import dev.vmha.classify.Evidence;
+import dev.vmha.classify.Verdict;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Every decision vmha takes, as one record per kind. {@code at} is when it was taken, {@code by} the host that took
+ * it. Logged as JSON lines now; the history issue persists and replays them.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = HaEvent.AgentStarted.class, name = "AgentStarted"),
+  @JsonSubTypes.Type(value = HaEvent.ElectionStarted.class, name = "ElectionStarted"),
+  @JsonSubTypes.Type(value = HaEvent.MasterElected.class, name = "MasterElected"),
+  @JsonSubTypes.Type(value = HaEvent.RoleChanged.class, name = "RoleChanged"),
+  @JsonSubTypes.Type(value = HaEvent.MembershipChanged.class, name = "MembershipChanged"),
+  @JsonSubTypes.Type(value = HaEvent.HostSilent.class, name = "HostSilent"),
+  @JsonSubTypes.Type(value = HaEvent.HostJudged.class, name = "HostJudged"),
+  @JsonSubTypes.Type(value = HaEvent.VmProtected.class, name = "VmProtected"),
+  @JsonSubTypes.Type(value = HaEvent.VmRestartPlanned.class, name = "VmRestartPlanned"),
+  @JsonSubTypes.Type(value = HaEvent.VmRestartAttempted.class, name = "VmRestartAttempted"),
+  @JsonSubTypes.Type(value = HaEvent.VmRestarted.class, name = "VmRestarted"),
+  @JsonSubTypes.Type(value = HaEvent.VmRestartFailed.class, name = "VmRestartFailed"),
+  @JsonSubTypes.Type(value = HaEvent.VmAwaitingCapacity.class, name = "VmAwaitingCapacity"),
+  @JsonSubTypes.Type(value = HaEvent.DatastoreAccessChanged.class, name = "DatastoreAccessChanged"),
+  @JsonSubTypes.Type(value = HaEvent.StateFileCorrupt.class, name = "StateFileCorrupt"),
+})
+public sealed interface HaEvent extends JsonSerializable {
+  Instant at();
+
+  String by();
+
+  /** One line for an operator's timeline. */
+  String describe();
+
+  record AgentStarted(Instant at, String by, String address, List<String> datastores) implements HaEvent {
+    public String describe() {
+      return "agent started at " + address + ", datastores " + datastores;
+    }
+  }
+
+  record ElectionStarted(Instant at, String by, String reason) implements HaEvent {
+    public String describe() {
+      return "entered election: " + reason;
+    }
+  }
+
+  record MasterElected(Instant at, String by, String master, List<String> candidates, String rule) implements HaEvent {
+    public String describe() {
+      return "election over: " + master + " wins among " + candidates + " (" + rule + ")";
+    }
+  }
+
+  record RoleChanged(Instant at, String by, String from, String to, String master) implements HaEvent {
+    public String describe() {
+      return "role " + from + " -> " + to + (master == null ? "" : " (master " + master + ")");
+    }
+  }
+
+  record MembershipChanged(Instant at, String by, String host, String change) implements HaEvent {
+    public String describe() {
+      return "cluster membership: " + host + " " + change;
+    }
+  }
+
+  record HostSilent(Instant at, String by, String host, Duration silentFor) implements HaEvent {
+    public String describe() {
+      return host + " silent for " + silentFor.toMillis() + " ms: pinging it and checking its datastore heartbeat";
+    }
+  }
+
+  record HostJudged(Instant at, String by, String host, Verdict verdict, String reason, Evidence evidence)
+      implements HaEvent {
+    public String describe() {
+      return host + " declared " + verdict + ": " + reason;
+    }
+  }
+
+  record VmProtected(Instant at, String by, String vm, String host) implements HaEvent {
+    public String describe() {
+      return vm + " protected, running at " + host;
+    }
+  }
+
+  record VmRestartPlanned(Instant at, String by, String vm, String failedHost, String target, String reason)
+      implements HaEvent {
+    public String describe() {
+      return vm + " (was on " + failedHost + ") to restart at " + target + ": " + reason;
+    }
+  }
+
+  record VmRestartAttempted(Instant at, String by, String vm, String host, int attempt) implements HaEvent {
+    public String describe() {
+      return vm + " power-on at " + host + ", attempt " + attempt;
+    }
+  }
+
+  record VmRestarted(Instant at, String by, String vm, String host) implements HaEvent {
+    public String describe() {
+      return vm + " running at " + host;
+    }
+  }
+
+  record VmRestartFailed(Instant at, String by, String vm, String host, String reason) implements HaEvent {
+    public String describe() {
+      return vm + " power-on at " + host + " failed: " + reason;
+    }
+  }
+
+  record VmAwaitingCapacity(Instant at, String by, String vm, String reason) implements HaEvent {
+    public String describe() {
+      return vm + " not restarted yet: " + reason;
+    }
+  }
+
+  record DatastoreAccessChanged(Instant at, String by, String datastore, boolean accessible, String detail)
+      implements HaEvent {
+    public String describe() {
+      return "datastore " + datastore + (accessible ? " accessible" : " inaccessible: " + detail);
+    }
+  }
+
+  record StateFileCorrupt(Instant at, String by, String datastore, String detail) implements HaEvent {
+    public String describe() {
+      return "corrupt state file on " + datastore + ", not trusted: " + detail;
+    }
+  }
+}
