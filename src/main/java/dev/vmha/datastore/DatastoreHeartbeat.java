@@ -1,5 +1,6 @@
 package dev.vmha.datastore;
 
+import dev.vmha.Failures;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
 import java.time.Clock;
@@ -92,7 +93,7 @@ public final class DatastoreHeartbeat {
         }
         results.put(d.name(), round.toCompletableFuture().handle((scan, err) -> {
           if (err != null) {
-            failures.put(d.name(), rootMessage(err));
+            failures.put(d.name(), Failures.rootMessage(err));
             return Optional.empty();
           }
           return Optional.of(scan);
@@ -135,9 +136,4 @@ public final class DatastoreHeartbeat {
     }
   }
 
-  static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c != c.getCause()) c = c.getCause();
-    return c.getMessage() == null ? c.toString() : c.getMessage();
-  }
 }

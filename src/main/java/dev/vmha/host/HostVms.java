@@ -1,0 +1,71 @@
+package dev.vmha.host;
+
+import dev.vmha.Failures;
+import dev.vmha.JsonSerializable;
+import dev.vmha.hypervisor.Hypervisor;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.ping.PingTarget;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The host's VM manager: the only actor that talks to the hypervisor. Polls the powered-on VMs every
+ * {@code das.failuredetectioninterval} and publishes a {@link HostReport}; carries out the master's power-on requests.
+ */
+public final class HostVms {
+  public sealed interface Command {}
+
+  private enum Poll implements Command { INSTANCE }
+
+  private record Polled(List<VmSpec> vms, Throwable error) implements Command {}
+
+  /** Power a VM on here; answered with {@link PowerOnResult}. Sent by the master, possibly from another JVM. */
+  public record PowerOn(VmSpec vm, ActorRef<PowerOnResult> replyTo) implements Command, JsonSerializable {}
+
+  public record PowerOnResult(String vm, String host, boolean started, String error) implements JsonSerializable {}
+
+  private record PoweredOn(PowerOn request, Throwable error) implements Command {}
+
+  private HostVms() {}
+
+  /**
+   * @param publish receives the host's report after every poll (the election FSM forwards it to the master, the
+   *     datastore heartbeat writes it into the power-on file)
+   */
+  public static Behavior<Command> create(
+      String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval, Hypervisor hypervisor,
+      Consumer<HostReport> publish) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
+      return Behaviors.receive(Command.class)
+          .onMessageEquals(Poll.INSTANCE, () -> {
+            ctx.pipeToSelf(hypervisor.poweredOn(), Polled::new);
+            return Behaviors.same();
+          })
+          .onMessage(Polled.class, p -> {
+            if (p.error() != null) {
+              ctx.getLog().warn("cannot list the VMs of {}: {}", hostId, p.error().toString());
+            } else {
+              publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf()));
+            }
+            return Behaviors.same();
+          })
+          .onMessage(PowerOn.class, r -> {
+            ctx.pipeToSelf(hypervisor.powerOn(r.vm()), (ok, err) -> new PoweredOn(r, err));
+            return Behaviors.same();
+          })
+          .onMessage(PoweredOn.class, p -> {
+            String err = p.error() == null ? null : Failures.rootMessage(p.error());
+            p.request().replyTo().tell(new PowerOnResult(p.request().vm().name(), hostId, err == null, err));
+            ctx.getSelf().tell(Poll.INSTANCE); // report the new VM at once
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+
+}

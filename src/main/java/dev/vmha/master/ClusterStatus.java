@@ -1,0 +1,19 @@
+package dev.vmha.master;
+
+import dev.vmha.JsonSerializable;
+import java.util.List;
+
+/** The master's view of the cluster, as `vmha status` shows it. */
+public record ClusterStatus(
+    String reportedBy, String master, List<HostStatus> hosts, List<VmStatus> vms, List<DatastoreStatus> datastores)
+    implements JsonSerializable {
+
+  public record HostStatus(
+      String id, String role, String verdict, String reason, String reachability, long silenceMs, String address,
+      int httpPort, long memoryMb, long freeMemoryMb, List<String> vms) implements JsonSerializable {}
+
+  /** {@code state}: running, restarting, awaiting-capacity or not-running. */
+  public record VmStatus(String name, long memoryMb, String host, String state) implements JsonSerializable {}
+
+  public record DatastoreStatus(String name, boolean accessible) implements JsonSerializable {}
+}

@@ -1,0 +1,566 @@
+package dev.vmha.master;
+
+import dev.vmha.Failures;
+import dev.vmha.JsonSerializable;
+import dev.vmha.classify.Evidence;
+import dev.vmha.classify.HostClassifier;
+import dev.vmha.classify.Reachability;
+import dev.vmha.classify.Verdict;
+import dev.vmha.config.HaSettings;
+import dev.vmha.datastore.Datastore;
+import dev.vmha.datastore.DatastoreHeartbeat;
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.PowerOnFile;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.ping.PingTarget;
+import dev.vmha.ping.Pinger;
+import dev.vmha.restart.Placement;
+import dev.vmha.restart.VmRestarter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The master's work (seed 000 cases 1 and 3): owns the protected list, tracks every host's heartbeats and Pekko
+ * membership, investigates a host silent for {@code hostTimeout} (ping with {@code icmpPingTimeout}, datastore
+ * heartbeat), judges it with the {@link HostClassifier}, removes a dead host from the cluster and restarts its
+ * protected VMs on the live hosts with room. Runs as a child of the election FSM while this host is master.
+ *
+ * <p>Time here is virtual: the sum of the ticks seen, so timeouts follow the scheduler (and ManualTime in tests).
+ */
+public final class MasterCoordinator {
+  /** Pekko Cluster role prefixes that carry a member's vmha identity. */
+  public static final String HOST_ROLE = "host:";
+  public static final String MGMT_ROLE = "mgmt:";
+
+  public sealed interface Command {}
+
+  /** A host's network heartbeat to the master, with its report. */
+  public record SlaveBeat(HostReport report) implements Command, JsonSerializable {}
+
+  /** An operator powers a VM on under HA protection, at {@code host} or where placement chooses (host null). */
+  public record PowerOnVm(VmSpec vm, String host, ActorRef<OperationResult> replyTo)
+      implements Command, JsonSerializable {}
+
+  public record OperationResult(boolean ok, String message) implements JsonSerializable {}
+
+  public record GetStatus(ActorRef<ClusterStatus> replyTo) implements Command, JsonSerializable {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record MemberChange(ClusterEvent.ClusterDomainEvent event) implements Command {}
+
+  private record ProtectedListRead(Optional<ProtectedList> list, List<String> failures) implements Command {}
+
+  private record Pinged(String host, boolean answered) implements Command {}
+
+  private record ViewUpdate(DatastoreView view) implements Command {}
+
+  private record Restarted(VmRestarter.Outcome outcome) implements Command {}
+
+  /** What the coordinator works with; the I/O boundaries are interfaces so tests can simulate them. */
+  public record Deps(
+      HaSettings settings, List<Datastore> datastores, ActorRef<DatastoreHeartbeat.Command> datastore, Pinger pinger,
+      Consumer<HaEvent> events, Clock clock) {}
+
+  /** One host as the master sees it. {@code lastBeat} and {@code nextCheck} are virtual times. */
+  record HostEntry(
+      String id, HostReport report, PingTarget roleTarget, Address address, Reachability reach, Duration lastBeat,
+      Verdict verdict, String reason, boolean investigating, Duration nextCheck) {
+
+    static HostEntry fresh(String id, Duration now) {
+      return new HostEntry(id, null, null, null, Reachability.UNKNOWN, now, Verdict.ALIVE, "known to the master",
+          false, now);
+    }
+
+    HostEntry beat(HostReport r, Duration now) {
+      return new HostEntry(id, r, roleTarget, address, reach, now, verdict, reason, investigating, nextCheck);
+    }
+
+    HostEntry member(PingTarget target, Address addr, Reachability rch) {
+      return new HostEntry(id, report, target, addr, rch, lastBeat, verdict, reason, investigating, nextCheck);
+    }
+
+    HostEntry reach(Reachability rch) {
+      return new HostEntry(id, report, roleTarget, address, rch, lastBeat, verdict, reason, investigating, nextCheck);
+    }
+
+    HostEntry investigating(boolean on) {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, on, nextCheck);
+    }
+
+    HostEntry judged(Verdict v, String why, Duration next) {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, false, next);
+    }
+
+    Optional<PingTarget> pingTarget() {
+      return Optional.ofNullable(report != null ? report.management() : roleTarget);
+    }
+
+    boolean live() {
+      return verdict == Verdict.ALIVE && report != null;
+    }
+  }
+
+  record State(
+      Duration now, boolean loaded, ProtectedList protectedList, Map<String, HostEntry> hosts,
+      Map<String, String> restarting, Map<String, VmSpec> awaiting, Map<String, ActorRef<OperationResult>> requests,
+      Optional<DatastoreView> view) {
+
+    State with(Map<String, HostEntry> h) {
+      return new State(now, loaded, protectedList, Map.copyOf(h), restarting, awaiting, requests, view);
+    }
+
+    State host(HostEntry e) {
+      Map<String, HostEntry> h = new HashMap<>(hosts);
+      h.put(e.id(), e);
+      return with(h);
+    }
+
+    State restarts(Map<String, String> r, Map<String, VmSpec> a, Map<String, ActorRef<OperationResult>> q) {
+      return new State(now, loaded, protectedList, hosts, Map.copyOf(r), Map.copyOf(a), Map.copyOf(q), view);
+    }
+
+    State list(ProtectedList l) {
+      return new State(now, true, l, hosts, restarting, awaiting, requests, view);
+    }
+
+    State time(Duration t) {
+      return new State(t, loaded, protectedList, hosts, restarting, awaiting, requests, view);
+    }
+
+    State view(DatastoreView v) {
+      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, Optional.of(v));
+    }
+
+    /** The host a VM is reported running on, if any live host reports it. */
+    Optional<String> runningAt(String vm) {
+      return hosts.values().stream()
+          .filter(h -> h.report() != null && h.verdict() == Verdict.ALIVE)
+          .filter(h -> h.report().poweredOn().stream().anyMatch(v -> v.name().equals(vm)))
+          .map(HostEntry::id)
+          .findFirst();
+    }
+  }
+
+  private MasterCoordinator() {}
+
+  public static Behavior<Command> create(Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Coordinator c = new Coordinator(ctx, deps, deps.settings().hostId(), new HostClassifier(),
+          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
+          ctx.messageAdapter(VmRestarter.Outcome.class, Restarted::new));
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChange::new), ClusterEvent.MemberEvent.class));
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MemberChange::new),
+          ClusterEvent.ReachabilityEvent.class));
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, deps.settings().failureDetectionInterval());
+      c.loadProtectedList();
+      return c.running(new State(Duration.ZERO, false, ProtectedList.empty(c.self()), Map.of(), Map.of(), Map.of(),
+          Map.of(), Optional.empty()));
+    }));
+  }
+
+  private record Coordinator(
+      ActorContext<Command> ctx, Deps deps, String self, HostClassifier classifier,
+      ActorRef<DatastoreView> viewAdapter, ActorRef<VmRestarter.Outcome> outcomes) {
+
+    private HaSettings settings() {
+      return deps.settings();
+    }
+
+    private void emit(HaEvent e) {
+      deps.events().accept(e);
+    }
+
+    Behavior<Command> running(State s) {
+      return Behaviors.receive(Command.class)
+          .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
+          .onMessage(ViewUpdate.class, v -> running(s.view(v.view())))
+          .onMessage(ProtectedListRead.class, r -> running(onProtectedList(s, r)))
+          .onMessage(SlaveBeat.class, b -> running(onBeat(s, b.report())))
+          .onMessage(MemberChange.class, m -> running(onMember(s, m.event())))
+          .onMessage(Pinged.class, p -> running(onPinged(s, p)))
+          .onMessage(Restarted.class, r -> running(onRestarted(s, r.outcome())))
+          .onMessage(PowerOnVm.class, p -> running(onPowerOn(s, p)))
+          .onMessage(GetStatus.class, g -> {
+            g.replyTo().tell(status(s));
+            return Behaviors.same();
+          })
+          .build();
+    }
+
+    // ---- protected list: read once at takeover, written after every change
+
+    void loadProtectedList() {
+      List<CompletableFuture<Optional<ProtectedList>>> reads = deps.datastores().stream()
+          .map(d -> d.readProtectedList().toCompletableFuture()).toList();
+      ctx.pipeToSelf(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).handle((x, e) -> null),
+          (x, e) -> {
+            Optional<ProtectedList> best = Optional.empty();
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < reads.size(); i++) {
+              try {
+                Optional<ProtectedList> l = reads.get(i).join();
+                if (l.isPresent() && (best.isEmpty() || l.get().version() > best.get().version())) best = l;
+              } catch (RuntimeException err) {
+                failures.add(deps.datastores().get(i).name() + ": " + Failures.rootMessage(err));
+              }
+            }
+            return new ProtectedListRead(best, failures);
+          });
+    }
+
+    private State onProtectedList(State s, ProtectedListRead r) {
+      boolean noneAnswered = r.failures().size() == deps.datastores().size() && !deps.datastores().isEmpty();
+      if (noneAnswered) {
+        ctx.getLog().warn("no datastore answered for the protected list: {}; retrying", r.failures());
+        ctx.scheduleOnce(settings().failureDetectionInterval(), ctx.getSelf(), Tick.INSTANCE);
+        loadProtectedList();
+        return s;
+      }
+      for (String f : r.failures()) ctx.getLog().warn("protected list not read from {}", f);
+      ProtectedList list = r.list().map(l -> new ProtectedList(self, l.version(), l.vms()))
+          .orElse(ProtectedList.empty(self));
+      // every host that owns a protected VM is watched from now on, as is every cluster member
+      Map<String, HostEntry> hosts = new HashMap<>(s.hosts());
+      for (ProtectedList.Entry e : list.vms().values()) {
+        if (!e.host().equals(self)) hosts.putIfAbsent(e.host(), HostEntry.fresh(e.host(), s.now()));
+      }
+      ctx.getLog().info("master {} took over the protected list v{} with {} VMs", self, list.version(),
+          list.vms().size());
+      return s.list(list).with(hosts);
+    }
+
+    private void writeProtectedList(ProtectedList list) {
+      for (Datastore d : deps.datastores()) {
+        d.writeProtectedList(list).whenComplete((x, e) -> {
+          if (e != null) ctx.getSystem().log().warn("protected list v{} not written to {}: {}", list.version(),
+              d.name(), Failures.rootMessage(e));
+        });
+      }
+    }
+
+    // ---- heartbeats and membership
+
+    private State onBeat(State s, HostReport r) {
+      String id = r.hostId();
+      HostEntry before = s.hosts().getOrDefault(id, HostEntry.fresh(id, s.now()));
+      HostEntry after = before.beat(r, s.now());
+      boolean returned = before.verdict() != Verdict.ALIVE || before.report() == null;
+      if (before.verdict() != Verdict.ALIVE) {
+        emit(new HaEvent.HostJudged(deps.clock().instant(), self, id, Verdict.ALIVE, "network heartbeat resumed",
+            evidence(s, after, false)));
+        after = after.judged(Verdict.ALIVE, "network heartbeat resumed", s.now());
+      }
+      State next = s.host(after);
+      next = followMigrations(next, r);
+      return returned && !next.awaiting().isEmpty() ? retryAwaiting(next, "capacity changed: " + id + " is up") : next;
+    }
+
+    /** A protected VM reported at another host than the list says (moved, or restarted by us): record where. */
+    private State followMigrations(State s, HostReport r) {
+      if (!s.loaded()) return s;
+      ProtectedList l = s.protectedList();
+      for (VmSpec vm : r.poweredOn()) {
+        ProtectedList.Entry e = l.vms().get(vm.name());
+        if (e != null && !e.host().equals(r.hostId()) && !s.restarting().containsKey(vm.name())) {
+          l = l.with(e.vm(), r.hostId(), self);
+        }
+      }
+      if (l == s.protectedList()) return s;
+      writeProtectedList(l);
+      return s.list(l);
+    }
+
+    private State onMember(State s, ClusterEvent.ClusterDomainEvent event) {
+      Member m;
+      Reachability reach;
+      String change;
+      if (event instanceof ClusterEvent.UnreachableMember u) {
+        m = u.member();
+        reach = Reachability.UNREACHABLE;
+        change = "unreachable";
+      } else if (event instanceof ClusterEvent.ReachableMember u) {
+        m = u.member();
+        reach = Reachability.REACHABLE;
+        change = "reachable again";
+      } else if (event instanceof ClusterEvent.MemberRemoved u) {
+        m = u.member();
+        reach = Reachability.REMOVED;
+        change = "removed";
+      } else if (event instanceof ClusterEvent.MemberDowned u) {
+        m = u.member();
+        reach = Reachability.REMOVED;
+        change = "downed";
+      } else if (event instanceof ClusterEvent.MemberUp u) {
+        m = u.member();
+        reach = Reachability.REACHABLE;
+        change = "up";
+      } else if (event instanceof ClusterEvent.MemberWeaklyUp u) {
+        m = u.member();
+        reach = Reachability.REACHABLE;
+        change = "weakly up";
+      } else {
+        return s;
+      }
+      Optional<String> id = hostIdOf(m);
+      if (id.isEmpty() || id.get().equals(self)) return s;
+      if (reach != Reachability.REACHABLE || !change.startsWith("up")) {
+        emit(new HaEvent.MembershipChanged(deps.clock().instant(), self, id.get(), change));
+      }
+      HostEntry e = s.hosts().getOrDefault(id.get(), HostEntry.fresh(id.get(), s.now()));
+      return s.host(e.member(mgmtOf(m).orElse(e.roleTarget()), m.address(), reach));
+    }
+
+    static Optional<String> hostIdOf(Member m) {
+      return m.getRoles().stream().filter(r -> r.startsWith(HOST_ROLE)).map(r -> r.substring(HOST_ROLE.length()))
+          .findFirst();
+    }
+
+    static Optional<PingTarget> mgmtOf(Member m) {
+      return m.getRoles().stream().filter(r -> r.startsWith(MGMT_ROLE)).map(r -> r.substring(MGMT_ROLE.length()))
+          .map(a -> new PingTarget(a.substring(0, a.lastIndexOf(':')),
+              Integer.parseInt(a.substring(a.lastIndexOf(':') + 1))))
+          .findFirst();
+    }
+
+    // ---- silent hosts: investigate, judge, act
+
+    private State onTick(State s) {
+      State t = s.time(s.now().plus(settings().failureDetectionInterval()));
+      deps.datastore().tell(new DatastoreHeartbeat.GetView(viewAdapter));
+      if (!t.loaded()) return t;
+      for (HostEntry h : t.hosts().values()) {
+        if (h.id().equals(self) || h.investigating()) continue;
+        Duration silence = t.now().minus(h.lastBeat());
+        if (silence.compareTo(settings().hostTimeout()) < 0) continue;
+        boolean recheck = (h.verdict() == Verdict.AGENT_UNREACHABLE || h.verdict() == Verdict.PARTITIONED)
+            && t.now().compareTo(h.nextCheck()) >= 0;
+        if (h.verdict() != Verdict.ALIVE && !recheck) continue;
+        if (h.verdict() == Verdict.ALIVE) {
+          emit(new HaEvent.HostSilent(deps.clock().instant(), self, h.id(), silence));
+        }
+        Optional<PingTarget> target = h.pingTarget();
+        if (target.isPresent()) {
+          ctx.pipeToSelf(deps.pinger().ping(target.get(), settings().icmpPingTimeout()),
+              (ok, err) -> new Pinged(h.id(), err == null && ok));
+        } else {
+          ctx.getSelf().tell(new Pinged(h.id(), false));
+        }
+        t = t.host(h.investigating(true));
+      }
+      return t;
+    }
+
+    private Evidence evidence(State s, HostEntry h, boolean pingAnswered) {
+      Map<String, Duration> ages = s.view().map(v -> v.heartbeatAges(h.id())).orElse(Map.of());
+      boolean isolated = s.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::isolated).orElse(false);
+      return new Evidence(s.now().minus(h.lastBeat()), h.reach(), pingAnswered, ages, isolated,
+          settings().hostTimeout());
+    }
+
+    private State onPinged(State s, Pinged p) {
+      HostEntry h = s.hosts().get(p.host());
+      if (h == null || !h.investigating()) return s;
+      Evidence e = evidence(s, h, p.answered());
+      HostClassifier.Decision d = classifier.classify(e);
+      if (d.verdict() == Verdict.ALIVE) return s.host(h.investigating(false)); // it beat again meanwhile
+      if (d.verdict() != h.verdict() || h.verdict() == Verdict.ALIVE) {
+        emit(new HaEvent.HostJudged(deps.clock().instant(), self, h.id(), d.verdict(), d.reason(), e));
+      }
+      State next = s.host(h.judged(d.verdict(), d.reason(), s.now().plus(settings().deadIcmpPingInterval())));
+      return switch (d.verdict()) {
+        case DEAD -> {
+          if (h.address() != null) Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
+          yield restartVmsOf(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
+        }
+        case ISOLATED -> restartVmsOf(next, h.id(),
+            next.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::vms).orElse(List.of()),
+            "host " + h.id() + " is isolated and powered these VMs off");
+        default -> next;
+      };
+    }
+
+    /** The protected VMs last placed on a host, by the protected list and the host's power-on file. */
+    private List<VmSpec> protectedVmsOf(State s, String host) {
+      Map<String, VmSpec> vms = new LinkedHashMap<>();
+      for (ProtectedList.Entry e : s.protectedList().vms().values()) if (e.host().equals(host)) vms.put(e.vm().name(), e.vm());
+      s.view().flatMap(v -> v.powerOn(host)).ifPresent(f -> f.vms().stream()
+          .filter(vm -> s.protectedList().vms().containsKey(vm.name()))
+          .forEach(vm -> vms.putIfAbsent(vm.name(), vm)));
+      return List.copyOf(vms.values());
+    }
+
+    private State restartVmsOf(State s, String failedHost, List<VmSpec> vms, String reason) {
+      List<VmSpec> todo = new ArrayList<>();
+      for (VmSpec vm : vms) {
+        if (!s.protectedList().vms().containsKey(vm.name())) continue; // unprotected: never restarted
+        Optional<String> at = s.runningAt(vm.name());
+        if (at.isPresent() || s.restarting().containsKey(vm.name()) || s.awaiting().containsKey(vm.name())) continue;
+        todo.add(vm);
+      }
+      return start(s, todo, failedHost, reason, Map.of());
+    }
+
+    private State retryAwaiting(State s, String reason) {
+      List<VmSpec> vms = s.awaiting().values().stream().filter(vm -> s.runningAt(vm.name()).isEmpty()).toList();
+      Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
+      vms.forEach(vm -> awaiting.remove(vm.name()));
+      State cleared = s.restarts(s.restarting(), awaiting, s.requests());
+      String was = vms.stream().map(vm -> s.protectedList().vms().containsKey(vm.name())
+          ? s.protectedList().vms().get(vm.name()).host() : "-").findFirst().orElse("-");
+      return start(cleared, vms, was, reason, Map.of());
+    }
+
+    /** Places the VMs on live hosts and starts one restarter per placed VM; the rest wait for capacity. */
+    private State start(
+        State s, List<VmSpec> vms, String failedHost, String reason, Map<String, List<String>> pinned) {
+      if (vms.isEmpty()) return s;
+      List<VmSpec> ordered = vms.stream().sorted(Comparator.comparing(VmSpec::name)).toList();
+      Placement.Plan plan = Placement.place(ordered, capacities(s));
+      Map<String, String> restarting = new HashMap<>(s.restarting());
+      Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
+      for (Placement.Assignment a : plan.placed()) {
+        List<String> hosts = pinned.getOrDefault(a.vm().name(), a.hosts());
+        emit(new HaEvent.VmRestartPlanned(deps.clock().instant(), self, a.vm().name(), failedHost, hosts.get(0),
+            reason + "; placed at the host with the most free memory"));
+        List<VmRestarter.Candidate> candidates = hosts.stream()
+            .map(h -> new VmRestarter.Candidate(h, s.hosts().get(h).report().vms())).toList();
+        ctx.spawnAnonymous(VmRestarter.create(self, a.vm(), candidates, settings().powerOnTimeout(), outcomes,
+            deps.events(), deps.clock()));
+        restarting.put(a.vm().name(), hosts.get(0));
+      }
+      for (VmSpec vm : plan.unplaced()) {
+        emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, vm.name(),
+            "no live host has " + vm.memoryMb() + " MB free; retried when a host joins or returns"));
+        awaiting.put(vm.name(), vm);
+      }
+      return s.restarts(restarting, awaiting, s.requests());
+    }
+
+    /** Free memory of every live host, less what restarts in flight will take. */
+    private List<Placement.HostCapacity> capacities(State s) {
+      Map<String, Long> pending = new HashMap<>();
+      s.restarting().forEach((vm, host) -> {
+        ProtectedList.Entry e = s.protectedList().vms().get(vm);
+        if (e != null) pending.merge(host, e.vm().memoryMb(), Long::sum);
+      });
+      return s.hosts().values().stream()
+          .filter(HostEntry::live)
+          .map(h -> new Placement.HostCapacity(h.id(),
+              h.report().memoryMb() - h.report().usedMemoryMb() - pending.getOrDefault(h.id(), 0L)))
+          .toList();
+    }
+
+    private State onRestarted(State s, VmRestarter.Outcome o) {
+      String vm = o.vm().name();
+      Map<String, String> restarting = new HashMap<>(s.restarting());
+      restarting.remove(vm);
+      Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
+      Map<String, ActorRef<OperationResult>> requests = new HashMap<>(s.requests());
+      ActorRef<OperationResult> request = requests.remove(vm);
+      State next = s;
+      if (o.host() != null) {
+        ProtectedList l = s.protectedList().with(o.vm(), o.host(), self);
+        writeProtectedList(l);
+        next = next.list(l);
+        if (request != null) {
+          emit(new HaEvent.VmProtected(deps.clock().instant(), self, vm, o.host()));
+          request.tell(new OperationResult(true, vm + " powered on at " + o.host() + " and protected"));
+        }
+      } else {
+        if (request != null) {
+          ProtectedList l = s.protectedList().without(vm, self);
+          writeProtectedList(l);
+          next = next.list(l);
+          request.tell(new OperationResult(false, vm + " not powered on: " + o.reason()));
+        } else {
+          emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, vm,
+              o.reason() + "; retried when a host joins or returns"));
+          awaiting.put(vm, o.vm());
+        }
+      }
+      return next.restarts(restarting, awaiting, requests);
+    }
+
+    // ---- operator requests
+
+    private State onPowerOn(State s, PowerOnVm p) {
+      VmSpec vm = p.vm();
+      Optional<String> refusal = Optional.empty();
+      if (!s.loaded()) refusal = Optional.of("the master has not read the protected list yet; try again");
+      else if (s.runningAt(vm.name()).isPresent()) refusal = Optional.of(vm.name() + " already runs at " + s.runningAt(vm.name()).get());
+      else if (s.restarting().containsKey(vm.name())) refusal = Optional.of(vm.name() + " is being started");
+      else if (p.host() != null) {
+        HostEntry h = s.hosts().get(p.host());
+        if (h == null || !h.live()) refusal = Optional.of("host " + p.host() + " is not a live member of the cluster");
+      }
+      if (refusal.isPresent()) {
+        p.replyTo().tell(new OperationResult(false, refusal.get()));
+        return s;
+      }
+      List<Placement.HostCapacity> caps = capacities(s).stream()
+          .filter(c -> p.host() == null || c.hostId().equals(p.host())).toList();
+      Placement.Plan plan = Placement.place(List.of(vm), caps);
+      if (plan.placed().isEmpty()) {
+        p.replyTo().tell(new OperationResult(false, "no " + (p.host() == null ? "live host" : "room at " + p.host())
+            + " with " + vm.memoryMb() + " MB free for " + vm.name()));
+        return s;
+      }
+      // record the VM as protected before it is started, so a new master knows of it
+      ProtectedList l = s.protectedList().with(vm, plan.placed().get(0).target(), self);
+      writeProtectedList(l);
+      Map<String, ActorRef<OperationResult>> requests = new HashMap<>(s.requests());
+      requests.put(vm.name(), p.replyTo());
+      State next = s.list(l).restarts(s.restarting(), s.awaiting(), requests);
+      return start(next, List.of(vm), "-", "operator power-on", Map.of(vm.name(), plan.placed().get(0).hosts()));
+    }
+
+    private ClusterStatus status(State s) {
+      List<ClusterStatus.HostStatus> hosts = new ArrayList<>();
+      s.hosts().values().stream().sorted(Comparator.comparing(HostEntry::id)).forEach(h -> {
+        HostReport r = h.report();
+        hosts.add(new ClusterStatus.HostStatus(h.id(), h.id().equals(self) ? "master" : "slave", h.verdict().name(),
+            h.reason(), h.reach().name(), s.now().minus(h.lastBeat()).toMillis(),
+            h.pingTarget().map(PingTarget::address).orElse(""), h.pingTarget().map(PingTarget::tcpPort).orElse(0),
+            r == null ? 0 : r.memoryMb(), r == null ? 0 : r.memoryMb() - r.usedMemoryMb(),
+            r == null ? List.of() : r.poweredOn().stream().map(VmSpec::name).sorted().toList()));
+      });
+      List<ClusterStatus.VmStatus> vms = new ArrayList<>();
+      s.protectedList().vms().values().stream().sorted(Comparator.comparing(e -> e.vm().name())).forEach(e -> {
+        String name = e.vm().name();
+        Optional<String> at = s.runningAt(name);
+        String state = at.isPresent() ? "running" : s.restarting().containsKey(name) ? "restarting"
+            : s.awaiting().containsKey(name) ? "awaiting-capacity" : "not-running";
+        vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), at.orElse(s.restarting().getOrDefault(name, e.host())),
+            state));
+      });
+      List<ClusterStatus.DatastoreStatus> ds = new ArrayList<>();
+      s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok))));
+      return new ClusterStatus(self, self, hosts, vms, ds);
+    }
+  }
+}
