@@ -109,11 +109,16 @@ public record HaSettings(
       throw new SettingsException("das.isolationaddress", c.getValue("das.isolationaddress").render(),
           "numbered keys das.isolationaddress1 .. das.isolationaddress10");
     }
+    int httpPort = intIn(c, "vmha.host.http-port", 0, 65535);
+    PingMethod pingMethod = enumOf(c, "vmha.ping.method", PingMethod.class);
+    if (pingMethod == PingMethod.TCP && httpPort == 0) {
+      throw new SettingsException("vmha.host.http-port", 0, "a fixed port when vmha.ping.method = \"tcp\" (the probe connects to it)");
+    }
     return new HaSettings(
         hostId,
         nonBlank(c, "vmha.host.address"),
         intIn(c, "vmha.host.port", 0, 65535),
-        intIn(c, "vmha.host.http-port", 0, 65535),
+        httpPort,
         longIn(c, "vmha.host.memory-mb", 1, Long.MAX_VALUE),
         intIn(c, "vmha.host.cpus", 1, 4096),
         Path.of(nonBlank(c, "vmha.host.data-dir")),
@@ -129,7 +134,7 @@ public record HaSettings(
         useDefault,
         List.copyOf(isolation),
         positive("vmha.election.window", duration(c, "vmha.election.window", ChronoUnit.SECONDS)),
-        enumOf(c, "vmha.ping.method", PingMethod.class),
+        pingMethod,
         positive("vmha.restart.power-on-timeout", duration(c, "vmha.restart.power-on-timeout", ChronoUnit.SECONDS)),
         enumOf(c, "vmha.hypervisor.type", HypervisorType.class));
   }

@@ -1,0 +1,108 @@
+package dev.vmha.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.history.EventLog;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.master.ClusterStatus;
+import dev.vmha.master.MasterCoordinator;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * The agent's HTTP API. Any agent answers: a slave asks its master for the cluster view and forwards operator
+ * requests to it. The seam for the later REST/CLI/web issue.
+ *
+ * <ul>
+ *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
+ *   <li>{@code POST /api/vms}: {@link VmRequest}; powers the VM on under protection (200, or 409 with the reason);
+ *   <li>{@code GET /api/events}: this agent's recent events.
+ * </ul>
+ */
+public final class HttpApi extends AllDirectives {
+  private static final ObjectMapper JSON = EventLog.JSON;
+  private final ActorSystem<?> system;
+  private final ActorRef<ElectionFsm.Command> election;
+  private final EventLog events;
+  private final Duration timeout;
+
+  public HttpApi(ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, EventLog events, Duration timeout) {
+    this.system = system;
+    this.election = election;
+    this.events = events;
+    this.timeout = timeout;
+  }
+
+  public CompletionStage<ServerBinding> bind(String address, int port) {
+    return Http.get(system).newServerAt(address, port).bind(routes());
+  }
+
+  Route routes() {
+    return pathPrefix("api", () -> concat(
+        path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
+        path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
+        path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body))))));
+  }
+
+  private CompletionStage<ElectionFsm.RoleInfo> role() {
+    return AskPattern.ask(election, ElectionFsm.GetRole::new, timeout, system.scheduler());
+  }
+
+  private CompletionStage<AgentStatus> status() {
+    return role().thenCompose(r -> {
+      if (r.coordinator() == null) {
+        return CompletableFuture.completedFuture(new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
+            "no master known yet"));
+      }
+      CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
+          timeout, system.scheduler());
+      return cluster.handle((c, err) -> new AgentStatus(r.hostId(), r.role().name(), r.master(), c,
+          err == null ? null : "master " + r.master() + " did not answer: " + err.getMessage()));
+    });
+  }
+
+  private Route powerOn(String body) {
+    VmSpec vm;
+    String host;
+    try {
+      VmRequest req = JSON.readValue(body, VmRequest.class);
+      if (req.name() == null || req.memoryMb() == null) throw new IllegalArgumentException("name and memoryMb are required");
+      vm = new VmSpec(req.name(), req.memoryMb(), req.cpus() == null ? 1 : req.cpus());
+      host = req.host();
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return json(StatusCodes.BAD_REQUEST, new MasterCoordinator.OperationResult(false, "bad request: " + e.getMessage()));
+    }
+    CompletionStage<MasterCoordinator.OperationResult> result = role().thenCompose(r -> {
+      if (r.coordinator() == null) {
+        return CompletableFuture.completedFuture(new MasterCoordinator.OperationResult(false,
+            "no master elected yet; try again"));
+      }
+      return AskPattern.<MasterCoordinator.Command, MasterCoordinator.OperationResult>ask(r.coordinator(),
+          ref -> new MasterCoordinator.PowerOnVm(vm, host, ref), timeout, system.scheduler());
+    });
+    return onSuccess(result, r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r));
+  }
+
+  private Route json(org.apache.pekko.http.javadsl.model.StatusCode code, Object value) {
+    try {
+      return complete(HttpResponse.create().withStatus(code)
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(value))));
+    } catch (JsonProcessingException e) {
+      return complete(StatusCodes.INTERNAL_SERVER_ERROR, e.getMessage());
+    }
+  }
+}

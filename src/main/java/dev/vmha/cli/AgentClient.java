@@ -1,0 +1,39 @@
+package dev.vmha.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmha.history.EventLog;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A small HTTP client for an agent's API. */
+final class AgentClient {
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+  private final String base;
+
+  AgentClient(String hostPort) {
+    this.base = "http://" + hostPort;
+  }
+
+  record Reply(int status, String body) {
+    JsonNode json() throws IOException {
+      return EventLog.JSON.readTree(body);
+    }
+  }
+
+  Reply get(String path) throws IOException, InterruptedException {
+    HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).GET().build();
+    HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
+    return new Reply(resp.statusCode(), resp.body());
+  }
+
+  Reply post(String path, String json) throws IOException, InterruptedException {
+    HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
+    return new Reply(resp.statusCode(), resp.body());
+  }
+}

@@ -1,0 +1,54 @@
+package dev.vmha.cli;
+
+import com.typesafe.config.ConfigFactory;
+import dev.vmha.api.HttpApi;
+import dev.vmha.config.HaSettings;
+import dev.vmha.config.SettingsException;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.history.EventLog;
+import dev.vmha.host.Agent;
+import dev.vmha.host.Drivers;
+import dev.vmha.host.HostSupervisor;
+import java.io.File;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "agent", description = "Run this host's HA agent until it is stopped.")
+final class AgentCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, description = "The host's HOCON file (falls back to conf/vmha.conf).")
+  File config;
+
+  @Override
+  public Integer call() throws Exception {
+    HaSettings s;
+    try {
+      s = HaSettings.load(config);
+    } catch (SettingsException e) {
+      System.err.println("vmha agent: " + e.getMessage());
+      return 2;
+    }
+    EventLog events = EventLog.inDirectory(s.dataDir());
+    ActorSystem<HostSupervisor.Command> system =
+        Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load());
+    Duration timeout = Duration.ofSeconds(5);
+    ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
+        system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
+    try {
+      new HttpApi(system, election, events, timeout).bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
+    } catch (Exception e) {
+      System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "
+          + e.getMessage());
+      system.terminate();
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(system::terminate));
+    system.getWhenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+}

@@ -1,0 +1,72 @@
+package dev.vmha.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", description = "Show the cluster as the master sees it (ask any agent).")
+final class StatusCommand implements Callable<Integer> {
+  @Option(names = "--agent", defaultValue = "127.0.0.1:8551", description = "host:port of an agent's HTTP API (default ${DEFAULT-VALUE}).")
+  String agent;
+
+  @Option(names = "--json", description = "Print the raw JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentClient.Reply r;
+    try {
+      r = new AgentClient(agent).get("/api/status");
+    } catch (IOException e) {
+      System.err.println("vmha status: no agent answers at " + agent + " (" + e + ")");
+      return 1;
+    }
+    if (r.status() != 200) {
+      System.err.println("vmha status: agent at " + agent + " answered " + r.status() + ": " + r.body());
+      return 1;
+    }
+    if (json) {
+      System.out.println(r.body());
+    } else {
+      print(r.json(), System.out);
+    }
+    return 0;
+  }
+
+  static void print(JsonNode s, PrintStream out) {
+    out.printf("agent %s is %s; master: %s%n", s.path("host").asText(), s.path("role").asText(),
+        s.path("master").isNull() ? "(none)" : s.path("master").asText());
+    JsonNode c = s.path("cluster");
+    if (c.isMissingNode() || c.isNull()) {
+      out.println(s.path("note").asText(""));
+      return;
+    }
+    out.printf("%n%-12s %-7s %-18s %-12s %9s %14s  %s%n", "HOST", "ROLE", "VERDICT", "MEMBERSHIP", "SILENCE",
+        "FREE/TOTAL MB", "VMS");
+    for (JsonNode h : c.path("hosts")) {
+      out.printf("%-12s %-7s %-18s %-12s %8.1fs %14s  %s%n", h.path("id").asText(), h.path("role").asText(),
+          h.path("verdict").asText(), h.path("reachability").asText(), h.path("silenceMs").asLong() / 1000.0,
+          h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")));
+    }
+    out.printf("%n%-16s %8s  %-18s %s%n", "VM", "MEM MB", "STATE", "HOST");
+    for (JsonNode v : c.path("vms")) {
+      out.printf("%-16s %8d  %-18s %s%n", v.path("name").asText(), v.path("memoryMb").asLong(),
+          v.path("state").asText(), v.path("host").asText());
+    }
+    StringBuilder ds = new StringBuilder();
+    for (JsonNode d : c.path("datastores")) {
+      ds.append(ds.length() == 0 ? "" : ", ").append(d.path("name").asText())
+          .append(d.path("accessible").asBoolean() ? " accessible" : " INACCESSIBLE");
+    }
+    out.printf("%ndatastores (seen by the master): %s%n", ds.length() == 0 ? "(none)" : ds);
+  }
+
+  private static String join(JsonNode arr) {
+    StringBuilder b = new StringBuilder();
+    for (JsonNode n : arr) b.append(b.length() == 0 ? "" : ",").append(n.asText());
+    return b.toString();
+  }
+}

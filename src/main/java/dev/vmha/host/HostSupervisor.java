@@ -1,0 +1,78 @@
+package dev.vmha.host;
+
+import dev.vmha.config.HaSettings;
+import dev.vmha.datastore.DatastoreHeartbeat;
+import dev.vmha.datastore.Datastore;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.history.HaEvent;
+import dev.vmha.master.MasterCoordinator;
+import dev.vmha.ping.PingTarget;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Root of a host's agent: starts the datastore heartbeat, the election FSM (which runs the master coordinator while
+ * this host is master) and the VM manager, restarting any of them that fails. If a child stops for good, the agent
+ * stops, to be restarted by its service manager from its persisted state, like the watchdog that restarts FDM.
+ */
+public final class HostSupervisor {
+  public sealed interface Command {}
+
+  /** Gives the election FSM to the HTTP API. */
+  public record GetElection(ActorRef<ActorRef<ElectionFsm.Command>> replyTo) implements Command {}
+
+  private HostSupervisor() {}
+
+  public static Behavior<Command> create(
+      HaSettings s, Function<Executor, Drivers> driversFor, Consumer<HaEvent> events, Clock clock) {
+    return Behaviors.<Command>setup(ctx -> {
+      Executor io = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+      Drivers d = driversFor.apply(io);
+      events.accept(new HaEvent.AgentStarted(clock.instant(), s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
+          d.datastores().stream().map(Datastore::name).toList()));
+      if (d.datastores().size() < s.heartbeatDsPerHost()) {
+        ctx.getLog().warn("{} has {} datastores, fewer than das.heartbeatdsperhost = {}: datastore heartbeats are"
+            + " less redundant than configured", s.hostId(), d.datastores().size(), s.heartbeatDsPerHost());
+      }
+      ActorRef<DatastoreHeartbeat.Command> datastore = ctx.spawn(restarting(DatastoreHeartbeat.create(s.hostId(),
+          s.heartbeatDsPerHost(), s.failureDetectionInterval(), d.datastores(), events, clock)), "datastore-heartbeat");
+      MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
+          events, clock);
+      ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s.hostId(),
+          s.failureDetectionInterval(), s.hostTimeout(), s.electionWindow(), datastore,
+          () -> restarting(MasterCoordinator.create(masterDeps)), events, clock)), "election");
+      ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
+          new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
+          d.hypervisor(), report -> {
+            election.tell(new ElectionFsm.LocalReport(report));
+            datastore.tell(new DatastoreHeartbeat.LocalVms(report.poweredOn()));
+          })), "vms");
+      ctx.watch(datastore);
+      ctx.watch(election);
+      ctx.watch(vms);
+      return Behaviors.receive(Command.class)
+          .onMessage(GetElection.class, g -> {
+            g.replyTo().tell(election);
+            return Behaviors.same();
+          })
+          .onSignal(Terminated.class, t -> {
+            ctx.getLog().error("{} stopped for good; stopping the agent so its service manager restarts it",
+                t.getRef().path().name());
+            return Behaviors.stopped();
+          })
+          .build();
+    });
+  }
+
+  private static <T> Behavior<T> restarting(Behavior<T> b) {
+    return Behaviors.supervise(b).onFailure(SupervisorStrategy.restart());
+  }
+}
