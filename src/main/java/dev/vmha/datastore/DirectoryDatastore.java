@@ -76,9 +76,23 @@ public final class DirectoryDatastore implements Datastore {
     }, io);
   }
 
+  /** Never replaces a newer version: the master's writes run concurrently on the I/O pool. */
   @Override
   public CompletionStage<Void> writeProtectedList(ProtectedList list) {
-    return CompletableFuture.runAsync(() -> write(state.resolve("protectedlist"), list.encode()), io);
+    return CompletableFuture.runAsync(() -> {
+      synchronized (this) {
+        Path f = state.resolve("protectedlist");
+        Optional<String> old = read(f);
+        if (old.isPresent()) {
+          try {
+            if (ProtectedList.decode(f, old.get()).version() >= list.version()) return;
+          } catch (CorruptStateFileException e) {
+            // a corrupt list is replaced by a good one
+          }
+        }
+        write(f, list.encode());
+      }
+    }, io);
   }
 
   private DatastoreScan scanNow() {
@@ -123,7 +137,7 @@ public final class DirectoryDatastore implements Datastore {
     requireMounted();
     try {
       Files.createDirectories(file.getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId() + ".tmp");
       Files.writeString(tmp, text, StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

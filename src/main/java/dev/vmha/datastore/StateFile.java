@@ -25,7 +25,8 @@ public final class StateFile {
       }
       body.append(e.getKey()).append('=').append(e.getValue()).append('\n');
     }
-    return body.append("crc32=").append(crc(body.toString())).append('\n').toString();
+    String checksum = crc(body.toString());
+    return body.append("crc32=").append(checksum).append('\n').toString();
   }
 
   /** The entries of a file of the given kind, or why it cannot be trusted. */

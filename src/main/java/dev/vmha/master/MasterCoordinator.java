@@ -73,6 +73,8 @@ public final class MasterCoordinator {
 
   private record ProtectedListRead(Optional<ProtectedList> list, List<String> failures) implements Command {}
 
+  private enum ReloadProtectedList implements Command { INSTANCE }
+
   private record Pinged(String host, boolean answered) implements Command {}
 
   private record ViewUpdate(DatastoreView view) implements Command {}
@@ -200,6 +202,10 @@ public final class MasterCoordinator {
           .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
           .onMessage(ViewUpdate.class, v -> running(s.view(v.view())))
           .onMessage(ProtectedListRead.class, r -> running(onProtectedList(s, r)))
+          .onMessageEquals(ReloadProtectedList.INSTANCE, () -> {
+            loadProtectedList();
+            return Behaviors.same();
+          })
           .onMessage(SlaveBeat.class, b -> running(onBeat(s, b.report())))
           .onMessage(MemberChange.class, m -> running(onMember(s, m.event())))
           .onMessage(Pinged.class, p -> running(onPinged(s, p)))
@@ -236,9 +242,9 @@ public final class MasterCoordinator {
     private State onProtectedList(State s, ProtectedListRead r) {
       boolean noneAnswered = r.failures().size() == deps.datastores().size() && !deps.datastores().isEmpty();
       if (noneAnswered) {
-        ctx.getLog().warn("no datastore answered for the protected list: {}; retrying", r.failures());
-        ctx.scheduleOnce(settings().failureDetectionInterval(), ctx.getSelf(), Tick.INSTANCE);
-        loadProtectedList();
+        // acting without the list could restart VMs an operator powered off, or miss protected ones: wait for it
+        ctx.getLog().warn("no datastore gave a readable protected list: {}; retrying", r.failures());
+        ctx.scheduleOnce(settings().failureDetectionInterval(), ctx.getSelf(), ReloadProtectedList.INSTANCE);
         return s;
       }
       for (String f : r.failures()) ctx.getLog().warn("protected list not read from {}", f);
@@ -461,17 +467,25 @@ public final class MasterCoordinator {
       return s.restarts(restarting, awaiting, s.requests());
     }
 
-    /** Free memory of every live host, less what restarts in flight will take. */
+    /**
+     * Free memory of every live host: its memory less the VMs it reports, those the protected list places there
+     * and not yet reported, and restarts in flight to it.
+     */
     private List<Placement.HostCapacity> capacities(State s) {
-      Map<String, Long> pending = new HashMap<>();
-      s.restarting().forEach((vm, host) -> {
-        ProtectedList.Entry e = s.protectedList().vms().get(vm);
-        if (e != null) pending.merge(host, e.vm().memoryMb(), Long::sum);
-      });
       return s.hosts().values().stream()
           .filter(HostEntry::live)
-          .map(h -> new Placement.HostCapacity(h.id(),
-              h.report().memoryMb() - h.report().usedMemoryMb() - pending.getOrDefault(h.id(), 0L)))
+          .map(h -> {
+            Map<String, Long> vms = new HashMap<>();
+            h.report().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
+            s.protectedList().vms().values().stream().filter(e -> e.host().equals(h.id()))
+                .forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
+            s.restarting().forEach((vm, host) -> {
+              ProtectedList.Entry e = s.protectedList().vms().get(vm);
+              if (host.equals(h.id()) && e != null) vms.putIfAbsent(vm, e.vm().memoryMb());
+            });
+            long used = vms.values().stream().mapToLong(Long::longValue).sum();
+            return new Placement.HostCapacity(h.id(), h.report().memoryMb() - used);
+          })
           .toList();
     }
 
