@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * @param datastoreHeartbeatAge per heartbeat datastore, how long the host's heartbeat counter has not moved there;
  *     a datastore missing from the map never showed a heartbeat of this host
  * @param isolatedFlag whether the host's power-on file says it declared itself isolated
- * @param hostTimeout das.config.fdm.hostTimeout: the silence after which beats and datastore heartbeats are stale
+ * @param hostTimeout das.config.fdm.hostTimeout: the network silence after which a host is investigated
+ * @param heartbeatInterval das.failuredetectioninterval: how often heartbeats are written and read
  */
 public record Evidence(
     Duration heartbeatSilence,
@@ -22,7 +23,8 @@ public record Evidence(
     boolean managementPingAnswered,
     Map<String, Duration> datastoreHeartbeatAge,
     boolean isolatedFlag,
-    Duration hostTimeout) implements JsonSerializable {
+    Duration hostTimeout,
+    Duration heartbeatInterval) implements JsonSerializable {
 
   public Evidence {
     datastoreHeartbeatAge = new TreeMap<>(datastoreHeartbeatAge);
@@ -32,8 +34,12 @@ public record Evidence(
     return heartbeatSilence.compareTo(hostTimeout) < 0;
   }
 
-  /** Whether any datastore shows the host's heartbeat counter moving within hostTimeout. */
+  /**
+   * Whether the host kept writing its datastore heartbeat after its network heartbeats stopped: its counter moved
+   * later than the silence began, allowing two intervals for the writer's period and the reader's round.
+   */
   public boolean datastoreHeartbeatFresh() {
-    return datastoreHeartbeatAge.values().stream().anyMatch(a -> a.compareTo(hostTimeout) < 0);
+    Duration lag = heartbeatInterval.multipliedBy(2);
+    return datastoreHeartbeatAge.values().stream().anyMatch(a -> a.plus(lag).compareTo(heartbeatSilence) < 0);
   }
 }

@@ -11,8 +11,9 @@ import java.util.Map;
  *   <li>network heartbeat fresh → ALIVE;
  *   <li>silent, but Pekko's failure detector or the management ping still hears the host → AGENT_UNREACHABLE
  *       (the host runs, only its agent is gone: nothing is restarted);
- *   <li>silent and unpingable, datastore heartbeat fresh → ISOLATED if its power-on file says so, else PARTITIONED;
- *   <li>silent, unpingable, datastore heartbeat stale or absent everywhere → DEAD.
+ *   <li>silent and unpingable, but its datastore heartbeat moved after the network went silent → ISOLATED if its
+ *       power-on file says so, else PARTITIONED;
+ *   <li>silent, unpingable, datastore heartbeat still since the silence began, or absent everywhere → DEAD.
  * </ul>
  * Pure: no clock, no I/O.
  */

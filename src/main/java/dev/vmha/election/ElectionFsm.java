@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -71,7 +71,8 @@ public final class ElectionFsm {
 
   public static Behavior<Command> create(
       String hostId, Duration interval, Duration hostTimeout, Duration electionWindow,
-      ActorRef<DatastoreHeartbeat.Command> datastore, Supplier<Behavior<MasterCoordinator.Command>> coordinator,
+      ActorRef<DatastoreHeartbeat.Command> datastore,
+      Function<Map<String, Duration>, Behavior<MasterCoordinator.Command>> coordinator,
       Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
@@ -103,7 +104,8 @@ public final class ElectionFsm {
   private record Fsm(
       ActorContext<Command> ctx, TimerScheduler<Command> timers, String hostId, Duration hostTimeout,
       Duration electionWindow, ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<DatastoreView> viewAdapter,
-      Supplier<Behavior<MasterCoordinator.Command>> coordinatorFactory, Consumer<HaEvent> events, Clock clock) {
+      Function<Map<String, Duration>, Behavior<MasterCoordinator.Command>> coordinatorFactory,
+      Consumer<HaEvent> events, Clock clock) {
 
     Rank rank(Shared s) {
       return new Rank(s.datastoresSeen(), hostId);
@@ -132,7 +134,7 @@ public final class ElectionFsm {
               askView();
               MemberStatus st = Cluster.get(ctx.getSystem()).selfMember().status();
               if (st == MemberStatus.up() || st == MemberStatus.weaklyUp()) {
-                return startElection(s, "agent joined the cluster");
+                return startElection(s, "agent joined the cluster", Optional.empty());
               }
               return Behaviors.same();
             }
@@ -144,17 +146,18 @@ public final class ElectionFsm {
 
     // ---- Election: collect ballots for the election window
 
-    Behavior<Command> startElection(Shared s, String reason) {
+    /** @param lostMaster the master whose silence caused this election, if any */
+    Behavior<Command> startElection(Shared s, String reason, Optional<String> lostMaster) {
       events.accept(new HaEvent.ElectionStarted(clock.instant(), hostId, reason));
       timers.startSingleTimer(WindowClosed.INSTANCE, electionWindow);
-      return election(s, Map.of());
+      return election(s, Map.of(), lostMaster);
     }
 
-    Behavior<Command> election(Shared s, Map<String, Rank> ballots) {
+    Behavior<Command> election(Shared s, Map<String, Rank> ballots, Optional<String> lostMaster) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
             Shared c = common(s, m);
-            if (c != null) return election(c, ballots);
+            if (c != null) return election(c, ballots, lostMaster);
             if (m == Tick.INSTANCE) {
               askView();
               Ballot b = new Ballot(rank(s));
@@ -164,27 +167,32 @@ public final class ElectionFsm {
             if (m instanceof Ballot b) {
               Map<String, Rank> next = new HashMap<>(ballots);
               next.put(b.rank().hostId(), b.rank());
-              return election(s, next);
+              return election(s, next, lostMaster);
             }
             if (m instanceof MasterBeat beat && !beat.master().hostId().equals(hostId)) {
               timers.cancel(WindowClosed.INSTANCE);
               return follow(s, beat, "heard master " + beat.master().hostId() + " during the election");
             }
-            if (m == WindowClosed.INSTANCE) return closeElection(s, ballots);
+            if (m == WindowClosed.INSTANCE) return closeElection(s, ballots, lostMaster);
             if (m instanceof GetRole g) return reply(g, Role.ELECTION, null, null);
             return Behaviors.same();
           })
           .build();
     }
 
-    private Behavior<Command> closeElection(Shared s, Map<String, Rank> ballots) {
+    private Behavior<Command> closeElection(Shared s, Map<String, Rank> ballots, Optional<String> lostMaster) {
       List<Rank> candidates = new ArrayList<>(ballots.values());
       candidates.removeIf(r -> r.hostId().equals(hostId));
       candidates.add(rank(s));
       Rank winner = ElectionRanking.winner(candidates);
       events.accept(new HaEvent.MasterElected(clock.instant(), hostId, winner.hostId(),
           ElectionRanking.ordered(candidates), ElectionRanking.RULE));
-      if (winner.hostId().equals(hostId)) return becomeMaster(s, Role.ELECTION);
+      if (winner.hostId().equals(hostId)) {
+        // the lost master has been silent since before this election: the new master need not wait for it again
+        Map<String, Duration> silent = new HashMap<>();
+        lostMaster.ifPresent(m -> silent.put(m, hostTimeout.plus(electionWindow)));
+        return becomeMaster(s, Role.ELECTION, silent);
+      }
       events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, Role.ELECTION.name(), Role.SLAVE.name(),
           winner.hostId()));
       timers.startSingleTimer(MasterLost.INSTANCE, hostTimeout);
@@ -226,7 +234,7 @@ public final class ElectionFsm {
               events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, Role.SLAVE.name(), Role.ELECTION.name(),
                   null));
               return startElection(s, "no heartbeat from master " + master.hostId() + " for " + hostTimeout.toMillis()
-                  + " ms");
+                  + " ms", Optional.of(master.hostId()));
             }
             if (m instanceof GetRole g) return reply(g, Role.SLAVE, master.hostId(), coordinator.orElse(null));
             return Behaviors.same();
@@ -236,9 +244,9 @@ public final class ElectionFsm {
 
     // ---- Master: run the coordinator, beat to every host, step down for a better master
 
-    private Behavior<Command> becomeMaster(Shared s, Role from) {
+    private Behavior<Command> becomeMaster(Shared s, Role from, Map<String, Duration> knownSilence) {
       events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, from.name(), Role.MASTER.name(), hostId));
-      ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(coordinatorFactory.get());
+      ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(coordinatorFactory.apply(knownSilence));
       ctx.watch(coordinator);
       return master(s, coordinator);
     }
@@ -270,7 +278,7 @@ public final class ElectionFsm {
             // the coordinator failed beyond its own restarts: stop being master, let the cluster elect again
             events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, Role.MASTER.name(), Role.ELECTION.name(),
                 null));
-            return startElection(s, "master coordinator stopped");
+            return startElection(s, "master coordinator stopped", Optional.empty());
           })
           .build();
     }

@@ -7,6 +7,7 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.MasterCoordinator;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -24,7 +25,16 @@ public final class Agent {
     for (String hp : s.seedNodes()) seeds.add("pekko://" + s.clusterName() + "@" + hp);
     List<String> roles = new ArrayList<>(List.of(MasterCoordinator.HOST_ROLE + s.hostId()));
     if (s.httpPort() != 0) roles.add(MasterCoordinator.MGMT_ROLE + s.hostAddress() + ":" + s.httpPort());
+    // Pekko's failure detector must have spoken by the time vmha judges a silent host (hostTimeout), or a host that
+    // just died still reads as REACHABLE and is taken for a live host with a dead agent
+    Duration pause = s.hostTimeout().dividedBy(3);
     return ConfigFactory.empty()
+        .withValue("pekko.cluster.failure-detector.heartbeat-interval",
+            ConfigValueFactory.fromAnyRef(s.failureDetectionInterval().toMillis() + "ms"))
+        .withValue("pekko.cluster.failure-detector.acceptable-heartbeat-pause",
+            ConfigValueFactory.fromAnyRef(pause.toMillis() + "ms"))
+        .withValue("pekko.cluster.unreachable-nodes-reaper-interval",
+            ConfigValueFactory.fromAnyRef(s.failureDetectionInterval().toMillis() + "ms"))
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(s.hostAddress()))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(s.clusterPort()))
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))

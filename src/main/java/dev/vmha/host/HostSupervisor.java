@@ -48,7 +48,7 @@ public final class HostSupervisor {
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s.hostId(),
           s.failureDetectionInterval(), s.hostTimeout(), s.electionWindow(), datastore,
-          () -> restarting(MasterCoordinator.create(masterDeps)), events, clock)), "election");
+          silent -> restarting(MasterCoordinator.create(masterDeps, silent)), events, clock)), "election");
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
           d.hypervisor(), report -> {

@@ -168,7 +168,11 @@ public final class MasterCoordinator {
 
   private MasterCoordinator() {}
 
-  public static Behavior<Command> create(Deps deps) {
+  /**
+   * @param knownSilence hosts already known to be silent, and for how long: a slave that becomes master after
+   *     losing its master has heard nothing from it for hostTimeout plus the election
+   */
+  public static Behavior<Command> create(Deps deps, Map<String, Duration> knownSilence) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       Coordinator c = new Coordinator(ctx, deps, deps.settings().hostId(), new HostClassifier(),
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
@@ -180,7 +184,11 @@ public final class MasterCoordinator {
           ClusterEvent.ReachabilityEvent.class));
       timers.startTimerWithFixedDelay(Tick.INSTANCE, deps.settings().failureDetectionInterval());
       c.loadProtectedList();
-      return c.running(new State(Duration.ZERO, false, ProtectedList.empty(c.self()), Map.of(), Map.of(), Map.of(),
+      // virtual time starts at the longest known silence, so every last beat lies at or after zero
+      Duration start = knownSilence.values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
+      Map<String, HostEntry> hosts = new HashMap<>();
+      knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, start.minus(silent))));
+      return c.running(new State(start, false, ProtectedList.empty(c.self()), Map.copyOf(hosts), Map.of(), Map.of(),
           Map.of(), Optional.empty()));
     }));
   }
@@ -385,7 +393,7 @@ public final class MasterCoordinator {
       Map<String, Duration> ages = s.view().map(v -> v.heartbeatAges(h.id())).orElse(Map.of());
       boolean isolated = s.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::isolated).orElse(false);
       return new Evidence(s.now().minus(h.lastBeat()), h.reach(), pingAnswered, ages, isolated,
-          settings().hostTimeout());
+          settings().hostTimeout(), settings().failureDetectionInterval());
     }
 
     private State onPinged(State s, Pinged p) {
@@ -397,7 +405,12 @@ public final class MasterCoordinator {
       if (d.verdict() != h.verdict() || h.verdict() == Verdict.ALIVE) {
         emit(new HaEvent.HostJudged(deps.clock().instant(), self, h.id(), d.verdict(), d.reason(), e));
       }
-      State next = s.host(h.judged(d.verdict(), d.reason(), s.now().plus(settings().deadIcmpPingInterval())));
+      // judged again every round while the evidence may still change soon: a partitioned host's datastore
+      // heartbeat may stop, Pekko's failure detector may still be catching up on a crash; a host that answers
+      // ping but whose agent is silent is pinged again every deadIcmpPingInterval
+      boolean settling = d.verdict() == Verdict.PARTITIONED || e.reachability() == Reachability.REACHABLE;
+      Duration recheck = settling ? settings().failureDetectionInterval() : settings().deadIcmpPingInterval();
+      State next = s.host(h.judged(d.verdict(), d.reason(), s.now().plus(recheck)));
       return switch (d.verdict()) {
         case DEAD -> {
           if (h.address() != null) Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
@@ -410,14 +423,13 @@ public final class MasterCoordinator {
       };
     }
 
-    /** The protected VMs last placed on a host, by the protected list and the host's power-on file. */
-    private List<VmSpec> protectedVmsOf(State s, String host) {
-      Map<String, VmSpec> vms = new LinkedHashMap<>();
-      for (ProtectedList.Entry e : s.protectedList().vms().values()) if (e.host().equals(host)) vms.put(e.vm().name(), e.vm());
-      s.view().flatMap(v -> v.powerOn(host)).ifPresent(f -> f.vms().stream()
-          .filter(vm -> s.protectedList().vms().containsKey(vm.name()))
-          .forEach(vm -> vms.putIfAbsent(vm.name(), vm)));
-      return List.copyOf(vms.values());
+    /**
+     * The protected VMs the protected list places on a host. The list follows every host's reports, so it is the
+     * authority; a power-on file may still name VMs that were restarted elsewhere since.
+     */
+    private static List<VmSpec> protectedVmsOf(State s, String host) {
+      return s.protectedList().vms().values().stream().filter(e -> e.host().equals(host))
+          .map(ProtectedList.Entry::vm).toList();
     }
 
     private State restartVmsOf(State s, String failedHost, List<VmSpec> vms, String reason) {
