@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -38,7 +40,10 @@ public record HaSettings(
     Duration electionWindow,
     PingMethod pingMethod,
     Duration powerOnTimeout,
-    HypervisorType hypervisorType) {
+    HypervisorType hypervisorType,
+    IsolationResponse isolationResponse,
+    Map<String, IsolationResponse> vmIsolationResponse,
+    Duration isolationShutdownTimeout) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -109,6 +114,20 @@ public record HaSettings(
       throw new SettingsException("das.isolationaddress", c.getValue("das.isolationaddress").render(),
           "numbered keys das.isolationaddress1 .. das.isolationaddress10");
     }
+    if (useDefault) {
+      String gw = DefaultGateway.fromProcNetRoute().orElseThrow(() -> new SettingsException(
+          "das.usedefaultisolationaddress", true, "false with das.isolationaddressN set: this machine has no default gateway"));
+      isolation.add(0, gw);
+    } else if (isolation.isEmpty()) {
+      throw new SettingsException("das.usedefaultisolationaddress", false,
+          "true, or at least one das.isolationaddress1 .. das.isolationaddress10 (isolation needs an address to ping)");
+    }
+    Map<String, IsolationResponse> perVm = new TreeMap<>();
+    if (c.hasPath("vmha.isolation.vm-response")) {
+      for (String vm : c.getObject("vmha.isolation.vm-response").keySet()) {
+        perVm.put(vm, enumOf(c, "vmha.isolation.vm-response." + com.typesafe.config.ConfigUtil.quoteString(vm), IsolationResponse.class));
+      }
+    }
     int httpPort = intIn(c, "vmha.host.http-port", 0, 65535);
     PingMethod pingMethod = enumOf(c, "vmha.ping.method", PingMethod.class);
     if (pingMethod == PingMethod.TCP && httpPort == 0) {
@@ -136,7 +155,15 @@ public record HaSettings(
         positive("vmha.election.window", duration(c, "vmha.election.window", ChronoUnit.SECONDS)),
         pingMethod,
         positive("vmha.restart.power-on-timeout", duration(c, "vmha.restart.power-on-timeout", ChronoUnit.SECONDS)),
-        enumOf(c, "vmha.hypervisor.type", HypervisorType.class));
+        enumOf(c, "vmha.hypervisor.type", HypervisorType.class),
+        enumOf(c, "vmha.isolation.response", IsolationResponse.class),
+        Map.copyOf(perVm),
+        positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)));
+  }
+
+  /** The isolation response for one VM: its override, else the cluster's. */
+  public IsolationResponse isolationResponseFor(String vm) {
+    return vmIsolationResponse.getOrDefault(vm, isolationResponse);
   }
 
   /** The datastore that holds VM disk files and the cluster's shared state, if any is configured. */

@@ -1,5 +1,6 @@
 package dev.vmha.datastore;
 
+import dev.vmha.LocalMessage;
 import dev.vmha.Failures;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
@@ -30,14 +31,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class DatastoreHeartbeat {
   public sealed interface Command {}
 
-  private enum Tick implements Command { INSTANCE }
+  private enum Tick implements Command, LocalMessage { INSTANCE }
 
-  private record RoundDone(Map<String, DatastoreScan> scans, Map<String, String> failures) implements Command {}
+  private record RoundDone(Map<String, DatastoreScan> scans, Map<String, String> failures) implements Command, LocalMessage {}
 
   /** The VMs powered on at this host, pushed by the host's VM manager. */
-  public record LocalVms(List<VmSpec> vms) implements Command {}
+  public record LocalVms(List<VmSpec> vms) implements Command, LocalMessage {}
 
-  public record GetView(ActorRef<DatastoreView> replyTo) implements Command {}
+  public record GetView(ActorRef<DatastoreView> replyTo) implements Command, LocalMessage {}
 
   private record State(
       DatastoreView view, long counter, Optional<List<VmSpec>> localVms, boolean inFlight, int ticksSinceRound,

@@ -1,5 +1,6 @@
 package dev.vmha.datastore;
 
+import dev.vmha.LocalMessage;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,7 +25,7 @@ public record DatastoreView(
     Map<String, Boolean> accessible,
     Map<String, Map<String, Seen>> counters,
     Map<String, PowerOnFile> powerOn,
-    Set<CorruptFile> corrupt) {
+    Set<CorruptFile> corrupt) implements LocalMessage {
 
   /** A state file found corrupt in the last round. */
   public record CorruptFile(String datastore, String detail) {}

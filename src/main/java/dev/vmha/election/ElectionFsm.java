@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.LocalMessage;
 import dev.vmha.JsonSerializable;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
@@ -50,22 +51,23 @@ public final class ElectionFsm {
       implements Command, JsonSerializable {}
 
   /** This host's latest report, from its VM manager. */
-  public record LocalReport(HostReport report) implements Command {}
+  public record LocalReport(HostReport report) implements Command, LocalMessage {}
 
-  public record GetRole(ActorRef<RoleInfo> replyTo) implements Command {}
+  public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
   /** The host's role and, once known, its master's coordinator. */
-  public record RoleInfo(String hostId, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator) {}
+  public record RoleInfo(String hostId, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator)
+      implements LocalMessage {}
 
-  private enum Tick implements Command { INSTANCE }
+  private enum Tick implements Command, LocalMessage { INSTANCE }
 
-  private enum WindowClosed implements Command { INSTANCE }
+  private enum WindowClosed implements Command, LocalMessage { INSTANCE }
 
-  private enum MasterLost implements Command { INSTANCE }
+  private enum MasterLost implements Command, LocalMessage { INSTANCE }
 
-  private record Peers(Set<ActorRef<Command>> refs) implements Command {}
+  private record Peers(Set<ActorRef<Command>> refs) implements Command, LocalMessage {}
 
-  private record ViewUpdate(DatastoreView view) implements Command {}
+  private record ViewUpdate(DatastoreView view) implements Command, LocalMessage {}
 
   private ElectionFsm() {}
 

@@ -1,5 +1,6 @@
 package dev.vmha.host;
 
+import dev.vmha.LocalMessage;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.Datastore;
@@ -27,7 +28,7 @@ public final class HostSupervisor {
   public sealed interface Command {}
 
   /** Gives the election FSM to the HTTP API. */
-  public record GetElection(ActorRef<ActorRef<ElectionFsm.Command>> replyTo) implements Command {}
+  public record GetElection(ActorRef<ActorRef<ElectionFsm.Command>> replyTo) implements Command, LocalMessage {}
 
   private HostSupervisor() {}
 

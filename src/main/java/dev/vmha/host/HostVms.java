@@ -1,5 +1,6 @@
 package dev.vmha.host;
 
+import dev.vmha.LocalMessage;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.hypervisor.Hypervisor;
@@ -19,16 +20,16 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class HostVms {
   public sealed interface Command {}
 
-  private enum Poll implements Command { INSTANCE }
+  private enum Poll implements Command, LocalMessage { INSTANCE }
 
-  private record Polled(List<VmSpec> vms, Throwable error) implements Command {}
+  private record Polled(List<VmSpec> vms, Throwable error) implements Command, LocalMessage {}
 
   /** Power a VM on here; answered with {@link PowerOnResult}. Sent by the master, possibly from another JVM. */
   public record PowerOn(VmSpec vm, ActorRef<PowerOnResult> replyTo) implements Command, JsonSerializable {}
 
   public record PowerOnResult(String vm, String host, boolean started, String error) implements JsonSerializable {}
 
-  private record PoweredOn(PowerOn request, Throwable error) implements Command {}
+  private record PoweredOn(PowerOn request, Throwable error) implements Command, LocalMessage {}
 
   private HostVms() {}
 

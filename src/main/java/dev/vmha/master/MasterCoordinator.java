@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.LocalMessage;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.classify.Evidence;
@@ -67,19 +68,19 @@ public final class MasterCoordinator {
 
   public record GetStatus(ActorRef<ClusterStatus> replyTo) implements Command, JsonSerializable {}
 
-  private enum Tick implements Command { INSTANCE }
+  private enum Tick implements Command, LocalMessage { INSTANCE }
 
-  private record MemberChange(ClusterEvent.ClusterDomainEvent event) implements Command {}
+  private record MemberChange(ClusterEvent.ClusterDomainEvent event) implements Command, LocalMessage {}
 
-  private record ProtectedListRead(Optional<ProtectedList> list, List<String> failures) implements Command {}
+  private record ProtectedListRead(Optional<ProtectedList> list, List<String> failures) implements Command, LocalMessage {}
 
-  private enum ReloadProtectedList implements Command { INSTANCE }
+  private enum ReloadProtectedList implements Command, LocalMessage { INSTANCE }
 
-  private record Pinged(String host, boolean answered) implements Command {}
+  private record Pinged(String host, boolean answered) implements Command, LocalMessage {}
 
-  private record ViewUpdate(DatastoreView view) implements Command {}
+  private record ViewUpdate(DatastoreView view) implements Command, LocalMessage {}
 
-  private record Restarted(VmRestarter.Outcome outcome) implements Command {}
+  private record Restarted(VmRestarter.Outcome outcome) implements Command, LocalMessage {}
 
   /** What the coordinator works with; the I/O boundaries are interfaces so tests can simulate them. */
   public record Deps(

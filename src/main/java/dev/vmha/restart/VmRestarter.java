@@ -1,5 +1,6 @@
 package dev.vmha.restart;
 
+import dev.vmha.LocalMessage;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
@@ -20,13 +21,13 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class VmRestarter {
   public sealed interface Command {}
 
-  private record Answer(HostVms.PowerOnResult result, Throwable error) implements Command {}
+  private record Answer(HostVms.PowerOnResult result, Throwable error) implements Command, LocalMessage {}
 
   /** A host to try and its VM manager. */
   public record Candidate(String hostId, ActorRef<HostVms.Command> vms) {}
 
   /** The outcome, sent to the coordinator: {@code host} is where it runs, or null with {@code reason}. */
-  public record Outcome(VmSpec vm, String host, String reason) {}
+  public record Outcome(VmSpec vm, String host, String reason) implements LocalMessage {}
 
   private VmRestarter() {}
 
