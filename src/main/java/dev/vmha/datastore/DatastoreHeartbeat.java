@@ -40,9 +40,33 @@ public final class DatastoreHeartbeat {
 
   public record GetView(ActorRef<DatastoreView> replyTo) implements Command, LocalMessage {}
 
+  /**
+   * This host declared itself isolated and its isolation response stopped these VMs: from now on the power-on file
+   * carries the isolated flag and lists them, so the master may restart exactly these.
+   */
+  public record DeclareIsolated(List<VmSpec> stopped) implements Command, LocalMessage {}
+
+  /** The host is back in a cluster: the power-on file lists its powered-on VMs again, without the flag. */
+  public enum ClearIsolation implements Command, LocalMessage { INSTANCE }
+
   private record State(
       DatastoreView view, long counter, Optional<List<VmSpec>> localVms, boolean inFlight, int ticksSinceRound,
-      boolean firstRoundDone) {}
+      boolean firstRoundDone, Optional<List<VmSpec>> isolatedStopped) {
+
+    State with(DatastoreView v, long c, Optional<List<VmSpec>> vms, boolean flight, int ticks, boolean first) {
+      return new State(v, c, vms, flight, ticks, first, isolatedStopped);
+    }
+
+    State isolated(Optional<List<VmSpec>> stopped) {
+      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, stopped);
+    }
+
+    /** What the power-on file says this round, if anything is known yet. */
+    Optional<PowerOnFile> powerOnFile(String hostId) {
+      if (isolatedStopped.isPresent()) return Optional.of(new PowerOnFile(hostId, true, isolatedStopped.get()));
+      return localVms.map(vms -> new PowerOnFile(hostId, false, vms));
+    }
+  }
 
   private DatastoreHeartbeat() {}
 
@@ -53,7 +77,7 @@ public final class DatastoreHeartbeat {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, interval);
       List<String> names = datastores.stream().map(Datastore::name).toList();
       Round r = new Round(ctx, hostId, dsPerHost, interval, datastores, events, clock);
-      return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false));
+      return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false, Optional.empty()));
     }));
   }
 
@@ -65,8 +89,10 @@ public final class DatastoreHeartbeat {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Tick.INSTANCE, () -> onTick(s))
           .onMessage(RoundDone.class, d -> onRoundDone(s, d))
-          .onMessage(LocalVms.class, m -> running(new State(s.view(), s.counter(), Optional.of(List.copyOf(m.vms())),
+          .onMessage(LocalVms.class, m -> running(s.with(s.view(), s.counter(), Optional.of(List.copyOf(m.vms())),
               s.inFlight(), s.ticksSinceRound(), s.firstRoundDone())))
+          .onMessage(DeclareIsolated.class, d -> running(s.isolated(Optional.of(List.copyOf(d.stopped())))))
+          .onMessageEquals(ClearIsolation.INSTANCE, () -> running(s.isolated(Optional.empty())))
           .onMessage(GetView.class, g -> {
             g.replyTo().tell(s.view());
             return Behaviors.same();
@@ -77,7 +103,7 @@ public final class DatastoreHeartbeat {
     private Behavior<Command> onTick(State s) {
       int ticks = s.ticksSinceRound() + 1;
       if (s.inFlight()) {
-        return running(new State(s.view(), s.counter(), s.localVms(), true, ticks, s.firstRoundDone()));
+        return running(s.with(s.view(), s.counter(), s.localVms(), true, ticks, s.firstRoundDone()));
       }
       long counter = s.counter() + 1;
       Set<String> writeTo = heartbeatDatastores(s.view());
@@ -87,8 +113,8 @@ public final class DatastoreHeartbeat {
         CompletionStage<DatastoreScan> round = d.scan();
         if (writeTo.contains(d.name())) {
           round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant()))
-              .thenCompose(x -> s.localVms()
-                  .map(vms -> d.writePowerOn(new PowerOnFile(hostId, false, vms)))
+              .thenCompose(x -> s.powerOnFile(hostId)
+                  .map(d::writePowerOn)
                   .orElse(CompletableFuture.completedFuture(null)))
               .thenApply(x -> scan));
         }
@@ -106,7 +132,7 @@ public final class DatastoreHeartbeat {
         results.forEach((name, f) -> f.join().ifPresent(scan -> scans.put(name, scan)));
         return new RoundDone(scans, Map.copyOf(failures));
       });
-      return running(new State(s.view(), counter, s.localVms(), true, ticks, s.firstRoundDone()));
+      return running(s.with(s.view(), counter, s.localVms(), true, ticks, s.firstRoundDone()));
     }
 
     private Behavior<Command> onRoundDone(State s, RoundDone d) {
@@ -125,7 +151,7 @@ public final class DatastoreHeartbeat {
       for (DatastoreView.CorruptFile c : newlyCorrupt) {
         events.accept(new HaEvent.StateFileCorrupt(clock.instant(), hostId, c.datastore(), c.detail()));
       }
-      return running(new State(after, s.counter(), s.localVms(), false, 0, true));
+      return running(s.with(after, s.counter(), s.localVms(), false, 0, true));
     }
 
     /** das.heartbeatdsperhost datastores: those that answered last round first, in configured order. */

@@ -9,6 +9,9 @@ import dev.vmha.ping.PingTarget;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import dev.vmha.config.IsolationResponse;
+import dev.vmha.isolation.IsolationResponder;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -30,6 +33,11 @@ public final class HostVms {
   public record PowerOnResult(String vm, String host, boolean started, String error) implements JsonSerializable {}
 
   private record PoweredOn(PowerOn request, Throwable error) implements Command, LocalMessage {}
+
+  /** This host is isolated: apply the isolation response to its VMs and report what is now off. */
+  public record ApplyIsolationResponse(
+      Function<String, IsolationResponse> responseFor, Duration shutdownTimeout,
+      ActorRef<IsolationResponder.Applied> replyTo) implements Command, LocalMessage {}
 
   private HostVms() {}
 
@@ -57,6 +65,11 @@ public final class HostVms {
           })
           .onMessage(PowerOn.class, r -> {
             ctx.pipeToSelf(hypervisor.powerOn(r.vm()), (ok, err) -> new PoweredOn(r, err));
+            return Behaviors.same();
+          })
+          .onMessage(ApplyIsolationResponse.class, a -> {
+            ctx.spawnAnonymous(IsolationResponder.create(hypervisor, a.responseFor(), a.shutdownTimeout(),
+                pollInterval, a.replyTo()));
             return Behaviors.same();
           })
           .onMessage(PoweredOn.class, p -> {
