@@ -33,7 +33,8 @@ public final class DatastoreHeartbeat {
 
   private enum Tick implements Command, LocalMessage { INSTANCE }
 
-  private record RoundDone(Map<String, DatastoreScan> scans, Map<String, String> failures) implements Command, LocalMessage {}
+  private record RoundDone(Map<String, DatastoreScan> scans, Map<String, String> failures, boolean wroteHeartbeat)
+      implements Command, LocalMessage {}
 
   /** The VMs powered on at this host, pushed by the host's VM manager. */
   public record LocalVms(List<VmSpec> vms) implements Command, LocalMessage {}
@@ -109,10 +110,15 @@ public final class DatastoreHeartbeat {
       Set<String> writeTo = heartbeatDatastores(s.view());
       Map<String, CompletableFuture<Optional<DatastoreScan>>> results = new LinkedHashMap<>();
       Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
+      java.util.concurrent.atomic.AtomicBoolean wrote = new java.util.concurrent.atomic.AtomicBoolean();
       for (Datastore d : datastores) {
         CompletionStage<DatastoreScan> round = d.scan();
         if (writeTo.contains(d.name())) {
           round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant()))
+              .thenApply(x -> {
+                wrote.set(true);
+                return x;
+              })
               .thenCompose(x -> s.powerOnFile(hostId)
                   .map(d::writePowerOn)
                   .orElse(CompletableFuture.completedFuture(null)))
@@ -130,14 +136,15 @@ public final class DatastoreHeartbeat {
       ctx.pipeToSelf(all, (ok, err) -> {
         Map<String, DatastoreScan> scans = new HashMap<>();
         results.forEach((name, f) -> f.join().ifPresent(scan -> scans.put(name, scan)));
-        return new RoundDone(scans, Map.copyOf(failures));
+        return new RoundDone(scans, Map.copyOf(failures), wrote.get());
       });
       return running(s.with(s.view(), counter, s.localVms(), true, ticks, s.firstRoundDone()));
     }
 
     private Behavior<Command> onRoundDone(State s, RoundDone d) {
       DatastoreView before = s.view();
-      DatastoreView after = before.next(interval.multipliedBy(Math.max(1, s.ticksSinceRound())), d.scans());
+      DatastoreView after = before.next(interval.multipliedBy(Math.max(1, s.ticksSinceRound())), d.scans())
+          .ownHeartbeatWritten(d.wroteHeartbeat());
       for (String ds : after.accessible().keySet()) {
         boolean was = before.accessible().get(ds);
         boolean is = after.accessible().get(ds);

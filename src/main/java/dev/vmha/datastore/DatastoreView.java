@@ -19,13 +19,15 @@ import java.util.HashSet;
  * @param now virtual time: the sum of the round intervals so far
  * @param accessible per configured datastore, whether its last round succeeded
  * @param counters host → datastore → last counter and when it last moved
+ * @param lastOwnWrite virtual time of the last round in which this host's own heartbeat reached a datastore
  */
 public record DatastoreView(
     Duration now,
     Map<String, Boolean> accessible,
     Map<String, Map<String, Seen>> counters,
     Map<String, PowerOnFile> powerOn,
-    Set<CorruptFile> corrupt) implements LocalMessage {
+    Set<CorruptFile> corrupt,
+    Duration lastOwnWrite) implements LocalMessage {
 
   /** A state file found corrupt in the last round. */
   public record CorruptFile(String datastore, String detail) {}
@@ -36,7 +38,7 @@ public record DatastoreView(
   public static DatastoreView initial(List<String> datastores) {
     Map<String, Boolean> acc = new LinkedHashMap<>();
     for (String d : datastores) acc.put(d, false);
-    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of());
+    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of(), Duration.ZERO);
   }
 
   /**
@@ -69,17 +71,32 @@ public record DatastoreView(
       if (s != null) s.powerOn().forEach(merged::putIfAbsent);
     }
     powerOn.forEach(merged::putIfAbsent);
-    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad));
+    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite);
+  }
+
+  /** Records that this round wrote (or failed to write) this host's own heartbeat on some datastore. */
+  public DatastoreView ownHeartbeatWritten(boolean written) {
+    return written ? new DatastoreView(now, accessible, counters, powerOn, corrupt, now) : this;
+  }
+
+  /** How long this host's own heartbeat has not reached any datastore. */
+  public Duration sinceOwnWrite() {
+    return now.minus(lastOwnWrite);
   }
 
   public int accessibleCount() {
     return (int) accessible.values().stream().filter(b -> b).count();
   }
 
-  /** Per datastore, how long the host's heartbeat counter has not moved; absent where it was never seen. */
+  /**
+   * Per datastore that answered the last round, how long the host's heartbeat counter has not moved there; absent
+   * where it was never seen. A datastore this host cannot read says nothing about anyone.
+   */
   public Map<String, Duration> heartbeatAges(String host) {
     Map<String, Duration> ages = new TreeMap<>();
-    counters.getOrDefault(host, Map.of()).forEach((d, seen) -> ages.put(d, now.minus(seen.since())));
+    counters.getOrDefault(host, Map.of()).forEach((d, seen) -> {
+      if (Boolean.TRUE.equals(accessible.get(d))) ages.put(d, now.minus(seen.since()));
+    });
     return ages;
   }
 

@@ -30,6 +30,12 @@ import java.util.List;
   @JsonSubTypes.Type(value = HaEvent.VmAwaitingCapacity.class, name = "VmAwaitingCapacity"),
   @JsonSubTypes.Type(value = HaEvent.DatastoreAccessChanged.class, name = "DatastoreAccessChanged"),
   @JsonSubTypes.Type(value = HaEvent.StateFileCorrupt.class, name = "StateFileCorrupt"),
+  @JsonSubTypes.Type(value = HaEvent.HostSelfFenced.class, name = "HostSelfFenced"),
+  @JsonSubTypes.Type(value = HaEvent.HostUnfenced.class, name = "HostUnfenced"),
+  @JsonSubTypes.Type(value = HaEvent.IsolationCheckStarted.class, name = "IsolationCheckStarted"),
+  @JsonSubTypes.Type(value = HaEvent.SelfDiagnosed.class, name = "SelfDiagnosed"),
+  @JsonSubTypes.Type(value = HaEvent.IsolationResponseApplied.class, name = "IsolationResponseApplied"),
+  @JsonSubTypes.Type(value = HaEvent.IsolationEnded.class, name = "IsolationEnded"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -129,6 +135,44 @@ public sealed interface HaEvent extends JsonSerializable {
   record StateFileCorrupt(Instant at, String by, String datastore, String detail) implements HaEvent {
     public String describe() {
       return "corrupt state file on " + datastore + ", not trusted: " + detail;
+    }
+  }
+
+  record HostSelfFenced(Instant at, String by, String reason, List<String> stopped) implements HaEvent {
+    public String describe() {
+      return "self-fenced, powered off " + stopped + ": " + reason;
+    }
+  }
+
+  record HostUnfenced(Instant at, String by, String reason) implements HaEvent {
+    public String describe() {
+      return "fence lifted: " + reason;
+    }
+  }
+
+  record IsolationCheckStarted(Instant at, String by, String trigger, List<String> addresses) implements HaEvent {
+    public String describe() {
+      return trigger + ": pinging isolation addresses " + addresses;
+    }
+  }
+
+  record SelfDiagnosed(Instant at, String by, String result, String reason) implements HaEvent {
+    public String describe() {
+      return "declares itself " + result + ": " + reason;
+    }
+  }
+
+  record IsolationResponseApplied(
+      Instant at, String by, List<String> stopped, List<String> keptRunning, List<String> failures) implements HaEvent {
+    public String describe() {
+      return "isolation response: stopped " + stopped + ", kept running " + keptRunning
+          + (failures.isEmpty() ? "" : ", failures " + failures) + "; power-on file marked isolated";
+    }
+  }
+
+  record IsolationEnded(Instant at, String by, String reason) implements HaEvent {
+    public String describe() {
+      return "isolation over: " + reason;
     }
   }
 }

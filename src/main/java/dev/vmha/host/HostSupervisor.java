@@ -6,6 +6,7 @@ import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
 import java.time.Clock;
@@ -21,7 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Root of a host's agent: starts the datastore heartbeat, the election FSM (which runs the master coordinator while
- * this host is master) and the VM manager, restarting any of them that fails. If a child stops for good, the agent
+ * this host is master), the VM manager and the self-fence, restarting any of them that fails. If a child stops for good, the agent
  * stops, to be restarted by its service manager from its persisted state, like the watchdog that restarts FDM.
  */
 public final class HostSupervisor {
@@ -56,9 +57,14 @@ public final class HostSupervisor {
             election.tell(new ElectionFsm.LocalReport(report));
             datastore.tell(new DatastoreHeartbeat.LocalVms(report.poweredOn()));
           })), "vms");
+      // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
+      // it sees a minority that long): the master acts on a silent host only after that
+      ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
+          s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, events, clock)), "self-fence");
       ctx.watch(datastore);
       ctx.watch(election);
       ctx.watch(vms);
+      ctx.watch(fence);
       return Behaviors.receive(Command.class)
           .onMessage(GetElection.class, g -> {
             g.replyTo().tell(election);

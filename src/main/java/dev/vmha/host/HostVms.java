@@ -8,6 +8,8 @@ import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import dev.vmha.config.IsolationResponse;
@@ -45,11 +47,30 @@ public final class HostVms {
    * @param publish receives the host's report after every poll (the election FSM forwards it to the master, the
    *     datastore heartbeat writes it into the power-on file)
    */
+  /** Power off every VM here and refuse power-ons until {@link Unfence}: this host fences itself. */
+  public record Fence(String reason, ActorRef<IsolationResponder.Applied> replyTo) implements Command, LocalMessage {}
+
+  public enum Unfence implements Command, LocalMessage { INSTANCE }
+
+  /**
+   * @param publish receives the host's report after every poll (the election FSM forwards it to the master, the
+   *     datastore heartbeat writes it into the power-on file)
+   */
   public static Behavior<Command> create(
       String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval, Hypervisor hypervisor,
       Consumer<HostReport> publish) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
+      return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, publish).running(Optional.empty());
+    }));
+  }
+
+  private record Vms(
+      ActorContext<Command> ctx, String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval,
+      Hypervisor hypervisor, Consumer<HostReport> publish) {
+
+    /** @param fenced why this host refuses to run VMs, while it is fenced */
+    Behavior<Command> running(Optional<String> fenced) {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Poll.INSTANCE, () -> {
             ctx.pipeToSelf(hypervisor.poweredOn(), Polled::new);
@@ -64,7 +85,11 @@ public final class HostVms {
             return Behaviors.same();
           })
           .onMessage(PowerOn.class, r -> {
-            ctx.pipeToSelf(hypervisor.powerOn(r.vm()), (ok, err) -> new PoweredOn(r, err));
+            if (fenced.isPresent()) {
+              r.replyTo().tell(new PowerOnResult(r.vm().name(), hostId, false, hostId + " is fenced: " + fenced.get()));
+            } else {
+              ctx.pipeToSelf(hypervisor.powerOn(r.vm()), (ok, err) -> new PoweredOn(r, err));
+            }
             return Behaviors.same();
           })
           .onMessage(ApplyIsolationResponse.class, a -> {
@@ -72,14 +97,24 @@ public final class HostVms {
                 pollInterval, a.replyTo()));
             return Behaviors.same();
           })
+          .onMessage(Fence.class, f -> {
+            ctx.spawnAnonymous(IsolationResponder.create(hypervisor, vm -> IsolationResponse.POWER_OFF, pollInterval,
+                pollInterval, f.replyTo()));
+            return running(Optional.of(f.reason()));
+          })
+          .onMessageEquals(Unfence.INSTANCE, () -> running(Optional.empty()))
           .onMessage(PoweredOn.class, p -> {
             String err = p.error() == null ? null : Failures.rootMessage(p.error());
+            if (err == null && fenced.isPresent()) {
+              // started just before the fence came down: it must not run here
+              hypervisor.powerOff(p.request().vm().name());
+              err = hostId + " fenced itself while starting it: " + fenced.get();
+            }
             p.request().replyTo().tell(new PowerOnResult(p.request().vm().name(), hostId, err == null, err));
             ctx.getSelf().tell(Poll.INSTANCE); // report the new VM at once
             return Behaviors.same();
           })
           .build();
-    }));
+    }
   }
-
 }
