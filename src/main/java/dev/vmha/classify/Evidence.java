@@ -11,11 +11,15 @@ import java.util.TreeMap;
  * @param heartbeatSilence time since the host's last network heartbeat reached the master
  * @param reachability Pekko Cluster's view of the host's JVM
  * @param managementPingAnswered whether the host's management address answered the master's ping
- * @param datastoreHeartbeatAge per heartbeat datastore, how long the host's heartbeat counter has not moved there;
- *     a datastore missing from the map never showed a heartbeat of this host
+ * @param datastoreHeartbeatAge per heartbeat datastore the master can read, how long the host's heartbeat counter
+ *     has not moved there; a datastore missing from the map never showed this host's heartbeat, or is unreadable
  * @param isolatedFlag whether the host's power-on file says it declared itself isolated
- * @param hostTimeout das.config.fdm.hostTimeout: the network silence after which a host is investigated
+ * @param hostTimeout das.config.fdm.hostTimeout: the silence after which a host is judged, and the time after which
+ *     a host whose heartbeat reaches no datastore fences itself
  * @param heartbeatInterval das.failuredetectioninterval: how often heartbeats are written and read
+ * @param datastoresConfigured whether the cluster has heartbeat datastores at all (without: the majority rule)
+ * @param sideSize hosts on the master's side that beat within hostTimeout, the master included
+ * @param clusterSize every host the master knows of, itself included
  */
 public record Evidence(
     Duration heartbeatSilence,
@@ -24,7 +28,10 @@ public record Evidence(
     Map<String, Duration> datastoreHeartbeatAge,
     boolean isolatedFlag,
     Duration hostTimeout,
-    Duration heartbeatInterval) implements JsonSerializable {
+    Duration heartbeatInterval,
+    boolean datastoresConfigured,
+    int sideSize,
+    int clusterSize) implements JsonSerializable {
 
   public Evidence {
     datastoreHeartbeatAge = new TreeMap<>(datastoreHeartbeatAge);
@@ -35,11 +42,26 @@ public record Evidence(
   }
 
   /**
-   * Whether the host kept writing its datastore heartbeat after its network heartbeats stopped: its counter moved
-   * later than the silence began, allowing two intervals for the writer's period and the reader's round.
+   * The allowance for observing a heartbeat late: the writer's period, the reader's round and scheduling jitter.
+   * Half the hostTimeout, which the settings keep at two intervals or more.
    */
+  public Duration observationLag() {
+    return hostTimeout.dividedBy(2);
+  }
+
+  /** Whether the host kept writing its datastore heartbeat after its network heartbeats stopped. */
   public boolean datastoreHeartbeatFresh() {
-    Duration lag = heartbeatInterval.multipliedBy(2);
-    return datastoreHeartbeatAge.values().stream().anyMatch(a -> a.plus(lag).compareTo(heartbeatSilence) < 0);
+    return datastoreHeartbeatAge.values().stream()
+        .anyMatch(a -> a.plus(observationLag()).compareTo(heartbeatSilence) < 0);
+  }
+
+  /**
+   * Whether the heartbeat has been still on every readable datastore for longer than the host's fence timeout
+   * (hostTimeout) plus the observation lag: alive or not, the host has powered its VMs off by now.
+   */
+  public boolean datastoreHeartbeatStillPastFence() {
+    Duration bound = hostTimeout.plus(observationLag());
+    return !datastoreHeartbeatAge.isEmpty()
+        && datastoreHeartbeatAge.values().stream().allMatch(a -> a.compareTo(bound) >= 0);
   }
 }

@@ -1,48 +1,77 @@
 package dev.vmha.classify;
 
+import dev.vmha.isolation.FencingRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns the evidence about a host into a verdict, with the reason an operator reads (seed 000, MISSION §2):
- * <ul>
+ * Turns the evidence about a host into a verdict, with the reason an operator reads (seed 000, MISSION §2, §6):
+ * <ol>
  *   <li>network heartbeat fresh → ALIVE;
  *   <li>silent, but Pekko's failure detector or the management ping still hears the host → AGENT_UNREACHABLE
  *       (the host runs, only its agent is gone: nothing is restarted);
- *   <li>silent and unpingable, but its datastore heartbeat moved after the network went silent → ISOLATED if its
- *       power-on file says so, else PARTITIONED;
- *   <li>silent, unpingable, datastore heartbeat still since the silence began, or absent everywhere → DEAD.
- * </ul>
- * Pure: no clock, no I/O.
+ *   <li>silent and unpingable, its datastore heartbeat moved after the silence began → ISOLATED if its power-on
+ *       file says so, else PARTITIONED;
+ *   <li>silent, unpingable, its datastore heartbeat still on every readable datastore for longer than the host's
+ *       fence timeout plus the observation lag → DEAD; still, but not that long yet → DEAD, not settled (wait);
+ *   <li>no readable datastore heartbeat: with heartbeat datastores configured, nothing can be known → PARTITIONED;
+ *       without any (the vSAN case) → DEAD once the master's side holds a strict majority and the silence exceeds
+ *       hostTimeout plus the minority's fence timeout; PARTITIONED without a majority.
+ * </ol>
+ * A verdict that is not {@link Decision#settled()} must not be acted upon yet. Pure: no clock, no I/O.
  */
 public final class HostClassifier {
 
-  public record Decision(Verdict verdict, String reason) {}
+  /** A verdict, why, and whether it may be acted upon now. */
+  public record Decision(Verdict verdict, String reason, boolean settled) {}
 
   public Decision classify(Evidence e) {
     String net = "no net heartbeat " + seconds(e.heartbeatSilence());
     if (e.netHeartbeatFresh()) {
-      return new Decision(Verdict.ALIVE, "net heartbeat " + seconds(e.heartbeatSilence()) + " old");
+      return settled(Verdict.ALIVE, "net heartbeat " + seconds(e.heartbeatSilence()) + " old");
     }
     if (e.reachability() == Reachability.REACHABLE) {
-      return new Decision(Verdict.AGENT_UNREACHABLE, net + ", but the cluster failure detector still hears the host");
+      return settled(Verdict.AGENT_UNREACHABLE, net + ", but the cluster failure detector still hears the host");
     }
     if (e.managementPingAnswered()) {
-      return new Decision(Verdict.AGENT_UNREACHABLE, net + ", but its management address answers ping");
+      return settled(Verdict.AGENT_UNREACHABLE, net + ", but its management address answers ping");
     }
     String ds = datastores(e);
-    if (e.datastoreHeartbeatFresh()) {
-      return e.isolatedFlag()
-          ? new Decision(Verdict.ISOLATED, net + ", ping silent, " + ds + ", power-on file says isolated")
-          : new Decision(Verdict.PARTITIONED, net + ", ping silent, " + ds + ": the host runs in another partition");
+    if (!e.datastoreHeartbeatAge().isEmpty()) {
+      if (e.datastoreHeartbeatFresh()) {
+        return e.isolatedFlag()
+            ? settled(Verdict.ISOLATED, net + ", ping silent, " + ds + ", power-on file says isolated")
+            : settled(Verdict.PARTITIONED, net + ", ping silent, " + ds + ": the host runs in another partition");
+      }
+      if (e.datastoreHeartbeatStillPastFence()) return settled(Verdict.DEAD, net + ", ping silent, " + ds);
+      return new Decision(Verdict.DEAD, net + ", ping silent, " + ds + "; waiting until its heartbeat has been still "
+          + seconds(e.hostTimeout().plus(e.observationLag())) + ", when it has surely fenced itself", false);
     }
-    return new Decision(Verdict.DEAD, net + ", ping silent, " + ds);
+    if (e.datastoresConfigured()) {
+      return settled(Verdict.PARTITIONED, net + ", ping silent, but none of its heartbeat datastores is readable here:"
+          + " whether it runs cannot be known, so nothing is restarted");
+    }
+    String side = "this side holds " + e.sideSize() + " of " + e.clusterSize() + " hosts";
+    if (!FencingRule.majority(e.sideSize(), e.clusterSize())) {
+      return settled(Verdict.PARTITIONED, net + ", ping silent, no heartbeat datastores, and " + side
+          + ": no strict majority, so nothing is restarted");
+    }
+    Duration fenced = e.hostTimeout().multipliedBy(2).plus(e.observationLag());
+    if (e.heartbeatSilence().compareTo(fenced) >= 0) {
+      return settled(Verdict.DEAD, net + ", ping silent, no heartbeat datastores, " + side
+          + " (a strict majority); a minority host has fenced itself by now");
+    }
+    return new Decision(Verdict.DEAD, net + ", ping silent, no heartbeat datastores, " + side
+        + "; waiting " + seconds(fenced) + " of silence, when a minority host has surely fenced itself", false);
+  }
+
+  private static Decision settled(Verdict v, String reason) {
+    return new Decision(v, reason, true);
   }
 
   private static String datastores(Evidence e) {
-    if (e.datastoreHeartbeatAge().isEmpty()) return "no datastore heartbeat seen";
     List<String> parts = new ArrayList<>();
     for (Map.Entry<String, Duration> a : e.datastoreHeartbeatAge().entrySet()) {
       parts.add("datastore " + a.getKey() + " hb " + seconds(a.getValue()) + " old");

@@ -78,9 +78,10 @@ public record HaSettings(
     }
     Duration interval = duration(c, "das.failuredetectioninterval", ChronoUnit.MILLIS);
     Duration hostTimeout = duration(c, "das.config.fdm.hostTimeout", ChronoUnit.SECONDS);
-    if (hostTimeout.compareTo(interval.multipliedBy(2)) < 0) {
+    if (hostTimeout.compareTo(interval.multipliedBy(4)) < 0) {
       throw new SettingsException("das.config.fdm.hostTimeout", hostTimeout,
-          "at least twice das.failuredetectioninterval (" + interval + ")");
+          "at least 4 times das.failuredetectioninterval (" + interval + "), so heartbeats seen late are not taken"
+              + " for lost ones");
     }
     int dsPerHost = intIn(c, "das.heartbeatdsperhost", 2, 5);
     List<String> seeds = stringList(c, "vmha.cluster.seed-nodes");

@@ -90,31 +90,33 @@ public final class MasterCoordinator {
   /** One host as the master sees it. {@code lastBeat} and {@code nextCheck} are virtual times. */
   record HostEntry(
       String id, HostReport report, PingTarget roleTarget, Address address, Reachability reach, Duration lastBeat,
-      Verdict verdict, String reason, boolean investigating, Duration nextCheck) {
+      Verdict verdict, String reason, boolean investigating, Duration nextCheck, boolean suspected) {
 
     static HostEntry fresh(String id, Duration now) {
       return new HostEntry(id, null, null, null, Reachability.UNKNOWN, now, Verdict.ALIVE, "known to the master",
-          false, now);
+          false, now, false);
     }
 
     HostEntry beat(HostReport r, Duration now) {
-      return new HostEntry(id, r, roleTarget, address, reach, now, verdict, reason, investigating, nextCheck);
+      return new HostEntry(id, r, roleTarget, address, reach, now, verdict, reason, investigating, nextCheck, false);
     }
 
     HostEntry member(PingTarget target, Address addr, Reachability rch) {
-      return new HostEntry(id, report, target, addr, rch, lastBeat, verdict, reason, investigating, nextCheck);
-    }
-
-    HostEntry reach(Reachability rch) {
-      return new HostEntry(id, report, roleTarget, address, rch, lastBeat, verdict, reason, investigating, nextCheck);
+      return new HostEntry(id, report, target, addr, rch, lastBeat, verdict, reason, investigating, nextCheck,
+          suspected);
     }
 
     HostEntry investigating(boolean on) {
-      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, on, nextCheck);
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, on, nextCheck, true);
     }
 
     HostEntry judged(Verdict v, String why, Duration next) {
-      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, false, next);
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, false, next, suspected);
+    }
+
+    /** Judged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
+    HostEntry pending(Duration next) {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, next, suspected);
     }
 
     Optional<PingTarget> pingTarget() {
@@ -168,6 +170,10 @@ public final class MasterCoordinator {
   }
 
   private MasterCoordinator() {}
+
+  static List<String> isolatedHosts(DatastoreView v) {
+    return v.powerOn().values().stream().filter(PowerOnFile::isolated).map(PowerOnFile::hostId).sorted().toList();
+  }
 
   /**
    * @param knownSilence hosts already known to be silent, and for how long: a slave that becomes master after
@@ -368,14 +374,18 @@ public final class MasterCoordinator {
       State t = s.time(s.now().plus(settings().failureDetectionInterval()));
       deps.datastore().tell(new DatastoreHeartbeat.GetView(viewAdapter));
       if (!t.loaded()) return t;
+      for (String flagged : t.view().map(MasterCoordinator::isolatedHosts).orElse(List.of())) {
+        t = restartFlagged(t, flagged);
+      }
       for (HostEntry h : t.hosts().values()) {
         if (h.id().equals(self) || h.investigating()) continue;
         Duration silence = t.now().minus(h.lastBeat());
         if (silence.compareTo(settings().hostTimeout()) < 0) continue;
-        boolean recheck = (h.verdict() == Verdict.AGENT_UNREACHABLE || h.verdict() == Verdict.PARTITIONED)
-            && t.now().compareTo(h.nextCheck()) >= 0;
-        if (h.verdict() != Verdict.ALIVE && !recheck) continue;
-        if (h.verdict() == Verdict.ALIVE) {
+        boolean due = t.now().compareTo(h.nextCheck()) >= 0;
+        boolean judgeable = h.verdict() == Verdict.ALIVE || h.verdict() == Verdict.AGENT_UNREACHABLE
+            || h.verdict() == Verdict.PARTITIONED;
+        if (!judgeable || !due) continue;
+        if (!h.suspected()) {
           emit(new HaEvent.HostSilent(deps.clock().instant(), self, h.id(), silence));
         }
         Optional<PingTarget> target = h.pingTarget();
@@ -393,8 +403,13 @@ public final class MasterCoordinator {
     private Evidence evidence(State s, HostEntry h, boolean pingAnswered) {
       Map<String, Duration> ages = s.view().map(v -> v.heartbeatAges(h.id())).orElse(Map.of());
       boolean isolated = s.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::isolated).orElse(false);
+      int side = 1 + (int) s.hosts().values().stream()
+          .filter(o -> !o.id().equals(self) && o.verdict() == Verdict.ALIVE
+              && s.now().minus(o.lastBeat()).compareTo(settings().hostTimeout()) < 0)
+          .count();
+      int cluster = 1 + (int) s.hosts().keySet().stream().filter(id -> !id.equals(self)).count();
       return new Evidence(s.now().minus(h.lastBeat()), h.reach(), pingAnswered, ages, isolated,
-          settings().hostTimeout(), settings().failureDetectionInterval());
+          settings().hostTimeout(), settings().failureDetectionInterval(), !deps.datastores().isEmpty(), side, cluster);
     }
 
     private State onPinged(State s, Pinged p) {
@@ -402,7 +417,8 @@ public final class MasterCoordinator {
       if (h == null || !h.investigating()) return s;
       Evidence e = evidence(s, h, p.answered());
       HostClassifier.Decision d = classifier.classify(e);
-      if (d.verdict() == Verdict.ALIVE) return s.host(h.investigating(false)); // it beat again meanwhile
+      if (d.verdict() == Verdict.ALIVE) return s.host(h.judged(h.verdict(), h.reason(), s.now())); // beat meanwhile
+      if (!d.settled()) return s.host(h.pending(s.now().plus(settings().failureDetectionInterval())));
       if (d.verdict() != h.verdict() || h.verdict() == Verdict.ALIVE) {
         emit(new HaEvent.HostJudged(deps.clock().instant(), self, h.id(), d.verdict(), d.reason(), e));
       }
@@ -417,11 +433,25 @@ public final class MasterCoordinator {
           if (h.address() != null) Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
           yield restartVmsOf(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
         }
-        case ISOLATED -> restartVmsOf(next, h.id(),
-            next.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::vms).orElse(List.of()),
-            "host " + h.id() + " is isolated and powered these VMs off");
+        case ISOLATED -> restartFlagged(next, h.id());
         default -> next;
       };
+    }
+
+    /**
+     * The VMs an isolated host's power-on file lists as stopped by its isolation response, which the protected list
+     * still places on that host (a VM restarted elsewhere already is placed there). The host writes the file only
+     * after the hypervisor confirmed them off, so they may start elsewhere; whether the host is back or not.
+     */
+    private State restartFlagged(State s, String host) {
+      List<VmSpec> stopped = s.view().flatMap(v -> v.powerOn(host)).filter(PowerOnFile::isolated)
+          .map(PowerOnFile::vms).orElse(List.of()).stream()
+          .filter(vm -> {
+            ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
+            return e != null && e.host().equals(host);
+          })
+          .toList();
+      return restartVmsOf(s, host, stopped, "host " + host + " is isolated and powered these VMs off");
     }
 
     /**
