@@ -1,12 +1,19 @@
 package dev.vmha.election;
 
-import dev.vmha.LocalMessage;
 import dev.vmha.JsonSerializable;
+import dev.vmha.LocalMessage;
+import dev.vmha.classify.SelfDiagnosis;
+import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
+import dev.vmha.host.HostVms;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.ping.PingTarget;
+import dev.vmha.ping.Pinger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +26,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -28,18 +36,24 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * The host's role: Uninitialized → Election → Master | Slave (seed 000). It also carries the network heartbeats:
- * a master beats to every host each {@code das.failuredetectioninterval}; a slave beats to its master with its
- * {@link HostReport}; a slave that hears no master for {@code hostTimeout} enters a new election.
+ * The host's role: Uninitialized → Election → Master | Slave, and Isolated (seed 000). It also carries the network
+ * heartbeats: a master beats to every host each {@code das.failuredetectioninterval}; a slave beats to its master
+ * with its {@link HostReport}; a slave that hears no master for {@code hostTimeout} enters a new election.
  *
  * <p>An election collects ballots for {@code vmha.election.window}; the best {@link Rank} wins. A host that hears a
  * master during an election follows it. Two masters that hear each other (a healed partition, or two elections that
  * saw different ballots) settle it by rank: the lower one steps down.
+ *
+ * <p>Isolation (seed 000, timelines of seed 003): a slave that lost its master and hears no ballot during its
+ * election elects itself, then pings the isolation addresses for {@code icmpPingTimeout}; a master whose coordinator
+ * reports every other host silent does the same. No answer and no election traffic: the host is isolated, applies
+ * its isolation response and marks its power-on file; any answer or traffic: it is partitioned and acts as master
+ * of its side.
  */
 public final class ElectionFsm {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "vmha-election");
 
-  public enum Role { UNINITIALIZED, ELECTION, MASTER, SLAVE }
+  public enum Role { UNINITIALIZED, ELECTION, MASTER, SLAVE, ISOLATED }
 
   public sealed interface Command {}
 
@@ -53,6 +67,9 @@ public final class ElectionFsm {
   /** This host's latest report, from its VM manager. */
   public record LocalReport(HostReport report) implements Command, LocalMessage {}
 
+  /** From this host's master coordinator: every other host has been silent for hostTimeout. */
+  public record AllHostsSilent(int hosts) implements Command, LocalMessage {}
+
   public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
   /** The host's role and, once known, its master's coordinator. */
@@ -65,25 +82,39 @@ public final class ElectionFsm {
 
   private enum MasterLost implements Command, LocalMessage { INSTANCE }
 
+  private enum DiagnosisDue implements Command, LocalMessage { INSTANCE }
+
+  private enum RecheckIsolation implements Command, LocalMessage { INSTANCE }
+
+  private enum ClearIsolationFlag implements Command, LocalMessage { INSTANCE }
+
   private record Peers(Set<ActorRef<Command>> refs) implements Command, LocalMessage {}
 
   private record ViewUpdate(DatastoreView view) implements Command, LocalMessage {}
 
+  private record IsolationPinged(String address, boolean answered) implements Command, LocalMessage {}
+
+  private record IsolationApplied(IsolationResponder.Applied applied) implements Command, LocalMessage {}
+
   private ElectionFsm() {}
 
+  /**
+   * @param isolationPinger probes the isolation addresses (ICMP in production)
+   * @param coordinator makes the master coordinator this host runs while it is master
+   */
   public static Behavior<Command> create(
-      String hostId, Duration interval, Duration hostTimeout, Duration electionWindow,
-      ActorRef<DatastoreHeartbeat.Command> datastore,
-      Function<Map<String, Duration>, Behavior<MasterCoordinator.Command>> coordinator,
-      Consumer<HaEvent> events, Clock clock) {
+      HaSettings settings, Pinger isolationPinger, ActorRef<DatastoreHeartbeat.Command> datastore,
+      Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinator, Consumer<HaEvent> events,
+      Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ActorRef<Receptionist.Listing> listing = ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getServiceInstances(KEY)));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, listing));
-      timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
-      Fsm fsm = new Fsm(ctx, timers, hostId, hostTimeout, electionWindow, datastore,
-          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), coordinator, events, clock);
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.failureDetectionInterval());
+      Fsm fsm = new Fsm(ctx, timers, settings, isolationPinger, datastore,
+          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
+          ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new), coordinator, events, clock);
       return fsm.uninitialized(new Shared(Set.of(), 0, Optional.empty()));
     }));
   }
@@ -103,14 +134,39 @@ public final class ElectionFsm {
     }
   }
 
+  /**
+   * A self-diagnosis in progress: what triggered it, the coordinator to keep (a master diagnosing itself) and the
+   * silences to hand a new one, and what has been heard so far.
+   */
+  private record Diagnosis(
+      String trigger, Optional<ActorRef<MasterCoordinator.Command>> coordinator, Map<String, Duration> knownSilence,
+      boolean addressAnswered, boolean electionTraffic) {
+    Diagnosis answered() {
+      return new Diagnosis(trigger, coordinator, knownSilence, true, electionTraffic);
+    }
+
+    Diagnosis traffic() {
+      return new Diagnosis(trigger, coordinator, knownSilence, addressAnswered, true);
+    }
+  }
+
   private record Fsm(
-      ActorContext<Command> ctx, TimerScheduler<Command> timers, String hostId, Duration hostTimeout,
-      Duration electionWindow, ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<DatastoreView> viewAdapter,
-      Function<Map<String, Duration>, Behavior<MasterCoordinator.Command>> coordinatorFactory,
+      ActorContext<Command> ctx, TimerScheduler<Command> timers, HaSettings settings, Pinger isolationPinger,
+      ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<DatastoreView> viewAdapter,
+      ActorRef<IsolationResponder.Applied> appliedAdapter,
+      Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
       Consumer<HaEvent> events, Clock clock) {
 
+    String hostId() {
+      return settings.hostId();
+    }
+
     Rank rank(Shared s) {
-      return new Rank(s.datastoresSeen(), hostId);
+      return new Rank(s.datastoresSeen(), hostId());
+    }
+
+    private void emit(HaEvent e) {
+      events.accept(e);
     }
 
     /** Messages every state treats alike; returns null for those it leaves to the state. */
@@ -118,11 +174,23 @@ public final class ElectionFsm {
       if (m instanceof Peers p) return s.peers(p.refs());
       if (m instanceof ViewUpdate v) return s.seen(v.view().accessibleCount());
       if (m instanceof LocalReport r) return s.report(r.report());
+      if (m == ClearIsolationFlag.INSTANCE) {
+        datastore.tell(DatastoreHeartbeat.ClearIsolation.INSTANCE);
+        return s;
+      }
       return null;
     }
 
     private void askView() {
       datastore.tell(new DatastoreHeartbeat.GetView(viewAdapter));
+    }
+
+    private void toPeers(Shared s, Command m) {
+      for (ActorRef<Command> p : s.peers()) if (!p.equals(ctx.getSelf())) p.tell(m);
+    }
+
+    private boolean fromOther(Rank r) {
+      return !r.hostId().equals(hostId());
     }
 
     // ---- Uninitialized: waiting for this agent to be a cluster member
@@ -150,8 +218,8 @@ public final class ElectionFsm {
 
     /** @param lostMaster the master whose silence caused this election, if any */
     Behavior<Command> startElection(Shared s, String reason, Optional<String> lostMaster) {
-      events.accept(new HaEvent.ElectionStarted(clock.instant(), hostId, reason));
-      timers.startSingleTimer(WindowClosed.INSTANCE, electionWindow);
+      emit(new HaEvent.ElectionStarted(clock.instant(), hostId(), reason));
+      timers.startSingleTimer(WindowClosed.INSTANCE, settings.electionWindow());
       return election(s, Map.of(), lostMaster);
     }
 
@@ -162,16 +230,15 @@ public final class ElectionFsm {
             if (c != null) return election(c, ballots, lostMaster);
             if (m == Tick.INSTANCE) {
               askView();
-              Ballot b = new Ballot(rank(s));
-              for (ActorRef<Command> p : s.peers()) if (!p.equals(ctx.getSelf())) p.tell(b);
+              toPeers(s, new Ballot(rank(s)));
               return Behaviors.same();
             }
-            if (m instanceof Ballot b) {
+            if (m instanceof Ballot b && fromOther(b.rank())) {
               Map<String, Rank> next = new HashMap<>(ballots);
               next.put(b.rank().hostId(), b.rank());
               return election(s, next, lostMaster);
             }
-            if (m instanceof MasterBeat beat && !beat.master().hostId().equals(hostId)) {
+            if (m instanceof MasterBeat beat && fromOther(beat.master())) {
               timers.cancel(WindowClosed.INSTANCE);
               return follow(s, beat, "heard master " + beat.master().hostId() + " during the election");
             }
@@ -184,29 +251,33 @@ public final class ElectionFsm {
 
     private Behavior<Command> closeElection(Shared s, Map<String, Rank> ballots, Optional<String> lostMaster) {
       List<Rank> candidates = new ArrayList<>(ballots.values());
-      candidates.removeIf(r -> r.hostId().equals(hostId));
       candidates.add(rank(s));
       Rank winner = ElectionRanking.winner(candidates);
-      events.accept(new HaEvent.MasterElected(clock.instant(), hostId, winner.hostId(),
+      emit(new HaEvent.MasterElected(clock.instant(), hostId(), winner.hostId(),
           ElectionRanking.ordered(candidates), ElectionRanking.RULE));
-      if (winner.hostId().equals(hostId)) {
+      if (winner.hostId().equals(hostId())) {
         // the lost master has been silent since before this election: the new master need not wait for it again
         Map<String, Duration> silent = new HashMap<>();
-        lostMaster.ifPresent(m -> silent.put(m, hostTimeout.plus(electionWindow)));
+        lostMaster.ifPresent(m -> silent.put(m, settings.hostTimeout().plus(settings.electionWindow())));
+        if (lostMaster.isPresent() && ballots.isEmpty()) {
+          // no master and no election traffic: the third condition decides (seed 003: T0+25 s ping, T0+30 s)
+          return diagnose(s, new Diagnosis("lost master " + lostMaster.get() + " and heard no other host's ballot",
+              Optional.empty(), silent, false, false));
+        }
         return becomeMaster(s, Role.ELECTION, silent);
       }
-      events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, Role.ELECTION.name(), Role.SLAVE.name(),
+      emit(new HaEvent.RoleChanged(clock.instant(), hostId(), Role.ELECTION.name(), Role.SLAVE.name(),
           winner.hostId()));
-      timers.startSingleTimer(MasterLost.INSTANCE, hostTimeout);
+      timers.startSingleTimer(MasterLost.INSTANCE, settings.hostTimeout());
       return slave(s, winner, Optional.empty());
     }
 
     // ---- Slave: follow the master, beat to it, elect anew when it falls silent
 
     private Behavior<Command> follow(Shared s, MasterBeat beat, String why) {
-      events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, "(" + why + ")", Role.SLAVE.name(),
+      emit(new HaEvent.RoleChanged(clock.instant(), hostId(), "(" + why + ")", Role.SLAVE.name(),
           beat.master().hostId()));
-      timers.startSingleTimer(MasterLost.INSTANCE, hostTimeout);
+      timers.startSingleTimer(MasterLost.INSTANCE, settings.hostTimeout());
       return slave(s, beat.master(), Optional.of(beat.coordinator()));
     }
 
@@ -224,19 +295,18 @@ public final class ElectionFsm {
             }
             if (m instanceof MasterBeat beat) {
               if (beat.master().hostId().equals(master.hostId())) {
-                timers.startSingleTimer(MasterLost.INSTANCE, hostTimeout);
+                timers.startSingleTimer(MasterLost.INSTANCE, settings.hostTimeout());
                 return slave(s, beat.master(), Optional.of(beat.coordinator()));
               }
-              if (beat.master().outranks(master) && !beat.master().hostId().equals(hostId)) {
+              if (beat.master().outranks(master) && fromOther(beat.master())) {
                 return follow(s, beat, "master " + beat.master().hostId() + " outranks " + master.hostId());
               }
               return Behaviors.same();
             }
             if (m == MasterLost.INSTANCE) {
-              events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, Role.SLAVE.name(), Role.ELECTION.name(),
-                  null));
-              return startElection(s, "no heartbeat from master " + master.hostId() + " for " + hostTimeout.toMillis()
-                  + " ms", Optional.of(master.hostId()));
+              emit(new HaEvent.RoleChanged(clock.instant(), hostId(), Role.SLAVE.name(), Role.ELECTION.name(), null));
+              return startElection(s, "no heartbeat from master " + master.hostId() + " for "
+                  + settings.hostTimeout().toMillis() + " ms", Optional.of(master.hostId()));
             }
             if (m instanceof GetRole g) return reply(g, Role.SLAVE, master.hostId(), coordinator.orElse(null));
             return Behaviors.same();
@@ -247,10 +317,31 @@ public final class ElectionFsm {
     // ---- Master: run the coordinator, beat to every host, step down for a better master
 
     private Behavior<Command> becomeMaster(Shared s, Role from, Map<String, Duration> knownSilence) {
-      events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, from.name(), Role.MASTER.name(), hostId));
-      ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(coordinatorFactory.apply(knownSilence));
+      emit(new HaEvent.RoleChanged(clock.instant(), hostId(), from.name(), Role.MASTER.name(), hostId()));
+      ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(
+          coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, ctx.getSelf())));
       ctx.watch(coordinator);
       return master(s, coordinator);
+    }
+
+    /** What a master does each tick: beat to every host, and give its coordinator its own report. */
+    private void masterTick(Shared s, ActorRef<MasterCoordinator.Command> coordinator) {
+      askView();
+      toPeers(s, new MasterBeat(rank(s), coordinator));
+      s.report().ifPresent(r -> coordinator.tell(new MasterCoordinator.SlaveBeat(r)));
+    }
+
+    private Behavior<Command> stepDown(Shared s, ActorRef<MasterCoordinator.Command> coordinator, MasterBeat beat) {
+      stopCoordinator(coordinator);
+      emit(new HaEvent.RoleChanged(clock.instant(), hostId(), Role.MASTER.name(), Role.SLAVE.name(),
+          beat.master().hostId()));
+      timers.startSingleTimer(MasterLost.INSTANCE, settings.hostTimeout());
+      return slave(s, beat.master(), Optional.of(beat.coordinator()));
+    }
+
+    private void stopCoordinator(ActorRef<MasterCoordinator.Command> coordinator) {
+      ctx.unwatch(coordinator);
+      ctx.stop(coordinator);
     }
 
     Behavior<Command> master(Shared s, ActorRef<MasterCoordinator.Command> coordinator) {
@@ -259,35 +350,152 @@ public final class ElectionFsm {
             Shared c = common(s, m);
             if (c != null) return master(c, coordinator);
             if (m == Tick.INSTANCE) {
-              askView();
-              MasterBeat beat = new MasterBeat(rank(s), coordinator);
-              for (ActorRef<Command> p : s.peers()) if (!p.equals(ctx.getSelf())) p.tell(beat);
-              s.report().ifPresent(r -> coordinator.tell(new MasterCoordinator.SlaveBeat(r)));
+              masterTick(s, coordinator);
               return Behaviors.same();
             }
-            if (m instanceof MasterBeat beat && beat.master().outranks(rank(s))) {
-              ctx.unwatch(coordinator);
-              ctx.stop(coordinator);
-              events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, Role.MASTER.name(), Role.SLAVE.name(),
-                  beat.master().hostId()));
-              timers.startSingleTimer(MasterLost.INSTANCE, hostTimeout);
-              return slave(s, beat.master(), Optional.of(beat.coordinator()));
+            if (m instanceof MasterBeat beat && beat.master().outranks(rank(s))) return stepDown(s, coordinator, beat);
+            if (m instanceof AllHostsSilent a) {
+              return diagnose(s, new Diagnosis("all " + a.hosts() + " other hosts silent for "
+                  + settings.hostTimeout().toMillis() + " ms", Optional.of(coordinator), Map.of(), false, false));
             }
-            if (m instanceof GetRole g) return reply(g, Role.MASTER, hostId, coordinator);
+            if (m instanceof GetRole g) return reply(g, Role.MASTER, hostId(), coordinator);
             return Behaviors.same();
           })
-          .onSignal(org.apache.pekko.actor.typed.Terminated.class, t -> {
-            // the coordinator failed beyond its own restarts: stop being master, let the cluster elect again
-            events.accept(new HaEvent.RoleChanged(clock.instant(), hostId, Role.MASTER.name(), Role.ELECTION.name(),
-                null));
-            return startElection(s, "master coordinator stopped", Optional.empty());
+          .onSignal(Terminated.class, t -> coordinatorStopped(s))
+          .build();
+    }
+
+    private Behavior<Command> coordinatorStopped(Shared s) {
+      // the coordinator failed beyond its own restarts: stop being master, let the cluster elect again
+      emit(new HaEvent.RoleChanged(clock.instant(), hostId(), Role.MASTER.name(), Role.ELECTION.name(), null));
+      return startElection(s, "master coordinator stopped", Optional.empty());
+    }
+
+    // ---- Self-diagnosis: ping the isolation addresses, listen for election traffic
+
+    private Behavior<Command> diagnose(Shared s, Diagnosis d) {
+      List<String> addresses = settings.isolationAddresses();
+      emit(new HaEvent.IsolationCheckStarted(clock.instant(), hostId(), d.trigger(), addresses));
+      for (String a : addresses) {
+        ctx.pipeToSelf(isolationPinger.ping(new PingTarget(a, 0), settings.icmpPingTimeout()),
+            (ok, err) -> new IsolationPinged(a, err == null && ok));
+      }
+      timers.startSingleTimer(DiagnosisDue.INSTANCE, settings.icmpPingTimeout());
+      return diagnosing(s, d);
+    }
+
+    Behavior<Command> diagnosing(Shared s, Diagnosis d) {
+      return Behaviors.receive(Command.class)
+          .onAnyMessage(m -> {
+            Shared c = common(s, m);
+            if (c != null) return diagnosing(c, d);
+            if (m == Tick.INSTANCE) {
+              if (d.coordinator().isPresent()) masterTick(s, d.coordinator().get());
+              else askView();
+              return Behaviors.same();
+            }
+            if (m instanceof IsolationPinged p) return p.answered() ? diagnosing(s, d.answered()) : Behaviors.same();
+            if (m instanceof Ballot b && fromOther(b.rank())) return diagnosing(s, d.traffic());
+            if (m instanceof MasterBeat beat && fromOther(beat.master())) {
+              // a master is heard: this host is not isolated
+              timers.cancel(DiagnosisDue.INSTANCE);
+              emit(new HaEvent.SelfDiagnosed(clock.instant(), hostId(), "PARTITIONED",
+                  SelfDiagnosis.diagnose(true, d.addressAnswered(), d.electionTraffic()).reason()));
+              if (d.coordinator().isEmpty()) return follow(s, beat, "heard master " + beat.master().hostId());
+              return beat.master().outranks(rank(s)) ? stepDown(s, d.coordinator().get(), beat)
+                  : master(s, d.coordinator().get());
+            }
+            if (m == DiagnosisDue.INSTANCE) {
+              SelfDiagnosis.Finding f = SelfDiagnosis.diagnose(false, d.addressAnswered(), d.electionTraffic());
+              emit(new HaEvent.SelfDiagnosed(clock.instant(), hostId(), f.result().name(), f.reason()));
+              if (f.result() == SelfDiagnosis.Result.ISOLATED) {
+                d.coordinator().ifPresent(this::stopCoordinator);
+                return becomeIsolated(s, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION);
+              }
+              return d.coordinator().isPresent() ? master(s, d.coordinator().get())
+                  : becomeMaster(s, Role.ELECTION, d.knownSilence());
+            }
+            if (m instanceof GetRole g) {
+              return reply(g, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION,
+                  d.coordinator().isPresent() ? hostId() : null, d.coordinator().orElse(null));
+            }
+            return Behaviors.same();
+          })
+          .onSignal(Terminated.class, t -> coordinatorStopped(s))
+          .build();
+    }
+
+    // ---- Isolated: apply the isolation response, wait for the network to come back
+
+    private Behavior<Command> becomeIsolated(Shared s, Role from) {
+      emit(new HaEvent.RoleChanged(clock.instant(), hostId(), from.name(), Role.ISOLATED.name(), null));
+      timers.cancel(ClearIsolationFlag.INSTANCE);
+      timers.startTimerWithFixedDelay(RecheckIsolation.INSTANCE, settings.hostTimeout());
+      return isolated(s, applyResponse(s));
+    }
+
+    /** Asks the VM manager to apply the isolation response; false if this host has no VM manager report yet. */
+    private boolean applyResponse(Shared s) {
+      Optional<ActorRef<HostVms.Command>> vms = s.report().map(HostReport::vms);
+      vms.ifPresent(v -> v.tell(new HostVms.ApplyIsolationResponse(settings::isolationResponseFor,
+          settings.isolationShutdownTimeout(), appliedAdapter)));
+      return vms.isPresent();
+    }
+
+    private void leaveIsolation(String why) {
+      emit(new HaEvent.IsolationEnded(clock.instant(), hostId(), why));
+      timers.cancel(RecheckIsolation.INSTANCE);
+      // the flag stays until the master has surely read it and restarted the VMs it lists
+      timers.startSingleTimer(ClearIsolationFlag.INSTANCE, settings.hostTimeout());
+    }
+
+    Behavior<Command> isolated(Shared s, boolean responseRequested) {
+      return Behaviors.receive(Command.class)
+          .onAnyMessage(m -> {
+            Shared c = common(s, m);
+            if (c != null) return isolated(c, responseRequested);
+            if (m == Tick.INSTANCE) {
+              askView();
+              return responseRequested ? Behaviors.same() : isolated(s, applyResponse(s));
+            }
+            if (m instanceof IsolationApplied a) {
+              datastore.tell(new DatastoreHeartbeat.DeclareIsolated(a.applied().stopped()));
+              emit(new HaEvent.IsolationResponseApplied(clock.instant(), hostId(), names(a.applied().stopped()),
+                  names(a.applied().keptRunning()), a.applied().failures()));
+              return Behaviors.same();
+            }
+            if (m == RecheckIsolation.INSTANCE) {
+              for (String a : settings.isolationAddresses()) {
+                ctx.pipeToSelf(isolationPinger.ping(new PingTarget(a, 0), settings.icmpPingTimeout()),
+                    (ok, err) -> new IsolationPinged(a, err == null && ok));
+              }
+              return Behaviors.same();
+            }
+            if (m instanceof IsolationPinged p && p.answered()) {
+              leaveIsolation("isolation address " + p.address() + " answers again");
+              return startElection(s, "isolation over", Optional.empty());
+            }
+            if (m instanceof Ballot b && fromOther(b.rank())) {
+              leaveIsolation("election traffic from " + b.rank().hostId());
+              return startElection(s, "isolation over", Optional.empty());
+            }
+            if (m instanceof MasterBeat beat && fromOther(beat.master())) {
+              leaveIsolation("heard master " + beat.master().hostId());
+              return follow(s, beat, "isolation over");
+            }
+            if (m instanceof GetRole g) return reply(g, Role.ISOLATED, null, null);
+            return Behaviors.same();
           })
           .build();
     }
 
+    private static List<String> names(List<VmSpec> vms) {
+      return vms.stream().map(VmSpec::name).toList();
+    }
+
     private Behavior<Command> reply(
         GetRole g, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator) {
-      g.replyTo().tell(new RoleInfo(hostId, role, master, coordinator));
+      g.replyTo().tell(new RoleInfo(hostId(), role, master, coordinator));
       return Behaviors.same();
     }
   }

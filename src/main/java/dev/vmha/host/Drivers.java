@@ -12,8 +12,13 @@ import dev.vmha.ping.TcpPinger;
 import java.util.List;
 import java.util.concurrent.Executor;
 
-/** The host's I/O boundaries; tests pass simulated ones. */
-public record Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger pinger) {
+/**
+ * The host's I/O boundaries; tests pass simulated ones.
+ *
+ * @param pinger probes other hosts' management addresses (vmha.ping.method)
+ * @param isolationPinger probes the isolation addresses (always ICMP for real)
+ */
+public record Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger pinger, Pinger isolationPinger) {
 
   /** The drivers the settings name, doing their blocking I/O on {@code io}. */
   public static Drivers fromSettings(HaSettings s, Executor io) {
@@ -27,6 +32,6 @@ public record Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger 
       case ICMP -> new IcmpPinger(io);
       case TCP -> new TcpPinger(io);
     };
-    return new Drivers(hv, ds, pinger);
+    return new Drivers(hv, ds, pinger, new IcmpPinger(io));
   }
 }

@@ -48,9 +48,8 @@ public final class HostSupervisor {
           s.heartbeatDsPerHost(), s.failureDetectionInterval(), d.datastores(), events, clock)), "datastore-heartbeat");
       MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
           events, clock);
-      ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s.hostId(),
-          s.failureDetectionInterval(), s.hostTimeout(), s.electionWindow(), datastore,
-          silent -> restarting(MasterCoordinator.create(masterDeps, silent)), events, clock)), "election");
+      ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
+          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election");
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
           d.hypervisor(), report -> {

@@ -8,6 +8,8 @@ import dev.vmha.classify.HostClassifier;
 import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.HaSettings;
+import dev.vmha.LocalMessage;
+import dev.vmha.election.ElectionFsm;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
@@ -131,10 +133,15 @@ public final class MasterCoordinator {
   record State(
       Duration now, boolean loaded, ProtectedList protectedList, Map<String, HostEntry> hosts,
       Map<String, String> restarting, Map<String, VmSpec> awaiting, Map<String, ActorRef<OperationResult>> requests,
-      Optional<DatastoreView> view) {
+      Optional<DatastoreView> view, boolean allSilentReported) {
 
     State with(Map<String, HostEntry> h) {
-      return new State(now, loaded, protectedList, Map.copyOf(h), restarting, awaiting, requests, view);
+      return new State(now, loaded, protectedList, Map.copyOf(h), restarting, awaiting, requests, view,
+          allSilentReported);
+    }
+
+    State allSilent(boolean reported) {
+      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, view, reported);
     }
 
     State host(HostEntry e) {
@@ -144,19 +151,21 @@ public final class MasterCoordinator {
     }
 
     State restarts(Map<String, String> r, Map<String, VmSpec> a, Map<String, ActorRef<OperationResult>> q) {
-      return new State(now, loaded, protectedList, hosts, Map.copyOf(r), Map.copyOf(a), Map.copyOf(q), view);
+      return new State(now, loaded, protectedList, hosts, Map.copyOf(r), Map.copyOf(a), Map.copyOf(q), view,
+          allSilentReported);
     }
 
     State list(ProtectedList l) {
-      return new State(now, true, l, hosts, restarting, awaiting, requests, view);
+      return new State(now, true, l, hosts, restarting, awaiting, requests, view, allSilentReported);
     }
 
     State time(Duration t) {
-      return new State(t, loaded, protectedList, hosts, restarting, awaiting, requests, view);
+      return new State(t, loaded, protectedList, hosts, restarting, awaiting, requests, view, allSilentReported);
     }
 
     State view(DatastoreView v) {
-      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, Optional.of(v));
+      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, Optional.of(v),
+          allSilentReported);
     }
 
     /** The host a VM is reported running on, if any live host reports it. */
@@ -176,12 +185,19 @@ public final class MasterCoordinator {
   }
 
   /**
+   * How a coordinator starts.
+   *
    * @param knownSilence hosts already known to be silent, and for how long: a slave that becomes master after
    *     losing its master has heard nothing from it for hostTimeout plus the election
+   * @param election this host's election FSM, told when every other host falls silent (isolation check)
    */
-  public static Behavior<Command> create(Deps deps, Map<String, Duration> knownSilence) {
+  public record Start(Map<String, Duration> knownSilence, ActorRef<ElectionFsm.Command> election)
+      implements LocalMessage {}
+
+  public static Behavior<Command> create(Deps deps, Start start) {
+    Map<String, Duration> knownSilence = start.knownSilence();
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Coordinator c = new Coordinator(ctx, deps, deps.settings().hostId(), new HostClassifier(),
+      Coordinator c = new Coordinator(ctx, deps, start.election(), deps.settings().hostId(), new HostClassifier(),
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
           ctx.messageAdapter(VmRestarter.Outcome.class, Restarted::new));
       Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
@@ -192,16 +208,17 @@ public final class MasterCoordinator {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, deps.settings().failureDetectionInterval());
       c.loadProtectedList();
       // virtual time starts at the longest known silence, so every last beat lies at or after zero
-      Duration start = knownSilence.values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
+      Duration begin = knownSilence.values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
       Map<String, HostEntry> hosts = new HashMap<>();
-      knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, start.minus(silent))));
-      return c.running(new State(start, false, ProtectedList.empty(c.self()), Map.copyOf(hosts), Map.of(), Map.of(),
-          Map.of(), Optional.empty()));
+      knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, begin.minus(silent))));
+      return c.running(new State(begin, false, ProtectedList.empty(c.self()), Map.copyOf(hosts), Map.of(), Map.of(),
+          Map.of(), Optional.empty(), false));
     }));
   }
 
   private record Coordinator(
-      ActorContext<Command> ctx, Deps deps, String self, HostClassifier classifier,
+      ActorContext<Command> ctx, Deps deps, ActorRef<ElectionFsm.Command> election, String self,
+      HostClassifier classifier,
       ActorRef<DatastoreView> viewAdapter, ActorRef<VmRestarter.Outcome> outcomes) {
 
     private HaSettings settings() {
@@ -377,6 +394,7 @@ public final class MasterCoordinator {
       for (String flagged : t.view().map(MasterCoordinator::isolatedHosts).orElse(List.of())) {
         t = restartFlagged(t, flagged);
       }
+      t = checkAllSilent(t);
       for (HostEntry h : t.hosts().values()) {
         if (h.id().equals(self) || h.investigating()) continue;
         Duration silence = t.now().minus(h.lastBeat());
@@ -398,6 +416,19 @@ public final class MasterCoordinator {
         t = t.host(h.investigating(true));
       }
       return t;
+    }
+
+    /**
+     * Tells the election FSM once when every other host has been silent for hostTimeout: the master may be the one
+     * that is isolated (seed 003: the master pings its isolation addresses at once).
+     */
+    private State checkAllSilent(State s) {
+      List<HostEntry> others = s.hosts().values().stream().filter(h -> !h.id().equals(self))
+          .filter(h -> h.verdict() != Verdict.DEAD).toList();
+      boolean allSilent = !others.isEmpty() && others.stream()
+          .allMatch(h -> s.now().minus(h.lastBeat()).compareTo(settings().hostTimeout()) >= 0);
+      if (allSilent && !s.allSilentReported()) election.tell(new ElectionFsm.AllHostsSilent(others.size()));
+      return s.allSilent(allSilent);
     }
 
     private Evidence evidence(State s, HostEntry h, boolean pingAnswered) {
