@@ -34,21 +34,40 @@ final class AgentCommand implements Callable<Integer> {
       return 2;
     }
     EventLog events = EventLog.inDirectory(s.dataDir());
-    ActorSystem<HostSupervisor.Command> system =
-        Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load());
-    Duration timeout = Duration.ofSeconds(5);
-    ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
-        system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
-    try {
-      new HttpApi(system, election, events, timeout).bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
-    } catch (Exception e) {
-      System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "
-          + e.getMessage());
-      system.terminate();
-      return 1;
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
+      ActorSystem<HostSupervisor.Command> sys = current.get();
+      if (sys != null) {
+        sys.terminate();
+        sys.getWhenTerminated().toCompletableFuture().join();
+      }
+    }));
+    // An agent removed from the cluster (downed while it was cut off, or quarantined) has a terminated actor
+    // system: start a new one, which joins as a new incarnation and becomes a slave of the master it finds.
+    while (!stopping.get()) {
+      ActorSystem<HostSupervisor.Command> system =
+          Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load());
+      current.set(system);
+      Duration timeout = Duration.ofSeconds(5);
+      ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
+          system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
+      try {
+        new HttpApi(system, election, events, timeout).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
+            .get();
+      } catch (Exception e) {
+        System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "
+            + e.getMessage());
+        system.terminate();
+        return 1;
+      }
+      system.getWhenTerminated().toCompletableFuture().join();
+      if (!stopping.get()) {
+        System.err.println("vmha agent: the actor system of " + s.hostId() + " terminated; starting it again");
+      }
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(system::terminate));
-    system.getWhenTerminated().toCompletableFuture().join();
     return 0;
   }
 }
