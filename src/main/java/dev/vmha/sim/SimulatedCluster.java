@@ -1,0 +1,366 @@
+package dev.vmha.sim;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.vmha.config.HaSettings;
+import dev.vmha.datastore.Datastore;
+import dev.vmha.datastore.DirectoryDatastore;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.history.EventLog;
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.Agent;
+import dev.vmha.host.Drivers;
+import dev.vmha.host.HostSupervisor;
+import dev.vmha.hypervisor.InMemoryHypervisor;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.master.ClusterStatus;
+import dev.vmha.master.MasterCoordinator;
+import dev.vmha.ping.Pinger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * A vmha cluster inside one JVM, for tests and for watching the canonical cases: every host is a real Pekko actor
+ * system running the real agent over Artery TCP on 127.0.0.1, with an in-memory hypervisor and real datastore
+ * directories. Faults are injected where a real network or storage path would break: links between hosts are cut at
+ * the transport (both directions, Pekko's own heartbeats included), a host's isolation addresses stop answering, a
+ * host loses its datastores, or a host loses power. A host removed from the cluster while powered starts a new actor
+ * system, as the agent's own run loop does.
+ */
+public final class SimulatedCluster implements AutoCloseable {
+
+  /**
+   * @param hosts how many hosts (host1 .. hostN)
+   * @param settings das.* / vmha.* values for every host (host identity, ports and datastores are set here)
+   * @param datastores how many shared datastore directories (0: the vSAN case, the majority rule decides)
+   * @param dir where the datastores and host data live
+   * @param pekko the Pekko configuration every host starts from (test-mode is switched on here)
+   */
+  public record Options(int hosts, Config settings, int datastores, Path dir, Config pekko) {}
+
+  /** One simulated host and its faults. */
+  public final class Host {
+    final String id;
+    final int clusterPort;
+    final int fakeHttpPort;
+    final InMemoryHypervisor hypervisor;
+    final EventLog events = EventLog.inMemory();
+    final HaSettings settings;
+    volatile ActorSystem<HostSupervisor.Command> system;
+    volatile boolean powered = true;
+    volatile boolean datastoresCut;
+    volatile boolean isolationAddressesCut;
+
+    Host(String id, int clusterPort, int fakeHttpPort, HaSettings settings) {
+      this.id = id;
+      this.clusterPort = clusterPort;
+      this.fakeHttpPort = fakeHttpPort;
+      this.settings = settings;
+      this.hypervisor = new InMemoryHypervisor(id);
+    }
+
+    public String id() {
+      return id;
+    }
+
+    public InMemoryHypervisor hypervisor() {
+      return hypervisor;
+    }
+
+    public List<HaEvent> events() {
+      return events.recent();
+    }
+
+    public boolean powered() {
+      return powered;
+    }
+
+    Address address() {
+      return new Address("pekko", settings.clusterName(), "127.0.0.1", clusterPort);
+    }
+  }
+
+  private final Options options;
+  private final Map<String, Host> hosts = new LinkedHashMap<>();
+  /** Unordered pairs of host ids whose link is cut. */
+  private final Set<Set<String>> cutLinks = ConcurrentHashMap.newKeySet();
+  private final Executor io = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "sim-io");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile boolean closing;
+
+  private SimulatedCluster(Options options) {
+    this.options = options;
+  }
+
+  /** Starts every host; the cluster forms and elects on its own (see {@link #awaitOneMaster}). */
+  public static SimulatedCluster start(Options options) {
+    SimulatedCluster c = new SimulatedCluster(options);
+    c.startAll();
+    return c;
+  }
+
+  private void startAll() {
+    try {
+      for (int d = 1; d <= options.datastores(); d++) Files.createDirectories(options.dir().resolve("ds" + d));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<Integer> ports = freePorts(options.hosts());
+    List<String> seeds = List.of("127.0.0.1:" + ports.get(0), "127.0.0.1:" + ports.get(Math.min(1, ports.size() - 1)));
+    for (int i = 1; i <= options.hosts(); i++) {
+      String id = "host" + i;
+      List<String> ds = new ArrayList<>();
+      for (int d = 1; d <= options.datastores(); d++) ds.add(options.dir().resolve("ds" + d).toString());
+      Config own = ConfigFactory.parseMap(Map.of(
+              "vmha.host.id", id,
+              "vmha.host.address", "127.0.0.1",
+              "vmha.host.port", ports.get(i - 1),
+              "vmha.host.http-port", i, // never bound: it names the host to the simulated pinger
+              "vmha.host.data-dir", options.dir().resolve(id).toString(),
+              "vmha.hypervisor.type", "in-memory"))
+          .withFallback(ConfigFactory.parseMap(Map.of("vmha.cluster.seed-nodes", seeds, "vmha.datastores", ds)))
+          .withFallback(options.settings())
+          .withFallback(HaSettings.defaults())
+          .resolve();
+      Host h = new Host(id, ports.get(i - 1), i, HaSettings.from(own));
+      hosts.put(id, h);
+    }
+    for (Host h : hosts.values()) boot(h);
+  }
+
+  private void boot(Host h) {
+    List<Datastore> ds = new ArrayList<>();
+    for (Path p : h.settings.datastores()) {
+      ds.add(new FaultyDatastore(new DirectoryDatastore(p, io), () -> h.datastoresCut || !h.powered));
+    }
+    Pinger management = (target, timeout) -> CompletableFuture.completedFuture(
+        hostByFakePort(target.tcpPort()).map(t -> t.powered && !cut(h.id, t.id)).orElse(false));
+    Pinger isolation = (target, timeout) -> CompletableFuture.completedFuture(!h.isolationAddressesCut);
+    Config pekko = ConfigFactory.parseString("pekko.remote.artery.advanced.test-mode = on").withFallback(options.pekko());
+    ActorSystem<HostSupervisor.Command> sys = Agent.start(h.settings,
+        exec -> new Drivers(h.hypervisor, ds, management, isolation), h.events, Clock.systemUTC(), pekko);
+    h.system = sys;
+    // links cut before this incarnation started stay cut
+    for (Host o : hosts.values()) if (o != h && cut(h.id, o.id)) applyCut(h, o, true);
+    sys.getWhenTerminated().thenRun(() -> {
+      if (!closing && h.powered && h.system == sys) boot(h); // removed from the cluster: a new incarnation joins
+    });
+  }
+
+  private Optional<Host> hostByFakePort(int port) {
+    return hosts.values().stream().filter(h -> h.fakeHttpPort == port).findFirst();
+  }
+
+  private boolean cut(String a, String b) {
+    return cutLinks.contains(Set.of(a, b));
+  }
+
+  public Host host(String id) {
+    Host h = hosts.get(id);
+    if (h == null) throw new IllegalArgumentException("no host " + id);
+    return h;
+  }
+
+  public Collection<Host> hosts() {
+    return hosts.values();
+  }
+
+  // ---- faults
+
+  /** The host loses power: its VMs stop, it falls silent on every link and datastore, its agent is gone. */
+  public void crash(String id) {
+    Host h = host(id);
+    h.powered = false;
+    h.hypervisor.powerLoss();
+    for (Host o : hosts.values()) if (o != h) cutLink(h, o);
+    h.system.terminate();
+    h.system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** Cuts every link between the given sides; links within a side stay up. */
+  @SafeVarargs
+  public final void partition(Set<String>... sides) {
+    for (int a = 0; a < sides.length; a++) {
+      for (int b = a + 1; b < sides.length; b++) {
+        for (String x : sides[a]) for (String y : sides[b]) cutLink(host(x), host(y));
+      }
+    }
+  }
+
+  /** The host's network is gone: every link cut and its isolation addresses silent. Its datastores stay. */
+  public void isolate(String id) {
+    Host h = host(id);
+    h.isolationAddressesCut = true;
+    for (Host o : hosts.values()) if (o != h) cutLink(h, o);
+  }
+
+  /** The host loses (or regains) its path to every datastore. */
+  public void cutDatastores(String id, boolean cut) {
+    host(id).datastoresCut = cut;
+  }
+
+  /** Restores every link and isolation address (not power, not datastores). */
+  public void heal() {
+    for (Set<String> pair : Set.copyOf(cutLinks)) {
+      List<String> p = new ArrayList<>(pair);
+      Host a = host(p.get(0));
+      Host b = host(p.get(1));
+      if (!a.powered || !b.powered) continue;
+      cutLinks.remove(pair);
+      applyCut(a, b, false);
+      applyCut(b, a, false);
+    }
+    for (Host h : hosts.values()) h.isolationAddressesCut = false;
+  }
+
+  private void cutLink(Host a, Host b) {
+    cutLinks.add(Set.of(a.id, b.id));
+    applyCut(a, b, true);
+    applyCut(b, a, true);
+  }
+
+  private static void applyCut(Host from, Host to, boolean cut) {
+    ActorSystem<?> sys = from.system;
+    if (sys == null || sys.whenTerminated().isCompleted()) return;
+    if (cut) LinkCutter.cut(sys, to.address()); else LinkCutter.restore(sys, to.address());
+  }
+
+  // ---- observation and operation
+
+  /** Ground truth: every VM and the powered hosts whose hypervisor runs it. */
+  public Map<String, List<String>> running() {
+    Map<String, List<String>> at = new TreeMap<>();
+    for (Host h : hosts.values()) {
+      if (!h.powered) continue;
+      for (String vm : h.hypervisor.runningNames()) at.computeIfAbsent(vm, k -> new ArrayList<>()).add(h.id);
+    }
+    return at;
+  }
+
+  /** VMs running on more than one host right now. */
+  public Map<String, List<String>> doubles() {
+    Map<String, List<String>> d = new TreeMap<>();
+    running().forEach((vm, on) -> { if (on.size() > 1) d.put(vm, on); });
+    return d;
+  }
+
+  public Optional<ElectionFsm.RoleInfo> role(String id, Duration timeout) {
+    Host h = host(id);
+    ActorSystem<HostSupervisor.Command> sys = h.system;
+    if (!h.powered || sys.whenTerminated().isCompleted()) return Optional.empty();
+    try {
+      ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
+          sys, HostSupervisor.GetElection::new, timeout, sys.scheduler()).toCompletableFuture().get();
+      return Optional.of(AskPattern.<ElectionFsm.Command, ElectionFsm.RoleInfo>ask(election, ElectionFsm.GetRole::new,
+          timeout, sys.scheduler()).toCompletableFuture().get());
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The masters among the powered hosts, by host id. */
+  public List<String> masters(Duration timeout) {
+    List<String> m = new ArrayList<>();
+    for (Host h : hosts.values()) {
+      role(h.id, timeout).filter(r -> r.role() == ElectionFsm.Role.MASTER).ifPresent(r -> m.add(h.id));
+    }
+    return m;
+  }
+
+  public Optional<ClusterStatus> status(String masterId, Duration timeout) {
+    Optional<ElectionFsm.RoleInfo> r = role(masterId, timeout);
+    if (r.isEmpty() || r.get().coordinator() == null) return Optional.empty();
+    ActorSystem<HostSupervisor.Command> sys = host(masterId).system;
+    try {
+      return Optional.of(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(r.get().coordinator(),
+          MasterCoordinator.GetStatus::new, timeout, sys.scheduler()).toCompletableFuture().get());
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Powers a VM on under protection through the given master; the master's answer. */
+  public MasterCoordinator.OperationResult powerOn(String masterId, VmSpec vm, String host, Duration timeout)
+      throws Exception {
+    ElectionFsm.RoleInfo r = role(masterId, timeout).orElseThrow(() -> new IllegalStateException(masterId + " is down"));
+    if (r.coordinator() == null) throw new IllegalStateException(masterId + " is not master");
+    ActorSystem<HostSupervisor.Command> sys = host(masterId).system;
+    return AskPattern.<MasterCoordinator.Command, MasterCoordinator.OperationResult>ask(r.coordinator(),
+        ref -> new MasterCoordinator.PowerOnVm(vm, host, ref), timeout, sys.scheduler()).toCompletableFuture().get();
+  }
+
+  /** Every host's events, in time order. */
+  public List<HaEvent> allEvents() {
+    List<HaEvent> all = new ArrayList<>();
+    for (Host h : hosts.values()) all.addAll(h.events());
+    all.sort((a, b) -> a.at().compareTo(b.at()));
+    return all;
+  }
+
+  /** Whether every powered host's actor system is a cluster member that is Up. */
+  public boolean allUp() {
+    for (Host h : hosts.values()) {
+      if (!h.powered) continue;
+      if (Cluster.get(h.system).selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) return false;
+    }
+    return true;
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    for (Host h : hosts.values()) {
+      ActorSystem<?> sys = h.system;
+      if (sys != null) sys.terminate();
+    }
+    for (Host h : hosts.values()) {
+      ActorSystem<?> sys = h.system;
+      if (sys != null) sys.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  private static List<Integer> freePorts(int n) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) sockets.add(new ServerSocket(0));
+      List<Integer> ports = new ArrayList<>();
+      for (ServerSocket s : sockets) ports.add(s.getLocalPort());
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // the port is free either way
+        }
+      }
+    }
+  }
+}
