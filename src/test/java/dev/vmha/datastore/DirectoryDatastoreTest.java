@@ -1,0 +1,260 @@
+package dev.vmha.datastore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmha.hypervisor.VmSpec;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link DirectoryDatastore} on a temporary directory, with I/O run on the calling thread. */
+class DirectoryDatastoreTest {
+  private static final Instant T = Instant.parse("2024-05-01T10:00:00Z");
+
+  @TempDir Path tmp;
+  private Path root;
+  private DirectoryDatastore ds;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    root = Files.createDirectory(tmp.resolve("ds1"));
+    ds = new DirectoryDatastore(root, Runnable::run);
+  }
+
+  /** The stage is complete already (direct executor): its value, or the exception it failed with. */
+  private static <T> T done(CompletionStage<T> stage) {
+    assertTrue(stage.toCompletableFuture().isDone(), "a direct executor completes the stage at once");
+    return stage.toCompletableFuture().join();
+  }
+
+  private static Throwable failure(CompletionStage<?> stage) {
+    assertTrue(stage.toCompletableFuture().isDone());
+    CompletionException e = assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
+    return e.getCause();
+  }
+
+  private static void overwriteMiddle(Path f) throws Exception {
+    byte[] b = Files.readAllBytes(f);
+    int mid = b.length / 2;
+    for (int i = mid; i < Math.min(b.length - 1, mid + 3); i++) b[i] = (byte) (b[i] == 'X' ? 'Y' : 'X');
+    Files.write(f, b);
+  }
+
+  private static void truncate(Path f) throws Exception {
+    byte[] b = Files.readAllBytes(f);
+    Files.write(f, java.util.Arrays.copyOf(b, b.length / 2));
+  }
+
+  @Test
+  void nameIsTheDirectoryName() {
+    assertEquals("ds1", ds.name());
+  }
+
+  @Test
+  void emptyDatastoreScansEmpty() {
+    DatastoreScan s = done(ds.scan());
+    assertEquals(new DatastoreScan("ds1", Map.of(), Map.of(), List.of()), s);
+    assertEquals(Optional.empty(), done(ds.readProtectedList()));
+  }
+
+  @Test
+  void writtenFilesAreScanned() {
+    HostHeartbeat a = new HostHeartbeat("esxi1", 7, T);
+    HostHeartbeat b = new HostHeartbeat("esxi2", 1, T.plusSeconds(1));
+    PowerOnFile pa = new PowerOnFile("esxi1", false, List.of(new VmSpec("vm1", 1024, 1)));
+    PowerOnFile pb = new PowerOnFile("esxi2", true, List.of(new VmSpec("vm2", 512, 2), new VmSpec("vm3", 256, 1)));
+    done(ds.writeHeartbeat(a));
+    done(ds.writeHeartbeat(b));
+    done(ds.writePowerOn(pa));
+    done(ds.writePowerOn(pb));
+    DatastoreScan s = done(ds.scan());
+    assertEquals("ds1", s.datastore());
+    assertEquals(Map.of("esxi1", a, "esxi2", b), s.heartbeats());
+    assertEquals(Map.of("esxi1", pa, "esxi2", pb), s.powerOn());
+    assertEquals(List.of(), s.corrupt());
+    assertTrue(Files.isRegularFile(DirectoryDatastore.heartbeatFile(root, "esxi1")));
+    assertTrue(Files.isRegularFile(DirectoryDatastore.powerOnFile(root, "esxi2")));
+  }
+
+  @Test
+  void rewriteReplacesAndLeavesNoTemporaryFiles() throws Exception {
+    for (long c = 1; c <= 5; c++) done(ds.writeHeartbeat(new HostHeartbeat("esxi1", c, T.plusSeconds(c))));
+    assertEquals(5, done(ds.scan()).heartbeats().get("esxi1").counter());
+    try (Stream<Path> files = Files.list(root.resolve(".vmha"))) {
+      assertEquals(List.of("host-esxi1-hb"), files.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  @Test
+  void filePathsFollowTheNamingScheme() {
+    assertEquals(root.resolve(".vmha/host-h1-hb"), DirectoryDatastore.heartbeatFile(root, "h1"));
+    assertEquals(root.resolve(".vmha/host-h1-poweron"), DirectoryDatastore.powerOnFile(root, "h1"));
+  }
+
+  @Test
+  void corruptHeartbeatIsReportedNotUsed() throws Exception {
+    done(ds.writeHeartbeat(new HostHeartbeat("esxi1", 3, T)));
+    done(ds.writeHeartbeat(new HostHeartbeat("esxi2", 4, T)));
+    Path f = DirectoryDatastore.heartbeatFile(root, "esxi1");
+    overwriteMiddle(f);
+    DatastoreScan s = done(ds.scan());
+    assertEquals(Map.of("esxi2", new HostHeartbeat("esxi2", 4, T)), s.heartbeats());
+    assertEquals(1, s.corrupt().size());
+    assertTrue(s.corrupt().get(0).contains(f.toString()), s.corrupt().get(0));
+  }
+
+  @Test
+  void truncatedHeartbeatIsReportedNotUsed() throws Exception {
+    done(ds.writeHeartbeat(new HostHeartbeat("esxi1", 3, T)));
+    Path f = DirectoryDatastore.heartbeatFile(root, "esxi1");
+    truncate(f);
+    DatastoreScan s = done(ds.scan());
+    assertFalse(s.heartbeats().containsKey("esxi1"));
+    assertEquals(List.of(f + ": truncated (no checksum line)"), s.corrupt());
+  }
+
+  @Test
+  void emptyHeartbeatFileIsCorrupt() throws Exception {
+    done(ds.writeHeartbeat(new HostHeartbeat("esxi1", 3, T)));
+    Files.write(DirectoryDatastore.heartbeatFile(root, "esxi1"), new byte[0]);
+    DatastoreScan s = done(ds.scan());
+    assertEquals(Map.of(), s.heartbeats());
+    assertEquals(1, s.corrupt().size());
+  }
+
+  @Test
+  void invalidUtf8IsCorrupt() throws Exception {
+    done(ds.writeHeartbeat(new HostHeartbeat("esxi1", 3, T)));
+    Path f = DirectoryDatastore.heartbeatFile(root, "esxi1");
+    byte[] b = Files.readAllBytes(f);
+    b[b.length / 2] = (byte) 0xff;
+    Files.write(f, b);
+    DatastoreScan s = done(ds.scan());
+    assertEquals(Map.of(), s.heartbeats());
+    assertEquals(1, s.corrupt().size());
+  }
+
+  @Test
+  void corruptPowerOnFileIsReportedNotUsed() throws Exception {
+    done(ds.writePowerOn(new PowerOnFile("esxi1", true, List.of(new VmSpec("vm1", 1, 1)))));
+    done(ds.writePowerOn(new PowerOnFile("esxi2", false, List.of())));
+    Path f = DirectoryDatastore.powerOnFile(root, "esxi1");
+    overwriteMiddle(f);
+    DatastoreScan s = done(ds.scan());
+    assertEquals(Map.of("esxi2", new PowerOnFile("esxi2", false, List.of())), s.powerOn());
+    assertEquals(1, s.corrupt().size());
+    assertTrue(s.corrupt().get(0).startsWith(f + ": "), s.corrupt().get(0));
+  }
+
+  @Test
+  void heartbeatFileHoldingAnotherKindIsCorrupt() throws Exception {
+    done(ds.writePowerOn(new PowerOnFile("esxi1", false, List.of())));
+    Files.copy(DirectoryDatastore.powerOnFile(root, "esxi1"), DirectoryDatastore.heartbeatFile(root, "esxi1"));
+    DatastoreScan s = done(ds.scan());
+    assertEquals(Map.of(), s.heartbeats());
+    assertEquals(1, s.corrupt().size());
+    assertTrue(s.corrupt().get(0).contains("expected header 'vmha heartbeat 1'"), s.corrupt().get(0));
+  }
+
+  @Test
+  void otherFilesAreIgnoredByScan() throws Exception {
+    done(ds.writeProtectedList(ProtectedList.empty("esxi1").with(new VmSpec("vm1", 1, 1), "esxi1", "esxi1")));
+    Files.writeString(root.resolve(".vmha/host-esxi9-notes"), "garbage", StandardCharsets.UTF_8);
+    Files.writeString(root.resolve(".vmha/README"), "garbage", StandardCharsets.UTF_8);
+    Files.writeString(root.resolve("vm1.disk"), "garbage", StandardCharsets.UTF_8);
+    assertEquals(new DatastoreScan("ds1", Map.of(), Map.of(), List.of()), done(ds.scan()));
+  }
+
+  @Test
+  void protectedListRoundTrip() {
+    ProtectedList l = ProtectedList.empty("esxi1")
+        .with(new VmSpec("vm1", 1024, 1), "esxi2", "esxi1")
+        .with(new VmSpec("vm2", 2048, 2), "esxi3", "esxi1");
+    done(ds.writeProtectedList(l));
+    assertEquals(Optional.of(l), done(ds.readProtectedList()));
+  }
+
+  @Test
+  void protectedListNeverGoesBackToALowerVersion() {
+    ProtectedList v1 = ProtectedList.empty("m1").with(new VmSpec("vm1", 1, 1), "h1", "m1");
+    ProtectedList v2 = v1.with(new VmSpec("vm2", 1, 1), "h2", "m1");
+    ProtectedList otherV2 = v1.with(new VmSpec("vm9", 1, 1), "h9", "m2");
+    ProtectedList v3 = v2.without("vm1", "m1");
+    done(ds.writeProtectedList(v2));
+    done(ds.writeProtectedList(v1));
+    assertEquals(Optional.of(v2), done(ds.readProtectedList()), "a lower version does not replace a higher one");
+    done(ds.writeProtectedList(otherV2));
+    assertEquals(Optional.of(v2), done(ds.readProtectedList()), "an equal version does not replace the stored one");
+    done(ds.writeProtectedList(v3));
+    assertEquals(Optional.of(v3), done(ds.readProtectedList()));
+    done(ds.writeProtectedList(ProtectedList.empty("m1")));
+    assertEquals(Optional.of(v3), done(ds.readProtectedList()));
+  }
+
+  @Test
+  void corruptProtectedListFailsTheReadAndIsReplacedByAGoodOne() throws Exception {
+    ProtectedList v5 = new ProtectedList("m1", 5, Map.of());
+    done(ds.writeProtectedList(v5));
+    Path f = root.resolve(".vmha/protectedlist");
+    overwriteMiddle(f);
+    Throwable cause = failure(ds.readProtectedList());
+    assertInstanceOf(CorruptStateFileException.class, cause);
+    assertTrue(cause.getMessage().contains(f.toString()), cause.getMessage());
+    ProtectedList v1 = ProtectedList.empty("m2").with(new VmSpec("vm1", 1, 1), "h1", "m2");
+    done(ds.writeProtectedList(v1));
+    assertEquals(Optional.of(v1), done(ds.readProtectedList()), "a corrupt list is replaced, whatever its version");
+  }
+
+  @Test
+  void truncatedProtectedListFailsTheRead() throws Exception {
+    done(ds.writeProtectedList(new ProtectedList("m1", 5, Map.of())));
+    truncate(root.resolve(".vmha/protectedlist"));
+    assertInstanceOf(CorruptStateFileException.class, failure(ds.readProtectedList()));
+  }
+
+  @Test
+  void missingDatastoreFailsAndIsNotCreated() {
+    Path gone = tmp.resolve("not-mounted");
+    DirectoryDatastore missing = new DirectoryDatastore(gone, Runnable::run);
+    Throwable scan = failure(missing.scan());
+    assertInstanceOf(UncheckedIOException.class, scan);
+    assertInstanceOf(NoSuchFileException.class, scan.getCause());
+    assertTrue(scan.getMessage().contains("not mounted"), scan.getMessage());
+    assertInstanceOf(UncheckedIOException.class, failure(missing.writeHeartbeat(new HostHeartbeat("h1", 1, T))));
+    assertInstanceOf(UncheckedIOException.class, failure(missing.writePowerOn(new PowerOnFile("h1", false, List.of()))));
+    assertInstanceOf(UncheckedIOException.class, failure(missing.writeProtectedList(ProtectedList.empty("h1"))));
+    assertFalse(Files.exists(gone), "an unmounted datastore is never created");
+  }
+
+  @Test
+  void datastoreUnmountedAfterUseFailsTheScan() throws Exception {
+    done(ds.writeHeartbeat(new HostHeartbeat("h1", 1, T)));
+    Files.delete(DirectoryDatastore.heartbeatFile(root, "h1"));
+    Files.delete(root.resolve(".vmha"));
+    Files.delete(root);
+    assertInstanceOf(UncheckedIOException.class, failure(ds.scan()));
+    assertFalse(Files.exists(root));
+  }
+
+  @Test
+  void aFileInsteadOfADirectoryIsNotADatastore() throws Exception {
+    Path file = Files.writeString(tmp.resolve("plain-file"), "x");
+    assertInstanceOf(UncheckedIOException.class, failure(new DirectoryDatastore(file, Runnable::run).scan()));
+  }
+}
