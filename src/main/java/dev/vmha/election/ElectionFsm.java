@@ -6,6 +6,7 @@ import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
@@ -60,9 +61,15 @@ public final class ElectionFsm {
   /** A candidate's ballot, sent to every host during its election. */
   public record Ballot(Rank rank) implements Command, JsonSerializable {}
 
-  /** A master's network heartbeat, sent to every host. */
-  public record MasterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator)
+  /**
+   * A master's network heartbeat, sent to every host, with the master's protected list (null until it has one), so
+   * that any host that becomes master knows every protected VM even where no datastore holds the list.
+   */
+  public record MasterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator, ProtectedList protectedList)
       implements Command, JsonSerializable {}
+
+  /** From this host's master coordinator: its protected list changed. */
+  public record ProtectedListChanged(ProtectedList list) implements Command, LocalMessage {}
 
   /** This host's latest report, from its VM manager. */
   public record LocalReport(HostReport report) implements Command, LocalMessage {}
@@ -115,22 +122,32 @@ public final class ElectionFsm {
       Fsm fsm = new Fsm(ctx, timers, settings, isolationPinger, datastore,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
           ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new), coordinator, events, clock);
-      return fsm.uninitialized(new Shared(Set.of(), 0, Optional.empty()));
+      return fsm.uninitialized(new Shared(Set.of(), 0, Optional.empty(), Optional.empty()));
     }));
   }
 
-  /** What every state keeps: the other hosts' FSMs, datastores seen, this host's latest report. */
-  private record Shared(Set<ActorRef<Command>> peers, int datastoresSeen, Optional<HostReport> report) {
+  /**
+   * What every state keeps: the other hosts' FSMs, datastores seen, this host's latest report, and the newest
+   * protected list seen (its own as master, else from a master's heartbeats).
+   */
+  private record Shared(
+      Set<ActorRef<Command>> peers, int datastoresSeen, Optional<HostReport> report, Optional<ProtectedList> list) {
     Shared peers(Set<ActorRef<Command>> p) {
-      return new Shared(p, datastoresSeen, report);
+      return new Shared(p, datastoresSeen, report, list);
     }
 
     Shared seen(int n) {
-      return new Shared(peers, n, report);
+      return new Shared(peers, n, report, list);
     }
 
     Shared report(HostReport r) {
-      return new Shared(peers, datastoresSeen, Optional.of(r));
+      return new Shared(peers, datastoresSeen, Optional.of(r), list);
+    }
+
+    /** Keeps the newer of the list held and {@code l}. */
+    Shared list(ProtectedList l) {
+      if (l == null || (list.isPresent() && list.get().version() > l.version())) return this;
+      return new Shared(peers, datastoresSeen, report, Optional.of(l));
     }
   }
 
@@ -174,11 +191,17 @@ public final class ElectionFsm {
       if (m instanceof Peers p) return s.peers(p.refs());
       if (m instanceof ViewUpdate v) return s.seen(v.view().accessibleCount());
       if (m instanceof LocalReport r) return s.report(r.report());
+      if (m instanceof ProtectedListChanged p) return s.list(p.list());
       if (m == ClearIsolationFlag.INSTANCE) {
         datastore.tell(DatastoreHeartbeat.ClearIsolation.INSTANCE);
         return s;
       }
       return null;
+    }
+
+    /** A replica of the protected list travels with every master's heartbeat; the state then acts on the beat. */
+    private Shared absorb(Shared s, Command m) {
+      return m instanceof MasterBeat b && fromOther(b.master()) ? s.list(b.protectedList()) : s;
     }
 
     private void askView() {
@@ -195,9 +218,10 @@ public final class ElectionFsm {
 
     // ---- Uninitialized: waiting for this agent to be a cluster member
 
-    Behavior<Command> uninitialized(Shared s) {
+    Behavior<Command> uninitialized(Shared s0) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
+            Shared s = absorb(s0, m);
             Shared c = common(s, m);
             if (c != null) return uninitialized(c);
             if (m == Tick.INSTANCE) {
@@ -220,14 +244,15 @@ public final class ElectionFsm {
     Behavior<Command> startElection(Shared s, String reason, Optional<String> lostMaster) {
       emit(new HaEvent.ElectionStarted(clock.instant(), hostId(), reason));
       timers.startSingleTimer(WindowClosed.INSTANCE, settings.electionWindow());
-      return election(s, Map.of(), lostMaster);
+      return election(s, Map.of(), lostMaster, 0);
     }
 
-    Behavior<Command> election(Shared s, Map<String, Rank> ballots, Optional<String> lostMaster) {
+    Behavior<Command> election(Shared s0, Map<String, Rank> ballots, Optional<String> lostMaster, int extensions) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
+            Shared s = absorb(s0, m);
             Shared c = common(s, m);
-            if (c != null) return election(c, ballots, lostMaster);
+            if (c != null) return election(c, ballots, lostMaster, extensions);
             if (m == Tick.INSTANCE) {
               askView();
               toPeers(s, new Ballot(rank(s)));
@@ -236,17 +261,39 @@ public final class ElectionFsm {
             if (m instanceof Ballot b && fromOther(b.rank())) {
               Map<String, Rank> next = new HashMap<>(ballots);
               next.put(b.rank().hostId(), b.rank());
-              return election(s, next, lostMaster);
+              return election(s, next, lostMaster, extensions);
             }
             if (m instanceof MasterBeat beat && fromOther(beat.master())) {
               timers.cancel(WindowClosed.INSTANCE);
               return follow(s, beat, "heard master " + beat.master().hostId() + " during the election");
             }
-            if (m == WindowClosed.INSTANCE) return closeElection(s, ballots, lostMaster);
+            if (m == WindowClosed.INSTANCE) {
+              // a ballot cannot reach a host the receptionist has not listed yet: wait for the listing to cover
+              // every member (one more interval at a time, for one more window at most), or this host might elect
+              // itself beside a master it cannot reach yet
+              long most = settings.electionWindow().toMillis() / settings.failureDetectionInterval().toMillis();
+              if (s.peers().size() < hostMembers() && extensions < most) {
+                timers.startSingleTimer(WindowClosed.INSTANCE, settings.failureDetectionInterval());
+                return election(s, ballots, lostMaster, extensions + 1);
+              }
+              return closeElection(s, ballots, lostMaster);
+            }
             if (m instanceof GetRole g) return reply(g, Role.ELECTION, null, null);
             return Behaviors.same();
           })
           .build();
+    }
+
+    /** Cluster members that are vmha hosts and reachable from here (up or weakly up). */
+    private int hostMembers() {
+      var state = Cluster.get(ctx.getSystem()).state();
+      int n = 0;
+      for (var m : state.getMembers()) {
+        boolean up = m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
+        boolean host = m.getRoles().stream().anyMatch(r -> r.startsWith(MasterCoordinator.HOST_ROLE));
+        if (up && host && !state.getUnreachable().contains(m)) n++;
+      }
+      return n;
     }
 
     private Behavior<Command> closeElection(Shared s, Map<String, Rank> ballots, Optional<String> lostMaster) {
@@ -281,9 +328,10 @@ public final class ElectionFsm {
       return slave(s, beat.master(), Optional.of(beat.coordinator()));
     }
 
-    Behavior<Command> slave(Shared s, Rank master, Optional<ActorRef<MasterCoordinator.Command>> coordinator) {
+    Behavior<Command> slave(Shared s0, Rank master, Optional<ActorRef<MasterCoordinator.Command>> coordinator) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
+            Shared s = absorb(s0, m);
             Shared c = common(s, m);
             if (c != null) return slave(c, master, coordinator);
             if (m == Tick.INSTANCE) {
@@ -319,7 +367,7 @@ public final class ElectionFsm {
     private Behavior<Command> becomeMaster(Shared s, Role from, Map<String, Duration> knownSilence) {
       emit(new HaEvent.RoleChanged(clock.instant(), hostId(), from.name(), Role.MASTER.name(), hostId()));
       ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(
-          coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, ctx.getSelf())));
+          coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, ctx.getSelf(), s.list())));
       ctx.watch(coordinator);
       return master(s, coordinator);
     }
@@ -327,7 +375,7 @@ public final class ElectionFsm {
     /** What a master does each tick: beat to every host, and give its coordinator its own report. */
     private void masterTick(Shared s, ActorRef<MasterCoordinator.Command> coordinator) {
       askView();
-      toPeers(s, new MasterBeat(rank(s), coordinator));
+      toPeers(s, new MasterBeat(rank(s), coordinator, s.list().orElse(null)));
       s.report().ifPresent(r -> coordinator.tell(new MasterCoordinator.SlaveBeat(r)));
     }
 
@@ -344,9 +392,10 @@ public final class ElectionFsm {
       ctx.stop(coordinator);
     }
 
-    Behavior<Command> master(Shared s, ActorRef<MasterCoordinator.Command> coordinator) {
+    Behavior<Command> master(Shared s0, ActorRef<MasterCoordinator.Command> coordinator) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
+            Shared s = absorb(s0, m);
             Shared c = common(s, m);
             if (c != null) return master(c, coordinator);
             if (m == Tick.INSTANCE) {
@@ -361,7 +410,7 @@ public final class ElectionFsm {
             if (m instanceof GetRole g) return reply(g, Role.MASTER, hostId(), coordinator);
             return Behaviors.same();
           })
-          .onSignal(Terminated.class, t -> coordinatorStopped(s))
+          .onSignal(Terminated.class, t -> coordinatorStopped(s0))
           .build();
     }
 
@@ -384,9 +433,10 @@ public final class ElectionFsm {
       return diagnosing(s, d);
     }
 
-    Behavior<Command> diagnosing(Shared s, Diagnosis d) {
+    Behavior<Command> diagnosing(Shared s0, Diagnosis d) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
+            Shared s = absorb(s0, m);
             Shared c = common(s, m);
             if (c != null) return diagnosing(c, d);
             if (m == Tick.INSTANCE) {
@@ -421,7 +471,7 @@ public final class ElectionFsm {
             }
             return Behaviors.same();
           })
-          .onSignal(Terminated.class, t -> coordinatorStopped(s))
+          .onSignal(Terminated.class, t -> coordinatorStopped(s0))
           .build();
     }
 
@@ -449,9 +499,10 @@ public final class ElectionFsm {
       timers.startSingleTimer(ClearIsolationFlag.INSTANCE, settings.hostTimeout());
     }
 
-    Behavior<Command> isolated(Shared s, boolean responseRequested) {
+    Behavior<Command> isolated(Shared s0, boolean responseRequested) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
+            Shared s = absorb(s0, m);
             Shared c = common(s, m);
             if (c != null) return isolated(c, responseRequested);
             if (m == Tick.INSTANCE) {

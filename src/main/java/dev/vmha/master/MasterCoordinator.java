@@ -189,15 +189,20 @@ public final class MasterCoordinator {
    *
    * @param knownSilence hosts already known to be silent, and for how long: a slave that becomes master after
    *     losing its master has heard nothing from it for hostTimeout plus the election
-   * @param election this host's election FSM, told when every other host falls silent (isolation check)
+   * @param election this host's election FSM, told when every other host falls silent (isolation check) and
+   *     given every new protected list, which it replicates to all hosts in its heartbeats
+   * @param replica the newest protected list this host received from a master's heartbeats, if any: without
+   *     heartbeat datastores it is the only copy a new master has
    */
-  public record Start(Map<String, Duration> knownSilence, ActorRef<ElectionFsm.Command> election)
+  public record Start(
+      Map<String, Duration> knownSilence, ActorRef<ElectionFsm.Command> election, Optional<ProtectedList> replica)
       implements LocalMessage {}
 
   public static Behavior<Command> create(Deps deps, Start start) {
     Map<String, Duration> knownSilence = start.knownSilence();
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Coordinator c = new Coordinator(ctx, deps, start.election(), deps.settings().hostId(), new HostClassifier(),
+      Coordinator c = new Coordinator(ctx, deps, start.election(), start.replica(), deps.settings().hostId(),
+          new HostClassifier(),
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
           ctx.messageAdapter(VmRestarter.Outcome.class, Restarted::new));
       Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
@@ -217,8 +222,8 @@ public final class MasterCoordinator {
   }
 
   private record Coordinator(
-      ActorContext<Command> ctx, Deps deps, ActorRef<ElectionFsm.Command> election, String self,
-      HostClassifier classifier,
+      ActorContext<Command> ctx, Deps deps, ActorRef<ElectionFsm.Command> election,
+      Optional<ProtectedList> replica, String self, HostClassifier classifier,
       ActorRef<DatastoreView> viewAdapter, ActorRef<VmRestarter.Outcome> outcomes) {
 
     private HaSettings settings() {
@@ -280,8 +285,14 @@ public final class MasterCoordinator {
         return s;
       }
       for (String f : r.failures()) ctx.getLog().warn("protected list not read from {}", f);
-      ProtectedList list = r.list().map(l -> new ProtectedList(self, l.version(), l.vms()))
+      // the newest of the datastores' copies and the replica this host received in heartbeats
+      Optional<ProtectedList> newest = r.list();
+      if (replica.isPresent() && (newest.isEmpty() || replica.get().version() > newest.get().version())) {
+        newest = replica;
+      }
+      ProtectedList list = newest.map(l -> new ProtectedList(self, l.version(), l.vms()))
           .orElse(ProtectedList.empty(self));
+      election.tell(new ElectionFsm.ProtectedListChanged(list));
       // every host that owns a protected VM is watched from now on, as is every cluster member
       Map<String, HostEntry> hosts = new HashMap<>(s.hosts());
       for (ProtectedList.Entry e : list.vms().values()) {
@@ -292,7 +303,9 @@ public final class MasterCoordinator {
       return s.list(list).with(hosts);
     }
 
+    /** Writes the list to every datastore and hands it to the election FSM, which replicates it to all hosts. */
     private void writeProtectedList(ProtectedList list) {
+      election.tell(new ElectionFsm.ProtectedListChanged(list));
       for (Datastore d : deps.datastores()) {
         d.writeProtectedList(list).whenComplete((x, e) -> {
           if (e != null) ctx.getSystem().log().warn("protected list v{} not written to {}: {}", list.version(),
@@ -398,7 +411,7 @@ public final class MasterCoordinator {
       for (HostEntry h : t.hosts().values()) {
         if (h.id().equals(self) || h.investigating()) continue;
         Duration silence = t.now().minus(h.lastBeat());
-        if (silence.compareTo(settings().hostTimeout()) < 0) continue;
+        if (silence.compareTo(silenceLimit(h)) < 0) continue;
         boolean due = t.now().compareTo(h.nextCheck()) >= 0;
         boolean judgeable = h.verdict() == Verdict.ALIVE || h.verdict() == Verdict.AGENT_UNREACHABLE
             || h.verdict() == Verdict.PARTITIONED;
@@ -426,9 +439,18 @@ public final class MasterCoordinator {
       List<HostEntry> others = s.hosts().values().stream().filter(h -> !h.id().equals(self))
           .filter(h -> h.verdict() != Verdict.DEAD).toList();
       boolean allSilent = !others.isEmpty() && others.stream()
-          .allMatch(h -> s.now().minus(h.lastBeat()).compareTo(settings().hostTimeout()) >= 0);
+          .allMatch(h -> s.now().minus(h.lastBeat()).compareTo(silenceLimit(h)) >= 0);
       if (allSilent && !s.allSilentReported()) election.tell(new ElectionFsm.AllHostsSilent(others.size()));
       return s.allSilent(allSilent);
+    }
+
+    /**
+     * How long a host may be silent before it is judged: hostTimeout, or for a host that never beat to this master
+     * (a member that just joined, or any host of a master just elected) also an election window, the time it may
+     * spend in an election of its own before it follows us.
+     */
+    private Duration silenceLimit(HostEntry h) {
+      return h.report() == null ? settings().hostTimeout().plus(settings().electionWindow()) : settings().hostTimeout();
     }
 
     private Evidence evidence(State s, HostEntry h, boolean pingAnswered) {

@@ -161,7 +161,13 @@ public final class SimulatedCluster implements AutoCloseable {
     Pinger management = (target, timeout) -> CompletableFuture.completedFuture(
         hostByFakePort(target.tcpPort()).map(t -> t.powered && !cut(h.id, t.id)).orElse(false));
     Pinger isolation = (target, timeout) -> CompletableFuture.completedFuture(!h.isolationAddressesCut);
-    Config pekko = ConfigFactory.parseString("pekko.remote.artery.advanced.test-mode = on").withFallback(options.pekko());
+    // test-mode lets links be cut; a crashed host must fall silent rather than leave the cluster politely; joins
+    // are retried quickly, as a lost Welcome would otherwise keep a host out for 10 s
+    Config pekko = ConfigFactory.parseString(String.join("\n",
+        "pekko.remote.artery.advanced.test-mode = on",
+        "pekko.coordinated-shutdown.run-by-actor-system-terminate = off",
+        "pekko.cluster.seed-node-timeout = 2s",
+        "pekko.cluster.retry-unsuccessful-join-after = 2s")).withFallback(options.pekko());
     ActorSystem<HostSupervisor.Command> sys = Agent.start(h.settings,
         exec -> new Drivers(h.hypervisor, ds, management, isolation), h.events, Clock.systemUTC(), pekko);
     h.system = sys;
