@@ -89,14 +89,15 @@ public record HaSettings(
       throw new SettingsException("vmha.cluster.seed-nodes", "[]", "at least one host:port");
     }
     for (String s : seeds) {
-      if (!HOST_PORT.matcher(s).matches()) {
-        throw new SettingsException("vmha.cluster.seed-nodes", quote(s), "entries of the form host:port");
+      int port = HOST_PORT.matcher(s).matches() ? Integer.parseInt(s.substring(s.lastIndexOf(':') + 1)) : -1;
+      if (port < 1 || port > 65535) {
+        throw new SettingsException("vmha.cluster.seed-nodes", quote(s), "entries of the form host:port, port 1..65535");
       }
     }
     List<Path> datastores = new ArrayList<>();
     for (String d : stringList(c, "vmha.datastores")) {
       if (d.isBlank()) throw new SettingsException("vmha.datastores", quote(d), "directory paths");
-      datastores.add(Path.of(d));
+      datastores.add(Path.of(d).toAbsolutePath().normalize());
     }
     if (datastores.stream().distinct().count() != datastores.size()) {
       throw new SettingsException("vmha.datastores", datastores, "distinct directories");
@@ -209,6 +210,8 @@ public record HaSettings(
     checked(c, key);
     long v;
     try {
+      Number n = c.getNumber(key);
+      if (n.doubleValue() != Math.rint(n.doubleValue())) throw new ConfigException.WrongType(c.origin(), key);
       v = c.getLong(key);
     } catch (ConfigException.WrongType e) {
       throw new SettingsException(key, c.getValue(key).render(), "a whole number from " + min + " to " + max);

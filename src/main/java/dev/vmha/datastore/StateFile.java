@@ -20,7 +20,8 @@ public final class StateFile {
   public static String encode(String kind, List<Map.Entry<String, String>> entries) {
     StringBuilder body = new StringBuilder("vmha ").append(kind).append(' ').append(FORMAT_VERSION).append('\n');
     for (Map.Entry<String, String> e : entries) {
-      if (e.getKey().contains("=") || e.getKey().contains("\n") || e.getValue().contains("\n")) {
+      if (e.getKey().isEmpty() || e.getKey().contains("=") || e.getKey().contains("\n")
+          || e.getValue().contains("\n")) {
         throw new IllegalArgumentException("state file entry " + e + " cannot be written");
       }
       body.append(e.getKey()).append('=').append(e.getValue()).append('\n');

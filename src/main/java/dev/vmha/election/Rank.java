@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.HostIdOrder;
 import dev.vmha.JsonSerializable;
 import java.util.Comparator;
 
@@ -9,7 +10,7 @@ import java.util.Comparator;
  */
 public record Rank(int datastoresSeen, String hostId) implements Comparable<Rank>, JsonSerializable {
   private static final Comparator<Rank> ORDER = Comparator.comparingInt(Rank::datastoresSeen)
-      .thenComparing(Rank::hostId, NaturalOrder.INSTANCE);
+      .thenComparing(Rank::hostId, HostIdOrder.INSTANCE);
 
   @Override
   public int compareTo(Rank o) {

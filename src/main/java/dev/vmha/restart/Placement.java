@@ -1,5 +1,6 @@
 package dev.vmha.restart;
 
+import dev.vmha.HostIdOrder;
 import dev.vmha.hypervisor.VmSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,7 +10,7 @@ import java.util.Map;
 
 /**
  * Chooses hosts for VMs that need one: each VM, in the order given, goes to the host with the most free memory
- * that can hold it (spreading load), ties to the lower host id; the other hosts that still fit it follow as
+ * that can hold it (spreading load), ties to the lower host id (host2 before host10); the other hosts that still fit it follow as
  * fallbacks. Running VMs are never moved to make room. Pure.
  */
 public final class Placement {
@@ -32,7 +33,7 @@ public final class Placement {
     Map<String, Long> free = new LinkedHashMap<>();
     for (HostCapacity h : hosts) free.put(h.hostId(), h.freeMemoryMb());
     Comparator<Map.Entry<String, Long>> best = Map.Entry.<String, Long>comparingByValue().reversed()
-        .thenComparing(Map.Entry.comparingByKey());
+        .thenComparing(Map.Entry.comparingByKey(HostIdOrder.INSTANCE));
     List<Assignment> placed = new ArrayList<>();
     List<VmSpec> unplaced = new ArrayList<>();
     for (VmSpec vm : vms) {

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -390,24 +389,18 @@ class HaSettingsTest {
 
   // --- known validation gaps (bugs in HaSettings; enable once fixed) ---
 
-  @Disabled("bug: a fractional number is truncated for a whole-number key (getLong), das.heartbeatdsperhost = 2.5 "
-      + "is accepted as 2 and vmha.host.port = 2551.7 as 2551")
   @Test
   void fractionalNumberForAWholeNumberKeyIsRefused() {
     refused(VALID + "das.heartbeatdsperhost = 2.5", "das.heartbeatdsperhost", "2.5", "a whole number from 2 to 5");
     refused(VALID + "vmha.host.port = 2551.7", "vmha.host.port", "2551.7", "a whole number from 0 to 65535");
   }
 
-  @Disabled("bug: seed-node ports are matched by \\d{1,5} only, so \"h:99999\" and \"h:0\" pass validation and fail "
-      + "later in Pekko")
   @ParameterizedTest
   @ValueSource(strings = {"127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:0"})
   void seedNodePortOutOfRangeIsRefused(String seed) {
     refused(VALID + "vmha.cluster.seed-nodes = [\"" + seed + "\"]", "vmha.cluster.seed-nodes", seed, "host:port");
   }
 
-  @Disabled("bug: datastore paths are compared without Path.normalize(), so the same directory spelt twice "
-      + "(/mnt/ds1 and /mnt/./ds1) is accepted as two datastores")
   @Test
   void sameDatastoreSpeltTwiceIsRefused() {
     refused(VALID + "vmha.datastores = [\"/mnt/ds1\", \"/mnt/./ds1\"]", "vmha.datastores", "/mnt/ds1",

@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.HostIdOrder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -43,21 +44,21 @@ class RankTest {
       "B, a, -1"
   })
   void naturalOrder(String a, String b, int expected) {
-    assertEquals(expected, sign(NaturalOrder.INSTANCE.compare(a, b)));
+    assertEquals(expected, sign(HostIdOrder.INSTANCE.compare(a, b)));
   }
 
   @Test
   void naturalOrderDistinguishesLeadingZerosConsistently() {
-    int c = NaturalOrder.INSTANCE.compare("host01", "host1");
+    int c = HostIdOrder.INSTANCE.compare("host01", "host1");
     assertTrue(c != 0, "different ids must not compare equal");
-    assertEquals(-sign(c), sign(NaturalOrder.INSTANCE.compare("host1", "host01")));
+    assertEquals(-sign(c), sign(HostIdOrder.INSTANCE.compare("host1", "host01")));
   }
 
   @Test
   void naturalOrderSortsHostIds() {
     List<String> ids = new ArrayList<>(List.of("host10", "host1", "host9", "host2", "host100", "host", "hostA"));
     Collections.shuffle(ids, new Random(7));
-    ids.sort(NaturalOrder.INSTANCE);
+    ids.sort(HostIdOrder.INSTANCE);
     assertEquals(List.of("host", "host1", "host2", "host9", "host10", "host100", "hostA"), ids);
   }
 
@@ -67,11 +68,11 @@ class RankTest {
         "host001", "host2", "host10", "x9y9", "x9y10", "x10y1", "9", "10", "010", "");
     for (String x : ids) {
       for (String y : ids) {
-        assertEquals(-sign(NaturalOrder.INSTANCE.compare(y, x)), sign(NaturalOrder.INSTANCE.compare(x, y)), x + " " + y);
-        assertEquals(x.equals(y), NaturalOrder.INSTANCE.compare(x, y) == 0, x + " " + y);
+        assertEquals(-sign(HostIdOrder.INSTANCE.compare(y, x)), sign(HostIdOrder.INSTANCE.compare(x, y)), x + " " + y);
+        assertEquals(x.equals(y), HostIdOrder.INSTANCE.compare(x, y) == 0, x + " " + y);
         for (String z : ids) {
-          if (NaturalOrder.INSTANCE.compare(x, y) < 0 && NaturalOrder.INSTANCE.compare(y, z) < 0) {
-            assertTrue(NaturalOrder.INSTANCE.compare(x, z) < 0, x + " < " + y + " < " + z);
+          if (HostIdOrder.INSTANCE.compare(x, y) < 0 && HostIdOrder.INSTANCE.compare(y, z) < 0) {
+            assertTrue(HostIdOrder.INSTANCE.compare(x, z) < 0, x + " < " + y + " < " + z);
           }
         }
       }

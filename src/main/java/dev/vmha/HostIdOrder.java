@@ -1,10 +1,13 @@
-package dev.vmha.election;
+package dev.vmha;
 
 import java.math.BigInteger;
 import java.util.Comparator;
 
-/** Compares host ids so that runs of digits compare as numbers: host2 < host10. Equal numbers fall back to text. */
-enum NaturalOrder implements Comparator<String> {
+/**
+ * The one order of host ids everywhere (election tie-break, placement tie-break): runs of digits compare as
+ * numbers, host2 < host10; equal numbers fall back to text.
+ */
+public enum HostIdOrder implements Comparator<String> {
   INSTANCE;
 
   @Override
