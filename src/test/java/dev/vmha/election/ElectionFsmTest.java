@@ -1,0 +1,641 @@
+package dev.vmha.election;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.vmha.config.HaSettings;
+import dev.vmha.datastore.DatastoreHeartbeat;
+import dev.vmha.datastore.DatastoreScan;
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.election.ElectionFsm.Role;
+import dev.vmha.election.ElectionFsm.RoleInfo;
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.HostReport;
+import dev.vmha.host.HostVms;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.IsolationResponder;
+import dev.vmha.master.MasterCoordinator;
+import dev.vmha.ping.PingTarget;
+import dev.vmha.ping.Pinger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.SelfUp;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The election FSM on a one-node cluster, in virtual time (ManualTime): every figure of the timeline (seed 003,
+ * vSphere defaults) is checked to the virtual second against the configured interval, hostTimeout and election
+ * window. Virtual time advances one interval at a time; after each step the test answers the FSM's datastore query
+ * and waits until the FSM has handled everything that step delivered (a GetRole round trip), so no assertion
+ * depends on real time.
+ */
+class ElectionFsmTest {
+  private static final String SELF = "host5";
+  private static final String ISOLATION_ADDRESS = "192.0.2.1";
+  /** vSphere defaults (seed 003): interval 1 s, hostTimeout 10 s, icmpPingTimeout 5 s; election window 15 s. */
+  private static final HaSettings SETTINGS = HaSettings.from(ConfigFactory.parseString(
+          "vmha.host.id = " + SELF + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \""
+              + ISOLATION_ADDRESS + "\", vmha.hypervisor.type = in-memory")
+      .withFallback(HaSettings.defaults()).resolve());
+  private static final Duration INTERVAL = SETTINGS.failureDetectionInterval();
+  private static final Duration HOST_TIMEOUT = SETTINGS.hostTimeout();
+  private static final Duration WINDOW = SETTINGS.electionWindow();
+  private static final Duration PING_TIMEOUT = SETTINGS.icmpPingTimeout();
+  private static final int TIMEOUT_TICKS = ticks(HOST_TIMEOUT);
+  private static final int WINDOW_TICKS = ticks(WINDOW);
+  private static final int PING_TICKS = ticks(PING_TIMEOUT);
+  /** host9's protected list, replicated to every host in its heartbeats. */
+  private static final ProtectedList HOST9_LIST = new ProtectedList("host9", 3,
+      Map.of("vm7", new ProtectedList.Entry(new VmSpec("vm7", 256, 1), "host9")));
+
+  private ActorTestKit kit;
+  private ManualTime manualTime;
+  private ExplicitlyTriggeredScheduler scheduler;
+  private TestProbe<DatastoreHeartbeat.Command> datastore;
+  private TestProbe<RoleInfo> roles;
+  private final List<HaEvent> events = new CopyOnWriteArrayList<>();
+  private final List<MasterCoordinator.Start> coordinatorStarts = new CopyOnWriteArrayList<>();
+  /** Isolation-address pings the FSM asked for; each answered when the test completes it. */
+  private final BlockingQueue<Ping> isolationPings = new LinkedBlockingQueue<>();
+  /** What the FSM told the datastore actor besides GetView (isolation flag set and cleared). */
+  private final List<DatastoreHeartbeat.Command> datastoreOrders = new CopyOnWriteArrayList<>();
+  /** Two datastores accessible: this host's rank is (2, host5). */
+  private final DatastoreView view = DatastoreView.initial(List.of("ds1", "ds2")).next(Duration.ofSeconds(1), Map.of(
+      "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), List.of()),
+      "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), List.of())));
+  private ActorRef<ElectionFsm.Command> fsm;
+
+  record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer) {}
+
+  /** ManualTime first, then the shared test settings (cluster provider, serialize-messages = on, port 0). */
+  static Config config() {
+    return ManualTime.config()
+        // with a frozen scheduler the cluster-leave phase of coordinated shutdown would never end
+        .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
+            // replies are awaited in real time: generous on a loaded CI machine (virtual time does not move meanwhile)
+            + "pekko.actor.testkit.typed.single-expect-default = 15s"))
+        .withFallback(ConfigFactory.load("application-test"));
+  }
+
+  @BeforeEach
+  void startOneNodeCluster() {
+    kit = ActorTestKit.create("ElectionFsmTest", config());
+    manualTime = ManualTime.get(kit.system());
+    scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
+    Cluster cluster = Cluster.get(kit.system());
+    TestProbe<SelfUp> up = kit.createTestProbe();
+    cluster.subscriptions().tell(Subscribe.create(up.ref(), SelfUp.class));
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    // the leader moves the node from Joining to Up on its periodic tick, which only runs when virtual time passes
+    for (int i = 0; i < 300 && cluster.selfMember().status() != MemberStatus.up(); i++) {
+      manualTime.timePasses(INTERVAL);
+    }
+    up.expectMessageClass(SelfUp.class);
+    assertEquals(MemberStatus.up(), cluster.selfMember().status());
+    datastore = kit.createTestProbe();
+    roles = kit.createTestProbe();
+  }
+
+  @AfterEach
+  void stop() {
+    kit.shutdownTestKit();
+  }
+
+  // ---- the cases
+
+  @Test
+  void aloneItElectsItselfExactlyWhenTheElectionWindowCloses() {
+    spawnFsm();
+    assertEquals(Role.UNINITIALIZED, role().role());
+
+    tick(); // the first tick finds the node Up
+    long start = now();
+    HaEvent.ElectionStarted started = only(HaEvent.ElectionStarted.class, 0);
+    assertEquals("agent joined the cluster", started.reason());
+    assertEquals(start, ms(started.at()));
+    assertEquals(Role.ELECTION, role().role());
+
+    int mark = events.size();
+    for (int s = 1; s < WINDOW_TICKS; s++) {
+      assertEquals(Role.ELECTION, tick().role(), "still in the election at +" + s + " s");
+    }
+    assertEquals(start + WINDOW.toMillis() - INTERVAL.toMillis(), now());
+    assertEquals(List.of(), events.subList(mark, events.size()), "nothing decided before the window closes");
+    assertTrue(coordinatorStarts.isEmpty());
+
+    RoleInfo r = tick();
+    assertEquals(start + WINDOW.toMillis(), now());
+    HaEvent.MasterElected elected = only(HaEvent.MasterElected.class, mark);
+    assertEquals(SELF, elected.master());
+    assertEquals(SELF, elected.by());
+    assertEquals(List.of("host5(2 ds)"), elected.candidates());
+    assertEquals(ElectionRanking.RULE, elected.rule());
+    assertEquals(start + WINDOW.toMillis(), ms(elected.at()));
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("ELECTION", changed.from());
+    assertEquals("MASTER", changed.to());
+    assertEquals(SELF, changed.master());
+    assertEquals(start + WINDOW.toMillis(), ms(changed.at()));
+
+    assertEquals(Role.MASTER, r.role());
+    assertEquals(SELF, r.master());
+    assertNotNull(r.coordinator(), "the master runs a coordinator");
+    assertEquals(1, coordinatorStarts.size(), "coordinator started once");
+    assertEquals(Map.of(), coordinatorStarts.get(0).knownSilence(), "no lost master: no known silence");
+    assertEquals(fsm, coordinatorStarts.get(0).election());
+    assertEquals(Optional.empty(), coordinatorStarts.get(0).replica(), "no master ever replicated a list to it");
+    assertTrue(isolationPings.isEmpty(), "a host that lost no master does not check for isolation");
+
+    // it stays master
+    for (int s = 0; s < 3; s++) assertEquals(Role.MASTER, tick().role());
+    assertEquals(1, coordinatorStarts.size());
+  }
+
+  @Test
+  void aMasterHeardDuringTheElectionMakesItASlaveOfThatMaster() {
+    spawnFsm();
+    tick();
+    long start = now();
+    tick();
+    tick();
+    int mark = events.size();
+    TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
+    TestProbe<HostVms.Command> vms = kit.createTestProbe();
+    // a master is followed whatever its rank: here even one that sees fewer datastores
+    ElectionFsm.MasterBeat beat = masterBeat(new Rank(1, "host1"), coordinator.ref());
+    fsm.tell(beat);
+    RoleInfo r = role();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals("host1", r.master());
+    assertEquals(coordinator.ref(), r.coordinator());
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("SLAVE", changed.to());
+    assertEquals("host1", changed.master());
+    assertEquals(start + 2 * INTERVAL.toMillis(), ms(changed.at()));
+
+    // the slave beats its report to the master every interval, and never elects itself, window or not
+    HostReport report = new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4,
+        List.of(new VmSpec("vm1", 512, 1)), vms.ref());
+    fsm.tell(new ElectionFsm.LocalReport(report));
+    for (int s = 0; s < WINDOW_TICKS + TIMEOUT_TICKS; s++) {
+      assertEquals(Role.SLAVE, tick().role());
+      assertEquals(report, coordinator.expectMessageClass(MasterCoordinator.SlaveBeat.class).report());
+      fsm.tell(beat);
+    }
+    assertEquals(List.of(), ofType(HaEvent.MasterElected.class, 0));
+    assertEquals(List.of(), ofType(HaEvent.ElectionStarted.class, mark));
+    assertTrue(coordinatorStarts.isEmpty(), "a slave runs no coordinator");
+  }
+
+  /**
+   * Seed 003, isolated slave, network back at the isolation address: T0 loss of the master's heartbeat; T0+10 s
+   * election; T0+25 s elects itself and pings the isolation addresses; the address answers, so at T0+30 s (when
+   * the ping's icmpPingTimeout is over) it is partitioned, not isolated, and becomes master of its side.
+   */
+  @Test
+  void aSlaveThatLosesItsMasterElectsAtHostTimeoutAndBecomesMasterWhenTheIsolationCheckEnds() {
+    long t0 = slaveOfHost9UntilT0();
+    Ping ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    ping.answer().complete(true);
+    int mark = events.size();
+    for (int s = 1; s < PING_TICKS; s++) {
+      RoleInfo r = tick();
+      assertEquals(Role.ELECTION, r.role(), "still checking at +" + s + " s");
+      assertNull(r.coordinator());
+    }
+    assertEquals(List.of(), events.subList(mark, events.size()));
+    assertTrue(coordinatorStarts.isEmpty());
+
+    RoleInfo r = tick();
+    long expected = t0 + HOST_TIMEOUT.plus(WINDOW).plus(PING_TIMEOUT).toMillis();
+    assertEquals(expected, now());
+    HaEvent.SelfDiagnosed diagnosed = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("PARTITIONED", diagnosed.result());
+    assertEquals(expected, ms(diagnosed.at()));
+    HaEvent.RoleChanged toMaster = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("ELECTION", toMaster.from());
+    assertEquals("MASTER", toMaster.to());
+    assertEquals(expected, ms(toMaster.at()));
+    assertEquals(Role.MASTER, r.role());
+    assertNotNull(r.coordinator());
+    assertEquals(1, coordinatorStarts.size());
+    // the new master knows its lost master has been silent since T0 (as counted when the window closed)
+    assertEquals(Map.of("host9", HOST_TIMEOUT.plus(WINDOW)), coordinatorStarts.get(0).knownSilence());
+    assertEquals(fsm, coordinatorStarts.get(0).election());
+    // and it starts from the protected list its old master replicated in its heartbeats
+    assertEquals(Optional.of(HOST9_LIST), coordinatorStarts.get(0).replica());
+  }
+
+  /**
+   * Seed 003, isolated slave: T0+25 s elects itself and pings the isolation addresses; nothing answers and no
+   * election traffic, so at T0+30 s it declares itself isolated and runs the isolation response; the power-on file
+   * gets the flag once the VMs are off. When the isolation address answers again (checked every hostTimeout) it
+   * leaves isolation and elects; the flag is cleared hostTimeout later.
+   */
+  @Test
+  void aSlaveThatLosesItsMasterAndReachesNoIsolationAddressDeclaresItselfIsolatedAtT0Plus30() {
+    TestProbe<HostVms.Command> vms = kit.createTestProbe();
+    VmSpec vm = new VmSpec("vm1", 512, 1);
+    spawnFsm();
+    fsm.tell(new ElectionFsm.LocalReport(new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4, List.of(vm),
+        vms.ref())));
+    long t0 = slaveOfHost9UntilT0();
+    Ping ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    int mark = events.size();
+    for (int s = 1; s < PING_TICKS; s++) assertEquals(Role.ELECTION, tick().role());
+    assertEquals(List.of(), events.subList(mark, events.size()));
+    vms.expectNoMessage(Duration.ZERO);
+
+    RoleInfo r = tick();
+    ping.answer().complete(false); // the ping timed out unanswered
+    long isolatedAt = t0 + HOST_TIMEOUT.plus(WINDOW).plus(PING_TIMEOUT).toMillis();
+    assertEquals(isolatedAt, now());
+    assertEquals(Role.ISOLATED, r.role());
+    HaEvent.SelfDiagnosed diagnosed = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("ISOLATED", diagnosed.result());
+    assertEquals(isolatedAt, ms(diagnosed.at()));
+    HaEvent.RoleChanged toIsolated = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("ELECTION", toIsolated.from());
+    assertEquals("ISOLATED", toIsolated.to());
+    assertEquals(isolatedAt, ms(toIsolated.at()));
+    assertTrue(coordinatorStarts.isEmpty(), "an isolated host runs no coordinator");
+
+    // the isolation response goes to the VM manager; what it stopped goes into the power-on file with the flag
+    HostVms.ApplyIsolationResponse apply = vms.expectMessageClass(HostVms.ApplyIsolationResponse.class);
+    assertEquals(SETTINGS.isolationShutdownTimeout(), apply.shutdownTimeout());
+    apply.replyTo().tell(new IsolationResponder.Applied(List.of(vm), List.of(), List.of()));
+    assertEquals(Role.ISOLATED, role().role());
+    HaEvent.IsolationResponseApplied applied = only(HaEvent.IsolationResponseApplied.class, mark);
+    assertEquals(List.of("vm1"), applied.stopped());
+    assertEquals(List.of(new DatastoreHeartbeat.DeclareIsolated(List.of(vm))),
+        datastore.receiveSeveralMessages(1, Duration.ofSeconds(3)));
+
+    // isolation addresses are pinged again every hostTimeout
+    for (int s = 1; s < TIMEOUT_TICKS; s++) {
+      assertEquals(Role.ISOLATED, tick().role());
+      assertNull(isolationPings.poll(), "no re-check before hostTimeout, at +" + s + " s");
+    }
+    assertEquals(Role.ISOLATED, tick().role());
+    long recheck = isolatedAt + HOST_TIMEOUT.toMillis();
+    assertEquals(recheck, now());
+    Ping again = isolationPings.poll();
+    assertEquals(ISOLATION_ADDRESS, again.target().address());
+    int back = events.size();
+    again.answer().complete(true);
+    assertEquals(Role.ELECTION, role().role());
+    assertTrue(only(HaEvent.IsolationEnded.class, back).reason().contains(ISOLATION_ADDRESS));
+    assertEquals("isolation over", only(HaEvent.ElectionStarted.class, back).reason());
+
+    // the flag stays on the datastores for hostTimeout, so the master surely reads it, then it is cleared
+    for (int s = 1; s < TIMEOUT_TICKS; s++) tick();
+    assertEquals(List.of(), datastoreOrders.stream()
+        .filter(m -> m == DatastoreHeartbeat.ClearIsolation.INSTANCE).toList());
+    tick();
+    tick(); // the order is sent when the timer fires; it is read from the probe on the next round
+    assertEquals(List.of(DatastoreHeartbeat.ClearIsolation.INSTANCE), datastoreOrders.stream()
+        .filter(m -> m == DatastoreHeartbeat.ClearIsolation.INSTANCE).toList());
+  }
+
+  /** A master whose coordinator reports every other host silent checks its own isolation (seed 003). */
+  @Test
+  void aMasterThatHearsNoHostAndNoIsolationAddressDeclaresItselfIsolatedAfterThePingTimeout() {
+    ActorRef<MasterCoordinator.Command> ownCoordinator = becomeMaster();
+    int mark = events.size();
+    long silentAt = now();
+    fsm.tell(new ElectionFsm.AllHostsSilent(3));
+    assertEquals(Role.MASTER, role().role(), "still master while it checks");
+    HaEvent.IsolationCheckStarted check = only(HaEvent.IsolationCheckStarted.class, mark);
+    assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
+    assertEquals(silentAt, ms(check.at()));
+    Ping ping = isolationPings.poll();
+    assertEquals(PING_TIMEOUT, ping.timeout());
+    for (int s = 1; s < PING_TICKS; s++) assertEquals(Role.MASTER, tick().role());
+    assertEquals(List.of(), ofType(HaEvent.SelfDiagnosed.class, mark));
+
+    assertEquals(Role.ISOLATED, tick().role());
+    assertEquals(silentAt + PING_TIMEOUT.toMillis(), now());
+    HaEvent.SelfDiagnosed diagnosed = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("ISOLATED", diagnosed.result());
+    assertEquals(silentAt + PING_TIMEOUT.toMillis(), ms(diagnosed.at()));
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("MASTER", changed.from());
+    assertEquals("ISOLATED", changed.to());
+    roles.expectTerminated(ownCoordinator);
+  }
+
+  @Test
+  void aMasterThatHearsNoHostButReachesTheIsolationAddressStaysMaster() {
+    ActorRef<MasterCoordinator.Command> ownCoordinator = becomeMaster();
+    int mark = events.size();
+    fsm.tell(new ElectionFsm.AllHostsSilent(3));
+    role();
+    isolationPings.poll().answer().complete(true);
+    for (int s = 1; s <= PING_TICKS; s++) {
+      RoleInfo r = tick();
+      assertEquals(Role.MASTER, r.role());
+      assertEquals(ownCoordinator, r.coordinator(), "the same coordinator carries on");
+    }
+    assertEquals("PARTITIONED", only(HaEvent.SelfDiagnosed.class, mark).result());
+    assertEquals(List.of(), ofType(HaEvent.RoleChanged.class, mark));
+    assertEquals(1, coordinatorStarts.size());
+  }
+
+  @Test
+  void aMasterIgnoresLowerMastersAndStepsDownForTheSameDatastoreCountAndAHigherHostId() {
+    ActorRef<MasterCoordinator.Command> ownCoordinator = becomeMaster();
+    TestProbe<MasterCoordinator.Command> other = kit.createTestProbe();
+    int mark = events.size();
+
+    // fewer datastores, though a higher id: lower
+    fsm.tell(masterBeat(new Rank(1, "host9"), other.ref()));
+    assertEquals(Role.MASTER, role().role());
+    // same datastores, lower id
+    fsm.tell(masterBeat(new Rank(2, "host3"), other.ref()));
+    assertEquals(Role.MASTER, role().role());
+    assertEquals(Role.MASTER, tick().role());
+    assertEquals(List.of(), events.subList(mark, events.size()));
+
+    // same datastores, a higher id in natural order (host10 > host5, though "host10" < "host5" as text)
+    fsm.tell(masterBeat(new Rank(2, "host10"), other.ref()));
+    RoleInfo r = role();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals("host10", r.master());
+    assertEquals(other.ref(), r.coordinator());
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("MASTER", changed.from());
+    assertEquals("SLAVE", changed.to());
+    assertEquals("host10", changed.master());
+    other.expectTerminated(ownCoordinator);
+  }
+
+  @Test
+  void aMasterStepsDownForAMasterThatSeesMoreDatastores() {
+    ActorRef<MasterCoordinator.Command> ownCoordinator = becomeMaster();
+    TestProbe<MasterCoordinator.Command> other = kit.createTestProbe();
+    fsm.tell(masterBeat(new Rank(3, "host1"), other.ref()));
+    RoleInfo r = role();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals("host1", r.master());
+    other.expectTerminated(ownCoordinator);
+    // it follows the new master as any slave does: lost after hostTimeout without its beat
+    long since = now();
+    for (int s = 1; s < TIMEOUT_TICKS; s++) assertEquals(Role.SLAVE, tick().role());
+    assertEquals(Role.ELECTION, tick().role());
+    assertEquals(since + HOST_TIMEOUT.toMillis(), now());
+  }
+
+  @Test
+  void aHigherBallotWinsTheElectionAndASilentWinnerCausesANewElectionAfterHostTimeout() {
+    spawnFsm();
+    tick();
+    long start = now();
+    tick();
+    tick();
+    // same datastores and a higher id: better; a higher id but fewer datastores: worse
+    fsm.tell(new ElectionFsm.Ballot(new Rank(2, "host9")));
+    fsm.tell(new ElectionFsm.Ballot(new Rank(1, "host99")));
+    int mark = events.size();
+    for (int s = 3; s < WINDOW_TICKS; s++) assertEquals(Role.ELECTION, tick().role());
+    assertEquals(List.of(), events.subList(mark, events.size()));
+
+    RoleInfo r = tick();
+    long close = start + WINDOW.toMillis();
+    assertEquals(close, now());
+    HaEvent.MasterElected elected = only(HaEvent.MasterElected.class, mark);
+    assertEquals("host9", elected.master());
+    assertEquals(List.of("host9(2 ds)", "host5(2 ds)", "host99(1 ds)"), elected.candidates());
+    assertEquals(close, ms(elected.at()));
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("ELECTION", changed.from());
+    assertEquals("SLAVE", changed.to());
+    assertEquals("host9", changed.master());
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals("host9", r.master());
+    assertNull(r.coordinator(), "the winner's coordinator is known only from its first beat");
+    assertTrue(coordinatorStarts.isEmpty());
+
+    // the winner never beats: hostTimeout after the window closed, a new election
+    int slaveMark = events.size();
+    for (int s = 1; s < TIMEOUT_TICKS; s++) assertEquals(Role.SLAVE, tick().role());
+    assertEquals(List.of(), events.subList(slaveMark, events.size()));
+    assertEquals(Role.ELECTION, tick().role());
+    assertEquals(close + HOST_TIMEOUT.toMillis(), now());
+    HaEvent.ElectionStarted again = only(HaEvent.ElectionStarted.class, slaveMark);
+    assertTrue(again.reason().contains("host9"), again.reason());
+    assertEquals(close + HOST_TIMEOUT.toMillis(), ms(again.at()));
+  }
+
+  @Test
+  void theBallotWinnerThatBeatsInTimeKeepsItAsSlave() {
+    spawnFsm();
+    tick();
+    fsm.tell(new ElectionFsm.Ballot(new Rank(2, "host9")));
+    for (int s = 1; s < WINDOW_TICKS; s++) assertEquals(Role.ELECTION, tick().role());
+    assertEquals(Role.SLAVE, tick().role());
+    TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
+    ElectionFsm.MasterBeat beat = masterBeat(new Rank(2, "host9"), coordinator.ref());
+    for (int s = 1; s < TIMEOUT_TICKS; s++) tick(); // its first beat comes just before hostTimeout
+    fsm.tell(beat);
+    assertEquals(coordinator.ref(), role().coordinator());
+    int mark = events.size();
+    for (int s = 0; s < TIMEOUT_TICKS + 5; s++) {
+      assertEquals(Role.SLAVE, tick().role());
+      fsm.tell(beat);
+    }
+    assertEquals(List.of(), events.subList(mark, events.size()));
+    assertTrue(coordinatorStarts.isEmpty());
+  }
+
+  // ---- helpers
+
+  private void spawnFsm() {
+    Pinger pinger = (target, timeout) -> {
+      CompletableFuture<Boolean> answer = new CompletableFuture<>();
+      isolationPings.add(new Ping(target, timeout, answer));
+      return answer;
+    };
+    fsm = kit.spawn(ElectionFsm.create(SETTINGS, pinger, datastore.ref(),
+        start -> {
+          coordinatorStarts.add(start);
+          return Behaviors.ignore();
+        },
+        events::add, new VirtualClock(scheduler)), "election");
+    role(); // its timers are started relative to the current virtual time before time moves on
+  }
+
+  /**
+   * Spawns the FSM if needed, makes it a slave of host9 beating every interval, then host9 falls silent. Returns T0,
+   * the virtual time of host9's last beat.
+   */
+  private long slaveOfHost9UntilT0() {
+    TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
+    ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(), HOST9_LIST);
+    if (fsm == null) spawnFsm();
+    tick();
+    fsm.tell(beat);
+    assertEquals(Role.SLAVE, role().role());
+    for (int s = 0; s < 5; s++) {
+      assertEquals(Role.SLAVE, tick().role());
+      fsm.tell(beat);
+    }
+    assertEquals(Role.SLAVE, role().role());
+    return now();
+  }
+
+  /**
+   * From T0: a slave until T0+hostTimeout, then an election that closes at T0+hostTimeout+window, which it wins
+   * alone; having heard no ballot it pings the isolation address at once. Returns that ping.
+   */
+  private Ping electsItselfAtT0PlusTimeoutPlusWindow(long t0) {
+    int mark = events.size();
+    for (int s = 1; s < TIMEOUT_TICKS; s++) {
+      RoleInfo r = tick();
+      assertEquals(Role.SLAVE, r.role(), "still a slave at T0+" + s + " s");
+      assertEquals("host9", r.master());
+    }
+    assertEquals(t0 + HOST_TIMEOUT.toMillis() - INTERVAL.toMillis(), now());
+    assertEquals(List.of(), events.subList(mark, events.size()), "nothing before T0+hostTimeout");
+
+    assertEquals(Role.ELECTION, tick().role());
+    assertEquals(t0 + HOST_TIMEOUT.toMillis(), now());
+    HaEvent.ElectionStarted election = only(HaEvent.ElectionStarted.class, mark);
+    assertEquals(t0 + HOST_TIMEOUT.toMillis(), ms(election.at()));
+    assertTrue(election.reason().contains("host9"), election.reason());
+    assertTrue(election.reason().contains(Long.toString(HOST_TIMEOUT.toMillis())), election.reason());
+    HaEvent.RoleChanged toElection = only(HaEvent.RoleChanged.class, mark);
+    assertEquals("SLAVE", toElection.from());
+    assertEquals("ELECTION", toElection.to());
+
+    int electionMark = events.size();
+    for (int s = 1; s < WINDOW_TICKS; s++) {
+      assertEquals(Role.ELECTION, tick().role(), "still electing at T0+" + (TIMEOUT_TICKS + s) + " s");
+    }
+    assertEquals(List.of(), events.subList(electionMark, events.size()));
+    assertTrue(isolationPings.isEmpty());
+
+    assertEquals(Role.ELECTION, tick().role(), "elected, but checking for isolation first");
+    long closed = t0 + HOST_TIMEOUT.plus(WINDOW).toMillis();
+    assertEquals(closed, now());
+    HaEvent.MasterElected elected = only(HaEvent.MasterElected.class, electionMark);
+    assertEquals(SELF, elected.master());
+    assertEquals(closed, ms(elected.at()));
+    HaEvent.IsolationCheckStarted check = only(HaEvent.IsolationCheckStarted.class, electionMark);
+    assertEquals(closed, ms(check.at()));
+    assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
+    assertEquals(List.of(), ofType(HaEvent.RoleChanged.class, electionMark));
+    assertTrue(coordinatorStarts.isEmpty());
+    Ping ping = isolationPings.poll();
+    assertEquals(ISOLATION_ADDRESS, ping.target().address());
+    assertEquals(PING_TIMEOUT, ping.timeout());
+    assertNull(isolationPings.poll());
+    return ping;
+  }
+
+  /** Alone in the cluster it becomes master when the first window closes; returns its coordinator. */
+  private ActorRef<MasterCoordinator.Command> becomeMaster() {
+    spawnFsm();
+    for (int s = 0; s <= WINDOW_TICKS; s++) tick();
+    RoleInfo r = role();
+    assertEquals(Role.MASTER, r.role());
+    return r.coordinator();
+  }
+
+  /** One interval of virtual time: the FSM ticks and asks for the datastore view; the view is answered. */
+  private RoleInfo tick() {
+    manualTime.timePasses(INTERVAL);
+    while (true) {
+      DatastoreHeartbeat.Command m = datastore.receiveMessage();
+      if (m instanceof DatastoreHeartbeat.GetView ask) {
+        ask.replyTo().tell(view);
+        break;
+      }
+      datastoreOrders.add(m);
+    }
+    return role();
+  }
+
+  /** The FSM's role, once it has handled every message sent before. */
+  private RoleInfo role() {
+    fsm.tell(new ElectionFsm.GetRole(roles.ref()));
+    return roles.receiveMessage();
+  }
+
+  private long now() {
+    return scheduler.currentTimeMs();
+  }
+
+  /** A master's heartbeat as another host sends it (no protected list to replicate). */
+  private static ElectionFsm.MasterBeat masterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator) {
+    return new ElectionFsm.MasterBeat(master, coordinator, null);
+  }
+
+  private static int ticks(Duration d) {
+    return (int) (d.toMillis() / INTERVAL.toMillis());
+  }
+
+  private static long ms(Instant at) {
+    return at.toEpochMilli();
+  }
+
+  private <E extends HaEvent> List<E> ofType(Class<E> type, int from) {
+    return events.subList(from, events.size()).stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private <E extends HaEvent> E only(Class<E> type, int from) {
+    List<E> found = ofType(type, from);
+    assertEquals(1, found.size(), "one " + type.getSimpleName() + " in " + events.subList(from, events.size()));
+    return found.get(0);
+  }
+
+  /** Reads the virtual time of the ManualTime scheduler: events are stamped in virtual milliseconds. */
+  static final class VirtualClock extends Clock {
+    private final ExplicitlyTriggeredScheduler scheduler;
+
+    VirtualClock(ExplicitlyTriggeredScheduler scheduler) {
+      this.scheduler = scheduler;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(scheduler.currentTimeMs());
+    }
+  }
+}
