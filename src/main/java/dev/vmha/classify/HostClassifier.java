@@ -12,10 +12,10 @@ import java.util.Map;
  *   <li>network heartbeat fresh → ALIVE;
  *   <li>silent, but Pekko's failure detector or the management ping still hears the host → AGENT_UNREACHABLE
  *       (the host runs, only its agent is gone: nothing is restarted);
- *   <li>silent and unpingable, its datastore heartbeat moved after the silence began → ISOLATED if its power-on
- *       file says so, else PARTITIONED;
  *   <li>silent, unpingable, its datastore heartbeat still on every readable datastore for longer than the host's
- *       fence timeout plus the observation lag → DEAD; still, but not that long yet → DEAD, not settled (wait);
+ *       fence timeout plus the observation lag → DEAD (whatever it did before: it has fenced itself by now);
+ *   <li>silent and unpingable, its datastore heartbeat moved after the silence began → ISOLATED if its power-on
+ *       file says so, else PARTITIONED; still, but not long enough → DEAD, not settled (wait);
  *   <li>no readable datastore heartbeat: with heartbeat datastores configured, nothing can be known → PARTITIONED;
  *       without any (the vSAN case) → DEAD once the master's side holds a strict majority and the silence exceeds
  *       hostTimeout plus the minority's fence timeout; PARTITIONED without a majority.
@@ -40,12 +40,14 @@ public final class HostClassifier {
     }
     String ds = datastores(e);
     if (!e.datastoreHeartbeatAge().isEmpty()) {
+      // still past the fence bound first: a host partitioned a while ago whose heartbeat has since stopped is dead,
+      // even though its heartbeat did move after its network fell silent
+      if (e.datastoreHeartbeatStillPastFence()) return settled(Verdict.DEAD, net + ", ping silent, " + ds);
       if (e.datastoreHeartbeatFresh()) {
         return e.isolatedFlag()
             ? settled(Verdict.ISOLATED, net + ", ping silent, " + ds + ", power-on file says isolated")
             : settled(Verdict.PARTITIONED, net + ", ping silent, " + ds + ": the host runs in another partition");
       }
-      if (e.datastoreHeartbeatStillPastFence()) return settled(Verdict.DEAD, net + ", ping silent, " + ds);
       return new Decision(Verdict.DEAD, net + ", ping silent, " + ds + "; waiting until its heartbeat has been still "
           + seconds(e.hostTimeout().plus(e.observationLag())) + ", when it has surely fenced itself", false);
     }

@@ -462,8 +462,11 @@ public final class ElectionFsm {
                 d.coordinator().ifPresent(this::stopCoordinator);
                 return becomeIsolated(s, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION);
               }
-              return d.coordinator().isPresent() ? master(s, d.coordinator().get())
-                  : becomeMaster(s, Role.ELECTION, d.knownSilence());
+              if (d.coordinator().isPresent()) return master(s, d.coordinator().get());
+              // the lost master has been silent through the diagnosis as well
+              Map<String, Duration> silent = new HashMap<>();
+              d.knownSilence().forEach((h, t) -> silent.put(h, t.plus(settings.icmpPingTimeout())));
+              return becomeMaster(s, Role.ELECTION, silent);
             }
             if (m instanceof GetRole g) {
               return reply(g, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION,

@@ -18,7 +18,9 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent;
 
 /**
  * Root of a host's agent: starts the datastore heartbeat, the election FSM (which runs the master coordinator while
@@ -30,6 +32,8 @@ public final class HostSupervisor {
 
   /** Gives the election FSM to the HTTP API. */
   public record GetElection(ActorRef<ActorRef<ElectionFsm.Command>> replyTo) implements Command, LocalMessage {}
+
+  private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
   private HostSupervisor() {}
 
@@ -60,6 +64,10 @@ public final class HostSupervisor {
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
           s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, events, clock)), "self-fence");
+      // a member that removed this host (declared it dead while it was cut off) quarantines it: this incarnation can
+      // never rejoin, so it stops, and the agent's run loop starts a new one that joins as a slave
+      ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(ThisActorSystemQuarantinedEvent.class,
+          ctx.messageAdapter(ThisActorSystemQuarantinedEvent.class, Quarantined::new)));
       ctx.watch(datastore);
       ctx.watch(election);
       ctx.watch(vms);
@@ -68,6 +76,11 @@ public final class HostSupervisor {
           .onMessage(GetElection.class, g -> {
             g.replyTo().tell(election);
             return Behaviors.same();
+          })
+          .onMessage(Quarantined.class, q -> {
+            ctx.getLog().warn("{} was removed from the cluster by {}: restarting the agent", s.hostId(),
+                q.event().remoteAddress().address());
+            return Behaviors.stopped();
           })
           .onSignal(Terminated.class, t -> {
             ctx.getLog().error("{} stopped for good; stopping the agent so its service manager restarts it",

@@ -248,7 +248,8 @@ class ElectionFsmTest {
     assertNotNull(r.coordinator());
     assertEquals(1, coordinatorStarts.size());
     // the new master knows its lost master has been silent since T0 (as counted when the window closed)
-    assertEquals(Map.of("host9", HOST_TIMEOUT.plus(WINDOW)), coordinatorStarts.get(0).knownSilence());
+    // silent through the election and the isolation check
+    assertEquals(Map.of("host9", HOST_TIMEOUT.plus(WINDOW).plus(PING_TIMEOUT)), coordinatorStarts.get(0).knownSilence());
     assertEquals(fsm, coordinatorStarts.get(0).election());
     // and it starts from the protected list its old master replicated in its heartbeats
     assertEquals(Optional.of(HOST9_LIST), coordinatorStarts.get(0).replica());

@@ -54,7 +54,6 @@ import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -305,8 +304,6 @@ class MasterCoordinatorTimelineTest {
    * before, so it is DEAD and its VMs restart. The re-checks every interval exist for exactly this.
    */
   @Test
-  @Disabled("bug in HostClassifier: 'moved after the silence began' is tested before 'still past the fence bound',"
-      + " so a host judged PARTITIONED stays PARTITIONED for ever once its heartbeat stops; enable with the fix")
   void aPartitionedSlaveWhoseDatastoreHeartbeatThenStopsIsDeclaredDeadOnceItIsStillPastTheFenceBound() {
     long t0 = protectTwoVmsOnHost2ThenSilenceIt(false);
     Ping ping = silentAtHostTimeout(t0);

@@ -186,6 +186,36 @@ class CanonicalCasesTest {
     assertNoRestartEvents();
   }
 
+  // ---- after the fault heals
+
+  @Test
+  void anIsolatedHostRejoinsAsASlaveWhenItsNetworkReturns() throws Exception {
+    start(2);
+    String victim = slaves.get(0);
+    cluster.isolate(victim);
+    awaitAllRunningOnceAwayFrom(victim, victim + " isolated, its VMs restarted", 60);
+    cluster.heal();
+    await(victim + " back as a slave of " + master, 60,
+        () -> cluster.role(victim, ASK).map(r -> master.equals(r.master())).orElse(false));
+    assertEvent(victim, HaEvent.IsolationEnded.class);
+    awaitAllRunningOnceAwayFrom(victim, "every VM still running exactly once", 10);
+  }
+
+  @Test
+  void aHostRemovedFromTheClusterWhileCutOffRejoinsByItself() throws Exception {
+    start(0);
+    String victim = slaves.get(0);
+    cluster.isolate(victim);
+    awaitAllRunningOnceAwayFrom(victim, victim + " fenced, its VMs restarted by the majority", 90);
+    await(victim + " removed from the cluster", 30, () -> cluster.host(master).events().stream()
+        .anyMatch(e -> e instanceof HaEvent.MembershipChanged m && m.host().equals(victim)
+            && m.change().equals("removed")));
+    cluster.heal();
+    await(victim + " back as a slave (a new incarnation of its agent)", 90,
+        () -> cluster.role(victim, ASK).map(r -> master.equals(r.master())).orElse(false));
+    awaitAllRunningOnceAwayFrom(victim, "every VM still running exactly once", 10);
+  }
+
   // ---- helpers
 
   private void await(String what, int seconds, BooleanSupplier done) throws InterruptedException {
