@@ -425,12 +425,16 @@ public final class ElectionFsm {
     private Behavior<Command> diagnose(Shared s, Diagnosis d) {
       List<String> addresses = settings.isolationAddresses();
       emit(new HaEvent.IsolationCheckStarted(clock.instant(), hostId(), d.trigger(), addresses));
-      for (String a : addresses) {
+      pingIsolationAddresses();
+      timers.startSingleTimer(DiagnosisDue.INSTANCE, settings.icmpPingTimeout());
+      return diagnosing(s, d);
+    }
+
+    private void pingIsolationAddresses() {
+      for (String a : settings.isolationAddresses()) {
         ctx.pipeToSelf(isolationPinger.ping(new PingTarget(a, 0), settings.icmpPingTimeout()),
             (ok, err) -> new IsolationPinged(a, err == null && ok));
       }
-      timers.startSingleTimer(DiagnosisDue.INSTANCE, settings.icmpPingTimeout());
-      return diagnosing(s, d);
     }
 
     Behavior<Command> diagnosing(Shared s0, Diagnosis d) {
@@ -519,10 +523,7 @@ public final class ElectionFsm {
               return Behaviors.same();
             }
             if (m == RecheckIsolation.INSTANCE) {
-              for (String a : settings.isolationAddresses()) {
-                ctx.pipeToSelf(isolationPinger.ping(new PingTarget(a, 0), settings.icmpPingTimeout()),
-                    (ok, err) -> new IsolationPinged(a, err == null && ok));
-              }
+              pingIsolationAddresses();
               return Behaviors.same();
             }
             if (m instanceof IsolationPinged p && p.answered()) {

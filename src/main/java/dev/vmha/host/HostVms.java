@@ -52,6 +52,9 @@ public final class HostVms {
 
   public enum Unfence implements Command, LocalMessage { INSTANCE }
 
+  private record FenceApplied(IsolationResponder.Applied applied, ActorRef<IsolationResponder.Applied> replyTo)
+      implements Command, LocalMessage {}
+
   /**
    * @param publish receives the host's report after every poll (the election FSM forwards it to the master, the
    *     datastore heartbeat writes it into the power-on file)
@@ -61,7 +64,8 @@ public final class HostVms {
       Consumer<HostReport> publish) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
-      return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, publish).running(Optional.empty());
+      return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, publish)
+          .running(Optional.empty(), List.of());
     }));
   }
 
@@ -69,8 +73,11 @@ public final class HostVms {
       ActorContext<Command> ctx, String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval,
       Hypervisor hypervisor, Consumer<HostReport> publish) {
 
-    /** @param fenced why this host refuses to run VMs, while it is fenced */
-    Behavior<Command> running(Optional<String> fenced) {
+    /**
+     * @param fenced why this host refuses to run VMs, while it is fenced
+     * @param fencedOff the VMs the fence powered off, reported so the master restarts them elsewhere
+     */
+    Behavior<Command> running(Optional<String> fenced, List<VmSpec> fencedOff) {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Poll.INSTANCE, () -> {
             ctx.pipeToSelf(hypervisor.poweredOn(), Polled::new);
@@ -80,7 +87,8 @@ public final class HostVms {
             if (p.error() != null) {
               ctx.getLog().warn("cannot list the VMs of {}: {}", hostId, p.error().toString());
             } else {
-              publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf()));
+              publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf(),
+                  fenced.isPresent(), fencedOff));
             }
             return Behaviors.same();
           })
@@ -99,10 +107,15 @@ public final class HostVms {
           })
           .onMessage(Fence.class, f -> {
             ctx.spawnAnonymous(IsolationResponder.create(hypervisor, vm -> IsolationResponse.POWER_OFF, pollInterval,
-                pollInterval, f.replyTo()));
-            return running(Optional.of(f.reason()));
+                pollInterval, ctx.messageAdapter(IsolationResponder.Applied.class,
+                    a -> new FenceApplied(a, f.replyTo()))));
+            return running(Optional.of(f.reason()), fencedOff);
           })
-          .onMessageEquals(Unfence.INSTANCE, () -> running(Optional.empty()))
+          .onMessage(FenceApplied.class, a -> {
+            a.replyTo().tell(a.applied());
+            return running(fenced, a.applied().stopped());
+          })
+          .onMessageEquals(Unfence.INSTANCE, () -> running(Optional.empty(), List.of()))
           .onMessage(PoweredOn.class, p -> {
             String err = p.error() == null ? null : Failures.rootMessage(p.error());
             if (err == null && fenced.isPresent()) {

@@ -125,8 +125,9 @@ public final class MasterCoordinator {
       return Optional.ofNullable(report != null ? report.management() : roleTarget);
     }
 
+    /** A restart target: beating, and not fenced. */
     boolean live() {
-      return verdict == Verdict.ALIVE && report != null;
+      return verdict == Verdict.ALIVE && report != null && !report.fenced();
     }
   }
 
@@ -328,6 +329,10 @@ public final class MasterCoordinator {
       }
       State next = s.host(after);
       next = followMigrations(next, r);
+      if (!r.fencedOff().isEmpty() && next.loaded()) {
+        next = restartStopped(next, id, r.fencedOff(), "host " + id + " fenced itself (its heartbeat reached no"
+            + " datastore) and powered these VMs off");
+      }
       return returned && !next.awaiting().isEmpty() ? retryAwaiting(next, "capacity changed: " + id + " is up") : next;
     }
 
@@ -498,13 +503,22 @@ public final class MasterCoordinator {
      */
     private State restartFlagged(State s, String host) {
       List<VmSpec> stopped = s.view().flatMap(v -> v.powerOn(host)).filter(PowerOnFile::isolated)
-          .map(PowerOnFile::vms).orElse(List.of()).stream()
+          .map(PowerOnFile::vms).orElse(List.of());
+      return restartStopped(s, host, stopped, "host " + host + " is isolated and powered these VMs off");
+    }
+
+    /**
+     * VMs a host confirmed it powered off (isolation response, fence) are restarted elsewhere, those the protected
+     * list still places on that host: once restarted, the list places them where they run now.
+     */
+    private State restartStopped(State s, String host, List<VmSpec> stopped, String reason) {
+      List<VmSpec> still = stopped.stream()
           .filter(vm -> {
             ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
             return e != null && e.host().equals(host);
           })
           .toList();
-      return restartVmsOf(s, host, stopped, "host " + host + " is isolated and powered these VMs off");
+      return restartVmsOf(s, host, still, reason);
     }
 
     /**

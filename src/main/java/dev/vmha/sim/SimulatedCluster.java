@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -258,6 +259,8 @@ public final class SimulatedCluster implements AutoCloseable {
 
   // ---- observation and operation
 
+  // every ask below waits with its own timeout too: an actor system that terminated meanwhile never times out an ask
+
   /** Ground truth: every VM and the powered hosts whose hypervisor runs it. */
   public Map<String, List<String>> running() {
     Map<String, List<String>> at = new TreeMap<>();
@@ -281,9 +284,10 @@ public final class SimulatedCluster implements AutoCloseable {
     if (!h.powered || sys.whenTerminated().isCompleted()) return Optional.empty();
     try {
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
-          sys, HostSupervisor.GetElection::new, timeout, sys.scheduler()).toCompletableFuture().get();
+          sys, HostSupervisor.GetElection::new, timeout, sys.scheduler()).toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return Optional.of(AskPattern.<ElectionFsm.Command, ElectionFsm.RoleInfo>ask(election, ElectionFsm.GetRole::new,
-          timeout, sys.scheduler()).toCompletableFuture().get());
+          timeout, sys.scheduler()).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
     } catch (Exception e) {
       return Optional.empty();
     }
@@ -304,7 +308,8 @@ public final class SimulatedCluster implements AutoCloseable {
     ActorSystem<HostSupervisor.Command> sys = host(masterId).system;
     try {
       return Optional.of(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(r.get().coordinator(),
-          MasterCoordinator.GetStatus::new, timeout, sys.scheduler()).toCompletableFuture().get());
+          MasterCoordinator.GetStatus::new, timeout, sys.scheduler()).toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
     } catch (Exception e) {
       return Optional.empty();
     }
@@ -317,7 +322,8 @@ public final class SimulatedCluster implements AutoCloseable {
     if (r.coordinator() == null) throw new IllegalStateException(masterId + " is not master");
     ActorSystem<HostSupervisor.Command> sys = host(masterId).system;
     return AskPattern.<MasterCoordinator.Command, MasterCoordinator.OperationResult>ask(r.coordinator(),
-        ref -> new MasterCoordinator.PowerOnVm(vm, host, ref), timeout, sys.scheduler()).toCompletableFuture().get();
+        ref -> new MasterCoordinator.PowerOnVm(vm, host, ref), timeout, sys.scheduler()).toCompletableFuture()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Every host's events, in time order. */

@@ -1,5 +1,6 @@
 package dev.vmha.datastore;
 
+import dev.vmha.testing.VirtualTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -64,16 +65,9 @@ class DatastoreHeartbeatTest {
   private Path ds2;
   private Path ds3;
 
-  static Config config() {
-    return ManualTime.config()
-        .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-            + "pekko.actor.testkit.typed.single-expect-default = 15s"))
-        .withFallback(ConfigFactory.load("application-test"));
-  }
-
   @BeforeEach
   void start() throws IOException {
-    kit = ActorTestKit.create("DatastoreHeartbeatTest", config());
+    kit = ActorTestKit.create("DatastoreHeartbeatTest", VirtualTime.config());
     manualTime = ManualTime.get(kit.system());
     scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
     views = kit.createTestProbe();
@@ -268,7 +262,7 @@ class DatastoreHeartbeatTest {
 
   private void spawn(List<Datastore> datastores) {
     heartbeat = kit.spawn(DatastoreHeartbeat.create(SELF, DS_PER_HOST, INTERVAL, datastores, events::add,
-        new VirtualClock(scheduler)), "datastore-heartbeat");
+        new VirtualTime.VirtualClock(scheduler)), "datastore-heartbeat");
     // its first round runs at once, from its set-up: once a query has been answered that round has been queued
     heartbeat.tell(new DatastoreHeartbeat.GetView(views.ref()));
     views.receiveMessage();
@@ -375,27 +369,4 @@ class DatastoreHeartbeatTest {
     }
   }
 
-  /** Reads the virtual time of the ManualTime scheduler. */
-  static final class VirtualClock extends Clock {
-    private final ExplicitlyTriggeredScheduler scheduler;
-
-    VirtualClock(ExplicitlyTriggeredScheduler scheduler) {
-      this.scheduler = scheduler;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(scheduler.currentTimeMs());
-    }
-  }
 }

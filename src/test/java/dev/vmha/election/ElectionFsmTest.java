@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.testing.VirtualTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -96,18 +97,9 @@ class ElectionFsmTest {
   record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer) {}
 
   /** ManualTime first, then the shared test settings (cluster provider, serialize-messages = on, port 0). */
-  static Config config() {
-    return ManualTime.config()
-        // with a frozen scheduler the cluster-leave phase of coordinated shutdown would never end
-        .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-            // replies are awaited in real time: generous on a loaded CI machine (virtual time does not move meanwhile)
-            + "pekko.actor.testkit.typed.single-expect-default = 15s"))
-        .withFallback(ConfigFactory.load("application-test"));
-  }
-
   @BeforeEach
   void startOneNodeCluster() {
-    kit = ActorTestKit.create("ElectionFsmTest", config());
+    kit = ActorTestKit.create("ElectionFsmTest", VirtualTime.config());
     manualTime = ManualTime.get(kit.system());
     scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
     Cluster cluster = Cluster.get(kit.system());
@@ -203,7 +195,7 @@ class ElectionFsmTest {
 
     // the slave beats its report to the master every interval, and never elects itself, window or not
     HostReport report = new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4,
-        List.of(new VmSpec("vm1", 512, 1)), vms.ref());
+        List.of(new VmSpec("vm1", 512, 1)), vms.ref(), false, List.of());
     fsm.tell(new ElectionFsm.LocalReport(report));
     for (int s = 0; s < WINDOW_TICKS + TIMEOUT_TICKS; s++) {
       assertEquals(Role.SLAVE, tick().role());
@@ -267,7 +259,7 @@ class ElectionFsmTest {
     VmSpec vm = new VmSpec("vm1", 512, 1);
     spawnFsm();
     fsm.tell(new ElectionFsm.LocalReport(new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4, List.of(vm),
-        vms.ref())));
+        vms.ref(), false, List.of())));
     long t0 = slaveOfHost9UntilT0();
     Ping ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
     int mark = events.size();
@@ -488,7 +480,7 @@ class ElectionFsmTest {
           coordinatorStarts.add(start);
           return Behaviors.ignore();
         },
-        events::add, new VirtualClock(scheduler)), "election");
+        events::add, new VirtualTime.VirtualClock(scheduler)), "election");
     role(); // its timers are started relative to the current virtual time before time moves on
   }
 
@@ -616,27 +608,4 @@ class ElectionFsmTest {
     return found.get(0);
   }
 
-  /** Reads the virtual time of the ManualTime scheduler: events are stamped in virtual milliseconds. */
-  static final class VirtualClock extends Clock {
-    private final ExplicitlyTriggeredScheduler scheduler;
-
-    VirtualClock(ExplicitlyTriggeredScheduler scheduler) {
-      this.scheduler = scheduler;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(scheduler.currentTimeMs());
-    }
-  }
 }

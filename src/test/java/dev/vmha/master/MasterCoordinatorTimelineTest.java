@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.testing.VirtualTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,15 +107,6 @@ class MasterCoordinatorTimelineTest {
   /** A ping the coordinator asked for, answered when the test completes {@code answer}. */
   record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer) {}
 
-  static Config config() {
-    return ManualTime.config()
-        // with a frozen scheduler the cluster-leave phase of coordinated shutdown would never end
-        .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-            // replies are awaited in real time: generous on a loaded CI machine (virtual time does not move meanwhile)
-            + "pekko.actor.testkit.typed.single-expect-default = 15s"))
-        .withFallback(ConfigFactory.load("application-test"));
-  }
-
   @BeforeEach
   void startOneNodeCluster() throws Exception {
     settings = HaSettings.from(ConfigFactory.parseString("vmha.host.id = host1, das.usedefaultisolationaddress = false,"
@@ -126,7 +118,7 @@ class MasterCoordinatorTimelineTest {
     assertEquals(Duration.ofSeconds(5), settings.icmpPingTimeout());
     assertEquals(Duration.ofSeconds(10), settings.deadIcmpPingInterval());
 
-    kit = ActorTestKit.create("MasterCoordinatorTimelineTest", config());
+    kit = ActorTestKit.create("MasterCoordinatorTimelineTest", VirtualTime.config());
     manualTime = ManualTime.get(kit.system());
     scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
     Cluster cluster = Cluster.get(kit.system());
@@ -428,7 +420,7 @@ class MasterCoordinatorTimelineTest {
       return answer;
     };
     master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, datastores, datastore.ref(),
-        pinger, events::add, new VirtualClock(scheduler)), new MasterCoordinator.Start(Map.of(), election.ref(), Optional.empty())),
+        pinger, events::add, new VirtualTime.VirtualClock(scheduler)), new MasterCoordinator.Start(Map.of(), election.ref(), Optional.empty())),
         "master");
     sync(); // the protected list is read and the timers run from the current virtual time
     tick();
@@ -496,14 +488,14 @@ class MasterCoordinatorTimelineTest {
         Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of())));
     ask.replyTo().tell(view);
     master.tell(new MasterCoordinator.SlaveBeat(
-        new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), host1Vms.ref())));
+        new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), host1Vms.ref(), false, List.of())));
     if (host2NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
-          new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, host2Vms.ref())));
+          new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, host2Vms.ref(), false, List.of())));
     }
     if (host3NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
-          new HostReport("host3", new PingTarget("127.0.0.1", 3), 2048, 2, List.of(), host3Vms.ref())));
+          new HostReport("host3", new PingTarget("127.0.0.1", 3), 2048, 2, List.of(), host3Vms.ref(), false, List.of())));
     }
     sync();
   }
@@ -562,27 +554,4 @@ class MasterCoordinatorTimelineTest {
     return found.get(0);
   }
 
-  /** Reads the virtual time of the ManualTime scheduler: events are stamped in virtual milliseconds. */
-  static final class VirtualClock extends Clock {
-    private final ExplicitlyTriggeredScheduler scheduler;
-
-    VirtualClock(ExplicitlyTriggeredScheduler scheduler) {
-      this.scheduler = scheduler;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(scheduler.currentTimeMs());
-    }
-  }
 }

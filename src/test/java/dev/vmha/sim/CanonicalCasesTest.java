@@ -216,6 +216,30 @@ class CanonicalCasesTest {
     awaitAllRunningOnceAwayFrom(victim, "every VM still running exactly once", 10);
   }
 
+  // ---- storage faults
+
+  @Test
+  void aHostThatLosesItsDatastoresFencesItselfAndItsVmsRestartElsewhere() throws Exception {
+    start(2);
+    String victim = slaves.get(0);
+    cluster.cutDatastores(victim, true);
+    awaitAllRunningOnceAwayFrom(victim, victim + " fenced, its VMs restarted on hosts that see the datastores", 60);
+    assertEvent(victim, HaEvent.HostSelfFenced.class);
+    assertTrue(cluster.host(master).events().stream().noneMatch(e -> e instanceof HaEvent.HostJudged j
+        && j.host().equals(victim) && j.verdict() != Verdict.ALIVE), victim + " still beats: it is never judged");
+    cluster.cutDatastores(victim, false);
+    await(victim + " lifts its fence", 30, () -> cluster.host(victim).events().stream()
+        .anyMatch(e -> e instanceof HaEvent.HostUnfenced));
+    // the master learns of the lifted fence with the host's next heartbeat; a refused power-on changes nothing
+    await(victim + " takes VMs again", 30, () -> {
+      try {
+        return cluster.powerOn(master, new VmSpec("vm9", 512, 1), victim, ASK).ok();
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
   // ---- helpers
 
   private void await(String what, int seconds, BooleanSupplier done) throws InterruptedException {
@@ -238,7 +262,7 @@ class CanonicalCasesTest {
   private void awaitAllRunningOnceAwayFrom(String host, String what, int seconds) throws InterruptedException {
     await(what, seconds, () -> {
       Map<String, List<String>> r = cluster.running();
-      return r.size() == 8 && r.values().stream().allMatch(on -> on.size() == 1 && !on.contains(host));
+      return r.size() >= 8 && r.values().stream().allMatch(on -> on.size() == 1 && !on.contains(host));
     });
   }
 
