@@ -179,6 +179,23 @@ public final class MasterCoordinator {
     }
   }
 
+  /** A Pekko membership event as the master records it: the member, what it says of reachability, its name. */
+  record MembershipChange(Member member, Reachability reach, String name) {
+    static Optional<MembershipChange> of(ClusterEvent.ClusterDomainEvent e) {
+      if (e instanceof ClusterEvent.UnreachableMember u) return of(u.member(), Reachability.UNREACHABLE, "unreachable");
+      if (e instanceof ClusterEvent.ReachableMember u) return of(u.member(), Reachability.REACHABLE, "reachable again");
+      if (e instanceof ClusterEvent.MemberRemoved u) return of(u.member(), Reachability.REMOVED, "removed");
+      if (e instanceof ClusterEvent.MemberDowned u) return of(u.member(), Reachability.REMOVED, "downed");
+      if (e instanceof ClusterEvent.MemberUp u) return of(u.member(), Reachability.REACHABLE, "up");
+      if (e instanceof ClusterEvent.MemberWeaklyUp u) return of(u.member(), Reachability.REACHABLE, "weakly up");
+      return Optional.empty();
+    }
+
+    private static Optional<MembershipChange> of(Member m, Reachability r, String name) {
+      return Optional.of(new MembershipChange(m, r, name));
+    }
+  }
+
   private MasterCoordinator() {}
 
   static List<String> isolatedHosts(DatastoreView v) {
@@ -352,43 +369,15 @@ public final class MasterCoordinator {
     }
 
     private State onMember(State s, ClusterEvent.ClusterDomainEvent event) {
-      Member m;
-      Reachability reach;
-      String change;
-      if (event instanceof ClusterEvent.UnreachableMember u) {
-        m = u.member();
-        reach = Reachability.UNREACHABLE;
-        change = "unreachable";
-      } else if (event instanceof ClusterEvent.ReachableMember u) {
-        m = u.member();
-        reach = Reachability.REACHABLE;
-        change = "reachable again";
-      } else if (event instanceof ClusterEvent.MemberRemoved u) {
-        m = u.member();
-        reach = Reachability.REMOVED;
-        change = "removed";
-      } else if (event instanceof ClusterEvent.MemberDowned u) {
-        m = u.member();
-        reach = Reachability.REMOVED;
-        change = "downed";
-      } else if (event instanceof ClusterEvent.MemberUp u) {
-        m = u.member();
-        reach = Reachability.REACHABLE;
-        change = "up";
-      } else if (event instanceof ClusterEvent.MemberWeaklyUp u) {
-        m = u.member();
-        reach = Reachability.REACHABLE;
-        change = "weakly up";
-      } else {
-        return s;
-      }
-      Optional<String> id = hostIdOf(m);
+      Optional<MembershipChange> c = MembershipChange.of(event);
+      Optional<String> id = c.flatMap(x -> hostIdOf(x.member()));
       if (id.isEmpty() || id.get().equals(self)) return s;
-      if (reach != Reachability.REACHABLE || !change.startsWith("up")) {
-        emit(new HaEvent.MembershipChanged(deps.clock().instant(), self, id.get(), change));
+      if (!c.get().name().equals("up")) {
+        emit(new HaEvent.MembershipChanged(deps.clock().instant(), self, id.get(), c.get().name()));
       }
+      Member m = c.get().member();
       HostEntry e = s.hosts().getOrDefault(id.get(), HostEntry.fresh(id.get(), s.now()));
-      return s.host(e.member(mgmtOf(m).orElse(e.roleTarget()), m.address(), reach));
+      return s.host(e.member(mgmtOf(m).orElse(e.roleTarget()), m.address(), c.get().reach()));
     }
 
     static Optional<String> hostIdOf(Member m) {
