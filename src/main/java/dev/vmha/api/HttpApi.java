@@ -66,7 +66,8 @@ public final class HttpApi extends AllDirectives {
     return role().thenCompose(r -> {
       if (r.coordinator() == null) {
         return CompletableFuture.completedFuture(new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
-            "no master known yet"));
+            r.master() == null ? "no master elected yet"
+                : "master " + r.master() + " elected; its first heartbeat has not arrived yet"));
       }
       CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
           timeout, system.scheduler());
