@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
@@ -23,11 +22,8 @@ import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,9 +39,6 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.typed.SelfUp;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,16 +95,8 @@ class ElectionFsmTest {
     kit = ActorTestKit.create("ElectionFsmTest", VirtualTime.config());
     manualTime = ManualTime.get(kit.system());
     scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
-    Cluster cluster = Cluster.get(kit.system());
-    TestProbe<SelfUp> up = kit.createTestProbe();
-    cluster.subscriptions().tell(Subscribe.create(up.ref(), SelfUp.class));
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    // the leader moves the node from Joining to Up on its periodic tick, which only runs when virtual time passes
-    for (int i = 0; i < 300 && cluster.selfMember().status() != MemberStatus.up(); i++) {
-      manualTime.timePasses(INTERVAL);
-    }
-    up.expectMessageClass(SelfUp.class);
-    assertEquals(MemberStatus.up(), cluster.selfMember().status());
+    VirtualTime.joinSelf(kit, manualTime, INTERVAL);
+    assertEquals(MemberStatus.up(), Cluster.get(kit.system()).selfMember().status());
     datastore = kit.createTestProbe();
     roles = kit.createTestProbe();
   }

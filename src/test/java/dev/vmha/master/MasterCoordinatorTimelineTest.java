@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.HaSettings;
@@ -26,11 +25,8 @@ import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,11 +43,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.typed.SelfUp;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -121,14 +112,7 @@ class MasterCoordinatorTimelineTest {
     kit = ActorTestKit.create("MasterCoordinatorTimelineTest", VirtualTime.config());
     manualTime = ManualTime.get(kit.system());
     scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
-    Cluster cluster = Cluster.get(kit.system());
-    TestProbe<SelfUp> up = kit.createTestProbe();
-    cluster.subscriptions().tell(Subscribe.create(up.ref(), SelfUp.class));
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    for (int i = 0; i < 300 && cluster.selfMember().status() != MemberStatus.up(); i++) {
-      manualTime.timePasses(Duration.ofSeconds(1));
-    }
-    up.expectMessageClass(SelfUp.class);
+    VirtualTime.joinSelf(kit, manualTime, Duration.ofSeconds(1));
 
     datastore = kit.createTestProbe();
     status = kit.createTestProbe();
