@@ -23,4 +23,10 @@ public interface Datastore {
   CompletionStage<Optional<ProtectedList>> readProtectedList();
 
   CompletionStage<Void> writeProtectedList(ProtectedList list);
+
+  /**
+   * Renews the protected list's lock: the owning master's id and a counter it bumps every interval. Another master
+   * takes the lock only once the counter has been still for longer than a live owner ever leaves it.
+   */
+  CompletionStage<Void> writeListLock(HostHeartbeat lock);
 }

@@ -20,6 +20,7 @@ import java.util.HashSet;
  * @param accessible per configured datastore, whether its last round succeeded
  * @param counters host → datastore → last counter and when it last moved
  * @param lastOwnWrite virtual time of the last round in which this host's own heartbeat reached a datastore
+ * @param listLocks per datastore, the protected list's lock: its owner and when its counter last moved
  */
 public record DatastoreView(
     Duration now,
@@ -27,7 +28,11 @@ public record DatastoreView(
     Map<String, Map<String, Seen>> counters,
     Map<String, PowerOnFile> powerOn,
     Set<CorruptFile> corrupt,
-    Duration lastOwnWrite) implements LocalMessage {
+    Duration lastOwnWrite,
+    Map<String, ListLock> listLocks) implements LocalMessage {
+
+  /** The protected list's lock on one datastore: who holds it, its counter, and since when that counter stands. */
+  public record ListLock(String owner, long counter, Duration since) {}
 
   /** A state file found corrupt in the last round. */
   public record CorruptFile(String datastore, String detail) {}
@@ -38,7 +43,7 @@ public record DatastoreView(
   public static DatastoreView initial(List<String> datastores) {
     Map<String, Boolean> acc = new LinkedHashMap<>();
     for (String d : datastores) acc.put(d, false);
-    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of(), Duration.ZERO);
+    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of(), Duration.ZERO, Map.of());
   }
 
   /**
@@ -71,12 +76,30 @@ public record DatastoreView(
       if (s != null) s.powerOn().forEach(merged::putIfAbsent);
     }
     powerOn.forEach(merged::putIfAbsent);
-    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite);
+    Map<String, ListLock> locks = new HashMap<>(listLocks);
+    scans.forEach((d, scan) -> {
+      HostHeartbeat l = scan.listLock();
+      if (l == null) {
+        locks.remove(d);
+        return;
+      }
+      ListLock old = locks.get(d);
+      if (old == null || old.counter() != l.counter() || !old.owner().equals(l.hostId())) {
+        locks.put(d, new ListLock(l.hostId(), l.counter(), t));
+      }
+    });
+    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite, Map.copyOf(locks));
+  }
+
+  /** The protected list's lock on a datastore this host could read last round: owner and how long it stood still. */
+  public Optional<Map.Entry<String, Duration>> listLock(String datastore) {
+    if (!Boolean.TRUE.equals(accessible.get(datastore))) return Optional.empty();
+    return Optional.ofNullable(listLocks.get(datastore)).map(l -> Map.entry(l.owner(), now.minus(l.since())));
   }
 
   /** Records that this round wrote (or failed to write) this host's own heartbeat on some datastore. */
   public DatastoreView ownHeartbeatWritten(boolean written) {
-    return written ? new DatastoreView(now, accessible, counters, powerOn, corrupt, now) : this;
+    return written ? new DatastoreView(now, accessible, counters, powerOn, corrupt, now, listLocks) : this;
   }
 
   /** How long this host's own heartbeat has not reached any datastore. */

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  * The directory itself must exist: a missing mount is an unreachable datastore, not something to create.
  */
 public final class DirectoryDatastore implements Datastore {
+  static final String LIST_LOCK = "protectedlist-lock";
   private final Path root;
   private final Path state;
   private final Executor io;
@@ -55,6 +56,11 @@ public final class DirectoryDatastore implements Datastore {
   @Override
   public CompletionStage<Void> writePowerOn(PowerOnFile f) {
     return CompletableFuture.runAsync(() -> write(powerOnFile(root, f.hostId()), f.encode()), io);
+  }
+
+  @Override
+  public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
+    return CompletableFuture.runAsync(() -> write(state.resolve(LIST_LOCK), lock.encode()), io);
   }
 
   @Override
@@ -126,7 +132,17 @@ public final class DirectoryDatastore implements Datastore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + state, e);
     }
-    return new DatastoreScan(name(), hbs, powerOn, corrupt);
+    HostHeartbeat lock = null;
+    Path lockFile = state.resolve(LIST_LOCK);
+    Optional<String> t = read(lockFile);
+    if (t.isPresent()) {
+      try {
+        lock = HostHeartbeat.decode(lockFile, t.get());
+      } catch (CorruptStateFileException e) {
+        corrupt.add(e.getMessage());
+      }
+    }
+    return new DatastoreScan(name(), hbs, powerOn, corrupt, lock);
   }
 
   private void requireMounted() {

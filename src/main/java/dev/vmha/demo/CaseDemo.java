@@ -65,6 +65,9 @@ public final class CaseDemo {
         for (int k = 0; k < 2; k++) cluster.powerOn(master, new VmSpec("vm" + ++n, 512, 1), h, ASK);
       }
       await("8 VMs running", () -> allOnceAwayFrom(null));
+      long version = cluster.role(master, ASK).orElseThrow().listVersion();
+      await("every host holds the protected list v" + version, () -> cluster.hosts().stream()
+          .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.listVersion() == version).orElse(false)));
       say("master " + master + "; VMs " + cluster.running());
       Mark mark = new Mark(Instant.now());
       boolean ok = switch (number) {

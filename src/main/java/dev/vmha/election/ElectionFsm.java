@@ -79,8 +79,12 @@ public final class ElectionFsm {
 
   public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
-  /** The host's role and, once known, its master's coordinator. */
-  public record RoleInfo(String hostId, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator)
+  /**
+   * The host's role, once known its master's coordinator, and the version of the protected list it holds (its own
+   * as master, else the replica from the master's heartbeats; -1 for none).
+   */
+  public record RoleInfo(
+      String hostId, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator, long listVersion)
       implements LocalMessage {}
 
   private enum Tick implements Command, LocalMessage { INSTANCE }
@@ -232,7 +236,7 @@ public final class ElectionFsm {
               }
               return Behaviors.same();
             }
-            if (m instanceof GetRole g) return reply(g, Role.UNINITIALIZED, null, null);
+            if (m instanceof GetRole g) return reply(s, g, Role.UNINITIALIZED, null, null);
             return Behaviors.same();
           })
           .build();
@@ -278,7 +282,7 @@ public final class ElectionFsm {
               }
               return closeElection(s, ballots, lostMaster);
             }
-            if (m instanceof GetRole g) return reply(g, Role.ELECTION, null, null);
+            if (m instanceof GetRole g) return reply(s, g, Role.ELECTION, null, null);
             return Behaviors.same();
           })
           .build();
@@ -356,7 +360,7 @@ public final class ElectionFsm {
               return startElection(s, "no heartbeat from master " + master.hostId() + " for "
                   + settings.hostTimeout().toMillis() + " ms", Optional.of(master.hostId()));
             }
-            if (m instanceof GetRole g) return reply(g, Role.SLAVE, master.hostId(), coordinator.orElse(null));
+            if (m instanceof GetRole g) return reply(s, g, Role.SLAVE, master.hostId(), coordinator.orElse(null));
             return Behaviors.same();
           })
           .build();
@@ -407,7 +411,7 @@ public final class ElectionFsm {
               return diagnose(s, new Diagnosis("all " + a.hosts() + " other hosts silent for "
                   + settings.hostTimeout().toMillis() + " ms", Optional.of(coordinator), Map.of(), false, false));
             }
-            if (m instanceof GetRole g) return reply(g, Role.MASTER, hostId(), coordinator);
+            if (m instanceof GetRole g) return reply(s, g, Role.MASTER, hostId(), coordinator);
             return Behaviors.same();
           })
           .onSignal(Terminated.class, t -> coordinatorStopped(s0))
@@ -473,7 +477,7 @@ public final class ElectionFsm {
               return becomeMaster(s, Role.ELECTION, silent);
             }
             if (m instanceof GetRole g) {
-              return reply(g, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION,
+              return reply(s, g, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION,
                   d.coordinator().isPresent() ? hostId() : null, d.coordinator().orElse(null));
             }
             return Behaviors.same();
@@ -538,7 +542,7 @@ public final class ElectionFsm {
               leaveIsolation("heard master " + beat.master().hostId());
               return follow(s, beat, "isolation over");
             }
-            if (m instanceof GetRole g) return reply(g, Role.ISOLATED, null, null);
+            if (m instanceof GetRole g) return reply(s, g, Role.ISOLATED, null, null);
             return Behaviors.same();
           })
           .build();
@@ -549,8 +553,9 @@ public final class ElectionFsm {
     }
 
     private Behavior<Command> reply(
-        GetRole g, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator) {
-      g.replyTo().tell(new RoleInfo(hostId(), role, master, coordinator));
+        Shared s, GetRole g, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator) {
+      g.replyTo().tell(new RoleInfo(hostId(), role, master, coordinator,
+          s.list().map(ProtectedList::version).orElse(-1L)));
       return Behaviors.same();
     }
   }

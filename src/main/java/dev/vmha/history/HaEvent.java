@@ -36,6 +36,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = HaEvent.SelfDiagnosed.class, name = "SelfDiagnosed"),
   @JsonSubTypes.Type(value = HaEvent.IsolationResponseApplied.class, name = "IsolationResponseApplied"),
   @JsonSubTypes.Type(value = HaEvent.IsolationEnded.class, name = "IsolationEnded"),
+  @JsonSubTypes.Type(value = HaEvent.ProtectedListOwnership.class, name = "ProtectedListOwnership"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -173,6 +174,15 @@ public sealed interface HaEvent extends JsonSerializable {
   record IsolationEnded(Instant at, String by, String reason) implements HaEvent {
     public String describe() {
       return "isolation over: " + reason;
+    }
+  }
+
+  /** This master took ({@code owned} true) or lost the protected-list lock on these datastores. */
+  record ProtectedListOwnership(Instant at, String by, boolean owned, List<String> datastores, String reason)
+      implements HaEvent {
+    public String describe() {
+      return (owned ? "owns the protected list on " : "no longer owns the protected list on ") + datastores + ": "
+          + reason;
     }
   }
 }

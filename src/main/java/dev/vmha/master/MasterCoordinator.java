@@ -13,6 +13,8 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockRule;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
@@ -31,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
@@ -134,15 +137,15 @@ public final class MasterCoordinator {
   record State(
       Duration now, boolean loaded, ProtectedList protectedList, Map<String, HostEntry> hosts,
       Map<String, String> restarting, Map<String, VmSpec> awaiting, Map<String, ActorRef<OperationResult>> requests,
-      Optional<DatastoreView> view, boolean allSilentReported) {
+      Optional<DatastoreView> view, boolean allSilentReported, Set<String> held) {
 
     State with(Map<String, HostEntry> h) {
       return new State(now, loaded, protectedList, Map.copyOf(h), restarting, awaiting, requests, view,
-          allSilentReported);
+          allSilentReported, held);
     }
 
     State allSilent(boolean reported) {
-      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, view, reported);
+      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, view, reported, held);
     }
 
     State host(HostEntry e) {
@@ -153,20 +156,25 @@ public final class MasterCoordinator {
 
     State restarts(Map<String, String> r, Map<String, VmSpec> a, Map<String, ActorRef<OperationResult>> q) {
       return new State(now, loaded, protectedList, hosts, Map.copyOf(r), Map.copyOf(a), Map.copyOf(q), view,
-          allSilentReported);
+          allSilentReported, held);
     }
 
     State list(ProtectedList l) {
-      return new State(now, true, l, hosts, restarting, awaiting, requests, view, allSilentReported);
+      return new State(now, true, l, hosts, restarting, awaiting, requests, view, allSilentReported, held);
     }
 
     State time(Duration t) {
-      return new State(t, loaded, protectedList, hosts, restarting, awaiting, requests, view, allSilentReported);
+      return new State(t, loaded, protectedList, hosts, restarting, awaiting, requests, view, allSilentReported, held);
+    }
+
+    State held(Set<String> h) {
+      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, view, allSilentReported,
+          Set.copyOf(h));
     }
 
     State view(DatastoreView v) {
       return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, Optional.of(v),
-          allSilentReported);
+          allSilentReported, held);
     }
 
     /** The host a VM is reported running on, if any live host reports it. */
@@ -235,7 +243,7 @@ public final class MasterCoordinator {
       Map<String, HostEntry> hosts = new HashMap<>();
       knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, begin.minus(silent))));
       return c.running(new State(begin, false, ProtectedList.empty(c.self()), Map.copyOf(hosts), Map.of(), Map.of(),
-          Map.of(), Optional.empty(), false));
+          Map.of(), Optional.empty(), false, Set.of()));
     }));
   }
 
@@ -255,7 +263,7 @@ public final class MasterCoordinator {
     Behavior<Command> running(State s) {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
-          .onMessage(ViewUpdate.class, v -> running(s.view(v.view())))
+          .onMessage(ViewUpdate.class, v -> running(renewLocks(s.view(v.view()))))
           .onMessage(ProtectedListRead.class, r -> running(onProtectedList(s, r)))
           .onMessageEquals(ReloadProtectedList.INSTANCE, () -> {
             loadProtectedList();
@@ -318,13 +326,55 @@ public final class MasterCoordinator {
       }
       ctx.getLog().info("master {} took over the protected list v{} with {} VMs", self, list.version(),
           list.vms().size());
-      return s.list(list).with(hosts);
+      State loaded = s.list(list).with(hosts);
+      return loaded.awaiting().isEmpty() ? loaded : retryAwaiting(loaded, "the protected list was read again");
     }
 
-    /** Writes the list to every datastore and hands it to the election FSM, which replicates it to all hosts. */
-    private void writeProtectedList(ProtectedList list) {
+    // ---- the protected list's lock: exactly one master owns each datastore's list
+
+    /**
+     * Takes or renews the protected-list lock on every readable datastore where {@link ListLockRule} allows it. A
+     * master that holds no lock while datastores exist leaves every VM alone (another master owns the list: the
+     * cluster is partitioned) until it holds one; then it reads the list again and retries what waited.
+     */
+    private State renewLocks(State s) {
+      if (deps.datastores().isEmpty() || s.view().isEmpty()) return s;
+      DatastoreView v = s.view().get();
+      Duration staleAfter = settings().hostTimeout().plus(settings().hostTimeout().dividedBy(2));
+      java.util.Set<String> held = new java.util.TreeSet<>();
+      for (Datastore d : deps.datastores()) {
+        if (!Boolean.TRUE.equals(v.accessible().get(d.name()))) continue;
+        if (!ListLockRule.mayHold(self, v.listLock(d.name()), staleAfter)) continue;
+        held.add(d.name());
+        d.writeListLock(new HostHeartbeat(self, s.now().toMillis(), deps.clock().instant()));
+      }
+      if (held.equals(s.held())) return s;
+      if (s.held().isEmpty()) {
+        String from = deps.datastores().stream().map(d -> v.listLock(d.name())).flatMap(Optional::stream)
+            .map(Map.Entry::getKey).filter(o -> !o.equals(self)).findFirst().map(o -> "taken over from " + o)
+            .orElse("the lock was free");
+        emit(new HaEvent.ProtectedListOwnership(deps.clock().instant(), self, true, List.copyOf(held), from));
+        loadProtectedList(); // the previous owner may have changed it since this master read it
+      } else if (held.isEmpty()) {
+        emit(new HaEvent.ProtectedListOwnership(deps.clock().instant(), self, false, List.copyOf(s.held()),
+            "another master holds the lock"));
+      }
+      return s.held(held);
+    }
+
+    /** Whether this master owns the protected list: it holds a lock, or there are no datastores to lock. */
+    private boolean ownsList(State s) {
+      return deps.datastores().isEmpty() || !s.held().isEmpty();
+    }
+
+    /**
+     * Writes the list to the datastores whose lock this master holds and hands it to the election FSM, which
+     * replicates it to all hosts.
+     */
+    private void writeProtectedList(State s, ProtectedList list) {
       election.tell(new ElectionFsm.ProtectedListChanged(list));
       for (Datastore d : deps.datastores()) {
+        if (!s.held().contains(d.name())) continue;
         d.writeProtectedList(list).whenComplete((x, e) -> {
           if (e != null) ctx.getSystem().log().warn("protected list v{} not written to {}: {}", list.version(),
               d.name(), Failures.rootMessage(e));
@@ -364,7 +414,7 @@ public final class MasterCoordinator {
         }
       }
       if (l == s.protectedList()) return s;
-      writeProtectedList(l);
+      writeProtectedList(s, l);
       return s.list(l);
     }
 
@@ -544,6 +594,15 @@ public final class MasterCoordinator {
     private State start(
         State s, List<VmSpec> vms, String failedHost, String reason, Map<String, List<String>> pinned) {
       if (vms.isEmpty()) return s;
+      if (!ownsList(s)) {
+        Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
+        for (VmSpec vm : vms) {
+          emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, vm.name(), reason + "; but this master"
+              + " holds no datastore's protected-list lock (another master owns the list: partitioned), so it waits"));
+          awaiting.put(vm.name(), vm);
+        }
+        return s.restarts(s.restarting(), awaiting, s.requests());
+      }
       List<VmSpec> ordered = vms.stream().sorted(Comparator.comparing(VmSpec::name)).toList();
       Placement.Plan plan = Placement.place(ordered, capacities(s));
       Map<String, String> restarting = new HashMap<>(s.restarting());
@@ -598,7 +657,7 @@ public final class MasterCoordinator {
       State next = s;
       if (o.host() != null) {
         ProtectedList l = s.protectedList().with(o.vm(), o.host(), self);
-        writeProtectedList(l);
+        writeProtectedList(s, l);
         next = next.list(l);
         if (request != null) {
           emit(new HaEvent.VmProtected(deps.clock().instant(), self, vm, o.host()));
@@ -607,7 +666,7 @@ public final class MasterCoordinator {
       } else {
         if (request != null) {
           ProtectedList l = s.protectedList().without(vm, self);
-          writeProtectedList(l);
+          writeProtectedList(s, l);
           next = next.list(l);
           request.tell(new OperationResult(false, vm + " not powered on: " + o.reason()));
         } else {
@@ -625,6 +684,10 @@ public final class MasterCoordinator {
       VmSpec vm = p.vm();
       Optional<String> refusal = Optional.empty();
       if (!s.loaded()) refusal = Optional.of("the master has not read the protected list yet; try again");
+      else if (!ownsList(s)) {
+        refusal = Optional.of("master " + self + " does not own the protected list (another master holds its"
+            + " datastore lock: the cluster is partitioned); try again when it heals");
+      }
       else if (s.runningAt(vm.name()).isPresent()) refusal = Optional.of(vm.name() + " already runs at " + s.runningAt(vm.name()).get());
       else if (s.restarting().containsKey(vm.name())) refusal = Optional.of(vm.name() + " is being started");
       else if (p.host() != null) {
@@ -645,7 +708,7 @@ public final class MasterCoordinator {
       }
       // record the VM as protected before it is started, so a new master knows of it
       ProtectedList l = s.protectedList().with(vm, plan.placed().get(0).target(), self);
-      writeProtectedList(l);
+      writeProtectedList(s, l);
       Map<String, ActorRef<OperationResult>> requests = new HashMap<>(s.requests());
       requests.put(vm.name(), p.replyTo());
       State next = s.list(l).restarts(s.restarting(), s.awaiting(), requests);

@@ -54,6 +54,11 @@ public final class FaultyDatastore implements Datastore {
     return guarded(() -> real.writeProtectedList(list));
   }
 
+  @Override
+  public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
+    return guarded(() -> real.writeListLock(lock));
+  }
+
   private <T> CompletionStage<T> guarded(Supplier<CompletionStage<T>> op) {
     if (cut.getAsBoolean()) {
       return CompletableFuture.failedFuture(new UncheckedIOException(

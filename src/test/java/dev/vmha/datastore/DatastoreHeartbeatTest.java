@@ -362,6 +362,11 @@ class DatastoreHeartbeatTest {
     public CompletionStage<Void> writeProtectedList(ProtectedList list) {
       return inner.writeProtectedList(list);
     }
+
+    @Override
+    public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
+      return inner.writeListLock(lock);
+    }
   }
 
 }
