@@ -37,6 +37,7 @@ public final class CaseDemo {
   /** Runs case 1..5; true when every VM ran exactly once throughout and the case ended as the seed says. */
   public boolean run(int number, boolean datastores, Path dir) throws Exception {
     if (number < 1 || number > 5) throw new IllegalArgumentException("--case takes 1 to 5, not " + number);
+    DemoRun.deleteTree(dir); // a fresh cluster: no earlier run's protected list or lock on the datastores
     Files.createDirectories(dir);
     cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, ConfigFactory.parseString("""
         das.failuredetectioninterval = 250ms
@@ -62,7 +63,10 @@ public final class CaseDemo {
       slaves.remove(master);
       int n = 0;
       for (String h : List.of("host1", "host2", "host3", "host4")) {
-        for (int k = 0; k < 2; k++) cluster.powerOn(master, new VmSpec("vm" + ++n, 512, 1), h, ASK);
+        for (int k = 0; k < 2; k++) {
+          var r = cluster.powerOn(master, new VmSpec("vm" + ++n, 512, 1), h, ASK);
+          if (!r.ok()) throw new IllegalStateException("power-on refused: " + r.message());
+        }
       }
       await("8 VMs running", () -> allOnceAwayFrom(null));
       long version = cluster.role(master, ASK).orElseThrow().listVersion();
