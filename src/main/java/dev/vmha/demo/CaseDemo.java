@@ -73,7 +73,7 @@ public final class CaseDemo {
       await("every host holds the protected list v" + version, () -> cluster.hosts().stream()
           .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.listVersion() == version).orElse(false)));
       say("master " + master + "; VMs " + cluster.running());
-      Mark mark = new Mark(Instant.now());
+      Instant faultAt = Instant.now();
       boolean ok = switch (number) {
         case 1 -> fault("crash slave " + slaves.get(0), () -> cluster.crash(slaves.get(0)))
             && await("its VMs running on the others", () -> allOnceAwayFrom(slaves.get(0)));
@@ -86,7 +86,7 @@ public final class CaseDemo {
             && await("a new master, the old master's VMs running on the others", () -> allOnceAwayFrom(master));
         default -> partition(master, slaves);
       };
-      printTimeline(mark.at());
+      printTimeline(faultAt);
       boolean safe = doubles.isEmpty();
       out.println(safe && ok ? "CHECK PASSED: every protected VM ran exactly once throughout; now " + cluster.running()
           : "CHECK FAILED" + (safe ? "" : ": VMs on two hosts at once " + doubles));
@@ -95,8 +95,6 @@ public final class CaseDemo {
       cluster.close();
     }
   }
-
-  private record Mark(Instant at) {}
 
   private boolean partition(String master, List<String> slaves) throws InterruptedException {
     Map<String, List<String>> before = cluster.running();

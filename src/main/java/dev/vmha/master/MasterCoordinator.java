@@ -111,8 +111,9 @@ public final class MasterCoordinator {
           suspected);
     }
 
-    HostEntry investigating(boolean on) {
-      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, on, nextCheck, true);
+    /** Being pinged now; suspected until it beats again, so its silence is announced once. */
+    HostEntry beingPinged() {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true);
     }
 
     HostEntry judged(Verdict v, String why, Duration next) {
@@ -470,7 +471,7 @@ public final class MasterCoordinator {
         } else {
           ctx.getSelf().tell(new Pinged(h.id(), false));
         }
-        t = t.host(h.investigating(true));
+        t = t.host(h.beingPinged());
       }
       return t;
     }
@@ -584,10 +585,17 @@ public final class MasterCoordinator {
       List<VmSpec> vms = s.awaiting().values().stream().filter(vm -> s.runningAt(vm.name()).isEmpty()).toList();
       Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
       vms.forEach(vm -> awaiting.remove(vm.name()));
-      State cleared = s.restarts(s.restarting(), awaiting, s.requests());
-      String was = vms.stream().map(vm -> s.protectedList().vms().containsKey(vm.name())
-          ? s.protectedList().vms().get(vm.name()).host() : "-").findFirst().orElse("-");
-      return start(cleared, vms, was, reason, Map.of());
+      State next = s.restarts(s.restarting(), awaiting, s.requests());
+      // each VM's events name the host it was lost from
+      Map<String, List<VmSpec>> byHost = new java.util.TreeMap<>();
+      for (VmSpec vm : vms) {
+        ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
+        byHost.computeIfAbsent(e == null ? "-" : e.host(), h -> new ArrayList<>()).add(vm);
+      }
+      for (Map.Entry<String, List<VmSpec>> g : byHost.entrySet()) {
+        next = start(next, g.getValue(), g.getKey(), reason, Map.of());
+      }
+      return next;
     }
 
     /** Places the VMs on live hosts and starts one restarter per placed VM; the rest wait for capacity. */
