@@ -3,7 +3,14 @@ package dev.vmha.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.Dependencies;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -43,13 +52,16 @@ public record HaSettings(
     HypervisorType hypervisorType,
     IsolationResponse isolationResponse,
     Map<String, IsolationResponse> vmIsolationResponse,
-    Duration isolationShutdownTimeout) {
+    Duration isolationShutdownTimeout,
+    RestartSettings restart) {
 
   public enum PingMethod { ICMP, TCP }
 
   public enum HypervisorType { PROCESS, IN_MEMORY }
 
   private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+  private static final String NAME_RULE = "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit";
+  private static final Set<String> PROTECTION_KEYS = Set.of("priority", "order", "ready", "ready-timeout", "depends-on");
   private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
 
   /** The defaults shipped in conf/vmha.conf (copied into the jar). */
@@ -74,7 +86,7 @@ public record HaSettings(
   public static HaSettings from(Config c) {
     String hostId = string(c, "vmha.host.id");
     if (!HOST_ID.matcher(hostId).matches()) {
-      throw new SettingsException("vmha.host.id", quote(hostId), "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+      throw new SettingsException("vmha.host.id", quote(hostId), NAME_RULE);
     }
     Duration interval = duration(c, "das.failuredetectioninterval", ChronoUnit.MILLIS);
     Duration hostTimeout = duration(c, "das.config.fdm.hostTimeout", ChronoUnit.SECONDS);
@@ -160,7 +172,79 @@ public record HaSettings(
         enumOf(c, "vmha.hypervisor.type", HypervisorType.class),
         enumOf(c, "vmha.isolation.response", IsolationResponse.class),
         Map.copyOf(perVm),
-        positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)));
+        positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)),
+        restart(c));
+  }
+
+  private static RestartSettings restart(Config c) {
+    String failoverHost = string(c, "das.defaultfailoverhost");
+    if (!failoverHost.isEmpty() && !HOST_ID.matcher(failoverHost).matches()) {
+      throw new SettingsException("das.defaultfailoverhost", quote(failoverHost), "\"\" (none) or a host id: " + NAME_RULE);
+    }
+    VmProtection defaults = protection(c, "vmha.vm-defaults", Optional.empty());
+    if (!defaults.dependsOn().isEmpty()) {
+      // a default dependency would make every unlisted VM, the named one too, wait for it
+      throw new SettingsException("vmha.vm-defaults.depends-on", defaults.dependsOn(),
+          "[] (dependencies are set per VM under vmha.vms)");
+    }
+    Map<String, VmProtection> vms = new TreeMap<>();
+    for (String vm : object(c, "vmha.vms").keySet()) {
+      if (!VmSpec.isValidName(vm)) throw new SettingsException("vmha.vms", quote(vm), "VM names of " + NAME_RULE);
+      vms.put(vm, protection(c, ConfigUtil.joinPath("vmha", "vms", vm), Optional.of(defaults)));
+    }
+    Map<String, List<String>> dependsOn = new TreeMap<>();
+    vms.forEach((vm, p) -> dependsOn.put(vm, p.dependsOn()));
+    Dependencies.findCycle(dependsOn).ifPresent(cycle -> {
+      throw new SettingsException("vmha.vms", String.join(" -> ", cycle),
+          "acyclic depends-on (VMs in a cycle would wait for each other forever)");
+    });
+    return new RestartSettings(
+        // 32 attempts keep the doubling retry delay far from Duration's limit
+        intIn(c, "das.maxvmrestartcount", 1, 32),
+        positive("vmha.restart.retry-base-delay", duration(c, "vmha.restart.retry-base-delay", ChronoUnit.SECONDS)),
+        intIn(c, "das.perHostConcurrentFailoversLimit", 1, Integer.MAX_VALUE),
+        failoverHost.isEmpty() ? Optional.empty() : Optional.of(failoverHost),
+        defaults,
+        vms);
+  }
+
+  /** The protection at {@code path}; the keys it leaves out come from {@code fallback}, or are required without one. */
+  private static VmProtection protection(Config c, String path, Optional<VmProtection> fallback) {
+    for (String k : object(c, path).keySet()) {
+      if (!PROTECTION_KEYS.contains(k)) {
+        throw new SettingsException(path, quote(k), "the keys priority, order, ready, ready-timeout, depends-on");
+      }
+    }
+    return new VmProtection(
+        field(c, path + ".priority", fallback.map(VmProtection::priority), k -> parsed(c, k, RestartPriority::parse)),
+        field(c, path + ".order", fallback.map(VmProtection::order), k -> intIn(c, k, 0, Integer.MAX_VALUE)),
+        field(c, path + ".ready", fallback.map(VmProtection::ready), k -> parsed(c, k, ReadyCondition::parse)),
+        field(c, path + ".ready-timeout", fallback.map(VmProtection::readyTimeout), k -> {
+          Duration d = duration(c, k, ChronoUnit.SECONDS);
+          if (d.isNegative()) throw new SettingsException(k, d, "a duration of zero or more");
+          return d;
+        }),
+        field(c, path + ".depends-on", fallback.map(VmProtection::dependsOn), k -> {
+          List<String> names = stringList(c, k);
+          for (String n : names) {
+            if (!VmSpec.isValidName(n)) throw new SettingsException(k, quote(n), "VM names of " + NAME_RULE);
+          }
+          return List.copyOf(names);
+        }));
+  }
+
+  private static <T> T field(Config c, String key, Optional<T> fallback, Function<String, T> read) {
+    return c.hasPath(key) || fallback.isEmpty() ? read.apply(key) : fallback.get();
+  }
+
+  /** A string parsed by a function whose IllegalArgumentException says what is allowed. */
+  private static <T> T parsed(Config c, String key, Function<String, T> parse) {
+    String raw = string(c, key);
+    try {
+      return parse.apply(raw);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(key, quote(raw), e.getMessage());
+    }
   }
 
   /** The isolation response for one VM: its override, else the cluster's. */
@@ -180,6 +264,14 @@ public record HaSettings(
   private static Config checked(Config c, String key) {
     if (!c.hasPath(key)) throw new SettingsException(key, "(missing)", "a value; see conf/vmha.conf");
     return c;
+  }
+
+  private static ConfigObject object(Config c, String key) {
+    checked(c, key);
+    if (c.getValue(key).valueType() != ConfigValueType.OBJECT) {
+      throw new SettingsException(key, c.getValue(key).render(), "an object { ... }");
+    }
+    return c.getObject(key);
   }
 
   private static String string(Config c, String key) {

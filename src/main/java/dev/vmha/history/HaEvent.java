@@ -28,6 +28,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = HaEvent.VmRestarted.class, name = "VmRestarted"),
   @JsonSubTypes.Type(value = HaEvent.VmRestartFailed.class, name = "VmRestartFailed"),
   @JsonSubTypes.Type(value = HaEvent.VmAwaitingCapacity.class, name = "VmAwaitingCapacity"),
+  @JsonSubTypes.Type(value = HaEvent.VmNotRestarted.class, name = "VmNotRestarted"),
   @JsonSubTypes.Type(value = HaEvent.DatastoreAccessChanged.class, name = "DatastoreAccessChanged"),
   @JsonSubTypes.Type(value = HaEvent.StateFileCorrupt.class, name = "StateFileCorrupt"),
   @JsonSubTypes.Type(value = HaEvent.HostSelfFenced.class, name = "HostSelfFenced"),
@@ -123,6 +124,13 @@ public sealed interface HaEvent extends JsonSerializable {
   record VmAwaitingCapacity(Instant at, String by, String vm, String reason) implements HaEvent {
     public String describe() {
       return vm + " not restarted yet: " + reason;
+    }
+  }
+
+  /** A homeless VM the restart plan gives up: disabled, or best-effort without room. */
+  record VmNotRestarted(Instant at, String by, String vm, String reason) implements HaEvent {
+    public String describe() {
+      return vm + " not restarted: " + reason;
     }
   }
 

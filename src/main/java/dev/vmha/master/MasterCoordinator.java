@@ -22,7 +22,8 @@ import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
-import dev.vmha.restart.Placement;
+import dev.vmha.restart.RestartPlanner;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.VmRestarter;
 import java.time.Clock;
 import java.time.Duration;
@@ -611,24 +612,30 @@ public final class MasterCoordinator {
         }
         return s.restarts(s.restarting(), awaiting, s.requests());
       }
-      List<VmSpec> ordered = vms.stream().sorted(Comparator.comparing(VmSpec::name)).toList();
-      Placement.Plan plan = Placement.place(ordered, capacities(s));
+      // an operator's power-on is placed whatever the VM's restart priority
+      RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
+          vms.stream().map(vm -> new RestartPlanner.Homeless(vm, pinned.containsKey(vm.name())
+              ? VmProtection.defaults() : settings().restart().protectionOf(vm.name()), failedHost)).toList(),
+          Map.of(), Set.of(), capacities(s), settings().restart().defaultFailoverHost()));
       Map<String, String> restarting = new HashMap<>(s.restarting());
       Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
-      for (Placement.Assignment a : plan.placed()) {
+      for (RestartPlanner.Start a : plan.starts()) {
         List<String> hosts = pinned.getOrDefault(a.vm().name(), a.hosts());
         emit(new HaEvent.VmRestartPlanned(deps.clock().instant(), self, a.vm().name(), failedHost, hosts.get(0),
-            reason + "; placed at the host with the most free memory"));
+            reason + "; " + a.why()));
         List<VmRestarter.Candidate> candidates = hosts.stream()
             .map(h -> new VmRestarter.Candidate(h, s.hosts().get(h).report().vms())).toList();
         ctx.spawnAnonymous(VmRestarter.create(self, a.vm(), candidates, settings().powerOnTimeout(), outcomes,
             deps.events(), deps.clock()));
         restarting.put(a.vm().name(), hosts.get(0));
       }
-      for (VmSpec vm : plan.unplaced()) {
-        emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, vm.name(),
-            "no live host has " + vm.memoryMb() + " MB free; retried when a host joins or returns"));
-        awaiting.put(vm.name(), vm);
+      for (RestartPlanner.Wait w : plan.waits()) {
+        emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, w.vm().name(),
+            w.why() + "; retried when a host joins or returns"));
+        awaiting.put(w.vm().name(), w.vm());
+      }
+      for (RestartPlanner.Skip k : plan.skips()) {
+        emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, k.vm().name(), k.why()));
       }
       return s.restarts(restarting, awaiting, s.requests());
     }
@@ -637,7 +644,7 @@ public final class MasterCoordinator {
      * Free memory of every live host: its memory less the VMs it reports, those the protected list places there
      * and not yet reported, and restarts in flight to it.
      */
-    private List<Placement.HostCapacity> capacities(State s) {
+    private List<RestartPlanner.HostRoom> capacities(State s) {
       return s.hosts().values().stream()
           .filter(HostEntry::live)
           .map(h -> {
@@ -650,7 +657,8 @@ public final class MasterCoordinator {
               if (host.equals(h.id()) && e != null) vms.putIfAbsent(vm, e.vm().memoryMb());
             });
             long used = vms.values().stream().mapToLong(Long::longValue).sum();
-            return new Placement.HostCapacity(h.id(), h.report().memoryMb() - used);
+            return new RestartPlanner.HostRoom(h.id(), h.report().memoryMb() - used,
+                settings().restart().perHostConcurrentFailoversLimit());
           })
           .toList();
     }
@@ -706,21 +714,23 @@ public final class MasterCoordinator {
         p.replyTo().tell(new OperationResult(false, refusal.get()));
         return s;
       }
-      List<Placement.HostCapacity> caps = capacities(s).stream()
+      List<RestartPlanner.HostRoom> caps = capacities(s).stream()
           .filter(c -> p.host() == null || c.hostId().equals(p.host())).toList();
-      Placement.Plan plan = Placement.place(List.of(vm), caps);
-      if (plan.placed().isEmpty()) {
+      RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
+          List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), "-")), Map.of(), Set.of(), caps,
+          settings().restart().defaultFailoverHost()));
+      if (plan.starts().isEmpty()) {
         p.replyTo().tell(new OperationResult(false, "no " + (p.host() == null ? "live host" : "room at " + p.host())
             + " with " + vm.memoryMb() + " MB free for " + vm.name()));
         return s;
       }
       // record the VM as protected before it is started, so a new master knows of it
-      ProtectedList l = s.protectedList().with(vm, plan.placed().get(0).target(), self);
+      ProtectedList l = s.protectedList().with(vm, plan.starts().get(0).hosts().get(0), self);
       writeProtectedList(s, l);
       Map<String, ActorRef<OperationResult>> requests = new HashMap<>(s.requests());
       requests.put(vm.name(), p.replyTo());
       State next = s.list(l).restarts(s.restarting(), s.awaiting(), requests);
-      return start(next, List.of(vm), "-", "operator power-on", Map.of(vm.name(), plan.placed().get(0).hosts()));
+      return start(next, List.of(vm), "-", "operator power-on", Map.of(vm.name(), plan.starts().get(0).hosts()));
     }
 
     private ClusterStatus status(State s) {
