@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -230,7 +231,7 @@ public final class RestartPlanner {
       if (in.starting().containsKey(vm)) return "starting, not ready yet";
       if (startedNow.containsKey(vm)) return "started by this plan";
       WaitKind w = waitingNow.get(vm);
-      if (w != null) return "homeless, waiting: " + w.name().toLowerCase().replace('_', ' ');
+      if (w != null) return "homeless, waiting: " + w.name().toLowerCase(Locale.ROOT).replace('_', ' ');
       if (skippedNow.contains(vm)) return "homeless, not restarted";
       return "not running, or unknown to HA";
     }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings.HypervisorType;
 import dev.vmha.config.HaSettings.PingMethod;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -385,6 +388,114 @@ class HaSettingsTest {
     SettingsException e = assertThrows(SettingsException.class, () -> HaSettings.load(f.toFile()));
     assertTrue(e.getMessage().contains("--config"), e.getMessage());
     assertTrue(e.getMessage().contains("valid HOCON"), e.getMessage());
+  }
+
+  // --- restart settings
+
+  @Test
+  void restartDefaultsAreVSpheres() {
+    RestartSettings r = valid("").restart();
+    assertEquals(5, r.maxVmRestartCount());
+    assertEquals(Duration.ofMinutes(2), r.retryBaseDelay());
+    assertEquals(32, r.perHostConcurrentFailoversLimit());
+    assertEquals(Optional.empty(), r.defaultFailoverHost());
+    assertEquals(VmProtection.defaults(), r.vmDefaults(), "conf/vmha.conf and VmProtection.defaults() agree");
+    assertEquals(Map.of(), r.vms());
+    assertEquals(VmProtection.defaults(), r.protectionOf("any"));
+  }
+
+  @Test
+  void retriesWaitTwiceAsLongEachTime() {
+    RestartSettings r = valid("").restart();
+    // vSphere: retries 2, 6, 14 and 30 min after the first attempt
+    assertEquals(List.of(Duration.ofMinutes(2), Duration.ofMinutes(4), Duration.ofMinutes(8), Duration.ofMinutes(16)),
+        List.of(r.retryDelay(1), r.retryDelay(2), r.retryDelay(3), r.retryDelay(4)));
+    assertThrows(IllegalArgumentException.class, () -> r.retryDelay(0));
+    assertThrows(IllegalArgumentException.class, () -> r.retryDelay(5), "the fifth attempt is the last");
+  }
+
+  @Test
+  void restartSettingsParse() {
+    RestartSettings r = valid("""
+        das.maxvmrestartcount = 3
+        das.perHostConcurrentFailoversLimit = 4
+        das.defaultfailoverhost = "esxi4"
+        vmha.restart.retry-base-delay = 10s
+        vmha.vm-defaults { priority = "low", order = 2, ready-timeout = 30 }
+        vmha.vms {
+          dns1 { priority = "highest" }
+          db1 { priority = "high", order = 1, ready = "powered-on", ready-timeout = 0, depends-on = ["dns1", "ghost"] }
+          "web.1" { priority = "best-effort" }
+          xen { priority = "" }
+        }
+        """).restart();
+    assertEquals(3, r.maxVmRestartCount());
+    assertEquals(4, r.perHostConcurrentFailoversLimit());
+    assertEquals(Optional.of("esxi4"), r.defaultFailoverHost());
+    assertEquals(Duration.ofSeconds(20), r.retryDelay(2));
+    VmProtection defaults = new VmProtection(RestartPriority.LOW, 2, ReadyCondition.RESOURCES_ALLOCATED,
+        Duration.ofSeconds(30), List.of());
+    assertEquals(defaults, r.vmDefaults());
+    assertEquals(new VmProtection(RestartPriority.HIGHEST, 2, ReadyCondition.RESOURCES_ALLOCATED,
+        Duration.ofSeconds(30), List.of()), r.protectionOf("dns1"), "unset keys fall back to vm-defaults");
+    assertEquals(new VmProtection(RestartPriority.HIGH, 1, ReadyCondition.POWERED_ON, Duration.ZERO,
+        List.of("dns1", "ghost")), r.protectionOf("db1"), "a dependency may name a VM not configured");
+    assertEquals(RestartPriority.BEST_EFFORT, r.protectionOf("web.1").priority());
+    assertEquals(RestartPriority.DISABLED, r.protectionOf("xen").priority());
+    assertEquals(defaults, r.protectionOf("other"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, -1, 33})
+  void maxVmRestartCountOutOfRange(int n) {
+    refused(VALID + "das.maxvmrestartcount = " + n, "das.maxvmrestartcount", " = " + n + ":",
+        "a whole number from 1 to 32");
+  }
+
+  @Test
+  void badRestartValues() {
+    refused(VALID + "das.perHostConcurrentFailoversLimit = 0", "das.perHostConcurrentFailoversLimit", "0",
+        "a whole number from 1");
+    refused(VALID + "vmha.restart.retry-base-delay = 0", "vmha.restart.retry-base-delay", "PT0S",
+        "a duration greater than zero");
+    refused(VALID + "das.defaultfailoverhost = \"esxi 4\"", "das.defaultfailoverhost", "\"esxi 4\"",
+        "\"\" (none) or a host id");
+  }
+
+  @Test
+  void badVmProtectionValues() {
+    refused(VALID + "vmha.vms.db1.priority = urgent", "vmha.vms.db1.priority", "\"urgent\"",
+        "one of \"highest\", \"high\", \"medium\", \"low\", \"lowest\", \"disabled\"");
+    refused(VALID + "vmha.vm-defaults.priority = urgent", "vmha.vm-defaults.priority", "\"urgent\"", "\"best-effort\"");
+    refused(VALID + "vmha.vms.db1.order = -1", "vmha.vms.db1.order", "-1", "a whole number from 0");
+    refused(VALID + "vmha.vms.db1.ready = booted", "vmha.vms.db1.ready", "\"booted\"",
+        "one of \"resources-allocated\", \"powered-on\"");
+    refused(VALID + "vmha.vms.db1.ready = guest-heartbeat", "vmha.vms.db1.ready", "\"guest-heartbeat\"",
+        "needs VM monitoring, which vmha does not have yet");
+    refused(VALID + "vmha.vms.db1.ready-timeout = -5s", "vmha.vms.db1.ready-timeout", "PT-5S",
+        "a duration of zero or more");
+    refused(VALID + "vmha.vms.db1.depends-on = dns1", "vmha.vms.db1.depends-on", "dns1", "a list of strings");
+    refused(VALID + "vmha.vms.db1.depends-on = [\"dns 1\"]", "vmha.vms.db1.depends-on", "\"dns 1\"", "VM names of 1-63");
+    refused(VALID + "vmha.vms.db1.prority = high", "vmha.vms.db1", "\"prority\"",
+        "the keys priority, order, ready, ready-timeout, depends-on");
+    refused(VALID + "vmha.vms.db1 = high", "vmha.vms.db1", "high", "an object");
+    refused(VALID + "vmha.vms { \"db 1\" { order = 1 } }", "vmha.vms", "\"db 1\"", "VM names of 1-63");
+    refused(VALID + "vmha.vm-defaults.depends-on = [dns1]", "vmha.vm-defaults.depends-on", "[dns1]",
+        "dependencies are set per VM under vmha.vms");
+  }
+
+  @Test
+  void aDependencyCycleIsRefusedWithTheCycleNamed() {
+    SettingsException e = refused(VALID + """
+        vmha.vms {
+          dns1 { depends-on = [db1] }
+          db1 { depends-on = [dns1] }
+          web1 { depends-on = [db1] }
+        }
+        """, "vmha.vms", "db1 -> dns1 -> db1", "acyclic depends-on");
+    assertEquals("invalid configuration vmha.vms = db1 -> dns1 -> db1: acyclic depends-on (VMs in a cycle would wait"
+        + " for each other forever)", e.getMessage());
+    refused(VALID + "vmha.vms.db1.depends-on = [db1]", "vmha.vms", "db1 -> db1", "acyclic depends-on");
   }
 
   // --- known validation gaps (bugs in HaSettings; enable once fixed) ---
