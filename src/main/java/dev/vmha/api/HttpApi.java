@@ -4,7 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
+import dev.vmha.config.RestartSettings;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import java.time.Duration;
@@ -23,6 +27,8 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
 /**
  * The agent's HTTP API. Any agent answers: a slave asks its master for the cluster view and forwards operator
  * requests to it. The seam for the later REST/CLI/web issue.
@@ -30,6 +36,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * <ul>
  *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
  *   <li>{@code POST /api/vms}: {@link VmRequest}; powers the VM on under protection (200, or 409 with the reason);
+ *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
  *   <li>{@code GET /api/events}: this agent's recent events.
  * </ul>
  */
@@ -39,9 +46,13 @@ public final class HttpApi extends AllDirectives {
   private final ActorRef<ElectionFsm.Command> election;
   private final EventLog events;
   private final Duration timeout;
+  private final RestartSettings restart;
 
-  public HttpApi(ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, EventLog events, Duration timeout) {
+  public HttpApi(
+      ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, EventLog events, Duration timeout,
+      RestartSettings restart) {
     this.system = system;
+    this.restart = restart;
     this.election = election;
     this.events = events;
     this.timeout = timeout;
@@ -55,7 +66,10 @@ public final class HttpApi extends AllDirectives {
     return pathPrefix("api", () -> concat(
         path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
         path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
-        path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body))))));
+        path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body)))),
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> onSuccess(
+            toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref)),
+            r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r))))))));
   }
 
   private CompletionStage<ElectionFsm.RoleInfo> role() {
@@ -79,23 +93,41 @@ public final class HttpApi extends AllDirectives {
   private Route powerOn(String body) {
     VmSpec vm;
     String host;
+    VmProtection protection;
     try {
       VmRequest req = JSON.readValue(body, VmRequest.class);
       if (req.name() == null || req.memoryMb() == null) throw new IllegalArgumentException("name and memoryMb are required");
       vm = new VmSpec(req.name(), req.memoryMb(), req.cpus() == null ? 1 : req.cpus());
       host = req.host();
+      protection = protectionOf(req);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       return json(StatusCodes.BAD_REQUEST, new MasterCoordinator.OperationResult(false, "bad request: " + e.getMessage()));
     }
-    CompletionStage<MasterCoordinator.OperationResult> result = role().thenCompose(r -> {
+    return onSuccess(toMaster(ref -> new MasterCoordinator.PowerOnVm(vm, host, protection, ref)),
+        r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r));
+  }
+
+  /** The VM's configured protection with the request's fields laid over it. */
+  private VmProtection protectionOf(VmRequest req) {
+    VmProtection p = restart.protectionOf(req.name());
+    return new VmProtection(
+        req.priority() == null ? p.priority() : RestartPriority.parse(req.priority()),
+        req.order() == null ? p.order() : req.order(),
+        req.ready() == null ? p.ready() : ReadyCondition.parse(req.ready()),
+        req.readyTimeoutSeconds() == null ? p.readyTimeout() : Duration.ofSeconds(req.readyTimeoutSeconds()),
+        req.dependsOn() == null ? p.dependsOn() : req.dependsOn());
+  }
+
+  /** Asks the master's coordinator, through this agent's election FSM, which knows who and where it is. */
+  private CompletionStage<MasterCoordinator.OperationResult> toMaster(
+      java.util.function.Function<ActorRef<MasterCoordinator.OperationResult>, MasterCoordinator.Command> request) {
+    return role().thenCompose(r -> {
       if (r.coordinator() == null) {
         return CompletableFuture.completedFuture(new MasterCoordinator.OperationResult(false,
             "no master elected yet; try again"));
       }
-      return AskPattern.<MasterCoordinator.Command, MasterCoordinator.OperationResult>ask(r.coordinator(),
-          ref -> new MasterCoordinator.PowerOnVm(vm, host, ref), timeout, system.scheduler());
+      return AskPattern.ask(r.coordinator(), request::apply, timeout, system.scheduler());
     });
-    return onSuccess(result, r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r));
   }
 
   private Route json(org.apache.pekko.http.javadsl.model.StatusCode code, Object value) {

@@ -55,7 +55,7 @@ final class AgentCommand implements Callable<Integer> {
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
           system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
       try {
-        new HttpApi(system, election, events, timeout).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
+        new HttpApi(system, election, events, timeout, s.restart()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
             .get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

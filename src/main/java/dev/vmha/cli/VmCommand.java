@@ -3,12 +3,13 @@ package dev.vmha.cli;
 import dev.vmha.api.VmRequest;
 import dev.vmha.history.EventLog;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class})
+@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class})
 final class VmCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -31,23 +32,58 @@ final class VmCommand implements Runnable {
     @Option(names = "--host", description = "Host to power it on at (default: placement chooses).")
     String host;
 
+    @Option(names = "--priority", description = "Restart priority: highest, high, medium, low, lowest, disabled"
+        + " (vSphere) or restart, best-effort, unprotected (XenServer). Default: vmha.vms / vmha.vm-defaults.")
+    String priority;
+
+    @Option(names = "--order", description = "Start order within its priority, 0 first.")
+    Integer order;
+
+    @Option(names = "--ready", description = "When VMs ordered after it may start: resources-allocated or powered-on.")
+    String ready;
+
+    @Option(names = "--ready-timeout", description = "Seconds after which VMs ordered after it start anyway.")
+    Long readyTimeoutSeconds;
+
+    @Option(names = "--depends-on", split = ",", description = "VMs that must be ready before this one starts.")
+    List<String> dependsOn;
+
     @Option(names = "--agent", defaultValue = "127.0.0.1:8551", description = "host:port of any agent's HTTP API.")
     String agent;
 
     @Override
     public Integer call() throws Exception {
-      String body = EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus, host));
-      AgentClient.Reply r;
-      try {
-        r = new AgentClient(agent).post("/api/vms", body);
-      } catch (IOException e) {
-        System.err.println("vmha vm power-on: no agent answers at " + agent + " (" + e + ")");
-        return 1;
-      }
+      return send(agent, "power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
+          host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
+    }
+  }
+
+  @Command(name = "power-off", description = "Power a VM off as an operator: it is unprotected first, so vmha does"
+      + " not restart it.")
+  static final class PowerOff implements Callable<Integer> {
+    @Parameters(index = "0", description = "VM name.")
+    String name;
+
+    @Option(names = "--agent", defaultValue = "127.0.0.1:8551", description = "host:port of any agent's HTTP API.")
+    String agent;
+
+    @Override
+    public Integer call() throws Exception {
+      return send(agent, "power-off", "/api/vms/" + name + "/power-off", "{}");
+    }
+  }
+
+  /** Posts an operation and prints the master's answer; exit code 0 only when it succeeded. */
+  private static int send(String agent, String what, String path, String body) throws InterruptedException {
+    try {
+      AgentClient.Reply r = new AgentClient(agent).post(path, body);
       String message = r.status() == 200 || r.status() == 409 || r.status() == 400
           ? r.json().path("message").asText() : r.body();
       (r.status() == 200 ? System.out : System.err).println(message);
       return r.status() == 200 ? 0 : 1;
+    } catch (IOException e) {
+      System.err.println("vmha vm " + what + ": no agent answers at " + agent + " (" + e + ")");
+      return 1;
     }
   }
 }

@@ -11,6 +11,7 @@ import dev.vmha.restart.Dependencies;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
+import dev.vmha.lease.LeaseTiming;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +54,8 @@ public record HaSettings(
     IsolationResponse isolationResponse,
     Map<String, IsolationResponse> vmIsolationResponse,
     Duration isolationShutdownTimeout,
-    RestartSettings restart) {
+    RestartSettings restart,
+    LeaseTiming leaseTiming) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -173,7 +175,8 @@ public record HaSettings(
         enumOf(c, "vmha.isolation.response", IsolationResponse.class),
         Map.copyOf(perVm),
         positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)),
-        restart(c));
+        restart(c),
+        leaseTiming(c, hostTimeout, interval));
   }
 
   private static RestartSettings restart(Config c) {
@@ -245,6 +248,26 @@ public record HaSettings(
     } catch (IllegalArgumentException e) {
       throw new SettingsException(key, quote(raw), e.getMessage());
     }
+  }
+
+  /** A lease holder fences its VM after hostTimeout unrenewed, as a host fences itself without datastores. */
+  private static LeaseTiming leaseTiming(Config c, Duration hostTimeout, Duration interval) {
+    Duration io = duration(c, "vmha.lease.io-delay-max", ChronoUnit.SECONDS);
+    Duration off = duration(c, "vmha.lease.power-off-max", ChronoUnit.SECONDS);
+    if (io.isNegative()) throw new SettingsException("vmha.lease.io-delay-max", io, "a duration of zero or more");
+    if (off.isNegative()) throw new SettingsException("vmha.lease.power-off-max", off, "a duration of zero or more");
+    checked(c, "vmha.lease.clock-drift-max");
+    double drift;
+    try {
+      drift = c.getDouble("vmha.lease.clock-drift-max");
+    } catch (ConfigException.WrongType e) {
+      throw new SettingsException("vmha.lease.clock-drift-max", c.getValue("vmha.lease.clock-drift-max").render(),
+          "a fraction from 0 to 0.5, e.g. 0.01 for 1 %");
+    }
+    if (drift < 0 || drift > 0.5) {
+      throw new SettingsException("vmha.lease.clock-drift-max", drift, "a fraction from 0 to 0.5, e.g. 0.01 for 1 %");
+    }
+    return new LeaseTiming(hostTimeout, interval, io, off, drift);
   }
 
   /** The isolation response for one VM: its override, else the cluster's. */

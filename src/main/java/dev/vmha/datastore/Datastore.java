@@ -29,4 +29,17 @@ public interface Datastore {
    * takes the lock only once the counter has been still for longer than a live owner ever leaves it.
    */
   CompletionStage<Void> writeListLock(HostHeartbeat lock);
+
+  /** A VM's lease, empty if it has none; fails with the reason if the file is corrupt. */
+  CompletionStage<Optional<VmLease>> readLease(String vm);
+
+  /**
+   * Replaces the VM's lease with {@code next} if the lease file still holds exactly {@code expected} (same owner and
+   * counter; empty: no lease at all), atomically against every other writer. Completes with false, writing nothing,
+   * when the lease has changed: someone else holds it now.
+   */
+  CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next);
+
+  /** Removes the lease if it is still {@code held}, so the VM may start elsewhere at once. */
+  CompletionStage<Void> releaseLease(VmLease held);
 }

@@ -5,20 +5,22 @@ import java.util.Map;
 
 /**
  * One read of every host's state files on one datastore; corrupt files are listed, never used. {@code listLock} is
- * the protected list's lock (its owner master and renewal counter), null where there is none.
+ * the protected list's lock (its owner master and renewal counter), null where there is none; {@code leases} are
+ * the VMs' leases by VM name.
  */
 public record DatastoreScan(
     String datastore, Map<String, HostHeartbeat> heartbeats, Map<String, PowerOnFile> powerOn, List<String> corrupt,
-    HostHeartbeat listLock) {
+    HostHeartbeat listLock, Map<String, VmLease> leases) {
   public DatastoreScan {
     heartbeats = Map.copyOf(heartbeats);
     powerOn = Map.copyOf(powerOn);
     corrupt = List.copyOf(corrupt);
+    leases = Map.copyOf(leases);
   }
 
-  /** A scan of a datastore whose protected list nobody has locked. */
+  /** A scan of a datastore without a protected-list lock or leases. */
   public DatastoreScan(
       String datastore, Map<String, HostHeartbeat> heartbeats, Map<String, PowerOnFile> powerOn, List<String> corrupt) {
-    this(datastore, heartbeats, powerOn, corrupt, null);
+    this(datastore, heartbeats, powerOn, corrupt, null, Map.of());
   }
 }

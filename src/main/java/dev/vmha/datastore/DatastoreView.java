@@ -21,6 +21,7 @@ import java.util.HashSet;
  * @param counters host → datastore → last counter and when it last moved
  * @param lastOwnWrite virtual time of the last round in which this host's own heartbeat reached a datastore
  * @param listLocks per datastore, the protected list's lock: its owner and when its counter last moved
+ * @param leases the VMs' leases on the lease datastore (the first configured one): each and since when it stands
  */
 public record DatastoreView(
     Duration now,
@@ -29,7 +30,17 @@ public record DatastoreView(
     Map<String, PowerOnFile> powerOn,
     Set<CorruptFile> corrupt,
     Duration lastOwnWrite,
-    Map<String, ListLock> listLocks) implements LocalMessage {
+    Map<String, ListLock> listLocks,
+    Map<String, LeaseSeen> leases) implements LocalMessage {
+
+  /** A VM's lease as last read, and the virtual time at which this write of it was first seen. */
+  public record LeaseSeen(VmLease lease, Duration since) {}
+
+  /**
+   * What this host knows of a VM's lease: whether the lease datastore answered last round, the lease if there is one,
+   * and how long it has stood unrenewed (measured in this host's rounds).
+   */
+  public record LeaseObservation(String datastore, boolean readable, Optional<VmLease> lease, Duration stillFor) {}
 
   /** The protected list's lock on one datastore: who holds it, its counter, and since when that counter stands. */
   public record ListLock(String owner, long counter, Duration since) {}
@@ -43,7 +54,7 @@ public record DatastoreView(
   public static DatastoreView initial(List<String> datastores) {
     Map<String, Boolean> acc = new LinkedHashMap<>();
     for (String d : datastores) acc.put(d, false);
-    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of(), Duration.ZERO, Map.of());
+    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of(), Duration.ZERO, Map.of(), Map.of());
   }
 
   /**
@@ -88,7 +99,32 @@ public record DatastoreView(
         locks.put(d, new ListLock(l.hostId(), l.counter(), t));
       }
     });
-    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite, Map.copyOf(locks));
+    Map<String, LeaseSeen> seen = leases;
+    DatastoreScan leaseScan = leaseDatastore().map(scans::get).orElse(null);
+    if (leaseScan != null) {
+      // a lease first seen, or written again, counts as just renewed: nobody takes it before a full expiry
+      Map<String, LeaseSeen> next = new HashMap<>();
+      leaseScan.leases().forEach((vm, l) -> {
+        LeaseSeen old = leases.get(vm);
+        next.put(vm, old != null && old.lease().sameWrite(l) ? old : new LeaseSeen(l, t));
+      });
+      seen = Map.copyOf(next);
+    }
+    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite, Map.copyOf(locks), seen);
+  }
+
+  /** The datastore that holds the VMs' leases: the first configured one. */
+  public Optional<String> leaseDatastore() {
+    return accessible.keySet().stream().findFirst();
+  }
+
+  /** A VM's lease as this host sees it now; unreadable when the lease datastore did not answer the last round. */
+  public LeaseObservation lease(String vm) {
+    String ds = leaseDatastore().orElse("");
+    boolean readable = Boolean.TRUE.equals(accessible.get(ds));
+    LeaseSeen l = readable ? leases.get(vm) : null;
+    return new LeaseObservation(ds, readable, Optional.ofNullable(l).map(LeaseSeen::lease),
+        l == null ? Duration.ZERO : now.minus(l.since()));
   }
 
   /** The protected list's lock on a datastore this host could read last round: owner and how long it stood still. */
@@ -99,7 +135,7 @@ public record DatastoreView(
 
   /** Records that this round wrote (or failed to write) this host's own heartbeat on some datastore. */
   public DatastoreView ownHeartbeatWritten(boolean written) {
-    return written ? new DatastoreView(now, accessible, counters, powerOn, corrupt, now, listLocks) : this;
+    return written ? new DatastoreView(now, accessible, counters, powerOn, corrupt, now, listLocks, leases) : this;
   }
 
   /** How long this host's own heartbeat has not reached any datastore. */

@@ -25,6 +25,9 @@ import java.util.stream.Stream;
  */
 public final class DirectoryDatastore implements Datastore {
   static final String LIST_LOCK = "protectedlist-lock";
+  static final String LEASE_PREFIX = "lease-";
+  /** Lease swaps of the agents in this JVM (the simulation runs many); a file lock orders them against other JVMs. */
+  private static final Object LEASE_SWAPS = new Object();
   private final Path root;
   private final Path state;
   private final Executor io;
@@ -41,6 +44,10 @@ public final class DirectoryDatastore implements Datastore {
 
   public static Path powerOnFile(Path root, String host) {
     return root.resolve(".vmha").resolve("host-" + host + "-poweron");
+  }
+
+  public static Path leaseFile(Path root, String vm) {
+    return root.resolve(".vmha").resolve(LEASE_PREFIX + vm);
   }
 
   @Override
@@ -101,17 +108,81 @@ public final class DirectoryDatastore implements Datastore {
     }, io);
   }
 
+  @Override
+  public CompletionStage<Optional<VmLease>> readLease(String vm) {
+    return CompletableFuture.supplyAsync(() -> {
+      requireMounted();
+      return readLeaseNow(vm);
+    }, io);
+  }
+
+  @Override
+  public CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next) {
+    return CompletableFuture.supplyAsync(() -> underLeaseLock(() -> {
+      Optional<VmLease> now = readLeaseNow(next.vm());
+      boolean unchanged = expected.isEmpty() ? now.isEmpty() : now.isPresent() && now.get().sameWrite(expected.get());
+      if (unchanged) write(leaseFile(root, next.vm()), next.encode());
+      return unchanged;
+    }), io);
+  }
+
+  @Override
+  public CompletionStage<Void> releaseLease(VmLease held) {
+    return CompletableFuture.runAsync(() -> underLeaseLock(() -> {
+      Optional<VmLease> now = readLeaseNow(held.vm());
+      if (now.isPresent() && now.get().sameWrite(held)) delete(leaseFile(root, held.vm()));
+      return null;
+    }), io);
+  }
+
+  /** A corrupt lease is an error, never a free lease: only a readable file can say nobody holds the VM. */
+  private Optional<VmLease> readLeaseNow(String vm) {
+    Path f = leaseFile(root, vm);
+    Optional<String> text = read(f);
+    if (text.isEmpty()) return Optional.empty();
+    try {
+      return Optional.of(VmLease.decode(f, text.get()));
+    } catch (CorruptStateFileException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  /** Runs a read-compare-write of a lease atomically against every agent in this JVM and, by a file lock, others. */
+  private <T> T underLeaseLock(java.util.function.Supplier<T> op) {
+    requireMounted();
+    synchronized (LEASE_SWAPS) {
+      try {
+        Files.createDirectories(state);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(state.resolve("leases.lock"),
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock lock = ch.lock()) {
+          return op.get();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot lock the leases of " + root, e);
+      }
+    }
+  }
+
   private DatastoreScan scanNow() {
     requireMounted();
     Map<String, HostHeartbeat> hbs = new HashMap<>();
     Map<String, PowerOnFile> powerOn = new HashMap<>();
+    Map<String, VmLease> leases = new HashMap<>();
     List<String> corrupt = new ArrayList<>();
     if (!Files.isDirectory(state)) return new DatastoreScan(name(), hbs, powerOn, corrupt);
     try (Stream<Path> files = Files.list(state)) {
       for (Path f : files.sorted().toList()) {
         String n = f.getFileName().toString();
-        if (!n.startsWith("host-")) continue;
         try {
+          if (n.startsWith(LEASE_PREFIX) && !n.endsWith(".tmp")) {
+            Optional<String> t = read(f);
+            if (t.isPresent()) {
+              VmLease l = VmLease.decode(f, t.get());
+              leases.put(l.vm(), l);
+            }
+          }
+          if (!n.startsWith("host-")) continue;
           if (n.endsWith("-hb")) {
             Optional<String> t = read(f);
             if (t.isPresent()) {
@@ -142,7 +213,7 @@ public final class DirectoryDatastore implements Datastore {
         corrupt.add(e.getMessage());
       }
     }
-    return new DatastoreScan(name(), hbs, powerOn, corrupt, lock);
+    return new DatastoreScan(name(), hbs, powerOn, corrupt, lock, leases);
   }
 
   private void requireMounted() {
@@ -158,6 +229,14 @@ public final class DirectoryDatastore implements Datastore {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + file, e);
     }
   }
 

@@ -33,7 +33,13 @@ import java.util.stream.Stream;
  */
 public final class DemoRun {
   static final int HOSTS = 4;
-  static final int VMS = 8;
+  /**
+   * The demo's VMs in their restart order (seed 001): infrastructure first, what depends on it after it is powered
+   * on, best-effort last. The first six run at one host, which crashes first, so their ordered recovery shows.
+   */
+  static final List<String> VM_NAMES = List.of("dns1", "dhcp1", "db1", "app1", "web1", "batch1", "app2", "web2");
+  static final int VMS = VM_NAMES.size();
+  static final int ORDERED = 6;
   static final int CLUSTER_PORT = 2551;
   static final int HTTP_PORT = 8551;
   static final Duration WAIT = Duration.ofSeconds(90);
@@ -62,15 +68,16 @@ public final class DemoRun {
       say("waiting for the 4 agents to form a cluster and elect a master");
       JsonNode st = await("a master with 4 live hosts", s -> liveHosts(s) == HOSTS);
       String master = st.path("master").asText();
-      say("master is " + master + "; powering on " + VMS + " protected VMs");
-      for (int v = 1; v <= VMS; v++) powerOn("vm" + v);
+      String victim = agents.keySet().stream().filter(h -> !h.equals(master)).findFirst().orElseThrow();
+      say("master is " + master + "; powering on " + VMS + " protected VMs, the first " + ORDERED + " at " + victim);
+      for (int v = 0; v < VMS; v++) powerOn(VM_NAMES.get(v), v < ORDERED ? victim : null);
       st = await("all " + VMS + " VMs running", s -> running(s) == VMS);
 
-      String victim = busiestSlave(st, master);
       Instant slaveCrash = crash(victim);
       await("every VM running again after " + victim + " crashed",
           s -> running(s) == VMS && verdict(s, victim).equals("DEAD"));
       Duration slaveFailover = Duration.between(slaveCrash, Instant.now());
+      boolean ordered = printOrderedRecovery(slaveCrash);
 
       Instant masterCrash = crash(master);
       String survivor = agents.keySet().stream().filter(h -> !h.equals(victim) && !h.equals(master)).findFirst()
@@ -86,7 +93,7 @@ public final class DemoRun {
       // let every VM write for a moment more, so the check sees them all still running
       Thread.sleep(1000);
       printTimeline();
-      boolean ok = check(st);
+      boolean ok = check(st) && ordered;
       if (keep) {
         say("cluster left running (--keep): ./vmha status --agent 127.0.0.1:" + port(survivor, HTTP_PORT));
       }
@@ -132,8 +139,21 @@ public final class DemoRun {
             datastores = ["%s", "%s"]
             election.window = 2s
             ping.method = "tcp"
-            restart.power-on-timeout = 10s
+            restart { power-on-timeout = 10s, retry-base-delay = 2s }
+            lease { io-delay-max = 250ms, power-off-max = 250ms }
             hypervisor.type = "process"
+            # the restart order of seed 001: infrastructure, then what needs it, once it is powered on
+            vm-defaults { ready = "powered-on", ready-timeout = 30s }
+            vms {
+              dns1 { priority = "highest" }
+              dhcp1 { priority = "highest" }
+              db1 { priority = "high", depends-on = ["dns1"] }
+              app1 { priority = "medium", depends-on = ["db1"] }
+              app2 { priority = "medium", depends-on = ["db1"] }
+              web1 { priority = "low", depends-on = ["app1"] }
+              web2 { priority = "low" }
+              batch1 { priority = "best-effort" }
+            }
           }
           """.formatted(h, cp, hp, dir.resolve(h), CLUSTER_PORT, CLUSTER_PORT + 1, dir.resolve("ds1"),
           dir.resolve("ds2")));
@@ -163,8 +183,9 @@ public final class DemoRun {
 
   // ---- driving the cluster
 
-  private void powerOn(String vm) throws Exception {
-    String body = "{\"name\":\"" + vm + "\",\"memoryMb\":512,\"cpus\":1}";
+  private void powerOn(String vm, String host) throws Exception {
+    String body = "{\"name\":\"" + vm + "\",\"memoryMb\":512,\"cpus\":1"
+        + (host == null ? "" : ",\"host\":\"" + host + "\"") + "}";
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(firstLive()) + "/api/vms"))
         .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -231,20 +252,6 @@ public final class DemoRun {
     return "";
   }
 
-  private static String busiestSlave(JsonNode s, String master) {
-    String best = null;
-    int most = -1;
-    for (JsonNode h : s.path("cluster").path("hosts")) {
-      String id = h.path("id").asText();
-      if (id.equals(master)) continue;
-      if (h.path("vms").size() > most) {
-        most = h.path("vms").size();
-        best = id;
-      }
-    }
-    return best;
-  }
-
   /** A host losing power: its agent and every VM process it runs die at once. */
   private Instant crash(String host) {
     Process agent = agents.get(host);
@@ -261,7 +268,8 @@ public final class DemoRun {
 
   // ---- report
 
-  private void printTimeline() throws IOException {
+  /** Every agent's events, in time order. */
+  private List<HaEvent> events() throws IOException {
     List<HaEvent> events = new ArrayList<>();
     for (String h : agents.keySet()) {
       Path f = dir.resolve(h).resolve("events.jsonl");
@@ -271,6 +279,11 @@ public final class DemoRun {
       }
     }
     events.sort(Comparator.comparing(HaEvent::at));
+    return events;
+  }
+
+  private void printTimeline() throws IOException {
+    List<HaEvent> events = events();
     out.println();
     out.println("---- timeline (seconds since the demo started; every host's decisions) ----");
     for (HaEvent e : events) {
@@ -278,6 +291,47 @@ public final class DemoRun {
       out.printf("%+8.2fs %-6s %s%n", Duration.between(start, e.at()).toMillis() / 1000.0, e.by(), e.describe());
     }
     out.println();
+  }
+
+  /**
+   * The restarts after the slave crash, in the order they were planned, and whether each VM started only after every
+   * VM it must follow was ready: those of an earlier priority group, and its depends-on.
+   */
+  private boolean printOrderedRecovery(Instant crash) throws IOException {
+    List<HaEvent> events = events().stream().filter(e -> !e.at().isBefore(crash)).toList();
+    Map<String, Instant> planned = new LinkedHashMap<>();
+    Map<String, Instant> ready = new HashMap<>();
+    for (HaEvent e : events) {
+      if (e instanceof HaEvent.VmRestartPlanned p) planned.putIfAbsent(p.vm(), p.at());
+      if (e instanceof HaEvent.VmReady r) ready.putIfAbsent(r.vm(), r.at());
+    }
+    out.println();
+    out.println("---- ordered recovery after the crash (seconds after it) ----");
+    boolean ok = planned.keySet().containsAll(VM_NAMES.subList(0, ORDERED));
+    for (Map.Entry<String, Instant> p : planned.entrySet()) {
+      String vm = p.getKey();
+      // dns1/dhcp1 first, db1 after dns1, app1 after db1, web1 after app1, batch1 (best-effort) last
+      List<String> before = switch (vm) {
+        case "db1" -> List.of("dns1", "dhcp1");
+        case "app1", "app2" -> List.of("db1");
+        case "web1" -> List.of("app1");
+        case "batch1" -> VM_NAMES.subList(0, ORDERED - 1).stream().filter(planned::containsKey).toList();
+        default -> List.of();
+      };
+      List<String> early = before.stream().filter(b -> planned.containsKey(b)
+          && (!ready.containsKey(b) || ready.get(b).isAfter(p.getValue()))).toList();
+      ok &= early.isEmpty();
+      out.printf("%-6s planned %+6.2fs  ready %+6.2fs  %s%n", vm, secs(crash, p.getValue()),
+          ready.containsKey(vm) ? secs(crash, ready.get(vm)) : Double.NaN,
+          early.isEmpty() ? (before.isEmpty() ? "first group" : "after " + before) : "TOO EARLY: before " + early
+              + " was ready");
+    }
+    out.println(ok ? "ORDER OK: every VM started after the VMs it must follow were ready" : "ORDER VIOLATED");
+    return ok;
+  }
+
+  private static double secs(Instant from, Instant to) {
+    return Duration.between(from, to).toMillis() / 1000.0;
   }
 
   private boolean check(JsonNode st) throws IOException {
@@ -293,8 +347,7 @@ public final class DemoRun {
       }
     });
     boolean ok = true;
-    for (int v = 1; v <= VMS; v++) {
-      String vm = "vm" + v;
+    for (String vm : VM_NAMES) {
       Path disk = ProcessHypervisor.diskFile(dir.resolve("ds1"), vm);
       DiskCheck.Result r = DiskCheck.check(Files.exists(disk) ? Files.readAllLines(disk) : List.of());
       List<String> on = processes.getOrDefault(vm, List.of());
@@ -305,7 +358,7 @@ public final class DemoRun {
       for (DiskCheck.Incarnation i : r.incarnations()) {
         hist.append(hist.length() == 0 ? "" : " -> ").append(i.host()).append(" (").append(i.writes()).append(" writes)");
       }
-      out.printf("%-4s %s  running on %s; disk written by %s%s%n", vm, vmOk ? "OK  " : "FAIL", on, hist,
+      out.printf("%-6s %s  running on %s; disk written by %s%s%n", vm, vmOk ? "OK  " : "FAIL", on, hist,
           r.safe() ? "" : "; OVERLAP: " + r.overlaps());
     }
     out.println(ok ? "CHECK PASSED: every protected VM runs exactly once; no disk was ever written by two hosts at once"

@@ -38,6 +38,12 @@ import java.util.List;
   @JsonSubTypes.Type(value = HaEvent.IsolationResponseApplied.class, name = "IsolationResponseApplied"),
   @JsonSubTypes.Type(value = HaEvent.IsolationEnded.class, name = "IsolationEnded"),
   @JsonSubTypes.Type(value = HaEvent.ProtectedListOwnership.class, name = "ProtectedListOwnership"),
+  @JsonSubTypes.Type(value = HaEvent.VmLeaseFenced.class, name = "VmLeaseFenced"),
+  @JsonSubTypes.Type(value = HaEvent.VmStoppedInGuest.class, name = "VmStoppedInGuest"),
+  @JsonSubTypes.Type(value = HaEvent.VmPoweredOff.class, name = "VmPoweredOff"),
+  @JsonSubTypes.Type(value = HaEvent.VmRestartWaiting.class, name = "VmRestartWaiting"),
+  @JsonSubTypes.Type(value = HaEvent.VmRestartRetryScheduled.class, name = "VmRestartRetryScheduled"),
+  @JsonSubTypes.Type(value = HaEvent.VmReady.class, name = "VmReady"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -127,7 +133,7 @@ public sealed interface HaEvent extends JsonSerializable {
     }
   }
 
-  /** A homeless VM the restart plan gives up: disabled, or best-effort without room. */
+  /** A VM that needs a home and is given up, with why: disabled, best-effort without room, retries exhausted. */
   record VmNotRestarted(Instant at, String by, String vm, String reason) implements HaEvent {
     public String describe() {
       return vm + " not restarted: " + reason;
@@ -191,6 +197,47 @@ public sealed interface HaEvent extends JsonSerializable {
     public String describe() {
       return (owned ? "owns the protected list on " : "no longer owns the protected list on ") + datastores + ": "
           + reason;
+    }
+  }
+
+  /** A host powered a VM off itself because it lost the VM's lease (seed 001's self-fencing, per VM). */
+  record VmLeaseFenced(Instant at, String by, String vm, String reason) implements HaEvent {
+    public String describe() {
+      return vm + " powered off here: " + reason;
+    }
+  }
+
+  record VmStoppedInGuest(Instant at, String by, String vm) implements HaEvent {
+    public String describe() {
+      return vm + " stopped from inside its guest (shutdown or crash): restarted like a failure";
+    }
+  }
+
+  /** An operator powered a protected VM off through vmha: it is unprotected and not restarted. */
+  record VmPoweredOff(Instant at, String by, String vm, String host) implements HaEvent {
+    public String describe() {
+      return vm + " powered off at " + host + " by an operator: no longer protected";
+    }
+  }
+
+  /** A VM that needs a home does not start yet, and why (an earlier group, a dependency, its lease, a start slot). */
+  record VmRestartWaiting(Instant at, String by, String vm, String kind, String reason) implements HaEvent {
+    public String describe() {
+      return vm + " waits (" + kind + "): " + reason;
+    }
+  }
+
+  record VmRestartRetryScheduled(Instant at, String by, String vm, int failedAttempts, Duration delay, String reason)
+      implements HaEvent {
+    public String describe() {
+      return vm + " attempt " + failedAttempts + " failed (" + reason + "); next attempt in " + delay.toSeconds() + " s";
+    }
+  }
+
+  /** A started VM met its ready condition (or its ready timeout passed): VMs ordered after it may start. */
+  record VmReady(Instant at, String by, String vm, String how) implements HaEvent {
+    public String describe() {
+      return vm + " ready: " + how;
     }
   }
 }

@@ -8,14 +8,15 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * What a host tells the master with every heartbeat: who it is, its capacity and the VMs powered on there; while it
- * is fenced (it lost its datastores), that it takes no VM and which VMs the fence powered off.
+ * is fenced (it lost its datastores), that it takes no VM; and the VMs that stopped here without an operator's
+ * power-off (guest shutdown or crash, isolation response, fence), each until it is powered on here again.
  */
 public record HostReport(
     String hostId, PingTarget management, long memoryMb, int cpus, List<VmSpec> poweredOn,
-    ActorRef<HostVms.Command> vms, boolean fenced, List<VmSpec> fencedOff) implements JsonSerializable {
+    ActorRef<HostVms.Command> vms, boolean fenced, List<StoppedVm> stopped) implements JsonSerializable {
   public HostReport {
     poweredOn = List.copyOf(poweredOn);
-    fencedOff = List.copyOf(fencedOff);
+    stopped = List.copyOf(stopped);
   }
 
   public long usedMemoryMb() {

@@ -56,10 +56,10 @@ public final class HostSupervisor {
           datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election");
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
-          d.hypervisor(), report -> {
+          d.hypervisor(), d.datastores().stream().findFirst(), s.leaseTiming(), report -> {
             election.tell(new ElectionFsm.LocalReport(report));
             datastore.tell(new DatastoreHeartbeat.LocalVms(report.poweredOn()));
-          })), "vms");
+          }, events, clock)), "vms");
       // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),

@@ -1,133 +1,285 @@
 package dev.vmha.host;
 
-import dev.vmha.LocalMessage;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
+import dev.vmha.LocalMessage;
+import dev.vmha.config.IsolationResponse;
+import dev.vmha.datastore.Datastore;
+import dev.vmha.datastore.VmLease;
+import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.IsolationResponder;
+import dev.vmha.lease.LeaseTiming;
+import dev.vmha.lease.VmLeases;
 import dev.vmha.ping.PingTarget;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import dev.vmha.config.IsolationResponse;
-import dev.vmha.isolation.IsolationResponder;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * The host's VM manager: the only actor that talks to the hypervisor. Polls the powered-on VMs every
- * {@code das.failuredetectioninterval} and publishes a {@link HostReport}; carries out the master's power-on requests.
+ * {@code das.failuredetectioninterval} and publishes a {@link HostReport}; carries out the master's power-on and
+ * power-off requests, each power-on only after taking the VM's lease (its child {@link VmLeases} renews the leases
+ * and has a VM powered off here when its lease is lost); notices VMs that stopped by themselves.
  */
 public final class HostVms {
   public sealed interface Command {}
 
-  private enum Poll implements Command, LocalMessage { INSTANCE }
+  /**
+   * Power a VM on here, after taking its lease; {@code grant} is the expired lease the master judged this host may
+   * replace (empty: the master saw none). Sent by the master, possibly from another JVM.
+   */
+  public record PowerOn(VmSpec vm, Optional<VmLease> grant, ActorRef<Result> replyTo)
+      implements Command, JsonSerializable {}
 
-  private record Polled(List<VmSpec> vms, Throwable error) implements Command, LocalMessage {}
+  /** An operator's power-off through vmha: the VM is not restarted anywhere. */
+  public record PowerOff(String vm, ActorRef<Result> replyTo) implements Command, JsonSerializable {}
 
-  /** Power a VM on here; answered with {@link PowerOnResult}. Sent by the master, possibly from another JVM. */
-  public record PowerOn(VmSpec vm, ActorRef<PowerOnResult> replyTo) implements Command, JsonSerializable {}
-
-  public record PowerOnResult(String vm, String host, boolean started, String error) implements JsonSerializable {}
-
-  private record PoweredOn(PowerOn request, Throwable error) implements Command, LocalMessage {}
+  public record Result(String vm, String host, boolean ok, String error) implements JsonSerializable {}
 
   /** This host is isolated: apply the isolation response to its VMs and report what is now off. */
   public record ApplyIsolationResponse(
       Function<String, IsolationResponse> responseFor, Duration shutdownTimeout,
       ActorRef<IsolationResponder.Applied> replyTo) implements Command, LocalMessage {}
 
-  private HostVms() {}
-
-  /**
-   * @param publish receives the host's report after every poll (the election FSM forwards it to the master, the
-   *     datastore heartbeat writes it into the power-on file)
-   */
   /** Power off every VM here and refuse power-ons until {@link Unfence}: this host fences itself. */
   public record Fence(String reason, ActorRef<IsolationResponder.Applied> replyTo) implements Command, LocalMessage {}
 
   public enum Unfence implements Command, LocalMessage { INSTANCE }
 
+  private enum Poll implements Command, LocalMessage { INSTANCE }
+
+  private record Polled(long seq, List<VmSpec> vms, Throwable error) implements Command, LocalMessage {}
+
+  private record LeaseTaken(PowerOn request, VmLeases.Taken taken, Throwable error) implements Command, LocalMessage {}
+
+  private record PoweredOn(PowerOn request, Throwable error) implements Command, LocalMessage {}
+
+  private record PoweredOff(PowerOff request, Throwable error) implements Command, LocalMessage {}
+
+  /** The lease of a VM here was lost: power it off now. */
+  private record LeaseLost(String vm, String reason) implements Command, LocalMessage {}
+
   private record FenceApplied(IsolationResponder.Applied applied, ActorRef<IsolationResponder.Applied> replyTo)
       implements Command, LocalMessage {}
+
+  /** Where a VM is being started: {@code doneAtPoll} is the poll count when its power-on finished, -1 until then. */
+  private record Starting(VmSpec vm, long doneAtPoll) {}
+
+  /**
+   * @param fenced why this host refuses to run VMs, while it is fenced
+   * @param polls polls issued so far; a VM stays "starting" until a poll issued after its power-on reports
+   * @param seen the VMs the last poll found on
+   * @param stopping VMs this host is stopping itself, and why (reported as stopped once off)
+   * @param operatorOff VMs an operator powered off through vmha: never reported as stopped
+   * @param stopped VMs that stopped here without an operator, reported until powered on here again
+   */
+  private record State(
+      Optional<String> fenced, long polls, Map<String, Starting> starting, Map<String, VmSpec> seen,
+      Map<String, String> stopping, Set<String> operatorOff, Map<String, StoppedVm> stopped) {
+
+    State fenced(Optional<String> f) {
+      return new State(f, polls, starting, seen, stopping, operatorOff, stopped);
+    }
+
+    State starting(Map<String, Starting> s) {
+      return new State(fenced, polls, Map.copyOf(s), seen, stopping, operatorOff, stopped);
+    }
+
+    State stopping(Map<String, String> s, Set<String> off) {
+      return new State(fenced, polls, starting, seen, Map.copyOf(s), Set.copyOf(off), stopped);
+    }
+
+    State polled(long p) {
+      return new State(fenced, p, starting, seen, stopping, operatorOff, stopped);
+    }
+
+    /** Marks VMs as being stopped by this host for a reason; they are reported once off. */
+    State stoppingAll(Iterable<String> vms, String why) {
+      Map<String, String> s = new HashMap<>(stopping);
+      for (String vm : vms) s.putIfAbsent(vm, why);
+      return stopping(s, operatorOff);
+    }
+  }
+
+  private HostVms() {}
 
   /**
    * @param publish receives the host's report after every poll (the election FSM forwards it to the master, the
    *     datastore heartbeat writes it into the power-on file)
+   * @param leaseDatastore where the VMs' leases live; empty without datastores
    */
   public static Behavior<Command> create(
       String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval, Hypervisor hypervisor,
-      Consumer<HostReport> publish) {
+      Optional<Datastore> leaseDatastore, LeaseTiming leaseTiming, Consumer<HostReport> publish,
+      Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
-      return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, publish)
-          .running(Optional.empty(), List.of());
+      ActorRef<VmLeases.Command> leases = ctx.spawn(VmLeases.create(hostId, leaseDatastore, leaseTiming,
+          (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), clock), "leases");
+      ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
+      return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,
+          clock).running(new State(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of()));
     }));
   }
 
   private record Vms(
       ActorContext<Command> ctx, String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval,
-      Hypervisor hypervisor, Consumer<HostReport> publish) {
+      Hypervisor hypervisor, ActorRef<VmLeases.Command> leases, Consumer<HostReport> publish,
+      Consumer<HaEvent> events, Clock clock) {
 
-    /**
-     * @param fenced why this host refuses to run VMs, while it is fenced
-     * @param fencedOff the VMs the fence powered off, reported so the master restarts them elsewhere
-     */
-    Behavior<Command> running(Optional<String> fenced, List<VmSpec> fencedOff) {
+    Behavior<Command> running(State s) {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Poll.INSTANCE, () -> {
-            ctx.pipeToSelf(hypervisor.poweredOn(), Polled::new);
+            long seq = s.polls() + 1;
+            ctx.pipeToSelf(hypervisor.poweredOn(), (vms, err) -> new Polled(seq, vms, err));
+            return running(s.polled(seq));
+          })
+          .onMessage(Polled.class, p -> running(onPolled(s, p)))
+          .onMessage(PowerOn.class, r -> running(onPowerOn(s, r)))
+          .onMessage(LeaseTaken.class, t -> running(onLeaseTaken(s, t)))
+          .onMessage(PoweredOn.class, p -> running(onPoweredOn(s, p)))
+          .onMessage(PowerOff.class, r -> {
+            Set<String> off = new HashSet<>(s.operatorOff());
+            off.add(r.vm());
+            ctx.pipeToSelf(hypervisor.powerOff(r.vm()), (x, err) -> new PoweredOff(r, err));
+            return running(s.stopping(s.stopping(), off));
+          })
+          .onMessage(PoweredOff.class, p -> {
+            String err = p.error() == null ? null : Failures.rootMessage(p.error());
+            p.request().replyTo().tell(new Result(p.request().vm(), hostId, err == null, err));
+            ctx.getSelf().tell(Poll.INSTANCE);
             return Behaviors.same();
           })
-          .onMessage(Polled.class, p -> {
-            if (p.error() != null) {
-              ctx.getLog().warn("cannot list the VMs of {}: {}", hostId, p.error().toString());
-            } else {
-              publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf(),
-                  fenced.isPresent(), fencedOff));
-            }
-            return Behaviors.same();
-          })
-          .onMessage(PowerOn.class, r -> {
-            if (fenced.isPresent()) {
-              r.replyTo().tell(new PowerOnResult(r.vm().name(), hostId, false, hostId + " is fenced: " + fenced.get()));
-            } else {
-              ctx.pipeToSelf(hypervisor.powerOn(r.vm()), (ok, err) -> new PoweredOn(r, err));
-            }
-            return Behaviors.same();
+          .onMessage(LeaseLost.class, l -> {
+            if (!s.seen().containsKey(l.vm()) && !s.starting().containsKey(l.vm())) return Behaviors.same();
+            events.accept(new HaEvent.VmLeaseFenced(clock.instant(), hostId, l.vm(), l.reason()));
+            hypervisor.powerOff(l.vm()).whenComplete((x, err) -> ctx.getSelf().tell(Poll.INSTANCE));
+            return running(s.stoppingAll(List.of(l.vm()), "fenced by its lease: " + l.reason()));
           })
           .onMessage(ApplyIsolationResponse.class, a -> {
             ctx.spawnAnonymous(IsolationResponder.create(hypervisor, a.responseFor(), a.shutdownTimeout(),
                 pollInterval, a.replyTo()));
-            return Behaviors.same();
+            return running(s.stoppingAll(s.seen().keySet(), "stopped by the isolation response"));
           })
           .onMessage(Fence.class, f -> {
             ctx.spawnAnonymous(IsolationResponder.create(hypervisor, vm -> IsolationResponse.POWER_OFF, pollInterval,
                 pollInterval, ctx.messageAdapter(IsolationResponder.Applied.class,
                     a -> new FenceApplied(a, f.replyTo()))));
-            return running(Optional.of(f.reason()), fencedOff);
+            return running(s.fenced(Optional.of(f.reason()))
+                .stoppingAll(s.seen().keySet(), "its host fenced itself: " + f.reason()));
           })
           .onMessage(FenceApplied.class, a -> {
             a.replyTo().tell(a.applied());
-            return running(fenced, a.applied().stopped());
-          })
-          .onMessageEquals(Unfence.INSTANCE, () -> running(Optional.empty(), List.of()))
-          .onMessage(PoweredOn.class, p -> {
-            String err = p.error() == null ? null : Failures.rootMessage(p.error());
-            if (err == null && fenced.isPresent()) {
-              // started just before the fence came down: it must not run here
-              hypervisor.powerOff(p.request().vm().name());
-              err = hostId + " fenced itself while starting it: " + fenced.get();
-            }
-            p.request().replyTo().tell(new PowerOnResult(p.request().vm().name(), hostId, err == null, err));
-            ctx.getSelf().tell(Poll.INSTANCE); // report the new VM at once
             return Behaviors.same();
           })
+          .onMessageEquals(Unfence.INSTANCE, () -> running(s.fenced(Optional.empty())))
           .build();
+    }
+
+    private State onPowerOn(State s, PowerOn r) {
+      String vm = r.vm().name();
+      Optional<String> refusal = s.fenced().map(f -> hostId + " is fenced: " + f);
+      if (refusal.isEmpty() && s.starting().containsKey(vm)) refusal = Optional.of(vm + " is being started here");
+      if (refusal.isPresent()) {
+        r.replyTo().tell(new Result(vm, hostId, false, refusal.get()));
+        return s;
+      }
+      ctx.ask(VmLeases.Taken.class, leases, pollInterval.multipliedBy(20),
+          ref -> new VmLeases.Take(vm, r.grant(), ref), (t, err) -> new LeaseTaken(r, t, err));
+      Map<String, Starting> st = new HashMap<>(s.starting());
+      st.put(vm, new Starting(r.vm(), -1));
+      return s.starting(st);
+    }
+
+    private State onLeaseTaken(State s, LeaseTaken t) {
+      PowerOn r = t.request();
+      String err = t.error() != null ? "its lease could not be taken: " + Failures.rootMessage(t.error())
+          : !t.taken().ok() ? t.taken().reason()
+          : s.fenced().map(f -> hostId + " is fenced: " + f).orElse(null);
+      if (err == null) {
+        ctx.pipeToSelf(hypervisor.powerOn(r.vm()), (ok, e) -> new PoweredOn(r, e));
+        return s;
+      }
+      r.replyTo().tell(new Result(r.vm().name(), hostId, false, err));
+      Map<String, Starting> st = new HashMap<>(s.starting());
+      st.remove(r.vm().name());
+      return s.starting(st); // the next poll's Running releases a lease taken for nothing
+    }
+
+    private State onPoweredOn(State s, PoweredOn p) {
+      String vm = p.request().vm().name();
+      String err = p.error() == null ? null : Failures.rootMessage(p.error());
+      State next = s;
+      if (err == null && s.fenced().isPresent()) {
+        // started just before the fence came down: it must not run here
+        hypervisor.powerOff(vm);
+        err = hostId + " fenced itself while starting it: " + s.fenced().get();
+      }
+      if (err == null) {
+        // running again here: no longer stopped, no longer an operator's power-off
+        Map<String, StoppedVm> stopped = new HashMap<>(s.stopped());
+        stopped.remove(vm);
+        Set<String> off = new HashSet<>(s.operatorOff());
+        off.remove(vm);
+        Map<String, String> stopping = new HashMap<>(s.stopping());
+        stopping.remove(vm);
+        next = new State(s.fenced(), s.polls(), s.starting(), s.seen(), Map.copyOf(stopping), Set.copyOf(off),
+            Map.copyOf(stopped));
+      }
+      p.request().replyTo().tell(new Result(vm, hostId, err == null, err));
+      Map<String, Starting> st = new HashMap<>(next.starting());
+      st.put(vm, new Starting(p.request().vm(), next.polls()));
+      ctx.getSelf().tell(Poll.INSTANCE); // report the new VM at once
+      return next.starting(st);
+    }
+
+    private State onPolled(State s, Polled p) {
+      if (p.error() != null) {
+        ctx.getLog().warn("cannot list the VMs of {}: {}", hostId, p.error().toString());
+        return s;
+      }
+      Map<String, VmSpec> now = new HashMap<>();
+      p.vms().forEach(vm -> now.put(vm.name(), vm));
+      // a VM whose power-on finished before this poll was issued is no longer starting: the poll shows the truth
+      Map<String, Starting> starting = new HashMap<>();
+      s.starting().forEach((vm, st) -> {
+        if (st.doneAtPoll() < 0 || st.doneAtPoll() >= p.seq()) starting.put(vm, st);
+      });
+      Map<String, String> stopping = new HashMap<>(s.stopping());
+      Set<String> off = new HashSet<>(s.operatorOff());
+      Map<String, StoppedVm> stopped = new LinkedHashMap<>(s.stopped());
+      for (String vm : s.seen().keySet()) {
+        if (now.containsKey(vm) || starting.containsKey(vm)) continue;
+        String why = stopping.remove(vm);
+        if (off.remove(vm)) continue; // an operator's power-off: not a failure
+        VmSpec spec = s.seen().get(vm);
+        if (why == null) {
+          why = "it stopped from inside its guest (shutdown or crash)";
+          events.accept(new HaEvent.VmStoppedInGuest(clock.instant(), hostId, vm));
+        }
+        stopped.put(vm, new StoppedVm(spec, why));
+      }
+      Set<String> leased = new HashSet<>(now.keySet());
+      leased.addAll(starting.keySet());
+      leases.tell(new VmLeases.Running(Set.copyOf(leased)));
+      publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf(), s.fenced().isPresent(),
+          List.copyOf(stopped.values())));
+      return new State(s.fenced(), s.polls(), Map.copyOf(starting), Map.copyOf(now), Map.copyOf(stopping),
+          Set.copyOf(off), Map.copyOf(stopped));
     }
   }
 }

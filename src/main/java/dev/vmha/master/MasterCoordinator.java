@@ -22,7 +22,14 @@ import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
+import dev.vmha.datastore.VmLease;
+import dev.vmha.host.HostVms;
+import dev.vmha.host.StoppedVm;
+import dev.vmha.lease.LeaseRule;
+import dev.vmha.restart.Dependencies;
+import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartPlanner;
+import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.VmRestarter;
 import java.time.Clock;
@@ -66,9 +73,15 @@ public final class MasterCoordinator {
   /** A host's network heartbeat to the master, with its report. */
   public record SlaveBeat(HostReport report) implements Command, JsonSerializable {}
 
-  /** An operator powers a VM on under HA protection, at {@code host} or where placement chooses (host null). */
-  public record PowerOnVm(VmSpec vm, String host, ActorRef<OperationResult> replyTo)
+  /**
+   * An operator powers a VM on under HA protection, at {@code host} or where placement chooses (host null), with
+   * {@code protection} (null: the VM's settings in {@code vmha.vms}, else {@code vmha.vm-defaults}).
+   */
+  public record PowerOnVm(VmSpec vm, String host, VmProtection protection, ActorRef<OperationResult> replyTo)
       implements Command, JsonSerializable {}
+
+  /** An operator powers a VM off through vmha: it is unprotected first, so it is not restarted. */
+  public record PowerOffVm(String vm, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
 
   public record OperationResult(boolean ok, String message) implements JsonSerializable {}
 
@@ -87,6 +100,9 @@ public final class MasterCoordinator {
   private record ViewUpdate(DatastoreView view) implements Command, LocalMessage {}
 
   private record Restarted(VmRestarter.Outcome outcome) implements Command, LocalMessage {}
+
+  private record PoweredOff(PowerOffVm request, String host, HostVms.Result result, Throwable error)
+      implements Command, LocalMessage {}
 
   /** What the coordinator works with; the I/O boundaries are interfaces so tests can simulate them. */
   public record Deps(
@@ -136,18 +152,61 @@ public final class MasterCoordinator {
     }
   }
 
+  /** A host that did not answer a power-on, and when: it may run the VM, so nothing else starts it until it shows. */
+  record Unknown(String host, Duration since) {}
+
+  /**
+   * A protected VM that needs a home: lost from {@code lostFrom} for {@code reason}; after {@code failedAttempts}
+   * attempts it is tried again at {@code notBefore}; {@code waiting} is the kind of what holds it back now.
+   */
+  record Pending(
+      VmSpec vm, VmProtection protection, String lostFrom, String reason, int failedAttempts, Duration notBefore,
+      Optional<Unknown> unknown, String waiting, String waitingWhy) {
+
+    Pending(VmSpec vm, VmProtection protection, String lostFrom, String reason, int failedAttempts,
+        Duration notBefore, Optional<Unknown> unknown, String waiting) {
+      this(vm, protection, lostFrom, reason, failedAttempts, notBefore, unknown, waiting, "");
+    }
+
+    static Pending lost(ProtectedList.Entry e, String lostFrom, String reason, Duration now) {
+      return new Pending(e.vm(), e.protection(), lostFrom, reason, 0, now, Optional.empty(), "");
+    }
+
+    Pending waiting(String kind, String why) {
+      return new Pending(vm, protection, lostFrom, reason, failedAttempts, notBefore, unknown, kind, why);
+    }
+  }
+
+  /**
+   * A VM being started by a restarter (attempt {@code attempt}), at {@code host} first; {@code request} is the
+   * operator's, if an operator asked; {@code announced} once its readiness was recorded.
+   */
+  record InFlight(
+      VmSpec vm, VmProtection protection, String lostFrom, String host, Duration since, int attempt,
+      Optional<ActorRef<OperationResult>> request, boolean announced) {
+
+    /** Ready for the VMs ordered after it: resources allocated is enough, or its ready timeout passed. */
+    boolean satisfied(Duration now) {
+      return protection.ready() == ReadyCondition.RESOURCES_ALLOCATED
+          || now.minus(since).compareTo(protection.readyTimeout()) >= 0;
+    }
+
+    InFlight announce() {
+      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, true);
+    }
+  }
+
   record State(
       Duration now, boolean loaded, ProtectedList protectedList, Map<String, HostEntry> hosts,
-      Map<String, String> restarting, Map<String, VmSpec> awaiting, Map<String, ActorRef<OperationResult>> requests,
+      Map<String, Pending> pending, Map<String, InFlight> inFlight,
       Optional<DatastoreView> view, boolean allSilentReported, Set<String> held) {
 
     State with(Map<String, HostEntry> h) {
-      return new State(now, loaded, protectedList, Map.copyOf(h), restarting, awaiting, requests, view,
-          allSilentReported, held);
+      return new State(now, loaded, protectedList, Map.copyOf(h), pending, inFlight, view, allSilentReported, held);
     }
 
     State allSilent(boolean reported) {
-      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, view, reported, held);
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, reported, held);
     }
 
     State host(HostEntry e) {
@@ -156,27 +215,24 @@ public final class MasterCoordinator {
       return with(h);
     }
 
-    State restarts(Map<String, String> r, Map<String, VmSpec> a, Map<String, ActorRef<OperationResult>> q) {
-      return new State(now, loaded, protectedList, hosts, Map.copyOf(r), Map.copyOf(a), Map.copyOf(q), view,
-          allSilentReported, held);
+    State restarts(Map<String, Pending> p, Map<String, InFlight> f) {
+      return new State(now, loaded, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view, allSilentReported, held);
     }
 
     State list(ProtectedList l) {
-      return new State(now, true, l, hosts, restarting, awaiting, requests, view, allSilentReported, held);
+      return new State(now, true, l, hosts, pending, inFlight, view, allSilentReported, held);
     }
 
     State time(Duration t) {
-      return new State(t, loaded, protectedList, hosts, restarting, awaiting, requests, view, allSilentReported, held);
+      return new State(t, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held);
     }
 
     State held(Set<String> h) {
-      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, view, allSilentReported,
-          Set.copyOf(h));
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, Set.copyOf(h));
     }
 
     State view(DatastoreView v) {
-      return new State(now, loaded, protectedList, hosts, restarting, awaiting, requests, Optional.of(v),
-          allSilentReported, held);
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, Optional.of(v), allSilentReported, held);
     }
 
     /** The host a VM is reported running on, if any live host reports it. */
@@ -245,7 +301,7 @@ public final class MasterCoordinator {
       Map<String, HostEntry> hosts = new HashMap<>();
       knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, begin.minus(silent))));
       return c.running(new State(begin, false, ProtectedList.empty(c.self()), Map.copyOf(hosts), Map.of(), Map.of(),
-          Map.of(), Optional.empty(), false, Set.of()));
+          Optional.empty(), false, Set.of()));
     }));
   }
 
@@ -276,6 +332,15 @@ public final class MasterCoordinator {
           .onMessage(Pinged.class, p -> running(onPinged(s, p)))
           .onMessage(Restarted.class, r -> running(onRestarted(s, r.outcome())))
           .onMessage(PowerOnVm.class, p -> running(onPowerOn(s, p)))
+          .onMessage(PowerOffVm.class, p -> running(onPowerOff(s, p)))
+          .onMessage(PoweredOff.class, p -> {
+            String err = p.error() != null ? Failures.rootMessage(p.error())
+                : p.result().ok() ? null : p.result().error();
+            p.request().replyTo().tell(new OperationResult(err == null, err == null
+                ? p.request().vm() + " powered off at " + p.host() + "; it is no longer protected"
+                : p.request().vm() + " is no longer protected, but its power-off at " + p.host() + " failed: " + err));
+            return Behaviors.same();
+          })
           .onMessage(GetStatus.class, g -> {
             g.replyTo().tell(status(s));
             return Behaviors.same();
@@ -329,7 +394,7 @@ public final class MasterCoordinator {
       ctx.getLog().info("master {} took over the protected list v{} with {} VMs", self, list.version(),
           list.vms().size());
       State loaded = s.list(list).with(hosts);
-      return loaded.awaiting().isEmpty() ? loaded : retryAwaiting(loaded, "the protected list was read again");
+      return advance(loaded);
     }
 
     // ---- the protected list's lock: exactly one master owns each datastore's list
@@ -398,11 +463,11 @@ public final class MasterCoordinator {
       }
       State next = s.host(after);
       next = followMigrations(next, r);
-      if (!r.fencedOff().isEmpty() && next.loaded()) {
-        next = restartStopped(next, id, r.fencedOff(), "host " + id + " fenced itself (its heartbeat reached no"
-            + " datastore) and powered these VMs off");
+      for (StoppedVm stopped : r.stopped()) {
+        next = restartStopped(next, id, List.of(stopped.vm()), "at " + id + ", " + stopped.why());
       }
-      return returned && !next.awaiting().isEmpty() ? retryAwaiting(next, "capacity changed: " + id + " is up") : next;
+      // a host that is back brings capacity: VMs that waited for room are placed again
+      return returned ? advance(next) : next;
     }
 
     /** A protected VM reported at another host than the list says (moved, or restarted by us): record where. */
@@ -411,8 +476,8 @@ public final class MasterCoordinator {
       ProtectedList l = s.protectedList();
       for (VmSpec vm : r.poweredOn()) {
         ProtectedList.Entry e = l.vms().get(vm.name());
-        if (e != null && !e.host().equals(r.hostId()) && !s.restarting().containsKey(vm.name())) {
-          l = l.with(e.vm(), r.hostId(), self);
+        if (e != null && !e.host().equals(r.hostId()) && !s.inFlight().containsKey(vm.name())) {
+          l = l.moved(vm.name(), r.hostId(), self);
         }
       }
       if (l == s.protectedList()) return s;
@@ -474,7 +539,7 @@ public final class MasterCoordinator {
         }
         t = t.host(h.beingPinged());
       }
-      return t;
+      return advance(t);
     }
 
     /**
@@ -572,79 +637,145 @@ public final class MasterCoordinator {
     }
 
     private State restartVmsOf(State s, String failedHost, List<VmSpec> vms, String reason) {
-      List<VmSpec> todo = new ArrayList<>();
-      for (VmSpec vm : vms) {
-        if (!s.protectedList().vms().containsKey(vm.name())) continue; // unprotected: never restarted
-        Optional<String> at = s.runningAt(vm.name());
-        if (at.isPresent() || s.restarting().containsKey(vm.name()) || s.awaiting().containsKey(vm.name())) continue;
-        todo.add(vm);
-      }
-      return start(s, todo, failedHost, reason, Map.of());
-    }
-
-    private State retryAwaiting(State s, String reason) {
-      List<VmSpec> vms = s.awaiting().values().stream().filter(vm -> s.runningAt(vm.name()).isEmpty()).toList();
-      Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
-      vms.forEach(vm -> awaiting.remove(vm.name()));
-      State next = s.restarts(s.restarting(), awaiting, s.requests());
-      // each VM's events name the host it was lost from
-      Map<String, List<VmSpec>> byHost = new java.util.TreeMap<>();
-      for (VmSpec vm : vms) {
-        ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
-        byHost.computeIfAbsent(e == null ? "-" : e.host(), h -> new ArrayList<>()).add(vm);
-      }
-      for (Map.Entry<String, List<VmSpec>> g : byHost.entrySet()) {
-        next = start(next, g.getValue(), g.getKey(), reason, Map.of());
-      }
-      return next;
-    }
-
-    /** Places the VMs on live hosts and starts one restarter per placed VM; the rest wait for capacity. */
-    private State start(
-        State s, List<VmSpec> vms, String failedHost, String reason, Map<String, List<String>> pinned) {
-      if (vms.isEmpty()) return s;
-      if (!ownsList(s)) {
-        Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
-        for (VmSpec vm : vms) {
-          emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, vm.name(), reason + "; but this master"
-              + " holds no datastore's protected-list lock (another master owns the list: partitioned), so it waits"));
-          awaiting.put(vm.name(), vm);
-        }
-        return s.restarts(s.restarting(), awaiting, s.requests());
-      }
-      // an operator's power-on is placed whatever the VM's restart priority
-      RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
-          vms.stream().map(vm -> new RestartPlanner.Homeless(vm, pinned.containsKey(vm.name())
-              ? VmProtection.defaults() : settings().restart().protectionOf(vm.name()), failedHost)).toList(),
-          Map.of(), Set.of(), capacities(s), settings().restart().defaultFailoverHost()));
-      Map<String, String> restarting = new HashMap<>(s.restarting());
-      Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
-      for (RestartPlanner.Start a : plan.starts()) {
-        List<String> hosts = pinned.getOrDefault(a.vm().name(), a.hosts());
-        emit(new HaEvent.VmRestartPlanned(deps.clock().instant(), self, a.vm().name(), failedHost, hosts.get(0),
-            reason + "; " + a.why()));
-        List<VmRestarter.Candidate> candidates = hosts.stream()
-            .map(h -> new VmRestarter.Candidate(h, s.hosts().get(h).report().vms())).toList();
-        ctx.spawnAnonymous(VmRestarter.create(self, a.vm(), candidates, settings().powerOnTimeout(), outcomes,
-            deps.events(), deps.clock()));
-        restarting.put(a.vm().name(), hosts.get(0));
-      }
-      for (RestartPlanner.Wait w : plan.waits()) {
-        emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, w.vm().name(),
-            w.why() + "; retried when a host joins or returns"));
-        awaiting.put(w.vm().name(), w.vm());
-      }
-      for (RestartPlanner.Skip k : plan.skips()) {
-        emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, k.vm().name(), k.why()));
-      }
-      return s.restarts(restarting, awaiting, s.requests());
+      return needHome(s, failedHost, vms, reason);
     }
 
     /**
-     * Free memory of every live host: its memory less the VMs it reports, those the protected list places there
-     * and not yet reported, and restarts in flight to it.
+     * Protected VMs lost from a host join the VMs that need a home; {@link #advance} starts them in order. VMs not
+     * protected, running somewhere, being started or already waiting are left alone.
      */
-    private List<RestartPlanner.HostRoom> capacities(State s) {
+    private State needHome(State s, String lostFrom, List<VmSpec> vms, String reason) {
+      Map<String, Pending> pending = new HashMap<>(s.pending());
+      for (VmSpec vm : vms) {
+        ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
+        if (e == null) continue; // unprotected: never restarted
+        if (s.runningAt(vm.name()).isPresent() || s.inFlight().containsKey(vm.name())) continue;
+        pending.putIfAbsent(vm.name(), Pending.lost(e, lostFrom, reason, s.now()));
+      }
+      return advance(s.restarts(pending, s.inFlight()));
+    }
+
+    /**
+     * Carries the restart plan one step further (every tick and after every change): the VMs that need a home and
+     * whose retry time has come, whose lease is free or expired, and whose last unanswered host has shown itself, go
+     * through the {@link RestartPlanner}; its starts are carried out, its waits and skips recorded with their reasons.
+     */
+    private State advance(State s) {
+      if (!s.loaded()) return s;
+      Map<String, Pending> pending = new HashMap<>(s.pending());
+      Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+      pending.keySet().removeIf(vm -> s.runningAt(vm).isPresent()); // back by itself, or an unanswered host ran it
+      for (InFlight f : s.inFlight().values()) {
+        if (!f.announced() && f.satisfied(s.now())) {
+          emit(new HaEvent.VmReady(deps.clock().instant(), self, f.vm().name(), "its ready timeout of "
+              + f.protection().readyTimeout().toSeconds() + " s passed without a power-on answer from " + f.host()));
+          inFlight.put(f.vm().name(), f.announce());
+        }
+      }
+      if (!ownsList(s)) {
+        for (Pending p : List.copyOf(pending.values())) {
+          pending.put(p.vm().name(), waitFor(p, "list-lock", "this master holds no datastore's protected-list lock"
+              + " (another master owns the list: partitioned)"));
+        }
+        return s.restarts(pending, inFlight);
+      }
+      List<RestartPlanner.Homeless> homeless = new ArrayList<>();
+      Map<String, Optional<VmLease>> grants = new HashMap<>();
+      for (Pending p : pending.values().stream().sorted(Comparator.comparing(p -> p.vm().name())).toList()) {
+        if (p.notBefore().compareTo(s.now()) > 0) continue; // its retry is scheduled
+        Optional<String> unknown = p.unknown().filter(u -> !shown(s, u)).map(Unknown::host);
+        if (unknown.isPresent()) {
+          pending.put(p.vm().name(), waitFor(p, "unknown", unknown.get() + " did not answer its power-on: it may"
+              + " run " + p.vm().name() + ", so nothing else starts it until that host shows (beats again or is dead)"));
+          continue;
+        }
+        if (!deps.datastores().isEmpty()) {
+          LeaseRule.Decision d = s.view().map(v -> LeaseRule.mayStart(p.vm().name(), v.lease(p.vm().name()),
+              settings().leaseTiming().expiry())).orElse(new LeaseRule.Decision(false, Optional.empty(),
+              "the master has not read the datastores yet"));
+          if (!d.mayStart()) {
+            pending.put(p.vm().name(), waitFor(p, "lease", d.why()));
+            continue;
+          }
+          grants.put(p.vm().name(), d.grant());
+        }
+        homeless.add(new RestartPlanner.Homeless(p.vm(), p.protection(), p.lostFrom()));
+      }
+      if (homeless.isEmpty()) return s.restarts(pending, inFlight);
+      Map<String, VmProtection> starting = new HashMap<>();
+      inFlight.values().stream().filter(f -> !f.satisfied(s.now()))
+          .forEach(f -> starting.put(f.vm().name(), f.protection()));
+      Set<String> satisfied = new java.util.HashSet<>();
+      for (ProtectedList.Entry e : s.protectedList().vms().values()) {
+        String vm = e.vm().name();
+        InFlight f = inFlight.get(vm);
+        boolean placedLive = Optional.ofNullable(s.hosts().get(e.host())).map(HostEntry::live).orElse(false);
+        if (s.runningAt(vm).isPresent() || (f != null ? f.satisfied(s.now()) : !pending.containsKey(vm) && placedLive)) {
+          satisfied.add(vm);
+        }
+      }
+      RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(homeless, starting, satisfied,
+          rooms(s), settings().restart().defaultFailoverHost()));
+      for (RestartPlanner.Start st : plan.starts()) {
+        Pending p = pending.remove(st.vm().name());
+        emit(new HaEvent.VmRestartPlanned(deps.clock().instant(), self, st.vm().name(), p.lostFrom(), st.hosts().get(0),
+            p.reason() + "; " + st.why()));
+        inFlight.put(st.vm().name(), dispatch(s, p.vm(), p.protection(), p.lostFrom(), st.hosts(),
+            grants.getOrDefault(st.vm().name(), Optional.empty()), p.failedAttempts() + 1, Optional.empty()));
+      }
+      for (RestartPlanner.Wait w : plan.waits()) {
+        pending.put(w.vm().name(), waitFor(pending.get(w.vm().name()), w.kind().name().toLowerCase().replace('_', '-'),
+            w.why()));
+      }
+      for (RestartPlanner.Skip k : plan.skips()) {
+        pending.remove(k.vm().name());
+        emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, k.vm().name(), k.why()));
+      }
+      return s.restarts(pending, inFlight);
+    }
+
+    /** A host that did not answer a power-on has shown since: it beat again, or it was judged dead. */
+    private static boolean shown(State s, Unknown u) {
+      HostEntry h = s.hosts().get(u.host());
+      return h == null || h.verdict() == Verdict.DEAD || h.lastBeat().compareTo(u.since()) > 0;
+    }
+
+    /** The VM waits for a reason; the reason is recorded when its kind changes (not every round). */
+    private Pending waitFor(Pending p, String kind, String why) {
+      if (!kind.equals(p.waiting())) {
+        if (kind.equals("no-room")) {
+          emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, p.vm().name(), p.reason() + "; " + why
+              + "; retried when capacity appears"));
+        } else {
+          emit(new HaEvent.VmRestartWaiting(deps.clock().instant(), self, p.vm().name(), kind, why));
+        }
+      }
+      return p.waiting(kind, why);
+    }
+
+    /** Starts one restarter for a VM: the target first, the other hosts with room as fallbacks. */
+    private InFlight dispatch(
+        State s, VmSpec vm, VmProtection protection, String lostFrom, List<String> hosts, Optional<VmLease> grant,
+        int attempt, Optional<ActorRef<OperationResult>> request) {
+      List<VmRestarter.Candidate> candidates = hosts.stream()
+          .map(h -> new VmRestarter.Candidate(h, s.hosts().get(h).report().vms())).toList();
+      ctx.spawnAnonymous(VmRestarter.create(self, new VmRestarter.Attempt(vm, grant, candidates, attempt),
+          settings().powerOnTimeout(), outcomes, deps.events(), deps.clock()));
+      InFlight f = new InFlight(vm, protection, lostFrom, hosts.get(0), s.now(), attempt, request, false);
+      if (f.satisfied(s.now())) {
+        emit(new HaEvent.VmReady(deps.clock().instant(), self, vm.name(), "resources allocated at " + hosts.get(0)));
+        return f.announce();
+      }
+      return f;
+    }
+
+    /**
+     * Room on every live host: its memory less the VMs it reports, those the protected list places there and not yet
+     * reported, and starts in flight to it; and how many more power-ons it may take at once
+     * ({@code das.perHostConcurrentFailoversLimit}).
+     */
+    private List<RestartPlanner.HostRoom> rooms(State s) {
+      int limit = settings().restart().perHostConcurrentFailoversLimit();
       return s.hosts().values().stream()
           .filter(HostEntry::live)
           .map(h -> {
@@ -652,61 +783,97 @@ public final class MasterCoordinator {
             h.report().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
             s.protectedList().vms().values().stream().filter(e -> e.host().equals(h.id()))
                 .forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
-            s.restarting().forEach((vm, host) -> {
-              ProtectedList.Entry e = s.protectedList().vms().get(vm);
-              if (host.equals(h.id()) && e != null) vms.putIfAbsent(vm, e.vm().memoryMb());
-            });
+            long starting = 0;
+            for (InFlight f : s.inFlight().values()) {
+              if (!f.host().equals(h.id())) continue;
+              vms.putIfAbsent(f.vm().name(), f.vm().memoryMb());
+              starting++;
+            }
             long used = vms.values().stream().mapToLong(Long::longValue).sum();
-            return new RestartPlanner.HostRoom(h.id(), h.report().memoryMb() - used,
-                settings().restart().perHostConcurrentFailoversLimit());
+            return new RestartPlanner.HostRoom(h.id(), h.report().memoryMb() - used, (int) Math.max(0, limit - starting));
           })
           .toList();
     }
 
     private State onRestarted(State s, VmRestarter.Outcome o) {
       String vm = o.vm().name();
-      Map<String, String> restarting = new HashMap<>(s.restarting());
-      restarting.remove(vm);
-      Map<String, VmSpec> awaiting = new HashMap<>(s.awaiting());
-      Map<String, ActorRef<OperationResult>> requests = new HashMap<>(s.requests());
-      ActorRef<OperationResult> request = requests.remove(vm);
+      Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+      InFlight f = inFlight.remove(vm);
+      if (f == null) return s;
+      Map<String, Pending> pending = new HashMap<>(s.pending());
       State next = s;
       if (o.host() != null) {
-        ProtectedList l = s.protectedList().with(o.vm(), o.host(), self);
-        writeProtectedList(s, l);
-        next = next.list(l);
-        if (request != null) {
-          emit(new HaEvent.VmProtected(deps.clock().instant(), self, vm, o.host()));
-          request.tell(new OperationResult(true, vm + " powered on at " + o.host() + " and protected"));
-        }
-      } else {
-        if (request != null) {
-          ProtectedList l = s.protectedList().without(vm, self);
+        if (s.protectedList().vms().containsKey(vm)) {
+          ProtectedList l = s.protectedList().moved(vm, o.host(), self);
           writeProtectedList(s, l);
           next = next.list(l);
-          request.tell(new OperationResult(false, vm + " not powered on: " + o.reason()));
+        }
+        f.request().ifPresent(r -> {
+          emit(new HaEvent.VmProtected(deps.clock().instant(), self, vm, o.host()));
+          r.tell(new OperationResult(true, vm + " powered on at " + o.host() + " and protected"));
+        });
+        if (!f.announced()) {
+          emit(new HaEvent.VmReady(deps.clock().instant(), self, vm, "powered on at " + o.host()));
+        }
+      } else if (f.request().isPresent()) {
+        ProtectedList l = s.protectedList().without(vm, self);
+        writeProtectedList(s, l);
+        next = next.list(l);
+        f.request().get().tell(new OperationResult(false, vm + " not powered on: " + o.reason()));
+      } else {
+        int failed = f.attempt();
+        int max = settings().restart().maxVmRestartCount();
+        if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
+          emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, vm,
+              "best-effort VMs get exactly one attempt, and it failed: " + o.reason()));
+        } else if (failed >= max) {
+          emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, vm, "all " + failed
+              + " attempts failed (das.maxvmrestartcount = " + max + "); the last: " + o.reason()));
         } else {
-          emit(new HaEvent.VmAwaitingCapacity(deps.clock().instant(), self, vm,
-              o.reason() + "; retried when a host joins or returns"));
-          awaiting.put(vm, o.vm());
+          Duration delay = settings().restart().retryDelay(failed);
+          emit(new HaEvent.VmRestartRetryScheduled(deps.clock().instant(), self, vm, failed, delay, o.reason()));
+          Optional<Unknown> unknown = Optional.ofNullable(o.unanswered()).map(h -> new Unknown(h, s.now()));
+          pending.put(vm, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + o.reason(), failed,
+              s.now().plus(delay), unknown, ""));
         }
       }
-      return next.restarts(restarting, awaiting, requests);
+      return advance(next.restarts(pending, inFlight));
     }
 
     // ---- operator requests
 
-    private State onPowerOn(State s, PowerOnVm p) {
-      VmSpec vm = p.vm();
-      Optional<String> refusal = Optional.empty();
-      if (!s.loaded()) refusal = Optional.of("the master has not read the protected list yet; try again");
-      else if (!ownsList(s)) {
-        refusal = Optional.of("master " + self + " does not own the protected list (another master holds its"
+    private Optional<String> notOwner(State s) {
+      if (!s.loaded()) return Optional.of("the master has not read the protected list yet; try again");
+      if (!ownsList(s)) {
+        return Optional.of("master " + self + " does not own the protected list (another master holds its"
             + " datastore lock: the cluster is partitioned); try again when it heals");
       }
-      else if (s.runningAt(vm.name()).isPresent()) refusal = Optional.of(vm.name() + " already runs at " + s.runningAt(vm.name()).get());
-      else if (s.restarting().containsKey(vm.name())) refusal = Optional.of(vm.name() + " is being started");
-      else if (p.host() != null) {
+      return Optional.empty();
+    }
+
+    private State onPowerOn(State s, PowerOnVm p) {
+      VmSpec vm = p.vm();
+      VmProtection protection = p.protection() != null ? p.protection() : settings().restart().protectionOf(vm.name());
+      Map<String, List<String>> dependencies = new HashMap<>(s.protectedList().dependencies());
+      dependencies.put(vm.name(), protection.dependsOn());
+      Optional<String> refusal = notOwner(s);
+      Optional<LeaseRule.Decision> lease = deps.datastores().isEmpty() ? Optional.empty()
+          : s.view().map(v -> LeaseRule.mayStart(vm.name(), v.lease(vm.name()), settings().leaseTiming().expiry()));
+      if (refusal.isPresent()) {
+        // refused above
+      } else if (s.runningAt(vm.name()).isPresent()) {
+        refusal = Optional.of(vm.name() + " already runs at " + s.runningAt(vm.name()).get());
+      } else if (s.inFlight().containsKey(vm.name())) {
+        refusal = Optional.of(vm.name() + " is being started");
+      } else if (s.pending().containsKey(vm.name())) {
+        refusal = Optional.of(vm.name() + " is waiting to be restarted: " + s.pending().get(vm.name()).waitingWhy());
+      } else if (Dependencies.findCycle(dependencies).isPresent()) {
+        refusal = Optional.of("its depends-on would make a cycle: "
+            + String.join(" -> ", Dependencies.findCycle(dependencies).get()));
+      } else if (!deps.datastores().isEmpty() && (lease.isEmpty() || !lease.get().mayStart())) {
+        refusal = Optional.of(vm.name() + " cannot start: " + lease.map(LeaseRule.Decision::why)
+            .orElse("the master has not read the datastores yet"));
+      } else if (p.host() != null) {
         HostEntry h = s.hosts().get(p.host());
         if (h == null || !h.live()) refusal = Optional.of("host " + p.host() + " is not a live member of the cluster");
       }
@@ -714,23 +881,55 @@ public final class MasterCoordinator {
         p.replyTo().tell(new OperationResult(false, refusal.get()));
         return s;
       }
-      List<RestartPlanner.HostRoom> caps = capacities(s).stream()
+      List<RestartPlanner.HostRoom> rooms = rooms(s).stream()
           .filter(c -> p.host() == null || c.hostId().equals(p.host())).toList();
+      // an operator's power-on is placed at once: no ordering group or dependency holds it back
       RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
-          List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), "-")), Map.of(), Set.of(), caps,
+          List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), "-")), Map.of(), Set.of(), rooms,
           settings().restart().defaultFailoverHost()));
       if (plan.starts().isEmpty()) {
+        String why = plan.waits().isEmpty() ? "no live host" : plan.waits().get(0).why();
         p.replyTo().tell(new OperationResult(false, "no " + (p.host() == null ? "live host" : "room at " + p.host())
-            + " with " + vm.memoryMb() + " MB free for " + vm.name()));
+            + " for " + vm.name() + ": " + why));
         return s;
       }
+      List<String> hosts = plan.starts().get(0).hosts();
       // record the VM as protected before it is started, so a new master knows of it
-      ProtectedList l = s.protectedList().with(vm, plan.starts().get(0).hosts().get(0), self);
+      ProtectedList l = s.protectedList().with(vm, hosts.get(0), protection, self);
       writeProtectedList(s, l);
-      Map<String, ActorRef<OperationResult>> requests = new HashMap<>(s.requests());
-      requests.put(vm.name(), p.replyTo());
-      State next = s.list(l).restarts(s.restarting(), s.awaiting(), requests);
-      return start(next, List.of(vm), "-", "operator power-on", Map.of(vm.name(), plan.starts().get(0).hosts()));
+      State next = s.list(l);
+      Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+      inFlight.put(vm.name(), dispatch(next, vm, protection, "-", hosts,
+          lease.flatMap(LeaseRule.Decision::grant), 1, Optional.of(p.replyTo())));
+      return next.restarts(s.pending(), inFlight);
+    }
+
+    /** An operator's power-off: the VM leaves the protected list first, so nothing restarts it, then stops. */
+    private State onPowerOff(State s, PowerOffVm p) {
+      String vm = p.vm();
+      Optional<String> at = s.runningAt(vm);
+      Optional<String> refusal = notOwner(s);
+      if (refusal.isEmpty() && s.inFlight().containsKey(vm)) {
+        refusal = Optional.of(vm + " is being started; power it off when it runs");
+      } else if (refusal.isEmpty() && at.isEmpty() && !s.protectedList().vms().containsKey(vm)) {
+        refusal = Optional.of(vm + " is neither protected nor running at a live host");
+      }
+      if (refusal.isPresent()) {
+        p.replyTo().tell(new OperationResult(false, refusal.get()));
+        return s;
+      }
+      ProtectedList l = s.protectedList().without(vm, self);
+      writeProtectedList(s, l);
+      Map<String, Pending> pending = new HashMap<>(s.pending());
+      pending.remove(vm);
+      emit(new HaEvent.VmPoweredOff(deps.clock().instant(), self, vm, at.orElse("-")));
+      if (at.isEmpty()) {
+        p.replyTo().tell(new OperationResult(true, vm + " was not running; it is no longer protected"));
+      } else {
+        ctx.ask(HostVms.Result.class, s.hosts().get(at.get()).report().vms(), settings().powerOnTimeout(),
+            ref -> new HostVms.PowerOff(vm, ref), (r, err) -> new PoweredOff(p, at.get(), r, err));
+      }
+      return s.list(l).restarts(pending, s.inFlight());
     }
 
     private ClusterStatus status(State s) {
@@ -747,9 +946,13 @@ public final class MasterCoordinator {
       s.protectedList().vms().values().stream().sorted(Comparator.comparing(e -> e.vm().name())).forEach(e -> {
         String name = e.vm().name();
         Optional<String> at = s.runningAt(name);
-        String state = at.isPresent() ? "running" : s.restarting().containsKey(name) ? "restarting"
-            : s.awaiting().containsKey(name) ? "awaiting-capacity" : "not-running";
-        vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), at.orElse(s.restarting().getOrDefault(name, e.host())),
+        InFlight f = s.inFlight().get(name);
+        Pending p = s.pending().get(name);
+        String state = at.isPresent() ? "running" : f != null ? "restarting"
+            : p == null ? "not-running"
+            : p.notBefore().compareTo(s.now()) > 0 ? "retry-scheduled"
+            : p.waiting().isEmpty() ? "restarting" : "waiting: " + p.waiting();
+        vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), at.orElse(f != null ? f.host() : e.host()),
             state));
       });
       List<ClusterStatus.DatastoreStatus> ds = new ArrayList<>();

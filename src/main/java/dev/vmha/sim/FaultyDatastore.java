@@ -5,6 +5,7 @@ import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
+import dev.vmha.datastore.VmLease;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -57,6 +58,21 @@ public final class FaultyDatastore implements Datastore {
   @Override
   public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
     return guarded(() -> real.writeListLock(lock));
+  }
+
+  @Override
+  public CompletionStage<Optional<VmLease>> readLease(String vm) {
+    return guarded(() -> real.readLease(vm));
+  }
+
+  @Override
+  public CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next) {
+    return guarded(() -> real.swapLease(expected, next));
+  }
+
+  @Override
+  public CompletionStage<Void> releaseLease(VmLease held) {
+    return guarded(() -> real.releaseLease(held));
   }
 
   private <T> CompletionStage<T> guarded(Supplier<CompletionStage<T>> op) {

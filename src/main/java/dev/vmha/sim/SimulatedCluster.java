@@ -13,6 +13,7 @@ import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
 import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.Pinger;
@@ -36,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -315,14 +317,30 @@ public final class SimulatedCluster implements AutoCloseable {
     }
   }
 
-  /** Powers a VM on under protection through the given master; the master's answer. */
+  /** Powers a VM on under protection through the given master, with its configured protection; the answer. */
   public MasterCoordinator.OperationResult powerOn(String masterId, VmSpec vm, String host, Duration timeout)
       throws Exception {
+    return powerOn(masterId, vm, host, null, timeout);
+  }
+
+  /** Powers a VM on with this protection (null: its configured one) through the given master; the answer. */
+  public MasterCoordinator.OperationResult powerOn(
+      String masterId, VmSpec vm, String host, VmProtection protection, Duration timeout) throws Exception {
+    return askMaster(masterId, ref -> new MasterCoordinator.PowerOnVm(vm, host, protection, ref), timeout);
+  }
+
+  /** An operator's power-off through the given master; the answer. */
+  public MasterCoordinator.OperationResult powerOff(String masterId, String vm, Duration timeout) throws Exception {
+    return askMaster(masterId, ref -> new MasterCoordinator.PowerOffVm(vm, ref), timeout);
+  }
+
+  private MasterCoordinator.OperationResult askMaster(
+      String masterId, Function<ActorRef<MasterCoordinator.OperationResult>, MasterCoordinator.Command> request,
+      Duration timeout) throws Exception {
     ElectionFsm.RoleInfo r = role(masterId, timeout).orElseThrow(() -> new IllegalStateException(masterId + " is down"));
     if (r.coordinator() == null) throw new IllegalStateException(masterId + " is not master");
     ActorSystem<HostSupervisor.Command> sys = host(masterId).system;
-    return AskPattern.<MasterCoordinator.Command, MasterCoordinator.OperationResult>ask(r.coordinator(),
-        ref -> new MasterCoordinator.PowerOnVm(vm, host, ref), timeout, sys.scheduler()).toCompletableFuture()
+    return AskPattern.ask(r.coordinator(), request::apply, timeout, sys.scheduler()).toCompletableFuture()
         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 

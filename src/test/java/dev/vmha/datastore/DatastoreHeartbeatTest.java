@@ -367,6 +367,21 @@ class DatastoreHeartbeatTest {
     public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
       return inner.writeListLock(lock);
     }
+
+    @Override
+    public CompletionStage<Optional<VmLease>> readLease(String vm) {
+      return inner.readLease(vm);
+    }
+
+    @Override
+    public CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next) {
+      return inner.swapLease(expected, next);
+    }
+
+    @Override
+    public CompletionStage<Void> releaseLease(VmLease held) {
+      return inner.releaseLease(held);
+    }
   }
 
 }

@@ -1,6 +1,7 @@
 package dev.vmha.datastore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.datastore.DatastoreView.CorruptFile;
@@ -194,5 +195,27 @@ class DatastoreViewTest {
     assertEquals(Map.of("ds1", Duration.ZERO), v0.heartbeatAges("h1"));
     assertEquals(Set.of("h1", "h2"), v1.knownHosts());
     assertTrue(v1.now().compareTo(v0.now()) > 0);
+  }
+
+  @Test
+  void aLeaseAgesOnlyWhileItsWriteStandsStillAndOnlyOnTheLeaseDatastore() {
+    VmLease l1 = VmLease.first("db1", "host2", java.time.Instant.EPOCH);
+    DatastoreView v = DatastoreView.initial(List.of("ds1", "ds2"));
+    java.util.function.Function<VmLease, Map<String, DatastoreScan>> scans = l -> Map.of(
+        "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), List.of(), null, l == null ? Map.of() : Map.of("db1", l)),
+        "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), List.of(), null,
+            Map.of("db1", VmLease.first("db1", "host9", java.time.Instant.EPOCH))));
+    v = v.next(Duration.ofSeconds(1), scans.apply(l1));
+    assertEquals(Optional.of(l1), v.lease("db1").lease(), "the first datastore holds the leases");
+    assertEquals(Duration.ZERO, v.lease("db1").stillFor(), "first seen counts as just renewed");
+    v = v.next(Duration.ofSeconds(1), scans.apply(l1)).next(Duration.ofSeconds(1), scans.apply(l1));
+    assertEquals(Duration.ofSeconds(2), v.lease("db1").stillFor());
+    v = v.next(Duration.ofSeconds(1), scans.apply(l1.renewed(java.time.Instant.EPOCH)));
+    assertEquals(Duration.ZERO, v.lease("db1").stillFor(), "a renewal resets the age");
+    DatastoreView lost = v.next(Duration.ofSeconds(1), Map.of("ds2", scans.apply(null).get("ds2")));
+    assertFalse(lost.lease("db1").readable(), "without the lease datastore nothing is known");
+    DatastoreView released = v.next(Duration.ofSeconds(1), scans.apply(null));
+    assertEquals(Optional.empty(), released.lease("db1").lease());
+    assertTrue(released.lease("db1").readable());
   }
 }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -174,7 +177,7 @@ class DirectoryDatastoreTest {
 
   @Test
   void otherFilesAreIgnoredByScan() throws Exception {
-    done(ds.writeProtectedList(ProtectedList.empty("esxi1").with(new VmSpec("vm1", 1, 1), "esxi1", "esxi1")));
+    done(ds.writeProtectedList(ProtectedList.empty("esxi1").with(new VmSpec("vm1", 1, 1), "esxi1", VmProtection.defaults(), "esxi1")));
     Files.writeString(root.resolve(".vmha/host-esxi9-notes"), "garbage", StandardCharsets.UTF_8);
     Files.writeString(root.resolve(".vmha/README"), "garbage", StandardCharsets.UTF_8);
     Files.writeString(root.resolve("vm1.disk"), "garbage", StandardCharsets.UTF_8);
@@ -184,17 +187,18 @@ class DirectoryDatastoreTest {
   @Test
   void protectedListRoundTrip() {
     ProtectedList l = ProtectedList.empty("esxi1")
-        .with(new VmSpec("vm1", 1024, 1), "esxi2", "esxi1")
-        .with(new VmSpec("vm2", 2048, 2), "esxi3", "esxi1");
+        .with(new VmSpec("vm1", 1024, 1), "esxi2", VmProtection.defaults(), "esxi1")
+        .with(new VmSpec("vm2", 2048, 2), "esxi3", new VmProtection(RestartPriority.HIGH, 2, ReadyCondition.POWERED_ON,
+            java.time.Duration.ofSeconds(90), List.of("vm1", "vm0")), "esxi1");
     done(ds.writeProtectedList(l));
     assertEquals(Optional.of(l), done(ds.readProtectedList()));
   }
 
   @Test
   void protectedListNeverGoesBackToALowerVersion() {
-    ProtectedList v1 = ProtectedList.empty("m1").with(new VmSpec("vm1", 1, 1), "h1", "m1");
-    ProtectedList v2 = v1.with(new VmSpec("vm2", 1, 1), "h2", "m1");
-    ProtectedList otherV2 = v1.with(new VmSpec("vm9", 1, 1), "h9", "m2");
+    ProtectedList v1 = ProtectedList.empty("m1").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m1");
+    ProtectedList v2 = v1.with(new VmSpec("vm2", 1, 1), "h2", VmProtection.defaults(), "m1");
+    ProtectedList otherV2 = v1.with(new VmSpec("vm9", 1, 1), "h9", VmProtection.defaults(), "m2");
     ProtectedList v3 = v2.without("vm1", "m1");
     done(ds.writeProtectedList(v2));
     done(ds.writeProtectedList(v1));
@@ -216,7 +220,7 @@ class DirectoryDatastoreTest {
     Throwable cause = failure(ds.readProtectedList());
     assertInstanceOf(CorruptStateFileException.class, cause);
     assertTrue(cause.getMessage().contains(f.toString()), cause.getMessage());
-    ProtectedList v1 = ProtectedList.empty("m2").with(new VmSpec("vm1", 1, 1), "h1", "m2");
+    ProtectedList v1 = ProtectedList.empty("m2").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m2");
     done(ds.writeProtectedList(v1));
     assertEquals(Optional.of(v1), done(ds.readProtectedList()), "a corrupt list is replaced, whatever its version");
   }
@@ -256,5 +260,45 @@ class DirectoryDatastoreTest {
   void aFileInsteadOfADirectoryIsNotADatastore() throws Exception {
     Path file = Files.writeString(tmp.resolve("plain-file"), "x");
     assertInstanceOf(UncheckedIOException.class, failure(new DirectoryDatastore(file, Runnable::run).scan()));
+  }
+
+  @Test
+  void aLeaseIsTakenOnlyFromTheStateTheTakerExpectsAndRenewedOnlyByItsHolder() {
+    VmLease h2 = VmLease.first("db1", "host2", T);
+    assertTrue(done(ds.swapLease(Optional.empty(), h2)), "a free lease is taken");
+    assertFalse(done(ds.swapLease(Optional.empty(), VmLease.first("db1", "host3", T))), "no longer free");
+    VmLease renewed = h2.renewed(T.plusSeconds(1));
+    assertTrue(done(ds.swapLease(Optional.of(h2), renewed)));
+    assertEquals(Optional.of(renewed), done(ds.readLease("db1")));
+    // a taker that judged the older write expired loses: the holder renewed since
+    assertFalse(done(ds.swapLease(Optional.of(h2), h2.takenBy("host3", T))));
+    VmLease taken = renewed.takenBy("host3", T.plusSeconds(20));
+    assertTrue(done(ds.swapLease(Optional.of(renewed), taken)));
+    assertEquals(3, taken.counter(), "the counter keeps growing across holders");
+    assertFalse(done(ds.swapLease(Optional.of(renewed), renewed.renewed(T))), "the old holder finds it lost");
+    assertEquals(Map.of("db1", taken), done(ds.scan()).leases());
+  }
+
+  @Test
+  void aLeaseIsReleasedOnlyByTheWriteThatHoldsIt() {
+    VmLease h2 = VmLease.first("db1", "host2", T);
+    done(ds.swapLease(Optional.empty(), h2));
+    done(ds.releaseLease(VmLease.first("db1", "host3", T)));
+    assertEquals(Optional.of(h2), done(ds.readLease("db1")), "someone else's release changes nothing");
+    done(ds.releaseLease(h2));
+    assertEquals(Optional.empty(), done(ds.readLease("db1")));
+    assertFalse(Files.exists(DirectoryDatastore.leaseFile(root, "db1")));
+  }
+
+  @Test
+  void aCorruptLeaseIsNeverAFreeLease() throws Exception {
+    done(ds.swapLease(Optional.empty(), VmLease.first("db1", "host2", T)));
+    overwriteMiddle(DirectoryDatastore.leaseFile(root, "db1"));
+    assertInstanceOf(CorruptStateFileException.class, failure(ds.readLease("db1")));
+    assertInstanceOf(CorruptStateFileException.class,
+        failure(ds.swapLease(Optional.empty(), VmLease.first("db1", "host3", T))));
+    DatastoreScan s = done(ds.scan());
+    assertEquals(Map.of(), s.leases());
+    assertEquals(1, s.corrupt().size(), s.corrupt().toString());
   }
 }

@@ -161,9 +161,9 @@ class StateFileTest {
   @Test
   void protectedListRoundTrip() throws Exception {
     ProtectedList l = ProtectedList.empty("esxi1")
-        .with(new VmSpec("vm2", 512, 1), "esxi2", "esxi1")
-        .with(new VmSpec("vm1", 1024, 2), "esxi3", "esxi1")
-        .with(new VmSpec("vm2", 512, 1), "esxi4", "esxi4");
+        .with(new VmSpec("vm2", 512, 1), "esxi2", dev.vmha.restart.VmProtection.defaults(), "esxi1")
+        .with(new VmSpec("vm1", 1024, 2), "esxi3", dev.vmha.restart.VmProtection.defaults(), "esxi1")
+        .with(new VmSpec("vm2", 512, 1), "esxi4", dev.vmha.restart.VmProtection.defaults(), "esxi4");
     assertEquals(3, l.version());
     assertEquals("esxi4", l.owner());
     ProtectedList back = ProtectedList.decode(FILE, l.encode());

@@ -18,6 +18,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
@@ -68,7 +69,7 @@ class ElectionFsmTest {
   private static final int PING_TICKS = ticks(PING_TIMEOUT);
   /** host9's protected list, replicated to every host in its heartbeats. */
   private static final ProtectedList HOST9_LIST = new ProtectedList("host9", 3,
-      Map.of("vm7", new ProtectedList.Entry(new VmSpec("vm7", 256, 1), "host9")));
+      Map.of("vm7", new ProtectedList.Entry(new VmSpec("vm7", 256, 1), "host9", VmProtection.defaults())));
 
   private ActorTestKit kit;
   private ManualTime manualTime;

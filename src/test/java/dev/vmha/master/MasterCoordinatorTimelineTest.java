@@ -167,7 +167,7 @@ class MasterCoordinatorTimelineTest {
     for (int i = 0; i < 2; i++) {
       HostVms.PowerOn on = host1Vms.expectMessageClass(HostVms.PowerOn.class);
       started.add(on.vm().name());
-      on.replyTo().tell(new HostVms.PowerOnResult(on.vm().name(), "host1", true, null));
+      on.replyTo().tell(new HostVms.Result(on.vm().name(), "host1", true, null));
     }
     assertEquals(Set.of("vm1", "vm2"), started);
     host1Vms.awaitAssert(() -> {
@@ -338,7 +338,7 @@ class MasterCoordinatorTimelineTest {
     for (int i = 0; i < 2; i++) {
       HostVms.PowerOn on = host1Vms.expectMessageClass(HostVms.PowerOn.class);
       started.add(on.vm().name());
-      on.replyTo().tell(new HostVms.PowerOnResult(on.vm().name(), "host1", true, null));
+      on.replyTo().tell(new HostVms.Result(on.vm().name(), "host1", true, null));
     }
     assertEquals(Set.of("vm1", "vm2"), started);
     // later rounds still show the flag: nothing is started twice
@@ -425,10 +425,10 @@ class MasterCoordinatorTimelineTest {
 
   private void powerOnAtHost2(VmSpec vm) {
     TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
-    master.tell(new MasterCoordinator.PowerOnVm(vm, "host2", reply.ref()));
+    master.tell(new MasterCoordinator.PowerOnVm(vm, "host2", null, reply.ref()));
     HostVms.PowerOn on = host2Vms.expectMessageClass(HostVms.PowerOn.class);
     assertEquals(vm, on.vm());
-    on.replyTo().tell(new HostVms.PowerOnResult(vm.name(), "host2", true, null));
+    on.replyTo().tell(new HostVms.Result(vm.name(), "host2", true, null));
     assertTrue(reply.receiveMessage().ok());
   }
 

@@ -1,0 +1,213 @@
+package dev.vmha.lease;
+
+import dev.vmha.Failures;
+import dev.vmha.LocalMessage;
+import dev.vmha.datastore.Datastore;
+import dev.vmha.datastore.VmLease;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The leases of the VMs on one host (child of the host's VM manager). Takes a VM's lease before it is started here,
+ * renews every lease every interval with a compare-and-swap on the lease datastore, releases the lease of a VM that is
+ * no longer on, and — the self-fencing of seed 001 — has the VM powered off when its lease was taken by another host
+ * or could not be renewed for {@link LeaseTiming#fenceAfter()}. Time is the sum of this actor's ticks, so a hung
+ * datastore still lets the deadline pass. Without datastores there are no leases: the majority rule decides.
+ */
+public final class VmLeases {
+  public sealed interface Command extends LocalMessage {}
+
+  /** Take the VM's lease before starting it; {@code grant} is the expired lease the master saw, if any. */
+  public record Take(String vm, Optional<VmLease> grant, ActorRef<Taken> replyTo) implements Command {}
+
+  public record Taken(String vm, boolean ok, String reason) implements LocalMessage {}
+
+  /** The VMs powered on here or being started: every other lease held here is released. */
+  public record Running(Set<String> vms) implements Command {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record Swapped(String vm, VmLease next, Duration issuedAt, boolean swapped, Throwable error,
+      Optional<Take> take) implements Command {}
+
+  private record Found(String vm, Optional<VmLease> lease, Duration issuedAt, Throwable error) implements Command {}
+
+  /** A lease held here: null until a VM found running here is adopted; {@code lastOk} is the last renewal's start. */
+  private record Held(VmLease lease, Duration lastOk) {}
+
+  /** @param busy VMs with lease I/O in flight: one operation per lease at a time */
+  private record State(Duration now, Map<String, Held> held, Set<String> busy, Set<String> running) {
+    State with(Map<String, Held> h, Set<String> b) {
+      return new State(now, Map.copyOf(h), Set.copyOf(b), running);
+    }
+  }
+
+  private VmLeases() {}
+
+  /**
+   * @param fence told to power a VM off at once, with the reason
+   */
+  public static Behavior<Command> create(
+      String hostId, Optional<Datastore> leaseDatastore, LeaseTiming timing, BiConsumer<String, String> fence,
+      Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, timing.renewInterval());
+      return new Leases(ctx, hostId, leaseDatastore, timing, fence, clock)
+          .running(new State(Duration.ZERO, Map.of(), Set.of(), Set.of()));
+    }));
+  }
+
+  private record Leases(
+      ActorContext<Command> ctx, String hostId, Optional<Datastore> store, LeaseTiming timing,
+      BiConsumer<String, String> fence, Clock clock) {
+
+    Behavior<Command> running(State s) {
+      return Behaviors.receive(Command.class)
+          .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
+          .onMessage(Take.class, t -> running(onTake(s, t)))
+          .onMessage(Swapped.class, w -> running(onSwapped(s, w)))
+          .onMessage(Found.class, f -> running(onFound(s, f)))
+          .onMessage(Running.class, r -> running(onRunning(s, r.vms())))
+          .build();
+    }
+
+    private String ds() {
+      return store.map(Datastore::name).orElse("-");
+    }
+
+    private State onTake(State s, Take t) {
+      if (store.isEmpty()) {
+        t.replyTo().tell(new Taken(t.vm(), true, "no datastores: the majority rule decides"));
+        return s;
+      }
+      Held h = s.held().get(t.vm());
+      if (s.busy().contains(t.vm()) || (h != null && h.lease() == null)) {
+        t.replyTo().tell(new Taken(t.vm(), false, "the lease of " + t.vm() + " is being checked here; try again"));
+        return s;
+      }
+      // a lease this host holds already is renewed; otherwise exactly the state the master judged is replaced
+      Optional<VmLease> expected = h != null ? Optional.of(h.lease()) : t.grant();
+      VmLease next = expected.map(l -> l.takenBy(hostId, clock.instant()))
+          .orElseGet(() -> VmLease.first(t.vm(), hostId, clock.instant()));
+      swap(t.vm(), expected, next, s.now(), Optional.of(t));
+      Set<String> busy = new HashSet<>(s.busy());
+      busy.add(t.vm());
+      return s.with(s.held(), busy);
+    }
+
+    private void swap(String vm, Optional<VmLease> expected, VmLease next, Duration now, Optional<Take> take) {
+      ctx.pipeToSelf(store.get().swapLease(expected, next),
+          (ok, err) -> new Swapped(vm, next, now, err == null && ok, err, take));
+    }
+
+    private State onSwapped(State s, Swapped w) {
+      Set<String> busy = new HashSet<>(s.busy());
+      busy.remove(w.vm());
+      Map<String, Held> held = new HashMap<>(s.held());
+      if (w.take().isPresent()) {
+        Take t = w.take().get();
+        if (w.swapped()) {
+          held.put(w.vm(), new Held(w.next(), w.issuedAt()));
+          t.replyTo().tell(new Taken(w.vm(), true, "lease taken on " + ds()));
+        } else {
+          Held placeholder = held.get(w.vm());
+          if (placeholder != null && placeholder.lease() == null) held.remove(w.vm()); // it will not run here
+          t.replyTo().tell(new Taken(w.vm(), false, w.error() != null
+              ? "its lease on " + ds() + " cannot be taken: " + Failures.rootMessage(w.error())
+              : "its lease on " + ds() + " changed since the master judged it: another host holds it"));
+        }
+        return s.with(held, busy);
+      }
+      Held h = held.get(w.vm());
+      if (h == null) {
+        // released while the renewal was in flight: give back what was just written
+        if (w.swapped()) store.get().releaseLease(w.next());
+        return s.with(held, busy);
+      }
+      if (w.swapped()) {
+        held.put(w.vm(), new Held(w.next(), w.issuedAt()));
+      } else if (w.error() == null) {
+        held.remove(w.vm());
+        fence.accept(w.vm(), "its lease on " + ds() + " was taken by another host");
+      } else {
+        ctx.getLog().warn("lease of {} not renewed on {}: {}", w.vm(), ds(), Failures.rootMessage(w.error()));
+      }
+      return s.with(held, busy);
+    }
+
+    private State onTick(State s) {
+      State t = new State(s.now().plus(timing.renewInterval()), s.held(), s.busy(), s.running());
+      if (store.isEmpty()) return t;
+      Map<String, Held> held = new HashMap<>(t.held());
+      Set<String> busy = new HashSet<>(t.busy());
+      for (Map.Entry<String, Held> e : t.held().entrySet()) {
+        String vm = e.getKey();
+        Held h = e.getValue();
+        Duration unrenewed = t.now().minus(h.lastOk());
+        if (unrenewed.compareTo(timing.fenceAfter()) >= 0) {
+          held.remove(vm);
+          fence.accept(vm, "its lease on " + ds() + " was not renewed for " + unrenewed.toMillis() + " ms (fence after "
+              + timing.fenceAfter().toMillis() + " ms)");
+        } else if (!busy.contains(vm)) {
+          busy.add(vm);
+          if (h.lease() == null) {
+            ctx.pipeToSelf(store.get().readLease(vm), (l, err) -> new Found(vm, l, t.now(), err));
+          } else {
+            swap(vm, Optional.of(h.lease()), h.lease().renewed(clock.instant()), t.now(), Optional.empty());
+          }
+        }
+      }
+      return t.with(held, busy);
+    }
+
+    /** A VM found running here whose lease this agent does not hold yet (the agent restarted): adopt or fence. */
+    private State onFound(State s, Found f) {
+      Set<String> busy = new HashSet<>(s.busy());
+      busy.remove(f.vm());
+      Map<String, Held> held = new HashMap<>(s.held());
+      if (f.error() != null || !held.containsKey(f.vm())) return s.with(held, busy);
+      Optional<VmLease> l = f.lease();
+      if (l.isPresent() && !l.get().owner().equals(hostId)) {
+        held.remove(f.vm());
+        fence.accept(f.vm(), "it runs here but its lease on " + ds() + " is held by " + l.get().owner());
+        return s.with(held, busy);
+      }
+      // the holder's own clock is compared with itself: how long the VM ran unrenewed while the agent was away
+      Duration unrenewed = l.map(x -> Duration.between(x.renewedAt(), clock.instant())).orElse(Duration.ZERO);
+      if (unrenewed.compareTo(timing.fenceAfter()) >= 0) {
+        held.remove(f.vm());
+        fence.accept(f.vm(), "its lease on " + ds() + " went unrenewed for " + unrenewed.toMillis()
+            + " ms while the agent was down: another host may have taken it over");
+        return s.with(held, busy);
+      }
+      VmLease next = l.map(x -> x.renewed(clock.instant())).orElseGet(() -> VmLease.first(f.vm(), hostId, clock.instant()));
+      held.put(f.vm(), new Held(l.orElse(null), held.get(f.vm()).lastOk()));
+      busy.add(f.vm());
+      swap(f.vm(), l, next, f.issuedAt(), Optional.empty());
+      return s.with(held, busy);
+    }
+
+    private State onRunning(State s, Set<String> vms) {
+      Map<String, Held> held = new HashMap<>(s.held());
+      for (Map.Entry<String, Held> e : s.held().entrySet()) {
+        if (vms.contains(e.getKey())) continue;
+        held.remove(e.getKey());
+        if (e.getValue().lease() != null && store.isPresent()) store.get().releaseLease(e.getValue().lease());
+      }
+      if (store.isPresent()) {
+        for (String vm : vms) if (!s.busy().contains(vm)) held.putIfAbsent(vm, new Held(null, s.now()));
+      }
+      return new State(s.now(), Map.copyOf(held), s.busy(), Set.copyOf(vms));
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.vmha.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmha.datastore.DirectoryDatastore;
+import dev.vmha.datastore.VmLease;
+import dev.vmha.sim.FaultyDatastore;
+import dev.vmha.testing.VirtualTime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lease keeper of one host under virtual time, on a real directory datastore whose access a test can cut. */
+class VmLeasesTest {
+  private static final Duration I = Duration.ofSeconds(1);
+  private static final LeaseTiming TIMING = new LeaseTiming(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
+      Duration.ofSeconds(2), 0.01);
+
+  @TempDir Path tmp;
+  private ActorTestKit kit;
+  private ManualTime time;
+  private DirectoryDatastore real;
+  private final AtomicBoolean cut = new AtomicBoolean();
+  private TestProbe<String> fenced;
+  private Clock clock;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    kit = ActorTestKit.create("VmLeasesTest", VirtualTime.config());
+    time = ManualTime.get(kit.system());
+    clock = new VirtualTime.VirtualClock((org.apache.pekko.testkit.ExplicitlyTriggeredScheduler)
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(kit.system()).scheduler());
+    real = new DirectoryDatastore(Files.createDirectory(tmp.resolve("ds1")), Runnable::run);
+    fenced = kit.createTestProbe();
+  }
+
+  @AfterEach
+  void tearDown() {
+    kit.shutdownTestKit();
+  }
+
+  private ActorRef<VmLeases.Command> leases() {
+    FaultyDatastore ds = new FaultyDatastore(real, cut::get);
+    return kit.spawn(VmLeases.create("host1", Optional.of(ds), TIMING, (vm, why) -> fenced.ref().tell(vm + ": " + why),
+        clock));
+  }
+
+  private VmLeases.Taken take(ActorRef<VmLeases.Command> l, String vm, Optional<VmLease> grant) {
+    TestProbe<VmLeases.Taken> reply = kit.createTestProbe();
+    l.tell(new VmLeases.Take(vm, grant, reply.ref()));
+    return reply.receiveMessage();
+  }
+
+  private Optional<VmLease> lease(String vm) {
+    return real.readLease(vm).toCompletableFuture().join();
+  }
+
+  /** The keeper works asynchronously: wait until its renewals reached the file. */
+  private void renewedBeyond(String vm, long counter) {
+    fenced.awaitAssert(() -> {
+      assertTrue(lease(vm).orElseThrow().counter() >= counter, "renewed: " + lease(vm));
+      return null;
+    });
+  }
+
+  private void ticks(int n) {
+    for (int i = 0; i < n; i++) time.timePasses(I);
+  }
+
+  @Test
+  void aTakenLeaseIsRenewedEveryIntervalAndReleasedWhenTheVmIsOff() {
+    ActorRef<VmLeases.Command> l = leases();
+    assertTrue(take(l, "db1", Optional.empty()).ok());
+    assertEquals("host1", lease("db1").orElseThrow().owner());
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    long before = lease("db1").orElseThrow().counter();
+    ticks(3);
+    renewedBeyond("db1", before + 2);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    l.tell(new VmLeases.Running(Set.of()));
+    ticks(1);
+    assertEquals(Optional.empty(), lease("db1"), "a VM that is off gives its lease back at once");
+  }
+
+  @Test
+  void aLeaseHeldByALiveHostCannotBeTakenAndAnExpiredOneOnlyAsTheMasterSawIt() {
+    VmLease other = VmLease.first("db1", "host2", clock.instant());
+    real.swapLease(Optional.empty(), other).toCompletableFuture().join();
+    ActorRef<VmLeases.Command> l = leases();
+    VmLeases.Taken refused = take(l, "db1", Optional.empty());
+    assertFalse(refused.ok());
+    assertTrue(refused.reason().contains("another host holds it"), refused.reason());
+    assertFalse(take(l, "db1", Optional.of(other.renewed(clock.instant()))).ok(), "not the write the master judged");
+    assertTrue(take(l, "db1", Optional.of(other)).ok());
+    assertEquals("host1", lease("db1").orElseThrow().owner());
+  }
+
+  @Test
+  void aLeaseTakenByAnotherHostFencesTheVmAtTheNextRenewal() {
+    ActorRef<VmLeases.Command> l = leases();
+    take(l, "db1", Optional.empty());
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    VmLease mine = lease("db1").orElseThrow();
+    real.swapLease(Optional.of(mine), mine.takenBy("host2", clock.instant())).toCompletableFuture().join();
+    ticks(1);
+    String f = fenced.receiveMessage();
+    assertTrue(f.startsWith("db1: ") && f.contains("taken by another host"), f);
+    ticks(2);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertEquals("host2", lease("db1").orElseThrow().owner(), "the fenced host leaves the new holder's lease alone");
+  }
+
+  @Test
+  void aLeaseThatCannotBeRenewedFencesTheVmAfterTheFenceTimeoutAndNotBefore() {
+    ActorRef<VmLeases.Command> l = leases();
+    take(l, "db1", Optional.empty());
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    long before = lease("db1").orElseThrow().counter();
+    ticks(1);
+    renewedBeyond("db1", before + 1);
+    cut.set(true);
+    ticks(9);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    ticks(2);
+    String f = fenced.receiveMessage();
+    assertTrue(f.contains("not renewed for"), f);
+  }
+
+  @Test
+  void aRestartedAgentAdoptsItsOwnFreshLeasesAndFencesStaleOrForeignOnes() {
+    real.swapLease(Optional.empty(), VmLease.first("fresh", "host1", clock.instant())).toCompletableFuture().join();
+    real.swapLease(Optional.empty(), VmLease.first("stale", "host1", clock.instant().minusSeconds(60)))
+        .toCompletableFuture().join();
+    real.swapLease(Optional.empty(), VmLease.first("foreign", "host2", clock.instant())).toCompletableFuture().join();
+    ActorRef<VmLeases.Command> l = leases();
+    l.tell(new VmLeases.Running(Set.of("fresh", "stale", "foreign", "unleased")));
+    ticks(2);
+    Set<String> got = Set.of(fenced.receiveMessage(), fenced.receiveMessage());
+    assertTrue(got.stream().anyMatch(f -> f.startsWith("stale: ") && f.contains("while the agent was down")), got.toString());
+    assertTrue(got.stream().anyMatch(f -> f.startsWith("foreign: ") && f.contains("held by host2")), got.toString());
+    renewedBeyond("fresh", 2);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    renewedBeyond("unleased", 1); // a VM running here without a lease takes one
+    assertEquals("host1", lease("unleased").orElseThrow().owner());
+  }
+}
