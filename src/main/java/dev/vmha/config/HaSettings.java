@@ -43,7 +43,8 @@ public record HaSettings(
     HypervisorType hypervisorType,
     IsolationResponse isolationResponse,
     Map<String, IsolationResponse> vmIsolationResponse,
-    Duration isolationShutdownTimeout) {
+    Duration isolationShutdownTimeout,
+    HistorySettings history) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -130,6 +131,7 @@ public record HaSettings(
         perVm.put(vm, enumOf(c, "vmha.isolation.vm-response." + com.typesafe.config.ConfigUtil.quoteString(vm), IsolationResponse.class));
       }
     }
+    Path dataDir = Path.of(nonBlank(c, "vmha.host.data-dir"));
     int httpPort = intIn(c, "vmha.host.http-port", 0, 65535);
     PingMethod pingMethod = enumOf(c, "vmha.ping.method", PingMethod.class);
     if (pingMethod == PingMethod.TCP && httpPort == 0) {
@@ -142,7 +144,7 @@ public record HaSettings(
         httpPort,
         longIn(c, "vmha.host.memory-mb", 1, Long.MAX_VALUE),
         intIn(c, "vmha.host.cpus", 1, 4096),
-        Path.of(nonBlank(c, "vmha.host.data-dir")),
+        dataDir,
         nonBlank(c, "vmha.cluster.name"),
         List.copyOf(seeds),
         List.copyOf(datastores),
@@ -160,7 +162,24 @@ public record HaSettings(
         enumOf(c, "vmha.hypervisor.type", HypervisorType.class),
         enumOf(c, "vmha.isolation.response", IsolationResponse.class),
         Map.copyOf(perVm),
-        positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)));
+        positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)),
+        history(c, dataDir));
+  }
+
+  private static HistorySettings history(Config c, Path dataDir) {
+    // at least 10: the journal compacts in tenths of the limit (HistoryJournal)
+    int maxMaster = intIn(c, "das.config.fdm.event.maxMasterEvents", 10, 1_000_000);
+    int maxSlave = intIn(c, "das.config.fdm.event.maxSlaveEvents", 10, 1_000_000);
+    HistorySettings.Journal journal = enumOf(c, "vmha.history.journal", HistorySettings.Journal.class);
+    if (journal == HistorySettings.Journal.H2) return HistorySettings.h2(dataDir, maxMaster, maxSlave);
+    String url = string(c, "vmha.history.postgresql.url");
+    if (!url.startsWith("jdbc:postgresql://")) {
+      throw new SettingsException("vmha.history.postgresql.url", quote(url),
+          "a PostgreSQL JDBC URL, jdbc:postgresql://host:port/database (required with vmha.history.journal ="
+              + " \"postgresql\")");
+    }
+    return new HistorySettings(journal, url, nonBlank(c, "vmha.history.postgresql.user"),
+        string(c, "vmha.history.postgresql.password"), maxMaster, maxSlave);
   }
 
   /** The isolation response for one VM: its override, else the cluster's. */
