@@ -33,7 +33,7 @@ final class AgentCommand implements Callable<Integer> {
       System.err.println("vmha agent: " + e.getMessage());
       return 2;
     }
-    EventLog events = EventLog.inDirectory(s.dataDir());
+    EventLog events = EventLog.persistent();
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
         new java.util.concurrent.atomic.AtomicReference<>();
@@ -51,6 +51,10 @@ final class AgentCommand implements Callable<Integer> {
       ActorSystem<HostSupervisor.Command> system =
           Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load());
       current.set(system);
+      Agent.startHistory(system, s, events).whenComplete((done, err) -> {
+        // the agent keeps deciding without its history database; the events wait in the event log
+        if (err != null) System.err.println("vmha agent: history journal " + s.history() + " not started: " + err);
+      });
       Duration timeout = Duration.ofSeconds(5);
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
           system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
@@ -64,6 +68,7 @@ final class AgentCommand implements Callable<Integer> {
         return 1;
       }
       system.getWhenTerminated().toCompletableFuture().join();
+      events.detach();
       if (!stopping.get()) {
         System.err.println("vmha agent: the actor system of " + s.hostId() + " terminated; starting it again");
       }

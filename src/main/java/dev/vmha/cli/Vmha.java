@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "vmha 0.1.0",
     description = "Host High Availability for virtual-machine clusters.",
-    subcommands = {AgentCommand.class, StatusCommand.class, VmCommand.class, DemoCommand.class})
+    subcommands = {AgentCommand.class, StatusCommand.class, VmCommand.class, HistoryCommand.class,
+        DemoCommand.class})
 public final class Vmha implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

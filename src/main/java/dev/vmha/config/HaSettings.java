@@ -55,7 +55,8 @@ public record HaSettings(
     Map<String, IsolationResponse> vmIsolationResponse,
     Duration isolationShutdownTimeout,
     RestartSettings restart,
-    LeaseTiming leaseTiming) {
+    LeaseTiming leaseTiming,
+    HistorySettings history) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -144,6 +145,7 @@ public record HaSettings(
         perVm.put(vm, enumOf(c, "vmha.isolation.vm-response." + com.typesafe.config.ConfigUtil.quoteString(vm), IsolationResponse.class));
       }
     }
+    Path dataDir = Path.of(nonBlank(c, "vmha.host.data-dir"));
     int httpPort = intIn(c, "vmha.host.http-port", 0, 65535);
     PingMethod pingMethod = enumOf(c, "vmha.ping.method", PingMethod.class);
     if (pingMethod == PingMethod.TCP && httpPort == 0) {
@@ -156,7 +158,7 @@ public record HaSettings(
         httpPort,
         longIn(c, "vmha.host.memory-mb", 1, Long.MAX_VALUE),
         intIn(c, "vmha.host.cpus", 1, 4096),
-        Path.of(nonBlank(c, "vmha.host.data-dir")),
+        dataDir,
         nonBlank(c, "vmha.cluster.name"),
         List.copyOf(seeds),
         List.copyOf(datastores),
@@ -176,7 +178,8 @@ public record HaSettings(
         Map.copyOf(perVm),
         positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)),
         restart(c),
-        leaseTiming(c, hostTimeout, interval));
+        leaseTiming(c, hostTimeout, interval),
+        history(c, dataDir));
   }
 
   private static RestartSettings restart(Config c) {
@@ -268,6 +271,23 @@ public record HaSettings(
       throw new SettingsException("vmha.lease.clock-drift-max", drift, "a fraction from 0 to 0.5, e.g. 0.01 for 1 %");
     }
     return new LeaseTiming(hostTimeout, interval, io, off, drift);
+  }
+
+
+  private static HistorySettings history(Config c, Path dataDir) {
+    // at least 10: the journal compacts in tenths of the limit (HistoryJournal)
+    int maxMaster = intIn(c, "das.config.fdm.event.maxMasterEvents", 10, 1_000_000);
+    int maxSlave = intIn(c, "das.config.fdm.event.maxSlaveEvents", 10, 1_000_000);
+    HistorySettings.Journal journal = enumOf(c, "vmha.history.journal", HistorySettings.Journal.class);
+    if (journal == HistorySettings.Journal.H2) return HistorySettings.h2(dataDir, maxMaster, maxSlave);
+    String url = string(c, "vmha.history.postgresql.url");
+    if (!url.startsWith("jdbc:postgresql://")) {
+      throw new SettingsException("vmha.history.postgresql.url", quote(url),
+          "a PostgreSQL JDBC URL, jdbc:postgresql://host:port/database (required with vmha.history.journal ="
+              + " \"postgresql\")");
+    }
+    return new HistorySettings(journal, url, nonBlank(c, "vmha.history.postgresql.user"),
+        string(c, "vmha.history.postgresql.password"), maxMaster, maxSlave);
   }
 
   /** The isolation response for one VM: its override, else the cluster's. */

@@ -2,7 +2,10 @@ package dev.vmha.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmha.history.EventLog;
+import dev.vmha.config.HaSettings;
 import dev.vmha.history.HaEvent;
+import dev.vmha.history.HistoryReader;
+import dev.vmha.history.Timeline;
 import dev.vmha.hypervisor.ProcessHypervisor;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -268,28 +272,29 @@ public final class DemoRun {
 
   // ---- report
 
-  /** Every agent's events, in time order. */
-  private List<HaEvent> events() throws IOException {
-    List<HaEvent> events = new ArrayList<>();
-    for (String h : agents.keySet()) {
-      Path f = dir.resolve(h).resolve("events.jsonl");
-      if (!Files.exists(f)) continue;
-      for (String line : Files.readAllLines(f)) {
-        if (!line.isBlank()) events.add(EventLog.parse(line));
+  /** Every agent's persisted events, in time order. */
+  private List<HaEvent> events() throws SQLException {
+    List<List<HaEvent>> journals = new ArrayList<>();
+    try (HistoryReader reader = new HistoryReader()) {
+      for (String h : agents.keySet()) {
+        for (HistoryReader.Journal j : reader.read(HaSettings.load(dir.resolve(h + ".conf").toFile()))) {
+          journals.add(j.events());
+        }
       }
     }
-    events.sort(Comparator.comparing(HaEvent::at));
-    return events;
+    return Timeline.merge(journals, Timeline.Filter.ALL);
   }
 
-  private void printTimeline() throws IOException {
+  private void printTimeline() throws SQLException {
     List<HaEvent> events = events();
     out.println();
-    out.println("---- timeline (seconds since the demo started; every host's decisions) ----");
+    out.println("---- timeline (seconds since the demo started; every host's persisted decisions) ----");
     for (HaEvent e : events) {
       if (e instanceof HaEvent.DatastoreAccessChanged) continue;
       out.printf("%+8.2fs %-6s %s%n", Duration.between(start, e.at()).toMillis() / 1000.0, e.by(), e.describe());
     }
+    out.println("(the same with wall-clock times: ./vmha history" + agents.keySet().stream()
+        .map(h -> " --config var/demo/" + h + ".conf").collect(java.util.stream.Collectors.joining()) + ")");
     out.println();
   }
 
@@ -297,7 +302,7 @@ public final class DemoRun {
    * The restarts after the slave crash, in the order they were planned, and whether each VM started only after every
    * VM it must follow was ready: those of an earlier priority group, and its depends-on.
    */
-  private boolean printOrderedRecovery(Instant crash) throws IOException {
+  private boolean printOrderedRecovery(Instant crash) throws SQLException {
     List<HaEvent> events = events().stream().filter(e -> !e.at().isBefore(crash)).toList();
     Map<String, Instant> planned = new LinkedHashMap<>();
     Map<String, Instant> ready = new HashMap<>();

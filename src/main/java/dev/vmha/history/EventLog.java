@@ -3,23 +3,21 @@ package dev.vmha.history;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where every {@link HaEvent} goes: one JSON line per event in {@code <data-dir>/events.jsonl}, a readable log line
- * (logger {@code vmha.events}), and a bounded in-memory tail for the status API. Thread-safe.
+ * Where every {@link HaEvent} goes: the host's {@link HistoryJournal}s (persisted), a readable log line (logger
+ * {@code vmha.events}), and a bounded in-memory tail for the status API. Thread-safe.
+ *
+ * <p>The journals live in the agent's actor system, which can be replaced while the agent runs (a quarantined agent
+ * starts a new one): events taken while no journal is attached wait here, up to {@link #TAIL}, and are persisted in
+ * order once the next one is.
  */
 public final class EventLog implements Consumer<HaEvent> {
   public static final ObjectMapper JSON = new ObjectMapper()
@@ -29,48 +27,57 @@ public final class EventLog implements Consumer<HaEvent> {
   private static final Logger LOG = LoggerFactory.getLogger("vmha.events");
   private static final int TAIL = 500;
 
-  private final Optional<Path> file;
+  private final boolean persistent;
   private final ArrayDeque<HaEvent> tail = new ArrayDeque<>();
+  private final ArrayDeque<HaEvent> pending = new ArrayDeque<>();
+  private ActorRef<HistoryJournal.Command> own;
+  private ActorRef<HistoryJournal.Command> master;
 
-  private EventLog(Optional<Path> file) {
-    this.file = file;
+  private EventLog(boolean persistent) {
+    this.persistent = persistent;
   }
 
-  /** Events appended to {@code <dataDir>/events.jsonl}. */
-  public static EventLog inDirectory(Path dataDir) {
-    try {
-      Files.createDirectories(dataDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dataDir, e);
-    }
-    return new EventLog(Optional.of(dataDir.resolve("events.jsonl")));
+  /** Events persisted by the journals given to {@link #attach}. */
+  public static EventLog persistent() {
+    return new EventLog(true);
   }
 
-  /** Events kept in memory and logged only (tests). */
+  /** Events kept in memory and logged only (the simulated cluster, tests). */
   public static EventLog inMemory() {
-    return new EventLog(Optional.empty());
+    return new EventLog(false);
   }
 
   @Override
   public synchronized void accept(HaEvent e) {
     LOG.info("{} {}", e.by(), e.describe());
-    if (file.isPresent()) {
-      try {
-        Files.writeString(file.get(), JSON.writeValueAsString(e) + "\n", StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      } catch (IOException ex) {
-        LOG.error("cannot append event to {}: {}", file.get(), ex.toString());
-      }
-    }
     tail.addLast(e);
     if (tail.size() > TAIL) tail.removeFirst();
+    if (own != null) {
+      persist(e);
+    } else if (persistent) {
+      pending.addLast(e);
+      if (pending.size() > TAIL) LOG.warn("no history journal: event not persisted: {}", pending.removeFirst());
+    }
+  }
+
+  /** The journals of the agent's current actor system; the events that waited for them are persisted first. */
+  public synchronized void attach(ActorRef<HistoryJournal.Command> own, ActorRef<HistoryJournal.Command> master) {
+    this.own = own;
+    this.master = master;
+    while (!pending.isEmpty()) persist(pending.removeFirst());
+  }
+
+  /** The actor system that held the journals has stopped. */
+  public synchronized void detach() {
+    own = null;
+    master = null;
+  }
+
+  private void persist(HaEvent e) {
+    (HistoryJournal.isMasterDecision(e) ? master : own).tell(new HistoryJournal.Append(e));
   }
 
   public synchronized List<HaEvent> recent() {
     return new ArrayList<>(tail);
-  }
-
-  public static HaEvent parse(String jsonLine) throws IOException {
-    return JSON.readValue(jsonLine, HaEvent.class);
   }
 }

@@ -11,7 +11,10 @@ import java.util.List;
 
 /**
  * Every decision vmha takes, as one record per kind. {@code at} is when it was taken, {@code by} the host that took
- * it. Logged as JSON lines now; the history issue persists and replays them.
+ * it. Persisted by {@link HistoryJournal} as JSON (Pekko's jackson-json, type name in {@code type}); a change to a
+ * record's fields raises its schema version through a {@code JacksonMigration} that reads the older JSON (see
+ * {@link DatastoreAccessChangedMigration} and application.conf). {@link #describe()} is the one readable text of
+ * each event, used by the log, the timeline and the demo.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -140,10 +143,11 @@ public sealed interface HaEvent extends JsonSerializable {
     }
   }
 
-  record DatastoreAccessChanged(Instant at, String by, String datastore, boolean accessible, String detail)
+  /** Schema version 2: {@code detail} renamed {@code reason}, as in every other event (DatastoreAccessChangedMigration). */
+  record DatastoreAccessChanged(Instant at, String by, String datastore, boolean accessible, String reason)
       implements HaEvent {
     public String describe() {
-      return "datastore " + datastore + (accessible ? " accessible" : " inaccessible: " + detail);
+      return "datastore " + datastore + (accessible ? " accessible" : " inaccessible: " + reason);
     }
   }
 

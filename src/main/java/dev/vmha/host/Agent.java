@@ -4,22 +4,33 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.HistorySettings;
+import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
+import dev.vmha.history.HistoryJournal;
 import dev.vmha.master.MasterCoordinator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 
 /** Starts one host's agent: its actor system, joined to the cluster named in the settings. */
 public final class Agent {
   private Agent() {}
 
-  /** The Pekko settings that follow from the vmha settings: address, seeds, and the roles that carry identity. */
+  /**
+   * The Pekko settings that follow from the vmha settings: address, seeds, the roles that carry identity, and the
+   * history database.
+   */
   public static Config pekkoConfig(HaSettings s) {
     List<String> seeds = new ArrayList<>();
     for (String hp : s.seedNodes()) seeds.add("pekko://" + s.clusterName() + "@" + hp);
@@ -38,7 +49,36 @@ public final class Agent {
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(s.hostAddress()))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(s.clusterPort()))
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
-        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
+        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
+        .withFallback(historyConfig(s.history()));
+  }
+
+  /** The history journal's database, for pekko-persistence-jdbc (the plugins themselves: application.conf). */
+  public static Config historyConfig(HistorySettings h) {
+    String db = "pekko-persistence-jdbc.shared-databases.slick.";
+    return ConfigFactory.empty()
+        .withValue(db + "profile", ConfigValueFactory.fromAnyRef(h.journal().slickProfile))
+        .withValue(db + "db.url", ConfigValueFactory.fromAnyRef(h.jdbcUrl()))
+        .withValue(db + "db.user", ConfigValueFactory.fromAnyRef(h.user()))
+        .withValue(db + "db.password", ConfigValueFactory.fromAnyRef(h.password()))
+        .withValue(db + "db.driver", ConfigValueFactory.fromAnyRef(h.journal().driver));
+  }
+
+  /**
+   * Creates the history tables if missing, then starts this host's two journals in the system and attaches them to
+   * the event log. Completes once they take events.
+   */
+  public static CompletionStage<Done> startHistory(ActorSystem<?> system, HaSettings s, EventLog events) {
+    return SchemaUtils.createIfNotExists(system).thenApply(done -> {
+      ActorRef<HistoryJournal.Command> own = system.systemActorOf(
+          HistoryJournal.create(HistoryJournal.own(s.hostId()), s.history().maxSlaveEvents()), "history",
+          Props.empty());
+      ActorRef<HistoryJournal.Command> master = system.systemActorOf(
+          HistoryJournal.create(HistoryJournal.master(s.hostId()), s.history().maxMasterEvents()), "history-master",
+          Props.empty());
+      events.attach(own, master);
+      return done;
+    });
   }
 
   public static ActorSystem<HostSupervisor.Command> start(

@@ -498,6 +498,39 @@ class HaSettingsTest {
     refused(VALID + "vmha.vms.db1.depends-on = [db1]", "vmha.vms", "db1 -> db1", "acyclic depends-on");
   }
 
+  @Test
+  void historyDefaultsToAnH2FileUnderTheDataDirWithVSpheresLimits() {
+    HistorySettings h = valid("vmha.host.data-dir = \"/var/lib/vmha\"").history();
+    assertEquals(HistorySettings.Journal.H2, h.journal());
+    assertEquals("jdbc:h2:file:/var/lib/vmha/history;AUTO_SERVER=TRUE;WRITE_DELAY=0", h.jdbcUrl());
+    assertEquals(1000, h.maxMasterEvents());
+    assertEquals(600, h.maxSlaveEvents());
+  }
+
+  @Test
+  void historyOnPostgresqlNeedsAPostgresqlUrlAndUser() {
+    HistorySettings h = valid("""
+        vmha.history { journal = "postgresql", postgresql { url = "jdbc:postgresql://db:5432/vmha", user = "ha",
+          password = "s3cret" } }
+        """).history();
+    assertEquals(HistorySettings.Journal.POSTGRESQL, h.journal());
+    assertEquals("jdbc:postgresql://db:5432/vmha", h.jdbcUrl());
+    assertFalse(h.toString().contains("s3cret"), "the password stays out of messages: " + h);
+    refused(VALID + "vmha.history.journal = \"postgresql\"", "vmha.history.postgresql.url", "\"\"",
+        "jdbc:postgresql://host:port/database");
+    refused(VALID + "vmha.history { journal = \"postgresql\", postgresql.url = \"jdbc:postgresql://db/vmha\" }",
+        "vmha.history.postgresql.user", "\"\"", "a non-empty string");
+    refused(VALID + "vmha.history.journal = \"mysql\"", "vmha.history.journal", "mysql", "\"h2\", \"postgresql\"");
+  }
+
+  @Test
+  void eventLimitsBelowTenAreRefused() {
+    refused(VALID + "das.config.fdm.event.maxMasterEvents = 5", "das.config.fdm.event.maxMasterEvents", "5",
+        "a whole number from 10 to 1000000");
+    refused(VALID + "das.config.fdm.event.maxSlaveEvents = 0", "das.config.fdm.event.maxSlaveEvents", "0",
+        "a whole number from 10 to 1000000");
+  }
+
   // --- known validation gaps (bugs in HaSettings; enable once fixed) ---
 
   @Test

@@ -161,7 +161,7 @@ class DatastoreHeartbeatTest {
     HaEvent.DatastoreAccessChanged lost = only(HaEvent.DatastoreAccessChanged.class);
     assertEquals("ds1", lost.datastore());
     assertFalse(lost.accessible());
-    assertTrue(lost.detail().contains("not mounted"), lost.detail());
+    assertTrue(lost.reason().contains("not mounted"), lost.reason());
     assertEquals(now(), lost.at().toEpochMilli());
     assertEquals(Duration.ZERO, v.sinceOwnWrite(), "ds2 still took the heartbeat");
 
