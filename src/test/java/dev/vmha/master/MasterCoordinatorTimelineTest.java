@@ -20,6 +20,11 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
+import dev.vmha.host.StoppedVm;
+import dev.vmha.datastore.VmLease;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
@@ -94,6 +99,11 @@ class MasterCoordinatorTimelineTest {
   private boolean host2DatastoreBeating = true;
   private PowerOnFile host2PowerOn;
   private List<VmSpec> host2Running = List.of();
+  private List<StoppedVm> host2Stopped = List.of();
+  /** Leases host2 holds on ds1, renewed with its datastore heartbeat; none unless a test gives some. */
+  private final Map<String, VmLease> host2Leases = new HashMap<>();
+  /** Leases host2 takes when its VMs have started (the operator's power-on needs them free). */
+  private final Map<String, VmLease> host2LeasesOnceStarted = new HashMap<>();
 
   /** A ping the coordinator asked for, answered when the test completes {@code answer}. */
   record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer) {}
@@ -389,6 +399,172 @@ class MasterCoordinatorTimelineTest {
     assertEquals("host2", last.vms().get("vm1").host());
   }
 
+  // ---- the restart engine (issue 5): order, retries, best-effort, leases, guest stops, operator power-off
+
+  private static VmProtection protection(RestartPriority p, ReadyCondition ready, String... dependsOn) {
+    return new VmProtection(p, 0, ready, Duration.ofSeconds(60), List.of(dependsOn));
+  }
+
+  /** The default settings with these overrides. */
+  private void settings(String overrides) {
+    settings = HaSettings.from(ConfigFactory.parseString(overrides).withFallback(ConfigFactory.parseString(
+            "vmha.host.id = host1, das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\","
+                + " vmha.hypervisor.type = in-memory"))
+        .withFallback(HaSettings.defaults()).resolve());
+  }
+
+  /** vm1 and vm2 protected at host2, which then crashes and is judged DEAD at T0 + hostTimeout + icmpPingTimeout. */
+  private void host2Dies(VmProtection p1, VmProtection p2) {
+    long t0 = protectOnHost2ThenSilenceIt(true, p1, p2);
+    Ping ping = silentAtHostTimeout(t0);
+    for (int s = 1; s <= ticks(settings.icmpPingTimeout()); s++) tick();
+    ping.answer().complete(false);
+    sync();
+    assertEquals(Verdict.DEAD, only(HaEvent.HostJudged.class).verdict());
+  }
+
+  private HostVms.PowerOn answerPowerOn(TestProbe<HostVms.Command> host, String hostId, boolean ok) {
+    HostVms.PowerOn on = host.expectMessageClass(HostVms.PowerOn.class);
+    on.replyTo().tell(new HostVms.Result(on.vm().name(), hostId, ok, ok ? null : "refused (injected)"));
+    sync();
+    return on;
+  }
+
+  @Test
+  void aLaterPriorityGroupStartsOnlyOnceTheEarlierGroupIsPoweredOn() {
+    host2Dies(protection(RestartPriority.LOW, ReadyCondition.POWERED_ON),
+        protection(RestartPriority.HIGHEST, ReadyCondition.POWERED_ON));
+    assertEquals(List.of("vm2"), ofType(HaEvent.VmRestartPlanned.class).stream().map(HaEvent.VmRestartPlanned::vm)
+        .toList(), "the highest priority first");
+    HaEvent.VmRestartWaiting waits = only(HaEvent.VmRestartWaiting.class);
+    assertEquals("vm1", waits.vm());
+    assertEquals("earlier-group", waits.kind());
+    tick();
+    assertEquals(1, ofType(HaEvent.VmRestartPlanned.class).size(), "still waiting for vm2's power-on");
+    assertEquals("vm2", answerPowerOn(host1Vms, "host1", true).vm().name());
+    host1Vms.awaitAssert(() -> {
+      assertEquals(List.of("vm2", "vm1"), ofType(HaEvent.VmRestartPlanned.class).stream()
+          .map(HaEvent.VmRestartPlanned::vm).toList());
+      return null;
+    });
+    assertEquals("vm1", answerPowerOn(host1Vms, "host1", true).vm().name());
+  }
+
+  @Test
+  void aVmWaitsForItsDependencyWhichWaitsForRoom() {
+    // vm2 (2048 MB) fits nowhere while host1 is fenced and host3 (2048 MB) ... has 2048 free: shrink host3's room by
+    // making vm1 depend on vm2 and vm2 too big for every live host
+    host2Dies(protection(RestartPriority.HIGHEST, ReadyCondition.POWERED_ON, "vm2"),
+        protection(RestartPriority.HIGHEST, ReadyCondition.POWERED_ON));
+    List<String> planned = ofType(HaEvent.VmRestartPlanned.class).stream().map(HaEvent.VmRestartPlanned::vm).toList();
+    assertEquals(List.of("vm2"), planned, "vm1 waits for vm2");
+    HaEvent.VmRestartWaiting w = only(HaEvent.VmRestartWaiting.class);
+    assertEquals("vm1", w.vm());
+    assertEquals("dependency", w.kind());
+    answerPowerOn(host1Vms, "host1", true);
+    host1Vms.awaitAssert(() -> {
+      assertEquals(2, ofType(HaEvent.VmRestartPlanned.class).size());
+      return null;
+    });
+  }
+
+  @Test
+  void aFailedStartIsRetriedWithDoublingBackOffAndGivenUpAfterMaxVmRestartCount() {
+    settings("das.maxvmrestartcount = 3, vmha.restart.retry-base-delay = 4s");
+    host2Dies(VmProtection.defaults(), protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
+    assertEquals("vm2", only(HaEvent.VmNotRestarted.class).vm(), "restart priority disabled: not restarted");
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      // every live host refuses: host1 first (most free memory), then host3
+      assertEquals("vm1", answerPowerOn(host1Vms, "host1", false).vm().name());
+      answerPowerOn(host3Vms, "host3", false);
+      if (attempt == 3) break;
+      int a = attempt;
+      host1Vms.awaitAssert(() -> {
+        assertEquals(a, ofType(HaEvent.VmRestartRetryScheduled.class).size());
+        return null;
+      });
+      HaEvent.VmRestartRetryScheduled r = ofType(HaEvent.VmRestartRetryScheduled.class).get(attempt - 1);
+      assertEquals(Duration.ofSeconds(4L << (attempt - 1)), r.delay(), "4 s, then 8 s");
+      long delayTicks = ticks(r.delay());
+      for (int t = 1; t < delayTicks; t++) tick();
+      host1Vms.expectNoMessage(Duration.ofMillis(100));
+      tick();
+    }
+    host1Vms.awaitAssert(() -> {
+      assertEquals(2, ofType(HaEvent.VmNotRestarted.class).size());
+      return null;
+    });
+    HaEvent.VmNotRestarted gaveUp = ofType(HaEvent.VmNotRestarted.class).get(1);
+    assertEquals("vm1", gaveUp.vm());
+    assertTrue(gaveUp.reason().contains("all 3 attempts failed"), gaveUp.reason());
+    for (int t = 0; t < 20; t++) tick();
+    host1Vms.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aBestEffortVmGetsExactlyOneAttempt() {
+    settings("vmha.restart.retry-base-delay = 1s");
+    host2Dies(protection(RestartPriority.BEST_EFFORT, ReadyCondition.RESOURCES_ALLOCATED),
+        protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
+    answerPowerOn(host1Vms, "host1", false);
+    answerPowerOn(host3Vms, "host3", false);
+    host1Vms.awaitAssert(() -> {
+      assertTrue(ofType(HaEvent.VmNotRestarted.class).stream()
+          .anyMatch(n -> n.vm().equals("vm1") && n.reason().contains("exactly one attempt")), events.toString());
+      return null;
+    });
+    for (int t = 0; t < 5; t++) tick();
+    host1Vms.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(List.of(), ofType(HaEvent.VmRestartRetryScheduled.class));
+  }
+
+  /**
+   * The dead host's lease on vm1 stood still since T0; DEAD comes at T0 + 15 s, the lease expires for others only at
+   * T0 + 15.15 s (docs/FAILURE-DETECTION.md): vm1 waits, and starts with the expired lease as its grant once the
+   * master's datastore round has seen the lease still for longer (rounds reach the master one tick late).
+   */
+  @Test
+  void aVmWhoseLeaseHasNotExpiredWaitsAndThenStartsWithTheExpiredLeaseAsGrant() {
+    VmLease held = VmLease.first("vm1", "host2", Instant.EPOCH);
+    host2LeasesOnceStarted.put("vm1", held);
+    host2Dies(VmProtection.defaults(), protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
+    HaEvent.VmRestartWaiting w = only(HaEvent.VmRestartWaiting.class);
+    assertEquals("lease", w.kind());
+    assertTrue(w.reason().contains("held by host2"), w.reason());
+    host1Vms.expectNoMessage(Duration.ofMillis(100));
+    tick();
+    tick();
+    HostVms.PowerOn on = answerPowerOn(host1Vms, "host1", true);
+    assertEquals(Optional.of(host2Leases.get("vm1")), on.grant(), "the new host replaces exactly the expired write");
+  }
+
+  @Test
+  void aVmStoppedInsideItsGuestIsRestartedAndOneAnOperatorPoweredOffIsNot() {
+    protectOnHost2(VmProtection.defaults(), VmProtection.defaults());
+    mark = events.size();
+    host2Running = List.of(VM2);
+    host2Stopped = List.of(new StoppedVm(VM1, "it stopped from inside its guest (shutdown or crash)"));
+    tick();
+    HaEvent.VmRestartPlanned p = only(HaEvent.VmRestartPlanned.class);
+    assertEquals("vm1", p.vm());
+    assertEquals("host2", p.failedHost());
+    assertTrue(p.reason().contains("from inside its guest"), p.reason());
+    answerPowerOn(host1Vms, "host1", true);
+
+    TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
+    master.tell(new MasterCoordinator.PowerOffVm("vm2", reply.ref()));
+    HostVms.PowerOff off = host2Vms.expectMessageClass(HostVms.PowerOff.class);
+    assertEquals("vm2", off.vm());
+    off.replyTo().tell(new HostVms.Result("vm2", "host2", true, null));
+    assertTrue(reply.receiveMessage().ok());
+    host2Running = List.of();
+    for (int t = 0; t < 5; t++) tick();
+    assertEquals(1, ofType(HaEvent.VmRestartPlanned.class).size(), "vm2 is not restarted");
+    assertEquals("vm2", only(HaEvent.VmPoweredOff.class).vm());
+    assertEquals(List.of("vm1"), sync().vms().stream().map(ClusterStatus.VmStatus::name).toList(),
+        "vm2 is no longer protected");
+  }
+
   // ---- the scenario
 
   /**
@@ -397,6 +573,23 @@ class MasterCoordinatorTimelineTest {
    * {@code datastoreHeartbeatStops}. Returns T0, the virtual time of its last beat.
    */
   private long protectTwoVmsOnHost2ThenSilenceIt(boolean datastoreHeartbeatStops) {
+    return protectOnHost2ThenSilenceIt(datastoreHeartbeatStops, VmProtection.defaults(), VmProtection.defaults());
+  }
+
+  private long protectOnHost2ThenSilenceIt(boolean datastoreHeartbeatStops, VmProtection p1, VmProtection p2) {
+    protectOnHost2(p1, p2);
+    host2NetBeating = false;
+    host2DatastoreBeating = !datastoreHeartbeatStops;
+    ClusterStatus s = sync();
+    assertEquals(List.of("vm1", "vm2"), s.vms().stream().map(ClusterStatus.VmStatus::name).toList());
+    assertEquals(List.of(), ofType(HaEvent.HostSilent.class));
+    assertEquals(2, ofType(HaEvent.VmProtected.class).size());
+    mark = events.size();
+    return now();
+  }
+
+  /** Starts the master and protects vm1 and vm2 at host2 with these protections; host2 keeps beating. */
+  private void protectOnHost2(VmProtection p1, VmProtection p2) {
     List<Datastore> datastores = List.of(new DirectoryDatastore(dir.resolve("ds1"), Runnable::run));
     Pinger pinger = (target, timeout) -> {
       CompletableFuture<Boolean> answer = new CompletableFuture<>();
@@ -409,23 +602,16 @@ class MasterCoordinatorTimelineTest {
     sync(); // the protected list is read and the timers run from the current virtual time
     tick();
     tick();
-    powerOnAtHost2(VM1);
-    powerOnAtHost2(VM2);
+    powerOnAtHost2(VM1, p1);
+    powerOnAtHost2(VM2, p2);
     host2Running = List.of(VM1, VM2);
+    host2Leases.putAll(host2LeasesOnceStarted);
     for (int s = 0; s < 3; s++) tick();
-    host2NetBeating = false;
-    host2DatastoreBeating = !datastoreHeartbeatStops;
-    ClusterStatus s = sync();
-    assertEquals(List.of("vm1", "vm2"), s.vms().stream().map(ClusterStatus.VmStatus::name).toList());
-    assertEquals(List.of(), ofType(HaEvent.HostSilent.class));
-    assertEquals(2, ofType(HaEvent.VmProtected.class).size());
-    mark = events.size();
-    return now();
   }
 
-  private void powerOnAtHost2(VmSpec vm) {
+  private void powerOnAtHost2(VmSpec vm, VmProtection protection) {
     TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
-    master.tell(new MasterCoordinator.PowerOnVm(vm, "host2", null, reply.ref()));
+    master.tell(new MasterCoordinator.PowerOnVm(vm, "host2", protection, reply.ref()));
     HostVms.PowerOn on = host2Vms.expectMessageClass(HostVms.PowerOn.class);
     assertEquals(vm, on.vm());
     on.replyTo().tell(new HostVms.Result(vm.name(), "host2", true, null));
@@ -468,14 +654,15 @@ class MasterCoordinatorTimelineTest {
     if (host2Counter > 0) hbs.put("host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH));
     Map<String, PowerOnFile> powerOn = new HashMap<>();
     powerOn.put("host2", host2PowerOn != null ? host2PowerOn : new PowerOnFile("host2", false, host2Running));
+    if (host2DatastoreBeating) host2Leases.replaceAll((vm, l) -> l.renewed(Instant.EPOCH));
     view = view.next(settings.failureDetectionInterval(),
-        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of())));
+        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of(), null, host2Leases)));
     ask.replyTo().tell(view);
     master.tell(new MasterCoordinator.SlaveBeat(
         new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), host1Vms.ref(), false, List.of())));
     if (host2NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
-          new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, host2Vms.ref(), false, List.of())));
+          new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, host2Vms.ref(), false, host2Stopped)));
     }
     if (host3NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
