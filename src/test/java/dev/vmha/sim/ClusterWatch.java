@@ -58,12 +58,12 @@ final class ClusterWatch {
   /** Whether {@code done} holds within {@code seconds} × the time factor; checks safety on every poll. */
   boolean within(double seconds, BooleanSupplier done) {
     long deadline = System.nanoTime() + (long) (seconds * FACTOR * 1e9);
-    while (System.nanoTime() < deadline) {
+    while (true) {
       assertSafe();
       if (done.getAsBoolean()) return true;
+      if (System.nanoTime() >= deadline) return false;
       LockSupport.parkNanos(POLL_NANOS);
     }
-    return false;
   }
 
   /** Lets {@code d} pass (unscaled: a fault schedule, not a wait for something), checking safety on every poll. */

@@ -32,13 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly once within a bound derived from the settings.
  *
  * <p>{@code -Dvmha.campaign.seed=N} reruns seed N (the same steps and pacing; the agents' timing differs from run to
- * run), {@code -Dvmha.campaign.seeds=K} runs seeds 1..K, {@code -Dvmha.campaign.steps=S} sets the steps per seed,
+ * run), {@code -Dvmha.campaign.seeds=K} runs K seeds from 1 (or from {@code -Dvmha.campaign.first=F}), {@code -Dvmha.campaign.steps=S} sets the steps per seed,
  * {@code -Dvmha.campaign.long=true} runs 50 seeds × 12 steps, {@code -Dvmha.campaign.datastores=0} runs the vSAN
  * variant (no heartbeat datastores: the majority rule decides).
  */
 class SafetyCampaignTest {
   private static final boolean LONG = Boolean.getBoolean("vmha.campaign.long");
   private static final int SEEDS = Integer.getInteger("vmha.campaign.seeds", LONG ? 50 : 3);
+  private static final int FIRST = Integer.getInteger("vmha.campaign.first", 1);
   private static final int STEPS = Integer.getInteger("vmha.campaign.steps", LONG ? 12 : 6);
   private static final int DATASTORES = Integer.getInteger("vmha.campaign.datastores", 2);
   private static final int HOSTS = 5;
@@ -57,7 +58,7 @@ class SafetyCampaignTest {
   @TestFactory
   Stream<DynamicTest> campaign() {
     String one = System.getProperty("vmha.campaign.seed");
-    LongStream seeds = one != null ? LongStream.of(Long.parseLong(one)) : LongStream.rangeClosed(1, SEEDS);
+    LongStream seeds = one != null ? LongStream.of(Long.parseLong(one)) : LongStream.range(FIRST, FIRST + SEEDS);
     return seeds.mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed + ", " + DATASTORES + " datastores",
         () -> new Run(seed, dir.resolve("seed-" + seed)).run()));
   }
@@ -129,6 +130,10 @@ class SafetyCampaignTest {
         System.out.printf("campaign %s: passed; recovered %.1f s after the final heal (bound %.1f s), %.0f s in all;"
             + " steps%n  %s%n", name(), recovered.toMillis() / 1e3, bound().toMillis() / 1e3,
             (System.nanoTime() - started) / 1e9, String.join("\n  ", steps));
+      } catch (AssertionError e) {
+        // a long campaign shows each failure as it happens, not only in the report at the end
+        System.out.println("campaign " + name() + ": FAILED: " + e.getMessage().lines().findFirst().orElse(""));
+        throw e;
       } finally {
         cluster.close();
       }
