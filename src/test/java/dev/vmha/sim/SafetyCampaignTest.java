@@ -35,6 +35,18 @@ import org.junit.jupiter.api.io.TempDir;
  * run), {@code -Dvmha.campaign.seeds=K} runs K seeds from 1 (or from {@code -Dvmha.campaign.first=F}), {@code -Dvmha.campaign.steps=S} sets the steps per seed,
  * {@code -Dvmha.campaign.long=true} runs 50 seeds × 12 steps, {@code -Dvmha.campaign.datastores=0} runs the vSAN
  * variant (no heartbeat datastores: the majority rule decides).
+ *
+ * <p>Known failures on the engine of 2026-11-23 (seeds 4..18, 8 steps, 2 datastores; the default seeds 1..3 × 6 steps
+ * pass), left for the restart-engine rework — rerun with {@code -Dvmha.campaign.steps=8}:
+ * <ul>
+ *   <li>seed 16, SAFETY: a partition master queues an isolated host's VMs while it owns no lock; after the heal it
+ *       becomes master of all, takes the lock over and restarts the queued VMs although the re-read list places them
+ *       on hosts where the old master had restarted them meanwhile (vm4, vm9 twice);
+ *   <li>seeds 10, 12, LIVENESS: a host that crashes and gets its power back before it is judged DEAD rejoins without
+ *       its VMs, and nothing restarts them (the master never compares the protected list with what hosts report);
+ *   <li>seeds 4, 8, 18, LIVENESS (one master): a new agent on host1, the first seed node, that cannot reach the other
+ *       seed (host2) for the seed-node timeout joins itself and founds a second Pekko cluster, which never merges.
+ * </ul>
  */
 class SafetyCampaignTest {
   private static final boolean LONG = Boolean.getBoolean("vmha.campaign.long");
