@@ -44,8 +44,11 @@ import org.junit.jupiter.api.io.TempDir;
  *       on hosts where the old master had restarted them meanwhile (vm4, vm9 twice);
  *   <li>seeds 10, 12, LIVENESS: a host that crashes and gets its power back before it is judged DEAD rejoins without
  *       its VMs, and nothing restarts them (the master never compares the protected list with what hosts report);
- *   <li>seeds 4, 8, 18, LIVENESS (one master): a new agent on host1, the first seed node, that cannot reach the other
- *       seed (host2) for the seed-node timeout joins itself and founds a second Pekko cluster, which never merges.
+ *   <li>seeds 8, 18, LIVENESS (one master): a new agent on host1, the first seed node, that cannot reach the other
+ *       seed (host2) for the seed-node timeout joins itself and founds a second Pekko cluster, which never merges;
+ *   <li>seed 4, LIVENESS (one master): host4, fenced (datastores cut) and partitioned, is declared DEAD, removed and
+ *       quarantined; its new agent then never gets past "Couldn't join seed nodes" although both seeds run and the
+ *       links are healed — not diagnosed yet (Pekko, or the transport's test-mode state in this simulation).
  * </ul>
  */
 class SafetyCampaignTest {
