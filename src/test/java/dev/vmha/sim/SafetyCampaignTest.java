@@ -48,7 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       seed (host2) for the seed-node timeout joins itself and founds a second Pekko cluster, which never merges;
  *   <li>seed 4, LIVENESS (one master): host4, fenced (datastores cut) and partitioned, is declared DEAD, removed and
  *       quarantined; its new agent then never gets past "Couldn't join seed nodes" although both seeds run and the
- *       links are healed — not diagnosed yet (Pekko, or the transport's test-mode state in this simulation).
+ *       links are healed — not diagnosed yet (Pekko, or the transport's test-mode state in this simulation);
+ *   <li>seed 1 without datastores, LIVENESS: after quick reboots and an agent restart the old incarnations still
+ *       count as (unreachable) members, so the majority side counts itself a minority and fences (host5, host4); the
+ *       fenced VMs wait for capacity and are not retried when the fences lift.
  * </ul>
  */
 class SafetyCampaignTest {
