@@ -9,14 +9,22 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * What a host tells the master with every heartbeat: who it is, its capacity and the VMs powered on there; while it
  * is fenced (it lost its datastores), that it takes no VM; and the VMs that stopped here without an operator's
- * power-off (guest shutdown or crash, isolation response, fence), each until it is powered on here again.
+ * power-off (guest shutdown or crash, isolation response, fence), each until it is powered on here again; and the
+ * VMs being started here, which are not lost although no poll shows them yet.
  */
 public record HostReport(
     String hostId, PingTarget management, long memoryMb, int cpus, List<VmSpec> poweredOn,
-    ActorRef<HostVms.Command> vms, boolean fenced, List<StoppedVm> stopped) implements JsonSerializable {
+    ActorRef<HostVms.Command> vms, boolean fenced, List<StoppedVm> stopped, List<String> starting)
+    implements JsonSerializable {
   public HostReport {
     poweredOn = List.copyOf(poweredOn);
     stopped = List.copyOf(stopped);
+    starting = List.copyOf(starting);
+  }
+
+  /** Whether this host runs the VM or is starting it. */
+  public boolean has(String vm) {
+    return starting.contains(vm) || poweredOn.stream().anyMatch(v -> v.name().equals(vm));
   }
 
   public long usedMemoryMb() {

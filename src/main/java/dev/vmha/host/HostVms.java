@@ -277,7 +277,7 @@ public final class HostVms {
       leased.addAll(starting.keySet());
       leases.tell(new VmLeases.Running(Set.copyOf(leased)));
       publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf(), s.fenced().isPresent(),
-          List.copyOf(stopped.values())));
+          List.copyOf(stopped.values()), starting.keySet().stream().sorted().toList()));
       return new State(s.fenced(), s.polls(), Map.copyOf(starting), Map.copyOf(now), Map.copyOf(stopping),
           Set.copyOf(off), Map.copyOf(stopped));
     }

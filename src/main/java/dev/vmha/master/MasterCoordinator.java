@@ -199,14 +199,14 @@ public final class MasterCoordinator {
   record State(
       Duration now, boolean loaded, ProtectedList protectedList, Map<String, HostEntry> hosts,
       Map<String, Pending> pending, Map<String, InFlight> inFlight,
-      Optional<DatastoreView> view, boolean allSilentReported, Set<String> held) {
+      Optional<DatastoreView> view, boolean allSilentReported, Set<String> held, Map<String, Duration> missing) {
 
     State with(Map<String, HostEntry> h) {
-      return new State(now, loaded, protectedList, Map.copyOf(h), pending, inFlight, view, allSilentReported, held);
+      return new State(now, loaded, protectedList, Map.copyOf(h), pending, inFlight, view, allSilentReported, held, missing);
     }
 
     State allSilent(boolean reported) {
-      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, reported, held);
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, reported, held, missing);
     }
 
     State host(HostEntry e) {
@@ -216,23 +216,28 @@ public final class MasterCoordinator {
     }
 
     State restarts(Map<String, Pending> p, Map<String, InFlight> f) {
-      return new State(now, loaded, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view, allSilentReported, held);
+      return new State(now, loaded, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view, allSilentReported, held, missing);
     }
 
     State list(ProtectedList l) {
-      return new State(now, true, l, hosts, pending, inFlight, view, allSilentReported, held);
+      return new State(now, true, l, hosts, pending, inFlight, view, allSilentReported, held, missing);
     }
 
     State time(Duration t) {
-      return new State(t, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held);
+      return new State(t, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held, missing);
     }
 
     State held(Set<String> h) {
-      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, Set.copyOf(h));
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, Set.copyOf(h), missing);
     }
 
     State view(DatastoreView v) {
-      return new State(now, loaded, protectedList, hosts, pending, inFlight, Optional.of(v), allSilentReported, held);
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, Optional.of(v), allSilentReported, held, missing);
+    }
+
+    State missing(Map<String, Duration> m) {
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
+          Map.copyOf(m));
     }
 
     /** The host a VM is reported running on, if any live host reports it. */
@@ -301,7 +306,7 @@ public final class MasterCoordinator {
       Map<String, HostEntry> hosts = new HashMap<>();
       knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, begin.minus(silent))));
       return c.running(new State(begin, false, ProtectedList.empty(c.self()), Map.copyOf(hosts), Map.of(), Map.of(),
-          Optional.empty(), false, Set.of()));
+          Optional.empty(), false, Set.of(), Map.of()));
     }));
   }
 
@@ -539,7 +544,32 @@ public final class MasterCoordinator {
         }
         t = t.host(h.beingPinged());
       }
-      return advance(t);
+      return advance(reconcile(t));
+    }
+
+    /**
+     * A protected VM that its live host neither runs nor starts, and that nothing is restarting, for hostTimeout was
+     * lost unseen — the host rebooted, or its agent restarted without it — and is restarted like a failure. The wait
+     * lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
+     */
+    private State reconcile(State s) {
+      Map<String, Duration> missing = new HashMap<>();
+      State next = s;
+      for (ProtectedList.Entry e : s.protectedList().vms().values()) {
+        String vm = e.vm().name();
+        HostEntry h = s.hosts().get(e.host());
+        boolean unseen = h != null && h.live() && !h.report().has(vm) && !s.inFlight().containsKey(vm)
+            && !s.pending().containsKey(vm) && s.runningAt(vm).isEmpty();
+        if (!unseen) continue;
+        Duration since = s.missing().getOrDefault(vm, s.now());
+        if (s.now().minus(since).compareTo(settings().hostTimeout()) < 0) {
+          missing.put(vm, since);
+        } else {
+          next = needHome(next, e.host(), List.of(e.vm()), "its host " + e.host() + " has not run it for "
+              + settings().hostTimeout().toSeconds() + " s (the host or its agent restarted without it)");
+        }
+      }
+      return next.missing(missing);
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.Agent;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
+import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.restart.VmProtection;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -33,7 +35,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +53,9 @@ import org.apache.pekko.cluster.typed.Cluster;
  * system running the real agent over Artery TCP on 127.0.0.1, with an in-memory hypervisor and real datastore
  * directories. Faults are injected where a real network or storage path would break: links between hosts are cut at
  * the transport (both directions, Pekko's own heartbeats included), a host's isolation addresses stop answering, a
- * host loses its datastores, or a host loses power. A host removed from the cluster while powered starts a new actor
- * system, as the agent's own run loop does.
+ * host loses its datastores, a host loses power (and later gets it back), or a host's agent dies and is restarted
+ * while its VMs keep running. A host removed from the cluster while powered starts a new actor system, as the agent's
+ * own run loop does. Every power-on is checked against the other hosts' hypervisors ({@link #doubleStarts}).
  */
 public final class SimulatedCluster implements AutoCloseable {
 
@@ -107,8 +112,9 @@ public final class SimulatedCluster implements AutoCloseable {
 
   private final Options options;
   private final Map<String, Host> hosts = new LinkedHashMap<>();
-  /** Unordered pairs of host ids whose link is cut. */
+  /** Unordered pairs of host ids whose link a network fault cut (a host without power is cut off besides). */
   private final Set<Set<String>> cutLinks = ConcurrentHashMap.newKeySet();
+  private final List<String> doubleStarts = new CopyOnWriteArrayList<>();
   private final Executor io = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "sim-io");
     t.setDaemon(true);
@@ -172,13 +178,49 @@ public final class SimulatedCluster implements AutoCloseable {
         "pekko.cluster.seed-node-timeout = 2s",
         "pekko.cluster.retry-unsuccessful-join-after = 2s")).withFallback(options.pekko());
     ActorSystem<HostSupervisor.Command> sys = Agent.start(h.settings,
-        exec -> new Drivers(h.hypervisor, ds, management, isolation), h.events, Clock.systemUTC(), pekko);
+        exec -> new Drivers(watched(h), ds, management, isolation), h.events, Clock.systemUTC(), pekko);
     h.system = sys;
     // links cut before this incarnation started stay cut
-    for (Host o : hosts.values()) if (o != h && cut(h.id, o.id)) applyCut(h, o, true);
+    for (Host o : hosts.values()) if (o != h && (cut(h.id, o.id) || !o.powered)) applyCut(h, o, true);
     sys.getWhenTerminated().thenRun(() -> {
-      if (!closing && h.powered && h.system == sys) boot(h); // removed from the cluster: a new incarnation joins
+      synchronized (h) { // a crash or power-back in between decides whether this host runs an agent
+        if (!closing && h.powered && h.system == sys) boot(h); // the agent stopped: its run loop starts a new one
+      }
     });
+  }
+
+  /**
+   * The host's hypervisor as its agent sees it. Each power-on is checked against the other powered hosts once it is
+   * done: of two overlapping runs the later start always sees the earlier, however briefly they overlap.
+   */
+  private Hypervisor watched(Host h) {
+    return new Hypervisor() {
+      @Override
+      public CompletionStage<List<VmSpec>> poweredOn() {
+        return h.hypervisor.poweredOn();
+      }
+
+      @Override
+      public CompletionStage<Void> powerOn(VmSpec vm) {
+        return h.hypervisor.powerOn(vm).thenRun(() -> {
+          List<String> elsewhere = new ArrayList<>(running().getOrDefault(vm.name(), List.of()));
+          elsewhere.remove(h.id);
+          if (!elsewhere.isEmpty()) {
+            doubleStarts.add(Instant.now() + " " + vm.name() + " started at " + h.id + " while running at " + elsewhere);
+          }
+        });
+      }
+
+      @Override
+      public CompletionStage<Void> powerOff(String vm) {
+        return h.hypervisor.powerOff(vm);
+      }
+
+      @Override
+      public CompletionStage<Void> shutdownGuest(String vm) {
+        return h.hypervisor.shutdownGuest(vm);
+      }
+    };
   }
 
   private Optional<Host> hostByFakePort(int port) {
@@ -204,11 +246,46 @@ public final class SimulatedCluster implements AutoCloseable {
   /** The host loses power: its VMs stop, it falls silent on every link and datastore, its agent is gone. */
   public void crash(String id) {
     Host h = host(id);
-    h.powered = false;
-    h.hypervisor.powerLoss();
-    for (Host o : hosts.values()) if (o != h) cutLink(h, o);
-    h.system.terminate();
-    h.system.getWhenTerminated().toCompletableFuture().join();
+    ActorSystem<?> sys;
+    synchronized (h) {
+      h.powered = false;
+      h.hypervisor.powerLoss();
+      sys = h.system;
+    }
+    for (Host o : hosts.values()) {
+      if (o == h) continue;
+      applyCut(h, o, true);
+      applyCut(o, h, true);
+    }
+    sys.terminate();
+    sys.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /**
+   * Power returns to a crashed host: it boots with no VM running and a new agent, and its links to the powered hosts
+   * come back, except those a network fault (partition, isolation) still cuts.
+   */
+  public void powerBack(String id) {
+    Host h = host(id);
+    synchronized (h) {
+      if (h.powered) throw new IllegalStateException(id + " has power");
+      for (Host o : hosts.values()) if (o != h && o.powered && !cut(h.id, o.id)) applyCut(o, h, false);
+      h.powered = true;
+      boot(h);
+    }
+  }
+
+  /**
+   * The host's agent dies without a word (kill -9) and its service manager starts it again: a new actor system joins
+   * as a new incarnation; the VMs keep running on the hypervisor meanwhile.
+   */
+  public void restartAgent(String id) {
+    Host h = host(id);
+    ActorSystem<?> sys = h.system;
+    if (!h.powered || sys.whenTerminated().isCompleted()) return; // no agent, or its run loop is restarting it
+    for (Host o : hosts.values()) if (o != h) applyCut(h, o, true); // silent: no leaving, no goodbye on the wire
+    sys.terminate(); // the run loop (boot) starts the next incarnation
+    sys.getWhenTerminated().toCompletableFuture().join();
   }
 
   /** Cuts every link between the given sides; links within a side stay up. */
@@ -233,14 +310,14 @@ public final class SimulatedCluster implements AutoCloseable {
     host(id).datastoresCut = cut;
   }
 
-  /** Restores every link and isolation address (not power, not datastores). */
+  /** Restores every link and isolation address (not power, not datastores: see {@link #powerBack}). */
   public void heal() {
     for (Set<String> pair : Set.copyOf(cutLinks)) {
       List<String> p = new ArrayList<>(pair);
       Host a = host(p.get(0));
       Host b = host(p.get(1));
-      if (!a.powered || !b.powered) continue;
       cutLinks.remove(pair);
+      if (!a.powered || !b.powered) continue; // cut off until its power returns
       applyCut(a, b, false);
       applyCut(b, a, false);
     }
@@ -271,6 +348,14 @@ public final class SimulatedCluster implements AutoCloseable {
       for (String vm : h.hypervisor.runningNames()) at.computeIfAbsent(vm, k -> new ArrayList<>()).add(h.id);
     }
     return at;
+  }
+
+  /**
+   * Every power-on so far that started a VM while another host ran it ({@code at vm started at host while running
+   * at [hosts]}), however briefly the two runs overlapped: {@link #doubles} only sees an overlap while it lasts.
+   */
+  public List<String> doubleStarts() {
+    return List.copyOf(doubleStarts);
   }
 
   /** VMs running on more than one host right now. */

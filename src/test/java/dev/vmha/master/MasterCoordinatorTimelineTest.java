@@ -659,14 +659,14 @@ class MasterCoordinatorTimelineTest {
         Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of(), null, host2Leases)));
     ask.replyTo().tell(view);
     master.tell(new MasterCoordinator.SlaveBeat(
-        new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), host1Vms.ref(), false, List.of())));
+        new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), host1Vms.ref(), false, List.of(), List.of())));
     if (host2NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
-          new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, host2Vms.ref(), false, host2Stopped)));
+          new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, host2Vms.ref(), false, host2Stopped, List.of())));
     }
     if (host3NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
-          new HostReport("host3", new PingTarget("127.0.0.1", 3), 2048, 2, List.of(), host3Vms.ref(), false, List.of())));
+          new HostReport("host3", new PingTarget("127.0.0.1", 3), 2048, 2, List.of(), host3Vms.ref(), false, List.of(), List.of())));
     }
     sync();
   }

@@ -2,9 +2,7 @@ package dev.vmha.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.classify.Verdict;
 import dev.vmha.history.HaEvent;
@@ -16,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,11 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  * checked on every poll while waiting, not only at the end.
  */
 class CanonicalCasesTest {
-  static final double FACTOR = Double.parseDouble(System.getProperty("pekko.test.timefactor", "1"));
-  static final Duration ASK = Duration.ofSeconds(3);
+  private static final Duration ASK = ClusterWatch.ASK;
 
   @TempDir Path dir;
   SimulatedCluster cluster;
+  ClusterWatch watch;
   /** The master after the cluster formed, and the other hosts. */
   String master;
   List<String> slaves;
@@ -43,44 +40,21 @@ class CanonicalCasesTest {
   }
 
   private void start(int datastores) throws Exception {
-    Config settings = ConfigFactory.parseString("""
-        das.failuredetectioninterval = 200ms
-        das.config.fdm.hostTimeout = 2s
-        das.config.fdm.icmpPingTimeout = 500ms
-        das.config.fdm.deadIcmpPingInterval = 2s
-        das.usedefaultisolationaddress = false
-        das.isolationaddress1 = "127.0.0.1"
-        vmha.election.window = 1s
-        vmha.host.memory-mb = 4096
-        vmha.isolation.response = "power-off"
-        vmha.restart.power-on-timeout = 5s
-        """);
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, settings, datastores, dir,
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, ClusterWatch.fastSettings(), datastores, dir,
         ConfigFactory.load("application-test")));
-    await("one master and three slaves of it", 60, () -> {
-      List<String> m = cluster.masters(ASK);
-      return m.size() == 1 && cluster.hosts().stream()
-          .allMatch(h -> cluster.role(h.id(), ASK).map(r -> m.get(0).equals(r.master())).orElse(false));
-    });
-    master = cluster.masters(ASK).get(0);
-    await("the master hears all four hosts", 30, () -> cluster.status(master, ASK).map(s -> s.hosts().stream()
-        .filter(h -> h.verdict().equals("ALIVE") && h.memoryMb() > 0).count() == 4).orElse(false));
+    watch = new ClusterWatch(cluster, () -> "");
+    master = watch.awaitOneMaster(4);
     slaves = new ArrayList<>(List.of("host1", "host2", "host3", "host4"));
     slaves.remove(master);
     int n = 0;
     for (String h : List.of("host1", "host2", "host3", "host4")) {
       for (int k = 0; k < 2; k++) {
         VmSpec vm = new VmSpec("vm" + (++n), 512, 1);
-        // a master elected while another briefly was takes the list lock once the other's stood still
-        await(vm.name() + " powered on at " + h, 30, () -> poweredOn(vm, h));
+        watch.powerOn(master, vm, h);
       }
     }
     awaitAllRunningOnce("8 VMs placed", 30);
-    // every host holds the master's protected list (without datastores the heartbeats' replica is the only copy a
-    // new master has: a change made within one heartbeat before the master fails is lost with it)
-    long version = cluster.role(master, ASK).orElseThrow().listVersion();
-    await("every host holds protected list v" + version, 30, () -> cluster.hosts().stream()
-        .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.listVersion() == version).orElse(false)));
+    watch.awaitListReplicated(master);
   }
 
   // ---- the five cases
@@ -254,32 +228,16 @@ class CanonicalCasesTest {
 
   // ---- helpers
 
-  private boolean poweredOn(VmSpec vm, String host) {
-    try {
-      return cluster.powerOn(master, vm, host, ASK).ok();
-    } catch (Exception e) {
-      return false;
-    }
+  private void await(String what, int seconds, BooleanSupplier done) {
+    watch.await(what, seconds, done);
   }
 
-  private void await(String what, int seconds, BooleanSupplier done) throws InterruptedException {
-    long deadline = System.nanoTime() + (long) (seconds * FACTOR * 1e9);
-    while (System.nanoTime() < deadline) {
-      Map<String, List<String>> doubles = cluster.doubles();
-      if (!doubles.isEmpty()) fail("VMs running on two hosts at once: " + doubles + "\n" + timeline());
-      if (done.getAsBoolean()) return;
-      Thread.onSpinWait();
-      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
-    }
-    fail("timed out waiting for " + what + "; running " + cluster.running() + "\n" + timeline());
-  }
-
-  private void awaitAllRunningOnce(String what, int seconds) throws InterruptedException {
+  private void awaitAllRunningOnce(String what, int seconds) {
     awaitAllRunningOnceAwayFrom(null, what, seconds);
   }
 
   /** Every VM runs exactly once, and none on {@code host} (null: anywhere). */
-  private void awaitAllRunningOnceAwayFrom(String host, String what, int seconds) throws InterruptedException {
+  private void awaitAllRunningOnceAwayFrom(String host, String what, int seconds) {
     await(what, seconds, () -> {
       Map<String, List<String>> r = cluster.running();
       return r.size() >= 8 && r.values().stream().allMatch(on -> on.size() == 1 && !on.contains(host));
@@ -345,7 +303,6 @@ class CanonicalCasesTest {
   }
 
   private String timeline() {
-    return cluster.allEvents().stream().filter(e -> !(e instanceof HaEvent.DatastoreAccessChanged))
-        .map(e -> e.at() + " " + e.by() + " " + e.describe()).collect(Collectors.joining("\n"));
+    return ClusterWatch.timeline(cluster.allEvents());
   }
 }
