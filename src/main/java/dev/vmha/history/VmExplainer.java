@@ -89,7 +89,8 @@ public final class VmExplainer {
         origin.ifPresent(cited::add);
         String from = episode.stream().filter(e -> e instanceof HaEvent.VmRestartPlanned).findFirst()
             .map(e -> ((HaEvent.VmRestartPlanned) e).failedHost()).orElse(origin.map(VmExplainer::placedAt).orElse(null));
-        how = "restarted there at " + time(p.at()) + loss(from, origin.map(HaEvent::at).orElse(Instant.MIN), p.at());
+        how = "restarted there at " + time(p.at())
+            + loss(" after ", from, origin.map(HaEvent::at).orElse(Instant.MIN), p.at());
       }
       List<HaEvent.HostJudged> since = judgments(host, p.at(), Instant.MAX);
       cited.addAll(since);
@@ -121,7 +122,8 @@ public final class VmExplainer {
           .orElse(episode.get(0).by());
       String context = origin.map(o -> " It ran at " + placedAt(o) + (o instanceof HaEvent.VmProtected
           ? " (protected at " : " (restarted there at ") + time(o.at()) + ")").orElse("")
-          + loss(from, origin.map(HaEvent::at).orElse(Instant.MIN), last.at());
+          // verdicts after the last decision count too: an isolated host's keeps the VM where it is
+          + loss("; ", from, origin.map(HaEvent::at).orElse(Instant.MIN), Instant.MAX);
       return decision(last, episode) + "." + (context.isEmpty() ? "" : context + ".");
     }
 
@@ -191,14 +193,14 @@ public final class VmExplainer {
      * Why V lost its home on {@code host} between two instants: the host's last verdict that lets the master restart
      * (DEAD, ISOLATED), with every verdict about it in between cited.
      */
-    private String loss(String host, Instant after, Instant before) {
+    private String loss(String joint, String host, Instant after, Instant before) {
       if (host == null) return "";
       List<HaEvent.HostJudged> judged = judgments(host, after, before).stream()
           .filter(j -> j.verdict() != Verdict.ALIVE).toList();
       cited.addAll(judged);
       return judged.stream().filter(j -> j.verdict() == Verdict.DEAD || j.verdict() == Verdict.ISOLATED)
           .reduce((a, b) -> b)
-          .map(j -> " after " + host + " was declared " + j.verdict() + " at " + time(j.at()) + ": " + j.reason())
+          .map(j -> joint + host + " was declared " + j.verdict() + " at " + time(j.at()) + ": " + j.reason())
           .orElse("");
     }
 
