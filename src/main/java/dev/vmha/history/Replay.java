@@ -155,6 +155,7 @@ public final class Replay {
       if (e instanceof HaEvent.VmRestartPlanned p && p.failedHost().equals(j.host())) restarted.add(p.vm());
     }
     boolean restarts = d.settled() && (d.verdict() == Verdict.DEAD || d.verdict() == Verdict.ISOLATED);
+    if (!restarts && j.verdict() != Verdict.DEAD && j.verdict() != Verdict.ISOLATED) return ""; // nothing either way
     String now = !restarts ? "nothing of " + j.host() + " would have been restarted at that moment"
         : d.verdict() == Verdict.DEAD ? "the master would have restarted " + j.host() + "'s protected VMs"
         : "the master would have restarted the VMs " + j.host() + "'s isolation response stopped";
