@@ -5,25 +5,19 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.config.SettingsException;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
-import dev.vmha.history.HistoryReader;
 import dev.vmha.history.Timeline;
-import java.io.File;
-import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "history", description = "Print every host's persisted decisions as one timeline, oldest first.")
 final class HistoryCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "A host's HOCON file, once per host (default: the local cluster's"
-      + " conf/host1.conf .. conf/host4.conf; after ./vmha demo: var/demo/host1.conf ..).")
-  List<File> configs;
+  @Mixin HistorySource source;
 
   @Option(names = "--since", description = "Only events at or after: 2025-03-01T03:12:00Z, 2025-03-01T03:12 (local)"
       + " or 03:12[:04] (today, local).")
@@ -45,36 +39,22 @@ final class HistoryCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ZoneId zone = ZoneId.systemDefault();
     Timeline.Filter filter;
-    List<HaSettings> hosts = new ArrayList<>();
+    List<HaSettings> hosts;
     try {
       filter = new Timeline.Filter(time(since, zone), time(until, zone), host, vm);
-      for (File f : configs != null ? configs : defaultConfigs()) hosts.add(HaSettings.load(f));
+      hosts = source.hosts();
     } catch (IllegalArgumentException | SettingsException e) {
       System.err.println("vmha history: " + e.getMessage());
       return 2;
     }
-    List<List<HaEvent>> journals = new ArrayList<>();
-    List<String> compacted = new ArrayList<>();
-    try (HistoryReader reader = new HistoryReader()) {
-      for (HaSettings s : hosts) {
-        try {
-          for (HistoryReader.Journal j : reader.read(s)) {
-            journals.add(j.events());
-            if (j.state().compacted() > 0) compacted.add(j.persistenceId() + ": " + j.state().compactionSummary());
-          }
-        } catch (SQLException e) {
-          System.err.println("vmha history: no history of " + s.hostId() + " at " + s.history().jdbcUrl() + ": "
-              + e.getMessage().lines().findFirst().orElse(""));
-        }
-      }
-    }
-    if (journals.isEmpty()) return 1;
-    List<HaEvent> events = Timeline.merge(journals, filter);
+    HistorySource.Journals journals = HistorySource.read("history", hosts);
+    if (journals.events().isEmpty()) return 1;
+    List<HaEvent> events = Timeline.merge(journals.events(), filter);
     if (json) {
       ObjectWriter w = EventLog.JSON.writerFor(HaEvent.class);
       for (HaEvent e : events) System.out.println(w.writeValueAsString(e));
     } else {
-      compacted.forEach(System.out::println);
+      journals.compacted().forEach(System.out::println);
       Timeline.format(events, zone).forEach(System.out::println);
       if (events.isEmpty()) System.out.println("(no events" + (filter.equals(Timeline.Filter.ALL) ? "" : " match") + ")");
     }
@@ -83,12 +63,5 @@ final class HistoryCommand implements Callable<Integer> {
 
   private static Instant time(String text, ZoneId zone) {
     return text == null ? null : Timeline.parseTime(text, zone, LocalDate.now(zone));
-  }
-
-  private static List<File> defaultConfigs() {
-    Path home = Path.of(System.getProperty("vmha.home", "."));
-    List<File> files = new ArrayList<>();
-    for (int i = 1; i <= 4; i++) files.add(home.resolve("conf/host" + i + ".conf").toFile());
-    return files;
   }
 }

@@ -74,6 +74,11 @@ public record HaSettings(
 
   /** Reads a host file, falling back to the shipped defaults. */
   public static HaSettings load(File hostFile) {
+    return load(hostFile, ConfigFactory.empty());
+  }
+
+  /** Reads a host file with some keys overridden (./vmha replay --set), falling back to the shipped defaults. */
+  public static HaSettings load(File hostFile, Config overrides) {
     if (!hostFile.isFile()) {
       throw new SettingsException("--config", hostFile, "an existing HOCON file");
     }
@@ -83,7 +88,7 @@ public record HaSettings(
     } catch (ConfigException e) {
       throw new SettingsException("--config", hostFile, "valid HOCON (" + e.getMessage() + ")");
     }
-    return from(parsed.withFallback(defaults()).resolve());
+    return from(overrides.withFallback(parsed).withFallback(defaults()).resolve());
   }
 
   public static HaSettings from(Config c) {

@@ -4,6 +4,7 @@ import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
 import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -457,15 +459,17 @@ public final class ElectionFsm {
             if (m instanceof MasterBeat beat && fromOther(beat.master())) {
               // a master is heard: this host is not isolated
               timers.cancel(DiagnosisDue.INSTANCE);
+              SelfDiagnosis.Signals heard = new SelfDiagnosis.Signals(true, d.addressAnswered(), d.electionTraffic());
               emit(new HaEvent.SelfDiagnosed(clock.instant(), hostId(), "PARTITIONED",
-                  SelfDiagnosis.diagnose(true, d.addressAnswered(), d.electionTraffic()).reason()));
+                  SelfDiagnosis.diagnose(heard).reason(), heard));
               if (d.coordinator().isEmpty()) return follow(s, beat, "heard master " + beat.master().hostId());
               return beat.master().outranks(rank(s)) ? stepDown(s, d.coordinator().get(), beat)
                   : master(s, d.coordinator().get());
             }
             if (m == DiagnosisDue.INSTANCE) {
-              SelfDiagnosis.Finding f = SelfDiagnosis.diagnose(false, d.addressAnswered(), d.electionTraffic());
-              emit(new HaEvent.SelfDiagnosed(clock.instant(), hostId(), f.result().name(), f.reason()));
+              SelfDiagnosis.Signals signals = new SelfDiagnosis.Signals(false, d.addressAnswered(), d.electionTraffic());
+              SelfDiagnosis.Finding f = SelfDiagnosis.diagnose(signals);
+              emit(new HaEvent.SelfDiagnosed(clock.instant(), hostId(), f.result().name(), f.reason(), signals));
               if (f.result() == SelfDiagnosis.Result.ISOLATED) {
                 d.coordinator().ifPresent(this::stopCoordinator);
                 return becomeIsolated(s, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION);
@@ -523,7 +527,8 @@ public final class ElectionFsm {
             if (m instanceof IsolationApplied a) {
               datastore.tell(new DatastoreHeartbeat.DeclareIsolated(a.applied().stopped()));
               emit(new HaEvent.IsolationResponseApplied(clock.instant(), hostId(), names(a.applied().stopped()),
-                  names(a.applied().keptRunning()), a.applied().failures()));
+                  names(a.applied().keptRunning()), a.applied().failures(), settings.isolationResponse(),
+                  overridesFor(a.applied())));
               return Behaviors.same();
             }
             if (m == RecheckIsolation.INSTANCE) {
@@ -546,6 +551,15 @@ public final class ElectionFsm {
             return Behaviors.same();
           })
           .build();
+    }
+
+    /** The per-VM isolation responses that applied to the VMs the response stopped or kept, for the history. */
+    private Map<String, IsolationResponse> overridesFor(IsolationResponder.Applied a) {
+      Map<String, IsolationResponse> o = new HashMap<>(settings.vmIsolationResponse());
+      Set<String> listed = new HashSet<>(names(a.stopped()));
+      listed.addAll(names(a.keptRunning()));
+      o.keySet().retainAll(listed);
+      return o;
     }
 
     private static List<String> names(List<VmSpec> vms) {

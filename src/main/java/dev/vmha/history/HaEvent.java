@@ -4,10 +4,15 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.vmha.JsonSerializable;
 import dev.vmha.classify.Evidence;
+import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
+import dev.vmha.config.IsolationResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Every decision vmha takes, as one record per kind. {@code at} is when it was taken, {@code by} the host that took
@@ -175,16 +180,29 @@ public sealed interface HaEvent extends JsonSerializable {
     }
   }
 
-  record SelfDiagnosed(Instant at, String by, String result, String reason) implements HaEvent {
+  /** {@code signals}: what the diagnosis observed; null in events recorded before it was added. */
+  record SelfDiagnosed(Instant at, String by, String result, String reason, SelfDiagnosis.Signals signals)
+      implements HaEvent {
     public String describe() {
       return "declares itself " + result + ": " + reason;
     }
   }
 
+  /**
+   * What an isolated host's response did, and the setting it applied: {@code response} (vmha.isolation.response) and
+   * {@code vmResponses}, the per-VM overrides for the VMs listed here, so that {@link Replay} can re-decide it. Both
+   * are missing in events recorded before they were added: {@code response} then reads as null.
+   */
   record IsolationResponseApplied(
-      Instant at, String by, List<String> stopped, List<String> keptRunning, List<String> failures) implements HaEvent {
+      Instant at, String by, List<String> stopped, List<String> keptRunning, List<String> failures,
+      IsolationResponse response, Map<String, IsolationResponse> vmResponses) implements HaEvent {
+    public IsolationResponseApplied {
+      vmResponses = vmResponses == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(vmResponses));
+    }
+
     public String describe() {
-      return "isolation response: stopped " + stopped + ", kept running " + keptRunning
+      return "isolation response" + (response == null ? "" : " " + response.configName() + (vmResponses.isEmpty()
+          ? "" : " " + vmResponses)) + ": stopped " + stopped + ", kept running " + keptRunning
           + (failures.isEmpty() ? "" : ", failures " + failures) + "; power-on file marked isolated";
     }
   }

@@ -48,6 +48,7 @@ public final class Timeline {
     if (e instanceof HaEvent.VmRestartAttempted x) h.add(x.host());
     if (e instanceof HaEvent.VmRestarted x) h.add(x.host());
     if (e instanceof HaEvent.VmRestartFailed x) h.add(x.host());
+    if (e instanceof HaEvent.VmPoweredOff x && !x.host().equals("-")) h.add(x.host());
     return h;
   }
 
@@ -60,6 +61,13 @@ public final class Timeline {
     if (e instanceof HaEvent.VmRestarted x) v.add(x.vm());
     if (e instanceof HaEvent.VmRestartFailed x) v.add(x.vm());
     if (e instanceof HaEvent.VmAwaitingCapacity x) v.add(x.vm());
+    if (e instanceof HaEvent.VmNotRestarted x) v.add(x.vm());
+    if (e instanceof HaEvent.VmRestartWaiting x) v.add(x.vm());
+    if (e instanceof HaEvent.VmRestartRetryScheduled x) v.add(x.vm());
+    if (e instanceof HaEvent.VmReady x) v.add(x.vm());
+    if (e instanceof HaEvent.VmLeaseFenced x) v.add(x.vm());
+    if (e instanceof HaEvent.VmStoppedInGuest x) v.add(x.vm());
+    if (e instanceof HaEvent.VmPoweredOff x) v.add(x.vm());
     if (e instanceof HaEvent.HostSelfFenced x) v.addAll(x.stopped());
     if (e instanceof HaEvent.IsolationResponseApplied x) {
       v.addAll(x.stopped());
@@ -96,7 +104,12 @@ public final class Timeline {
   }
 
   public static String line(HaEvent e, ZoneId zone) {
-    return String.format("%s %-8s %s", TIME.format(e.at().atZone(zone)), e.by(), e.describe());
+    return String.format("%s %-8s %s", time(e.at(), zone), e.by(), e.describe());
+  }
+
+  /** The time of day as the timeline shows it. */
+  static String time(Instant t, ZoneId zone) {
+    return TIME.format(t.atZone(zone));
   }
 
   /**

@@ -27,6 +27,6 @@ class SelfDiagnosisTest {
   @ParameterizedTest(name = "master={0} address={1} traffic={2} -> {3}")
   @MethodSource("table")
   void threeConditions(boolean master, boolean address, boolean traffic, Result expected) {
-    assertEquals(expected, SelfDiagnosis.diagnose(master, address, traffic).result());
+    assertEquals(expected, SelfDiagnosis.diagnose(new SelfDiagnosis.Signals(master, address, traffic)).result());
   }
 }

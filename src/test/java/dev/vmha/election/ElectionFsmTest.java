@@ -274,6 +274,7 @@ class ElectionFsmTest {
     assertEquals(Role.ISOLATED, role().role());
     HaEvent.IsolationResponseApplied applied = only(HaEvent.IsolationResponseApplied.class, mark);
     assertEquals(List.of("vm1"), applied.stopped());
+    assertEquals(SETTINGS.isolationResponse(), applied.response(), "the setting applied is recorded for replay");
     assertEquals(List.of(new DatastoreHeartbeat.DeclareIsolated(List.of(vm))),
         datastore.receiveSeveralMessages(1, Duration.ofSeconds(3)));
 

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -38,16 +39,7 @@ class SchemaMigrationTest {
       assertEquals(V1_MANIFEST + "#2", Serializers.manifestFor(serialization.findSerializerFor(V2), V2),
           "events are written with their schema version");
       // a row as an agent of schema version 1 wrote it: manifest without a version, the old field name
-      try (Connection c = DriverManager.getConnection(s.history().jdbcUrl(), "sa", "");
-          PreparedStatement insert = c.prepareStatement("INSERT INTO \"event_journal\" (\"persistence_id\","
-              + " \"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\","
-              + " \"event_ser_id\", \"event_ser_manifest\") VALUES (?, 1, 'v1', 0, '', ?, ?, ?)")) {
-        insert.setString(1, HistoryJournal.own("host1").id());
-        insert.setBytes(2, V1_JSON.getBytes(StandardCharsets.UTF_8));
-        insert.setInt(3, jacksonJson);
-        insert.setString(4, V1_MANIFEST);
-        insert.executeUpdate();
-      }
+      insert(s, 1, V1_JSON, jacksonJson, V1_MANIFEST);
       // the journal recovers it
       ActorRef<HistoryJournal.Command> journal = kit.spawn(HistoryJournal.create(HistoryJournal.own("host1"), 600));
       TestProbe<HistoryState> state = kit.createTestProbe();
@@ -59,6 +51,46 @@ class SchemaMigrationTest {
       }
     } finally {
       kit.shutdownTestKit();
+    }
+  }
+
+  /** Fields added for replay (no version change): events stored before them read with the fields missing. */
+  @Test
+  void eventsStoredBeforeTheReplayFieldsStillRead() throws Exception {
+    HaSettings s = HistoryTesting.settings("host1", dir, "");
+    ActorTestKit kit = HistoryTesting.kit("ReplayFields", s);
+    try {
+      int jacksonJson = SerializationExtension.get(kit.system()).findSerializerFor(V2).identifier();
+      insert(s, 1, "{\"type\":\"SelfDiagnosed\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
+          + "\"result\":\"ISOLATED\",\"reason\":\"no master heartbeat\"}", jacksonJson,
+          "dev.vmha.history.HaEvent$SelfDiagnosed");
+      insert(s, 2, "{\"type\":\"IsolationResponseApplied\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
+          + "\"stopped\":[\"vm1\"],\"keptRunning\":[],\"failures\":[]}", jacksonJson,
+          "dev.vmha.history.HaEvent$IsolationResponseApplied");
+      try (HistoryReader reader = new HistoryReader()) {
+        assertEquals(List.of(
+                new HaEvent.SelfDiagnosed(HistoryTesting.T0, "host1", "ISOLATED", "no master heartbeat", null),
+                new HaEvent.IsolationResponseApplied(HistoryTesting.T0, "host1", List.of("vm1"), List.of(), List.of(),
+                    null, Map.of())),
+            reader.read(s).get(0).events());
+      }
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  /** A row as an older agent wrote it into the host's own journal. */
+  private static void insert(HaSettings s, long seq, String json, int serializer, String manifest) throws Exception {
+    try (Connection c = DriverManager.getConnection(s.history().jdbcUrl(), "sa", "");
+        PreparedStatement insert = c.prepareStatement("INSERT INTO \"event_journal\" (\"persistence_id\","
+            + " \"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\","
+            + " \"event_ser_id\", \"event_ser_manifest\") VALUES (?, ?, 'old', 0, '', ?, ?, ?)")) {
+      insert.setString(1, HistoryJournal.own("host1").id());
+      insert.setLong(2, seq);
+      insert.setBytes(3, json.getBytes(StandardCharsets.UTF_8));
+      insert.setInt(4, serializer);
+      insert.setString(5, manifest);
+      insert.executeUpdate();
     }
   }
 }

@@ -1,0 +1,56 @@
+package dev.vmha.cli;
+
+import dev.vmha.config.HaSettings;
+import dev.vmha.history.HaEvent;
+import dev.vmha.history.HistoryReader;
+import java.io.File;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Where {@code history}, {@code explain} and {@code replay} read the hosts' journals: {@code --config} per host. */
+final class HistorySource {
+  @Option(names = "--config", description = "A host's HOCON file, once per host (default: the local cluster's"
+      + " conf/host1.conf .. conf/host4.conf; after ./vmha demo: var/demo/host1.conf ..).")
+  List<File> configs;
+
+  /** Every host's journals, and a line per journal whose oldest events were compacted. */
+  record Journals(List<List<HaEvent>> events, List<String> compacted) {}
+
+  List<File> files() {
+    if (configs != null) return configs;
+    Path home = Path.of(System.getProperty("vmha.home", "."));
+    List<File> files = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) files.add(home.resolve("conf/host" + i + ".conf").toFile());
+    return files;
+  }
+
+  /** The hosts' settings; a bad file throws {@link dev.vmha.config.SettingsException}. */
+  List<HaSettings> hosts() {
+    List<HaSettings> hosts = new ArrayList<>();
+    for (File f : files()) hosts.add(HaSettings.load(f));
+    return hosts;
+  }
+
+  /** Reads every host's journals; a host whose history cannot be read is reported on stderr as {@code command}. */
+  static Journals read(String command, List<HaSettings> hosts) {
+    List<List<HaEvent>> journals = new ArrayList<>();
+    List<String> compacted = new ArrayList<>();
+    try (HistoryReader reader = new HistoryReader()) {
+      for (HaSettings s : hosts) {
+        try {
+          for (HistoryReader.Journal j : reader.read(s)) {
+            journals.add(j.events());
+            if (j.state().compacted() > 0) compacted.add(j.persistenceId() + ": " + j.state().compactionSummary());
+          }
+        } catch (SQLException e) {
+          System.err.println("vmha " + command + ": no history of " + s.hostId() + " at " + s.history().jdbcUrl()
+              + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+      }
+    }
+    return new Journals(journals, compacted);
+  }
+}
