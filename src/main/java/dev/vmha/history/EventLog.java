@@ -1,12 +1,17 @@
 package dev.vmha.history;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,19 +24,22 @@ import org.slf4j.LoggerFactory;
  * starts a new one): events taken while no journal is attached wait here, up to {@link #TAIL}, and are persisted in
  * order once the next one is.
  */
-public final class EventLog implements Consumer<HaEvent> {
+public final class EventLog implements DecisionLog {
   public static final ObjectMapper JSON = new ObjectMapper()
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
   private static final Logger LOG = LoggerFactory.getLogger("vmha.events");
   private static final int TAIL = 500;
+  /** A journal that has not confirmed a decision by then is failing: the decision is acted on anyway. */
+  private static final Duration RECORD_TIMEOUT = Duration.ofSeconds(5);
 
   private final boolean persistent;
   private final ArrayDeque<HaEvent> tail = new ArrayDeque<>();
   private final ArrayDeque<HaEvent> pending = new ArrayDeque<>();
   private ActorRef<HistoryJournal.Command> own;
   private ActorRef<HistoryJournal.Command> master;
+  private Scheduler scheduler;
 
   private EventLog(boolean persistent) {
     this.persistent = persistent;
@@ -49,9 +57,7 @@ public final class EventLog implements Consumer<HaEvent> {
 
   @Override
   public synchronized void accept(HaEvent e) {
-    LOG.info("{} {}", e.by(), e.describe());
-    tail.addLast(e);
-    if (tail.size() > TAIL) tail.removeFirst();
+    show(e);
     if (own != null) {
       persist(e);
     } else if (persistent) {
@@ -60,10 +66,33 @@ public final class EventLog implements Consumer<HaEvent> {
     }
   }
 
+  /**
+   * Completes when the journal confirms the event. Without a journal (in memory, or none attached yet) it completes at
+   * once: HA acts even when its history cannot be written, and the event waits like any other.
+   */
+  @Override
+  public synchronized CompletionStage<Done> persisted(HaEvent e) {
+    if (own == null) {
+      accept(e);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    show(e);
+    return AskPattern.ask(journalOf(e), (ActorRef<Done> replyTo) -> new HistoryJournal.Record(e, replyTo),
+        RECORD_TIMEOUT, scheduler);
+  }
+
+  private void show(HaEvent e) {
+    LOG.info("{} {}", e.by(), e.describe());
+    tail.addLast(e);
+    if (tail.size() > TAIL) tail.removeFirst();
+  }
+
   /** The journals of the agent's current actor system; the events that waited for them are persisted first. */
-  public synchronized void attach(ActorRef<HistoryJournal.Command> own, ActorRef<HistoryJournal.Command> master) {
+  public synchronized void attach(
+      ActorRef<HistoryJournal.Command> own, ActorRef<HistoryJournal.Command> master, Scheduler scheduler) {
     this.own = own;
     this.master = master;
+    this.scheduler = scheduler;
     while (!pending.isEmpty()) persist(pending.removeFirst());
   }
 
@@ -74,7 +103,11 @@ public final class EventLog implements Consumer<HaEvent> {
   }
 
   private void persist(HaEvent e) {
-    (HistoryJournal.isMasterDecision(e) ? master : own).tell(new HistoryJournal.Append(e));
+    journalOf(e).tell(new HistoryJournal.Append(e));
+  }
+
+  private ActorRef<HistoryJournal.Command> journalOf(HaEvent e) {
+    return HistoryJournal.isMasterDecision(e) ? master : own;
   }
 
   public synchronized List<HaEvent> recent() {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.HistorySettings;
+import dev.vmha.history.DecisionLog;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.history.HistoryJournal;
@@ -76,13 +77,13 @@ public final class Agent {
       ActorRef<HistoryJournal.Command> master = system.systemActorOf(
           HistoryJournal.create(HistoryJournal.master(s.hostId()), s.history().maxMasterEvents()), "history-master",
           Props.empty());
-      events.attach(own, master);
+      events.attach(own, master, system.scheduler());
       return done;
     });
   }
 
   public static ActorSystem<HostSupervisor.Command> start(
-      HaSettings s, Function<Executor, Drivers> drivers, Consumer<HaEvent> events, Clock clock, Config base) {
+      HaSettings s, Function<Executor, Drivers> drivers, DecisionLog events, Clock clock, Config base) {
     Config config = pekkoConfig(s).withFallback(base);
     return ActorSystem.create(HostSupervisor.create(s, drivers, events, clock), s.clusterName(), config);
   }

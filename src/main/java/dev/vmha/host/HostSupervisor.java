@@ -5,6 +5,7 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.election.ElectionFsm;
+import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
@@ -38,7 +39,7 @@ public final class HostSupervisor {
   private HostSupervisor() {}
 
   public static Behavior<Command> create(
-      HaSettings s, Function<Executor, Drivers> driversFor, Consumer<HaEvent> events, Clock clock) {
+      HaSettings s, Function<Executor, Drivers> driversFor, DecisionLog events, Clock clock) {
     return Behaviors.<Command>setup(ctx -> {
       Executor io = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       Drivers d = driversFor.apply(io);

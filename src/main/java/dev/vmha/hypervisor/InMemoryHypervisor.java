@@ -12,6 +12,7 @@ public final class InMemoryHypervisor implements Hypervisor {
   private final String hostId;
   private final Map<String, VmSpec> running = new LinkedHashMap<>();
   private boolean refusePowerOn;
+  private java.time.Duration powerOnTime = java.time.Duration.ZERO;
 
   public InMemoryHypervisor(String hostId) {
     this.hostId = hostId;
@@ -26,6 +27,7 @@ public final class InMemoryHypervisor implements Hypervisor {
     return CompletableFuture.completedFuture(List.copyOf(running.values()));
   }
 
+  /** The VM runs at once; the power-on completes after {@link #powerOnTime}, as a real boot takes a while. */
   @Override
   public synchronized CompletionStage<Void> powerOn(VmSpec vm) {
     if (refusePowerOn) return CompletableFuture.failedFuture(new HypervisorException(hostId + " refuses power-on (injected)"));
@@ -33,7 +35,13 @@ public final class InMemoryHypervisor implements Hypervisor {
       return CompletableFuture.failedFuture(new HypervisorException(vm.name() + " is already on at " + hostId));
     }
     running.put(vm.name(), vm);
-    return CompletableFuture.completedFuture(null);
+    if (powerOnTime.isZero()) return CompletableFuture.completedFuture(null);
+    return CompletableFuture.runAsync(() -> {},
+        CompletableFuture.delayedExecutor(powerOnTime.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+  }
+
+  public synchronized void powerOnTime(java.time.Duration d) {
+    this.powerOnTime = d;
   }
 
   @Override

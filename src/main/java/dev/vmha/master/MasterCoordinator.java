@@ -17,6 +17,7 @@ import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.ListLockRule;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
+import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
@@ -101,13 +102,16 @@ public final class MasterCoordinator {
 
   private record Restarted(VmRestarter.Outcome outcome) implements Command, LocalMessage {}
 
+  /** A restart decision is persisted (or could not be: {@code error}); now it is carried out. */
+  private record DecisionPersisted(VmRestarter.Attempt attempt, Throwable error) implements Command, LocalMessage {}
+
   private record PoweredOff(PowerOffVm request, String host, HostVms.Result result, Throwable error)
       implements Command, LocalMessage {}
 
   /** What the coordinator works with; the I/O boundaries are interfaces so tests can simulate them. */
   public record Deps(
       HaSettings settings, List<Datastore> datastores, ActorRef<DatastoreHeartbeat.Command> datastore, Pinger pinger,
-      Consumer<HaEvent> events, Clock clock) {}
+      DecisionLog events, Clock clock) {}
 
   /** One host as the master sees it. {@code lastBeat} and {@code nextCheck} are virtual times. */
   record HostEntry(
@@ -168,8 +172,10 @@ public final class MasterCoordinator {
       this(vm, protection, lostFrom, reason, failedAttempts, notBefore, unknown, waiting, "");
     }
 
-    static Pending lost(ProtectedList.Entry e, String lostFrom, String reason, Duration now) {
-      return new Pending(e.vm(), e.protection(), lostFrom, reason, 0, now, Optional.empty(), "");
+    /** A VM lost now; a recovery a previous master began carries on: its failed attempts and retry time count. */
+    static Pending lost(ProtectedList.Entry e, String lostFrom, String reason, Duration notBefore) {
+      return new Pending(e.vm(), e.protection(), lostFrom, reason, e.recovery().failedAttempts(), notBefore,
+          Optional.empty(), "");
     }
 
     Pending waiting(String kind, String why) {
@@ -338,6 +344,14 @@ public final class MasterCoordinator {
           .onMessage(Restarted.class, r -> running(onRestarted(s, r.outcome())))
           .onMessage(PowerOnVm.class, p -> running(onPowerOn(s, p)))
           .onMessage(PowerOffVm.class, p -> running(onPowerOff(s, p)))
+          .onMessage(DecisionPersisted.class, d -> {
+            if (d.error() != null) {
+              ctx.getLog().warn("restart of {} not persisted in the history ({}); restarting it anyway",
+                  d.attempt().vm().name(), Failures.rootMessage(d.error()));
+            }
+            startRestarter(d.attempt());
+            return Behaviors.same();
+          })
           .onMessage(PoweredOff.class, p -> {
             String err = p.error() != null ? Failures.rootMessage(p.error())
                 : p.result().ok() ? null : p.result().error();
@@ -558,7 +572,8 @@ public final class MasterCoordinator {
       for (ProtectedList.Entry e : s.protectedList().vms().values()) {
         String vm = e.vm().name();
         HostEntry h = s.hosts().get(e.host());
-        boolean unseen = h != null && h.live() && !h.report().has(vm) && !s.inFlight().containsKey(vm)
+        boolean unseen = h != null && h.live() && !h.report().has(vm) && !e.recovery().gaveUp()
+            && !s.inFlight().containsKey(vm)
             && !s.pending().containsKey(vm) && s.runningAt(vm).isEmpty();
         if (!unseen) continue;
         Duration since = s.missing().getOrDefault(vm, s.now());
@@ -678,9 +693,11 @@ public final class MasterCoordinator {
       Map<String, Pending> pending = new HashMap<>(s.pending());
       for (VmSpec vm : vms) {
         ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
-        if (e == null) continue; // unprotected: never restarted
+        if (e == null || e.recovery().gaveUp()) continue; // unprotected, or given up with a recorded reason
         if (s.runningAt(vm.name()).isPresent() || s.inFlight().containsKey(vm.name())) continue;
-        pending.putIfAbsent(vm.name(), Pending.lost(e, lostFrom, reason, s.now()));
+        Duration wait = Duration.between(deps.clock().instant(), e.recovery().retryAt());
+        pending.putIfAbsent(vm.name(), Pending.lost(e, lostFrom, reason,
+            s.now().plus(wait.isNegative() ? Duration.ZERO : wait)));
       }
       return advance(s.restarts(pending, s.inFlight()));
     }
@@ -748,20 +765,39 @@ public final class MasterCoordinator {
           rooms(s), settings().restart().defaultFailoverHost()));
       for (RestartPlanner.Start st : plan.starts()) {
         Pending p = pending.remove(st.vm().name());
-        emit(new HaEvent.VmRestartPlanned(deps.clock().instant(), self, st.vm().name(), p.lostFrom(), st.hosts().get(0),
-            p.reason() + "; " + st.why()));
+        HaEvent planned = new HaEvent.VmRestartPlanned(deps.clock().instant(), self, st.vm().name(), p.lostFrom(),
+            st.hosts().get(0), p.reason() + "; " + st.why());
         inFlight.put(st.vm().name(), dispatch(s, p.vm(), p.protection(), p.lostFrom(), st.hosts(),
-            grants.getOrDefault(st.vm().name(), Optional.empty()), p.failedAttempts() + 1, Optional.empty()));
+            grants.getOrDefault(st.vm().name(), Optional.empty()), p.failedAttempts() + 1, Optional.empty(),
+            Optional.of(planned)));
       }
       for (RestartPlanner.Wait w : plan.waits()) {
         pending.put(w.vm().name(), waitFor(pending.get(w.vm().name()), w.kind().name().toLowerCase().replace('_', '-'),
             w.why()));
       }
+      State next = s;
       for (RestartPlanner.Skip k : plan.skips()) {
         pending.remove(k.vm().name());
-        emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, k.vm().name(), k.why()));
+        next = giveUp(next, k.vm().name(), k.why());
       }
-      return s.restarts(pending, inFlight);
+      return next.restarts(pending, inFlight);
+    }
+
+    private void startRestarter(VmRestarter.Attempt a) {
+      ctx.spawnAnonymous(VmRestarter.create(self, a, settings().powerOnTimeout(), outcomes, deps.events(),
+          deps.clock()));
+    }
+
+    /** The VM is given up: recorded in the protected list first, so no master tries it again until it runs. */
+    private State giveUp(State s, String vm, String why) {
+      if (s.protectedList().vms().containsKey(vm)) {
+        ProtectedList l = s.protectedList().recovering(vm, new ProtectedList.Recovery(
+            s.protectedList().vms().get(vm).recovery().failedAttempts(), java.time.Instant.EPOCH, why), self);
+        writeProtectedList(s, l);
+        s = s.list(l);
+      }
+      emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, vm, why));
+      return s;
     }
 
     /** A host that did not answer a power-on has shown since: it beat again, or it was judged dead. */
@@ -783,14 +819,21 @@ public final class MasterCoordinator {
       return p.waiting(kind, why);
     }
 
-    /** Starts one restarter for a VM: the target first, the other hosts with room as fallbacks. */
+    /**
+     * Starts one restarter for a VM: the target first, the other hosts with room as fallbacks; after persisting the
+     * {@code decision} that starts it, if there is one (persist before acting).
+     */
     private InFlight dispatch(
         State s, VmSpec vm, VmProtection protection, String lostFrom, List<String> hosts, Optional<VmLease> grant,
-        int attempt, Optional<ActorRef<OperationResult>> request) {
+        int attempt, Optional<ActorRef<OperationResult>> request, Optional<HaEvent> decision) {
       List<VmRestarter.Candidate> candidates = hosts.stream()
           .map(h -> new VmRestarter.Candidate(h, s.hosts().get(h).report().vms())).toList();
-      ctx.spawnAnonymous(VmRestarter.create(self, new VmRestarter.Attempt(vm, grant, candidates, attempt),
-          settings().powerOnTimeout(), outcomes, deps.events(), deps.clock()));
+      VmRestarter.Attempt a = new VmRestarter.Attempt(vm, grant, candidates, attempt);
+      if (decision.isPresent()) {
+        ctx.pipeToSelf(deps.events().persisted(decision.get()), (ok, err) -> new DecisionPersisted(a, err));
+      } else {
+        startRestarter(a);
+      }
       InFlight f = new InFlight(vm, protection, lostFrom, hosts.get(0), s.now(), attempt, request, false);
       if (f.satisfied(s.now())) {
         emit(new HaEvent.VmReady(deps.clock().instant(), self, vm.name(), "resources allocated at " + hosts.get(0)));
@@ -853,18 +896,28 @@ public final class MasterCoordinator {
       } else {
         int failed = f.attempt();
         int max = settings().restart().maxVmRestartCount();
-        if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
-          emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, vm,
-              "best-effort VMs get exactly one attempt, and it failed: " + o.reason()));
+        if (!next.protectedList().vms().containsKey(vm)) {
+          // powered off by an operator meanwhile: nothing to retry
+        } else if (o.unanswered() != null) {
+          // its host failed, not the VM: tried again, uncounted, as soon as that host shows whether it runs it
+          emit(new HaEvent.VmRestartWaiting(deps.clock().instant(), self, vm, "unknown", o.reason()));
+          pending.put(vm, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + o.reason(), failed - 1,
+              s.now(), Optional.of(new Unknown(o.unanswered(), s.now())), "unknown", o.reason()));
+        } else if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
+          next = giveUp(next, vm, "best-effort VMs get exactly one attempt, and it failed: " + o.reason());
         } else if (failed >= max) {
-          emit(new HaEvent.VmNotRestarted(deps.clock().instant(), self, vm, "all " + failed
-              + " attempts failed (das.maxvmrestartcount = " + max + "); the last: " + o.reason()));
+          next = giveUp(next, vm, "all " + failed + " attempts failed (das.maxvmrestartcount = " + max + "); the last: "
+              + o.reason());
         } else {
           Duration delay = settings().restart().retryDelay(failed);
+          // recorded before it waits: a new master retries at the same time, counting the same attempts
+          ProtectedList l = next.protectedList().recovering(vm, new ProtectedList.Recovery(failed,
+              deps.clock().instant().plus(delay), ""), self);
+          writeProtectedList(next, l);
+          next = next.list(l);
           emit(new HaEvent.VmRestartRetryScheduled(deps.clock().instant(), self, vm, failed, delay, o.reason()));
-          Optional<Unknown> unknown = Optional.ofNullable(o.unanswered()).map(h -> new Unknown(h, s.now()));
           pending.put(vm, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + o.reason(), failed,
-              s.now().plus(delay), unknown, ""));
+              s.now().plus(delay), Optional.empty(), ""));
         }
       }
       return advance(next.restarts(pending, inFlight));
@@ -930,7 +983,7 @@ public final class MasterCoordinator {
       State next = s.list(l);
       Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
       inFlight.put(vm.name(), dispatch(next, vm, protection, "-", hosts,
-          lease.flatMap(LeaseRule.Decision::grant), 1, Optional.of(p.replyTo())));
+          lease.flatMap(LeaseRule.Decision::grant), 1, Optional.of(p.replyTo()), Optional.empty()));
       return next.restarts(s.pending(), inFlight);
     }
 
@@ -979,7 +1032,7 @@ public final class MasterCoordinator {
         InFlight f = s.inFlight().get(name);
         Pending p = s.pending().get(name);
         String state = at.isPresent() ? "running" : f != null ? "restarting"
-            : p == null ? "not-running"
+            : p == null ? (e.recovery().gaveUp() ? "given-up: " + e.recovery().givenUp() : "not-running")
             : p.notBefore().compareTo(s.now()) > 0 ? "retry-scheduled"
             : p.waiting().isEmpty() ? "restarting" : "waiting: " + p.waiting();
         vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), at.orElse(f != null ? f.host() : e.host()),

@@ -69,7 +69,7 @@ class ElectionFsmTest {
   private static final int PING_TICKS = ticks(PING_TIMEOUT);
   /** host9's protected list, replicated to every host in its heartbeats. */
   private static final ProtectedList HOST9_LIST = new ProtectedList("host9", 3,
-      Map.of("vm7", new ProtectedList.Entry(new VmSpec("vm7", 256, 1), "host9", VmProtection.defaults())));
+      Map.of("vm7", new ProtectedList.Entry(new VmSpec("vm7", 256, 1), "host9", VmProtection.defaults(), ProtectedList.Recovery.NONE)));
 
   private ActorTestKit kit;
   private ManualTime manualTime;

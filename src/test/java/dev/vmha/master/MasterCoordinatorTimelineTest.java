@@ -17,6 +17,7 @@ import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionFsm;
+import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
@@ -597,7 +598,7 @@ class MasterCoordinatorTimelineTest {
       return answer;
     };
     master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, datastores, datastore.ref(),
-        pinger, events::add, new VirtualTime.VirtualClock(scheduler)), new MasterCoordinator.Start(Map.of(), election.ref(), Optional.empty())),
+        pinger, DecisionLog.of(events::add), new VirtualTime.VirtualClock(scheduler)), new MasterCoordinator.Start(Map.of(), election.ref(), Optional.empty())),
         "master");
     sync(); // the protected list is read and the timers run from the current virtual time
     tick();

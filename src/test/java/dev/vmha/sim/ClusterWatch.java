@@ -48,6 +48,8 @@ final class ClusterWatch {
         vmha.host.memory-mb = 4096
         vmha.isolation.response = "power-off"
         vmha.restart.power-on-timeout = 5s
+        vmha.restart.retry-base-delay = 1s
+        vmha.lease { io-delay-max = 200ms, power-off-max = 200ms }
         """);
   }
 

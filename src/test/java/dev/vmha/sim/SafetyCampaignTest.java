@@ -86,7 +86,8 @@ class SafetyCampaignTest {
    * its power back starts and joins: seed-node timeout and join retry of 2 s each, allowed 10 s on a loaded machine);
    * an election (hostTimeout + window); judging a host that fell silent just before the heal (hostTimeout of silence,
    * a ping, a datastore heartbeat still for 1.5 × hostTimeout — or, without datastores, 2.5 × hostTimeout — then a
-   * ping again); taking over the protected-list locks (1.5 × hostTimeout); two power-on attempts that time out.
+   * ping again); taking over the protected-list locks (1.5 × hostTimeout); a lease expiring; two power-on attempts
+   * that time out, and one retry after a refusal.
    */
   static Duration recoveryBound(HaSettings s) {
     Duration t = s.hostTimeout();
@@ -95,7 +96,9 @@ class SafetyCampaignTest {
         .plus(t.multipliedBy(DATASTORES == 0 ? 7 : 5).dividedBy(2)).plus(s.icmpPingTimeout().multipliedBy(2))
         .plus(s.deadIcmpPingInterval())
         .plus(t.multipliedBy(3).dividedBy(2))
-        .plus(s.powerOnTimeout().multipliedBy(2));
+        .plus(s.powerOnTimeout().multipliedBy(2))
+        .plus(s.leaseTiming().expiry())
+        .plus(s.restart().retryBaseDelay());
   }
 
   /** One seed: its own cluster, fault model and step list. */
