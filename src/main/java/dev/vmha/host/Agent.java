@@ -13,6 +13,7 @@ import dev.vmha.master.MasterCoordinator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import org.apache.pekko.actor.Address;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -33,8 +34,9 @@ public final class Agent {
    * history database.
    */
   public static Config pekkoConfig(HaSettings s) {
+    // with datastores the agent joins by itself once they said whether a cluster runs (host.ClusterJoin)
     List<String> seeds = new ArrayList<>();
-    for (String hp : s.seedNodes()) seeds.add("pekko://" + s.clusterName() + "@" + hp);
+    if (s.datastores().isEmpty()) for (Address a : seedAddresses(s)) seeds.add(a.toString());
     List<String> roles = new ArrayList<>(List.of(MasterCoordinator.HOST_ROLE + s.hostId()));
     if (s.httpPort() != 0) roles.add(MasterCoordinator.MGMT_ROLE + s.hostAddress() + ":" + s.httpPort());
     // Pekko's failure detector must have spoken by the time vmha judges a silent host (hostTimeout), or a host that
@@ -52,6 +54,16 @@ public final class Agent {
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withFallback(historyConfig(s.history()));
+  }
+
+  /** The configured seed agents as Pekko addresses. */
+  public static List<Address> seedAddresses(HaSettings s) {
+    List<Address> seeds = new ArrayList<>();
+    for (String hp : s.seedNodes()) {
+      int colon = hp.lastIndexOf(':');
+      seeds.add(new Address("pekko", s.clusterName(), hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1))));
+    }
+    return seeds;
   }
 
   /** The history journal's database, for pekko-persistence-jdbc (the plugins themselves: application.conf). */

@@ -51,6 +51,10 @@ public final class HostSupervisor {
       }
       ActorRef<DatastoreHeartbeat.Command> datastore = ctx.spawn(restarting(DatastoreHeartbeat.create(s.hostId(),
           s.heartbeatDsPerHost(), s.failureDetectionInterval(), d.datastores(), events, clock)), "datastore-heartbeat");
+      if (!d.datastores().isEmpty()) {
+        ctx.spawn(ClusterJoin.create(s.hostId(), Agent.seedAddresses(s), s.failureDetectionInterval(), s.hostTimeout(),
+            datastore), "cluster-join");
+      }
       MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),

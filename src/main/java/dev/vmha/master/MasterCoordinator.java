@@ -562,8 +562,8 @@ public final class MasterCoordinator {
     }
 
     /**
-     * A protected VM that its live host neither runs nor starts, and that nothing is restarting, for hostTimeout was
-     * lost unseen — the host rebooted, or its agent restarted without it — and is restarted like a failure. The wait
+     * A protected VM that its live host neither runs nor starts, and that nothing is restarting, in reports spanning
+     * hostTimeout was lost unseen — the host rebooted, or its agent restarted without it — and is restarted like a failure. The wait
      * lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
      */
     private State reconcile(State s) {
@@ -577,7 +577,9 @@ public final class MasterCoordinator {
             && !s.pending().containsKey(vm) && s.runningAt(vm).isEmpty();
         if (!unseen) continue;
         Duration since = s.missing().getOrDefault(vm, s.now());
-        if (s.now().minus(since).compareTo(settings().hostTimeout()) < 0) {
+        // acted on only when a report that came hostTimeout after the first one without it still lacks it: a host
+        // whose beats stopped meanwhile is judged instead, and its last report proves nothing
+        if (h.lastBeat().minus(since).compareTo(settings().hostTimeout()) < 0) {
           missing.put(vm, since);
         } else {
           next = needHome(next, e.host(), List.of(e.vm()), "its host " + e.host() + " has not run it for "

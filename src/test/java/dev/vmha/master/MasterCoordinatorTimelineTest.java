@@ -101,6 +101,9 @@ class MasterCoordinatorTimelineTest {
   private PowerOnFile host2PowerOn;
   private List<VmSpec> host2Running = List.of();
   private List<StoppedVm> host2Stopped = List.of();
+  /** Memory the live hosts offer; a test shrinks it to leave no room. */
+  private long host1MemoryMb = 8192;
+  private long host3MemoryMb = 2048;
   /** Leases host2 holds on ds1, renewed with its datastore heartbeat; none unless a test gives some. */
   private final Map<String, VmLease> host2Leases = new HashMap<>();
   /** Leases host2 takes when its VMs have started (the operator's power-on needs them free). */
@@ -503,6 +506,30 @@ class MasterCoordinatorTimelineTest {
   }
 
   @Test
+  void aVmWithNoRoomWaitsAndIsPlacedAsSoonAsCapacityAppears() {
+    protectOnHost2(VmProtection.defaults(), protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
+    host1MemoryMb = 512; // the live hosts fill up before host2 dies
+    host3MemoryMb = 512;
+    host2NetBeating = false;
+    host2DatastoreBeating = false;
+    mark = events.size();
+    long t0 = now();
+    Ping ping = silentAtHostTimeout(t0);
+    for (int s = 1; s <= ticks(settings.icmpPingTimeout()); s++) tick();
+    ping.answer().complete(false);
+    sync();
+    HaEvent.VmAwaitingCapacity waits = only(HaEvent.VmAwaitingCapacity.class);
+    assertEquals("vm1", waits.vm());
+    assertTrue(waits.reason().contains("needs 1024 MB"), waits.reason());
+    for (int t = 0; t < 3; t++) tick();
+    host1Vms.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(1, ofType(HaEvent.VmAwaitingCapacity.class).size(), "recorded once, not every round");
+    host3MemoryMb = 4096; // capacity appears (a host is added, or VMs stop)
+    tick();
+    assertEquals("vm1", answerPowerOn(host3Vms, "host3", true).vm().name());
+  }
+
+  @Test
   void aBestEffortVmGetsExactlyOneAttempt() {
     settings("vmha.restart.retry-base-delay = 1s");
     host2Dies(protection(RestartPriority.BEST_EFFORT, ReadyCondition.RESOURCES_ALLOCATED),
@@ -660,14 +687,16 @@ class MasterCoordinatorTimelineTest {
         Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of(), null, host2Leases)));
     ask.replyTo().tell(view);
     master.tell(new MasterCoordinator.SlaveBeat(
-        new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), host1Vms.ref(), false, List.of(), List.of())));
+        new HostReport("host1", new PingTarget("127.0.0.1", 2), host1MemoryMb, 8, List.of(), host1Vms.ref(), false,
+            List.of(), List.of())));
     if (host2NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
           new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, host2Vms.ref(), false, host2Stopped, List.of())));
     }
     if (host3NetBeating) {
       master.tell(new MasterCoordinator.SlaveBeat(
-          new HostReport("host3", new PingTarget("127.0.0.1", 3), 2048, 2, List.of(), host3Vms.ref(), false, List.of(), List.of())));
+          new HostReport("host3", new PingTarget("127.0.0.1", 3), host3MemoryMb, 2, List.of(), host3Vms.ref(), false,
+              List.of(), List.of())));
     }
     sync();
   }
