@@ -645,6 +645,15 @@ public final class MasterCoordinator {
           yield restartVmsOf(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
         }
         case ISOLATED -> restartFlagged(next, h.id());
+        case AGENT_UNREACHABLE -> {
+          // its VMs run on, but its agent is gone: removing the dead member lets a new incarnation join (no member
+          // joins while an unreachable one is never downed); an agent that was alive after all is quarantined and
+          // restarts, adopting its VMs and their leases
+          if (h.address() != null && h.reach() == Reachability.UNREACHABLE) {
+            Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
+          }
+          yield next;
+        }
         default -> next;
       };
     }
