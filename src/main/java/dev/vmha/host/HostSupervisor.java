@@ -12,7 +12,6 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
 import java.time.Clock;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;

@@ -1,6 +1,5 @@
 package dev.vmha.master;
 
-import dev.vmha.LocalMessage;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.classify.Evidence;
@@ -38,13 +37,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -642,7 +639,7 @@ public final class MasterCoordinator {
       return switch (d.verdict()) {
         case DEAD -> {
           if (h.address() != null) Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
-          yield restartVmsOf(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
+          yield needHome(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
         }
         case ISOLATED -> restartFlagged(next, h.id());
         case AGENT_UNREACHABLE -> {
@@ -680,7 +677,7 @@ public final class MasterCoordinator {
             return e != null && e.host().equals(host);
           })
           .toList();
-      return restartVmsOf(s, host, still, reason);
+      return needHome(s, host, still, reason);
     }
 
     /**
@@ -690,10 +687,6 @@ public final class MasterCoordinator {
     private static List<VmSpec> protectedVmsOf(State s, String host) {
       return s.protectedList().vms().values().stream().filter(e -> e.host().equals(host))
           .map(ProtectedList.Entry::vm).toList();
-    }
-
-    private State restartVmsOf(State s, String failedHost, List<VmSpec> vms, String reason) {
-      return needHome(s, failedHost, vms, reason);
     }
 
     /**
