@@ -71,19 +71,20 @@ public final class DatastoreHeartbeat {
 
   private DatastoreHeartbeat() {}
 
+  /** @param address this agent's cluster address (host:port), written into its heartbeat */
   public static Behavior<Command> create(
-      String hostId, int dsPerHost, Duration interval, List<Datastore> datastores, Consumer<HaEvent> events,
-      Clock clock) {
+      String hostId, String address, int dsPerHost, Duration interval, List<Datastore> datastores,
+      Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, interval);
       List<String> names = datastores.stream().map(Datastore::name).toList();
-      Round r = new Round(ctx, hostId, dsPerHost, interval, datastores, events, clock);
+      Round r = new Round(ctx, hostId, address, dsPerHost, interval, datastores, events, clock);
       return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false, Optional.empty()));
     }));
   }
 
   private record Round(
-      ActorContext<Command> ctx, String hostId, int dsPerHost, Duration interval, List<Datastore> datastores,
+      ActorContext<Command> ctx, String hostId, String address, int dsPerHost, Duration interval, List<Datastore> datastores,
       Consumer<HaEvent> events, Clock clock) {
 
     Behavior<Command> running(State s) {
@@ -114,7 +115,7 @@ public final class DatastoreHeartbeat {
       for (Datastore d : datastores) {
         CompletionStage<DatastoreScan> round = d.scan();
         if (writeTo.contains(d.name())) {
-          round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant()))
+          round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant(), address))
               .thenApply(x -> {
                 wrote.set(true);
                 return x;

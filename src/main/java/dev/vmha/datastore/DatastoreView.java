@@ -22,6 +22,7 @@ import java.util.HashSet;
  * @param lastOwnWrite virtual time of the last round in which this host's own heartbeat reached a datastore
  * @param listLocks per datastore, the protected list's lock: its owner and when its counter last moved
  * @param leases the VMs' leases on the lease datastore (the first configured one): each and since when it stands
+ * @param addresses every host's cluster address, as its heartbeat last gave it
  */
 public record DatastoreView(
     Duration now,
@@ -31,7 +32,8 @@ public record DatastoreView(
     Set<CorruptFile> corrupt,
     Duration lastOwnWrite,
     Map<String, ListLock> listLocks,
-    Map<String, LeaseSeen> leases) implements LocalMessage {
+    Map<String, LeaseSeen> leases,
+    Map<String, String> addresses) implements LocalMessage {
 
   /** A VM's lease as last read, and the virtual time at which this write of it was first seen. */
   public record LeaseSeen(VmLease lease, Duration since) {}
@@ -54,7 +56,8 @@ public record DatastoreView(
   public static DatastoreView initial(List<String> datastores) {
     Map<String, Boolean> acc = new LinkedHashMap<>();
     for (String d : datastores) acc.put(d, false);
-    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of(), Duration.ZERO, Map.of(), Map.of());
+    return new DatastoreView(Duration.ZERO, acc, Map.of(), Map.of(), Set.of(), Duration.ZERO, Map.of(), Map.of(),
+        Map.of());
   }
 
   /**
@@ -110,7 +113,12 @@ public record DatastoreView(
       });
       seen = Map.copyOf(next);
     }
-    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite, Map.copyOf(locks), seen);
+    Map<String, String> addr = new HashMap<>(addresses);
+    scans.values().forEach(scan -> scan.heartbeats().forEach((host, hb) -> {
+      if (!hb.address().isEmpty()) addr.put(host, hb.address());
+    }));
+    return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite, Map.copyOf(locks), seen,
+        Map.copyOf(addr));
   }
 
   /** The datastore that holds the VMs' leases: the first configured one. */
@@ -135,7 +143,8 @@ public record DatastoreView(
 
   /** Records that this round wrote (or failed to write) this host's own heartbeat on some datastore. */
   public DatastoreView ownHeartbeatWritten(boolean written) {
-    return written ? new DatastoreView(now, accessible, counters, powerOn, corrupt, now, listLocks, leases) : this;
+    return written ? new DatastoreView(now, accessible, counters, powerOn, corrupt, now, listLocks, leases, addresses)
+        : this;
   }
 
   /** How long this host's own heartbeat has not reached any datastore. */

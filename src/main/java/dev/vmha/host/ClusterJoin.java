@@ -39,10 +39,14 @@ public final class ClusterJoin {
           .onMessage(ViewUpdate.class, u -> {
             if (u.view().now().compareTo(interval.multipliedBy(2)) < 0) return Behaviors.same();
             Cluster cluster = Cluster.get(ctx.getSystem());
-            boolean running = JoinRule.clusterRunning(u.view(), hostId, interval, hostTimeout);
-            List<Address> join = JoinRule.seeds(seeds, cluster.selfMember().address(), running);
-            ctx.getLog().info("{} joins {} ({})", hostId, join, running
-                ? "a cluster runs: this agent must not found another" : "no running cluster seen on the datastores");
+            Address self = cluster.selfMember().address();
+            List<Address> running = JoinRule.runningHosts(u.view(), hostId, interval, hostTimeout).stream()
+                .map(hp -> new Address(self.protocol(), self.system(), hp.substring(0, hp.lastIndexOf(':')),
+                    Integer.parseInt(hp.substring(hp.lastIndexOf(':') + 1))))
+                .toList();
+            List<Address> join = JoinRule.seeds(seeds, self, running);
+            ctx.getLog().info("{} joins {} ({})", hostId, join, running.isEmpty()
+                ? "no running cluster seen on the datastores" : "a cluster runs: this agent must not found another");
             cluster.manager().tell(new JoinSeedNodes(join));
             return Behaviors.stopped();
           })

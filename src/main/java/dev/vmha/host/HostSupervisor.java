@@ -48,7 +48,7 @@ public final class HostSupervisor {
         ctx.getLog().warn("{} has {} datastores, fewer than das.heartbeatdsperhost = {}: datastore heartbeats are"
             + " less redundant than configured", s.hostId(), d.datastores().size(), s.heartbeatDsPerHost());
       }
-      ActorRef<DatastoreHeartbeat.Command> datastore = ctx.spawn(restarting(DatastoreHeartbeat.create(s.hostId(),
+      ActorRef<DatastoreHeartbeat.Command> datastore = ctx.spawn(restarting(DatastoreHeartbeat.create(s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
           s.heartbeatDsPerHost(), s.failureDetectionInterval(), d.datastores(), events, clock)), "datastore-heartbeat");
       if (!d.datastores().isEmpty()) {
         ctx.spawn(ClusterJoin.create(s.hostId(), Agent.seedAddresses(s), s.failureDetectionInterval(), s.hostTimeout(),

@@ -256,7 +256,7 @@ class DatastoreHeartbeatTest {
   // ---- helpers
 
   private void spawn(List<Datastore> datastores) {
-    heartbeat = kit.spawn(DatastoreHeartbeat.create(SELF, DS_PER_HOST, INTERVAL, datastores, events::add,
+    heartbeat = kit.spawn(DatastoreHeartbeat.create(SELF, "127.0.0.1:2551", DS_PER_HOST, INTERVAL, datastores, events::add,
         new VirtualTime.VirtualClock(scheduler)), "datastore-heartbeat");
     // its first round runs at once, from its set-up: once a query has been answered that round has been queued
     heartbeat.tell(new DatastoreHeartbeat.GetView(views.ref()));

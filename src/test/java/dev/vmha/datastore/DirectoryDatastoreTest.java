@@ -301,4 +301,14 @@ class DirectoryDatastoreTest {
     assertEquals(Map.of(), s.leases());
     assertEquals(1, s.corrupt().size(), s.corrupt().toString());
   }
+
+  @Test
+  void aHeartbeatCarriesItsAgentsAddressAndOneWithoutStillReads() {
+    HostHeartbeat with = new HostHeartbeat("host2", 7, T, "10.0.0.2:2551");
+    done(ds.writeHeartbeat(with));
+    done(ds.writeHeartbeat(new HostHeartbeat("host3", 1, T)));
+    Map<String, HostHeartbeat> hbs = done(ds.scan()).heartbeats();
+    assertEquals(with, hbs.get("host2"));
+    assertEquals("", hbs.get("host3").address(), "an older agent's heartbeat has no address");
+  }
 }

@@ -1,8 +1,6 @@
 package dev.vmha.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
@@ -22,33 +20,35 @@ class JoinRuleTest {
   private static DatastoreView twoRounds(long first, long second) {
     DatastoreView v = DatastoreView.initial(List.of("ds1"));
     for (long c : new long[] {first, second}) {
-      v = v.next(I, Map.of("ds1", new DatastoreScan("ds1",
-          Map.of("host2", new HostHeartbeat("host2", c, Instant.EPOCH), "host1", new HostHeartbeat("host1", 1, Instant.EPOCH)),
-          Map.of(), List.of())));
+      v = v.next(I, Map.of("ds1", new DatastoreScan("ds1", Map.of(
+          "host2", new HostHeartbeat("host2", c, Instant.EPOCH, "10.0.0.2:2551"),
+          "host1", new HostHeartbeat("host1", 1, Instant.EPOCH, "10.0.0.1:2551")), Map.of(), List.of())));
     }
     return v;
   }
 
   @Test
-  void aHostUpLongBeforeThisOneMeansACluster() {
-    assertTrue(JoinRule.clusterRunning(twoRounds(500, 501), "host1", I, T));
+  void aHostUpLongBeforeThisOneRunsACluster() {
+    assertEquals(List.of("10.0.0.2:2551"), JoinRule.runningHosts(twoRounds(500, 501), "host1", I, T));
   }
 
   @Test
   void hostsStartingTogetherMayFoundTheCluster() {
-    assertFalse(JoinRule.clusterRunning(twoRounds(3, 4), "host1", I, T), "a cold start: every agent just began");
+    assertEquals(List.of(), JoinRule.runningHosts(twoRounds(3, 4), "host1", I, T), "a cold start");
   }
 
   @Test
   void aStaleHeartbeatFromAnEarlierRunIsNoCluster() {
-    assertFalse(JoinRule.clusterRunning(twoRounds(500, 500), "host1", I, T), "it does not move: nobody runs");
+    assertEquals(List.of(), JoinRule.runningHosts(twoRounds(500, 500), "host1", I, T), "it does not move");
   }
 
   @Test
-  void whileAClusterRunsThisHostIsNotItsOwnSeed() {
-    Address h1 = new Address("pekko", "vmha", "127.0.0.1", 2551);
-    Address h2 = new Address("pekko", "vmha", "127.0.0.1", 2552);
-    assertEquals(List.of(h2), JoinRule.seeds(List.of(h1, h2), h1, true));
-    assertEquals(List.of(h1, h2), JoinRule.seeds(List.of(h1, h2), h1, false));
+  void whileAClusterRunsThisHostJoinsThroughTheSeedsAndTheRunningHostsButNeverItself() {
+    Address h1 = new Address("pekko", "vmha", "10.0.0.1", 2551);
+    Address h2 = new Address("pekko", "vmha", "10.0.0.2", 2551);
+    Address h3 = new Address("pekko", "vmha", "10.0.0.3", 2551);
+    assertEquals(List.of(h1, h2), JoinRule.seeds(List.of(h1, h2), h1, List.of()), "no cluster: Pekko's own rule");
+    assertEquals(List.of(h2, h3), JoinRule.seeds(List.of(h1, h2), h1, List.of(h3)));
+    assertEquals(List.of(h3), JoinRule.seeds(List.of(h1), h1, List.of(h3, h1)));
   }
 }
