@@ -552,4 +552,27 @@ class HaSettingsTest {
     refused(VALID + "vmha.datastores = [\"/mnt/ds1\", \"/mnt/x/../ds1\"]", "vmha.datastores", "/mnt/ds1",
         "distinct directories");
   }
+
+  // --- leases
+
+  @Test
+  void theLeaseExpiryFollowsHostTimeoutIntervalAndTheMargins() {
+    dev.vmha.lease.LeaseTiming t = valid("").leaseTiming();
+    assertEquals(Duration.ofSeconds(10), t.fenceAfter(), "a lease holder fences after hostTimeout");
+    assertEquals(Duration.ofSeconds(1), t.renewInterval());
+    assertEquals(Duration.ofMillis(15_150), t.expiry(), "(10 + 1 + 2 + 2) s x 1.01, as conf/vmha.conf says");
+    assertEquals(Duration.ofNanos(3_787_500_000L), valid("""
+        das.failuredetectioninterval = 250ms
+        das.config.fdm.hostTimeout = 3s
+        vmha.lease { io-delay-max = 250ms, power-off-max = 250ms }
+        """).leaseTiming().expiry(), "the demo's: (3 + 0.25 + 0.25 + 0.25) s x 1.01");
+  }
+
+  @Test
+  void badLeaseValues() {
+    refused(VALID + "vmha.lease.io-delay-max = -1s", "vmha.lease.io-delay-max", "PT-1S", "zero or more");
+    refused(VALID + "vmha.lease.power-off-max = -2s", "vmha.lease.power-off-max", "PT-2S", "zero or more");
+    refused(VALID + "vmha.lease.clock-drift-max = 0.7", "vmha.lease.clock-drift-max", "0.7", "a fraction from 0 to 0.5");
+    refused(VALID + "vmha.lease.clock-drift-max = lots", "vmha.lease.clock-drift-max", "lots", "a fraction");
+  }
 }
