@@ -274,6 +274,9 @@ class CanonicalCasesTest {
       if (on.contains(failed)) lost.add(vm);
       else assertEquals(on, after.get(vm), vm + " ran on a healthy host and must not move");
     });
+    // a VM runs before its host's answer reaches the master and is recorded as restarted: wait for the records
+    await("the master's restart records of " + lost, 10, () -> lost.stream().allMatch(vm -> cluster.host(master)
+        .events().stream().anyMatch(e -> e instanceof HaEvent.VmRestarted r && r.vm().equals(vm))));
     List<HaEvent> events = cluster.host(master).events();
     int judged = -1;
     for (int i = 0; i < events.size() && judged < 0; i++) {
