@@ -178,11 +178,7 @@ class MasterCoordinatorTimelineTest {
     }
     // one power-on per protected VM at the live host; none at the dead one
     Set<String> started = new java.util.HashSet<>();
-    for (int i = 0; i < 2; i++) {
-      HostVms.PowerOn on = host1Vms.expectMessageClass(HostVms.PowerOn.class);
-      started.add(on.vm().name());
-      on.replyTo().tell(new HostVms.Result(on.vm().name(), "host1", true, null));
-    }
+    for (int i = 0; i < 2; i++) started.add(answerPowerOn(host1Vms, "host1", true).vm().name());
     assertEquals(Set.of("vm1", "vm2"), started);
     host1Vms.awaitAssert(() -> {
       assertEquals(2, ofType(HaEvent.VmRestarted.class).size());
@@ -349,11 +345,7 @@ class MasterCoordinatorTimelineTest {
     assertTrue(ofType(HaEvent.HostJudged.class).stream().anyMatch(j -> j.verdict() == Verdict.ISOLATED),
         events.toString());
     Set<String> started = new java.util.HashSet<>();
-    for (int i = 0; i < 2; i++) {
-      HostVms.PowerOn on = host1Vms.expectMessageClass(HostVms.PowerOn.class);
-      started.add(on.vm().name());
-      on.replyTo().tell(new HostVms.Result(on.vm().name(), "host1", true, null));
-    }
+    for (int i = 0; i < 2; i++) started.add(answerPowerOn(host1Vms, "host1", true).vm().name());
     assertEquals(Set.of("vm1", "vm2"), started);
     // later rounds still show the flag: nothing is started twice
     for (int s = 0; s < 5; s++) {
