@@ -8,13 +8,15 @@ import java.util.List;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 
 /**
- * Joins the cluster once the datastores have said whether one runs ({@link JoinRule}): after two datastore rounds, so
- * that a heartbeat can be seen moving. Then it stops.
+ * Joins the cluster once the datastores have said whether one runs ({@link JoinRule}): from two reads an interval
+ * apart of a datastore it can read, so that a heartbeat can be seen moving. An agent that reads no datastore waits
+ * for one, up to twice hostTimeout, and then joins the configured seeds. Then it stops.
  */
 public final class ClusterJoin {
   public sealed interface Command extends LocalMessage {}
@@ -31,26 +33,42 @@ public final class ClusterJoin {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
       ActorRef<DatastoreView> views = ctx.messageAdapter(DatastoreView.class, ViewUpdate::new);
-      return Behaviors.receive(Command.class)
-          .onMessageEquals(Tick.INSTANCE, () -> {
-            datastore.tell(new DatastoreHeartbeat.GetView(views));
-            return Behaviors.same();
-          })
-          .onMessage(ViewUpdate.class, u -> {
-            if (u.view().now().compareTo(interval.multipliedBy(2)) < 0) return Behaviors.same();
-            Cluster cluster = Cluster.get(ctx.getSystem());
-            Address self = cluster.selfMember().address();
-            List<Address> running = JoinRule.runningHosts(u.view(), hostId, interval, hostTimeout).stream()
-                .map(hp -> new Address(self.protocol(), self.system(), hp.substring(0, hp.lastIndexOf(':')),
-                    Integer.parseInt(hp.substring(hp.lastIndexOf(':') + 1))))
-                .toList();
-            List<Address> join = JoinRule.seeds(seeds, self, running);
-            ctx.getLog().info("{} joins {} ({})", hostId, join, running.isEmpty()
-                ? "no running cluster seen on the datastores" : "a cluster runs: this agent must not found another");
-            cluster.manager().tell(new JoinSeedNodes(join));
-            return Behaviors.stopped();
-          })
-          .build();
+      return waiting(ctx, hostId, seeds, interval, hostTimeout, datastore, views, null);
     }));
+  }
+
+  /** @param first the first view with a readable datastore, null until there is one */
+  private static Behavior<Command> waiting(
+      ActorContext<Command> ctx, String hostId, List<Address> seeds,
+      Duration interval, Duration hostTimeout, ActorRef<DatastoreHeartbeat.Command> datastore,
+      ActorRef<DatastoreView> views, DatastoreView first) {
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(Tick.INSTANCE, () -> {
+          datastore.tell(new DatastoreHeartbeat.GetView(views));
+          return Behaviors.same();
+        })
+        .onMessage(ViewUpdate.class, u -> {
+          DatastoreView v = u.view();
+          boolean readable = v.accessibleCount() > 0;
+          boolean givenUp = v.now().compareTo(hostTimeout.multipliedBy(2)) >= 0;
+          if (readable && (first == null || v.now().compareTo(first.now().plus(interval)) < 0) && !givenUp) {
+            return first == null
+                ? waiting(ctx, hostId, seeds, interval, hostTimeout, datastore, views, v) : Behaviors.same();
+          }
+          if (!readable && !givenUp) return Behaviors.same();
+          Cluster cluster = Cluster.get(ctx.getSystem());
+          Address self = cluster.selfMember().address();
+          List<Address> running = (first == null ? List.<String>of()
+              : JoinRule.runningHosts(first, v, hostId, interval, hostTimeout)).stream()
+              .map(hp -> new Address(self.protocol(), self.system(), hp.substring(0, hp.lastIndexOf(':')),
+                  Integer.parseInt(hp.substring(hp.lastIndexOf(':') + 1))))
+              .toList();
+          List<Address> join = JoinRule.seeds(seeds, self, running);
+          ctx.getLog().info("{} joins {} ({})", hostId, join, running.isEmpty()
+              ? "no running cluster seen on the datastores" : "a cluster runs: this agent must not found another");
+          cluster.manager().tell(new JoinSeedNodes(join));
+          return Behaviors.stopped();
+        })
+        .build();
   }
 }

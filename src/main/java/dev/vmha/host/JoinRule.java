@@ -19,19 +19,22 @@ public final class JoinRule {
   private JoinRule() {}
 
   /**
-   * The cluster addresses of the other hosts that run a cluster now: their heartbeat moved after this host first
-   * read it, and its counter (one per interval since that agent started) says it started more than hostTimeout before
-   * this one. Empty: no cluster runs (a cold start, or only stale files).
+   * The cluster addresses of the other hosts that run a cluster now, from two reads of the datastores taken at
+   * least an interval apart: a host's heartbeat counter moved between them, and it counts more rounds (one per
+   * interval since that agent started) than fit since this agent started plus hostTimeout. Empty: no cluster runs
+   * (a cold start, or only the stale files of an earlier run).
    */
-  public static List<String> runningHosts(DatastoreView v, String self, Duration interval, Duration hostTimeout) {
-    long upRounds = hostTimeout.toMillis() / interval.toMillis() + v.now().toMillis() / interval.toMillis();
+  public static List<String> runningHosts(
+      DatastoreView first, DatastoreView now, String self, Duration interval, Duration hostTimeout) {
+    long upRounds = hostTimeout.toMillis() / interval.toMillis() + now.now().toMillis() / interval.toMillis();
     TreeSet<String> running = new TreeSet<>();
-    for (Map.Entry<String, Map<String, DatastoreView.Seen>> h : v.counters().entrySet()) {
-      if (h.getKey().equals(self) || !v.addresses().containsKey(h.getKey())) continue;
+    for (Map.Entry<String, Map<String, DatastoreView.Seen>> h : now.counters().entrySet()) {
+      if (h.getKey().equals(self) || !now.addresses().containsKey(h.getKey())) continue;
+      Map<String, DatastoreView.Seen> before = first.counters().getOrDefault(h.getKey(), Map.of());
       for (Map.Entry<String, DatastoreView.Seen> ds : h.getValue().entrySet()) {
-        boolean readable = Boolean.TRUE.equals(v.accessible().get(ds.getKey()));
-        boolean moved = ds.getValue().since().compareTo(interval) > 0; // changed after the first round saw it
-        if (readable && moved && ds.getValue().counter() > upRounds) running.add(v.addresses().get(h.getKey()));
+        DatastoreView.Seen was = before.get(ds.getKey());
+        boolean moved = was != null && ds.getValue().counter() > was.counter();
+        if (moved && ds.getValue().counter() > upRounds) running.add(now.addresses().get(h.getKey()));
       }
     }
     return List.copyOf(running);

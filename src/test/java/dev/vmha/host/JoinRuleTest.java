@@ -16,30 +16,39 @@ class JoinRuleTest {
   private static final Duration I = Duration.ofSeconds(1);
   private static final Duration T = Duration.ofSeconds(10);
 
-  /** Two rounds in which host2's heartbeat counter goes from {@code first} to {@code second}. */
-  private static DatastoreView twoRounds(long first, long second) {
-    DatastoreView v = DatastoreView.initial(List.of("ds1"));
-    for (long c : new long[] {first, second}) {
-      v = v.next(I, Map.of("ds1", new DatastoreScan("ds1", Map.of(
-          "host2", new HostHeartbeat("host2", c, Instant.EPOCH, "10.0.0.2:2551"),
-          "host1", new HostHeartbeat("host1", 1, Instant.EPOCH, "10.0.0.1:2551")), Map.of(), List.of())));
-    }
-    return v;
+  private static DatastoreView round(DatastoreView v, long host2Counter) {
+    return v.next(I, Map.of("ds1", new DatastoreScan("ds1", Map.of(
+        "host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH, "10.0.0.2:2551"),
+        "host1", new HostHeartbeat("host1", 1, Instant.EPOCH, "10.0.0.1:2551")), Map.of(), List.of())));
+  }
+
+  /** The hosts found running from two reads in which host2's heartbeat counter goes from {@code first} to {@code second}. */
+  private static List<String> running(long first, long second) {
+    DatastoreView a = round(DatastoreView.initial(List.of("ds1")), first);
+    return JoinRule.runningHosts(a, round(a, second), "host1", I, T);
   }
 
   @Test
   void aHostUpLongBeforeThisOneRunsACluster() {
-    assertEquals(List.of("10.0.0.2:2551"), JoinRule.runningHosts(twoRounds(500, 501), "host1", I, T));
+    assertEquals(List.of("10.0.0.2:2551"), running(500, 501));
   }
 
   @Test
   void hostsStartingTogetherMayFoundTheCluster() {
-    assertEquals(List.of(), JoinRule.runningHosts(twoRounds(3, 4), "host1", I, T), "a cold start");
+    assertEquals(List.of(), running(3, 4), "a cold start");
   }
 
   @Test
   void aStaleHeartbeatFromAnEarlierRunIsNoCluster() {
-    assertEquals(List.of(), JoinRule.runningHosts(twoRounds(500, 500), "host1", I, T), "it does not move");
+    assertEquals(List.of(), running(500, 500), "it does not move");
+  }
+
+  @Test
+  void aDatastoreReadableOnlyLaterStillNeedsTwoReads() {
+    DatastoreView unreadable = DatastoreView.initial(List.of("ds1")).next(I, Map.of());
+    DatastoreView first = round(unreadable, 500);
+    assertEquals(List.of(), JoinRule.runningHosts(unreadable, first, "host1", I, T), "seen once: not yet moving");
+    assertEquals(List.of("10.0.0.2:2551"), JoinRule.runningHosts(first, round(first, 501), "host1", I, T));
   }
 
   @Test
