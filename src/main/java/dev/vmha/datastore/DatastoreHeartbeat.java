@@ -21,6 +21,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Every {@code das.failuredetectioninterval}, writes this host's heartbeat and power-on files on its heartbeat
@@ -71,7 +73,7 @@ public final class DatastoreHeartbeat {
 
   private DatastoreHeartbeat() {}
 
-  /** @param address this agent's cluster address (host:port), written into its heartbeat */
+  /** @param address this agent's cluster address (host:port), written into its heartbeat while it is a member */
   public static Behavior<Command> create(
       String hostId, String address, int dsPerHost, Duration interval, List<Datastore> datastores,
       Consumer<HaEvent> events, Clock clock) {
@@ -115,7 +117,8 @@ public final class DatastoreHeartbeat {
       for (Datastore d : datastores) {
         CompletionStage<DatastoreScan> round = d.scan();
         if (writeTo.contains(d.name())) {
-          round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant(), address))
+          String member = memberAddress();
+          round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant(), member))
               .thenApply(x -> {
                 wrote.set(true);
                 return x;
@@ -160,6 +163,12 @@ public final class DatastoreHeartbeat {
         events.accept(new HaEvent.StateFileCorrupt(clock.instant(), hostId, c.datastore(), c.detail()));
       }
       return running(s.with(after, s.counter(), s.localVms(), false, 0, true));
+    }
+
+    /** This agent's address while it is an Up member of a cluster, else "": others join a cluster through it. */
+    private String memberAddress() {
+      MemberStatus st = Cluster.get(ctx.getSystem()).selfMember().status();
+      return st == MemberStatus.up() || st == MemberStatus.weaklyUp() ? address : "";
     }
 
     /** das.heartbeatdsperhost datastores: those that answered last round first, in configured order. */

@@ -22,7 +22,7 @@ import java.util.HashSet;
  * @param lastOwnWrite virtual time of the last round in which this host's own heartbeat reached a datastore
  * @param listLocks per datastore, the protected list's lock: its owner and when its counter last moved
  * @param leases the VMs' leases on the lease datastore (the first configured one): each and since when it stands
- * @param addresses every host's cluster address, as its heartbeat last gave it
+ * @param addresses the cluster address of every host whose last heartbeat says it is a cluster member
  */
 public record DatastoreView(
     Duration now,
@@ -115,7 +115,7 @@ public record DatastoreView(
     }
     Map<String, String> addr = new HashMap<>(addresses);
     scans.values().forEach(scan -> scan.heartbeats().forEach((host, hb) -> {
-      if (!hb.address().isEmpty()) addr.put(host, hb.address());
+      if (hb.address().isEmpty()) addr.remove(host); else addr.put(host, hb.address());
     }));
     return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite, Map.copyOf(locks), seen,
         Map.copyOf(addr));

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * The content of {@code host-<id>-hb}. Readers judge freshness by watching the counter change, never by comparing
- * the writer's clock with their own. {@code address} is the agent's cluster address (host:port, "" where not
- * written): an agent that restarts joins the running cluster through the hosts it sees beating.
+ * the writer's clock with their own. {@code address} is the agent's cluster address (host:port) while it is a member
+ * of a cluster, "" otherwise: an agent that restarts joins the running cluster through the members it sees beating.
  */
 public record HostHeartbeat(String hostId, long counter, Instant writtenAt, String address) {
   static final String KIND = "heartbeat";

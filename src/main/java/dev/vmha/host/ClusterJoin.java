@@ -59,7 +59,7 @@ public final class ClusterJoin {
           Cluster cluster = Cluster.get(ctx.getSystem());
           Address self = cluster.selfMember().address();
           List<Address> running = (first == null ? List.<String>of()
-              : JoinRule.runningHosts(first, v, hostId, interval, hostTimeout)).stream()
+              : JoinRule.runningHosts(first, v, hostId)).stream()
               .map(hp -> new Address(self.protocol(), self.system(), hp.substring(0, hp.lastIndexOf(':')),
                   Integer.parseInt(hp.substring(hp.lastIndexOf(':') + 1))))
               .toList();

@@ -1,7 +1,6 @@
 package dev.vmha.host;
 
 import dev.vmha.datastore.DatastoreView;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,22 +18,18 @@ public final class JoinRule {
   private JoinRule() {}
 
   /**
-   * The cluster addresses of the other hosts that run a cluster now, from two reads of the datastores taken at
-   * least an interval apart: a host's heartbeat counter moved between them, and it counts more rounds (one per
-   * interval since that agent started) than fit since this agent started plus hostTimeout. Empty: no cluster runs
-   * (a cold start, or only the stale files of an earlier run).
+   * The cluster addresses of the other hosts that are members of a running cluster, from two reads of the datastores
+   * an interval apart: their heartbeat moved between the reads (the agent lives) and says it is a member. Empty: no
+   * cluster runs (a cold start, every agent restarting at once, or only the stale files of an earlier run).
    */
-  public static List<String> runningHosts(
-      DatastoreView first, DatastoreView now, String self, Duration interval, Duration hostTimeout) {
-    long upRounds = hostTimeout.toMillis() / interval.toMillis() + now.now().toMillis() / interval.toMillis();
+  public static List<String> runningHosts(DatastoreView first, DatastoreView now, String self) {
     TreeSet<String> running = new TreeSet<>();
     for (Map.Entry<String, Map<String, DatastoreView.Seen>> h : now.counters().entrySet()) {
       if (h.getKey().equals(self) || !now.addresses().containsKey(h.getKey())) continue;
       Map<String, DatastoreView.Seen> before = first.counters().getOrDefault(h.getKey(), Map.of());
       for (Map.Entry<String, DatastoreView.Seen> ds : h.getValue().entrySet()) {
         DatastoreView.Seen was = before.get(ds.getKey());
-        boolean moved = was != null && ds.getValue().counter() > was.counter();
-        if (moved && ds.getValue().counter() > upRounds) running.add(now.addresses().get(h.getKey()));
+        if (was != null && ds.getValue().counter() > was.counter()) running.add(now.addresses().get(h.getKey()));
       }
     }
     return List.copyOf(running);

@@ -646,7 +646,10 @@ public final class MasterCoordinator {
           // its VMs run on, but its agent is gone: removing the dead member lets a new incarnation join (no member
           // joins while an unreachable one is never downed); an agent that was alive after all is quarantined and
           // restarts, adopting its VMs and their leases
-          if (h.address() != null && h.reach() == Reachability.UNREACHABLE) {
+          // judged so twice in a row (deadIcmpPingInterval apart): right after a partition heals, pings answer
+          // before the heartbeats resume, and downing then would force every agent of the other side to restart
+          if (h.address() != null && h.reach() == Reachability.UNREACHABLE
+              && h.verdict() == Verdict.AGENT_UNREACHABLE) {
             Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
           }
           yield next;

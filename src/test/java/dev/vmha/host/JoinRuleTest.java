@@ -14,28 +14,33 @@ import org.junit.jupiter.api.Test;
 
 class JoinRuleTest {
   private static final Duration I = Duration.ofSeconds(1);
-  private static final Duration T = Duration.ofSeconds(10);
 
   private static DatastoreView round(DatastoreView v, long host2Counter) {
+    return round(v, host2Counter, "10.0.0.2:2551");
+  }
+
+  /** One datastore round; host2 writes {@code address} ("" while it is no cluster member). */
+  private static DatastoreView round(DatastoreView v, long host2Counter, String address) {
     return v.next(I, Map.of("ds1", new DatastoreScan("ds1", Map.of(
-        "host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH, "10.0.0.2:2551"),
+        "host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH, address),
         "host1", new HostHeartbeat("host1", 1, Instant.EPOCH, "10.0.0.1:2551")), Map.of(), List.of())));
   }
 
   /** The hosts found running from two reads in which host2's heartbeat counter goes from {@code first} to {@code second}. */
   private static List<String> running(long first, long second) {
     DatastoreView a = round(DatastoreView.initial(List.of("ds1")), first);
-    return JoinRule.runningHosts(a, round(a, second), "host1", I, T);
+    return JoinRule.runningHosts(a, round(a, second), "host1");
   }
 
   @Test
-  void aHostUpLongBeforeThisOneRunsACluster() {
+  void aMemberWhoseHeartbeatMovesRunsACluster() {
     assertEquals(List.of("10.0.0.2:2551"), running(500, 501));
   }
 
   @Test
-  void hostsStartingTogetherMayFoundTheCluster() {
-    assertEquals(List.of(), running(3, 4), "a cold start");
+  void agentsThatAreNoMembersYetMayFoundTheCluster() {
+    DatastoreView a = round(DatastoreView.initial(List.of("ds1")), 3, "");
+    assertEquals(List.of(), JoinRule.runningHosts(a, round(a, 4, ""), "host1"), "a cold start: nobody is a member");
   }
 
   @Test
@@ -47,8 +52,8 @@ class JoinRuleTest {
   void aDatastoreReadableOnlyLaterStillNeedsTwoReads() {
     DatastoreView unreadable = DatastoreView.initial(List.of("ds1")).next(I, Map.of());
     DatastoreView first = round(unreadable, 500);
-    assertEquals(List.of(), JoinRule.runningHosts(unreadable, first, "host1", I, T), "seen once: not yet moving");
-    assertEquals(List.of("10.0.0.2:2551"), JoinRule.runningHosts(first, round(first, 501), "host1", I, T));
+    assertEquals(List.of(), JoinRule.runningHosts(unreadable, first, "host1"), "seen once: not yet moving");
+    assertEquals(List.of("10.0.0.2:2551"), JoinRule.runningHosts(first, round(first, 501), "host1"));
   }
 
   @Test
