@@ -164,15 +164,16 @@ public final class MasterCoordinator {
       VmSpec vm, VmProtection protection, String lostFrom, String reason, int failedAttempts, Duration notBefore,
       Optional<Unknown> unknown, String waiting, String waitingWhy) {
 
+    /** A VM that needs a home and waits for nothing yet. */
     Pending(VmSpec vm, VmProtection protection, String lostFrom, String reason, int failedAttempts,
-        Duration notBefore, Optional<Unknown> unknown, String waiting) {
-      this(vm, protection, lostFrom, reason, failedAttempts, notBefore, unknown, waiting, "");
+        Duration notBefore, Optional<Unknown> unknown) {
+      this(vm, protection, lostFrom, reason, failedAttempts, notBefore, unknown, "", "");
     }
 
     /** A VM lost now; a recovery a previous master began carries on: its failed attempts and retry time count. */
     static Pending lost(ProtectedList.Entry e, String lostFrom, String reason, Duration notBefore) {
       return new Pending(e.vm(), e.protection(), lostFrom, reason, e.recovery().failedAttempts(), notBefore,
-          Optional.empty(), "");
+          Optional.empty());
     }
 
     Pending waiting(String kind, String why) {
@@ -907,9 +908,8 @@ public final class MasterCoordinator {
           // powered off by an operator meanwhile: nothing to retry
         } else if (o.unanswered() != null) {
           // its host failed, not the VM: tried again, uncounted, as soon as that host shows whether it runs it
-          emit(new HaEvent.VmRestartWaiting(deps.clock().instant(), self, vm, "unknown", o.reason()));
-          pending.put(vm, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + o.reason(), failed - 1,
-              s.now(), Optional.of(new Unknown(o.unanswered(), s.now())), "unknown", o.reason()));
+          pending.put(vm, waitFor(new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + o.reason(),
+              failed - 1, s.now(), Optional.of(new Unknown(o.unanswered(), s.now()))), "unknown", o.reason()));
         } else if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
           next = giveUp(next, vm, "best-effort VMs get exactly one attempt, and it failed: " + o.reason());
         } else if (failed >= max) {
@@ -924,7 +924,7 @@ public final class MasterCoordinator {
           next = next.list(l);
           emit(new HaEvent.VmRestartRetryScheduled(deps.clock().instant(), self, vm, failed, delay, o.reason()));
           pending.put(vm, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + o.reason(), failed,
-              s.now().plus(delay), Optional.empty(), ""));
+              s.now().plus(delay), Optional.empty()));
         }
       }
       return advance(next.restarts(pending, inFlight));
@@ -944,29 +944,9 @@ public final class MasterCoordinator {
     private State onPowerOn(State s, PowerOnVm p) {
       VmSpec vm = p.vm();
       VmProtection protection = p.protection() != null ? p.protection() : settings().restart().protectionOf(vm.name());
-      Map<String, List<String>> dependencies = new HashMap<>(s.protectedList().dependencies());
-      dependencies.put(vm.name(), protection.dependsOn());
-      Optional<String> refusal = notOwner(s);
       Optional<LeaseRule.Decision> lease = deps.datastores().isEmpty() ? Optional.empty()
           : s.view().map(v -> LeaseRule.mayStart(vm.name(), v.lease(vm.name()), settings().leaseTiming().expiry()));
-      if (refusal.isPresent()) {
-        // refused above
-      } else if (s.runningAt(vm.name()).isPresent()) {
-        refusal = Optional.of(vm.name() + " already runs at " + s.runningAt(vm.name()).get());
-      } else if (s.inFlight().containsKey(vm.name())) {
-        refusal = Optional.of(vm.name() + " is being started");
-      } else if (s.pending().containsKey(vm.name())) {
-        refusal = Optional.of(vm.name() + " is waiting to be restarted: " + s.pending().get(vm.name()).waitingWhy());
-      } else if (Dependencies.findCycle(dependencies).isPresent()) {
-        refusal = Optional.of("its depends-on would make a cycle: "
-            + String.join(" -> ", Dependencies.findCycle(dependencies).get()));
-      } else if (!deps.datastores().isEmpty() && (lease.isEmpty() || !lease.get().mayStart())) {
-        refusal = Optional.of(vm.name() + " cannot start: " + lease.map(LeaseRule.Decision::why)
-            .orElse("the master has not read the datastores yet"));
-      } else if (p.host() != null) {
-        HostEntry h = s.hosts().get(p.host());
-        if (h == null || !h.live()) refusal = Optional.of("host " + p.host() + " is not a live member of the cluster");
-      }
+      Optional<String> refusal = notOwner(s).or(() -> powerOnRefusal(s, p, protection, lease));
       if (refusal.isPresent()) {
         p.replyTo().tell(new OperationResult(false, refusal.get()));
         return s;
@@ -992,6 +972,30 @@ public final class MasterCoordinator {
       inFlight.put(vm.name(), dispatch(next, vm, protection, "-", hosts,
           lease.flatMap(LeaseRule.Decision::grant), 1, Optional.of(p.replyTo()), Optional.empty()));
       return next.restarts(s.pending(), inFlight);
+    }
+
+    /** Why an operator's power-on cannot go ahead now, if it cannot (the master owns the list). */
+    private Optional<String> powerOnRefusal(
+        State s, PowerOnVm p, VmProtection protection, Optional<LeaseRule.Decision> lease) {
+      String vm = p.vm().name();
+      if (s.runningAt(vm).isPresent()) return Optional.of(vm + " already runs at " + s.runningAt(vm).get());
+      if (s.inFlight().containsKey(vm)) return Optional.of(vm + " is being started");
+      if (s.pending().containsKey(vm)) {
+        return Optional.of(vm + " is waiting to be restarted: " + s.pending().get(vm).waitingWhy());
+      }
+      Map<String, List<String>> dependencies = new HashMap<>(s.protectedList().dependencies());
+      dependencies.put(vm, protection.dependsOn());
+      Optional<List<String>> cycle = Dependencies.findCycle(dependencies);
+      if (cycle.isPresent()) return Optional.of("its depends-on would make a cycle: " + String.join(" -> ", cycle.get()));
+      if (!deps.datastores().isEmpty() && (lease.isEmpty() || !lease.get().mayStart())) {
+        return Optional.of(vm + " cannot start: " + lease.map(LeaseRule.Decision::why)
+            .orElse("the master has not read the datastores yet"));
+      }
+      HostEntry h = p.host() == null ? null : s.hosts().get(p.host());
+      if (p.host() != null && (h == null || !h.live())) {
+        return Optional.of("host " + p.host() + " is not a live member of the cluster");
+      }
+      return Optional.empty();
     }
 
     /** An operator's power-off: the VM leaves the protected list first, so nothing restarts it, then stops. */
