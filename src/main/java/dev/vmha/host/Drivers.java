@@ -26,7 +26,7 @@ public record Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger 
     Hypervisor hv = switch (s.hypervisorType()) {
       case IN_MEMORY -> new InMemoryHypervisor(s.hostId());
       case PROCESS -> new ProcessHypervisor(s.hostId(), s.dataDir().resolve("vms"),
-          s.firstDatastore().orElseThrow(), io);
+          ProcessHypervisor.diskDir(s.firstDatastore().orElseThrow()), s.leaseTiming().powerOffMax(), io);
     };
     Pinger pinger = switch (s.pingMethod()) {
       case ICMP -> new IcmpPinger(io);

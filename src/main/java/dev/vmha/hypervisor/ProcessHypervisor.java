@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,13 +13,15 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * A hypervisor whose VMs are real OS processes (demo and lab). While it runs, a VM appends
- * {@code <host> <seq> <epoch-microseconds>} to its disk file {@code <datastore>/vms/<vm>.disk} every ~100 ms, so
- * that "one VM never runs on two hosts" can be checked on the shared datastore. The host keeps one record per VM
+ * {@code <host> <seq> <epoch-microseconds>} to its disk file {@code <disk-dir>/<vm>.disk} every ~100 ms, so that
+ * "one VM never runs on two hosts" can be checked on the shared disk directory (a datastore's {@code vms} by default). The host keeps one record per VM
  * ({@code <vm-dir>/<vm>.vm}: pid and process start time), so a restarted agent finds its running VMs again.
  */
 public final class ProcessHypervisor implements Hypervisor {
@@ -38,17 +41,33 @@ public final class ProcessHypervisor implements Hypervisor {
   private final String hostId;
   private final Path vmDir;
   private final Path diskDir;
+  private final Duration powerOffMax;
   private final Executor io;
+  /**
+   * One lock per VM, held only while its record and process are inspected or changed, never while a process is
+   * waited for: a guest that ignores its shutdown, or a process that will not die, stalls no other VM's call.
+   */
+  private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
-  public ProcessHypervisor(String hostId, Path vmDir, Path datastore, Executor io) {
+  /**
+   * @param diskDir where the VMs' disk files are written (shared by the hosts, so a judge sees every writer)
+   * @param powerOffMax how long a power-off may take: one whose process has not exited by then fails
+   */
+  public ProcessHypervisor(String hostId, Path vmDir, Path diskDir, Duration powerOffMax, Executor io) {
     this.hostId = hostId;
     this.vmDir = vmDir;
-    this.diskDir = datastore.resolve("vms");
+    this.diskDir = diskDir;
+    this.powerOffMax = powerOffMax;
     this.io = io;
   }
 
+  /** The disk directory of VMs whose disks live on a datastore (the default without vmha.hypervisor.disk-dir). */
+  public static Path diskDir(Path datastore) {
+    return datastore.resolve("vms");
+  }
+
   public static Path diskFile(Path datastore, String vm) {
-    return datastore.resolve("vms").resolve(vm + ".disk");
+    return diskDir(datastore).resolve(vm + ".disk");
   }
 
   @Override
@@ -61,71 +80,107 @@ public final class ProcessHypervisor implements Hypervisor {
     return CompletableFuture.runAsync(() -> start(vm), io);
   }
 
+  /** SIGKILL, then waits (without holding a thread) for the process to exit, for at most powerOffMax. */
   @Override
   public CompletionStage<Void> powerOff(String vm) {
-    return CompletableFuture.runAsync(() -> stop(vm, true), io);
+    return CompletableFuture.supplyAsync(() -> signal(vm, true), io).thenCompose(h -> h
+        .map(p -> p.onExit().orTimeout(powerOffMax.toMillis(), TimeUnit.MILLISECONDS)
+            .handle((x, e) -> {
+              if (e != null) {
+                throw new HypervisorException(vm + " at " + hostId + " is not off " + powerOffMax.toMillis()
+                    + " ms after SIGKILL (pid " + p.pid() + ")", e);
+              }
+              return null;
+            })
+            .thenRunAsync(() -> forget(vm), io))
+        .orElseGet(() -> CompletableFuture.runAsync(() -> forget(vm), io)));
   }
 
+  /** Sends SIGTERM and returns: the guest is off once {@link #poweredOn()} no longer lists it. */
   @Override
   public CompletionStage<Void> shutdownGuest(String vm) {
-    return CompletableFuture.runAsync(() -> stop(vm, false), io);
+    return CompletableFuture.runAsync(() -> signal(vm, false), io);
   }
 
-  private synchronized List<VmSpec> listRunning() {
+  private Object lock(String vm) {
+    return locks.computeIfAbsent(vm, k -> new Object());
+  }
+
+  private List<VmSpec> listRunning() {
     List<VmSpec> result = new ArrayList<>();
-    try (Stream<Path> files = Files.list(ensureDir(vmDir))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".vm")).sorted().toList()) {
-        Record r = read(f).orElseThrow(() -> new HypervisorException("unreadable VM record " + f));
-        if (r.process().isPresent()) {
-          result.add(r.spec());
-        } else {
-          Files.deleteIfExists(f); // the VM process is gone: it is off
-        }
-      }
+    List<Path> files;
+    try (Stream<Path> list = Files.list(ensureDir(vmDir))) {
+      files = list.filter(p -> p.toString().endsWith(".vm")).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException("listing VMs in " + vmDir, e);
+    }
+    for (Path f : files) {
+      String vm = f.getFileName().toString().replaceFirst("\\.vm$", "");
+      synchronized (lock(vm)) {
+        Optional<Record> r = read(f);
+        if (r.isEmpty()) continue; // removed meanwhile: off
+        if (r.get().process().isPresent()) {
+          result.add(r.get().spec());
+        } else {
+          delete(f); // the VM process is gone: it is off
+        }
+      }
     }
     return result;
   }
 
-  private synchronized void start(VmSpec vm) {
-    Path record = vmDir.resolve(vm.name() + ".vm");
-    if (read(record).flatMap(Record::process).isPresent()) {
-      throw new HypervisorException(vm.name() + " is already on at " + hostId);
-    }
-    try {
-      ensureDir(diskDir);
-      ProcessBuilder pb = new ProcessBuilder("bash", "-c", VM_SCRIPT, PROCESS_NAME, hostId, vm.name(),
-          diskDir.resolve(vm.name() + ".disk").toString());
-      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-      pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-      Process p = pb.start();
-      Properties props = new Properties();
-      props.setProperty("pid", Long.toString(p.pid()));
-      props.setProperty("started", p.info().startInstant().map(Instant::toString).orElse(""));
-      props.setProperty("memoryMb", Long.toString(vm.memoryMb()));
-      props.setProperty("cpus", Integer.toString(vm.cpus()));
-      Path tmp = ensureDir(vmDir).resolve(vm.name() + ".vm.tmp");
-      try (var out = Files.newOutputStream(tmp)) {
-        props.store(out, "vmha VM process");
+  private void start(VmSpec vm) {
+    synchronized (lock(vm.name())) {
+      Path record = vmDir.resolve(vm.name() + ".vm");
+      if (read(record).flatMap(Record::process).isPresent()) {
+        throw new HypervisorException(vm.name() + " is already on at " + hostId);
       }
-      Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new HypervisorException("cannot start " + vm.name() + " at " + hostId + ": " + e.getMessage(), e);
+      try {
+        ensureDir(diskDir);
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", VM_SCRIPT, PROCESS_NAME, hostId, vm.name(),
+            diskDir.resolve(vm.name() + ".disk").toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        Properties props = new Properties();
+        props.setProperty("pid", Long.toString(p.pid()));
+        props.setProperty("started", p.info().startInstant().map(Instant::toString).orElse(""));
+        props.setProperty("memoryMb", Long.toString(vm.memoryMb()));
+        props.setProperty("cpus", Integer.toString(vm.cpus()));
+        Path tmp = ensureDir(vmDir).resolve(vm.name() + ".vm.tmp");
+        try (var out = Files.newOutputStream(tmp)) {
+          props.store(out, "vmha VM process");
+        }
+        Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new HypervisorException("cannot start " + vm.name() + " at " + hostId + ": " + e.getMessage(), e);
+      }
     }
   }
 
-  private synchronized void stop(String vm, boolean hard) {
-    Path record = vmDir.resolve(vm + ".vm");
-    read(record).flatMap(Record::process).ifPresent(h -> {
-      if (hard) h.destroyForcibly(); else h.destroy();
-      h.onExit().join();
-    });
+  /** Signals the VM's process (SIGKILL or SIGTERM) and returns it, if it runs. */
+  private Optional<ProcessHandle> signal(String vm, boolean hard) {
+    synchronized (lock(vm)) {
+      Optional<ProcessHandle> h = read(vmDir.resolve(vm + ".vm")).flatMap(Record::process);
+      h.ifPresent(p -> { if (hard) p.destroyForcibly(); else p.destroy(); });
+      return h;
+    }
+  }
+
+  /** Removes the record of a VM whose process is gone; a VM started again meanwhile keeps its new record. */
+  private void forget(String vm) {
+    synchronized (lock(vm)) {
+      Path record = vmDir.resolve(vm + ".vm");
+      if (read(record).flatMap(Record::process).isEmpty()) delete(record);
+    }
+  }
+
+  private static void delete(Path record) {
     try {
       Files.deleteIfExists(record);
     } catch (IOException e) {
-      throw new HypervisorException("cannot remove the record of " + vm + ": " + e.getMessage(), e);
+      throw new HypervisorException("cannot remove the VM record " + record + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,0 +1,149 @@
+package dev.vmha.hypervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real process hypervisor with a hung guest: a SIGSTOPped VM process, which ignores SIGTERM until it resumes. */
+class ProcessHypervisorTest {
+  /** Generous for a loaded 2-core machine, far below "hangs forever". */
+  private static final long WAIT_S = 10;
+
+  @TempDir Path dir;
+  ExecutorService io;
+  ProcessHypervisor hv;
+
+  @BeforeEach
+  void start() {
+    io = Executors.newCachedThreadPool();
+    hv = new ProcessHypervisor("h1", dir.resolve("vms"), dir.resolve("disks"), Duration.ofMillis(500), io);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (VmSpec vm : await(hv.poweredOn())) {
+      pid(vm.name()).ifPresent(h -> { resume(h.pid()); h.destroyForcibly(); });
+    }
+    io.shutdownNow();
+  }
+
+  @Test
+  void aHungGuestStallsNoOtherVmAndIsReportedOnUntilItIsReallyGone() throws Exception {
+    for (String vm : List.of("hung", "a", "b")) await(hv.powerOn(new VmSpec(vm, 256, 1)));
+    ProcessHandle hung = pid("hung").orElseThrow();
+    signal("STOP", hung.pid());
+
+    // the guest shutdown returns once the signal is sent, although the guest does not obey it
+    await(hv.shutdownGuest("hung"));
+    // other VMs' power-offs and the listing complete while the hung guest ignores its shutdown
+    await(hv.powerOff("a"));
+    assertEquals(List.of("b", "hung"), names(await(hv.poweredOn())));
+    await(hv.shutdownGuest("b"));
+    awaitListed(List.of("hung"));
+    assertTrue(hung.isAlive(), "a stopped process does not obey SIGTERM");
+
+    // the forced power-off kills it (SIGKILL works on a stopped process); only then is it off
+    await(hv.powerOff("hung"));
+    assertFalse(hung.isAlive());
+    assertEquals(List.of(), names(await(hv.poweredOn())));
+  }
+
+  @Test
+  void aPowerOffThatDoesNotCompleteWithinItsBoundFailsAndTheVmStaysListed() throws Exception {
+    await(hv.powerOn(new VmSpec("zombie", 256, 1)));
+    await(hv.powerOn(new VmSpec("other", 256, 1)));
+    ProcessHandle vm = pid("zombie").orElseThrow();
+    // a process a SIGKILL does not end in time stands in for a hung hypervisor: a zombie whose parent does not reap
+    // it (like a process in uninterruptible sleep, it stays listed whatever signal it gets)
+    Process parent = new ProcessBuilder("bash", "-c", "sleep 0 & echo $!; exec sleep 60").start();
+    try {
+      long zombie = Long.parseLong(new java.io.BufferedReader(
+          new java.io.InputStreamReader(parent.getInputStream())).readLine().trim());
+      repoint("zombie", ProcessHandle.of(zombie).orElseThrow());
+      vm.destroyForcibly();
+      ExecutionException e = assertThrows(ExecutionException.class, () -> await(hv.powerOff("zombie")));
+      assertInstanceOf(HypervisorException.class, e.getCause());
+      assertEquals(List.of("other", "zombie"), names(await(hv.poweredOn())), "not confirmed off: still on");
+      await(hv.powerOff("other"));
+      parent.destroyForcibly().onExit().get(WAIT_S, TimeUnit.SECONDS); // the zombie is reaped with its parent
+      awaitListed(List.of());
+    } finally {
+      parent.destroyForcibly();
+    }
+  }
+
+  /** Points a VM's record at another process (one the hypervisor's SIGKILL cannot end). */
+  private void repoint(String name, ProcessHandle h) throws IOException {
+    Path record = dir.resolve("vms").resolve(name + ".vm");
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(record)) {
+      p.load(in);
+    }
+    p.setProperty("pid", Long.toString(h.pid()));
+    p.setProperty("started", h.info().startInstant().map(Object::toString).orElse(""));
+    try (var out = Files.newOutputStream(record)) {
+      p.store(out, "test");
+    }
+  }
+
+  private java.util.Optional<ProcessHandle> pid(String vm) throws IOException {
+    Path record = dir.resolve("vms").resolve(vm + ".vm");
+    if (!Files.exists(record)) return java.util.Optional.empty();
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(record)) {
+      p.load(in);
+    }
+    return ProcessHandle.of(Long.parseLong(p.getProperty("pid")));
+  }
+
+  private void awaitListed(List<String> expected) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+    List<String> now = names(await(hv.poweredOn()));
+    while (!now.equals(expected) && System.nanoTime() < end) {
+      Thread.onSpinWait();
+      now = names(await(hv.poweredOn()));
+    }
+    assertEquals(expected, now);
+  }
+
+  private static List<String> names(List<VmSpec> vms) {
+    return vms.stream().map(VmSpec::name).sorted().toList();
+  }
+
+  private static <T> T await(CompletionStage<T> s) throws ExecutionException, InterruptedException, TimeoutException {
+    return s.toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+  }
+
+  private static void resume(long pid) {
+    signal("CONT", pid);
+  }
+
+  private static void signal(String sig, long pid) {
+    try {
+      new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start().waitFor();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
