@@ -21,7 +21,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The leases of the VMs on one host (child of the host's VM manager). Takes a VM's lease before it is started here,
  * renews every lease every interval with a compare-and-swap on the lease datastore, releases the lease of a VM that is
  * no longer on, and — the self-fencing of seed 001 — has the VM powered off when its lease was taken by another host
- * or could not be renewed for {@link LeaseTiming#fenceAfter()}. Time is the sum of this actor's ticks, so a hung
+ * or could not be renewed for {@link LeaseTiming#fenceAfter()} — keeping, and renewing where it can, the lease of a
+ * fenced VM until the hypervisor shows it off. Time is the sum of this actor's ticks, so a hung
  * datastore still lets the deadline pass. Without datastores there are no leases: the majority rule decides.
  */
 public final class VmLeases {
@@ -45,10 +46,18 @@ public final class VmLeases {
   /** A lease held here: null until a VM found running here is adopted; {@code lastOk} is the last renewal's start. */
   private record Held(VmLease lease, Duration lastOk) {}
 
-  /** @param busy VMs with lease I/O in flight: one operation per lease at a time */
-  private record State(Duration now, Map<String, Held> held, Set<String> busy, Set<String> running) {
+  /**
+   * @param busy VMs with lease I/O in flight: one operation per lease at a time
+   * @param fenced VMs this keeper had powered off, until they are off: their leases stay held (renewed where this host
+   *     still owns them) while a power-off hangs, and are never adopted again
+   */
+  private record State(Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced) {
     State with(Map<String, Held> h, Set<String> b) {
-      return new State(now, Map.copyOf(h), Set.copyOf(b), running);
+      return new State(now, Map.copyOf(h), Set.copyOf(b), fenced);
+    }
+
+    State with(Map<String, Held> h, Set<String> b, Set<String> f) {
+      return new State(now, Map.copyOf(h), Set.copyOf(b), Set.copyOf(f));
     }
   }
 
@@ -134,31 +143,39 @@ public final class VmLeases {
         if (w.swapped()) store.get().releaseLease(w.next());
         return s.with(held, busy);
       }
+      Set<String> fenced = new HashSet<>(s.fenced());
       if (w.swapped()) {
         held.put(w.vm(), new Held(w.next(), w.issuedAt()));
       } else if (w.error() == null) {
-        held.remove(w.vm());
-        fence.accept(w.vm(), "its lease on " + ds() + " was taken by another host");
+        held.remove(w.vm()); // not this host's any more: nothing to renew or release
+        fence(fenced, w.vm(), "its lease on " + ds() + " was taken by another host");
       } else {
         ctx.getLog().warn("lease of {} not renewed on {}: {}", w.vm(), ds(), Failures.rootMessage(w.error()));
       }
-      return s.with(held, busy);
+      return s.with(held, busy, fenced);
+    }
+
+    /** Has the VM powered off, once: the VM manager retries until the hypervisor shows it off. */
+    private void fence(Set<String> fenced, String vm, String why) {
+      if (fenced.add(vm)) fence.accept(vm, why);
     }
 
     private State onTick(State s) {
-      State t = new State(s.now().plus(timing.renewInterval()), s.held(), s.busy(), s.running());
+      State t = new State(s.now().plus(timing.renewInterval()), s.held(), s.busy(), s.fenced());
       if (store.isEmpty()) return t;
       Map<String, Held> held = new HashMap<>(t.held());
       Set<String> busy = new HashSet<>(t.busy());
+      Set<String> fenced = new HashSet<>(t.fenced());
       for (Map.Entry<String, Held> e : t.held().entrySet()) {
         String vm = e.getKey();
         Held h = e.getValue();
         Duration unrenewed = t.now().minus(h.lastOk());
         if (unrenewed.compareTo(timing.fenceAfter()) >= 0) {
-          held.remove(vm);
-          fence.accept(vm, "its lease on " + ds() + " was not renewed for " + unrenewed.toMillis() + " ms (fence after "
-              + timing.fenceAfter().toMillis() + " ms)");
-        } else if (!busy.contains(vm)) {
+          fence(fenced, vm, "its lease on " + ds() + " was not renewed for " + unrenewed.toMillis()
+              + " ms (fence after " + timing.fenceAfter().toMillis() + " ms)");
+        }
+        // renewed on, even once fenced: while the power-off has not been confirmed the VM may still run here
+        if (!busy.contains(vm)) {
           busy.add(vm);
           if (h.lease() == null) {
             ctx.pipeToSelf(store.get().readLease(vm), (l, err) -> new Found(vm, l, t.now(), err));
@@ -167,10 +184,15 @@ public final class VmLeases {
           }
         }
       }
-      return t.with(held, busy);
+      return t.with(held, busy, fenced);
     }
 
-    /** A VM found running here whose lease this agent does not hold yet (the agent restarted): adopt or fence. */
+    /**
+     * A VM found running here whose lease this agent does not hold yet (the agent restarted): adopted when the lease is
+     * still this host's (or missing) by a compare-and-swap from exactly the state read — its success proves nobody
+     * took the lease meanwhile, as a master starts a VM elsewhere only after its own swap replaced the lease — and
+     * fenced when another host holds it or the swap finds it changed (in {@link #onSwapped}).
+     */
     private State onFound(State s, Found f) {
       Set<String> busy = new HashSet<>(s.busy());
       busy.remove(f.vm());
@@ -179,16 +201,9 @@ public final class VmLeases {
       Optional<VmLease> l = f.lease();
       if (l.isPresent() && !l.get().owner().equals(hostId)) {
         held.remove(f.vm());
-        fence.accept(f.vm(), "it runs here but its lease on " + ds() + " is held by " + l.get().owner());
-        return s.with(held, busy);
-      }
-      // the holder's own clock is compared with itself: how long the VM ran unrenewed while the agent was away
-      Duration unrenewed = l.map(x -> Duration.between(x.renewedAt(), clock.instant())).orElse(Duration.ZERO);
-      if (unrenewed.compareTo(timing.fenceAfter()) >= 0) {
-        held.remove(f.vm());
-        fence.accept(f.vm(), "its lease on " + ds() + " went unrenewed for " + unrenewed.toMillis()
-            + " ms while the agent was down: another host may have taken it over");
-        return s.with(held, busy);
+        Set<String> fenced = new HashSet<>(s.fenced());
+        fence(fenced, f.vm(), "it runs here but its lease on " + ds() + " is held by " + l.get().owner());
+        return s.with(held, busy, fenced);
       }
       VmLease next = l.map(x -> x.renewed(clock.instant())).orElseGet(() -> VmLease.first(f.vm(), hostId, clock.instant()));
       held.put(f.vm(), new Held(l.orElse(null), held.get(f.vm()).lastOk()));
@@ -197,6 +212,7 @@ public final class VmLeases {
       return s.with(held, busy);
     }
 
+    /** The hypervisor's truth: a lease is released only once its VM is shown off, fenced or not. */
     private State onRunning(State s, Set<String> vms) {
       Map<String, Held> held = new HashMap<>(s.held());
       for (Map.Entry<String, Held> e : s.held().entrySet()) {
@@ -204,10 +220,14 @@ public final class VmLeases {
         held.remove(e.getKey());
         if (e.getValue().lease() != null && store.isPresent()) store.get().releaseLease(e.getValue().lease());
       }
+      Set<String> fenced = new HashSet<>(s.fenced());
+      fenced.retainAll(vms);
       if (store.isPresent()) {
-        for (String vm : vms) if (!s.busy().contains(vm)) held.putIfAbsent(vm, new Held(null, s.now()));
+        for (String vm : vms) {
+          if (!s.busy().contains(vm) && !fenced.contains(vm)) held.putIfAbsent(vm, new Held(null, s.now()));
+        }
       }
-      return new State(s.now(), Map.copyOf(held), s.busy(), Set.copyOf(vms));
+      return s.with(held, s.busy(), fenced);
     }
   }
 }
