@@ -73,6 +73,9 @@ public final class HostVms {
   /** The lease of a VM here was lost: power it off now. */
   private record LeaseLost(String vm, String reason) implements Command, LocalMessage {}
 
+  /** A forced power-off this host decided on has completed or failed. */
+  private record ForcedOff(String vm, Throwable error) implements Command, LocalMessage {}
+
   private record FenceApplied(IsolationResponder.Applied applied, ActorRef<IsolationResponder.Applied> replyTo)
       implements Command, LocalMessage {}
 
@@ -86,25 +89,32 @@ public final class HostVms {
    * @param stopping VMs this host is stopping itself, and why (reported as stopped once off)
    * @param operatorOff VMs an operator powered off through vmha: never reported as stopped
    * @param stopped VMs that stopped here without an operator, reported until powered on here again
+   * @param forced VMs this host must power off (lost lease, started while fenced), until a poll shows them off:
+   *     a power-off that fails or hangs is tried again at every poll, and true if one is in flight
    */
   private record State(
       Optional<String> fenced, long polls, Map<String, Starting> starting, Map<String, VmSpec> seen,
-      Map<String, String> stopping, Set<String> operatorOff, Map<String, StoppedVm> stopped) {
+      Map<String, String> stopping, Set<String> operatorOff, Map<String, StoppedVm> stopped,
+      Map<String, Boolean> forced) {
 
     State fenced(Optional<String> f) {
-      return new State(f, polls, starting, seen, stopping, operatorOff, stopped);
+      return new State(f, polls, starting, seen, stopping, operatorOff, stopped, forced);
     }
 
     State starting(Map<String, Starting> s) {
-      return new State(fenced, polls, Map.copyOf(s), seen, stopping, operatorOff, stopped);
+      return new State(fenced, polls, Map.copyOf(s), seen, stopping, operatorOff, stopped, forced);
     }
 
     State stopping(Map<String, String> s, Set<String> off) {
-      return new State(fenced, polls, starting, seen, Map.copyOf(s), Set.copyOf(off), stopped);
+      return new State(fenced, polls, starting, seen, Map.copyOf(s), Set.copyOf(off), stopped, forced);
     }
 
     State polled(long p) {
-      return new State(fenced, p, starting, seen, stopping, operatorOff, stopped);
+      return new State(fenced, p, starting, seen, stopping, operatorOff, stopped, forced);
+    }
+
+    State forced(Map<String, Boolean> f) {
+      return new State(fenced, polls, starting, seen, stopping, operatorOff, stopped, Map.copyOf(f));
     }
 
     /** Marks VMs as being stopped by this host for a reason; they are reported once off. */
@@ -132,7 +142,7 @@ public final class HostVms {
           (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), clock), "leases");
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
       return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,
-          clock).running(new State(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of()));
+          clock).running(new State(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of(), Map.of()));
     }));
   }
 
@@ -166,9 +176,20 @@ public final class HostVms {
           })
           .onMessage(LeaseLost.class, l -> {
             if (!s.seen().containsKey(l.vm()) && !s.starting().containsKey(l.vm())) return Behaviors.same();
+            if (s.forced().containsKey(l.vm())) return Behaviors.same();
             events.accept(new HaEvent.VmLeaseFenced(clock.instant(), hostId, l.vm(), l.reason()));
-            hypervisor.powerOff(l.vm()).whenComplete((x, err) -> ctx.getSelf().tell(Poll.INSTANCE));
-            return running(s.stoppingAll(List.of(l.vm()), "fenced by its lease: " + l.reason()));
+            return running(forceOff(s.stoppingAll(List.of(l.vm()), "fenced by its lease: " + l.reason()), l.vm()));
+          })
+          .onMessage(ForcedOff.class, f -> {
+            if (f.error() != null) {
+              ctx.getLog().warn("{} is not powered off at {}: {}; tried again at the next poll while it runs",
+                  f.vm(), hostId, Failures.rootMessage(f.error()));
+            }
+            ctx.getSelf().tell(Poll.INSTANCE); // report it off, or try again
+            if (!s.forced().containsKey(f.vm())) return Behaviors.same();
+            Map<String, Boolean> forced = new HashMap<>(s.forced());
+            forced.put(f.vm(), false);
+            return running(s.forced(forced));
           })
           .onMessage(ApplyIsolationResponse.class, a -> {
             ctx.spawnAnonymous(IsolationResponder.create(hypervisor, a.responseFor(), a.shutdownTimeout(),
@@ -226,7 +247,7 @@ public final class HostVms {
       State next = s;
       if (err == null && s.fenced().isPresent()) {
         // started just before the fence came down: it must not run here
-        hypervisor.powerOff(vm);
+        next = forceOff(s, vm);
         err = hostId + " fenced itself while starting it: " + s.fenced().get();
       }
       if (err == null) {
@@ -238,13 +259,21 @@ public final class HostVms {
         Map<String, String> stopping = new HashMap<>(s.stopping());
         stopping.remove(vm);
         next = new State(s.fenced(), s.polls(), s.starting(), s.seen(), Map.copyOf(stopping), Set.copyOf(off),
-            Map.copyOf(stopped));
+            Map.copyOf(stopped), s.forced());
       }
       p.request().replyTo().tell(new Result(vm, hostId, err == null, err));
       Map<String, Starting> st = new HashMap<>(next.starting());
       st.put(vm, new Starting(p.request().vm(), next.polls()));
       ctx.getSelf().tell(Poll.INSTANCE); // report the new VM at once
       return next.starting(st);
+    }
+
+    /** Powers a VM off, awaited: until a poll shows it off it is tried again (see {@link #onPolled}). */
+    private State forceOff(State s, String vm) {
+      ctx.pipeToSelf(hypervisor.powerOff(vm), (x, err) -> new ForcedOff(vm, err));
+      Map<String, Boolean> forced = new HashMap<>(s.forced());
+      forced.put(vm, true);
+      return s.forced(forced);
     }
 
     private State onPolled(State s, Polled p) {
@@ -278,8 +307,17 @@ public final class HostVms {
       leases.tell(new VmLeases.Running(Set.copyOf(leased)));
       publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf(), s.fenced().isPresent(),
           List.copyOf(stopped.values()), starting.keySet().stream().sorted().toList()));
-      return new State(s.fenced(), s.polls(), Map.copyOf(starting), Map.copyOf(now), Map.copyOf(stopping),
-          Set.copyOf(off), Map.copyOf(stopped));
+      // a forced power-off is done when the hypervisor shows the VM off; until then it is tried again
+      Map<String, Boolean> forced = new HashMap<>();
+      s.forced().forEach((vm, inFlight) -> {
+        if (now.containsKey(vm) || starting.containsKey(vm)) forced.put(vm, inFlight);
+      });
+      State next = new State(s.fenced(), s.polls(), Map.copyOf(starting), Map.copyOf(now), Map.copyOf(stopping),
+          Set.copyOf(off), Map.copyOf(stopped), Map.copyOf(forced));
+      for (Map.Entry<String, Boolean> f : forced.entrySet()) {
+        if (!f.getValue() && now.containsKey(f.getKey())) next = forceOff(next, f.getKey());
+      }
+      return next;
     }
   }
 }
