@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
+import dev.vmha.hypervisor.CallBounds;
+import dev.vmha.hypervisor.ProcessHypervisor;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.restart.Dependencies;
 import dev.vmha.restart.ReadyCondition;
@@ -51,6 +53,7 @@ public record HaSettings(
     PingMethod pingMethod,
     Duration powerOnTimeout,
     HypervisorType hypervisorType,
+    Path diskDir,
     IsolationResponse isolationResponse,
     Map<String, IsolationResponse> vmIsolationResponse,
     Duration isolationShutdownTimeout,
@@ -179,6 +182,7 @@ public record HaSettings(
         pingMethod,
         positive("vmha.restart.power-on-timeout", duration(c, "vmha.restart.power-on-timeout", ChronoUnit.SECONDS)),
         enumOf(c, "vmha.hypervisor.type", HypervisorType.class),
+        diskDir(c, datastores, dataDir),
         enumOf(c, "vmha.isolation.response", IsolationResponse.class),
         Map.copyOf(perVm),
         positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)),
@@ -258,6 +262,16 @@ public record HaSettings(
     }
   }
 
+  /**
+   * Where the process hypervisor's VMs write their disk files: the configured directory, else the first datastore's
+   * {@code vms} (shared, so a judge sees every writer), else, without datastores, {@code <data-dir>/disks}.
+   */
+  private static Path diskDir(Config c, List<Path> datastores, Path dataDir) {
+    String d = string(c, "vmha.hypervisor.disk-dir");
+    if (!d.isBlank()) return Path.of(d).toAbsolutePath().normalize();
+    return datastores.isEmpty() ? dataDir.resolve("disks") : ProcessHypervisor.diskDir(datastores.get(0));
+  }
+
   /** A lease holder fences its VM after hostTimeout unrenewed, as a host fences itself without datastores. */
   private static LeaseTiming leaseTiming(Config c, Duration hostTimeout, Duration interval) {
     Duration io = duration(c, "vmha.lease.io-delay-max", ChronoUnit.SECONDS);
@@ -293,6 +307,11 @@ public record HaSettings(
     }
     return new HistorySettings(journal, url, nonBlank(c, "vmha.history.postgresql.user"),
         string(c, "vmha.history.postgresql.password"), maxMaster, maxSlave);
+  }
+
+  /** How long each hypervisor call may take (the rule and its reasons: {@link CallBounds}). */
+  public CallBounds hypervisorBounds() {
+    return CallBounds.of(failureDetectionInterval, hostTimeout, powerOnTimeout, leaseTiming.powerOffMax());
   }
 
   /** The isolation response for one VM: its override, else the cluster's. */

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import org.apache.pekko.actor.Address;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -93,7 +92,7 @@ public final class Agent {
   }
 
   public static ActorSystem<HostSupervisor.Command> start(
-      HaSettings s, Function<Executor, Drivers> drivers, DecisionLog events, Clock clock, Config base) {
+      HaSettings s, Function<Drivers.Io, Drivers> drivers, DecisionLog events, Clock clock, Config base) {
     Config config = pekkoConfig(s).withFallback(base);
     return ActorSystem.create(HostSupervisor.create(s, drivers, events, clock), s.clusterName(), config);
   }

@@ -20,13 +20,20 @@ import java.util.concurrent.Executor;
  */
 public record Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger pinger, Pinger isolationPinger) {
 
+  /**
+   * Where blocking I/O runs: hypervisor calls apart from the datastore and ping I/O of heartbeats, leases and fencing,
+   * so that a hung hypervisor call never starves them.
+   */
+  public record Io(Executor hypervisor, Executor ha) {}
+
   /** The drivers the settings name, doing their blocking I/O on {@code io}. */
-  public static Drivers fromSettings(HaSettings s, Executor io) {
+  public static Drivers fromSettings(HaSettings s, Io executors) {
+    Executor io = executors.ha();
     List<Datastore> ds = s.datastores().stream().<Datastore>map(p -> new DirectoryDatastore(p, io)).toList();
     Hypervisor hv = switch (s.hypervisorType()) {
       case IN_MEMORY -> new InMemoryHypervisor(s.hostId());
       case PROCESS -> new ProcessHypervisor(s.hostId(), s.dataDir().resolve("vms"),
-          ProcessHypervisor.diskDir(s.firstDatastore().orElseThrow()), s.leaseTiming().powerOffMax(), io);
+          s.diskDir(), s.hypervisorBounds().powerOff(), executors.hypervisor());
     };
     Pinger pinger = switch (s.pingMethod()) {
       case ICMP -> new IcmpPinger(io);

@@ -7,11 +7,12 @@ import dev.vmha.datastore.Datastore;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
+import dev.vmha.hypervisor.BoundedHypervisor;
+import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
 import java.time.Clock;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -35,13 +36,20 @@ public final class HostSupervisor {
 
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
+  /** Heartbeats, election, leases and fencing: apart from API and history work (application.conf). */
+  public static final DispatcherSelector HA = DispatcherSelector.fromConfig("vmha.ha-dispatcher");
+  private static final String HA_IO = "vmha.ha-io";
+  private static final String HYPERVISOR_IO = "vmha.hypervisor-io";
+
   private HostSupervisor() {}
 
   public static Behavior<Command> create(
-      HaSettings s, Function<Executor, Drivers> driversFor, DecisionLog events, Clock clock) {
+      HaSettings s, Function<Drivers.Io, Drivers> driversFor, DecisionLog events, Clock clock) {
     return Behaviors.<Command>setup(ctx -> {
-      Executor io = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-      Drivers d = driversFor.apply(io);
+      Drivers d = driversFor.apply(new Drivers.Io(
+          ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HYPERVISOR_IO)),
+          ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO))));
+      Hypervisor hypervisor = new BoundedHypervisor(d.hypervisor(), s.hypervisorBounds());
       events.accept(new HaEvent.AgentStarted(clock.instant(), s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
           d.datastores().stream().map(Datastore::name).toList()));
       if (d.datastores().size() < s.heartbeatDsPerHost()) {
@@ -49,7 +57,8 @@ public final class HostSupervisor {
             + " less redundant than configured", s.hostId(), d.datastores().size(), s.heartbeatDsPerHost());
       }
       ActorRef<DatastoreHeartbeat.Command> datastore = ctx.spawn(restarting(DatastoreHeartbeat.create(s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
-          s.heartbeatDsPerHost(), s.failureDetectionInterval(), d.datastores(), events, clock)), "datastore-heartbeat");
+          s.heartbeatDsPerHost(), s.failureDetectionInterval(), d.datastores(), events, clock)), "datastore-heartbeat",
+          HA);
       if (!d.datastores().isEmpty()) {
         ctx.spawn(ClusterJoin.create(s.hostId(), Agent.seedAddresses(s), s.failureDetectionInterval(), s.hostTimeout(),
             datastore), "cluster-join");
@@ -57,17 +66,17 @@ public final class HostSupervisor {
       MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
-          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election");
+          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election", HA);
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
-          d.hypervisor(), d.datastores().stream().findFirst(), s.leaseTiming(), report -> {
+          hypervisor, d.datastores().stream().findFirst(), s.leaseTiming(), report -> {
             election.tell(new ElectionFsm.LocalReport(report));
             datastore.tell(new DatastoreHeartbeat.LocalVms(report.poweredOn()));
-          }, events, clock)), "vms");
+          }, events, clock)), "vms", HA);
       // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
-          s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, events, clock)), "self-fence");
+          s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, events, clock)), "self-fence", HA);
       // a member that removed this host (declared it dead while it was cut off) quarantines it: this incarnation can
       // never rejoin, so it stops, and the agent's run loop starts a new one that joins as a slave
       ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(ThisActorSystemQuarantinedEvent.class,

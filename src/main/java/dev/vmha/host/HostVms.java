@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -139,7 +140,7 @@ public final class HostVms {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
       ActorRef<VmLeases.Command> leases = ctx.spawn(VmLeases.create(hostId, leaseDatastore, leaseTiming,
-          (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), clock), "leases");
+          (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), clock), "leases", DispatcherSelector.sameAsParent());
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
       return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,
           clock).running(new State(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of(), Map.of()));
@@ -193,13 +194,13 @@ public final class HostVms {
           })
           .onMessage(ApplyIsolationResponse.class, a -> {
             ctx.spawnAnonymous(IsolationResponder.create(hypervisor, a.responseFor(), a.shutdownTimeout(),
-                pollInterval, a.replyTo()));
+                pollInterval, a.replyTo()), DispatcherSelector.sameAsParent());
             return running(s.stoppingAll(s.seen().keySet(), "stopped by the isolation response"));
           })
           .onMessage(Fence.class, f -> {
             ctx.spawnAnonymous(IsolationResponder.create(hypervisor, vm -> IsolationResponse.POWER_OFF, pollInterval,
                 pollInterval, ctx.messageAdapter(IsolationResponder.Applied.class,
-                    a -> new FenceApplied(a, f.replyTo()))));
+                    a -> new FenceApplied(a, f.replyTo()))), DispatcherSelector.sameAsParent());
             return running(s.fenced(Optional.of(f.reason()))
                 .stoppingAll(s.seen().keySet(), "its host fenced itself: " + f.reason()));
           })

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings.HypervisorType;
+import dev.vmha.host.Drivers;
 import dev.vmha.config.HaSettings.PingMethod;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartPriority;
@@ -138,6 +139,18 @@ class HaSettingsTest {
     assertEquals(IsolationResponse.LEAVE_POWERED_ON, s.isolationResponseFor("web.1"));
     assertEquals(IsolationResponse.POWER_OFF, s.isolationResponseFor("other"));
     assertEquals(5, s.heartbeatDsPerHost());
+  }
+
+  @Test
+  void theProcessHypervisorRunsWithoutDatastoresWritingItsDisksUnderTheDataDir() {
+    HaSettings s = valid("vmha.datastores = []\nvmha.hypervisor.type = \"process\"\nvmha.host.data-dir = \"/var/lib/x\"");
+    assertEquals(Path.of("/var/lib/x/disks"), s.diskDir());
+    // the agent's drivers start (this was a NoSuchElementException at start)
+    Drivers d = Drivers.fromSettings(s, new Drivers.Io(Runnable::run, Runnable::run));
+    assertEquals(List.of(), d.datastores());
+    assertEquals(Path.of("/mnt/ds1/vms"), valid("vmha.datastores = [\"/mnt/ds1\"]").diskDir());
+    assertEquals(Path.of("/shared/disks"),
+        valid("vmha.datastores = [\"/mnt/ds1\"]\nvmha.hypervisor.disk-dir = \"/shared/disks\"").diskDir());
   }
 
   @Test
