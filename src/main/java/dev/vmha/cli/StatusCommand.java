@@ -51,10 +51,11 @@ final class StatusCommand implements Callable<Integer> {
           h.path("verdict").asText(), h.path("reachability").asText(), h.path("silenceMs").asLong() / 1000.0,
           h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")));
     }
-    out.printf("%n%-16s %8s  %-18s %s%n", "VM", "MEM MB", "STATE", "HOST");
+    out.printf("%n%-16s %8s  %-16s %-12s %s%n", "VM", "MEM MB", "STATE", "HOST", "WHAT IS KNOWN");
     for (JsonNode v : c.path("vms")) {
-      out.printf("%-16s %8d  %-18s %s%n", v.path("name").asText(), v.path("memoryMb").asLong(),
-          v.path("state").asText(), v.path("host").asText());
+      JsonNode st = v.path("state");
+      out.printf("%-16s %8d  %-16s %-12s %s%n", v.path("name").asText(), v.path("memoryMb").asLong(),
+          st.path("kind").asText(), v.path("host").asText(), detail(st));
     }
     StringBuilder ds = new StringBuilder();
     for (JsonNode d : c.path("datastores")) {
@@ -62,6 +63,25 @@ final class StatusCommand implements Callable<Integer> {
           .append(d.path("accessible").asBoolean() ? " accessible" : " INACCESSIBLE");
     }
     out.printf("%ndatastores (seen by the master): %s%n", ds.length() == 0 ? "(none)" : ds);
+  }
+
+  /** What is known of a VM beyond its state's kind (the JSON of a {@code master.VmState}). */
+  static String detail(JsonNode st) {
+    return switch (st.path("kind").asText()) {
+      case "last-reported" -> "running there as last reported; unknown since " + st.path("unknownSince").asText()
+          + " (" + st.path("verdict").asText() + ": " + st.path("why").asText() + ")";
+      case "unknown" -> "unknown since " + st.path("unknownSince").asText() + " (" + st.path("verdict").asText() + ": "
+          + st.path("why").asText() + ")";
+      case "fenced" -> "powered off by its host's fence: " + st.path("why").asText();
+      case "starting" -> "attempt " + st.path("attempt").asInt() + " since " + st.path("since").asText();
+      case "waiting" -> (st.path("waitingFor").asText().isEmpty() ? "placed in the next round"
+          : "waiting: " + st.path("waitingFor").asText() + " (" + st.path("why").asText() + ")")
+          + "; lost: " + st.path("lost").asText();
+      case "retry-scheduled" -> "retry at " + st.path("at").asText() + " after " + st.path("failedAttempts").asInt()
+          + " failed attempts";
+      case "given-up" -> st.path("why").asText();
+      default -> "";
+    };
   }
 
   private static String join(JsonNode arr) {

@@ -172,6 +172,18 @@ public record DatastoreView(
     return Optional.ofNullable(powerOn.get(host));
   }
 
+  /**
+   * The hosts whose heartbeat moved (or first appeared) on a datastore that answered the last round after virtual
+   * time {@code t}: their agents run now. Stale files of hosts that are down never count.
+   */
+  public Set<String> movedSince(Duration t) {
+    Set<String> moved = new HashSet<>();
+    counters.forEach((h, perDs) -> perDs.forEach((d, seen) -> {
+      if (Boolean.TRUE.equals(accessible.get(d)) && seen.since().compareTo(t) > 0) moved.add(h);
+    }));
+    return Set.copyOf(moved);
+  }
+
   /** Every host that ever wrote a heartbeat on a datastore we read. */
   public Set<String> knownHosts() {
     return counters.keySet();

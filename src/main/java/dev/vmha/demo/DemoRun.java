@@ -258,7 +258,7 @@ public final class DemoRun {
 
   private static int running(JsonNode s) {
     int n = 0;
-    for (JsonNode v : s.path("cluster").path("vms")) if (v.path("state").asText().equals("running")) n++;
+    for (JsonNode v : s.path("cluster").path("vms")) if (v.path("state").path("kind").asText().equals("running")) n++;
     return n;
   }
 

@@ -128,32 +128,38 @@ public final class ElectionFsm {
       Fsm fsm = new Fsm(ctx, timers, settings, isolationPinger, datastore,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
           ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new), coordinator, events, clock);
-      return fsm.uninitialized(new Shared(Set.of(), 0, Optional.empty(), Optional.empty()));
+      return fsm.uninitialized(new Shared(Set.of(), 0, Optional.empty(), Optional.empty(), Optional.empty()));
     }));
   }
 
   /**
-   * What every state keeps: the other hosts' FSMs, datastores seen, this host's latest report, and the newest
-   * protected list seen (its own as master, else from a master's heartbeats).
+   * What every state keeps: the other hosts' FSMs, datastores seen, this host's latest report, the newest
+   * protected list seen (its own as master, else from a master's heartbeats), and the latest datastore view.
    */
   private record Shared(
-      Set<ActorRef<Command>> peers, int datastoresSeen, Optional<HostReport> report, Optional<ProtectedList> list) {
+      Set<ActorRef<Command>> peers, int datastoresSeen, Optional<HostReport> report, Optional<ProtectedList> list,
+      Optional<DatastoreView> view) {
     Shared peers(Set<ActorRef<Command>> p) {
-      return new Shared(p, datastoresSeen, report, list);
+      return new Shared(p, datastoresSeen, report, list, view);
     }
 
-    Shared seen(int n) {
-      return new Shared(peers, n, report, list);
+    Shared seen(DatastoreView v) {
+      return new Shared(peers, v.accessibleCount(), report, list, Optional.of(v));
     }
 
     Shared report(HostReport r) {
-      return new Shared(peers, datastoresSeen, Optional.of(r), list);
+      return new Shared(peers, datastoresSeen, Optional.of(r), list, view);
     }
 
     /** Keeps the newer of the list held and {@code l}. */
     Shared list(ProtectedList l) {
       if (l == null || (list.isPresent() && list.get().version() > l.version())) return this;
-      return new Shared(peers, datastoresSeen, report, Optional.of(l));
+      return new Shared(peers, datastoresSeen, report, Optional.of(l), view);
+    }
+
+    /** The hosts whose datastore heartbeat moved after virtual time {@code t} of this host's datastore rounds. */
+    Set<String> beatingSince(Duration t) {
+      return view.map(v -> v.movedSince(t)).orElse(Set.of());
     }
   }
 
@@ -170,6 +176,16 @@ public final class ElectionFsm {
 
     Diagnosis traffic() {
       return new Diagnosis(trigger, coordinator, knownSilence, addressAnswered, true);
+    }
+  }
+
+  /**
+   * A cold-start election: the virtual time of this host's datastore rounds when it began (from the first view
+   * received, if it began before any): hosts whose heartbeat moves after it are starting too.
+   */
+  private record ColdStart(Optional<Duration> since) {
+    ColdStart known(Shared s) {
+      return since.isPresent() ? this : new ColdStart(s.view().map(DatastoreView::now));
     }
   }
 
@@ -195,7 +211,7 @@ public final class ElectionFsm {
     /** Messages every state treats alike; returns null for those it leaves to the state. */
     private Shared common(Shared s, Command m) {
       if (m instanceof Peers p) return s.peers(p.refs());
-      if (m instanceof ViewUpdate v) return s.seen(v.view().accessibleCount());
+      if (m instanceof ViewUpdate v) return s.seen(v.view());
       if (m instanceof LocalReport r) return s.report(r.report());
       if (m instanceof ProtectedListChanged p) return s.list(p.list());
       if (m == ClearIsolationFlag.INSTANCE) {
@@ -234,7 +250,7 @@ public final class ElectionFsm {
               askView();
               MemberStatus st = Cluster.get(ctx.getSystem()).selfMember().status();
               if (st == MemberStatus.up() || st == MemberStatus.weaklyUp()) {
-                return startElection(s, "agent joined the cluster", Optional.empty());
+                return startColdElection(s);
               }
               return Behaviors.same();
             }
@@ -250,15 +266,31 @@ public final class ElectionFsm {
     Behavior<Command> startElection(Shared s, String reason, Optional<String> lostMaster) {
       emit(new HaEvent.ElectionStarted(clock.instant(), hostId(), reason));
       timers.startSingleTimer(WindowClosed.INSTANCE, settings.electionWindow());
-      return election(s, Map.of(), lostMaster, 0);
+      return election(s, Map.of(), lostMaster, 0, Optional.empty());
     }
 
-    Behavior<Command> election(Shared s0, Map<String, Rank> ballots, Optional<String> lostMaster, int extensions) {
+    /**
+     * The election of an agent that just joined: it also waits for the hosts starting with it ({@link
+     * ElectionWindow}), counting as starting those whose datastore heartbeat moves after this moment.
+     */
+    Behavior<Command> startColdElection(Shared s) {
+      emit(new HaEvent.ElectionStarted(clock.instant(), hostId(), "agent joined the cluster"));
+      timers.startSingleTimer(WindowClosed.INSTANCE, settings.electionWindow());
+      return election(s, Map.of(), Optional.empty(), 0, Optional.of(new ColdStart(s.view().map(DatastoreView::now))));
+    }
+
+    /**
+     * @param extensions intervals the election has run beyond its window
+     * @param coldStart present on a cold start
+     */
+    Behavior<Command> election(
+        Shared s0, Map<String, Rank> ballots, Optional<String> lostMaster, int extensions,
+        Optional<ColdStart> coldStart) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
             Shared s = absorb(s0, m);
             Shared c = common(s, m);
-            if (c != null) return election(c, ballots, lostMaster, extensions);
+            if (c != null) return election(c, ballots, lostMaster, extensions, coldStart.map(cs -> cs.known(c)));
             if (m == Tick.INSTANCE) {
               askView();
               toPeers(s, new Ballot(rank(s)));
@@ -267,21 +299,27 @@ public final class ElectionFsm {
             if (m instanceof Ballot b && fromOther(b.rank())) {
               Map<String, Rank> next = new HashMap<>(ballots);
               next.put(b.rank().hostId(), b.rank());
-              return election(s, next, lostMaster, extensions);
+              return election(s, next, lostMaster, extensions, coldStart);
             }
             if (m instanceof MasterBeat beat && fromOther(beat.master())) {
               timers.cancel(WindowClosed.INSTANCE);
               return follow(s, beat, "heard master " + beat.master().hostId() + " during the election");
             }
             if (m == WindowClosed.INSTANCE) {
-              // a ballot cannot reach a host the receptionist has not listed yet: wait for the listing to cover
-              // every member (one more interval at a time, for one more window at most), or this host might elect
-              // itself beside a master it cannot reach yet
-              long most = settings.electionWindow().toMillis() / settings.failureDetectionInterval().toMillis();
-              if (s.peers().size() < hostMembers() && extensions < most) {
+              Duration elapsed = settings.electionWindow()
+                  .plus(settings.failureDetectionInterval().multipliedBy(extensions));
+              Set<String> members = hostMembers();
+              Set<String> awaited = coldStart.map(cs -> ElectionWindow.awaited(hostId(), ballots.keySet(), members,
+                  cs.since().map(s::beatingSince).orElse(Set.of()))).orElse(Set.of());
+              ElectionWindow.Decision d = ElectionWindow.decide(new ElectionWindow.Facts(elapsed,
+                  coldStart.isPresent(), s.peers().size(), members.size(), awaited),
+                  settings.electionWindow(), settings.hostTimeout());
+              if (!d.close()) {
+                if (extensions == 0) ctx.getLog().info("{}: election kept open: {}", hostId(), d.reason());
                 timers.startSingleTimer(WindowClosed.INSTANCE, settings.failureDetectionInterval());
-                return election(s, ballots, lostMaster, extensions + 1);
+                return election(s, ballots, lostMaster, extensions + 1, coldStart);
               }
+              if (extensions > 0) ctx.getLog().info("{}: election closes: {}", hostId(), d.reason());
               return closeElection(s, ballots, lostMaster);
             }
             if (m instanceof GetRole g) return reply(s, g, Role.ELECTION, null, null);
@@ -290,16 +328,17 @@ public final class ElectionFsm {
           .build();
     }
 
-    /** Cluster members that are vmha hosts and reachable from here (up or weakly up). */
-    private int hostMembers() {
+    /** The ids of the cluster members that are vmha hosts and reachable from here (up or weakly up). */
+    private Set<String> hostMembers() {
       var state = Cluster.get(ctx.getSystem()).state();
-      int n = 0;
+      Set<String> ids = new HashSet<>();
       for (var m : state.getMembers()) {
         boolean up = m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
-        boolean host = m.getRoles().stream().anyMatch(r -> r.startsWith(MasterCoordinator.HOST_ROLE));
-        if (up && host && !state.getUnreachable().contains(m)) n++;
+        if (!up || state.getUnreachable().contains(m)) continue;
+        m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
+            .forEach(r -> ids.add(r.substring(MasterCoordinator.HOST_ROLE.length())));
       }
-      return n;
+      return ids;
     }
 
     private Behavior<Command> closeElection(Shared s, Map<String, Rank> ballots, Optional<String> lostMaster) {

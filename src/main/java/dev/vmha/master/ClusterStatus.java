@@ -12,8 +12,8 @@ public record ClusterStatus(
       String id, String role, String verdict, String reason, String reachability, long silenceMs, String address,
       int httpPort, long memoryMb, long freeMemoryMb, List<String> vms) implements JsonSerializable {}
 
-  /** {@code state}: running, restarting, awaiting-capacity or not-running. */
-  public record VmStatus(String name, long memoryMb, String host, String state) implements JsonSerializable {}
+  /** {@code host}: where it runs, ran last, or is being started ({@code state.host()}). */
+  public record VmStatus(String name, long memoryMb, String host, VmState state) implements JsonSerializable {}
 
   public record DatastoreStatus(String name, boolean accessible) implements JsonSerializable {}
 }

@@ -34,14 +34,17 @@ import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.VmRestarter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -1026,6 +1029,13 @@ public final class MasterCoordinator {
       return s.list(l).restarts(pending, s.inFlight());
     }
 
+    /** The VMs a host's report lists as running or being started there. */
+    private static Set<String> reported(HostReport r) {
+      Set<String> vms = new HashSet<>(r.starting());
+      r.poweredOn().forEach(v -> vms.add(v.name()));
+      return vms;
+    }
+
     private ClusterStatus status(State s) {
       List<ClusterStatus.HostStatus> hosts = new ArrayList<>();
       s.hosts().values().stream().sorted(Comparator.comparing(HostEntry::id)).forEach(h -> {
@@ -1036,18 +1046,24 @@ public final class MasterCoordinator {
             r == null ? 0 : r.memoryMb(), r == null ? 0 : r.memoryMb() - r.usedMemoryMb(),
             r == null ? List.of() : r.poweredOn().stream().map(VmSpec::name).sorted().toList()));
       });
+      Instant now = deps.clock().instant();
+      Function<Duration, Instant> at = t -> now.minus(s.now().minus(t));
+      Map<String, VmStateRule.HostFacts> facts = new HashMap<>();
+      s.hosts().values().forEach(h -> facts.put(h.id(), new VmStateRule.HostFacts(h.verdict(), h.reason(),
+          s.now().minus(h.lastBeat()).compareTo(settings().hostTimeout()) < 0, at.apply(h.lastBeat()),
+          h.report() != null && h.report().fenced(), h.report() == null ? Set.of() : reported(h.report()))));
       List<ClusterStatus.VmStatus> vms = new ArrayList<>();
       s.protectedList().vms().values().stream().sorted(Comparator.comparing(e -> e.vm().name())).forEach(e -> {
         String name = e.vm().name();
-        Optional<String> at = s.runningAt(name);
-        InFlight f = s.inFlight().get(name);
-        Pending p = s.pending().get(name);
-        String state = at.isPresent() ? "running" : f != null ? "restarting"
-            : p == null ? (e.recovery().gaveUp() ? "given-up: " + e.recovery().givenUp() : "not-running")
-            : p.notBefore().compareTo(s.now()) > 0 ? "retry-scheduled"
-            : p.waiting().isEmpty() ? "restarting" : "waiting: " + p.waiting();
-        vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), at.orElse(f != null ? f.host() : e.host()),
-            state));
+        Optional<VmStateRule.Start> start = Optional.ofNullable(s.inFlight().get(name))
+            .map(f -> new VmStateRule.Start(f.host(), f.attempt(), at.apply(f.since())));
+        Optional<VmStateRule.Lost> lost = Optional.ofNullable(s.pending().get(name))
+            .map(p -> new VmStateRule.Lost(p.lostFrom(), p.reason(), p.failedAttempts(), at.apply(p.notBefore()),
+                p.waiting(), p.waitingWhy()));
+        Optional<String> givenUp = e.recovery().gaveUp() ? Optional.of(e.recovery().givenUp()) : Optional.empty();
+        VmState state = VmStateRule.derive(new VmStateRule.VmFacts(name, e.host(), start, lost, givenUp), facts,
+            now, at.apply(Duration.ZERO));
+        vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), state.host(), state));
       });
       List<ClusterStatus.DatastoreStatus> ds = new ArrayList<>();
       s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok))));

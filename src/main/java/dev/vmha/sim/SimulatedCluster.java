@@ -128,12 +128,17 @@ public final class SimulatedCluster implements AutoCloseable {
 
   /** Starts every host; the cluster forms and elects on its own (see {@link #awaitOneMaster}). */
   public static SimulatedCluster start(Options options) {
+    return start(options, Duration.ZERO);
+  }
+
+  /** Boots host1 at once and each next host {@code stagger} after the one before, as agents started together do. */
+  public static SimulatedCluster start(Options options, Duration stagger) {
     SimulatedCluster c = new SimulatedCluster(options);
-    c.startAll();
+    c.startAll(stagger);
     return c;
   }
 
-  private void startAll() {
+  private void startAll(Duration stagger) {
     try {
       for (int d = 1; d <= options.datastores(); d++) Files.createDirectories(options.dir().resolve("ds" + d));
     } catch (IOException e) {
@@ -159,7 +164,19 @@ public final class SimulatedCluster implements AutoCloseable {
       Host h = new Host(id, ports.get(i - 1), i, HaSettings.from(own));
       hosts.put(id, h);
     }
-    for (Host h : hosts.values()) boot(h);
+    int k = 0;
+    for (Host h : hosts.values()) {
+      if (k == 0 || stagger.isZero()) {
+        boot(h);
+      } else {
+        CompletableFuture.delayedExecutor(stagger.toMillis() * k, TimeUnit.MILLISECONDS, io).execute(() -> {
+          synchronized (h) {
+            if (!closing) boot(h);
+          }
+        });
+      }
+      k++;
+    }
   }
 
   private void boot(Host h) {
@@ -368,7 +385,7 @@ public final class SimulatedCluster implements AutoCloseable {
   public Optional<ElectionFsm.RoleInfo> role(String id, Duration timeout) {
     Host h = host(id);
     ActorSystem<HostSupervisor.Command> sys = h.system;
-    if (!h.powered || sys.whenTerminated().isCompleted()) return Optional.empty();
+    if (!h.powered || sys == null || sys.whenTerminated().isCompleted()) return Optional.empty();
     try {
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
           sys, HostSupervisor.GetElection::new, timeout, sys.scheduler()).toCompletableFuture()
@@ -441,7 +458,7 @@ public final class SimulatedCluster implements AutoCloseable {
   public boolean allUp() {
     for (Host h : hosts.values()) {
       if (!h.powered) continue;
-      if (Cluster.get(h.system).selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) return false;
+      if (h.system == null || Cluster.get(h.system).selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) return false;
     }
     return true;
   }
@@ -450,7 +467,10 @@ public final class SimulatedCluster implements AutoCloseable {
   public void close() {
     closing = true;
     for (Host h : hosts.values()) {
-      ActorSystem<?> sys = h.system;
+      ActorSystem<?> sys;
+      synchronized (h) { // a staggered boot in progress sets its system first
+        sys = h.system;
+      }
       if (sys != null) sys.terminate();
     }
     for (Host h : hosts.values()) {

@@ -82,8 +82,10 @@ class ElectionFsmTest {
   private final BlockingQueue<Ping> isolationPings = new LinkedBlockingQueue<>();
   /** What the FSM told the datastore actor besides GetView (isolation flag set and cleared). */
   private final List<DatastoreHeartbeat.Command> datastoreOrders = new CopyOnWriteArrayList<>();
+  /** Other hosts whose agents write their datastore heartbeat every interval, with their counters. */
+  private final Map<String, Long> beating = new java.util.TreeMap<>();
   /** Two datastores accessible: this host's rank is (2, host5). */
-  private final DatastoreView view = DatastoreView.initial(List.of("ds1", "ds2")).next(Duration.ofSeconds(1), Map.of(
+  private DatastoreView view = DatastoreView.initial(List.of("ds1", "ds2")).next(Duration.ofSeconds(1), Map.of(
       "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), List.of()),
       "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), List.of())));
   private ActorRef<ElectionFsm.Command> fsm;
@@ -454,6 +456,100 @@ class ElectionFsmTest {
     assertTrue(coordinatorStarts.isEmpty());
   }
 
+  /**
+   * Issue 18 item 9: agents started together come up a moment apart. host9 (same datastores, higher id: the better
+   * rank) beats on the datastores but balloted only after this host's window closed; this host must not elect itself
+   * alone but wait for its ballot and follow it.
+   */
+  @Test
+  void aColdStartWaitsForTheBallotOfAHostStartingWithItAndElectsTheBestRanked() {
+    beating.put("host9", 0L);
+    spawnFsm();
+    tick();
+    long start = now();
+    int mark = events.size();
+    for (int s = 1; s < WINDOW_TICKS + 3; s++) {
+      assertEquals(Role.ELECTION, tick().role(), "waiting for host9's ballot at +" + s + " intervals");
+    }
+    assertEquals(List.of(), ofType(HaEvent.MasterElected.class, mark), "no election before host9's ballot");
+    assertTrue(coordinatorStarts.isEmpty());
+
+    fsm.tell(new ElectionFsm.Ballot(new Rank(2, "host9")));
+    RoleInfo r = tick();
+    assertEquals(start + WINDOW.plus(INTERVAL.multipliedBy(3)).toMillis(), now());
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals("host9", r.master());
+    HaEvent.MasterElected elected = only(HaEvent.MasterElected.class, mark);
+    assertEquals("host9", elected.master());
+    assertEquals(List.of("host9(2 ds)", "host5(2 ds)"), elected.candidates());
+    assertTrue(coordinatorStarts.isEmpty());
+  }
+
+  /** The wait is bounded: a host that beats but never ballots is given up hostTimeout after the window. */
+  @Test
+  void aColdStartWaitsForASilentStartingHostAtMostHostTimeoutBeyondTheWindow() {
+    beating.put("host9", 0L);
+    spawnFsm();
+    tick();
+    long start = now();
+    long bound = ElectionWindow.coldStartBound(WINDOW, HOST_TIMEOUT).toMillis();
+    while (now() < start + bound - INTERVAL.toMillis()) assertEquals(Role.ELECTION, tick().role());
+    RoleInfo r = tick();
+    assertEquals(start + bound, now());
+    assertEquals(Role.MASTER, r.role());
+    assertEquals(SELF, only(HaEvent.MasterElected.class, 0).master());
+  }
+
+  /** Stale heartbeat files of hosts that are down (they never move) do not hold a cold start back. */
+  @Test
+  void aColdStartDoesNotWaitForHostsWhoseHeartbeatStandsStill() {
+    beating.put("host9", 0L);
+    nextDatastoreRound();
+    beating.clear(); // host9's file stays as it was: host9 is down
+    spawnFsm();
+    tick();
+    long start = now();
+    for (int s = 1; s < WINDOW_TICKS; s++) tick();
+    assertEquals(Role.MASTER, tick().role());
+    assertEquals(start + WINDOW.toMillis(), now());
+  }
+
+  /**
+   * vSphere: a later host never overthrows a running master. A host that joins while the others run (they beat on
+   * the datastores) follows the master it hears, even a lower-ranked one, and stays its slave whatever ballots come.
+   */
+  @Test
+  void aHostJoiningARunningClusterFollowsItsMasterAndNeverOverthrowsIt() {
+    beating.put("host1", 0L);
+    beating.put("host9", 0L);
+    spawnFsm();
+    tick();
+    TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
+    ElectionFsm.MasterBeat beat = masterBeat(new Rank(1, "host1"), coordinator.ref());
+    fsm.tell(beat);
+    assertEquals(Role.SLAVE, role().role());
+    int mark = events.size();
+    for (int s = 0; s < WINDOW_TICKS + TIMEOUT_TICKS; s++) {
+      fsm.tell(new ElectionFsm.Ballot(new Rank(1, "host0")));
+      RoleInfo r = tick();
+      assertEquals(Role.SLAVE, r.role());
+      assertEquals("host1", r.master());
+      fsm.tell(beat);
+    }
+    assertEquals(List.of(), ofType(HaEvent.MasterElected.class, 0));
+    assertEquals(List.of(), ofType(HaEvent.ElectionStarted.class, mark));
+    assertTrue(coordinatorStarts.isEmpty());
+  }
+
+  /** After a master loss the election never waits for the cold-start rule: the timeline stays T0 + T + W. */
+  @Test
+  void anElectionAfterMasterLossDoesNotWaitForBeatingHosts() {
+    spawnFsm();
+    long t0 = slaveOfHost9UntilT0();
+    beating.put("host7", 0L);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+  }
+
   // ---- helpers
 
   private void spawnFsm() {
@@ -554,12 +650,22 @@ class ElectionFsmTest {
     while (true) {
       DatastoreHeartbeat.Command m = datastore.receiveMessage();
       if (m instanceof DatastoreHeartbeat.GetView ask) {
+        if (!beating.isEmpty()) nextDatastoreRound();
         ask.replyTo().tell(view);
         break;
       }
       datastoreOrders.add(m);
     }
     return role();
+  }
+
+  /** One datastore round: every beating host's counter moves on both datastores. */
+  private void nextDatastoreRound() {
+    beating.replaceAll((h, c) -> c + 1);
+    Map<String, dev.vmha.datastore.HostHeartbeat> hb = new java.util.HashMap<>();
+    beating.forEach((h, c) -> hb.put(h, new dev.vmha.datastore.HostHeartbeat(h, c, Instant.EPOCH)));
+    view = view.next(INTERVAL, Map.of("ds1", new DatastoreScan("ds1", hb, Map.of(), List.of()),
+        "ds2", new DatastoreScan("ds2", hb, Map.of(), List.of())));
   }
 
   /** The FSM's role, once it has handled every message sent before. */

@@ -2,6 +2,7 @@ package dev.vmha.master;
 
 import dev.vmha.testing.VirtualTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -282,6 +283,14 @@ class MasterCoordinatorTimelineTest {
     assertEquals(List.of(), ofType(HaEvent.VmRestartPlanned.class));
     host1Vms.expectNoMessage(Duration.ofMillis(200));
     host2Vms.expectNoMessage(Duration.ZERO);
+    // the status says what is known (issue 18 item 8): running at host2 as last reported, unknown since its last beat
+    for (ClusterStatus.VmStatus vm : sync().vms()) {
+      VmState.LastReported st = assertInstanceOf(VmState.LastReported.class, vm.state(), vm.toString());
+      assertEquals("host2", st.host());
+      assertEquals(Verdict.PARTITIONED, st.verdict());
+      long since = st.unknownSince().toEpochMilli();
+      assertTrue(since <= t0 && since > t0 - settings.failureDetectionInterval().toMillis() * 2, vm.toString());
+    }
   }
 
   /**

@@ -1,0 +1,42 @@
+package dev.vmha.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmha.classify.Verdict;
+import dev.vmha.history.EventLog;
+import dev.vmha.master.ClusterStatus;
+import dev.vmha.master.VmState;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StatusCommandTest {
+  @Test
+  void printsWhatIsKnownOfEachVm() throws Exception {
+    Instant heard = Instant.parse("2026-12-01T03:12:00Z");
+    ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(
+        new ClusterStatus.VmStatus("vm1", 512, "host2",
+            new VmState.LastReported("host2", heard, Verdict.PARTITIONED, "datastore heartbeat moves")),
+        new ClusterStatus.VmStatus("vm2", 512, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority")),
+        new ClusterStatus.VmStatus("vm3", 512, "host3", new VmState.Running("host3"))), List.of());
+    Map<String, Object> agent = new LinkedHashMap<>();
+    agent.put("host", "host1");
+    agent.put("role", "MASTER");
+    agent.put("master", "host1");
+    agent.put("cluster", c);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StatusCommand.print(EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(agent)),
+        new PrintStream(out, true, StandardCharsets.UTF_8));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.matches("(?s).*vm1 +512 +last-reported +host2 +running there as last reported; unknown since "
+        + "2026-12-01T03:12:00Z \\(PARTITIONED: datastore heartbeat moves\\).*"), text);
+    assertTrue(text.matches("(?s).*vm2 +512 +fenced +host1 +powered off by its host's fence: its host fenced itself: "
+        + "no majority.*"), text);
+    assertTrue(text.matches("(?s).*vm3 +512 +running +host3 *\\n.*"), text);
+  }
+}
