@@ -41,12 +41,9 @@ public record Evidence(
     return heartbeatSilence.compareTo(hostTimeout) < 0;
   }
 
-  /**
-   * The allowance for observing a heartbeat late: the writer's period, the reader's round and scheduling jitter.
-   * Half the hostTimeout, which the settings keep at two intervals or more.
-   */
+  /** The allowance for observing a heartbeat late ({@link DetectionTiming#observationLag}). */
   public Duration observationLag() {
-    return hostTimeout.dividedBy(2);
+    return DetectionTiming.observationLag(hostTimeout);
   }
 
   /** Whether the host kept writing its datastore heartbeat after its network heartbeats stopped. */
@@ -60,7 +57,7 @@ public record Evidence(
    * (hostTimeout) plus the observation lag: alive or not, the host has powered its VMs off by now.
    */
   public boolean datastoreHeartbeatStillPastFence() {
-    Duration bound = hostTimeout.plus(observationLag());
+    Duration bound = DetectionTiming.datastoreStillBound(hostTimeout);
     return !datastoreHeartbeatAge.isEmpty()
         && datastoreHeartbeatAge.values().stream().allMatch(a -> a.compareTo(bound) >= 0);
   }

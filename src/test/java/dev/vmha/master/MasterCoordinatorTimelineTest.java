@@ -709,6 +709,8 @@ class MasterCoordinatorTimelineTest {
     master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, datastores, datastore.ref(),
         pinger, DecisionLog.of(events::add), new VirtualTime.VirtualClock(scheduler)),
         new MasterCoordinator.Start(knownSilence, election.ref(), Optional.empty())), "master");
+    // the coordinator asks at once for the datastore view this host kept so far
+    datastore.expectMessageClass(DatastoreHeartbeat.GetView.class).replyTo().tell(view);
     sync(); // the protected list is read and the timers run from the current virtual time
   }
 
