@@ -75,12 +75,13 @@ public record DetectionTiming(Duration interval, Duration hostTimeout, Duration 
 
   /**
    * The master's power loss, from its last heartbeat: the slaves hear nothing for T, elect for W; the new master
-   * knows that silence, pings the old master in its first round and judges when the ping fails (its datastore
-   * heartbeat has long been still: T + W is at least the fence bound whenever W ≥ T/2).
+   * knows that silence, pings the old master as soon as it has read the protected list and its datastore view, and
+   * judges when the ping fails (its datastore heartbeat has long been still: T + W is past the fence bound whenever
+   * W ≥ T/2). Up to one interval goes to the slaves noticing the loss (their timer runs from the last beat heard).
    */
   public Duration masterPowerLoss() {
     Duration datastore = datastoreStillBound(hostTimeout).plus(interval);
-    return max(hostTimeout.plus(electionWindow).plus(interval).plus(pingTimeout), datastore.plus(interval));
+    return max(hostTimeout.plus(electionWindow).plus(pingTimeout), datastore).plus(interval);
   }
 
   /**
@@ -101,8 +102,9 @@ public record DetectionTiming(Duration interval, Duration hostTimeout, Duration 
   }
 
   /**
-   * An isolated master's VMs: it notices every other host silent after T and declares itself isolated after P; the
-   * others elect a new master after T + W, which reads the flag in its first round.
+   * An isolated master's VMs, from its last beat heard: it notices every other host silent after T and declares
+   * itself isolated after P; the others elect a new master after T + W, whose datastore rounds (one interval) have
+   * read the flag and which restarts the flagged VMs in its first round (one more).
    */
   public Duration isolatedMaster() {
     return max(hostTimeout.plus(pingTimeout), hostTimeout.plus(electionWindow)).plus(interval.multipliedBy(2));

@@ -348,7 +348,7 @@ public final class MasterCoordinator {
     Behavior<Command> running(State s) {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
-          .onMessage(ViewUpdate.class, v -> running(rejudge(renewLocks(s.view(v.view())))))
+          .onMessage(ViewUpdate.class, v -> running(onView(s, v.view())))
           .onMessage(ProtectedListRead.class, r -> running(onProtectedList(s, r)))
           .onMessageEquals(ReloadProtectedList.INSTANCE, () -> {
             loadProtectedList();
@@ -429,7 +429,7 @@ public final class MasterCoordinator {
       ctx.getLog().info("master {} took over the protected list v{} with {} VMs", self, list.version(),
           list.vms().size());
       State loaded = s.list(list).with(hosts);
-      return advance(loaded);
+      return advance(investigate(loaded));
     }
 
     // ---- the protected list's lock: exactly one master owns each datastore's list
@@ -554,14 +554,22 @@ public final class MasterCoordinator {
         t = restartFlagged(t, flagged);
       }
       t = checkAllSilent(t);
-      for (HostEntry h : t.hosts().values()) {
+      return advance(reconcile(investigate(t)));
+    }
+
+    /**
+     * Pings every host silent past its limit whose next ping is due and none is out (every round; also as soon as a
+     * master just elected has both its protected list and its datastore view, so a proven silence costs no round).
+     */
+    private State investigate(State s) {
+      if (!s.loaded() || s.view().isEmpty() && !deps.datastores().isEmpty()) return s;
+      State t = s;
+      for (HostEntry h : s.hosts().values()) {
         if (h.id().equals(self) || h.investigating()) continue;
         Duration silence = silence(t, h);
         if (silence.compareTo(silenceLimit(t, h)) < 0) continue;
         boolean due = t.now().compareTo(h.nextCheck()) >= 0;
-        boolean judgeable = h.verdict() == Verdict.ALIVE || h.verdict() == Verdict.AGENT_UNREACHABLE
-            || h.verdict() == Verdict.PARTITIONED;
-        if (!judgeable || !due) continue;
+        if (!judgeable(h) || !due) continue;
         if (!h.suspected()) {
           emit(new HaEvent.HostSilent(deps.clock().instant(), self, h.id(), silence));
         }
@@ -574,7 +582,7 @@ public final class MasterCoordinator {
         }
         t = t.host(h.beingPinged());
       }
-      return advance(reconcile(t));
+      return t;
     }
 
     /**
@@ -624,13 +632,15 @@ public final class MasterCoordinator {
      * DetectionTiming#silenceProvenByDatastores}): a master just elected judges from what it saw as a slave.
      */
     private Duration silence(State s, HostEntry h) {
-      Duration sinceBeat = s.now().minus(h.lastBeat());
-      return provenSilence(s, h).filter(p -> p.compareTo(sinceBeat) > 0).orElse(sinceBeat);
+      return provenSilence(s, h).orElse(s.now().minus(h.lastBeat()));
     }
 
+    /** The silence the datastores prove of a host that never beat to this master, when longer than it heard. */
     private Optional<Duration> provenSilence(State s, HostEntry h) {
       if (h.report() != null) return Optional.empty();
-      return s.view().flatMap(v -> DetectionTiming.silenceProvenByDatastores(v.heartbeatAges(h.id()), h.reach()));
+      Duration heard = s.now().minus(h.lastBeat());
+      return s.view().flatMap(v -> DetectionTiming.silenceProvenByDatastores(v.heartbeatAges(h.id()), h.reach()))
+          .filter(p -> p.compareTo(heard) > 0);
     }
 
     /** How long a host may be silent before it is investigated ({@link DetectionTiming#judgeAfter}). */
@@ -657,6 +667,12 @@ public final class MasterCoordinator {
       return judge(s.host(h), h, p.answered());
     }
 
+    /** A datastore round: the locks renewed, the silent hosts judged again, the first view starts investigations. */
+    private State onView(State s, DatastoreView v) {
+      State next = rejudge(renewLocks(s.view(v)));
+      return s.view().isEmpty() ? investigate(next) : next;
+    }
+
     /**
      * Every datastore round judges again, with their last ping, the silent hosts whose ping went unanswered and whose
      * verdict may still change: the datastore evidence that settles DEAD (or shows a partitioned host's heartbeat
@@ -668,12 +684,17 @@ public final class MasterCoordinator {
       State next = s;
       for (String id : s.hosts().keySet()) {
         HostEntry h = next.hosts().get(id);
-        boolean open = h.verdict() == Verdict.ALIVE || h.verdict() == Verdict.PARTITIONED;
-        if (id.equals(self) || !h.unanswered() || !open) continue;
+        if (id.equals(self) || !h.unanswered() || !judgeable(h)) continue;
         if (silence(next, h).compareTo(silenceLimit(next, h)) < 0) continue;
         next = judge(next, h, false);
       }
       return next;
+    }
+
+    /** Whether a verdict on the host may still change (DEAD and ISOLATED end with the host's next beat). */
+    private static boolean judgeable(HostEntry h) {
+      return h.verdict() == Verdict.ALIVE || h.verdict() == Verdict.AGENT_UNREACHABLE
+          || h.verdict() == Verdict.PARTITIONED;
     }
 
     /** Judges a silent host from the evidence now and its last ping, and acts on a settled verdict. */
@@ -1085,7 +1106,7 @@ public final class MasterCoordinator {
       s.hosts().values().stream().sorted(Comparator.comparing(HostEntry::id)).forEach(h -> {
         HostReport r = h.report();
         hosts.add(new ClusterStatus.HostStatus(h.id(), h.id().equals(self) ? "master" : "slave", h.verdict().name(),
-            h.reason(), h.reach().name(), s.now().minus(h.lastBeat()).toMillis(),
+            h.reason(), h.reach().name(), silence(s, h).toMillis(),
             h.pingTarget().map(PingTarget::address).orElse(""), h.pingTarget().map(PingTarget::tcpPort).orElse(0),
             r == null ? 0 : r.memoryMb(), r == null ? 0 : r.memoryMb() - r.usedMemoryMb(),
             r == null ? List.of() : r.poweredOn().stream().map(VmSpec::name).sorted().toList()));

@@ -247,6 +247,7 @@ class MasterCoordinatorTimelineTest {
         "DEAD at T0+" + (ms(judged.at()) - t0) + " ms; the rule held at T0+" + (rule - t0) + " ms");
     assertTrue(judged.evidence().datastoreHeartbeatAge().values().stream().allMatch(a -> a.compareTo(fence) >= 0),
         judged.evidence().toString());
+    assertTrue(ms(judged.at()) - t0 <= settings.detectionTiming().slavePowerLoss().toMillis(), "the stated budget");
   }
 
   /**
@@ -273,6 +274,9 @@ class MasterCoordinatorTimelineTest {
     assertEquals(Verdict.DEAD, judged.verdict(), judged.reason());
     long budget = takeover + settings.failureDetectionInterval().plus(settings.icmpPingTimeout()).toMillis();
     assertTrue(ms(judged.at()) <= budget, "DEAD " + (ms(judged.at()) - takeover) + " ms after the takeover");
+    long powerLoss = takeover - lostFor.toMillis();
+    assertTrue(ms(judged.at()) - powerLoss <= settings.detectionTiming().masterAndSlavePowerLoss().toMillis(),
+        "the stated budget");
     assertEquals(Set.of("vm1", "vm2"), ofType(HaEvent.VmRestartPlanned.class).stream()
         .map(HaEvent.VmRestartPlanned::vm).collect(Collectors.toSet()));
   }
