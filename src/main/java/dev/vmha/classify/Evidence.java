@@ -8,7 +8,8 @@ import java.util.TreeMap;
 /**
  * Everything the master knows about one host when it judges it.
  *
- * @param heartbeatSilence time since the host's last network heartbeat reached the master
+ * @param heartbeatSilence time since the host's last network heartbeat reached the master; for a host that never beat
+ *     to this master, the longer silence its datastore heartbeat proves ({@link DetectionTiming#silenceProvenByDatastores})
  * @param reachability Pekko Cluster's view of the host's JVM
  * @param managementPingAnswered whether the host's management address answered the master's ping
  * @param datastoreHeartbeatAge per heartbeat datastore the master can read, how long the host's heartbeat counter
