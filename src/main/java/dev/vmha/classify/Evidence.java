@@ -8,7 +8,8 @@ import java.util.TreeMap;
 /**
  * Everything the master knows about one host when it judges it.
  *
- * @param heartbeatSilence time since the host's last network heartbeat reached the master
+ * @param heartbeatSilence time since the host's last network heartbeat reached the master; for a host that never beat
+ *     to this master, the longer silence its datastore heartbeat proves ({@link DetectionTiming#silenceProvenByDatastores})
  * @param reachability Pekko Cluster's view of the host's JVM
  * @param managementPingAnswered whether the host's management address answered the master's ping
  * @param datastoreHeartbeatAge per heartbeat datastore the master can read, how long the host's heartbeat counter
@@ -41,12 +42,9 @@ public record Evidence(
     return heartbeatSilence.compareTo(hostTimeout) < 0;
   }
 
-  /**
-   * The allowance for observing a heartbeat late: the writer's period, the reader's round and scheduling jitter.
-   * Half the hostTimeout, which the settings keep at two intervals or more.
-   */
+  /** The allowance for observing a heartbeat late ({@link DetectionTiming#observationLag}). */
   public Duration observationLag() {
-    return hostTimeout.dividedBy(2);
+    return DetectionTiming.observationLag(hostTimeout);
   }
 
   /** Whether the host kept writing its datastore heartbeat after its network heartbeats stopped. */
@@ -60,7 +58,7 @@ public record Evidence(
    * (hostTimeout) plus the observation lag: alive or not, the host has powered its VMs off by now.
    */
   public boolean datastoreHeartbeatStillPastFence() {
-    Duration bound = hostTimeout.plus(observationLag());
+    Duration bound = DetectionTiming.datastoreStillBound(hostTimeout);
     return !datastoreHeartbeatAge.isEmpty()
         && datastoreHeartbeatAge.values().stream().allMatch(a -> a.compareTo(bound) >= 0);
   }

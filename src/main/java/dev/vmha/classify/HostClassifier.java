@@ -49,7 +49,7 @@ public final class HostClassifier {
             : settled(Verdict.PARTITIONED, net + ", ping silent, " + ds + ": the host runs in another partition");
       }
       return new Decision(Verdict.DEAD, net + ", ping silent, " + ds + "; waiting until its heartbeat has been still "
-          + seconds(e.hostTimeout().plus(e.observationLag())) + ", when it has surely fenced itself", false);
+          + seconds(DetectionTiming.datastoreStillBound(e.hostTimeout())) + ", when it has surely fenced itself", false);
     }
     if (e.datastoresConfigured()) {
       return settled(Verdict.PARTITIONED, net + ", ping silent, but none of its heartbeat datastores is readable here:"
@@ -60,7 +60,7 @@ public final class HostClassifier {
       return settled(Verdict.PARTITIONED, net + ", ping silent, no heartbeat datastores, and " + side
           + ": no strict majority, so nothing is restarted");
     }
-    Duration fenced = e.hostTimeout().multipliedBy(2).plus(e.observationLag());
+    Duration fenced = DetectionTiming.majorityStillBound(e.hostTimeout());
     if (e.heartbeatSilence().compareTo(fenced) >= 0) {
       return settled(Verdict.DEAD, net + ", ping silent, no heartbeat datastores, " + side
           + " (a strict majority); a minority host has fenced itself by now");

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
+import dev.vmha.classify.DetectionTiming;
 import dev.vmha.hypervisor.CallBounds;
 import dev.vmha.hypervisor.ProcessHypervisor;
 import dev.vmha.hypervisor.VmSpec;
@@ -92,6 +93,11 @@ public record HaSettings(
       throw new SettingsException("--config", hostFile, "valid HOCON (" + e.getMessage() + ")");
     }
     return from(overrides.withFallback(parsed).withFallback(defaults()).resolve());
+  }
+
+  /** Every failure-detection bound derived from these settings. */
+  public DetectionTiming detectionTiming() {
+    return new DetectionTiming(failureDetectionInterval, hostTimeout, icmpPingTimeout, electionWindow);
   }
 
   public static HaSettings from(Config c) {

@@ -2,6 +2,7 @@ package dev.vmha.master;
 
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
+import dev.vmha.classify.DetectionTiming;
 import dev.vmha.classify.Evidence;
 import dev.vmha.classify.HostClassifier;
 import dev.vmha.classify.Reachability;
@@ -113,37 +114,52 @@ public final class MasterCoordinator {
       HaSettings settings, List<Datastore> datastores, ActorRef<DatastoreHeartbeat.Command> datastore, Pinger pinger,
       DecisionLog events, Clock clock) {}
 
-  /** One host as the master sees it. {@code lastBeat} and {@code nextCheck} are virtual times. */
+  /**
+   * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
+   * {@code investigating} while a ping is out; {@code unanswered} when the last ping went unanswered and the host
+   * has not beaten since: it is judged again with that ping on every datastore round.
+   */
   record HostEntry(
       String id, HostReport report, PingTarget roleTarget, Address address, Reachability reach, Duration lastBeat,
-      Verdict verdict, String reason, boolean investigating, Duration nextCheck, boolean suspected) {
+      Verdict verdict, String reason, boolean investigating, Duration nextCheck, boolean suspected,
+      boolean unanswered) {
 
     static HostEntry fresh(String id, Duration now) {
       return new HostEntry(id, null, null, null, Reachability.UNKNOWN, now, Verdict.ALIVE, "known to the master",
-          false, now, false);
+          false, now, false, false);
     }
 
     HostEntry beat(HostReport r, Duration now) {
-      return new HostEntry(id, r, roleTarget, address, reach, now, verdict, reason, investigating, nextCheck, false);
+      return new HostEntry(id, r, roleTarget, address, reach, now, verdict, reason, investigating, nextCheck, false,
+          false);
     }
 
     HostEntry member(PingTarget target, Address addr, Reachability rch) {
       return new HostEntry(id, report, target, addr, rch, lastBeat, verdict, reason, investigating, nextCheck,
-          suspected);
+          suspected, unanswered);
     }
 
     /** Being pinged now; suspected until it beats again, so its silence is announced once. */
     HostEntry beingPinged() {
-      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true);
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true,
+          unanswered);
+    }
+
+    /** Its ping came back. */
+    HostEntry pinged(boolean answered) {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, nextCheck,
+          suspected, !answered);
     }
 
     HostEntry judged(Verdict v, String why, Duration next) {
-      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, false, next, suspected);
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, investigating, next, suspected,
+          unanswered);
     }
 
-    /** Judged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
+    /** Pinged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
     HostEntry pending(Duration next) {
-      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, next, suspected);
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating, next,
+          suspected, unanswered);
     }
 
     Optional<PingTarget> pingTarget() {
@@ -307,6 +323,8 @@ public final class MasterCoordinator {
           ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MemberChange::new),
           ClusterEvent.ReachabilityEvent.class));
       timers.startTimerWithFixedDelay(Tick.INSTANCE, deps.settings().failureDetectionInterval());
+      // the datastore view this host kept as a slave proves silences: the first round judges with it
+      deps.datastore().tell(new DatastoreHeartbeat.GetView(c.viewAdapter()));
       c.loadProtectedList();
       // virtual time starts at the longest known silence, so every last beat lies at or after zero
       Duration begin = knownSilence.values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
@@ -333,7 +351,7 @@ public final class MasterCoordinator {
     Behavior<Command> running(State s) {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
-          .onMessage(ViewUpdate.class, v -> running(renewLocks(s.view(v.view()))))
+          .onMessage(ViewUpdate.class, v -> running(onView(s, v.view())))
           .onMessage(ProtectedListRead.class, r -> running(onProtectedList(s, r)))
           .onMessageEquals(ReloadProtectedList.INSTANCE, () -> {
             loadProtectedList();
@@ -414,7 +432,7 @@ public final class MasterCoordinator {
       ctx.getLog().info("master {} took over the protected list v{} with {} VMs", self, list.version(),
           list.vms().size());
       State loaded = s.list(list).with(hosts);
-      return advance(loaded);
+      return advance(investigate(loaded));
     }
 
     // ---- the protected list's lock: exactly one master owns each datastore's list
@@ -427,7 +445,7 @@ public final class MasterCoordinator {
     private State renewLocks(State s) {
       if (deps.datastores().isEmpty() || s.view().isEmpty()) return s;
       DatastoreView v = s.view().get();
-      Duration staleAfter = settings().hostTimeout().plus(settings().hostTimeout().dividedBy(2));
+      Duration staleAfter = DetectionTiming.datastoreStillBound(settings().hostTimeout());
       java.util.Set<String> held = new java.util.TreeSet<>();
       for (Datastore d : deps.datastores()) {
         if (!Boolean.TRUE.equals(v.accessible().get(d.name()))) continue;
@@ -539,14 +557,22 @@ public final class MasterCoordinator {
         t = restartFlagged(t, flagged);
       }
       t = checkAllSilent(t);
-      for (HostEntry h : t.hosts().values()) {
+      return advance(reconcile(investigate(t)));
+    }
+
+    /**
+     * Pings every host silent past its limit whose next ping is due and none is out (every round; also as soon as a
+     * master just elected has both its protected list and its datastore view, so a proven silence costs no round).
+     */
+    private State investigate(State s) {
+      if (!s.loaded() || s.view().isEmpty() && !deps.datastores().isEmpty()) return s;
+      State t = s;
+      for (HostEntry h : s.hosts().values()) {
         if (h.id().equals(self) || h.investigating()) continue;
-        Duration silence = t.now().minus(h.lastBeat());
-        if (silence.compareTo(silenceLimit(h)) < 0) continue;
+        Duration silence = silence(t, h);
+        if (silence.compareTo(silenceLimit(t, h)) < 0) continue;
         boolean due = t.now().compareTo(h.nextCheck()) >= 0;
-        boolean judgeable = h.verdict() == Verdict.ALIVE || h.verdict() == Verdict.AGENT_UNREACHABLE
-            || h.verdict() == Verdict.PARTITIONED;
-        if (!judgeable || !due) continue;
+        if (!judgeable(h) || !due) continue;
         if (!h.suspected()) {
           emit(new HaEvent.HostSilent(deps.clock().instant(), self, h.id(), silence));
         }
@@ -559,7 +585,7 @@ public final class MasterCoordinator {
         }
         t = t.host(h.beingPinged());
       }
-      return advance(reconcile(t));
+      return t;
     }
 
     /**
@@ -598,18 +624,31 @@ public final class MasterCoordinator {
       List<HostEntry> others = s.hosts().values().stream().filter(h -> !h.id().equals(self))
           .filter(h -> h.verdict() != Verdict.DEAD).toList();
       boolean allSilent = !others.isEmpty() && others.stream()
-          .allMatch(h -> s.now().minus(h.lastBeat()).compareTo(silenceLimit(h)) >= 0);
+          .allMatch(h -> silence(s, h).compareTo(silenceLimit(s, h)) >= 0);
       if (allSilent && !s.allSilentReported()) election.tell(new ElectionFsm.AllHostsSilent(others.size()));
       return s.allSilent(allSilent);
     }
 
     /**
-     * How long a host may be silent before it is judged: hostTimeout, or for a host that never beat to this master
-     * (a member that just joined, or any host of a master just elected) also an election window, the time it may
-     * spend in an election of its own before it follows us.
+     * How long a host has been silent: since its last beat to this master; for a host that never beat to it, since
+     * the last moment its datastore heartbeat proves it ran, if that is earlier ({@link
+     * DetectionTiming#silenceProvenByDatastores}): a master just elected judges from what it saw as a slave.
      */
-    private Duration silenceLimit(HostEntry h) {
-      return h.report() == null ? settings().hostTimeout().plus(settings().electionWindow()) : settings().hostTimeout();
+    private Duration silence(State s, HostEntry h) {
+      return provenSilence(s, h).orElse(s.now().minus(h.lastBeat()));
+    }
+
+    /** The silence the datastores prove of a host that never beat to this master, when longer than it heard. */
+    private Optional<Duration> provenSilence(State s, HostEntry h) {
+      if (h.report() != null) return Optional.empty();
+      Duration heard = s.now().minus(h.lastBeat());
+      return s.view().flatMap(v -> DetectionTiming.silenceProvenByDatastores(v.heartbeatAges(h.id()), h.reach()))
+          .filter(p -> p.compareTo(heard) > 0);
+    }
+
+    /** How long a host may be silent before it is investigated ({@link DetectionTiming#judgeAfter}). */
+    private Duration silenceLimit(State s, HostEntry h) {
+      return settings().detectionTiming().judgeAfter(h.report() != null || provenSilence(s, h).isPresent());
     }
 
     private Evidence evidence(State s, HostEntry h, boolean pingAnswered) {
@@ -620,14 +659,50 @@ public final class MasterCoordinator {
               && s.now().minus(o.lastBeat()).compareTo(settings().hostTimeout()) < 0)
           .count();
       int cluster = 1 + (int) s.hosts().keySet().stream().filter(id -> !id.equals(self)).count();
-      return new Evidence(s.now().minus(h.lastBeat()), h.reach(), pingAnswered, ages, isolated,
+      return new Evidence(silence(s, h), h.reach(), pingAnswered, ages, isolated,
           settings().hostTimeout(), settings().failureDetectionInterval(), !deps.datastores().isEmpty(), side, cluster);
     }
 
     private State onPinged(State s, Pinged p) {
       HostEntry h = s.hosts().get(p.host());
       if (h == null || !h.investigating()) return s;
-      Evidence e = evidence(s, h, p.answered());
+      h = h.pinged(p.answered());
+      return judge(s.host(h), h, p.answered());
+    }
+
+    /** A datastore round: the locks renewed, the silent hosts judged again, the first view starts investigations. */
+    private State onView(State s, DatastoreView v) {
+      State next = rejudge(renewLocks(s.view(v)));
+      return s.view().isEmpty() ? investigate(next) : next;
+    }
+
+    /**
+     * Every datastore round judges again, with their last ping, the silent hosts whose ping went unanswered and whose
+     * verdict may still change: the datastore evidence that settles DEAD (or shows a partitioned host's heartbeat
+     * stop) arrives with the rounds, so the verdict comes in the round its rule is satisfied — not after one more
+     * ping round, which takes icmpPingTimeout. The pings go on meanwhile (an answer makes the host AGENT_UNREACHABLE).
+     */
+    private State rejudge(State s) {
+      if (!s.loaded()) return s;
+      State next = s;
+      for (String id : s.hosts().keySet()) {
+        HostEntry h = next.hosts().get(id);
+        if (id.equals(self) || !h.unanswered() || !judgeable(h)) continue;
+        if (silence(next, h).compareTo(silenceLimit(next, h)) < 0) continue;
+        next = judge(next, h, false);
+      }
+      return next;
+    }
+
+    /** Whether a verdict on the host may still change (DEAD and ISOLATED end with the host's next beat). */
+    private static boolean judgeable(HostEntry h) {
+      return h.verdict() == Verdict.ALIVE || h.verdict() == Verdict.AGENT_UNREACHABLE
+          || h.verdict() == Verdict.PARTITIONED;
+    }
+
+    /** Judges a silent host from the evidence now and its last ping, and acts on a settled verdict. */
+    private State judge(State s, HostEntry h, boolean pingAnswered) {
+      Evidence e = evidence(s, h, pingAnswered);
       HostClassifier.Decision d = classifier.classify(e);
       if (d.verdict() == Verdict.ALIVE) return s.host(h.judged(h.verdict(), h.reason(), s.now())); // beat meanwhile
       if (!d.settled()) return s.host(h.pending(s.now().plus(settings().failureDetectionInterval())));
@@ -1041,7 +1116,7 @@ public final class MasterCoordinator {
       s.hosts().values().stream().sorted(Comparator.comparing(HostEntry::id)).forEach(h -> {
         HostReport r = h.report();
         hosts.add(new ClusterStatus.HostStatus(h.id(), h.id().equals(self) ? "master" : "slave", h.verdict().name(),
-            h.reason(), h.reach().name(), s.now().minus(h.lastBeat()).toMillis(),
+            h.reason(), h.reach().name(), silence(s, h).toMillis(),
             h.pingTarget().map(PingTarget::address).orElse(""), h.pingTarget().map(PingTarget::tcpPort).orElse(0),
             r == null ? 0 : r.memoryMb(), r == null ? 0 : r.memoryMb() - r.usedMemoryMb(),
             r == null ? List.of() : r.poweredOn().stream().map(VmSpec::name).sorted().toList()));

@@ -111,7 +111,7 @@ class MasterCoordinatorTimelineTest {
   private final Map<String, VmLease> host2LeasesOnceStarted = new HashMap<>();
 
   /** A ping the coordinator asked for, answered when the test completes {@code answer}. */
-  record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer) {}
+  record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer, long sentAt) {}
 
   @BeforeEach
   void startOneNodeCluster() throws Exception {
@@ -222,6 +222,87 @@ class MasterCoordinatorTimelineTest {
     assertEquals(Set.of("vm1", "vm2"), ofType(HaEvent.VmRestartPlanned.class).stream()
         .map(HaEvent.VmRestartPlanned::vm).collect(Collectors.toSet()));
     assertEquals(1, ofType(HaEvent.HostSilent.class).size());
+  }
+
+  // ---- every verdict within one interval of its rule (issue 18 item 7)
+
+  /**
+   * A power loss as a real network shows it: the master's datastore round saw the host's last heartbeat write one
+   * round after its last network beat, and the ICMP ping goes unanswered only when icmpPingTimeout has passed. The
+   * rule (ping unanswered, datastore heartbeat still for T + T/2) holds at max(T + P, T + T/2 + one round): DEAD
+   * comes within one interval of that, not after a further ping round (≈ T + 2P, measured 19.3 s in the lab).
+   */
+  @Test
+  void aSlavePowerLossIsDeclaredDeadWithinOneIntervalOfItsRuleNotAfterAnotherPingRound() {
+    long t0 = protectTwoVmsOnHost2ThenSilenceIt(false);
+    tick(); // its last datastore write reaches the master's round one interval after its last network beat
+    host2DatastoreBeating = false;
+    long lastWriteSeen = now();
+    Duration fence = settings.hostTimeout().plus(settings.hostTimeout().dividedBy(2));
+    long rule = Math.max(t0 + settings.hostTimeout().plus(settings.icmpPingTimeout()).toMillis(),
+        lastWriteSeen + fence.toMillis());
+    HaEvent.HostJudged judged = tickWithIcmpPingsUntilJudged("host2", 40);
+    assertEquals(Verdict.DEAD, judged.verdict(), judged.reason());
+    assertTrue(ms(judged.at()) >= rule, "never before the rule: " + judged.evidence());
+    assertTrue(ms(judged.at()) <= rule + settings.failureDetectionInterval().toMillis(),
+        "DEAD at T0+" + (ms(judged.at()) - t0) + " ms; the rule held at T0+" + (rule - t0) + " ms");
+    assertTrue(judged.evidence().datastoreHeartbeatAge().values().stream().allMatch(a -> a.compareTo(fence) >= 0),
+        judged.evidence().toString());
+    assertTrue(ms(judged.at()) - t0 <= settings.detectionTiming().slavePowerLoss().toMillis(), "the stated budget");
+  }
+
+  /**
+   * The master and host2 lose power together; host1 wins the election T + W later and takes over. host2 never beat
+   * to host1, but host1's own datastore rounds (kept across roles) have seen host2's heartbeat still since the power
+   * loss: host2 is pinged at once and DEAD as soon as the ping goes unanswered, not T + W after the takeover.
+   */
+  @Test
+  void aNewMasterJudgesAHostFromItsDatastoreHeartbeatAgeNotFromItsTakeover() throws Exception {
+    // as a slave, host1 saw host2's datastore heartbeat move, then stand still from the power loss on
+    host2Counter = 1;
+    for (int r = 0; r < 3; r++) datastoreRound();
+    host2DatastoreBeating = false;
+    host2NetBeating = false;
+    Duration lostFor = settings.hostTimeout().plus(settings.electionWindow());
+    for (int r = 0; r < ticks(lostFor); r++) datastoreRound();
+    ProtectedList list = ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4")
+        .with(VM2, "host2", VmProtection.defaults(), "host4");
+    new DirectoryDatastore(dir.resolve("ds1"), Runnable::run).writeProtectedList(list).toCompletableFuture().join();
+
+    startMaster(Map.of("host4", lostFor)); // host4, the old master, lost power with host2
+    long takeover = now();
+    HaEvent.HostJudged judged = tickWithIcmpPingsUntilJudged("host2", 60);
+    assertEquals(Verdict.DEAD, judged.verdict(), judged.reason());
+    long budget = takeover + settings.failureDetectionInterval().plus(settings.icmpPingTimeout()).toMillis();
+    assertTrue(ms(judged.at()) <= budget, "DEAD " + (ms(judged.at()) - takeover) + " ms after the takeover");
+    long powerLoss = takeover - lostFor.toMillis();
+    assertTrue(ms(judged.at()) - powerLoss <= settings.detectionTiming().masterAndSlavePowerLoss().toMillis(),
+        "the stated budget");
+    assertEquals(Set.of("vm1", "vm2"), ofType(HaEvent.VmRestartPlanned.class).stream()
+        .map(HaEvent.VmRestartPlanned::vm).collect(Collectors.toSet()));
+  }
+
+  /**
+   * Ticks, answering the datastore rounds and letting every ping go unanswered when icmpPingTimeout has passed (an
+   * ICMP probe of a host without power), until {@code host} is judged; returns that verdict.
+   */
+  private HaEvent.HostJudged tickWithIcmpPingsUntilJudged(String host, int maxTicks) {
+    List<Ping> outstanding = new ArrayList<>();
+    for (int t = 0; t < maxTicks; t++) {
+      tick();
+      pings.drainTo(outstanding);
+      for (Ping p : List.copyOf(outstanding)) {
+        if (now() - p.sentAt() >= p.timeout().toMillis()) {
+          p.answer().complete(false);
+          outstanding.remove(p);
+        }
+      }
+      sync();
+      Optional<HaEvent.HostJudged> judged = ofType(HaEvent.HostJudged.class).stream()
+          .filter(j -> j.host().equals(host)).findFirst();
+      if (judged.isPresent()) return judged.get();
+    }
+    throw new AssertionError(host + " not judged in " + maxTicks + " ticks: " + since());
   }
 
   // ---- the agent is gone but the host runs
@@ -620,16 +701,7 @@ class MasterCoordinatorTimelineTest {
 
   /** Starts the master and protects vm1 and vm2 at host2 with these protections; host2 keeps beating. */
   private void protectOnHost2(VmProtection p1, VmProtection p2) {
-    List<Datastore> datastores = List.of(new DirectoryDatastore(dir.resolve("ds1"), Runnable::run));
-    Pinger pinger = (target, timeout) -> {
-      CompletableFuture<Boolean> answer = new CompletableFuture<>();
-      pings.add(new Ping(target, timeout, answer));
-      return answer;
-    };
-    master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, datastores, datastore.ref(),
-        pinger, DecisionLog.of(events::add), new VirtualTime.VirtualClock(scheduler)), new MasterCoordinator.Start(Map.of(), election.ref(), Optional.empty())),
-        "master");
-    sync(); // the protected list is read and the timers run from the current virtual time
+    startMaster(Map.of());
     tick();
     tick();
     powerOnAtHost2(VM1, p1);
@@ -637,6 +709,22 @@ class MasterCoordinatorTimelineTest {
     host2Running = List.of(VM1, VM2);
     host2Leases.putAll(host2LeasesOnceStarted);
     for (int s = 0; s < 3; s++) tick();
+  }
+
+  /** Starts the master coordinator (host1) with these known silences; the protected list is read at once. */
+  private void startMaster(Map<String, Duration> knownSilence) {
+    List<Datastore> datastores = List.of(new DirectoryDatastore(dir.resolve("ds1"), Runnable::run));
+    Pinger pinger = (target, timeout) -> {
+      CompletableFuture<Boolean> answer = new CompletableFuture<>();
+      pings.add(new Ping(target, timeout, answer, now()));
+      return answer;
+    };
+    master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, datastores, datastore.ref(),
+        pinger, DecisionLog.of(events::add), new VirtualTime.VirtualClock(scheduler)),
+        new MasterCoordinator.Start(knownSilence, election.ref(), Optional.empty())), "master");
+    // the coordinator asks at once for the datastore view this host kept so far
+    datastore.expectMessageClass(DatastoreHeartbeat.GetView.class).replyTo().tell(view);
+    sync(); // the protected list is read and the timers run from the current virtual time
   }
 
   private void powerOnAtHost2(VmSpec vm, VmProtection protection) {
@@ -677,16 +765,7 @@ class MasterCoordinatorTimelineTest {
   private void tick() {
     manualTime.timePasses(settings.failureDetectionInterval());
     DatastoreHeartbeat.GetView ask = datastore.expectMessageClass(DatastoreHeartbeat.GetView.class);
-    host1Counter++;
-    if (host2DatastoreBeating) host2Counter++;
-    Map<String, HostHeartbeat> hbs = new HashMap<>();
-    hbs.put("host1", new HostHeartbeat("host1", host1Counter, Instant.EPOCH));
-    if (host2Counter > 0) hbs.put("host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH));
-    Map<String, PowerOnFile> powerOn = new HashMap<>();
-    powerOn.put("host2", host2PowerOn != null ? host2PowerOn : new PowerOnFile("host2", false, host2Running));
-    if (host2DatastoreBeating) host2Leases.replaceAll((vm, l) -> l.renewed(Instant.EPOCH));
-    view = view.next(settings.failureDetectionInterval(),
-        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of(), null, host2Leases)));
+    datastoreRound();
     ask.replyTo().tell(view);
     master.tell(new MasterCoordinator.SlaveBeat(
         new HostReport("host1", new PingTarget("127.0.0.1", 2), host1MemoryMb, 8, List.of(), host1Vms.ref(), false,
@@ -701,6 +780,20 @@ class MasterCoordinatorTimelineTest {
               List.of(), List.of())));
     }
     sync();
+  }
+
+  /** One round of the datastores: host1 and, while it beats there, host2 move their counters. */
+  private void datastoreRound() {
+    host1Counter++;
+    if (host2DatastoreBeating) host2Counter++;
+    Map<String, HostHeartbeat> hbs = new HashMap<>();
+    hbs.put("host1", new HostHeartbeat("host1", host1Counter, Instant.EPOCH));
+    if (host2Counter > 0) hbs.put("host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH));
+    Map<String, PowerOnFile> powerOn = new HashMap<>();
+    powerOn.put("host2", host2PowerOn != null ? host2PowerOn : new PowerOnFile("host2", false, host2Running));
+    if (host2DatastoreBeating) host2Leases.replaceAll((vm, l) -> l.renewed(Instant.EPOCH));
+    view = view.next(settings.failureDetectionInterval(),
+        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of(), null, host2Leases)));
   }
 
   /** What the coordinator told the election FSM until a short quiet period. */

@@ -94,6 +94,39 @@ class CanonicalCasesTest {
     assertRecovered(before, master, cluster.masters(ASK).get(0), Verdict.DEAD);
   }
 
+  /**
+   * The master and a slave lose power together (issue 18, item 7). The new master never heard the slave beat, but
+   * followed its datastore heartbeat as a slave: it proves the slave silent since then and investigates it at once,
+   * with the old master — not hostTimeout + election window after taking over.
+   */
+  @Test
+  void case3MasterAndASlaveCrashTogether() throws Exception {
+    start(2);
+    Map<String, List<String>> before = cluster.running();
+    String slave = slaves.get(0);
+    cluster.crash(master);
+    cluster.crash(slave);
+    await("a new master among the survivors", 60, () -> cluster.masters(ASK).size() == 1);
+    String next = cluster.masters(ASK).get(0);
+    awaitAllRunningOnce("both hosts' VMs restarted by the new master", 60);
+    Map<String, List<String>> after = cluster.running();
+    before.forEach((vm, on) -> {
+      if (!on.contains(master) && !on.contains(slave)) assertEquals(on, after.get(vm), vm + " must not move");
+    });
+    assertJudged(next, slave, Verdict.DEAD);
+    assertJudged(next, master, Verdict.DEAD);
+    java.time.Instant takeover = cluster.host(next).events().stream()
+        .filter(e -> e instanceof HaEvent.RoleChanged r && r.to().equals("MASTER")).map(HaEvent::at)
+        .reduce((a, b) -> b).orElseThrow();
+    java.time.Instant investigated = cluster.host(next).events().stream()
+        .filter(e -> e instanceof HaEvent.HostSilent h && h.host().equals(slave)).map(HaEvent::at).findFirst()
+        .orElseThrow();
+    Duration unproven = Duration.ofSeconds(2).plus(Duration.ofSeconds(1)); // hostTimeout + election window
+    assertTrue(Duration.between(takeover, investigated).compareTo(unproven) < 0,
+        slave + " investigated " + Duration.between(takeover, investigated).toMillis() + " ms after the takeover\n"
+            + timeline());
+  }
+
   @Test
   void case4MasterIsolated() throws Exception {
     start(2);
