@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** The real-network lab's Java side (deploy/lab/lab does the namespaces and faults). */
 @Command(name = "lab", description = "The real-network lab: host files, judge, scenarios, campaign (see deploy/lab).",
-    subcommands = {LabCommand.Config.class, LabCommand.Scenario.class, LabCommand.Judge.class})
+    subcommands = {LabCommand.Config.class, LabCommand.Scenario.class, LabCommand.Judge.class, LabCommand.Campaign.class})
 final class LabCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -34,6 +34,18 @@ final class LabCommand implements Runnable {
         if (!s.run(n).pass() && !Scenarios.KNOWN_FAILING.contains(n)) failed++;
       }
       return failed == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(name = "campaign", description = "Random faults with heals between; a table; non-zero on a violation.")
+  static final class Campaign implements Callable<Integer> {
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--steps", defaultValue = "20") int steps;
+
+    @Override
+    public Integer call() throws Exception {
+      Path home = Path.of(System.getProperty("vmha.home", ".")).toAbsolutePath().normalize();
+      return new dev.vmha.lab.Campaign(home, System.out, seed).run(steps) ? 0 : 1;
     }
   }
 

@@ -130,6 +130,41 @@ public final class Lab {
         s.path("master").isTextual() ? s.path("master").asText() : null, at);
   }
 
+  /** Whether all n agents answer, follow one master, and that master judges all n ALIVE. */
+  public boolean formed(int n) {
+    Map<String, Judge.View> v = views();
+    return v.size() == n && Judge.oneMasterPerComponent(List.of(v.keySet()), v).isEmpty()
+        && v.values().stream().allMatch(w -> w.vmsAt().size() == n);
+  }
+
+  /** The VMs that do not run exactly once now, by their disks (each VM process writes every 100 ms). */
+  public List<String> notRunningOnce(java.util.Set<String> vms) {
+    return Judge.runningOnce(vms, disksNow(), nowMicros(), FRESH_MICROS);
+  }
+
+  /** The host the VM runs on now, when it runs exactly once. */
+  public Optional<String> runningAt(String vm) {
+    List<dev.vmha.demo.DiskCheck.Incarnation> now =
+        Judge.runningNow(disksNow().getOrDefault(vm, List.of()), nowMicros(), FRESH_MICROS);
+    return now.size() == 1 ? Optional.of(now.get(0).host()) : Optional.empty();
+  }
+
+  /** A VM process writes every 100 ms: one that wrote within this is running. */
+  static final long FRESH_MICROS = 1_500_000;
+
+  static long nowMicros() {
+    return System.currentTimeMillis() * 1000;
+  }
+
+  /** The disks, as {@link #disks()}; a read error is a failure of the lab, not of the agents. */
+  public Map<String, List<String>> disksNow() {
+    try {
+      return disks();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the disk files: " + e.getMessage());
+    }
+  }
+
   /** Every VM's disk lines on ds1. */
   public Map<String, List<String>> disks() throws IOException {
     Map<String, List<String>> d = new TreeMap<>();
