@@ -44,7 +44,7 @@ public final class Scenarios {
     ALL.put("frozen-host", "pause host3 and cut it for 3 x hostTimeout, resume (known failing: issue 19)");
     ALL.put("agent-restart", "kill -9 host2's agent only, start it 20 s later: nothing moves, nothing stops");
     ALL.put("no-datastores-process", "vmha.datastores = [] with the process hypervisor: a configuration error");
-    ALL.put("detection-time", "3 hosts, vSphere default timings: slave power loss, then master power loss");
+    ALL.put("detection-time", "vSphere default timings: slave, then master power loss (3 hosts); both at once (5 hosts)");
     ALL.put("cold-start", "5 agents started together: the best-ranked host (host5) is elected");
   }
 
@@ -239,6 +239,25 @@ public final class Scenarios {
     lab.say(String.format("master %s power loss -> its VM running at %s: %.2f s (budget %d s)", master, at,
         masterTime.toMillis() / 1000.0, masterBudget.toSeconds()));
     if (!ok || masterTime.compareTo(masterBudget) > 0) problems.add("master loss: " + masterTime.toMillis() + " ms");
+    check(twoWriters());
+    // master and a slave together (5 hosts): the new master must count the slave's silence from its datastore
+    // heartbeat, so the slave's VMs come back within the master-loss budget, not a master loss plus a slave loss
+    lab.run("down");
+    up(5, "--conf-extra", extra.toString());
+    String m5 = lab.views().values().iterator().next().master();
+    int s5 = IntStream.rangeClosed(1, 5).filter(i -> !("host" + i).equals(m5)).min().orElseThrow();
+    List<String> both = List.of("e1", "e2");
+    for (String vm : both) lab.powerOn(vm, s5, FORM_BOUND);
+    awaitRunning(Set.copyOf(both), FORM_BOUND);
+    sinceMicros = nowMicros();
+    t0 = System.nanoTime();
+    lab.run("crash", m5.substring(4));
+    lab.run("crash", String.valueOf(s5));
+    ok = lab.await(Duration.ofSeconds(120), () -> both.stream().allMatch(vm -> runsOnlyOn(vm, "host" + s5, false)));
+    Duration bothTime = Duration.ofNanos(System.nanoTime() - t0);
+    lab.say(String.format("master %s and slave host%d power loss -> the slave's VMs running elsewhere: %.2f s"
+        + " (budget %d s)", m5, s5, bothTime.toMillis() / 1000.0, masterBudget.toSeconds()));
+    if (!ok || bothTime.compareTo(masterBudget) > 0) problems.add("master and slave loss: " + bothTime.toMillis() + " ms");
     check(twoWriters());
   }
 
