@@ -201,14 +201,14 @@ public final class Lab {
     throw new IllegalStateException("power-on of " + vm + " refused: " + last);
   }
 
-  /** Waits until the condition holds, polling every 500 ms; false when the bound passes. */
+  /** Waits until the condition holds, polling every 500 ms; false when it does not within the bound. */
   public boolean await(Duration bound, Supplier<Boolean> done) throws InterruptedException {
     long deadline = System.nanoTime() + bound.toNanos();
-    while (System.nanoTime() < deadline) {
+    do {
       if (done.get()) return true;
       Thread.sleep(500);
-    }
-    return done.get();
+    } while (System.nanoTime() < deadline);
+    return false; // what holds only after the bound is late
   }
 
   /** The pids of host's VM processes named vm (ProcessHypervisor's argv: vmha-vm <host> <vm> <disk>). */
