@@ -76,7 +76,7 @@ public final class Campaign {
         String[] fault = fault(kind);
         lab.say("step " + step + ": " + String.join(" ", fault));
         lab.run(fault);
-        lab.await(Duration.ofMillis(2000 + random.nextInt(4000)), () -> false);
+        lab.hold(Duration.ofMillis(2000 + random.nextInt(4000)));
         lab.run("heal");
         long t0 = System.nanoTime();
         boolean converged = lab.await(Scenarios.HEAL_BOUND, () -> lab.notRunningOnce(vms).isEmpty()

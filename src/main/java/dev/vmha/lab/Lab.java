@@ -211,6 +211,11 @@ public final class Lab {
     return false; // what holds only after the bound is late
   }
 
+  /** Lets a fault last (or the cluster run on) for this long: the lab's time passes in real time. */
+  public void hold(Duration d) throws InterruptedException {
+    if (!d.isNegative()) Thread.sleep(d.toMillis());
+  }
+
   /** The pids of host's VM processes named vm (ProcessHypervisor's argv: vmha-vm <host> <vm> <disk>). */
   public List<ProcessHandle> vmProcesses(String host, String vm) {
     return ProcessHandle.allProcesses().filter(p -> {

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
@@ -142,7 +141,7 @@ public final class Scenarios {
     if (!lab.await(Duration.ofSeconds(20), () -> Judge.oneMasterPerComponent(sides, lab.views()).isEmpty())) {
       problems.add("during the partition: " + Judge.oneMasterPerComponent(sides, lab.views()));
     }
-    lab.await(Duration.ofNanos(partitionEnd - System.nanoTime()), () -> false);
+    lab.hold(Duration.ofNanos(partitionEnd - System.nanoTime()));
     if (noDatastores) {
       check(Judge.reportedOnce(vms, List.copyOf(lab.views().values())).stream()
           .filter(p -> p.contains("at once")).map(p -> "during the partition: " + p).toList());
@@ -164,7 +163,7 @@ public final class Scenarios {
     awaitRunning(Set.copyOf(vms), FORM_BOUND);
     sinceMicros = nowMicros();
     lab.run("pause", "3", "--cut");
-    lab.await(HOST_TIMEOUT.multipliedBy(3), () -> false);
+    lab.hold(HOST_TIMEOUT.multipliedBy(3));
     lab.run("resume", "3");
     lab.run("heal");
     awaitConverged(Set.of(hosts(1, 5)), Set.copyOf(vms));
@@ -179,11 +178,11 @@ public final class Scenarios {
     sinceMicros = nowMicros();
     Map<String, String> before = placement(Set.copyOf(vms));
     lab.run("kill-agent", "2");
-    lab.await(Duration.ofSeconds(20), () -> false);
+    lab.hold(Duration.ofSeconds(20));
     lab.run("start-agent", "2");
     awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms));
     // and a little longer: a wrongly fenced VM stops only after its lease check
-    lab.await(HOST_TIMEOUT.multipliedBy(2), () -> false);
+    lab.hold(HOST_TIMEOUT.multipliedBy(2));
     check(twoWriters());
     moved(before).forEach(m -> problems.add("after an agent-only restart: " + m));
   }
