@@ -1,0 +1,46 @@
+package dev.vmha.demo;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The host file of an agent started by the demo or the lab: fast timings (interval 250 ms, hostTimeout 3 s, election
+ * window 2 s, lease margins 250 ms) so a failover takes seconds, plus where the agent lives. One text for both, so
+ * what the lab measures is what the demo shows.
+ */
+public record AgentConfig(String hostId, String address, int port, int httpPort, Path dataDir, List<String> seeds,
+    List<Path> datastores, String isolationAddress, String pingMethod, String hypervisor) {
+
+  /** The host file; {@code extra} (HOCON) is appended, so its keys override these. */
+  public String render(String extra) {
+    return """
+        # generated: timeouts scaled down so a failover takes seconds
+        das {
+          failuredetectioninterval = 250ms
+          config.fdm.hostTimeout = 3s
+          config.fdm.icmpPingTimeout = 1s
+          config.fdm.deadIcmpPingInterval = 3s
+          heartbeatdsperhost = 2
+          usedefaultisolationaddress = false
+          isolationaddress1 = "%s"
+        }
+        vmha {
+          host { id = "%s", address = "%s", port = %d, http-port = %d, memory-mb = 4096, cpus = 8,
+                 data-dir = "%s" }
+          cluster.seed-nodes = [%s]
+          datastores = [%s]
+          election.window = 2s
+          ping.method = "%s"
+          restart { power-on-timeout = 10s, retry-base-delay = 2s }
+          lease { io-delay-max = 250ms, power-off-max = 250ms }
+          hypervisor.type = "%s"
+        }
+        """.formatted(isolationAddress, hostId, address, port, httpPort, dataDir, quoted(seeds),
+        quoted(datastores.stream().map(Path::toString).toList()), pingMethod, hypervisor) + extra;
+  }
+
+  private static String quoted(List<String> items) {
+    return items.stream().map(s -> "\"" + s + "\"").collect(Collectors.joining(", "));
+  }
+}

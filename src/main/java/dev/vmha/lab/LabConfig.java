@@ -1,0 +1,41 @@
+package dev.vmha.lab;
+
+import dev.vmha.demo.AgentConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The lab's host files: host i at {@code <subnet>.(10+i)} in its own namespace, the bridge's gateway
+ * {@code <subnet>.1} as its isolation address, real ICMP, and the datastores through the host's own links
+ * {@code hN/ds1 -> ../ds1} (a fault repoints them for one host). Every agent has the same ports: each has its own
+ * network namespace.
+ */
+public final class LabConfig {
+  public static final int CLUSTER_PORT = 2551;
+  public static final int HTTP_PORT = 8551;
+
+  private LabConfig() {}
+
+  public static String address(String subnet, int host) {
+    return subnet + "." + (10 + host);
+  }
+
+  /** Writes {@code <dir>/hN.conf} for hosts 1..n; {@code extra} (HOCON) is appended to each. */
+  public static void write(Path dir, int hosts, String subnet, String hypervisor, List<String> datastores,
+      String extra) throws IOException {
+    List<String> seeds = IntStream.rangeClosed(1, Math.min(2, hosts))
+        .mapToObj(i -> address(subnet, i) + ":" + CLUSTER_PORT).toList();
+    for (int i = 1; i <= hosts; i++) {
+      Path hostDir = dir.resolve("h" + i);
+      List<Path> ds = new ArrayList<>();
+      for (String d : datastores) ds.add(hostDir.resolve(d));
+      AgentConfig c = new AgentConfig("host" + i, address(subnet, i), CLUSTER_PORT, HTTP_PORT, hostDir.resolve("data"),
+          seeds, ds, subnet + ".1", "icmp", hypervisor);
+      Files.writeString(dir.resolve("h" + i + ".conf"), c.render(extra));
+    }
+  }
+}
