@@ -15,15 +15,24 @@ import java.time.Duration;
  *       once, and its slaves follow the better master on its next heartbeat: two intervals;
  *   <li>{@link #rejoin()}: the majority removed the minority's members (declared DEAD). Each of them learns that it is
  *       quarantined as soon as it reaches a member (within hostTimeout, as above), restarts its actor system, joins
- *       through the seeds (one failed attempt allowed: {@code pekko.cluster.retry-unsuccessful-join-after}), and
+ *       through the seeds (their answer within {@code pekko.cluster.seed-node-timeout}, one failed attempt allowed:
+ *       {@code pekko.cluster.retry-unsuccessful-join-after}), and
  *       follows the master whose heartbeat it hears during its election window.
  * </ul>
  * Pure.
  */
-public record HealTiming(Duration interval, Duration hostTimeout, Duration electionWindow, Duration joinRetry) {
+public record HealTiming(
+    Duration interval, Duration hostTimeout, Duration electionWindow, Duration seedNodeTimeout, Duration joinRetry) {
+
+  /**
+   * What a quarantined agent takes to start its next actor system (the cluster extension, the history journals),
+   * allowed for a loaded 2-core machine: the simulation measures 1.5–3 s under load.
+   */
+  public static final Duration AGENT_RESTART = Duration.ofSeconds(5);
 
   public static HealTiming of(HaSettings s, Config pekko) {
     return new HealTiming(s.failureDetectionInterval(), s.hostTimeout(), s.electionWindow(),
+        pekko.getDuration("pekko.cluster.seed-node-timeout"),
         pekko.getDuration("pekko.cluster.retry-unsuccessful-join-after"));
   }
 
@@ -32,9 +41,13 @@ public record HealTiming(Duration interval, Duration hostTimeout, Duration elect
     return hostTimeout.plus(interval.multipliedBy(2));
   }
 
-  /** A removed member back: quarantine noticed, one join retry, an election window, one heartbeat each way. */
+  /**
+   * A removed member back: quarantine noticed, a new actor system, the seeds' answer or their timeout and one join
+   * retry, an election window, one heartbeat each way.
+   */
   public Duration rejoin() {
-    return hostTimeout.plus(joinRetry).plus(electionWindow).plus(interval.multipliedBy(2));
+    return hostTimeout.plus(AGENT_RESTART).plus(seedNodeTimeout).plus(joinRetry).plus(electionWindow)
+        .plus(interval.multipliedBy(2));
   }
 
   /** One cluster and one master after any heal. */
