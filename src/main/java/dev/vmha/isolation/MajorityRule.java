@@ -11,7 +11,7 @@ import java.util.TreeSet;
  *       the hosts whose beats it received within hostTimeout and that Pekko does not call unreachable; a host's
  *       self-fence counts the members Pekko reaches), and only those in the denominator;
  *   <li>the <b>denominator</b> is every host known to the cluster: every host this agent has seen as a member or heard
- *       beat since it started, plus the hosts the protected list places VMs on. It only grows. Downing or removing a
+ *       beat since it started (the master also counts the hosts its protected list places VMs on). It only grows. Downing or removing a
  *       member never shrinks it, so a side that removed the other side's members cannot thereby become a majority.
  * </ul>
  * This host always counts itself in both. Pure.
