@@ -155,6 +155,9 @@ public final class MasterCoordinator {
     }
   }
 
+  /** A protected VM its host's reports have lacked since {@code since}; another host's count starts anew. */
+  record Unseen(String host, Duration since) {}
+
   /** Why a master restarts nothing now: the kind of wait its VMs show, and why. */
   record Hold(String kind, String why) {}
 
@@ -208,7 +211,7 @@ public final class MasterCoordinator {
   record State(
       Duration now, boolean loaded, ProtectedList protectedList, Map<String, HostEntry> hosts,
       Map<String, Pending> pending, Map<String, InFlight> inFlight,
-      Optional<DatastoreView> view, boolean allSilentReported, Set<String> held, Map<String, Duration> missing,
+      Optional<DatastoreView> view, boolean allSilentReported, Set<String> held, Map<String, Unseen> missing,
       Optional<Duration> majoritySince) {
 
     State with(Map<String, HostEntry> h) {
@@ -256,7 +259,7 @@ public final class MasterCoordinator {
           since);
     }
 
-    State missing(Map<String, Duration> m) {
+    State missing(Map<String, Unseen> m) {
       return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
           Map.copyOf(m), majoritySince);
     }
@@ -584,7 +587,7 @@ public final class MasterCoordinator {
      * lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
      */
     private State reconcile(State s) {
-      Map<String, Duration> missing = new HashMap<>();
+      Map<String, Unseen> missing = new HashMap<>();
       State next = s;
       for (ProtectedList.Entry e : s.protectedList().vms().values()) {
         String vm = e.vm().name();
@@ -593,11 +596,13 @@ public final class MasterCoordinator {
             && !s.inFlight().containsKey(vm)
             && !s.pending().containsKey(vm) && s.runningAt(vm).isEmpty();
         if (!unseen) continue;
-        Duration since = s.missing().getOrDefault(vm, s.now());
+        Unseen was = s.missing().get(vm);
+        // counted at this host only: a VM restarted here after going missing at its old host is new here
+        Duration since = was != null && was.host().equals(e.host()) ? was.since() : s.now();
         // acted on only when a report that came hostTimeout after the first one without it still lacks it: a host
         // whose beats stopped meanwhile is judged instead, and its last report proves nothing
         if (h.lastBeat().minus(since).compareTo(settings().hostTimeout()) < 0) {
-          missing.put(vm, since);
+          missing.put(vm, new Unseen(e.host(), since));
         } else {
           next = needHome(next, e.host(), List.of(e.vm()), "its host " + e.host() + " has not run it for "
               + settings().hostTimeout().toSeconds() + " s (the host or its agent restarted without it)");
@@ -654,9 +659,9 @@ public final class MasterCoordinator {
 
     /**
      * Why this master restarts nothing now, if so. With heartbeat datastores: it holds no protected-list lock (another
-     * master owns the list). Without: its side holds no strict majority, or has held one for less than hostTimeout —
-     * time for every host that now follows it (the other master's slaves after a heal) to report the VMs it runs, so
-     * that no VM lost while this side had no majority is started beside its running copy.
+     * master owns the list). Without: its side holds no strict majority; or it has one, but a host Pekko reaches has
+     * not reported to it since (the other master's slaves after a heal), and hostTimeout has not passed since the
+     * majority began — so that no VM lost while this side had no majority is started beside its running copy.
      */
     private Optional<Hold> holdRestarts(State s) {
       if (!deps.datastores().isEmpty()) {
@@ -668,10 +673,16 @@ public final class MasterCoordinator {
         return Optional.of(new Hold("no-majority", side.describe() + ": without heartbeat datastores only a strict"
             + " majority restarts VMs"));
       }
-      Duration held = s.majoritySince().map(since -> s.now().minus(since)).orElse(Duration.ZERO);
-      if (held.compareTo(settings().hostTimeout()) < 0) {
-        return Optional.of(new Hold("no-majority", side.describe() + ", a strict majority for " + held.toMillis()
-            + " ms: every host that follows this master reports first (hostTimeout)"));
+      // the hosts Pekko reaches that have not beaten to this master since its majority began: after a heal, the
+      // other master's slaves, which follow this master at its next heartbeat and then report the VMs they run
+      Duration since = s.majoritySince().orElse(s.now());
+      List<String> awaited = s.hosts().values().stream()
+          .filter(o -> !o.id().equals(self) && o.reach() == Reachability.REACHABLE && o.verdict() != Verdict.DEAD
+              && (o.report() == null || o.lastBeat().compareTo(since) < 0))
+          .map(HostEntry::id).sorted().toList();
+      if (!awaited.isEmpty() && s.now().minus(since).compareTo(settings().hostTimeout()) < 0) {
+        return Optional.of(new Hold("no-majority", side.describe() + "; waiting (at most hostTimeout) for the report"
+            + " of " + awaited + ", reachable but not yet following this master"));
       }
       return Optional.empty();
     }
