@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -80,7 +81,8 @@ public final class HttpApi extends AllDirectives {
     return role().thenCompose(r -> {
       if (r.coordinator() == null) {
         return CompletableFuture.completedFuture(new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
-            r.master() == null ? "no master elected yet"
+            r.role() == ElectionFsm.Role.UNINITIALIZED ? notJoined()
+                : r.master() == null ? "no master elected yet"
                 : "master " + r.master() + " elected; its first heartbeat has not arrived yet"));
       }
       CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
@@ -88,6 +90,14 @@ public final class HttpApi extends AllDirectives {
       return cluster.handle((c, err) -> new AgentStatus(r.hostId(), r.role().name(), r.master(), c,
           err == null ? null : "master " + r.master() + " did not answer: " + err.getMessage()));
     });
+  }
+
+  /** Why this agent has no role yet: it is not a cluster member, and for how long — never a silent retry. */
+  private String notJoined() {
+    return "not a cluster member yet: this agent's actor system started " + system.uptime() + " s ago and its"
+        + " membership is " + Cluster.get(system).selfMember().status() + "; the log says why it cannot join (Pekko's"
+        + " \"Couldn't join seed nodes\": no seed answered, or the seeds refuse it; \"removed from the cluster\": a"
+        + " previous incarnation was quarantined and this one joins anew)";
   }
 
   private Route powerOn(String body) {

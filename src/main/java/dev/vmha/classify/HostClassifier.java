@@ -11,7 +11,8 @@ import java.util.Map;
  * <ol>
  *   <li>network heartbeat fresh → ALIVE;
  *   <li>silent, but Pekko's failure detector or the management ping still hears the host → AGENT_UNREACHABLE
- *       (the host runs, only its agent is gone: nothing is restarted);
+ *       (the host runs, only its agent is gone: nothing is restarted) — unless the ping answers and its datastore
+ *       heartbeat moved after the silence began: its agent runs and follows another master → PARTITIONED;
  *   <li>silent, unpingable, its datastore heartbeat still on every readable datastore for longer than the host's
  *       fence timeout plus the observation lag → DEAD (whatever it did before: it has fenced itself by now);
  *   <li>silent and unpingable, its datastore heartbeat moved after the silence began → ISOLATED if its power-on
@@ -35,10 +36,16 @@ public final class HostClassifier {
     if (e.reachability() == Reachability.REACHABLE) {
       return settled(Verdict.AGENT_UNREACHABLE, net + ", but the cluster failure detector still hears the host");
     }
+    String ds = datastores(e);
     if (e.managementPingAnswered()) {
+      // its agent writes the datastore heartbeat: alive, following another master (a partition healing: ping answers
+      // before the cluster transport does), never a gone agent whose member may be downed
+      if (e.datastoreHeartbeatFresh()) {
+        return settled(Verdict.PARTITIONED, net + ", its management address answers ping and its datastore heartbeat moves ("
+            + ds + "): its agent runs and follows another master");
+      }
       return settled(Verdict.AGENT_UNREACHABLE, net + ", but its management address answers ping");
     }
-    String ds = datastores(e);
     if (!e.datastoreHeartbeatAge().isEmpty()) {
       // still past the fence bound first: a host partitioned a while ago whose heartbeat has since stopped is dead,
       // even though its heartbeat did move after its network fell silent

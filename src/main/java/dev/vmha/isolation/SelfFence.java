@@ -6,15 +6,19 @@ import dev.vmha.datastore.DatastoreView;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.master.MasterCoordinator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -36,10 +40,11 @@ public final class SelfFence {
    * @param now virtual time
    * @param lastOwnWrite the view's lastOwnWrite as last seen, and {@code writeSeenAt} when it last changed
    * @param minoritySince when this host began to see a strict minority, if it does
+   * @param known every host this agent has seen as a cluster member (the {@link MajorityRule}'s denominator)
    */
   private record State(
       Duration now, Duration lastOwnWrite, Duration writeSeenAt, Optional<Duration> minoritySince,
-      Optional<String> fenced) {}
+      Optional<String> fenced, Set<String> known) {}
 
   private SelfFence() {}
 
@@ -51,7 +56,8 @@ public final class SelfFence {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
       Fencer f = new Fencer(ctx, hostId, datastoresConfigured, interval, fenceTimeout, datastore, vms,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), events, clock);
-      return f.running(new State(Duration.ZERO, Duration.ZERO, Duration.ZERO, Optional.empty(), Optional.empty()));
+      return f.running(new State(Duration.ZERO, Duration.ZERO, Duration.ZERO, Optional.empty(), Optional.empty(),
+          Set.of(hostId)));
     }));
   }
 
@@ -66,7 +72,7 @@ public final class SelfFence {
           .onMessage(ViewUpdate.class, v -> {
             Duration w = v.view().lastOwnWrite();
             return running(w.equals(s.lastOwnWrite()) ? s
-                : new State(s.now(), w, s.now(), s.minoritySince(), s.fenced()));
+                : new State(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known()));
           })
           .onMessage(Fenced.class, f -> {
             events.accept(new HaEvent.HostSelfFenced(clock.instant(), hostId, f.reason(),
@@ -79,7 +85,18 @@ public final class SelfFence {
     private State onTick(State s) {
       Duration now = s.now().plus(interval);
       if (datastoresConfigured) datastore.tell(new DatastoreHeartbeat.GetView(viewAdapter));
-      boolean minority = !datastoresConfigured && minorityNow();
+      ClusterEvent.CurrentClusterState cluster = Cluster.get(ctx.getSystem()).state();
+      Set<String> known = new TreeSet<>(s.known());
+      Set<String> heard = new TreeSet<>();
+      for (Member m : cluster.getMembers()) {
+        Optional<String> id = hostOf(m);
+        if (id.isEmpty()) continue;
+        known.add(id.get());
+        boolean leaving = m.status() == MemberStatus.down() || m.status() == MemberStatus.removed();
+        if (!leaving && !cluster.getUnreachable().contains(m)) heard.add(id.get());
+      }
+      MajorityRule.Count side = MajorityRule.count(hostId, known, heard);
+      boolean minority = !datastoresConfigured && side.minority();
       Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now)) : Optional.empty();
       Optional<String> reason = FencingRule.mustFence(datastoresConfigured, now.minus(s.writeSeenAt()),
           since.map(now::minus).orElse(Duration.ZERO), fenceTimeout);
@@ -88,22 +105,20 @@ public final class SelfFence {
         String why = reason.get();
         vms.tell(new HostVms.Fence(why, ctx.messageAdapter(IsolationResponder.Applied.class, a -> new Fenced(a, why))));
         fenced = reason;
-      } else if (reason.isEmpty() && fenced.isPresent()) {
+      } else if (reason.isEmpty() && fenced.isPresent() && (datastoresConfigured || side.majority())) {
+        // without datastores only proof of a strict majority lifts the fence: an even split keeps it
         vms.tell(HostVms.Unfence.INSTANCE);
         events.accept(new HaEvent.HostUnfenced(clock.instant(), hostId, datastoresConfigured
-            ? "its heartbeat reaches a datastore again" : "it sees a majority of the cluster again"));
+            ? "its heartbeat reaches a datastore again" : "it hears a majority of the cluster again: "
+            + side.describe()));
         fenced = Optional.empty();
       }
-      return new State(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced);
+      return new State(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, Set.copyOf(known));
     }
 
-    /** Fewer than half of the cluster's members are reachable from here (self included). */
-    private boolean minorityNow() {
-      ClusterEvent.CurrentClusterState st = Cluster.get(ctx.getSystem()).state();
-      int members = 0;
-      for (var m : st.getMembers()) if (m.status() != MemberStatus.removed()) members++;
-      int reachable = members - st.getUnreachable().size();
-      return members > 0 && FencingRule.minority(reachable, members);
+    private static Optional<String> hostOf(Member m) {
+      return m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
+          .map(r -> r.substring(MasterCoordinator.HOST_ROLE.length())).findFirst();
     }
   }
 }

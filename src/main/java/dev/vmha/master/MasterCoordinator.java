@@ -3,6 +3,7 @@ package dev.vmha.master;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.classify.DetectionTiming;
+import dev.vmha.classify.DowningRule;
 import dev.vmha.classify.Evidence;
 import dev.vmha.classify.HostClassifier;
 import dev.vmha.classify.Reachability;
@@ -19,6 +20,7 @@ import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.MajorityRule;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
@@ -172,6 +174,12 @@ public final class MasterCoordinator {
     }
   }
 
+  /** A protected VM its host's reports have lacked since {@code since}; another host's count starts anew. */
+  record Unseen(String host, Duration since) {}
+
+  /** Why a master restarts nothing now: the kind of wait its VMs show, and why. */
+  record Hold(String kind, String why) {}
+
   /** A host that did not answer a power-on, and when: it may run the VM, so nothing else starts it until it shows. */
   record Unknown(String host, Duration since) {}
 
@@ -222,14 +230,17 @@ public final class MasterCoordinator {
   record State(
       Duration now, boolean loaded, ProtectedList protectedList, Map<String, HostEntry> hosts,
       Map<String, Pending> pending, Map<String, InFlight> inFlight,
-      Optional<DatastoreView> view, boolean allSilentReported, Set<String> held, Map<String, Duration> missing) {
+      Optional<DatastoreView> view, boolean allSilentReported, Set<String> held, Map<String, Unseen> missing,
+      Optional<Duration> majoritySince) {
 
     State with(Map<String, HostEntry> h) {
-      return new State(now, loaded, protectedList, Map.copyOf(h), pending, inFlight, view, allSilentReported, held, missing);
+      return new State(now, loaded, protectedList, Map.copyOf(h), pending, inFlight,
+          view, allSilentReported, held, missing, majoritySince);
     }
 
     State allSilent(boolean reported) {
-      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, reported, held, missing);
+      return new State(now, loaded, protectedList, hosts, pending, inFlight,
+          view, reported, held, missing, majoritySince);
     }
 
     State host(HostEntry e) {
@@ -239,28 +250,37 @@ public final class MasterCoordinator {
     }
 
     State restarts(Map<String, Pending> p, Map<String, InFlight> f) {
-      return new State(now, loaded, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view, allSilentReported, held, missing);
+      return new State(now, loaded, protectedList, hosts, Map.copyOf(p), Map.copyOf(f),
+          view, allSilentReported, held, missing, majoritySince);
     }
 
     State list(ProtectedList l) {
-      return new State(now, true, l, hosts, pending, inFlight, view, allSilentReported, held, missing);
+      return new State(now, true, l, hosts, pending, inFlight, view, allSilentReported, held, missing, majoritySince);
     }
 
     State time(Duration t) {
-      return new State(t, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held, missing);
+      return new State(t, loaded, protectedList, hosts, pending, inFlight,
+          view, allSilentReported, held, missing, majoritySince);
     }
 
     State held(Set<String> h) {
-      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, Set.copyOf(h), missing);
+      return new State(now, loaded, protectedList, hosts, pending, inFlight,
+          view, allSilentReported, Set.copyOf(h), missing, majoritySince);
     }
 
     State view(DatastoreView v) {
-      return new State(now, loaded, protectedList, hosts, pending, inFlight, Optional.of(v), allSilentReported, held, missing);
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, Optional.of(v), allSilentReported, held,
+          missing, majoritySince);
     }
 
-    State missing(Map<String, Duration> m) {
+    State majoritySince(Optional<Duration> since) {
+      return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held, missing,
+          since);
+    }
+
+    State missing(Map<String, Unseen> m) {
       return new State(now, loaded, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-          Map.copyOf(m));
+          Map.copyOf(m), majoritySince);
     }
 
     /** The host a VM is reported running on, if any live host reports it. */
@@ -331,7 +351,7 @@ public final class MasterCoordinator {
       Map<String, HostEntry> hosts = new HashMap<>();
       knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, begin.minus(silent))));
       return c.running(new State(begin, false, ProtectedList.empty(c.self()), Map.copyOf(hosts), Map.of(), Map.of(),
-          Optional.empty(), false, Set.of(), Map.of()));
+          Optional.empty(), false, Set.of(), Map.of(), Optional.empty()));
     }));
   }
 
@@ -552,6 +572,8 @@ public final class MasterCoordinator {
     private State onTick(State s) {
       State t = s.time(s.now().plus(settings().failureDetectionInterval()));
       deps.datastore().tell(new DatastoreHeartbeat.GetView(viewAdapter));
+      boolean majority = deps.datastores().isEmpty() && majority(t).majority();
+      t = t.majoritySince(majority ? Optional.of(t.majoritySince().orElse(t.now())) : Optional.empty());
       if (!t.loaded()) return t;
       for (String flagged : t.view().map(MasterCoordinator::isolatedHosts).orElse(List.of())) {
         t = restartFlagged(t, flagged);
@@ -594,7 +616,7 @@ public final class MasterCoordinator {
      * lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
      */
     private State reconcile(State s) {
-      Map<String, Duration> missing = new HashMap<>();
+      Map<String, Unseen> missing = new HashMap<>();
       State next = s;
       for (ProtectedList.Entry e : s.protectedList().vms().values()) {
         String vm = e.vm().name();
@@ -603,11 +625,13 @@ public final class MasterCoordinator {
             && !s.inFlight().containsKey(vm)
             && !s.pending().containsKey(vm) && s.runningAt(vm).isEmpty();
         if (!unseen) continue;
-        Duration since = s.missing().getOrDefault(vm, s.now());
+        Unseen was = s.missing().get(vm);
+        // counted at this host only: a VM restarted here after going missing at its old host is new here
+        Duration since = was != null && was.host().equals(e.host()) ? was.since() : s.now();
         // acted on only when a report that came hostTimeout after the first one without it still lacks it: a host
         // whose beats stopped meanwhile is judged instead, and its last report proves nothing
         if (h.lastBeat().minus(since).compareTo(settings().hostTimeout()) < 0) {
-          missing.put(vm, since);
+          missing.put(vm, new Unseen(e.host(), since));
         } else {
           next = needHome(next, e.host(), List.of(e.vm()), "its host " + e.host() + " has not run it for "
               + settings().hostTimeout().toSeconds() + " s (the host or its agent restarted without it)");
@@ -654,13 +678,55 @@ public final class MasterCoordinator {
     private Evidence evidence(State s, HostEntry h, boolean pingAnswered) {
       Map<String, Duration> ages = s.view().map(v -> v.heartbeatAges(h.id())).orElse(Map.of());
       boolean isolated = s.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::isolated).orElse(false);
-      int side = 1 + (int) s.hosts().values().stream()
-          .filter(o -> !o.id().equals(self) && o.verdict() == Verdict.ALIVE
-              && s.now().minus(o.lastBeat()).compareTo(settings().hostTimeout()) < 0)
-          .count();
-      int cluster = 1 + (int) s.hosts().keySet().stream().filter(id -> !id.equals(self)).count();
+      MajorityRule.Count side = majority(s);
       return new Evidence(silence(s, h), h.reach(), pingAnswered, ages, isolated,
-          settings().hostTimeout(), settings().failureDetectionInterval(), !deps.datastores().isEmpty(), side, cluster);
+          settings().hostTimeout(), settings().failureDetectionInterval(), !deps.datastores().isEmpty(), side.heard(),
+          side.known());
+    }
+
+    /**
+     * This master's side under the {@link MajorityRule}: the hosts whose beats it received within hostTimeout and that
+     * Pekko does not call unreachable, of every host this coordinator has known (it never forgets one: a downed or
+     * removed member still counts in the denominator). A host it knows but never heard from counts only there.
+     */
+    private MajorityRule.Count majority(State s) {
+      Set<String> heard = new java.util.TreeSet<>();
+      for (HostEntry o : s.hosts().values()) {
+        boolean beating = o.report() != null && o.verdict() == Verdict.ALIVE
+            && s.now().minus(o.lastBeat()).compareTo(settings().hostTimeout()) < 0;
+        if (beating && o.reach() != Reachability.UNREACHABLE && o.reach() != Reachability.REMOVED) heard.add(o.id());
+      }
+      return MajorityRule.count(self, s.hosts().keySet(), heard);
+    }
+
+    /**
+     * Why this master restarts nothing now, if so. With heartbeat datastores: it holds no protected-list lock (another
+     * master owns the list). Without: its side holds no strict majority; or it has one, but a host Pekko reaches has
+     * not reported to it since (the other master's slaves after a heal), and hostTimeout has not passed since the
+     * majority began — so that no VM lost while this side had no majority is started beside its running copy.
+     */
+    private Optional<Hold> holdRestarts(State s) {
+      if (!deps.datastores().isEmpty()) {
+        return ownsList(s) ? Optional.empty() : Optional.of(new Hold("list-lock", "this master holds no datastore's"
+            + " protected-list lock (another master owns the list: partitioned)"));
+      }
+      MajorityRule.Count side = majority(s);
+      if (!side.majority()) {
+        return Optional.of(new Hold("no-majority", side.describe() + ": without heartbeat datastores only a strict"
+            + " majority restarts VMs"));
+      }
+      // the hosts Pekko reaches that have not beaten to this master since its majority began: after a heal, the
+      // other master's slaves, which follow this master at its next heartbeat and then report the VMs they run
+      Duration since = s.majoritySince().orElse(s.now());
+      List<String> awaited = s.hosts().values().stream()
+          .filter(o -> !o.id().equals(self) && o.reach() == Reachability.REACHABLE && o.verdict() != Verdict.DEAD
+              && (o.report() == null || o.lastBeat().compareTo(since) < 0))
+          .map(HostEntry::id).sorted().toList();
+      if (!awaited.isEmpty() && s.now().minus(since).compareTo(settings().hostTimeout()) < 0) {
+        return Optional.of(new Hold("no-majority", side.describe() + "; waiting (at most hostTimeout) for the report"
+            + " of " + awaited + ", reachable but not yet following this master"));
+      }
+      return Optional.empty();
     }
 
     private State onPinged(State s, Pinged p) {
@@ -715,24 +781,16 @@ public final class MasterCoordinator {
       boolean settling = d.verdict() == Verdict.PARTITIONED || e.reachability() == Reachability.REACHABLE;
       Duration recheck = settling ? settings().failureDetectionInterval() : settings().deadIcmpPingInterval();
       State next = s.host(h.judged(d.verdict(), d.reason(), s.now().plus(recheck)));
+      // a member is removed only when its agent is proven gone (DowningRule): removing a live one splits the
+      // cluster; removing a gone one lets a new incarnation join (no member joins while an unreachable one stays)
+      Optional<String> down = DowningRule.down(d.verdict(), h.verdict(), e);
+      if (down.isPresent() && h.address() != null) {
+        ctx.getLog().info("downing {} ({}): {}", h.id(), h.address(), down.get());
+        Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
+      }
       return switch (d.verdict()) {
-        case DEAD -> {
-          if (h.address() != null) Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
-          yield needHome(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
-        }
+        case DEAD -> needHome(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
         case ISOLATED -> restartFlagged(next, h.id());
-        case AGENT_UNREACHABLE -> {
-          // its VMs run on, but its agent is gone: removing the dead member lets a new incarnation join (no member
-          // joins while an unreachable one is never downed); an agent that was alive after all is quarantined and
-          // restarts, adopting its VMs and their leases
-          // judged so twice in a row (deadIcmpPingInterval apart): right after a partition heals, pings answer
-          // before the heartbeats resume, and downing then would force every agent of the other side to restart
-          if (h.address() != null && h.reach() == Reachability.UNREACHABLE
-              && h.verdict() == Verdict.AGENT_UNREACHABLE) {
-            Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
-          }
-          yield next;
-        }
         default -> next;
       };
     }
@@ -805,10 +863,10 @@ public final class MasterCoordinator {
           inFlight.put(f.vm().name(), f.announce());
         }
       }
-      if (!ownsList(s)) {
+      Optional<Hold> hold = holdRestarts(s);
+      if (hold.isPresent()) {
         for (Pending p : List.copyOf(pending.values())) {
-          pending.put(p.vm().name(), waitFor(p, "list-lock", "this master holds no datastore's protected-list lock"
-              + " (another master owns the list: partitioned)"));
+          pending.put(p.vm().name(), waitFor(p, hold.get().kind(), hold.get().why()));
         }
         return s.restarts(pending, inFlight);
       }
@@ -1015,6 +1073,11 @@ public final class MasterCoordinator {
       if (!ownsList(s)) {
         return Optional.of("master " + self + " does not own the protected list (another master holds its"
             + " datastore lock: the cluster is partitioned); try again when it heals");
+      }
+      MajorityRule.Count side = majority(s);
+      if (deps.datastores().isEmpty() && !side.majority()) {
+        return Optional.of("master " + self + ": " + side.describe() + ", no strict majority (the cluster is"
+            + " partitioned); try again when it heals");
       }
       return Optional.empty();
     }

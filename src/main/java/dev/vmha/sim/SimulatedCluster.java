@@ -121,6 +121,8 @@ public final class SimulatedCluster implements AutoCloseable {
     return t;
   });
   private volatile boolean closing;
+  /** Management pings answer across cut links: the network is back, the cluster transport not yet. */
+  private volatile boolean pingsAcrossCuts;
 
   private SimulatedCluster(Options options) {
     this.options = options;
@@ -185,7 +187,7 @@ public final class SimulatedCluster implements AutoCloseable {
       ds.add(new FaultyDatastore(new DirectoryDatastore(p, io), () -> h.datastoresCut || !h.powered));
     }
     Pinger management = (target, timeout) -> CompletableFuture.completedFuture(
-        hostByFakePort(target.tcpPort()).map(t -> t.powered && !cut(h.id, t.id)).orElse(false));
+        hostByFakePort(target.tcpPort()).map(t -> t.powered && (pingsAcrossCuts || !cut(h.id, t.id))).orElse(false));
     Pinger isolation = (target, timeout) -> CompletableFuture.completedFuture(!h.isolationAddressesCut);
     // test-mode lets links be cut; a crashed host must fall silent rather than leave the cluster politely; joins
     // are retried quickly, as a lost Welcome would otherwise keep a host out for 10 s
@@ -327,8 +329,19 @@ public final class SimulatedCluster implements AutoCloseable {
     host(id).datastoresCut = cut;
   }
 
+  /**
+   * The network heals for management pings only; the links between actor systems stay cut until {@link #heal}. On a
+   * real network ICMP answers as soon as a partition heals, while the cluster transport's TCP connections are still
+   * backing off their retransmissions, so for a while the other side's hosts answer ping but their agents stay
+   * unreachable.
+   */
+  public void healPingsFirst() {
+    pingsAcrossCuts = true;
+  }
+
   /** Restores every link and isolation address (not power, not datastores: see {@link #powerBack}). */
   public void heal() {
+    pingsAcrossCuts = false;
     for (Set<String> pair : Set.copyOf(cutLinks)) {
       List<String> p = new ArrayList<>(pair);
       Host a = host(p.get(0));
@@ -459,6 +472,26 @@ public final class SimulatedCluster implements AutoCloseable {
     for (Host h : hosts.values()) {
       if (!h.powered) continue;
       if (h.system == null || Cluster.get(h.system).selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether the powered hosts form one cluster: every powered host sees every other powered host's agent as an Up
+   * member and none as unreachable.
+   */
+  public boolean oneMembership() {
+    List<Host> up = hosts.values().stream().filter(h -> h.powered).toList();
+    for (Host h : up) {
+      ActorSystem<?> sys = h.system;
+      if (sys.whenTerminated().isCompleted()) return false;
+      var state = Cluster.get(sys).state();
+      if (!state.getUnreachable().isEmpty()) return false;
+      Set<org.apache.pekko.actor.Address> members = new java.util.HashSet<>();
+      for (var m : state.getMembers()) {
+        if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) members.add(m.address());
+      }
+      for (Host o : up) if (!members.contains(o.address())) return false;
     }
     return true;
   }
