@@ -12,7 +12,13 @@ import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.watchdog.Watchdog;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -33,6 +39,12 @@ public final class HostSupervisor {
 
   /** Gives the election FSM to the HTTP API. */
   public record GetElection(ActorRef<ActorRef<ElectionFsm.Command>> replyTo) implements Command, LocalMessage {}
+
+  /** Gives the watchdog to the HTTP API (its status). */
+  public record GetWatchdog(ActorRef<ActorRef<Watchdog.Command>> replyTo) implements Command, LocalMessage {}
+
+  /** A clean agent stop (the service manager stops it): disarm the watchdog first, then reply. */
+  public record StopCleanly(ActorRef<Watchdog.Status> replyTo) implements Command, LocalMessage {}
 
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
@@ -67,12 +79,15 @@ public final class HostSupervisor {
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
           datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election", HA);
+      ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
+          s.watchdog().timeout(), s.leaseTiming(), armed -> publishWatchdog(datastore, armed, s, ctx.getSystem()),
+          events, clock)), "watchdog", HA);
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
           hypervisor, d.datastores().stream().findFirst(), s.leaseTiming(), report -> {
             election.tell(new ElectionFsm.LocalReport(report));
             datastore.tell(new DatastoreHeartbeat.LocalVms(report.poweredOn()));
-          }, events, clock)), "vms", HA);
+          }, renewal -> watchdog.tell(new Watchdog.LeasesRenewed(renewal)), events, clock)), "vms", HA);
       // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
@@ -90,6 +105,14 @@ public final class HostSupervisor {
             g.replyTo().tell(election);
             return Behaviors.same();
           })
+          .onMessage(GetWatchdog.class, g -> {
+            g.replyTo().tell(watchdog);
+            return Behaviors.same();
+          })
+          .onMessage(StopCleanly.class, st -> {
+            watchdog.tell(new Watchdog.Stop(st.replyTo()));
+            return Behaviors.same();
+          })
           .onMessage(Quarantined.class, q -> {
             ctx.getLog().warn("{} was removed from the cluster by {}: restarting the agent", s.hostId(),
                 q.event().remoteAddress().address());
@@ -102,6 +125,17 @@ public final class HostSupervisor {
           })
           .build();
     });
+  }
+
+  /** "Armed" is written with the next round; "disarmed" completes true once a round wrote it everywhere. */
+  private static CompletionStage<Boolean> publishWatchdog(
+      ActorRef<DatastoreHeartbeat.Command> datastore, boolean armed, HaSettings s, ActorSystem<?> system) {
+    if (armed) {
+      datastore.tell(new DatastoreHeartbeat.LocalWatchdog(true, Optional.empty()));
+      return CompletableFuture.completedFuture(true);
+    }
+    return AskPattern.ask(datastore, r -> new DatastoreHeartbeat.LocalWatchdog(false, Optional.of(r)),
+        s.hostTimeout(), system.scheduler());
   }
 
   private static <T> Behavior<T> restarting(Behavior<T> b) {
