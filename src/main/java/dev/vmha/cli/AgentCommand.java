@@ -9,6 +9,7 @@ import dev.vmha.history.EventLog;
 import dev.vmha.host.Agent;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
+import dev.vmha.watchdog.Watchdog;
 import java.io.File;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +42,14 @@ final class AgentCommand implements Callable<Integer> {
       stopping.set(true);
       ActorSystem<HostSupervisor.Command> sys = current.get();
       if (sys != null) {
+        // a planned stop disarms the watchdog (once the power-on files say so), so the host's VMs keep running
+        try {
+          Watchdog.Status w = AskPattern.<HostSupervisor.Command, Watchdog.Status>ask(sys,
+              HostSupervisor.StopCleanly::new, s.hostTimeout(), sys.scheduler()).toCompletableFuture().get();
+          System.err.println("vmha agent: stopping; watchdog " + w.phase() + ": " + w.detail());
+        } catch (Exception e) {
+          System.err.println("vmha agent: stopping; the watchdog did not answer, it may fire: " + e);
+        }
         sys.terminate();
         sys.getWhenTerminated().toCompletableFuture().join();
       }
@@ -58,8 +67,10 @@ final class AgentCommand implements Callable<Integer> {
       Duration timeout = Duration.ofSeconds(5);
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
           system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
+      ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
+          system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
       try {
-        new HttpApi(system, election, events, timeout, s.restart()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
+        new HttpApi(system, election, watchdog, events, timeout, s.restart()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
             .get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

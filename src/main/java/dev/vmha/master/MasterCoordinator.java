@@ -653,7 +653,11 @@ public final class MasterCoordinator {
               && h.verdict() == Verdict.AGENT_UNREACHABLE) {
             Cluster.get(ctx.getSystem()).manager().tell(new Down(h.address()));
           }
-          yield next;
+          // with its watchdog armed, its VMs start elsewhere once their leases expire (issue 19)
+          LeaseRule.AgentGone gone = LeaseRule.agentGone(h.id(), !deps.datastores().isEmpty(), s.view()
+              .flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::watchdogArmed).orElse(false));
+          yield h.reach() != Reachability.REACHABLE && gone.restart()
+              ? needHome(next, h.id(), protectedVmsOf(next, h.id()), gone.why()) : next;
         }
         default -> next;
       };
