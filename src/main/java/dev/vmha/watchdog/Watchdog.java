@@ -53,7 +53,7 @@ public final class Watchdog {
   }
 
   /** What status shows: {@code detail} says why, and warns where double runs are possible. */
-  public record Status(WatchdogSettings.Type type, Phase phase, Duration timeout, String detail) {}
+  public record Status(WatchdogSettings.Type type, Phase phase, Duration timeout, String detail) implements LocalMessage {}
 
   private enum Call { ARM, PET }
 
