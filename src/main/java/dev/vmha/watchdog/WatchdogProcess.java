@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -68,10 +69,21 @@ public final class WatchdogProcess implements AutoCloseable {
 
   /** Takes the host's watchdog lock, records this process for the agent, and starts checking. */
   public WatchdogProcess start() {
+    begin();
+    timer.scheduleWithFixedDelay(this::checkSafely, 0, check.toMillis(), TimeUnit.MILLISECONDS);
+    LOG.info("watchdog of {} started (pid {}): fires {} ms after the last pet", hostId, ProcessHandle.current().pid(),
+        timeout.toMillis());
+    return this;
+  }
+
+  /** Takes the lock and records this process; checks are then run by {@link #start} (or a test). */
+  void begin() {
     try {
       Files.createDirectories(dir);
       lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       lock = lockFile.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // held in this JVM already
     } catch (IOException e) {
       throw new UncheckedIOException("cannot lock " + dir.resolve("lock"), e);
     }
@@ -83,9 +95,6 @@ public final class WatchdogProcess implements AutoCloseable {
     p.setProperty("timeout", Long.toString(timeout.toMillis()));
     ProcessWatchdog.write(dir.resolve(ProcessWatchdog.PROCESS), p);
     state = FireRule.State.initial(now());
-    timer.scheduleWithFixedDelay(this::checkSafely, 0, check.toMillis(), TimeUnit.MILLISECONDS);
-    LOG.info("watchdog of {} started (pid {}): fires {} ms after the last pet", hostId, self.pid(), timeout.toMillis());
-    return this;
   }
 
   private Duration now() {
@@ -100,7 +109,7 @@ public final class WatchdogProcess implements AutoCloseable {
     }
   }
 
-  private void check() {
+  void check() {
     Optional<FireRule.Pet> pet = ProcessWatchdog.read(dir.resolve(ProcessWatchdog.PET))
         .map(p -> new FireRule.Pet(p.getProperty("token", ""), "armed".equals(p.getProperty("state"))));
     boolean wasArmed = state.armed();
