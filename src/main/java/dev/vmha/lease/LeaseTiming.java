@@ -60,9 +60,12 @@ public record LeaseTiming(
     return petDeadline().plus(renewInterval).plus(watchdogTimeout).plus(renewInterval).plus(powerOffMax);
   }
 
-  /** Whether the watchdog may be petted, the longest any lease here has gone unrenewed being {@code unrenewed}. */
+  /**
+   * Whether the watchdog may be petted, the longest any lease here has gone unrenewed being {@code unrenewed} (an
+   * interval while renewals succeed: the one issued at the last round is still in flight).
+   */
   public boolean mayPet(Duration unrenewed) {
-    return unrenewed.compareTo(petDeadline()) < 0;
+    return unrenewed.compareTo(petDeadline()) <= 0;
   }
 
   /** The margin between the holder's fence deadline and the expiry: what protects against late I/O and drift. */
