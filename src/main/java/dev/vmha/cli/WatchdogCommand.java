@@ -1,34 +1,25 @@
 package dev.vmha.cli;
 
 import dev.vmha.config.HaSettings;
-import dev.vmha.config.SettingsException;
 import dev.vmha.config.WatchdogSettings;
 import dev.vmha.hypervisor.ProcessHypervisor;
 import dev.vmha.watchdog.WatchdogProcess;
-import java.io.File;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 @Command(name = "watchdog", description = "Run a host's watchdog process (vmha.watchdog.type = process) until it is"
     + " killed: it kills the host's VM processes when the agent stops petting it.")
-final class WatchdogCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, description = "The host's HOCON file, the one its agent reads.")
-  File config;
+final class WatchdogCommand extends HostCommand {
+  @Override
+  String name() {
+    return "watchdog";
+  }
 
   @Override
-  public Integer call() throws Exception {
-    HaSettings s;
-    try {
-      s = HaSettings.load(config);
-    } catch (SettingsException e) {
-      System.err.println("vmha watchdog: " + e.getMessage());
-      return 2;
-    }
+  Integer run(HaSettings s) throws Exception {
     if (s.watchdog().type() != WatchdogSettings.Type.PROCESS) {
       System.err.println("vmha watchdog: vmha.watchdog.type is \"" + s.watchdog().type().name().toLowerCase()
           + "\" in " + config + ": the watchdog process runs with \"process\"");

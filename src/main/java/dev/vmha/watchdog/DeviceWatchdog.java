@@ -23,23 +23,10 @@ import java.util.concurrent.Executor;
  * timing counts with, nor be shorter than two intervals. The device allows one opener: the open stream is kept for the
  * JVM, so an agent whose actor system restarts continues petting it.
  */
-public final class DeviceWatchdog implements WatchdogDriver {
+public record DeviceWatchdog(Path device, Duration timeout, Duration interval, Path sysfsClass, Executor io)
+    implements WatchdogDriver {
+  /** The open devices of this JVM: the device allows one opener. The sysfs class is {@code /sys/class/watchdog}. */
   private static final Map<Path, FileOutputStream> OPEN = new ConcurrentHashMap<>();
-
-  private final Path device;
-  private final Duration timeout;
-  private final Duration interval;
-  private final Path sysfsClass;
-  private final Executor io;
-
-  /** @param sysfsClass {@code /sys/class/watchdog}; tests pass a stand-in */
-  public DeviceWatchdog(Path device, Duration timeout, Duration interval, Path sysfsClass, Executor io) {
-    this.device = device;
-    this.timeout = timeout;
-    this.interval = interval;
-    this.sysfsClass = sysfsClass;
-    this.io = io;
-  }
 
   @Override
   public WatchdogSettings.Type type() {
