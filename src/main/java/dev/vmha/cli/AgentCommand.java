@@ -11,6 +11,7 @@ import dev.vmha.host.HostSupervisor;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Clock;
 import java.time.Duration;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -33,15 +34,8 @@ final class AgentCommand extends HostCommand {
       stopping.set(true);
       ActorSystem<HostSupervisor.Command> sys = current.get();
       if (sys != null) {
-        // a planned stop disarms the watchdog (once the power-on files say so), so the host's VMs keep running
-        try {
-          Watchdog.Status w = AskPattern.<HostSupervisor.Command, Watchdog.Status>ask(sys,
-              HostSupervisor.StopCleanly::new, s.hostTimeout(), sys.scheduler()).toCompletableFuture().get();
-          System.err.println("vmha agent: stopping; watchdog " + w.phase() + ": " + w.detail());
-        } catch (Exception e) {
-          System.err.println("vmha agent: stopping; the watchdog did not answer, it may fire: " + e);
-        }
-        sys.terminate();
+        // as Pekko's own hook does: a planned stop, whose first phase disarms the watchdog (HostSupervisor)
+        CoordinatedShutdown.get(sys).run(CoordinatedShutdown.jvmExitReason());
         sys.getWhenTerminated().toCompletableFuture().join();
       }
     }));

@@ -17,6 +17,8 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import java.util.function.Function;
@@ -42,9 +44,6 @@ public final class HostSupervisor {
 
   /** Gives the watchdog to the HTTP API (its status). */
   public record GetWatchdog(ActorRef<ActorRef<Watchdog.Command>> replyTo) implements Command, LocalMessage {}
-
-  /** A clean agent stop (the service manager stops it): disarm the watchdog first, then reply. */
-  public record StopCleanly(ActorRef<Watchdog.Status> replyTo) implements Command, LocalMessage {}
 
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
@@ -92,6 +91,7 @@ public final class HostSupervisor {
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
           s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, events, clock)), "self-fence", HA);
+      disarmAtJvmExit(ctx.getSystem(), watchdog, s);
       // a member that removed this host (declared it dead while it was cut off) quarantines it: this incarnation can
       // never rejoin, so it stops, and the agent's run loop starts a new one that joins as a slave
       ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(ThisActorSystemQuarantinedEvent.class,
@@ -109,10 +109,6 @@ public final class HostSupervisor {
             g.replyTo().tell(watchdog);
             return Behaviors.same();
           })
-          .onMessage(StopCleanly.class, st -> {
-            watchdog.tell(new Watchdog.Stop(st.replyTo()));
-            return Behaviors.same();
-          })
           .onMessage(Quarantined.class, q -> {
             ctx.getLog().warn("{} was removed from the cluster by {}: restarting the agent", s.hostId(),
                 q.event().remoteAddress().address());
@@ -124,6 +120,26 @@ public final class HostSupervisor {
             return Behaviors.stopped();
           })
           .build();
+    });
+  }
+
+  /**
+   * A planned stop of the agent (SIGTERM: systemctl stop) disarms the watchdog, once the power-on files say so, before
+   * anything else stops: the VMs keep running. An actor system stopped for any other reason (removed from the cluster,
+   * started again by the run loop) leaves it armed and counting.
+   */
+  private static void disarmAtJvmExit(ActorSystem<?> system, ActorRef<Watchdog.Command> watchdog, HaSettings s) {
+    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+    cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "disarm-watchdog", () -> {
+      if (!cs.getShutdownReason().filter(CoordinatedShutdown.jvmExitReason()::equals).isPresent()) {
+        return CompletableFuture.completedFuture(Done.getInstance());
+      }
+      return AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog, Watchdog.Stop::new, s.hostTimeout(),
+          system.scheduler()).handle((st, err) -> {
+            system.log().warn("{} stops: watchdog {}", s.hostId(), err == null ? st.phase() + ", " + st.detail()
+                : "did not answer (" + err + "): it fires");
+            return Done.getInstance();
+          });
     });
   }
 
