@@ -1,6 +1,11 @@
 package dev.vmha.api;
 
 import dev.vmha.master.ClusterStatus;
+import dev.vmha.watchdog.Watchdog;
 
-/** What GET /api/status answers: this agent's role and, when a master is known, the master's cluster view. */
-public record AgentStatus(String host, String role, String master, ClusterStatus cluster, String note) {}
+/**
+ * What GET /api/status answers: this agent's role and, when a master is known, the master's cluster view; this host's
+ * watchdog (null only when it did not answer; the note says so).
+ */
+public record AgentStatus(
+    String host, String role, String master, ClusterStatus cluster, String note, Watchdog.Status watchdog) {}

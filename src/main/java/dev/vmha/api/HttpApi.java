@@ -11,6 +11,7 @@ import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -48,11 +49,13 @@ public final class HttpApi extends AllDirectives {
   private final EventLog events;
   private final Duration timeout;
   private final RestartSettings restart;
+  private final ActorRef<Watchdog.Command> watchdog;
 
   public HttpApi(
-      ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, EventLog events, Duration timeout,
-      RestartSettings restart) {
+      ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, ActorRef<Watchdog.Command> watchdog,
+      EventLog events, Duration timeout, RestartSettings restart) {
     this.system = system;
+    this.watchdog = watchdog;
     this.restart = restart;
     this.election = election;
     this.events = events;
@@ -78,17 +81,21 @@ public final class HttpApi extends AllDirectives {
   }
 
   private CompletionStage<AgentStatus> status() {
+    CompletionStage<Watchdog.Status> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
+        Watchdog.GetStatus::new, timeout, system.scheduler()).exceptionally(err -> null);
     return role().thenCompose(r -> {
       if (r.coordinator() == null) {
-        return CompletableFuture.completedFuture(new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
+        return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
             r.role() == ElectionFsm.Role.UNINITIALIZED ? notJoined()
                 : r.master() == null ? "no master elected yet"
-                : "master " + r.master() + " elected; its first heartbeat has not arrived yet"));
+                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w));
       }
       CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
           timeout, system.scheduler());
-      return cluster.handle((c, err) -> new AgentStatus(r.hostId(), r.role().name(), r.master(), c,
-          err == null ? null : "master " + r.master() + " did not answer: " + err.getMessage()));
+      return cluster.<Object>handle((c, err) -> c != null ? c : err).thenCombine(dog, (c, w) ->
+          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w)
+              : new AgentStatus(r.hostId(), r.role().name(), r.master(), null, "master " + r.master()
+                  + " did not answer: " + ((Throwable) c).getMessage(), w));
     });
   }
 

@@ -3,36 +3,29 @@ package dev.vmha.cli;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.api.HttpApi;
 import dev.vmha.config.HaSettings;
-import dev.vmha.config.SettingsException;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.host.Agent;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
-import java.io.File;
+import dev.vmha.watchdog.Watchdog;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Callable;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 @Command(name = "agent", description = "Run this host's HA agent until it is stopped.")
-final class AgentCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, description = "The host's HOCON file (falls back to conf/vmha.conf).")
-  File config;
+final class AgentCommand extends HostCommand {
+  @Override
+  String name() {
+    return "agent";
+  }
 
   @Override
-  public Integer call() throws Exception {
-    HaSettings s;
-    try {
-      s = HaSettings.load(config);
-    } catch (SettingsException e) {
-      System.err.println("vmha agent: " + e.getMessage());
-      return 2;
-    }
+  Integer run(HaSettings s) throws Exception {
     EventLog events = EventLog.persistent();
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
@@ -41,7 +34,8 @@ final class AgentCommand implements Callable<Integer> {
       stopping.set(true);
       ActorSystem<HostSupervisor.Command> sys = current.get();
       if (sys != null) {
-        sys.terminate();
+        // as Pekko's own hook does: a planned stop, whose first phase disarms the watchdog (HostSupervisor)
+        CoordinatedShutdown.get(sys).run(CoordinatedShutdown.jvmExitReason());
         sys.getWhenTerminated().toCompletableFuture().join();
       }
     }));
@@ -58,8 +52,10 @@ final class AgentCommand implements Callable<Integer> {
       Duration timeout = Duration.ofSeconds(5);
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
           system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
+      ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
+          system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
       try {
-        new HttpApi(system, election, events, timeout, s.restart()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
+        new HttpApi(system, election, watchdog, events, timeout, s.restart()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
             .get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

@@ -39,6 +39,13 @@ final class StatusCommand implements Callable<Integer> {
   static void print(JsonNode s, PrintStream out) {
     out.printf("agent %s is %s; master: %s%n", s.path("host").asText(), s.path("role").asText(),
         s.path("master").isNull() ? "(none)" : s.path("master").asText());
+    JsonNode w = s.path("watchdog");
+    if (!w.isMissingNode() && !w.isNull()) {
+      String phase = w.path("phase").asText();
+      boolean warn = !phase.equals("ARMED") && !phase.equals("WAITING") && !phase.equals("DISARMED");
+      out.printf("%swatchdog (%s) %s: %s%n", warn ? "WARNING: " : "", w.path("type").asText().toLowerCase(), phase,
+          w.path("detail").asText());
+    }
     JsonNode c = s.path("cluster");
     if (c.isMissingNode() || c.isNull()) {
       out.println(s.path("note").asText(""));

@@ -60,7 +60,8 @@ public record HaSettings(
     Duration isolationShutdownTimeout,
     RestartSettings restart,
     LeaseTiming leaseTiming,
-    HistorySettings history) {
+    HistorySettings history,
+    WatchdogSettings watchdog) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -162,6 +163,7 @@ public record HaSettings(
     Path dataDir = Path.of(nonBlank(c, "vmha.host.data-dir"));
     int httpPort = intIn(c, "vmha.host.http-port", 0, 65535);
     PingMethod pingMethod = enumOf(c, "vmha.ping.method", PingMethod.class);
+    WatchdogSettings watchdog = watchdog(c, hostTimeout, interval);
     if (pingMethod == PingMethod.TCP && httpPort == 0) {
       throw new SettingsException("vmha.host.http-port", 0, "a fixed port when vmha.ping.method = \"tcp\" (the probe connects to it)");
     }
@@ -193,8 +195,9 @@ public record HaSettings(
         Map.copyOf(perVm),
         positive("das.isolationShutdownTimeout", duration(c, "das.isolationShutdownTimeout", ChronoUnit.SECONDS)),
         restart(c),
-        leaseTiming(c, hostTimeout, interval),
-        history(c, dataDir));
+        leaseTiming(c, hostTimeout, interval, watchdog),
+        history(c, dataDir),
+        watchdog);
   }
 
   private static RestartSettings restart(Config c) {
@@ -279,7 +282,7 @@ public record HaSettings(
   }
 
   /** A lease holder fences its VM after hostTimeout unrenewed, as a host fences itself without datastores. */
-  private static LeaseTiming leaseTiming(Config c, Duration hostTimeout, Duration interval) {
+  private static LeaseTiming leaseTiming(Config c, Duration hostTimeout, Duration interval, WatchdogSettings w) {
     Duration io = duration(c, "vmha.lease.io-delay-max", ChronoUnit.SECONDS);
     Duration off = duration(c, "vmha.lease.power-off-max", ChronoUnit.SECONDS);
     if (io.isNegative()) throw new SettingsException("vmha.lease.io-delay-max", io, "a duration of zero or more");
@@ -295,7 +298,39 @@ public record HaSettings(
     if (drift < 0 || drift > 0.5) {
       throw new SettingsException("vmha.lease.clock-drift-max", drift, "a fraction from 0 to 0.5, e.g. 0.01 for 1 %");
     }
-    return new LeaseTiming(hostTimeout, interval, io, off, drift);
+    return new LeaseTiming(hostTimeout, interval, io, off, drift, w.leaseTimeout());
+  }
+
+  /**
+   * The watchdog: its timeout must let one pet come an interval late without firing, and leave the agent at least an
+   * interval of lease renewal before it stops petting ({@link LeaseTiming#petDeadline()}: hostTimeout less the timeout
+   * and an interval), so that the watchdog fires no later than the agent would fence. The device counts in seconds.
+   */
+  private static WatchdogSettings watchdog(Config c, Duration hostTimeout, Duration interval) {
+    WatchdogSettings.Type type = enumOf(c, "vmha.watchdog.type", WatchdogSettings.Type.class);
+    String device = string(c, "vmha.watchdog.device");
+    // "" = half of hostTimeout: valid with every allowed interval (hostTimeout >= 4 intervals)
+    Duration timeout = string(c, "vmha.watchdog.timeout").isEmpty() ? hostTimeout.dividedBy(2)
+        : duration(c, "vmha.watchdog.timeout", ChronoUnit.SECONDS);
+    if (type == WatchdogSettings.Type.NONE) return new WatchdogSettings(type, Path.of(device), timeout);
+    Duration max = hostTimeout.minus(interval.multipliedBy(2));
+    if (timeout.compareTo(interval.multipliedBy(2)) < 0 || timeout.compareTo(max) > 0) {
+      throw new SettingsException("vmha.watchdog.timeout", timeout, "from 2 x das.failuredetectioninterval ("
+          + interval.multipliedBy(2) + ") to das.config.fdm.hostTimeout - 2 x das.failuredetectioninterval (" + max
+          + "): a pet may come an interval late, and the agent must renew its leases for an interval before it stops"
+          + " petting");
+    }
+    if (type == WatchdogSettings.Type.DEVICE) {
+      if (device.isBlank()) {
+        throw new SettingsException("vmha.watchdog.device", quote(device), "a watchdog device such as /dev/watchdog"
+            + " with vmha.watchdog.type = \"device\"");
+      }
+      if (timeout.toNanos() % 1_000_000_000L != 0) {
+        throw new SettingsException("vmha.watchdog.timeout", timeout, "whole seconds with vmha.watchdog.type ="
+            + " \"device\" (the Linux watchdog API counts in seconds)");
+      }
+    }
+    return new WatchdogSettings(type, Path.of(device), timeout);
   }
 
 

@@ -52,22 +52,40 @@ public final class DatastoreHeartbeat {
   /** The host is back in a cluster: the power-on file lists its powered-on VMs again, without the flag. */
   public enum ClearIsolation implements Command, LocalMessage { INSTANCE }
 
+  /**
+   * Whether the host's watchdog is armed, for its power-on file; {@code written} is told true after the next round
+   * that wrote every heartbeat datastore without a failure (at once without datastores).
+   */
+  public record LocalWatchdog(boolean armed, Optional<ActorRef<Boolean>> written) implements Command, LocalMessage {}
+
+  /**
+   * @param watchdog whether the watchdog is armed; {@code waiting}: who waits for it to be written, and whether the
+   *     round in flight was started after they asked
+   */
   private record State(
       DatastoreView view, long counter, Optional<List<VmSpec>> localVms, boolean inFlight, int ticksSinceRound,
-      boolean firstRoundDone, Optional<List<VmSpec>> isolatedStopped) {
+      boolean firstRoundDone, Optional<List<VmSpec>> isolatedStopped, boolean watchdog,
+      Map<ActorRef<Boolean>, Boolean> waiting) {
 
     State with(DatastoreView v, long c, Optional<List<VmSpec>> vms, boolean flight, int ticks, boolean first) {
-      return new State(v, c, vms, flight, ticks, first, isolatedStopped);
+      return new State(v, c, vms, flight, ticks, first, isolatedStopped, watchdog, waiting);
     }
 
     State isolated(Optional<List<VmSpec>> stopped) {
-      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, stopped);
+      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, stopped, watchdog, waiting);
+    }
+
+    State watchdog(boolean armed, Map<ActorRef<Boolean>, Boolean> w) {
+      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, isolatedStopped, armed,
+          Map.copyOf(w));
     }
 
     /** What the power-on file says this round, if anything is known yet. */
     Optional<PowerOnFile> powerOnFile(String hostId) {
-      if (isolatedStopped.isPresent()) return Optional.of(new PowerOnFile(hostId, true, isolatedStopped.get()));
-      return localVms.map(vms -> new PowerOnFile(hostId, false, vms));
+      if (isolatedStopped.isPresent()) {
+        return Optional.of(new PowerOnFile(hostId, true, isolatedStopped.get(), watchdog));
+      }
+      return localVms.map(vms -> new PowerOnFile(hostId, false, vms, watchdog));
     }
   }
 
@@ -81,7 +99,8 @@ public final class DatastoreHeartbeat {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, interval);
       List<String> names = datastores.stream().map(Datastore::name).toList();
       Round r = new Round(ctx, hostId, address, dsPerHost, interval, datastores, events, clock);
-      return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false, Optional.empty()));
+      return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false, Optional.empty(),
+          false, Map.of()));
     }));
   }
 
@@ -97,6 +116,16 @@ public final class DatastoreHeartbeat {
               s.inFlight(), s.ticksSinceRound(), s.firstRoundDone())))
           .onMessage(DeclareIsolated.class, d -> running(s.isolated(Optional.of(List.copyOf(d.stopped())))))
           .onMessageEquals(ClearIsolation.INSTANCE, () -> running(s.isolated(Optional.empty())))
+          .onMessage(LocalWatchdog.class, w -> {
+            if (datastores.isEmpty()) {
+              // no datastores, no leases: no master restarts anything on an expired lease, so nothing to tell it
+              w.written().ifPresent(r -> r.tell(true));
+              return running(s.watchdog(w.armed(), s.waiting()));
+            }
+            Map<ActorRef<Boolean>, Boolean> waiting = new HashMap<>(s.waiting());
+            w.written().ifPresent(r -> waiting.put(r, false));
+            return running(s.watchdog(w.armed(), waiting));
+          })
           .onMessage(GetView.class, g -> {
             g.replyTo().tell(s.view());
             return Behaviors.same();
@@ -142,7 +171,10 @@ public final class DatastoreHeartbeat {
         results.forEach((name, f) -> f.join().ifPresent(scan -> scans.put(name, scan)));
         return new RoundDone(scans, Map.copyOf(failures), wrote.get());
       });
-      return running(s.with(s.view(), counter, s.localVms(), true, ticks, s.firstRoundDone()));
+      Map<ActorRef<Boolean>, Boolean> waiting = new HashMap<>();
+      s.waiting().keySet().forEach(r -> waiting.put(r, true)); // this round writes what they wait for
+      return running(s.with(s.view(), counter, s.localVms(), true, ticks, s.firstRoundDone())
+          .watchdog(s.watchdog(), waiting));
     }
 
     private Behavior<Command> onRoundDone(State s, RoundDone d) {
@@ -162,7 +194,16 @@ public final class DatastoreHeartbeat {
       for (DatastoreView.CorruptFile c : newlyCorrupt) {
         events.accept(new HaEvent.StateFileCorrupt(clock.instant(), hostId, c.datastore(), c.detail()));
       }
-      return running(s.with(after, s.counter(), s.localVms(), false, 0, true));
+      Map<ActorRef<Boolean>, Boolean> waiting = new HashMap<>(s.waiting());
+      if (d.wroteHeartbeat() && d.failures().isEmpty()) {
+        s.waiting().forEach((r, inRound) -> {
+          if (inRound) {
+            r.tell(true);
+            waiting.remove(r);
+          }
+        });
+      }
+      return running(s.with(after, s.counter(), s.localVms(), false, 0, true).watchdog(s.watchdog(), waiting));
     }
 
     /** This agent's address while it is an Up member of a cluster, else "": others join a cluster through it. */

@@ -53,6 +53,7 @@ public final class DemoRun {
   private final PrintStream out;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Map<String, Process> agents = new LinkedHashMap<>();
+  private final List<Process> watchdogs = new ArrayList<>();
   /** Hosts this demo crashed: their agents are expected to be gone. */
   private final List<String> crashedHosts = new ArrayList<>();
   private final Instant start = Instant.now();
@@ -68,6 +69,7 @@ public final class DemoRun {
     try {
       stopPrevious();
       prepare();
+      for (int i = 1; i <= HOSTS; i++) startWatchdog("host" + i);
       for (int i = 1; i <= HOSTS; i++) startAgent("host" + i);
       say("waiting for the 4 agents to form a cluster and elect a master");
       JsonNode st = await("a master with 4 live hosts", s -> liveHosts(s) == HOSTS);
@@ -148,16 +150,31 @@ public final class DemoRun {
   }
 
   private void startAgent(String h) throws IOException {
+    Process p = startVmha(h, "agent", "-Xmx256m");
+    agents.put(h, p);
+    say("started agent " + h + " (pid " + p.pid() + "), log var/demo/" + h + "/agent.log");
+  }
+
+  /**
+   * A host's watchdog process: not a child of its agent, so the demo's crash (the agent and its VMs) leaves it counting,
+   * as a hardware timer outlives the OS.
+   */
+  private void startWatchdog(String h) throws IOException {
+    Process p = startVmha(h, "watchdog", "-Xmx64m");
+    watchdogs.add(p);
+    say("started the watchdog of " + h + " (pid " + p.pid() + "), log var/demo/" + h + "/watchdog.log");
+  }
+
+  private Process startVmha(String h, String command, String heap) throws IOException {
     Files.createDirectories(dir.resolve(h));
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), "dev.vmha.cli.Vmha", "agent", "--config",
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), "dev.vmha.cli.Vmha", command, "--config",
         dir.resolve(h + ".conf").toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(h).resolve("agent.log").toFile()).start();
-    agents.put(h, p);
+        .redirectOutput(dir.resolve(h).resolve(command + ".log").toFile()).start();
     Files.writeString(dir.resolve("pids"), p.pid() + "\n", java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
-    say("started agent " + h + " (pid " + p.pid() + "), log var/demo/" + h + "/agent.log");
+    return p;
   }
 
   private static String javaBin() {
@@ -372,6 +389,7 @@ public final class DemoRun {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
     }
+    watchdogs.forEach(Process::destroyForcibly);
   }
 
   /** Agents left running by an earlier `./vmha demo --keep`, and their VMs. */

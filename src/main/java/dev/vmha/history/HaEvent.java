@@ -7,6 +7,7 @@ import dev.vmha.classify.Evidence;
 import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.config.WatchdogSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -52,6 +53,11 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.VmRestartWaiting.class, name = "VmRestartWaiting"),
   @JsonSubTypes.Type(value = HaEvent.VmRestartRetryScheduled.class, name = "VmRestartRetryScheduled"),
   @JsonSubTypes.Type(value = HaEvent.VmReady.class, name = "VmReady"),
+  @JsonSubTypes.Type(value = HaEvent.WatchdogArmed.class, name = "WatchdogArmed"),
+  @JsonSubTypes.Type(value = HaEvent.WatchdogDisarmed.class, name = "WatchdogDisarmed"),
+  @JsonSubTypes.Type(value = HaEvent.WatchdogFailed.class, name = "WatchdogFailed"),
+  @JsonSubTypes.Type(value = HaEvent.WatchdogNearMiss.class, name = "WatchdogNearMiss"),
+  @JsonSubTypes.Type(value = HaEvent.WatchdogFired.class, name = "WatchdogFired"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -260,6 +266,44 @@ public sealed interface HaEvent extends JsonSerializable {
   record VmReady(Instant at, String by, String vm, String how) implements HaEvent {
     public String describe() {
       return vm + " ready: " + how;
+    }
+  }
+
+  /** The host's watchdog is armed: from now on it stops this host's VMs when the agent stops petting it. */
+  record WatchdogArmed(Instant at, String by, WatchdogSettings.Type type, Duration timeout) implements HaEvent {
+    public String describe() {
+      return "watchdog (" + type.name().toLowerCase() + ") armed: it stops this host's VMs if not petted for "
+          + timeout.toMillis() + " ms";
+    }
+  }
+
+  /** The watchdog was disarmed (magic close) at a clean agent stop: nothing stops the VMs now. */
+  record WatchdogDisarmed(Instant at, String by, WatchdogSettings.Type type, String reason) implements HaEvent {
+    public String describe() {
+      return "watchdog (" + type.name().toLowerCase() + ") disarmed: " + reason;
+    }
+  }
+
+  /** The watchdog cannot be armed or petted (no watchdog process, a device error). */
+  record WatchdogFailed(Instant at, String by, WatchdogSettings.Type type, String reason) implements HaEvent {
+    public String describe() {
+      return "watchdog (" + type.name().toLowerCase() + ") failing: " + reason;
+    }
+  }
+
+  /** A pet came later than half the watchdog's timeout after the one before: the agent nearly let it fire. */
+  record WatchdogNearMiss(Instant at, String by, Duration gap, Duration timeout) implements HaEvent {
+    public String describe() {
+      return "watchdog near-miss: petted " + gap.toMillis() + " ms after the pet before (timeout "
+          + timeout.toMillis() + " ms)";
+    }
+  }
+
+  /** The watchdog fired (recorded by the watchdog, reported by the agent when it next reached it). */
+  record WatchdogFired(Instant at, String by, WatchdogSettings.Type type, List<String> stopped, String reason)
+      implements HaEvent {
+    public String describe() {
+      return "watchdog (" + type.name().toLowerCase() + ") FIRED and stopped " + stopped + ": " + reason;
     }
   }
 }

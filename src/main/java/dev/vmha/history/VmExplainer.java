@@ -170,6 +170,10 @@ public final class VmExplainer {
         return vm + " was powered off at " + t + " by " + f.by() + ", which fenced itself (" + f.reason()
             + "); no restart decision is recorded since";
       }
+      if (last instanceof HaEvent.WatchdogFired w) {
+        return vm + " was killed at " + t + " by the watchdog of " + w.by() + ", whose agent had stopped petting it ("
+            + w.reason() + "); no restart decision is recorded since (the master restarts it once its lease expired)";
+      }
       if (last instanceof HaEvent.IsolationResponseApplied a) return isolation(a, t);
       return vm + ": " + last.describe(); // VmReady alone: its start was compacted
     }

@@ -46,6 +46,9 @@ public final class Agent {
             ConfigValueFactory.fromAnyRef(pause.toMillis() + "ms"))
         .withValue("pekko.cluster.unreachable-nodes-reaper-interval",
             ConfigValueFactory.fromAnyRef(s.failureDetectionInterval().toMillis() + "ms"))
+        // the watchdog is disarmed in the first phase of a planned stop: writing "disarmed" takes a datastore round
+        .withValue("pekko.coordinated-shutdown.phases.before-service-unbind.timeout",
+            ConfigValueFactory.fromAnyRef(s.hostTimeout().toMillis() + "ms"))
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(s.hostAddress()))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(s.clusterPort()))
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))

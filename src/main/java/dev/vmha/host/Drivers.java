@@ -9,6 +9,11 @@ import dev.vmha.hypervisor.ProcessHypervisor;
 import dev.vmha.ping.IcmpPinger;
 import dev.vmha.ping.Pinger;
 import dev.vmha.ping.TcpPinger;
+import dev.vmha.config.WatchdogSettings;
+import dev.vmha.watchdog.DeviceWatchdog;
+import dev.vmha.watchdog.ProcessWatchdog;
+import dev.vmha.watchdog.WatchdogDriver;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -18,7 +23,13 @@ import java.util.concurrent.Executor;
  * @param pinger probes other hosts' management addresses (vmha.ping.method)
  * @param isolationPinger probes the isolation addresses (always ICMP for real)
  */
-public record Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger pinger, Pinger isolationPinger) {
+public record Drivers(
+    Hypervisor hypervisor, List<Datastore> datastores, Pinger pinger, Pinger isolationPinger, WatchdogDriver watchdog) {
+
+  /** Without a watchdog (the simulated cluster: its hosts share one process). */
+  public Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger pinger, Pinger isolationPinger) {
+    this(hypervisor, datastores, pinger, isolationPinger, WatchdogDriver.NONE);
+  }
 
   /**
    * Where blocking I/O runs: hypervisor calls apart from the datastore and ping I/O of heartbeats, leases and fencing,
@@ -39,6 +50,13 @@ public record Drivers(Hypervisor hypervisor, List<Datastore> datastores, Pinger 
       case ICMP -> new IcmpPinger(io);
       case TCP -> new TcpPinger(io);
     };
-    return new Drivers(hv, ds, pinger, new IcmpPinger(io));
+    WatchdogSettings w = s.watchdog();
+    WatchdogDriver watchdog = switch (w.type()) {
+      case DEVICE -> new DeviceWatchdog(w.device(), w.timeout(), s.failureDetectionInterval(),
+          Path.of("/sys/class/watchdog"), io);
+      case PROCESS -> new ProcessWatchdog(s.dataDir(), io);
+      case NONE -> WatchdogDriver.NONE;
+    };
+    return new Drivers(hv, ds, pinger, new IcmpPinger(io), watchdog);
   }
 }

@@ -12,7 +12,15 @@ import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.watchdog.Watchdog;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -33,6 +41,9 @@ public final class HostSupervisor {
 
   /** Gives the election FSM to the HTTP API. */
   public record GetElection(ActorRef<ActorRef<ElectionFsm.Command>> replyTo) implements Command, LocalMessage {}
+
+  /** Gives the watchdog to the HTTP API (its status). */
+  public record GetWatchdog(ActorRef<ActorRef<Watchdog.Command>> replyTo) implements Command, LocalMessage {}
 
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
@@ -67,16 +78,20 @@ public final class HostSupervisor {
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
           datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election", HA);
+      ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
+          s.watchdog().timeout(), s.leaseTiming(), armed -> publishWatchdog(datastore, armed, s, ctx.getSystem()),
+          events, clock)), "watchdog", HA);
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
           hypervisor, d.datastores().stream().findFirst(), s.leaseTiming(), report -> {
             election.tell(new ElectionFsm.LocalReport(report));
             datastore.tell(new DatastoreHeartbeat.LocalVms(report.poweredOn()));
-          }, events, clock)), "vms", HA);
+          }, renewal -> watchdog.tell(new Watchdog.LeasesRenewed(renewal)), events, clock)), "vms", HA);
       // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
           s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, events, clock)), "self-fence", HA);
+      disarmAtJvmExit(ctx.getSystem(), watchdog, s);
       // a member that removed this host (declared it dead while it was cut off) quarantines it: this incarnation can
       // never rejoin, so it stops, and the agent's run loop starts a new one that joins as a slave
       ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(ThisActorSystemQuarantinedEvent.class,
@@ -88,6 +103,10 @@ public final class HostSupervisor {
       return Behaviors.receive(Command.class)
           .onMessage(GetElection.class, g -> {
             g.replyTo().tell(election);
+            return Behaviors.same();
+          })
+          .onMessage(GetWatchdog.class, g -> {
+            g.replyTo().tell(watchdog);
             return Behaviors.same();
           })
           .onMessage(Quarantined.class, q -> {
@@ -102,6 +121,37 @@ public final class HostSupervisor {
           })
           .build();
     });
+  }
+
+  /**
+   * A planned stop of the agent (SIGTERM: systemctl stop) disarms the watchdog, once the power-on files say so, before
+   * anything else stops: the VMs keep running. An actor system stopped for any other reason (removed from the cluster,
+   * started again by the run loop) leaves it armed and counting.
+   */
+  private static void disarmAtJvmExit(ActorSystem<?> system, ActorRef<Watchdog.Command> watchdog, HaSettings s) {
+    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+    cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "disarm-watchdog", () -> {
+      if (!cs.getShutdownReason().filter(CoordinatedShutdown.jvmExitReason()::equals).isPresent()) {
+        return CompletableFuture.completedFuture(Done.getInstance());
+      }
+      return AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog, Watchdog.Stop::new, s.hostTimeout(),
+          system.scheduler()).handle((st, err) -> {
+            system.log().warn("{} stops: watchdog {}", s.hostId(), err == null ? st.phase() + ", " + st.detail()
+                : "did not answer (" + err + "): it fires");
+            return Done.getInstance();
+          });
+    });
+  }
+
+  /** "Armed" is written with the next round; "disarmed" completes true once a round wrote it everywhere. */
+  private static CompletionStage<Boolean> publishWatchdog(
+      ActorRef<DatastoreHeartbeat.Command> datastore, boolean armed, HaSettings s, ActorSystem<?> system) {
+    if (armed) {
+      datastore.tell(new DatastoreHeartbeat.LocalWatchdog(true, Optional.empty()));
+      return CompletableFuture.completedFuture(true);
+    }
+    return AskPattern.ask(datastore, r -> new DatastoreHeartbeat.LocalWatchdog(false, Optional.of(r)),
+        s.hostTimeout(), system.scheduler());
   }
 
   private static <T> Behavior<T> restarting(Behavior<T> b) {

@@ -132,15 +132,17 @@ public final class HostVms {
    * @param publish receives the host's report after every poll (the election FSM forwards it to the master, the
    *     datastore heartbeat writes it into the power-on file)
    * @param leaseDatastore where the VMs' leases live; empty without datastores
+   * @param renewals how the leases stand after every lease round (the host's watchdog pets on it)
    */
   public static Behavior<Command> create(
       String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval, Hypervisor hypervisor,
       Optional<Datastore> leaseDatastore, LeaseTiming leaseTiming, Consumer<HostReport> publish,
-      Consumer<HaEvent> events, Clock clock) {
+      Consumer<VmLeases.Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
       ActorRef<VmLeases.Command> leases = ctx.spawn(VmLeases.create(hostId, leaseDatastore, leaseTiming,
-          (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), clock), "leases", DispatcherSelector.sameAsParent());
+          (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), renewals, clock), "leases",
+          DispatcherSelector.sameAsParent());
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
       return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,
           clock).running(new State(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of(), Map.of()));

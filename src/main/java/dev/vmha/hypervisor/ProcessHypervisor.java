@@ -145,7 +145,7 @@ public final class ProcessHypervisor implements Hypervisor {
         Process p = pb.start();
         Properties props = new Properties();
         props.setProperty("pid", Long.toString(p.pid()));
-        props.setProperty("started", p.info().startInstant().map(Instant::toString).orElse(""));
+        props.setProperty("started", startTime(p.toHandle()));
         props.setProperty("memoryMb", Long.toString(vm.memoryMb()));
         props.setProperty("cpus", Integer.toString(vm.cpus()));
         Path tmp = ensureDir(vmDir).resolve(vm.name() + ".vm.tmp");
@@ -187,10 +187,20 @@ public final class ProcessHypervisor implements Hypervisor {
   private record Record(VmSpec spec, long pid, String started) {
     /** The live process, if the recorded pid still names the process we started (pids are reused). */
     Optional<ProcessHandle> process() {
-      return ProcessHandle.of(pid)
-          .filter(ProcessHandle::isAlive)
-          .filter(h -> started.isEmpty() || h.info().startInstant().map(Instant::toString).orElse("").equals(started));
+      return live(pid, started);
     }
+  }
+
+  /** The live process {@code pid}, if it started at {@code started} (its recorded start time; "" = unknown). */
+  public static Optional<ProcessHandle> live(long pid, String started) {
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(h -> started.isEmpty() || startTime(h).equals(started));
+  }
+
+  /** A process's start time as recorded with it, so that a reused pid is never taken for it. */
+  public static String startTime(ProcessHandle h) {
+    return h.info().startInstant().map(Instant::toString).orElse("");
   }
 
   private static Optional<Record> read(Path f) {

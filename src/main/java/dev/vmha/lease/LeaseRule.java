@@ -31,4 +31,29 @@ public final class LeaseRule {
         + o.stillFor().toMillis() + " ms ago; it expires for others after " + expiry.toMillis()
         + " ms unrenewed): it may still run there");
   }
+
+  /** Whether a host's VMs may be restarted although the host may run: {@code why} says why or why not. */
+  public record AgentGone(boolean restart, String why) {}
+
+  /**
+   * The VMs of a host whose agent is gone while the host answers ping (AGENT_UNREACHABLE: an agent killed with its
+   * VMs, or an agent dead or frozen while its VMs run) may be restarted elsewhere — each once its own lease has stood
+   * still for the expiry ({@link #mayStart}) — only when the host's watchdog was armed: then a lease unrenewed that
+   * long proves the watchdog has stopped the VM ({@link LeaseTiming#watchdogStopsBy()}). Without an armed watchdog an
+   * expired lease proves nothing (nothing stops the VM of a dead agent) and the VMs wait, as in vSphere.
+   *
+   * @param leases whether the cluster has lease datastores
+   * @param watchdogArmed what the host's power-on file last said
+   */
+  public static AgentGone agentGone(String host, boolean leases, boolean watchdogArmed) {
+    if (!leases) {
+      return new AgentGone(false, "without datastores there are no leases: whether the VMs of " + host
+          + " still run cannot be known");
+    }
+    if (!watchdogArmed) {
+      return new AgentGone(false, "the watchdog of " + host + " is not armed: its VMs may run on without its agent");
+    }
+    return new AgentGone(true, "the agent of " + host + " is gone and its watchdog armed: a VM whose lease stands"
+        + " still for the expiry has been stopped by it");
+  }
 }

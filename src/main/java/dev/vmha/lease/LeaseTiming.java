@@ -8,21 +8,72 @@ import java.time.Duration;
  * may take the lease only after seeing its counter stand still for {@link #expiry()}, which must outlast everything
  * the holder may still do: the fence deadline, one renewal interval before the holder notices, the I/O delay of a
  * renewal that landed late, the time a forced power-off takes, all stretched by the worst clock-rate difference
- * between the two hosts (only durations are compared, never the clocks themselves). Pure.
+ * between the two hosts (only durations are compared, never the clocks themselves). With a watchdog (issue 19) the
+ * holder pets it only while its leases were renewed within {@link #petDeadline()}, so a dead or frozen agent's VMs are
+ * stopped by the watchdog within the same expiry (sanlock's renewal-fail timeout plus watchdog fire timeout). Pure.
  *
+ * @param watchdogTimeout how long the host's watchdog waits for a pet before it fires; zero without a watchdog
  * @param clockDriftMax the largest relative rate difference of two hosts' clocks, e.g. 0.01 for 1 %
  */
 public record LeaseTiming(
-    Duration fenceAfter, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax, double clockDriftMax) {
+    Duration fenceAfter, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax, double clockDriftMax,
+    Duration watchdogTimeout) {
 
-  /** How long a lease must stand still before another host may take it. */
+  /** Without a watchdog. */
+  public LeaseTiming(
+      Duration fenceAfter, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax, double clockDriftMax) {
+    this(fenceAfter, renewInterval, ioDelayMax, powerOffMax, clockDriftMax, Duration.ZERO);
+  }
+
+  /** How long a lease must stand still before another host may take it: after both ways the holder stops a VM. */
   public Duration expiry() {
-    Duration holderDone = fenceAfter.plus(renewInterval).plus(ioDelayMax).plus(powerOffMax);
+    Duration holderDone = max(agentStopsBy(), watchdogStopsBy());
     return Duration.ofNanos((long) Math.ceil(holderDone.toNanos() * (1 + clockDriftMax)));
+  }
+
+  /**
+   * When the agent has stopped a VM itself, counted in the holder's time from its last renewal landing: the renewal
+   * was issued up to {@code ioDelayMax} before, the fence comes {@code fenceAfter} after it issued, is noticed within
+   * an interval and takes up to {@code powerOffMax}.
+   */
+  public Duration agentStopsBy() {
+    return fenceAfter.plus(renewInterval).plus(ioDelayMax).plus(powerOffMax);
+  }
+
+  /**
+   * The agent pets its watchdog only while every lease it holds was renewed (the renewal issued) within this long: the
+   * fence deadline less the watchdog's timeout and one interval, so that a watchdog left unpetted fires no later than
+   * the agent itself would have fenced.
+   */
+  public Duration petDeadline() {
+    return fenceAfter.minus(watchdogTimeout).minus(renewInterval);
+  }
+
+  /**
+   * When a dead or frozen agent's watchdog has stopped its VMs, counted in the holder's time from its last renewal
+   * landing (zero without a watchdog): the last pet came before the pet deadline, landed within an interval, the
+   * watchdog fires its timeout later, noticed within an interval (the process watchdog's check period; a kernel
+   * timer is exact), and the VMs stop within {@code powerOffMax} (a reset: at once).
+   */
+  public Duration watchdogStopsBy() {
+    if (watchdogTimeout.isZero()) return Duration.ZERO;
+    return petDeadline().plus(renewInterval).plus(watchdogTimeout).plus(renewInterval).plus(powerOffMax);
+  }
+
+  /**
+   * Whether the watchdog may be petted, the longest any lease here has gone unrenewed being {@code unrenewed} (an
+   * interval while renewals succeed: the one issued at the last round is still in flight).
+   */
+  public boolean mayPet(Duration unrenewed) {
+    return unrenewed.compareTo(petDeadline()) <= 0;
   }
 
   /** The margin between the holder's fence deadline and the expiry: what protects against late I/O and drift. */
   public Duration margin() {
     return expiry().minus(fenceAfter);
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 }

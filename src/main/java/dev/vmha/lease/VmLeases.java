@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -33,6 +34,12 @@ public final class VmLeases {
 
   public record Taken(String vm, boolean ok, String reason) implements LocalMessage {}
 
+  /**
+   * Told to the host's watchdog every round: {@code settled} once the VMs found at start have been adopted or released
+   * (a first VM list came and no adoption is pending), and the longest any lease here has gone unrenewed.
+   */
+  public record Renewal(boolean settled, Duration longestUnrenewed) {}
+
   /** The VMs powered on here or being started: every other lease held here is released. */
   public record Running(Set<String> vms) implements Command {}
 
@@ -51,13 +58,23 @@ public final class VmLeases {
    * @param fenced VMs this keeper had powered off, until they are off: their leases stay held (renewed where this host
    *     still owns them) while a power-off hangs, and are never adopted again
    */
-  private record State(Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced) {
+  private record State(Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced, boolean listed) {
     State with(Map<String, Held> h, Set<String> b) {
-      return new State(now, Map.copyOf(h), Set.copyOf(b), fenced);
+      return new State(now, Map.copyOf(h), Set.copyOf(b), fenced, listed);
     }
 
     State with(Map<String, Held> h, Set<String> b, Set<String> f) {
-      return new State(now, Map.copyOf(h), Set.copyOf(b), Set.copyOf(f));
+      return new State(now, Map.copyOf(h), Set.copyOf(b), Set.copyOf(f), listed);
+    }
+
+    Renewal renewal() {
+      Duration longest = Duration.ZERO;
+      for (Held h : held.values()) {
+        Duration u = now.minus(h.lastOk());
+        if (u.compareTo(longest) > 0) longest = u;
+      }
+      boolean adopting = held.values().stream().anyMatch(h -> h.lease() == null);
+      return new Renewal(listed && !adopting, longest);
     }
   }
 
@@ -65,24 +82,29 @@ public final class VmLeases {
 
   /**
    * @param fence told to power a VM off at once, with the reason
+   * @param renewals told after every round how the leases here stand (the host's watchdog)
    */
   public static Behavior<Command> create(
       String hostId, Optional<Datastore> leaseDatastore, LeaseTiming timing, BiConsumer<String, String> fence,
-      Clock clock) {
+      Consumer<Renewal> renewals, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, timing.renewInterval());
-      return new Leases(ctx, hostId, leaseDatastore, timing, fence, clock)
-          .running(new State(Duration.ZERO, Map.of(), Set.of(), Set.of()));
+      return new Leases(ctx, hostId, leaseDatastore, timing, fence, renewals, clock)
+          .running(new State(Duration.ZERO, Map.of(), Set.of(), Set.of(), false));
     }));
   }
 
   private record Leases(
       ActorContext<Command> ctx, String hostId, Optional<Datastore> store, LeaseTiming timing,
-      BiConsumer<String, String> fence, Clock clock) {
+      BiConsumer<String, String> fence, Consumer<Renewal> renewals, Clock clock) {
 
     Behavior<Command> running(State s) {
       return Behaviors.receive(Command.class)
-          .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
+          .onMessageEquals(Tick.INSTANCE, () -> {
+            State t = onTick(s);
+            renewals.accept(t.renewal());
+            return running(t);
+          })
           .onMessage(Take.class, t -> running(onTake(s, t)))
           .onMessage(Swapped.class, w -> running(onSwapped(s, w)))
           .onMessage(Found.class, f -> running(onFound(s, f)))
@@ -161,7 +183,7 @@ public final class VmLeases {
     }
 
     private State onTick(State s) {
-      State t = new State(s.now().plus(timing.renewInterval()), s.held(), s.busy(), s.fenced());
+      State t = new State(s.now().plus(timing.renewInterval()), s.held(), s.busy(), s.fenced(), s.listed());
       if (store.isEmpty()) return t;
       Map<String, Held> held = new HashMap<>(t.held());
       Set<String> busy = new HashSet<>(t.busy());
@@ -227,7 +249,8 @@ public final class VmLeases {
           if (!s.busy().contains(vm) && !fenced.contains(vm)) held.putIfAbsent(vm, new Held(null, s.now()));
         }
       }
-      return s.with(held, s.busy(), fenced);
+      State next = s.with(held, s.busy(), fenced);
+      return new State(next.now(), next.held(), next.busy(), next.fenced(), true);
     }
   }
 }

@@ -791,6 +791,13 @@ public final class MasterCoordinator {
       return switch (d.verdict()) {
         case DEAD -> needHome(next, h.id(), protectedVmsOf(next, h.id()), "host " + h.id() + " is dead");
         case ISOLATED -> restartFlagged(next, h.id());
+        case AGENT_UNREACHABLE -> {
+          // with its watchdog armed, its VMs start elsewhere once their leases expire (issue 19)
+          LeaseRule.AgentGone gone = LeaseRule.agentGone(h.id(), !deps.datastores().isEmpty(), s.view()
+              .flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::watchdogArmed).orElse(false));
+          yield h.reach() != Reachability.REACHABLE && gone.restart()
+              ? needHome(next, h.id(), protectedVmsOf(next, h.id()), gone.why()) : next;
+        }
         default -> next;
       };
     }

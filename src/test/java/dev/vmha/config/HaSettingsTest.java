@@ -588,4 +588,36 @@ class HaSettingsTest {
     refused(VALID + "vmha.lease.clock-drift-max = 0.7", "vmha.lease.clock-drift-max", "0.7", "a fraction from 0 to 0.5");
     refused(VALID + "vmha.lease.clock-drift-max = lots", "vmha.lease.clock-drift-max", "lots", "a fraction");
   }
+
+  // --- the watchdog (issue 19)
+
+  @Test
+  void theWatchdogIsAProcessByDefaultWithHalfOfHostTimeoutAndItsTimeoutEntersTheLeaseTiming() {
+    HaSettings s = valid("");
+    assertEquals(WatchdogSettings.Type.PROCESS, s.watchdog().type());
+    assertEquals(Duration.ofSeconds(5), s.watchdog().timeout());
+    assertEquals(Duration.ofSeconds(5), s.leaseTiming().watchdogTimeout());
+    assertEquals(Duration.ofSeconds(4), s.leaseTiming().petDeadline(), "10 s - 5 s - 1 s");
+    assertEquals(Duration.ofMillis(15_150), s.leaseTiming().expiry(), "the watchdog adds no wait to the expiry");
+    HaSettings none = valid("vmha.watchdog.type = none");
+    assertEquals(Duration.ZERO, none.leaseTiming().watchdogTimeout());
+    assertEquals(Duration.ofSeconds(2), valid("vmha.watchdog { type = device, timeout = 2 }").watchdog().timeout());
+    assertEquals(Duration.ofMillis(1500), valid("""
+        das.failuredetectioninterval = 250ms
+        das.config.fdm.hostTimeout = 3s
+        """).watchdog().timeout(), "the demo's: half of 3 s");
+  }
+
+  @Test
+  void badWatchdogValues() {
+    refused(VALID + "vmha.watchdog.type = softdog", "vmha.watchdog.type", "\"softdog\"",
+        "one of \"device\", \"process\", \"none\"");
+    refused(VALID + "vmha.watchdog.timeout = 1500ms", "vmha.watchdog.timeout", "PT1.5S", "from 2 x");
+    refused(VALID + "vmha.watchdog.timeout = 9s", "vmha.watchdog.timeout", "PT9S",
+        "to das.config.fdm.hostTimeout - 2 x das.failuredetectioninterval (PT8S)");
+    refused(VALID + "vmha.watchdog { type = device, timeout = 2500ms }", "vmha.watchdog.timeout", "PT2.5S",
+        "whole seconds");
+    refused(VALID + "vmha.watchdog { type = device, device = \"\" }", "vmha.watchdog.device", "\"\"",
+        "a watchdog device");
+  }
 }

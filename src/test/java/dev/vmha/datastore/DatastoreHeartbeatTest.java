@@ -115,6 +115,17 @@ class DatastoreHeartbeatTest {
     tick();
     assertEquals(new PowerOnFile(SELF, false, List.of(VM1, VM2)), scan(ds1).powerOn().get(SELF));
     assertEquals(List.of(), events);
+
+    // the watchdog: armed in the file from the next round; "disarmed" confirmed once a whole round wrote it
+    heartbeat.tell(new DatastoreHeartbeat.LocalWatchdog(true, Optional.empty()));
+    tick();
+    for (Path ds : List.of(ds1, ds2)) assertTrue(scan(ds).powerOn().get(SELF).watchdogArmed(), ds.toString());
+    TestProbe<Boolean> written = kit.createTestProbe();
+    heartbeat.tell(new DatastoreHeartbeat.LocalWatchdog(false, Optional.of(written.ref())));
+    written.expectNoMessage(Duration.ofMillis(50));
+    tick();
+    assertTrue(written.receiveMessage());
+    for (Path ds : List.of(ds1, ds2)) assertFalse(scan(ds).powerOn().get(SELF).watchdogArmed(), ds.toString());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.vmha.datastore;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,6 +158,9 @@ class StateFileTest {
     PowerOnFile none = new PowerOnFile("esxi3", false, List.of());
     assertEquals(none, PowerOnFile.decode(FILE, none.encode()));
     assertTrue(p.encode().startsWith("vmha poweron 1\nisolated=true\n"), "the flag is the first entry");
+    PowerOnFile armed = new PowerOnFile("esxi4", false, List.of(new VmSpec("vm1", 1, 1)), true);
+    assertEquals(armed, PowerOnFile.decode(FILE, armed.encode()));
+    assertFalse(PowerOnFile.decode(FILE, none.encode()).watchdogArmed(), "a file without the entry: not armed");
   }
 
   @Test

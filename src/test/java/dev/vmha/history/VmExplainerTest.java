@@ -289,6 +289,9 @@ class VmExplainerTest {
             + " not renewed for 10 s)"));
     assertTrue(explain(PROTECTED, new HaEvent.HostSelfFenced(t(5), "host3", "no datastore", List.of("web1")))
         .verdict().startsWith("web1 was powered off at 03:12:05.000 by host3, which fenced itself (no datastore)"));
+    assertTrue(explain(PROTECTED, new HaEvent.WatchdogFired(t(5), "host3", dev.vmha.config.WatchdogSettings.Type.PROCESS,
+        List.of("web1"), "not petted for 5000 ms")).verdict().startsWith("web1 was killed at 03:12:05.000 by the"
+            + " watchdog of host3, whose agent had stopped petting it (not petted for 5000 ms)"));
   }
 
   @Test

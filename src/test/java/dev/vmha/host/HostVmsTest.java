@@ -93,7 +93,7 @@ class HostVmsTest {
     TestProbe<HostReport> reports = kit.createTestProbe(); // only for its awaitAssert
     AtomicReference<HostReport> last = new AtomicReference<>();
     kit.spawn(HostVms.create("host1", new PingTarget("127.0.0.1", 0), 4096, 4, I, hv,
-        Optional.of(new FaultyDatastore(ds, cut::get)), TIMING, last::set, e -> { }, clock));
+        Optional.of(new FaultyDatastore(ds, cut::get)), TIMING, last::set, r -> { }, e -> { }, clock));
     // the VM found running is adopted: a lease of host1's own
     reports.awaitAssert(() -> {
       time.timePasses(I);

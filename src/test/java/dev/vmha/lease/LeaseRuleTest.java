@@ -56,4 +56,45 @@ class LeaseRuleTest {
     LeaseTiming exact = new LeaseTiming(Duration.ofSeconds(3), Duration.ofMillis(250), Duration.ZERO, Duration.ZERO, 0);
     assertEquals(Duration.ofMillis(3_250), exact.expiry(), "no margins: fence deadline plus one renewal interval");
   }
+
+  /**
+   * The timing property (docs/FAILURE-DETECTION.md, "Leases"), over many settings the configuration allows: the
+   * expiry, seen on a clock up to clock-drift-max slower, covers both ways the holder stops a VM — the agent's fence,
+   * and the watchdog of a dead or frozen agent, last petted before the pet deadline — and the pet deadline leaves the
+   * agent at least an interval of renewals.
+   */
+  @Test
+  void theExpiryCoversTheAgentsFenceAndTheWatchdogForEverySettingAllowed() {
+    java.util.Random r = new java.util.Random(19);
+    for (int n = 0; n < 10_000; n++) {
+      long i = 50 + r.nextInt(2000);
+      long t = 4 * i + r.nextInt(60_000);
+      long w = r.nextBoolean() ? 0 : 2 * i + (long) (r.nextDouble() * (t - 4 * i));
+      LeaseTiming lt = new LeaseTiming(Duration.ofMillis(t), Duration.ofMillis(i), Duration.ofMillis(r.nextInt(5000)),
+          Duration.ofMillis(r.nextInt(5000)), r.nextDouble() / 2, Duration.ofMillis(w));
+      Duration seenByHolder = Duration.ofNanos((long) Math.floor(lt.expiry().toNanos() / (1 + lt.clockDriftMax())));
+      String c = lt.toString();
+      assertTrue(seenByHolder.compareTo(lt.agentStopsBy()) >= 0, c);
+      assertTrue(seenByHolder.compareTo(lt.watchdogStopsBy()) >= 0, c);
+      if (w > 0) {
+        assertTrue(lt.petDeadline().compareTo(lt.renewInterval()) >= 0, c);
+        // last pet before the deadline, landed within an interval, fired after the timeout, noticed within an interval
+        assertEquals(lt.petDeadline().plus(lt.renewInterval()).plus(lt.watchdogTimeout()).plus(lt.renewInterval())
+            .plus(lt.powerOffMax()), lt.watchdogStopsBy(), c);
+        assertTrue(lt.mayPet(lt.petDeadline()) && !lt.mayPet(lt.petDeadline().plusMillis(1)), c);
+        assertTrue(lt.mayPet(lt.renewInterval()), "renewals that succeed every round allow every pet: " + c);
+      }
+    }
+  }
+
+  @Test
+  void theVmsOfAHostWhoseAgentIsGoneRestartOnlyWithLeasesAndAnArmedWatchdog() {
+    LeaseRule.AgentGone armed = LeaseRule.agentGone("host2", true, true);
+    assertTrue(armed.restart());
+    assertTrue(armed.why().contains("watchdog armed"), armed.why());
+    LeaseRule.AgentGone unarmed = LeaseRule.agentGone("host2", true, false);
+    assertFalse(unarmed.restart());
+    assertTrue(unarmed.why().contains("not armed"), unarmed.why());
+    assertFalse(LeaseRule.agentGone("host2", false, true).restart(), "no leases, no proof");
+  }
 }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -35,6 +36,7 @@ class VmLeasesTest {
   private ManualTime time;
   private DirectoryDatastore real;
   private final AtomicBoolean cut = new AtomicBoolean();
+  private final AtomicReference<VmLeases.Renewal> renewals = new AtomicReference<>();
   private TestProbe<String> fenced;
   private Clock clock;
 
@@ -56,7 +58,7 @@ class VmLeasesTest {
   private ActorRef<VmLeases.Command> leases() {
     FaultyDatastore ds = new FaultyDatastore(real, cut::get);
     return kit.spawn(VmLeases.create("host1", Optional.of(ds), TIMING, (vm, why) -> fenced.ref().tell(vm + ": " + why),
-        clock));
+        renewals::set, clock));
   }
 
   private VmLeases.Taken take(ActorRef<VmLeases.Command> l, String vm, Optional<VmLease> grant) {
@@ -94,6 +96,41 @@ class VmLeasesTest {
     l.tell(new VmLeases.Running(Set.of()));
     ticks(1);
     assertEquals(Optional.empty(), lease("db1"), "a VM that is off gives its lease back at once");
+  }
+
+  /**
+   * The watchdog's input: settled once a VM list came and the VM found running was adopted; the longest a lease has
+   * gone unrenewed grows an interval a round while the datastore is cut, and drops when a renewal succeeds again.
+   */
+  @Test
+  void everyRoundTellsTheWatchdogWhetherStartUpIsSettledAndHowLongALeaseWentUnrenewed() {
+    real.swapLease(Optional.empty(), VmLease.first("db1", "host1", clock.instant())).toCompletableFuture().join();
+    ActorRef<VmLeases.Command> l = leases();
+    ticks(1);
+    assertFalse(renewals.get().settled(), "no VM list yet");
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    ticks(1);
+    assertFalse(renewals.get().settled(), "db1 found running, its lease being adopted");
+    ticks(1);
+    kit.createTestProbe().awaitAssert(() -> {
+      ticks(1);
+      assertTrue(renewals.get().settled(), "adopted");
+      assertEquals(Duration.ofSeconds(1), renewals.get().longestUnrenewed());
+      return null;
+    });
+    cut.set(true);
+    ticks(4);
+    kit.createTestProbe().awaitAssert(() -> {
+      ticks(1);
+      assertTrue(renewals.get().longestUnrenewed().compareTo(Duration.ofSeconds(5)) >= 0, renewals.get().toString());
+      return null;
+    });
+    cut.set(false);
+    kit.createTestProbe().awaitAssert(() -> {
+      ticks(1);
+      assertEquals(Duration.ofSeconds(1), renewals.get().longestUnrenewed());
+      return null;
+    });
   }
 
   @Test

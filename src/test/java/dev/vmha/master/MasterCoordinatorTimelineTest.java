@@ -341,6 +341,48 @@ class MasterCoordinatorTimelineTest {
     host2Vms.expectNoMessage(Duration.ZERO);
   }
 
+  /**
+   * Issue 19 item 5: host2's agent and VMs are gone (OOM-killed) but its kernel answers ping. Its power-on file said
+   * its watchdog was armed, so a lease that stands still for the expiry proves the VM stopped: each VM restarts once
+   * its lease expired, not before — instead of waiting for ever under AGENT_UNREACHABLE.
+   */
+  @Test
+  void theVmsOfAnAgentUnreachableHostWhoseWatchdogIsArmedRestartOnceTheirLeasesExpire() {
+    host2LeasesOnceStarted.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
+    host2LeasesOnceStarted.put("vm2", VmLease.first("vm2", "host2", Instant.EPOCH));
+    host2PowerOn = new PowerOnFile("host2", false, List.of(VM1, VM2), true);
+    long t0 = protectTwoVmsOnHost2ThenSilenceIt(true);
+    silentAtHostTimeout(t0).answer().complete(true);
+    sync();
+    assertEquals(Verdict.AGENT_UNREACHABLE, only(HaEvent.HostJudged.class).verdict());
+    long expiresAt = t0 + settings.leaseTiming().expiry().toMillis();
+    Set<String> started = new java.util.HashSet<>();
+    while (started.size() < 2) {
+      assertTrue(now() < expiresAt + 3000, "restarted within a few rounds of the expiry");
+      tick();
+      answerPings(true);
+      HostVms.PowerOn on;
+      while ((on = pollPowerOn(host1Vms)) != null) {
+        assertTrue(now() >= expiresAt, on.vm().name() + " started at T0+" + (now() - t0) + " ms, before its lease"
+            + " expired at T0+" + (expiresAt - t0) + " ms");
+        assertEquals(Optional.of(host2Leases.get(on.vm().name())), on.grant());
+        on.replyTo().tell(new HostVms.Result(on.vm().name(), "host1", true, null));
+        started.add(on.vm().name());
+      }
+    }
+    assertEquals(Set.of("vm1", "vm2"), ofType(HaEvent.VmRestartPlanned.class).stream()
+        .map(HaEvent.VmRestartPlanned::vm).collect(Collectors.toSet()));
+    assertTrue(ofType(HaEvent.VmRestartPlanned.class).get(0).reason().contains("watchdog armed"));
+  }
+
+  private HostVms.PowerOn pollPowerOn(TestProbe<HostVms.Command> host) {
+    try {
+      return host.expectMessageClass(HostVms.PowerOn.class, Duration.ofMillis(100));
+    } catch (AssertionError none) {
+      return null;
+    }
+  }
+
   // ---- seed 000 case 5: the slave runs on in another partition
 
   @Test
