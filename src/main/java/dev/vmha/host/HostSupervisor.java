@@ -13,6 +13,7 @@ import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -50,7 +51,8 @@ public final class HostSupervisor {
           ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HYPERVISOR_IO)),
           ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO))));
       Hypervisor hypervisor = new BoundedHypervisor(d.hypervisor(), s.hypervisorBounds());
-      events.accept(new HaEvent.AgentStarted(clock.instant(), s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
+      Instant started = clock.instant();
+      events.accept(new HaEvent.AgentStarted(started, s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
           d.datastores().stream().map(Datastore::name).toList()));
       if (d.datastores().size() < s.heartbeatDsPerHost()) {
         ctx.getLog().warn("{} has {} datastores, fewer than das.heartbeatdsperhost = {}: datastore heartbeats are"
@@ -66,7 +68,8 @@ public final class HostSupervisor {
       MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
-          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election", HA);
+          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started)),
+          "election", HA);
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
           hypervisor, d.datastores().stream().findFirst(), s.leaseTiming(), report -> {
