@@ -356,7 +356,8 @@ public final class ElectionFsm {
       Map<String, String> ids = new HashMap<>();
       s.view().ifPresent(v -> v.addresses().forEach((id, address) -> ids.put(address, id)));
       for (var m : Cluster.get(ctx.getSystem()).state().getMembers()) {
-        String address = m.address().host().get() + ":" + m.address().port().get();
+        if (m.address().getHost().isEmpty() || m.address().getPort().isEmpty()) continue;
+        String address = m.address().getHost().get() + ":" + m.address().getPort().get();
         m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
             .forEach(r -> ids.put(address, r.substring(MasterCoordinator.HOST_ROLE.length())));
       }
