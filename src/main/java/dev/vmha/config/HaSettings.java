@@ -51,6 +51,7 @@ public record HaSettings(
     boolean useDefaultIsolationAddress,
     List<String> isolationAddresses,
     Duration electionWindow,
+    Duration coldStartWait,
     PingMethod pingMethod,
     Duration powerOnTimeout,
     HypervisorType hypervisorType,
@@ -187,6 +188,7 @@ public record HaSettings(
         useDefault,
         List.copyOf(isolation),
         positive("vmha.election.window", duration(c, "vmha.election.window", ChronoUnit.SECONDS)),
+        coldStartWait(c),
         pingMethod,
         positive("vmha.restart.power-on-timeout", duration(c, "vmha.restart.power-on-timeout", ChronoUnit.SECONDS)),
         enumOf(c, "vmha.hypervisor.type", HypervisorType.class),
@@ -198,6 +200,16 @@ public record HaSettings(
         leaseTiming(c, hostTimeout, interval, watchdog),
         history(c, dataDir),
         watchdog);
+  }
+
+  /** How long a cold start waits for the configured hosts' ballots, from the agent's start (ElectionWindow). */
+  private static Duration coldStartWait(Config c) {
+    Duration d = duration(c, "vmha.election.cold-start-wait", ChronoUnit.SECONDS);
+    if (d.isNegative()) {
+      throw new SettingsException("vmha.election.cold-start-wait", d,
+          "a duration of zero or more (zero: a cold start waits only for the hosts it sees starting)");
+    }
+    return d;
   }
 
   private static RestartSettings restart(Config c) {

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -128,7 +129,7 @@ public final class DemoRun {
         }
       }
       AgentConfig conf = new AgentConfig(h, "127.0.0.1", cp, hp, dir.resolve(h),
-          List.of("127.0.0.1:" + CLUSTER_PORT, "127.0.0.1:" + (CLUSTER_PORT + 1)),
+          nodelist(),
           List.of(dir.resolve("ds1"), dir.resolve("ds2")), "127.0.0.1", "tcp", "process");
       Files.writeString(dir.resolve(h + ".conf"), conf.render("""
           vmha {
@@ -179,6 +180,12 @@ public final class DemoRun {
 
   private static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** Every host's cluster address: the seed nodes, which a cold start waits for (ElectionWindow). */
+  private static List<String> nodelist() {
+    return IntStream.rangeClosed(1, HOSTS).mapToObj(i -> "127.0.0.1:" + port("host" + i, CLUSTER_PORT))
+        .toList();
   }
 
   private static int port(String host, int base) {

@@ -18,6 +18,7 @@ import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -114,11 +115,12 @@ public final class ElectionFsm {
   /**
    * @param isolationPinger probes the isolation addresses (ICMP in production)
    * @param coordinator makes the master coordinator this host runs while it is master
+   * @param agentStarted when this host's agent started: a cold start waits for the configured hosts from then
    */
   public static Behavior<Command> create(
       HaSettings settings, Pinger isolationPinger, ActorRef<DatastoreHeartbeat.Command> datastore,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinator, Consumer<HaEvent> events,
-      Clock clock) {
+      Clock clock, Instant agentStarted) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ActorRef<Receptionist.Listing> listing = ctx.messageAdapter(Receptionist.Listing.class,
@@ -127,7 +129,8 @@ public final class ElectionFsm {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.failureDetectionInterval());
       Fsm fsm = new Fsm(ctx, timers, settings, isolationPinger, datastore,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
-          ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new), coordinator, events, clock);
+          ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new), coordinator, events, clock,
+          agentStarted);
       return fsm.uninitialized(new Shared(Set.of(), 0, Optional.empty(), Optional.empty(), Optional.empty()));
     }));
   }
@@ -194,7 +197,7 @@ public final class ElectionFsm {
       ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<DatastoreView> viewAdapter,
       ActorRef<IsolationResponder.Applied> appliedAdapter,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
-      Consumer<HaEvent> events, Clock clock) {
+      Consumer<HaEvent> events, Clock clock, Instant agentStarted) {
 
     String hostId() {
       return settings.hostId();
@@ -270,8 +273,8 @@ public final class ElectionFsm {
     }
 
     /**
-     * The election of an agent that just joined: it also waits for the hosts starting with it ({@link
-     * ElectionWindow}), counting as starting those whose datastore heartbeat moves after this moment.
+     * The election of an agent that just joined: it also waits for the configured hosts and the hosts starting with
+     * it ({@link ElectionWindow}), counting as starting those whose datastore heartbeat moves after this moment.
      */
     Behavior<Command> startColdElection(Shared s) {
       emit(new HaEvent.ElectionStarted(clock.instant(), hostId(), "agent joined the cluster"));
@@ -309,11 +312,15 @@ public final class ElectionFsm {
               Duration elapsed = settings.electionWindow()
                   .plus(settings.failureDetectionInterval().multipliedBy(extensions));
               Set<String> members = hostMembers();
-              Set<String> awaited = coldStart.map(cs -> ElectionWindow.awaited(hostId(), ballots.keySet(), members,
-                  cs.since().map(s::beatingSince).orElse(Set.of()))).orElse(Set.of());
+              Set<String> awaited = coldStart.map(cs -> ElectionWindow.awaited(hostId(),
+                  settings.hostAddress() + ":" + settings.clusterPort(), ballots.keySet(),
+                  new ElectionWindow.Expected(settings.seedNodes(), members,
+                      cs.since().map(s::beatingSince).orElse(Set.of()), idsByAddress(s))))
+                  .orElse(Set.of());
               ElectionWindow.Decision d = ElectionWindow.decide(new ElectionWindow.Facts(elapsed,
-                  coldStart.isPresent(), s.peers().size(), members.size(), awaited),
-                  settings.electionWindow(), settings.hostTimeout());
+                  Duration.between(agentStarted, clock.instant()), coldStart.isPresent(), s.peers().size(),
+                  members.size(), awaited),
+                  new ElectionWindow.Timing(settings.electionWindow(), settings.hostTimeout(), settings.coldStartWait()));
               if (!d.close()) {
                 if (extensions == 0) ctx.getLog().info("{}: election kept open: {}", hostId(), d.reason());
                 timers.startSingleTimer(WindowClosed.INSTANCE, settings.failureDetectionInterval());
@@ -337,6 +344,22 @@ public final class ElectionFsm {
         if (!up || state.getUnreachable().contains(m)) continue;
         m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
             .forEach(r -> ids.add(r.substring(MasterCoordinator.HOST_ROLE.length())));
+      }
+      return ids;
+    }
+
+    /**
+     * Host ids by cluster address (host:port): from the datastore heartbeats of members, and from the cluster's
+     * members (a member's role names its host), which win.
+     */
+    private Map<String, String> idsByAddress(Shared s) {
+      Map<String, String> ids = new HashMap<>();
+      s.view().ifPresent(v -> v.addresses().forEach((id, address) -> ids.put(address, id)));
+      for (var m : Cluster.get(ctx.getSystem()).state().getMembers()) {
+        if (m.address().getHost().isEmpty() || m.address().getPort().isEmpty()) continue;
+        String address = m.address().getHost().get() + ":" + m.address().getPort().get();
+        m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
+            .forEach(r -> ids.put(address, r.substring(MasterCoordinator.HOST_ROLE.length())));
       }
       return ids;
     }

@@ -14,6 +14,7 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -61,7 +62,8 @@ public final class HostSupervisor {
           ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HYPERVISOR_IO)),
           ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO))));
       Hypervisor hypervisor = new BoundedHypervisor(d.hypervisor(), s.hypervisorBounds());
-      events.accept(new HaEvent.AgentStarted(clock.instant(), s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
+      Instant started = clock.instant();
+      events.accept(new HaEvent.AgentStarted(started, s.hostId(), s.hostAddress() + ":" + s.clusterPort(),
           d.datastores().stream().map(Datastore::name).toList()));
       if (d.datastores().size() < s.heartbeatDsPerHost()) {
         ctx.getLog().warn("{} has {} datastores, fewer than das.heartbeatdsperhost = {}: datastore heartbeats are"
@@ -77,7 +79,8 @@ public final class HostSupervisor {
       MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
-          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock)), "election", HA);
+          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started)),
+          "election", HA);
       ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
           s.watchdog().timeout(), s.leaseTiming(), armed -> publishWatchdog(datastore, armed, s, ctx.getSystem()),
           events, clock)), "watchdog", HA);

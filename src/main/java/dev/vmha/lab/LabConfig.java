@@ -27,8 +27,8 @@ public final class LabConfig {
   /** Writes {@code <dir>/hN.conf} for hosts 1..n; {@code extra} (HOCON) is appended to each. */
   public static void write(Path dir, int hosts, String subnet, String hypervisor, List<String> datastores,
       String extra) throws IOException {
-    List<String> seeds = IntStream.rangeClosed(1, Math.min(2, hosts))
-        .mapToObj(i -> address(subnet, i) + ":" + CLUSTER_PORT).toList();
+    // every host is a seed node: the nodelist a cold start waits for (ElectionWindow)
+    List<String> seeds = IntStream.rangeClosed(1, hosts).mapToObj(i -> address(subnet, i) + ":" + CLUSTER_PORT).toList();
     for (int i = 1; i <= hosts; i++) {
       Path hostDir = dir.resolve("h" + i);
       List<Path> ds = new ArrayList<>();

@@ -147,7 +147,8 @@ public final class SimulatedCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     List<Integer> ports = freePorts(options.hosts());
-    List<String> seeds = List.of("127.0.0.1:" + ports.get(0), "127.0.0.1:" + ports.get(Math.min(1, ports.size() - 1)));
+    // every host is a seed node: the nodelist a cold start waits for (ElectionWindow)
+    List<String> seeds = ports.stream().map(p -> "127.0.0.1:" + p).toList();
     for (int i = 1; i <= options.hosts(); i++) {
       String id = "host" + i;
       List<String> ds = new ArrayList<>();

@@ -81,6 +81,7 @@ class HaSettingsTest {
     assertEquals(List.of(), s.datastores());
     assertEquals(Optional.empty(), s.firstDatastore());
     assertEquals(Duration.ofSeconds(15), s.electionWindow());
+    assertEquals(Duration.ofSeconds(60), s.coldStartWait());
     assertEquals(PingMethod.ICMP, s.pingMethod());
     assertEquals(Duration.ofSeconds(30), s.powerOnTimeout());
     assertEquals(HypervisorType.PROCESS, s.hypervisorType());
@@ -268,6 +269,14 @@ class HaSettingsTest {
         "a duration such as \"10s\" or \"500ms\", or a bare number of seconds");
     refused(VALID + "das.failuredetectioninterval = \"soon\"", "das.failuredetectioninterval", "soon",
         "a bare number of millis");
+  }
+
+  @Test
+  void coldStartWaitIsZeroOrMore() {
+    assertEquals(Duration.ZERO, valid("vmha.election.cold-start-wait = 0s").coldStartWait());
+    assertEquals(Duration.ofSeconds(90), valid("vmha.election.cold-start-wait = 90").coldStartWait());
+    refused(VALID + "vmha.election.cold-start-wait = -1s", "vmha.election.cold-start-wait", "PT-1S",
+        "a duration of zero or more");
   }
 
   @Test

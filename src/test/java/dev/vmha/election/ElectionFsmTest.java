@@ -56,10 +56,11 @@ class ElectionFsmTest {
   private static final String SELF = "host5";
   private static final String ISOLATION_ADDRESS = "192.0.2.1";
   /** vSphere defaults (seed 003): interval 1 s, hostTimeout 10 s, icmpPingTimeout 5 s; election window 15 s. */
-  private static final HaSettings SETTINGS = HaSettings.from(ConfigFactory.parseString(
-          "vmha.host.id = " + SELF + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \""
-              + ISOLATION_ADDRESS + "\", vmha.hypervisor.type = in-memory")
-      .withFallback(HaSettings.defaults()).resolve());
+  private static final HaSettings SETTINGS = settings("");
+  /** The cluster's nodelist names host9 too (this host is 127.0.0.1:2551, the default). */
+  private static final String HOST9_ADDRESS = "127.0.0.9:2551";
+  private static final HaSettings WITH_HOST9 = settings(
+      "vmha.cluster.seed-nodes = [\"127.0.0.1:2551\", \"" + HOST9_ADDRESS + "\"]");
   private static final Duration INTERVAL = SETTINGS.failureDetectionInterval();
   private static final Duration HOST_TIMEOUT = SETTINGS.hostTimeout();
   private static final Duration WINDOW = SETTINGS.electionWindow();
@@ -89,6 +90,10 @@ class ElectionFsmTest {
       "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), List.of()),
       "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), List.of())));
   private ActorRef<ElectionFsm.Command> fsm;
+  /** The virtual time the FSM's agent started. */
+  private long agentStarted;
+  /** Cluster addresses the beating hosts write into their heartbeats (they are members). */
+  private final Map<String, String> addresses = new java.util.HashMap<>();
 
   record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer) {}
 
@@ -485,17 +490,60 @@ class ElectionFsmTest {
     assertTrue(coordinatorStarts.isEmpty());
   }
 
-  /** The wait is bounded: a host that beats but never ballots is given up hostTimeout after the window. */
+  /**
+   * The wait is bounded: a host that beats but never ballots is given up hostTimeout after the window (here
+   * cold-start-wait is 0: only the hosts seen starting are waited for).
+   */
   @Test
   void aColdStartWaitsForASilentStartingHostAtMostHostTimeoutBeyondTheWindow() {
     beating.put("host9", 0L);
-    spawnFsm();
+    spawnFsm(settings("vmha.election.cold-start-wait = 0s"));
     tick();
     long start = now();
-    long bound = ElectionWindow.coldStartBound(WINDOW, HOST_TIMEOUT).toMillis();
+    long bound = WINDOW.plus(HOST_TIMEOUT).toMillis();
     while (now() < start + bound - INTERVAL.toMillis()) assertEquals(Role.ELECTION, tick().role());
     RoleInfo r = tick();
     assertEquals(start + bound, now());
+    assertEquals(Role.MASTER, r.role());
+    assertEquals(SELF, only(HaEvent.MasterElected.class, 0).master());
+  }
+
+  /**
+   * Issue 18 item 9 in the lab: a configured host (in the nodelist) whose agent takes longer to start than window +
+   * hostTimeout, and is neither a member nor beating on the datastores yet. The cold start waits for it; once it is
+   * up (a member beating with its address) and ballots, the better-ranked host9 wins.
+   */
+  @Test
+  void aColdStartWaitsForAConfiguredHostNotYetStartedAndElectsItWhenItBallots() {
+    spawnFsm(WITH_HOST9);
+    tick();
+    long start = now();
+    int mark = events.size();
+    while (now() < start + WINDOW.plus(HOST_TIMEOUT).plus(Duration.ofSeconds(5)).toMillis()) {
+      assertEquals(Role.ELECTION, tick().role(), "waiting for host9 at +" + (now() - start) + " ms");
+    }
+    assertEquals(List.of(), ofType(HaEvent.MasterElected.class, mark));
+
+    addresses.put("host9", HOST9_ADDRESS);
+    beating.put("host9", 0L);
+    tick();
+    fsm.tell(new ElectionFsm.Ballot(new Rank(2, "host9")));
+    RoleInfo r = tick();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals("host9", r.master());
+    assertEquals(List.of("host9(2 ds)", "host5(2 ds)"), only(HaEvent.MasterElected.class, mark).candidates());
+    assertTrue(coordinatorStarts.isEmpty());
+  }
+
+  /** A configured host that is down at a cold start delays the first election by cold-start-wait at most. */
+  @Test
+  void aConfiguredHostThatIsDownDelaysTheFirstElectionByColdStartWaitFromTheAgentsStart() {
+    spawnFsm(WITH_HOST9);
+    long deadline = agentStarted + WITH_HOST9.coldStartWait().toMillis();
+    tick();
+    while (now() < deadline - INTERVAL.toMillis()) assertEquals(Role.ELECTION, tick().role());
+    RoleInfo r = tick();
+    assertEquals(deadline, now());
     assertEquals(Role.MASTER, r.role());
     assertEquals(SELF, only(HaEvent.MasterElected.class, 0).master());
   }
@@ -553,17 +601,24 @@ class ElectionFsmTest {
   // ---- helpers
 
   private void spawnFsm() {
+    spawnFsm(SETTINGS);
+  }
+
+  /** Spawns the FSM: its agent starts now. */
+  private void spawnFsm(HaSettings settings) {
+    agentStarted = now();
     Pinger pinger = (target, timeout) -> {
       CompletableFuture<Boolean> answer = new CompletableFuture<>();
       isolationPings.add(new Ping(target, timeout, answer));
       return answer;
     };
-    fsm = kit.spawn(ElectionFsm.create(SETTINGS, pinger, datastore.ref(),
+    VirtualTime.VirtualClock clock = new VirtualTime.VirtualClock(scheduler);
+    fsm = kit.spawn(ElectionFsm.create(settings, pinger, datastore.ref(),
         start -> {
           coordinatorStarts.add(start);
           return Behaviors.ignore();
         },
-        events::add, new VirtualTime.VirtualClock(scheduler)), "election");
+        events::add, clock, clock.instant()), "election");
     role(); // its timers are started relative to the current virtual time before time moves on
   }
 
@@ -663,7 +718,8 @@ class ElectionFsmTest {
   private void nextDatastoreRound() {
     beating.replaceAll((h, c) -> c + 1);
     Map<String, dev.vmha.datastore.HostHeartbeat> hb = new java.util.HashMap<>();
-    beating.forEach((h, c) -> hb.put(h, new dev.vmha.datastore.HostHeartbeat(h, c, Instant.EPOCH)));
+    beating.forEach((h, c) -> hb.put(h,
+        new dev.vmha.datastore.HostHeartbeat(h, c, Instant.EPOCH, addresses.getOrDefault(h, ""))));
     view = view.next(INTERVAL, Map.of("ds1", new DatastoreScan("ds1", hb, Map.of(), List.of()),
         "ds2", new DatastoreScan("ds2", hb, Map.of(), List.of())));
   }
@@ -676,6 +732,13 @@ class ElectionFsmTest {
 
   private long now() {
     return scheduler.currentTimeMs();
+  }
+
+  private static HaSettings settings(String extra) {
+    return HaSettings.from(ConfigFactory.parseString(extra).withFallback(ConfigFactory.parseString(
+            "vmha.host.id = " + SELF + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \""
+                + ISOLATION_ADDRESS + "\", vmha.hypervisor.type = in-memory"))
+        .withFallback(HaSettings.defaults()).resolve());
   }
 
   /** A master's heartbeat as another host sends it (no protected list to replicate). */

@@ -5,16 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ElectionWindowTest {
   private static final Duration W = Duration.ofSeconds(2);
   private static final Duration T = Duration.ofSeconds(3);
+  /** cold-start-wait: counted from the agent's start, which here is 7 s before the election (its join). */
+  private static final Duration C = Duration.ofSeconds(20);
+  private static final long JOIN_MS = 7000;
+  private static final ElectionWindow.Timing TIMING = new ElectionWindow.Timing(W, T, C);
 
   private static ElectionWindow.Decision decide(long elapsedMs, boolean cold, int listed, int members, Set<String> awaited) {
-    return ElectionWindow.decide(new ElectionWindow.Facts(Duration.ofMillis(elapsedMs), cold, listed, members, awaited),
-        W, T);
+    return ElectionWindow.decide(new ElectionWindow.Facts(Duration.ofMillis(elapsedMs),
+        Duration.ofMillis(JOIN_MS + elapsedMs), cold, listed, members, awaited), TIMING);
   }
 
   @Test
@@ -31,16 +37,27 @@ class ElectionWindowTest {
     assertTrue(decide(4000, false, 2, 3, Set.of()).close());
   }
 
+  /** The lab (issue 18 item 9): host1 joined 7 s after its start; host5 joins 12 s after that. */
   @Test
-  void aColdStartWaitsForStartingHostsForHostTimeoutBeyondTheWindowAtMost() {
-    assertEquals(Duration.ofSeconds(5), ElectionWindow.coldStartBound(W, T));
+  void aColdStartWaitsForAwaitedHostsUntilColdStartWaitAfterTheAgentStarted() {
     ElectionWindow.Decision waiting = decide(2000, true, 3, 3, Set.of("host5"));
     assertFalse(waiting.close());
     assertTrue(waiting.reason().contains("host5"), waiting.reason());
-    assertFalse(decide(4999, true, 3, 3, Set.of("host5")).close());
-    ElectionWindow.Decision given = decide(5000, true, 3, 3, Set.of("host5"));
+    // beyond window + hostTimeout, the former bound: still within cold-start-wait of the agent's start
+    assertFalse(decide(5000, true, 3, 3, Set.of("host5")).close());
+    assertFalse(decide(12999, true, 3, 3, Set.of("host5")).close());
+    ElectionWindow.Decision given = decide(13000, true, 3, 3, Set.of("host5"));
     assertTrue(given.close());
-    assertTrue(given.reason().contains("host5"), given.reason());
+    assertTrue(given.reason().contains("host5") && given.reason().contains("20000 ms"), given.reason());
+  }
+
+  @Test
+  void aHostSeenStartingGetsHostTimeoutBeyondTheWindowEvenWhenColdStartWaitHasPassed() {
+    Duration late = C.plus(Duration.ofSeconds(1));
+    assertFalse(ElectionWindow.coldStartOver(W, late, TIMING));
+    assertFalse(ElectionWindow.coldStartOver(W.plus(T).minusMillis(1), late, TIMING));
+    assertTrue(ElectionWindow.coldStartOver(W.plus(T), late, TIMING));
+    assertFalse(ElectionWindow.coldStartOver(W.plus(T), C.minusMillis(1), TIMING));
   }
 
   @Test
@@ -50,8 +67,22 @@ class ElectionWindowTest {
 
   @Test
   void awaitsMembersAndBeatingHostsThatSentNoBallotButNeverItself() {
-    assertEquals(Set.of("host2", "host4"), ElectionWindow.awaited("host1", Set.of("host3"),
-        Set.of("host1", "host2", "host3"), Set.of("host1", "host3", "host4")));
-    assertEquals(Set.of(), ElectionWindow.awaited("host1", Set.of("host2"), Set.of("host1"), Set.of("host2")));
+    assertEquals(Set.of("host2", "host4"), ElectionWindow.awaited("host1", "10.0.0.11:2551", Set.of("host3"),
+        new ElectionWindow.Expected(List.of(), Set.of("host1", "host2", "host3"), Set.of("host1", "host3", "host4"),
+            Map.of())));
+    assertEquals(Set.of(), ElectionWindow.awaited("host1", "10.0.0.11:2551", Set.of("host2"),
+        new ElectionWindow.Expected(List.of(), Set.of("host1"), Set.of("host2"), Map.of())));
+  }
+
+  /** The nodelist: a configured host is awaited by id once known, by its address before it ever showed up. */
+  @Test
+  void awaitsTheConfiguredHostsByIdWhereKnownElseByAddress() {
+    List<String> nodelist = List.of("10.0.0.11:2551", "10.0.0.12:2551", "10.0.0.13:2551", "10.0.0.15:2551");
+    Map<String, String> ids = Map.of("10.0.0.11:2551", "host1", "10.0.0.12:2551", "host2", "10.0.0.13:2551", "host3");
+    assertEquals(Set.of("host3", "10.0.0.15:2551"), ElectionWindow.awaited("host1", "10.0.0.11:2551",
+        Set.of("host2"), new ElectionWindow.Expected(nodelist, Set.of("host1", "host2", "host3"), Set.of(), ids)));
+    // this host is never awaited, by address either (it is not yet a member with an address others know)
+    assertEquals(Set.of(), ElectionWindow.awaited("host1", "10.0.0.11:2551", Set.of(),
+        new ElectionWindow.Expected(List.of("10.0.0.11:2551"), Set.of(), Set.of(), Map.of())));
   }
 }

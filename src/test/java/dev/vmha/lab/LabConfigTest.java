@@ -22,7 +22,8 @@ class LabConfigTest {
     assertEquals("10.231.0.13", s.hostAddress());
     assertEquals(List.of("10.231.0.1"), s.isolationAddresses());
     assertEquals(HaSettings.PingMethod.ICMP, s.pingMethod());
-    assertEquals(List.of("10.231.0.11:2551", "10.231.0.12:2551"), s.seedNodes());
+    // every host is a seed node: the nodelist a cold start waits for
+    assertEquals(List.of("10.231.0.11:2551", "10.231.0.12:2551", "10.231.0.13:2551"), s.seedNodes());
     // the link, not its target: datastore-off repoints it while the agent runs
     assertEquals(List.of(dir.resolve("h3/ds1"), dir.resolve("h3/ds2")), s.datastores());
     // the extra file wins over the generated text
