@@ -84,6 +84,21 @@ class PartitionHealTest {
     watch.await("every VM running exactly once", 10, () -> runningOnceAwayFrom(Set.of()));
   }
 
+  @Test
+  void withoutDatastoresAMinorityHoldingEverySeedRejoinsTheMajorityAfterTheHeal() {
+    start(0);
+    // host1 and host2 are the configured seeds: quarantined by the majority, they restart at the heal and must join
+    // the cluster that removed them, not found a second one (host1 is the first seed)
+    Set<String> minority = Set.of("host1", "host2");
+    Set<String> majority = Set.of("host3", "host4", "host5");
+    cluster.partition(minority, majority);
+    watch.await("the minority fenced, the majority restarted its VMs", 90, () -> runningOnceAwayFrom(minority)
+        && minority.stream().allMatch(h -> cluster.host(h).events().stream()
+            .anyMatch(e -> e instanceof HaEvent.HostSelfFenced)));
+    healPingsFirstThenTransport();
+    watch.await("every VM running exactly once", 10, () -> runningOnceAwayFrom(Set.of()));
+  }
+
   /**
    * Pings answer across the partition for twice deadIcmpPingInterval plus hostTimeout (long enough for any verdict
    * the pings alone could bring), then the transport heals: one cluster and one master within the bound.
