@@ -69,6 +69,10 @@ public record LabBounds(HaSettings settings, Config pekko) {
     return detection().masterPowerLoss().plus(settings.failureDetectionInterval()).plus(POWER_ONS);
   }
 
+  public Duration interval() {
+    return settings.failureDetectionInterval();
+  }
+
   public Duration hostTimeout() {
     return settings.hostTimeout();
   }

@@ -297,7 +297,7 @@ public final class Scenarios {
   private void awaitConverged(Set<String> hosts, Set<String> vms, boolean reported, Duration cut) throws Exception {
     long t0 = System.nanoTime();
     Duration bound = BOUNDS.afterHeal(cut);
-    boolean ok = lab.await(bound, () -> Judge.oneMasterPerComponent(List.of(hosts), lab.views()).isEmpty()
+    boolean ok = lab.awaitSettled(bound, BOUNDS.interval(), () -> Judge.oneMasterPerComponent(List.of(hosts), lab.views()).isEmpty()
         && (reported ? Judge.reportedOnce(vms, List.copyOf(lab.views().values())).isEmpty()
             : lab.notRunningOnce(vms).isEmpty()));
     if (ok) {
