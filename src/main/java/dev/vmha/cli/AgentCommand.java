@@ -8,7 +8,9 @@ import dev.vmha.history.EventLog;
 import dev.vmha.host.Agent;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
+import dev.vmha.host.Incarnations;
 import dev.vmha.watchdog.Watchdog;
+import java.io.File;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -41,9 +43,10 @@ final class AgentCommand extends HostCommand {
     }));
     // An agent removed from the cluster (downed while it was cut off, or quarantined) has a terminated actor
     // system: start a new one, which joins as a new incarnation and becomes a slave of the master it finds.
+    Incarnations incarnations = new Incarnations();
     while (!stopping.get()) {
-      ActorSystem<HostSupervisor.Command> system =
-          Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load());
+      ActorSystem<HostSupervisor.Command> system = Agent.start(s, io -> Drivers.fromSettings(s, io), events,
+          Clock.systemUTC(), ConfigFactory.load(), incarnations);
       current.set(system);
       Agent.startHistory(system, s, events).whenComplete((done, err) -> {
         // the agent keeps deciding without its history database; the events wait in the event log

@@ -172,13 +172,13 @@ public final class ElectionFsm {
    */
   private record Diagnosis(
       String trigger, Optional<ActorRef<MasterCoordinator.Command>> coordinator, Map<String, Duration> knownSilence,
-      boolean addressAnswered, boolean electionTraffic) {
+      Instant started, boolean addressAnswered, boolean electionTraffic) {
     Diagnosis answered() {
-      return new Diagnosis(trigger, coordinator, knownSilence, true, electionTraffic);
+      return new Diagnosis(trigger, coordinator, knownSilence, started, true, electionTraffic);
     }
 
     Diagnosis traffic() {
-      return new Diagnosis(trigger, coordinator, knownSilence, addressAnswered, true);
+      return new Diagnosis(trigger, coordinator, knownSilence, started, addressAnswered, true);
     }
   }
 
@@ -377,7 +377,7 @@ public final class ElectionFsm {
         if (lostMaster.isPresent() && ballots.isEmpty()) {
           // no master and no election traffic: the third condition decides (seed 003: T0+25 s ping, T0+30 s)
           return diagnose(s, new Diagnosis("lost master " + lostMaster.get() + " and heard no other host's ballot",
-              Optional.empty(), silent, false, false));
+              Optional.empty(), silent, clock.instant(), false, false));
         }
         return becomeMaster(s, Role.ELECTION, silent);
       }
@@ -473,7 +473,8 @@ public final class ElectionFsm {
             if (m instanceof MasterBeat beat && beat.master().outranks(rank(s))) return stepDown(s, coordinator, beat);
             if (m instanceof AllHostsSilent a) {
               return diagnose(s, new Diagnosis("all " + a.hosts() + " other hosts silent for "
-                  + settings.hostTimeout().toMillis() + " ms", Optional.of(coordinator), Map.of(), false, false));
+                  + settings.hostTimeout().toMillis() + " ms", Optional.of(coordinator), Map.of(), clock.instant(), false,
+                  false));
             }
             if (m instanceof GetRole g) return reply(s, g, Role.MASTER, hostId(), coordinator);
             return Behaviors.same();
@@ -505,6 +506,23 @@ public final class ElectionFsm {
       }
     }
 
+    /** The diagnosis ends: isolated (nothing answered), or master of this side. */
+    private Behavior<Command> settle(Shared s, Diagnosis d) {
+      SelfDiagnosis.Signals signals = new SelfDiagnosis.Signals(false, d.addressAnswered(), d.electionTraffic());
+      SelfDiagnosis.Finding f = SelfDiagnosis.diagnose(signals);
+      emit(new HaEvent.SelfDiagnosed(clock.instant(), hostId(), f.result().name(), f.reason(), signals));
+      if (f.result() == SelfDiagnosis.Result.ISOLATED) {
+        d.coordinator().ifPresent(this::stopCoordinator);
+        return becomeIsolated(s, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION);
+      }
+      if (d.coordinator().isPresent()) return master(s, d.coordinator().get());
+      // the lost master has been silent through the diagnosis as well
+      Duration took = Duration.between(d.started(), clock.instant());
+      Map<String, Duration> silent = new HashMap<>();
+      d.knownSilence().forEach((h, t) -> silent.put(h, t.plus(took)));
+      return becomeMaster(s, Role.ELECTION, silent);
+    }
+
     Behavior<Command> diagnosing(Shared s0, Diagnosis d) {
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
@@ -516,7 +534,13 @@ public final class ElectionFsm {
               else askView();
               return Behaviors.same();
             }
-            if (m instanceof IsolationPinged p) return p.answered() ? diagnosing(s, d.answered()) : Behaviors.same();
+            // an answering isolation address settles it at once: this host is not isolated (SelfDiagnosis), and a
+            // lone survivor of a master loss must not spend the whole ping timeout before it takes over
+            if (m instanceof IsolationPinged p) {
+              if (!p.answered()) return Behaviors.same();
+              timers.cancel(DiagnosisDue.INSTANCE);
+              return settle(s, d.answered());
+            }
             if (m instanceof Ballot b && fromOther(b.rank())) return diagnosing(s, d.traffic());
             if (m instanceof MasterBeat beat && fromOther(beat.master())) {
               // a master is heard: this host is not isolated
@@ -528,20 +552,7 @@ public final class ElectionFsm {
               return beat.master().outranks(rank(s)) ? stepDown(s, d.coordinator().get(), beat)
                   : master(s, d.coordinator().get());
             }
-            if (m == DiagnosisDue.INSTANCE) {
-              SelfDiagnosis.Signals signals = new SelfDiagnosis.Signals(false, d.addressAnswered(), d.electionTraffic());
-              SelfDiagnosis.Finding f = SelfDiagnosis.diagnose(signals);
-              emit(new HaEvent.SelfDiagnosed(clock.instant(), hostId(), f.result().name(), f.reason(), signals));
-              if (f.result() == SelfDiagnosis.Result.ISOLATED) {
-                d.coordinator().ifPresent(this::stopCoordinator);
-                return becomeIsolated(s, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION);
-              }
-              if (d.coordinator().isPresent()) return master(s, d.coordinator().get());
-              // the lost master has been silent through the diagnosis as well
-              Map<String, Duration> silent = new HashMap<>();
-              d.knownSilence().forEach((h, t) -> silent.put(h, t.plus(settings.icmpPingTimeout())));
-              return becomeMaster(s, Role.ELECTION, silent);
-            }
+            if (m == DiagnosisDue.INSTANCE) return settle(s, d);
             if (m instanceof GetRole g) {
               return reply(s, g, d.coordinator().isPresent() ? Role.MASTER : Role.ELECTION,
                   d.coordinator().isPresent() ? hostId() : null, d.coordinator().orElse(null));

@@ -30,10 +30,13 @@ public final class Agent {
    * The Pekko settings that follow from the vmha settings: address, seeds, the roles that carry identity, and the
    * history database.
    */
-  public static Config pekkoConfig(HaSettings s) {
-    // with datastores the agent joins by itself once they said whether a cluster runs (host.ClusterJoin)
+  public static Config pekkoConfig(HaSettings s, List<Address> removedBy) {
+    // with datastores the agent joins by itself once they said whether a cluster runs (host.ClusterJoin); without,
+    // an agent that a cluster removed joins that cluster's members and never founds a second one
     List<String> seeds = new ArrayList<>();
-    if (s.datastores().isEmpty()) for (Address a : seedAddresses(s)) seeds.add(a.toString());
+    if (s.datastores().isEmpty()) {
+      for (Address a : JoinRule.seeds(seedAddresses(s), selfAddress(s), removedBy)) seeds.add(a.toString());
+    }
     List<String> roles = new ArrayList<>(List.of(MasterCoordinator.HOST_ROLE + s.hostId()));
     if (s.httpPort() != 0) roles.add(MasterCoordinator.MGMT_ROLE + s.hostAddress() + ":" + s.httpPort());
     // Pekko's failure detector must have spoken by the time vmha judges a silent host (hostTimeout), or a host that
@@ -54,6 +57,11 @@ public final class Agent {
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withFallback(historyConfig(s.history()));
+  }
+
+  /** This agent's own cluster address. */
+  public static Address selfAddress(HaSettings s) {
+    return new Address("pekko", s.clusterName(), s.hostAddress(), s.clusterPort());
   }
 
   /** The configured seed agents as Pekko addresses. */
@@ -94,9 +102,12 @@ public final class Agent {
     });
   }
 
-  public static ActorSystem<HostSupervisor.Command> start(
-      HaSettings s, Function<Drivers.Io, Drivers> drivers, DecisionLog events, Clock clock, Config base) {
-    Config config = pekkoConfig(s).withFallback(base);
-    return ActorSystem.create(HostSupervisor.create(s, drivers, events, clock), s.clusterName(), config);
+  /** Starts the next incarnation of the agent; {@code incarnations} is what its run loop keeps between them. */
+  public static ActorSystem<HostSupervisor.Command> start(HaSettings s, Function<Drivers.Io, Drivers> drivers,
+      DecisionLog events, Clock clock, Config base, Incarnations incarnations) {
+    List<Address> removedBy = incarnations.takeRemovedBy();
+    Config config = pekkoConfig(s, removedBy).withFallback(base);
+    return ActorSystem.create(HostSupervisor.create(s, drivers, events, clock, incarnations, removedBy),
+        s.clusterName(), config);
   }
 }

@@ -1,9 +1,10 @@
 package dev.vmha.host;
 
+import com.typesafe.config.Config;
 import dev.vmha.LocalMessage;
 import dev.vmha.config.HaSettings;
-import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.Datastore;
+import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
@@ -15,21 +16,27 @@ import dev.vmha.ping.PingTarget;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent;
 
 /**
@@ -48,6 +55,9 @@ public final class HostSupervisor {
 
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
+  /** The time a removed agent's next incarnation has to join the cluster that removed it is up. */
+  private enum RejoinDue implements Command, LocalMessage { INSTANCE }
+
   /** Heartbeats, election, leases and fencing: apart from API and history work (application.conf). */
   public static final DispatcherSelector HA = DispatcherSelector.fromConfig("vmha.ha-dispatcher");
   private static final String HA_IO = "vmha.ha-io";
@@ -55,9 +65,14 @@ public final class HostSupervisor {
 
   private HostSupervisor() {}
 
-  public static Behavior<Command> create(
-      HaSettings s, Function<Drivers.Io, Drivers> driversFor, DecisionLog events, Clock clock) {
-    return Behaviors.<Command>setup(ctx -> {
+  /**
+   * @param incarnations told the members of the cluster that removes this agent, for its next incarnation
+   * @param removedBy the members of the cluster that removed the last incarnation (empty after a cold start): this
+   *     one must join them
+   */
+  public static Behavior<Command> create(HaSettings s, Function<Drivers.Io, Drivers> driversFor, DecisionLog events,
+      Clock clock, Incarnations incarnations, List<Address> removedBy) {
+    return Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> {
       Drivers d = driversFor.apply(new Drivers.Io(
           ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HYPERVISOR_IO)),
           ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO))));
@@ -73,8 +88,14 @@ public final class HostSupervisor {
           s.heartbeatDsPerHost(), s.failureDetectionInterval(), d.datastores(), events, clock)), "datastore-heartbeat",
           HA);
       if (!d.datastores().isEmpty()) {
-        ctx.spawn(ClusterJoin.create(s.hostId(), Agent.seedAddresses(s), s.failureDetectionInterval(), s.hostTimeout(),
-            datastore), "cluster-join");
+        ctx.spawn(ClusterJoin.create(s.hostId(), Agent.seedAddresses(s), removedBy, s.failureDetectionInterval(),
+            s.hostTimeout(), datastore), "cluster-join");
+      }
+      if (!removedBy.isEmpty()) {
+        Config pekko = ctx.getSystem().settings().config();
+        timers.startSingleTimer(RejoinDue.INSTANCE, JoinRule.rejoinLimit(
+            pekko.getDuration("pekko.cluster.seed-node-timeout"),
+            pekko.getDuration("pekko.cluster.retry-unsuccessful-join-after")));
       }
       MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
           events, clock);
@@ -115,6 +136,18 @@ public final class HostSupervisor {
           .onMessage(Quarantined.class, q -> {
             ctx.getLog().warn("{} was removed from the cluster by {}: restarting the agent", s.hostId(),
                 q.event().remoteAddress().address());
+            List<Address> members = new ArrayList<>(List.of(q.event().remoteAddress().address()));
+            for (Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
+              if (!members.contains(m.address())) members.add(m.address());
+            }
+            incarnations.removedBy(members);
+            return Behaviors.stopped();
+          })
+          .onMessageEquals(RejoinDue.INSTANCE, () -> {
+            MemberStatus status = Cluster.get(ctx.getSystem()).selfMember().status();
+            if (status == MemberStatus.up() || status == MemberStatus.weaklyUp()) return Behaviors.same();
+            ctx.getLog().warn("{} could not join the cluster that removed it ({}) in time: that cluster is gone;"
+                + " restarting the agent to join as on a cold start", s.hostId(), removedBy);
             return Behaviors.stopped();
           })
           .onSignal(Terminated.class, t -> {
@@ -123,7 +156,7 @@ public final class HostSupervisor {
             return Behaviors.stopped();
           })
           .build();
-    });
+    }));
   }
 
   /**

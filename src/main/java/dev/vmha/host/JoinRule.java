@@ -1,6 +1,7 @@
 package dev.vmha.host;
 
 import dev.vmha.datastore.DatastoreView;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,5 +46,15 @@ public final class JoinRule {
     for (Address a : running) if (!seeds.contains(a)) seeds.add(a);
     seeds.remove(self);
     return seeds;
+  }
+
+  /**
+   * How long the next incarnation of an agent that a cluster removed tries to join that cluster before it stops, to
+   * start again as on a cold start (where the first seed may found a cluster): the removing cluster answers a join at
+   * once while it is reachable, and it was when it removed this agent; two rounds of the seeds' answer and a retry
+   * allow for a network that fails again meanwhile. Only a cluster gone for good meanwhile makes it give up.
+   */
+  public static Duration rejoinLimit(Duration seedNodeTimeout, Duration joinRetry) {
+    return seedNodeTimeout.plus(joinRetry).multipliedBy(2);
   }
 }

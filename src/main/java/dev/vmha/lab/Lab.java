@@ -211,6 +211,27 @@ public final class Lab {
     return false; // what holds only after the bound is late
   }
 
+  /**
+   * As {@link #await}, for a state the judge reads from the disks: what holds must hold again once a VM that stopped
+   * just before the first check no longer counts as running ({@link #FRESH_MICROS}) — plus {@code lag}, how late after
+   * the heal a stop the fault made due may still come (a lease fence lands in the host's next round). Without this, a
+   * VM fenced at the heal passed as running and its failover was charged to the next step (campaign seed 2, step 85).
+   */
+  public boolean awaitSettled(Duration bound, Duration lag, Supplier<Boolean> done) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    Duration window = settleWindow(lag);
+    while (System.nanoTime() < deadline && await(Duration.ofNanos(deadline - System.nanoTime()), done)) {
+      hold(window);
+      if (done.get()) return true;
+    }
+    return false;
+  }
+
+  /** How long {@link #awaitSettled} waits to see a state hold again. */
+  public static Duration settleWindow(Duration lag) {
+    return Duration.ofNanos(FRESH_MICROS * 1000).plus(lag);
+  }
+
   /** Lets a fault last (or the cluster run on) for this long: the lab's time passes in real time. */
   public void hold(Duration d) throws InterruptedException {
     if (!d.isNegative()) Thread.sleep(d.toMillis());

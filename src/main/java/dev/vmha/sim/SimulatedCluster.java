@@ -11,6 +11,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.Agent;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
+import dev.vmha.host.Incarnations;
 import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.VmSpec;
@@ -77,6 +78,8 @@ public final class SimulatedCluster implements AutoCloseable {
     final EventLog events = EventLog.inMemory();
     final HaSettings settings;
     volatile ActorSystem<HostSupervisor.Command> system;
+    /** The agent's run loop's memory: a power loss forgets it. */
+    volatile Incarnations incarnations = new Incarnations();
     volatile boolean powered = true;
     volatile boolean datastoresCut;
     volatile boolean isolationAddressesCut;
@@ -198,7 +201,8 @@ public final class SimulatedCluster implements AutoCloseable {
         "pekko.cluster.seed-node-timeout = 2s",
         "pekko.cluster.retry-unsuccessful-join-after = 2s")).withFallback(options.pekko());
     ActorSystem<HostSupervisor.Command> sys = Agent.start(h.settings,
-        exec -> new Drivers(watched(h), ds, management, isolation), h.events, Clock.systemUTC(), pekko);
+        exec -> new Drivers(watched(h), ds, management, isolation), h.events, Clock.systemUTC(), pekko,
+        h.incarnations);
     h.system = sys;
     // links cut before this incarnation started stay cut
     for (Host o : hosts.values()) if (o != h && (cut(h.id, o.id) || !o.powered)) applyCut(h, o, true);
@@ -291,6 +295,7 @@ public final class SimulatedCluster implements AutoCloseable {
       if (h.powered) throw new IllegalStateException(id + " has power");
       for (Host o : hosts.values()) if (o != h && o.powered && !cut(h.id, o.id)) applyCut(o, h, false);
       h.powered = true;
+      h.incarnations = new Incarnations();
       boot(h);
     }
   }

@@ -1,0 +1,83 @@
+package dev.vmha.lab;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.vmha.classify.DetectionTiming;
+import dev.vmha.config.HaSettings;
+import dev.vmha.demo.AgentConfig;
+import dev.vmha.election.HealTiming;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The bounds the lab judges by, all from the documented rules applied to the lab's own host settings
+ * (docs/FAILURE-DETECTION.md: {@link HealTiming} after a heal, {@link DetectionTiming} for a power loss), so that
+ * the lab never invents a bound of its own. Pure.
+ *
+ * @param settings a lab host's settings, as {@link LabConfig} writes its file
+ * @param pekko the agents' Pekko settings (seed-node timeout, join retry)
+ */
+public record LabBounds(HaSettings settings, Config pekko) {
+  /**
+   * Linux's TCP_RTO_MAX: a connection whose frames were dropped backs its retransmissions off, doubling from the
+   * initial RTO up to this, so the first one after the network heals comes within the cut's length (plus one initial
+   * RTO), and never more than this later. Artery's TCP connections resume only then.
+   */
+  static final Duration TCP_RTO_MAX = Duration.ofSeconds(120);
+  /** Linux's initial TCP retransmission timeout (RFC 6298), the first step of the back-off. */
+  static final Duration TCP_RTO_INITIAL = Duration.ofSeconds(1);
+  /** Starting the process VMs of one failed host (measured in the lab: 0.1-0.2 s for a handful) with room. */
+  static final Duration POWER_ONS = Duration.ofSeconds(1);
+
+  /** The bounds of a lab whose host files carry {@code extra} (HOCON, its keys win) after the demo's text. */
+  public static LabBounds of(String extra) {
+    String text = new AgentConfig("host1", "10.0.0.11", LabConfig.CLUSTER_PORT, LabConfig.HTTP_PORT, Path.of("data"),
+        List.of("10.0.0.11:" + LabConfig.CLUSTER_PORT), List.of(), "10.0.0.1", "icmp", "in-memory").render(extra);
+    return new LabBounds(HaSettings.from(ConfigFactory.parseString(text).withFallback(HaSettings.defaults()).resolve()),
+        ConfigFactory.load());
+  }
+
+  /** How long Artery's TCP connections may take to carry messages again after a cut that lasted {@code cut}. */
+  static Duration transportResume(Duration cut) {
+    Duration backoff = cut.compareTo(TCP_RTO_MAX) < 0 ? cut : TCP_RTO_MAX;
+    return backoff.plus(TCP_RTO_INITIAL);
+  }
+
+  /**
+   * After a heal that ends a cut of {@code cut}: the transport resumes, then one cluster with one master
+   * ({@link HealTiming#oneMaster()}); a VM lost in the fault is running again once its host's failure was judged
+   * (the master's power-loss budget, the slower one) or the cluster is one again, and one power-on timeout later at
+   * the latest.
+   */
+  public Duration afterHeal(Duration cut) {
+    Duration oneMaster = transportResume(cut).plus(HealTiming.of(settings, pekko).oneMaster());
+    Duration judged = detection().masterPowerLoss();
+    return (oneMaster.compareTo(judged) >= 0 ? oneMaster : judged).plus(settings.powerOnTimeout());
+  }
+
+  /**
+   * A slave's power loss until its VMs run elsewhere: its budget from the last beat, up to one interval from the
+   * power loss to that beat, and the power-ons.
+   */
+  public Duration slavePowerLoss() {
+    return detection().slavePowerLoss().plus(settings.failureDetectionInterval()).plus(POWER_ONS);
+  }
+
+  /** The master's power loss (alone or with a slave) until its VMs run elsewhere, counted as for a slave. */
+  public Duration masterPowerLoss() {
+    return detection().masterPowerLoss().plus(settings.failureDetectionInterval()).plus(POWER_ONS);
+  }
+
+  public Duration interval() {
+    return settings.failureDetectionInterval();
+  }
+
+  public Duration hostTimeout() {
+    return settings.hostTimeout();
+  }
+
+  private DetectionTiming detection() {
+    return settings.detectionTiming();
+  }
+}
