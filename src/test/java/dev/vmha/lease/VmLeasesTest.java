@@ -2,6 +2,7 @@ package dev.vmha.lease;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.datastore.DirectoryDatastore;
@@ -107,7 +108,11 @@ class VmLeasesTest {
     real.swapLease(Optional.empty(), VmLease.first("db1", "host1", clock.instant())).toCompletableFuture().join();
     ActorRef<VmLeases.Command> l = leases();
     ticks(1);
-    assertFalse(renewals.get().settled(), "no VM list yet");
+    kit.createTestProbe().awaitAssert(() -> { // the round's report comes asynchronously
+      assertNotNull(renewals.get(), "a round's report");
+      assertFalse(renewals.get().settled(), "no VM list yet");
+      return null;
+    });
     l.tell(new VmLeases.Running(Set.of("db1")));
     ticks(1);
     assertFalse(renewals.get().settled(), "db1 found running, its lease being adopted");

@@ -307,15 +307,16 @@ class CanonicalCasesTest {
       if (on.contains(failed)) lost.add(vm);
       else assertEquals(on, after.get(vm), vm + " ran on a healthy host and must not move");
     });
-    // a VM runs before its host's answer reaches the master and is recorded as restarted: wait for the records
-    await("the master's restart records of " + lost, 10, () -> lost.stream().allMatch(vm -> cluster.host(master)
-        .events().stream().anyMatch(e -> e instanceof HaEvent.VmRestarted r && r.vm().equals(vm))));
+    // a VM runs before its host's answer reaches the master and is recorded as restarted: wait for the records made
+    // after the verdict (each VM's first power-on is a VmRestarted record too)
+    await("the master's restart records of " + lost, 10, () -> {
+      List<HaEvent> es = cluster.host(master).events();
+      int j = judgedAt(es, failed, verdict);
+      return j >= 0 && lost.stream().allMatch(vm -> es.subList(j, es.size()).stream()
+          .anyMatch(e -> e instanceof HaEvent.VmRestarted r && r.vm().equals(vm)));
+    });
     List<HaEvent> events = cluster.host(master).events();
-    int judged = -1;
-    for (int i = 0; i < events.size() && judged < 0; i++) {
-      if (events.get(i) instanceof HaEvent.HostJudged j && j.host().equals(failed)
-          && (verdict == null ? j.verdict() != Verdict.ALIVE : j.verdict() == verdict)) judged = i;
-    }
+    int judged = judgedAt(events, failed, verdict);
     assertTrue(judged >= 0, master + " never judged " + failed + "\n" + timeline());
     for (String vm : lost) {
       List<String> restartedAt = new ArrayList<>();
@@ -324,6 +325,15 @@ class CanonicalCasesTest {
       }
       assertEquals(after.get(vm), restartedAt, vm + " restarted exactly once, where it runs now\n" + timeline());
     }
+  }
+
+  /** Where the master's first verdict on {@code failed} is in its events (any but ALIVE if {@code verdict} is null), or -1. */
+  private static int judgedAt(List<HaEvent> events, String failed, Verdict verdict) {
+    for (int i = 0; i < events.size(); i++) {
+      if (events.get(i) instanceof HaEvent.HostJudged j && j.host().equals(failed)
+          && (verdict == null ? j.verdict() != Verdict.ALIVE : j.verdict() == verdict)) return i;
+    }
+    return -1;
   }
 
   private void assertVmsOff(String host) {
