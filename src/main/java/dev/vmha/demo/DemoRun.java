@@ -422,7 +422,7 @@ public final class DemoRun {
     out.printf("%+8.2fs demo   %s%n", Duration.between(start, Instant.now()).toMillis() / 1000.0, s);
   }
 
-  static void deleteTree(Path d) throws IOException {
+  public static void deleteTree(Path d) throws IOException {
     if (!Files.exists(d)) return;
     try (Stream<Path> w = Files.walk(d)) {
       for (Path p : w.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);

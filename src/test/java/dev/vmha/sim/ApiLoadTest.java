@@ -1,0 +1,28 @@
+package dev.vmha.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 20 finding 3, the short version of {@code ./vmha bench api-load}: concurrent power-ons and status requests
+ * against a 4-agent cluster with the demo's timings fence nothing, and every VM answered 200 ends running once and
+ * protected. No timing is asserted: the figures are printed (docs/BENCHMARKS.md has the long run's).
+ */
+class ApiLoadTest {
+  @TempDir Path dir;
+
+  @Test
+  void concurrentApiRequestsFenceNothingAndEveryVmAnswered200StaysProtected() throws Exception {
+    ApiLoad.Result r = new ApiLoad(new ApiLoad.Options(4, 100, 20, 100, dir, ConfigFactory.load("application-test")),
+        System.out).run();
+    r.print(System.out);
+    assertEquals(java.util.List.of(), r.fences(), "load fenced VMs or hosts");
+    assertTrue(!r.answered200().isEmpty(), "no power-on was answered 200: the load never reached the master");
+    assertEquals(java.util.Map.of(), r.lost(), "VMs answered 200 but not running once and protected");
+  }
+}
