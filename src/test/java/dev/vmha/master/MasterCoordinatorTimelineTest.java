@@ -740,6 +740,35 @@ class MasterCoordinatorTimelineTest {
         "vm2 is no longer protected");
   }
 
+  /**
+   * Issue 20 finding 3: a VM answered 200 is never dropped from protection. A client's retried power-on of vm1 reaches
+   * the master before host2's heartbeats list vm1 (its poll lags), so it is dispatched again and refused (host2 holds
+   * the lease); the refusal must leave vm1 protected at host2, so that when host2's lease keeper fences vm1 under load,
+   * vm1 is owed a restart, not forgotten.
+   */
+  @Test
+  void aVmAnswered200StaysProtectedThroughAFailedRetryOfItsPowerOnAndIsRestartedWhenItsHostFencesIt() {
+    host2ReportsItsVms = false;
+    protectOnHost2(VmProtection.defaults(), VmProtection.defaults());
+    mark = events.size();
+    TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
+    master.tell(new MasterCoordinator.PowerOnVm(VM1, "host1", VmProtection.defaults(), reply.ref()));
+    HostVms.PowerOn again = host1Vms.expectMessageClass(HostVms.PowerOn.class);
+    again.replyTo().tell(new HostVms.Result("vm1", "host1", false,
+        "its lease on ds1 changed since the master judged it: another host holds it"));
+    assertTrue(!reply.receiveMessage().ok());
+    ClusterStatus.VmStatus vm1 = sync().vms().stream().filter(v -> v.name().equals("vm1")).findFirst().orElse(null);
+    assertTrue(vm1 != null && vm1.host().equals("host2"), "vm1 is still protected at host2: " + sync().vms());
+
+    host2Running = List.of(VM2);
+    host2Stopped = List.of(new StoppedVm(VM1, "fenced by its lease: its lease on ds1 was not renewed for 10000 ms"));
+    tick();
+    HaEvent.VmRestartPlanned p = only(HaEvent.VmRestartPlanned.class);
+    assertEquals("vm1", p.vm());
+    assertEquals("host2", p.failedHost());
+    assertEquals("vm1", answerPowerOn(host1Vms, "host1", true).vm().name());
+  }
+
   // ---- the scenario
 
   /**
