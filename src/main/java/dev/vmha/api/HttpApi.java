@@ -25,7 +25,9 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
@@ -50,11 +52,13 @@ public final class HttpApi extends AllDirectives {
   private final Duration timeout;
   private final RestartSettings restart;
   private final ActorRef<Watchdog.Command> watchdog;
+  private final ApiAdmission admission;
 
   public HttpApi(
       ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, ActorRef<Watchdog.Command> watchdog,
-      EventLog events, Duration timeout, RestartSettings restart) {
+      EventLog events, Duration timeout, RestartSettings restart, int maxRequestsInFlight) {
     this.system = system;
+    this.admission = new ApiAdmission(maxRequestsInFlight);
     this.watchdog = watchdog;
     this.restart = restart;
     this.election = election;
@@ -67,13 +71,44 @@ public final class HttpApi extends AllDirectives {
   }
 
   Route routes() {
-    return pathPrefix("api", () -> concat(
+    return admitted(() -> pathPrefix("api", () -> concat(
         path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
         path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
         path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body)))),
         pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> onSuccess(
             toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref)),
-            r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r))))))));
+            r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r)))))))));
+  }
+
+  /**
+   * At most {@code vmha.api.max-requests-in-flight} requests at once ({@link ApiAdmission}): the next ones get 503 with
+   * Retry-After at once, as does a request whose master did not answer in time, so load waits for the API and never
+   * the heartbeats, leases and fencing. A failure inside is passed on (failWith) after the place is given back.
+   */
+  private Route admitted(java.util.function.Supplier<Route> inner) {
+    return extractRequestContext(ctx -> {
+      if (!admission.tryEnter()) {
+        return busy("the agent is serving " + admission.limit() + " requests already (vmha.api.max-requests-in-flight)");
+      }
+      return mapRouteResultFuture(result -> result.whenComplete((r, err) -> admission.leave()),
+          () -> handleExceptions(ExceptionHandler.newBuilder()
+              .match(Throwable.class, HttpApi::isTimeout, e -> busy("no answer within " + timeout.toMillis()
+                  + " ms: the agent or its master is busy"))
+              .matchAny(this::failWith)
+              .build(), inner));
+    });
+  }
+
+  private static boolean isTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) return true;
+    }
+    return false;
+  }
+
+  private Route busy(String why) {
+    return respondWithHeader(RetryAfter.create(1L), () -> json(StatusCodes.SERVICE_UNAVAILABLE,
+        new MasterCoordinator.OperationResult(false, "busy, try again: " + why)));
   }
 
   private CompletionStage<ElectionFsm.RoleInfo> role() {

@@ -58,7 +58,7 @@ final class AgentCommand extends HostCommand {
       ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
           system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
       try {
-        new HttpApi(system, election, watchdog, events, timeout, s.restart()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
+        new HttpApi(system, election, watchdog, events, timeout, s.restart(), s.apiMaxRequestsInFlight()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
             .get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

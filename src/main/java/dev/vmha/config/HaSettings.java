@@ -62,7 +62,8 @@ public record HaSettings(
     RestartSettings restart,
     LeaseTiming leaseTiming,
     HistorySettings history,
-    WatchdogSettings watchdog) {
+    WatchdogSettings watchdog,
+    int apiMaxRequestsInFlight) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -199,7 +200,8 @@ public record HaSettings(
         restart(c),
         leaseTiming(c, hostTimeout, interval, watchdog),
         history(c, dataDir),
-        watchdog);
+        watchdog,
+        intIn(c, "vmha.api.max-requests-in-flight", 1, 10_000));
   }
 
   /** How long a cold start waits for the configured hosts' ballots, from the agent's start (ElectionWindow). */

@@ -30,6 +30,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -434,8 +435,10 @@ public final class ElectionFsm {
 
     private Behavior<Command> becomeMaster(Shared s, Role from, Map<String, Duration> knownSilence) {
       emit(new HaEvent.RoleChanged(clock.instant(), hostId(), from.name(), Role.MASTER.name(), hostId()));
+      // on this FSM's dispatcher (vmha.ha-dispatcher): verdicts and restarts never wait behind API or history work
       ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(
-          coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, ctx.getSelf(), s.list())));
+          coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, ctx.getSelf(), s.list())),
+          DispatcherSelector.sameAsParent());
       ctx.watch(coordinator);
       return master(s, coordinator);
     }

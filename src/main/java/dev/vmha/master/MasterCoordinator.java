@@ -51,6 +51,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
@@ -944,7 +945,7 @@ public final class MasterCoordinator {
 
     private void startRestarter(VmRestarter.Attempt a) {
       ctx.spawnAnonymous(VmRestarter.create(self, a, settings().powerOnTimeout(), outcomes, deps.events(),
-          deps.clock()));
+          deps.clock()), DispatcherSelector.sameAsParent());
     }
 
     /** The VM is given up: recorded in the protected list first, so no master tries it again until it runs. */

@@ -131,7 +131,8 @@ public final class ApiLoad {
             sys, HostSupervisor.GetElection::new, ASK, sys.scheduler()).toCompletableFuture().get();
         ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
             sys, HostSupervisor.GetWatchdog::new, ASK, sys.scheduler()).toCompletableFuture().get();
-        ServerBinding b = new HttpApi(sys, election, watchdog, h.events, Duration.ofSeconds(5), h.settings.restart())
+        ServerBinding b = new HttpApi(sys, election, watchdog, h.events, Duration.ofSeconds(5), h.settings.restart(),
+            h.settings.apiMaxRequestsInFlight())
             .bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         bindings.add(b);
         apis.add("http://127.0.0.1:" + b.localAddress().getPort());

@@ -41,7 +41,7 @@ class HttpApiStatusTest {
       return Behaviors.same();
     }));
     ServerBinding binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), EventLog.inMemory(), Duration.ofSeconds(3),
-        s.restart()).bind("127.0.0.1", 0).toCompletableFuture().get();
+        s.restart(), s.apiMaxRequestsInFlight()).bind("127.0.0.1", 0).toCompletableFuture().get();
     try {
       HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
           + binding.localAddress().getPort() + "/api/status")).build(), HttpResponse.BodyHandlers.ofString());
