@@ -26,8 +26,14 @@ import java.util.stream.Stream;
 public final class DirectoryDatastore implements Datastore {
   static final String LIST_LOCK = "protectedlist-lock";
   static final String LEASE_PREFIX = "lease-";
-  /** Lease swaps of the agents in this JVM (the simulation runs many); a file lock orders them against other JVMs. */
-  private static final Object LEASE_SWAPS = new Object();
+  static final String LEASE_LOCK_PREFIX = "leaselock-";
+  /**
+   * One monitor per lease file for the agents in this JVM (the simulation runs many); a file lock per lease orders
+   * them against other JVMs. Per lease, not one for all: every renewal of every VM waited behind one lock, and under
+   * load that queue grew past hostTimeout and fenced healthy VMs (issue 20).
+   */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, Object> LEASE_SWAPS =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Path root;
   private final Path state;
   private final Executor io;
@@ -118,7 +124,7 @@ public final class DirectoryDatastore implements Datastore {
 
   @Override
   public CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next) {
-    return CompletableFuture.supplyAsync(() -> underLeaseLock(() -> {
+    return CompletableFuture.supplyAsync(() -> underLeaseLock(next.vm(), () -> {
       Optional<VmLease> now = readLeaseNow(next.vm());
       boolean unchanged = expected.isEmpty() ? now.isEmpty() : now.isPresent() && now.get().sameWrite(expected.get());
       if (unchanged) write(leaseFile(root, next.vm()), next.encode());
@@ -128,7 +134,7 @@ public final class DirectoryDatastore implements Datastore {
 
   @Override
   public CompletionStage<Void> releaseLease(VmLease held) {
-    return CompletableFuture.runAsync(() -> underLeaseLock(() -> {
+    return CompletableFuture.runAsync(() -> underLeaseLock(held.vm(), () -> {
       Optional<VmLease> now = readLeaseNow(held.vm());
       if (now.isPresent() && now.get().sameWrite(held)) delete(leaseFile(root, held.vm()));
       return null;
@@ -147,13 +153,14 @@ public final class DirectoryDatastore implements Datastore {
     }
   }
 
-  /** Runs a read-compare-write of a lease atomically against every agent in this JVM and, by a file lock, others. */
-  private <T> T underLeaseLock(java.util.function.Supplier<T> op) {
+  /** Runs a read-compare-write of a VM's lease atomically against every agent in this JVM and, by a file lock, others. */
+  private <T> T underLeaseLock(String vm, java.util.function.Supplier<T> op) {
     requireMounted();
-    synchronized (LEASE_SWAPS) {
+    Path lockFile = state.resolve(LEASE_LOCK_PREFIX + vm);
+    synchronized (LEASE_SWAPS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), p -> new Object())) {
       try {
         Files.createDirectories(state);
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(state.resolve("leases.lock"),
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
             java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
             java.nio.channels.FileLock lock = ch.lock()) {
           return op.get();
