@@ -93,7 +93,8 @@ public final class HttpApi extends AllDirectives {
       return mapRouteResultFuture(result -> result.whenComplete((r, err) -> admission.leave()),
           () -> handleExceptions(ExceptionHandler.newBuilder()
               .match(Throwable.class, HttpApi::isTimeout, e -> busy("no answer within " + timeout.toMillis()
-                  + " ms: the agent or its master is busy"))
+                  + " ms: the agent or its master is busy; a change asked for may still take effect, so check"
+                  + " GET /api/status before asking again"))
               .matchAny(this::failWith)
               .build(), inner));
     });
