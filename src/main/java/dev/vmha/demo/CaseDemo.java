@@ -39,17 +39,8 @@ public final class CaseDemo {
     if (number < 1 || number > 5) throw new IllegalArgumentException("--case takes 1 to 5, not " + number);
     DemoRun.deleteTree(dir); // a fresh cluster: no earlier run's protected list or lock on the datastores
     Files.createDirectories(dir);
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, ConfigFactory.parseString("""
-        das.failuredetectioninterval = 250ms
-        das.config.fdm.hostTimeout = 3s
-        das.config.fdm.icmpPingTimeout = 1s
-        das.config.fdm.deadIcmpPingInterval = 3s
-        das.usedefaultisolationaddress = false
-        das.isolationaddress1 = "127.0.0.1"
-        vmha.election.window = 2s
-        vmha.host.memory-mb = 4096
-        vmha.isolation.response = "power-off"
-        """), datastores ? 2 : 0, dir, ConfigFactory.load()));
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, SimulatedCluster.DEMO_SETTINGS,
+        datastores ? 2 : 0, dir, ConfigFactory.load()));
     try {
       say("case " + number + (datastores ? "" : " without heartbeat datastores (majority rule)")
           + ": 4 simulated hosts, isolation response power-off");

@@ -1,7 +1,6 @@
 package dev.vmha.sim;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.vmha.api.HttpApi;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DirectoryDatastore;
@@ -39,7 +38,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * Issue 20's load benchmark: a simulated cluster with the demo's timings (interval 250 ms, hostTimeout 3 s), each
+ * Issue 20's load benchmark: a simulated cluster with the demo's settings (interval 250 ms, hostTimeout 3 s), each
  * agent with its real HTTP API on loopback and its history in its H2 database, takes a burst of concurrent
  * {@code POST /api/vms} (a few names, each asked for several times) and {@code GET /api/status}, all sent at once to
  * every agent. Load must never fence anything: it reports the fences (lease, host and isolation), the longest time a
@@ -47,18 +46,6 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * 200 that did not end running once and protected.
  */
 public final class ApiLoad {
-  /** The demo's timings (DemoRun, CaseDemo). */
-  static final Config DEMO_TIMINGS = ConfigFactory.parseString("""
-      das.failuredetectioninterval = 250ms
-      das.config.fdm.hostTimeout = 3s
-      das.config.fdm.icmpPingTimeout = 1s
-      das.config.fdm.deadIcmpPingInterval = 3s
-      das.usedefaultisolationaddress = false
-      das.isolationaddress1 = "127.0.0.1"
-      vmha.election.window = 2s
-      vmha.host.memory-mb = 8192
-      vmha.isolation.response = "power-off"
-      """);
   private static final Duration ASK = Duration.ofSeconds(3);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -121,7 +108,7 @@ public final class ApiLoad {
   public Result run() throws Exception {
     Files.createDirectories(options.dir());
     try (SimulatedCluster cluster = SimulatedCluster.start(new SimulatedCluster.Options(options.hosts(),
-        DEMO_TIMINGS, 2, options.dir(), options.pekko()))) {
+        SimulatedCluster.DEMO_SETTINGS, 2, options.dir(), options.pekko()))) {
       List<String> apis = new ArrayList<>();
       List<ServerBinding> bindings = new ArrayList<>();
       for (SimulatedCluster.Host h : cluster.hosts()) {

@@ -69,6 +69,22 @@ public final class SimulatedCluster implements AutoCloseable {
    */
   public record Options(int hosts, Config settings, int datastores, Path dir, Config pekko) {}
 
+  /**
+   * The demo's settings (`./vmha demo --case`, `./vmha bench api-load`; the process demo's timings too): interval
+   * 250 ms, hostTimeout 3 s, ping 1 s, election window 2 s, isolation address on loopback, response power-off.
+   */
+  public static final Config DEMO_SETTINGS = ConfigFactory.parseString("""
+      das.failuredetectioninterval = 250ms
+      das.config.fdm.hostTimeout = 3s
+      das.config.fdm.icmpPingTimeout = 1s
+      das.config.fdm.deadIcmpPingInterval = 3s
+      das.usedefaultisolationaddress = false
+      das.isolationaddress1 = "127.0.0.1"
+      vmha.election.window = 2s
+      vmha.host.memory-mb = 4096
+      vmha.isolation.response = "power-off"
+      """);
+
   /** One simulated host and its faults. */
   public final class Host {
     final String id;
