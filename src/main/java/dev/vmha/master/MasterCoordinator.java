@@ -211,11 +211,9 @@ public final class MasterCoordinator {
 
   /**
    * A VM being started by a restarter (attempt {@code attempt}), at {@code host} first; {@code request} is the
-   * operator's, if an operator asked; {@code announced} once its readiness was recorded.
-   */
-  /**
-   * @param replaced the protected-list entry an operator's power-on replaced: put back if that power-on fails, so a VM
-   *     protected before (answered 200 once) stays protected through a failed retry of its power-on (issue 20)
+   * operator's, if an operator asked; {@code announced} once its readiness was recorded; {@code replaced} the
+   * protected-list entry an operator's power-on replaced, put back if that power-on fails, so a VM protected before
+   * (answered 200 once) stays protected through a failed retry of its power-on (issue 20).
    */
   record InFlight(
       VmSpec vm, VmProtection protection, String lostFrom, String host, Duration since, int attempt,
