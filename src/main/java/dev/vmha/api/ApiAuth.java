@@ -107,8 +107,8 @@ public final class ApiAuth {
     Optional<Object> version = version(file);
     try {
       return new Loaded(version, TokenFiles.load(file), Optional.empty());
-    } catch (IllegalArgumentException e) {
-      return new Loaded(version, ApiTokens.EMPTY, Optional.of(e.getMessage()));
+    } catch (TokenFiles.Invalid e) {
+      return new Loaded(version, ApiTokens.EMPTY, Optional.of(e.problem()));
     }
   }
 

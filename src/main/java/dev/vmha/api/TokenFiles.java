@@ -21,9 +21,28 @@ public final class TokenFiles {
 
   private TokenFiles() {}
 
-  /** An agent's tokens file; IllegalArgumentException says what is wrong (the secret of a token never appears). */
+  /** A credentials file that cannot be used; {@link #problem()} is the message without the file's name. */
+  public static final class Invalid extends IllegalArgumentException {
+    private final String problem;
+
+    Invalid(Path file, String problem) {
+      super(file + ": " + problem);
+      this.problem = problem;
+    }
+
+    public String problem() {
+      return problem;
+    }
+  }
+
+  /** An agent's tokens file; {@link Invalid} says what is wrong (the secret of a token never appears). */
   public static ApiTokens load(Path file) {
-    return ApiTokens.parse(readPrivate(file, "the tokens file"));
+    String text = readPrivate(file, "the tokens file");
+    try {
+      return ApiTokens.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new Invalid(file, e.getMessage());
+    }
   }
 
   /** Adds a token with a new random secret to the tokens file (created if missing) and returns the secret. */
@@ -43,7 +62,7 @@ public final class TokenFiles {
   public static String readSecret(Path file) {
     String s = readPrivate(file, "the token file").strip();
     if (s.isEmpty() || s.contains("\n") || s.contains(" ")) {
-      throw new IllegalArgumentException(file + ": expected one token (as ./vmha token add printed it) on one line");
+      throw new Invalid(file, "expected one token (as ./vmha token add printed it) on one line");
     }
     return s;
   }
@@ -54,19 +73,19 @@ public final class TokenFiles {
 
   private static String readPrivate(Path file, String what) {
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(file + ": no such file (" + what + "; ./vmha token add creates it)");
+      throw new Invalid(file, "no such file (" + what + "; ./vmha token add --name <name> --role <role> creates it)");
     }
     try {
       if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
         Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
         if (!OWNER_ONLY.containsAll(p)) {
-          throw new IllegalArgumentException(file + ": mode " + PosixFilePermissions.toString(p) + " lets others read"
-              + " or change " + what + "; allowed: readable by its owner only (chmod 600 " + file + ")");
+          throw new Invalid(file, "mode " + PosixFilePermissions.toString(p) + " lets others read or change " + what
+              + "; allowed: readable by its owner only (chmod 600 " + file + ")");
         }
       }
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": cannot read " + what + " (" + e.getMessage() + ")");
+      throw new Invalid(file, "cannot read " + what + " (" + e.getMessage() + ")");
     }
   }
 
@@ -88,7 +107,7 @@ public final class TokenFiles {
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": cannot write (" + e.getMessage() + ")");
+      throw new Invalid(file, "cannot write (" + e.getMessage() + ")");
     }
   }
 }
