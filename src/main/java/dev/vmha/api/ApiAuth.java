@@ -49,7 +49,9 @@ public final class ApiAuth {
       return new ApiAuth(settings, nanoTime, new Loaded(Optional.empty(), ApiTokens.EMPTY, Optional.empty()));
     }
     Loaded l = read(settings.tokensFile());
-    if (l.error().isPresent()) throw new SettingsException("vmha.api.tokens-file", settings.tokensFile(), l.error().get());
+    if (l.error().isPresent()) {
+      throw new SettingsException("vmha.api.tokens-file", settings.tokensFile(), l.error().get());
+    }
     return new ApiAuth(settings, nanoTime, l);
   }
 

@@ -71,7 +71,8 @@ public final class ApiTokens {
       }
       Integer before = seen.putIfAbsent(f[0], n);
       if (before != null) {
-        throw new IllegalArgumentException("line " + n + ": token name \"" + f[0] + "\" already used on line " + before);
+        throw new IllegalArgumentException("line " + n + ": token name \"" + f[0] + "\" already used on line "
+            + before);
       }
       ApiRole role;
       try {

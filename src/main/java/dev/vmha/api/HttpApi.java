@@ -122,7 +122,8 @@ public final class HttpApi extends AllDirectives {
       CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
           timeout, system.scheduler());
       return cluster.<Object>handle((c, err) -> c != null ? c : err).thenCombine(dog, (c, w) ->
-          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w, auth.mode())
+          c instanceof ClusterStatus cs
+              ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w, auth.mode())
               : new AgentStatus(r.hostId(), r.role().name(), r.master(), null, "master " + r.master()
                   + " did not answer: " + ((Throwable) c).getMessage(), w, auth.mode()));
     });
