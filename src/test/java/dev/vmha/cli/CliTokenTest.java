@@ -154,6 +154,24 @@ class CliTokenTest {
   }
 
   @Test
+  void anAgentWithoutAValidTokensFileRefusesToStart() throws Exception {
+    Path host = dir.resolve("host1.conf");
+    Files.writeString(host, """
+        das { usedefaultisolationaddress = false, isolationaddress1 = "127.0.0.1" }
+        vmha { host { id = "host1", address = "127.0.0.1", data-dir = "%s" }, hypervisor.type = "in-memory" }
+        """.formatted(dir.resolve("data")));
+    Run missing = run(Map.of(), "agent", "--config", host.toString());
+    assertEquals(2, missing.exit());
+    assertEquals("vmha agent: invalid configuration vmha.api.tokens-file = " + dir.resolve("data/api-tokens")
+        + ": no such file (the tokens file; ./vmha token add --name <name> --role <role> creates it)\n", missing.err());
+    TokenFiles.add(dir.resolve("data/api-tokens"), "ops", ApiRole.OPERATOR);
+    Files.setPosixFilePermissions(dir.resolve("data/api-tokens"), PosixFilePermissions.fromString("rw-rw-r--"));
+    Run open = run(Map.of(), "agent", "--config", host.toString());
+    assertEquals(2, open.exit());
+    assertTrue(open.err().contains("mode rw-rw-r-- lets others read or change the tokens file"), open.err());
+  }
+
+  @Test
   void tokenAddPrintsTheSecretOnceAndKeepsOnlyItsHash() throws Exception {
     Path file = dir.resolve("api-tokens");
     Run add = run(Map.of(), "token", "add", "--file", file.toString(), "--name", "alice", "--role", "operator");
