@@ -36,7 +36,7 @@ public final class ApiAccess {
   /** Let it through, on behalf of this caller. */
   public record Allowed(ApiCaller caller) implements Decision {}
 
-  /** Answer with this HTTP status (401 or 403) and this error; it never contains a secret. */
+  /** Answer with this HTTP status (401, 403; 503 from ApiAuth) and this error; it never contains a secret. */
   public record Refused(int status, String error) implements Decision {}
 
   private ApiAccess() {}
