@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
+import dev.vmha.history.HaEvent;
 import dev.vmha.config.RestartSettings;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.restart.ReadyCondition;
@@ -13,8 +14,11 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -23,6 +27,7 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
@@ -35,7 +40,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
  * The agent's HTTP API. Any agent answers: a slave asks its master for the cluster view and forwards operator
- * requests to it. The seam for the later REST/CLI/web issue.
+ * requests to it. The seam for the later REST/CLI/web issue. Every request needs a bearer token whose role allows it
+ * ({@link ApiAuth}, {@link ApiAccess}); every change asked is recorded with the token's name ({@code ApiRequest}).
  *
  * <ul>
  *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
@@ -53,12 +59,14 @@ public final class HttpApi extends AllDirectives {
   private final RestartSettings restart;
   private final ActorRef<Watchdog.Command> watchdog;
   private final ApiAdmission admission;
+  private final ApiAuth auth;
 
   public HttpApi(
       ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, ActorRef<Watchdog.Command> watchdog,
-      EventLog events, Duration timeout, RestartSettings restart, int maxRequestsInFlight) {
+      EventLog events, Duration timeout, RestartSettings restart, int maxRequestsInFlight, ApiAuth auth) {
     this.system = system;
     this.admission = new ApiAdmission(maxRequestsInFlight);
+    this.auth = auth;
     this.watchdog = watchdog;
     this.restart = restart;
     this.election = election;
@@ -70,14 +78,27 @@ public final class HttpApi extends AllDirectives {
     return Http.get(system).newServerAt(address, port).bind(routes());
   }
 
+  /** Every request passes the token check first (ApiAuth); the routes see who sent it. */
   Route routes() {
-    return admitted(() -> pathPrefix("api", () -> concat(
+    return admitted(() -> extractRequest(req -> {
+      ApiAccess.Decision d = auth.check(req.getHeader("Authorization").map(HttpHeader::value), req.method().name(),
+          req.getUri().path());
+      if (d instanceof ApiAccess.Allowed a) return routes(a.caller());
+      ApiAccess.Refused r = (ApiAccess.Refused) d;
+      Route refused = json(StatusCodes.get(r.status()), Map.of("error", r.error()));
+      return r.status() == 401
+          ? respondWithHeader(HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"vmha\""), () -> refused) : refused;
+    }));
+  }
+
+  private Route routes(ApiCaller caller) {
+    return pathPrefix("api", () -> concat(
         path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
         path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
-        path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body)))),
+        path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body, caller)))),
         pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> onSuccess(
-            toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref)),
-            r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r)))))))));
+            audited(caller, "power-off " + vm, vm, () -> toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref))),
+            r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r))))))));
   }
 
   /**
@@ -112,6 +133,14 @@ public final class HttpApi extends AllDirectives {
         new MasterCoordinator.OperationResult(false, "busy, try again: " + why)));
   }
 
+  /** Records who asked for a change (persisted before it is acted on), then acts; a failing history does not block. */
+  private CompletionStage<MasterCoordinator.OperationResult> audited(ApiCaller caller, String request, String vm,
+      Supplier<CompletionStage<MasterCoordinator.OperationResult>> act) {
+    return role().thenCompose(r -> events.persisted(
+            new HaEvent.ApiRequest(Instant.now(), r.hostId(), caller.token(), caller.role(), request, vm)))
+        .handle((done, err) -> done).thenCompose(done -> act.get());
+  }
+
   private CompletionStage<ElectionFsm.RoleInfo> role() {
     return AskPattern.ask(election, ElectionFsm.GetRole::new, timeout, system.scheduler());
   }
@@ -124,14 +153,15 @@ public final class HttpApi extends AllDirectives {
         return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
             r.role() == ElectionFsm.Role.UNINITIALIZED ? notJoined()
                 : r.master() == null ? "no master elected yet"
-                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w));
+                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w, auth.mode()));
       }
       CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
           timeout, system.scheduler());
       return cluster.<Object>handle((c, err) -> c != null ? c : err).thenCombine(dog, (c, w) ->
-          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w)
+          c instanceof ClusterStatus cs
+              ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w, auth.mode())
               : new AgentStatus(r.hostId(), r.role().name(), r.master(), null, "master " + r.master()
-                  + " did not answer: " + ((Throwable) c).getMessage(), w));
+                  + " did not answer: " + ((Throwable) c).getMessage(), w, auth.mode()));
     });
   }
 
@@ -143,7 +173,7 @@ public final class HttpApi extends AllDirectives {
         + " previous incarnation was quarantined and this one joins anew)";
   }
 
-  private Route powerOn(String body) {
+  private Route powerOn(String body, ApiCaller caller) {
     VmSpec vm;
     String host;
     VmProtection protection;
@@ -156,7 +186,9 @@ public final class HttpApi extends AllDirectives {
     } catch (JsonProcessingException | IllegalArgumentException e) {
       return json(StatusCodes.BAD_REQUEST, new MasterCoordinator.OperationResult(false, "bad request: " + e.getMessage()));
     }
-    return onSuccess(toMaster(ref -> new MasterCoordinator.PowerOnVm(vm, host, protection, ref)),
+    String request = "power-on " + vm.name() + (host == null ? "" : " at " + host);
+    return onSuccess(audited(caller, request, vm.name(),
+            () -> toMaster(ref -> new MasterCoordinator.PowerOnVm(vm, host, protection, ref))),
         r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r));
   }
 

@@ -8,14 +8,23 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 
-/** A small HTTP client for an agent's API. */
+/** A small HTTP client for an agent's API; it sends its token, if any, as {@code Authorization: Bearer}. */
 final class AgentClient {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
   private final String base;
+  private final Optional<String> token;
 
-  AgentClient(String hostPort) {
+  AgentClient(String hostPort, Optional<String> token) {
     this.base = "http://" + hostPort;
+    this.token = token;
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path));
+    token.ifPresent(t -> r.header("Authorization", "Bearer " + t));
+    return r;
   }
 
   record Reply(int status, String body) {
@@ -25,13 +34,13 @@ final class AgentClient {
   }
 
   Reply get(String path) throws IOException, InterruptedException {
-    HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).GET().build();
+    HttpRequest r = request(path).timeout(Duration.ofSeconds(10)).GET().build();
     HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
     return new Reply(resp.statusCode(), resp.body());
   }
 
   Reply post(String path, String json) throws IOException, InterruptedException {
-    HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+    HttpRequest r = request(path).timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
     HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
     return new Reply(resp.statusCode(), resp.body());

@@ -1,7 +1,10 @@
 package dev.vmha.cli;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.api.ApiAuth;
 import dev.vmha.api.HttpApi;
+import dev.vmha.config.ApiSettings;
+import dev.vmha.config.SettingsException;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
@@ -28,6 +31,17 @@ final class AgentCommand extends HostCommand {
 
   @Override
   Integer run(HaSettings s) throws Exception {
+    ApiAuth auth;
+    try {
+      auth = ApiAuth.open(s.api());
+    } catch (SettingsException e) {
+      System.err.println("vmha agent: " + e.getMessage());
+      return 2;
+    }
+    if (auth.mode() == ApiSettings.Auth.NONE) {
+      System.err.println("vmha agent: WARNING: vmha.api.auth = \"none\": anyone who reaches " + s.hostAddress() + ":"
+          + s.httpPort() + " controls the cluster");
+    }
     EventLog events = EventLog.persistent();
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
@@ -58,7 +72,8 @@ final class AgentCommand extends HostCommand {
       ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
           system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
       try {
-        new HttpApi(system, election, watchdog, events, timeout, s.restart(), s.apiMaxRequestsInFlight()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
+        new HttpApi(system, election, watchdog, events, timeout, s.restart(), s.apiMaxRequestsInFlight(), auth)
+            .bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
             .get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

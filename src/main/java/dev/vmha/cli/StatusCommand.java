@@ -5,23 +5,37 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import dev.vmha.config.SettingsException;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "status", description = "Show the cluster as the master sees it (ask any agent).")
 final class StatusCommand implements Callable<Integer> {
-  @Option(names = "--agent", defaultValue = "127.0.0.1:8551", description = "host:port of an agent's HTTP API (default ${DEFAULT-VALUE}).")
-  String agent;
+  @Mixin AgentOptions options;
 
   @Option(names = "--json", description = "Print the raw JSON.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
+    AgentOptions.Target t;
+    try {
+      t = options.target();
+    } catch (SettingsException | IllegalArgumentException e) {
+      System.err.println("vmha status: " + e.getMessage());
+      return 2;
+    }
+    String agent = t.agent();
     AgentClient.Reply r;
     try {
-      r = new AgentClient(agent).get("/api/status");
+      r = t.client().get("/api/status");
     } catch (IOException e) {
       System.err.println("vmha status: no agent answers at " + agent + " (" + e + ")");
+      return 1;
+    }
+    java.util.Optional<String> refused = t.token().refusal(r);
+    if (refused.isPresent()) {
+      System.err.println("vmha status: " + agent + ": " + refused.get());
       return 1;
     }
     if (r.status() != 200) {
@@ -39,6 +53,10 @@ final class StatusCommand implements Callable<Integer> {
   static void print(JsonNode s, PrintStream out) {
     out.printf("agent %s is %s; master: %s%n", s.path("host").asText(), s.path("role").asText(),
         s.path("master").isNull() ? "(none)" : s.path("master").asText());
+    if (s.path("apiAuth").asText().equals("NONE")) {
+      out.println("WARNING: this agent's API takes requests without a token (vmha.api.auth = \"none\"): anyone who"
+          + " reaches it controls the cluster");
+    }
     JsonNode w = s.path("watchdog");
     if (!w.isMissingNode() && !w.isNull()) {
       String phase = w.path("phase").asText();

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import dev.vmha.config.SettingsException;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -48,12 +50,11 @@ final class VmCommand implements Runnable {
     @Option(names = "--depends-on", split = ",", description = "VMs that must be ready before this one starts.")
     List<String> dependsOn;
 
-    @Option(names = "--agent", defaultValue = "127.0.0.1:8551", description = "host:port of any agent's HTTP API.")
-    String agent;
+    @Mixin AgentOptions options;
 
     @Override
     public Integer call() throws Exception {
-      return send(agent, "power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
+      return send(options, "power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
           host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
     }
   }
@@ -64,19 +65,31 @@ final class VmCommand implements Runnable {
     @Parameters(index = "0", description = "VM name.")
     String name;
 
-    @Option(names = "--agent", defaultValue = "127.0.0.1:8551", description = "host:port of any agent's HTTP API.")
-    String agent;
+    @Mixin AgentOptions options;
 
     @Override
     public Integer call() throws Exception {
-      return send(agent, "power-off", "/api/vms/" + name + "/power-off", "{}");
+      return send(options, "power-off", "/api/vms/" + name + "/power-off", "{}");
     }
   }
 
   /** Posts an operation and prints the master's answer; exit code 0 only when it succeeded. */
-  private static int send(String agent, String what, String path, String body) throws InterruptedException {
+  private static int send(AgentOptions options, String what, String path, String body) throws InterruptedException {
+    AgentOptions.Target t;
     try {
-      AgentClient.Reply r = new AgentClient(agent).post(path, body);
+      t = options.target();
+    } catch (SettingsException | IllegalArgumentException e) {
+      System.err.println("vmha vm " + what + ": " + e.getMessage());
+      return 2;
+    }
+    String agent = t.agent();
+    try {
+      AgentClient.Reply r = t.client().post(path, body);
+      java.util.Optional<String> refused = t.token().refusal(r);
+      if (refused.isPresent()) {
+        System.err.println("vmha vm " + what + ": " + agent + ": " + refused.get());
+        return 1;
+      }
       String message = r.status() == 200 || r.status() == 409 || r.status() == 400
           ? r.json().path("message").asText() : r.body();
       (r.status() == 200 ? System.out : System.err).println(message);

@@ -63,7 +63,8 @@ public record HaSettings(
     LeaseTiming leaseTiming,
     HistorySettings history,
     WatchdogSettings watchdog,
-    int apiMaxRequestsInFlight) {
+    int apiMaxRequestsInFlight,
+    ApiSettings api) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -201,7 +202,17 @@ public record HaSettings(
         leaseTiming(c, hostTimeout, interval, watchdog),
         history(c, dataDir),
         watchdog,
-        intIn(c, "vmha.api.max-requests-in-flight", 1, 10_000));
+        intIn(c, "vmha.api.max-requests-in-flight", 1, 10_000),
+        api(c, dataDir));
+  }
+
+  /** The API's authentication; the tokens file itself is read and checked when the agent starts (api.ApiAuth). */
+  private static ApiSettings api(Config c, Path dataDir) {
+    String tokens = string(c, "vmha.api.tokens-file");
+    String token = string(c, "vmha.api.token-file");
+    return new ApiSettings(enumOf(c, "vmha.api.auth", ApiSettings.Auth.class),
+        tokens.isBlank() ? dataDir.resolve("api-tokens") : Path.of(tokens),
+        token.isBlank() ? Optional.empty() : Optional.of(Path.of(token)));
   }
 
   /** How long a cold start waits for the configured hosts' ballots, from the agent's start (ElectionWindow). */

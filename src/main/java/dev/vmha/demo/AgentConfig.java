@@ -1,5 +1,9 @@
 package dev.vmha.demo;
 
+import dev.vmha.api.ApiRole;
+import dev.vmha.api.TokenFiles;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -39,6 +43,24 @@ public record AgentConfig(String hostId, String address, int port, int httpPort,
         """.formatted(isolationAddress, hostId, address, port, httpPort, dataDir, quoted(seeds),
         quoted(datastores.stream().map(Path::toString).toList()), pingMethod, hypervisor) + extra;
   }
+
+  /**
+   * One admin token for every agent this generator starts ({@code <dir>/api-tokens} holds its hash, {@code
+   * <dir>/admin.token} its secret; both 0600, made once) and the host-file lines naming both: the agents accept it,
+   * and {@code ./vmha status|vm --config <host file>} sends it.
+   */
+  public static String adminToken(Path dir) throws IOException {
+    Path tokens = dir.resolve("api-tokens");
+    Path secret = dir.resolve(ADMIN_TOKEN);
+    if (!Files.exists(secret) || !Files.exists(tokens)) {
+      Files.deleteIfExists(tokens);
+      TokenFiles.writeSecret(secret, TokenFiles.add(tokens, "admin", ApiRole.ADMIN));
+    }
+    return "vmha.api { tokens-file = \"" + tokens + "\", token-file = \"" + secret + "\" }\n";
+  }
+
+  /** The file that holds the secret of {@link #adminToken}'s token. */
+  public static final String ADMIN_TOKEN = "admin.token";
 
   private static String quoted(List<String> items) {
     return items.stream().map(s -> "\"" + s + "\"").collect(Collectors.joining(", "));

@@ -1,6 +1,7 @@
 package dev.vmha.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmha.api.TokenFiles;
 import dev.vmha.history.EventLog;
 import dev.vmha.config.HaSettings;
 import dev.vmha.history.HaEvent;
@@ -58,6 +59,8 @@ public final class DemoRun {
   /** Hosts this demo crashed: their agents are expected to be gone. */
   private final List<String> crashedHosts = new ArrayList<>();
   private final Instant start = Instant.now();
+  /** The Authorization header of the demo's admin token (AgentConfig.adminToken). */
+  private String authorization;
 
   public DemoRun(Path home, PrintStream out) {
     this.home = home;
@@ -102,7 +105,8 @@ public final class DemoRun {
       printTimeline();
       boolean ok = check(st) && ordered;
       if (keep) {
-        say("cluster left running (--keep): ./vmha status --agent 127.0.0.1:" + port(survivor, HTTP_PORT));
+        say("cluster left running (--keep): ./vmha status --config var/demo/" + survivor + ".conf (it sends the admin"
+            + " token in var/demo/" + AgentConfig.ADMIN_TOKEN + ")");
       }
       return ok;
     } finally {
@@ -128,10 +132,11 @@ public final class DemoRun {
               + CLUSTER_PORT + "-" + (CLUSTER_PORT + HOSTS - 1) + " and " + HTTP_PORT + "-" + (HTTP_PORT + HOSTS - 1));
         }
       }
+      String api = AgentConfig.adminToken(dir);
       AgentConfig conf = new AgentConfig(h, "127.0.0.1", cp, hp, dir.resolve(h),
           nodelist(),
           List.of(dir.resolve("ds1"), dir.resolve("ds2")), "127.0.0.1", "tcp", "process");
-      Files.writeString(dir.resolve(h + ".conf"), conf.render("""
+      Files.writeString(dir.resolve(h + ".conf"), conf.render(api + """
           vmha {
             # the restart order of seed 001: infrastructure, then what needs it, once it is powered on
             vm-defaults { ready = "powered-on", ready-timeout = 30s }
@@ -148,6 +153,9 @@ public final class DemoRun {
           }
           """));
     }
+    authorization = "Bearer " + TokenFiles.readSecret(dir.resolve(AgentConfig.ADMIN_TOKEN));
+    say("the agents' API takes the admin token in var/demo/" + AgentConfig.ADMIN_TOKEN + " (./vmha status|vm --config"
+        + " var/demo/host1.conf sends it; or VMHA_TOKEN_FILE=var/demo/" + AgentConfig.ADMIN_TOKEN + ")");
   }
 
   private void startAgent(String h) throws IOException {
@@ -201,6 +209,7 @@ public final class DemoRun {
     while (true) {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(firstLive()) + "/api/vms"))
           .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+          .header("Authorization", authorization)
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
       String msg = EventLog.JSON.readTree(r.body()).path("message").asText();
       if (r.statusCode() == 200) {
@@ -239,7 +248,8 @@ public final class DemoRun {
         }
         try {
           HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(a.getKey()) + "/api/status"))
-              .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
+              .timeout(Duration.ofSeconds(3)).header("Authorization", authorization).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
           if (r.statusCode() == 200) {
             JsonNode s = EventLog.JSON.readTree(r.body());
             last = r.body();

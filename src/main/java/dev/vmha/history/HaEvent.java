@@ -3,6 +3,7 @@ package dev.vmha.history;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.vmha.JsonSerializable;
+import dev.vmha.api.ApiRole;
 import dev.vmha.classify.Evidence;
 import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
@@ -58,6 +59,7 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.WatchdogFailed.class, name = "WatchdogFailed"),
   @JsonSubTypes.Type(value = HaEvent.WatchdogNearMiss.class, name = "WatchdogNearMiss"),
   @JsonSubTypes.Type(value = HaEvent.WatchdogFired.class, name = "WatchdogFired"),
+  @JsonSubTypes.Type(value = HaEvent.ApiRequest.class, name = "ApiRequest"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -304,6 +306,16 @@ public sealed interface HaEvent extends JsonSerializable {
       implements HaEvent {
     public String describe() {
       return "watchdog (" + type.name().toLowerCase() + ") FIRED and stopped " + stopped + ": " + reason;
+    }
+  }
+
+  /**
+   * A change asked through this agent's HTTP API, recorded before it is passed on: who asked (the name of the token,
+   * never its secret), with which role, and what. What the master then did follows as its own events.
+   */
+  record ApiRequest(Instant at, String by, String token, ApiRole role, String request, String vm) implements HaEvent {
+    public String describe() {
+      return "API request by token \"" + token + "\" (" + role.label() + "): " + request;
     }
   }
 }

@@ -86,8 +86,10 @@ public final class Lab {
   }
 
   private Optional<Reply> curl(int host, String method, String path, String body) {
+    // the admin token's header from a file: a secret on the command line is visible to every local user
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", prefix + "-h" + host, "curl", "-s", "-m",
-        body == null ? "2" : "30", "-w", "\n%{http_code}", "-X", method));
+        body == null ? "2" : "30", "-w", "\n%{http_code}", "-X", method,
+        "-H", "@" + dir.resolve(LabConfig.AUTH_HEADER)));
     if (body != null) cmd.addAll(List.of("-H", "Content-Type: application/json", "-d", body));
     cmd.add("http://" + LabConfig.address(subnet, host) + ":" + LabConfig.HTTP_PORT + path);
     try {

@@ -1,5 +1,6 @@
 package dev.vmha.lab;
 
+import dev.vmha.api.TokenFiles;
 import dev.vmha.demo.AgentConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,9 +31,21 @@ public final class LabConfig {
     return subnet + "." + (10 + host);
   }
 
-  /** Writes {@code <dir>/hN.conf} for hosts 1..n; {@code extra} (HOCON) is appended to each. */
+  /**
+   * The header file curl sends to every agent ({@code curl -H @file}, so the secret is in no command line): the
+   * Authorization header of the lab's admin token ({@link AgentConfig#adminToken}).
+   */
+  public static final String AUTH_HEADER = "admin.header";
+
+  /**
+   * Writes {@code <dir>/hN.conf} for hosts 1..n, the admin token they all accept and its {@link #AUTH_HEADER};
+   * {@code extra} (HOCON) is appended to each.
+   */
   public static void write(Path dir, int hosts, String subnet, String hypervisor, List<String> datastores,
       String extra) throws IOException {
+    String api = AgentConfig.adminToken(dir);
+    TokenFiles.writeSecret(dir.resolve(AUTH_HEADER),
+        "Authorization: Bearer " + TokenFiles.readSecret(dir.resolve(AgentConfig.ADMIN_TOKEN)));
     // every host is a seed node: the nodelist a cold start waits for (ElectionWindow)
     List<String> seeds = IntStream.rangeClosed(1, hosts).mapToObj(i -> address(subnet, i) + ":" + CLUSTER_PORT).toList();
     for (int i = 1; i <= hosts; i++) {
@@ -41,7 +54,7 @@ public final class LabConfig {
       for (String d : datastores) ds.add(hostDir.resolve(d));
       AgentConfig c = new AgentConfig("host" + i, address(subnet, i), CLUSTER_PORT, HTTP_PORT, hostDir.resolve("data"),
           seeds, ds, subnet + ".1", "icmp", hypervisor);
-      Files.writeString(dir.resolve("h" + i + ".conf"), c.render(NO_WATCHDOG + extra));
+      Files.writeString(dir.resolve("h" + i + ".conf"), c.render(NO_WATCHDOG + api + extra));
     }
   }
 }

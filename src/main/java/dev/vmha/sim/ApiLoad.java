@@ -1,5 +1,9 @@
 package dev.vmha.sim;
 
+import dev.vmha.api.ApiAuth;
+import dev.vmha.api.ApiRole;
+import dev.vmha.api.TokenFiles;
+import dev.vmha.config.ApiSettings;
 import com.typesafe.config.Config;
 import dev.vmha.api.HttpApi;
 import dev.vmha.datastore.DatastoreScan;
@@ -23,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -111,6 +116,11 @@ public final class ApiLoad {
         SimulatedCluster.DEMO_SETTINGS, 2, options.dir(), options.pekko()))) {
       List<String> apis = new ArrayList<>();
       List<ServerBinding> bindings = new ArrayList<>();
+      // authentication on, as in every agent: one operator token accepted by every host
+      Path tokens = options.dir().resolve("api-tokens");
+      Files.deleteIfExists(tokens);
+      String bearer = "Bearer " + TokenFiles.add(tokens, "load", ApiRole.OPERATOR);
+      ApiAuth auth = ApiAuth.open(new ApiSettings(ApiSettings.Auth.TOKENS, tokens, Optional.empty()));
       for (SimulatedCluster.Host h : cluster.hosts()) {
         ActorSystem<HostSupervisor.Command> sys = h.system;
         // as the agent does: it keeps deciding without its history database, the events wait in the event log
@@ -122,7 +132,7 @@ public final class ApiLoad {
         ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
             sys, HostSupervisor.GetWatchdog::new, ASK, sys.scheduler()).toCompletableFuture().get();
         ServerBinding b = new HttpApi(sys, election, watchdog, h.events, Duration.ofSeconds(5), h.settings.restart(),
-            h.settings.apiMaxRequestsInFlight())
+            h.settings.apiMaxRequestsInFlight(), auth)
             .bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         bindings.add(b);
         apis.add("http://127.0.0.1:" + b.localAddress().getPort());
@@ -153,7 +163,7 @@ public final class ApiLoad {
         if (i < options.powerOns()) {
           String vm = "load" + (i % options.names() + 1);
           HttpRequest post = HttpRequest.newBuilder(URI.create(api + "/api/vms")).timeout(REQUEST_TIMEOUT)
-              .header("Content-Type", "application/json")
+              .header("Content-Type", "application/json").header("Authorization", bearer)
               .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + vm + "\",\"memoryMb\":256,\"cpus\":1}"))
               .build();
           all.add(timed(http, post, postMs, postCodes).thenAccept(code -> {
@@ -161,7 +171,8 @@ public final class ApiLoad {
           }));
         }
         if (i < options.statuses()) {
-          HttpRequest get = HttpRequest.newBuilder(URI.create(api + "/api/status")).timeout(REQUEST_TIMEOUT).GET()
+          HttpRequest get = HttpRequest.newBuilder(URI.create(api + "/api/status")).timeout(REQUEST_TIMEOUT)
+              .header("Authorization", bearer).GET()
               .build();
           all.add(timed(http, get, statusMs, statusCodes));
         }

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -25,6 +26,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 20 finding 3: the API serves at most vmha.api.max-requests-in-flight requests at once and answers the next
@@ -38,6 +40,8 @@ class HttpApiAdmissionTest {
   /** The role requests the agent's election FSM holds until the test answers them. */
   private final BlockingQueue<ElectionFsm.GetRole> held = new LinkedBlockingQueue<>();
   private ServerBinding binding;
+  @TempDir Path dir;
+  private ApiTesting.Tokens tokens;
 
   /** Starts the API with this ask timeout (the election FSM answers only when the test says). */
   private void start(Duration timeout) throws Exception {
@@ -55,8 +59,9 @@ class HttpApiAdmissionTest {
       }
       return Behaviors.same();
     }));
+    tokens = ApiTesting.tokens(dir);
     binding = new HttpApi(kit.system(), election, watchdog,
-        EventLog.inMemory(), timeout, s.restart(), s.apiMaxRequestsInFlight())
+        EventLog.inMemory(), timeout, s.restart(), s.apiMaxRequestsInFlight(), tokens.auth())
         .bind("127.0.0.1", 0).toCompletableFuture().get();
   }
 
@@ -101,7 +106,7 @@ class HttpApiAdmissionTest {
 
   private CompletableFuture<HttpResponse<String>> status() {
     return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + binding.localAddress().getPort()
-        + "/api/status")).build(), HttpResponse.BodyHandlers.ofString());
+        + "/api/status")).header("Authorization", "Bearer " + tokens.read()).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private ElectionFsm.GetRole take() throws InterruptedException {

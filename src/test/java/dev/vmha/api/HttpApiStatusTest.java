@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,9 +19,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** GET /api/status of an agent that is not a cluster member says so, instead of waiting silently for a master. */
 class HttpApiStatusTest {
+  @TempDir Path dir;
   private final ActorTestKit kit = ActorTestKit.create("HttpApiStatusTest", ConfigFactory.load("application-test"));
 
   @AfterEach
@@ -40,11 +43,13 @@ class HttpApiStatusTest {
       }
       return Behaviors.same();
     }));
+    ApiTesting.Tokens tokens = ApiTesting.tokens(dir);
     ServerBinding binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), EventLog.inMemory(), Duration.ofSeconds(3),
-        s.restart(), s.apiMaxRequestsInFlight()).bind("127.0.0.1", 0).toCompletableFuture().get();
+        s.restart(), s.apiMaxRequestsInFlight(), tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
     try {
       HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-          + binding.localAddress().getPort() + "/api/status")).build(), HttpResponse.BodyHandlers.ofString());
+          + binding.localAddress().getPort() + "/api/status")).header("Authorization", "Bearer " + tokens.read())
+          .build(), HttpResponse.BodyHandlers.ofString());
       assertTrue(r.body().contains("not a cluster member yet") && r.body().contains("Couldn't join seed nodes"),
           r.body());
     } finally {

@@ -629,4 +629,14 @@ class HaSettingsTest {
     refused(VALID + "vmha.watchdog { type = device, device = \"\" }", "vmha.watchdog.device", "\"\"",
         "a watchdog device");
   }
+
+  @Test
+  void theApiNeedsTokensUnlessSwitchedOffByName() {
+    HaSettings d = valid("vmha.host.data-dir = \"/srv/vmha\"");
+    assertEquals(new ApiSettings(ApiSettings.Auth.TOKENS, Path.of("/srv/vmha/api-tokens"), Optional.empty()), d.api());
+    HaSettings s = valid("vmha.api { auth = \"none\", tokens-file = \"/etc/t\", token-file = \"/root/admin.token\" }");
+    assertEquals(new ApiSettings(ApiSettings.Auth.NONE, Path.of("/etc/t"), Optional.of(Path.of("/root/admin.token"))),
+        s.api());
+    refused(VALID + "vmha.api.auth = \"off\"", "vmha.api.auth", "\"off\"", "one of \"tokens\", \"none\"");
+  }
 }

@@ -1,7 +1,11 @@
 package dev.vmha.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.vmha.api.ApiRole;
+import dev.vmha.api.TokenFiles;
+import dev.vmha.config.ApiSettings;
 import dev.vmha.config.HaSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,5 +32,19 @@ class LabConfigTest {
     assertEquals(List.of(dir.resolve("h3/ds1"), dir.resolve("h3/ds2")), s.datastores());
     // the extra file wins over the generated text
     assertEquals(Duration.ofSeconds(5), s.isolationShutdownTimeout());
+  }
+
+  @Test
+  void everyAgentAcceptsTheLabsAdminTokenWhichCurlSendsFromAFile() throws Exception {
+    LabConfig.write(dir, 2, "10.231.0", "process", List.of(), "");
+    HaSettings s = HaSettings.load(dir.resolve("h2.conf").toFile());
+    assertEquals(ApiSettings.Auth.TOKENS, s.api().auth());
+    String secret = TokenFiles.readSecret(s.api().tokenFile().orElseThrow());
+    assertEquals(ApiRole.ADMIN, TokenFiles.load(s.api().tokensFile()).match(secret).orElseThrow().role());
+    assertEquals("Authorization: Bearer " + secret, Files.readString(dir.resolve(LabConfig.AUTH_HEADER)).strip());
+    assertFalse(Files.readString(dir.resolve("h2.conf")).contains(secret), "host files name the secret's file only");
+    // a second write (lab config run again) keeps the token the running clients hold
+    LabConfig.write(dir, 2, "10.231.0", "process", List.of(), "");
+    assertEquals(secret, TokenFiles.readSecret(s.api().tokenFile().orElseThrow()));
   }
 }

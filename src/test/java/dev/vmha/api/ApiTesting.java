@@ -1,0 +1,29 @@
+package dev.vmha.api;
+
+import dev.vmha.config.ApiSettings;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** API tokens for tests: authentication on, as in every agent (the tested default). */
+public final class ApiTesting {
+  private ApiTesting() {}
+
+  /** A tokens file in {@code dir} with one token of each role (named after it); the secrets by role. */
+  public record Tokens(ApiAuth auth, String read, String operator, String admin) {
+    public String of(ApiRole role) {
+      return switch (role) {
+        case READ -> read;
+        case OPERATOR -> operator;
+        case ADMIN -> admin;
+      };
+    }
+  }
+
+  public static Tokens tokens(Path dir) {
+    Path f = dir.resolve("api-tokens");
+    String read = TokenFiles.add(f, "reader", ApiRole.READ);
+    String operator = TokenFiles.add(f, "operator1", ApiRole.OPERATOR);
+    String admin = TokenFiles.add(f, "admin1", ApiRole.ADMIN);
+    return new Tokens(ApiAuth.open(new ApiSettings(ApiSettings.Auth.TOKENS, f, Optional.empty())), read, operator, admin);
+  }
+}
