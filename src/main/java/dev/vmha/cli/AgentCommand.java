@@ -6,6 +6,7 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.host.Agent;
+import dev.vmha.host.DataDirLock;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
 import dev.vmha.host.Incarnations;
@@ -28,6 +29,26 @@ final class AgentCommand extends HostCommand {
 
   @Override
   Integer run(HaSettings s) throws Exception {
+    DataDirLock.Attempt locked;
+    try {
+      locked = DataDirLock.agentAfterReaders(s.dataDir(), s.hostId());
+    } catch (java.io.IOException e) {
+      System.err.println("vmha agent: cannot use vmha.host.data-dir " + s.dataDir().toAbsolutePath() + ": " + e);
+      return 1;
+    }
+    if (locked instanceof DataDirLock.Held h) {
+      System.err.println("vmha agent: vmha.host.data-dir " + s.dataDir().toAbsolutePath() + " is in use by " + h.who()
+          + " (" + s.dataDir().resolve(DataDirLock.FILE) + " is locked): two agents on one data directory would share"
+          + " its history and VM records; stop the other one, or give this agent its own vmha.host.data-dir");
+      return 1;
+    }
+    // held until this process exits
+    try (DataDirLock lock = ((DataDirLock.Acquired) locked).lock()) {
+      return runLocked(s);
+    }
+  }
+
+  private Integer runLocked(HaSettings s) throws Exception {
     EventLog events = EventLog.persistent();
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
