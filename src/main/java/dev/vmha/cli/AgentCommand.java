@@ -5,6 +5,9 @@ import dev.vmha.api.HttpApi;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
+import dev.vmha.history.HistoryReader;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import dev.vmha.host.Agent;
 import dev.vmha.host.DataDirLock;
 import dev.vmha.host.Drivers;
@@ -79,8 +82,11 @@ final class AgentCommand extends HostCommand {
       ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
           system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
       try {
-        new HttpApi(system, election, watchdog, events, timeout, s.restart()).bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
-            .get();
+        HistoryReader history = new HistoryReader(system);
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        new HttpApi(system, election, watchdog, events, timeout, s.restart())
+            .servingHistory(() -> history.readAsync(s, blocking))
+            .bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "
             + e.getMessage());
