@@ -1,6 +1,7 @@
 package dev.vmha.cli;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.Failures;
 import dev.vmha.api.HttpApi;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
@@ -69,8 +70,17 @@ final class AgentCommand extends HostCommand {
     // system: start a new one, which joins as a new incarnation and becomes a slave of the master it finds.
     Incarnations incarnations = new Incarnations();
     while (!stopping.get()) {
-      ActorSystem<HostSupervisor.Command> system = Agent.start(s, io -> Drivers.fromSettings(s, io), events,
-          Clock.systemUTC(), ConfigFactory.load(), incarnations);
+      ActorSystem<HostSupervisor.Command> system;
+      try {
+        system = Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load(),
+            incarnations);
+      } catch (RuntimeException e) {
+        if (!hasCause(e, java.net.BindException.class)) throw e;
+        System.err.println("vmha agent: cannot listen on " + s.hostAddress() + ":" + s.clusterPort()
+            + " (vmha.host.address, vmha.host.port): " + Failures.rootMessage(e)
+            + "; is another agent running there, or is the address not this host's?");
+        return 1;
+      }
       current.set(system);
       Agent.startHistory(system, s, events).whenComplete((done, err) -> {
         // the agent keeps deciding without its history database; the events wait in the event log
@@ -100,5 +110,12 @@ final class AgentCommand extends HostCommand {
       }
     }
     return 0;
+  }
+
+  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) return true;
+    }
+    return false;
   }
 }

@@ -47,6 +47,18 @@ class AgentStartRefusalTest {
   record Result(int code, String err) {}
 
   @Test
+  void aClusterPortInUseIsOneLineNamingTheAddressPortAndSetting() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Path conf = hostFile("vmha.host { address = \"127.0.0.1\", port = " + taken.getLocalPort() + " }\n");
+      Result r = vmha("agent", "--config", conf.toString());
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().startsWith("vmha agent: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + " (vmha.host.address, vmha.host.port): "), r.err());
+      assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
+    }
+  }
+
+  @Test
   void aSecondAgentOnTheSameDataDirectoryIsRefusedNamingThePidHoldingIt() throws Exception {
     Path conf = hostFile("");
     Process first = dev.vmha.host.LockHolder.start(dir.resolve("data"), "agent");
