@@ -11,6 +11,8 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import dev.vmha.host.Agent;
 import dev.vmha.host.DataDirLock;
+import dev.vmha.host.StartChecks;
+import java.util.Optional;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
 import dev.vmha.host.Incarnations;
@@ -53,6 +55,15 @@ final class AgentCommand extends HostCommand {
   }
 
   private Integer runLocked(HaSettings s) throws Exception {
+    Optional<String> duplicate = StartChecks.duplicateHostId(s);
+    if (duplicate.isPresent()) {
+      System.err.println("vmha agent: vmha.host.id = \"" + s.hostId() + "\" is in use: " + duplicate.get()
+          + "; two agents of one id would run VMs under one name: give each host its own vmha.host.id");
+      return 1;
+    }
+    StartChecks.unusableDatastores(s).forEach((ds, why) -> System.err.println("vmha agent: warning: datastore " + ds
+        + " (vmha.datastores) " + why + "; starting anyway: this host writes its heartbeat to the datastores it can"
+        + " reach, and fences itself (takes no VMs) while it reaches none"));
     EventLog events = EventLog.persistent();
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
