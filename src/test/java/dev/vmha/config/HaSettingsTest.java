@@ -566,7 +566,7 @@ class HaSettingsTest {
   void historyDefaultsToAnH2FileUnderTheDataDirWithVSpheresLimits() {
     HistorySettings h = valid("vmha.host.data-dir = \"/var/lib/vmha\"").history();
     assertEquals(HistorySettings.Journal.H2, h.journal());
-    assertEquals("jdbc:h2:file:/var/lib/vmha/history;AUTO_SERVER=TRUE;WRITE_DELAY=0", h.jdbcUrl());
+    assertEquals("jdbc:h2:file:/var/lib/vmha/history;WRITE_DELAY=0", h.jdbcUrl());
     assertEquals(1000, h.maxMasterEvents());
     assertEquals(600, h.maxSlaveEvents());
   }
