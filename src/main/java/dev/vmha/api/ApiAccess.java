@@ -27,6 +27,7 @@ public final class ApiAccess {
   public static final List<Route> ROUTES = List.of(
       new Route("GET", "/api/status", ApiRole.READ),
       new Route("GET", "/api/events", ApiRole.READ),
+      new Route("GET", "/api/history", ApiRole.READ),
       new Route("POST", "/api/vms", ApiRole.OPERATOR),
       new Route("POST", "/api/vms/*/power-off", ApiRole.OPERATOR));
 

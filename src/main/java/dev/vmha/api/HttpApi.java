@@ -14,9 +14,12 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
+import dev.vmha.history.HistoryReader;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -47,7 +50,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
  *   <li>{@code POST /api/vms}: {@link VmRequest}; powers the VM on under protection (200, or 409 with the reason);
  *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
- *   <li>{@code GET /api/events}: this agent's recent events.
+ *   <li>{@code GET /api/events}: this agent's recent events;
+ *   <li>{@code GET /api/history}: this host's persisted journals ({@link HistoryReader.Journal}), for
+ *       {@code ./vmha history} while the agent holds its history file.
  * </ul>
  */
 public final class HttpApi extends AllDirectives {
@@ -60,6 +65,8 @@ public final class HttpApi extends AllDirectives {
   private final ActorRef<Watchdog.Command> watchdog;
   private final ApiAdmission admission;
   private final ApiAuth auth;
+  private Supplier<CompletionStage<List<HistoryReader.Journal>>> history = () ->
+      CompletableFuture.failedFuture(new IllegalStateException("no history is served here"));
 
   public HttpApi(
       ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, ActorRef<Watchdog.Command> watchdog,
@@ -72,6 +79,12 @@ public final class HttpApi extends AllDirectives {
     this.election = election;
     this.events = events;
     this.timeout = timeout;
+  }
+
+  /** Serves {@code GET /api/history} from {@code journals} (this host's history); call before {@link #bind}. */
+  public HttpApi servingHistory(Supplier<CompletionStage<List<HistoryReader.Journal>>> journals) {
+    this.history = journals;
+    return this;
   }
 
   public CompletionStage<ServerBinding> bind(String address, int port) {
@@ -95,6 +108,10 @@ public final class HttpApi extends AllDirectives {
     return pathPrefix("api", () -> concat(
         path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
         path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
+        path("history", () -> get(() -> onSuccess(history.get().toCompletableFuture()
+            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((j, err) -> err == null ? j : err),
+            r -> r instanceof Throwable t ? json(StatusCodes.SERVICE_UNAVAILABLE,
+                Map.of("error", "this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
         path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body, caller)))),
         pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> onSuccess(
             audited(caller, "power-off " + vm, vm, () -> toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref))),

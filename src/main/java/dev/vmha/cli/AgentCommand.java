@@ -1,6 +1,7 @@
 package dev.vmha.cli;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.Failures;
 import dev.vmha.api.ApiAuth;
 import dev.vmha.api.HttpApi;
 import dev.vmha.config.ApiSettings;
@@ -8,7 +9,13 @@ import dev.vmha.config.SettingsException;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
+import dev.vmha.history.HistoryReader;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import dev.vmha.host.Agent;
+import dev.vmha.host.DataDirLock;
+import dev.vmha.host.StartChecks;
+import java.util.Optional;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
 import dev.vmha.host.Incarnations;
@@ -42,6 +49,35 @@ final class AgentCommand extends HostCommand {
       System.err.println("vmha agent: WARNING: vmha.api.auth = \"none\": anyone who reaches " + s.hostAddress() + ":"
           + s.httpPort() + " controls the cluster");
     }
+    DataDirLock.Attempt locked;
+    try {
+      locked = DataDirLock.agentAfterReaders(s.dataDir(), s.hostId());
+    } catch (java.io.IOException e) {
+      System.err.println("vmha agent: cannot use vmha.host.data-dir " + s.dataDir().toAbsolutePath() + ": " + e);
+      return 1;
+    }
+    if (locked instanceof DataDirLock.Held h) {
+      System.err.println("vmha agent: vmha.host.data-dir " + s.dataDir().toAbsolutePath() + " is in use by " + h.who()
+          + " (" + s.dataDir().resolve(DataDirLock.FILE) + " is locked): two agents on one data directory would share"
+          + " its history and VM records; stop the other one, or give this agent its own vmha.host.data-dir");
+      return 1;
+    }
+    // held until this process exits
+    try (DataDirLock lock = ((DataDirLock.Acquired) locked).lock()) {
+      return runLocked(s, auth);
+    }
+  }
+
+  private Integer runLocked(HaSettings s, ApiAuth auth) throws Exception {
+    Optional<String> duplicate = StartChecks.duplicateHostId(s);
+    if (duplicate.isPresent()) {
+      System.err.println("vmha agent: vmha.host.id = \"" + s.hostId() + "\" is in use: " + duplicate.get()
+          + "; two agents of one id would run VMs under one name: give each host its own vmha.host.id");
+      return 1;
+    }
+    StartChecks.unusableDatastores(s).forEach((ds, why) -> System.err.println("vmha agent: warning: datastore " + ds
+        + " (vmha.datastores) " + why + "; starting anyway: this host writes its heartbeat to the datastores it can"
+        + " reach, and fences itself (takes no VMs) while it reaches none"));
     EventLog events = EventLog.persistent();
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
@@ -59,8 +95,17 @@ final class AgentCommand extends HostCommand {
     // system: start a new one, which joins as a new incarnation and becomes a slave of the master it finds.
     Incarnations incarnations = new Incarnations();
     while (!stopping.get()) {
-      ActorSystem<HostSupervisor.Command> system = Agent.start(s, io -> Drivers.fromSettings(s, io), events,
-          Clock.systemUTC(), ConfigFactory.load(), incarnations);
+      ActorSystem<HostSupervisor.Command> system;
+      try {
+        system = Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load(),
+            incarnations);
+      } catch (RuntimeException e) {
+        if (!hasCause(e, java.net.BindException.class)) throw e;
+        System.err.println("vmha agent: cannot listen on " + s.hostAddress() + ":" + s.clusterPort()
+            + " (vmha.host.address, vmha.host.port): " + Failures.rootMessage(e)
+            + "; is another agent running there, or is the address not this host's?");
+        return 1;
+      }
       current.set(system);
       Agent.startHistory(system, s, events).whenComplete((done, err) -> {
         // the agent keeps deciding without its history database; the events wait in the event log
@@ -72,9 +117,11 @@ final class AgentCommand extends HostCommand {
       ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
           system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
       try {
+        HistoryReader history = new HistoryReader(system);
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         new HttpApi(system, election, watchdog, events, timeout, s.restart(), s.apiMaxRequestsInFlight(), auth)
-            .bind(s.hostAddress(), s.httpPort()).toCompletableFuture()
-            .get();
+            .servingHistory(() -> history.readAsync(s, blocking))
+            .bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "
             + e.getMessage());
@@ -88,5 +135,12 @@ final class AgentCommand extends HostCommand {
       }
     }
     return 0;
+  }
+
+  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) return true;
+    }
+    return false;
   }
 }

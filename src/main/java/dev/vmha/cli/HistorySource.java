@@ -3,6 +3,8 @@ package dev.vmha.cli;
 import dev.vmha.config.HaSettings;
 import dev.vmha.history.HaEvent;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.HostHistory;
+import java.io.IOException;
 import java.io.File;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -34,20 +36,34 @@ final class HistorySource {
     return hosts;
   }
 
-  /** Reads every host's journals; a host whose history cannot be read is reported on stderr as {@code command}. */
+  /** The running agent's history, asked with the host file's token (or VMHA_TOKEN / VMHA_TOKEN_FILE). */
+  private static String fromAgent(String hostPort, HaSettings s) throws IOException, InterruptedException {
+    ClientToken token = ClientToken.resolve(System.getenv(), s.api().tokenFile());
+    AgentClient.Reply r = new AgentClient(hostPort, token.secret()).get("/api/history");
+    if (r.status() != 200) throw new IOException("HTTP " + r.status() + ": " + r.body());
+    return r.body();
+  }
+
+  /**
+   * Reads every host's journals (from its file, or from its agent while one runs: {@link HostHistory}); a host whose
+   * history cannot be read is reported on stderr as {@code command}.
+   */
   static Journals read(String command, List<HaSettings> hosts) {
     List<List<HaEvent>> journals = new ArrayList<>();
     List<String> compacted = new ArrayList<>();
     try (HistoryReader reader = new HistoryReader()) {
       for (HaSettings s : hosts) {
         try {
-          for (HistoryReader.Journal j : reader.read(s)) {
+          for (HistoryReader.Journal j : HostHistory.read(reader, s, hostPort -> fromAgent(hostPort, s))) {
             journals.add(j.events());
             if (j.state().compacted() > 0) compacted.add(j.persistenceId() + ": " + j.state().compactionSummary());
           }
-        } catch (SQLException e) {
+        } catch (SQLException | IOException e) {
           System.err.println("vmha " + command + ": no history of " + s.hostId() + " at " + s.history().jdbcUrl()
               + ": " + e.getMessage().lines().findFirst().orElse(""));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
         }
       }
     }

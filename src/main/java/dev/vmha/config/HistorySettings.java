@@ -27,13 +27,13 @@ public record HistorySettings(
   }
 
   /**
-   * The H2 database file {@code <dataDir>/history.mv.db}. AUTO_SERVER lets {@code ./vmha history} read it while the
-   * agent runs; WRITE_DELAY=0 writes every commit to the file at once, so an event persisted before the agent acts
-   * survives a kill -9 of the agent.
+   * The H2 database file {@code <dataDir>/history.mv.db}, embedded and open to this process only: no AUTO_SERVER,
+   * whose TCP server would listen on every interface as user sa without a password ({@code ./vmha history} asks a
+   * running agent's API instead: history.HostHistory). WRITE_DELAY=0 writes every commit to the file at once, so an
+   * event persisted before the agent acts survives a kill -9 of the agent.
    */
   public static HistorySettings h2(Path dataDir, int maxMasterEvents, int maxSlaveEvents) {
-    String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("history")
-        + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+    String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("history") + ";WRITE_DELAY=0";
     return new HistorySettings(Journal.H2, url, "sa", "", maxMasterEvents, maxSlaveEvents);
   }
 

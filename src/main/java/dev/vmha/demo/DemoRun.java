@@ -6,6 +6,7 @@ import dev.vmha.history.EventLog;
 import dev.vmha.config.HaSettings;
 import dev.vmha.history.HaEvent;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.HostHistory;
 import dev.vmha.history.Timeline;
 import dev.vmha.hypervisor.ProcessHypervisor;
 import java.io.IOException;
@@ -301,11 +302,14 @@ public final class DemoRun {
   // ---- report
 
   /** Every agent's persisted events, in time order. */
-  private List<HaEvent> events() throws SQLException {
+  private List<HaEvent> events() throws SQLException, IOException, InterruptedException {
     List<List<HaEvent>> journals = new ArrayList<>();
     try (HistoryReader reader = new HistoryReader()) {
       for (String h : agents.keySet()) {
-        for (HistoryReader.Journal j : reader.read(HaSettings.load(dir.resolve(h + ".conf").toFile()))) {
+        // the agents still running hold their history files: those answer through their API
+        for (HistoryReader.Journal j : HostHistory.read(reader, HaSettings.load(dir.resolve(h + ".conf").toFile()),
+            hostPort -> http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/api/history"))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString()).body())) {
           journals.add(j.events());
         }
       }
@@ -313,7 +317,7 @@ public final class DemoRun {
     return Timeline.merge(journals, Timeline.Filter.ALL);
   }
 
-  private void printTimeline() throws SQLException {
+  private void printTimeline() throws SQLException, IOException, InterruptedException {
     List<HaEvent> events = events();
     out.println();
     out.println("---- timeline (seconds since the demo started; every host's persisted decisions) ----");
@@ -330,7 +334,7 @@ public final class DemoRun {
    * The restarts after the slave crash, in the order they were planned, and whether each VM started only after every
    * VM it must follow was ready: those of an earlier priority group, and its depends-on.
    */
-  private boolean printOrderedRecovery(Instant crash) throws SQLException {
+  private boolean printOrderedRecovery(Instant crash) throws SQLException, IOException, InterruptedException {
     List<HaEvent> events = events().stream().filter(e -> !e.at().isBefore(crash)).toList();
     Map<String, Instant> planned = new LinkedHashMap<>();
     Map<String, Instant> ready = new HashMap<>();

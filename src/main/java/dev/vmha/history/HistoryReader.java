@@ -10,6 +10,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -17,11 +22,12 @@ import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 
 /**
- * Reads hosts' persisted histories for {@code ./vmha history} and the demo: plain JDBC on pekko-persistence-jdbc's
- * tables ({@code event_journal}, {@code snapshot}), read-only, so it works while the agents run (H2 AUTO_SERVER) and
- * the same way for N separate H2 files as for one shared PostgreSQL database, without a query plugin per database.
- * Payloads are decoded by Pekko's serialization in a local actor system, so the same Jackson mapper and schema
- * migrations apply as in the agent.
+ * Reads hosts' persisted histories for {@code ./vmha history} and an agent's {@code GET /api/history}: plain JDBC on
+ * pekko-persistence-jdbc's tables ({@code event_journal}, {@code snapshot}), read-only, the same way for N separate
+ * H2 files as for one shared PostgreSQL database, without a query plugin per database. An H2 file is read by the
+ * agent that owns it, or by a reader holding its data directory's lock while no agent runs (cli.HistorySource).
+ * Payloads are decoded by Pekko's serialization, so the same Jackson mapper and schema migrations apply as in the
+ * agent.
  */
 public final class HistoryReader implements AutoCloseable {
   private static final String EVENTS = "SELECT \"sequence_number\", \"event_ser_id\", \"event_ser_manifest\","
@@ -33,16 +39,34 @@ public final class HistoryReader implements AutoCloseable {
   /** One journal's events still stored (after what its latest snapshot compacted) and that snapshot's state. */
   public record Journal(String persistenceId, HistoryState state, List<HaEvent> events) {}
 
-  private final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "vmha-history", ConfigFactory
-      .parseString("pekko.actor.provider = local\npekko.loglevel = WARNING\npekko.stdout-loglevel = OFF")
-      .withFallback(ConfigFactory.load()));
-  private final Serialization serialization = SerializationExtension.get(system);
+  /** The actor system this reader started for itself (terminated on close); empty inside an agent. */
+  private final Optional<ActorSystem<?>> own;
+  private final Serialization serialization;
+
+  /** A reader with its own local actor system, for the command line. */
+  public HistoryReader() {
+    this(ActorSystem.create(Behaviors.empty(), "vmha-history", ConfigFactory
+        .parseString("pekko.actor.provider = local\npekko.loglevel = WARNING\npekko.stdout-loglevel = OFF")
+        .withFallback(ConfigFactory.load())), true);
+  }
+
+  /** A reader inside a running agent, on its actor system's serialization. */
+  public HistoryReader(ActorSystem<?> system) {
+    this(system, false);
+  }
+
+  private HistoryReader(ActorSystem<?> system, boolean owned) {
+    this.own = owned ? Optional.of(system) : Optional.empty();
+    this.serialization = SerializationExtension.get(system);
+  }
 
   /** The host's two journals (its own decisions, its master decisions). */
   public List<Journal> read(HaSettings s) throws SQLException {
     HistorySettings h = s.history();
-    // an H2 file that does not exist is a host without history, not a new empty database
-    String url = h.journal() == HistorySettings.Journal.H2 ? h.jdbcUrl() + ";IFEXISTS=TRUE" : h.jdbcUrl();
+    // an H2 file that does not exist is a host without history, not a new empty database; opened read-only, H2 locks
+    // the file shared, so readers never write and never stand beside a writer in another process
+    String url = h.journal() == HistorySettings.Journal.H2 ? h.jdbcUrl() + ";IFEXISTS=TRUE;ACCESS_MODE_DATA=r"
+        : h.jdbcUrl();
     try (Connection c = DriverManager.getConnection(url, h.user(), h.password())) {
       c.setReadOnly(true);
       List<Journal> journals = new ArrayList<>();
@@ -51,6 +75,17 @@ public final class HistoryReader implements AutoCloseable {
       }
       return journals;
     }
+  }
+
+  /** {@link #read(HaSettings)} on {@code blocking}, for an agent's API. */
+  public CompletionStage<List<Journal>> readAsync(HaSettings s, Executor blocking) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return read(s);
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, blocking);
   }
 
   private Journal read(Connection c, String persistenceId) throws SQLException {
@@ -79,7 +114,9 @@ public final class HistoryReader implements AutoCloseable {
 
   @Override
   public void close() {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    own.ifPresent(s -> {
+      s.terminate();
+      s.getWhenTerminated().toCompletableFuture().join();
+    });
   }
 }

@@ -17,6 +17,7 @@ class ApiAccessTest {
       new Row("GET", "/api/status", ApiRole.READ),
       new Row("HEAD", "/api/status", ApiRole.READ),
       new Row("GET", "/api/events", ApiRole.READ),
+      new Row("GET", "/api/history", ApiRole.READ),
       new Row("POST", "/api/vms", ApiRole.OPERATOR),
       new Row("POST", "/api/vms/web1/power-off", ApiRole.OPERATOR),
       new Row("POST", "/api/vms/web1.example-2/power-off", ApiRole.OPERATOR),

@@ -317,13 +317,12 @@ class HaSettingsTest {
   }
 
   @Test
-  void isolationAddressesWithGapsAndBeyondTenIgnored() {
+  void isolationAddressesWithGaps() {
     HaSettings s = parse("""
         vmha.host.id = "esxi1"
         das.usedefaultisolationaddress = false
         das.isolationaddress7 = "gw7.lab"
         das.isolationaddress2 = "10.0.0.2"
-        das.isolationaddress11 = "10.0.0.11"
         """);
     assertEquals(List.of("10.0.0.2", "gw7.lab"), s.isolationAddresses());
   }
@@ -374,6 +373,49 @@ class HaSettingsTest {
   void blankStrings() {
     refused(VALID + "vmha.host.address = \" \"", "vmha.host.address", "\" \"", "a non-empty string");
     refused(VALID + "vmha.cluster.name = \"\"", "vmha.cluster.name", "\"\"", "a non-empty string");
+  }
+
+  @Test
+  void aMisspelledKeyIsRefusedWithTheClosestKnownOne() {
+    refused(VALID + "das.config.fdm.hostTimeot = 12", "das.config.fdm.hostTimeot", "(set at String: 4)",
+        "did you mean das.config.fdm.hostTimeout?");
+    refused(VALID + "vmha.host { id = esxi1, adress = \"10.0.0.1\" }", "vmha.host.adress", "set at",
+        "did you mean vmha.host.address?");
+    refused(VALID + "das.config.fmd.hostTimeout = 12", "das.config.fmd.hostTimeout", "set at",
+        "did you mean das.config.fdm.hostTimeout?");
+  }
+
+  @Test
+  void anUnknownKeyFarFromEveryKnownOneIsRefusedWithoutAGuess() {
+    SettingsException e = refused(VALID + "vmha.frobnicate = true", "vmha.frobnicate", "set at",
+        "no such key; the keys are those of conf/vmha.conf");
+    assertFalse(e.getMessage().contains("did you mean"), e.getMessage());
+  }
+
+  @Test
+  void openMapsAndNumberedIsolationAddressesAreNotUnknownKeys() {
+    HaSettings s = valid("""
+        das.isolationaddress10 = "192.0.2.10"
+        vmha.vms { "web.1" { priority = low }, db1 { depends-on = [dns1] } }
+        vmha.isolation.vm-response { db1 = shutdown }
+        """);
+    assertEquals(2, s.restart().vms().size());
+    refused(VALID + "das.isolationaddress11 = \"192.0.2.11\"", "das.isolationaddress11", "set at",
+        "did you mean das.isolationaddress1");
+  }
+
+  @Test
+  void aMisspelledSecretKeyIsNamedWithoutItsValue() {
+    SettingsException e = refused(VALID + "vmha.history.postgresql.pasword = \"s3cret\"",
+        "vmha.history.postgresql.pasword", "set at", "did you mean vmha.history.postgresql.password?");
+    assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+  }
+
+  @Test
+  void theShippedHostFilesUseOnlyKnownKeys() {
+    for (int i = 1; i <= 4; i++) {
+      assertEquals("host" + i, HaSettings.load(new File("conf/host" + i + ".conf")).hostId());
+    }
   }
 
   @Test
@@ -524,7 +566,7 @@ class HaSettingsTest {
   void historyDefaultsToAnH2FileUnderTheDataDirWithVSpheresLimits() {
     HistorySettings h = valid("vmha.host.data-dir = \"/var/lib/vmha\"").history();
     assertEquals(HistorySettings.Journal.H2, h.journal());
-    assertEquals("jdbc:h2:file:/var/lib/vmha/history;AUTO_SERVER=TRUE;WRITE_DELAY=0", h.jdbcUrl());
+    assertEquals("jdbc:h2:file:/var/lib/vmha/history;WRITE_DELAY=0", h.jdbcUrl());
     assertEquals(1000, h.maxMasterEvents());
     assertEquals(600, h.maxSlaveEvents());
   }

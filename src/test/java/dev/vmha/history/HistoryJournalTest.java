@@ -1,6 +1,7 @@
 package dev.vmha.history;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.HaSettings;
@@ -27,6 +28,29 @@ class HistoryJournalTest {
     HaSettings s = HistoryTesting.settings("host1", dir, "");
     HistoryTesting.persistsAndSurvivesRestart(s);
     assertTrue(Files.exists(dir.resolve("history.mv.db")), "the H2 file is <data-dir>/history.mv.db");
+  }
+
+  /**
+   * Issue 20 finding 6: with H2 AUTO_SERVER the database opened a TCP server on every interface (user sa, no
+   * password) and advertised it in history.lock.db; the agent's database must be open to its own process only.
+   */
+  @Test
+  void theHistoryDatabaseOpensNoServer() throws Exception {
+    HaSettings s = HistoryTesting.settings("host1", dir, "");
+    ActorTestKit kit = HistoryTesting.kit("HistoryNoServer", s);
+    try {
+      ActorRef<HistoryJournal.Command> journal = kit.spawn(HistoryJournal.create(HistoryJournal.own("host1"), 600));
+      TestProbe<Done> stored = kit.createTestProbe();
+      journal.tell(new HistoryJournal.Record(HistoryTesting.own("host1", 1), stored.ref()));
+      // the first write opens the database: slow on a loaded machine
+      stored.expectMessage(Duration.ofSeconds(30), Done.getInstance());
+      Path lock = dir.resolve("history.lock.db");
+      String advertised = Files.exists(lock) ? Files.readString(lock, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+      assertFalse(advertised.contains("server="), "H2 serves the history over TCP: " + advertised);
+      assertFalse(s.history().jdbcUrl().toUpperCase().contains("AUTO_SERVER"), s.history().jdbcUrl());
+    } finally {
+      kit.shutdownTestKit();
+    }
   }
 
   @Test

@@ -17,13 +17,13 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 
 /** A host's settings and an actor system with its history database, as the agent builds them. */
-final class HistoryTesting {
-  static final Instant T0 = Instant.parse("2025-03-01T03:12:00Z");
+public final class HistoryTesting {
+  public static final Instant T0 = Instant.parse("2025-03-01T03:12:00Z");
 
   private HistoryTesting() {}
 
   /** Settings of host {@code hostId} with its data in {@code dataDir}; {@code extra} HOCON overrides. */
-  static HaSettings settings(String hostId, Path dataDir, String extra) {
+  public static HaSettings settings(String hostId, Path dataDir, String extra) {
     return HaSettings.from(ConfigFactory.parseString("""
         vmha.host.id = "%s"
         vmha.host.data-dir = "%s"
@@ -34,7 +34,7 @@ final class HistoryTesting {
   }
 
   /** An actor system on the host's history database (local provider: no cluster needed), schema created. */
-  static ActorTestKit kit(String name, HaSettings s) throws Exception {
+  public static ActorTestKit kit(String name, HaSettings s) throws Exception {
     Config config = Agent.historyConfig(s.history())
         .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
         .withFallback(ConfigFactory.load("application-test"));
@@ -43,7 +43,7 @@ final class HistoryTesting {
     return kit;
   }
 
-  static HaEvent.ElectionStarted own(String host, int i) {
+  public static HaEvent.ElectionStarted own(String host, int i) {
     return new HaEvent.ElectionStarted(T0.plusSeconds(i), host, "event " + i);
   }
 
