@@ -1040,6 +1040,7 @@ public final class MasterCoordinator {
           emit(new HaEvent.VmReady(deps.clock().instant(), self, vm, "powered on at " + o.host()));
         }
       } else if (f.request().isPresent()) {
+        // this request added the VM: a power-on of a protected VM is refused before it starts
         ProtectedList l = s.protectedList().without(vm, self);
         writeProtectedList(s, l);
         next = next.list(l);
@@ -1130,6 +1131,13 @@ public final class MasterCoordinator {
       if (s.inFlight().containsKey(vm)) return Optional.of(vm + " is being started");
       if (s.pending().containsKey(vm)) {
         return Optional.of(vm + " is waiting to be restarted: " + s.pending().get(vm).waitingWhy());
+      }
+      // a VM just started is protected before its host reports it: starting it again would fail, and unprotect it
+      ProtectedList.Entry protectedAs = s.protectedList().vms().get(vm);
+      if (protectedAs != null) {
+        return Optional.of(vm + " is already protected (placed at " + protectedAs.host() + (protectedAs.recovery()
+            .gaveUp() ? "; given up: " + protectedAs.recovery().givenUp() + "; power it off, then on, to retry it"
+            : "") + ")");
       }
       Map<String, List<String>> dependencies = new HashMap<>(s.protectedList().dependencies());
       dependencies.put(vm, protection.dependsOn());
