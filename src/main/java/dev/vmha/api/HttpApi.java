@@ -2,19 +2,20 @@ package dev.vmha.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import dev.vmha.Failures;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.config.RestartSettings;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.restart.ReadyCondition;
-import dev.vmha.restart.RestartPriority;
-import dev.vmha.restart.VmProtection;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -23,11 +24,15 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -37,13 +42,20 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *
  * <ul>
  *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
- *   <li>{@code POST /api/vms}: {@link VmRequest}; powers the VM on under protection (200, or 409 with the reason);
+ *   <li>{@code POST /api/vms}: {@link VmRequest}, checked by {@link VmRequestRule}; powers the VM on under protection
+ *       (200; 400 naming a wrong field; 409 when the cluster refuses it now, e.g. it is already protected);
  *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
  *   <li>{@code GET /api/events}: this agent's recent events.
  * </ul>
+ *
+ * <p>Every refusal is an {@link ApiError}, from the handlers around the whole route too (unknown path, wrong method,
+ * a master that does not answer): never a parser's message or a stack trace.
  */
 public final class HttpApi extends AllDirectives {
-  private static final ObjectMapper JSON = EventLog.JSON;
+  /** EventLog's mapper, which also writes {@link ApiError#field}'s Optional. */
+  private static final ObjectMapper JSON = EventLog.JSON.copy().registerModule(new Jdk8Module());
+  /** The largest body of a request: a VM request is well under 1 KiB. */
+  private static final long MAX_BODY = 64 * 1024;
   private final ActorSystem<?> system;
   private final ActorRef<ElectionFsm.Command> election;
   private final EventLog events;
@@ -63,17 +75,47 @@ public final class HttpApi extends AllDirectives {
   }
 
   public CompletionStage<ServerBinding> bind(String address, int port) {
-    return Http.get(system).newServerAt(address, port).bind(routes());
+    return Http.get(system).newServerAt(address, port).bind(
+        handleExceptions(errors(), () -> handleRejections(rejections(), this::routes)));
   }
 
   Route routes() {
     return pathPrefix("api", () -> concat(
         path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
         path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
-        path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body)))),
-        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> onSuccess(
-            toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref)),
-            r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r))))))));
+        path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
+            this::powerOn)))),
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm)))))));
+  }
+
+  /** Any failure of a request answers JSON: a master that does not answer is 503, anything else a logged 500. */
+  private ExceptionHandler errors() {
+    return ExceptionHandler.newBuilder()
+        .match(EntityStreamSizeException.class, e -> json(StatusCodes.PAYLOAD_TOO_LARGE,
+            ApiError.of("the body is larger than " + MAX_BODY + " bytes")))
+        .matchAny(e -> {
+          Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof TimeoutException) {
+            return json(StatusCodes.SERVICE_UNAVAILABLE, ApiError.of("the master did not answer within "
+                + timeout.toSeconds() + " s; try again"));
+          }
+          system.log().error("HTTP API: request failed", cause);
+          return json(StatusCodes.INTERNAL_SERVER_ERROR, ApiError.of("internal error: " + Failures.rootMessage(cause)));
+        })
+        .build();
+  }
+
+  /** Pekko's answers to unknown paths, wrong methods and the like, as {@link ApiError} JSON with the same status. */
+  private static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(r -> {
+      String text = r.entity() instanceof HttpEntity.Strict strict ? strict.getData().utf8String() : "";
+      try {
+        return r.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+            JSON.writeValueAsString(ApiError.of(ApiError.clip(text)))));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   private CompletionStage<ElectionFsm.RoleInfo> role() {
@@ -108,31 +150,33 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route powerOn(String body) {
-    VmSpec vm;
-    String host;
-    VmProtection protection;
-    try {
-      VmRequest req = JSON.readValue(body, VmRequest.class);
-      if (req.name() == null || req.memoryMb() == null) throw new IllegalArgumentException("name and memoryMb are required");
-      vm = new VmSpec(req.name(), req.memoryMb(), req.cpus() == null ? 1 : req.cpus());
-      host = req.host();
-      protection = protectionOf(req);
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      return json(StatusCodes.BAD_REQUEST, new MasterCoordinator.OperationResult(false, "bad request: " + e.getMessage()));
-    }
-    return onSuccess(toMaster(ref -> new MasterCoordinator.PowerOnVm(vm, host, protection, ref)),
-        r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r));
+    VmRequestRule.Checked checked = VmRequestRule.check(body, restart);
+    if (checked instanceof VmRequestRule.Invalid i) return json(StatusCodes.BAD_REQUEST, i.error());
+    VmRequestRule.Valid v = (VmRequestRule.Valid) checked;
+    return answer(toMaster(
+        ref -> new MasterCoordinator.PowerOnVm(v.vm(), v.host().orElse(null), v.protection(), ref)));
   }
 
-  /** The VM's configured protection with the request's fields laid over it. */
-  private VmProtection protectionOf(VmRequest req) {
-    VmProtection p = restart.protectionOf(req.name());
-    return new VmProtection(
-        req.priority() == null ? p.priority() : RestartPriority.parse(req.priority()),
-        req.order() == null ? p.order() : req.order(),
-        req.ready() == null ? p.ready() : ReadyCondition.parse(req.ready()),
-        req.readyTimeoutSeconds() == null ? p.readyTimeout() : Duration.ofSeconds(req.readyTimeoutSeconds()),
-        req.dependsOn() == null ? p.dependsOn() : req.dependsOn());
+  private Route powerOff(String vm) {
+    if (!VmSpec.isValidName(vm)) {
+      return json(StatusCodes.BAD_REQUEST, ApiError.field("name", "not a VM name (" + vm.length() + " characters): "
+          + VmSpec.NAME_RULE));
+    }
+    return answer(toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref)));
+  }
+
+  /** The master's answer: 200 with its message, 400 naming the field it refused, else 409 with why. */
+  private Route answer(CompletionStage<MasterCoordinator.OperationResult> result) {
+    return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(r.message()))
+        : r.invalidField().map(f -> json(StatusCodes.BAD_REQUEST, ApiError.field(f, r.message())))
+            .orElseGet(() -> json(StatusCodes.CONFLICT, ApiError.of(r.message()))));
+  }
+
+  /** A request carried out. */
+  record Done(String message) {
+    public boolean ok() {
+      return true;
+    }
   }
 
   /** Asks the master's coordinator, through this agent's election FSM, which knows who and where it is. */
@@ -152,7 +196,7 @@ public final class HttpApi extends AllDirectives {
       return complete(HttpResponse.create().withStatus(code)
           .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(value))));
     } catch (JsonProcessingException e) {
-      return complete(StatusCodes.INTERNAL_SERVER_ERROR, e.getMessage());
+      throw new IllegalStateException("not writable as JSON: " + value.getClass().getSimpleName(), e);
     }
   }
 }

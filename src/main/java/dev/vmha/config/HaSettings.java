@@ -73,6 +73,11 @@ public record HaSettings(
   private static final Set<String> PROTECTION_KEYS = Set.of("priority", "order", "ready", "ready-timeout", "depends-on");
   private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
 
+  /** Whether {@code id} is a valid host id ({@code vmha.host.id}): 1-63 letters, digits, '.', '_' or '-'. */
+  public static boolean isValidHostId(String id) {
+    return id != null && HOST_ID.matcher(id).matches();
+  }
+
   /** The defaults shipped in conf/vmha.conf (copied into the jar). */
   public static Config defaults() {
     return ConfigFactory.parseResourcesAnySyntax("vmha.conf");

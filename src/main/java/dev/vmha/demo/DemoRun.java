@@ -202,7 +202,7 @@ public final class DemoRun {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(firstLive()) + "/api/vms"))
           .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      String msg = EventLog.JSON.readTree(r.body()).path("message").asText();
+      String msg = EventLog.JSON.readTree(r.body()).path(r.statusCode() == 200 ? "message" : "error").asText();
       if (r.statusCode() == 200) {
         say(msg);
         return;
