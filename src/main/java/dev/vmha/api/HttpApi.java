@@ -167,17 +167,13 @@ public final class HttpApi extends AllDirectives {
 
   /** The master's answer: 200 with its message, 400 naming the field it refused, else 409 with why. */
   private Route answer(CompletionStage<MasterCoordinator.OperationResult> result) {
-    return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(r.message()))
+    return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(true, r.message()))
         : r.invalidField().map(f -> json(StatusCodes.BAD_REQUEST, ApiError.field(f, r.message())))
             .orElseGet(() -> json(StatusCodes.CONFLICT, ApiError.of(r.message()))));
   }
 
-  /** A request carried out. */
-  record Done(String message) {
-    public boolean ok() {
-      return true;
-    }
-  }
+  /** A request carried out: {@code {"ok": true, "message": "..."}}. */
+  record Done(boolean ok, String message) {}
 
   /** Asks the master's coordinator, through this agent's election FSM, which knows who and where it is. */
   private CompletionStage<MasterCoordinator.OperationResult> toMaster(

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 class HttpApiErrorsTest {
   private final ActorTestKit kit = ActorTestKit.create("HttpApiErrorsTest", ConfigFactory.load("application-test"));
+  private static final Duration ASK = Duration.ofMillis((long) (3000
+      * Double.parseDouble(System.getProperty("pekko.test.timefactor", "1"))));
   private final HttpClient http = HttpClient.newHttpClient();
   /** The VMs the (stub) master was asked to power on: a refused request must not be among them. */
   private final List<String> asked = new CopyOnWriteArrayList<>();
@@ -63,7 +65,7 @@ class HttpApiErrorsTest {
       return Behaviors.same();
     }));
     binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()),
-        EventLog.inMemory(), Duration.ofSeconds(1), s.restart()).bind("127.0.0.1", 0).toCompletableFuture().get();
+        EventLog.inMemory(), ASK, s.restart()).bind("127.0.0.1", 0).toCompletableFuture().get();
     api = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 
@@ -77,6 +79,7 @@ class HttpApiErrorsTest {
   void aValidRequestReachesTheMaster() throws Exception {
     HttpResponse<String> r = post("/api/vms", "{\"name\":\"web1\",\"memoryMb\":512,\"dependsOn\":[]}");
     assertEquals(200, r.statusCode(), r.body());
+    assertEquals("web1 powered on", EventLog.JSON.readTree(r.body()).path("message").asText(), r.body());
     assertEquals(List.of("web1"), asked);
   }
 
