@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
-import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.MasterCoordinator;
@@ -43,9 +42,6 @@ class HttpApiErrorsTest {
 
   @BeforeEach
   void start() throws Exception {
-    HaSettings s = HaSettings.from(ConfigFactory.parseString("vmha.host.id = host1, das.usedefaultisolationaddress"
-        + " = false, das.isolationaddress1 = \"127.0.0.1\", vmha.hypervisor.type = in-memory")
-        .withFallback(HaSettings.defaults()).resolve());
     // a master that accepts every power-on but of "busy1" (refused: it runs) and "mute1" (never answered)
     ActorRef<MasterCoordinator.Command> master = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof MasterCoordinator.PowerOnVm p) {
@@ -65,7 +61,7 @@ class HttpApiErrorsTest {
       return Behaviors.same();
     }));
     binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()),
-        EventLog.inMemory(), ASK, s.restart()).bind("127.0.0.1", 0).toCompletableFuture().get();
+        EventLog.inMemory(), ASK, VmRequestRuleTest.RESTART).bind("127.0.0.1", 0).toCompletableFuture().get();
     api = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 

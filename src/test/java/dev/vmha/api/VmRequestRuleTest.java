@@ -18,7 +18,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class VmRequestRuleTest {
-  private static final RestartSettings RESTART = HaSettings.from(ConfigFactory.parseString("""
+  /** Restart settings with vmha.vms.db1 configured (also the API tests'). */
+  static final RestartSettings RESTART = HaSettings.from(ConfigFactory.parseString("""
       vmha.host.id = host1
       das.usedefaultisolationaddress = false
       das.isolationaddress1 = "127.0.0.1"
