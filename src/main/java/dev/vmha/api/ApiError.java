@@ -21,6 +21,11 @@ public record ApiError(String error, @JsonInclude(JsonInclude.Include.NON_ABSENT
 
   /** At most {@link #QUOTED} characters of a string from a request, and how long it was when clipped. */
   static String clip(String s) {
-    return s.length() <= QUOTED ? s : s.substring(0, QUOTED) + "... (" + s.length() + " characters)";
+    return clip(s, QUOTED);
+  }
+
+  /** At most {@code max} characters of {@code s}, and how long it was when clipped. */
+  static String clip(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "... (" + s.length() + " characters)";
   }
 }

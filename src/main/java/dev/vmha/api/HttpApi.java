@@ -32,7 +32,6 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -91,8 +90,6 @@ public final class HttpApi extends AllDirectives {
   /** Any failure of a request answers JSON: a master that does not answer is 503, anything else a logged 500. */
   private ExceptionHandler errors() {
     return ExceptionHandler.newBuilder()
-        .match(EntityStreamSizeException.class, e -> json(StatusCodes.PAYLOAD_TOO_LARGE,
-            ApiError.of("the body is larger than " + MAX_BODY + " bytes")))
         .matchAny(e -> {
           Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
           if (cause instanceof TimeoutException) {
@@ -105,13 +102,16 @@ public final class HttpApi extends AllDirectives {
         .build();
   }
 
-  /** Pekko's answers to unknown paths, wrong methods and the like, as {@link ApiError} JSON with the same status. */
+  /**
+   * Pekko's answers to unknown paths, wrong methods, a body over {@link #MAX_BODY} (413) and the like, as
+   * {@link ApiError} JSON with the same status.
+   */
   private static RejectionHandler rejections() {
     return RejectionHandler.defaultHandler().mapRejectionResponse(r -> {
       String text = r.entity() instanceof HttpEntity.Strict strict ? strict.getData().utf8String() : "";
       try {
         return r.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
-            JSON.writeValueAsString(ApiError.of(ApiError.clip(text)))));
+            JSON.writeValueAsString(ApiError.of(ApiError.clip(text, 200)))));
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }

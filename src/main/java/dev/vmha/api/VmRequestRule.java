@@ -69,7 +69,7 @@ public final class VmRequestRule {
   }
 
   /** The fields checked one by one, in their order; the first that is wrong is named. */
-  public static Checked check(VmRequest req, RestartSettings restart) {
+  private static Checked check(VmRequest req, RestartSettings restart) {
     List<ApiError> errors = new ArrayList<>();
     if (req.name() == null) {
       errors.add(ApiError.field("name", "required: a VM name of " + VmSpec.NAME_RULE));

@@ -128,6 +128,15 @@ class HttpApiErrorsTest {
   }
 
   @Test
+  void aBodyOver64KibIsRefusedWith413() throws Exception {
+    HttpResponse<String> r = post("/api/vms", "{\"name\":\"" + "a".repeat(70_000) + "\",\"memoryMb\":512}");
+    assertEquals(413, r.statusCode(), r.body());
+    assertFalse(EventLog.JSON.readTree(r.body()).path("error").asText().isEmpty(), r.body());
+    assertTrue(r.body().length() < 1000, r.body());
+    assertEquals(List.of(), asked);
+  }
+
+  @Test
   void unknownPathsAndMethodsAnswerJson() throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/nothing")).build(),
         HttpResponse.BodyHandlers.ofString());
