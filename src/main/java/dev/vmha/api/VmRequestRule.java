@@ -132,7 +132,7 @@ public final class VmRequestRule {
     try {
       return Optional.of(parse.apply(raw));
     } catch (IllegalArgumentException e) {
-      errors.add(ApiError.field(field, e.getMessage()));
+      errors.add(ApiError.field(field, "must be " + e.getMessage()));
       return Optional.empty();
     }
   }
