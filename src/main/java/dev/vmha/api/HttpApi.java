@@ -2,14 +2,13 @@ package dev.vmha.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import dev.vmha.Failures;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.config.RestartSettings;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.restart.ReadyCondition;
-import dev.vmha.restart.RestartPriority;
-import dev.vmha.restart.VmProtection;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
@@ -19,8 +18,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -30,12 +31,14 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
@@ -48,15 +51,22 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *
  * <ul>
  *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
- *   <li>{@code POST /api/vms}: {@link VmRequest}; powers the VM on under protection (200, or 409 with the reason);
+ *   <li>{@code POST /api/vms}: {@link VmRequest}, checked by {@link VmRequestRule}; powers the VM on under protection
+ *       (200; 400 naming a wrong field; 409 when the cluster refuses it now, e.g. it is already protected);
  *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
  *   <li>{@code GET /api/events}: this agent's recent events;
  *   <li>{@code GET /api/history}: this host's persisted journals ({@link HistoryReader.Journal}), for
  *       {@code ./vmha history} while the agent holds its history file.
  * </ul>
+ *
+ * <p>Every refusal is an {@link ApiError}, from the handlers around the whole route too (unknown path, wrong method,
+ * a master that does not answer): never a parser's message or a stack trace.
  */
 public final class HttpApi extends AllDirectives {
-  private static final ObjectMapper JSON = EventLog.JSON;
+  /** EventLog's mapper, which also writes {@link ApiError#field}'s Optional. */
+  private static final ObjectMapper JSON = EventLog.JSON.copy().registerModule(new Jdk8Module());
+  /** The largest body of a request: a VM request is well under 1 KiB. */
+  private static final long MAX_BODY = 64 * 1024;
   private final ActorSystem<?> system;
   private final ActorRef<ElectionFsm.Command> election;
   private final EventLog events;
@@ -88,7 +98,8 @@ public final class HttpApi extends AllDirectives {
   }
 
   public CompletionStage<ServerBinding> bind(String address, int port) {
-    return Http.get(system).newServerAt(address, port).bind(routes());
+    return Http.get(system).newServerAt(address, port).bind(
+        handleExceptions(errors(), () -> handleRejections(rejections(), this::routes)));
   }
 
   /** Every request passes the token check first (ApiAuth); the routes see who sent it. */
@@ -111,11 +122,41 @@ public final class HttpApi extends AllDirectives {
         path("history", () -> get(() -> onSuccess(history.get().toCompletableFuture()
             .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((j, err) -> err == null ? j : err),
             r -> r instanceof Throwable t ? json(StatusCodes.SERVICE_UNAVAILABLE,
-                Map.of("error", "this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
-        path("vms", () -> post(() -> entity(Unmarshaller.entityToString(), body -> powerOn(body, caller)))),
-        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> onSuccess(
-            audited(caller, "power-off " + vm, vm, () -> toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref))),
-            r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r))))))));
+                ApiError.of("this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
+        path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
+            body -> powerOn(body, caller))))),
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller)))))));
+  }
+
+  /** Any failure of a request answers JSON: a master that does not answer is 503, anything else a logged 500. */
+  private ExceptionHandler errors() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(e -> {
+          Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof TimeoutException) {
+            return json(StatusCodes.SERVICE_UNAVAILABLE, ApiError.of("the master did not answer within "
+                + timeout.toSeconds() + " s; try again"));
+          }
+          system.log().error("HTTP API: request failed", cause);
+          return json(StatusCodes.INTERNAL_SERVER_ERROR, ApiError.of("internal error: " + Failures.rootMessage(cause)));
+        })
+        .build();
+  }
+
+  /**
+   * Pekko's answers to unknown paths, wrong methods, a body over {@link #MAX_BODY} (413) and the like, as
+   * {@link ApiError} JSON with the same status.
+   */
+  private static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(r -> {
+      String text = r.entity() instanceof HttpEntity.Strict strict ? strict.getData().utf8String() : "";
+      try {
+        return r.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+            JSON.writeValueAsString(ApiError.of(ApiError.clip(text, 200)))));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   /**
@@ -147,7 +188,7 @@ public final class HttpApi extends AllDirectives {
 
   private Route busy(String why) {
     return respondWithHeader(RetryAfter.create(1L), () -> json(StatusCodes.SERVICE_UNAVAILABLE,
-        new MasterCoordinator.OperationResult(false, "busy, try again: " + why)));
+        ApiError.of("busy, try again: " + why)));
   }
 
   /** Records who asked for a change (persisted before it is acted on), then acts; a failing history does not block. */
@@ -191,34 +232,32 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route powerOn(String body, ApiCaller caller) {
-    VmSpec vm;
-    String host;
-    VmProtection protection;
-    try {
-      VmRequest req = JSON.readValue(body, VmRequest.class);
-      if (req.name() == null || req.memoryMb() == null) throw new IllegalArgumentException("name and memoryMb are required");
-      vm = new VmSpec(req.name(), req.memoryMb(), req.cpus() == null ? 1 : req.cpus());
-      host = req.host();
-      protection = protectionOf(req);
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      return json(StatusCodes.BAD_REQUEST, new MasterCoordinator.OperationResult(false, "bad request: " + e.getMessage()));
-    }
-    String request = "power-on " + vm.name() + (host == null ? "" : " at " + host);
-    return onSuccess(audited(caller, request, vm.name(),
-            () -> toMaster(ref -> new MasterCoordinator.PowerOnVm(vm, host, protection, ref))),
-        r -> json(r.ok() ? StatusCodes.OK : StatusCodes.CONFLICT, r));
+    VmRequestRule.Checked checked = VmRequestRule.check(body, restart);
+    if (checked instanceof VmRequestRule.Invalid i) return json(StatusCodes.BAD_REQUEST, i.error());
+    VmRequestRule.Valid v = (VmRequestRule.Valid) checked;
+    String request = "power-on " + v.vm().name() + v.host().map(h -> " at " + h).orElse("");
+    return answer(audited(caller, request, v.vm().name(), () -> toMaster(
+        ref -> new MasterCoordinator.PowerOnVm(v.vm(), v.host().orElse(null), v.protection(), ref))));
   }
 
-  /** The VM's configured protection with the request's fields laid over it. */
-  private VmProtection protectionOf(VmRequest req) {
-    VmProtection p = restart.protectionOf(req.name());
-    return new VmProtection(
-        req.priority() == null ? p.priority() : RestartPriority.parse(req.priority()),
-        req.order() == null ? p.order() : req.order(),
-        req.ready() == null ? p.ready() : ReadyCondition.parse(req.ready()),
-        req.readyTimeoutSeconds() == null ? p.readyTimeout() : Duration.ofSeconds(req.readyTimeoutSeconds()),
-        req.dependsOn() == null ? p.dependsOn() : req.dependsOn());
+  private Route powerOff(String vm, ApiCaller caller) {
+    if (!VmSpec.isValidName(vm)) {
+      return json(StatusCodes.BAD_REQUEST, ApiError.field("name", "not a VM name (" + vm.length() + " characters): "
+          + VmSpec.NAME_RULE));
+    }
+    return answer(audited(caller, "power-off " + vm, vm,
+        () -> toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref))));
   }
+
+  /** The master's answer: 200 with its message, 400 naming the field it refused, else 409 with why. */
+  private Route answer(CompletionStage<MasterCoordinator.OperationResult> result) {
+    return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(true, r.message()))
+        : r.invalidField().map(f -> json(StatusCodes.BAD_REQUEST, ApiError.field(f, r.message())))
+            .orElseGet(() -> json(StatusCodes.CONFLICT, ApiError.of(r.message()))));
+  }
+
+  /** A request carried out: {@code {"ok": true, "message": "..."}}. */
+  record Done(boolean ok, String message) {}
 
   /** Asks the master's coordinator, through this agent's election FSM, which knows who and where it is. */
   private CompletionStage<MasterCoordinator.OperationResult> toMaster(
@@ -237,7 +276,7 @@ public final class HttpApi extends AllDirectives {
       return complete(HttpResponse.create().withStatus(code)
           .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(value))));
     } catch (JsonProcessingException e) {
-      return complete(StatusCodes.INTERNAL_SERVER_ERROR, e.getMessage());
+      throw new IllegalStateException("not writable as JSON: " + value.getClass().getSimpleName(), e);
     }
   }
 }

@@ -31,6 +31,20 @@ final class AgentClient {
     JsonNode json() throws IOException {
       return EventLog.JSON.readTree(body);
     }
+
+    /** What the agent answered: its message, or for a refusal its error (with the field it names, if one). */
+    String text() {
+      try {
+        JsonNode j = json();
+        if (j.hasNonNull("error")) {
+          return (j.hasNonNull("field") ? j.get("field").asText() + ": " : "") + j.get("error").asText();
+        }
+        if (j.hasNonNull("message")) return j.get("message").asText();
+      } catch (IOException e) {
+        // not JSON (not a vmha agent?): shown as it came
+      }
+      return "HTTP " + status + ": " + body;
+    }
   }
 
   Reply get(String path) throws IOException, InterruptedException {

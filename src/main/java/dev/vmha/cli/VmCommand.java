@@ -90,10 +90,12 @@ final class VmCommand implements Runnable {
         System.err.println("vmha vm " + what + ": " + agent + ": " + refused.get());
         return 1;
       }
-      String message = r.status() == 200 || r.status() == 409 || r.status() == 400
-          ? r.json().path("message").asText() : r.body();
-      (r.status() == 200 ? System.out : System.err).println(message);
-      return r.status() == 200 ? 0 : 1;
+      if (r.status() == 200) {
+        System.out.println(r.text());
+        return 0;
+      }
+      System.err.println("vmha vm " + what + ": " + r.text());
+      return 1;
     } catch (IOException e) {
       System.err.println("vmha vm " + what + ": no agent answers at " + agent + " (" + e + ")");
       return 1;

@@ -78,6 +78,11 @@ public record HaSettings(
   private static final List<String> ISOLATION_ADDRESS_KEYS =
       java.util.stream.IntStream.rangeClosed(1, 10).mapToObj(i -> "das.isolationaddress" + i).toList();
 
+  /** Whether {@code id} is a valid host id ({@code vmha.host.id}): 1-63 letters, digits, '.', '_' or '-'. */
+  public static boolean isValidHostId(String id) {
+    return id != null && HOST_ID.matcher(id).matches();
+  }
+
   /** The defaults shipped in conf/vmha.conf (copied into the jar). */
   public static Config defaults() {
     return ConfigFactory.parseResourcesAnySyntax("vmha.conf");

@@ -212,7 +212,7 @@ public final class DemoRun {
           .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
           .header("Authorization", authorization)
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      String msg = EventLog.JSON.readTree(r.body()).path("message").asText();
+      String msg = EventLog.JSON.readTree(r.body()).path(r.statusCode() == 200 ? "message" : "error").asText();
       if (r.statusCode() == 200) {
         say(msg);
         return;

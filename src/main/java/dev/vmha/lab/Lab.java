@@ -195,7 +195,7 @@ public final class Lab {
           say(r.get().json().path("message").asText());
           return;
         }
-        last = r.get().json().path("message").asText();
+        last = r.get().json().path("error").asText();
         break;
       }
       Thread.sleep(500);

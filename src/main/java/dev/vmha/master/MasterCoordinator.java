@@ -88,7 +88,19 @@ public final class MasterCoordinator {
   /** An operator powers a VM off through vmha: it is unprotected first, so it is not restarted. */
   public record PowerOffVm(String vm, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
 
-  public record OperationResult(boolean ok, String message) implements JsonSerializable {}
+  /**
+   * An operator request's answer. {@code invalidField}: the request field a refusal is about (the API answers 400);
+   * empty when the cluster's state refuses it now (409).
+   */
+  public record OperationResult(boolean ok, String message, Optional<String> invalidField) implements JsonSerializable {
+    public OperationResult(boolean ok, String message) {
+      this(ok, message, Optional.empty());
+    }
+
+    static OperationResult invalid(String field, String message) {
+      return new OperationResult(false, message, Optional.of(field));
+    }
+  }
 
   public record GetStatus(ActorRef<ClusterStatus> replyTo) implements Command, JsonSerializable {}
 
@@ -1103,9 +1115,12 @@ public final class MasterCoordinator {
       VmProtection protection = p.protection() != null ? p.protection() : settings().restart().protectionOf(vm.name());
       Optional<LeaseRule.Decision> lease = deps.datastores().isEmpty() ? Optional.empty()
           : s.view().map(v -> LeaseRule.mayStart(vm.name(), v.lease(vm.name()), settings().leaseTiming().expiry()));
-      Optional<String> refusal = notOwner(s).or(() -> powerOnRefusal(s, p, protection, lease));
+      // the list must be known to check the dependencies against it; a wrong request is named before a busy cluster
+      Optional<OperationResult> refusal = notOwner(s).map(why -> new OperationResult(false, why))
+          .or(() -> dependencyError(s, vm.name(), protection).map(why -> OperationResult.invalid("dependsOn", why)))
+          .or(() -> powerOnRefusal(s, p, lease).map(why -> new OperationResult(false, why)));
       if (refusal.isPresent()) {
-        p.replyTo().tell(new OperationResult(false, refusal.get()));
+        p.replyTo().tell(refusal.get());
         return s;
       }
       List<RestartPlanner.HostRoom> rooms = rooms(s).stream()
@@ -1133,18 +1148,20 @@ public final class MasterCoordinator {
     }
 
     /** Why an operator's power-on cannot go ahead now, if it cannot (the master owns the list). */
-    private Optional<String> powerOnRefusal(
-        State s, PowerOnVm p, VmProtection protection, Optional<LeaseRule.Decision> lease) {
+    private Optional<String> powerOnRefusal(State s, PowerOnVm p, Optional<LeaseRule.Decision> lease) {
       String vm = p.vm().name();
       if (s.runningAt(vm).isPresent()) return Optional.of(vm + " already runs at " + s.runningAt(vm).get());
       if (s.inFlight().containsKey(vm)) return Optional.of(vm + " is being started");
       if (s.pending().containsKey(vm)) {
         return Optional.of(vm + " is waiting to be restarted: " + s.pending().get(vm).waitingWhy());
       }
-      Map<String, List<String>> dependencies = new HashMap<>(s.protectedList().dependencies());
-      dependencies.put(vm, protection.dependsOn());
-      Optional<List<String>> cycle = Dependencies.findCycle(dependencies);
-      if (cycle.isPresent()) return Optional.of("its depends-on would make a cycle: " + String.join(" -> ", cycle.get()));
+      // a VM just started is protected before its host reports it: starting it again would fail, and unprotect it
+      ProtectedList.Entry protectedAs = s.protectedList().vms().get(vm);
+      if (protectedAs != null) {
+        return Optional.of(vm + " is already protected (placed at " + protectedAs.host() + (protectedAs.recovery()
+            .gaveUp() ? "; given up: " + protectedAs.recovery().givenUp() + "; power it off, then on, to retry it"
+            : "") + ")");
+      }
       if (!deps.datastores().isEmpty() && (lease.isEmpty() || !lease.get().mayStart())) {
         return Optional.of(vm + " cannot start: " + lease.map(LeaseRule.Decision::why)
             .orElse("the master has not read the datastores yet"));
@@ -1154,6 +1171,22 @@ public final class MasterCoordinator {
         return Optional.of("host " + p.host() + " is not a live member of the cluster");
       }
       return Optional.empty();
+    }
+
+    /**
+     * Why the VM's dependencies (the request's, else its configured depends-on) cannot be: each must name a protected
+     * VM — one that is not would be waited for forever — and together they must not close a cycle.
+     */
+    private static Optional<String> dependencyError(State s, String vm, VmProtection protection) {
+      List<String> unknown = Dependencies.unknown(protection.dependsOn(), s.protectedList().vms().keySet());
+      if (!unknown.isEmpty()) {
+        return Optional.of(vm + " would wait forever for " + String.join(", ", unknown) + ": not a protected VM;"
+            + " power " + (unknown.size() == 1 ? "it" : "them") + " on first");
+      }
+      Map<String, List<String>> dependencies = new HashMap<>(s.protectedList().dependencies());
+      dependencies.put(vm, protection.dependsOn());
+      return Dependencies.findCycle(dependencies)
+          .map(cycle -> "its depends-on would make a cycle: " + String.join(" -> ", cycle));
     }
 
     /** An operator's power-off: the VM leaves the protected list first, so nothing restarts it, then stops. */

@@ -8,7 +8,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Cycle detection over VM-to-VM dependencies; used at configuration time and when a VM is protected at run time. */
+/**
+ * Cycles and names of no protected VM in VM-to-VM dependencies; used at configuration time and when a VM is protected
+ * at run time.
+ */
 public final class Dependencies {
 
   private Dependencies() {}
@@ -24,6 +27,11 @@ public final class Dependencies {
       if (cycle.isPresent()) return cycle;
     }
     return Optional.empty();
+  }
+
+  /** The dependencies that name none of {@code known} (in their order): a VM waiting for one would wait forever. */
+  public static List<String> unknown(List<String> dependsOn, Set<String> known) {
+    return dependsOn.stream().filter(d -> !known.contains(d)).toList();
   }
 
   /** Depth first; {@code path} holds the VMs being visited, so meeting one of them again closes a cycle. */

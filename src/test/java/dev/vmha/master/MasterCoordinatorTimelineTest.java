@@ -556,6 +556,25 @@ class MasterCoordinatorTimelineTest {
     host1Vms.expectNoMessage(Duration.ofMillis(200));
   }
 
+  /** Issue 20 finding 4: a VM whose dependency is not protected would wait for it forever; it is refused. */
+  @Test
+  void aPowerOnThatDependsOnAVmThatIsNotProtectedIsRefusedNamingDependsOnAndChangesNothing() {
+    startMaster(Map.of());
+    tick();
+    tick();
+    TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
+    master.tell(new MasterCoordinator.PowerOnVm(VM1, "host2",
+        protection(RestartPriority.HIGH, ReadyCondition.RESOURCES_ALLOCATED, "ghost"), reply.ref()));
+    MasterCoordinator.OperationResult r = reply.receiveMessage();
+    assertEquals(Optional.of("dependsOn"), r.invalidField(), r.message());
+    assertTrue(r.message().contains("ghost") && r.message().contains("not a protected VM"), r.message());
+    host2Vms.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(List.of(), ofType(HaEvent.VmProtected.class));
+    // once what it depends on is protected, it may be
+    powerOnAtHost2(VM2, VmProtection.defaults());
+    powerOnAtHost2(VM1, protection(RestartPriority.HIGH, ReadyCondition.RESOURCES_ALLOCATED, "vm2"));
+  }
+
   private void settings(String overrides) {
     settings = HaSettings.from(ConfigFactory.parseString(overrides).withFallback(ConfigFactory.parseString(
             "vmha.host.id = host1, das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\","
@@ -797,8 +816,9 @@ class MasterCoordinatorTimelineTest {
     startMaster(Map.of());
     tick();
     tick();
-    powerOnAtHost2(VM1, p1);
+    // vm2 first: a VM may depend only on a protected one
     powerOnAtHost2(VM2, p2);
+    powerOnAtHost2(VM1, p1);
     if (host2ReportsItsVms) host2Running = List.of(VM1, VM2);
     host2Leases.putAll(host2LeasesOnceStarted);
     for (int s = 0; s < 3; s++) tick();

@@ -1,0 +1,124 @@
+package dev.vmha.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.ConfigFactory;
+import dev.vmha.api.ApiTesting;
+import dev.vmha.api.HttpApi;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.host.HostSupervisor;
+import dev.vmha.master.ClusterStatus;
+import dev.vmha.watchdog.Watchdog;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 20 finding 2: a power-on is idempotent per name. A second request for a VM that was just started (not yet in
+ * its host's report) used to be refused AND unprotect the running VM; now it is refused and changes nothing, however
+ * many arrive at once. Driven through a slave's real HTTP API, which forwards to the master.
+ */
+class PowerOnIdempotenceTest {
+  private ApiTesting.Tokens tokens;
+  @TempDir Path dir;
+  private SimulatedCluster cluster;
+  private ServerBinding binding;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void stop() throws Exception {
+    if (binding != null) binding.unbind().toCompletableFuture().get();
+    if (cluster != null) cluster.close();
+  }
+
+  @Test
+  void aSecondPowerOnOfOneNameIsRefusedAndLeavesTheFirstRunningAndProtected() throws Exception {
+    // heartbeats 500 ms apart: a VM started just now is missing from its host's report for that long
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, ConfigFactory.parseString(
+        "das.failuredetectioninterval = 500ms").withFallback(ClusterWatch.fastSettings()), 2, dir,
+        ConfigFactory.load("application-test")));
+    ClusterWatch watch = new ClusterWatch(cluster, () -> "");
+    String master = watch.awaitOneMaster(3);
+    String slave = cluster.hosts().stream().map(SimulatedCluster.Host::id).filter(h -> !h.equals(master))
+        .findFirst().orElseThrow();
+    String api = bindApi(slave);
+    // the master may still be taking the protected-list lock: its first answer may be a refusal that passes
+    watch.await("the master accepts power-ons", 30, () -> post(api, body("probe1")).statusCode() == 200);
+
+    // back to back: the second arrives before web1's host has reported it running
+    assertEquals(200, post(api, body("web1")).statusCode());
+    HttpResponse<String> second = post(api, body("web1"));
+    assertEquals(409, second.statusCode(), second.body());
+
+    // 200 at once: exactly one is accepted
+    List<CompletableFuture<HttpResponse<String>>> parallel = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      parallel.add(http.sendAsync(request(api, body("db1")), HttpResponse.BodyHandlers.ofString()));
+    }
+    Map<Integer, Integer> codes = new TreeMap<>();
+    for (CompletableFuture<HttpResponse<String>> f : parallel) codes.merge(f.get().statusCode(), 1, Integer::sum);
+    assertEquals(Map.of(200, 1, 409, 199), codes);
+
+    // several heartbeats and datastore rounds later: each runs once and is still protected
+    watch.await("web1 and db1 reported running", 10, () -> running("web1") == 1 && running("db1") == 1);
+    watch.hold(Duration.ofSeconds(2));
+    ClusterStatus status = cluster.status(master, ClusterWatch.ASK).orElseThrow();
+    List<String> protectedVms = status.vms().stream().map(ClusterStatus.VmStatus::name).sorted().toList();
+    assertEquals(List.of("db1", "probe1", "web1"), protectedVms, watch.report());
+    assertEquals(1, running("web1"), watch.report());
+    assertEquals(1, running("db1"), watch.report());
+  }
+
+  private int running(String vm) {
+    return cluster.running().getOrDefault(vm, List.of()).size();
+  }
+
+  private static String body(String vm) {
+    return "{\"name\":\"" + vm + "\",\"memoryMb\":256,\"cpus\":1}";
+  }
+
+  private String bindApi(String id) throws Exception {
+    ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
+    Duration ask = ClusterWatch.ASK;
+    ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
+    ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
+    tokens = ApiTesting.tokens(dir);
+    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ask.multipliedBy(2),
+        cluster.host(id).settings.restart(), 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
+    return "http://127.0.0.1:" + binding.localAddress().getPort();
+  }
+
+  private static <T> T ask(ActorSystem<HostSupervisor.Command> sys, Function<ActorRef<T>, HostSupervisor.Command> m)
+      throws Exception {
+    return AskPattern.ask(sys, m::apply, ClusterWatch.ASK, sys.scheduler()).toCompletableFuture().get();
+  }
+
+  private HttpRequest request(String api, String json) {
+    return HttpRequest.newBuilder(URI.create(api + "/api/vms")).header("Authorization", "Bearer " + tokens.operator()).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+  }
+
+  private HttpResponse<String> post(String api, String json) {
+    try {
+      return http.send(request(api, json), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
