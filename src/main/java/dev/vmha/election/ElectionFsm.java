@@ -435,10 +435,11 @@ public final class ElectionFsm {
 
     private Behavior<Command> becomeMaster(Shared s, Role from, Map<String, Duration> knownSilence) {
       emit(new HaEvent.RoleChanged(clock.instant(), hostId(), from.name(), Role.MASTER.name(), hostId()));
-      // on this FSM's dispatcher (vmha.ha-dispatcher): verdicts and restarts never wait behind API or history work
+      // its own dispatcher: verdicts and restarts never wait behind the HTTP API or the history on the default one,
+      // and the status requests it answers never delay the heartbeats and leases on vmha.ha-dispatcher
       ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(
           coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, ctx.getSelf(), s.list())),
-          DispatcherSelector.sameAsParent());
+          DispatcherSelector.fromConfig("vmha.master-dispatcher"));
       ctx.watch(coordinator);
       return master(s, coordinator);
     }
