@@ -219,7 +219,7 @@ class DatastoreHeartbeatTest {
 
     Path file = DirectoryDatastore.heartbeatFile(ds2, "host2");
     String good = Files.readString(file);
-    Files.writeString(file, good.replace("counter=3", "counter=4"), StandardCharsets.UTF_8); // checksum breaks
+    Files.writeString(file, good.replace("\"counter\":3", "\"counter\":4"), StandardCharsets.UTF_8); // checksum breaks
     tick();
     HaEvent.StateFileCorrupt corrupt = only(HaEvent.StateFileCorrupt.class);
     assertEquals("ds2", corrupt.datastore());
@@ -372,6 +372,11 @@ class DatastoreHeartbeatTest {
     @Override
     public CompletionStage<Void> writeProtectedList(ProtectedList list) {
       return inner.writeProtectedList(list);
+    }
+
+    @Override
+    public CompletionStage<Boolean> repairLease(VmLease next) {
+      return inner.repairLease(next);
     }
 
     @Override

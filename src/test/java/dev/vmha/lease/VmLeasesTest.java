@@ -183,6 +183,44 @@ class VmLeasesTest {
     assertTrue(f.contains("not renewed for"), f);
   }
 
+  /** Issue 20 finding 8: garbage in a held lease file no longer fences the healthy VM; its holder rewrites it. */
+  @Test
+  void aCorruptLeaseFileIsRepairedByItsHolderInsteadOfFencingTheVm() throws Exception {
+    ActorRef<VmLeases.Command> l = leases();
+    take(l, "db1", Optional.empty());
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    long before = lease("db1").orElseThrow().counter();
+    Files.writeString(DirectoryDatastore.leaseFile(tmp.resolve("ds1"), "db1"), "garbage\n");
+    ticks(2);
+    renewedBeyond("db1", before + 1);
+    ticks(12);
+    renewedBeyond("db1", before + 12);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertEquals("host1", lease("db1").orElseThrow().owner());
+    try (java.util.stream.Stream<Path> aside = Files.list(tmp.resolve("ds1/.vmha/corrupt"))) {
+      assertEquals(1, aside.filter(f -> f.getFileName().toString().startsWith("lease-db1.")).count(),
+          "the corrupt file is kept aside");
+    }
+  }
+
+  /** Only a holder that has not reached its fence deadline repairs: a fenced VM's corrupt lease stays as it is. */
+  @Test
+  void aHolderPastItsFenceDeadlineDoesNotRepairACorruptLease() throws Exception {
+    ActorRef<VmLeases.Command> l = leases();
+    take(l, "db1", Optional.empty());
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    cut.set(true);
+    ticks(11);
+    assertTrue(fenced.receiveMessage().contains("not renewed for"));
+    Path f = DirectoryDatastore.leaseFile(tmp.resolve("ds1"), "db1");
+    Files.writeString(f, "garbage\n");
+    cut.set(false);
+    l.tell(new VmLeases.Running(Set.of("db1"))); // its power-off hangs
+    ticks(3);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertEquals("garbage\n", Files.readString(f), "who holds it now is unknown: it is left for the operator");
+  }
+
   @Test
   void aFencedVmKeepsItsLeaseRenewedUntilTheHypervisorConfirmsItOff() {
     ActorRef<VmLeases.Command> l = leases();

@@ -857,7 +857,7 @@ class MasterCoordinatorTimelineTest {
     powerOn.put("host2", host2PowerOn != null ? host2PowerOn : new PowerOnFile("host2", false, host2Running));
     if (host2DatastoreBeating) host2Leases.replaceAll((vm, l) -> l.renewed(Instant.EPOCH));
     view = view.next(settings.failureDetectionInterval(),
-        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of(), null, host2Leases)));
+        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, Map.of(), null, host2Leases)));
   }
 
   /** What the coordinator told the election FSM until a short quiet period. */
