@@ -210,6 +210,20 @@ class DatastoreHeartbeatTest {
     assertEquals(2, ofType(HaEvent.DatastoreAccessChanged.class).size());
   }
 
+  /** Issue 20 finding 8: garbage in the protected list is reported like every other corrupt state file. */
+  @Test
+  void garbageInTheProtectedListIsReported() throws IOException {
+    spawn(List.of(ds(ds1)));
+    ds(ds1).writeProtectedList(ProtectedList.empty("host1")).toCompletableFuture().join();
+    tick();
+    assertEquals(List.of(), ofType(HaEvent.StateFileCorrupt.class));
+    Files.writeString(ds1.resolve(".vmha/protectedlist"), "garbage\n", StandardCharsets.UTF_8);
+    tick();
+    HaEvent.StateFileCorrupt corrupt = only(HaEvent.StateFileCorrupt.class);
+    assertEquals("ds1", corrupt.datastore());
+    assertTrue(corrupt.detail().contains(".vmha/protectedlist: truncated"), corrupt.detail());
+  }
+
   @Test
   void aCorruptStateFileIsReportedOnceAndNeverTrusted() throws IOException {
     spawn(List.of(ds(ds1), ds(ds2), ds(ds3)));

@@ -200,6 +200,19 @@ class DatastoreViewTest {
     assertTrue(v1.now().compareTo(v0.now()) > 0);
   }
 
+  /** A corrupt lease file on the lease datastore shows in the VM's lease observation: no lease, yet not free. */
+  @Test
+  void aCorruptLeaseFileOnTheLeaseDatastoreShowsInTheObservation() {
+    DatastoreView v = DatastoreView.initial(List.of("ds1", "ds2")).next(S, Map.of(
+        "ds1", scan("ds1", Map.of(), Map.of(), Map.of("lease-db1", "/ds1/.vmha/lease-db1: checksum mismatch")),
+        "ds2", scan("ds2", Map.of(), Map.of(), Map.of("lease-db2", "/ds2/.vmha/lease-db2: checksum mismatch"))));
+    assertEquals(Optional.of("/ds1/.vmha/lease-db1: checksum mismatch"), v.lease("db1").corrupt());
+    assertEquals(Optional.empty(), v.lease("db1").lease());
+    assertEquals(Optional.empty(), v.lease("db2").corrupt(), "ds2 holds no leases");
+    v = v.next(S, Map.of("ds1", scan("ds1", Map.of())));
+    assertEquals(Optional.empty(), v.lease("db1").corrupt(), "repaired");
+  }
+
   @Test
   void aLeaseAgesOnlyWhileItsWriteStandsStillAndOnlyOnTheLeaseDatastore() {
     VmLease l1 = VmLease.first("db1", "host2", java.time.Instant.EPOCH);
