@@ -5,10 +5,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The content of {@code host-<id>-poweron}: the VMs powered on at that host and, as its first entry, the flag the
- * host raises when it declares itself isolated. Then {@code vms} are the VMs it stopped by its isolation response.
- * {@code watchdogArmed}: the host's watchdog is armed, so its VMs stop when its agent stops renewing their leases (a
- * file without the entry says false).
+ * The content of {@code host-<id>-poweron}: the VMs powered on at that host and the flag the host raises when it
+ * declares itself isolated. Then {@code vms} are the VMs it stopped by its isolation response. {@code watchdogArmed}:
+ * the host's watchdog is armed, so its VMs stop when its agent stops renewing their leases.
  */
 public record PowerOnFile(String hostId, boolean isolated, List<VmSpec> vms, boolean watchdogArmed) {
   static final String KIND = "poweron";

@@ -24,7 +24,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * renews every lease every interval with a compare-and-swap on the lease datastore, releases the lease of a VM that is
  * no longer on, and — the self-fencing of seed 001 — has the VM powered off when its lease was taken by another host
  * or could not be renewed for {@link LeaseTiming#fenceAfter()} — keeping, and renewing where it can, the lease of a
- * fenced VM until the hypervisor shows it off. Time is the sum of this actor's ticks, so a hung
+ * fenced VM until the hypervisor shows it off. A lease file it finds corrupt while it holds the lease it rewrites
+ * ({@link LeaseRule#mayRepair}). Time is the sum of this actor's ticks, so a hung
  * datastore still lets the deadline pass. Without datastores there are no leases: the majority rule decides.
  */
 public final class VmLeases {

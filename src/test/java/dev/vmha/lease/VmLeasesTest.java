@@ -203,6 +203,23 @@ class VmLeasesTest {
     }
   }
 
+  /** After an upgrade the agent adopts its lease written in the first format, and rewrites it as JSON. */
+  @Test
+  void aLeaseOfTheFirstFormatIsAdoptedAndRewrittenAsJson() throws Exception {
+    String body = "vmha lease 1\nvm=db1\nowner=host1\ncounter=7\ntime=1970-01-01T00:00:00Z\n";
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Path f = DirectoryDatastore.leaseFile(tmp.resolve("ds1"), "db1");
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, body + "crc32=" + Long.toHexString(crc.getValue()) + "\n");
+    ActorRef<VmLeases.Command> l = leases();
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    ticks(2);
+    renewedBeyond("db1", 8);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertTrue(Files.readString(f).startsWith("{\"vmha\":\"lease\",\"format\":2,"), Files.readString(f));
+  }
+
   /** Only a holder that has not reached its fence deadline repairs: a fenced VM's corrupt lease stays as it is. */
   @Test
   void aHolderPastItsFenceDeadlineDoesNotRepairACorruptLease() throws Exception {
