@@ -107,20 +107,20 @@ final class LegacyStateFile {
     }
 
     long longOf(String key) throws CorruptStateFileException {
-      String v = one(key);
-      try {
-        return Long.parseLong(v);
-      } catch (NumberFormatException e) {
-        throw new CorruptStateFileException(file, key + " is not a number: " + v);
-      }
+      return parsed(key, Long::parseLong, "a number");
     }
 
     Instant instant(String key) throws CorruptStateFileException {
+      return parsed(key, Instant::parse, "a time");
+    }
+
+    private <T> T parsed(String key, java.util.function.Function<String, T> parse, String what)
+        throws CorruptStateFileException {
       String v = one(key);
       try {
-        return Instant.parse(v);
+        return parse.apply(v);
       } catch (RuntimeException e) {
-        throw new CorruptStateFileException(file, key + " is not a time: " + v);
+        throw new CorruptStateFileException(file, key + " is not " + what + ": " + v);
       }
     }
 

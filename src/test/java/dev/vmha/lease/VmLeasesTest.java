@@ -220,15 +220,21 @@ class VmLeasesTest {
     assertTrue(Files.readString(f).startsWith("{\"vmha\":\"lease\",\"format\":2,"), Files.readString(f));
   }
 
-  /** Only a holder that has not reached its fence deadline repairs: a fenced VM's corrupt lease stays as it is. */
-  @Test
-  void aHolderPastItsFenceDeadlineDoesNotRepairACorruptLease() throws Exception {
+  /** Runs db1 here and cuts the datastore until its lease fences it; the datastore is still cut. */
+  private ActorRef<VmLeases.Command> fencedWhileTheDatastoreIsCut() {
     ActorRef<VmLeases.Command> l = leases();
     take(l, "db1", Optional.empty());
     l.tell(new VmLeases.Running(Set.of("db1")));
     cut.set(true);
     ticks(11);
     assertTrue(fenced.receiveMessage().contains("not renewed for"));
+    return l;
+  }
+
+  /** Only a holder that has not reached its fence deadline repairs: a fenced VM's corrupt lease stays as it is. */
+  @Test
+  void aHolderPastItsFenceDeadlineDoesNotRepairACorruptLease() throws Exception {
+    ActorRef<VmLeases.Command> l = fencedWhileTheDatastoreIsCut();
     Path f = DirectoryDatastore.leaseFile(tmp.resolve("ds1"), "db1");
     Files.writeString(f, "garbage\n");
     cut.set(false);
@@ -240,12 +246,7 @@ class VmLeasesTest {
 
   @Test
   void aFencedVmKeepsItsLeaseRenewedUntilTheHypervisorConfirmsItOff() {
-    ActorRef<VmLeases.Command> l = leases();
-    take(l, "db1", Optional.empty());
-    l.tell(new VmLeases.Running(Set.of("db1")));
-    cut.set(true);
-    ticks(11);
-    assertTrue(fenced.receiveMessage().contains("not renewed for"));
+    ActorRef<VmLeases.Command> l = fencedWhileTheDatastoreIsCut();
     // the power-off hangs: the VM still runs, so its lease must not lapse while the datastore answers again
     cut.set(false);
     long before = lease("db1").orElseThrow().counter();
