@@ -747,11 +747,9 @@ public final class MasterCoordinator {
 
     /** A corrupt list on a datastore this master owns is rewritten at once from the list it holds (kept aside first). */
     private void repairProtectedLists(State s, DatastoreView v) {
-      if (!s.loaded()) return; // before its list is read this master holds nothing to write
-      for (Datastore d : deps.datastores()) {
-        if (s.held().contains(d.name()) && v.corruptFile(d.name(), DirectoryDatastore.PROTECTED_LIST).isPresent()) {
-          d.writeProtectedList(s.protectedList());
-        }
+      // before its list is read this master holds nothing to write
+      if (s.loaded() && s.held().stream().anyMatch(d -> v.corruptFile(d, DirectoryDatastore.PROTECTED_LIST).isPresent())) {
+        writeProtectedList(s, s.protectedList());
       }
     }
 
