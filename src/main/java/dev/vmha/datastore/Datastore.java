@@ -40,6 +40,13 @@ public interface Datastore {
    */
   CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next);
 
+  /**
+   * Replaces a VM's lease file that is corrupt with {@code next}, keeping the corrupt file aside, atomically against
+   * every other writer: for the holder that knows it holds the lease ({@code LeaseRule.mayRepair}). Completes with
+   * false, writing nothing, when the file is readable or missing now.
+   */
+  CompletionStage<Boolean> repairLease(VmLease next);
+
   /** Removes the lease if it is still {@code held}, so the VM may start elsewhere at once. */
   CompletionStage<Void> releaseLease(VmLease held);
 }

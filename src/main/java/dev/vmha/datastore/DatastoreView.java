@@ -40,15 +40,17 @@ public record DatastoreView(
 
   /**
    * What this host knows of a VM's lease: whether the lease datastore answered last round, the lease if there is one,
-   * and how long it has stood unrenewed (measured in this host's rounds).
+   * how long it has stood unrenewed (measured in this host's rounds), and what is wrong with its file if that was
+   * corrupt last round (then there is no lease to show, yet it is no free lease either).
    */
-  public record LeaseObservation(String datastore, boolean readable, Optional<VmLease> lease, Duration stillFor) {}
+  public record LeaseObservation(
+      String datastore, boolean readable, Optional<VmLease> lease, Duration stillFor, Optional<String> corrupt) {}
 
   /** The protected list's lock on one datastore: who holds it, its counter, and since when that counter stands. */
   public record ListLock(String owner, long counter, Duration since) {}
 
-  /** A state file found corrupt in the last round. */
-  public record CorruptFile(String datastore, String detail) {}
+  /** A state file found corrupt in the last round: its name under {@code .vmha/} and what is wrong with it. */
+  public record CorruptFile(String datastore, String file, String detail) {}
 
   /** A heartbeat counter and the virtual time at which it was first seen with that value. */
   public record Seen(long counter, Duration since) {}
@@ -75,7 +77,7 @@ public record DatastoreView(
     for (String d : accessible.keySet()) {
       DatastoreScan s = scans.get(d);
       if (s == null) continue;
-      s.corrupt().forEach(detail -> bad.add(new CorruptFile(d, detail)));
+      s.corrupt().forEach((file, detail) -> bad.add(new CorruptFile(d, file, detail)));
       s.heartbeats().forEach((host, hb) -> {
         Map<String, Seen> perDs = c.computeIfAbsent(host, x -> new HashMap<>());
         Seen old = perDs.get(d);
@@ -131,8 +133,15 @@ public record DatastoreView(
     String ds = leaseDatastore().orElse("");
     boolean readable = Boolean.TRUE.equals(accessible.get(ds));
     LeaseSeen l = readable ? leases.get(vm) : null;
+    Optional<String> bad = readable ? corruptFile(ds, DirectoryDatastore.LEASE_PREFIX + vm) : Optional.empty();
     return new LeaseObservation(ds, readable, Optional.ofNullable(l).map(LeaseSeen::lease),
-        l == null ? Duration.ZERO : now.minus(l.since()));
+        l == null ? Duration.ZERO : now.minus(l.since()), bad);
+  }
+
+  /** What is wrong with a state file (its name under {@code .vmha/}) on a datastore, if it was corrupt last round. */
+  public Optional<String> corruptFile(String datastore, String file) {
+    return corrupt.stream().filter(c -> c.datastore().equals(datastore) && c.file().equals(file))
+        .map(CorruptFile::detail).findFirst();
   }
 
   /** The protected list's lock on a datastore this host could read last round: owner and how long it stood still. */

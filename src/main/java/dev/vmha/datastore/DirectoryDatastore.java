@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,9 @@ import java.util.stream.Stream;
 /**
  * A datastore that is a directory on a shared file system. State lives under {@code <dir>/.vmha/}; every write goes
  * to a temporary file that is renamed over the old one, so readers see the old or the new file, never half of one.
- * The directory itself must exist: a missing mount is an unreachable datastore, not something to create.
+ * The directory itself must exist: a missing mount is an unreachable datastore, not something to create. A corrupt
+ * file that is replaced is first kept aside under {@code .vmha/corrupt/}, and every scan reports what lies there until
+ * an operator removes it.
  */
 public final class DirectoryDatastore implements Datastore {
   static final String LIST_LOCK = "protectedlist-lock";
@@ -34,6 +35,9 @@ public final class DirectoryDatastore implements Datastore {
    */
   private static final java.util.concurrent.ConcurrentHashMap<Path, Object> LEASE_SWAPS =
       new java.util.concurrent.ConcurrentHashMap<>();
+  public static final String PROTECTED_LIST = "protectedlist";
+  /** Where corrupt files are kept once replaced: a subdirectory, so no file name of a VM or host can clash. */
+  static final String ASIDE = "corrupt";
   private final Path root;
   private final Path state;
   private final Executor io;
@@ -84,7 +88,7 @@ public final class DirectoryDatastore implements Datastore {
   @Override
   public CompletionStage<Optional<ProtectedList>> readProtectedList() {
     return CompletableFuture.supplyAsync(() -> {
-      Path f = state.resolve("protectedlist");
+      Path f = state.resolve(PROTECTED_LIST);
       Optional<String> text = read(f);
       if (text.isEmpty()) return Optional.empty();
       try {
@@ -95,18 +99,21 @@ public final class DirectoryDatastore implements Datastore {
     }, io);
   }
 
-  /** Never replaces a newer version: the master's writes run concurrently on the I/O pool. */
+  /**
+   * Never replaces a newer version: the master's writes run concurrently on the I/O pool. A corrupt list is replaced,
+   * kept aside first.
+   */
   @Override
   public CompletionStage<Void> writeProtectedList(ProtectedList list) {
     return CompletableFuture.runAsync(() -> {
       synchronized (this) {
-        Path f = state.resolve("protectedlist");
+        Path f = state.resolve(PROTECTED_LIST);
         Optional<String> old = read(f);
         if (old.isPresent()) {
           try {
             if (ProtectedList.decode(f, old.get()).version() >= list.version()) return;
           } catch (CorruptStateFileException e) {
-            // a corrupt list is replaced by a good one
+            setAside(f);
           }
         }
         write(f, list.encode());
@@ -129,6 +136,22 @@ public final class DirectoryDatastore implements Datastore {
       boolean unchanged = expected.isEmpty() ? now.isEmpty() : now.isPresent() && now.get().sameWrite(expected.get());
       if (unchanged) write(leaseFile(root, next.vm()), next.encode());
       return unchanged;
+    }), io);
+  }
+
+  @Override
+  public CompletionStage<Boolean> repairLease(VmLease next) {
+    return CompletableFuture.supplyAsync(() -> underLeaseLock(next.vm(), () -> {
+      Path f = leaseFile(root, next.vm());
+      try {
+        readLeaseNow(next.vm());
+        return false;
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof CorruptStateFileException)) throw e;
+        setAside(f);
+        write(f, next.encode());
+        return true;
+      }
     }), io);
   }
 
@@ -176,12 +199,16 @@ public final class DirectoryDatastore implements Datastore {
     Map<String, HostHeartbeat> hbs = new HashMap<>();
     Map<String, PowerOnFile> powerOn = new HashMap<>();
     Map<String, VmLease> leases = new HashMap<>();
-    List<String> corrupt = new ArrayList<>();
+    Map<String, String> corrupt = new HashMap<>();
     if (!Files.isDirectory(state)) return new DatastoreScan(name(), hbs, powerOn, corrupt);
     try (Stream<Path> files = Files.list(state)) {
       for (Path f : files.sorted().toList()) {
         String n = f.getFileName().toString();
         try {
+          if (n.equals(PROTECTED_LIST)) {
+            Optional<String> t = read(f);
+            if (t.isPresent()) ProtectedList.decode(f, t.get());
+          }
           if (n.startsWith(LEASE_PREFIX) && !n.endsWith(".tmp")) {
             Optional<String> t = read(f);
             if (t.isPresent()) {
@@ -204,12 +231,14 @@ public final class DirectoryDatastore implements Datastore {
             }
           }
         } catch (CorruptStateFileException e) {
-          corrupt.add(e.getMessage());
+          corrupt.put(n, e.getMessage());
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + state, e);
     }
+    keptAside().forEach(f -> corrupt.put(ASIDE + "/" + f.getFileName(), f
+        + ": kept aside after it was found corrupt and replaced; remove it once inspected"));
     HostHeartbeat lock = null;
     Path lockFile = state.resolve(LIST_LOCK);
     Optional<String> t = read(lockFile);
@@ -217,10 +246,33 @@ public final class DirectoryDatastore implements Datastore {
       try {
         lock = HostHeartbeat.decode(lockFile, t.get());
       } catch (CorruptStateFileException e) {
-        corrupt.add(e.getMessage());
+        corrupt.put(LIST_LOCK, e.getMessage());
       }
     }
     return new DatastoreScan(name(), hbs, powerOn, corrupt, lock, leases);
+  }
+
+  private List<Path> keptAside() {
+    try (Stream<Path> files = Files.list(state.resolve(ASIDE))) {
+      return files.sorted().toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + state.resolve(ASIDE), e);
+    }
+  }
+
+  /** Moves a corrupt file to {@code .vmha/corrupt/<name>.<time>}, where the scans report it and nothing reads it. */
+  private void setAside(Path file) {
+    try {
+      Path dir = Files.createDirectories(state.resolve(ASIDE));
+      String at = java.time.Instant.now().toString().replace(':', '-');
+      Path to = dir.resolve(file.getFileName() + "." + at);
+      for (int i = 1; Files.exists(to); i++) to = dir.resolve(file.getFileName() + "." + at + "-" + i);
+      Files.move(file, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the corrupt " + file + " aside", e);
+    }
   }
 
   private void requireMounted() {

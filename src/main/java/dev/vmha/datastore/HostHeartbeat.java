@@ -2,8 +2,6 @@ package dev.vmha.datastore;
 
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The content of {@code host-<id>-hb}. Readers judge freshness by watching the counter change, never by comparing
@@ -18,16 +16,10 @@ public record HostHeartbeat(String hostId, long counter, Instant writtenAt, Stri
   }
 
   String encode() {
-    List<Map.Entry<String, String>> e = new java.util.ArrayList<>(List.of(
-        Map.entry("host", hostId), Map.entry("counter", Long.toString(counter)), Map.entry("time", writtenAt.toString())));
-    if (!address.isEmpty()) e.add(Map.entry("address", address));
-    return StateFile.encode(KIND, e);
+    return StateFile.encode(KIND, this);
   }
 
   static HostHeartbeat decode(Path file, String text) throws CorruptStateFileException {
-    Fields f = new Fields(file, StateFile.decode(file, KIND, text));
-    List<String> address = f.all("address");
-    return new HostHeartbeat(f.one("host"), f.longOf("counter"), f.instant("time"),
-        address.isEmpty() ? "" : address.get(0));
+    return StateFile.decode(file, KIND, text, HostHeartbeat.class, LegacyStateFile::heartbeat);
   }
 }

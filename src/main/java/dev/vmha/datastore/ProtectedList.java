@@ -2,12 +2,9 @@ package dev.vmha.datastore;
 
 import dev.vmha.JsonSerializable;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.restart.ReadyCondition;
-import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +33,9 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   }
 
   public ProtectedList {
+    vms.forEach((name, e) -> {
+      if (!name.equals(e.vm().name())) throw new IllegalArgumentException("entry " + name + " holds VM " + e.vm().name());
+    });
     vms = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(vms));
   }
 
@@ -78,42 +78,10 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   }
 
   String encode() {
-    List<Map.Entry<String, String>> e = new ArrayList<>();
-    e.add(Map.entry("owner", owner));
-    e.add(Map.entry("version", Long.toString(version)));
-    for (Entry v : vms.values()) {
-      VmProtection p = v.protection();
-      e.add(Map.entry("vm", Fields.vm(v.vm()) + "," + v.host() + "," + p.priority().configName() + "," + p.order()
-          + "," + p.ready().configName() + "," + p.readyTimeout().toMillis() + "," + String.join(";", p.dependsOn())
-          + "," + v.recovery().failedAttempts() + "," + v.recovery().retryAt().toEpochMilli()));
-      if (v.recovery().gaveUp()) e.add(Map.entry("gaveup", v.vm().name() + " " + v.recovery().givenUp()));
-    }
-    return StateFile.encode(KIND, e);
+    return StateFile.encode(KIND, this);
   }
 
   static ProtectedList decode(Path file, String text) throws CorruptStateFileException {
-    Fields f = new Fields(file, StateFile.decode(file, KIND, text));
-    Map<String, Entry> vms = new LinkedHashMap<>();
-    Map<String, String> gaveUp = new LinkedHashMap<>();
-    for (String g : f.all("gaveup")) {
-      int sp = g.indexOf(' ');
-      if (sp <= 0 || sp == g.length() - 1) throw new CorruptStateFileException(file, "malformed gaveup entry: " + g);
-      gaveUp.put(g.substring(0, sp), g.substring(sp + 1));
-    }
-    for (String v : f.all("vm")) {
-      List<String> x = new ArrayList<>();
-      VmSpec spec = f.vm(v, 8, x);
-      try {
-        VmProtection p = new VmProtection(RestartPriority.parse(x.get(1)), Integer.parseInt(x.get(2)),
-            ReadyCondition.parse(x.get(3)), java.time.Duration.ofMillis(Long.parseLong(x.get(4))),
-            x.get(5).isEmpty() ? List.of() : List.of(x.get(5).split(";")));
-        Recovery r = new Recovery(Integer.parseInt(x.get(6)), Instant.ofEpochMilli(Long.parseLong(x.get(7))),
-            gaveUp.getOrDefault(spec.name(), ""));
-        vms.put(spec.name(), new Entry(spec, x.get(0), p, r));
-      } catch (IllegalArgumentException e) {
-        throw new CorruptStateFileException(file, "malformed protection of " + spec.name() + ": " + e.getMessage());
-      }
-    }
-    return new ProtectedList(f.one("owner"), f.longOf("version"), vms);
+    return StateFile.decode(file, KIND, text, ProtectedList.class, LegacyStateFile::protectedList);
   }
 }

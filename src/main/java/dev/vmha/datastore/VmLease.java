@@ -3,8 +3,6 @@ package dev.vmha.datastore;
 import dev.vmha.JsonSerializable;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The content of {@code lease-<vm>}: the host that may run the VM and a counter it bumps at every renewal. Like a
@@ -34,12 +32,10 @@ public record VmLease(String vm, String owner, long counter, Instant renewedAt) 
   }
 
   String encode() {
-    return StateFile.encode(KIND, List.of(Map.entry("vm", vm), Map.entry("owner", owner),
-        Map.entry("counter", Long.toString(counter)), Map.entry("time", renewedAt.toString())));
+    return StateFile.encode(KIND, this);
   }
 
   static VmLease decode(Path file, String text) throws CorruptStateFileException {
-    Fields f = new Fields(file, StateFile.decode(file, KIND, text));
-    return new VmLease(f.one("vm"), f.one("owner"), f.longOf("counter"), f.instant("time"));
+    return StateFile.decode(file, KIND, text, VmLease.class, LegacyStateFile::lease);
   }
 }

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Whether a master may send a VM to a new host, judged by the VM's lease alone (seed 001's file lock): when the lease
  * is free, or has stood still for the {@link LeaseTiming#expiry()} — by then its holder has powered the VM off
- * itself. A lease the master cannot read says nothing, so nothing starts. Pure.
+ * itself. A lease the master cannot read says nothing, so nothing starts; nor does a corrupt lease file, until its
+ * holder repairs it ({@link #mayRepair}) or an operator removes it. Pure.
  */
 public final class LeaseRule {
   private LeaseRule() {}
@@ -21,6 +22,10 @@ public final class LeaseRule {
       return new Decision(false, Optional.empty(), "its lease datastore " + o.datastore()
           + " is not readable by the master: whether " + vm + " still runs somewhere is unknown");
     }
+    if (o.corrupt().isPresent()) {
+      return new Decision(false, Optional.empty(), "its lease file on " + o.datastore() + " is corrupt ("
+          + o.corrupt().get() + "): who holds it is unknown until its holder rewrites it or an operator removes it");
+    }
     if (o.lease().isEmpty()) return new Decision(true, Optional.empty(), "its lease is free");
     VmLease l = o.lease().get();
     if (o.stillFor().compareTo(expiry) >= 0) {
@@ -30,6 +35,20 @@ public final class LeaseRule {
     return new Decision(false, Optional.empty(), "its lease is held by " + l.owner() + " (renewed "
         + o.stillFor().toMillis() + " ms ago; it expires for others after " + expiry.toMillis()
         + " ms unrenewed): it may still run there");
+  }
+
+  /**
+   * Whether the holder of a VM's lease may rewrite the lease file it found corrupt, rather than let the renewals fail
+   * until it fences a healthy VM: only while it holds the lease here (its own record says so) and its last successful
+   * renewal was issued less than {@code fenceAfter} ago. Then nobody can have taken the lease meanwhile: another host
+   * takes it only after seeing it stand still for the expiry, which is longer than {@code fenceAfter}, and never while
+   * the file is corrupt. A holder past its fence deadline (its VM fenced or being fenced), or an agent that restarted
+   * and has not adopted the lease yet, does not know who holds it and leaves the file alone.
+   *
+   * @param unrenewed how long ago the holder issued its last successful renewal
+   */
+  public static boolean mayRepair(boolean heldHere, boolean fenced, Duration unrenewed, Duration fenceAfter) {
+    return heldHere && !fenced && unrenewed.compareTo(fenceAfter) < 0;
   }
 
   /** Whether a host's VMs may be restarted although the host may run: {@code why} says why or why not. */

@@ -2,6 +2,7 @@ package dev.vmha.lease;
 
 import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
+import dev.vmha.datastore.CorruptStateFileException;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.VmLease;
 import java.time.Clock;
@@ -23,7 +24,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * renews every lease every interval with a compare-and-swap on the lease datastore, releases the lease of a VM that is
  * no longer on, and — the self-fencing of seed 001 — has the VM powered off when its lease was taken by another host
  * or could not be renewed for {@link LeaseTiming#fenceAfter()} — keeping, and renewing where it can, the lease of a
- * fenced VM until the hypervisor shows it off. Time is the sum of this actor's ticks, so a hung
+ * fenced VM until the hypervisor shows it off. A lease file it finds corrupt while it holds the lease it rewrites
+ * ({@link LeaseRule#mayRepair}). Time is the sum of this actor's ticks, so a hung
  * datastore still lets the deadline pass. Without datastores there are no leases: the majority rule decides.
  */
 public final class VmLeases {
@@ -49,6 +51,9 @@ public final class VmLeases {
       Optional<Take> take) implements Command {}
 
   private record Found(String vm, Optional<VmLease> lease, Duration issuedAt, Throwable error) implements Command {}
+
+  private record Repaired(String vm, VmLease next, Duration issuedAt, boolean repaired, Throwable error)
+      implements Command {}
 
   /** A lease held here: null until a VM found running here is adopted; {@code lastOk} is the last renewal's start. */
   private record Held(VmLease lease, Duration lastOk) {}
@@ -108,6 +113,7 @@ public final class VmLeases {
           .onMessage(Take.class, t -> running(onTake(s, t)))
           .onMessage(Swapped.class, w -> running(onSwapped(s, w)))
           .onMessage(Found.class, f -> running(onFound(s, f)))
+          .onMessage(Repaired.class, r -> running(onRepaired(s, r)))
           .onMessage(Running.class, r -> running(onRunning(s, r.vms())))
           .build();
     }
@@ -171,10 +177,41 @@ public final class VmLeases {
       } else if (w.error() == null) {
         held.remove(w.vm()); // not this host's any more: nothing to renew or release
         fence(fenced, w.vm(), "its lease on " + ds() + " was taken by another host");
+      } else if (corrupt(w.error()) && LeaseRule.mayRepair(h.lease() != null, fenced.contains(w.vm()),
+          s.now().minus(h.lastOk()), timing.fenceAfter())) {
+        VmLease next = h.lease().renewed(clock.instant());
+        ctx.getLog().warn("lease of {} on {} is corrupt; this host holds it and rewrites it: {}", w.vm(), ds(),
+            Failures.rootMessage(w.error()));
+        busy.add(w.vm());
+        Duration now = s.now();
+        ctx.pipeToSelf(store.get().repairLease(next), (ok, err) -> new Repaired(w.vm(), next, now,
+            err == null && ok, err));
       } else {
         ctx.getLog().warn("lease of {} not renewed on {}: {}", w.vm(), ds(), Failures.rootMessage(w.error()));
       }
       return s.with(held, busy, fenced);
+    }
+
+    private static boolean corrupt(Throwable error) {
+      for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        if (c instanceof CorruptStateFileException) return true;
+      }
+      return false;
+    }
+
+    /** A repaired lease counts as renewed; one found readable again is left to the next round's renewal. */
+    private State onRepaired(State s, Repaired r) {
+      Set<String> busy = new HashSet<>(s.busy());
+      busy.remove(r.vm());
+      Map<String, Held> held = new HashMap<>(s.held());
+      if (!held.containsKey(r.vm())) {
+        if (r.repaired()) store.get().releaseLease(r.next()); // released while the repair was in flight
+      } else if (r.repaired()) {
+        held.put(r.vm(), new Held(r.next(), r.issuedAt()));
+      } else if (r.error() != null) {
+        ctx.getLog().warn("lease of {} not repaired on {}: {}", r.vm(), ds(), Failures.rootMessage(r.error()));
+      }
+      return s.with(held, busy);
     }
 
     /** Has the VM powered off, once: the VM manager retries until the hypervisor shows it off. */

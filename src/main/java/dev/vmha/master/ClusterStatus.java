@@ -15,5 +15,7 @@ public record ClusterStatus(
   /** {@code host}: where it runs, ran last, or is being started ({@code state.host()}). */
   public record VmStatus(String name, long memoryMb, String host, VmState state) implements JsonSerializable {}
 
-  public record DatastoreStatus(String name, boolean accessible) implements JsonSerializable {}
+  /** A datastore as the master saw it last round, with its corrupt state files (name and what is wrong). */
+  public record DatastoreStatus(String name, boolean accessible, java.util.Map<String, String> corrupt)
+      implements JsonSerializable {}
 }

@@ -14,6 +14,7 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.ListLockRule;
 import dev.vmha.datastore.PowerOnFile;
@@ -448,8 +449,9 @@ public final class MasterCoordinator {
 
     private State onProtectedList(State s, ProtectedListRead r) {
       boolean noneAnswered = r.failures().size() == deps.datastores().size() && !deps.datastores().isEmpty();
-      if (noneAnswered) {
-        // acting without the list could restart VMs an operator powered off, or miss protected ones: wait for it
+      if (noneAnswered && replica.isEmpty()) {
+        // acting without the list could restart VMs an operator powered off, or miss protected ones: wait for it (the
+        // replica the last master sent in its heartbeats is such a list, when no datastore's copy is readable)
         ctx.getLog().warn("no datastore gave a readable protected list: {}; retrying", r.failures());
         ctx.scheduleOnce(settings().failureDetectionInterval(), ctx.getSelf(), ReloadProtectedList.INSTANCE);
         return s;
@@ -758,7 +760,16 @@ public final class MasterCoordinator {
     /** A datastore round: the locks renewed, the silent hosts judged again, the first view starts investigations. */
     private State onView(State s, DatastoreView v) {
       State next = rejudge(renewLocks(s.view(v)));
+      repairProtectedLists(next, v);
       return s.view().isEmpty() ? investigate(next) : next;
+    }
+
+    /** A corrupt list on a datastore this master owns is rewritten at once from the list it holds (kept aside first). */
+    private void repairProtectedLists(State s, DatastoreView v) {
+      // before its list is read this master holds nothing to write
+      if (s.loaded() && s.held().stream().anyMatch(d -> v.corruptFile(d, DirectoryDatastore.PROTECTED_LIST).isPresent())) {
+        writeProtectedList(s, s.protectedList());
+      }
     }
 
     /**
@@ -1254,7 +1265,10 @@ public final class MasterCoordinator {
         vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), state.host(), state));
       });
       List<ClusterStatus.DatastoreStatus> ds = new ArrayList<>();
-      s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok))));
+      s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok,
+          v.corrupt().stream().filter(c -> c.datastore().equals(n))
+              .collect(java.util.stream.Collectors.toMap(DatastoreView.CorruptFile::file,
+                  DatastoreView.CorruptFile::detail))))));
       return new ClusterStatus(self, self, hosts, vms, ds);
     }
   }

@@ -56,6 +56,11 @@ public final class FaultyDatastore implements Datastore {
   }
 
   @Override
+  public CompletionStage<Boolean> repairLease(VmLease next) {
+    return guarded(() -> real.repairLease(next));
+  }
+
+  @Override
   public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
     return guarded(() -> real.writeListLock(lock));
   }

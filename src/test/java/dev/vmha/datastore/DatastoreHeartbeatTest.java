@@ -210,6 +210,20 @@ class DatastoreHeartbeatTest {
     assertEquals(2, ofType(HaEvent.DatastoreAccessChanged.class).size());
   }
 
+  /** Issue 20 finding 8: garbage in the protected list is reported like every other corrupt state file. */
+  @Test
+  void garbageInTheProtectedListIsReported() throws IOException {
+    spawn(List.of(ds(ds1)));
+    ds(ds1).writeProtectedList(ProtectedList.empty("host1")).toCompletableFuture().join();
+    tick();
+    assertEquals(List.of(), ofType(HaEvent.StateFileCorrupt.class));
+    Files.writeString(ds1.resolve(".vmha/protectedlist"), "garbage\n", StandardCharsets.UTF_8);
+    tick();
+    HaEvent.StateFileCorrupt corrupt = only(HaEvent.StateFileCorrupt.class);
+    assertEquals("ds1", corrupt.datastore());
+    assertTrue(corrupt.detail().contains(".vmha/protectedlist: truncated"), corrupt.detail());
+  }
+
   @Test
   void aCorruptStateFileIsReportedOnceAndNeverTrusted() throws IOException {
     spawn(List.of(ds(ds1), ds(ds2), ds(ds3)));
@@ -219,7 +233,7 @@ class DatastoreHeartbeatTest {
 
     Path file = DirectoryDatastore.heartbeatFile(ds2, "host2");
     String good = Files.readString(file);
-    Files.writeString(file, good.replace("counter=3", "counter=4"), StandardCharsets.UTF_8); // checksum breaks
+    Files.writeString(file, good.replace("\"counter\":3", "\"counter\":4"), StandardCharsets.UTF_8); // checksum breaks
     tick();
     HaEvent.StateFileCorrupt corrupt = only(HaEvent.StateFileCorrupt.class);
     assertEquals("ds2", corrupt.datastore());
@@ -372,6 +386,11 @@ class DatastoreHeartbeatTest {
     @Override
     public CompletionStage<Void> writeProtectedList(ProtectedList list) {
       return inner.writeProtectedList(list);
+    }
+
+    @Override
+    public CompletionStage<Boolean> repairLease(VmLease next) {
+      return inner.repairLease(next);
     }
 
     @Override

@@ -20,11 +20,11 @@ class DatastoreViewTest {
   private static final Instant T = Instant.parse("2024-05-01T10:00:00Z");
 
   private static DatastoreScan scan(String ds, Map<String, Long> counters) {
-    return scan(ds, counters, Map.of(), List.of());
+    return scan(ds, counters, Map.of(), Map.of());
   }
 
   private static DatastoreScan scan(String ds, Map<String, Long> counters, Map<String, PowerOnFile> powerOn,
-      List<String> corrupt) {
+      Map<String, String> corrupt) {
     Map<String, HostHeartbeat> hbs = new HashMap<>();
     counters.forEach((h, c) -> hbs.put(h, new HostHeartbeat(h, c, T)));
     return new DatastoreScan(ds, hbs, powerOn, corrupt);
@@ -61,7 +61,7 @@ class DatastoreViewTest {
   @Test
   void scansOfUnconfiguredDatastoresAreIgnored() {
     DatastoreView v = DatastoreView.initial(List.of("ds1"))
-        .next(S, Map.of("other", scan("other", Map.of("h1", 1L), Map.of(), List.of("bad"))));
+        .next(S, Map.of("other", scan("other", Map.of("h1", 1L), Map.of(), Map.of("host-x-hb", "bad"))));
     assertEquals(Map.of("ds1", false), v.accessible());
     assertEquals(Set.of(), v.knownHosts());
     assertEquals(Set.of(), v.corrupt());
@@ -139,8 +139,8 @@ class DatastoreViewTest {
     PowerOnFile h2 = new PowerOnFile("h2", false, List.of());
     DatastoreView v = DatastoreView.initial(List.of("ds2", "ds1"));
     v = v.next(S, Map.of(
-        "ds1", scan("ds1", Map.of(), Map.of("h1", onDs1), List.of()),
-        "ds2", scan("ds2", Map.of(), Map.of("h1", onDs2, "h2", h2), List.of())));
+        "ds1", scan("ds1", Map.of(), Map.of("h1", onDs1), Map.of()),
+        "ds2", scan("ds2", Map.of(), Map.of("h1", onDs2, "h2", h2), Map.of())));
     assertEquals(Optional.of(onDs2), v.powerOn("h1"), "ds2 comes first in the configured order");
     assertEquals(Optional.of(h2), v.powerOn("h2"));
     assertEquals(Optional.empty(), v.powerOn("h3"));
@@ -151,12 +151,12 @@ class DatastoreViewTest {
     PowerOnFile before = new PowerOnFile("h1", false, List.of(new VmSpec("vm1", 1, 1)));
     PowerOnFile after = new PowerOnFile("h1", true, List.of(new VmSpec("vm1", 1, 1)));
     DatastoreView v = DatastoreView.initial(List.of("ds1"));
-    v = v.next(S, Map.of("ds1", scan("ds1", Map.of(), Map.of("h1", before), List.of())));
+    v = v.next(S, Map.of("ds1", scan("ds1", Map.of(), Map.of("h1", before), Map.of())));
     v = v.next(S, Map.of());
     assertEquals(Optional.of(before), v.powerOn("h1"), "an unreadable datastore does not erase what was known");
-    v = v.next(S, Map.of("ds1", scan("ds1", Map.of(), Map.of(), List.of())));
+    v = v.next(S, Map.of("ds1", scan("ds1", Map.of(), Map.of(), Map.of())));
     assertEquals(Optional.of(before), v.powerOn("h1"));
-    v = v.next(S, Map.of("ds1", scan("ds1", Map.of(), Map.of("h1", after), List.of())));
+    v = v.next(S, Map.of("ds1", scan("ds1", Map.of(), Map.of("h1", after), Map.of())));
     assertEquals(Optional.of(after), v.powerOn("h1"));
   }
 
@@ -164,13 +164,16 @@ class DatastoreViewTest {
   void corruptSetIsThisRoundsOnly() {
     DatastoreView v = DatastoreView.initial(List.of("ds1", "ds2"));
     v = v.next(S, Map.of(
-        "ds1", scan("ds1", Map.of(), Map.of(), List.of("/ds1/.vmha/host-a-hb: checksum mismatch")),
-        "ds2", scan("ds2", Map.of(), Map.of(), List.of("/ds2/.vmha/host-b-poweron: truncated (no checksum line)",
-            "/ds2/.vmha/host-c-hb: checksum mismatch"))));
+        "ds1", scan("ds1", Map.of(), Map.of(), Map.of("host-a-hb", "/ds1/.vmha/host-a-hb: checksum mismatch")),
+        "ds2", scan("ds2", Map.of(), Map.of(), Map.of(
+            "host-b-poweron", "/ds2/.vmha/host-b-poweron: truncated (no checksum line)",
+            "host-c-hb", "/ds2/.vmha/host-c-hb: checksum mismatch"))));
     assertEquals(Set.of(
-        new CorruptFile("ds1", "/ds1/.vmha/host-a-hb: checksum mismatch"),
-        new CorruptFile("ds2", "/ds2/.vmha/host-b-poweron: truncated (no checksum line)"),
-        new CorruptFile("ds2", "/ds2/.vmha/host-c-hb: checksum mismatch")), v.corrupt());
+        new CorruptFile("ds1", "host-a-hb", "/ds1/.vmha/host-a-hb: checksum mismatch"),
+        new CorruptFile("ds2", "host-b-poweron", "/ds2/.vmha/host-b-poweron: truncated (no checksum line)"),
+        new CorruptFile("ds2", "host-c-hb", "/ds2/.vmha/host-c-hb: checksum mismatch")), v.corrupt());
+    assertEquals(Optional.of("/ds1/.vmha/host-a-hb: checksum mismatch"), v.corruptFile("ds1", "host-a-hb"));
+    assertEquals(Optional.empty(), v.corruptFile("ds2", "host-a-hb"));
     v = v.next(S, Map.of("ds1", scan("ds1", Map.of())));
     assertEquals(Set.of(), v.corrupt());
   }
@@ -197,13 +200,26 @@ class DatastoreViewTest {
     assertTrue(v1.now().compareTo(v0.now()) > 0);
   }
 
+  /** A corrupt lease file on the lease datastore shows in the VM's lease observation: no lease, yet not free. */
+  @Test
+  void aCorruptLeaseFileOnTheLeaseDatastoreShowsInTheObservation() {
+    DatastoreView v = DatastoreView.initial(List.of("ds1", "ds2")).next(S, Map.of(
+        "ds1", scan("ds1", Map.of(), Map.of(), Map.of("lease-db1", "/ds1/.vmha/lease-db1: checksum mismatch")),
+        "ds2", scan("ds2", Map.of(), Map.of(), Map.of("lease-db2", "/ds2/.vmha/lease-db2: checksum mismatch"))));
+    assertEquals(Optional.of("/ds1/.vmha/lease-db1: checksum mismatch"), v.lease("db1").corrupt());
+    assertEquals(Optional.empty(), v.lease("db1").lease());
+    assertEquals(Optional.empty(), v.lease("db2").corrupt(), "ds2 holds no leases");
+    v = v.next(S, Map.of("ds1", scan("ds1", Map.of())));
+    assertEquals(Optional.empty(), v.lease("db1").corrupt(), "repaired");
+  }
+
   @Test
   void aLeaseAgesOnlyWhileItsWriteStandsStillAndOnlyOnTheLeaseDatastore() {
     VmLease l1 = VmLease.first("db1", "host2", java.time.Instant.EPOCH);
     DatastoreView v = DatastoreView.initial(List.of("ds1", "ds2"));
     java.util.function.Function<VmLease, Map<String, DatastoreScan>> scans = l -> Map.of(
-        "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), List.of(), null, l == null ? Map.of() : Map.of("db1", l)),
-        "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), List.of(), null,
+        "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), Map.of(), null, l == null ? Map.of() : Map.of("db1", l)),
+        "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), Map.of(), null,
             Map.of("db1", VmLease.first("db1", "host9", java.time.Instant.EPOCH))));
     v = v.next(Duration.ofSeconds(1), scans.apply(l1));
     assertEquals(Optional.of(l1), v.lease("db1").lease(), "the first datastore holds the leases");

@@ -72,7 +72,7 @@ class DirectoryDatastoreTest {
   @Test
   void emptyDatastoreScansEmpty() {
     DatastoreScan s = done(ds.scan());
-    assertEquals(new DatastoreScan("ds1", Map.of(), Map.of(), List.of()), s);
+    assertEquals(new DatastoreScan("ds1", Map.of(), Map.of(), Map.of()), s);
     assertEquals(Optional.empty(), done(ds.readProtectedList()));
   }
 
@@ -90,7 +90,7 @@ class DirectoryDatastoreTest {
     assertEquals("ds1", s.datastore());
     assertEquals(Map.of("esxi1", a, "esxi2", b), s.heartbeats());
     assertEquals(Map.of("esxi1", pa, "esxi2", pb), s.powerOn());
-    assertEquals(List.of(), s.corrupt());
+    assertEquals(Map.of(), s.corrupt());
     assertTrue(Files.isRegularFile(DirectoryDatastore.heartbeatFile(root, "esxi1")));
     assertTrue(Files.isRegularFile(DirectoryDatastore.powerOnFile(root, "esxi2")));
   }
@@ -119,7 +119,7 @@ class DirectoryDatastoreTest {
     DatastoreScan s = done(ds.scan());
     assertEquals(Map.of("esxi2", new HostHeartbeat("esxi2", 4, T)), s.heartbeats());
     assertEquals(1, s.corrupt().size());
-    assertTrue(s.corrupt().get(0).contains(f.toString()), s.corrupt().get(0));
+    assertTrue(s.corrupt().get("host-esxi1-hb").contains(f.toString()), s.corrupt().toString());
   }
 
   @Test
@@ -129,7 +129,7 @@ class DirectoryDatastoreTest {
     truncate(f);
     DatastoreScan s = done(ds.scan());
     assertFalse(s.heartbeats().containsKey("esxi1"));
-    assertEquals(List.of(f + ": truncated (no checksum line)"), s.corrupt());
+    assertEquals(Map.of("host-esxi1-hb", f + ": truncated (no checksum line)"), s.corrupt());
   }
 
   @Test
@@ -162,7 +162,7 @@ class DirectoryDatastoreTest {
     DatastoreScan s = done(ds.scan());
     assertEquals(Map.of("esxi2", new PowerOnFile("esxi2", false, List.of())), s.powerOn());
     assertEquals(1, s.corrupt().size());
-    assertTrue(s.corrupt().get(0).startsWith(f + ": "), s.corrupt().get(0));
+    assertTrue(s.corrupt().get("host-esxi1-poweron").startsWith(f + ": "), s.corrupt().toString());
   }
 
   @Test
@@ -172,7 +172,7 @@ class DirectoryDatastoreTest {
     DatastoreScan s = done(ds.scan());
     assertEquals(Map.of(), s.heartbeats());
     assertEquals(1, s.corrupt().size());
-    assertTrue(s.corrupt().get(0).contains("expected header 'vmha heartbeat 1'"), s.corrupt().get(0));
+    assertTrue(s.corrupt().get("host-esxi1-hb").contains("expected a heartbeat file"), s.corrupt().toString());
   }
 
   @Test
@@ -181,7 +181,7 @@ class DirectoryDatastoreTest {
     Files.writeString(root.resolve(".vmha/host-esxi9-notes"), "garbage", StandardCharsets.UTF_8);
     Files.writeString(root.resolve(".vmha/README"), "garbage", StandardCharsets.UTF_8);
     Files.writeString(root.resolve("vm1.disk"), "garbage", StandardCharsets.UTF_8);
-    assertEquals(new DatastoreScan("ds1", Map.of(), Map.of(), List.of()), done(ds.scan()));
+    assertEquals(new DatastoreScan("ds1", Map.of(), Map.of(), Map.of()), done(ds.scan()));
   }
 
   @Test
@@ -223,6 +223,54 @@ class DirectoryDatastoreTest {
     ProtectedList v1 = ProtectedList.empty("m2").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m2");
     done(ds.writeProtectedList(v1));
     assertEquals(Optional.of(v1), done(ds.readProtectedList()), "a corrupt list is replaced, whatever its version");
+  }
+
+  /** Strings no name check lets through reach the files anyway: separators, quotes, newlines, unicode, long. */
+  static final List<String> HOSTILE = List.of("dns1,evil", "a;b;c", "x=y", "crc32=0", "line\nbreak", "tab\tcr\r",
+      "\"quoted\"", "back\\slash", "{\"json\":1}", "", " ", "vmha protectedlist 1", "\u00e9\u4e2d\ud83d\ude00",
+      "\u0000nul", "\ud800lone", "x".repeat(10_000));
+
+  /** Issue 20 finding 1: a list holding hostile strings is written by one host and read back by another. */
+  @Test
+  void hostileStringsRoundTripToAnotherHost() throws Exception {
+    ProtectedList l = ProtectedList.empty("m1");
+    int i = 0;
+    for (String h : HOSTILE) {
+      l = l.with(new VmSpec("vm" + i++, 1, 1), h, new VmProtection(RestartPriority.HIGH, 1, ReadyCondition.POWERED_ON,
+          java.time.Duration.ofSeconds(5), HOSTILE), h);
+      l = l.recovering("vm" + (i - 1), new ProtectedList.Recovery(1, T, h), h);
+    }
+    done(ds.writeProtectedList(l));
+    DirectoryDatastore otherHost = new DirectoryDatastore(root, Runnable::run);
+    assertEquals(Optional.of(l), done(otherHost.readProtectedList()));
+    for (String h : HOSTILE) {
+      done(ds.writeHeartbeat(new HostHeartbeat("h1", 1, T, h)));
+      assertEquals(h, done(otherHost.scan()).heartbeats().get("h1").address());
+      VmLease lease = new VmLease("db1", h, 1, T);
+      Files.deleteIfExists(DirectoryDatastore.leaseFile(root, "db1"));
+      done(ds.swapLease(Optional.empty(), lease));
+      assertEquals(Optional.of(lease), done(otherHost.readLease("db1")));
+    }
+    assertEquals(Map.of(), done(otherHost.scan()).corrupt());
+  }
+
+  /** Issue 20 finding 8: garbage in the protected list is reported and kept aside, never silently overwritten. */
+  @Test
+  void aCorruptProtectedListIsReportedByTheScanAndKeptAsideWhenReplaced() throws Exception {
+    done(ds.writeProtectedList(new ProtectedList("m1", 5, Map.of())));
+    Path f = root.resolve(".vmha/protectedlist");
+    Files.writeString(f, "garbage\n");
+    DatastoreScan s = done(ds.scan());
+    assertEquals(java.util.Set.of("protectedlist"), s.corrupt().keySet());
+    assertTrue(s.corrupt().get("protectedlist").contains(f.toString()), s.corrupt().toString());
+    ProtectedList v5 = new ProtectedList("m1", 5, Map.of());
+    done(ds.writeProtectedList(v5));
+    assertEquals(Optional.of(v5), done(ds.readProtectedList()));
+    DatastoreScan after = done(ds.scan());
+    assertEquals(1, after.corrupt().size(), after.corrupt().toString());
+    String aside = after.corrupt().keySet().iterator().next();
+    assertTrue(aside.startsWith("corrupt/protectedlist."), aside);
+    assertEquals("garbage\n", Files.readString(root.resolve(".vmha").resolve(aside)), "the corrupt file is kept");
   }
 
   @Test

@@ -10,19 +10,21 @@ import dev.vmha.hypervisor.VmSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The state file format and the three codecs built on it. */
+/** The state file format (JSON line and checksum line), the codecs built on it, and files of the first format. */
 class StateFileTest {
   private static final Path FILE = Path.of("/mnt/ds1/.vmha/host-esxi2-hb");
-  private static final List<Map.Entry<String, String>> ENTRIES = List.of(
-      Map.entry("host", "esxi2"), Map.entry("vm", "a,1,1"), Map.entry("vm", "b,2,2"), Map.entry("note", "x=y"),
-      Map.entry("empty", ""));
+  private static final HostHeartbeat HB = new HostHeartbeat("esxi2", 42, Instant.parse("2024-05-01T10:00:00Z"),
+      "10.0.0.2:2551");
 
   private static String crc(String s) {
     CRC32 c = new CRC32();
@@ -35,112 +37,176 @@ class StateFileTest {
     return body + "crc32=" + crc(body) + "\n";
   }
 
-  private static CorruptStateFileException corrupt(String kind, String text) {
-    CorruptStateFileException e = assertThrows(CorruptStateFileException.class,
-        () -> StateFile.decode(FILE, kind, text));
+  /** A heartbeat file around an arbitrary JSON line, with a valid checksum. */
+  private static String json(String line) {
+    return withChecksum(line + "\n");
+  }
+
+  private static String heartbeatContent(String content) {
+    return json("{\"vmha\":\"heartbeat\",\"format\":2,\"content\":" + content + "}");
+  }
+
+  private static CorruptStateFileException corrupt(String text) {
+    CorruptStateFileException e = assertThrows(CorruptStateFileException.class, () -> HostHeartbeat.decode(FILE, text));
     assertTrue(e.getMessage().startsWith(FILE.toString() + ": "), e.getMessage());
+    assertEquals(FILE, e.file());
     return e;
   }
 
   @Test
-  void roundTripKeepsOrderRepeatsAndEqualsSignsInValues() throws Exception {
-    String text = StateFile.encode("test", ENTRIES);
-    assertEquals(ENTRIES, StateFile.decode(FILE, "test", text));
+  void encodedLayoutIsOneJsonLineAndTheChecksumLine() {
+    String body = "{\"vmha\":\"heartbeat\",\"format\":2,\"content\":{\"hostId\":\"esxi2\",\"counter\":42,"
+        + "\"writtenAt\":\"2024-05-01T10:00:00Z\",\"address\":\"10.0.0.2:2551\"}}\n";
+    assertEquals(body + "crc32=" + crc(body) + "\n", HB.encode());
   }
 
   @Test
-  void encodedLayout() {
-    String text = StateFile.encode("heartbeat", List.of(Map.entry("k", "v")));
-    String body = "vmha heartbeat 1\nk=v\n";
-    assertEquals(body + "crc32=" + crc(body) + "\n", text);
-  }
-
-  @Test
-  void roundTripWithoutEntries() throws Exception {
-    assertEquals(List.of(), StateFile.decode(FILE, "empty", StateFile.encode("empty", List.of())));
-  }
-
-  @Test
-  void encodeRefusesWhatCannotBeReadBack() {
-    assertThrows(IllegalArgumentException.class, () -> StateFile.encode("k", List.of(Map.entry("a=b", "v"))));
-    assertThrows(IllegalArgumentException.class, () -> StateFile.encode("k", List.of(Map.entry("a\nb", "v"))));
-    assertThrows(IllegalArgumentException.class, () -> StateFile.encode("k", List.of(Map.entry("a", "v\nw"))));
+  void separatorsQuotesNewlinesAndUnicodeAreEscapedIntoOneAsciiLine() throws Exception {
+    String nasty = "a,b;c=d\ne\"f\\g\u00e9\ud83d\ude00\ud800";
+    HostHeartbeat hb = new HostHeartbeat(nasty, 1, Instant.EPOCH, nasty);
+    String text = hb.encode();
+    assertEquals(2, text.split("\n").length, text);
+    assertTrue(text.chars().allMatch(c -> c < 128), text);
+    assertEquals(hb, HostHeartbeat.decode(FILE, text));
   }
 
   @Test
   void everyTruncationIsCorrupt() {
-    String text = StateFile.encode("test", ENTRIES);
+    String text = HB.encode();
     for (int len = 0; len < text.length(); len++) {
       String cut = text.substring(0, len);
-      CorruptStateFileException e = assertThrows(CorruptStateFileException.class,
-          () -> StateFile.decode(FILE, "test", cut), "length " + len);
-      assertTrue(e.getMessage().contains(FILE.toString()), e.getMessage());
+      assertThrows(CorruptStateFileException.class, () -> HostHeartbeat.decode(FILE, cut), "length " + len);
     }
   }
 
   @Test
-  void truncatedBeforeChecksumLine() {
-    String text = StateFile.encode("test", ENTRIES);
-    String cut = text.substring(0, text.indexOf("crc32="));
-    assertEquals(FILE + ": truncated (no checksum line)", corrupt("test", cut).getMessage());
-  }
-
-  @Test
-  void truncatedInsideChecksumLine() {
-    String text = StateFile.encode("test", ENTRIES);
-    assertTrue(corrupt("test", text.substring(0, text.length() - 1)).getMessage().contains("truncated"));
-    assertTrue(corrupt("test", text.substring(0, text.length() - 3) + "\n").getMessage().contains("checksum mismatch"));
+  void truncatedBeforeOrInsideTheChecksumLine() {
+    String text = HB.encode();
+    assertEquals(FILE + ": truncated (no checksum line)", corrupt(text.substring(0, text.indexOf("crc32="))).getMessage());
+    assertTrue(corrupt(text.substring(0, text.length() - 1)).getMessage().contains("truncated"));
+    assertTrue(corrupt(text.substring(0, text.length() - 3) + "\n").getMessage().contains("checksum mismatch"));
+    assertTrue(corrupt("").getMessage().contains("truncated"));
   }
 
   @Test
   void everyChangedByteIsCorrupt() {
-    String text = StateFile.encode("test", ENTRIES);
+    String text = HB.encode();
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       char other = c == 'Q' ? 'R' : 'Q';
       String changed = text.substring(0, i) + other + text.substring(i + 1);
-      assertThrows(CorruptStateFileException.class, () -> StateFile.decode(FILE, "test", changed), "byte " + i);
+      assertThrows(CorruptStateFileException.class, () -> HostHeartbeat.decode(FILE, changed), "byte " + i);
     }
   }
 
   @Test
   void changedValueIsChecksumMismatch() {
-    String text = StateFile.encode("test", ENTRIES).replace("esxi2", "esxi3");
-    assertEquals(FILE + ": checksum mismatch", corrupt("test", text).getMessage());
+    assertEquals(FILE + ": checksum mismatch", corrupt(HB.encode().replace("esxi2", "esxi3")).getMessage());
   }
 
   @Test
-  void wrongKind() {
-    String text = StateFile.encode("poweron", ENTRIES);
-    CorruptStateFileException e = corrupt("heartbeat", text);
-    assertEquals(FILE + ": expected header 'vmha heartbeat 1', found 'vmha poweron 1'", e.getMessage());
+  void anotherKindOrFormatIsCorrupt() {
+    String p = new PowerOnFile("h", false, List.of()).encode();
+    assertTrue(corrupt(p).getMessage().contains("expected a heartbeat file, found vmha \"poweron\""));
+    String v3 = json("{\"vmha\":\"heartbeat\",\"format\":3,\"content\":{}}");
+    assertTrue(corrupt(v3).getMessage().contains("format 3 is not 2"), corrupt(v3).getMessage());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"vmha test 2\n", "VMHA test 1\n", "vmha test\n", "\n", "k=v\n", "vmha  test 1\n"})
-  void wrongHeader(String header) {
-    assertTrue(corrupt("test", withChecksum(header + "a=b\n")).getMessage().contains("expected header 'vmha test 1'"));
+  @ValueSource(strings = {"", "null", "[]", "42", "\"text\"", "{}", "{\"vmha\":\"heartbeat\",\"format\":2}",
+      "{\"format\":2,\"vmha\":\"heartbeat\",\"content\":{}}",
+      "{\"vmha\":\"heartbeat\",\"format\":2,\"content\":{},\"extra\":1}", "{\"vmha\":\"heartbeat\"", "not json"})
+  void anEnvelopeThatIsNotExactlyKindFormatAndContentIsCorrupt(String line) {
+    corrupt(json(line));
   }
 
   @Test
-  void emptyFileIsCorrupt() {
-    assertTrue(corrupt("test", "").getMessage().contains("truncated"));
+  void twoJsonLinesAreCorrupt() {
+    String line = HB.encode().split("\n")[0];
+    assertTrue(corrupt(withChecksum(line + "\n" + line + "\n")).getMessage().contains("one JSON line"));
+  }
+
+  /** Strict reading: every field present, no other, none null, each of its own type; the message names the field. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"hostId\":\"h\",\"counter\":1,\"writtenAt\":\"1970-01-01T00:00:00Z\"}",
+      "{\"hostId\":\"h\",\"counter\":1,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\",\"x\":1}",
+      "{\"hostId\":null,\"counter\":1,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"counter\":null,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"counter\":\"1\",\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"counter\":1.5,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"counter\":1e30,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"counter\":99999999999999999999,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":7,\"counter\":1,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":true,\"counter\":1,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":[\"h\"],\"counter\":1,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"counter\":1,\"writtenAt\":\"yesterday\",\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"counter\":1,\"writtenAt\":12,\"address\":\"\"}",
+      "{\"hostId\":\"h\",\"hostId\":\"i\",\"counter\":1,\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}",
+      "[]", "null", "\"h\""})
+  void aMissingUnknownNullOrMistypedFieldIsCorrupt(String content) {
+    corrupt(heartbeatContent(content));
   }
 
   @Test
-  void lineWithoutEqualsSign() {
-    CorruptStateFileException e = corrupt("test", withChecksum("vmha test 1\na=b\nnoequals\n"));
-    assertEquals(FILE + ": line 3 is not key=value", e.getMessage());
+  void theMessageNamesTheField() {
+    String e = corrupt(heartbeatContent(
+        "{\"hostId\":\"h\",\"counter\":\"x\",\"writtenAt\":\"1970-01-01T00:00:00Z\",\"address\":\"\"}")).getMessage();
+    assertTrue(e.contains("content.counter: "), e);
+    String nested = assertThrows(CorruptStateFileException.class, () -> PowerOnFile.decode(FILE, json(
+        "{\"vmha\":\"poweron\",\"format\":2,\"content\":{\"hostId\":\"h\",\"isolated\":false,\"vms\":[{\"name\":"
+        + "\"vm1\",\"memoryMb\":1,\"cpus\":\"2\"}],\"watchdogArmed\":false}}"))).getMessage();
+    assertTrue(nested.contains("content.vms[0].cpus: "), nested);
   }
 
   @Test
-  void lineWithEmptyKey() {
-    assertTrue(corrupt("test", withChecksum("vmha test 1\n=value\n")).getMessage().contains("line 2 is not key=value"));
+  void aValueItsTypeRefusesIsCorrupt() {
+    String badName = json("{\"vmha\":\"poweron\",\"format\":2,\"content\":{\"hostId\":\"h\",\"isolated\":false,"
+        + "\"vms\":[{\"name\":\"bad name\",\"memoryMb\":1,\"cpus\":1}],\"watchdogArmed\":false}}");
+    String e = assertThrows(CorruptStateFileException.class, () -> PowerOnFile.decode(FILE, badName)).getMessage();
+    assertTrue(e.contains("VM name bad name"), e);
+    String nullDependency = ProtectedList.empty("m").with(new VmSpec("vm1", 1, 1), "h1",
+        new VmProtection(RestartPriority.HIGH, 0, ReadyCondition.POWERED_ON, Duration.ZERO, List.of("dns1")), "m")
+        .encode().split("\n")[0].replace("[\"dns1\"]", "[null]");
+    assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json(nullDependency)));
+    String misfiled = ProtectedList.empty("m").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m")
+        .encode().split("\n")[0].replace("{\"vm1\":", "{\"vm2\":");
+    String m = assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json(misfiled)))
+        .getMessage();
+    assertTrue(m.contains("entry vm2 holds VM vm1"), m);
+  }
+
+  // --- files of the first format: still read, so an upgrade keeps the list and the leases ---
+
+  @Test
+  void firstFormatFilesOfEveryKindAreStillRead() throws Exception {
+    assertEquals(new HostHeartbeat("esxi2", 42, Instant.parse("2024-05-01T10:00:00.123456Z"), "10.0.0.2:2551"),
+        HostHeartbeat.decode(FILE, withChecksum(
+            "vmha heartbeat 1\nhost=esxi2\ncounter=42\ntime=2024-05-01T10:00:00.123456Z\naddress=10.0.0.2:2551\n")));
+    assertEquals(new VmLease("db1", "esxi2", 3, Instant.EPOCH), VmLease.decode(FILE, withChecksum(
+        "vmha lease 1\nvm=db1\nowner=esxi2\ncounter=3\ntime=1970-01-01T00:00:00Z\n")));
+    assertEquals(new PowerOnFile("esxi2", true, List.of(new VmSpec("vm1", 1024, 2)), true),
+        PowerOnFile.decode(FILE, withChecksum("vmha poweron 1\nisolated=true\nhost=esxi2\nvm=vm1,1024,2\n"
+            + "watchdog=armed\n")));
+    ProtectedList l = ProtectedList.empty("esxi1")
+        .with(new VmSpec("vm1", 1024, 2), "esxi3", new VmProtection(RestartPriority.HIGH, 2,
+            ReadyCondition.POWERED_ON, Duration.ofSeconds(90), List.of("dns1", "dns2")), "esxi1")
+        .recovering("vm1", new ProtectedList.Recovery(5, Instant.ofEpochMilli(1000), "no host has room"), "esxi1");
+    assertEquals(l, ProtectedList.decode(FILE, withChecksum("vmha protectedlist 1\nowner=esxi1\nversion=2\n"
+        + "vm=vm1,1024,2,esxi3,high,2,powered-on,90000,dns1;dns2,5,1000\ngaveup=vm1 no host has room\n")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"vmha heartbeat 2\n", "vmha poweron 1\n", "vmha heartbeat\n", "vmha  heartbeat 1\n"})
+  void aFirstFormatFileWithAnotherHeaderIsCorrupt(String header) {
+    assertTrue(corrupt(withChecksum(header + "a=b\n")).getMessage().contains("expected header 'vmha heartbeat 1'"));
   }
 
   @Test
-  void emptyLineInTheMiddle() {
-    assertTrue(corrupt("test", withChecksum("vmha test 1\na=b\n\nc=d\n")).getMessage().contains("line 3"));
+  void aFirstFormatLineWithoutKeyIsCorrupt() {
+    assertEquals(FILE + ": line 3 is not key=value",
+        corrupt(withChecksum("vmha heartbeat 1\nhost=a\nnoequals\n")).getMessage());
+    assertTrue(corrupt(withChecksum("vmha heartbeat 1\n=value\n")).getMessage().contains("line 2 is not key=value"));
   }
 
   // --- the codecs ---
@@ -157,7 +223,6 @@ class StateFileTest {
     assertEquals(p, PowerOnFile.decode(FILE, p.encode()));
     PowerOnFile none = new PowerOnFile("esxi3", false, List.of());
     assertEquals(none, PowerOnFile.decode(FILE, none.encode()));
-    assertTrue(p.encode().startsWith("vmha poweron 1\nisolated=true\n"), "the flag is the first entry");
     PowerOnFile armed = new PowerOnFile("esxi4", false, List.of(new VmSpec("vm1", 1, 1)), true);
     assertEquals(armed, PowerOnFile.decode(FILE, armed.encode()));
     assertFalse(PowerOnFile.decode(FILE, none.encode()).watchdogArmed(), "a file without the entry: not armed");
@@ -227,10 +292,5 @@ class StateFileTest {
     assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, noHost));
     String badVersion = withChecksum("vmha protectedlist 1\nowner=a\nversion=v1\n");
     assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, badVersion));
-  }
-
-  @Test
-  void encodeRefusesAnEmptyKey() {
-    assertThrows(IllegalArgumentException.class, () -> StateFile.encode("k", List.of(Map.entry("", "v"))));
   }
 }

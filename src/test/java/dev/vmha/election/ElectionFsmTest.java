@@ -89,8 +89,8 @@ class ElectionFsmTest {
   private final Map<String, Long> beating = new java.util.TreeMap<>();
   /** Two datastores accessible: this host's rank is (2, host5). */
   private DatastoreView view = DatastoreView.initial(List.of("ds1", "ds2")).next(Duration.ofSeconds(1), Map.of(
-      "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), List.of()),
-      "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), List.of())));
+      "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), Map.of()),
+      "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), Map.of())));
   private ActorRef<ElectionFsm.Command> fsm;
   /** The virtual time the FSM's agent started. */
   private long agentStarted;
@@ -720,8 +720,8 @@ class ElectionFsmTest {
     Map<String, dev.vmha.datastore.HostHeartbeat> hb = new java.util.HashMap<>();
     beating.forEach((h, c) -> hb.put(h,
         new dev.vmha.datastore.HostHeartbeat(h, c, Instant.EPOCH, addresses.getOrDefault(h, ""))));
-    view = view.next(INTERVAL, Map.of("ds1", new DatastoreScan("ds1", hb, Map.of(), List.of()),
-        "ds2", new DatastoreScan("ds2", hb, Map.of(), List.of())));
+    view = view.next(INTERVAL, Map.of("ds1", new DatastoreScan("ds1", hb, Map.of(), Map.of()),
+        "ds2", new DatastoreScan("ds2", hb, Map.of(), Map.of())));
   }
 
   /** The FSM's role, once it has handled every message sent before. */

@@ -23,7 +23,7 @@ class JoinRuleTest {
   private static DatastoreView round(DatastoreView v, long host2Counter, String address) {
     return v.next(I, Map.of("ds1", new DatastoreScan("ds1", Map.of(
         "host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH, address),
-        "host1", new HostHeartbeat("host1", 1, Instant.EPOCH, "10.0.0.1:2551")), Map.of(), List.of())));
+        "host1", new HostHeartbeat("host1", 1, Instant.EPOCH, "10.0.0.1:2551")), Map.of(), Map.of())));
   }
 
   /** The hosts found running from two reads in which host2's heartbeat counter goes from {@code first} to {@code second}. */

@@ -16,7 +16,7 @@ class LeaseRuleTest {
   private static final VmLease HELD = new VmLease("db1", "host3", 42, Instant.EPOCH);
 
   private static LeaseObservation seen(boolean readable, Optional<VmLease> lease, long stillForMs) {
-    return new LeaseObservation("ds1", readable, lease, Duration.ofMillis(stillForMs));
+    return new LeaseObservation("ds1", readable, lease, Duration.ofMillis(stillForMs), Optional.empty());
   }
 
   @Test
@@ -45,6 +45,26 @@ class LeaseRuleTest {
     LeaseRule.Decision d = LeaseRule.mayStart("db1", seen(false, Optional.empty(), 99_999), EXPIRY);
     assertFalse(d.mayStart());
     assertTrue(d.why().contains("not readable"), d.why());
+  }
+
+  /** Issue 20 finding 8: a corrupt lease file is no free lease, however long it stands. */
+  @Test
+  void aCorruptLeaseFileBlocksTheStartWhateverItsAge() {
+    LeaseObservation corrupt = new LeaseObservation("ds1", true, Optional.empty(), Duration.ofMillis(99_999),
+        Optional.of("/ds1/.vmha/lease-db1: checksum mismatch"));
+    LeaseRule.Decision d = LeaseRule.mayStart("db1", corrupt, EXPIRY);
+    assertFalse(d.mayStart());
+    assertTrue(d.why().contains("corrupt") && d.why().contains("checksum mismatch"), d.why());
+  }
+
+  /** The holder repairs its own corrupt lease only while nobody can have taken it: before its fence deadline. */
+  @Test
+  void onlyAHolderBeforeItsFenceDeadlineRepairsItsCorruptLease() {
+    Duration fenceAfter = Duration.ofSeconds(10);
+    assertTrue(LeaseRule.mayRepair(true, false, Duration.ofMillis(9_999), fenceAfter));
+    assertFalse(LeaseRule.mayRepair(true, false, Duration.ofSeconds(10), fenceAfter), "at the deadline it fences");
+    assertFalse(LeaseRule.mayRepair(true, true, Duration.ofSeconds(1), fenceAfter), "a fenced VM's lease");
+    assertFalse(LeaseRule.mayRepair(false, false, Duration.ofSeconds(1), fenceAfter), "not held (not adopted yet)");
   }
 
   @Test

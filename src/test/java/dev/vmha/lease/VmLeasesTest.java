@@ -183,14 +183,70 @@ class VmLeasesTest {
     assertTrue(f.contains("not renewed for"), f);
   }
 
+  /** Issue 20 finding 8: garbage in a held lease file no longer fences the healthy VM; its holder rewrites it. */
   @Test
-  void aFencedVmKeepsItsLeaseRenewedUntilTheHypervisorConfirmsItOff() {
+  void aCorruptLeaseFileIsRepairedByItsHolderInsteadOfFencingTheVm() throws Exception {
+    ActorRef<VmLeases.Command> l = leases();
+    take(l, "db1", Optional.empty());
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    long before = lease("db1").orElseThrow().counter();
+    Files.writeString(DirectoryDatastore.leaseFile(tmp.resolve("ds1"), "db1"), "garbage\n");
+    ticks(2);
+    renewedBeyond("db1", before + 1);
+    ticks(12);
+    renewedBeyond("db1", before + 12);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertEquals("host1", lease("db1").orElseThrow().owner());
+    try (java.util.stream.Stream<Path> aside = Files.list(tmp.resolve("ds1/.vmha/corrupt"))) {
+      assertEquals(1, aside.filter(f -> f.getFileName().toString().startsWith("lease-db1.")).count(),
+          "the corrupt file is kept aside");
+    }
+  }
+
+  /** After an upgrade the agent adopts its lease written in the first format, and rewrites it as JSON. */
+  @Test
+  void aLeaseOfTheFirstFormatIsAdoptedAndRewrittenAsJson() throws Exception {
+    String body = "vmha lease 1\nvm=db1\nowner=host1\ncounter=7\ntime=1970-01-01T00:00:00Z\n";
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Path f = DirectoryDatastore.leaseFile(tmp.resolve("ds1"), "db1");
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, body + "crc32=" + Long.toHexString(crc.getValue()) + "\n");
+    ActorRef<VmLeases.Command> l = leases();
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    ticks(2);
+    renewedBeyond("db1", 8);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertTrue(Files.readString(f).startsWith("{\"vmha\":\"lease\",\"format\":2,"), Files.readString(f));
+  }
+
+  /** Runs db1 here and cuts the datastore until its lease fences it; the datastore is still cut. */
+  private ActorRef<VmLeases.Command> fencedWhileTheDatastoreIsCut() {
     ActorRef<VmLeases.Command> l = leases();
     take(l, "db1", Optional.empty());
     l.tell(new VmLeases.Running(Set.of("db1")));
     cut.set(true);
     ticks(11);
     assertTrue(fenced.receiveMessage().contains("not renewed for"));
+    return l;
+  }
+
+  /** Only a holder that has not reached its fence deadline repairs: a fenced VM's corrupt lease stays as it is. */
+  @Test
+  void aHolderPastItsFenceDeadlineDoesNotRepairACorruptLease() throws Exception {
+    ActorRef<VmLeases.Command> l = fencedWhileTheDatastoreIsCut();
+    Path f = DirectoryDatastore.leaseFile(tmp.resolve("ds1"), "db1");
+    Files.writeString(f, "garbage\n");
+    cut.set(false);
+    l.tell(new VmLeases.Running(Set.of("db1"))); // its power-off hangs
+    ticks(3);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertEquals("garbage\n", Files.readString(f), "who holds it now is unknown: it is left for the operator");
+  }
+
+  @Test
+  void aFencedVmKeepsItsLeaseRenewedUntilTheHypervisorConfirmsItOff() {
+    ActorRef<VmLeases.Command> l = fencedWhileTheDatastoreIsCut();
     // the power-off hangs: the VM still runs, so its lease must not lapse while the datastore answers again
     cut.set(false);
     long before = lease("db1").orElseThrow().counter();

@@ -109,6 +109,8 @@ class MasterCoordinatorTimelineTest {
   private long host3MemoryMb = 2048;
   /** Leases host2 holds on ds1, renewed with its datastore heartbeat; none unless a test gives some. */
   private final Map<String, VmLease> host2Leases = new HashMap<>();
+  /** The corrupt files the next datastore rounds show on ds1. */
+  private Map<String, String> ds1Corrupt = Map.of();
   /** Leases host2 takes when its VMs have started (the operator's power-on needs them free). */
   private final Map<String, VmLease> host2LeasesOnceStarted = new HashMap<>();
 
@@ -529,6 +531,45 @@ class MasterCoordinatorTimelineTest {
     assertEquals("host2", last.vms().get("vm1").host());
   }
 
+  // ---- corrupt protected lists (issue 20 finding 8)
+
+  /**
+   * Garbage written into the protected list of a datastore this master owns is rewritten from the master's own list
+   * in the round that shows it corrupt, the garbage kept aside; status names the corrupt file meanwhile.
+   */
+  @Test
+  void aCorruptProtectedListIsRewrittenFromTheMastersListAndKeptAside() throws Exception {
+    protectOnHost2(VmProtection.defaults(), VmProtection.defaults());
+    Path file = dir.resolve("ds1/.vmha/protectedlist");
+    DirectoryDatastore other = new DirectoryDatastore(dir.resolve("ds1"), Runnable::run);
+    ProtectedList before = other.readProtectedList().toCompletableFuture().join().orElseThrow();
+    Files.writeString(file, "garbage\n");
+    ds1Corrupt = Map.of("protectedlist", file + ": truncated (no checksum line)");
+    tick();
+    ClusterStatus.DatastoreStatus ds1 = sync().datastores().get(0);
+    assertEquals(Map.of("protectedlist", file + ": truncated (no checksum line)"), ds1.corrupt(), "status shows it");
+    assertEquals(Optional.of(before), other.readProtectedList().toCompletableFuture().join(), "the list is back");
+    try (java.util.stream.Stream<Path> aside = Files.list(dir.resolve("ds1/.vmha/corrupt"))) {
+      assertEquals(List.of("garbage\n"), aside.map(p -> {
+        try {
+          return Files.readString(p);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }).toList());
+    }
+  }
+
+  /** A new master whose datastores hold no readable list takes the list the last master replicated to it. */
+  @Test
+  void aNewMasterFindingEveryDatastoresListCorruptTakesTheReplica() throws Exception {
+    Files.createDirectories(dir.resolve("ds1/.vmha"));
+    Files.writeString(dir.resolve("ds1/.vmha/protectedlist"), "garbage\n");
+    ProtectedList replica = ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4");
+    startMaster(Map.of(), Optional.of(replica));
+    assertEquals(List.of("vm1"), sync().vms().stream().map(ClusterStatus.VmStatus::name).toList());
+  }
+
   // ---- the restart engine (issue 5): order, retries, best-effort, leases, guest stops, operator power-off
 
   private static VmProtection protection(RestartPriority p, ReadyCondition ready, String... dependsOn) {
@@ -826,6 +867,11 @@ class MasterCoordinatorTimelineTest {
 
   /** Starts the master coordinator (host1) with these known silences; the protected list is read at once. */
   private void startMaster(Map<String, Duration> knownSilence) {
+    startMaster(knownSilence, Optional.empty());
+  }
+
+  /** As above, with the protected list the last master replicated to host1. */
+  private void startMaster(Map<String, Duration> knownSilence, Optional<ProtectedList> replica) {
     List<Datastore> datastores = List.of(new DirectoryDatastore(dir.resolve("ds1"), Runnable::run));
     Pinger pinger = (target, timeout) -> {
       CompletableFuture<Boolean> answer = new CompletableFuture<>();
@@ -834,7 +880,7 @@ class MasterCoordinatorTimelineTest {
     };
     master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, datastores, datastore.ref(),
         pinger, DecisionLog.of(events::add), new VirtualTime.VirtualClock(scheduler)),
-        new MasterCoordinator.Start(knownSilence, election.ref(), Optional.empty())), "master");
+        new MasterCoordinator.Start(knownSilence, election.ref(), replica)), "master");
     // the coordinator asks at once for the datastore view this host kept so far
     datastore.expectMessageClass(DatastoreHeartbeat.GetView.class).replyTo().tell(view);
     sync(); // the protected list is read and the timers run from the current virtual time
@@ -906,7 +952,7 @@ class MasterCoordinatorTimelineTest {
     powerOn.put("host2", host2PowerOn != null ? host2PowerOn : new PowerOnFile("host2", false, host2Running));
     if (host2DatastoreBeating) host2Leases.replaceAll((vm, l) -> l.renewed(Instant.EPOCH));
     view = view.next(settings.failureDetectionInterval(),
-        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, List.of(), null, host2Leases)));
+        Map.of("ds1", new DatastoreScan("ds1", hbs, powerOn, ds1Corrupt, null, host2Leases)));
   }
 
   /** What the coordinator told the election FSM until a short quiet period. */
