@@ -3,6 +3,7 @@ package dev.vmha.cli;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.api.HttpApi;
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.SettingsException;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.host.Agent;
@@ -45,8 +46,14 @@ final class AgentCommand extends HostCommand {
     // system: start a new one, which joins as a new incarnation and becomes a slave of the master it finds.
     Incarnations incarnations = new Incarnations();
     while (!stopping.get()) {
-      ActorSystem<HostSupervisor.Command> system = Agent.start(s, io -> Drivers.fromSettings(s, io), events,
-          Clock.systemUTC(), ConfigFactory.load(), incarnations);
+      ActorSystem<HostSupervisor.Command> system;
+      try {
+        system = Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load(),
+            incarnations);
+      } catch (SettingsException e) { // the cluster transport's stores, checked as the actor system starts
+        System.err.println("vmha agent: " + e.getMessage());
+        return 2;
+      }
       current.set(system);
       Agent.startHistory(system, s, events).whenComplete((done, err) -> {
         // the agent keeps deciding without its history database; the events wait in the event log

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     version = "vmha 0.1.0",
     description = "Host High Availability for virtual-machine clusters.",
     subcommands = {AgentCommand.class, StatusCommand.class, VmCommand.class, HistoryCommand.class,
-        ExplainCommand.class, ReplayCommand.class, DemoCommand.class, LabCommand.class, WatchdogCommand.class})
+        ExplainCommand.class, ReplayCommand.class, DemoCommand.class, LabCommand.class, WatchdogCommand.class,
+        CertsCommand.class})
 public final class Vmha implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
