@@ -63,6 +63,12 @@ public final class ClusterTls {
         .withValue(p + "hostname-verification", ConfigValueFactory.fromAnyRef(true));
   }
 
+  /** The transport an actor system runs: TLS only with Artery's tls-tcp. */
+  public static TransportSettings.Kind running(Config pekko) {
+    return pekko.getString("pekko.remote.artery.transport").equals("tls-tcp") ? TransportSettings.Kind.TLS
+        : TransportSettings.Kind.PLAIN_TCP;
+  }
+
   private static char[] password(Path file) {
     String key = "vmha.tls.password-file";
     privateFile(key, file, "a file whose first line is the stores' password (./vmha certs writes store-password)");
