@@ -1,6 +1,7 @@
 package dev.vmha.demo;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.security.ClusterCa;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.sim.SimulatedCluster;
@@ -39,6 +40,10 @@ public final class CaseDemo {
     if (number < 1 || number > 5) throw new IllegalArgumentException("--case takes 1 to 5, not " + number);
     DemoRun.deleteTree(dir); // a fresh cluster: no earlier run's protected list or lock on the datastores
     Files.createDirectories(dir);
+    // over TLS, as every cluster: a CA and the four hosts' stores for this run
+    List<ClusterCa.Host> hosts = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) hosts.add(new ClusterCa.Host("host" + i, "127.0.0.1"));
+    new ClusterCa(dir.resolve("tls")).issue(hosts, false);
     cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, ConfigFactory.parseString("""
         das.failuredetectioninterval = 250ms
         das.config.fdm.hostTimeout = 3s
@@ -49,7 +54,8 @@ public final class CaseDemo {
         vmha.election.window = 2s
         vmha.host.memory-mb = 4096
         vmha.isolation.response = "power-off"
-        """), datastores ? 2 : 0, dir, ConfigFactory.load()));
+        vmha.tls.dir = "%s"
+        """.formatted(dir.resolve("tls"))), datastores ? 2 : 0, dir, ConfigFactory.load()));
     try {
       say("case " + number + (datastores ? "" : " without heartbeat datastores (majority rule)")
           + ": 4 simulated hosts, isolation response power-off");

@@ -51,7 +51,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A vmha cluster inside one JVM, for tests and for watching the canonical cases: every host is a real Pekko actor
- * system running the real agent over Artery TCP on 127.0.0.1, with an in-memory hypervisor and real datastore
+ * system running the real agent over Artery on 127.0.0.1 (TLS with the stores in the settings' vmha.tls.dir), with an in-memory hypervisor and real datastore
  * directories. Faults are injected where a real network or storage path would break: links between hosts are cut at
  * the transport (both directions, Pekko's own heartbeats included), a host's isolation addresses stop answering, a
  * host loses its datastores, a host loses power (and later gets it back), or a host's agent dies and is restarted

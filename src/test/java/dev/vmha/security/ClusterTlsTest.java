@@ -9,6 +9,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.SettingsException;
+import dev.vmha.config.TransportSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -65,6 +66,16 @@ class ClusterTlsTest {
     assertTrue(ssl.getBoolean("hostname-verification"));
     assertEquals("TLSv1.3", ssl.getString("protocol"));
     assertEquals(certs.resolve("host1.p12").toAbsolutePath().toString(), ssl.getString("key-store"));
+  }
+
+  @Test
+  void eachStoreDefaultsToItsFileInTheDirectory() {
+    TransportSettings.MutualTls t = (TransportSettings.MutualTls) settings("").transport();
+    assertEquals(List.of(certs.resolve("host1.p12"), certs.resolve("trust.p12"), certs.resolve("store-password")),
+        List.of(t.keyStore(), t.trustStore(), t.passwordFile()));
+    SettingsException e = assertThrows(SettingsException.class, () -> settings("vmha.tls.dir = \"\""));
+    assertTrue(e.getMessage().startsWith("invalid configuration vmha.tls.key-store = \"\": a file, or vmha.tls.dir"),
+        e.getMessage());
   }
 
   @Test
