@@ -52,7 +52,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * </ul>
  * Every file is 0600 in a 0700 directory, written to a temporary file and renamed. Keys are EC P-256 (fast to
  * generate, TLS 1.3's default curve). Re-running is idempotent: the CA is reused and a host keeps its key store while
- * it is signed by the current CA and names the requested address.
+ * it is signed by the current CA, names the requested address and has more than 30 days left.
  */
 public final class ClusterCa {
   public static final String CA_STORE = "ca.p12";
@@ -63,6 +63,8 @@ public final class ClusterCa {
   static final String HOST_ALIAS = "host";
   static final Duration CA_VALIDITY = Duration.ofDays(3650);
   static final Duration HOST_VALIDITY = Duration.ofDays(825);
+  /** A host certificate that expires sooner is issued again on the next run, in time for a rolling restart. */
+  static final Duration RENEW_BEFORE = Duration.ofDays(30);
   private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -146,7 +148,10 @@ public final class ClusterCa {
     writeTrust(List.of(loadCa().cert), password(STORE_PASSWORD));
   }
 
-  /** True when the host's key store exists, is signed by this CA and names the host's id and address. */
+  /**
+   * True when the host's key store exists, is signed by this CA, names the host's id and address, and stays valid for
+   * {@link #RENEW_BEFORE}.
+   */
   private boolean current(Host h, Authority ca, char[] storePassword) throws IOException, GeneralSecurityException {
     Path p = dir.resolve(keyStoreName(h.id()));
     if (!Files.exists(p)) return false;
@@ -154,7 +159,7 @@ public final class ClusterCa {
     if (cert == null || !cert.getIssuerX500Principal().equals(ca.cert.getSubjectX500Principal())) return false;
     try {
       cert.verify(ca.cert.getPublicKey());
-      cert.checkValidity();
+      cert.checkValidity(Date.from(Instant.now().plus(RENEW_BEFORE)));
     } catch (GeneralSecurityException e) {
       return false;
     }
