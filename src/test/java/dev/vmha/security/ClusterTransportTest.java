@@ -49,12 +49,12 @@ class ClusterTransportTest {
   }
 
   private static HaSettings settings(String id, Path tlsDir, String extra) {
-    return HaSettings.from(ConfigFactory.parseString(extra + """
+    return HaSettings.from(ConfigFactory.parseString("""
         vmha.host { id = "%s", address = "127.0.0.1" }
         das.usedefaultisolationaddress = false
         das.isolationaddress1 = "127.0.0.1"
         vmha.tls.dir = "%s"
-        """.formatted(id, tlsDir)).withFallback(HaSettings.defaults()).resolve());
+        """.formatted(id, tlsDir) + extra).withFallback(HaSettings.defaults()).resolve());
   }
 
   /** An actor system of cluster "vmha" on a free loopback port, with this transport. */
@@ -127,6 +127,29 @@ class ClusterTransportTest {
             HostCertificate.readPassword(TestTls.dir().resolve(ClusterCa.STORE_PASSWORD)))))
         .withFallback(ClusterTls.pekkoConfig(settings("host9", other, "")));
     onlyTheCertifiedHostGetsIn(member("host1", ""), member("host2", ""), node(rogue));
+  }
+
+  @Test
+  void aClusterCertificateForAnotherAddressCannotJoin() throws Exception {
+    // host1 and mallory have certificates of one CA, mallory's for an address it does not run on: host1 accepts its
+    // connection (the accepting side checks only the CA) but refuses mallory's certificate when it dials it back
+    Path ca = tmp.resolve("ca");
+    new ClusterCa(ca).issue(List.of(new ClusterCa.Host("host1", "127.0.0.1"), new ClusterCa.Host("host2", "127.0.0.1"),
+        new ClusterCa.Host("mallory", "10.0.0.99")), false);
+    ActorTestKit host1 = node(ClusterTls.pekkoConfig(settings("host1", ca, "")));
+    ActorTestKit host2 = node(ClusterTls.pekkoConfig(settings("host2", ca, "")));
+    ActorTestKit mallory = node(ClusterTls.pekkoConfig(settings("mallory", ca, "vmha.host.address = \"10.0.0.99\"\n")));
+    Cluster.get(host1.system()).manager().tell(Join.create(address(host1)));
+    Cluster.get(mallory.system()).manager().tell(Join.create(address(host1)));
+    Cluster.get(host2.system()).manager().tell(Join.create(address(host1)));
+    TestProbe<String> probe = host1.createTestProbe();
+    probe.awaitAssert(scaled(15), () -> {
+      assertEquals(new TreeSet<>(Set.of(address(host1).toString(), address(host2).toString())), upMembers(host1));
+      return null;
+    });
+    probe.expectNoMessage(scaled(3)); // mallory retries its join every second meanwhile
+    assertEquals(Set.of(address(host1).toString(), address(host2).toString()), upMembers(host1));
+    assertNotEquals(MemberStatus.up(), Cluster.get(mallory.system()).selfMember().status());
   }
 
   @Test
