@@ -8,8 +8,10 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.config.RestartSettings;
+import dev.vmha.config.TransportSettings;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.master.ClusterStatus;
+import dev.vmha.security.ClusterTls;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
@@ -211,16 +213,21 @@ public final class HttpApi extends AllDirectives {
         return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
             r.role() == ElectionFsm.Role.UNINITIALIZED ? notJoined()
                 : r.master() == null ? "no master elected yet"
-                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w, auth.mode()));
+                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w, auth.mode(), transport()));
       }
       CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
           timeout, system.scheduler());
       return cluster.<Object>handle((c, err) -> c != null ? c : err).thenCombine(dog, (c, w) ->
-          c instanceof ClusterStatus cs
-              ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w, auth.mode())
+          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w,
+              auth.mode(), transport())
               : new AgentStatus(r.hostId(), r.role().name(), r.master(), null, "master " + r.master()
-                  + " did not answer: " + ((Throwable) c).getMessage(), w, auth.mode()));
+                  + " did not answer: " + ((Throwable) c).getMessage(), w, auth.mode(), transport()));
     });
+  }
+
+  /** The transport this actor system really runs, whatever was meant to be configured. */
+  private TransportSettings.Kind transport() {
+    return ClusterTls.running(system.settings().config());
   }
 
   /** Why this agent has no role yet: it is not a cluster member, and for how long — never a silent retry. */

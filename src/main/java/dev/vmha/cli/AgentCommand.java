@@ -7,6 +7,7 @@ import dev.vmha.api.HttpApi;
 import dev.vmha.config.ApiSettings;
 import dev.vmha.config.SettingsException;
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.SettingsException;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HistoryReader;
@@ -99,6 +100,9 @@ final class AgentCommand extends HostCommand {
       try {
         system = Agent.start(s, io -> Drivers.fromSettings(s, io), events, Clock.systemUTC(), ConfigFactory.load(),
             incarnations);
+      } catch (SettingsException e) { // the cluster transport's stores, checked as the actor system starts
+        System.err.println("vmha agent: " + e.getMessage());
+        return 2;
       } catch (RuntimeException e) {
         if (!hasCause(e, java.net.BindException.class)) throw e;
         System.err.println("vmha agent: cannot listen on " + s.hostAddress() + ":" + s.clusterPort()

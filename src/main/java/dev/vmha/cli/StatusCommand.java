@@ -64,6 +64,10 @@ final class StatusCommand implements Callable<Integer> {
       out.printf("%swatchdog (%s) %s: %s%n", warn ? "WARNING: " : "", w.path("type").asText().toLowerCase(), phase,
           w.path("detail").asText());
     }
+    if (s.path("transport").asText().equals("PLAIN_TCP")) {
+      out.println("WARNING: cluster transport is plain TCP (vmha.tls.transport = \"plain-tcp\"): any host that reaches"
+          + " the cluster port can join and send messages");
+    }
     JsonNode c = s.path("cluster");
     if (c.isMissingNode() || c.isNull()) {
       out.println(s.path("note").asText(""));

@@ -14,6 +14,7 @@ import dev.vmha.restart.Dependencies;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
+import dev.vmha.security.ClusterCa;
 import dev.vmha.lease.LeaseTiming;
 import java.io.File;
 import java.nio.file.Path;
@@ -64,7 +65,8 @@ public record HaSettings(
     HistorySettings history,
     WatchdogSettings watchdog,
     int apiMaxRequestsInFlight,
-    ApiSettings api) {
+    ApiSettings api,
+    TransportSettings transport) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -211,7 +213,8 @@ public record HaSettings(
         history(c, dataDir),
         watchdog,
         intIn(c, "vmha.api.max-requests-in-flight", 1, 10_000),
-        api(c, dataDir));
+        api(c, dataDir),
+        transport(c, hostId));
   }
 
   /** The API's authentication; the tokens file itself is read and checked when the agent starts (api.ApiAuth). */
@@ -366,6 +369,27 @@ public record HaSettings(
     return new WatchdogSettings(type, Path.of(device), timeout);
   }
 
+
+  /** The cluster transport's stores: a file left "" is the one ./vmha certs wrote into {@code vmha.tls.dir}. */
+  private static TransportSettings transport(Config c, String hostId) {
+    if (enumOf(c, "vmha.tls.transport", TransportSettings.Kind.class) == TransportSettings.Kind.PLAIN_TCP) {
+      return new TransportSettings.PlainTcp();
+    }
+    String dir = string(c, "vmha.tls.dir");
+    return new TransportSettings.MutualTls(tlsFile(c, dir, "vmha.tls.key-store", ClusterCa.keyStoreName(hostId)),
+        tlsFile(c, dir, "vmha.tls.trust-store", ClusterCa.TRUST_STORE),
+        tlsFile(c, dir, "vmha.tls.password-file", ClusterCa.STORE_PASSWORD));
+  }
+
+  private static Path tlsFile(Config c, String dir, String key, String nameInDir) {
+    String v = string(c, key);
+    if (!v.isBlank()) return Path.of(v);
+    if (dir.isBlank()) {
+      throw new SettingsException(key, quote(v), "a file, or vmha.tls.dir set to the directory that ./vmha certs"
+          + " wrote (the cluster transport is TLS unless vmha.tls.transport = \"plain-tcp\")");
+    }
+    return Path.of(dir, nameInDir);
+  }
 
   private static HistorySettings history(Config c, Path dataDir) {
     // at least 10: the journal compacts in tenths of the limit (HistoryJournal)

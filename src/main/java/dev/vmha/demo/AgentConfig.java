@@ -10,11 +10,11 @@ import java.util.stream.Collectors;
 
 /**
  * The host file of an agent started by the demo or the lab: fast timings (interval 250 ms, hostTimeout 3 s, election
- * window 2 s, lease margins 250 ms) so a failover takes seconds, plus where the agent lives. One text for both, so
- * what the lab measures is what the demo shows.
+ * window 2 s, lease margins 250 ms) so a failover takes seconds, plus where the agent lives and the directory of its
+ * TLS stores (./vmha certs). One text for both, so what the lab measures is what the demo shows.
  */
 public record AgentConfig(String hostId, String address, int port, int httpPort, Path dataDir, List<String> seeds,
-    List<Path> datastores, String isolationAddress, String pingMethod, String hypervisor) {
+    List<Path> datastores, String isolationAddress, String pingMethod, String hypervisor, Path tlsDir) {
 
   /** The host file; {@code extra} (HOCON) is appended, so its keys override these. */
   public String render(String extra) {
@@ -39,9 +39,10 @@ public record AgentConfig(String hostId, String address, int port, int httpPort,
           restart { power-on-timeout = 10s, retry-base-delay = 2s }
           lease { io-delay-max = 250ms, power-off-max = 250ms }
           hypervisor.type = "%s"
+          tls.dir = "%s"
         }
         """.formatted(isolationAddress, hostId, address, port, httpPort, dataDir, quoted(seeds),
-        quoted(datastores.stream().map(Path::toString).toList()), pingMethod, hypervisor) + extra;
+        quoted(datastores.stream().map(Path::toString).toList()), pingMethod, hypervisor, tlsDir) + extra;
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.vmha.demo;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.security.ClusterCa;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.sim.SimulatedCluster;
@@ -39,8 +40,9 @@ public final class CaseDemo {
     if (number < 1 || number > 5) throw new IllegalArgumentException("--case takes 1 to 5, not " + number);
     DemoRun.deleteTree(dir); // a fresh cluster: no earlier run's protected list or lock on the datastores
     Files.createDirectories(dir);
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, SimulatedCluster.DEMO_SETTINGS,
-        datastores ? 2 : 0, dir, ConfigFactory.load()));
+    // over TLS, as every cluster: a CA and the four hosts' stores for this run
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, SimulatedCluster.withTls(
+        SimulatedCluster.DEMO_SETTINGS, dir, 4), datastores ? 2 : 0, dir, ConfigFactory.load()));
     try {
       say("case " + number + (datastores ? "" : " without heartbeat datastores (majority rule)")
           + ": 4 simulated hosts, isolation response power-off");

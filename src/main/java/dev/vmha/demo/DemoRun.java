@@ -9,6 +9,7 @@ import dev.vmha.history.HistoryReader;
 import dev.vmha.history.HostHistory;
 import dev.vmha.history.Timeline;
 import dev.vmha.hypervisor.ProcessHypervisor;
+import dev.vmha.security.ClusterCa;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -18,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,6 +51,8 @@ public final class DemoRun {
   static final int ORDERED = 6;
   static final int CLUSTER_PORT = 2551;
   static final int HTTP_PORT = 8551;
+  /** var/demo/tls: the demo cluster's CA and host stores (kept between runs). */
+  static final String TLS_DIR = "tls";
   static final Duration WAIT = Duration.ofSeconds(90);
 
   private final Path home;
@@ -118,9 +122,15 @@ public final class DemoRun {
   // ---- set-up
 
   private void prepare() throws IOException {
-    deleteTree(dir);
+    // a fresh cluster every run; its CA and host certificates, made by the first run, are kept
+    if (Files.isDirectory(dir)) {
+      try (var children = Files.list(dir)) {
+        for (Path c : children.filter(c -> !c.getFileName().toString().equals(TLS_DIR)).toList()) deleteTree(c);
+      }
+    }
     Files.createDirectories(dir.resolve("ds1"));
     Files.createDirectories(dir.resolve("ds2"));
+    certificates();
     for (int i = 1; i <= HOSTS; i++) {
       String h = "host" + i;
       int cp = port(h, CLUSTER_PORT);
@@ -136,7 +146,7 @@ public final class DemoRun {
       String api = AgentConfig.adminToken(dir);
       AgentConfig conf = new AgentConfig(h, "127.0.0.1", cp, hp, dir.resolve(h),
           nodelist(),
-          List.of(dir.resolve("ds1"), dir.resolve("ds2")), "127.0.0.1", "tcp", "process");
+          List.of(dir.resolve("ds1"), dir.resolve("ds2")), "127.0.0.1", "tcp", "process", dir.resolve(TLS_DIR));
       Files.writeString(dir.resolve(h + ".conf"), conf.render(api + """
           vmha {
             # the restart order of seed 001: infrastructure, then what needs it, once it is powered on
@@ -157,6 +167,19 @@ public final class DemoRun {
     authorization = "Bearer " + TokenFiles.readSecret(dir.resolve(AgentConfig.ADMIN_TOKEN));
     say("the agents' API takes the admin token in var/demo/" + AgentConfig.ADMIN_TOKEN + " (./vmha status|vm --config"
         + " var/demo/host1.conf sends it; or VMHA_TOKEN_FILE=var/demo/" + AgentConfig.ADMIN_TOKEN + ")");
+  }
+
+  /** The cluster transport is TLS, as everywhere: the demo's CA and a key store per host, as ./vmha certs makes them. */
+  private void certificates() throws IOException {
+    List<ClusterCa.Host> hosts = new ArrayList<>();
+    for (int i = 1; i <= HOSTS; i++) hosts.add(new ClusterCa.Host("host" + i, "127.0.0.1"));
+    try {
+      ClusterCa.Result r = new ClusterCa(dir.resolve(TLS_DIR)).issue(hosts, false);
+      say((r.caCreated() ? "created the demo's cluster CA and " : "reused the demo's cluster CA; ") + r.issued().size()
+          + " host certificates issued, " + r.kept().size() + " kept (var/demo/" + TLS_DIR + ")");
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot create the demo's certificates: " + e.getMessage(), e);
+    }
   }
 
   private void startAgent(String h) throws IOException {

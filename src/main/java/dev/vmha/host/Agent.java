@@ -9,6 +9,7 @@ import dev.vmha.history.DecisionLog;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HistoryJournal;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.security.ClusterTls;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +28,8 @@ public final class Agent {
   private Agent() {}
 
   /**
-   * The Pekko settings that follow from the vmha settings: address, seeds, the roles that carry identity, and the
-   * history database.
+   * The Pekko settings that follow from the vmha settings: address, seeds, the roles that carry identity, the cluster
+   * transport (TLS stores checked: a bad one throws SettingsException) and the history database.
    */
   public static Config pekkoConfig(HaSettings s, List<Address> removedBy) {
     // with datastores the agent joins by itself once they said whether a cluster runs (host.ClusterJoin); without,
@@ -56,6 +57,7 @@ public final class Agent {
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(s.clusterPort()))
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
+        .withFallback(ClusterTls.pekkoConfig(s))
         .withFallback(historyConfig(s.history()));
   }
 

@@ -33,7 +33,8 @@ public record LabBounds(HaSettings settings, Config pekko) {
   /** The bounds of a lab whose host files carry {@code extra} (HOCON, its keys win) after the demo's text. */
   public static LabBounds of(String extra) {
     String text = new AgentConfig("host1", "10.0.0.11", LabConfig.CLUSTER_PORT, LabConfig.HTTP_PORT, Path.of("data"),
-        List.of("10.0.0.11:" + LabConfig.CLUSTER_PORT), List.of(), "10.0.0.1", "icmp", "in-memory").render(extra);
+        List.of("10.0.0.11:" + LabConfig.CLUSTER_PORT), List.of(), "10.0.0.1", "icmp", "in-memory",
+        Path.of(LabConfig.CERTS)).render(extra);
     return new LabBounds(HaSettings.from(ConfigFactory.parseString(text).withFallback(HaSettings.defaults()).resolve()),
         ConfigFactory.load());
   }

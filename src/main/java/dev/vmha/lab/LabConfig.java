@@ -18,6 +18,8 @@ import java.util.stream.IntStream;
 public final class LabConfig {
   public static final int CLUSTER_PORT = 2551;
   public static final int HTTP_PORT = 8551;
+  /** Where lab up has ./vmha certs write the lab's CA and host stores. */
+  public static final String CERTS = "certs";
 
   /**
    * The lab does not yet run a watchdog per host outside its namespace (issue 19's lab scenarios): without one, a
@@ -53,7 +55,7 @@ public final class LabConfig {
       List<Path> ds = new ArrayList<>();
       for (String d : datastores) ds.add(hostDir.resolve(d));
       AgentConfig c = new AgentConfig("host" + i, address(subnet, i), CLUSTER_PORT, HTTP_PORT, hostDir.resolve("data"),
-          seeds, ds, subnet + ".1", "icmp", hypervisor);
+          seeds, ds, subnet + ".1", "icmp", hypervisor, dir.resolve(CERTS));
       Files.writeString(dir.resolve("h" + i + ".conf"), c.render(NO_WATCHDOG + api + extra));
     }
   }

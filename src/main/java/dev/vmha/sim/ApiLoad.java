@@ -113,7 +113,7 @@ public final class ApiLoad {
   public Result run() throws Exception {
     Files.createDirectories(options.dir());
     try (SimulatedCluster cluster = SimulatedCluster.start(new SimulatedCluster.Options(options.hosts(),
-        SimulatedCluster.DEMO_SETTINGS, 2, options.dir(), options.pekko()))) {
+        SimulatedCluster.withTls(SimulatedCluster.DEMO_SETTINGS, options.dir(), options.hosts()), 2, options.dir(), options.pekko()))) {
       List<String> apis = new ArrayList<>();
       List<ServerBinding> bindings = new ArrayList<>();
       // authentication on, as in every agent: one operator token accepted by every host

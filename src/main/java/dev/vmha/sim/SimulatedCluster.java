@@ -16,6 +16,7 @@ import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.restart.VmProtection;
+import dev.vmha.security.ClusterCa;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.Pinger;
@@ -51,7 +52,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A vmha cluster inside one JVM, for tests and for watching the canonical cases: every host is a real Pekko actor
- * system running the real agent over Artery TCP on 127.0.0.1, with an in-memory hypervisor and real datastore
+ * system running the real agent over Artery on 127.0.0.1 (TLS with the stores in the settings' vmha.tls.dir), with an in-memory hypervisor and real datastore
  * directories. Faults are injected where a real network or storage path would break: links between hosts are cut at
  * the transport (both directions, Pekko's own heartbeats included), a host's isolation addresses stop answering, a
  * host loses its datastores, a host loses power (and later gets it back), or a host's agent dies and is restarted
@@ -84,6 +85,21 @@ public final class SimulatedCluster implements AutoCloseable {
       vmha.host.memory-mb = 4096
       vmha.isolation.response = "power-off"
       """);
+
+  /**
+   * {@code settings} over TLS, as every cluster: a CA and the stores of host1..host{@code hosts} (all on 127.0.0.1)
+   * made in {@code dir}/tls for this run.
+   */
+  public static Config withTls(Config settings, Path dir, int hosts) {
+    List<ClusterCa.Host> names = new ArrayList<>();
+    for (int i = 1; i <= hosts; i++) names.add(new ClusterCa.Host("host" + i, "127.0.0.1"));
+    try {
+      new ClusterCa(dir.resolve("tls")).issue(names, false);
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot make the run's TLS stores in " + dir.resolve("tls"), e);
+    }
+    return ConfigFactory.parseString("vmha.tls.dir = \"" + dir.resolve("tls") + "\"").withFallback(settings);
+  }
 
   /** One simulated host and its faults. */
   public final class Host {

@@ -52,6 +52,8 @@ class HttpApiStatusTest {
           .build(), HttpResponse.BodyHandlers.ofString());
       assertTrue(r.body().contains("not a cluster member yet") && r.body().contains("Couldn't join seed nodes"),
           r.body());
+      // this test kit runs Artery's plain tcp: status says what really runs
+      assertTrue(r.body().contains("\"transport\":\"PLAIN_TCP\""), r.body());
     } finally {
       binding.unbind().toCompletableFuture().get();
     }

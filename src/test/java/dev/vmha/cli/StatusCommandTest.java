@@ -1,8 +1,11 @@
 package dev.vmha.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmha.api.AgentStatus;
 import dev.vmha.classify.Verdict;
+import dev.vmha.config.TransportSettings;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.VmState;
@@ -38,5 +41,18 @@ class StatusCommandTest {
     assertTrue(text.matches("(?s).*vm2 +512 +fenced +host1 +powered off by its host's fence: its host fenced itself: "
         + "no majority.*"), text);
     assertTrue(text.matches("(?s).*vm3 +512 +running +host3 *\\n.*"), text);
+  }
+
+  @Test
+  void warnsOnlyWhenTheClusterTransportIsPlainTcp() throws Exception {
+    for (TransportSettings.Kind k : TransportSettings.Kind.values()) {
+      AgentStatus a = new AgentStatus("host1", "SLAVE", null, null, "no master elected yet", null,
+          dev.vmha.config.ApiSettings.Auth.TOKENS, k);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      StatusCommand.print(EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(a)),
+          new PrintStream(out, true, StandardCharsets.UTF_8));
+      String text = out.toString(StandardCharsets.UTF_8);
+      assertEquals(k == TransportSettings.Kind.PLAIN_TCP, text.contains("WARNING: cluster transport is plain TCP"), text);
+    }
   }
 }

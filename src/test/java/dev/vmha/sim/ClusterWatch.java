@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.testing.TestTls;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
 import java.time.Duration;
@@ -34,7 +35,8 @@ final class ClusterWatch {
 
   /**
    * The timeouts of the tests, scaled down from vSphere's (interval 200 ms, hostTimeout 2 s, election window 1 s) so a
-   * case takes seconds; isolation response power-off, so an isolated host's VMs come back elsewhere.
+   * case takes seconds; isolation response power-off, so an isolated host's VMs come back elsewhere; the cluster
+   * transport is TLS with the test run's certificates (TestTls).
    */
   static Config fastSettings() {
     return ConfigFactory.parseString("""
@@ -50,7 +52,7 @@ final class ClusterWatch {
         vmha.restart.power-on-timeout = 5s
         vmha.restart.retry-base-delay = 1s
         vmha.lease { io-delay-max = 200ms, power-off-max = 200ms }
-        """);
+        """).withFallback(TestTls.settings());
   }
 
   /** Waits until {@code done} holds, at most {@code seconds} × the time factor; checks safety on every poll. */
