@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -130,15 +129,14 @@ public final class HttpApi extends AllDirectives {
         pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller)))))));
   }
 
-  /** Any failure of a request answers JSON: a master that does not answer is 503, anything else a logged 500. */
+  /**
+   * Any other failure of a request answers JSON: a logged 500 (a master that does not answer in time is a 503 already,
+   * from {@link #admitted}).
+   */
   private ExceptionHandler errors() {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
           Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-          if (cause instanceof TimeoutException) {
-            return json(StatusCodes.SERVICE_UNAVAILABLE, ApiError.of("the master did not answer within "
-                + timeout.toSeconds() + " s; try again"));
-          }
           system.log().error("HTTP API: request failed", cause);
           return json(StatusCodes.INTERNAL_SERVER_ERROR, ApiError.of("internal error: " + Failures.rootMessage(cause)));
         })

@@ -167,7 +167,7 @@ class HttpApiErrorsTest {
     assertEquals("busy1 already runs at host2", EventLog.JSON.readTree(r.body()).path("error").asText());
     r = post("/api/vms", "{\"name\":\"mute1\",\"memoryMb\":512}");
     assertEquals(503, r.statusCode(), r.body());
-    assertTrue(EventLog.JSON.readTree(r.body()).path("error").asText().contains("did not answer"), r.body());
+    assertTrue(EventLog.JSON.readTree(r.body()).path("error").asText().contains("no answer within"), r.body());
   }
 
   private HttpResponse<String> post(String path, String json) throws Exception {

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.function.IntSupplier;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.api.ApiTesting;
+import dev.vmha.testing.TestTls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -21,14 +23,17 @@ import picocli.CommandLine;
 class AgentStartRefusalTest {
   @TempDir Path dir;
 
-  /** A host file of host1 on loopback; {@code extra} HOCON appended. */
+  /** A host file of host1 on loopback, with its API tokens and TLS stores; {@code extra} HOCON appended. */
   Path hostFile(String extra) throws Exception {
+    if (!Files.exists(dir.resolve("api-tokens"))) ApiTesting.tokens(dir);
     return Files.writeString(dir.resolve("host1.conf"), """
         das { usedefaultisolationaddress = false, isolationaddress1 = "127.0.0.1" }
         vmha.host { id = "host1", port = 0, http-port = 0, data-dir = "%s" }
         vmha.hypervisor.type = "in-memory"
         vmha.watchdog.type = "none"
-        """.formatted(dir.resolve("data")) + extra);
+        vmha.api.tokens-file = "%s"
+        vmha.tls.dir = "%s"
+        """.formatted(dir.resolve("data"), dir.resolve("api-tokens"), TestTls.dir()) + extra);
   }
 
   /** Runs {@code ./vmha args} in this JVM; returns the exit code and what it wrote to stderr. */

@@ -133,7 +133,9 @@ class ClusterTlsTest {
     Files.delete(certs.resolve("host1.p12"));
     Path conf = tmp.resolve("host1.conf");
     Files.writeString(conf, hostFile("host1", "127.0.0.1", certs, "vmha.host.data-dir = \"" + tmp.resolve("data")
-        + "\"\nvmha.hypervisor.type = \"in-memory\"\nvmha.watchdog.type = \"none\"\n"));
+        + "\"\nvmha.hypervisor.type = \"in-memory\"\nvmha.watchdog.type = \"none\"\nvmha.api.tokens-file = \""
+        + tmp.resolve("api-tokens") + "\"\n"));
+    dev.vmha.api.ApiTesting.tokens(tmp);
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream e = System.err;
     int code;
