@@ -224,13 +224,11 @@ public final class MasterCoordinator {
 
   /**
    * A VM being started by a restarter (attempt {@code attempt}), at {@code host} first; {@code request} is the
-   * operator's, if an operator asked; {@code announced} once its readiness was recorded; {@code replaced} the
-   * protected-list entry an operator's power-on replaced, put back if that power-on fails, so a VM protected before
-   * (answered 200 once) stays protected through a failed retry of its power-on (issue 20).
+   * operator's, if an operator asked; {@code announced} once its readiness was recorded.
    */
   record InFlight(
       VmSpec vm, VmProtection protection, String lostFrom, String host, Duration since, int attempt,
-      Optional<ActorRef<OperationResult>> request, boolean announced, Optional<ProtectedList.Entry> replaced) {
+      Optional<ActorRef<OperationResult>> request, boolean announced) {
 
     /** Ready for the VMs ordered after it: resources allocated is enough, or its ready timeout passed. */
     boolean satisfied(Duration now) {
@@ -239,11 +237,7 @@ public final class MasterCoordinator {
     }
 
     InFlight announce() {
-      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, true, replaced);
-    }
-
-    InFlight replacing(Optional<ProtectedList.Entry> entry) {
-      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, announced, entry);
+      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, true);
     }
   }
 
@@ -1015,8 +1009,7 @@ public final class MasterCoordinator {
       } else {
         startRestarter(a);
       }
-      InFlight f = new InFlight(vm, protection, lostFrom, hosts.get(0), s.now(), attempt, request, false,
-          Optional.empty());
+      InFlight f = new InFlight(vm, protection, lostFrom, hosts.get(0), s.now(), attempt, request, false);
       if (f.satisfied(s.now())) {
         emit(new HaEvent.VmReady(deps.clock().instant(), self, vm.name(), "resources allocated at " + hosts.get(0)));
         return f.announce();
@@ -1071,8 +1064,8 @@ public final class MasterCoordinator {
           emit(new HaEvent.VmReady(deps.clock().instant(), self, vm, "powered on at " + o.host()));
         }
       } else if (f.request().isPresent()) {
-        ProtectedList l = f.replaced().map(e -> s.protectedList().with(e.vm(), e.host(), e.protection(), self)
-            .recovering(vm, e.recovery(), self)).orElseGet(() -> s.protectedList().without(vm, self));
+        // this request added the VM: a power-on of a VM already protected is refused before it starts (issue 20)
+        ProtectedList l = s.protectedList().without(vm, self);
         writeProtectedList(s, l);
         next = next.list(l);
         f.request().get().tell(new OperationResult(false, vm + " not powered on: " + o.reason()));
@@ -1153,8 +1146,7 @@ public final class MasterCoordinator {
       State next = s.list(l);
       Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
       inFlight.put(vm.name(), dispatch(next, vm, protection, "-", hosts,
-          lease.flatMap(LeaseRule.Decision::grant), 1, Optional.of(p.replyTo()), Optional.empty())
-          .replacing(Optional.ofNullable(s.protectedList().vms().get(vm.name()))));
+          lease.flatMap(LeaseRule.Decision::grant), 1, Optional.of(p.replyTo()), Optional.empty()));
       return next.restarts(s.pending(), inFlight);
     }
 

@@ -1,6 +1,7 @@
 package dev.vmha.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.api.ApiTesting;
@@ -66,14 +67,17 @@ class PowerOnIdempotenceTest {
     HttpResponse<String> second = post(api, body("web1"));
     assertEquals(409, second.statusCode(), second.body());
 
-    // 200 at once: exactly one is accepted
+    // 200 at once: exactly one is accepted, none of the others changes anything
     List<CompletableFuture<HttpResponse<String>>> parallel = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       parallel.add(http.sendAsync(request(api, body("db1")), HttpResponse.BodyHandlers.ofString()));
     }
     Map<Integer, Integer> codes = new TreeMap<>();
     for (CompletableFuture<HttpResponse<String>> f : parallel) codes.merge(f.get().statusCode(), 1, Integer::sum);
-    assertEquals(Map.of(200, 1, 409, 199), codes);
+    // the API admits vmha.api.max-requests-in-flight at once and answers the rest 503 (issue 20 finding 3)
+    assertEquals(1, codes.get(200), codes.toString());
+    assertTrue(codes.getOrDefault(409, 0) > 0 && codes.keySet().stream().allMatch(c -> c == 200 || c == 409 || c == 503),
+        codes.toString());
 
     // several heartbeats and datastore rounds later: each runs once and is still protected
     watch.await("web1 and db1 reported running", 10, () -> running("web1") == 1 && running("db1") == 1);
