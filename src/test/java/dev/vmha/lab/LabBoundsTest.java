@@ -1,6 +1,7 @@
 package dev.vmha.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -25,11 +26,30 @@ class LabBoundsTest {
     LabBounds defaults = LabBounds.of("""
         das { failuredetectioninterval = 1000, config.fdm { hostTimeout = 10, icmpPingTimeout = 5, deadIcmpPingInterval = 10 } }
         vmha.election.window = 15s
+        vmha.watchdog.timeout = ""
         """);
     assertEquals(Duration.ofSeconds(17 + 1 + 1), defaults.slavePowerLoss());
     assertEquals(Duration.ofSeconds(31 + 1 + 1), defaults.masterPowerLoss());
-    // the lab's own timings (docs: demo column 5 s and 6.25 s)
-    assertEquals(Duration.ofMillis(5_000 + 250 + 1_000), LAB.slavePowerLoss());
-    assertEquals(Duration.ofMillis(6_250 + 250 + 1_000), LAB.masterPowerLoss());
+    // the lab's own timings: detection alone (docs: demo column 5 s and 6.25 s) would be quicker than the leases
+    // with the lab's restart grace, so its power losses wait for the expiry
+    assertEquals(LAB.leaseExpired().plusSeconds(1), LAB.slavePowerLoss());
+    assertEquals(LAB.leaseExpired().plusSeconds(1), LAB.masterPowerLoss());
+  }
+
+  /**
+   * The lab's grace (watchdog timeout W) lengthens its leases' fence deadline to W + 2 intervals, so the VMs of a
+   * failed host start elsewhere once the expiry — ((W + 0.5 s) + 0.25 s + 0.25 s + 0.25 s) x 1.01 — and three rounds
+   * have passed, and an agent gone while its address answers ping costs the same.
+   */
+  @Test
+  void failoversOfLeasedVmsWaitForTheExpiryWhichCoversTheLabsRestartGrace() {
+    Duration w = LAB.watchdogTimeout();
+    assertTrue(w.compareTo(Duration.ofMillis(2_500)) > 0, "a grace beyond hostTimeout - 2 intervals: " + w);
+    Duration expiry = Duration.ofNanos((long) Math.ceil(w.plusMillis(500 + 750).toNanos() * 1.01));
+    assertEquals(expiry.plusMillis(750), LAB.leaseExpired());
+    assertTrue(LAB.leaseExpired().compareTo(w) > 0, "an agent restarted within the grace finds its leases untaken");
+    assertEquals(LAB.leaseExpired().plusSeconds(1), LAB.agentGone());
+    assertEquals(Duration.ofMillis(25_500 + 1_000 + 10_000), LAB.afterHeal(Duration.ZERO),
+        "the rejoin path is still the longest after a heal");
   }
 }
