@@ -39,7 +39,7 @@ class LabBoundsTest {
   /**
    * The lab's grace (watchdog timeout W) lengthens its leases' fence deadline to W + 2 intervals, so the VMs of a
    * failed host start elsewhere once the expiry — ((W + 0.5 s) + 0.25 s + 0.25 s + 0.25 s) x 1.01, counted in the
-   * master's ticks, which a loaded machine makes up to 5 % slower — and three rounds have passed, and an agent gone
+   * master's ticks, which a loaded machine makes slower (10 % allowed) — and three rounds have passed, and an agent gone
    * while its address answers ping costs the same.
    */
   @Test
@@ -47,7 +47,7 @@ class LabBoundsTest {
     Duration w = LAB.watchdogTimeout();
     assertTrue(w.compareTo(Duration.ofMillis(2_500)) > 0, "a grace beyond hostTimeout - 2 intervals: " + w);
     Duration expiry = Duration.ofNanos((long) Math.ceil(w.plusMillis(500 + 750).toNanos() * 1.01));
-    assertEquals(Duration.ofNanos((long) Math.ceil(expiry.toNanos() * 1.05)).plusMillis(750), LAB.leaseExpired());
+    assertEquals(Duration.ofNanos((long) Math.ceil(expiry.toNanos() * 1.10)).plusMillis(750), LAB.leaseExpired());
     assertTrue(LAB.leaseExpired().compareTo(w) > 0, "an agent restarted within the grace finds its leases untaken");
     assertEquals(LAB.leaseExpired().plusSeconds(1), LAB.agentGone());
     assertEquals(Duration.ofMillis(25_500 + 1_000 + 10_000), LAB.afterHeal(Duration.ZERO),
