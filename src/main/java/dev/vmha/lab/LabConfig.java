@@ -22,13 +22,13 @@ public final class LabConfig {
    * The lab's restart grace, {@code vmha.watchdog.timeout}: every host runs the process watchdog (deploy/lab/lab starts
    * it outside the host's namespace), and an agent killed and restarted by its run loop must pet it again within this,
    * or its VMs are stopped and restarted elsewhere. Measured in the lab (docs/RELIABILITY.md, agent-restart; 2-core
-   * machine, JVMs with the class-data archive): kill to the new agent's first pet 6.4-8.4 s, and 10.6-13.3 s while
-   * other work loaded the machine (load average 27), nearly all of it the JVM and actor system starting (arming takes
-   * about a second after that); 20 s leaves half as much again as margin.
+   * machine, JVMs with the class-data archive): kill to the new agent's first pet 6.4-8.4 s, 9.6-13.3 s while other
+   * work loaded the machine (load average 16-35), and once 22.5 s at load average 43 (the JVM and actor system took
+   * 14.3 s, arming 7.7 s more); 30 s leaves a third of that again as margin.
    * Being longer than hostTimeout - 2 intervals, it lengthens the lease expiry ({@code LeaseTiming.fenceAfter}): a
    * crashed host's VMs start elsewhere only after it, as with sbd or Proxmox.
    */
-  static final String WATCHDOG = "vmha.watchdog { type = \"process\", timeout = 20s }\n";
+  static final String WATCHDOG = "vmha.watchdog { type = \"process\", timeout = 30s }\n";
 
   private LabConfig() {}
 

@@ -28,7 +28,7 @@ class LabConfigTest {
     assertEquals(List.of(dir.resolve("h3/ds1"), dir.resolve("h3/ds2")), s.datastores());
     // every host runs the process watchdog, with the lab's restart grace
     assertEquals(dev.vmha.config.WatchdogSettings.Type.PROCESS, s.watchdog().type());
-    assertEquals(Duration.ofSeconds(20), s.watchdog().timeout());
+    assertEquals(Duration.ofSeconds(30), s.watchdog().timeout());
     // the extra file wins over the generated text
     assertEquals(Duration.ofSeconds(5), s.isolationShutdownTimeout());
   }
