@@ -315,24 +315,10 @@ public final class Scenarios {
    * watchdog has stopped them: no two writers.
    */
   private void deadAgentThenCut() throws Exception {
-    up(4, "--supervise");
-    int h = slave(4);
     List<String> vms = List.of("d1", "d2");
-    for (String vm : vms) lab.powerOn(vm, h, FORM_BOUND);
-    awaitRunning(Set.copyOf(vms), FORM_BOUND);
-    awaitArmed(h);
-    sinceMicros = nowMicros();
-    long t0 = System.nanoTime();
-    lab.run("kill-agent", String.valueOf(h), "--stay-down");
-    lab.run("isolate", String.valueOf(h));
-    awaitMovedFrom(vms, h, BOUNDS.slavePowerLoss(), t0);
-    if (lab.watchdogFirings(h) == 0) problems.add("host" + h + "'s watchdog never fired");
-    check(twoWriters());
-    Duration cut = Duration.ofNanos(System.nanoTime() - t0);
-    lab.run("heal");
-    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, cut);
-    check(twoWriters());
-    restartedOnce(vms, h);
+    int h = watchdogLab(vms);
+    failsOver(h, vms, BOUNDS.slavePowerLoss(), true, List.of("kill-agent", String.valueOf(h), "--stay-down"),
+        List.of("isolate", String.valueOf(h)));
   }
 
   /**
@@ -341,13 +327,8 @@ public final class Scenarios {
    * still run there): nothing runs twice. The heal starts the watchdog and the agent again, which re-arms.
    */
   private void watchdogStopped() throws Exception {
-    up(4, "--supervise");
-    int h = slave(4);
     List<String> vms = List.of("w1", "w2");
-    for (String vm : vms) lab.powerOn(vm, h, FORM_BOUND);
-    awaitRunning(Set.copyOf(vms), FORM_BOUND);
-    awaitArmed(h);
-    sinceMicros = nowMicros();
+    int h = watchdogLab(vms);
     Map<String, String> before = placement(Set.copyOf(vms));
     lab.run("kill-watchdog", String.valueOf(h));
     long t0 = System.nanoTime();
@@ -376,25 +357,9 @@ public final class Scenarios {
    * expired, once; after SIGCONT the agent finds its leases taken and nothing runs twice.
    */
   private void agentHang() throws Exception {
-    up(4, "--supervise");
-    int h = slave(4);
     List<String> vms = List.of("g1", "g2");
-    for (String vm : vms) lab.powerOn(vm, h, FORM_BOUND);
-    awaitRunning(Set.copyOf(vms), FORM_BOUND);
-    awaitArmed(h);
-    sinceMicros = nowMicros();
-    long t0 = System.nanoTime();
-    lab.run("pause-agent", String.valueOf(h));
-    awaitMovedFrom(vms, h, BOUNDS.agentGone(), t0);
-    if (lab.watchdogFirings(h) == 0) problems.add("host" + h + "'s watchdog never fired");
-    check(twoWriters());
-    Duration hung = Duration.ofNanos(System.nanoTime() - t0);
-    lab.run("resume-agent", String.valueOf(h));
-    lab.run("heal");
-    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, hung);
-    lab.hold(BOUNDS.hostTimeout());
-    check(twoWriters());
-    restartedOnce(vms, h);
+    int h = watchdogLab(vms);
+    failsOver(h, vms, BOUNDS.agentGone(), true, List.of("pause-agent", String.valueOf(h)));
   }
 
   /**
@@ -403,13 +368,8 @@ public final class Scenarios {
    * them: nothing fenced, nothing moved.
    */
   private void cleanStop() throws Exception {
-    up(4, "--supervise");
-    int h = slave(4);
     List<String> vms = List.of("s1", "s2");
-    for (String vm : vms) lab.powerOn(vm, h, FORM_BOUND);
-    awaitRunning(Set.copyOf(vms), FORM_BOUND);
-    awaitArmed(h);
-    sinceMicros = nowMicros();
+    int h = watchdogLab(vms);
     Map<String, String> before = placement(Set.copyOf(vms));
     lab.run("stop-agent", String.valueOf(h));
     if (!lab.await(BOUNDS.hostTimeout().multipliedBy(2), () -> !lab.agentAlive(h))) {
@@ -434,25 +394,44 @@ public final class Scenarios {
    * their leases expired, once.
    */
   private void crashWithoutCut() throws Exception {
+    List<String> vms = List.of("k1", "k2");
+    int h = watchdogLab(vms);
+    failsOver(h, vms, BOUNDS.agentGone(), false, List.of("crash", String.valueOf(h), "--no-cut"));
+  }
+
+  // ---- helpers
+
+  /** 4 hosts under the run loop, the VMs at a slave whose watchdog is armed; returns that slave. */
+  private int watchdogLab(List<String> vms) throws Exception {
     up(4, "--supervise");
     int h = slave(4);
-    List<String> vms = List.of("k1", "k2");
     for (String vm : vms) lab.powerOn(vm, h, FORM_BOUND);
     awaitRunning(Set.copyOf(vms), FORM_BOUND);
     awaitArmed(h);
     sinceMicros = nowMicros();
+    return h;
+  }
+
+  /**
+   * Host h fails by these faults (lab commands): its VMs must run elsewhere within {@code bound} — stopped first by
+   * its watchdog if {@code fires} — with no two writers; then the heal (which also resumes and restarts), one master,
+   * no two writers an interval of hostTimeout later either, and each VM restarted once.
+   */
+  @SafeVarargs
+  private void failsOver(int h, List<String> vms, Duration bound, boolean fires, List<String>... faults)
+      throws Exception {
     long t0 = System.nanoTime();
-    lab.run("crash", String.valueOf(h), "--no-cut");
-    awaitMovedFrom(vms, h, BOUNDS.agentGone(), t0);
+    for (List<String> f : faults) lab.run(f.toArray(String[]::new));
+    awaitMovedFrom(vms, h, bound, t0);
+    if (fires && lab.watchdogFirings(h) == 0) problems.add("host" + h + "'s watchdog never fired");
     check(twoWriters());
-    Duration down = Duration.ofNanos(System.nanoTime() - t0);
+    Duration fault = Duration.ofNanos(System.nanoTime() - t0);
     lab.run("heal");
-    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, down);
+    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, fault);
+    lab.hold(BOUNDS.hostTimeout());
     check(twoWriters());
     restartedOnce(vms, h);
   }
-
-  // ---- helpers
 
   /** The highest-numbered host of n that is not the master: its loss is a slave's. */
   private int slave(int n) {
