@@ -317,7 +317,10 @@ public record HaSettings(
     return datastores.isEmpty() ? dataDir.resolve("disks") : ProcessHypervisor.diskDir(datastores.get(0));
   }
 
-  /** A lease holder fences its VM after hostTimeout unrenewed, as a host fences itself without datastores. */
+  /**
+   * A lease holder fences its VM after hostTimeout unrenewed, as a host fences itself without datastores — or later,
+   * when the watchdog's restart grace needs it ({@link LeaseTiming#fenceAfter}).
+   */
   private static LeaseTiming leaseTiming(Config c, Duration hostTimeout, Duration interval, WatchdogSettings w) {
     Duration io = duration(c, "vmha.lease.io-delay-max", ChronoUnit.SECONDS);
     Duration off = duration(c, "vmha.lease.power-off-max", ChronoUnit.SECONDS);
@@ -334,27 +337,25 @@ public record HaSettings(
     if (drift < 0 || drift > 0.5) {
       throw new SettingsException("vmha.lease.clock-drift-max", drift, "a fraction from 0 to 0.5, e.g. 0.01 for 1 %");
     }
-    return new LeaseTiming(hostTimeout, interval, io, off, drift, w.leaseTimeout());
+    return LeaseTiming.of(hostTimeout, interval, io, off, drift, w.leaseTimeout());
   }
 
   /**
-   * The watchdog: its timeout must let one pet come an interval late without firing, and leave the agent at least an
-   * interval of lease renewal before it stops petting ({@link LeaseTiming#petDeadline()}: hostTimeout less the timeout
-   * and an interval), so that the watchdog fires no later than the agent would fence. The device counts in seconds.
+   * The watchdog: its timeout must let one pet come an interval late without firing. It is the grace a restarted agent
+   * has to pet again; a timeout beyond hostTimeout less two intervals lengthens the lease fence deadline
+   * ({@link LeaseTiming#fenceAfter}). The device counts in seconds.
    */
   private static WatchdogSettings watchdog(Config c, Duration hostTimeout, Duration interval) {
     WatchdogSettings.Type type = enumOf(c, "vmha.watchdog.type", WatchdogSettings.Type.class);
     String device = string(c, "vmha.watchdog.device");
-    // "" = half of hostTimeout: valid with every allowed interval (hostTimeout >= 4 intervals)
+    // "" = half of hostTimeout: leaves the fence deadline at hostTimeout with every allowed interval (T >= 4 intervals)
     Duration timeout = string(c, "vmha.watchdog.timeout").isEmpty() ? hostTimeout.dividedBy(2)
         : duration(c, "vmha.watchdog.timeout", ChronoUnit.SECONDS);
     if (type == WatchdogSettings.Type.NONE) return new WatchdogSettings(type, Path.of(device), timeout);
-    Duration max = hostTimeout.minus(interval.multipliedBy(2));
-    if (timeout.compareTo(interval.multipliedBy(2)) < 0 || timeout.compareTo(max) > 0) {
-      throw new SettingsException("vmha.watchdog.timeout", timeout, "from 2 x das.failuredetectioninterval ("
-          + interval.multipliedBy(2) + ") to das.config.fdm.hostTimeout - 2 x das.failuredetectioninterval (" + max
-          + "): a pet may come an interval late, and the agent must renew its leases for an interval before it stops"
-          + " petting");
+    if (timeout.compareTo(interval.multipliedBy(2)) < 0) {
+      throw new SettingsException("vmha.watchdog.timeout", timeout, "at least 2 x das.failuredetectioninterval ("
+          + interval.multipliedBy(2) + "): a pet may come an interval late; a timeout above"
+          + " das.config.fdm.hostTimeout - 2 x das.failuredetectioninterval lengthens the lease expiry with it");
     }
     if (type == WatchdogSettings.Type.DEVICE) {
       if (device.isBlank()) {

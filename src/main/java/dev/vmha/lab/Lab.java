@@ -205,12 +205,68 @@ public final class Lab {
 
   /** Waits until the condition holds, polling every 500 ms; false when it does not within the bound. */
   public boolean await(Duration bound, Supplier<Boolean> done) throws InterruptedException {
+    return await(bound, Duration.ofMillis(500), done);
+  }
+
+  /** As {@link #await(Duration, Supplier)}, polling every {@code poll} (a measurement needs a finer one). */
+  public boolean await(Duration bound, Duration poll, Supplier<Boolean> done) throws InterruptedException {
     long deadline = System.nanoTime() + bound.toNanos();
     do {
       if (done.get()) return true;
-      Thread.sleep(500);
+      Thread.sleep(poll.toMillis());
     } while (System.nanoTime() < deadline);
     return false; // what holds only after the bound is late
+  }
+
+  // ---- the hosts' watchdogs (issue 19): each a process in the root namespace, files under hN/data/watchdog
+
+  /** The host's watchdog as its agent reports it (ARMED, FAILED, DISARMED, ...); empty when the agent does not answer. */
+  public Optional<String> watchdogPhase(int host) {
+    return status(host).map(s -> s.path("watchdog").path("phase").asText(""));
+  }
+
+  /** Whether the host's power-on file on ds1 says its watchdog is armed (what the master's agentGone rule reads). */
+  public boolean powerOnFileArmed(int host) {
+    return read(dir.resolve("ds1/.vmha/host-host" + host + "-poweron")).lines().anyMatch(l -> l.equals("watchdog=armed"));
+  }
+
+  /** How often the host's watchdog process fired (its log's "FIRES" lines). */
+  public long watchdogFirings(int host) {
+    return read(dir.resolve("h" + host + "/watchdog.log")).lines()
+        .filter(l -> l.contains("watchdog of host" + host + " FIRES")).count();
+  }
+
+  /** Whether the watchdog process logged that its agent disarmed it. */
+  public boolean watchdogDisarmed(int host) {
+    return read(dir.resolve("h" + host + "/watchdog.log")).lines()
+        .anyMatch(l -> l.endsWith("watchdog of host" + host + " disarmed"));
+  }
+
+  /** The agent that wrote the host's last watchdog pet (each agent pets with tokens "<its id>-<counter>"). */
+  public Optional<String> pettingAgent(int host) {
+    return read(dir.resolve("h" + host + "/data/watchdog/pet")).lines().filter(l -> l.startsWith("token="))
+        .map(l -> l.substring("token=".length(), Math.max("token=".length(), l.lastIndexOf('-')))).findFirst();
+  }
+
+  /** When the host's agent was last started (epoch ms, written by deploy/lab/lab and its run loop). */
+  public Optional<Long> agentStarted(int host) {
+    String t = read(dir.resolve("h" + host + "/agent.started")).strip();
+    return t.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(t));
+  }
+
+  /** Whether the host's agent JVM runs (a stopped one counts as running). */
+  public boolean agentAlive(int host) {
+    String pid = read(dir.resolve("h" + host + "/agent.pid")).strip();
+    return !pid.isEmpty() && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /** A file's text; "" when it is missing or cannot be read now. */
+  static String read(Path f) {
+    try {
+      return Files.exists(f) ? Files.readString(f) : "";
+    } catch (IOException e) {
+      return ""; // being replaced (written to a temporary file and renamed): read again at the next poll
+    }
   }
 
   /**
@@ -257,6 +313,7 @@ public final class Lab {
     Files.createDirectories(keep);
     for (int i = 1; i <= hosts; i++) {
       copyIfExists(dir.resolve("h" + i).resolve("agent.log"), keep.resolve("h" + i + "-agent.log"));
+      copyIfExists(dir.resolve("h" + i).resolve("watchdog.log"), keep.resolve("h" + i + "-watchdog.log"));
       copyIfExists(dir.resolve("h" + i + ".conf"), keep.resolve("h" + i + ".conf"));
     }
     Path vms = dir.resolve("ds1").resolve("vms");

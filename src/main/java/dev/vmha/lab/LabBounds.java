@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The bounds the lab judges by, all from the documented rules applied to the lab's own host settings
- * (docs/FAILURE-DETECTION.md: {@link HealTiming} after a heal, {@link DetectionTiming} for a power loss), so that
+ * (docs/FAILURE-DETECTION.md: {@link HealTiming} after a heal, {@link DetectionTiming} for a power loss, the lease
+ * expiry for a failover of leased VMs), so that
  * the lab never invents a bound of its own. Pure.
  *
  * @param settings a lab host's settings, as {@link LabConfig} writes its file
@@ -27,14 +28,22 @@ public record LabBounds(HaSettings settings, Config pekko) {
   static final Duration TCP_RTO_MAX = Duration.ofSeconds(120);
   /** Linux's initial TCP retransmission timeout (RFC 6298), the first step of the back-off. */
   static final Duration TCP_RTO_INITIAL = Duration.ofSeconds(1);
+  /**
+   * How much later than real time the master's count of a lease's expiry may end on a loaded machine: it counts its
+   * datastore ticks (a fixed-delay timer), each of which comes late by the time it waits for a thread, so
+   * {@code expiry} of ticks takes longer. Measured in the lab while other work loaded the machine: 21.46 s of ticks
+   * in 22.4-22.5 s (4-5 %, load average 25-39); twice that as room. Slower, never less safe: the holder has stopped its
+   * VMs by then all the same.
+   */
+  static final double TICK_LAG = 0.10;
   /** Starting the process VMs of one failed host (measured in the lab: 0.1-0.2 s for a handful) with room. */
   static final Duration POWER_ONS = Duration.ofSeconds(1);
 
-  /** The bounds of a lab whose host files carry {@code extra} (HOCON, its keys win) after the demo's text. */
+  /** The bounds of a lab whose host files carry {@code extra} (HOCON, its keys win) after the lab's text. */
   public static LabBounds of(String extra) {
     String text = new AgentConfig("host1", "10.0.0.11", LabConfig.CLUSTER_PORT, LabConfig.HTTP_PORT, Path.of("data"),
         List.of("10.0.0.11:" + LabConfig.CLUSTER_PORT), List.of(), "10.0.0.1", "icmp", "in-memory",
-        Path.of(LabConfig.CERTS)).render(extra);
+        Path.of(LabConfig.CERTS)).render(LabConfig.WATCHDOG + extra);
     return new LabBounds(HaSettings.from(ConfigFactory.parseString(text).withFallback(HaSettings.defaults()).resolve()),
         ConfigFactory.load());
   }
@@ -53,21 +62,45 @@ public record LabBounds(HaSettings settings, Config pekko) {
    */
   public Duration afterHeal(Duration cut) {
     Duration oneMaster = transportResume(cut).plus(HealTiming.of(settings, pekko).oneMaster());
-    Duration judged = detection().masterPowerLoss();
-    return (oneMaster.compareTo(judged) >= 0 ? oneMaster : judged).plus(settings.powerOnTimeout());
+    Duration judged = max(detection().masterPowerLoss(), leaseExpired());
+    return max(oneMaster, judged).plus(settings.powerOnTimeout());
   }
 
   /**
-   * A slave's power loss until its VMs run elsewhere: its budget from the last beat, up to one interval from the
-   * power loss to that beat, and the power-ons.
+   * A slave's power loss until its VMs run elsewhere: its budget from the last beat plus up to one interval from the
+   * power loss to that beat, or its VMs' leases expired if later; then the power-ons.
    */
   public Duration slavePowerLoss() {
-    return detection().slavePowerLoss().plus(settings.failureDetectionInterval()).plus(POWER_ONS);
+    return max(detection().slavePowerLoss().plus(interval()), leaseExpired()).plus(POWER_ONS);
   }
 
   /** The master's power loss (alone or with a slave) until its VMs run elsewhere, counted as for a slave. */
   public Duration masterPowerLoss() {
-    return detection().masterPowerLoss().plus(settings.failureDetectionInterval()).plus(POWER_ONS);
+    return max(detection().masterPowerLoss().plus(interval()), leaseExpired()).plus(POWER_ONS);
+  }
+
+  /**
+   * A host whose agent is gone or hung while its address answers ping, its watchdog armed (LeaseRule.agentGone):
+   * judged AGENT_UNREACHABLE, its VMs run elsewhere once their leases expired, then the power-ons.
+   */
+  public Duration agentGone() {
+    return max(detection().agentUnreachable().plus(interval()), leaseExpired()).plus(POWER_ONS);
+  }
+
+  /**
+   * From a host's failure until the master may take its VMs' leases: the last renewal landed up to an interval before
+   * the failure, the master sees it in its next datastore round, waits the expiry (which covers the watchdog's
+   * timeout, the restart grace: LeaseTiming.fenceAfter) counted in its ticks ({@link #TICK_LAG}) and acts in the
+   * round after.
+   */
+  public Duration leaseExpired() {
+    Duration expiry = settings.leaseTiming().expiry();
+    return Duration.ofNanos((long) Math.ceil(expiry.toNanos() * (1 + TICK_LAG))).plus(interval().multipliedBy(3));
+  }
+
+  /** The restart grace: how long the watchdog waits for a pet. */
+  public Duration watchdogTimeout() {
+    return settings.watchdog().timeout();
   }
 
   public Duration interval() {
@@ -76,6 +109,10 @@ public record LabBounds(HaSettings settings, Config pekko) {
 
   public Duration hostTimeout() {
     return settings.hostTimeout();
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   private DetectionTiming detection() {

@@ -30,15 +30,23 @@ public final class Scenarios {
     ALL.put("isolate-shutdown-hung", "4 hosts, isolation response shutdown (5 s), 3 VMs on host2, one hung; isolate host2");
     ALL.put("partition-heal", "5 hosts, partition {1,2}|{3,4,5} for 30 s, heal: one master, nothing failed over");
     ALL.put("partition-heal-no-datastores", "as partition-heal without datastores (in-memory VMs, majority rule)");
-    ALL.put("frozen-host", "pause host3 and cut it for 3 x hostTimeout, resume (known failing: issue 19)");
-    ALL.put("agent-restart", "kill -9 host2's agent only, start it 20 s later: nothing moves, nothing stops");
+    ALL.put("frozen-host", "pause host3 and cut it for 3 x hostTimeout and until its VMs run elsewhere, resume:"
+        + " its watchdog stopped them, no two writers");
+    ALL.put("agent-restart", "kill -9 host2's agent, its run loop restarts it within the grace: nothing moves,"
+        + " nothing stops");
     ALL.put("no-datastores-process", "vmha.datastores = [] with the process hypervisor: a configuration error");
     ALL.put("detection-time", "vSphere default timings: slave, then master power loss (3 hosts); both at once (5 hosts)");
     ALL.put("cold-start", "5 agents started together: the best-ranked host (host5) is elected");
+    ALL.put("dead-agent-then-cut", "kill -9 a host's agent (it stays down), then cut the host: its watchdog stops the"
+        + " VMs before they start elsewhere");
+    ALL.put("watchdog-stopped", "kill a host's watchdog process: status FAILED, power-on file not armed; then its"
+        + " agent dies too: nothing restarts its VMs, nothing runs twice");
+    ALL.put("agent-hang", "SIGSTOP a host's agent JVM only, longer than the grace: the watchdog stops its VMs, they"
+        + " restart elsewhere once; after SIGCONT nothing runs twice");
+    ALL.put("clean-stop", "SIGTERM a host's agent (systemctl stop): its watchdog disarmed, nothing fenced or moved");
+    ALL.put("crash-without-cut", "kill every process of a host, its address still answering ping: its VMs restart"
+        + " elsewhere once their leases expire");
   }
-
-  /** Scenarios that reproduce a defect fixed by a later issue: reported, not failing the suite. */
-  public static final Set<String> KNOWN_FAILING = Set.of("frozen-host");
 
   public record Outcome(boolean pass, String reason) {}
 
@@ -69,6 +77,11 @@ public final class Scenarios {
         case "no-datastores-process" -> noDatastoresProcess();
         case "detection-time" -> detectionTime();
         case "cold-start" -> coldStart();
+        case "dead-agent-then-cut" -> deadAgentThenCut();
+        case "watchdog-stopped" -> watchdogStopped();
+        case "agent-hang" -> agentHang();
+        case "clean-stop" -> cleanStop();
+        case "crash-without-cut" -> crashWithoutCut();
         default -> throw new IllegalStateException(name);
       }
       o = new Outcome(problems.isEmpty(), String.join("; ", problems));
@@ -81,8 +94,7 @@ public final class Scenarios {
     } catch (IllegalStateException e) {
       lab.say(e.getMessage());
     }
-    String verdict = o.pass() ? "PASS" : KNOWN_FAILING.contains(name) ? "KNOWN FAILING (reproduces issue 19)" : "FAIL";
-    out.println(verdict + " " + name + (o.reason().isEmpty() ? "" : ": " + o.reason()));
+    out.println((o.pass() ? "PASS" : "FAIL") + " " + name + (o.reason().isEmpty() ? "" : ": " + o.reason()));
     return o;
   }
 
@@ -148,47 +160,77 @@ public final class Scenarios {
     }
   }
 
+  /**
+   * Issue 19's frozen host: every process of host3 paused and its address cut for 3 x hostTimeout, and on until its
+   * VMs run elsewhere, so that the resume comes after a failover — where, without a watchdog, its old VM processes
+   * wrote again before its agent could stop them. Its watchdog, outside the host, stops them first.
+   */
   private void frozenHost() throws Exception {
     up(5);
     List<String> vms = List.of("f1", "f2");
     for (String vm : vms) lab.powerOn(vm, 3, FORM_BOUND);
     awaitRunning(Set.copyOf(vms), FORM_BOUND);
+    awaitArmed(3);
     sinceMicros = nowMicros();
+    long t0 = System.nanoTime();
     lab.run("pause", "3", "--cut");
-    Duration cut = BOUNDS.hostTimeout().multipliedBy(3);
-    lab.hold(cut);
+    lab.hold(BOUNDS.hostTimeout().multipliedBy(3));
+    awaitMovedFrom(vms, 3, BOUNDS.masterPowerLoss(), t0);
+    check(twoWriters());
+    Duration cut = Duration.ofNanos(System.nanoTime() - t0);
     lab.run("resume", "3");
     lab.run("heal");
     awaitConverged(Set.of(hosts(1, 5)), Set.copyOf(vms), false, cut);
     check(twoWriters());
+    restartedOnce(vms, 3);
   }
 
+  /**
+   * Issue 18 item 5 with the watchdog armed: host2's agent killed twice, each time restarted by its run loop (systemd
+   * Restart=always); it pets again within the grace, adopts its VMs' leases, and nothing moves or stops. Measures the
+   * restart: kill to exec, and exec to the new agent's first pet.
+   */
   private void agentRestart() throws Exception {
-    up(4);
+    up(4, "--supervise");
     List<String> vms = List.of("a1", "a2", "a3");
     for (String vm : vms) lab.powerOn(vm, 2, FORM_BOUND);
     awaitRunning(Set.copyOf(vms), FORM_BOUND);
+    awaitArmed(2);
     sinceMicros = nowMicros();
     Map<String, String> before = placement(Set.copyOf(vms));
-    lab.run("kill-agent", "2");
-    lab.hold(Duration.ofSeconds(20));
-    lab.run("start-agent", "2");
-    // the network was never cut: the killed agent's connections were reset by its kernel
-    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, Duration.ZERO);
-    // and a little longer: a wrongly fenced VM stops only after its lease check
-    lab.hold(BOUNDS.hostTimeout().multipliedBy(2));
+    for (int round = 1; round <= 2; round++) {
+      String agent = lab.pettingAgent(2).orElse("");
+      long killed = System.currentTimeMillis();
+      lab.run("kill-agent", "2");
+      Duration grace = BOUNDS.watchdogTimeout();
+      boolean petted = lab.await(grace.multipliedBy(3), Duration.ofMillis(50),
+          () -> lab.pettingAgent(2).filter(a -> !a.equals(agent)).isPresent());
+      long pet = System.currentTimeMillis();
+      long exec = lab.agentStarted(2).orElse(killed);
+      lab.say(String.format("restart %d: kill -> exec %.2f s, exec -> first pet %.2f s, kill -> first pet %.2f s"
+          + " (grace %.1f s)", round, (exec - killed) / 1e3, (pet - exec) / 1e3, (pet - killed) / 1e3,
+          grace.toMillis() / 1e3));
+      if (!petted || pet - killed >= grace.toMillis()) {
+        problems.add("restart " + round + ": the restarted agent did not pet its watchdog within the grace");
+      }
+      // the network was never cut: the killed agent's connections were reset by its kernel
+      awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, Duration.ZERO);
+    }
+    // and on past the expiry: a wrongly fenced or fired VM would be restarted elsewhere by then
+    lab.hold(BOUNDS.leaseExpired());
     check(twoWriters());
     moved(before).forEach(m -> problems.add("after an agent-only restart: " + m));
+    if (lab.watchdogFirings(2) > 0) problems.add("host2's watchdog fired although its agent came back within the grace");
   }
 
   private void noDatastoresProcess() throws Exception {
     lab.up(2, "--no-datastores"); // not up(): the agents are expected to stop, not to form a cluster
     Path log = lab.dir().resolve("h1").resolve("agent.log");
     lab.await(Duration.ofSeconds(30), () -> {
-      String t = read(log);
+      String t = Lab.read(log);
       return t.contains("vmha.datastores") || t.contains("Exception") || lab.formed(2);
     });
-    String t = read(log);
+    String t = Lab.read(log);
     if (t.contains("NoSuchElementException") || (t.contains("Exception") && !t.contains("vmha.datastores"))) {
       problems.add("the agent crashed instead of naming the setting: "
           + t.lines().filter(l -> l.contains("Exception")).findFirst().orElse(""));
@@ -198,9 +240,11 @@ public final class Scenarios {
   }
 
   private void detectionTime() throws Exception {
+    // the production defaults, the watchdog's too (hostTimeout / 2: the leases then add no wait to a failover)
     String defaults = """
         das { failuredetectioninterval = 1000, config.fdm { hostTimeout = 10, icmpPingTimeout = 5, deadIcmpPingInterval = 10 } }
         vmha.election.window = 15s
+        vmha.watchdog.timeout = ""
         """;
     Path extra = extraConf(defaults);
     up(3, "--conf-extra", extra.toString());
@@ -265,7 +309,168 @@ public final class Scenarios {
     if (!"host5".equals(master)) problems.add("cold start elected " + master + ", not the best-ranked host5");
   }
 
+  /**
+   * Issue 19's dead agent: kill -9 a slave's agent (its VMs keep running), it stays down, then cut the host. Nobody
+   * renews its leases; the master declares it DEAD and restarts its VMs once the leases expired — by then its
+   * watchdog has stopped them: no two writers.
+   */
+  private void deadAgentThenCut() throws Exception {
+    List<String> vms = List.of("d1", "d2");
+    int h = watchdogLab(vms);
+    failsOver(h, vms, BOUNDS.slavePowerLoss(), true, List.of("kill-agent", String.valueOf(h), "--stay-down"),
+        List.of("isolate", String.valueOf(h)));
+  }
+
+  /**
+   * A watchdog process that stops: the agent's status says FAILED and its power-on file drops "armed" within a few
+   * intervals. When the agent then dies too, nothing proves its VMs stopped, so the master leaves them alone (they
+   * still run there): nothing runs twice. The heal starts the watchdog and the agent again, which re-arms.
+   */
+  private void watchdogStopped() throws Exception {
+    List<String> vms = List.of("w1", "w2");
+    int h = watchdogLab(vms);
+    Map<String, String> before = placement(Set.copyOf(vms));
+    lab.run("kill-watchdog", String.valueOf(h));
+    long t0 = System.nanoTime();
+    if (!lab.await(BOUNDS.hostTimeout(), Duration.ofMillis(100),
+        () -> lab.watchdogPhase(h).filter("FAILED"::equals).isPresent() && !lab.powerOnFileArmed(h))) {
+      problems.add("host" + h + " with its watchdog process gone: status " + lab.watchdogPhase(h).orElse("-")
+          + ", power-on file armed " + lab.powerOnFileArmed(h));
+    } else {
+      lab.say(String.format("host%d: watchdog FAILED in status and not armed in its power-on file %.2f s after the"
+          + " kill", h, (System.nanoTime() - t0) / 1e9));
+    }
+    lab.run("kill-agent", String.valueOf(h), "--stay-down");
+    lab.hold(BOUNDS.agentGone().plus(BOUNDS.hostTimeout()));
+    check(twoWriters());
+    moved(before).forEach(m -> problems.add("a dead agent without an armed watchdog: " + m));
+    lab.run("heal");
+    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, Duration.ZERO);
+    awaitArmed(h);
+    check(twoWriters());
+    moved(before).forEach(m -> problems.add("after the heal: " + m));
+  }
+
+  /**
+   * An agent that hangs (SIGSTOP of its JVM only) while its VMs run, longer than the grace: its watchdog stops the
+   * VMs, the master (the host answers ping: AGENT_UNREACHABLE, watchdog armed) restarts them once their leases
+   * expired, once; after SIGCONT the agent finds its leases taken and nothing runs twice.
+   */
+  private void agentHang() throws Exception {
+    List<String> vms = List.of("g1", "g2");
+    int h = watchdogLab(vms);
+    failsOver(h, vms, BOUNDS.agentGone(), true, List.of("pause-agent", String.valueOf(h)));
+  }
+
+  /**
+   * A planned agent stop (SIGTERM, as systemctl stop): the agent writes "disarmed" into its power-on files, then
+   * disarms; its VMs keep running, the master leaves them alone past the lease expiry, and the restarted agent adopts
+   * them: nothing fenced, nothing moved.
+   */
+  private void cleanStop() throws Exception {
+    List<String> vms = List.of("s1", "s2");
+    int h = watchdogLab(vms);
+    Map<String, String> before = placement(Set.copyOf(vms));
+    lab.run("stop-agent", String.valueOf(h));
+    if (!lab.await(BOUNDS.hostTimeout().multipliedBy(2), () -> !lab.agentAlive(h))) {
+      problems.add("host" + h + "'s agent did not stop on SIGTERM");
+    }
+    if (lab.powerOnFileArmed(h)) problems.add("host" + h + "'s power-on file still says armed after a clean stop");
+    if (!lab.watchdogDisarmed(h)) problems.add("host" + h + "'s watchdog process was not disarmed");
+    lab.hold(BOUNDS.agentGone().plus(BOUNDS.hostTimeout()));
+    if (lab.watchdogFirings(h) > 0) problems.add("host" + h + "'s watchdog fired after a clean stop");
+    check(twoWriters());
+    moved(before).forEach(m -> problems.add("after a clean agent stop: " + m));
+    lab.run("heal");
+    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, Duration.ZERO);
+    awaitArmed(h);
+    check(twoWriters());
+    moved(before).forEach(m -> problems.add("after the agent started again: " + m));
+  }
+
+  /**
+   * Issue 19 item 5: every process of a host killed while its address still answers ping (an OOM kill of agent and
+   * VMs). AGENT_UNREACHABLE, but its power-on file says its watchdog was armed, so its VMs restart elsewhere once
+   * their leases expired, once.
+   */
+  private void crashWithoutCut() throws Exception {
+    List<String> vms = List.of("k1", "k2");
+    int h = watchdogLab(vms);
+    failsOver(h, vms, BOUNDS.agentGone(), false, List.of("crash", String.valueOf(h), "--no-cut"));
+  }
+
   // ---- helpers
+
+  /** 4 hosts under the run loop, the VMs at a slave whose watchdog is armed; returns that slave. */
+  private int watchdogLab(List<String> vms) throws Exception {
+    up(4, "--supervise");
+    int h = slave(4);
+    for (String vm : vms) lab.powerOn(vm, h, FORM_BOUND);
+    awaitRunning(Set.copyOf(vms), FORM_BOUND);
+    awaitArmed(h);
+    sinceMicros = nowMicros();
+    return h;
+  }
+
+  /**
+   * Host h fails by these faults (lab commands): its VMs must run elsewhere within {@code bound} — stopped first by
+   * its watchdog if {@code fires} — with no two writers; then the heal (which also resumes and restarts), one master,
+   * no two writers an interval of hostTimeout later either, and each VM restarted once.
+   */
+  @SafeVarargs
+  private void failsOver(int h, List<String> vms, Duration bound, boolean fires, List<String>... faults)
+      throws Exception {
+    long t0 = System.nanoTime();
+    for (List<String> f : faults) lab.run(f.toArray(String[]::new));
+    awaitMovedFrom(vms, h, bound, t0);
+    if (fires && lab.watchdogFirings(h) == 0) problems.add("host" + h + "'s watchdog never fired");
+    check(twoWriters());
+    Duration fault = Duration.ofNanos(System.nanoTime() - t0);
+    lab.run("heal");
+    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, fault);
+    lab.hold(BOUNDS.hostTimeout());
+    check(twoWriters());
+    restartedOnce(vms, h);
+  }
+
+  /** The highest-numbered host of n that is not the master: its loss is a slave's. */
+  private int slave(int n) {
+    String master = lab.views().values().iterator().next().master();
+    return IntStream.rangeClosed(1, n).filter(i -> !("host" + i).equals(master)).max().orElseThrow();
+  }
+
+  /** Waits until the host's agent reports its watchdog armed and its power-on file says so. */
+  private void awaitArmed(int host) throws Exception {
+    if (!lab.await(FORM_BOUND, () -> lab.watchdogPhase(host).filter("ARMED"::equals).isPresent()
+        && lab.powerOnFileArmed(host))) {
+      throw new IllegalStateException("host" + host + "'s watchdog not armed: " + lab.watchdogPhase(host).orElse("-"));
+    }
+  }
+
+  /** Waits, within {@code bound} of {@code t0}, until every VM runs once and not on the host; says how long it took. */
+  private void awaitMovedFrom(List<String> vms, int host, Duration bound, long t0) throws Exception {
+    Duration left = bound.minusNanos(System.nanoTime() - t0);
+    boolean moved = lab.await(left, Duration.ofMillis(100),
+        () -> vms.stream().allMatch(vm -> runsOnlyOn(vm, "host" + host, false)));
+    double took = (System.nanoTime() - t0) / 1e9;
+    if (moved) {
+      lab.say(String.format("host%d's VMs running elsewhere %.2f s after the fault (bound %.2f s; watchdog fired %d"
+          + " times)", host, took, bound.toMillis() / 1e3, lab.watchdogFirings(host)));
+    } else {
+      problems.add(String.format("host%d's VMs not all running elsewhere %.1f s after the fault (bound %.1f s): %s",
+          host, took, bound.toMillis() / 1e3, placement(Set.copyOf(vms))));
+    }
+  }
+
+  /** Each VM ran on the failed host and then on exactly one other host since the fault: restarted once. */
+  private void restartedOnce(List<String> vms, int host) {
+    disks().forEach((vm, lines) -> {
+      if (!vms.contains(vm)) return;
+      List<String> elsewhere = Judge.runningNow(lines, nowMicros(), nowMicros() - sinceMicros).stream()
+          .map(i -> i.host()).filter(x -> !x.equals("host" + host)).toList();
+      if (elsewhere.size() != 1) problems.add(vm + " ran elsewhere " + elsewhere.size() + " times: " + elsewhere);
+    });
+  }
 
   private void up(int n, String... options) throws Exception {
     long t0 = System.nanoTime();
@@ -371,14 +576,6 @@ public final class Scenarios {
       throw new IllegalStateException("kill -" + sig + " " + p.pid() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static String read(Path f) {
-    try {
-      return Files.exists(f) ? Files.readString(f) : "";
-    } catch (IOException e) {
-      return "";
     }
   }
 

@@ -10,7 +10,9 @@ import java.time.Duration;
  * renewal that landed late, the time a forced power-off takes, all stretched by the worst clock-rate difference
  * between the two hosts (only durations are compared, never the clocks themselves). With a watchdog (issue 19) the
  * holder pets it only while its leases were renewed within {@link #petDeadline()}, so a dead or frozen agent's VMs are
- * stopped by the watchdog within the same expiry (sanlock's renewal-fail timeout plus watchdog fire timeout). Pure.
+ * stopped by the watchdog within the same expiry (sanlock's renewal-fail timeout plus watchdog fire timeout). The
+ * watchdog's timeout is the grace an agent restarted by its supervisor has to pet again; {@link #fenceAfter(Duration,
+ * Duration, Duration)} makes the fence deadline, and with it the expiry, cover it. Pure.
  *
  * @param watchdogTimeout how long the host's watchdog waits for a pet before it fires; zero without a watchdog
  * @param clockDriftMax the largest relative rate difference of two hosts' clocks, e.g. 0.01 for 1 %
@@ -23,6 +25,30 @@ public record LeaseTiming(
   public LeaseTiming(
       Duration fenceAfter, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax, double clockDriftMax) {
     this(fenceAfter, renewInterval, ioDelayMax, powerOffMax, clockDriftMax, Duration.ZERO);
+  }
+
+  /**
+   * The settings' lease timing: the fence deadline from {@link #fenceAfter(Duration, Duration, Duration)}.
+   *
+   * @param watchdogTimeout zero without a watchdog
+   */
+  public static LeaseTiming of(Duration hostTimeout, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax,
+      double clockDriftMax, Duration watchdogTimeout) {
+    return new LeaseTiming(fenceAfter(hostTimeout, renewInterval, watchdogTimeout), renewInterval, ioDelayMax,
+        powerOffMax, clockDriftMax, watchdogTimeout);
+  }
+
+  /**
+   * The restart-grace rule (issue 19, docs/FAILURE-DETECTION.md "Watchdog"): a holder fences its VMs after hostTimeout
+   * unrenewed, or — when the watchdog's timeout {@code W}, the grace a restarted agent has to pet again, is longer than
+   * that allows — after {@code W + 2 x interval}: the agent must still pet while its renewals succeed (the pet deadline
+   * {@code fenceAfter - W - interval} at least one interval, the renewal in flight), and the expiry must cover the
+   * watchdog's firing. So every second of grace beyond {@code hostTimeout - 2 x interval} is a second more before a
+   * crashed host's VMs may start elsewhere, as with sbd (a fencer waits 2 x the watchdog timeout) and Proxmox (60 s).
+   */
+  public static Duration fenceAfter(Duration hostTimeout, Duration renewInterval, Duration watchdogTimeout) {
+    if (watchdogTimeout.isZero()) return hostTimeout;
+    return max(hostTimeout, watchdogTimeout.plus(renewInterval.multipliedBy(2)));
   }
 
   /** How long a lease must stand still before another host may take it: after both ways the holder stops a VM. */

@@ -659,13 +659,25 @@ class HaSettingsTest {
         """).watchdog().timeout(), "the demo's: half of 3 s");
   }
 
+  /** The restart grace: a timeout beyond hostTimeout - 2 intervals moves the fence deadline and the expiry with it. */
+  @Test
+  void aWatchdogTimeoutLongerThanHostTimeoutAllowsLengthensTheLeaseFenceDeadlineAndTheExpiry() {
+    HaSettings s = valid("vmha.watchdog.timeout = 20s");
+    assertEquals(Duration.ofSeconds(22), s.leaseTiming().fenceAfter(), "20 s + 2 x 1 s");
+    assertEquals(Duration.ofSeconds(1), s.leaseTiming().petDeadline(), "an interval of renewals before petting stops");
+    assertEquals(Duration.ofMillis(27_270), s.leaseTiming().expiry(), "(22 + 1 + 2 + 2) s x 1.01");
+    assertEquals(Duration.ofSeconds(10), valid("vmha.watchdog.timeout = 8s").leaseTiming().fenceAfter(),
+        "up to hostTimeout - 2 intervals the fence deadline stays hostTimeout");
+    assertEquals(Duration.ofSeconds(11), valid("vmha.watchdog.timeout = 9s").leaseTiming().fenceAfter());
+    assertEquals(Duration.ofSeconds(10), valid("vmha.watchdog { type = none, timeout = 20s }").leaseTiming()
+        .fenceAfter(), "without a watchdog there is no grace to cover");
+  }
+
   @Test
   void badWatchdogValues() {
     refused(VALID + "vmha.watchdog.type = softdog", "vmha.watchdog.type", "\"softdog\"",
         "one of \"device\", \"process\", \"none\"");
-    refused(VALID + "vmha.watchdog.timeout = 1500ms", "vmha.watchdog.timeout", "PT1.5S", "from 2 x");
-    refused(VALID + "vmha.watchdog.timeout = 9s", "vmha.watchdog.timeout", "PT9S",
-        "to das.config.fdm.hostTimeout - 2 x das.failuredetectioninterval (PT8S)");
+    refused(VALID + "vmha.watchdog.timeout = 1500ms", "vmha.watchdog.timeout", "PT1.5S", "at least 2 x");
     refused(VALID + "vmha.watchdog { type = device, timeout = 2500ms }", "vmha.watchdog.timeout", "PT2.5S",
         "whole seconds");
     refused(VALID + "vmha.watchdog { type = device, device = \"\" }", "vmha.watchdog.device", "\"\"",

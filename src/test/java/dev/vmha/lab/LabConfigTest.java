@@ -30,6 +30,9 @@ class LabConfigTest {
     assertEquals(List.of("10.231.0.11:2551", "10.231.0.12:2551", "10.231.0.13:2551"), s.seedNodes());
     // the link, not its target: datastore-off repoints it while the agent runs
     assertEquals(List.of(dir.resolve("h3/ds1"), dir.resolve("h3/ds2")), s.datastores());
+    // every host runs the process watchdog, with the lab's restart grace
+    assertEquals(dev.vmha.config.WatchdogSettings.Type.PROCESS, s.watchdog().type());
+    assertEquals(Duration.ofSeconds(30), s.watchdog().timeout());
     // the extra file wins over the generated text
     assertEquals(Duration.ofSeconds(5), s.isolationShutdownTimeout());
   }

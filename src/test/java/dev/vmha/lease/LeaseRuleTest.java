@@ -81,7 +81,8 @@ class LeaseRuleTest {
    * The timing property (docs/FAILURE-DETECTION.md, "Leases"), over many settings the configuration allows: the
    * expiry, seen on a clock up to clock-drift-max slower, covers both ways the holder stops a VM — the agent's fence,
    * and the watchdog of a dead or frozen agent, last petted before the pet deadline — and the pet deadline leaves the
-   * agent at least an interval of renewals.
+   * agent at least an interval of renewals — for every watchdog timeout (restart grace), the fence deadline following
+   * it ({@link LeaseTiming#fenceAfter}).
    */
   @Test
   void theExpiryCoversTheAgentsFenceAndTheWatchdogForEverySettingAllowed() {
@@ -89,13 +90,17 @@ class LeaseRuleTest {
     for (int n = 0; n < 10_000; n++) {
       long i = 50 + r.nextInt(2000);
       long t = 4 * i + r.nextInt(60_000);
-      long w = r.nextBoolean() ? 0 : 2 * i + (long) (r.nextDouble() * (t - 4 * i));
-      LeaseTiming lt = new LeaseTiming(Duration.ofMillis(t), Duration.ofMillis(i), Duration.ofMillis(r.nextInt(5000)),
+      // the watchdog timeout (the restart grace): from two intervals to far beyond hostTimeout
+      long w = r.nextBoolean() ? 0 : 2 * i + (long) (r.nextDouble() * 3 * t);
+      LeaseTiming lt = LeaseTiming.of(Duration.ofMillis(t), Duration.ofMillis(i), Duration.ofMillis(r.nextInt(5000)),
           Duration.ofMillis(r.nextInt(5000)), r.nextDouble() / 2, Duration.ofMillis(w));
       Duration seenByHolder = Duration.ofNanos((long) Math.floor(lt.expiry().toNanos() / (1 + lt.clockDriftMax())));
       String c = lt.toString();
       assertTrue(seenByHolder.compareTo(lt.agentStopsBy()) >= 0, c);
       assertTrue(seenByHolder.compareTo(lt.watchdogStopsBy()) >= 0, c);
+      assertTrue(lt.fenceAfter().compareTo(Duration.ofMillis(t)) >= 0, "never fences before hostTimeout: " + c);
+      // an agent restarted within the grace finds its leases untaken: the expiry outlasts the watchdog's timeout
+      assertTrue(seenByHolder.compareTo(lt.watchdogTimeout()) > 0, c);
       if (w > 0) {
         assertTrue(lt.petDeadline().compareTo(lt.renewInterval()) >= 0, c);
         // last pet before the deadline, landed within an interval, fired after the timeout, noticed within an interval
