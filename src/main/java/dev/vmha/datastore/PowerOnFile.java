@@ -25,7 +25,8 @@ public record PowerOnFile(String hostId, boolean isolated, List<VmSpec> vms, boo
     return StateFile.encode(KIND, this);
   }
 
-  static PowerOnFile decode(Path file, String text) throws CorruptStateFileException {
+  /** Reads a power-on file's text (also for the lab's judge); a corrupt one throws. */
+  public static PowerOnFile decode(Path file, String text) throws CorruptStateFileException {
     return StateFile.decode(file, KIND, text, PowerOnFile.class, LegacyStateFile::powerOn);
   }
 }

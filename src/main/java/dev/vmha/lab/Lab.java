@@ -1,6 +1,8 @@
 package dev.vmha.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmha.datastore.CorruptStateFileException;
+import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.history.EventLog;
 import dev.vmha.hypervisor.ProcessHypervisor;
 import java.io.IOException;
@@ -227,7 +229,13 @@ public final class Lab {
 
   /** Whether the host's power-on file on ds1 says its watchdog is armed (what the master's agentGone rule reads). */
   public boolean powerOnFileArmed(int host) {
-    return read(dir.resolve("ds1/.vmha/host-host" + host + "-poweron")).lines().anyMatch(l -> l.equals("watchdog=armed"));
+    Path f = dir.resolve("ds1/.vmha/host-host" + host + "-poweron");
+    String text = read(f);
+    try {
+      return !text.isEmpty() && PowerOnFile.decode(f, text).watchdogArmed();
+    } catch (CorruptStateFileException e) {
+      return false; // being replaced: read again at the next poll
+    }
   }
 
   /** How often the host's watchdog process fired (its log's "FIRES" lines). */
