@@ -74,10 +74,18 @@ class ProcessHypervisorTest {
     ProcessHandle vm = pid("zombie").orElseThrow();
     // a process a SIGKILL does not end in time stands in for a hung hypervisor: a zombie whose parent does not reap
     // it (like a process in uninterruptible sleep, it stays listed whatever signal it gets)
-    Process parent = new ProcessBuilder("bash", "-c", "sleep 0 & echo $!; exec sleep 60").start();
+    Process parent = new ProcessBuilder("bash", "-c", "sleep 1 & echo $!; exec sleep 60").start();
     try {
       long zombie = Long.parseLong(new java.io.BufferedReader(
           new java.io.InputStreamReader(parent.getInputStream())).readLine().trim());
+      // the child outlives bash's exec (sleep 0 could end first and be reaped by bash: no zombie, the VM "off"); it is
+      // recorded once it is a zombie
+      Path stat = Path.of("/proc/" + zombie + "/stat");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+      while (!Files.readString(stat).matches("(?s)\\d+ \\(.*\\) Z .*")) {
+        assertTrue(System.nanoTime() < deadline, "sleep 1 became a zombie: " + Files.readString(stat));
+        Thread.onSpinWait();
+      }
       repoint("zombie", ProcessHandle.of(zombie).orElseThrow());
       vm.destroyForcibly();
       ExecutionException e = assertThrows(ExecutionException.class, () -> await(hv.powerOff("zombie")));
