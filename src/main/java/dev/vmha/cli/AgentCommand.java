@@ -5,7 +5,6 @@ import dev.vmha.Failures;
 import dev.vmha.api.ApiAuth;
 import dev.vmha.api.HttpApi;
 import dev.vmha.config.ApiSettings;
-import dev.vmha.config.SettingsException;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.SettingsException;
 import dev.vmha.election.ElectionFsm;
@@ -132,7 +131,13 @@ final class AgentCommand extends HostCommand {
         system.terminate();
         return 1;
       }
-      system.getWhenTerminated().toCompletableFuture().join();
+      if (!terminatedInTime(system)) {
+        // halt, not exit: the shutdown hook would wait for the same termination
+        System.err.println("vmha agent: the actor system of " + s.hostId() + " did not terminate within "
+            + TERMINATION_BOUND.toSeconds() + " s of its shutdown; exiting for the service manager to start the agent"
+            + " again");
+        Runtime.getRuntime().halt(3);
+      }
       events.detach();
       if (!stopping.get()) {
         System.err.println("vmha agent: the actor system of " + s.hostId() + " terminated; starting it again");
@@ -146,5 +151,32 @@ final class AgentCommand extends HostCommand {
       if (type.isInstance(c)) return true;
     }
     return false;
+  }
+
+  /** How long a shutting-down actor system may take to terminate: its coordinated shutdown's phases, and a margin. */
+  static final Duration TERMINATION_BOUND = Duration.ofSeconds(45);
+
+  /**
+   * Waits for the actor system to terminate; false once its coordinated shutdown has run for
+   * {@link #TERMINATION_BOUND} without it terminating. Pekko 1.7.0's Artery can wait for its streams without a deadline
+   * when a removed agent's system shuts down (apache/pekko#3247; seen over TLS after the agent was frozen and
+   * quarantined: phase actor-system-terminate timed out and the system never terminated, so the agent never rejoined).
+   * A new process rejoins where the stuck one never would.
+   */
+  private static boolean terminatedInTime(ActorSystem<?> system) throws InterruptedException {
+    java.util.concurrent.CompletableFuture<?> done = system.getWhenTerminated().toCompletableFuture();
+    long shutdownSeen = 0;
+    while (true) {
+      try {
+        done.get(1, java.util.concurrent.TimeUnit.SECONDS);
+        return true;
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (CoordinatedShutdown.get(system).shutdownReason().isEmpty()) continue;
+        if (shutdownSeen == 0) shutdownSeen = System.nanoTime();
+        if (System.nanoTime() - shutdownSeen > TERMINATION_BOUND.toNanos()) return false;
+      } catch (java.util.concurrent.ExecutionException e) {
+        return true; // terminated, with a failure: the loop starts the next incarnation as before
+      }
+    }
   }
 }
