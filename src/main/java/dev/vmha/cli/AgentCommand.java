@@ -153,7 +153,10 @@ final class AgentCommand extends HostCommand {
     return false;
   }
 
-  /** How long a shutting-down actor system may take to terminate: its coordinated shutdown's phases (cluster-exiting 10 s, cluster-shutdown 5 s, actor-system-terminate 10 s) and a margin. */
+  /**
+   * How long a shutting-down actor system may take to terminate: its coordinated shutdown's phases (cluster-exiting
+   * 10 s, cluster-shutdown 5 s, actor-system-terminate 10 s) and a margin.
+   */
   static final Duration TERMINATION_BOUND = Duration.ofSeconds(35);
 
   /**
