@@ -171,10 +171,8 @@ public final class DemoRun {
 
   /** The cluster transport is TLS, as everywhere: the demo's CA and a key store per host, as ./vmha certs makes them. */
   private void certificates() throws IOException {
-    List<ClusterCa.Host> hosts = new ArrayList<>();
-    for (int i = 1; i <= HOSTS; i++) hosts.add(new ClusterCa.Host("host" + i, "127.0.0.1"));
     try {
-      ClusterCa.Result r = new ClusterCa(dir.resolve(TLS_DIR)).issue(hosts, false);
+      ClusterCa.Result r = new ClusterCa(dir.resolve(TLS_DIR)).issue(ClusterCa.Host.loopback(HOSTS), false);
       say((r.caCreated() ? "created the demo's cluster CA and " : "reused the demo's cluster CA; ") + r.issued().size()
           + " host certificates issued, " + r.kept().size() + " kept (var/demo/" + TLS_DIR + ")");
     } catch (GeneralSecurityException e) {

@@ -71,6 +71,11 @@ public final class ClusterCa {
 
   /** A host to issue a certificate for: its {@code vmha.host.id} and {@code vmha.host.address}. */
   public record Host(String id, String address) {
+    /** host1 .. host{@code n}, all on 127.0.0.1: the demo's, the simulation's and the tests' hosts. */
+    public static java.util.List<Host> loopback(int n) {
+      return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(i -> new Host("host" + i, "127.0.0.1")).toList();
+    }
+
     public Host {
       if (id == null || !HOST_ID.matcher(id).matches()) {
         throw new IllegalArgumentException("host id \"" + id + "\": 1-63 letters, digits, '.', '_' or '-', starting"

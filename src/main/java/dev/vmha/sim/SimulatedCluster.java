@@ -91,10 +91,8 @@ public final class SimulatedCluster implements AutoCloseable {
    * made in {@code dir}/tls for this run.
    */
   public static Config withTls(Config settings, Path dir, int hosts) {
-    List<ClusterCa.Host> names = new ArrayList<>();
-    for (int i = 1; i <= hosts; i++) names.add(new ClusterCa.Host("host" + i, "127.0.0.1"));
     try {
-      new ClusterCa(dir.resolve("tls")).issue(names, false);
+      new ClusterCa(dir.resolve("tls")).issue(ClusterCa.Host.loopback(hosts), false);
     } catch (IOException | java.security.GeneralSecurityException e) {
       throw new IllegalStateException("cannot make the run's TLS stores in " + dir.resolve("tls"), e);
     }

@@ -9,8 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * TLS is the tested default: one cluster CA and the stores of host1 .. host{@value #HOSTS} on 127.0.0.1, made once per
@@ -27,9 +25,7 @@ public final class TestTls {
     if (dir == null) {
       try {
         Path d = Files.createTempDirectory("vmha-test-tls");
-        List<ClusterCa.Host> hosts = new ArrayList<>();
-        for (int i = 1; i <= HOSTS; i++) hosts.add(new ClusterCa.Host("host" + i, "127.0.0.1"));
-        new ClusterCa(d).issue(hosts, false);
+        new ClusterCa(d).issue(ClusterCa.Host.loopback(HOSTS), false);
         d.toFile().deleteOnExit();
         try (var files = Files.list(d)) {
           files.forEach(f -> f.toFile().deleteOnExit()); // deleted before their directory: the reverse order
