@@ -3,6 +3,7 @@ package dev.vmha.election;
 import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
 import dev.vmha.classify.SelfDiagnosis;
+import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.DatastoreHeartbeat;
@@ -14,6 +15,7 @@ import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.MasterNotice;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
 import java.time.Clock;
@@ -72,14 +74,11 @@ public final class ElectionFsm {
   public record MasterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator, ProtectedList protectedList)
       implements Command, JsonSerializable {}
 
-  /** From this host's master coordinator: its protected list changed. */
-  public record ProtectedListChanged(ProtectedList list) implements Command, LocalMessage {}
+  /** From this host's master coordinator, adapted. */
+  private record FromMaster(MasterNotice notice) implements Command, LocalMessage {}
 
   /** This host's latest report, from its VM manager. */
   public record LocalReport(HostReport report) implements Command, LocalMessage {}
-
-  /** From this host's master coordinator: every other host has been silent for hostTimeout. */
-  public record AllHostsSilent(int hosts) implements Command, LocalMessage {}
 
   public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
@@ -130,8 +129,8 @@ public final class ElectionFsm {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.failureDetectionInterval());
       Fsm fsm = new Fsm(ctx, timers, settings, isolationPinger, datastore,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
-          ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new), coordinator, events, clock,
-          agentStarted);
+          ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new),
+          ctx.messageAdapter(MasterNotice.class, FromMaster::new), coordinator, events, clock, agentStarted);
       return fsm.uninitialized(new Shared(Set.of(), 0, Optional.empty(), Optional.empty(), Optional.empty()));
     }));
   }
@@ -196,7 +195,7 @@ public final class ElectionFsm {
   private record Fsm(
       ActorContext<Command> ctx, TimerScheduler<Command> timers, HaSettings settings, Pinger isolationPinger,
       ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<DatastoreView> viewAdapter,
-      ActorRef<IsolationResponder.Applied> appliedAdapter,
+      ActorRef<IsolationResponder.Applied> appliedAdapter, ActorRef<MasterNotice> masterAdapter,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
       Consumer<HaEvent> events, Clock clock, Instant agentStarted) {
 
@@ -217,7 +216,9 @@ public final class ElectionFsm {
       if (m instanceof Peers p) return s.peers(p.refs());
       if (m instanceof ViewUpdate v) return s.seen(v.view());
       if (m instanceof LocalReport r) return s.report(r.report());
-      if (m instanceof ProtectedListChanged p) return s.list(p.list());
+      if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.ProtectedListChanged p) {
+        return s.list(p.list());
+      }
       if (m == ClearIsolationFlag.INSTANCE) {
         datastore.tell(DatastoreHeartbeat.ClearIsolation.INSTANCE);
         return s;
@@ -343,8 +344,7 @@ public final class ElectionFsm {
       for (var m : state.getMembers()) {
         boolean up = m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
         if (!up || state.getUnreachable().contains(m)) continue;
-        m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
-            .forEach(r -> ids.add(r.substring(MasterCoordinator.HOST_ROLE.length())));
+        ClusterRoles.hostId(m).ifPresent(ids::add);
       }
       return ids;
     }
@@ -359,8 +359,7 @@ public final class ElectionFsm {
       for (var m : Cluster.get(ctx.getSystem()).state().getMembers()) {
         if (m.address().getHost().isEmpty() || m.address().getPort().isEmpty()) continue;
         String address = m.address().getHost().get() + ":" + m.address().getPort().get();
-        m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
-            .forEach(r -> ids.put(address, r.substring(MasterCoordinator.HOST_ROLE.length())));
+        ClusterRoles.hostId(m).ifPresent(id -> ids.put(address, id));
       }
       return ids;
     }
@@ -438,7 +437,7 @@ public final class ElectionFsm {
       // its own dispatcher: verdicts and restarts never wait behind the HTTP API or the history on the default one,
       // and the status requests it answers never delay the heartbeats and leases on vmha.ha-dispatcher
       ActorRef<MasterCoordinator.Command> coordinator = ctx.spawnAnonymous(
-          coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, ctx.getSelf(), s.list())),
+          coordinatorFactory.apply(new MasterCoordinator.Start(knownSilence, masterAdapter, s.list())),
           DispatcherSelector.fromConfig("vmha.master-dispatcher"));
       ctx.watch(coordinator);
       return master(s, coordinator);
@@ -475,7 +474,7 @@ public final class ElectionFsm {
               return Behaviors.same();
             }
             if (m instanceof MasterBeat beat && beat.master().outranks(rank(s))) return stepDown(s, coordinator, beat);
-            if (m instanceof AllHostsSilent a) {
+            if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.AllHostsSilent a) {
               return diagnose(s, new Diagnosis("all " + a.hosts() + " other hosts silent for "
                   + settings.hostTimeout().toMillis() + " ms", Optional.of(coordinator), Map.of(), clock.instant(), false,
                   false));

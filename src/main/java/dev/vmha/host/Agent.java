@@ -8,7 +8,7 @@ import dev.vmha.config.HistorySettings;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HistoryJournal;
-import dev.vmha.master.MasterCoordinator;
+import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.security.ClusterTls;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,8 +38,8 @@ public final class Agent {
     if (s.datastores().isEmpty()) {
       for (Address a : JoinRule.seeds(seedAddresses(s), selfAddress(s), removedBy)) seeds.add(a.toString());
     }
-    List<String> roles = new ArrayList<>(List.of(MasterCoordinator.HOST_ROLE + s.hostId()));
-    if (s.httpPort() != 0) roles.add(MasterCoordinator.MGMT_ROLE + s.hostAddress() + ":" + s.httpPort());
+    List<String> roles = new ArrayList<>(List.of(ClusterRoles.hostRole(s.hostId())));
+    if (s.httpPort() != 0) roles.add(ClusterRoles.mgmtRole(s.hostAddress(), s.httpPort()));
     // Pekko's failure detector must have spoken by the time vmha judges a silent host (hostTimeout), or a host that
     // just died still reads as REACHABLE and is taken for a live host with a dead agent
     Duration pause = s.hostTimeout().dividedBy(3);

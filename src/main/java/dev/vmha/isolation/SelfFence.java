@@ -6,7 +6,7 @@ import dev.vmha.datastore.DatastoreView;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.master.MasterCoordinator;
+import dev.vmha.cluster.ClusterRoles;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -89,7 +89,7 @@ public final class SelfFence {
       Set<String> known = new TreeSet<>(s.known());
       Set<String> heard = new TreeSet<>();
       for (Member m : cluster.getMembers()) {
-        Optional<String> id = hostOf(m);
+        Optional<String> id = ClusterRoles.hostId(m);
         if (id.isEmpty()) continue;
         known.add(id.get());
         boolean leaving = m.status() == MemberStatus.down() || m.status() == MemberStatus.removed();
@@ -114,11 +114,6 @@ public final class SelfFence {
         fenced = Optional.empty();
       }
       return new State(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, Set.copyOf(known));
-    }
-
-    private static Optional<String> hostOf(Member m) {
-      return m.getRoles().stream().filter(r -> r.startsWith(MasterCoordinator.HOST_ROLE))
-          .map(r -> r.substring(MasterCoordinator.HOST_ROLE.length())).findFirst();
     }
   }
 }

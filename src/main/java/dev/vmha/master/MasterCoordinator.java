@@ -10,7 +10,7 @@ import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.HaSettings;
 import dev.vmha.LocalMessage;
-import dev.vmha.election.ElectionFsm;
+import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
@@ -70,10 +70,6 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * <p>Time here is virtual: the sum of the ticks seen, so timeouts follow the scheduler (and ManualTime in tests).
  */
 public final class MasterCoordinator {
-  /** Pekko Cluster role prefixes that carry a member's vmha identity. */
-  public static final String HOST_ROLE = "host:";
-  public static final String MGMT_ROLE = "mgmt:";
-
   public sealed interface Command {}
 
   /** A host's network heartbeat to the master, with its report. */
@@ -341,7 +337,7 @@ public final class MasterCoordinator {
    *     heartbeat datastores it is the only copy a new master has
    */
   public record Start(
-      Map<String, Duration> knownSilence, ActorRef<ElectionFsm.Command> election, Optional<ProtectedList> replica)
+      Map<String, Duration> knownSilence, ActorRef<MasterNotice> election, Optional<ProtectedList> replica)
       implements LocalMessage {}
 
   public static Behavior<Command> create(Deps deps, Start start) {
@@ -370,7 +366,7 @@ public final class MasterCoordinator {
   }
 
   private record Coordinator(
-      ActorContext<Command> ctx, Deps deps, ActorRef<ElectionFsm.Command> election,
+      ActorContext<Command> ctx, Deps deps, ActorRef<MasterNotice> election,
       Optional<ProtectedList> replica, String self, HostClassifier classifier,
       ActorRef<DatastoreView> viewAdapter, ActorRef<VmRestarter.Outcome> outcomes) {
 
@@ -458,7 +454,7 @@ public final class MasterCoordinator {
       }
       ProtectedList list = newest.map(l -> new ProtectedList(self, l.version(), l.vms()))
           .orElse(ProtectedList.empty(self));
-      election.tell(new ElectionFsm.ProtectedListChanged(list));
+      election.tell(new MasterNotice.ProtectedListChanged(list));
       // every host that owns a protected VM is watched from now on, as is every cluster member
       Map<String, HostEntry> hosts = new HashMap<>(s.hosts());
       for (ProtectedList.Entry e : list.vms().values()) {
@@ -512,7 +508,7 @@ public final class MasterCoordinator {
      * replicates it to all hosts.
      */
     private void writeProtectedList(State s, ProtectedList list) {
-      election.tell(new ElectionFsm.ProtectedListChanged(list));
+      election.tell(new MasterNotice.ProtectedListChanged(list));
       for (Datastore d : deps.datastores()) {
         if (!s.held().contains(d.name())) continue;
         d.writeProtectedList(list).whenComplete((x, e) -> {
@@ -560,26 +556,14 @@ public final class MasterCoordinator {
 
     private State onMember(State s, ClusterEvent.ClusterDomainEvent event) {
       Optional<MembershipChange> c = MembershipChange.of(event);
-      Optional<String> id = c.flatMap(x -> hostIdOf(x.member()));
+      Optional<String> id = c.flatMap(x -> ClusterRoles.hostId(x.member()));
       if (id.isEmpty() || id.get().equals(self)) return s;
       if (!c.get().name().equals("up")) {
         emit(new HaEvent.MembershipChanged(deps.clock().instant(), self, id.get(), c.get().name()));
       }
       Member m = c.get().member();
       HostEntry e = s.hosts().getOrDefault(id.get(), HostEntry.fresh(id.get(), s.now()));
-      return s.host(e.member(mgmtOf(m).orElse(e.roleTarget()), m.address(), c.get().reach()));
-    }
-
-    static Optional<String> hostIdOf(Member m) {
-      return m.getRoles().stream().filter(r -> r.startsWith(HOST_ROLE)).map(r -> r.substring(HOST_ROLE.length()))
-          .findFirst();
-    }
-
-    static Optional<PingTarget> mgmtOf(Member m) {
-      return m.getRoles().stream().filter(r -> r.startsWith(MGMT_ROLE)).map(r -> r.substring(MGMT_ROLE.length()))
-          .map(a -> new PingTarget(a.substring(0, a.lastIndexOf(':')),
-              Integer.parseInt(a.substring(a.lastIndexOf(':') + 1))))
-          .findFirst();
+      return s.host(e.member(ClusterRoles.mgmtTarget(m).orElse(e.roleTarget()), m.address(), c.get().reach()));
     }
 
     // ---- silent hosts: investigate, judge, act
@@ -664,7 +648,7 @@ public final class MasterCoordinator {
           .filter(h -> h.verdict() != Verdict.DEAD).toList();
       boolean allSilent = !others.isEmpty() && others.stream()
           .allMatch(h -> silence(s, h).compareTo(silenceLimit(s, h)) >= 0);
-      if (allSilent && !s.allSilentReported()) election.tell(new ElectionFsm.AllHostsSilent(others.size()));
+      if (allSilent && !s.allSilentReported()) election.tell(new MasterNotice.AllHostsSilent(others.size()));
       return s.allSilent(allSilent);
     }
 

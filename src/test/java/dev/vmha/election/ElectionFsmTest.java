@@ -21,6 +21,7 @@ import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.MasterNotice;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
 import java.time.Duration;
@@ -157,7 +158,7 @@ class ElectionFsmTest {
     assertNotNull(r.coordinator(), "the master runs a coordinator");
     assertEquals(1, coordinatorStarts.size(), "coordinator started once");
     assertEquals(Map.of(), coordinatorStarts.get(0).knownSilence(), "no lost master: no known silence");
-    assertEquals(fsm, coordinatorStarts.get(0).election());
+    assertEquals(fsm.path(), coordinatorStarts.get(0).election().path().parent(), "it reports to this FSM");
     assertEquals(Optional.empty(), coordinatorStarts.get(0).replica(), "no master ever replicated a list to it");
     assertTrue(isolationPings.isEmpty(), "a host that lost no master does not check for isolation");
 
@@ -230,7 +231,7 @@ class ElectionFsmTest {
     // the new master knows its lost master has been silent since T0 (as counted when the window closed), and
     // through the isolation check
     assertEquals(Map.of("host9", HOST_TIMEOUT.plus(WINDOW).plus(ANSWER_AFTER)), coordinatorStarts.get(0).knownSilence());
-    assertEquals(fsm, coordinatorStarts.get(0).election());
+    assertEquals(fsm.path(), coordinatorStarts.get(0).election().path().parent(), "it reports to this FSM");
     // and it starts from the protected list its old master replicated in its heartbeats
     assertEquals(Optional.of(HOST9_LIST), coordinatorStarts.get(0).replica());
     // the ping timeout passing later changes nothing
@@ -317,7 +318,7 @@ class ElectionFsmTest {
     ActorRef<MasterCoordinator.Command> ownCoordinator = becomeMaster();
     int mark = events.size();
     long silentAt = now();
-    fsm.tell(new ElectionFsm.AllHostsSilent(3));
+    lastCoordinatorStart().election().tell(new MasterNotice.AllHostsSilent(3));
     assertEquals(Role.MASTER, role().role(), "still master while it checks");
     HaEvent.IsolationCheckStarted check = only(HaEvent.IsolationCheckStarted.class, mark);
     assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
@@ -342,7 +343,7 @@ class ElectionFsmTest {
   void aMasterThatHearsNoHostButReachesTheIsolationAddressStaysMaster() {
     ActorRef<MasterCoordinator.Command> ownCoordinator = becomeMaster();
     int mark = events.size();
-    fsm.tell(new ElectionFsm.AllHostsSilent(3));
+    lastCoordinatorStart().election().tell(new MasterNotice.AllHostsSilent(3));
     role();
     isolationPings.poll().answer().complete(true);
     for (int s = 1; s <= PING_TICKS; s++) {
@@ -764,4 +765,9 @@ class ElectionFsmTest {
     return found.get(0);
   }
 
+
+  /** The coordinator's way to the FSM, as the FSM handed it to the coordinator it started last. */
+  private MasterCoordinator.Start lastCoordinatorStart() {
+    return coordinatorStarts.get(coordinatorStarts.size() - 1);
+  }
 }

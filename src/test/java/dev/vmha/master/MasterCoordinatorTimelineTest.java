@@ -17,7 +17,6 @@ import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
-import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
@@ -85,7 +84,7 @@ class MasterCoordinatorTimelineTest {
   private TestProbe<HostVms.Command> host1Vms;
   private TestProbe<HostVms.Command> host2Vms;
   private TestProbe<HostVms.Command> host3Vms;
-  private TestProbe<ElectionFsm.Command> election;
+  private TestProbe<MasterNotice> election;
   private final List<HaEvent> events = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Ping> pings = new LinkedBlockingQueue<>();
   /** Events before this index belong to the set-up (the operator's power-ons); assertions look at those after. */
@@ -504,7 +503,7 @@ class MasterCoordinatorTimelineTest {
     assertEquals(List.of(), allHostsSilentTold(), "not before T0+hostTimeout");
     tick();
     assertEquals(t0 + settings.hostTimeout().toMillis(), now());
-    assertEquals(List.of(new ElectionFsm.AllHostsSilent(2)), allHostsSilentTold());
+    assertEquals(List.of(new MasterNotice.AllHostsSilent(2)), allHostsSilentTold());
     for (Ping p; (p = pings.poll()) != null; ) p.answer().complete(false);
     for (int s = 0; s < 3; s++) tick();
     assertEquals(List.of(), allHostsSilentTold(), "told once");
@@ -522,8 +521,8 @@ class MasterCoordinatorTimelineTest {
   @Test
   void everyProtectedListChangeGoesToTheElectionFsm() {
     protectTwoVmsOnHost2ThenSilenceIt(false);
-    List<ElectionFsm.ProtectedListChanged> changes = drainElection().stream()
-        .filter(ElectionFsm.ProtectedListChanged.class::isInstance).map(ElectionFsm.ProtectedListChanged.class::cast)
+    List<MasterNotice.ProtectedListChanged> changes = drainElection().stream()
+        .filter(MasterNotice.ProtectedListChanged.class::isInstance).map(MasterNotice.ProtectedListChanged.class::cast)
         .toList();
     ProtectedList last = changes.get(changes.size() - 1).list();
     assertEquals("host1", last.owner());
@@ -955,10 +954,10 @@ class MasterCoordinatorTimelineTest {
   }
 
   /** What the coordinator told the election FSM until a short quiet period. */
-  private List<ElectionFsm.Command> drainElection() {
-    List<ElectionFsm.Command> got = new ArrayList<>();
+  private List<MasterNotice> drainElection() {
+    List<MasterNotice> got = new ArrayList<>();
     while (true) {
-      ElectionFsm.Command m;
+      MasterNotice m;
       try {
         m = election.receiveMessage(Duration.ofMillis(200));
       } catch (AssertionError quiet) {
@@ -968,9 +967,9 @@ class MasterCoordinatorTimelineTest {
     }
   }
 
-  private List<ElectionFsm.AllHostsSilent> allHostsSilentTold() {
-    return drainElection().stream().filter(ElectionFsm.AllHostsSilent.class::isInstance)
-        .map(ElectionFsm.AllHostsSilent.class::cast).toList();
+  private List<MasterNotice.AllHostsSilent> allHostsSilentTold() {
+    return drainElection().stream().filter(MasterNotice.AllHostsSilent.class::isInstance)
+        .map(MasterNotice.AllHostsSilent.class::cast).toList();
   }
 
   private void answerPings(boolean answered) {
