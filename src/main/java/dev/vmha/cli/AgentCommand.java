@@ -110,8 +110,8 @@ final class AgentCommand extends HostCommand {
         return 1;
       }
       current.set(system);
-      Agent.startHistory(system, s, events).whenComplete((done, err) -> {
-        // the agent keeps deciding without its history database; the events wait in the event log
+      Agent.startHistory(system, s.hostId(), s.history(), events).whenComplete((done, err) -> {
+        // tried until the system stops; meanwhile the agent decides without it and the events wait in the event log
         if (err != null) System.err.println("vmha agent: history journal " + s.history() + " not started: " + err);
       });
       Duration timeout = Duration.ofSeconds(5);

@@ -15,16 +15,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import org.apache.pekko.actor.Address;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Starts one host's agent: its actor system, joined to the cluster named in the settings. */
 public final class Agent {
+  /** The history database is tried again after 1 s, doubling up to 30 s (like the journals' own restarts). */
+  private static final Duration HISTORY_RETRY_MIN = Duration.ofSeconds(1);
+  private static final Duration HISTORY_RETRY_MAX = Duration.ofSeconds(30);
   private Agent() {}
 
   /**
@@ -89,18 +97,30 @@ public final class Agent {
 
   /**
    * Creates the history tables if missing, then starts this host's two journals in the system and attaches them to
-   * the event log. Completes once they take events.
+   * the event log. Completes once they take events. A database that cannot be reached yet (a busy host: H2 timed out
+   * opening its file) is tried again, backing off, for as long as the system runs: the events wait in the log.
    */
-  public static CompletionStage<Done> startHistory(ActorSystem<?> system, HaSettings s, EventLog events) {
-    return SchemaUtils.createIfNotExists(system).thenApply(done -> {
-      ActorRef<HistoryJournal.Command> own = system.systemActorOf(
-          HistoryJournal.create(HistoryJournal.own(s.hostId()), s.history().maxSlaveEvents()), "history",
-          Props.empty());
-      ActorRef<HistoryJournal.Command> master = system.systemActorOf(
-          HistoryJournal.create(HistoryJournal.master(s.hostId()), s.history().maxMasterEvents()), "history-master",
-          Props.empty());
-      events.attach(own, master, system.scheduler());
-      return done;
+  public static CompletionStage<Done> startHistory(
+      ActorSystem<?> system, String hostId, HistorySettings history, EventLog events) {
+    Logger log = LoggerFactory.getLogger(Agent.class);
+    AtomicInteger attempts = new AtomicInteger();
+    Callable<CompletionStage<Done>> createTables = () -> SchemaUtils.createIfNotExists(system)
+        .whenComplete((done, err) -> {
+          if (err != null) {
+            log.warn("history database {} not ready (attempt {}), trying again: {}", history,
+                attempts.incrementAndGet(), err.toString());
+          }
+        });
+    return Patterns.retry(createTables, Integer.MAX_VALUE, HISTORY_RETRY_MIN, HISTORY_RETRY_MAX, 0.2, system)
+        .thenApply(done -> {
+          ActorRef<HistoryJournal.Command> own = system.systemActorOf(
+              HistoryJournal.create(HistoryJournal.own(hostId), history.maxSlaveEvents()), "history",
+              Props.empty());
+          ActorRef<HistoryJournal.Command> master = system.systemActorOf(
+              HistoryJournal.create(HistoryJournal.master(hostId), history.maxMasterEvents()), "history-master",
+              Props.empty());
+          events.attach(own, master, system.scheduler());
+          return done;
     });
   }
 

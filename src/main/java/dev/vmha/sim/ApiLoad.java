@@ -124,7 +124,7 @@ public final class ApiLoad {
       for (SimulatedCluster.Host h : cluster.hosts()) {
         ActorSystem<HostSupervisor.Command> sys = h.system;
         // as the agent does: it keeps deciding without its history database, the events wait in the event log
-        Agent.startHistory(sys, h.settings, h.events).whenComplete((done, err) -> {
+        Agent.startHistory(sys, h.settings.hostId(), h.settings.history(), h.events).whenComplete((done, err) -> {
           if (err != null) out.println("history of " + h.id() + " not started: " + err);
         });
         ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
