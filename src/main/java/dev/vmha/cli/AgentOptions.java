@@ -57,12 +57,21 @@ final class AgentOptions {
     List<String> skipped = new ArrayList<>();
     for (Path f : local.files()) {
       if (!Files.isRegularFile(f)) continue;
+      HaSettings s;
       try {
-        HaSettings s = HaSettings.load(f.toFile());
-        targets.add(Target.of(s.hostAddress() + ":" + s.httpPort(), ClientToken.resolve(env, s.api().tokenFile())));
-      } catch (SettingsException | IllegalArgumentException e) {
+        s = HaSettings.load(f.toFile());
+      } catch (SettingsException e) {
         skipped.add(f + ": " + e.getMessage());
+        continue;
       }
+      ClientToken token;
+      try {
+        token = ClientToken.resolve(env, s.api().tokenFile());
+      } catch (IllegalArgumentException e) {
+        // asked anyway: if it answers, its refusal says what is wrong with the token
+        token = new ClientToken(Optional.empty(), "no token: " + e.getMessage());
+      }
+      targets.add(Target.of(s.hostAddress() + ":" + s.httpPort(), token));
     }
     if (targets.isEmpty() && skipped.isEmpty()) {
       return new Targets(List.of(Target.of(DEFAULT_AGENT, ClientToken.resolve(env, Optional.empty()))), List.of(), "");

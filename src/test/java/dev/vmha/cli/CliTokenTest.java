@@ -79,7 +79,7 @@ class CliTokenTest {
     try {
       System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      CommandLine cl = new CommandLine(new Vmha());
+      CommandLine cl = Vmha.commandLine();
       // every command with an agent takes its environment from the test
       cl.setExecutionStrategy(parsed -> {
         for (CommandLine c : parsed.asCommandLineList()) {
