@@ -31,6 +31,9 @@ import picocli.CommandLine.Command;
 
 @Command(name = "agent", description = "Run this host's HA agent until it is stopped.")
 final class AgentCommand extends HostCommand {
+  /** What happens while the agent runs is logged (time, host id); a refusal to start is one line on stderr. */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentCommand.class);
+
   @Override
   String name() {
     return "agent";
@@ -113,7 +116,7 @@ final class AgentCommand extends HostCommand {
       current.set(system);
       Agent.startHistory(system, s, events).whenComplete((done, err) -> {
         // the agent keeps deciding without its history database; the events wait in the event log
-        if (err != null) System.err.println("vmha agent: history journal " + s.history() + " not started: " + err);
+        if (err != null) LOG.error("history journal {} not started: {}", s.history(), Failures.rootMessage(err));
       });
       Duration timeout = Duration.ofSeconds(5);
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
@@ -134,14 +137,14 @@ final class AgentCommand extends HostCommand {
       }
       if (!terminatedInTime(system)) {
         // halt, not exit: the shutdown hook would wait for the same termination
-        System.err.println("vmha agent: the actor system of " + s.hostId() + " did not terminate within "
+        LOG.error("the actor system of " + s.hostId() + " did not terminate within "
             + TERMINATION_BOUND.toSeconds() + " s of its shutdown; exiting for the service manager to start the agent"
             + " again");
         Runtime.getRuntime().halt(3);
       }
       events.detach();
       if (!stopping.get()) {
-        System.err.println("vmha agent: the actor system of " + s.hostId() + " terminated; starting it again");
+        LOG.warn("the actor system of {} terminated; starting it again", s.hostId());
       }
     }
     return ExitCode.OK;

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * Which repeats of a warning are written (pure; no clock, no logging): per key, the first {@code allowed} in a
- * window; the others are counted, and the count is told with the first one of a later window. A repeater that stops
+ * window, and of those no two alike (the same text again, e.g. one fault logged by each of Artery's three streams);
+ * the others are counted, and the count is told with the first one of a later window. A repeater that stops
  * leaves its last count untold (there is no timer); it keeps at most {@code maxKeys} keys, forgetting the least recent.
  */
 public final class RepeatRule {
@@ -33,6 +34,7 @@ public final class RepeatRule {
     long windowStart;
     int written;
     long suppressed;
+    String lastWritten;
     String lastSuppressed;
   }
 
@@ -62,21 +64,19 @@ public final class RepeatRule {
   /** One occurrence of {@code key}, with its text, at {@code nowNanos} (any monotonic clock). */
   public synchronized Decision decide(String key, String message, long nowNanos) {
     State s = keys.get(key);
-    if (s == null) {
+    if (s == null || nowNanos - s.windowStart >= windowNanos) {
+      long told = s == null ? 0 : s.suppressed;
+      String last = s == null ? null : s.lastSuppressed;
       s = new State();
       s.windowStart = nowNanos;
-      keys.put(key, s);
-    } else if (nowNanos - s.windowStart >= windowNanos) {
-      long told = s.suppressed;
-      String last = s.lastSuppressed;
-      s.windowStart = nowNanos;
       s.written = 1;
-      s.suppressed = 0;
-      s.lastSuppressed = null;
+      s.lastWritten = message;
+      keys.put(key, s);
       return told == 0 ? WRITE : new WriteAfterCount(told, Duration.ofNanos(windowNanos), last);
     }
-    if (s.written < allowed) {
+    if (s.written < allowed && !message.equals(s.lastWritten)) {
       s.written++;
+      s.lastWritten = message;
       return WRITE;
     }
     s.suppressed++;
