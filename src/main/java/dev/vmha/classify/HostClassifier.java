@@ -89,7 +89,6 @@ public final class HostClassifier {
   }
 
   static String seconds(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+    return dev.vmha.Durations.approx(d);
   }
 }

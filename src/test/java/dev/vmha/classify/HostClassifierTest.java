@@ -458,6 +458,6 @@ class HostClassifierTest {
     assertEquals("0 s", HostClassifier.seconds(Duration.ZERO));
     assertEquals("10 s", HostClassifier.seconds(Duration.ofSeconds(10)));
     assertEquals("2.5 s", HostClassifier.seconds(Duration.ofMillis(2500)));
-    assertEquals("0.1 s", HostClassifier.seconds(Duration.ofMillis(100)));
+    assertEquals("100 ms", HostClassifier.seconds(Duration.ofMillis(100)));
   }
 }
