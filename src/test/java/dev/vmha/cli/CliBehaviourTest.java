@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -53,32 +51,9 @@ class CliBehaviourTest {
     server.stop(0);
   }
 
-  record Run(int exit, String out, String err) {}
-
-  /** {@code vmha args} in this JVM, with the vmha home {@code dir} and the environment {@code VMHA_TOKEN=t}. */
-  private Run vmha(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      CommandLine cl = Vmha.commandLine();
-      cl.setExecutionStrategy(parsed -> {
-        for (CommandLine c : parsed.asCommandLineList()) {
-          if (c.getMixins().get("options") instanceof AgentOptions options) {
-            options.env = Map.of("VMHA_TOKEN", "t");
-            options.home = dir;
-          }
-        }
-        return new CommandLine.RunLast().execute(parsed);
-      });
-      return new Run(cl.execute(args), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  /** {@code vmha args} with the vmha home {@code dir} and the environment {@code VMHA_TOKEN=t}. */
+  private CliRun.Result vmha(String... args) {
+    return CliRun.vmha(Map.of("VMHA_TOKEN", "t"), dir, args);
   }
 
   private String at() {
@@ -116,15 +91,15 @@ class CliBehaviourTest {
 
   @Test
   void aWrongCommandLineIsOneMessageAndExitTwo() {
-    Run unknown = vmha("capacity");
+    CliRun.Result unknown = vmha("capacity");
     assertEquals(2, unknown.exit());
     assertTrue(unknown.err().startsWith("vmha: unknown command 'capacity'\n"), unknown.err());
     assertTrue(unknown.err().contains("Try 'vmha --help'."), unknown.err());
     assertEquals("", unknown.out());
-    Run option = vmha("status", "--bogus");
+    CliRun.Result option = vmha("status", "--bogus");
     assertEquals(2, option.exit());
     assertTrue(option.err().startsWith("vmha status: Unknown option: '--bogus'"), option.err());
-    Run group = vmha("vm");
+    CliRun.Result group = vmha("vm");
     assertEquals(2, group.exit());
     assertTrue(group.err().startsWith("vmha vm: missing command: one of power-on, power-off"), group.err());
     assertEquals(2, vmha().exit());
@@ -134,7 +109,7 @@ class CliBehaviourTest {
   @Test
   void aFailureIsOneLineNeverAStackTrace() throws Exception {
     Path file = Files.writeString(dir.resolve("a-file"), "");
-    Run r = vmha("lab", "config", "--dir", file.resolve("sub").toString(), "--hosts", "1", "--subnet", "10.0.0");
+    CliRun.Result r = vmha("lab", "config", "--dir", file.resolve("sub").toString(), "--hosts", "1", "--subnet", "10.0.0");
     assertEquals(1, r.exit(), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().startsWith("vmha lab config: "), r.err());
@@ -144,13 +119,13 @@ class CliBehaviourTest {
   @Test
   void statusExitsThreeWithoutAMasterOrAVmhaAgent() throws Exception {
     answer.set(Map.entry(404, "<html>Not Found</html>"));
-    Run other = vmha("status", "--agent", at());
+    CliRun.Result other = vmha("status", "--agent", at());
     assertEquals(3, other.exit(), other.err());
     assertEquals("vmha status: " + at() + " is not a vmha agent (it answered HTTP 404 \"<html>Not Found</html>\")\n",
         other.err());
     answer.set(Map.entry(200, "{\"host\":\"host1\",\"role\":\"ELECTION\",\"master\":null,\"cluster\":null,"
         + "\"note\":\"no master elected yet\"}"));
-    Run none = vmha("status", "--agent", at());
+    CliRun.Result none = vmha("status", "--agent", at());
     assertEquals(3, none.exit(), none.err());
     assertTrue(none.out().contains("master: (none)") && none.out().contains("no master elected yet"), none.out());
     assertEquals(3, vmha("status", "--agent", at(), "--json").exit());
@@ -158,7 +133,7 @@ class CliBehaviourTest {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       closed = s.getLocalPort();
     }
-    Run nobody = vmha("status", "--agent", "127.0.0.1:" + closed);
+    CliRun.Result nobody = vmha("status", "--agent", "127.0.0.1:" + closed);
     assertEquals(3, nobody.exit());
     assertEquals("vmha status: no agent answers at 127.0.0.1:" + closed + "\n", nobody.err());
   }
@@ -172,7 +147,7 @@ class CliBehaviourTest {
                    "vms":[]}],
          "vms":[],"datastores":[]}}
         """));
-    Run r = vmha("status", "--agent", at());
+    CliRun.Result r = vmha("status", "--agent", at());
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().matches("(?s).*host2 +SLAVE +DEAD +DOWN +3 min 12 s +4096/4096 +no net heartbeat 12 s\n.*"),
         r.out());
@@ -191,11 +166,11 @@ class CliBehaviourTest {
     Path alive = hostFile("host2", server.getAddress().getPort());
     Files.createDirectories(dir.resolve("var/demo"));
     Files.write(dir.resolve("var/demo/hosts"), List.of(crashed.toString(), alive.toString()));
-    Run r = vmha("status");
+    CliRun.Result r = vmha("status");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().startsWith("agent host2 is MASTER; master: host2"), r.out());
     server.stop(0);
-    Run none = vmha("status");
+    CliRun.Result none = vmha("status");
     assertEquals(3, none.exit());
     assertEquals("vmha status: no agent answers at 127.0.0.1:" + closed + ", " + at() + " (the demo's hosts in"
         + " var/demo/hosts)\n", none.err());
@@ -218,7 +193,7 @@ class CliBehaviourTest {
 
   @Test
   void completionPrintsABashScriptForEveryCommand() {
-    Run r = vmha("completion");
+    CliRun.Result r = vmha("completion");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("complete -F _complete_vmha") && r.out().contains("power-on")
         && r.out().contains("--watch"), r.out());
