@@ -2,6 +2,7 @@ package dev.vmha.cli;
 
 import dev.vmha.Failures;
 import java.io.PrintWriter;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
@@ -34,9 +35,11 @@ public final class Vmha extends CommandGroup {
     return new CommandLine(new Vmha())
         .setParameterExceptionHandler(Vmha::usageError)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          // one line, never a stack trace: what failed and why
-          cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + Failures.rootMessage(e));
+          // one line, never a stack trace (that is logged at DEBUG: -Dvmha.log.level=DEBUG): what failed and why
+          cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + Failures.rootCause(e).getClass().getSimpleName()
+              + ": " + Failures.rootMessage(e));
           cmd.getErr().flush();
+          LoggerFactory.getLogger(Vmha.class).debug("{} failed", cmd.getCommandSpec().qualifiedName(), e);
           return ExitCode.FAILED;
         });
   }
