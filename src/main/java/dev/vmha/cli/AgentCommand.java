@@ -116,7 +116,7 @@ final class AgentCommand extends HostCommand {
       current.set(system);
       Agent.startHistory(system, s, events).whenComplete((done, err) -> {
         // the agent keeps deciding without its history database; the events wait in the event log
-        if (err != null) LOG.error("history journal {} not started: {}", s.history(), Failures.rootMessage(err));
+        if (err != null) System.err.println("vmha agent: history journal " + s.history() + " not started: " + err);
       });
       Duration timeout = Duration.ofSeconds(5);
       ActorRef<ElectionFsm.Command> election = AskPattern.<HostSupervisor.Command, ActorRef<ElectionFsm.Command>>ask(
