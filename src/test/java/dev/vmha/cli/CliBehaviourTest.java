@@ -153,6 +153,24 @@ class CliBehaviourTest {
         r.out());
   }
 
+  @Test
+  void vmOperationsExitByWhatTheMasterAnswered() {
+    answer.set(Map.entry(200, "{\"ok\":true,\"message\":\"web1 powered off\"}"));
+    CliRun.Result ok = vmha("vm", "power-off", "web1", "--agent", at());
+    assertEquals(0, ok.exit(), ok.err());
+    assertEquals("web1 powered off\n", ok.out());
+    answer.set(Map.entry(400, "{\"error\":\"not a restart priority\",\"field\":\"priority\"}"));
+    CliRun.Result bad = vmha("vm", "power-on", "web1", "--memory-mb", "512", "--priority", "urgent", "--agent", at());
+    assertEquals(2, bad.exit());
+    assertEquals("vmha vm power-on: priority: not a restart priority\n", bad.err());
+    answer.set(Map.entry(409, "{\"error\":\"web1 is already protected\"}"));
+    assertEquals(1, vmha("vm", "power-on", "web1", "--memory-mb", "512", "--agent", at()).exit());
+    answer.set(Map.entry(404, "Not Found"));
+    CliRun.Result other = vmha("vm", "power-off", "web1", "--agent", at());
+    assertEquals(3, other.exit());
+    assertEquals("vmha vm power-off: " + at() + " is not a vmha agent (it answered HTTP 404)\n", other.err());
+  }
+
   /** After ./vmha demo, plain ./vmha status asks the demo's agents in turn: a crashed one does not stop it. */
   @Test
   void statusFindsTheDemosClusterThroughItsHostsFile() throws Exception {
