@@ -40,8 +40,8 @@ public final class RepeatRule {
 
   public RepeatRule(Duration window, int allowed, int maxKeys) {
     if (window.isNegative() || window.isZero() || allowed < 1 || maxKeys < 1) {
-      throw new IllegalArgumentException("window > 0, allowed >= 1, maxKeys >= 1: " + window + ", " + allowed + ", "
-          + maxKeys);
+      throw new IllegalArgumentException("windowMs, allowed and maxKeys must be 1 or more: window "
+          + dev.vmha.Durations.human(window) + ", allowed " + allowed + ", maxKeys " + maxKeys);
     }
     this.windowNanos = window.toNanos();
     this.allowed = allowed;

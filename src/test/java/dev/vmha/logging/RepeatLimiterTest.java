@@ -69,6 +69,19 @@ class RepeatLimiterTest {
   }
 
   @Test
+  void aBadSettingIsReportedAndLimitsNothing() {
+    LoggerContext c = new LoggerContext();
+    RepeatLimiter bad = new RepeatLimiter();
+    bad.setContext(c);
+    bad.setAllowed(0);
+    bad.start();
+    assertEquals(false, bad.isStarted());
+    assertEquals(List.of("RepeatLimiter not started: windowMs, allowed and maxKeys must be 1 or more: window 10 s,"
+        + " allowed 0, maxKeys 1000"), c.getStatusManager().getCopyOfStatusList().stream()
+        .map(ch.qos.logback.core.status.Status::getMessage).toList());
+  }
+
+  @Test
   void informationIsNeverDropped() {
     for (int i = 0; i < 100; i++) log.info("host1 host2 declared DEAD");
     assertEquals(100, lines().size());
