@@ -5,8 +5,14 @@ public final class Failures {
   private Failures() {}
 
   public static String rootMessage(Throwable t) {
+    Throwable c = rootCause(t);
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
+  /** The innermost cause: what really failed. */
+  public static Throwable rootCause(Throwable t) {
     Throwable c = t;
     while (c.getCause() != null && c != c.getCause()) c = c.getCause();
-    return c.getMessage() == null ? c.toString() : c.getMessage();
+    return c;
   }
 }

@@ -1,5 +1,6 @@
 package dev.vmha.classify;
 
+import dev.vmha.Durations;
 import dev.vmha.isolation.FencingRule;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,9 +30,9 @@ public final class HostClassifier {
   public record Decision(Verdict verdict, String reason, boolean settled) {}
 
   public Decision classify(Evidence e) {
-    String net = "no net heartbeat " + seconds(e.heartbeatSilence());
+    String net = "no net heartbeat " + Durations.approx(e.heartbeatSilence());
     if (e.netHeartbeatFresh()) {
-      return settled(Verdict.ALIVE, "net heartbeat " + seconds(e.heartbeatSilence()) + " old");
+      return settled(Verdict.ALIVE, "net heartbeat " + Durations.approx(e.heartbeatSilence()) + " old");
     }
     if (e.reachability() == Reachability.REACHABLE) {
       return settled(Verdict.AGENT_UNREACHABLE, net + ", but the cluster failure detector still hears the host");
@@ -56,7 +57,8 @@ public final class HostClassifier {
             : settled(Verdict.PARTITIONED, net + ", ping silent, " + ds + ": the host runs in another partition");
       }
       return new Decision(Verdict.DEAD, net + ", ping silent, " + ds + "; waiting until its heartbeat has been still "
-          + seconds(DetectionTiming.datastoreStillBound(e.hostTimeout())) + ", when it has surely fenced itself", false);
+          + Durations.approx(DetectionTiming.datastoreStillBound(e.hostTimeout())) + ", when it has surely fenced itself",
+          false);
     }
     if (e.datastoresConfigured()) {
       return settled(Verdict.PARTITIONED, net + ", ping silent, but none of its heartbeat datastores is readable here:"
@@ -73,7 +75,8 @@ public final class HostClassifier {
           + " (a strict majority); a minority host has fenced itself by now");
     }
     return new Decision(Verdict.DEAD, net + ", ping silent, no heartbeat datastores, " + side
-        + "; waiting " + seconds(fenced) + " of silence, when a minority host has surely fenced itself", false);
+        + "; waiting " + Durations.approx(fenced) + " of silence, when a minority host has surely fenced itself",
+        false);
   }
 
   private static Decision settled(Verdict v, String reason) {
@@ -83,13 +86,8 @@ public final class HostClassifier {
   private static String datastores(Evidence e) {
     List<String> parts = new ArrayList<>();
     for (Map.Entry<String, Duration> a : e.datastoreHeartbeatAge().entrySet()) {
-      parts.add("datastore " + a.getKey() + " hb " + seconds(a.getValue()) + " old");
+      parts.add("datastore " + a.getKey() + " hb " + Durations.approx(a.getValue()) + " old");
     }
     return String.join(", ", parts);
-  }
-
-  static String seconds(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
   }
 }

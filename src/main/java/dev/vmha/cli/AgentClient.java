@@ -32,6 +32,15 @@ final class AgentClient {
       return EventLog.JSON.readTree(body);
     }
 
+    /** Every answer of a vmha agent is a JSON object; anything else came from another kind of server. */
+    boolean fromVmha() {
+      try {
+        return json().isObject();
+      } catch (IOException e) {
+        return false;
+      }
+    }
+
     /** What the agent answered: its message, or for a refusal its error (with the field it names, if one). */
     String text() {
       try {

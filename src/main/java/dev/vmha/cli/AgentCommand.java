@@ -31,6 +31,9 @@ import picocli.CommandLine.Command;
 
 @Command(name = "agent", description = "Run this host's HA agent until it is stopped.")
 final class AgentCommand extends HostCommand {
+  /** What happens while the agent runs is logged (time, host id); a refusal to start is one line on stderr. */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentCommand.class);
+
   @Override
   String name() {
     return "agent";
@@ -38,12 +41,13 @@ final class AgentCommand extends HostCommand {
 
   @Override
   Integer run(HaSettings s) throws Exception {
+    CliLogging.host(s.hostId());
     ApiAuth auth;
     try {
       auth = ApiAuth.open(s.api());
     } catch (SettingsException e) {
       System.err.println("vmha agent: " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
     if (auth.mode() == ApiSettings.Auth.NONE) {
       System.err.println("vmha agent: WARNING: vmha.api.auth = \"none\": anyone who reaches " + s.hostAddress() + ":"
@@ -54,13 +58,13 @@ final class AgentCommand extends HostCommand {
       locked = DataDirLock.agentAfterReaders(s.dataDir(), s.hostId());
     } catch (java.io.IOException e) {
       System.err.println("vmha agent: cannot use vmha.host.data-dir " + s.dataDir().toAbsolutePath() + ": " + e);
-      return 1;
+      return ExitCode.FAILED;
     }
     if (locked instanceof DataDirLock.Held h) {
       System.err.println("vmha agent: vmha.host.data-dir " + s.dataDir().toAbsolutePath() + " is in use by " + h.who()
           + " (" + s.dataDir().resolve(DataDirLock.FILE) + " is locked): two agents on one data directory would share"
           + " its history and VM records; stop the other one, or give this agent its own vmha.host.data-dir");
-      return 1;
+      return ExitCode.FAILED;
     }
     // held until this process exits
     try (DataDirLock lock = ((DataDirLock.Acquired) locked).lock()) {
@@ -73,7 +77,7 @@ final class AgentCommand extends HostCommand {
     if (duplicate.isPresent()) {
       System.err.println("vmha agent: vmha.host.id = \"" + s.hostId() + "\" is in use: " + duplicate.get()
           + "; two agents of one id would run VMs under one name: give each host its own vmha.host.id");
-      return 1;
+      return ExitCode.FAILED;
     }
     StartChecks.unusableDatastores(s).forEach((ds, why) -> System.err.println("vmha agent: warning: datastore " + ds
         + " (vmha.datastores) " + why + "; starting anyway: this host writes its heartbeat to the datastores it can"
@@ -101,13 +105,13 @@ final class AgentCommand extends HostCommand {
             incarnations);
       } catch (SettingsException e) { // the cluster transport's stores, checked as the actor system starts
         System.err.println("vmha agent: " + e.getMessage());
-        return 2;
+        return ExitCode.USAGE;
       } catch (RuntimeException e) {
         if (!hasCause(e, java.net.BindException.class)) throw e;
         System.err.println("vmha agent: cannot listen on " + s.hostAddress() + ":" + s.clusterPort()
             + " (vmha.host.address, vmha.host.port): " + Failures.rootMessage(e)
             + "; is another agent running there, or is the address not this host's?");
-        return 1;
+        return ExitCode.FAILED;
       }
       current.set(system);
       Agent.startHistory(system, s.hostId(), s.history(), events).whenComplete((done, err) -> {
@@ -129,21 +133,21 @@ final class AgentCommand extends HostCommand {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "
             + e.getMessage());
         system.terminate();
-        return 1;
+        return ExitCode.FAILED;
       }
       if (!terminatedInTime(system)) {
         // halt, not exit: the shutdown hook would wait for the same termination
-        System.err.println("vmha agent: the actor system of " + s.hostId() + " did not terminate within "
+        LOG.error("the actor system of " + s.hostId() + " did not terminate within "
             + TERMINATION_BOUND.toSeconds() + " s of its shutdown; exiting for the service manager to start the agent"
             + " again");
         Runtime.getRuntime().halt(3);
       }
       events.detach();
       if (!stopping.get()) {
-        System.err.println("vmha agent: the actor system of " + s.hostId() + " terminated; starting it again");
+        LOG.warn("the actor system of {} terminated; starting it again", s.hostId());
       }
     }
-    return 0;
+    return ExitCode.OK;
   }
 
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {

@@ -10,9 +10,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Benchmarks on a simulated cluster in this JVM.",
     subcommands = {BenchCommand.ApiLoadCommand.class})
-final class BenchCommand {
-  private BenchCommand() {}
-
+final class BenchCommand extends CommandGroup {
   @Command(name = "api-load", description = "Concurrent power-ons and status requests against a simulated cluster "
       + "with the demo's timings and each agent's real HTTP API: reports the fences (must be 0), the longest "
       + "lease-renewal gap and the API's latency. Exits 1 if anything was fenced or a VM answered 200 was lost.")
@@ -33,7 +31,7 @@ final class BenchCommand {
     public Integer call() throws Exception {
       if (hosts < 1 || powerOns < 0 || names < 1 || statuses < 0) {
         System.err.println("vmha bench api-load: --hosts and --names take 1 or more, --power-ons and --statuses 0 or more");
-        return 2;
+        return ExitCode.USAGE;
       }
       Path dir = Path.of(System.getProperty("vmha.home", ".")).toAbsolutePath().normalize().resolve("var/bench-api-load");
       DemoRun.deleteTree(dir);
@@ -42,7 +40,7 @@ final class BenchCommand {
       ApiLoad.Result r = new ApiLoad(new ApiLoad.Options(hosts, powerOns, names, statuses, dir, ConfigFactory.load()),
           System.out).run();
       r.print(System.out);
-      return r.fences().isEmpty() && r.lost().isEmpty() ? 0 : 1;
+      return r.fences().isEmpty() && r.lost().isEmpty() ? ExitCode.OK : ExitCode.FAILED;
     }
   }
 }

@@ -37,18 +37,18 @@ final class CertsCommand implements Callable<Integer> {
       for (String h : hosts) parsed.add(ClusterCa.Host.parse(h));
     } catch (IllegalArgumentException e) {
       System.err.println("vmha certs: --host " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
     if (retire && (rotate || !parsed.isEmpty())) {
       System.err.println("vmha certs: --retire-previous-ca runs alone, after every host has its new certificate");
-      return 2;
+      return ExitCode.USAGE;
     }
     ClusterCa ca = new ClusterCa(dir);
     try {
       if (retire) {
         ca.retirePrevious();
         System.out.println("trust store " + dir.resolve(ClusterCa.TRUST_STORE) + " now trusts only the current CA");
-        return 0;
+        return ExitCode.OK;
       }
       ClusterCa.Result r = ca.issue(parsed, rotate);
       System.out.println(r.rotated() ? "new cluster CA in " + dir.resolve(ClusterCa.CA_STORE)
@@ -57,10 +57,10 @@ final class CertsCommand implements Callable<Integer> {
           : "reused the cluster CA in " + dir.resolve(ClusterCa.CA_STORE));
       for (String h : r.issued()) System.out.println("issued " + dir.resolve(ClusterCa.keyStoreName(h)));
       for (String h : r.kept()) System.out.println("kept   " + dir.resolve(ClusterCa.keyStoreName(h)) + " (valid)");
-      return 0;
+      return ExitCode.OK;
     } catch (IOException | GeneralSecurityException e) {
       System.err.println("vmha certs: " + e.getMessage());
-      return 1;
+      return ExitCode.FAILED;
     }
   }
 }

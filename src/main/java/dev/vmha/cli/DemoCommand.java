@@ -24,12 +24,12 @@ final class DemoCommand implements Callable<Integer> {
     Path home = Path.of(System.getProperty("vmha.home", ".")).toAbsolutePath().normalize();
     try {
       if (caseNumber != null) {
-        return new CaseDemo(System.out).run(caseNumber, !noDatastores, home.resolve("var/demo-case")) ? 0 : 1;
+        return new CaseDemo(System.out).run(caseNumber, !noDatastores, home.resolve("var/demo-case")) ? ExitCode.OK : ExitCode.FAILED;
       }
-      return new DemoRun(home, System.out).run(keep) ? 0 : 1;
+      return new DemoRun(home, System.out).run(keep) ? ExitCode.OK : ExitCode.FAILED;
     } catch (IllegalStateException | IllegalArgumentException e) {
       System.err.println("vmha demo: " + e.getMessage());
-      return 1;
+      return ExitCode.FAILED;
     }
   }
 }

@@ -16,14 +16,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "explain", description = "Explain from the persisted history why something is as it is.",
     subcommands = ExplainCommand.Vm.class)
-final class ExplainCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class ExplainCommand extends CommandGroup {
   @Command(name = "vm", description = "Where a VM is and how it got there, or why it was not restarted, citing the"
       + " events.")
   static final class Vm implements Callable<Integer> {
@@ -43,10 +36,10 @@ final class ExplainCommand implements Runnable {
         hosts = source.hosts();
       } catch (SettingsException e) {
         System.err.println("vmha explain: " + e.getMessage());
-        return 2;
+        return ExitCode.USAGE;
       }
       HistorySource.Journals journals = HistorySource.read("explain", hosts);
-      if (journals.events().isEmpty()) return 1;
+      if (journals.events().isEmpty()) return ExitCode.NOT_FOUND;
       VmExplainer.Explanation x = VmExplainer.explain(Timeline.merge(journals.events(), Timeline.Filter.ALL), vm, zone);
       if (json) {
         System.out.println(EventLog.JSON.writeValueAsString(x));
@@ -55,7 +48,8 @@ final class ExplainCommand implements Runnable {
         // the story may begin before what the journals still hold
         if (!journals.compacted().isEmpty()) System.out.println("(" + String.join("; ", journals.compacted()) + ")");
       }
-      return 0;
+      // no event mentions it: not a VM this cluster knows
+      return x.cited().isEmpty() ? ExitCode.NOT_FOUND : ExitCode.OK;
     }
   }
 }

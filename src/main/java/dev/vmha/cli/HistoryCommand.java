@@ -45,10 +45,10 @@ final class HistoryCommand implements Callable<Integer> {
       hosts = source.hosts();
     } catch (IllegalArgumentException | SettingsException e) {
       System.err.println("vmha history: " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
     HistorySource.Journals journals = HistorySource.read("history", hosts);
-    if (journals.events().isEmpty()) return 1;
+    if (journals.events().isEmpty()) return ExitCode.NOT_FOUND;
     List<HaEvent> events = Timeline.merge(journals.events(), filter);
     if (json) {
       ObjectWriter w = EventLog.JSON.writerFor(HaEvent.class);
@@ -58,7 +58,7 @@ final class HistoryCommand implements Callable<Integer> {
       Timeline.format(events, zone).forEach(System.out::println);
       if (events.isEmpty()) System.out.println("(no events" + (filter.equals(Timeline.Filter.ALL) ? "" : " match") + ")");
     }
-    return 0;
+    return ExitCode.OK;
   }
 
   private static Instant time(String text, ZoneId zone) {

@@ -1,11 +1,14 @@
 package dev.vmha.cli;
 
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.HistorySettings;
+import dev.vmha.demo.LocalCluster;
 import dev.vmha.history.HaEvent;
 import dev.vmha.history.HistoryReader;
 import dev.vmha.history.HostHistory;
 import java.io.IOException;
 import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -14,8 +17,8 @@ import picocli.CommandLine.Option;
 
 /** Where {@code history}, {@code explain} and {@code replay} read the hosts' journals: {@code --config} per host. */
 final class HistorySource {
-  @Option(names = "--config", description = "A host's HOCON file, once per host (default: the local cluster's"
-      + " conf/host1.conf .. conf/host4.conf; after ./vmha demo: var/demo/host1.conf ..).")
+  @Option(names = "--config", description = "A host's HOCON file, once per host (default: the last ./vmha demo's"
+      + " hosts, listed in var/demo/hosts; without a demo the local cluster's conf/host1.conf .. conf/host4.conf).")
   List<File> configs;
 
   /** Every host's journals, and a line per journal whose oldest events were compacted. */
@@ -23,10 +26,8 @@ final class HistorySource {
 
   List<File> files() {
     if (configs != null) return configs;
-    Path home = Path.of(System.getProperty("vmha.home", "."));
-    List<File> files = new ArrayList<>();
-    for (int i = 1; i <= 4; i++) files.add(home.resolve("conf/host" + i + ".conf").toFile());
-    return files;
+    return LocalCluster.hostFiles(Path.of(System.getProperty("vmha.home", "."))).files().stream().map(Path::toFile)
+        .toList();
   }
 
   /** The hosts' settings; a bad file throws {@link dev.vmha.config.SettingsException}. */
@@ -59,8 +60,11 @@ final class HistorySource {
             if (j.state().compacted() > 0) compacted.add(j.persistenceId() + ": " + j.state().compactionSummary());
           }
         } catch (SQLException | IOException e) {
-          System.err.println("vmha " + command + ": no history of " + s.hostId() + " at " + s.history().jdbcUrl()
-              + ": " + e.getMessage().lines().findFirst().orElse(""));
+          Path h2 = s.dataDir().resolve("history.mv.db");
+          System.err.println("vmha " + command + ": no history of " + s.hostId() + (s.history().journal()
+              == HistorySettings.Journal.H2 && !Files.exists(h2) ? ": " + h2 + " does not exist (no agent has run with"
+              + " this host file)" : " at " + s.history().jdbcUrl() + ": " + e.getMessage().lines().findFirst()
+              .orElse("")));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;

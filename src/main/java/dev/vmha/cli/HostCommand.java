@@ -22,7 +22,7 @@ abstract class HostCommand implements Callable<Integer> {
       s = HaSettings.load(config);
     } catch (SettingsException e) {
       System.err.println("vmha " + name() + ": " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
     return run(s);
   }

@@ -12,14 +12,7 @@ import picocli.CommandLine.Option;
 /** The real-network lab's Java side (deploy/lab/lab does the namespaces and faults). */
 @Command(name = "lab", description = "The real-network lab: host files, judge, scenarios, campaign (see deploy/lab).",
     subcommands = {LabCommand.Config.class, LabCommand.Scenario.class, LabCommand.Judge.class, LabCommand.Campaign.class})
-final class LabCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class LabCommand extends CommandGroup {
   @Command(name = "scenario", description = "Run lab scenarios (default: all); PASS/FAIL each, non-zero on a failure.")
   static final class Scenario implements Callable<Integer> {
     @picocli.CommandLine.Parameters(arity = "0..*", description = "scenario names") List<String> names = List.of();
@@ -33,7 +26,7 @@ final class LabCommand implements Runnable {
       for (String n : run) {
         if (!s.run(n).pass()) failed++;
       }
-      return failed == 0 ? 0 : 1;
+      return failed == 0 ? ExitCode.OK : ExitCode.FAILED;
     }
   }
 
@@ -45,7 +38,7 @@ final class LabCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Path home = Path.of(System.getProperty("vmha.home", ".")).toAbsolutePath().normalize();
-      return new dev.vmha.lab.Campaign(home, System.out, seed).run(steps) ? 0 : 1;
+      return new dev.vmha.lab.Campaign(home, System.out, seed).run(steps) ? ExitCode.OK : ExitCode.FAILED;
     }
   }
 
@@ -69,7 +62,7 @@ final class LabCommand implements Runnable {
       v.forEach(System.out::println);
       System.out.println(v.isEmpty() ? "judge: " + disks.size() + " VM disks, no VM written by two hosts at once"
           : "judge: " + v.size() + " violations");
-      return v.isEmpty() ? 0 : 1;
+      return v.isEmpty() ? ExitCode.OK : ExitCode.FAILED;
     }
   }
 
@@ -86,7 +79,7 @@ final class LabCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       LabConfig.write(dir, hosts, subnet, hypervisor, datastores, extra == null ? "" : Files.readString(extra));
-      return 0;
+      return ExitCode.OK;
     }
   }
 }

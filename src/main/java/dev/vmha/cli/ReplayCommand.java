@@ -42,17 +42,18 @@ final class ReplayCommand implements Callable<Integer> {
           : Replay.WhatIf.of(overrides, HaSettings.load(source.files().get(0), overrides));
     } catch (IllegalArgumentException | SettingsException | ConfigException e) {
       System.err.println("vmha replay: " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
     HistorySource.Journals journals = HistorySource.read("replay", hosts);
-    if (journals.events().isEmpty()) return 1;
+    if (journals.events().isEmpty()) return ExitCode.NOT_FOUND;
     List<Replay.Outcome> outcomes = Replay.replay(Timeline.merge(journals.events(), Timeline.Filter.ALL), whatIf);
     if (json) {
       for (Replay.Outcome o : outcomes) System.out.println(EventLog.JSON.writeValueAsString(o));
     } else {
       Replay.format(outcomes, whatIf, zone).forEach(System.out::println);
     }
-    // a replay with the recorded settings that does not reproduce a decision is a finding: non-zero
-    return whatIf.none() && outcomes.stream().anyMatch(o -> o.result() == Replay.Result.DIFFERS) ? 3 : 0;
+    // a replay with the recorded settings that does not reproduce a decision is a finding: a failed check
+    return whatIf.none() && outcomes.stream().anyMatch(o -> o.result() == Replay.Result.DIFFERS) ? ExitCode.FAILED
+        : ExitCode.OK;
   }
 }

@@ -1,58 +1,120 @@
 package dev.vmha.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmha.Durations;
+import dev.vmha.config.SettingsException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import dev.vmha.config.SettingsException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "status", description = "Show the cluster as the master sees it (ask any agent).")
+@Command(name = "status", description = "Show the cluster as the master sees it (ask any agent). Exit 3 when no"
+    + " master is elected or no vmha agent answers.")
 final class StatusCommand implements Callable<Integer> {
   @Mixin AgentOptions options;
 
-  @Option(names = "--json", description = "Print the raw JSON.")
+  @Option(names = "--json", description = "Print the agent's JSON answer.")
   boolean json;
+
+  @Option(names = "--watch", description = "Redraw every --interval until Ctrl-C, like crm_mon.")
+  boolean watch;
+
+  @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "2",
+      description = "With --watch: seconds between redraws (default ${DEFAULT-VALUE}).")
+  double interval;
+
+  /** One look at the cluster: what goes to stdout and stderr, and the exit code it stands for. */
+  record Frame(int exit, String out, String err) {}
 
   @Override
   public Integer call() throws Exception {
-    AgentOptions.Target t;
+    if (!(interval >= 0.1 && interval <= 3600)) {
+      System.err.println("vmha status: --interval " + interval + ": from 0.1 to 3600 seconds");
+      return ExitCode.USAGE;
+    }
+    AgentOptions.Targets targets;
     try {
-      t = options.target();
+      targets = options.targets();
     } catch (SettingsException | IllegalArgumentException e) {
       System.err.println("vmha status: " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
-    String agent = t.agent();
-    AgentClient.Reply r;
-    try {
-      r = t.client().get("/api/status");
-    } catch (IOException e) {
-      System.err.println("vmha status: no agent answers at " + agent + " (" + e + ")");
-      return 1;
+    ZoneId zone = ZoneId.systemDefault();
+    if (!watch) {
+      Frame f = look(targets, json, Instant.now(), zone);
+      System.out.print(f.out());
+      System.err.print(f.err());
+      return f.exit();
     }
-    java.util.Optional<String> refused = t.token().refusal(r);
-    if (refused.isPresent()) {
-      System.err.println("vmha status: " + agent + ": " + refused.get());
-      return 1;
+    Duration every = Duration.ofMillis(Math.round(interval * 1000));
+    while (true) { // until Ctrl-C ends the process
+      Instant now = Instant.now();
+      System.out.print(redraw(look(targets, json, now, zone), every, now, zone));
+      System.out.flush();
+      Thread.sleep(every.toMillis());
     }
-    if (r.status() != 200) {
-      System.err.println("vmha status: agent at " + agent + " answered " + r.status() + ": " + r.body());
-      return 1;
-    }
-    if (json) {
-      System.out.println(r.body());
-    } else {
-      print(r.json(), System.out);
-    }
-    return 0;
   }
 
-  static void print(JsonNode s, PrintStream out) {
+  /** Asks the agents; never throws: a failure is a frame with its message and exit code. */
+  static Frame look(AgentOptions.Targets targets, boolean json, Instant now, ZoneId zone) throws InterruptedException {
+    AgentOptions.Answer a;
+    try {
+      a = targets.ask(c -> c.get("/api/status"));
+    } catch (AgentOptions.NoAgent e) {
+      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + e.getMessage() + "\n");
+    } catch (IOException e) {
+      return new Frame(ExitCode.FAILED, "", "vmha status: " + e + "\n");
+    }
+    String agent = a.target().agent();
+    AgentClient.Reply r = a.reply();
+    Optional<String> refused = a.target().token().refusal(r);
+    if (refused.isPresent()) return new Frame(ExitCode.FAILED, "", "vmha status: " + agent + ": " + refused.get() + "\n");
+    JsonNode s;
+    try {
+      s = r.json();
+    } catch (IOException e) {
+      s = null;
+    }
+    if (s == null || !s.isObject() || !s.has("role")) {
+      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + agent + " is not a vmha agent (it answered HTTP "
+          + r.status() + " " + firstLine(r.body()) + ")\n");
+    }
+    if (r.status() != 200) return new Frame(ExitCode.FAILED, "", "vmha status: " + agent + ": " + r.text() + "\n");
+    int exit = s.path("master").isTextual() ? ExitCode.OK : ExitCode.NOT_FOUND;
+    if (json) return new Frame(exit, r.body() + "\n", "");
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    print(s, new PrintStream(b, true, StandardCharsets.UTF_8), now, zone);
+    return new Frame(exit, b.toString(StandardCharsets.UTF_8), "");
+  }
+
+  /** A whole screen for --watch: cursor home, each line cleared to its end, the rest of the screen cleared. */
+  static String redraw(Frame f, Duration every, Instant now, ZoneId zone) {
+    String text = "vmha status every " + Durations.human(every) + " at " + ZonedDateTime.ofInstant(now, zone)
+        .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z")) + " (Ctrl-C to stop)\n\n" + f.out() + f.err();
+    StringBuilder screen = new StringBuilder("\033[H");
+    text.lines().forEach(l -> screen.append(l).append("\033[K\n"));
+    return screen.append("\033[J").toString();
+  }
+
+  private static String firstLine(String body) {
+    String l = body.lines().findFirst().orElse("").strip();
+    return l.isEmpty() ? "" : "\"" + (l.length() > 80 ? l.substring(0, 80) + "..." : l) + "\"";
+  }
+
+  static void print(JsonNode s, PrintStream out, Instant now, ZoneId zone) {
     out.printf("agent %s is %s; master: %s%n", s.path("host").asText(), s.path("role").asText(),
-        s.path("master").isNull() ? "(none)" : s.path("master").asText());
+        s.path("master").isTextual() ? s.path("master").asText() : "(none)");
     if (s.path("apiAuth").asText().equals("NONE")) {
       out.println("WARNING: this agent's API takes requests without a token (vmha.api.auth = \"none\"): anyone who"
           + " reaches it controls the cluster");
@@ -73,18 +135,21 @@ final class StatusCommand implements Callable<Integer> {
       out.println(s.path("note").asText(""));
       return;
     }
-    out.printf("%n%-12s %-7s %-18s %-12s %9s %14s  %s%n", "HOST", "ROLE", "VERDICT", "MEMBERSHIP", "SILENCE",
-        "FREE/TOTAL MB", "VMS");
+    out.printf("%n%-12s %-7s %-18s %-12s %9s %14s  %-24s %s%n", "HOST", "ROLE", "VERDICT", "MEMBERSHIP", "SILENCE",
+        "FREE/TOTAL MB", "VMS", "WHY");
     for (JsonNode h : c.path("hosts")) {
-      out.printf("%-12s %-7s %-18s %-12s %8.1fs %14s  %s%n", h.path("id").asText(), h.path("role").asText(),
-          h.path("verdict").asText(), h.path("reachability").asText(), h.path("silenceMs").asLong() / 1000.0,
-          h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")));
+      out.println(String.format("%-12s %-7s %-18s %-12s %9s %14s  %-24s %s", h.path("id").asText(),
+          h.path("role").asText(),
+          h.path("verdict").asText(), h.path("reachability").asText(),
+          Durations.approx(Duration.ofMillis(h.path("silenceMs").asLong())),
+          h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")),
+          h.path("reason").asText("")).stripTrailing());
     }
     out.printf("%n%-16s %8s  %-16s %-12s %s%n", "VM", "MEM MB", "STATE", "HOST", "WHAT IS KNOWN");
     for (JsonNode v : c.path("vms")) {
       JsonNode st = v.path("state");
-      out.printf("%-16s %8d  %-16s %-12s %s%n", v.path("name").asText(), v.path("memoryMb").asLong(),
-          st.path("kind").asText(), v.path("host").asText(), detail(st));
+      out.println(String.format("%-16s %8d  %-16s %-12s %s", v.path("name").asText(), v.path("memoryMb").asLong(),
+          st.path("kind").asText(), v.path("host").asText(), detail(st, now, zone)).stripTrailing());
     }
     StringBuilder ds = new StringBuilder();
     for (JsonNode d : c.path("datastores")) {
@@ -95,22 +160,38 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   /** What is known of a VM beyond its state's kind (the JSON of a {@code master.VmState}). */
-  static String detail(JsonNode st) {
+  static String detail(JsonNode st, Instant now, ZoneId zone) {
     return switch (st.path("kind").asText()) {
-      case "last-reported" -> "running there as last reported; unknown since " + st.path("unknownSince").asText()
-          + " (" + st.path("verdict").asText() + ": " + st.path("why").asText() + ")";
-      case "unknown" -> "unknown since " + st.path("unknownSince").asText() + " (" + st.path("verdict").asText() + ": "
+      case "last-reported" -> "running there as last reported; unknown since "
+          + when(st.path("unknownSince"), now, zone) + " (" + st.path("verdict").asText() + ": "
           + st.path("why").asText() + ")";
+      case "unknown" -> "unknown since " + when(st.path("unknownSince"), now, zone) + " (" + st.path("verdict").asText()
+          + ": " + st.path("why").asText() + ")";
       case "fenced" -> "powered off by its host's fence: " + st.path("why").asText();
-      case "starting" -> "attempt " + st.path("attempt").asInt() + " since " + st.path("since").asText();
+      case "starting" -> "attempt " + st.path("attempt").asInt() + " since " + when(st.path("since"), now, zone);
       case "waiting" -> (st.path("waitingFor").asText().isEmpty() ? "placed in the next round"
           : "waiting: " + st.path("waitingFor").asText() + " (" + st.path("why").asText() + ")")
           + "; lost: " + st.path("lost").asText();
-      case "retry-scheduled" -> "retry at " + st.path("at").asText() + " after " + st.path("failedAttempts").asInt()
-          + " failed attempts";
+      case "retry-scheduled" -> "retry at " + when(st.path("at"), now, zone) + " after "
+          + st.path("failedAttempts").asInt() + " failed attempts";
       case "given-up" -> st.path("why").asText();
       default -> "";
     };
+  }
+
+  /** A moment as local time (with its date when not today) and how long ago, or in how long: "03:12:00 (12 s ago)". */
+  static String when(JsonNode instant, Instant now, ZoneId zone) {
+    Instant t;
+    try {
+      t = Instant.parse(instant.asText());
+    } catch (java.time.format.DateTimeParseException e) {
+      return instant.asText();
+    }
+    ZonedDateTime z = ZonedDateTime.ofInstant(t, zone);
+    String at = z.format(DateTimeFormatter.ofPattern(
+        z.toLocalDate().equals(LocalDate.ofInstant(now, zone)) ? "HH:mm:ss" : "yyyy-MM-dd HH:mm:ss"));
+    Duration d = Duration.between(t, now);
+    return at + " (" + (d.isNegative() ? "in " + Durations.approx(d.negated()) : Durations.approx(d) + " ago") + ")";
   }
 
   private static String join(JsonNode arr) {

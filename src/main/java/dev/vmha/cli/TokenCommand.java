@@ -16,14 +16,7 @@ import picocli.CommandLine.Option;
 /** The API tokens an agent accepts (docs/SECURITY.md): add prints a new secret once; only its hash is kept. */
 @Command(name = "token", description = "Manage the HTTP API's tokens (vmha.api.tokens-file).",
     subcommands = {TokenCommand.Add.class, TokenCommand.List.class, TokenCommand.Remove.class})
-final class TokenCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class TokenCommand extends CommandGroup {
   /** Which tokens file: a host's setting, or a path. */
   static final class Where {
     @ArgGroup(multiplicity = "1")
@@ -48,7 +41,7 @@ final class TokenCommand implements Runnable {
       return action.call();
     } catch (SettingsException | IllegalArgumentException e) {
       System.err.println("vmha token " + what + ": " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
   }
 
@@ -83,7 +76,7 @@ final class TokenCommand implements Runnable {
               + " only now (VMHA_TOKEN=<secret>, or keep it in a 0600 file for VMHA_TOKEN_FILE):");
           System.out.println(secret);
         }
-        return 0;
+        return ExitCode.OK;
       });
     }
   }
@@ -98,7 +91,7 @@ final class TokenCommand implements Runnable {
         for (ApiTokens.Entry e : TokenFiles.load(where.file()).entries()) {
           System.out.println(e.name() + " " + e.role().label());
         }
-        return 0;
+        return ExitCode.OK;
       });
     }
   }
@@ -116,7 +109,7 @@ final class TokenCommand implements Runnable {
         Path file = where.file();
         TokenFiles.remove(file, name);
         System.out.println("token \"" + name + "\" removed from " + file);
-        return 0;
+        return ExitCode.OK;
       });
     }
   }

@@ -12,14 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class})
-final class VmCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class VmCommand extends CommandGroup {
   @Command(name = "power-on", description = "Power a VM on under HA protection.")
   static final class PowerOn implements Callable<Integer> {
     @Parameters(index = "0", description = "VM name.")
@@ -73,32 +66,48 @@ final class VmCommand implements Runnable {
     }
   }
 
-  /** Posts an operation and prints the master's answer; exit code 0 only when it succeeded. */
+  /**
+   * Posts an operation to the first agent that answers and prints the master's answer: exit 0 when it succeeded, 2
+   * when a field was wrong (400), 3 when the VM or the agent does not exist (404, no vmha agent), else 1.
+   */
   private static int send(AgentOptions options, String what, String path, String body) throws InterruptedException {
-    AgentOptions.Target t;
+    AgentOptions.Targets targets;
     try {
-      t = options.target();
+      targets = options.targets();
     } catch (SettingsException | IllegalArgumentException e) {
       System.err.println("vmha vm " + what + ": " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE;
     }
-    String agent = t.agent();
+    AgentOptions.Answer a;
     try {
-      AgentClient.Reply r = t.client().post(path, body);
-      java.util.Optional<String> refused = t.token().refusal(r);
-      if (refused.isPresent()) {
-        System.err.println("vmha vm " + what + ": " + agent + ": " + refused.get());
-        return 1;
-      }
-      if (r.status() == 200) {
-        System.out.println(r.text());
-        return 0;
-      }
-      System.err.println("vmha vm " + what + ": " + r.text());
-      return 1;
+      a = targets.ask(c -> c.post(path, body));
+    } catch (AgentOptions.NoAgent e) {
+      System.err.println("vmha vm " + what + ": " + e.getMessage());
+      return ExitCode.NOT_FOUND;
     } catch (IOException e) {
-      System.err.println("vmha vm " + what + ": no agent answers at " + agent + " (" + e + ")");
-      return 1;
+      System.err.println("vmha vm " + what + ": " + e);
+      return ExitCode.FAILED;
     }
+    String agent = a.target().agent();
+    AgentClient.Reply r = a.reply();
+    java.util.Optional<String> refused = a.target().token().refusal(r);
+    if (refused.isPresent()) {
+      System.err.println("vmha vm " + what + ": " + agent + ": " + refused.get());
+      return ExitCode.FAILED;
+    }
+    if (!r.fromVmha()) {
+      System.err.println("vmha vm " + what + ": " + agent + " is not a vmha agent (it answered HTTP " + r.status() + ")");
+      return ExitCode.NOT_FOUND;
+    }
+    if (r.status() == 200) {
+      System.out.println(r.text());
+      return ExitCode.OK;
+    }
+    System.err.println("vmha vm " + what + ": " + r.text());
+    return switch (r.status()) {
+      case 400 -> ExitCode.USAGE;
+      case 404 -> ExitCode.NOT_FOUND;
+      default -> ExitCode.FAILED;
+    };
   }
 }

@@ -20,10 +20,11 @@ final class WatchdogCommand extends HostCommand {
 
   @Override
   Integer run(HaSettings s) throws Exception {
+    CliLogging.host(s.hostId());
     if (s.watchdog().type() != WatchdogSettings.Type.PROCESS) {
       System.err.println("vmha watchdog: vmha.watchdog.type is \"" + s.watchdog().type().name().toLowerCase()
           + "\" in " + config + ": the watchdog process runs with \"process\"");
-      return 2;
+      return ExitCode.USAGE;
     }
     // the VMs as the agent's process hypervisor records them: each pid checked against its start time
     ProcessHypervisor vms = new ProcessHypervisor(s.hostId(), s.dataDir().resolve("vms"), s.diskDir(),
@@ -36,8 +37,8 @@ final class WatchdogCommand extends HostCommand {
       new CountDownLatch(1).await(); // until killed
     } catch (IllegalStateException e) {
       System.err.println("vmha watchdog: " + e.getMessage());
-      return 1;
+      return ExitCode.FAILED;
     }
-    return 0;
+    return ExitCode.OK;
   }
 }

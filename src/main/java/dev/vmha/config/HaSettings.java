@@ -128,7 +128,7 @@ public record HaSettings(
     Duration hostTimeout = duration(c, "das.config.fdm.hostTimeout", ChronoUnit.SECONDS);
     if (hostTimeout.compareTo(interval.multipliedBy(4)) < 0) {
       throw new SettingsException("das.config.fdm.hostTimeout", hostTimeout,
-          "at least 4 times das.failuredetectioninterval (" + interval + "), so heartbeats seen late are not taken"
+          "at least 4 times das.failuredetectioninterval (" + dev.vmha.Durations.human(interval) + "), so heartbeats seen late are not taken"
               + " for lost ones");
     }
     int dsPerHost = intIn(c, "das.heartbeatdsperhost", 2, 5);

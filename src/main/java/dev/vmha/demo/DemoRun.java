@@ -110,8 +110,8 @@ public final class DemoRun {
       printTimeline();
       boolean ok = check(st) && ordered;
       if (keep) {
-        say("cluster left running (--keep): ./vmha status --config var/demo/" + survivor + ".conf (it sends the admin"
-            + " token in var/demo/" + AgentConfig.ADMIN_TOKEN + ")");
+        say("cluster left running (--keep): ./vmha status, history, explain vm <vm> and replay find it (through"
+            + " " + LocalCluster.POINTER + "; the admin token is in var/demo/" + AgentConfig.ADMIN_TOKEN + ")");
       }
       return ok;
     } finally {
@@ -164,6 +164,10 @@ public final class DemoRun {
           }
           """));
     }
+    // plain ./vmha status, history, explain and replay find this cluster
+    List<Path> hostFiles = new ArrayList<>();
+    for (int i = 1; i <= HOSTS; i++) hostFiles.add(dir.resolve("host" + i + ".conf"));
+    LocalCluster.write(home, hostFiles);
     authorization = "Bearer " + TokenFiles.readSecret(dir.resolve(AgentConfig.ADMIN_TOKEN));
     say("the agents' API takes the admin token in var/demo/" + AgentConfig.ADMIN_TOKEN + " (./vmha status|vm --config"
         + " var/demo/host1.conf sends it; or VMHA_TOKEN_FILE=var/demo/" + AgentConfig.ADMIN_TOKEN + ")");

@@ -452,12 +452,4 @@ class HostClassifierTest {
     assertFalse(e.datastoreHeartbeatStillPastFence(), "no datastore: never 'still past the fence'");
     assertThrows(NullPointerException.class, () -> silent(Duration.ofSeconds(1), null, false));
   }
-
-  @Test
-  void secondsFormatting() {
-    assertEquals("0 s", HostClassifier.seconds(Duration.ZERO));
-    assertEquals("10 s", HostClassifier.seconds(Duration.ofSeconds(10)));
-    assertEquals("2.5 s", HostClassifier.seconds(Duration.ofMillis(2500)));
-    assertEquals("0.1 s", HostClassifier.seconds(Duration.ofMillis(100)));
-  }
 }

@@ -17,7 +17,6 @@ import dev.vmha.api.ApiTesting;
 import dev.vmha.testing.TestTls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `./vmha agent` refuses to start, with one clear line and a non-zero exit, where it could not run safely. */
 class AgentStartRefusalTest {
@@ -44,7 +43,7 @@ class AgentStartRefusalTest {
     try {
       // an agent that is not refused runs until stopped: that is a failure of these tests, not a hang
       int code = assertTimeoutPreemptively(Duration.ofSeconds(60),
-          () -> ((IntSupplier) () -> new CommandLine(new Vmha()).execute(args)).getAsInt());
+          () -> ((IntSupplier) () -> Vmha.commandLine().execute(args)).getAsInt());
       return new Result(code, err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setErr(old);

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.vmha.api.ApiRole;
 import dev.vmha.api.TokenFiles;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The command line sends its token from VMHA_TOKEN, VMHA_TOKEN_FILE or the host file's vmha.api.token-file, and says
@@ -69,30 +66,8 @@ class CliTokenTest {
     agent.stop(0);
   }
 
-  record Run(int exit, String out, String err) {}
-
-  private Run run(Map<String, String> env, String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      CommandLine cl = new CommandLine(new Vmha());
-      // every command with an agent takes its environment from the test
-      cl.setExecutionStrategy(parsed -> {
-        for (CommandLine c : parsed.asCommandLineList()) {
-          Object mixin = c.getMixins().get("options");
-          if (mixin instanceof AgentOptions options) options.env = env;
-        }
-        return new CommandLine.RunLast().execute(parsed);
-      });
-      return new Run(cl.execute(args), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  private CliRun.Result run(Map<String, String> env, String... args) {
+    return CliRun.vmha(env, null, args);
   }
 
   private String at() {
@@ -101,7 +76,7 @@ class CliTokenTest {
 
   @Test
   void theTokenComesFromTheEnvironment() {
-    Run r = run(Map.of("VMHA_TOKEN", GOOD), "status", "--agent", at());
+    CliRun.Result r = run(Map.of("VMHA_TOKEN", GOOD), "status", "--agent", at());
     assertEquals(0, r.exit(), r.err());
     assertEquals(List.of("Bearer " + GOOD), sent);
     assertFalse(r.out().contains(GOOD) || r.err().contains(GOOD), "the secret is never printed");
@@ -117,18 +92,18 @@ class CliTokenTest {
         das { usedefaultisolationaddress = false, isolationaddress1 = "127.0.0.1" }
         vmha { host { id = "host1", address = "127.0.0.1", http-port = %d }, api.token-file = "%s" }
         """.formatted(agent.getAddress().getPort(), secret));
-    Run r = run(Map.of(), "status", "--config", host.toString());
+    CliRun.Result r = run(Map.of(), "status", "--config", host.toString());
     assertEquals(0, r.exit(), r.err());
     assertEquals(List.of("Bearer " + GOOD, "Bearer " + GOOD), sent);
   }
 
   @Test
   void withoutATokenOrWithAWrongOneItSaysWhereATokenGoes() {
-    Run none = run(Map.of(), "status", "--agent", at());
+    CliRun.Result none = run(Map.of(), "status", "--agent", at());
     assertEquals(1, none.exit());
     assertTrue(none.err().contains("the agent refused the request (401: no API token") && none.err().contains(
         "give a token in VMHA_TOKEN, in a file named by VMHA_TOKEN_FILE, or in vmha.api.token-file"), none.err());
-    Run wrong = run(Map.of("VMHA_TOKEN", "vmha_bad"), "vm", "power-off", "web1", "--agent", at());
+    CliRun.Result wrong = run(Map.of("VMHA_TOKEN", "vmha_bad"), "vm", "power-off", "web1", "--agent", at());
     assertEquals(1, wrong.exit());
     assertTrue(wrong.err().contains("(401: unknown API token; sent VMHA_TOKEN)"), wrong.err());
     assertFalse(wrong.err().contains("vmha_bad"), wrong.err());
@@ -136,7 +111,7 @@ class CliTokenTest {
 
   @Test
   void aRoleTooLowIsNamed() {
-    Run r = run(Map.of("VMHA_TOKEN", GOOD), "vm", "power-off", "web1", "--agent", at());
+    CliRun.Result r = run(Map.of("VMHA_TOKEN", GOOD), "vm", "power-off", "web1", "--agent", at());
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("(403: token \"ro\" has role read; POST /api/vms/*/power-off needs role operator or"
         + " above): use a token with that role"), r.err());
@@ -147,7 +122,7 @@ class CliTokenTest {
     Path secret = dir.resolve("op.token");
     TokenFiles.writeSecret(secret, GOOD);
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
-    Run r = run(Map.of("VMHA_TOKEN_FILE", secret.toString()), "status", "--agent", at());
+    CliRun.Result r = run(Map.of("VMHA_TOKEN_FILE", secret.toString()), "status", "--agent", at());
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("chmod 600"), r.err());
     assertEquals(List.of(), sent);
@@ -160,13 +135,13 @@ class CliTokenTest {
         das { usedefaultisolationaddress = false, isolationaddress1 = "127.0.0.1" }
         vmha { host { id = "host1", address = "127.0.0.1", data-dir = "%s" }, hypervisor.type = "in-memory" }
         """.formatted(dir.resolve("data")));
-    Run missing = run(Map.of(), "agent", "--config", host.toString());
+    CliRun.Result missing = run(Map.of(), "agent", "--config", host.toString());
     assertEquals(2, missing.exit());
     assertEquals("vmha agent: invalid configuration vmha.api.tokens-file = " + dir.resolve("data/api-tokens")
         + ": no such file (the tokens file; ./vmha token add --name <name> --role <role> creates it)\n", missing.err());
     TokenFiles.add(dir.resolve("data/api-tokens"), "ops", ApiRole.OPERATOR);
     Files.setPosixFilePermissions(dir.resolve("data/api-tokens"), PosixFilePermissions.fromString("rw-rw-r--"));
-    Run open = run(Map.of(), "agent", "--config", host.toString());
+    CliRun.Result open = run(Map.of(), "agent", "--config", host.toString());
     assertEquals(2, open.exit());
     assertTrue(open.err().contains("mode rw-rw-r-- lets others read or change the tokens file"), open.err());
   }
@@ -174,16 +149,16 @@ class CliTokenTest {
   @Test
   void tokenAddPrintsTheSecretOnceAndKeepsOnlyItsHash() throws Exception {
     Path file = dir.resolve("api-tokens");
-    Run add = run(Map.of(), "token", "add", "--file", file.toString(), "--name", "alice", "--role", "operator");
+    CliRun.Result add = run(Map.of(), "token", "add", "--file", file.toString(), "--name", "alice", "--role", "operator");
     assertEquals(0, add.exit(), add.err());
     String secret = add.out().strip();
     assertTrue(secret.startsWith("vmha_") && !secret.contains("\n"), add.out());
     assertFalse(Files.readString(file).contains(secret));
     assertEquals(ApiRole.OPERATOR, TokenFiles.load(file).match(secret).orElseThrow().role());
-    Run dup = run(Map.of(), "token", "add", "--file", file.toString(), "--name", "alice", "--role", "read");
+    CliRun.Result dup = run(Map.of(), "token", "add", "--file", file.toString(), "--name", "alice", "--role", "read");
     assertEquals(2, dup.exit());
     assertTrue(dup.err().contains("a token named \"alice\" exists"), dup.err());
-    Run role = run(Map.of(), "token", "add", "--file", file.toString(), "--name", "bob", "--role", "root");
+    CliRun.Result role = run(Map.of(), "token", "add", "--file", file.toString(), "--name", "bob", "--role", "root");
     assertTrue(role.err().contains("unknown role \"root\" (allowed: read, operator, admin)"), role.err());
     Path kept = dir.resolve("bob.token");
     assertEquals(0, run(Map.of(), "token", "add", "--file", file.toString(), "--name", "bob", "--role", "read",

@@ -30,7 +30,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * ./vmha history reads a running agent's history through its API (the agent holds the H2 file, which serves no one
@@ -87,6 +86,10 @@ class HistoryCommandTest {
     Result r = vmha("history", "--config", conf.toString(), "--json");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("event 1"), r.out());
+    // a VM no event mentions is not found: exit 3 (issue 22: it was 0)
+    Result nosuch = vmha("explain", "vm", "nosuch", "--config", conf.toString());
+    assertEquals(3, nosuch.code(), nosuch.out() + nosuch.err());
+    assertTrue(nosuch.out().contains("no event mentions nosuch"), nosuch.out());
   }
 
   record Result(int code, String out, String err) {}
@@ -99,7 +102,7 @@ class HistoryCommandTest {
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
-      int code = new CommandLine(new Vmha()).execute(args);
+      int code = Vmha.commandLine().execute(args);
       return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);

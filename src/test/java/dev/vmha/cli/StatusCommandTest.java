@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,10 @@ class StatusCommandTest {
     agent.put("cluster", c);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     StatusCommand.print(EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(agent)),
-        new PrintStream(out, true, StandardCharsets.UTF_8));
+        new PrintStream(out, true, StandardCharsets.UTF_8), heard.plusSeconds(12), ZoneOffset.UTC);
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.matches("(?s).*vm1 +512 +last-reported +host2 +running there as last reported; unknown since "
-        + "2026-12-01T03:12:00Z \\(PARTITIONED: datastore heartbeat moves\\).*"), text);
+        + "03:12:00 \\(12 s ago\\) \\(PARTITIONED: datastore heartbeat moves\\).*"), text);
     assertTrue(text.matches("(?s).*vm2 +512 +fenced +host1 +powered off by its host's fence: its host fenced itself: "
         + "no majority.*"), text);
     assertTrue(text.matches("(?s).*vm3 +512 +running +host3 *\\n.*"), text);
@@ -50,7 +51,7 @@ class StatusCommandTest {
           dev.vmha.config.ApiSettings.Auth.TOKENS, k);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       StatusCommand.print(EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(a)),
-          new PrintStream(out, true, StandardCharsets.UTF_8));
+          new PrintStream(out, true, StandardCharsets.UTF_8), Instant.EPOCH, ZoneOffset.UTC);
       String text = out.toString(StandardCharsets.UTF_8);
       assertEquals(k == TransportSettings.Kind.PLAIN_TCP, text.contains("WARNING: cluster transport is plain TCP"), text);
     }
