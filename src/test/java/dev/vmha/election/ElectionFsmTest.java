@@ -12,7 +12,6 @@ import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
-import dev.vmha.election.ElectionFsm.Role;
 import dev.vmha.election.ElectionFsm.RoleInfo;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
