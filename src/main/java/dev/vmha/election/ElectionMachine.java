@@ -113,6 +113,10 @@ public final class ElectionMachine {
       if (in instanceof ViewRead<C> v) return Optional.of(s.seen(v.view()));
       if (in instanceof Reported<C> r) return Optional.of(s.reported(r.report()));
       if (in instanceof ListChanged<C> l) return Optional.of(s.newer(l.list()));
+      if (in instanceof ResponseApplied<C> a) {
+        responseApplied(s, a);
+        return Optional.of(s);
+      }
       if (fired(in, Timer.CLEAR_ISOLATION_FLAG)) {
         effects.add(new ElectionEffect.ClearIsolationFlag<>());
         return Optional.of(s);
@@ -381,12 +385,6 @@ public final class ElectionMachine {
         effects.add(new AskView<>());
         return i.responseRequested() ? s : s.phase(new Isolated<>(applyResponse(s)));
       }
-      if (in instanceof ResponseApplied<C> a) {
-        effects.add(new ElectionEffect.DeclareIsolated<>(a.stopped()));
-        emit(new HaEvent.IsolationResponseApplied(at, hostId(), names(a.stopped()), names(a.keptRunning()),
-            a.failures(), config.isolationResponse(), overridesFor(a)));
-        return s;
-      }
       if (fired(in, Timer.RECHECK_ISOLATION)) {
         pingIsolationAddresses();
         return s;
@@ -404,6 +402,17 @@ public final class ElectionMachine {
         return follow(s, beat, "isolation over");
       }
       return s;
+    }
+
+    /**
+     * The VM manager applied the isolation response: the power-on file lists what it stopped, with the flag, while
+     * this host is isolated. A guest shutdown may outlast the isolation (isolationShutdownTimeout against a re-check
+     * every hostTimeout): then it is recorded all the same, but the flag is not raised again.
+     */
+    private void responseApplied(ElectionState<C> s, ResponseApplied<C> a) {
+      if (s.phase() instanceof Isolated<C>) effects.add(new ElectionEffect.DeclareIsolated<>(a.stopped()));
+      emit(new HaEvent.IsolationResponseApplied(at, hostId(), names(a.stopped()), names(a.keptRunning()),
+          a.failures(), config.isolationResponse(), overridesFor(a)));
     }
 
     /** The per-VM isolation responses that applied to the VMs the response stopped or kept, for the history. */

@@ -505,6 +505,145 @@ class ElectionMachineTest {
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
   }
 
+  // ---- beyond the timeline
+
+  /**
+   * A guest shutdown may take das.isolationShutdownTimeout (300 s), far longer than an isolation that the next
+   * re-check ends: a response that completes after the host left isolation is still recorded, so the history says
+   * why those VMs stopped, but it no longer flags the power-on file (the flag's clearing is already under way).
+   */
+  @Test
+  void anIsolationResponseThatCompletesAfterTheIsolationEndedIsRecordedWithoutTheFlag() {
+    isolatedSlave();
+    s.pass(HOST_TIMEOUT);
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
+    assertEquals(Role.ELECTION, s.role().role());
+    int late = s.mark();
+    s.feed(new ElectionInput.ResponseApplied<>(s.at(), List.of(VM1), List.of(), List.of()));
+    assertEquals(List.of("vm1"), only(HaEvent.IsolationResponseApplied.class, late).stopped());
+    assertEquals(List.of(), s.since(late, DeclareIsolated.class));
+  }
+
+  /** An isolated host without a report from its VM manager yet asks it to apply the response once one comes. */
+  @Test
+  void anIsolatedHostWithoutAReportAppliesTheResponseOnceItHasOne() {
+    s = new ElectionScript(SETTINGS, 0);
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    int mark = s.mark();
+    s.tick();
+    assertEquals(List.of(), s.since(mark, ApplyIsolationResponse.class));
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    s.tick();
+    s.tick();
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class),
+        "asked once");
+  }
+
+  /** An isolated host that hears a master follows it; the flag is cleared hostTimeout later. */
+  @Test
+  void anIsolatedHostThatHearsAMasterFollowsIt() {
+    isolatedSlave();
+    int mark = s.mark();
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    assertEquals(Role.SLAVE, s.role().role());
+    assertEquals("heard master host1", only(HaEvent.IsolationEnded.class, mark).reason());
+    assertEquals("(isolation over)", only(HaEvent.RoleChanged.class, mark).from());
+    s.pass(HOST_TIMEOUT.minusMillis(1));
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    assertEquals(List.of(), s.since(mark, ClearIsolationFlag.class));
+    s.pass(Duration.ofMillis(1));
+    assertEquals(1, s.since(mark, ClearIsolationFlag.class).size());
+    assertEquals(List.of(), s.since(mark, PingIsolationAddress.class), "no more re-checks");
+  }
+
+  /**
+   * Election traffic during the self-diagnosis: the host is partitioned, not isolated; at the ping timeout it
+   * becomes master of its side, knowing the lost master silent since T0.
+   */
+  @Test
+  void aBallotHeardDuringTheSelfDiagnosisMakesItMasterOfItsSideAtThePingTimeout() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    int mark = s.mark();
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(1, "host7")));
+    s.pass(PING_TIMEOUT);
+    HaEvent.SelfDiagnosed d = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("PARTITIONED", d.result());
+    assertTrue(d.signals().electionTrafficSeen());
+    assertEquals(Role.MASTER, s.role().role());
+    assertEquals(List.of(new StartCoordinator<String>(Map.of("host9", HOST_TIMEOUT.plus(WINDOW).plus(PING_TIMEOUT)),
+        Optional.of(HOST9_LIST))), s.since(mark, StartCoordinator.class));
+  }
+
+  /** A master whose coordinator stopped beyond its restarts stops being master and elects again. */
+  @Test
+  void aMasterWhoseCoordinatorStoppedElectsAgain() {
+    becomeMaster();
+    int mark = s.mark();
+    s.feed(new ElectionInput.CoordinatorStopped<>(s.at()));
+    assertEquals(Role.ELECTION, s.role().role());
+    assertEquals("master coordinator stopped", only(HaEvent.ElectionStarted.class, mark).reason());
+    assertEquals(List.of(), s.since(mark, StopCoordinator.class), "it has stopped already");
+  }
+
+  /**
+   * The protected-list replica: a master's own changes go out with its heartbeats; a slave keeps the newest list
+   * heard, never an older one, and hands it to the coordinator it starts.
+   */
+  @Test
+  void theReplicaIsTheNewestListHeardAndTravelsWithTheMastersHeartbeats() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    s.feed(beat(new Rank(2, "host9"), "coord9", list(2)));
+    assertEquals(3, s.role().listVersion(), "an older list does not replace the newer one");
+    s.feed(beat(new Rank(2, "host9"), "coord9", list(4)));
+    assertEquals(4, s.role().listVersion());
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true)); // no diagnosis: ignored
+    electsItselfAtT0PlusTimeoutPlusWindow(s.now());
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
+    assertEquals(Optional.of(list(4)), s.since(0, StartCoordinator.class).get(0).replica());
+    s.feed(new ElectionInput.ListChanged<>(s.at(), list(5)));
+    int mark = s.mark();
+    s.tick();
+    assertEquals(List.of(new SendMasterBeat<String>(new Rank(2, SELF), Optional.of(list(5)))),
+        s.since(mark, SendMasterBeat.class));
+    assertTrue(t0 < s.now());
+  }
+
+  /** A master gives its own coordinator its host's report each interval, as a slave gives its master's. */
+  @Test
+  void aMasterReportsToItsOwnCoordinator() {
+    becomeMaster();
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    int mark = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportToOwn<String>(REPORT)), s.since(mark, ReportToOwn.class));
+  }
+
+  /**
+   * While the service registry lists fewer election FSMs than there are members, a ballot cannot reach them all:
+   * the election stays open an interval at a time, for two windows at most (ElectionWindow.listingBound).
+   */
+  @Test
+  void anElectionWaitsForTheRegistryToListEveryMemberForTwoWindowsAtMost() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    s.cluster = new Membership(true, Set.of(SELF, "host7", "host8"), Map.of());
+    s.pass(HOST_TIMEOUT);
+    assertEquals(Role.ELECTION, s.role().role());
+    int mark = s.mark();
+    s.pass(WINDOW);
+    assertEquals(List.of(new ElectionEffect.Log<String>(
+        "election kept open: 1 of 3 members listed: a ballot cannot reach the others yet")),
+        s.since(mark, ElectionEffect.Log.class));
+    s.pass(ElectionWindow.listingBound(WINDOW).minus(WINDOW).minusMillis(1));
+    assertEquals(List.of(), s.events(mark, HaEvent.MasterElected.class));
+    s.pass(Duration.ofMillis(1));
+    assertEquals(t0 + HOST_TIMEOUT.plus(ElectionWindow.listingBound(WINDOW)).toMillis(),
+        ms(only(HaEvent.MasterElected.class, mark).at()));
+  }
+
   // ---- helpers
 
   /**
@@ -565,6 +704,16 @@ class ElectionMachineTest {
     List<PingIsolationAddress> pings = s.since(electionMark, PingIsolationAddress.class);
     assertEquals(List.of(new PingIsolationAddress<String>(ISOLATION_ADDRESS, PING_TIMEOUT)), pings);
     return pings.get(0);
+  }
+
+  /** A slave of host9 with its report, isolated at T0 + T + W + P. */
+  private void isolatedSlave() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
   }
 
   /** Alone in the cluster it becomes master when the first window closes. */
