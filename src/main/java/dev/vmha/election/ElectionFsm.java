@@ -100,8 +100,10 @@ public final class ElectionFsm {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getServiceInstances(KEY)))));
-      Shell shell = new Shell(ctx, timers, settings, ElectionConfig.of(settings, agentStarted), isolationPinger,
-          datastore, coordinator, events, clock);
+      Shell shell = new Shell(new Io(ctx, timers, settings, isolationPinger, datastore, coordinator, events, clock,
+          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
+          ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new),
+          ctx.messageAdapter(MasterNotice.class, FromMaster::new)), ElectionConfig.of(settings, agentStarted));
       shell.carryOut(ElectionMachine.start(shell.config), r -> {});
       return Behaviors.receive(Command.class)
           .onAnyMessage(m -> {
@@ -109,51 +111,39 @@ public final class ElectionFsm {
             return Behaviors.same();
           })
           .onSignal(Terminated.class, t -> {
-            shell.advance(new ElectionInput.CoordinatorStopped<>(clock.instant()), r -> {});
+            shell.coordinatorStopped();
             return Behaviors.same();
           })
           .build();
     }));
   }
 
-  /** The machine's state, the refs it names by host, and the I/O around it; touched only by the actor. */
+  /** What the shell talks to. */
+  private record Io(
+      ActorContext<Command> ctx, TimerScheduler<Command> timers, HaSettings settings, Pinger isolationPinger,
+      ActorRef<DatastoreHeartbeat.Command> datastore,
+      Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
+      Consumer<HaEvent> events, Clock clock, ActorRef<DatastoreView> viewAdapter,
+      ActorRef<IsolationResponder.Applied> appliedAdapter, ActorRef<MasterNotice> masterAdapter) {}
+
+  /**
+   * The machine's state and what the shell names for it: the other hosts' FSMs (the machine counts them) and this
+   * host's own coordinator while it runs one. Touched only by the actor.
+   */
   private static final class Shell {
-    private final ActorContext<Command> ctx;
-    private final TimerScheduler<Command> timers;
-    private final HaSettings settings;
+    private final Io io;
     private final ElectionConfig config;
-    private final Pinger isolationPinger;
-    private final ActorRef<DatastoreHeartbeat.Command> datastore;
-    private final Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory;
-    private final Consumer<HaEvent> events;
-    private final Clock clock;
-    private final ActorRef<DatastoreView> viewAdapter;
-    private final ActorRef<IsolationResponder.Applied> appliedAdapter;
-    private final ActorRef<MasterNotice> masterAdapter;
     private ElectionState<ActorRef<MasterCoordinator.Command>> state = ElectionState.initial();
     private Set<ActorRef<Command>> peers = Set.of();
     private Optional<ActorRef<MasterCoordinator.Command>> own = Optional.empty();
 
-    Shell(ActorContext<Command> ctx, TimerScheduler<Command> timers, HaSettings settings, ElectionConfig config,
-        Pinger isolationPinger, ActorRef<DatastoreHeartbeat.Command> datastore,
-        Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
-        Consumer<HaEvent> events, Clock clock) {
-      this.ctx = ctx;
-      this.timers = timers;
-      this.settings = settings;
+    Shell(Io io, ElectionConfig config) {
+      this.io = io;
       this.config = config;
-      this.isolationPinger = isolationPinger;
-      this.datastore = datastore;
-      this.coordinatorFactory = coordinatorFactory;
-      this.events = events;
-      this.clock = clock;
-      this.viewAdapter = ctx.messageAdapter(DatastoreView.class, ViewUpdate::new);
-      this.appliedAdapter = ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new);
-      this.masterAdapter = ctx.messageAdapter(MasterNotice.class, FromMaster::new);
     }
 
     void onMessage(Command m) {
-      Instant at = clock.instant();
+      Instant at = io.clock().instant();
       if (m instanceof GetRole g) {
         advance(new ElectionInput.RoleAsked<>(at), r -> g.replyTo().tell(roleInfo(r)));
         return;
@@ -188,7 +178,7 @@ public final class ElectionFsm {
       return null;
     }
 
-    void advance(ElectionInput<ActorRef<MasterCoordinator.Command>> in,
+    private void advance(ElectionInput<ActorRef<MasterCoordinator.Command>> in,
         Consumer<ReplyRole<ActorRef<MasterCoordinator.Command>>> replies) {
       carryOut(ElectionMachine.step(state, in, config), replies);
     }
@@ -203,14 +193,16 @@ public final class ElectionFsm {
     }
 
     private void carryOut(ElectionEffect<ActorRef<MasterCoordinator.Command>> e) {
-      if (e instanceof ElectionEffect.Emit<?> x) events.accept(x.event());
-      else if (e instanceof ElectionEffect.Log<?> x) ctx.getLog().info("{}: {}", config.hostId(), x.message());
+      if (e instanceof ElectionEffect.Emit<?> x) io.events().accept(x.event());
+      else if (e instanceof ElectionEffect.Log<?> x) io.ctx().getLog().info("{}: {}", config.hostId(), x.message());
       else if (e instanceof ElectionEffect.Schedule<?> x) {
-        timers.startSingleTimer(x.timer(), new TimerFired(x.timer()), x.after());
+        io.timers().startSingleTimer(x.timer(), new TimerFired(x.timer()), x.after());
       } else if (e instanceof ElectionEffect.Repeat<?> x) {
-        timers.startTimerWithFixedDelay(x.timer(), new TimerFired(x.timer()), x.every());
-      } else if (e instanceof ElectionEffect.Cancel<?> x) timers.cancel(x.timer());
-      else if (e instanceof ElectionEffect.AskView<?>) datastore.tell(new DatastoreHeartbeat.GetView(viewAdapter));
+        io.timers().startTimerWithFixedDelay(x.timer(), new TimerFired(x.timer()), x.every());
+      } else if (e instanceof ElectionEffect.Cancel<?> x) io.timers().cancel(x.timer());
+      else if (e instanceof ElectionEffect.AskView<?>) {
+        io.datastore().tell(new DatastoreHeartbeat.GetView(io.viewAdapter()));
+      }
       else if (e instanceof ElectionEffect.SendBallot<?> x) toPeers(new Ballot(x.rank()));
       else if (e instanceof ElectionEffect.SendMasterBeat<?> x) {
         toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list().orElse(null)));
@@ -221,38 +213,44 @@ public final class ElectionFsm {
       } else if (e instanceof ElectionEffect.StartCoordinator<?> x) startCoordinator(x);
       else if (e instanceof ElectionEffect.StopCoordinator<?>) stopCoordinator();
       else if (e instanceof ElectionEffect.PingIsolationAddress<?> x) {
-        ctx.pipeToSelf(isolationPinger.ping(new PingTarget(x.address(), 0), x.timeout()),
+        io.ctx().pipeToSelf(io.isolationPinger().ping(new PingTarget(x.address(), 0), x.timeout()),
             (ok, err) -> new IsolationPinged(x.address(), err == null && ok));
       } else if (e instanceof ElectionEffect.ApplyIsolationResponse<?> x) {
-        x.report().vms().tell(new HostVms.ApplyIsolationResponse(settings::isolationResponseFor,
-            settings.isolationShutdownTimeout(), appliedAdapter));
+        x.report().vms().tell(new HostVms.ApplyIsolationResponse(io.settings()::isolationResponseFor,
+            io.settings().isolationShutdownTimeout(), io.appliedAdapter()));
       } else if (e instanceof ElectionEffect.DeclareIsolated<?> x) {
-        datastore.tell(new DatastoreHeartbeat.DeclareIsolated(x.stopped()));
+        io.datastore().tell(new DatastoreHeartbeat.DeclareIsolated(x.stopped()));
       } else if (e instanceof ElectionEffect.ClearIsolationFlag<?>) {
-        datastore.tell(DatastoreHeartbeat.ClearIsolation.INSTANCE);
+        io.datastore().tell(DatastoreHeartbeat.ClearIsolation.INSTANCE);
       }
     }
 
     private void startCoordinator(ElectionEffect.StartCoordinator<?> x) {
       // its own dispatcher: verdicts and restarts never wait behind the HTTP API or the history on the default one,
       // and the status requests it answers never delay the heartbeats and leases on vmha.ha-dispatcher
-      ActorRef<MasterCoordinator.Command> c = ctx.spawnAnonymous(
-          coordinatorFactory.apply(new MasterCoordinator.Start(x.knownSilence(), masterAdapter, x.replica())),
+      MasterCoordinator.Start start = new MasterCoordinator.Start(x.knownSilence(), io.masterAdapter(), x.replica());
+      ActorRef<MasterCoordinator.Command> c = io.ctx().spawnAnonymous(io.coordinatorFactory().apply(start),
           DispatcherSelector.fromConfig("vmha.master-dispatcher"));
-      ctx.watch(c);
+      io.ctx().watch(c);
       own = Optional.of(c);
+    }
+
+    /** The coordinator failed beyond its own restarts (only the running one is watched). */
+    void coordinatorStopped() {
+      own = Optional.empty();
+      advance(new ElectionInput.CoordinatorStopped<>(io.clock().instant()), r -> {});
     }
 
     private void stopCoordinator() {
       own.ifPresent(c -> {
-        ctx.unwatch(c);
-        ctx.stop(c);
+        io.ctx().unwatch(c);
+        io.ctx().stop(c);
       });
       own = Optional.empty();
     }
 
     private void toPeers(Command m) {
-      for (ActorRef<Command> p : peers) if (!p.equals(ctx.getSelf())) p.tell(m);
+      for (ActorRef<Command> p : peers) if (!p.equals(io.ctx().getSelf())) p.tell(m);
     }
 
     private RoleInfo roleInfo(ReplyRole<ActorRef<MasterCoordinator.Command>> r) {
@@ -263,7 +261,7 @@ public final class ElectionFsm {
 
     /** This host's membership and the vmha hosts among the members up and reachable from here. */
     private ElectionInput.Membership membership() {
-      Cluster cluster = Cluster.get(ctx.getSystem());
+      Cluster cluster = Cluster.get(io.ctx().getSystem());
       var state = cluster.state();
       Set<String> hosts = new HashSet<>();
       Map<String, String> ids = new HashMap<>();

@@ -50,9 +50,9 @@ import org.junit.jupiter.api.Test;
  * The election FSM's wiring on a one-node cluster, in virtual time (ManualTime): the machine's timers, the cluster's
  * membership, the receptionist, the coordinator it spawns, stops and watches, the isolation pinger, the VM manager and
  * the datastore actor, each along one case of the timeline (seed 003, vSphere defaults). Every case and figure of the
- * decisions is {@link ElectionMachineTest}'s. Virtual time advances one interval at a time; after each step the test answers the FSM's datastore query
- * and waits until the FSM has handled everything that step delivered (a GetRole round trip), so no assertion
- * depends on real time.
+ * decisions is {@link ElectionMachineTest}'s. Virtual time advances one interval at a time; after each step the test
+ * answers the FSM's datastore query and waits until the FSM has handled everything that step delivered (a GetRole
+ * round trip), so no assertion depends on real time.
  */
 class ElectionFsmTest {
   private static final String SELF = "host5";
