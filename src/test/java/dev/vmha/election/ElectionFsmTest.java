@@ -1,30 +1,38 @@
 package dev.vmha.election;
 
 import dev.vmha.testing.VirtualTime;
+import static dev.vmha.election.ElectionCase.HOST9_LIST;
+import static dev.vmha.election.ElectionCase.HOST_TIMEOUT;
+import static dev.vmha.election.ElectionCase.INTERVAL;
+import static dev.vmha.election.ElectionCase.ISOLATION_ADDRESS;
+import static dev.vmha.election.ElectionCase.PING_TICKS;
+import static dev.vmha.election.ElectionCase.PING_TIMEOUT;
+import static dev.vmha.election.ElectionCase.SELF;
+import static dev.vmha.election.ElectionCase.SETTINGS;
+import static dev.vmha.election.ElectionCase.TIMEOUT_TICKS;
+import static dev.vmha.election.ElectionCase.WINDOW;
+import static dev.vmha.election.ElectionCase.WINDOW_TICKS;
+import static dev.vmha.election.ElectionCase.ms;
+import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
-import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionFsm.RoleInfo;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.restart.VmProtection;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,20 +63,6 @@ import org.junit.jupiter.api.Test;
  * round trip), so no assertion depends on real time.
  */
 class ElectionFsmTest {
-  private static final String SELF = "host5";
-  private static final String ISOLATION_ADDRESS = "192.0.2.1";
-  /** vSphere defaults (seed 003): interval 1 s, hostTimeout 10 s, icmpPingTimeout 5 s; election window 15 s. */
-  private static final HaSettings SETTINGS = settings("");
-  private static final Duration INTERVAL = SETTINGS.failureDetectionInterval();
-  private static final Duration HOST_TIMEOUT = SETTINGS.hostTimeout();
-  private static final Duration WINDOW = SETTINGS.electionWindow();
-  private static final Duration PING_TIMEOUT = SETTINGS.icmpPingTimeout();
-  private static final int TIMEOUT_TICKS = ticks(HOST_TIMEOUT);
-  private static final int WINDOW_TICKS = ticks(WINDOW);
-  private static final int PING_TICKS = ticks(PING_TIMEOUT);
-  /** host9's protected list, replicated to every host in its heartbeats. */
-  private static final ProtectedList HOST9_LIST = new ProtectedList("host9", 3,
-      Map.of("vm7", new ProtectedList.Entry(new VmSpec("vm7", 256, 1), "host9", VmProtection.defaults(), ProtectedList.Recovery.NONE)));
 
   private ActorTestKit kit;
   private ManualTime manualTime;
@@ -456,24 +450,9 @@ class ElectionFsmTest {
     return scheduler.currentTimeMs();
   }
 
-  private static HaSettings settings(String extra) {
-    return HaSettings.from(ConfigFactory.parseString(extra).withFallback(ConfigFactory.parseString(
-            "vmha.host.id = " + SELF + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \""
-                + ISOLATION_ADDRESS + "\", vmha.hypervisor.type = in-memory"))
-        .withFallback(HaSettings.defaults()).resolve());
-  }
-
   /** A master's heartbeat as another host sends it (no protected list to replicate). */
   private static ElectionFsm.MasterBeat masterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator) {
     return new ElectionFsm.MasterBeat(master, coordinator, null);
-  }
-
-  private static int ticks(Duration d) {
-    return (int) (d.toMillis() / INTERVAL.toMillis());
-  }
-
-  private static long ms(Instant at) {
-    return at.toEpochMilli();
   }
 
   private <E extends HaEvent> List<E> ofType(Class<E> type, int from) {

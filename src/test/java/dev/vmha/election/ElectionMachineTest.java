@@ -1,9 +1,22 @@
 package dev.vmha.election;
 
+import static dev.vmha.election.ElectionCase.HOST9_LIST;
+import static dev.vmha.election.ElectionCase.HOST_TIMEOUT;
+import static dev.vmha.election.ElectionCase.INTERVAL;
+import static dev.vmha.election.ElectionCase.ISOLATION_ADDRESS;
+import static dev.vmha.election.ElectionCase.PING_TICKS;
+import static dev.vmha.election.ElectionCase.PING_TIMEOUT;
+import static dev.vmha.election.ElectionCase.SELF;
+import static dev.vmha.election.ElectionCase.SETTINGS;
+import static dev.vmha.election.ElectionCase.TIMEOUT_TICKS;
+import static dev.vmha.election.ElectionCase.WINDOW;
+import static dev.vmha.election.ElectionCase.WINDOW_TICKS;
+import static dev.vmha.election.ElectionCase.host9List;
+import static dev.vmha.election.ElectionCase.ms;
+import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ApplyIsolationResponse;
@@ -22,9 +35,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
-import dev.vmha.restart.VmProtection;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,25 +49,12 @@ import org.junit.jupiter.api.Test;
  * The actor wiring is {@link ElectionFsmTest}'s.
  */
 class ElectionMachineTest {
-  private static final String SELF = "host5";
-  private static final String ISOLATION_ADDRESS = "192.0.2.1";
-  /** vSphere defaults (seed 003): interval 1 s, hostTimeout 10 s, icmpPingTimeout 5 s; election window 15 s. */
-  private static final HaSettings SETTINGS = settings("");
   /** The cluster's nodelist names host9 too (this host is 127.0.0.1:2551, the default). */
   private static final String HOST9_ADDRESS = "127.0.0.9:2551";
   private static final HaSettings WITH_HOST9 = settings(
       "vmha.cluster.seed-nodes = [\"127.0.0.1:2551\", \"" + HOST9_ADDRESS + "\"]");
-  private static final Duration INTERVAL = SETTINGS.failureDetectionInterval();
-  private static final Duration HOST_TIMEOUT = SETTINGS.hostTimeout();
-  private static final Duration WINDOW = SETTINGS.electionWindow();
-  private static final Duration PING_TIMEOUT = SETTINGS.icmpPingTimeout();
-  private static final int TIMEOUT_TICKS = ticks(HOST_TIMEOUT);
-  private static final int WINDOW_TICKS = ticks(WINDOW);
-  private static final int PING_TICKS = ticks(PING_TIMEOUT);
   /** How long an answering isolation address takes to answer: well within an interval. */
   private static final Duration ANSWER_AFTER = INTERVAL.dividedBy(10);
-  /** host9's protected list, replicated to every host in its heartbeats. */
-  private static final ProtectedList HOST9_LIST = list(3);
   private static final VmSpec VM1 = new VmSpec("vm1", 512, 1);
   /** This host's report (the VM manager's reference is the shell's business). */
   private static final HostReport REPORT = new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4,
@@ -596,18 +594,18 @@ class ElectionMachineTest {
   @Test
   void theReplicaIsTheNewestListHeardAndTravelsWithTheMastersHeartbeats() {
     long t0 = slaveOfHost9UntilT0(SETTINGS);
-    s.feed(beat(new Rank(2, "host9"), "coord9", list(2)));
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(2)));
     assertEquals(3, s.role().listVersion(), "an older list does not replace the newer one");
-    s.feed(beat(new Rank(2, "host9"), "coord9", list(4)));
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
     assertEquals(4, s.role().listVersion());
     s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true)); // no diagnosis: ignored
     electsItselfAtT0PlusTimeoutPlusWindow(s.now());
     s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
-    assertEquals(Optional.of(list(4)), s.since(0, StartCoordinator.class).get(0).replica());
-    s.feed(new ElectionInput.ListChanged<>(s.at(), list(5)));
+    assertEquals(Optional.of(host9List(4)), s.since(0, StartCoordinator.class).get(0).replica());
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(5)));
     int mark = s.mark();
     s.tick();
-    assertEquals(List.of(new SendMasterBeat<String>(new Rank(2, SELF), Optional.of(list(5)))),
+    assertEquals(List.of(new SendMasterBeat<String>(new Rank(2, SELF), Optional.of(host9List(5)))),
         s.since(mark, SendMasterBeat.class));
     assertTrue(t0 < s.now());
   }
@@ -734,23 +732,4 @@ class ElectionMachineTest {
     return found.get(0);
   }
 
-  private static HaSettings settings(String extra) {
-    return HaSettings.from(ConfigFactory.parseString(extra).withFallback(ConfigFactory.parseString(
-            "vmha.host.id = " + SELF + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \""
-                + ISOLATION_ADDRESS + "\", vmha.hypervisor.type = in-memory"))
-        .withFallback(HaSettings.defaults()).resolve());
-  }
-
-  private static ProtectedList list(long version) {
-    return new ProtectedList("host9", version, Map.of("vm7", new ProtectedList.Entry(new VmSpec("vm7", 256, 1),
-        "host9", VmProtection.defaults(), ProtectedList.Recovery.NONE)));
-  }
-
-  private static int ticks(Duration d) {
-    return (int) (d.toMillis() / INTERVAL.toMillis());
-  }
-
-  private static long ms(Instant at) {
-    return at.toEpochMilli();
-  }
 }
