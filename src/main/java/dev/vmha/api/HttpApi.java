@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.vmha.Failures;
 import dev.vmha.election.ElectionFsm;
+import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.config.RestartSettings;
@@ -209,7 +210,7 @@ public final class HttpApi extends AllDirectives {
     return role().thenCompose(r -> {
       if (r.coordinator() == null) {
         return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
-            r.role() == ElectionFsm.Role.UNINITIALIZED ? notJoined()
+            r.role() == Role.UNINITIALIZED ? notJoined()
                 : r.master() == null ? "no master elected yet"
                 : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w, auth.mode(), transport()));
       }

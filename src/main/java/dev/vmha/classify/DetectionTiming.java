@@ -63,6 +63,14 @@ public record DetectionTiming(Duration interval, Duration hostTimeout, Duration 
   }
 
   /**
+   * What a master elected after a master loss knows of the lost master's silence when the election closes: T without
+   * its heartbeat before the election began, then the election window W.
+   */
+  public Duration lostMasterSilence() {
+    return hostTimeout.plus(electionWindow);
+  }
+
+  /**
    * A slave's power loss, from its last network beat: pinged at T, the ping fails at T + P; its datastore heartbeat,
    * whose last write the master may see up to one interval after the last network beat, has stood still for the
    * fence bound at 1.5 T + one interval; the verdict comes within one interval of the later of the two.

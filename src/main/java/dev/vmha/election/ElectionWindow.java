@@ -60,6 +60,14 @@ public final class ElectionWindow {
   }
 
   /**
+   * How long an election has run when its window timer fires: the window, then one interval for each time the
+   * decision kept it open (it is looked at again every interval).
+   */
+  public static Duration elapsed(Duration window, Duration interval, int extensions) {
+    return window.plus(interval.multipliedBy(extensions));
+  }
+
+  /**
    * Whether a cold-start election has waited long enough for the hosts expected with it: {@code cold-start-wait}
    * since this agent started (the configured hosts were started with it, and a JVM takes seconds to join on a busy
    * machine) and {@code hostTimeout} beyond the window (a host seen starting gets the time a silent host gets).

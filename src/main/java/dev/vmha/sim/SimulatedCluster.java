@@ -6,6 +6,7 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.election.ElectionFsm;
+import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.Agent;
@@ -450,7 +451,7 @@ public final class SimulatedCluster implements AutoCloseable {
   public List<String> masters(Duration timeout) {
     List<String> m = new ArrayList<>();
     for (Host h : hosts.values()) {
-      role(h.id, timeout).filter(r -> r.role() == ElectionFsm.Role.MASTER).ifPresent(r -> m.add(h.id));
+      role(h.id, timeout).filter(r -> r.role() == Role.MASTER).ifPresent(r -> m.add(h.id));
     }
     return m;
   }

@@ -1,0 +1,82 @@
+package dev.vmha.election;
+
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.election.ElectionInput.Timer;
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the {@link ElectionMachine} asks its shell to do, in order.
+ *
+ * @param <C> how the shell names a master's coordinator
+ */
+public sealed interface ElectionEffect<C> {
+
+  record Emit<C>(HaEvent event) implements ElectionEffect<C> {}
+
+  /** A line for the agent's log (no event: nothing was decided). */
+  record Log<C>(String message) implements ElectionEffect<C> {}
+
+  /** Fire {@code timer} once after {@code after}, replacing its earlier schedule. */
+  record Schedule<C>(Timer timer, Duration after) implements ElectionEffect<C> {}
+
+  /** Fire {@code timer} every {@code every}, replacing its earlier schedule. */
+  record Repeat<C>(Timer timer, Duration every) implements ElectionEffect<C> {}
+
+  record Cancel<C>(Timer timer) implements ElectionEffect<C> {}
+
+  /** Read this host's datastore view (answered by {@link ElectionInput.ViewRead}). */
+  record AskView<C>() implements ElectionEffect<C> {}
+
+  /** Send this host's ballot to every other host's election FSM. */
+  record SendBallot<C>(Rank rank) implements ElectionEffect<C> {}
+
+  /** Send this master's heartbeat, with its own coordinator and its protected list, to every other host. */
+  record SendMasterBeat<C>(Rank rank, Optional<ProtectedList> list) implements ElectionEffect<C> {}
+
+  /** A slave's heartbeat, with its report, to its master's coordinator. */
+  record ReportTo<C>(C coordinator, HostReport report) implements ElectionEffect<C> {}
+
+  /** This master's own report to its own coordinator. */
+  record ReportToOwn<C>(HostReport report) implements ElectionEffect<C> {}
+
+  /**
+   * Start this host's master coordinator.
+   *
+   * @param knownSilence how long hosts it need not wait for again have been silent
+   * @param replica the newest protected list this host holds
+   */
+  record StartCoordinator<C>(Map<String, Duration> knownSilence, Optional<ProtectedList> replica)
+      implements ElectionEffect<C> {}
+
+  record StopCoordinator<C>() implements ElectionEffect<C> {}
+
+  /** Ping one isolation address (answered by {@link ElectionInput.IsolationPinged}). */
+  record PingIsolationAddress<C>(String address, Duration timeout) implements ElectionEffect<C> {}
+
+  /**
+   * Have the VM manager that sent {@code report} apply the isolation response (answered by
+   * {@link ElectionInput.ResponseApplied}).
+   */
+  record ApplyIsolationResponse<C>(HostReport report) implements ElectionEffect<C> {}
+
+  /** Mark this host's power-on files isolated, listing the VMs the response stopped. */
+  record DeclareIsolated<C>(List<VmSpec> stopped) implements ElectionEffect<C> {}
+
+  record ClearIsolationFlag<C>() implements ElectionEffect<C> {}
+
+  /**
+   * The answer to {@link ElectionInput.RoleAsked}.
+   *
+   * @param master the master's host id, once known
+   * @param coordinator a slave's master's coordinator once heard; empty for a master (its own is the shell's)
+   * @param listVersion the version of the protected list held, -1 for none
+   */
+  record ReplyRole<C>(Role role, Optional<String> master, Optional<C> coordinator, long listVersion)
+      implements ElectionEffect<C> {}
+}

@@ -1,0 +1,92 @@
+package dev.vmha.election;
+
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the {@link ElectionMachine} is told, each at the time {@code at} it happened (the shell's clock; virtual in
+ * tests and the simulation).
+ *
+ * @param <C> how the shell names a master's coordinator (an actor reference in the agent)
+ */
+public sealed interface ElectionInput<C> {
+  Instant at();
+
+  /** The election's timers (each scheduled by an {@link ElectionEffect}). */
+  enum Timer {
+    /** Every interval: heartbeats, ballots, the datastore view. */
+    TICK,
+    /** The election window closes, or is looked at again. */
+    WINDOW_CLOSED,
+    /** A slave heard no heartbeat from its master for hostTimeout. */
+    MASTER_LOST,
+    /** The isolation addresses had icmpPingTimeout to answer. */
+    DIAGNOSIS_DUE,
+    /** An isolated host pings its isolation addresses again. */
+    RECHECK_ISOLATION,
+    /** The isolation flag may leave the power-on file. */
+    CLEAR_ISOLATION_FLAG
+  }
+
+  /**
+   * The cluster as this host sees it when a timer fires.
+   *
+   * @param selfUp this host is a member (up or weakly up)
+   * @param hosts the ids of the members that are vmha hosts, up or weakly up and reachable from here
+   * @param idsByAddress host ids by the members' cluster addresses (host:port)
+   */
+  record Membership(boolean selfUp, Set<String> hosts, Map<String, String> idsByAddress) {
+    public Membership {
+      hosts = Set.copyOf(hosts);
+      idsByAddress = Map.copyOf(idsByAddress);
+    }
+  }
+
+  /**
+   * A timer fired; a timer scheduled again or cancelled never fires from its earlier schedule (the shell keeps this,
+   * as Pekko's timers do).
+   */
+  record Fired<C>(Instant at, Timer timer, Membership cluster) implements ElectionInput<C> {}
+
+  /** How many election FSMs the service registry lists, this host's included. */
+  record PeersListed<C>(Instant at, int fsms) implements ElectionInput<C> {}
+
+  /** This host's latest datastore view. */
+  record ViewRead<C>(Instant at, DatastoreView view) implements ElectionInput<C> {}
+
+  /** This host's latest report, from its VM manager. */
+  record Reported<C>(Instant at, HostReport report) implements ElectionInput<C> {}
+
+  /** Another host's ballot (or this host's own, which the broadcast may bring back). */
+  record BallotHeard<C>(Instant at, Rank rank) implements ElectionInput<C> {}
+
+  /** A master's heartbeat, with its coordinator and its protected list when it has one. */
+  record MasterBeatHeard<C>(Instant at, Rank master, C coordinator, Optional<ProtectedList> list)
+      implements ElectionInput<C> {}
+
+  /** This host's own coordinator changed the protected list. */
+  record ListChanged<C>(Instant at, ProtectedList list) implements ElectionInput<C> {}
+
+  /** This host's own coordinator heard none of the other hosts for hostTimeout. */
+  record AllHostsSilent<C>(Instant at, int hosts) implements ElectionInput<C> {}
+
+  /** This host's own coordinator stopped beyond its own restarts. */
+  record CoordinatorStopped<C>(Instant at) implements ElectionInput<C> {}
+
+  /** An isolation address answered a ping, or did not within icmpPingTimeout. */
+  record IsolationPinged<C>(Instant at, String address, boolean answered) implements ElectionInput<C> {}
+
+  /** The VM manager applied the isolation response: what it stopped, kept running and could not stop. */
+  record ResponseApplied<C>(Instant at, List<VmSpec> stopped, List<VmSpec> keptRunning, List<String> failures)
+      implements ElectionInput<C> {}
+
+  /** Someone asks for this host's role. */
+  record RoleAsked<C>(Instant at) implements ElectionInput<C> {}
+}

@@ -1,0 +1,467 @@
+package dev.vmha.election;
+
+import dev.vmha.classify.SelfDiagnosis;
+import dev.vmha.config.IsolationResponse;
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.election.ElectionEffect.AskView;
+import dev.vmha.election.ElectionEffect.Cancel;
+import dev.vmha.election.ElectionEffect.Emit;
+import dev.vmha.election.ElectionEffect.Repeat;
+import dev.vmha.election.ElectionEffect.Schedule;
+import dev.vmha.election.ElectionInput.AllHostsSilent;
+import dev.vmha.election.ElectionInput.BallotHeard;
+import dev.vmha.election.ElectionInput.CoordinatorStopped;
+import dev.vmha.election.ElectionInput.Fired;
+import dev.vmha.election.ElectionInput.IsolationPinged;
+import dev.vmha.election.ElectionInput.ListChanged;
+import dev.vmha.election.ElectionInput.MasterBeatHeard;
+import dev.vmha.election.ElectionInput.PeersListed;
+import dev.vmha.election.ElectionInput.Reported;
+import dev.vmha.election.ElectionInput.ResponseApplied;
+import dev.vmha.election.ElectionInput.RoleAsked;
+import dev.vmha.election.ElectionInput.Timer;
+import dev.vmha.election.ElectionInput.ViewRead;
+import dev.vmha.election.ElectionState.ColdStart;
+import dev.vmha.election.ElectionState.Diagnosing;
+import dev.vmha.election.ElectionState.Electing;
+import dev.vmha.election.ElectionState.Isolated;
+import dev.vmha.election.ElectionState.Master;
+import dev.vmha.election.ElectionState.Slave;
+import dev.vmha.election.ElectionState.Uninitialized;
+import dev.vmha.history.HaEvent;
+import dev.vmha.hypervisor.VmSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The host's role as a pure state machine (seed 000; etcd raft's {@code Step} → {@code Ready}): Uninitialized →
+ * Election → Master | Slave, and Isolated; the network heartbeats, the protected-list replica, the self-diagnosis and
+ * the isolation response. {@link #step} takes the state and one input and returns the next state and the effects,
+ * which {@link ElectionFsm} carries out; no actor, clock or I/O here: time arrives with every input, timers are
+ * effects.
+ *
+ * <p>An election collects ballots for {@code vmha.election.window}; the best {@link Rank} wins; a cold start may wait
+ * longer ({@link ElectionWindow}). A host that hears a master during an election follows it. Two masters that hear
+ * each other settle it by rank: the lower one steps down.
+ *
+ * <p>Isolation (seed 000, timelines of seed 003): a slave that lost its master and hears no ballot during its
+ * election elects itself, then pings the isolation addresses for {@code icmpPingTimeout}; a master whose coordinator
+ * reports every other host silent does the same. No answer and no election traffic: the host is isolated, applies
+ * its isolation response and marks its power-on file; any answer or traffic: it is partitioned and acts as master
+ * of its side.
+ */
+public final class ElectionMachine {
+  private ElectionMachine() {}
+
+  /** The next state and what to do, in order. */
+  public record Step<C>(ElectionState<C> state, List<ElectionEffect<C>> effects) {
+    public Step {
+      effects = List.copyOf(effects);
+    }
+  }
+
+  /** The machine as the agent starts: uninitialized, ticking every interval. */
+  public static <C> Step<C> start(ElectionConfig config) {
+    return new Step<>(ElectionState.initial(), List.of(new Repeat<>(Timer.TICK, config.timing().interval())));
+  }
+
+  public static <C> Step<C> step(ElectionState<C> state, ElectionInput<C> input, ElectionConfig config) {
+    Run<C> run = new Run<>(config, input.at());
+    return new Step<>(run.step(state, input), run.effects);
+  }
+
+  /** One step: the effects it collects. */
+  private static final class Run<C> {
+    private final ElectionConfig config;
+    private final Instant at;
+    private final List<ElectionEffect<C>> effects = new ArrayList<>();
+
+    Run(ElectionConfig config, Instant at) {
+      this.config = config;
+      this.at = at;
+    }
+
+    ElectionState<C> step(ElectionState<C> s0, ElectionInput<C> in) {
+      // a replica of the protected list travels with every master's heartbeat; the phase then acts on the beat
+      ElectionState<C> s = in instanceof MasterBeatHeard<C> b && fromOther(b.master()) && b.list().isPresent()
+          ? s0.newer(b.list().get()) : s0;
+      Optional<ElectionState<C>> common = common(s, in);
+      if (common.isPresent()) {
+        ElectionState<C> c = common.get();
+        return c.phase() instanceof Electing<C> e ? c.phase(e.known(c.view())) : c;
+      }
+      if (in instanceof RoleAsked<C>) return reply(s);
+      if (s.phase() instanceof Uninitialized<C>) return uninitialized(s, in);
+      if (s.phase() instanceof Electing<C> e) return electing(s, e, in);
+      if (s.phase() instanceof Slave<C> sl) return slave(s, sl, in);
+      if (s.phase() instanceof Master<C>) return master(s, in);
+      if (s.phase() instanceof Diagnosing<C> d) return diagnosing(s, d, in);
+      return isolated(s, (Isolated<C>) s.phase(), in);
+    }
+
+    /** Inputs every phase treats alike; empty for those it leaves to the phase. */
+    private Optional<ElectionState<C>> common(ElectionState<C> s, ElectionInput<C> in) {
+      if (in instanceof PeersListed<C> p) return Optional.of(s.listed(p.fsms()));
+      if (in instanceof ViewRead<C> v) return Optional.of(s.seen(v.view()));
+      if (in instanceof Reported<C> r) return Optional.of(s.reported(r.report()));
+      if (in instanceof ListChanged<C> l) return Optional.of(s.newer(l.list()));
+      if (in instanceof ResponseApplied<C> a) {
+        responseApplied(s, a);
+        return Optional.of(s);
+      }
+      if (fired(in, Timer.CLEAR_ISOLATION_FLAG)) {
+        effects.add(new ElectionEffect.ClearIsolationFlag<>());
+        return Optional.of(s);
+      }
+      return Optional.empty();
+    }
+
+    // ---- Uninitialized: waiting for this agent to be a cluster member
+
+    private ElectionState<C> uninitialized(ElectionState<C> s, ElectionInput<C> in) {
+      if (in instanceof Fired<C> f && f.timer() == Timer.TICK) {
+        effects.add(new AskView<>());
+        if (f.cluster().selfUp()) return startColdElection(s);
+      }
+      return s;
+    }
+
+    // ---- Election: collect ballots for the election window
+
+    private ElectionState<C> startElection(ElectionState<C> s, String reason, Optional<String> lostMaster) {
+      emit(new HaEvent.ElectionStarted(at, hostId(), reason));
+      effects.add(new Schedule<>(Timer.WINDOW_CLOSED, config.timing().electionWindow()));
+      return s.phase(new Electing<>(Map.of(), lostMaster, 0, Optional.empty()));
+    }
+
+    /**
+     * The election of an agent that just joined: it also waits for the configured hosts and the hosts starting with
+     * it ({@link ElectionWindow}), counting as starting those whose datastore heartbeat moves after this moment.
+     */
+    private ElectionState<C> startColdElection(ElectionState<C> s) {
+      emit(new HaEvent.ElectionStarted(at, hostId(), "agent joined the cluster"));
+      effects.add(new Schedule<>(Timer.WINDOW_CLOSED, config.timing().electionWindow()));
+      return s.phase(new Electing<>(Map.of(), Optional.empty(), 0,
+          Optional.of(new ColdStart(s.view().map(DatastoreView::now)))));
+    }
+
+    private ElectionState<C> electing(ElectionState<C> s, Electing<C> e, ElectionInput<C> in) {
+      if (fired(in, Timer.TICK)) {
+        effects.add(new AskView<>());
+        effects.add(new ElectionEffect.SendBallot<>(rank(s)));
+        return s;
+      }
+      if (in instanceof BallotHeard<C> b && fromOther(b.rank())) return s.phase(e.ballot(b.rank()));
+      if (in instanceof MasterBeatHeard<C> beat && fromOther(beat.master())) {
+        effects.add(new Cancel<>(Timer.WINDOW_CLOSED));
+        return follow(s, beat, "heard master " + beat.master().hostId() + " during the election");
+      }
+      if (in instanceof Fired<C> f && f.timer() == Timer.WINDOW_CLOSED) return windowClosed(s, e, f.cluster());
+      return s;
+    }
+
+    private ElectionState<C> windowClosed(ElectionState<C> s, Electing<C> e, ElectionInput.Membership cluster) {
+      Duration elapsed = ElectionWindow.elapsed(config.timing().electionWindow(), config.timing().interval(),
+          e.extensions());
+      Set<String> awaited = e.coldStart().map(cs -> ElectionWindow.awaited(hostId(), config.clusterAddress(),
+          e.ballots().keySet(), new ElectionWindow.Expected(config.nodelist(), cluster.hosts(),
+              cs.since().map(s::beatingSince).orElse(Set.of()), idsByAddress(s, cluster))))
+          .orElse(Set.of());
+      ElectionWindow.Decision d = ElectionWindow.decide(new ElectionWindow.Facts(elapsed,
+          Duration.between(config.agentStarted(), at), e.coldStart().isPresent(), s.listedFsms(),
+          cluster.hosts().size(), awaited), config.windowTiming());
+      if (!d.close()) {
+        if (e.extensions() == 0) effects.add(new ElectionEffect.Log<>("election kept open: " + d.reason()));
+        effects.add(new Schedule<>(Timer.WINDOW_CLOSED, config.timing().interval()));
+        return s.phase(e.extended());
+      }
+      if (e.extensions() > 0) effects.add(new ElectionEffect.Log<>("election closes: " + d.reason()));
+      return closeElection(s, e);
+    }
+
+    /**
+     * Host ids by cluster address (host:port): from the datastore heartbeats of members, and from the cluster's
+     * members (a member's role names its host), which win.
+     */
+    private static Map<String, String> idsByAddress(ElectionState<?> s, ElectionInput.Membership cluster) {
+      Map<String, String> ids = new HashMap<>();
+      s.view().ifPresent(v -> v.addresses().forEach((id, address) -> ids.put(address, id)));
+      ids.putAll(cluster.idsByAddress());
+      return ids;
+    }
+
+    private ElectionState<C> closeElection(ElectionState<C> s, Electing<C> e) {
+      List<Rank> candidates = new ArrayList<>(e.ballots().values());
+      candidates.add(rank(s));
+      Rank winner = ElectionRanking.winner(candidates);
+      emit(new HaEvent.MasterElected(at, hostId(), winner.hostId(), ElectionRanking.ordered(candidates),
+          ElectionRanking.RULE));
+      if (winner.hostId().equals(hostId())) {
+        // the lost master has been silent since before this election: the new master need not wait for it again
+        Map<String, Duration> silent = new HashMap<>();
+        e.lostMaster().ifPresent(m -> silent.put(m, config.timing().lostMasterSilence()));
+        if (e.lostMaster().isPresent() && e.ballots().isEmpty()) {
+          // no master and no election traffic: the third condition decides (seed 003: T0+25 s ping, T0+30 s)
+          return diagnose(s, new Diagnosing<>("lost master " + e.lostMaster().get()
+              + " and heard no other host's ballot", false, Map.copyOf(silent), at, false, false));
+        }
+        return becomeMaster(s, Role.ELECTION, silent);
+      }
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.ELECTION.name(), Role.SLAVE.name(), winner.hostId()));
+      effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
+      return s.phase(new Slave<>(winner, Optional.empty()));
+    }
+
+    // ---- Slave: follow the master, beat to it, elect anew when it falls silent
+
+    private ElectionState<C> follow(ElectionState<C> s, MasterBeatHeard<C> beat, String why) {
+      emit(new HaEvent.RoleChanged(at, hostId(), "(" + why + ")", Role.SLAVE.name(), beat.master().hostId()));
+      return heard(s, beat);
+    }
+
+    /** A slave of the master that beat: lost if it stays silent for hostTimeout. */
+    private ElectionState<C> heard(ElectionState<C> s, MasterBeatHeard<C> beat) {
+      effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
+      return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator())));
+    }
+
+    private ElectionState<C> slave(ElectionState<C> s, Slave<C> sl, ElectionInput<C> in) {
+      if (fired(in, Timer.TICK)) {
+        effects.add(new AskView<>());
+        if (sl.coordinator().isPresent() && s.report().isPresent()) {
+          effects.add(new ElectionEffect.ReportTo<>(sl.coordinator().get(), s.report().get()));
+        }
+        return s;
+      }
+      if (in instanceof MasterBeatHeard<C> beat) {
+        if (beat.master().hostId().equals(sl.master().hostId())) return heard(s, beat);
+        if (beat.master().outranks(sl.master()) && fromOther(beat.master())) {
+          return follow(s, beat, "master " + beat.master().hostId() + " outranks " + sl.master().hostId());
+        }
+        return s;
+      }
+      if (fired(in, Timer.MASTER_LOST)) {
+        emit(new HaEvent.RoleChanged(at, hostId(), Role.SLAVE.name(), Role.ELECTION.name(), null));
+        return startElection(s, "no heartbeat from master " + sl.master().hostId() + " for "
+            + config.timing().hostTimeout().toMillis() + " ms", Optional.of(sl.master().hostId()));
+      }
+      return s;
+    }
+
+    // ---- Master: run the coordinator, beat to every host, step down for a better master
+
+    private ElectionState<C> becomeMaster(ElectionState<C> s, Role from, Map<String, Duration> knownSilence) {
+      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.MASTER.name(), hostId()));
+      effects.add(new ElectionEffect.StartCoordinator<>(Map.copyOf(knownSilence), s.list()));
+      return s.phase(new Master<>());
+    }
+
+    /** What a master does each tick: beat to every host, and give its coordinator its own report. */
+    private void masterTick(ElectionState<C> s) {
+      effects.add(new AskView<>());
+      effects.add(new ElectionEffect.SendMasterBeat<>(rank(s), s.list()));
+      s.report().ifPresent(r -> effects.add(new ElectionEffect.ReportToOwn<>(r)));
+    }
+
+    private ElectionState<C> stepDown(ElectionState<C> s, MasterBeatHeard<C> beat) {
+      effects.add(new ElectionEffect.StopCoordinator<>());
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER.name(), Role.SLAVE.name(), beat.master().hostId()));
+      return heard(s, beat);
+    }
+
+    private ElectionState<C> master(ElectionState<C> s, ElectionInput<C> in) {
+      if (fired(in, Timer.TICK)) {
+        masterTick(s);
+        return s;
+      }
+      if (in instanceof MasterBeatHeard<C> beat && beat.master().outranks(rank(s))) return stepDown(s, beat);
+      if (in instanceof AllHostsSilent<C> a) {
+        return diagnose(s, new Diagnosing<>("all " + a.hosts() + " other hosts silent for "
+            + config.timing().hostTimeout().toMillis() + " ms", true, Map.of(), at, false, false));
+      }
+      if (in instanceof CoordinatorStopped<C>) return coordinatorStopped(s);
+      return s;
+    }
+
+    private ElectionState<C> coordinatorStopped(ElectionState<C> s) {
+      // the coordinator failed beyond its own restarts: stop being master, let the cluster elect again
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER.name(), Role.ELECTION.name(), null));
+      return startElection(s, "master coordinator stopped", Optional.empty());
+    }
+
+    // ---- Self-diagnosis: ping the isolation addresses, listen for election traffic
+
+    private ElectionState<C> diagnose(ElectionState<C> s, Diagnosing<C> d) {
+      emit(new HaEvent.IsolationCheckStarted(at, hostId(), d.trigger(), config.isolationAddresses()));
+      pingIsolationAddresses();
+      effects.add(new Schedule<>(Timer.DIAGNOSIS_DUE, config.timing().pingTimeout()));
+      return s.phase(d);
+    }
+
+    private void pingIsolationAddresses() {
+      for (String a : config.isolationAddresses()) {
+        effects.add(new ElectionEffect.PingIsolationAddress<>(a, config.timing().pingTimeout()));
+      }
+    }
+
+    /** The diagnosis ends: isolated (nothing answered), or master of this side. */
+    private ElectionState<C> settle(ElectionState<C> s, Diagnosing<C> d) {
+      SelfDiagnosis.Signals signals = new SelfDiagnosis.Signals(false, d.addressAnswered(), d.electionTraffic());
+      SelfDiagnosis.Finding f = SelfDiagnosis.diagnose(signals);
+      emit(new HaEvent.SelfDiagnosed(at, hostId(), f.result().name(), f.reason(), signals));
+      if (f.result() == SelfDiagnosis.Result.ISOLATED) {
+        if (d.asMaster()) effects.add(new ElectionEffect.StopCoordinator<>());
+        return becomeIsolated(s, d.asMaster() ? Role.MASTER : Role.ELECTION);
+      }
+      if (d.asMaster()) return s.phase(new Master<>());
+      // the lost master has been silent through the diagnosis as well
+      Duration took = Duration.between(d.started(), at);
+      Map<String, Duration> silent = new HashMap<>();
+      d.knownSilence().forEach((h, t) -> silent.put(h, t.plus(took)));
+      return becomeMaster(s, Role.ELECTION, silent);
+    }
+
+    private ElectionState<C> diagnosing(ElectionState<C> s, Diagnosing<C> d, ElectionInput<C> in) {
+      if (fired(in, Timer.TICK)) {
+        if (d.asMaster()) masterTick(s);
+        else effects.add(new AskView<>());
+        return s;
+      }
+      // an answering isolation address settles it at once: this host is not isolated (SelfDiagnosis), and a lone
+      // survivor of a master loss must not spend the whole ping timeout before it takes over
+      if (in instanceof IsolationPinged<C> p) {
+        if (!p.answered()) return s;
+        effects.add(new Cancel<>(Timer.DIAGNOSIS_DUE));
+        return settle(s, d.answered());
+      }
+      if (in instanceof BallotHeard<C> b && fromOther(b.rank())) return s.phase(d.traffic());
+      if (in instanceof MasterBeatHeard<C> beat && fromOther(beat.master())) {
+        // a master is heard: this host is not isolated
+        effects.add(new Cancel<>(Timer.DIAGNOSIS_DUE));
+        SelfDiagnosis.Signals heard = new SelfDiagnosis.Signals(true, d.addressAnswered(), d.electionTraffic());
+        emit(new HaEvent.SelfDiagnosed(at, hostId(), SelfDiagnosis.Result.PARTITIONED.name(),
+            SelfDiagnosis.diagnose(heard).reason(), heard));
+        if (!d.asMaster()) return follow(s, beat, "heard master " + beat.master().hostId());
+        return beat.master().outranks(rank(s)) ? stepDown(s, beat) : s.phase(new Master<>());
+      }
+      if (fired(in, Timer.DIAGNOSIS_DUE)) return settle(s, d);
+      if (in instanceof CoordinatorStopped<C> && d.asMaster()) return coordinatorStopped(s);
+      return s;
+    }
+
+    // ---- Isolated: apply the isolation response, wait for the network to come back
+
+    private ElectionState<C> becomeIsolated(ElectionState<C> s, Role from) {
+      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.ISOLATED.name(), null));
+      effects.add(new Cancel<>(Timer.CLEAR_ISOLATION_FLAG));
+      effects.add(new Repeat<>(Timer.RECHECK_ISOLATION, config.timing().hostTimeout()));
+      return s.phase(new Isolated<>(applyResponse(s)));
+    }
+
+    /** Asks the VM manager to apply the isolation response; false if this host has no VM manager report yet. */
+    private boolean applyResponse(ElectionState<C> s) {
+      s.report().ifPresent(r -> effects.add(new ElectionEffect.ApplyIsolationResponse<>(r)));
+      return s.report().isPresent();
+    }
+
+    private ElectionState<C> leaveIsolation(ElectionState<C> s, String why) {
+      emit(new HaEvent.IsolationEnded(at, hostId(), why));
+      effects.add(new Cancel<>(Timer.RECHECK_ISOLATION));
+      // the flag stays until the master has surely read it and restarted the VMs it lists
+      effects.add(new Schedule<>(Timer.CLEAR_ISOLATION_FLAG, config.timing().hostTimeout()));
+      return s;
+    }
+
+    private ElectionState<C> isolated(ElectionState<C> s, Isolated<C> i, ElectionInput<C> in) {
+      if (fired(in, Timer.TICK)) {
+        effects.add(new AskView<>());
+        return i.responseRequested() ? s : s.phase(new Isolated<>(applyResponse(s)));
+      }
+      if (fired(in, Timer.RECHECK_ISOLATION)) {
+        pingIsolationAddresses();
+        return s;
+      }
+      if (in instanceof IsolationPinged<C> p && p.answered()) {
+        leaveIsolation(s, "isolation address " + p.address() + " answers again");
+        return startElection(s, "isolation over", Optional.empty());
+      }
+      if (in instanceof BallotHeard<C> b && fromOther(b.rank())) {
+        leaveIsolation(s, "election traffic from " + b.rank().hostId());
+        return startElection(s, "isolation over", Optional.empty());
+      }
+      if (in instanceof MasterBeatHeard<C> beat && fromOther(beat.master())) {
+        leaveIsolation(s, "heard master " + beat.master().hostId());
+        return follow(s, beat, "isolation over");
+      }
+      return s;
+    }
+
+    /**
+     * The VM manager applied the isolation response: the power-on file lists what it stopped, with the flag, while
+     * this host is isolated. A guest shutdown may outlast the isolation (isolationShutdownTimeout against a re-check
+     * every hostTimeout): then it is recorded all the same, but the flag is not raised again.
+     */
+    private void responseApplied(ElectionState<C> s, ResponseApplied<C> a) {
+      if (s.phase() instanceof Isolated<C>) effects.add(new ElectionEffect.DeclareIsolated<>(a.stopped()));
+      emit(new HaEvent.IsolationResponseApplied(at, hostId(), names(a.stopped()), names(a.keptRunning()),
+          a.failures(), config.isolationResponse(), overridesFor(a)));
+    }
+
+    /** The per-VM isolation responses that applied to the VMs the response stopped or kept, for the history. */
+    private Map<String, IsolationResponse> overridesFor(ResponseApplied<C> a) {
+      Map<String, IsolationResponse> o = new HashMap<>(config.vmIsolationResponse());
+      Set<String> listed = new HashSet<>(names(a.stopped()));
+      listed.addAll(names(a.keptRunning()));
+      o.keySet().retainAll(listed);
+      return o;
+    }
+
+    private static List<String> names(List<VmSpec> vms) {
+      return vms.stream().map(VmSpec::name).toList();
+    }
+
+    private ElectionState<C> reply(ElectionState<C> s) {
+      Optional<String> master = Optional.empty();
+      Optional<C> coordinator = Optional.empty();
+      if (s.phase() instanceof Slave<C> sl) {
+        master = Optional.of(sl.master().hostId());
+        coordinator = sl.coordinator();
+      } else if (s.phase().role() == Role.MASTER) {
+        master = Optional.of(hostId());
+      }
+      effects.add(new ElectionEffect.ReplyRole<>(s.phase().role(), master, coordinator,
+          s.list().map(ProtectedList::version).orElse(-1L)));
+      return s;
+    }
+
+    // ---- helpers
+
+    private String hostId() {
+      return config.hostId();
+    }
+
+    private Rank rank(ElectionState<C> s) {
+      return new Rank(s.datastoresSeen(), hostId());
+    }
+
+    private boolean fromOther(Rank r) {
+      return !r.hostId().equals(hostId());
+    }
+
+    private static boolean fired(ElectionInput<?> in, Timer timer) {
+      return in instanceof Fired<?> f && f.timer() == timer;
+    }
+
+    private void emit(HaEvent e) {
+      effects.add(new Emit<>(e));
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package dev.vmha.election;
+
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.host.HostReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@link ElectionMachine}'s state: the phase of the role FSM and what every phase keeps.
+ *
+ * @param listedFsms how many election FSMs the service registry lists, this host's included
+ * @param report this host's latest report
+ * @param list the newest protected list seen (its own as master, else from a master's heartbeats)
+ * @param view the latest datastore view
+ * @param <C> how the shell names a master's coordinator
+ */
+public record ElectionState<C>(
+    Phase<C> phase, int listedFsms, Optional<HostReport> report, Optional<ProtectedList> list,
+    Optional<DatastoreView> view) {
+
+  public static <C> ElectionState<C> initial() {
+    return new ElectionState<>(new Uninitialized<>(), 0, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  public sealed interface Phase<C> {
+    Role role();
+  }
+
+  /** Waiting for this agent to be a cluster member. */
+  public record Uninitialized<C>() implements Phase<C> {
+    public Role role() {
+      return Role.UNINITIALIZED;
+    }
+  }
+
+  /**
+   * Collecting ballots.
+   *
+   * @param lostMaster the master whose silence caused this election, if any
+   * @param extensions intervals the election has run beyond its window
+   * @param coldStart present on a cold start
+   */
+  public record Electing<C>(
+      Map<String, Rank> ballots, Optional<String> lostMaster, int extensions, Optional<ColdStart> coldStart)
+      implements Phase<C> {
+    public Role role() {
+      return Role.ELECTION;
+    }
+
+    Electing<C> ballot(Rank r) {
+      Map<String, Rank> next = new HashMap<>(ballots);
+      next.put(r.hostId(), r);
+      return new Electing<>(Map.copyOf(next), lostMaster, extensions, coldStart);
+    }
+
+    Electing<C> extended() {
+      return new Electing<>(ballots, lostMaster, extensions + 1, coldStart);
+    }
+
+    Electing<C> known(Optional<DatastoreView> view) {
+      return new Electing<>(ballots, lostMaster, extensions, coldStart.map(cs -> cs.known(view)));
+    }
+  }
+
+  /**
+   * A cold-start election: the virtual time of this host's datastore rounds when it began (from the first view
+   * received, if it began before any): hosts whose heartbeat moves after it are starting too.
+   */
+  public record ColdStart(Optional<Duration> since) {
+    ColdStart known(Optional<DatastoreView> view) {
+      return since.isPresent() ? this : new ColdStart(view.map(DatastoreView::now));
+    }
+  }
+
+  /** Following {@code master}; its coordinator is known from its first heartbeat. */
+  public record Slave<C>(Rank master, Optional<C> coordinator) implements Phase<C> {
+    public Role role() {
+      return Role.SLAVE;
+    }
+  }
+
+  /** Master, running its own coordinator. */
+  public record Master<C>() implements Phase<C> {
+    public Role role() {
+      return Role.MASTER;
+    }
+  }
+
+  /**
+   * A self-diagnosis in progress: what triggered it, whether a master diagnoses itself (its coordinator keeps
+   * running), the silences to hand a new coordinator, and what has been heard so far.
+   */
+  public record Diagnosing<C>(
+      String trigger, boolean asMaster, Map<String, Duration> knownSilence, Instant started, boolean addressAnswered,
+      boolean electionTraffic) implements Phase<C> {
+    public Role role() {
+      return asMaster ? Role.MASTER : Role.ELECTION;
+    }
+
+    Diagnosing<C> answered() {
+      return new Diagnosing<>(trigger, asMaster, knownSilence, started, true, electionTraffic);
+    }
+
+    Diagnosing<C> traffic() {
+      return new Diagnosing<>(trigger, asMaster, knownSilence, started, addressAnswered, true);
+    }
+  }
+
+  /** Isolated; {@code responseRequested} once the VM manager was asked to apply the isolation response. */
+  public record Isolated<C>(boolean responseRequested) implements Phase<C> {
+    public Role role() {
+      return Role.ISOLATED;
+    }
+  }
+
+  ElectionState<C> phase(Phase<C> p) {
+    return new ElectionState<>(p, listedFsms, report, list, view);
+  }
+
+  ElectionState<C> listed(int fsms) {
+    return new ElectionState<>(phase, fsms, report, list, view);
+  }
+
+  ElectionState<C> seen(DatastoreView v) {
+    return new ElectionState<>(phase, listedFsms, report, list, Optional.of(v));
+  }
+
+  ElectionState<C> reported(HostReport r) {
+    return new ElectionState<>(phase, listedFsms, Optional.of(r), list, view);
+  }
+
+  /** Keeps the newer of the list held and {@code l}. */
+  ElectionState<C> newer(ProtectedList l) {
+    if (list.isPresent() && list.get().version() > l.version()) return this;
+    return new ElectionState<>(phase, listedFsms, report, Optional.of(l), view);
+  }
+
+  /** The datastores this host sees, the first part of its rank. */
+  int datastoresSeen() {
+    return view.map(DatastoreView::accessibleCount).orElse(0);
+  }
+
+  /** The hosts whose datastore heartbeat moved after virtual time {@code t} of this host's datastore rounds. */
+  Set<String> beatingSince(Duration t) {
+    return view.map(v -> v.movedSince(t)).orElse(Set.of());
+  }
+}

@@ -1,0 +1,735 @@
+package dev.vmha.election;
+
+import static dev.vmha.election.ElectionCase.HOST9_LIST;
+import static dev.vmha.election.ElectionCase.HOST_TIMEOUT;
+import static dev.vmha.election.ElectionCase.INTERVAL;
+import static dev.vmha.election.ElectionCase.ISOLATION_ADDRESS;
+import static dev.vmha.election.ElectionCase.PING_TICKS;
+import static dev.vmha.election.ElectionCase.PING_TIMEOUT;
+import static dev.vmha.election.ElectionCase.SELF;
+import static dev.vmha.election.ElectionCase.SETTINGS;
+import static dev.vmha.election.ElectionCase.TIMEOUT_TICKS;
+import static dev.vmha.election.ElectionCase.WINDOW;
+import static dev.vmha.election.ElectionCase.WINDOW_TICKS;
+import static dev.vmha.election.ElectionCase.host9List;
+import static dev.vmha.election.ElectionCase.ms;
+import static dev.vmha.election.ElectionCase.settings;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmha.config.HaSettings;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.election.ElectionEffect.ApplyIsolationResponse;
+import dev.vmha.election.ElectionEffect.ClearIsolationFlag;
+import dev.vmha.election.ElectionEffect.DeclareIsolated;
+import dev.vmha.election.ElectionEffect.PingIsolationAddress;
+import dev.vmha.election.ElectionEffect.ReplyRole;
+import dev.vmha.election.ElectionEffect.ReportTo;
+import dev.vmha.election.ElectionEffect.ReportToOwn;
+import dev.vmha.election.ElectionEffect.SendBallot;
+import dev.vmha.election.ElectionEffect.SendMasterBeat;
+import dev.vmha.election.ElectionEffect.StartCoordinator;
+import dev.vmha.election.ElectionEffect.StopCoordinator;
+import dev.vmha.election.ElectionInput.Membership;
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.ping.PingTarget;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The election as input scripts on the pure {@link ElectionMachine}, in virtual time ({@link ElectionScript}): every
+ * figure of the timeline (seed 003, vSphere defaults) is checked to the virtual millisecond against the configured
+ * interval, hostTimeout, election window and icmpPingTimeout, and every effect the shell would carry out is asserted.
+ * The actor wiring is {@link ElectionFsmTest}'s.
+ */
+class ElectionMachineTest {
+  /** The cluster's nodelist names host9 too (this host is 127.0.0.1:2551, the default). */
+  private static final String HOST9_ADDRESS = "127.0.0.9:2551";
+  private static final HaSettings WITH_HOST9 = settings(
+      "vmha.cluster.seed-nodes = [\"127.0.0.1:2551\", \"" + HOST9_ADDRESS + "\"]");
+  /** How long an answering isolation address takes to answer: well within an interval. */
+  private static final Duration ANSWER_AFTER = INTERVAL.dividedBy(10);
+  private static final VmSpec VM1 = new VmSpec("vm1", 512, 1);
+  /** This host's report (the VM manager's reference is the shell's business). */
+  private static final HostReport REPORT = new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4,
+      List.of(VM1), null, false, List.of(), List.of());
+
+  private ElectionScript s;
+
+  // ---- the timeline of seed 003
+
+  @Test
+  void aloneItElectsItselfExactlyWhenTheElectionWindowCloses() {
+    s = new ElectionScript(SETTINGS, 0);
+    assertEquals(Role.UNINITIALIZED, s.role().role());
+
+    s.tick(); // the first tick finds the node up
+    long start = s.now();
+    HaEvent.ElectionStarted started = only(HaEvent.ElectionStarted.class, 0);
+    assertEquals("agent joined the cluster", started.reason());
+    assertEquals(start, ms(started.at()));
+    assertEquals(Role.ELECTION, s.role().role());
+
+    int mark = s.mark();
+    for (int t = 1; t < WINDOW_TICKS; t++) {
+      assertEquals(Role.ELECTION, s.tick().role(), "still in the election at +" + t + " s");
+    }
+    assertEquals(List.of(), s.events(mark), "nothing decided before the window closes");
+    assertEquals(List.of(new SendBallot<String>(new Rank(2, SELF))), s.since(s.mark() - 4, SendBallot.class),
+        "it ballots every interval");
+
+    ReplyRole<String> r = s.tick();
+    long close = start + WINDOW.toMillis();
+    HaEvent.MasterElected elected = only(HaEvent.MasterElected.class, mark);
+    assertEquals(SELF, elected.master());
+    assertEquals(List.of("host5(2 ds)"), elected.candidates());
+    assertEquals(ElectionRanking.RULE, elected.rule());
+    assertEquals(close, ms(elected.at()));
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("ELECTION", "MASTER", SELF), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(close, ms(changed.at()));
+    assertEquals(Role.MASTER, r.role());
+    assertEquals(Optional.of(SELF), r.master());
+    assertEquals(List.of(new StartCoordinator<String>(Map.of(), Optional.empty())),
+        s.since(0, StartCoordinator.class), "no lost master: no known silence; no list replicated to it");
+    assertEquals(List.of(), s.since(0, PingIsolationAddress.class),
+        "a host that lost no master does not check for isolation");
+
+    // it stays master and beats every interval
+    int master = s.mark();
+    for (int t = 0; t < 3; t++) assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(3, s.since(master, SendMasterBeat.class).size());
+    assertEquals(1, s.since(0, StartCoordinator.class).size());
+  }
+
+  @Test
+  void aMasterHeardDuringTheElectionMakesItASlaveOfThatMaster() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    long start = s.now();
+    s.tick();
+    s.tick();
+    int mark = s.mark();
+    // a master is followed whatever its rank: here even one that sees fewer datastores
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    ReplyRole<String> r = s.role();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals(Optional.of("host1"), r.master());
+    assertEquals(Optional.of("coord1"), r.coordinator());
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("SLAVE", "host1"), List.of(changed.to(), changed.master()));
+    assertEquals(start + 2 * INTERVAL.toMillis(), ms(changed.at()));
+    assertEquals(1, s.since(mark, ElectionEffect.Cancel.class).size(), "the window no longer closes");
+
+    // the slave beats its report to the master every interval, and never elects itself, window or not
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    for (int t = 0; t < WINDOW_TICKS + TIMEOUT_TICKS; t++) {
+      int before = s.mark();
+      assertEquals(Role.SLAVE, s.tick().role());
+      assertEquals(List.of(new ReportTo<>("coord1", REPORT)), s.since(before, ReportTo.class));
+      s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    }
+    assertEquals(List.of(), s.events(0, HaEvent.MasterElected.class));
+    assertEquals(List.of(), s.events(mark, HaEvent.ElectionStarted.class));
+    assertEquals(List.of(), s.since(0, StartCoordinator.class), "a slave runs no coordinator");
+  }
+
+  /**
+   * Seed 003, a slave that loses its master and hears no ballot: T0 loss of the master's heartbeat; T0+10 s
+   * election; T0+25 s elects itself and pings the isolation addresses; the address answers, which settles it: it is
+   * partitioned, not isolated, and becomes master of its side at once — not when the ping timeout is over.
+   */
+  @Test
+  void aSlaveThatLosesItsMasterElectsAtHostTimeoutAndBecomesMasterAsSoonAsTheIsolationAddressAnswers() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    PingIsolationAddress<String> ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    int mark = s.mark();
+    s.pass(ANSWER_AFTER);
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ping.address(), true));
+    long expected = t0 + HOST_TIMEOUT.plus(WINDOW).plus(ANSWER_AFTER).toMillis();
+    HaEvent.SelfDiagnosed diagnosed = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("PARTITIONED", diagnosed.result());
+    assertEquals(expected, ms(diagnosed.at()));
+    HaEvent.RoleChanged toMaster = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("ELECTION", "MASTER"), List.of(toMaster.from(), toMaster.to()));
+    assertEquals(expected, ms(toMaster.at()));
+    assertEquals(Role.MASTER, s.role().role());
+    // the new master knows its lost master has been silent since T0 (as counted when the window closed), and
+    // through the isolation check; it starts from the protected list its old master replicated in its heartbeats
+    assertEquals(List.of(new StartCoordinator<String>(Map.of("host9", HOST_TIMEOUT.plus(WINDOW).plus(ANSWER_AFTER)),
+        Optional.of(HOST9_LIST))), s.since(0, StartCoordinator.class));
+    // the ping timeout passing later changes nothing
+    int settled = s.mark();
+    for (int t = 0; t <= PING_TICKS; t++) assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(List.of(), s.events(settled, HaEvent.SelfDiagnosed.class));
+    assertEquals(1, s.since(0, StartCoordinator.class).size());
+  }
+
+  /**
+   * Seed 003, isolated slave: T0+25 s elects itself and pings the isolation addresses; nothing answers and no
+   * election traffic, so at T0+30 s it declares itself isolated and runs the isolation response; the power-on file
+   * gets the flag once the VMs are off. When the isolation address answers again (checked every hostTimeout) it
+   * leaves isolation and elects; the flag is cleared hostTimeout later.
+   */
+  @Test
+  void aSlaveThatLosesItsMasterAndReachesNoIsolationAddressDeclaresItselfIsolatedAtT0Plus30() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    PingIsolationAddress<String> ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    int mark = s.mark();
+    for (int t = 1; t < PING_TICKS; t++) assertEquals(Role.ELECTION, s.tick().role());
+    assertEquals(List.of(), s.events(mark));
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ping.address(), false)); // an unanswered ping changes nothing
+    assertEquals(List.of(), s.events(mark));
+
+    ReplyRole<String> r = s.tick();
+    long isolatedAt = t0 + HOST_TIMEOUT.plus(WINDOW).plus(PING_TIMEOUT).toMillis();
+    assertEquals(isolatedAt, s.now());
+    assertEquals(Role.ISOLATED, r.role());
+    HaEvent.SelfDiagnosed diagnosed = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("ISOLATED", diagnosed.result());
+    assertEquals(isolatedAt, ms(diagnosed.at()));
+    HaEvent.RoleChanged toIsolated = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("ELECTION", "ISOLATED"), List.of(toIsolated.from(), toIsolated.to()));
+    assertEquals(isolatedAt, ms(toIsolated.at()));
+    assertEquals(List.of(), s.since(0, StartCoordinator.class), "an isolated host runs no coordinator");
+
+    // the isolation response goes to the VM manager; what it stopped goes into the power-on file with the flag
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class));
+    int applied = s.mark();
+    s.feed(new ElectionInput.ResponseApplied<>(s.at(), List.of(VM1), List.of(), List.of()));
+    assertEquals(List.of(new DeclareIsolated<String>(List.of(VM1))), s.since(applied, DeclareIsolated.class));
+    HaEvent.IsolationResponseApplied event = only(HaEvent.IsolationResponseApplied.class, applied);
+    assertEquals(List.of("vm1"), event.stopped());
+    assertEquals(SETTINGS.isolationResponse(), event.response(), "the setting applied is recorded for replay");
+
+    // isolation addresses are pinged again every hostTimeout
+    int isolated = s.mark();
+    for (int t = 1; t < TIMEOUT_TICKS; t++) assertEquals(Role.ISOLATED, s.tick().role());
+    assertEquals(List.of(), s.since(isolated, PingIsolationAddress.class), "no re-check before hostTimeout");
+    assertEquals(Role.ISOLATED, s.tick().role());
+    long recheck = isolatedAt + HOST_TIMEOUT.toMillis();
+    assertEquals(List.of(new PingIsolationAddress<String>(ISOLATION_ADDRESS, PING_TIMEOUT)),
+        s.since(isolated, PingIsolationAddress.class));
+    int back = s.mark();
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
+    assertEquals(Role.ELECTION, s.role().role());
+    assertTrue(only(HaEvent.IsolationEnded.class, back).reason().contains(ISOLATION_ADDRESS));
+    assertEquals("isolation over", only(HaEvent.ElectionStarted.class, back).reason());
+
+    // the flag stays on the datastores for hostTimeout, so the master surely reads it, then it is cleared
+    s.pass(HOST_TIMEOUT.minusMillis(1));
+    assertEquals(List.of(), s.since(back, ClearIsolationFlag.class));
+    s.pass(Duration.ofMillis(1));
+    assertEquals(recheck + HOST_TIMEOUT.toMillis(), s.now());
+    assertEquals(1, s.since(back, ClearIsolationFlag.class).size());
+  }
+
+  /** A master whose coordinator reports every other host silent checks its own isolation (seed 003). */
+  @Test
+  void aMasterThatHearsNoHostAndNoIsolationAddressDeclaresItselfIsolatedAfterThePingTimeout() {
+    becomeMaster();
+    int mark = s.mark();
+    long silentAt = s.now();
+    s.feed(new ElectionInput.AllHostsSilent<>(s.at(), 3));
+    assertEquals(Role.MASTER, s.role().role(), "still master while it checks");
+    HaEvent.IsolationCheckStarted check = only(HaEvent.IsolationCheckStarted.class, mark);
+    assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
+    assertEquals(silentAt, ms(check.at()));
+    assertEquals(List.of(new PingIsolationAddress<String>(ISOLATION_ADDRESS, PING_TIMEOUT)),
+        s.since(mark, PingIsolationAddress.class));
+    for (int t = 1; t < PING_TICKS; t++) assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(List.of(), s.events(mark, HaEvent.SelfDiagnosed.class));
+    assertEquals(PING_TICKS - 1, s.since(mark, SendMasterBeat.class).size(), "it beats on while it checks");
+
+    assertEquals(Role.ISOLATED, s.tick().role());
+    HaEvent.SelfDiagnosed diagnosed = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("ISOLATED", diagnosed.result());
+    assertEquals(silentAt + PING_TIMEOUT.toMillis(), ms(diagnosed.at()));
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("MASTER", "ISOLATED"), List.of(changed.from(), changed.to()));
+    assertEquals(1, s.since(mark, StopCoordinator.class).size(), "its coordinator is stopped");
+  }
+
+  @Test
+  void aMasterThatHearsNoHostButReachesTheIsolationAddressStaysMaster() {
+    becomeMaster();
+    int mark = s.mark();
+    s.feed(new ElectionInput.AllHostsSilent<>(s.at(), 3));
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
+    for (int t = 1; t <= PING_TICKS; t++) assertEquals(Role.MASTER, s.tick().role());
+    assertEquals("PARTITIONED", only(HaEvent.SelfDiagnosed.class, mark).result());
+    assertEquals(List.of(), s.events(mark, HaEvent.RoleChanged.class));
+    assertEquals(List.of(), s.since(mark, StopCoordinator.class), "the same coordinator carries on");
+    assertEquals(1, s.since(0, StartCoordinator.class).size());
+  }
+
+  @Test
+  void aMasterIgnoresLowerMastersAndStepsDownForTheSameDatastoreCountAndAHigherHostId() {
+    becomeMaster();
+    int mark = s.mark();
+    s.feed(beat(new Rank(1, "host9"), "other", null)); // fewer datastores, though a higher id: lower
+    s.feed(beat(new Rank(2, "host3"), "other", null)); // same datastores, lower id
+    assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(List.of(), s.events(mark));
+
+    // same datastores, a higher id in natural order (host10 > host5, though "host10" < "host5" as text)
+    s.feed(beat(new Rank(2, "host10"), "other", null));
+    ReplyRole<String> r = s.role();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals(Optional.of("host10"), r.master());
+    assertEquals(Optional.of("other"), r.coordinator());
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("MASTER", "SLAVE", "host10"), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(1, s.since(mark, StopCoordinator.class).size());
+  }
+
+  @Test
+  void aMasterStepsDownForAMasterThatSeesMoreDatastores() {
+    becomeMaster();
+    int mark = s.mark();
+    s.feed(beat(new Rank(3, "host1"), "other", null));
+    ReplyRole<String> r = s.role();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals(Optional.of("host1"), r.master());
+    assertEquals(1, s.since(mark, StopCoordinator.class).size());
+    // it follows the new master as any slave does: lost after hostTimeout without its beat
+    long since = s.now();
+    for (int t = 1; t < TIMEOUT_TICKS; t++) assertEquals(Role.SLAVE, s.tick().role());
+    assertEquals(Role.ELECTION, s.tick().role());
+    assertEquals(since + HOST_TIMEOUT.toMillis(), ms(only(HaEvent.ElectionStarted.class, mark).at()));
+  }
+
+  @Test
+  void aHigherBallotWinsTheElectionAndASilentWinnerCausesANewElectionAfterHostTimeout() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    long start = s.now();
+    s.tick();
+    s.tick();
+    // same datastores and a higher id: better; a higher id but fewer datastores: worse
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(2, "host9")));
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(1, "host99")));
+    int mark = s.mark();
+    for (int t = 3; t < WINDOW_TICKS; t++) assertEquals(Role.ELECTION, s.tick().role());
+    assertEquals(List.of(), s.events(mark));
+
+    ReplyRole<String> r = s.tick();
+    long close = start + WINDOW.toMillis();
+    HaEvent.MasterElected elected = only(HaEvent.MasterElected.class, mark);
+    assertEquals("host9", elected.master());
+    assertEquals(List.of("host9(2 ds)", "host5(2 ds)", "host99(1 ds)"), elected.candidates());
+    assertEquals(close, ms(elected.at()));
+    HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("ELECTION", "SLAVE", "host9"), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals(Optional.of("host9"), r.master());
+    assertEquals(Optional.empty(), r.coordinator(), "the winner's coordinator is known only from its first beat");
+    assertEquals(List.of(), s.since(0, StartCoordinator.class));
+
+    // the winner never beats: hostTimeout after the window closed, a new election
+    int slaveMark = s.mark();
+    for (int t = 1; t < TIMEOUT_TICKS; t++) assertEquals(Role.SLAVE, s.tick().role());
+    assertEquals(List.of(), s.events(slaveMark));
+    assertEquals(List.of(), s.since(slaveMark, ReportTo.class), "no report before its coordinator is known");
+    assertEquals(Role.ELECTION, s.tick().role());
+    HaEvent.ElectionStarted again = only(HaEvent.ElectionStarted.class, slaveMark);
+    assertTrue(again.reason().contains("host9"), again.reason());
+    assertEquals(close + HOST_TIMEOUT.toMillis(), ms(again.at()));
+  }
+
+  @Test
+  void theBallotWinnerThatBeatsInTimeKeepsItAsSlave() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(2, "host9")));
+    for (int t = 1; t < WINDOW_TICKS; t++) assertEquals(Role.ELECTION, s.tick().role());
+    assertEquals(Role.SLAVE, s.tick().role());
+    for (int t = 1; t < TIMEOUT_TICKS; t++) s.tick(); // its first beat comes just before hostTimeout
+    s.feed(beat(new Rank(2, "host9"), "coord9", null));
+    assertEquals(Optional.of("coord9"), s.role().coordinator());
+    int mark = s.mark();
+    for (int t = 0; t < TIMEOUT_TICKS + 5; t++) {
+      assertEquals(Role.SLAVE, s.tick().role());
+      s.feed(beat(new Rank(2, "host9"), "coord9", null));
+    }
+    assertEquals(List.of(), s.events(mark));
+  }
+
+  // ---- cold start (issue 18 item 9)
+
+  /**
+   * Agents started together come up a moment apart. host9 (same datastores, higher id: the better rank) beats on the
+   * datastores but balloted only after this host's window closed; this host must not elect itself alone but wait
+   * for its ballot and follow it.
+   */
+  @Test
+  void aColdStartWaitsForTheBallotOfAHostStartingWithItAndElectsTheBestRanked() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.beating.put("host9", 0L);
+    s.tick();
+    long start = s.now();
+    int mark = s.mark();
+    for (int t = 1; t < WINDOW_TICKS + 3; t++) {
+      assertEquals(Role.ELECTION, s.tick().role(), "waiting for host9's ballot at +" + t + " intervals");
+    }
+    assertEquals(List.of(), s.events(mark, HaEvent.MasterElected.class), "no election before host9's ballot");
+    assertEquals(1, s.since(mark, ElectionEffect.Log.class).size(), "it says once why it waits");
+
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(2, "host9")));
+    ReplyRole<String> r = s.tick();
+    assertEquals(start + WINDOW.plus(INTERVAL.multipliedBy(3)).toMillis(), s.now());
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals(Optional.of("host9"), r.master());
+    assertEquals(List.of("host9(2 ds)", "host5(2 ds)"), only(HaEvent.MasterElected.class, mark).candidates());
+    assertEquals(List.of(), s.since(0, StartCoordinator.class));
+  }
+
+  /**
+   * The wait is bounded: a host that beats but never ballots is given up hostTimeout after the window (here
+   * cold-start-wait is 0: only the hosts seen starting are waited for).
+   */
+  @Test
+  void aColdStartWaitsForASilentStartingHostAtMostHostTimeoutBeyondTheWindow() {
+    s = new ElectionScript(settings("vmha.election.cold-start-wait = 0s"), 0);
+    s.beating.put("host9", 0L);
+    s.tick();
+    long start = s.now();
+    long bound = WINDOW.plus(HOST_TIMEOUT).toMillis();
+    while (s.now() < start + bound - INTERVAL.toMillis()) assertEquals(Role.ELECTION, s.tick().role());
+    assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(start + bound, ms(only(HaEvent.MasterElected.class, 0).at()));
+    assertEquals(SELF, only(HaEvent.MasterElected.class, 0).master());
+  }
+
+  /**
+   * Issue 18 item 9 in the lab: a configured host (in the nodelist) whose agent takes longer to start than window +
+   * hostTimeout, and is neither a member nor beating on the datastores yet. The cold start waits for it; once it is
+   * up (a member beating with its address) and ballots, the better-ranked host9 wins.
+   */
+  @Test
+  void aColdStartWaitsForAConfiguredHostNotYetStartedAndElectsItWhenItBallots() {
+    s = new ElectionScript(WITH_HOST9, 0);
+    s.tick();
+    long start = s.now();
+    while (s.now() < start + WINDOW.plus(HOST_TIMEOUT).plus(Duration.ofSeconds(5)).toMillis()) {
+      assertEquals(Role.ELECTION, s.tick().role(), "waiting for host9 at +" + (s.now() - start) + " ms");
+    }
+    assertEquals(List.of(), s.events(0, HaEvent.MasterElected.class));
+
+    s.addresses.put("host9", HOST9_ADDRESS);
+    s.beating.put("host9", 0L);
+    s.tick();
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(2, "host9")));
+    ReplyRole<String> r = s.tick();
+    assertEquals(Role.SLAVE, r.role());
+    assertEquals(Optional.of("host9"), r.master());
+    assertEquals(List.of("host9(2 ds)", "host5(2 ds)"), only(HaEvent.MasterElected.class, 0).candidates());
+  }
+
+  /** A configured host known by the cluster's members (its role names it) is awaited by its id. */
+  @Test
+  void aColdStartKnowsAConfiguredHostByTheMembersAddresses() {
+    s = new ElectionScript(WITH_HOST9, 0);
+    s.cluster = new Membership(true, Set.of(SELF), Map.of(HOST9_ADDRESS, "host9"));
+    s.tick();
+    for (int t = 1; t <= WINDOW_TICKS; t++) s.tick();
+    assertEquals(List.of(new ElectionEffect.Log<String>("election kept open: cold start: no ballot yet from host9")),
+        s.since(0, ElectionEffect.Log.class));
+  }
+
+  /** A configured host that is down at a cold start delays the first election by cold-start-wait at most. */
+  @Test
+  void aConfiguredHostThatIsDownDelaysTheFirstElectionByColdStartWaitFromTheAgentsStart() {
+    s = new ElectionScript(WITH_HOST9, 0);
+    long deadline = WITH_HOST9.coldStartWait().toMillis();
+    s.tick();
+    while (s.now() < deadline - INTERVAL.toMillis()) assertEquals(Role.ELECTION, s.tick().role());
+    assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(deadline, ms(only(HaEvent.MasterElected.class, 0).at()));
+    assertEquals(SELF, only(HaEvent.MasterElected.class, 0).master());
+  }
+
+  /** Stale heartbeat files of hosts that are down (they never move) do not hold a cold start back. */
+  @Test
+  void aColdStartDoesNotWaitForHostsWhoseHeartbeatStandsStill() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.beating.put("host9", 0L);
+    s.nextDatastoreRound();
+    s.beating.clear(); // host9's file stays as it was: host9 is down
+    s.tick();
+    long start = s.now();
+    for (int t = 1; t < WINDOW_TICKS; t++) s.tick();
+    assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(start + WINDOW.toMillis(), s.now());
+  }
+
+  /**
+   * vSphere: a later host never overthrows a running master. A host that joins while the others run (they beat on
+   * the datastores) follows the master it hears, even a lower-ranked one, and stays its slave whatever ballots come.
+   */
+  @Test
+  void aHostJoiningARunningClusterFollowsItsMasterAndNeverOverthrowsIt() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.beating.put("host1", 0L);
+    s.beating.put("host9", 0L);
+    s.tick();
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    assertEquals(Role.SLAVE, s.role().role());
+    int mark = s.mark();
+    for (int t = 0; t < WINDOW_TICKS + TIMEOUT_TICKS; t++) {
+      s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(1, "host0")));
+      ReplyRole<String> r = s.tick();
+      assertEquals(Role.SLAVE, r.role());
+      assertEquals(Optional.of("host1"), r.master());
+      s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    }
+    assertEquals(List.of(), s.events(0, HaEvent.MasterElected.class));
+    assertEquals(List.of(), s.events(mark, HaEvent.ElectionStarted.class));
+  }
+
+  /** After a master loss the election never waits for the cold-start rule: the timeline stays T0 + T + W. */
+  @Test
+  void anElectionAfterMasterLossDoesNotWaitForBeatingHosts() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    s.beating.put("host7", 0L);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+  }
+
+  // ---- beyond the timeline
+
+  /**
+   * A guest shutdown may take das.isolationShutdownTimeout (300 s), far longer than an isolation that the next
+   * re-check ends: a response that completes after the host left isolation is still recorded, so the history says
+   * why those VMs stopped, but it no longer flags the power-on file (the flag's clearing is already under way).
+   */
+  @Test
+  void anIsolationResponseThatCompletesAfterTheIsolationEndedIsRecordedWithoutTheFlag() {
+    isolatedSlave();
+    s.pass(HOST_TIMEOUT);
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
+    assertEquals(Role.ELECTION, s.role().role());
+    int late = s.mark();
+    s.feed(new ElectionInput.ResponseApplied<>(s.at(), List.of(VM1), List.of(), List.of()));
+    assertEquals(List.of("vm1"), only(HaEvent.IsolationResponseApplied.class, late).stopped());
+    assertEquals(List.of(), s.since(late, DeclareIsolated.class));
+  }
+
+  /** An isolated host without a report from its VM manager yet asks it to apply the response once one comes. */
+  @Test
+  void anIsolatedHostWithoutAReportAppliesTheResponseOnceItHasOne() {
+    s = new ElectionScript(SETTINGS, 0);
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    int mark = s.mark();
+    s.tick();
+    assertEquals(List.of(), s.since(mark, ApplyIsolationResponse.class));
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    s.tick();
+    s.tick();
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class),
+        "asked once");
+  }
+
+  /** An isolated host that hears a master follows it; the flag is cleared hostTimeout later. */
+  @Test
+  void anIsolatedHostThatHearsAMasterFollowsIt() {
+    isolatedSlave();
+    int mark = s.mark();
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    assertEquals(Role.SLAVE, s.role().role());
+    assertEquals("heard master host1", only(HaEvent.IsolationEnded.class, mark).reason());
+    assertEquals("(isolation over)", only(HaEvent.RoleChanged.class, mark).from());
+    s.pass(HOST_TIMEOUT.minusMillis(1));
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    assertEquals(List.of(), s.since(mark, ClearIsolationFlag.class));
+    s.pass(Duration.ofMillis(1));
+    assertEquals(1, s.since(mark, ClearIsolationFlag.class).size());
+    assertEquals(List.of(), s.since(mark, PingIsolationAddress.class), "no more re-checks");
+  }
+
+  /**
+   * Election traffic during the self-diagnosis: the host is partitioned, not isolated; at the ping timeout it
+   * becomes master of its side, knowing the lost master silent since T0.
+   */
+  @Test
+  void aBallotHeardDuringTheSelfDiagnosisMakesItMasterOfItsSideAtThePingTimeout() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    int mark = s.mark();
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(1, "host7")));
+    s.pass(PING_TIMEOUT);
+    HaEvent.SelfDiagnosed d = only(HaEvent.SelfDiagnosed.class, mark);
+    assertEquals("PARTITIONED", d.result());
+    assertTrue(d.signals().electionTrafficSeen());
+    assertEquals(Role.MASTER, s.role().role());
+    assertEquals(List.of(new StartCoordinator<String>(Map.of("host9", HOST_TIMEOUT.plus(WINDOW).plus(PING_TIMEOUT)),
+        Optional.of(HOST9_LIST))), s.since(mark, StartCoordinator.class));
+  }
+
+  /** A master whose coordinator stopped beyond its restarts stops being master and elects again. */
+  @Test
+  void aMasterWhoseCoordinatorStoppedElectsAgain() {
+    becomeMaster();
+    int mark = s.mark();
+    s.feed(new ElectionInput.CoordinatorStopped<>(s.at()));
+    assertEquals(Role.ELECTION, s.role().role());
+    assertEquals("master coordinator stopped", only(HaEvent.ElectionStarted.class, mark).reason());
+    assertEquals(List.of(), s.since(mark, StopCoordinator.class), "it has stopped already");
+  }
+
+  /**
+   * The protected-list replica: a master's own changes go out with its heartbeats; a slave keeps the newest list
+   * heard, never an older one, and hands it to the coordinator it starts.
+   */
+  @Test
+  void theReplicaIsTheNewestListHeardAndTravelsWithTheMastersHeartbeats() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(2)));
+    assertEquals(3, s.role().listVersion(), "an older list does not replace the newer one");
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
+    assertEquals(4, s.role().listVersion());
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true)); // no diagnosis: ignored
+    electsItselfAtT0PlusTimeoutPlusWindow(s.now());
+    s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
+    assertEquals(Optional.of(host9List(4)), s.since(0, StartCoordinator.class).get(0).replica());
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(5)));
+    int mark = s.mark();
+    s.tick();
+    assertEquals(List.of(new SendMasterBeat<String>(new Rank(2, SELF), Optional.of(host9List(5)))),
+        s.since(mark, SendMasterBeat.class));
+    assertTrue(t0 < s.now());
+  }
+
+  /** A master gives its own coordinator its host's report each interval, as a slave gives its master's. */
+  @Test
+  void aMasterReportsToItsOwnCoordinator() {
+    becomeMaster();
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    int mark = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportToOwn<String>(REPORT)), s.since(mark, ReportToOwn.class));
+  }
+
+  /**
+   * While the service registry lists fewer election FSMs than there are members, a ballot cannot reach them all:
+   * the election stays open an interval at a time, for two windows at most (ElectionWindow.listingBound).
+   */
+  @Test
+  void anElectionWaitsForTheRegistryToListEveryMemberForTwoWindowsAtMost() {
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    s.cluster = new Membership(true, Set.of(SELF, "host7", "host8"), Map.of());
+    s.pass(HOST_TIMEOUT);
+    assertEquals(Role.ELECTION, s.role().role());
+    int mark = s.mark();
+    s.pass(WINDOW);
+    assertEquals(List.of(new ElectionEffect.Log<String>(
+        "election kept open: 1 of 3 members listed: a ballot cannot reach the others yet")),
+        s.since(mark, ElectionEffect.Log.class));
+    s.pass(ElectionWindow.listingBound(WINDOW).minus(WINDOW).minusMillis(1));
+    assertEquals(List.of(), s.events(mark, HaEvent.MasterElected.class));
+    s.pass(Duration.ofMillis(1));
+    assertEquals(t0 + HOST_TIMEOUT.plus(ElectionWindow.listingBound(WINDOW)).toMillis(),
+        ms(only(HaEvent.MasterElected.class, mark).at()));
+  }
+
+  // ---- helpers
+
+  /**
+   * Starts the machine if needed, makes it a slave of host9 beating every interval, then host9 falls silent. Returns
+   * T0, the virtual time of host9's last beat.
+   */
+  private long slaveOfHost9UntilT0(HaSettings settings) {
+    if (s == null) s = new ElectionScript(settings, 0);
+    s.tick();
+    s.feed(beat(new Rank(2, "host9"), "coord9", HOST9_LIST));
+    assertEquals(Role.SLAVE, s.role().role());
+    for (int t = 0; t < 5; t++) {
+      assertEquals(Role.SLAVE, s.tick().role());
+      s.feed(beat(new Rank(2, "host9"), "coord9", HOST9_LIST));
+    }
+    assertEquals(HOST9_LIST.version(), s.role().listVersion(), "it holds host9's list");
+    return s.now();
+  }
+
+  /**
+   * From T0: a slave until T0+hostTimeout, then an election that closes at T0+hostTimeout+window, which it wins
+   * alone; having heard no ballot it pings the isolation address at once. Returns that ping.
+   */
+  private PingIsolationAddress<String> electsItselfAtT0PlusTimeoutPlusWindow(long t0) {
+    int mark = s.mark();
+    for (int t = 1; t < TIMEOUT_TICKS; t++) {
+      ReplyRole<String> r = s.tick();
+      assertEquals(Role.SLAVE, r.role(), "still a slave at T0+" + t + " s");
+      assertEquals(Optional.of("host9"), r.master());
+    }
+    assertEquals(List.of(), s.events(mark), "nothing before T0+hostTimeout");
+
+    assertEquals(Role.ELECTION, s.tick().role());
+    HaEvent.ElectionStarted election = only(HaEvent.ElectionStarted.class, mark);
+    assertEquals(t0 + HOST_TIMEOUT.toMillis(), ms(election.at()));
+    assertTrue(election.reason().contains("host9"), election.reason());
+    assertTrue(election.reason().contains(Long.toString(HOST_TIMEOUT.toMillis())), election.reason());
+    HaEvent.RoleChanged toElection = only(HaEvent.RoleChanged.class, mark);
+    assertEquals(List.of("SLAVE", "ELECTION"), List.of(toElection.from(), toElection.to()));
+
+    int electionMark = s.mark();
+    for (int t = 1; t < WINDOW_TICKS; t++) {
+      assertEquals(Role.ELECTION, s.tick().role(), "still electing at T0+" + (TIMEOUT_TICKS + t) + " s");
+    }
+    assertEquals(List.of(), s.events(electionMark));
+    assertEquals(List.of(), s.since(electionMark, PingIsolationAddress.class));
+
+    assertEquals(Role.ELECTION, s.tick().role(), "elected, but checking for isolation first");
+    long closed = t0 + HOST_TIMEOUT.plus(WINDOW).toMillis();
+    HaEvent.MasterElected elected = only(HaEvent.MasterElected.class, electionMark);
+    assertEquals(SELF, elected.master());
+    assertEquals(closed, ms(elected.at()));
+    HaEvent.IsolationCheckStarted check = only(HaEvent.IsolationCheckStarted.class, electionMark);
+    assertEquals(closed, ms(check.at()));
+    assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
+    assertEquals(List.of(), s.events(electionMark, HaEvent.RoleChanged.class));
+    assertEquals(List.of(), s.since(0, StartCoordinator.class));
+    List<PingIsolationAddress> pings = s.since(electionMark, PingIsolationAddress.class);
+    assertEquals(List.of(new PingIsolationAddress<String>(ISOLATION_ADDRESS, PING_TIMEOUT)), pings);
+    return pings.get(0);
+  }
+
+  /** A slave of host9 with its report, isolated at T0 + T + W + P. */
+  private void isolatedSlave() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+  }
+
+  /** Alone in the cluster it becomes master when the first window closes. */
+  private void becomeMaster() {
+    s = new ElectionScript(SETTINGS, 0);
+    for (int t = 0; t <= WINDOW_TICKS; t++) s.tick();
+    assertEquals(Role.MASTER, s.role().role());
+  }
+
+  /** A master's heartbeat as another host sends it now. */
+  private ElectionInput.MasterBeatHeard<String> beat(Rank master, String coordinator, ProtectedList list) {
+    return new ElectionInput.MasterBeatHeard<>(s.at(), master, coordinator, Optional.ofNullable(list));
+  }
+
+  private <E extends HaEvent> E only(Class<E> type, int from) {
+    List<E> found = s.events(from, type);
+    assertEquals(1, found.size(), "one " + type.getSimpleName() + " in " + s.events(from));
+    return found.get(0);
+  }
+
+}
