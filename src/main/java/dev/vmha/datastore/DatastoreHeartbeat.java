@@ -53,18 +53,19 @@ public final class DatastoreHeartbeat {
   public enum ClearIsolation implements Command, LocalMessage { INSTANCE }
 
   /**
-   * Whether the host's watchdog is armed, for its power-on file; {@code written} is told true after the next round
-   * that wrote every heartbeat datastore without a failure (at once without datastores).
+   * What the host's power-on file says of its watchdog; {@code written} is told true after the next round that wrote
+   * every heartbeat datastore without a failure (at once without datastores).
    */
-  public record LocalWatchdog(boolean armed, Optional<ActorRef<Boolean>> written) implements Command, LocalMessage {}
+  public record LocalWatchdog(WatchdogFlag flag, Optional<ActorRef<Boolean>> written)
+      implements Command, LocalMessage {}
 
   /**
-   * @param watchdog whether the watchdog is armed; {@code waiting}: who waits for it to be written, and whether the
+   * @param watchdog what the power-on file says of the watchdog; {@code waiting}: who waits for it to be written, and whether the
    *     round in flight was started after they asked
    */
   private record State(
       DatastoreView view, long counter, Optional<List<VmSpec>> localVms, boolean inFlight, int ticksSinceRound,
-      boolean firstRoundDone, Optional<List<VmSpec>> isolatedStopped, boolean watchdog,
+      boolean firstRoundDone, Optional<List<VmSpec>> isolatedStopped, WatchdogFlag watchdog,
       Map<ActorRef<Boolean>, Boolean> waiting) {
 
     State with(DatastoreView v, long c, Optional<List<VmSpec>> vms, boolean flight, int ticks, boolean first) {
@@ -75,8 +76,8 @@ public final class DatastoreHeartbeat {
       return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, stopped, watchdog, waiting);
     }
 
-    State watchdog(boolean armed, Map<ActorRef<Boolean>, Boolean> w) {
-      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, isolatedStopped, armed,
+    State watchdog(WatchdogFlag flag, Map<ActorRef<Boolean>, Boolean> w) {
+      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, isolatedStopped, flag,
           Map.copyOf(w));
     }
 
@@ -100,7 +101,7 @@ public final class DatastoreHeartbeat {
       List<String> names = datastores.stream().map(Datastore::name).toList();
       Round r = new Round(ctx, hostId, address, dsPerHost, interval, datastores, events, clock);
       return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false, Optional.empty(),
-          false, Map.of()));
+          WatchdogFlag.NOT_ARMED, Map.of()));
     }));
   }
 
@@ -120,11 +121,11 @@ public final class DatastoreHeartbeat {
             if (datastores.isEmpty()) {
               // no datastores, no leases: no master restarts anything on an expired lease, so nothing to tell it
               w.written().ifPresent(r -> r.tell(true));
-              return running(s.watchdog(w.armed(), s.waiting()));
+              return running(s.watchdog(w.flag(), s.waiting()));
             }
             Map<ActorRef<Boolean>, Boolean> waiting = new HashMap<>(s.waiting());
             w.written().ifPresent(r -> waiting.put(r, false));
-            return running(s.watchdog(w.armed(), waiting));
+            return running(s.watchdog(w.flag(), waiting));
           })
           .onMessage(GetView.class, g -> {
             g.replyTo().tell(s.view());

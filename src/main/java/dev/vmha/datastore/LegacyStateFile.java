@@ -56,7 +56,8 @@ final class LegacyStateFile {
     }
     List<VmSpec> vms = new ArrayList<>();
     for (String v : f.all("vm")) vms.add(f.vm(v, 0, new ArrayList<>()));
-    return new PowerOnFile(f.one("host"), Boolean.parseBoolean(isolated), vms, f.all("watchdog").contains("armed"));
+    return new PowerOnFile(f.one("host"), Boolean.parseBoolean(isolated), vms,
+        f.all("watchdog").contains("armed") ? WatchdogFlag.ARMED : WatchdogFlag.NOT_ARMED);
   }
 
   static ProtectedList protectedList(Path file, Fields f) throws CorruptStateFileException {

@@ -5,6 +5,7 @@ import dev.vmha.LocalMessage;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreHeartbeat;
+import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
@@ -103,7 +104,7 @@ public final class HostSupervisor {
           datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started)),
           "election", HA);
       ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
-          s.watchdog().timeout(), s.leaseTiming(), armed -> publishWatchdog(datastore, armed, s, ctx.getSystem()),
+          s.watchdog().timeout(), s.leaseTiming(), flag -> publishWatchdog(datastore, flag, s, ctx.getSystem()),
           events, clock)), "watchdog", HA);
       ActorRef<HostVms.Command> vms = ctx.spawn(restarting(HostVms.create(s.hostId(),
           new PingTarget(s.hostAddress(), s.httpPort()), s.hostMemoryMb(), s.hostCpus(), s.failureDetectionInterval(),
@@ -181,12 +182,12 @@ public final class HostSupervisor {
 
   /** "Armed" is written with the next round; "disarmed" completes true once a round wrote it everywhere. */
   private static CompletionStage<Boolean> publishWatchdog(
-      ActorRef<DatastoreHeartbeat.Command> datastore, boolean armed, HaSettings s, ActorSystem<?> system) {
-    if (armed) {
-      datastore.tell(new DatastoreHeartbeat.LocalWatchdog(true, Optional.empty()));
+      ActorRef<DatastoreHeartbeat.Command> datastore, WatchdogFlag flag, HaSettings s, ActorSystem<?> system) {
+    if (flag == WatchdogFlag.ARMED) {
+      datastore.tell(new DatastoreHeartbeat.LocalWatchdog(flag, Optional.empty()));
       return CompletableFuture.completedFuture(true);
     }
-    return AskPattern.ask(datastore, r -> new DatastoreHeartbeat.LocalWatchdog(false, Optional.of(r)),
+    return AskPattern.ask(datastore, r -> new DatastoreHeartbeat.LocalWatchdog(flag, Optional.of(r)),
         s.hostTimeout(), system.scheduler());
   }
 

@@ -1,5 +1,6 @@
 package dev.vmha.watchdog;
 
+import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
 import dev.vmha.config.WatchdogSettings;
@@ -87,12 +88,12 @@ public final class Watchdog {
   private Watchdog() {}
 
   /**
-   * @param publish tells the datastore heartbeat whether the watchdog is armed; for "disarmed" the stage completes
-   *     true once written to the host's heartbeat datastores
+   * @param publish tells the datastore heartbeat what the power-on file says of the watchdog; for anything but armed
+   *     the stage completes true once written to the host's heartbeat datastores
    */
   public static Behavior<Command> create(
       String hostId, WatchdogDriver driver, Duration timeout, LeaseTiming timing,
-      Function<Boolean, CompletionStage<Boolean>> publish, Consumer<HaEvent> events, Clock clock) {
+      Function<WatchdogFlag, CompletionStage<Boolean>> publish, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> {
       Shell sh = new Shell(ctx, hostId, driver, timeout, timing, publish, events, clock);
       if (driver.type() == WatchdogSettings.Type.NONE) {
@@ -106,7 +107,7 @@ public final class Watchdog {
 
   private record Shell(
       ActorContext<Command> ctx, String hostId, WatchdogDriver driver, Duration timeout, LeaseTiming timing,
-      Function<Boolean, CompletionStage<Boolean>> publish, Consumer<HaEvent> events, Clock clock) {
+      Function<WatchdogFlag, CompletionStage<Boolean>> publish, Consumer<HaEvent> events, Clock clock) {
 
     Behavior<Command> running(State s) {
       return Behaviors.receive(Command.class)
@@ -164,14 +165,14 @@ public final class Watchdog {
         String why = (a.call() == Call.ARM ? "cannot arm: " : "cannot pet: ") + Failures.rootMessage(a.error());
         if (s.phase() != Phase.FAILED || !s.detail().equals(why)) {
           events.accept(new HaEvent.WatchdogFailed(now, hostId, driver.type(), why));
-          publish.apply(false);
+          publish.apply(WatchdogFlag.NOT_ARMED);
         }
         return s.phase(Phase.FAILED, why + " (tried again every lease round; while it fails, a dead agent's VMs are"
             + " not restarted elsewhere)");
       }
       if (a.call() == Call.ARM) {
         events.accept(new HaEvent.WatchdogArmed(now, hostId, driver.type(), timeout));
-        publish.apply(true);
+        publish.apply(WatchdogFlag.ARMED);
         return new State(Phase.ARMED, "armed: fires " + timeout.toMillis() + " ms after the last pet", Optional.of(now),
             false, false, s.stopping());
       }
@@ -188,7 +189,7 @@ public final class Watchdog {
         return s;
       }
       // the master must read "disarmed" before the watchdog stops counting: an expired lease then proves nothing
-      ctx.pipeToSelf(publish.apply(false).toCompletableFuture()
+      ctx.pipeToSelf(publish.apply(WatchdogFlag.AGENT_STOPPED).toCompletableFuture()
               .orTimeout(timing.renewInterval().multipliedBy(4).toMillis(), TimeUnit.MILLISECONDS),
           (ok, err) -> new Published(err == null && ok));
       return new State(s.phase(), s.detail(), s.lastPet(), s.busy(), s.withheld(), Optional.of(replyTo));

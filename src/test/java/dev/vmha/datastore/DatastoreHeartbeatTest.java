@@ -117,15 +117,17 @@ class DatastoreHeartbeatTest {
     assertEquals(List.of(), events);
 
     // the watchdog: armed in the file from the next round; "disarmed" confirmed once a whole round wrote it
-    heartbeat.tell(new DatastoreHeartbeat.LocalWatchdog(true, Optional.empty()));
+    heartbeat.tell(new DatastoreHeartbeat.LocalWatchdog(WatchdogFlag.ARMED, Optional.empty()));
     tick();
     for (Path ds : List.of(ds1, ds2)) assertTrue(scan(ds).powerOn().get(SELF).watchdogArmed(), ds.toString());
     TestProbe<Boolean> written = kit.createTestProbe();
-    heartbeat.tell(new DatastoreHeartbeat.LocalWatchdog(false, Optional.of(written.ref())));
+    heartbeat.tell(new DatastoreHeartbeat.LocalWatchdog(WatchdogFlag.AGENT_STOPPED, Optional.of(written.ref())));
     written.expectNoMessage(Duration.ofMillis(50));
     tick();
     assertTrue(written.receiveMessage());
-    for (Path ds : List.of(ds1, ds2)) assertFalse(scan(ds).powerOn().get(SELF).watchdogArmed(), ds.toString());
+    for (Path ds : List.of(ds1, ds2)) {
+      assertEquals(WatchdogFlag.AGENT_STOPPED, scan(ds).powerOn().get(SELF).watchdog(), ds.toString());
+    }
   }
 
   @Test

@@ -101,7 +101,7 @@ class StateFilePropertiesTest {
       Files.deleteIfExists(DirectoryDatastore.leaseFile(root, "vm1"));
       ProtectedList list = g.protectedList();
       HostHeartbeat mine = new HostHeartbeat("h1", g.anyLong(), g.instant(), g.text());
-      PowerOnFile power = new PowerOnFile("h1", g.r.nextBoolean(), g.listOf(5, g::vmSpec), g.r.nextBoolean());
+      PowerOnFile power = new PowerOnFile("h1", g.r.nextBoolean(), g.listOf(5, g::vmSpec), g.r.nextBoolean(), g.r.nextBoolean());
       VmLease lease = new VmLease("vm1", g.text(), g.anyLong(), g.instant());
       writer.writeProtectedList(list).toCompletableFuture().join();
       writer.writeHeartbeat(mine).toCompletableFuture().join();
@@ -305,7 +305,7 @@ class StateFilePropertiesTest {
     }
 
     PowerOnFile powerOnFile() {
-      return new PowerOnFile(text(), r.nextBoolean(), listOf(5, this::vmSpec), r.nextBoolean());
+      return new PowerOnFile(text(), r.nextBoolean(), listOf(5, this::vmSpec), r.nextBoolean(), r.nextBoolean());
     }
 
     VmLease lease() {

@@ -185,7 +185,7 @@ class StateFileTest {
             "vmha heartbeat 1\nhost=esxi2\ncounter=42\ntime=2024-05-01T10:00:00.123456Z\naddress=10.0.0.2:2551\n")));
     assertEquals(new VmLease("db1", "esxi2", 3, Instant.EPOCH), VmLease.decode(FILE, withChecksum(
         "vmha lease 1\nvm=db1\nowner=esxi2\ncounter=3\ntime=1970-01-01T00:00:00Z\n")));
-    assertEquals(new PowerOnFile("esxi2", true, List.of(new VmSpec("vm1", 1024, 2)), true),
+    assertEquals(new PowerOnFile("esxi2", true, List.of(new VmSpec("vm1", 1024, 2)), WatchdogFlag.ARMED),
         PowerOnFile.decode(FILE, withChecksum("vmha poweron 1\nisolated=true\nhost=esxi2\nvm=vm1,1024,2\n"
             + "watchdog=armed\n")));
     ProtectedList l = ProtectedList.empty("esxi1")
@@ -223,8 +223,10 @@ class StateFileTest {
     assertEquals(p, PowerOnFile.decode(FILE, p.encode()));
     PowerOnFile none = new PowerOnFile("esxi3", false, List.of());
     assertEquals(none, PowerOnFile.decode(FILE, none.encode()));
-    PowerOnFile armed = new PowerOnFile("esxi4", false, List.of(new VmSpec("vm1", 1, 1)), true);
+    PowerOnFile armed = new PowerOnFile("esxi4", false, List.of(new VmSpec("vm1", 1, 1)), WatchdogFlag.ARMED);
     assertEquals(armed, PowerOnFile.decode(FILE, armed.encode()));
+    PowerOnFile stopped = new PowerOnFile("esxi5", false, List.of(new VmSpec("vm1", 1, 1)), WatchdogFlag.AGENT_STOPPED);
+    assertEquals(WatchdogFlag.AGENT_STOPPED, PowerOnFile.decode(FILE, stopped.encode()).watchdog());
     assertFalse(PowerOnFile.decode(FILE, none.encode()).watchdogArmed(), "a file without the entry: not armed");
   }
 

@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.testing.VirtualTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -351,7 +352,7 @@ class MasterCoordinatorTimelineTest {
   void theVmsOfAnAgentUnreachableHostWhoseWatchdogIsArmedRestartOnceTheirLeasesExpire() {
     host2LeasesOnceStarted.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
     host2LeasesOnceStarted.put("vm2", VmLease.first("vm2", "host2", Instant.EPOCH));
-    host2PowerOn = new PowerOnFile("host2", false, List.of(VM1, VM2), true);
+    host2PowerOn = new PowerOnFile("host2", false, List.of(VM1, VM2), WatchdogFlag.ARMED);
     long t0 = protectTwoVmsOnHost2ThenSilenceIt(true);
     silentAtHostTimeout(t0).answer().complete(true);
     sync();

@@ -1,5 +1,6 @@
 package dev.vmha.watchdog;
 
+import dev.vmha.datastore.WatchdogFlag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +41,7 @@ class WatchdogTest {
   private Clock clock;
   private final Driver driver = new Driver();
   private final List<HaEvent> events = new CopyOnWriteArrayList<>();
-  private final List<Boolean> published = new CopyOnWriteArrayList<>();
+  private final List<WatchdogFlag> published = new CopyOnWriteArrayList<>();
   /** How the datastore heartbeat answers a "disarmed" publication. */
   private CompletableFuture<Boolean> disarmedWritten = CompletableFuture.completedFuture(true);
 
@@ -92,9 +93,9 @@ class WatchdogTest {
   }
 
   private ActorRef<Watchdog.Command> watchdog(WatchdogDriver d) {
-    return kit.spawn(Watchdog.create("host1", d, W, TIMING, armed -> {
-      published.add(armed);
-      return armed ? CompletableFuture.completedFuture(true) : disarmedWritten;
+    return kit.spawn(Watchdog.create("host1", d, W, TIMING, flag -> {
+      published.add(flag);
+      return flag == WatchdogFlag.ARMED ? CompletableFuture.completedFuture(true) : disarmedWritten;
     }, events::add, clock));
   }
 
@@ -130,7 +131,7 @@ class WatchdogTest {
     assertEquals(List.of("arm"), driver.calls);
     assertEquals(Watchdog.Phase.ARMED, status(w).phase());
     assertEquals(W, only(HaEvent.WatchdogArmed.class).timeout());
-    assertEquals(List.of(true), published, "the power-on file says armed");
+    assertEquals(List.of(WatchdogFlag.ARMED), published, "the power-on file says armed");
     round(w, true, I);
     round(w, true, I);
     assertEquals(List.of("arm", "pet", "pet"), driver.calls);
@@ -164,7 +165,8 @@ class WatchdogTest {
     assertEquals(Watchdog.Phase.FAILED, s.phase());
     assertTrue(s.detail().contains("no watchdog process runs"), s.detail());
     assertTrue(only(HaEvent.WatchdogFailed.class).reason().contains("cannot pet"));
-    assertEquals(List.of(true, false), published, "the power-on file no longer says armed");
+    assertEquals(List.of(WatchdogFlag.ARMED, WatchdogFlag.NOT_ARMED), published,
+        "the power-on file no longer says armed");
     round(w, true, I);
     assertEquals(List.of("arm", "pet", "arm"), driver.calls);
     assertEquals(Watchdog.Phase.ARMED, status(w).phase());
@@ -180,7 +182,7 @@ class WatchdogTest {
     round(w, true, I);
     assertEquals(Watchdog.Phase.ARMED, status(w).phase());
     assertEquals(List.of(), ofType(HaEvent.WatchdogFailed.class));
-    assertEquals(List.of(true), published);
+    assertEquals(List.of(WatchdogFlag.ARMED), published);
     round(w, true, I);
     assertEquals(List.of("arm", "pet", "pet"), driver.calls);
   }
@@ -206,6 +208,8 @@ class WatchdogTest {
     w.tell(new Watchdog.Stop(stopped.ref()));
     round(w, true, I);
     assertEquals(List.of("arm", "pet"), driver.calls, "still petted while \"disarmed\" is being written");
+    assertEquals(List.of(WatchdogFlag.ARMED, WatchdogFlag.AGENT_STOPPED), published,
+        "the power-on files say the agent stopped: its VMs run on and nothing stops them");
     stopped.expectNoMessage(Duration.ofMillis(50));
     disarmedWritten.complete(true);
     Watchdog.Status s = stopped.receiveMessage();
