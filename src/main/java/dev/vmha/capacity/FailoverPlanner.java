@@ -63,8 +63,8 @@ public final class FailoverPlanner {
 
   /** Uncovered failure sets kept with their plans in a verdict. */
   public static final int PLANS_SHOWN = 10;
-  /** The most failure sets of one size enumerated; beyond it only the quick bound can decide. */
-  static final long MAX_SETS = 20_000_000L;
+  /** The most failure sets of one size enumerated by default; beyond it only the bounds can decide. */
+  public static final long MAX_SETS = 5_000_000L;
 
   /** Up hosts in host id order: an index is also the host's tie-break rank. */
   private final String[] hosts;
@@ -81,7 +81,10 @@ public final class FailoverPlanner {
   private final Cluster.Vm[] vms;
   private final Map<String, Integer> hostIndex = new HashMap<>();
 
-  private FailoverPlanner(Cluster c) {
+  private final long maxSets;
+
+  private FailoverPlanner(Cluster c, long maxSets) {
+    this.maxSets = maxSets;
     hosts = c.hosts().stream().filter(h -> h.state() == Cluster.HostState.UP).map(Cluster.Host::id)
         .sorted(HostIdOrder.INSTANCE).toArray(String[]::new);
     for (int i = 0; i < hosts.length; i++) hostIndex.put(hosts[i], i);
@@ -118,7 +121,12 @@ public final class FailoverPlanner {
 
   /** Prepares the cluster once; plans and verdicts then reuse it. */
   public static FailoverPlanner of(Cluster c) {
-    return new FailoverPlanner(c);
+    return of(c, MAX_SETS);
+  }
+
+  /** As {@link #of(Cluster)}, enumerating at most {@code maxSets} failure sets of one size. */
+  public static FailoverPlanner of(Cluster c, long maxSets) {
+    return new FailoverPlanner(c, maxSets);
   }
 
   /** The hosts that may fail and take restarts, in host id order. */
@@ -169,9 +177,9 @@ public final class FailoverPlanner {
   private Scan scan(int k, boolean stopAtFirst, List<FailurePlan> plans) {
     long total = choose(hosts.length, k);
     if (allSetsCovered(k)) return new Scan(total, 0, Optional.empty());
-    if (total > MAX_SETS) {
+    if (total > maxSets) {
       return new Scan(0, 0, Optional.of("the " + total + " sets of " + k + " failed hosts out of " + hosts.length
-          + " are too many to judge one by one (limit " + MAX_SETS + "), and the bound over all of them does not"
+          + " are too many to judge one by one (limit " + maxSets + "), and the bounds over all of them do not"
           + " prove them covered"));
     }
     int[] set = IntStream.range(0, k).toArray();
@@ -190,29 +198,36 @@ public final class FailoverPlanner {
   }
 
   /**
-   * A sufficient condition for a failure set to be covered, in O(hosts). A VM is placed whenever the survivor with
-   * the most free memory fits it (Placement: any host that fits is a target), and that one has at least the mean
-   * free memory of any t survivors T. Before the k-th protected VM at most P - need(k) was placed (P: the failed
-   * hosts' protected memory), so T's mean is at least (free(T) - P + need(k)) / t, which is at least need(k) when
-   * free(T) - (t - 1) × M >= P (M: the largest protected VM). T is taken as the t survivors with the most free
-   * memory, for the t that maximizes the left side.
+   * Sufficient conditions for a failure set to be covered, in O(hosts). A protected VM (of K, together P MB, the
+   * largest M) finds no room only if every survivor's free memory has fallen below its need, so below M:
+   * <ul>
+   *   <li>by memory: each of any t survivors T then took more than free(h) - M, while less than P was placed, so
+   *       free(T) - (t - 1) × M >= P rules it out (T: the t survivors with the most free memory, best t);
+   *   <li>by count: each survivor h then took at least floor(free(h) / M) VMs, while fewer than K were placed, so
+   *       the sum of floor(free(h) / M) >= K rules it out.
+   * </ul>
+   * Best-effort VMs claim room only after every protected one, so they do not count.
    */
   private boolean roomSuffices(int[] set, boolean[] failed) {
     long p = 0;
     long m = 0;
+    long k = 0;
     for (int h : set) {
       p += protectedSum[h];
       m = Math.max(m, protectedMax[h]);
+      k += protectedCount[h];
     }
     if (p == 0) return true;
     long sum = 0;
+    long fit = 0;
     int t = 0;
     for (int h : byFree) {
       if (failed[h]) continue;
-      if (t > 0 && free[h] < m) break; // each further host lowers the left side
+      if (free[h] < m) break; // fits none of the largest; and lowers the memory bound
       sum += free[h];
+      fit += free[h] / m;
       t++;
-      if (sum - (t - 1) * m >= p) return true;
+      if (sum - (t - 1) * m >= p || fit >= k) return true;
     }
     return false;
   }
@@ -223,15 +238,19 @@ public final class FailoverPlanner {
    * enumerating sets when the cluster has plenty of room.
    */
   private boolean allSetsCovered(int k) {
-    long p = IntStream.range(0, hosts.length).mapToLong(h -> protectedSum[h]).boxed()
-        .sorted(Comparator.reverseOrder()).limit(k).mapToLong(Long::longValue).sum();
+    long p = largest(IntStream.range(0, hosts.length).mapToLong(h -> protectedSum[h]), k);
     if (p == 0) return true;
     int survivors = hosts.length - k;
     if (survivors < 1) return false;
     long m = Arrays.stream(protectedMax).max().orElse(0);
-    long left = Arrays.stream(free).sum();
-    for (int i = 0; i < k; i++) left -= free[byFree[i]];
-    return left - (survivors - 1) * m >= p;
+    long left = Arrays.stream(free).sum() - largest(Arrays.stream(free), k);
+    long fit = Arrays.stream(free).map(f -> f / m).sum() - largest(Arrays.stream(free).map(f -> f / m), k);
+    long count = largest(Arrays.stream(protectedCount).asLongStream(), k);
+    return left - (survivors - 1) * m >= p || fit >= count;
+  }
+
+  private static long largest(java.util.stream.LongStream values, int k) {
+    return values.boxed().sorted(Comparator.reverseOrder()).limit(k).mapToLong(Long::longValue).sum();
   }
 
   private record Simulation(boolean covered, FailurePlan plan) {}
