@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "Host High Availability for virtual-machine clusters.",
     subcommands = {AgentCommand.class, StatusCommand.class, VmCommand.class, HistoryCommand.class,
         ExplainCommand.class, ReplayCommand.class, DemoCommand.class, LabCommand.class, WatchdogCommand.class,
-        BenchCommand.class, TokenCommand.class, CertsCommand.class})
+        BenchCommand.class, TokenCommand.class, CertsCommand.class, CapacityCommand.class})
 public final class Vmha implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
