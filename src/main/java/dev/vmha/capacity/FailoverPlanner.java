@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
@@ -48,11 +47,12 @@ public final class FailoverPlanner {
 
   /**
    * Whether every set of 1 to {@code failures} up hosts is covered: {@code sets} failure sets judged,
-   * {@code uncoveredSets} of them not, the first {@link #PLANS_SHOWN} of those with their plans; {@code undecided}
-   * says why some sets were not judged (too many to enumerate), which counts as not covered.
+   * {@code simulated} of them by placing their VMs (the others by a bound), {@code uncoveredSets} not covered, the
+   * first {@link #PLANS_SHOWN} of those with their plans; {@code undecided} says why some sets were not judged (too
+   * many to enumerate), which counts as not covered.
    */
-  public record Verdict(int failures, int upHosts, long sets, long uncoveredSets, List<FailurePlan> uncovered,
-      Optional<String> undecided) {
+  public record Verdict(int failures, int upHosts, long sets, long simulated, long uncoveredSets,
+      List<FailurePlan> uncovered, Optional<String> undecided) {
     public boolean covered() {
       return uncoveredSets == 0 && undecided.isEmpty();
     }
@@ -148,17 +148,19 @@ public final class FailoverPlanner {
   public Verdict verdict(int n) {
     if (n < 1) throw new IllegalArgumentException("host failures to tolerate must be at least 1, was " + n);
     long sets = 0;
+    long simulated = 0;
     long uncovered = 0;
     List<FailurePlan> plans = new ArrayList<>();
     for (int k = 1; k <= Math.min(n, hosts.length); k++) {
       Scan s = scan(k, false, plans);
       if (s.undecided.isPresent()) {
-        return new Verdict(n, hosts.length, sets, uncovered, plans, s.undecided);
+        return new Verdict(n, hosts.length, sets, simulated, uncovered, plans, s.undecided);
       }
       sets += s.sets;
+      simulated += s.simulated;
       uncovered += s.uncovered;
     }
-    return new Verdict(n, hosts.length, sets, uncovered, plans, Optional.empty());
+    return new Verdict(n, hosts.length, sets, simulated, uncovered, plans, Optional.empty());
   }
 
   /** XenServer's compute-max-host-failures-to-tolerate: the largest N whose every failure set is covered. */
@@ -171,30 +173,34 @@ public final class FailoverPlanner {
     return new Max(hosts.length, true, "no protected VM runs on an up host");
   }
 
-  private record Scan(long sets, long uncovered, Optional<String> undecided) {}
+  private record Scan(long sets, long simulated, long uncovered, Optional<String> undecided) {}
 
   /** Judges every set of k up hosts; stops at the first uncovered one if asked; keeps up to PLANS_SHOWN plans. */
   private Scan scan(int k, boolean stopAtFirst, List<FailurePlan> plans) {
     long total = choose(hosts.length, k);
-    if (allSetsCovered(k)) return new Scan(total, 0, Optional.empty());
+    if (allSetsCovered(k)) return new Scan(total, 0, 0, Optional.empty());
     if (total > maxSets) {
-      return new Scan(0, 0, Optional.of("the " + total + " sets of " + k + " failed hosts out of " + hosts.length
+      return new Scan(0, 0, 0, Optional.of("the " + total + " sets of " + k + " failed hosts out of " + hosts.length
           + " are too many to judge one by one (limit " + maxSets + "), and the bounds over all of them do not"
           + " prove them covered"));
     }
     int[] set = IntStream.range(0, k).toArray();
     boolean[] failed = new boolean[hosts.length];
+    long simulated = 0;
     long uncovered = 0;
     do {
       for (int h : set) failed[h] = true;
-      if (!roomSuffices(set, failed) && !simulate(set, false).covered) {
-        uncovered++;
-        if (plans.size() < PLANS_SHOWN) plans.add(simulate(set, true).plan);
-        if (stopAtFirst) return new Scan(total, uncovered, Optional.empty());
+      if (!roomSuffices(set, failed)) {
+        simulated++;
+        if (!simulate(set, false).covered) {
+          uncovered++;
+          if (plans.size() < PLANS_SHOWN) plans.add(simulate(set, true).plan);
+          if (stopAtFirst) return new Scan(total, simulated, uncovered, Optional.empty());
+        }
       }
       for (int h : set) failed[h] = false;
     } while (next(set, hosts.length));
-    return new Scan(total, uncovered, Optional.empty());
+    return new Scan(total, simulated, uncovered, Optional.empty());
   }
 
   /**
@@ -273,9 +279,7 @@ public final class FailoverPlanner {
     }
     Arrays.sort(order);
     long[] room = free.clone();
-    TreeSet<Integer> targets = new TreeSet<>(Placement.targetOrder((Integer h) -> h == defaultHost, h -> room[h],
-        Comparator.naturalOrder()));
-    for (int h = 0; h < hosts.length; h++) if (!failed[h]) targets.add(h);
+    Targets targets = new Targets(room, failed);
     List<Move> moves = new ArrayList<>();
     List<Left> left = new ArrayList<>();
     boolean covered = true;
@@ -285,37 +289,79 @@ public final class FailoverPlanner {
         left.add(new Left(vm.name(), vm.host(), vm.priority(), "restart priority disabled: not protected"));
         continue;
       }
-      Integer to = null;
-      for (Integer h : targets) {
-        if (Placement.fits(room[h], vm.memoryMb())) {
-          to = h;
-          break;
-        }
-        if (h != defaultHost) break; // the rest have less free memory
-      }
-      if (to == null) {
+      int to = targets.choose(vm.memoryMb());
+      if (to < 0) {
         if (vm.isProtected()) covered = false;
         if (!full) return new Simulation(false, null);
-        String why = noRoom(vm, room, targets);
+        String why = targets.noRoom(vm.memoryMb());
         left.add(new Left(vm.name(), vm.host(), vm.priority(),
             vm.isProtected() ? why : "best-effort, tried once: " + why));
         continue;
       }
-      targets.remove(to);
-      room[to] -= vm.memoryMb();
-      targets.add(to);
+      targets.take(to, vm.memoryMb());
       if (full) moves.add(new Move(vm.name(), vm.host(), hosts[to]));
     }
     List<String> failedIds = Arrays.stream(set).mapToObj(h -> hosts[h]).toList();
     return new Simulation(covered, full ? new FailurePlan(failedIds, moves, left) : null);
   }
 
-  private String noRoom(Cluster.Vm vm, long[] room, TreeSet<Integer> targets) {
-    if (targets.isEmpty()) return "no up host survives";
-    int most = targets.stream().filter(h -> h != defaultHost).findFirst().orElse(defaultHost);
-    if (defaultHost >= 0 && targets.contains(defaultHost) && room[defaultHost] > room[most]) most = defaultHost;
-    return "no surviving host has room: needs " + vm.memoryMb() + " MB; the most free memory left is " + room[most]
-        + " MB (" + hosts[most] + ")";
+  /**
+   * The surviving hosts as a failover tries them ({@link Placement#targetOrder}): the default failover host first
+   * when it fits, else the one with the most free memory, ties by host id (= index). A binary heap over host indices,
+   * so a failure set of many VMs costs O(VMs × log hosts).
+   */
+  private final class Targets {
+    private final long[] room;
+    private final int[] heap;
+    private int size;
+    private final boolean defaultAlive;
+
+    Targets(long[] room, boolean[] failed) {
+      this.room = room;
+      heap = new int[hosts.length];
+      for (int h = 0; h < hosts.length; h++) if (!failed[h] && h != defaultHost) heap[size++] = h;
+      for (int i = size / 2 - 1; i >= 0; i--) down(i);
+      defaultAlive = defaultHost >= 0 && !failed[defaultHost];
+    }
+
+    /** The host the VM goes to, or -1 when none fits. */
+    int choose(long need) {
+      if (defaultAlive && Placement.fits(room[defaultHost], need)) return defaultHost;
+      return size > 0 && Placement.fits(room[heap[0]], need) ? heap[0] : -1;
+    }
+
+    void take(int h, long need) {
+      room[h] -= need;
+      if (h != defaultHost) down(0); // the chosen non-default host is the heap's top
+    }
+
+    String noRoom(long need) {
+      int most = size > 0 ? heap[0] : -1;
+      if (defaultAlive && (most < 0 || room[defaultHost] > room[most])) most = defaultHost;
+      if (most < 0) return "no up host survives";
+      return "no surviving host has room: needs " + need + " MB; the most free memory left is " + room[most] + " MB ("
+          + hosts[most] + ")";
+    }
+
+    private boolean before(int a, int b) {
+      int c = Placement.mostFreeFirst(room[a], room[b]);
+      return c != 0 ? c < 0 : a < b;
+    }
+
+    private void down(int i) {
+      while (true) {
+        int l = 2 * i + 1;
+        int r = l + 1;
+        int best = i;
+        if (l < size && before(heap[l], heap[best])) best = l;
+        if (r < size && before(heap[r], heap[best])) best = r;
+        if (best == i) return;
+        int t = heap[i];
+        heap[i] = heap[best];
+        heap[best] = t;
+        i = best;
+      }
+    }
   }
 
   /** The next k-subset of 0..n-1 in lexicographic order, in place; false after the last. */

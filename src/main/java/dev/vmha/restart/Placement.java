@@ -34,7 +34,12 @@ public final class Placement {
   public static <R> Comparator<R> targetOrder(
       Predicate<R> defaultFailoverHost, ToLongFunction<R> freeMemoryMb, Comparator<R> ids) {
     return Comparator.comparing((R r) -> !defaultFailoverHost.test(r))
-        .thenComparing(Comparator.comparingLong(freeMemoryMb).reversed())
+        .thenComparing((a, b) -> mostFreeFirst(freeMemoryMb.applyAsLong(a), freeMemoryMb.applyAsLong(b)))
         .thenComparing(ids);
+  }
+
+  /** Of two targets other than the default failover host, the one with more free memory first (0: the ids decide). */
+  public static int mostFreeFirst(long freeMemoryMbA, long freeMemoryMbB) {
+    return Long.compare(freeMemoryMbB, freeMemoryMbA);
   }
 }
