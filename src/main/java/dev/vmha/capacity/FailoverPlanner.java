@@ -144,6 +144,24 @@ public final class FailoverPlanner {
     return simulate(set, true).plan;
   }
 
+  /**
+   * The plan of every set of 1 to {@code n} up hosts (by size, then host order), when there are at most
+   * {@code limit} of them; else empty.
+   */
+  public Optional<List<FailurePlan>> plans(int n, int limit) {
+    long total = 0;
+    for (int k = 1; k <= Math.min(n, hosts.length); k++) total += choose(hosts.length, k);
+    if (total > limit) return Optional.empty();
+    List<FailurePlan> plans = new ArrayList<>();
+    for (int k = 1; k <= Math.min(n, hosts.length); k++) {
+      int[] set = IntStream.range(0, k).toArray();
+      do {
+        plans.add(simulate(set.clone(), true).plan);
+      } while (next(set, hosts.length));
+    }
+    return Optional.of(plans);
+  }
+
   /** Whether every set of 1 to {@code n} up hosts is covered. */
   public Verdict verdict(int n) {
     if (n < 1) throw new IllegalArgumentException("host failures to tolerate must be at least 1, was " + n);

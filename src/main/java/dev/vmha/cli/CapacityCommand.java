@@ -225,10 +225,21 @@ final class CapacityCommand implements Callable<Integer> {
         notRunning.add(name + " (" + kind + ")");
         continue;
       }
+      if (hosts.stream().noneMatch(h -> h.id().equals(v.path("host").asText()))) {
+        notRunning.add(name + " (on unknown host " + v.path("host").asText() + ")");
+        continue;
+      }
       VmProtection p = restart.map(r -> r.protectionOf(name)).orElse(VmProtection.defaults());
-      RestartPriority priority = p.priority();
-      if (v.hasNonNull("priority")) priority = RestartPriority.parse(v.get("priority").asText());
-      else priorityKnown &= restart.isPresent();
+      // the status does not carry priorities yet; when it does, they win
+      Optional<RestartPriority> reported = Optional.ofNullable(v.get("priority")).map(JsonNode::asText).flatMap(s -> {
+        try {
+          return Optional.of(RestartPriority.parse(s));
+        } catch (IllegalArgumentException e) {
+          return Optional.empty();
+        }
+      });
+      RestartPriority priority = reported.orElse(p.priority());
+      priorityKnown &= reported.isPresent() || restart.isPresent();
       vms.add(new Cluster.Vm(name, v.path("memoryMb").asLong(), 0, v.path("host").asText(), priority,
           v.has("order") ? v.get("order").asInt() : p.order()));
     }
@@ -332,13 +343,9 @@ final class CapacityCommand implements Callable<Integer> {
     text.line((v.covered() ? "PLAN EXISTS: every protected VM restarts after any " + v.failures() + " host failure"
         + (v.failures() == 1 ? "" : "s") : "NO PLAN: " + v.uncoveredSets() + " of " + v.sets() + " failure sets leave"
         + " protected VMs without room") + " (" + v.sets() + " failure sets of " + v.upHosts() + " up hosts)");
-    if (v.covered() && v.sets() <= SETS_LISTED && v.failures() <= v.upHosts()) {
-      for (String h : planner.upHosts()) {
-        if (v.failures() == 1) printPlan(planner.plan(List.of(h)), text, false);
-      }
-    }
-    for (FailoverPlanner.FailurePlan p : v.uncovered()) printPlan(p, text, false);
-    if (v.uncoveredSets() > v.uncovered().size()) {
+    List<FailoverPlanner.FailurePlan> shown = planner.plans(v.failures(), SETS_LISTED).orElse(v.uncovered());
+    for (FailoverPlanner.FailurePlan p : shown) printPlan(p, text, false);
+    if (v.uncoveredSets() > shown.stream().filter(p -> !p.covered()).count()) {
       text.line("  ... and " + (v.uncoveredSets() - v.uncovered().size()) + " more uncovered failure sets");
     }
   }

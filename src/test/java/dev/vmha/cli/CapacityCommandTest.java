@@ -95,6 +95,16 @@ class CapacityCommandTest {
   }
 
   @Test
+  void withFewFailureSetsEachIsShownCoveredOrNot() throws Exception {
+    Run r = run(new CapacityCommand(), Optional.of(settings("vmha.capacity.host-failures = 2")));
+    assertEquals(1, r.exit(), r.out());
+    assertTrue(r.out().contains("NO PLAN: 3 of 6 failure sets leave protected VMs without room (6 failure sets of 3"
+        + " up hosts)\n  fail host1: covered, 1 VMs restart\n  fail host2: covered, 2 VMs restart\n"
+        + "  fail host3: covered, 1 VMs restart\n  fail host1,host2: NOT COVERED, 1 VMs restart, 2 do not\n"), r.out());
+    assertTrue(r.out().contains("  fail host2,host3: NOT COVERED"), r.out());
+  }
+
+  @Test
   void bestEffortVmsFromTheConfigAreNotOwedRoom() throws Exception {
     CapacityCommand cmd = new CapacityCommand();
     cmd.whatIf = "fail host1,host2";
