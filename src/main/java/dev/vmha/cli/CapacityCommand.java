@@ -1,7 +1,6 @@
 package dev.vmha.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmha.capacity.CapacityCheck;
 import dev.vmha.capacity.Cluster;
