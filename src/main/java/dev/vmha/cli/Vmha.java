@@ -23,7 +23,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "3:not found (no such VM, no master elected, no vmha agent at the address)"},
     subcommands = {AgentCommand.class, StatusCommand.class, VmCommand.class, HistoryCommand.class,
         ExplainCommand.class, ReplayCommand.class, DemoCommand.class, LabCommand.class, WatchdogCommand.class,
-        BenchCommand.class, TokenCommand.class, CertsCommand.class, CompletionCommand.class})
+        BenchCommand.class, TokenCommand.class, CertsCommand.class, CompletionCommand.class,
+        CapacityCommand.class})
 public final class Vmha extends CommandGroup {
   public static void main(String[] args) {
     CliLogging.configure(args);

@@ -66,7 +66,8 @@ public record HaSettings(
     WatchdogSettings watchdog,
     int apiMaxRequestsInFlight,
     ApiSettings api,
-    TransportSettings transport) {
+    TransportSettings transport,
+    CapacitySettings capacity) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -214,7 +215,44 @@ public record HaSettings(
         watchdog,
         intIn(c, "vmha.api.max-requests-in-flight", 1, 10_000),
         api(c, dataDir),
-        transport(c, hostId));
+        transport(c, hostId),
+        capacity(c));
+  }
+
+  /** vmha.capacity and vSphere's slot options; ./vmha capacity reads them alone when it has no host file. */
+  public static CapacitySettings capacity(Config c) {
+    CapacitySettings.Policy policy = enumOf(c, "vmha.capacity.policy", CapacitySettings.Policy.class);
+    long memoryMin = longIn(c, "das.vmMemoryMinMB", 1, Integer.MAX_VALUE);
+    long cpuMin = longIn(c, "das.vmCpuMinMHz", 0, Integer.MAX_VALUE);
+    long memoryCap = longIn(c, "das.slotMemInMB", 0, Integer.MAX_VALUE);
+    long cpuCap = longIn(c, "das.slotCpuInMHz", 0, Integer.MAX_VALUE);
+    // a cap below the minimum would make every slot the cap and the minimum meaningless
+    if (memoryCap != 0 && memoryCap < memoryMin) {
+      throw new SettingsException("das.slotMemInMB", memoryCap, "0 (no cap) or at least das.vmMemoryMinMB (" + memoryMin + ")");
+    }
+    if (cpuCap != 0 && cpuCap < cpuMin) {
+      throw new SettingsException("das.slotCpuInMHz", cpuCap, "0 (no cap) or at least das.vmCpuMinMHz (" + cpuMin + ")");
+    }
+    List<String> failoverHosts = stringList(c, "vmha.capacity.failover-hosts");
+    for (String h : failoverHosts) {
+      if (!HOST_ID.matcher(h).matches()) throw new SettingsException("vmha.capacity.failover-hosts", quote(h), "host ids of " + NAME_RULE);
+    }
+    if (failoverHosts.stream().distinct().count() != failoverHosts.size()) {
+      throw new SettingsException("vmha.capacity.failover-hosts", failoverHosts, "distinct host ids");
+    }
+    if (policy == CapacitySettings.Policy.FAILOVER_HOSTS && failoverHosts.isEmpty()) {
+      throw new SettingsException("vmha.capacity.failover-hosts", "[]",
+          "at least one host id when vmha.capacity.policy = \"failover-hosts\"");
+    }
+    return new CapacitySettings(policy,
+        // vSphere's range for host failures the cluster tolerates
+        intIn(c, "vmha.capacity.host-failures", 1, 31),
+        enumOf(c, "vmha.capacity.model", CapacitySettings.Model.class),
+        new CapacitySettings.SlotOptions(memoryMin, cpuMin, memoryCap, cpuCap),
+        intIn(c, "vmha.capacity.percentage.cpu", 0, 100),
+        intIn(c, "vmha.capacity.percentage.memory", 0, 100),
+        failoverHosts,
+        enumOf(c, "vmha.capacity.admission", CapacitySettings.Admission.class));
   }
 
   /** The API's authentication; the tokens file itself is read and checked when the agent starts (api.ApiAuth). */

@@ -128,7 +128,8 @@ public final class RestartPlanner {
 
     Plan run() {
       List<Homeless> ordered = in.homeless().stream()
-          .sorted(Comparator.comparing((Homeless h) -> Group.of(h.protection())).thenComparing(h -> h.vm().name()))
+          .sorted(Placement.startOrder((Homeless h) -> h.protection().priority(), h -> h.protection().order(),
+              h -> h.vm().name()))
           .toList();
       for (Homeless h : ordered) {
         VmSpec vm = h.vm();
@@ -174,7 +175,7 @@ public final class RestartPlanner {
 
     private void place(VmSpec vm, Group g) {
       long need = vm.memoryMb();
-      List<Room> fit = rooms.stream().filter(r -> r.freeMb >= need).toList();
+      List<Room> fit = rooms.stream().filter(r -> Placement.fits(r.freeMb, need)).toList();
       if (fit.isEmpty()) {
         String why = "no live host has room: needs " + need + " MB; " + largestFree() + "; " + takenBefore();
         if (g.priority() == RestartPriority.BEST_EFFORT) skip(vm, "best-effort, tried once: " + why);
@@ -183,9 +184,8 @@ public final class RestartPlanner {
       }
       Optional<String> preferred = in.defaultFailoverHost();
       List<Room> targets = fit.stream().filter(r -> r.slots > 0)
-          .sorted(Comparator.comparing((Room r) -> !preferred.equals(Optional.of(r.id)))
-              .thenComparing(r -> -r.freeMb)
-              .thenComparing(r -> r.id, HostIdOrder.INSTANCE))
+          .sorted(Placement.targetOrder((Room r) -> preferred.equals(Optional.of(r.id)), r -> r.freeMb,
+              Comparator.comparing(r -> r.id, HostIdOrder.INSTANCE)))
           .toList();
       if (targets.isEmpty()) {
         defer(vm, WaitKind.NO_START_SLOT, "fits by memory on " + few(fit.stream().map(r -> r.id).sorted(HostIdOrder.INSTANCE).toList())

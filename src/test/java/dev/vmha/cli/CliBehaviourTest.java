@@ -91,9 +91,9 @@ class CliBehaviourTest {
 
   @Test
   void aWrongCommandLineIsOneMessageAndExitTwo() {
-    CliRun.Result unknown = vmha("capacity");
+    CliRun.Result unknown = vmha("failover");
     assertEquals(2, unknown.exit());
-    assertTrue(unknown.err().startsWith("vmha: unknown command 'capacity'\n"), unknown.err());
+    assertTrue(unknown.err().startsWith("vmha: unknown command 'failover'\n"), unknown.err());
     assertTrue(unknown.err().contains("Try 'vmha --help'."), unknown.err());
     assertEquals("", unknown.out());
     CliRun.Result option = vmha("status", "--bogus");

@@ -1,0 +1,51 @@
+package dev.vmha.config;
+
+import java.util.List;
+
+/**
+ * How much spare room the cluster keeps for failovers (MISSION §4, seeds 001 and 003), read from vmha.capacity and
+ * vSphere's slot options.
+ *
+ * @param policy what the cluster promises
+ * @param hostFailures N, the host failures to tolerate (policy HOST_FAILURES)
+ * @param model how HOST_FAILURES is judged: XenServer's failover plan or vSphere's slots
+ * @param slots vSphere's slot size options (das.vmMemoryMinMB, das.vmCpuMinMHz, das.slotMemInMB, das.slotCpuInMHz)
+ * @param cpuPercent CPU reserved for failovers, percent of the cluster (policy PERCENTAGE)
+ * @param memoryPercent memory reserved for failovers, percent of the cluster (policy PERCENTAGE)
+ * @param failoverHosts dedicated standby hosts that take no VMs until a failover (policy FAILOVER_HOSTS)
+ * @param admission what an operation that would break the policy gets
+ */
+public record CapacitySettings(
+    Policy policy,
+    int hostFailures,
+    Model model,
+    SlotOptions slots,
+    int cpuPercent,
+    int memoryPercent,
+    List<String> failoverHosts,
+    Admission admission) {
+
+  public enum Policy { HOST_FAILURES, PERCENTAGE, FAILOVER_HOSTS, DISABLED }
+
+  /** PLAN: every protected VM restarts after any N failures (XenServer); SLOTS: vSphere's slot count. */
+  public enum Model { PLAN, SLOTS }
+
+  /** REFUSE: the operation is refused with the reason; WARN: it is done and the warning recorded. */
+  public enum Admission { REFUSE, WARN }
+
+  /**
+   * vSphere's slot size: the largest VM reservation, at least the minimum, at most the cap (0 = no cap).
+   */
+  public record SlotOptions(long vmMemoryMinMb, long vmCpuMinMhz, long slotMemCapMb, long slotCpuCapMhz) {
+    public SlotOptions {
+      if (vmMemoryMinMb < 1 || vmCpuMinMhz < 0 || slotMemCapMb < 0 || slotCpuCapMhz < 0) {
+        throw new IllegalArgumentException("slot options out of range: " + vmMemoryMinMb + " MB, " + vmCpuMinMhz
+            + " MHz, caps " + slotMemCapMb + " MB, " + slotCpuCapMhz + " MHz");
+      }
+    }
+  }
+
+  public CapacitySettings {
+    failoverHosts = List.copyOf(failoverHosts);
+  }
+}
