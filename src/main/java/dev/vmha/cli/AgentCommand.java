@@ -3,7 +3,12 @@ package dev.vmha.cli;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.Failures;
 import dev.vmha.api.ApiAuth;
+import dev.vmha.alerts.AlertWebhook;
+import dev.vmha.alerts.Alerts;
 import dev.vmha.api.HttpApi;
+import dev.vmha.datastore.DatastoreHeartbeat;
+import dev.vmha.metrics.GaugeReader;
+import dev.vmha.metrics.HaMetrics;
 import dev.vmha.config.ApiSettings;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.SettingsException;
@@ -79,6 +84,13 @@ final class AgentCommand extends HostCommand {
         + " (vmha.datastores) " + why + "; starting anyway: this host writes its heartbeat to the datastores it can"
         + " reach, and fences itself (takes no VMs) while it reaches none"));
     EventLog events = EventLog.persistent();
+    // one per process, as the event log: counters and alerts outlive a restart of the actor system
+    HaMetrics metrics = new HaMetrics(s.hostId());
+    Optional<AlertWebhook> webhook = s.alerts().webhook().map(u -> new AlertWebhook(s.alerts()));
+    webhook.ifPresent(metrics::webhook);
+    Alerts alerts = new Alerts(s.alerts(), webhook);
+    events.subscribe(metrics);
+    events.subscribe(alerts);
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
         new java.util.concurrent.atomic.AtomicReference<>();
@@ -119,11 +131,17 @@ final class AgentCommand extends HostCommand {
           system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
       ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
           system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
+      ActorRef<DatastoreHeartbeat.Command> datastore = AskPattern.<HostSupervisor.Command,
+          ActorRef<DatastoreHeartbeat.Command>>ask(system, HostSupervisor.GetDatastoreHeartbeat::new, timeout,
+          system.scheduler()).toCompletableFuture().get();
+      GaugeReader gauges = new GaugeReader(election, datastore, timeout, system.scheduler());
       try {
         HistoryReader history = new HistoryReader(system);
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         new HttpApi(system, election, watchdog, events, timeout, s.restart(), s.apiMaxRequestsInFlight(), auth)
             .servingHistory(() -> history.readAsync(s, blocking))
+            .servingMetrics(() -> gauges.read().thenApply(metrics::scrape))
+            .servingAlerts(alerts::recent)
             .bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

@@ -66,7 +66,8 @@ public record HaSettings(
     WatchdogSettings watchdog,
     int apiMaxRequestsInFlight,
     ApiSettings api,
-    TransportSettings transport) {
+    TransportSettings transport,
+    AlertSettings alerts) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -214,7 +215,38 @@ public record HaSettings(
         watchdog,
         intIn(c, "vmha.api.max-requests-in-flight", 1, 10_000),
         api(c, dataDir),
-        transport(c, hostId));
+        transport(c, hostId),
+        alerts(c));
+  }
+
+  /** The alerts' settings; the webhook URL must be an absolute http(s) URL with a host. */
+  private static AlertSettings alerts(Config c) {
+    String url = string(c, "vmha.alerts.webhook.url");
+    Optional<java.net.URI> webhook = Optional.empty();
+    if (!url.isBlank()) {
+      String allowed = "\"\" (no webhook) or an absolute http:// or https:// URL with a host";
+      java.net.URI u;
+      try {
+        u = new java.net.URI(url.trim());
+      } catch (java.net.URISyntaxException e) {
+        // the URL may carry a secret: name what is wrong, never echo it
+        throw new SettingsException("vmha.alerts.webhook.url", "(not shown)", allowed + "; it does not parse at"
+            + " character " + e.getIndex());
+      }
+      if (u.getScheme() == null || !Set.of("http", "https").contains(u.getScheme().toLowerCase())
+          || u.getHost() == null) {
+        throw new SettingsException("vmha.alerts.webhook.url", "(not shown)", allowed + "; scheme "
+            + u.getScheme() + ", host " + u.getHost());
+      }
+      webhook = Optional.of(u);
+    }
+    return new AlertSettings(
+        intIn(c, "vmha.alerts.keep", 10, 100_000),
+        webhook,
+        positive("vmha.alerts.webhook.timeout", duration(c, "vmha.alerts.webhook.timeout", ChronoUnit.SECONDS)),
+        intIn(c, "vmha.alerts.webhook.retries", 0, 20),
+        positive("vmha.alerts.webhook.backoff", duration(c, "vmha.alerts.webhook.backoff", ChronoUnit.SECONDS)),
+        intIn(c, "vmha.alerts.webhook.queue", 1, 100_000));
   }
 
   /** The API's authentication; the tokens file itself is read and checked when the agent starts (api.ApiAuth). */

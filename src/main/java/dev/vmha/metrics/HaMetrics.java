@@ -6,7 +6,9 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.VmState;
+import dev.vmha.alerts.AlertWebhook;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -88,10 +90,6 @@ public final class HaMetrics implements Consumer<HaEvent> {
     lateRenewals();
   }
 
-  public PrometheusMeterRegistry registry() {
-    return registry;
-  }
-
   /** Counts what the event says; called on the deciding thread, so it only increments. */
   @Override
   public void accept(HaEvent e) {
@@ -147,8 +145,24 @@ public final class HaMetrics implements Consumer<HaEvent> {
         .description("leases of this host that went unrenewed for half their fence deadline").register(registry);
   }
 
+  /** Counts the webhook's deliveries by outcome: delivered, failed (given up after every retry), dropped (queue full). */
+  public void webhook(AlertWebhook w) {
+    FunctionCounter.builder("vmha.alerts.webhook", w, AlertWebhook::delivered).tag("outcome", "delivered")
+        .description("alerts posted to vmha.alerts.webhook.url, by outcome").register(registry);
+    FunctionCounter.builder("vmha.alerts.webhook", w, AlertWebhook::failed).tag("outcome", "failed")
+        .description("alerts posted to vmha.alerts.webhook.url, by outcome").register(registry);
+    FunctionCounter.builder("vmha.alerts.webhook", w, AlertWebhook::dropped).tag("outcome", "dropped")
+        .description("alerts posted to vmha.alerts.webhook.url, by outcome").register(registry);
+  }
+
+  /** The Prometheus text of every meter, the gauges set from {@code g} first. */
+  public synchronized String scrape(Gauges g) {
+    update(g);
+    return registry.scrape();
+  }
+
   /** Sets every gauge from what the agent knows now; a part that is unknown is shown as no series at all. */
-  public void update(Gauges g) {
+  private void update(Gauges g) {
     List<MultiGauge.Row<?>> roles = new ArrayList<>();
     g.role().ifPresent(r -> {
       for (ElectionFsm.Role each : ElectionFsm.Role.values()) {
@@ -192,10 +206,5 @@ public final class HaMetrics implements Consumer<HaEvent> {
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
     counts.forEach((k, n) -> rows.add(MultiGauge.Row.of(Tags.of(tag, k), n)));
     return rows;
-  }
-
-  /** The Prometheus text exposition of every meter. */
-  public String scrape() {
-    return registry.scrape();
   }
 }
