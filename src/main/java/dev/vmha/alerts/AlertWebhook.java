@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Posts alerts to {@code vmha.alerts.webhook.url}, one at a time and in order, on a thread of its own: {@link #post}
  * only enqueues and returns at once, so a slow, hung or failing receiver never delays the decision that raised the
  * alert. Each attempt is bounded by the timeout; a failed one (no answer, not 2xx) is retried after the backoff,
- * doubled each time, up to the retries; then the alert is given up. At most {@code queue} alerts wait; beyond, the
- * oldest is dropped. Failures are logged at most once a minute, with the count of those not logged, naming only the
+ * doubled each time, up to the retries; then the alert is given up. At most {@code queue} alerts wait besides the one
+ * being posted; beyond, the oldest waiting one is dropped. Failures are logged at most once a minute, with the count of those not logged, naming only the
  * webhook's scheme, host and port. Thread-safe.
  */
 public final class AlertWebhook implements AutoCloseable {
@@ -33,13 +33,14 @@ public final class AlertWebhook implements AutoCloseable {
   private final URI url;
   private final HttpClient client;
   private final ScheduledExecutorService worker;
-  private final ArrayDeque<Alert> queue = new ArrayDeque<>();
+  /** Alerts not yet taken by the worker; the one being posted or waiting for its retry is not counted here. */
+  private final ArrayDeque<Alert> waiting = new ArrayDeque<>();
   private final RateLimit failureLog = new RateLimit(LOG_EVERY);
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong attempts = new AtomicLong();
-  /** An alert is being posted or waits for its retry: the worker takes the next one when it is done. */
+  /** An alert is being posted or waits for its retry: the worker takes the next one when it is done with it. */
   private boolean busy;
 
   /** @throws IllegalArgumentException when the settings name no webhook */
@@ -57,32 +58,36 @@ public final class AlertWebhook implements AutoCloseable {
   /** Enqueues the alert and returns at once. */
   public void post(Alert a) {
     synchronized (this) {
-      if (queue.size() >= settings.queue()) {
-        queue.removeFirst();
+      if (waiting.size() >= settings.queue()) {
+        waiting.removeFirst();
         dropped.incrementAndGet();
-        warn("queue full (vmha.alerts.webhook.queue = " + settings.queue() + "): the oldest alert was dropped");
+        warn("queue full (vmha.alerts.webhook.queue = " + settings.queue() + "): the oldest waiting alert was dropped");
       }
-      queue.addLast(a);
+      waiting.addLast(a);
       if (busy) return;
       busy = true;
     }
     try {
-      worker.execute(() -> attempt(1));
+      worker.execute(this::next);
     } catch (java.util.concurrent.RejectedExecutionException closed) {
       // the agent is exiting: nothing posts any more
     }
   }
 
-  /** Posts the alert at the head of the queue; on the worker thread only. */
-  private void attempt(int n) {
+  /** Takes the next waiting alert, if any; on the worker thread only. */
+  private void next() {
     Alert a;
     synchronized (this) {
-      a = queue.peekFirst();
+      a = waiting.pollFirst();
       if (a == null) {
         busy = false;
         return;
       }
     }
+    attempt(a, 1);
+  }
+
+  private void attempt(Alert a, int n) {
     attempts.incrementAndGet();
     HttpRequest request;
     try {
@@ -102,16 +107,16 @@ public final class AlertWebhook implements AutoCloseable {
   private void outcome(Alert a, int n, String failure) {
     if (failure == null) {
       delivered.incrementAndGet();
-      next(a);
+      next();
     } else if (n <= settings.retries()) {
       Duration wait = settings.backoff().multipliedBy(1L << Math.min(n - 1, 20));
       warn("alert " + a.id() + " (" + a.kind() + ") not delivered, attempt " + n + ": " + failure + "; retry in "
           + wait.toMillis() + " ms");
-      worker.schedule(() -> attempt(n + 1), wait.toMillis(), TimeUnit.MILLISECONDS);
+      worker.schedule(() -> attempt(a, n + 1), wait.toMillis(), TimeUnit.MILLISECONDS);
     } else {
       failed.incrementAndGet();
       warn("alert " + a.id() + " (" + a.kind() + ") given up after " + n + " attempts: " + failure);
-      next(a);
+      next();
     }
   }
 
@@ -119,14 +124,6 @@ public final class AlertWebhook implements AutoCloseable {
     Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
         ? err.getCause() : err;
     return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
-  }
-
-  /** Done with the alert at the head: on to the next one, if any. */
-  private void next(Alert done) {
-    synchronized (this) {
-      if (queue.peekFirst() == done) queue.removeFirst(); // unless dropped meanwhile
-    }
-    worker.execute(() -> attempt(1));
   }
 
   private void warn(String what) {
