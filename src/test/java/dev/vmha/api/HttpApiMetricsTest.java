@@ -52,9 +52,7 @@ class HttpApiMetricsTest {
 
   @BeforeEach
   void start() throws Exception {
-    HaSettings s = HaSettings.from(ConfigFactory.parseString("vmha.host.id = host1, das.usedefaultisolationaddress"
-        + " = false, das.isolationaddress1 = \"127.0.0.1\", vmha.hypervisor.type = in-memory")
-        .withFallback(HaSettings.defaults()).resolve());
+    HaSettings s = ApiTesting.settings();
     ActorRef<MasterCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof MasterCoordinator.GetStatus g) {
         g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(new ClusterStatus.HostStatus("host2", "slave",
