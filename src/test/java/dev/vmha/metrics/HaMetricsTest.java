@@ -106,6 +106,20 @@ class HaMetricsTest {
     assertTrue(slave.contains("vmha_host_datastore_heartbeat_age_seconds{"), slave);
   }
 
+  @Test
+  void theWebhooksOutcomesAreCounted() {
+    HaMetrics m = new HaMetrics("host1");
+    try (dev.vmha.alerts.AlertWebhook w = new dev.vmha.alerts.AlertWebhook(new dev.vmha.config.AlertSettings(10,
+        Optional.of(java.net.URI.create("http://127.0.0.1:9/hook")), Duration.ofSeconds(1), 0, Duration.ofSeconds(1),
+        10))) {
+      m.webhook(w);
+      String text = m.scrape(NOTHING);
+      for (String outcome : List.of("delivered", "failed", "dropped")) {
+        assertEquals(0, sample(text, "vmha_alerts_webhook_total{host=\"host1\",outcome=\"" + outcome + "\"}"));
+      }
+    }
+  }
+
   private static DatastoreScan scan(Map<String, Long> counters) {
     Map<String, HostHeartbeat> hb = new java.util.HashMap<>();
     counters.forEach((h, c) -> hb.put(h, new HostHeartbeat(h, c, T0)));
