@@ -111,7 +111,7 @@ class VmLeasesTest {
    * takes its usual interval never is.
    */
   @Test
-  void aLeaseUnrenewedForHalfItsFenceDeadlineIsReportedLateOncePerEpisode() {
+  void aLeaseUnrenewedForHalfItsFenceDeadlineIsReportedLateOncePerEpisode() throws Exception {
     ActorRef<VmLeases.Command> l = leases();
     assertTrue(take(l, "db1", Optional.empty()).ok());
     l.tell(new VmLeases.Running(Set.of("db1")));
@@ -132,6 +132,8 @@ class VmLeasesTest {
     assertEquals("db1", e.vm());
     assertEquals(TIMING.fenceAfter(), e.fenceAfter());
     assertTrue(e.unrenewedFor().compareTo(TIMING.lateAfter()) >= 0, e.describe());
+    assertEquals(e, dev.vmha.history.EventLog.JSON.readValue(dev.vmha.history.EventLog.JSON.writerFor(HaEvent.class)
+        .writeValueAsString(e), HaEvent.class), "persisted as any other event");
     ticks(3);
     fenced.expectNoMessage(Duration.ofMillis(50));
     assertEquals(1, late().size(), "reported once per episode");
