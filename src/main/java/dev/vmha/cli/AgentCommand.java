@@ -134,7 +134,7 @@ final class AgentCommand extends HostCommand {
       ActorRef<DatastoreHeartbeat.Command> datastore = AskPattern.<HostSupervisor.Command,
           ActorRef<DatastoreHeartbeat.Command>>ask(system, HostSupervisor.GetDatastoreHeartbeat::new, timeout,
           system.scheduler()).toCompletableFuture().get();
-      GaugeReader gauges = new GaugeReader(election, datastore, timeout, system.scheduler());
+      GaugeReader gauges = new GaugeReader(election, datastore, GaugeReader.askBound(timeout), system.scheduler());
       try {
         HistoryReader history = new HistoryReader(system);
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
