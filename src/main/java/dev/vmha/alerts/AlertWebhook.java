@@ -1,7 +1,9 @@
 package dev.vmha.alerts;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.vmha.api.TokenFiles;
 import dev.vmha.config.AlertSettings;
+import dev.vmha.config.SettingsException;
 import dev.vmha.history.EventLog;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +34,8 @@ public final class AlertWebhook implements AutoCloseable {
 
   private final AlertSettings settings;
   private final URI url;
+  /** The header's value; never logged. */
+  private final Optional<String> authorization;
   private final HttpClient client;
   private final ScheduledExecutorService worker;
   /** Alerts not yet taken by the worker; the one being posted or waiting for its retry is not counted here. */
@@ -43,10 +48,21 @@ public final class AlertWebhook implements AutoCloseable {
   /** An alert is being posted or waits for its retry: the worker takes the next one when it is done with it. */
   private boolean busy;
 
-  /** @throws IllegalArgumentException when the settings name no webhook */
+  /**
+   * Reads the token file, if one is set.
+   *
+   * @throws SettingsException naming vmha.alerts.webhook.token-file when it cannot be used (missing, readable by
+   *     others, not one token on one line)
+   * @throws IllegalArgumentException when the settings name no webhook
+   */
   public AlertWebhook(AlertSettings settings) {
     this.settings = settings;
     this.url = settings.webhook().orElseThrow(() -> new IllegalArgumentException("no vmha.alerts.webhook.url"));
+    try {
+      this.authorization = settings.tokenFile().map(f -> "Bearer " + TokenFiles.readSecret(f));
+    } catch (TokenFiles.Invalid e) {
+      throw new SettingsException("vmha.alerts.webhook.token-file", settings.tokenFile().get(), e.problem());
+    }
     this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "vmha-alert-webhook");
       t.setDaemon(true);
@@ -91,8 +107,11 @@ public final class AlertWebhook implements AutoCloseable {
     attempts.incrementAndGet();
     HttpRequest request;
     try {
-      request = HttpRequest.newBuilder(url).timeout(settings.timeout()).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(EventLog.JSON.writeValueAsString(a))).build();
+      HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(settings.timeout())
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(EventLog.JSON.writeValueAsString(a)));
+      authorization.ifPresent(h -> b.header("Authorization", h));
+      request = b.build();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("an alert is not writable as JSON", e);
     }

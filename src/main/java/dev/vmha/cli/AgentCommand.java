@@ -44,8 +44,10 @@ final class AgentCommand extends HostCommand {
   @Override
   Integer run(HaSettings s) throws Exception {
     ApiAuth auth;
+    Optional<AlertWebhook> webhook;
     try {
       auth = ApiAuth.open(s.api());
+      webhook = s.alerts().webhook().map(u -> new AlertWebhook(s.alerts()));
     } catch (SettingsException e) {
       System.err.println("vmha agent: " + e.getMessage());
       return 2;
@@ -69,11 +71,11 @@ final class AgentCommand extends HostCommand {
     }
     // held until this process exits
     try (DataDirLock lock = ((DataDirLock.Acquired) locked).lock()) {
-      return runLocked(s, auth);
+      return runLocked(s, auth, webhook);
     }
   }
 
-  private Integer runLocked(HaSettings s, ApiAuth auth) throws Exception {
+  private Integer runLocked(HaSettings s, ApiAuth auth, Optional<AlertWebhook> webhook) throws Exception {
     Optional<String> duplicate = StartChecks.duplicateHostId(s);
     if (duplicate.isPresent()) {
       System.err.println("vmha agent: vmha.host.id = \"" + s.hostId() + "\" is in use: " + duplicate.get()
@@ -86,7 +88,6 @@ final class AgentCommand extends HostCommand {
     EventLog events = EventLog.persistent();
     // one per process, as the event log: counters and alerts outlive a restart of the actor system
     HaMetrics metrics = new HaMetrics(s.hostId());
-    Optional<AlertWebhook> webhook = s.alerts().webhook().map(u -> new AlertWebhook(s.alerts()));
     webhook.ifPresent(metrics::webhook);
     Alerts alerts = new Alerts(s.alerts(), webhook);
     events.subscribe(metrics);

@@ -246,7 +246,8 @@ public record HaSettings(
         positive("vmha.alerts.webhook.timeout", duration(c, "vmha.alerts.webhook.timeout", ChronoUnit.SECONDS)),
         intIn(c, "vmha.alerts.webhook.retries", 0, 20),
         positive("vmha.alerts.webhook.backoff", duration(c, "vmha.alerts.webhook.backoff", ChronoUnit.SECONDS)),
-        intIn(c, "vmha.alerts.webhook.queue", 1, 100_000));
+        intIn(c, "vmha.alerts.webhook.queue", 1, 100_000),
+        Optional.of(string(c, "vmha.alerts.webhook.token-file")).filter(t -> !t.isBlank()).map(Path::of));
   }
 
   /** The API's authentication; the tokens file itself is read and checked when the agent starts (api.ApiAuth). */

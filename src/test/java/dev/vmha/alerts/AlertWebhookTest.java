@@ -13,6 +13,7 @@ import dev.vmha.history.HaEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The alert webhook against a real HTTP receiver on 127.0.0.1: retries, giving up, a hung receiver, the bound. */
 class AlertWebhookTest {
@@ -43,6 +45,9 @@ class AlertWebhookTest {
   /** The status to answer the n-th request (1-based) with; -1: never answer until {@link #release}. */
   private volatile IntSupplier answer = () -> 200;
   private final AtomicInteger requests = new AtomicInteger();
+  /** The Authorization header of each request ("" for none), in order. */
+  private final BlockingQueue<String> authorization = new LinkedBlockingQueue<>();
+  @TempDir Path dir;
   private final CountDownLatch release = new CountDownLatch(1);
   private AlertWebhook webhook;
 
@@ -52,6 +57,7 @@ class AlertWebhookTest {
     server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.createContext("/hook", ex -> {
       requests.incrementAndGet();
+      authorization.add(Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization")).orElse(""));
       received.add(EventLog.JSON.readTree(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
       int status = answer.getAsInt();
       if (status < 0) {
@@ -76,8 +82,12 @@ class AlertWebhookTest {
   }
 
   private AlertSettings settings(Duration timeout, int retries, int queue) {
+    return settings(timeout, retries, queue, Optional.empty());
+  }
+
+  private AlertSettings settings(Duration timeout, int retries, int queue, Optional<Path> tokenFile) {
     return new AlertSettings(100, Optional.of(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
-        + "/hook?token=s3cret")), timeout, retries, Duration.ofMillis(20), queue);
+        + "/hook?token=s3cret")), timeout, retries, Duration.ofMillis(20), queue, tokenFile);
   }
 
   private static HaEvent dead(String host) {
@@ -155,5 +165,24 @@ class AlertWebhookTest {
     List<Long> ids = new ArrayList<>();
     for (int i = 0; i < 5; i++) ids.add(next().get("id").asLong());
     assertEquals(List.of(16L, 17L, 18L, 19L, 20L), ids);
+  }
+
+  @Test
+  void aTokenFileIsSentAsBearerAndOneOthersMayReadStopsTheStart() throws Exception {
+    Path token = dir.resolve("webhook.token");
+    dev.vmha.api.TokenFiles.writeSecret(token, "hook-secret");
+    webhook = new AlertWebhook(settings(Duration.ofSeconds(5), 0, 10, Optional.of(token)));
+    webhook.post(new Alert(1, T, "host1", Alert.Kind.HOST_DEAD, Alert.Severity.CRITICAL, "host3", "dead"));
+    next();
+    assertEquals("Bearer hook-secret", authorization.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+
+    java.nio.file.Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rw-r--r--"));
+    dev.vmha.config.SettingsException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.vmha.config.SettingsException.class,
+        () -> new AlertWebhook(settings(Duration.ofSeconds(5), 0, 10, Optional.of(token))));
+    assertTrue(e.getMessage().contains("vmha.alerts.webhook.token-file") && e.getMessage().contains("chmod 600"),
+        e.getMessage());
+    assertTrue(!e.getMessage().contains("hook-secret"), e.getMessage());
   }
 }

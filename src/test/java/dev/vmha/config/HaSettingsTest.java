@@ -707,6 +707,9 @@ class HaSettingsTest {
     assertEquals(Duration.ofMillis(250), a.backoff());
     assertEquals(10, a.queue());
     assertEquals("http://127.0.0.1:9", a.webhookTarget(), "never the path or query: they may hold a token");
+    assertEquals(Optional.empty(), a.tokenFile());
+    assertEquals(Optional.of(Path.of("/etc/vmha/webhook.token")),
+        valid("vmha.alerts.webhook.token-file = \"/etc/vmha/webhook.token\"").alerts().tokenFile());
   }
 
   @Test

@@ -111,7 +111,7 @@ class HaMetricsTest {
     HaMetrics m = new HaMetrics("host1");
     try (dev.vmha.alerts.AlertWebhook w = new dev.vmha.alerts.AlertWebhook(new dev.vmha.config.AlertSettings(10,
         Optional.of(java.net.URI.create("http://127.0.0.1:9/hook")), Duration.ofSeconds(1), 0, Duration.ofSeconds(1),
-        10))) {
+        10, Optional.empty()))) {
       m.webhook(w);
       String text = m.scrape(NOTHING);
       for (String outcome : List.of("delivered", "failed", "dropped")) {
