@@ -116,8 +116,10 @@ class VmLeasesTest {
     assertTrue(take(l, "db1", Optional.empty()).ok());
     l.tell(new VmLeases.Running(Set.of("db1")));
     long before = lease("db1").orElseThrow().counter();
-    ticks(6);
-    renewedBeyond("db1", before + 5);
+    for (int i = 1; i <= 6; i++) { // one round at a time: a loaded machine may not renew in every tick
+      ticks(1);
+      renewedBeyond("db1", before + i);
+    }
     assertEquals(java.util.List.of(), late(), "renewals on time are not late");
     cut.set(true);
     ticks(4);
@@ -139,7 +141,7 @@ class VmLeasesTest {
     assertEquals(1, late().size(), "reported once per episode");
     cut.set(false);
     long counter = lease("db1").orElseThrow().counter();
-    ticks(2);
+    ticks(1);
     renewedBeyond("db1", counter + 1);
     cut.set(true);
     ticks(6);
