@@ -722,7 +722,7 @@ class HaSettingsTest {
     refused(VALID + "vmha.alerts.webhook.url = \"http://[bad/secret\"", "vmha.alerts.webhook.url", "(not shown)",
         "does not parse");
     refused(VALID + "vmha.alerts.webhook.retries = 21", "vmha.alerts.webhook.retries", "21", "0 to 20");
-    refused(VALID + "vmha.alerts.webhook.timeout = 0s", "vmha.alerts.webhook.timeout", "PT0S", "greater than zero");
+    refused(VALID + "vmha.alerts.webhook.timeout = 0s", "vmha.alerts.webhook.timeout", "0", "greater than zero");
     refused(VALID + "vmha.alerts.webhok.url = \"x\"", "vmha.alerts.webhok.url", "(set at",
         "did you mean vmha.alerts.webhook.url?");
   }
