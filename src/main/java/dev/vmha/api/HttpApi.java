@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.vmha.Failures;
+import dev.vmha.alerts.Alert;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
@@ -57,6 +58,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *       (200; 400 naming a wrong field; 409 when the cluster refuses it now, e.g. it is already protected);
  *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
  *   <li>{@code GET /api/events}: this agent's recent events;
+ *   <li>{@code GET /api/alerts}: this agent's recent alerts ({@link Alert});
+ *   <li>{@code GET /metrics}: Prometheus text (read role); {@code GET /health} (200 while the process serves) and
+ *       {@code GET /ready} ({@link Readiness}), both without a token;
  *   <li>{@code GET /api/history}: this host's persisted journals ({@link HistoryReader.Journal}), for
  *       {@code ./vmha history} while the agent holds its history file.
  * </ul>
@@ -79,6 +83,9 @@ public final class HttpApi extends AllDirectives {
   private final ApiAuth auth;
   private Supplier<CompletionStage<List<HistoryReader.Journal>>> history = () ->
       CompletableFuture.failedFuture(new IllegalStateException("no history is served here"));
+  private Supplier<CompletionStage<String>> metrics = () ->
+      CompletableFuture.failedFuture(new IllegalStateException("no metrics are served here"));
+  private Supplier<List<Alert>> alerts = List::of;
 
   public HttpApi(
       ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, ActorRef<Watchdog.Command> watchdog,
@@ -99,6 +106,18 @@ public final class HttpApi extends AllDirectives {
     return this;
   }
 
+  /** Serves {@code GET /metrics} (Prometheus text) from {@code text}; call before {@link #bind}. */
+  public HttpApi servingMetrics(Supplier<CompletionStage<String>> text) {
+    this.metrics = text;
+    return this;
+  }
+
+  /** Serves {@code GET /api/alerts} from {@code recent}, oldest first; call before {@link #bind}. */
+  public HttpApi servingAlerts(Supplier<List<Alert>> recent) {
+    this.alerts = recent;
+    return this;
+  }
+
   public CompletionStage<ServerBinding> bind(String address, int port) {
     return Http.get(system).newServerAt(address, port).bind(
         handleExceptions(errors(), () -> handleRejections(rejections(), this::routes)));
@@ -106,7 +125,14 @@ public final class HttpApi extends AllDirectives {
 
   /** Every request passes the token check first (ApiAuth); the routes see who sent it. */
   Route routes() {
-    return admitted(() -> extractRequest(req -> {
+    // /health and /ready need no token (probes of a service manager or load balancer carry none; they tell only
+    // that the agent runs and whether it has a master); /health answers even when the API is saturated
+    return concat(path("health", () -> get(() -> json(StatusCodes.OK, Map.of("status", "up")))),
+        admitted(() -> concat(path("ready", () -> get(this::ready)), authorized())));
+  }
+
+  private Route authorized() {
+    return extractRequest(req -> {
       ApiAccess.Decision d = auth.check(req.getHeader("Authorization").map(HttpHeader::value), req.method().name(),
           req.getUri().path());
       if (d instanceof ApiAccess.Allowed a) return routes(a.caller());
@@ -114,12 +140,29 @@ public final class HttpApi extends AllDirectives {
       Route refused = json(StatusCodes.get(r.status()), Map.of("error", r.error()));
       return r.status() == 401
           ? respondWithHeader(HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"vmha\""), () -> refused) : refused;
-    }));
+    });
+  }
+
+  /** GET /ready: 200 when this agent is a member with a master ({@link Readiness}), else 503 with why. */
+  private Route ready() {
+    CompletionStage<Readiness.Answer> answer = role().handle((r, err) ->
+        Readiness.of(Cluster.get(system).selfMember().status(), java.util.Optional.ofNullable(err == null ? r : null)));
+    return onSuccess(answer, a -> json(a.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, a));
+  }
+
+  /** GET /metrics: Prometheus' text format, or 503 when the metrics cannot be read now. */
+  private Route metricsText() {
+    return onSuccess(metrics.get().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((t, err) -> err == null ? t : err), r -> r instanceof String text
+            ? complete(HttpResponse.create().withStatus(StatusCodes.OK)
+                .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, text)))
+            : json(StatusCodes.SERVICE_UNAVAILABLE, ApiError.of("metrics not available: " + r)));
   }
 
   private Route routes(ApiCaller caller) {
-    return pathPrefix("api", () -> concat(
+    return concat(path("metrics", () -> get(this::metricsText)), pathPrefix("api", () -> concat(
         path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
+        path("alerts", () -> get(() -> json(StatusCodes.OK, alerts.get()))),
         path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
         path("history", () -> get(() -> onSuccess(history.get().toCompletableFuture()
             .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((j, err) -> err == null ? j : err),
@@ -127,7 +170,7 @@ public final class HttpApi extends AllDirectives {
                 ApiError.of("this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
         path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
             body -> powerOn(body, caller))))),
-        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller)))))));
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller))))))));
   }
 
   /**

@@ -3,7 +3,12 @@ package dev.vmha.cli;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.Failures;
 import dev.vmha.api.ApiAuth;
+import dev.vmha.alerts.AlertWebhook;
+import dev.vmha.alerts.Alerts;
 import dev.vmha.api.HttpApi;
+import dev.vmha.datastore.DatastoreHeartbeat;
+import dev.vmha.metrics.GaugeReader;
+import dev.vmha.metrics.HaMetrics;
 import dev.vmha.config.ApiSettings;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.SettingsException;
@@ -43,8 +48,10 @@ final class AgentCommand extends HostCommand {
   Integer run(HaSettings s) throws Exception {
     CliLogging.host(s.hostId());
     ApiAuth auth;
+    Optional<AlertWebhook> webhook;
     try {
       auth = ApiAuth.open(s.api());
+      webhook = s.alerts().webhook().map(u -> new AlertWebhook(s.alerts()));
     } catch (SettingsException e) {
       System.err.println("vmha agent: " + e.getMessage());
       return ExitCode.USAGE;
@@ -68,11 +75,11 @@ final class AgentCommand extends HostCommand {
     }
     // held until this process exits
     try (DataDirLock lock = ((DataDirLock.Acquired) locked).lock()) {
-      return runLocked(s, auth);
+      return runLocked(s, auth, webhook);
     }
   }
 
-  private Integer runLocked(HaSettings s, ApiAuth auth) throws Exception {
+  private Integer runLocked(HaSettings s, ApiAuth auth, Optional<AlertWebhook> webhook) throws Exception {
     Optional<String> duplicate = StartChecks.duplicateHostId(s);
     if (duplicate.isPresent()) {
       System.err.println("vmha agent: vmha.host.id = \"" + s.hostId() + "\" is in use: " + duplicate.get()
@@ -83,6 +90,12 @@ final class AgentCommand extends HostCommand {
         + " (vmha.datastores) " + why + "; starting anyway: this host writes its heartbeat to the datastores it can"
         + " reach, and fences itself (takes no VMs) while it reaches none"));
     EventLog events = EventLog.persistent();
+    // one per process, as the event log: counters and alerts outlive a restart of the actor system
+    HaMetrics metrics = new HaMetrics(s.hostId());
+    webhook.ifPresent(metrics::webhook);
+    Alerts alerts = new Alerts(s.alerts(), webhook);
+    events.subscribe(metrics);
+    events.subscribe(alerts);
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
         new java.util.concurrent.atomic.AtomicReference<>();
@@ -123,11 +136,17 @@ final class AgentCommand extends HostCommand {
           system, HostSupervisor.GetElection::new, timeout, system.scheduler()).toCompletableFuture().get();
       ActorRef<Watchdog.Command> watchdog = AskPattern.<HostSupervisor.Command, ActorRef<Watchdog.Command>>ask(
           system, HostSupervisor.GetWatchdog::new, timeout, system.scheduler()).toCompletableFuture().get();
+      ActorRef<DatastoreHeartbeat.Command> datastore = AskPattern.<HostSupervisor.Command,
+          ActorRef<DatastoreHeartbeat.Command>>ask(system, HostSupervisor.GetDatastoreHeartbeat::new, timeout,
+          system.scheduler()).toCompletableFuture().get();
+      GaugeReader gauges = new GaugeReader(election, datastore, GaugeReader.askBound(timeout), system.scheduler());
       try {
         HistoryReader history = new HistoryReader(system);
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         new HttpApi(system, election, watchdog, events, timeout, s.restart(), s.apiMaxRequestsInFlight(), auth)
             .servingHistory(() -> history.readAsync(s, blocking))
+            .servingMetrics(() -> gauges.read().thenApply(metrics::scrape))
+            .servingAlerts(alerts::recent)
             .bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

@@ -67,7 +67,8 @@ public record HaSettings(
     int apiMaxRequestsInFlight,
     ApiSettings api,
     TransportSettings transport,
-    CapacitySettings capacity) {
+    CapacitySettings capacity,
+    AlertSettings alerts) {
 
   public enum PingMethod { ICMP, TCP }
 
@@ -216,7 +217,8 @@ public record HaSettings(
         intIn(c, "vmha.api.max-requests-in-flight", 1, 10_000),
         api(c, dataDir),
         transport(c, hostId),
-        capacity(c));
+        capacity(c),
+        alerts(c));
   }
 
   /** vmha.capacity and vSphere's slot options; ./vmha capacity reads them alone when it has no host file. */
@@ -253,6 +255,38 @@ public record HaSettings(
         intIn(c, "vmha.capacity.percentage.memory", 0, 100),
         failoverHosts,
         enumOf(c, "vmha.capacity.admission", CapacitySettings.Admission.class));
+  }
+
+
+  /** The alerts' settings; the webhook URL must be an absolute http(s) URL with a host. */
+  private static AlertSettings alerts(Config c) {
+    String url = string(c, "vmha.alerts.webhook.url");
+    Optional<java.net.URI> webhook = Optional.empty();
+    if (!url.isBlank()) {
+      String allowed = "\"\" (no webhook) or an absolute http:// or https:// URL with a host";
+      java.net.URI u;
+      try {
+        u = new java.net.URI(url.trim());
+      } catch (java.net.URISyntaxException e) {
+        // the URL may carry a secret: name what is wrong, never echo it
+        throw new SettingsException("vmha.alerts.webhook.url", "(not shown)", allowed + "; it does not parse at"
+            + " character " + e.getIndex());
+      }
+      if (u.getScheme() == null || !Set.of("http", "https").contains(u.getScheme().toLowerCase())
+          || u.getHost() == null) {
+        throw new SettingsException("vmha.alerts.webhook.url", "(not shown)", allowed + "; scheme "
+            + u.getScheme() + ", host " + u.getHost());
+      }
+      webhook = Optional.of(u);
+    }
+    return new AlertSettings(
+        intIn(c, "vmha.alerts.keep", 10, 100_000),
+        webhook,
+        positive("vmha.alerts.webhook.timeout", duration(c, "vmha.alerts.webhook.timeout", ChronoUnit.SECONDS)),
+        intIn(c, "vmha.alerts.webhook.retries", 0, 20),
+        positive("vmha.alerts.webhook.backoff", duration(c, "vmha.alerts.webhook.backoff", ChronoUnit.SECONDS)),
+        intIn(c, "vmha.alerts.webhook.queue", 1, 100_000),
+        Optional.of(string(c, "vmha.alerts.webhook.token-file")).filter(t -> !t.isBlank()).map(Path::of));
   }
 
   /** The API's authentication; the tokens file itself is read and checked when the agent starts (api.ApiAuth). */

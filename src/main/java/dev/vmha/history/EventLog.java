@@ -12,6 +12,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,7 @@ public final class EventLog implements DecisionLog {
   private final boolean persistent;
   private final ArrayDeque<HaEvent> tail = new ArrayDeque<>();
   private final ArrayDeque<HaEvent> pending = new ArrayDeque<>();
+  private final List<Consumer<HaEvent>> listeners = new CopyOnWriteArrayList<>();
   private ActorRef<HistoryJournal.Command> own;
   private ActorRef<HistoryJournal.Command> master;
   private Scheduler scheduler;
@@ -85,6 +88,22 @@ public final class EventLog implements DecisionLog {
     LOG.info("{} {}", e.by(), e.describe());
     tail.addLast(e);
     if (tail.size() > TAIL) tail.removeFirst();
+    for (Consumer<HaEvent> l : listeners) {
+      try {
+        l.accept(e);
+      } catch (RuntimeException err) {
+        // a listener (metrics, alerts) never stops a decision from being recorded
+        LOG.warn("event listener failed on {}: {}", e.getClass().getSimpleName(), err.toString());
+      }
+    }
+  }
+
+  /**
+   * Hands every event to {@code listener} as it is taken, in order, on the deciding thread: it must return at once
+   * (count, or enqueue for its own thread) and never block.
+   */
+  public void subscribe(Consumer<HaEvent> listener) {
+    listeners.add(listener);
   }
 
   /** The journals of the agent's current actor system; the events that waited for them are persisted first. */

@@ -58,6 +58,7 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.WatchdogDisarmed.class, name = "WatchdogDisarmed"),
   @JsonSubTypes.Type(value = HaEvent.WatchdogFailed.class, name = "WatchdogFailed"),
   @JsonSubTypes.Type(value = HaEvent.WatchdogNearMiss.class, name = "WatchdogNearMiss"),
+  @JsonSubTypes.Type(value = HaEvent.LeaseRenewalLate.class, name = "LeaseRenewalLate"),
   @JsonSubTypes.Type(value = HaEvent.WatchdogFired.class, name = "WatchdogFired"),
   @JsonSubTypes.Type(value = HaEvent.ApiRequest.class, name = "ApiRequest"),
 })
@@ -298,6 +299,19 @@ public sealed interface HaEvent extends JsonSerializable {
     public String describe() {
       return "watchdog near-miss: petted " + gap.toMillis() + " ms after the pet before (timeout "
           + timeout.toMillis() + " ms)";
+    }
+  }
+
+  /**
+   * A VM's lease here has not been renewed for {@code unrenewedFor}, half of {@code fenceAfter} or more
+   * ({@link dev.vmha.lease.LeaseTiming#lateAfter()}): the host nearly fenced the VM. Once per episode, until a renewal
+   * lands again.
+   */
+  record LeaseRenewalLate(Instant at, String by, String vm, Duration unrenewedFor, Duration fenceAfter)
+      implements HaEvent {
+    public String describe() {
+      return "lease of " + vm + " not renewed for " + unrenewedFor.toMillis() + " ms: renewals are late (this host"
+          + " powers " + vm + " off at " + fenceAfter.toMillis() + " ms unrenewed)";
     }
   }
 

@@ -54,6 +54,10 @@ public final class HostSupervisor {
   /** Gives the watchdog to the HTTP API (its status). */
   public record GetWatchdog(ActorRef<ActorRef<Watchdog.Command>> replyTo) implements Command, LocalMessage {}
 
+  /** Gives the datastore heartbeat to the metrics (its view: every host's datastore heartbeat age). */
+  public record GetDatastoreHeartbeat(ActorRef<ActorRef<DatastoreHeartbeat.Command>> replyTo)
+      implements Command, LocalMessage {}
+
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
   /** The time a removed agent's next incarnation has to join the cluster that removed it is up. */
@@ -132,6 +136,10 @@ public final class HostSupervisor {
           })
           .onMessage(GetWatchdog.class, g -> {
             g.replyTo().tell(watchdog);
+            return Behaviors.same();
+          })
+          .onMessage(GetDatastoreHeartbeat.class, g -> {
+            g.replyTo().tell(datastore);
             return Behaviors.same();
           })
           .onMessage(Quarantined.class, q -> {

@@ -141,7 +141,7 @@ public final class HostVms {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
       ActorRef<VmLeases.Command> leases = ctx.spawn(VmLeases.create(hostId, leaseDatastore, leaseTiming,
-          (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), renewals, clock), "leases",
+          (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), renewals, events, clock), "leases",
           DispatcherSelector.sameAsParent());
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
       return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,

@@ -94,6 +94,15 @@ public record LeaseTiming(
     return unrenewed.compareTo(petDeadline()) <= 0;
   }
 
+  /**
+   * A lease unrenewed this long is reported late (LeaseRenewalLate, metric vmha_lease_renewals_late_total): half the
+   * time before its holder fences the VM itself is used up, early enough for an operator to act, and far beyond the
+   * one interval a renewal normally takes, so a busy round is no alarm (as the watchdog's near-miss: half its timeout).
+   */
+  public Duration lateAfter() {
+    return fenceAfter.dividedBy(2);
+  }
+
   /** The margin between the holder's fence deadline and the expiry: what protects against late I/O and drift. */
   public Duration margin() {
     return expiry().minus(fenceAfter);

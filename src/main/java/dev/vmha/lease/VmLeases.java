@@ -5,6 +5,7 @@ import dev.vmha.LocalMessage;
 import dev.vmha.datastore.CorruptStateFileException;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.VmLease;
+import dev.vmha.history.HaEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -55,8 +56,15 @@ public final class VmLeases {
   private record Repaired(String vm, VmLease next, Duration issuedAt, boolean repaired, Throwable error)
       implements Command {}
 
-  /** A lease held here: null until a VM found running here is adopted; {@code lastOk} is the last renewal's start. */
-  private record Held(VmLease lease, Duration lastOk) {}
+  /**
+   * A lease held here: null until a VM found running here is adopted; {@code lastOk} is the last renewal's start;
+   * {@code lateReported} once this stretch without a renewal was reported late.
+   */
+  private record Held(VmLease lease, Duration lastOk, boolean lateReported) {
+    Held(VmLease lease, Duration lastOk) {
+      this(lease, lastOk, false);
+    }
+  }
 
   /**
    * @param busy VMs with lease I/O in flight: one operation per lease at a time
@@ -88,20 +96,21 @@ public final class VmLeases {
   /**
    * @param fence told to power a VM off at once, with the reason
    * @param renewals told after every round how the leases here stand (the host's watchdog)
+   * @param events told when a lease goes unrenewed for {@link LeaseTiming#lateAfter()}
    */
   public static Behavior<Command> create(
       String hostId, Optional<Datastore> leaseDatastore, LeaseTiming timing, BiConsumer<String, String> fence,
-      Consumer<Renewal> renewals, Clock clock) {
+      Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, timing.renewInterval());
-      return new Leases(ctx, hostId, leaseDatastore, timing, fence, renewals, clock)
+      return new Leases(ctx, hostId, leaseDatastore, timing, fence, renewals, events, clock)
           .running(new State(Duration.ZERO, Map.of(), Set.of(), Set.of(), false));
     }));
   }
 
   private record Leases(
       ActorContext<Command> ctx, String hostId, Optional<Datastore> store, LeaseTiming timing,
-      BiConsumer<String, String> fence, Consumer<Renewal> renewals, Clock clock) {
+      BiConsumer<String, String> fence, Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
 
     Behavior<Command> running(State s) {
       return Behaviors.receive(Command.class)
@@ -229,6 +238,10 @@ public final class VmLeases {
         String vm = e.getKey();
         Held h = e.getValue();
         Duration unrenewed = t.now().minus(h.lastOk());
+        if (h.lease() != null && !h.lateReported() && unrenewed.compareTo(timing.lateAfter()) >= 0) {
+          events.accept(new HaEvent.LeaseRenewalLate(clock.instant(), hostId, vm, unrenewed, timing.fenceAfter()));
+          held.put(vm, new Held(h.lease(), h.lastOk(), true));
+        }
         if (unrenewed.compareTo(timing.fenceAfter()) >= 0) {
           fence(fenced, vm, "its lease on " + ds() + " was not renewed for " + unrenewed.toMillis()
               + " ms (fence after " + timing.fenceAfter().toMillis() + " ms)");

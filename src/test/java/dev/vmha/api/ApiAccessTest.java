@@ -18,6 +18,9 @@ class ApiAccessTest {
       new Row("HEAD", "/api/status", ApiRole.READ),
       new Row("GET", "/api/events", ApiRole.READ),
       new Row("GET", "/api/history", ApiRole.READ),
+      new Row("GET", "/api/alerts", ApiRole.READ),
+      new Row("GET", "/metrics", ApiRole.READ),
+      new Row("HEAD", "/metrics", ApiRole.READ),
       new Row("POST", "/api/vms", ApiRole.OPERATOR),
       new Row("POST", "/api/vms/web1/power-off", ApiRole.OPERATOR),
       new Row("POST", "/api/vms/web1.example-2/power-off", ApiRole.OPERATOR),
@@ -30,6 +33,8 @@ class ApiAccessTest {
       new Row("GET", "/api/status/", ApiRole.ADMIN),
       new Row("POST", "/api/emergency/force-master", ApiRole.ADMIN),
       new Row("PUT", "/api/settings", ApiRole.ADMIN),
+      new Row("GET", "/metrics/", ApiRole.ADMIN),
+      new Row("POST", "/metrics", ApiRole.ADMIN),
       new Row("GET", "/", ApiRole.ADMIN));
 
   @Test

@@ -19,6 +19,13 @@ public final class ApiTesting {
     }
   }
 
+  /** The settings of an in-memory host1 whose isolation address is on loopback. */
+  public static dev.vmha.config.HaSettings settings() {
+    return dev.vmha.config.HaSettings.from(com.typesafe.config.ConfigFactory.parseString("vmha.host.id = host1,"
+        + " das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\","
+        + " vmha.hypervisor.type = in-memory").withFallback(dev.vmha.config.HaSettings.defaults()).resolve());
+  }
+
   public static Tokens tokens(Path dir) {
     Path f = dir.resolve("api-tokens");
     String read = TokenFiles.add(f, "reader", ApiRole.READ);

@@ -34,9 +34,7 @@ class HttpApiStatusTest {
 
   @Test
   void anAgentThatHasNotJoinedReportsItsMembershipAndWhereTheLogSaysWhy() throws Exception {
-    HaSettings s = HaSettings.from(ConfigFactory.parseString("vmha.host.id = host1, das.usedefaultisolationaddress"
-        + " = false, das.isolationaddress1 = \"127.0.0.1\", vmha.hypervisor.type = in-memory")
-        .withFallback(HaSettings.defaults()).resolve());
+    HaSettings s = ApiTesting.settings();
     // the election FSM of an agent that never became a member: it stays uninitialized
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {

@@ -693,4 +693,37 @@ class HaSettingsTest {
         s.api());
     refused(VALID + "vmha.api.auth = \"off\"", "vmha.api.auth", "\"off\"", "one of \"tokens\", \"none\"");
   }
+
+  @Test
+  void alertsDefaultToNoWebhookAndReadTheirKeys() {
+    AlertSettings none = valid("").alerts();
+    assertEquals(Optional.empty(), none.webhook());
+    assertEquals(500, none.keep());
+    AlertSettings a = valid("vmha.alerts { keep = 50, webhook { url = \"http://127.0.0.1:9/hook?token=s3cret\","
+        + " timeout = 2s, retries = 0, backoff = 250ms, queue = 10 } }").alerts();
+    assertEquals(Optional.of(java.net.URI.create("http://127.0.0.1:9/hook?token=s3cret")), a.webhook());
+    assertEquals(Duration.ofSeconds(2), a.timeout());
+    assertEquals(0, a.retries());
+    assertEquals(Duration.ofMillis(250), a.backoff());
+    assertEquals(10, a.queue());
+    assertEquals("http://127.0.0.1:9", a.webhookTarget(), "never the path or query: they may hold a token");
+    assertEquals(Optional.empty(), a.tokenFile());
+    assertEquals(Optional.of(Path.of("/etc/vmha/webhook.token")),
+        valid("vmha.alerts.webhook.token-file = \"/etc/vmha/webhook.token\"").alerts().tokenFile());
+  }
+
+  @Test
+  void aWebhookThatIsNoHttpUrlIsRefusedWithoutEchoingIt() {
+    SettingsException e = refused(VALID + "vmha.alerts.webhook.url = \"ftp://127.0.0.1/secret-path\"",
+        "vmha.alerts.webhook.url", "(not shown)", "an absolute http:// or https:// URL");
+    assertFalse(e.getMessage().contains("secret-path"), e.getMessage());
+    refused(VALID + "vmha.alerts.webhook.url = \"127.0.0.1:8080/hook\"", "vmha.alerts.webhook.url", "(not shown)",
+        "http://");
+    refused(VALID + "vmha.alerts.webhook.url = \"http://[bad/secret\"", "vmha.alerts.webhook.url", "(not shown)",
+        "does not parse");
+    refused(VALID + "vmha.alerts.webhook.retries = 21", "vmha.alerts.webhook.retries", "21", "0 to 20");
+    refused(VALID + "vmha.alerts.webhook.timeout = 0s", "vmha.alerts.webhook.timeout", "0", "greater than zero");
+    refused(VALID + "vmha.alerts.webhok.url = \"x\"", "vmha.alerts.webhok.url", "(set at",
+        "did you mean vmha.alerts.webhook.url?");
+  }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.VmLease;
+import dev.vmha.history.HaEvent;
 import dev.vmha.sim.FaultyDatastore;
 import dev.vmha.testing.VirtualTime;
 import java.nio.file.Files;
@@ -39,6 +40,7 @@ class VmLeasesTest {
   private final AtomicBoolean cut = new AtomicBoolean();
   private final AtomicReference<VmLeases.Renewal> renewals = new AtomicReference<>();
   private TestProbe<String> fenced;
+  private final java.util.List<HaEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Clock clock;
 
   @BeforeEach
@@ -59,7 +61,7 @@ class VmLeasesTest {
   private ActorRef<VmLeases.Command> leases() {
     FaultyDatastore ds = new FaultyDatastore(real, cut::get);
     return kit.spawn(VmLeases.create("host1", Optional.of(ds), TIMING, (vm, why) -> fenced.ref().tell(vm + ": " + why),
-        renewals::set, clock));
+        renewals::set, events::add, clock));
   }
 
   private VmLeases.Taken take(ActorRef<VmLeases.Command> l, String vm, Optional<VmLease> grant) {
@@ -97,6 +99,56 @@ class VmLeasesTest {
     l.tell(new VmLeases.Running(Set.of()));
     ticks(1);
     assertEquals(Optional.empty(), lease("db1"), "a VM that is off gives its lease back at once");
+  }
+
+  private java.util.List<HaEvent.LeaseRenewalLate> late() {
+    return events.stream().filter(e -> e instanceof HaEvent.LeaseRenewalLate)
+        .map(e -> (HaEvent.LeaseRenewalLate) e).toList();
+  }
+
+  /**
+   * A lease unrenewed for half its fence deadline is reported late, once until a renewal lands again; a renewal that
+   * takes its usual interval never is.
+   */
+  @Test
+  void aLeaseUnrenewedForHalfItsFenceDeadlineIsReportedLateOncePerEpisode() throws Exception {
+    ActorRef<VmLeases.Command> l = leases();
+    assertTrue(take(l, "db1", Optional.empty()).ok());
+    l.tell(new VmLeases.Running(Set.of("db1")));
+    long before = lease("db1").orElseThrow().counter();
+    for (int i = 1; i <= 6; i++) { // one round at a time: a loaded machine may not renew in every tick
+      ticks(1);
+      renewedBeyond("db1", before + i);
+    }
+    assertEquals(java.util.List.of(), late(), "renewals on time are not late");
+    cut.set(true);
+    ticks(4);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertEquals(java.util.List.of(), late(), "4 s of 10: not late yet");
+    ticks(1);
+    fenced.awaitAssert(() -> {
+      assertEquals(1, late().size(), "5 s of 10 unrenewed: late");
+      return null;
+    });
+    HaEvent.LeaseRenewalLate e = late().get(0);
+    assertEquals("db1", e.vm());
+    assertEquals(TIMING.fenceAfter(), e.fenceAfter());
+    assertTrue(e.unrenewedFor().compareTo(TIMING.lateAfter()) >= 0, e.describe());
+    assertEquals(e, dev.vmha.history.EventLog.JSON.readValue(dev.vmha.history.EventLog.JSON.writerFor(HaEvent.class)
+        .writeValueAsString(e), HaEvent.class), "persisted as any other event");
+    ticks(3);
+    fenced.expectNoMessage(Duration.ofMillis(50));
+    assertEquals(1, late().size(), "reported once per episode");
+    cut.set(false);
+    long counter = lease("db1").orElseThrow().counter();
+    ticks(1);
+    renewedBeyond("db1", counter + 1);
+    cut.set(true);
+    ticks(6);
+    fenced.awaitAssert(() -> {
+      assertEquals(2, late().size(), "a new episode after a renewal landed");
+      return null;
+    });
   }
 
   /**

@@ -1,0 +1,26 @@
+package dev.vmha.alerts;
+
+import java.time.Instant;
+
+/**
+ * Something an operator must look at, raised from a decision: what GET /api/alerts lists and the webhook posts, as
+ * JSON. {@code id} counts up per agent process; {@code by} is the agent that took the decision; {@code subject} the
+ * host or VM it is about; {@code message} the decision's own text (never a secret: events carry none).
+ */
+public record Alert(long id, Instant at, String by, Kind kind, Severity severity, String subject, String message) {
+
+  public enum Kind {
+    /** The master declared a host DEAD: its VMs are restarted elsewhere. */
+    HOST_DEAD,
+    /** A host is isolated: declared so by the master, or by itself (its isolation response ran). */
+    HOST_ISOLATED,
+    /** The master declared a host PARTITIONED: nothing is restarted, the cluster is split. */
+    HOST_PARTITIONED,
+    /** A protected VM needs a home and will not get one (disabled, best-effort without room, retries exhausted). */
+    VM_GIVEN_UP,
+    /** A host powered a VM off for safety: lease lost, self-fence, or its watchdog fired. */
+    FENCING
+  }
+
+  public enum Severity { CRITICAL, WARNING }
+}

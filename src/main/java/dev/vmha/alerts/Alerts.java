@@ -1,0 +1,46 @@
+package dev.vmha.alerts;
+
+import dev.vmha.config.AlertSettings;
+import dev.vmha.history.HaEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * This agent's alerts: a listener on its event stream that turns decisions into alerts ({@link AlertRule}), keeps the
+ * last {@code vmha.alerts.keep} for GET /api/alerts and hands each to the webhook, which only enqueues. One per
+ * process, like the event log. Thread-safe.
+ */
+public final class Alerts implements Consumer<HaEvent> {
+  private final AlertRule rule = new AlertRule();
+  private final ArrayDeque<Alert> recent = new ArrayDeque<>();
+  private final int keep;
+  private final Optional<AlertWebhook> webhook;
+  private long nextId = 1;
+
+  public Alerts(AlertSettings settings, Optional<AlertWebhook> webhook) {
+    this.keep = settings.keep();
+    this.webhook = webhook;
+  }
+
+  @Override
+  public void accept(HaEvent e) {
+    Alert a;
+    synchronized (this) {
+      Optional<AlertRule.Raised> r = rule.on(e);
+      if (r.isEmpty()) return;
+      a = new Alert(nextId++, e.at(), e.by(), r.get().kind(), r.get().severity(), r.get().subject(),
+          r.get().message());
+      recent.addLast(a);
+      if (recent.size() > keep) recent.removeFirst();
+    }
+    webhook.ifPresent(w -> w.post(a));
+  }
+
+  /** The alerts kept, oldest first. */
+  public synchronized List<Alert> recent() {
+    return new ArrayList<>(recent);
+  }
+}
