@@ -139,6 +139,11 @@ final class AgentCommand extends HostCommand {
         Runtime.getRuntime().halt(3);
       }
       events.detach();
+      if (incarnations.refused().isPresent()) {
+        System.err.println("vmha agent: vmha.host.id = \"" + s.hostId() + "\" is in use: "
+            + incarnations.refused().get());
+        return 1;
+      }
       if (!stopping.get()) {
         System.err.println("vmha agent: the actor system of " + s.hostId() + " terminated; starting it again");
       }
