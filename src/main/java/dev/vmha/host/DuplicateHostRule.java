@@ -57,13 +57,17 @@ public final class DuplicateHostRule {
   private static final Set<MemberStatus> LIVE = Set.of(MemberStatus.joining(), MemberStatus.weaklyUp(),
       MemberStatus.up());
 
-  /** Whether {@code other} is another agent of {@code self}'s host id, and which of the two goes on. */
+  /**
+   * Whether {@code other} is another agent of {@code self}'s host id, and which of the two goes on. A later one is
+   * recorded whatever its status (it may be leaving already when this agent hears of it); an earlier one stops this
+   * agent only while it runs (one on its way out may be this host's own previous incarnation at an older address).
+   */
   public static ClusterDuplicate inCluster(Member self, Member other) {
     Optional<String> id = ClusterRoles.hostId(self);
-    if (id.isEmpty() || !id.equals(ClusterRoles.hostId(other)) || other.address().equals(self.address())
-        || !LIVE.contains(other.status())) {
+    if (id.isEmpty() || !id.equals(ClusterRoles.hostId(other)) || other.address().equals(self.address())) {
       return ClusterDuplicate.NONE;
     }
-    return self.isOlderThan(other) ? ClusterDuplicate.REPORT_OTHER : ClusterDuplicate.STOP_THIS_AGENT;
+    if (self.isOlderThan(other)) return ClusterDuplicate.REPORT_OTHER;
+    return LIVE.contains(other.status()) ? ClusterDuplicate.STOP_THIS_AGENT : ClusterDuplicate.NONE;
   }
 }
