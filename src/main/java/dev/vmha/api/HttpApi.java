@@ -298,12 +298,20 @@ public final class HttpApi extends AllDirectives {
         () -> toMaster(ref -> new MasterCoordinator.PowerOffVm(vm, ref))));
   }
 
-  /** The master's answer: 200 with its message, 400 naming the field it refused, else 409 with why. */
+  /**
+   * The master's answer: 200 with its message, 400 naming the field it refused, else 409 with why — and
+   * {@code "alreadyProtected": true} when a power-on found the VM protected already (nothing changed).
+   */
   private Route answer(CompletionStage<MasterCoordinator.OperationResult> result) {
     return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(true, r.message()))
         : r.invalidField().map(f -> json(StatusCodes.BAD_REQUEST, ApiError.field(f, r.message())))
-            .orElseGet(() -> json(StatusCodes.CONFLICT, ApiError.of(r.message()))));
+            .orElseGet(() -> r.alreadyProtected()
+                ? json(StatusCodes.CONFLICT, new AlreadyProtected(r.message(), true))
+                : json(StatusCodes.CONFLICT, ApiError.of(r.message()))));
   }
+
+  /** A power-on of a VM that is protected already: {@code {"error": "...", "alreadyProtected": true}}. */
+  record AlreadyProtected(String error, boolean alreadyProtected) {}
 
   /** A request carried out: {@code {"ok": true, "message": "..."}}. */
   record Done(boolean ok, String message) {}

@@ -162,6 +162,11 @@ final class AgentCommand extends HostCommand {
         Runtime.getRuntime().halt(3);
       }
       events.detach();
+      if (incarnations.refused().isPresent()) {
+        System.err.println("vmha agent: vmha.host.id = \"" + s.hostId() + "\" is in use: "
+            + incarnations.refused().get());
+        return 1;
+      }
       if (!stopping.get()) {
         LOG.warn("the actor system of {} terminated; starting it again", s.hostId());
       }

@@ -61,6 +61,7 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.LeaseRenewalLate.class, name = "LeaseRenewalLate"),
   @JsonSubTypes.Type(value = HaEvent.WatchdogFired.class, name = "WatchdogFired"),
   @JsonSubTypes.Type(value = HaEvent.ApiRequest.class, name = "ApiRequest"),
+  @JsonSubTypes.Type(value = HaEvent.DuplicateHostId.class, name = "DuplicateHostId"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -330,6 +331,19 @@ public sealed interface HaEvent extends JsonSerializable {
   record ApiRequest(Instant at, String by, String token, ApiRole role, String request, String vm) implements HaEvent {
     public String describe() {
       return "API request by token \"" + token + "\" (" + role.label() + "): " + request;
+    }
+  }
+
+  /**
+   * Another agent with this host's id is a member of the cluster, at {@code otherAddress}: the one of the two that
+   * joined later stops ({@code thisAgentStops} says whether that is the recording agent).
+   */
+  record DuplicateHostId(Instant at, String by, String address, String otherAddress, boolean thisAgentStops)
+      implements HaEvent {
+    public String describe() {
+      return "another agent with host id " + by + " is a cluster member at " + otherAddress + " (this one runs at "
+          + address + "): " + (thisAgentStops ? "this agent joined later and stops"
+          : "it joined later and stops; give each host its own vmha.host.id");
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.vmha.history.DecisionLog;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HistoryJournal;
 import dev.vmha.cluster.ClusterRoles;
+import dev.vmha.cluster.TransportShutdownGuard;
 import dev.vmha.security.ClusterTls;
 import java.time.Clock;
 import java.time.Duration;
@@ -129,7 +130,12 @@ public final class Agent {
       DecisionLog events, Clock clock, Config base, Incarnations incarnations) {
     List<Address> removedBy = incarnations.takeRemovedBy();
     Config config = pekkoConfig(s, removedBy).withFallback(base);
-    return ActorSystem.create(HostSupervisor.create(s, drivers, events, clock, incarnations, removedBy),
-        s.clusterName(), config);
+    ActorSystem<HostSupervisor.Command> system = ActorSystem.create(HostSupervisor.create(s, drivers, events, clock,
+        incarnations, removedBy), s.clusterName(), config);
+    // a stopping agent's system must terminate, for its run loop to start the next incarnation
+    Duration flush = system.settings().config().getDuration("pekko.remote.artery.advanced.shutdown-flush-timeout");
+    system.systemActorOf(TransportShutdownGuard.create(TransportShutdownGuard.grace(flush)), "transport-shutdown-guard",
+        Props.empty());
+    return system;
   }
 }

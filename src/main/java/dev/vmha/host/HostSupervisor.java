@@ -38,6 +38,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Leave;
 import org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent;
 
 /**
@@ -59,6 +60,11 @@ public final class HostSupervisor {
       implements Command, LocalMessage {}
 
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
+
+  private record DuplicateHost(DuplicateMemberWatch.MustStop stop) implements Command, LocalMessage {}
+
+  /** The time a refused agent has to leave the cluster is up. */
+  private enum LeaveDue implements Command, LocalMessage { INSTANCE }
 
   /** The time a removed agent's next incarnation has to join the cluster that removed it is up. */
   private enum RejoinDue implements Command, LocalMessage { INSTANCE }
@@ -125,6 +131,9 @@ public final class HostSupervisor {
       // never rejoin, so it stops, and the agent's run loop starts a new one that joins as a slave
       ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(ThisActorSystemQuarantinedEvent.class,
           ctx.messageAdapter(ThisActorSystemQuarantinedEvent.class, Quarantined::new)));
+      // another agent of this id joined the cluster before this one: this one leaves and its run loop ends
+      ctx.spawn(DuplicateMemberWatch.create(events, clock, ctx.messageAdapter(DuplicateMemberWatch.MustStop.class,
+          DuplicateHost::new)), "duplicate-member-watch", HA);
       ctx.watch(datastore);
       ctx.watch(election);
       ctx.watch(vms);
@@ -152,6 +161,16 @@ public final class HostSupervisor {
             incarnations.removedBy(members);
             return Behaviors.stopped();
           })
+          .onMessage(DuplicateHost.class, dup -> {
+            ctx.getLog().error("{}; give each host its own vmha.host.id", dup.stop().why());
+            incarnations.refuse(dup.stop().why() + "; give each host its own vmha.host.id");
+            Cluster cluster = Cluster.get(ctx.getSystem());
+            cluster.manager().tell(new Leave(cluster.selfMember().address()));
+            // a member that left is removed, and Pekko stops its actor system; one that cannot reach the others stops
+            timers.startSingleTimer(LeaveDue.INSTANCE, s.hostTimeout());
+            return Behaviors.same();
+          })
+          .onMessageEquals(LeaveDue.INSTANCE, Behaviors::stopped)
           .onMessageEquals(RejoinDue.INSTANCE, () -> {
             MemberStatus status = Cluster.get(ctx.getSystem()).selfMember().status();
             if (status == MemberStatus.up() || status == MemberStatus.weaklyUp()) return Behaviors.same();

@@ -197,6 +197,10 @@ public final class Lab {
           say(r.get().json().path("message").asText());
           return;
         }
+        if (r.get().code() == 409 && r.get().json().path("alreadyProtected").asBoolean()) {
+          say(r.get().json().path("error").asText()); // an earlier try whose answer was lost started it
+          return;
+        }
         last = r.get().json().path("error").asText();
         break;
       }

@@ -87,15 +87,22 @@ public final class MasterCoordinator {
 
   /**
    * An operator request's answer. {@code invalidField}: the request field a refusal is about (the API answers 400);
-   * empty when the cluster's state refuses it now (409).
+   * empty when the cluster's state refuses it now (409). {@code alreadyProtected}: a power-on refused because the VM
+   * already is protected (running, being started, waiting to restart or placed): what the request asked for holds,
+   * so a client that asks again after a lost answer may take it as done.
    */
-  public record OperationResult(boolean ok, String message, Optional<String> invalidField) implements JsonSerializable {
+  public record OperationResult(boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected)
+      implements JsonSerializable {
     public OperationResult(boolean ok, String message) {
-      this(ok, message, Optional.empty());
+      this(ok, message, Optional.empty(), false);
     }
 
     static OperationResult invalid(String field, String message) {
-      return new OperationResult(false, message, Optional.of(field));
+      return new OperationResult(false, message, Optional.of(field), false);
+    }
+
+    static OperationResult protectedAlready(String message) {
+      return new OperationResult(false, message, Optional.empty(), true);
     }
   }
 
@@ -1106,6 +1113,7 @@ public final class MasterCoordinator {
       // the list must be known to check the dependencies against it; a wrong request is named before a busy cluster
       Optional<OperationResult> refusal = notOwner(s).map(why -> new OperationResult(false, why))
           .or(() -> dependencyError(s, vm.name(), protection).map(why -> OperationResult.invalid("dependsOn", why)))
+          .or(() -> alreadyProtected(s, vm.name()).map(OperationResult::protectedAlready))
           .or(() -> powerOnRefusal(s, p, lease).map(why -> new OperationResult(false, why)));
       if (refusal.isPresent()) {
         p.replyTo().tell(refusal.get());
@@ -1134,20 +1142,31 @@ public final class MasterCoordinator {
       return next.restarts(s.pending(), inFlight);
     }
 
-    /** Why an operator's power-on cannot go ahead now, if it cannot (the master owns the list). */
-    private Optional<String> powerOnRefusal(State s, PowerOnVm p, Optional<LeaseRule.Decision> lease) {
-      String vm = p.vm().name();
+    /**
+     * How the VM is protected already, if it is and not given up: a power-on of it changes nothing (power-on is
+     * idempotent per name). A VM just started is protected before its host reports it.
+     */
+    private Optional<String> alreadyProtected(State s, String vm) {
+      ProtectedList.Entry protectedAs = s.protectedList().vms().get(vm);
+      if (protectedAs == null || protectedAs.recovery().gaveUp()) return Optional.empty();
       if (s.runningAt(vm).isPresent()) return Optional.of(vm + " already runs at " + s.runningAt(vm).get());
       if (s.inFlight().containsKey(vm)) return Optional.of(vm + " is being started");
       if (s.pending().containsKey(vm)) {
         return Optional.of(vm + " is waiting to be restarted: " + s.pending().get(vm).waitingWhy());
       }
-      // a VM just started is protected before its host reports it: starting it again would fail, and unprotect it
+      return Optional.of(vm + " is already protected (placed at " + protectedAs.host() + ")");
+    }
+
+    /** Why an operator's power-on of a VM not protected (or given up) cannot go ahead now, if it cannot. */
+    private Optional<String> powerOnRefusal(State s, PowerOnVm p, Optional<LeaseRule.Decision> lease) {
+      String vm = p.vm().name();
+      if (s.runningAt(vm).isPresent()) return Optional.of(vm + " already runs at " + s.runningAt(vm).get());
+      if (s.inFlight().containsKey(vm)) return Optional.of(vm + " is being started");
       ProtectedList.Entry protectedAs = s.protectedList().vms().get(vm);
       if (protectedAs != null) {
-        return Optional.of(vm + " is already protected (placed at " + protectedAs.host() + (protectedAs.recovery()
-            .gaveUp() ? "; given up: " + protectedAs.recovery().givenUp() + "; power it off, then on, to retry it"
-            : "") + ")");
+        // starting it again would fail, and unprotect it
+        return Optional.of(vm + " is already protected (placed at " + protectedAs.host() + "; given up: "
+            + protectedAs.recovery().givenUp() + "; power it off, then on, to retry it)");
       }
       if (!deps.datastores().isEmpty() && (lease.isEmpty() || !lease.get().mayStart())) {
         return Optional.of(vm + " cannot start: " + lease.map(LeaseRule.Decision::why)

@@ -239,7 +239,8 @@ public final class SimulatedCluster implements AutoCloseable {
     for (Host o : hosts.values()) if (o != h && (cut(h.id, o.id) || !o.powered)) applyCut(h, o, true);
     sys.getWhenTerminated().thenRun(() -> {
       synchronized (h) { // a crash or power-back in between decides whether this host runs an agent
-        if (!closing && h.powered && h.system == sys) boot(h); // the agent stopped: its run loop starts a new one
+        // the agent stopped: its run loop starts a new one, unless the agent refused to go on
+        if (!closing && h.powered && h.system == sys && h.incarnations.refused().isEmpty()) boot(h);
       }
     });
   }

@@ -814,7 +814,7 @@ class MasterCoordinatorTimelineTest {
     TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
     master.tell(new MasterCoordinator.PowerOnVm(VM1, "host1", VmProtection.defaults(), reply.ref()));
     MasterCoordinator.OperationResult refused = reply.receiveMessage();
-    assertTrue(!refused.ok() && refused.message().contains("already"), refused.message());
+    assertTrue(!refused.ok() && refused.alreadyProtected() && refused.message().contains("already"), refused.toString());
     host1Vms.expectNoMessage(Duration.ofMillis(200));
     ClusterStatus.VmStatus vm1 = sync().vms().stream().filter(v -> v.name().equals("vm1")).findFirst().orElse(null);
     assertTrue(vm1 != null && vm1.host().equals("host2"), "vm1 is still protected at host2: " + sync().vms());

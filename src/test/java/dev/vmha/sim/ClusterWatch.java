@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.testing.TestTls;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.master.MasterCoordinator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +37,8 @@ final class ClusterWatch {
   /**
    * The timeouts of the tests, scaled down from vSphere's (interval 200 ms, hostTimeout 2 s, election window 1 s) so a
    * case takes seconds; isolation response power-off, so an isolated host's VMs come back elsewhere.
-   *
-   * <p>The cluster transport is plain TCP here, for now: with TLS, when two agents of one JVM are downed together
-   * (a minority after a partition; SafetyCampaignTest's agent restarts), terminating one of their actor systems never
-   * completes, so it never rejoins (PartitionHealTest's two no-datastore cases fail every time; with plain TCP they
-   * pass). Separate JVMs do not show it (the lab's partition-heal scenarios pass over TLS). TLS stays tested by
-   * security.ClusterTransportTest, the demo and every lab scenario. To investigate: which phase of the terminated
-   * system waits (Artery's TLS streams to blackholed links, LinkCutter).
+   * Over TLS with the test run's stores, as every cluster (an agent that stops in one JVM used to hang over TLS:
+   * cluster.TransportShutdownGuard).
    */
   static Config fastSettings() {
     return ConfigFactory.parseString("""
@@ -58,7 +54,6 @@ final class ClusterWatch {
         vmha.restart.power-on-timeout = 5s
         vmha.restart.retry-base-delay = 1s
         vmha.lease { io-delay-max = 200ms, power-off-max = 200ms }
-        vmha.tls.transport = "plain-tcp"
         """).withFallback(TestTls.settings());
   }
 
@@ -80,12 +75,15 @@ final class ClusterWatch {
 
   /**
    * Powers a VM on through the master at {@code host}, asking again while the answer is a refusal that passes: a
-   * master elected just after another briefly was takes the protected-list lock once the other's stood still.
+   * master elected just after another briefly was takes the protected-list lock once the other's stood still. An
+   * answer that the VM is protected already counts as done (power-on is idempotent per name): an ask that timed out
+   * may have started it.
    */
   void powerOn(String master, VmSpec vm, String host) {
     await(vm.name() + " powered on at " + host, 30, () -> {
       try {
-        return cluster.powerOn(master, vm, host, ASK).ok();
+        MasterCoordinator.OperationResult r = cluster.powerOn(master, vm, host, ASK);
+        return r.ok() || r.alreadyProtected();
       } catch (Exception e) {
         return false;
       }

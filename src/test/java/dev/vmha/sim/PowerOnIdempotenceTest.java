@@ -66,6 +66,8 @@ class PowerOnIdempotenceTest {
     assertEquals(200, post(api, body("web1")).statusCode());
     HttpResponse<String> second = post(api, body("web1"));
     assertEquals(409, second.statusCode(), second.body());
+    // and says so, for a client that retries after a lost answer (ClusterWatch.powerOn, Lab.powerOn)
+    assertTrue(second.body().contains("\"alreadyProtected\":true"), second.body());
 
     // 200 at once: exactly one is accepted, none of the others changes anything
     List<CompletableFuture<HttpResponse<String>>> parallel = new ArrayList<>();
