@@ -44,6 +44,8 @@ public final class Scenarios {
     ALL.put("agent-hang", "SIGSTOP a host's agent JVM only, longer than the grace: the watchdog stops its VMs, they"
         + " restart elsewhere once; after SIGCONT nothing runs twice");
     ALL.put("clean-stop", "SIGTERM a host's agent (systemctl stop): its watchdog disarmed, nothing fenced or moved");
+    ALL.put("clean-stop-then-cut", "SIGTERM a host's agent, then cut the host off: it is judged DEAD, but its VMs run"
+        + " on with no watchdog armed, so they wait: nothing moves, nothing runs twice");
     ALL.put("crash-without-cut", "kill every process of a host, its address still answering ping: its VMs restart"
         + " elsewhere once their leases expire");
   }
@@ -81,6 +83,7 @@ public final class Scenarios {
         case "watchdog-stopped" -> watchdogStopped();
         case "agent-hang" -> agentHang();
         case "clean-stop" -> cleanStop();
+        case "clean-stop-then-cut" -> cleanStopThenCut();
         case "crash-without-cut" -> crashWithoutCut();
         default -> throw new IllegalStateException(name);
       }
@@ -381,6 +384,31 @@ public final class Scenarios {
     if (lab.watchdogFirings(h) > 0) problems.add("host" + h + "'s watchdog fired after a clean stop");
     check(twoWriters());
     moved(before).forEach(m -> problems.add("after a clean agent stop: " + m));
+    lab.run("heal");
+    awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, Duration.ZERO);
+    awaitArmed(h);
+    check(twoWriters());
+    moved(before).forEach(m -> problems.add("after the agent started again: " + m));
+  }
+
+  /**
+   * A planned agent stop, then the host is cut off (the 300-step campaign found it: a new master that could not ping
+   * the stopped host judged it DEAD and started its VM beside the running one). Its VMs run on, nothing will stop
+   * them, and their leases expire: the master judges the host DEAD and must not take the expired leases for proof
+   * that they stopped. Nothing moves; after the heal the restarted agent adopts them.
+   */
+  private void cleanStopThenCut() throws Exception {
+    List<String> vms = List.of("f1", "f2");
+    int h = watchdogLab(vms);
+    Map<String, String> before = placement(Set.copyOf(vms));
+    lab.run("stop-agent", String.valueOf(h));
+    if (!lab.await(BOUNDS.hostTimeout().multipliedBy(2), () -> !lab.agentAlive(h))) {
+      problems.add("host" + h + "'s agent did not stop on SIGTERM");
+    }
+    lab.run("isolate", String.valueOf(h));
+    lab.hold(BOUNDS.agentGone().plus(BOUNDS.hostTimeout()));
+    check(twoWriters());
+    moved(before).forEach(m -> problems.add("after a clean agent stop and a cut: " + m));
     lab.run("heal");
     awaitConverged(Set.of(hosts(1, 4)), Set.copyOf(vms), false, Duration.ZERO);
     awaitArmed(h);
