@@ -2,6 +2,7 @@ package dev.vmha.lease;
 
 import dev.vmha.datastore.DatastoreView.LeaseObservation;
 import dev.vmha.datastore.VmLease;
+import dev.vmha.datastore.WatchdogFlag;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -74,5 +75,19 @@ public final class LeaseRule {
     }
     return new AgentGone(true, "the agent of " + host + " is gone and its watchdog armed: a VM whose lease stands"
         + " still for the expiry has been stopped by it");
+  }
+
+  /**
+   * Whether the VMs of a host judged DEAD may be restarted elsewhere once their leases expire. Yes, unless its agent
+   * stopped cleanly and left them running with its watchdog disarmed (its power-on file says AGENT_STOPPED): then
+   * nothing stops them, so an expired lease proves nothing — the host may only be cut off — and they wait for its
+   * agent to come back (or an operator), as Proxmox HA freezes the services of a node whose manager was stopped.
+   */
+  public static AgentGone deadHost(String host, WatchdogFlag flag) {
+    if (flag == WatchdogFlag.AGENT_STOPPED) {
+      return new AgentGone(false, "its agent was stopped cleanly and left its VMs running with its watchdog disarmed:"
+          + " nothing proves they stopped, so they wait for the agent of " + host + " to come back");
+    }
+    return new AgentGone(true, "host " + host + " is dead");
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.datastore.DatastoreView.LeaseObservation;
 import dev.vmha.datastore.VmLease;
 import java.time.Duration;
@@ -121,5 +122,15 @@ class LeaseRuleTest {
     assertFalse(unarmed.restart());
     assertTrue(unarmed.why().contains("not armed"), unarmed.why());
     assertFalse(LeaseRule.agentGone("host2", false, true).restart(), "no leases, no proof");
+  }
+
+  /** A host judged DEAD whose agent had stopped cleanly may only be cut off, its VMs running: they wait. */
+  @Test
+  void aDeadHostsVmsWaitOnlyWhenItsAgentStoppedCleanlyAndLeftThemRunning() {
+    assertTrue(LeaseRule.deadHost("host2", WatchdogFlag.ARMED).restart());
+    assertTrue(LeaseRule.deadHost("host2", WatchdogFlag.NOT_ARMED).restart(), "a power loss without a watchdog");
+    LeaseRule.AgentGone stopped = LeaseRule.deadHost("host2", WatchdogFlag.AGENT_STOPPED);
+    assertFalse(stopped.restart());
+    assertTrue(stopped.why().contains("stopped cleanly"), stopped.why());
   }
 }
