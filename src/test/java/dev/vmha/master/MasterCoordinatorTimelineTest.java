@@ -26,6 +26,7 @@ import dev.vmha.datastore.VmLease;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
+import dev.vmha.restart.WaitReason;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
@@ -647,7 +648,7 @@ class MasterCoordinatorTimelineTest {
         .toList(), "the highest priority first");
     HaEvent.VmRestartWaiting waits = only(HaEvent.VmRestartWaiting.class);
     assertEquals("vm1", waits.vm());
-    assertEquals("earlier-group", waits.kind());
+    assertEquals(WaitReason.EARLIER_GROUP, waits.kind());
     tick();
     assertEquals(1, ofType(HaEvent.VmRestartPlanned.class).size(), "still waiting for vm2's power-on");
     assertEquals("vm2", answerPowerOn(host1Vms, "host1", true).vm().name());
@@ -669,7 +670,7 @@ class MasterCoordinatorTimelineTest {
     assertEquals(List.of("vm2"), planned, "vm1 waits for vm2");
     HaEvent.VmRestartWaiting w = only(HaEvent.VmRestartWaiting.class);
     assertEquals("vm1", w.vm());
-    assertEquals("dependency", w.kind());
+    assertEquals(WaitReason.DEPENDENCY, w.kind());
     answerPowerOn(host1Vms, "host1", true);
     host1Vms.awaitAssert(() -> {
       assertEquals(2, ofType(HaEvent.VmRestartPlanned.class).size());
@@ -763,7 +764,7 @@ class MasterCoordinatorTimelineTest {
     host2LeasesOnceStarted.put("vm1", held);
     host2Dies(VmProtection.defaults(), protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
     HaEvent.VmRestartWaiting w = only(HaEvent.VmRestartWaiting.class);
-    assertEquals("lease", w.kind());
+    assertEquals(WaitReason.LEASE, w.kind());
     assertTrue(w.reason().contains("held by host2"), w.reason());
     host1Vms.expectNoMessage(Duration.ofMillis(100));
     tick();
