@@ -20,12 +20,10 @@ import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.VmRestarter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -94,8 +92,7 @@ public final class MasterCoordinator {
    *     losing its master has heard nothing from it for hostTimeout plus the election
    * @param election this host's election FSM, told when every other host falls silent (isolation check) and
    *     given every new protected list, which it replicates to all hosts in its heartbeats
-   * @param replica the newest protected list this host received from a master's heartbeats, if any: without
-   *     heartbeat datastores it is the only copy a new master has
+   * @param replica the newest protected list this host received from a master's heartbeats ({@link MasterConfig})
    */
   public record Start(
       Map<String, Duration> knownSilence, ActorRef<MasterNotice> election, Optional<ProtectedList> replica)
@@ -202,9 +199,10 @@ public final class MasterCoordinator {
       } else if (effect instanceof MasterEffect.ReadView) {
         deps.datastore().tell(new DatastoreHeartbeat.GetView(views));
       } else if (effect instanceof MasterEffect.ReadList) {
-        readList();
+        ctx.pipeToSelf(ListCopies.read(deps.datastores()), (r, err) -> new In(r));
       } else if (effect instanceof MasterEffect.WriteList w) {
-        writeList(w);
+        ctx.pipeToSelf(ListCopies.write(w.datastores().stream().map(this::datastore).toList(), w.list()),
+            (r, err) -> new In(r));
       } else if (effect instanceof MasterEffect.WriteListLock w) {
         ctx.pipeToSelf(datastore(w.datastore()).writeListLock(w.lock()), (x, err) -> new In(
             new MasterInput.LockWritten(w.datastore(), Optional.ofNullable(err).map(Failures::rootMessage))));
@@ -236,7 +234,6 @@ public final class MasterCoordinator {
       }
     }
 
-    /** The VM manager of a host the machine named: one it holds a report of. */
     private ActorRef<HostVms.Command> vmsOf(String host) {
       return state.hosts().get(host).report().orElseThrow().vms();
     }
@@ -248,45 +245,6 @@ public final class MasterCoordinator {
     private void startRestarter(VmRestarter.Attempt a) {
       ctx.spawnAnonymous(VmRestarter.create(config.self(), a, deps.settings().powerOnTimeout(), outcomes,
           deps.events(), deps.clock()), DispatcherSelector.sameAsParent());
-    }
-
-    /** Every datastore's copy; the newest readable one, and the datastores that failed, come back as one input. */
-    private void readList() {
-      List<CompletableFuture<Optional<ProtectedList>>> reads = deps.datastores().stream()
-          .map(d -> d.readProtectedList().toCompletableFuture()).toList();
-      ctx.pipeToSelf(CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).handle((x, e) -> null),
-          (x, e) -> {
-            Optional<ProtectedList> best = Optional.empty();
-            List<String> failures = new ArrayList<>();
-            for (int i = 0; i < reads.size(); i++) {
-              try {
-                Optional<ProtectedList> l = reads.get(i).join();
-                if (l.isPresent() && (best.isEmpty() || l.get().version() > best.get().version())) best = l;
-              } catch (RuntimeException err) {
-                failures.add(deps.datastores().get(i).name() + ": " + Failures.rootMessage(err));
-              }
-            }
-            return new In(new MasterInput.ListRead(best, failures));
-          });
-    }
-
-    /** Writes to every named datastore; the failures come back as one input when all are done. */
-    private void writeList(MasterEffect.WriteList w) {
-      List<String> names = w.datastores();
-      List<CompletableFuture<Void>> writes = names.stream()
-          .map(n -> datastore(n).writeProtectedList(w.list()).toCompletableFuture()).toList();
-      ctx.pipeToSelf(CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).handle((x, e) -> null),
-          (x, e) -> {
-            List<String> failures = new ArrayList<>();
-            for (int i = 0; i < writes.size(); i++) {
-              try {
-                writes.get(i).join();
-              } catch (RuntimeException err) {
-                failures.add(names.get(i) + ": " + Failures.rootMessage(err));
-              }
-            }
-            return new In(new MasterInput.ListWritten(w.list().version(), names.size(), failures));
-          });
     }
   }
 }
