@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The master as a pure state machine (issue 21, after etcd raft's {@code Step} → {@code Ready}): each input gives the
- * next state and the effects for the shell ({@link MasterCoordinator}) to carry out; no actor, clock or I/O here.
+ * next state and the effects for its actor shell to carry out; no actor, clock or I/O here.
  * Virtual time advances by one interval per {@link MasterInput.Tick}; {@code wallNow} stamps the step's events.
  *
  * <p>A failure flows: {@link HostWatch#beat} stops coming → {@link #step} on a tick → {@link HostWatch#investigate}
