@@ -126,16 +126,19 @@ final class ListOwnership {
   /** A write came back: what waited for it goes ahead if it is stored, or is undone if it is not. */
   static MasterState written(Turn t, MasterState s, MasterInput.ListWritten w) {
     for (String f : w.failures()) t.warn("protected list v" + w.version() + " not written to " + f);
+    // stored where a new master reads it: on one datastore at least (without datastores, the replicas are the copies)
+    boolean stored = !t.config.hasDatastores() || w.failures().size() < w.datastores();
     List<AfterWrite> still = new ArrayList<>();
     List<AfterWrite> due = new ArrayList<>();
     for (AfterWrite a : s.afterWrite()) {
-      boolean decided = w.stored() ? a.version() <= w.version() : a.version() == w.version();
+      boolean decided = stored ? a.version() <= w.version() : a.version() == w.version();
       (decided ? due : still).add(a);
     }
     MasterState next = s.afterWrite(still);
     for (AfterWrite a : due) {
-      next = w.stored() ? OperatorRequests.goAhead(t, next, a)
-          : OperatorRequests.notStored(t, next, a, "the protected list was written to no datastore: " + w.failures());
+      next = stored ? OperatorRequests.goAhead(t, next, a)
+          : OperatorRequests.notStored(t, next, a, "the protected list was written to no datastore: "
+              + (w.failures().isEmpty() ? "this master holds no datastore's lock" : w.failures()));
     }
     return next;
   }

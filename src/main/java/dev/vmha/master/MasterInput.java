@@ -24,12 +24,7 @@ public sealed interface MasterInput {
   record ListRead(Optional<ProtectedList> list, List<String> failures) implements MasterInput {}
 
   /** A {@link MasterEffect.WriteList} completed: of {@code datastores} written to, these failed. */
-  record ListWritten(long version, int datastores, List<String> failures) implements MasterInput {
-    /** Stored where a new master reads it: on one datastore at least, or there are none. */
-    boolean stored() {
-      return datastores == 0 || failures.size() < datastores;
-    }
-  }
+  record ListWritten(long version, int datastores, List<String> failures) implements MasterInput {}
 
   /** A {@link MasterEffect.WriteListLock} completed, or failed with {@code error}. */
   record LockWritten(String datastore, Optional<String> error) implements MasterInput {}

@@ -13,9 +13,9 @@ import java.util.Optional;
  * next state and the effects for its actor shell to carry out; no actor, clock or I/O here.
  * Virtual time advances by one interval per {@link MasterInput.Tick}; {@code wallNow} stamps the step's events.
  *
- * <p>A failure flows: {@link HostWatch#beat} stops coming → {@link #step} on a tick → {@link HostWatch#investigate}
- * (ping) → {@link HostWatch#pinged} → {@code HostWatch.judge} (the verdict, {@link dev.vmha.classify.HostClassifier})
- * → {@link VmRecovery#needHome} → {@link VmRecovery#advance} (the plan, {@link dev.vmha.restart.RestartPlanner}) →
+ * <p>A failure flows: {@link HostWatch#beat} stops coming → a tick → {@link HostWatch#investigate} (ping) →
+ * {@link HostWatch#pinged} → {@code HostWatch.judge} (the verdict: {@link dev.vmha.classify.HostClassifier}) →
+ * {@link VmRecovery#needHome} → {@link VmRecovery#advance} (the plan: {@link dev.vmha.restart.RestartPlanner}) →
  * {@link MasterEffect.PersistThenStart} → {@link VmRecovery#restarted}.
  */
 public final class MasterMachine {

@@ -151,7 +151,8 @@ public final class RestartPlanner {
         }
         place(vm, g);
       }
-      waits.replaceAll(w -> w.reason() == WaitReason.DEPENDENCY ? new Wait(w.vm(), w.reason(), dependencyReason(w.vm())) : w);
+      waits.replaceAll(w -> w.reason() == WaitReason.DEPENDENCY
+          ? new Wait(w.vm(), w.reason(), dependencyReason(w.vm())) : w);
       return new Plan(List.copyOf(starts), List.copyOf(waits), List.copyOf(skips));
     }
 

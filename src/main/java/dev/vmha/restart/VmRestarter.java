@@ -35,8 +35,8 @@ public final class VmRestarter {
   private VmRestarter() {}
 
   public static Behavior<Command> create(
-      String masterId, Attempt attempt, Duration powerOnTimeout, ActorRef<RestartOutcome> report, Consumer<HaEvent> events,
-      Clock clock) {
+      String masterId, Attempt attempt, Duration powerOnTimeout, ActorRef<RestartOutcome> report,
+      Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> new Run(ctx, masterId, attempt, powerOnTimeout, report, events, clock).tryNext(0, ""));
   }
 

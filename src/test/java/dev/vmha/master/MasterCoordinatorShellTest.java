@@ -14,7 +14,6 @@ import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
-import dev.vmha.datastore.VmLease;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
@@ -22,6 +21,7 @@ import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.VmProtection;
+import dev.vmha.testing.ForwardingDatastore;
 import dev.vmha.testing.VirtualTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,72 +180,26 @@ class MasterCoordinatorShellTest {
   }
 
   /** ds1 on a directory, whose next list write completes when the test says and whose lock writes may fail. */
-  private static final class ControlledDatastore implements Datastore {
-    private final Datastore real;
+  private static final class ControlledDatastore extends ForwardingDatastore {
     volatile Optional<CompletableFuture<Void>> nextListWrite = Optional.empty();
     volatile boolean lockWritesFail;
 
-    ControlledDatastore(Datastore real) {
-      this.real = real;
-    }
-
-    @Override
-    public String name() {
-      return real.name();
-    }
-
-    @Override
-    public CompletionStage<Void> writeHeartbeat(HostHeartbeat heartbeat) {
-      return real.writeHeartbeat(heartbeat);
-    }
-
-    @Override
-    public CompletionStage<Void> writePowerOn(PowerOnFile file) {
-      return real.writePowerOn(file);
-    }
-
-    @Override
-    public CompletionStage<DatastoreScan> scan() {
-      return real.scan();
-    }
-
-    @Override
-    public CompletionStage<Optional<ProtectedList>> readProtectedList() {
-      return real.readProtectedList();
+    ControlledDatastore(Datastore inner) {
+      super(inner);
     }
 
     @Override
     public CompletionStage<Void> writeProtectedList(ProtectedList list) {
       Optional<CompletableFuture<Void>> held = nextListWrite;
       nextListWrite = Optional.empty();
-      return held.map(h -> h.thenCompose(x -> real.writeProtectedList(list))).orElseGet(() -> real
+      return held.map(h -> h.thenCompose(x -> inner.writeProtectedList(list))).orElseGet(() -> inner
           .writeProtectedList(list).toCompletableFuture());
     }
 
     @Override
     public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
       return lockWritesFail ? CompletableFuture.failedFuture(new java.io.IOException("read-only file system"))
-          : real.writeListLock(lock);
-    }
-
-    @Override
-    public CompletionStage<Optional<VmLease>> readLease(String vm) {
-      return real.readLease(vm);
-    }
-
-    @Override
-    public CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next) {
-      return real.swapLease(expected, next);
-    }
-
-    @Override
-    public CompletionStage<Boolean> repairLease(VmLease next) {
-      return real.repairLease(next);
-    }
-
-    @Override
-    public CompletionStage<Void> releaseLease(VmLease held) {
-      return real.releaseLease(held);
+          : inner.writeListLock(lock);
     }
   }
 }

@@ -69,16 +69,26 @@ class MasterMachineTest {
     assertEquals(s.settings.icmpPingTimeout(), s.pings.get(0).effect().timeout());
   }
 
-  /** vm1 and vm2 protected at host2, which then crashes and is judged DEAD at T0 + hostTimeout + icmpPingTimeout. */
-  private void host2Dies(MasterScript s, VmProtection p1, VmProtection p2) {
-    s.protectOnHost2(p1, p2, true);
+  /** T0+hostTimeout: host2 silent and pinged; the ping goes unanswered when icmpPingTimeout has passed. */
+  private void pingTimesOut(MasterScript s, long t0) {
+    silentAtHostTimeout(s, t0);
+    s.ticks(s.settings.icmpPingTimeout());
+    s.answerPings(false);
+  }
+
+  /** host2 crashes now (both its heartbeats stop) and is judged DEAD at T0 + hostTimeout + icmpPingTimeout. */
+  private void host2Crashes(MasterScript s) {
     s.host2NetBeating = false;
     s.host2DatastoreBeating = false;
     s.mark();
-    silentAtHostTimeout(s, s.now());
-    s.ticks(s.settings.icmpPingTimeout());
-    s.answerPings(false);
+    pingTimesOut(s, s.now());
     assertEquals(Verdict.DEAD, s.only(HaEvent.HostJudged.class).verdict());
+  }
+
+  /** vm1 and vm2 protected at host2, which then crashes. */
+  private void host2Dies(MasterScript s, VmProtection p1, VmProtection p2) {
+    s.protectOnHost2(p1, p2, true);
+    host2Crashes(s);
   }
 
   /** Ticks, letting every ping go unanswered when icmpPingTimeout has passed, until host2 is judged. */
@@ -257,9 +267,7 @@ class MasterMachineTest {
   @Test
   void aSilentUnpingableSlaveWhoseDatastoreHeartbeatMovesIsPartitionedAndNothingRestarts() {
     long t0 = m.host2FallsSilent(false);
-    silentAtHostTimeout(m, t0);
-    m.ticks(m.settings.icmpPingTimeout());
-    m.answerPings(false);
+    pingTimesOut(m, t0);
     HaEvent.HostJudged judged = m.only(HaEvent.HostJudged.class);
     assertEquals(Verdict.PARTITIONED, judged.verdict());
     assertEquals(t0 + m.settings.hostTimeout().plus(m.settings.icmpPingTimeout()).toMillis(), ms(judged.at()));
@@ -282,9 +290,7 @@ class MasterMachineTest {
   @Test
   void aPartitionedSlaveWhoseDatastoreHeartbeatThenStopsIsDeclaredDeadOnceItIsStillPastTheFenceBound() {
     long t0 = m.host2FallsSilent(false);
-    silentAtHostTimeout(m, t0);
-    m.ticks(m.settings.icmpPingTimeout());
-    m.answerPings(false);
+    pingTimesOut(m, t0);
     assertEquals(Verdict.PARTITIONED, m.only(HaEvent.HostJudged.class).verdict());
     m.host2DatastoreBeating = false;
     long stopped = m.now();
@@ -303,9 +309,7 @@ class MasterMachineTest {
   @Test
   void theVmsAnIsolatedSlaveStoppedRestartWhenItsPowerOnFileSaysIsolated() {
     long t0 = m.host2FallsSilent(false);
-    silentAtHostTimeout(m, t0);
-    m.ticks(m.settings.icmpPingTimeout());
-    m.answerPings(false);
+    pingTimesOut(m, t0);
     assertEquals(Verdict.PARTITIONED, m.only(HaEvent.HostJudged.class).verdict(), "not flagged yet");
     while (m.now() < t0 + 29_000) {
       m.tick();
@@ -418,12 +422,7 @@ class MasterMachineTest {
   @Test
   void aVmRestartedElsewhereIsNotTakenForMissingAtItsNewHostSinceItWentMissingAtTheOldOne() {
     m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), false);
-    m.host2NetBeating = false;
-    m.host2DatastoreBeating = false;
-    m.mark();
-    silentAtHostTimeout(m, m.now());
-    m.ticks(m.settings.icmpPingTimeout());
-    m.answerPings(false);
+    host2Crashes(m);
     m.answerStart(true);
     m.answerStart(true);
     for (long i = 1; i < m.ticksIn(m.settings.hostTimeout()); i++) m.tick();
@@ -510,12 +509,7 @@ class MasterMachineTest {
         ReadyCondition.RESOURCES_ALLOCATED), true);
     m.host1MemoryMb = 512;
     m.host3MemoryMb = 512;
-    m.host2NetBeating = false;
-    m.host2DatastoreBeating = false;
-    m.mark();
-    silentAtHostTimeout(m, m.now());
-    m.ticks(m.settings.icmpPingTimeout());
-    m.answerPings(false);
+    host2Crashes(m);
     HaEvent.VmAwaitingCapacity waits = m.only(HaEvent.VmAwaitingCapacity.class);
     assertEquals("vm1", waits.vm());
     assertTrue(waits.reason().contains("needs 1024 MB"), waits.reason());
@@ -548,12 +542,7 @@ class MasterMachineTest {
         ReadyCondition.RESOURCES_ALLOCATED), true);
     m.host2Leases.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
     m.tick();
-    m.host2NetBeating = false;
-    m.host2DatastoreBeating = false;
-    m.mark();
-    silentAtHostTimeout(m, m.now());
-    m.ticks(m.settings.icmpPingTimeout());
-    m.answerPings(false);
+    host2Crashes(m);
     HaEvent.VmRestartWaiting w = m.only(HaEvent.VmRestartWaiting.class);
     assertEquals(WaitReason.LEASE, w.kind());
     assertTrue(w.reason().contains("held by host2"), w.reason());
@@ -624,6 +613,19 @@ class MasterMachineTest {
     m.completeWrites();
     assertEquals("vm1", m.answerStart(true).vm().name());
     assertTrue(m.reply(id).ok());
+  }
+
+  /** A later version written to no datastore (the lock was lost meanwhile) does not stand for the earlier one. */
+  @Test
+  void aLaterListWrittenToNoDatastoreDoesNotReleaseAStart() {
+    m.started();
+    m.answerListWrites = false;
+    m.powerOn(VM1, "host2", VmProtection.defaults());
+    long version = m.heldWrites.peek().list().version();
+    m.in(new MasterInput.ListWritten(version + 1, 0, List.of()));
+    assertTrue(m.starts.isEmpty());
+    m.completeWrites();
+    assertEquals("vm1", m.starts.peek().vm().name());
   }
 
   @Test
