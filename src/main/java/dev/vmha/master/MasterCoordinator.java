@@ -49,11 +49,11 @@ public final class MasterCoordinator {
   public record SlaveBeat(HostReport report) implements Command, JsonSerializable {}
 
   /**
-   * An operator powers a VM on under HA protection, at {@code host} or where placement chooses (host null), with
-   * {@code protection} (null: the VM's settings in {@code vmha.vms}, else {@code vmha.vm-defaults}).
+   * An operator powers a VM on under HA protection, at {@code host} or where placement chooses (empty), with
+   * {@code protection} (empty: the VM's settings in {@code vmha.vms}, else {@code vmha.vm-defaults}).
    */
-  public record PowerOnVm(VmSpec vm, String host, VmProtection protection, ActorRef<OperationResult> replyTo)
-      implements Command, JsonSerializable {}
+  public record PowerOnVm(VmSpec vm, Optional<String> host, Optional<VmProtection> protection,
+      ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
 
   /** An operator powers a VM off through vmha: it is unprotected first, so it is not restarted. */
   public record PowerOffVm(String vm, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
@@ -157,8 +157,8 @@ public final class MasterCoordinator {
           .onMessage(In.class, i -> step(i.input()))
           .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report())))
           .onMessage(MemberChange.class, m -> membership(m.event()).map(this::step).orElse(Behaviors.same()))
-          .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(),
-              Optional.ofNullable(p.host()), Optional.ofNullable(p.protection()))))
+          .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(), p.host(),
+              p.protection())))
           .onMessage(PowerOffVm.class, p -> step(new MasterInput.PowerOff(request(p.replyTo()), p.vm())))
           .onMessage(DecisionPersisted.class, d -> {
             if (d.error() != null) {

@@ -122,7 +122,8 @@ class MasterCoordinatorShellTest {
 
   private TestProbe<MasterCoordinator.OperationResult> powerOnAtHost2() {
     TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
-    master.tell(new MasterCoordinator.PowerOnVm(VM1, "host2", VmProtection.defaults(), reply.ref()));
+    master.tell(new MasterCoordinator.PowerOnVm(VM1, Optional.of("host2"), Optional.of(VmProtection.defaults()),
+        reply.ref()));
     sync();
     return reply;
   }
