@@ -80,15 +80,17 @@ final class ClusterWatch {
 
   /**
    * Powers a VM on through the master at {@code host}, asking again while the answer is a refusal that passes: a
-   * master elected just after another briefly was takes the protected-list lock once the other's stood still.
+   * master elected just after another briefly was takes the protected-list lock once the other's stood still; or
+   * until the VM runs there, when the answer was slower than the ask (the start awaits the list write).
    */
   void powerOn(String master, VmSpec vm, String host) {
     await(vm.name() + " powered on at " + host, 30, () -> {
       try {
-        return cluster.powerOn(master, vm, host, ASK).ok();
-      } catch (Exception e) {
-        return false;
+        if (cluster.powerOn(master, vm, host, ASK).ok()) return true;
+      } catch (Exception slowerThanTheAsk) {
+        // the VM may be starting: asked again, it is refused as protected, and then runs there
       }
+      return cluster.running().getOrDefault(vm.name(), List.of()).contains(host);
     });
   }
 
