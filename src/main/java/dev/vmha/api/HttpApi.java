@@ -21,6 +21,7 @@ import dev.vmha.history.HistoryReader;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -286,7 +287,7 @@ public final class HttpApi extends AllDirectives {
     VmRequestRule.Valid v = (VmRequestRule.Valid) checked;
     String request = "power-on " + v.vm().name() + v.host().map(h -> " at " + h).orElse("");
     return answer(audited(caller, request, v.vm().name(), () -> toMaster(
-        ref -> new MasterCoordinator.PowerOnVm(v.vm(), v.host().orElse(null), v.protection(), ref))));
+        ref -> new MasterCoordinator.PowerOnVm(v.vm(), v.host(), Optional.of(v.protection()), ref))));
   }
 
   private Route powerOff(String vm, ApiCaller caller) {

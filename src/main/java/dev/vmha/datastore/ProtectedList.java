@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The content of {@code protectedlist}: every protected VM and the host it was last placed on, written by the master
@@ -25,10 +26,28 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
    * hardly matter), and why the VM was given up ("" while it is not). Reset when the VM runs again.
    */
   public record Recovery(int failedAttempts, Instant retryAt, String givenUp) implements JsonSerializable {
-    public static final Recovery NONE = new Recovery(0, Instant.EPOCH, "");
+    /** The state file's form of "no retry scheduled" (a time long past); read it through {@link #retryTime}. */
+    private static final Instant NO_RETRY = Instant.EPOCH;
+
+    public static final Recovery NONE = new Recovery(0, NO_RETRY, "");
+
+    /** Attempt {@code failedAttempts + 1} may start at {@code at}. */
+    public static Recovery retry(int failedAttempts, Instant at) {
+      return new Recovery(failedAttempts, at, "");
+    }
+
+    /** Given up after {@code failedAttempts}, for {@code why}: no retry. */
+    public static Recovery givenUp(int failedAttempts, String why) {
+      return new Recovery(failedAttempts, NO_RETRY, why);
+    }
 
     public boolean gaveUp() {
       return !givenUp.isEmpty();
+    }
+
+    /** When the next attempt may start, if one is scheduled. */
+    public Optional<Instant> retryTime() {
+      return retryAt.equals(NO_RETRY) ? Optional.empty() : Optional.of(retryAt);
     }
   }
 
@@ -69,6 +88,13 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
     Map<String, List<String>> d = new LinkedHashMap<>();
     vms.forEach((n, e) -> d.put(n, e.protection().dependsOn()));
     return d;
+  }
+
+  /** An entry put back as it was (an unprotect that could not be stored). */
+  public ProtectedList restored(Entry e, String newOwner) {
+    Map<String, Entry> m = new LinkedHashMap<>(vms);
+    m.put(e.vm().name(), e);
+    return new ProtectedList(newOwner, version + 1, m);
   }
 
   public ProtectedList without(String vm, String newOwner) {

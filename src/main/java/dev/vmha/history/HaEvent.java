@@ -9,6 +9,7 @@ import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.restart.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -253,9 +254,9 @@ public sealed interface HaEvent extends JsonSerializable {
   }
 
   /** A VM that needs a home does not start yet, and why (an earlier group, a dependency, its lease, a start slot). */
-  record VmRestartWaiting(Instant at, String by, String vm, String kind, String reason) implements HaEvent {
+  record VmRestartWaiting(Instant at, String by, String vm, WaitReason kind, String reason) implements HaEvent {
     public String describe() {
-      return vm + " waits (" + kind + "): " + reason;
+      return vm + " waits (" + kind.code() + "): " + reason;
     }
   }
 

@@ -2,6 +2,7 @@ package dev.vmha.history;
 
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.restart.WaitReason;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -135,10 +136,10 @@ public final class VmExplainer {
             + n.reason();
       }
       if (last instanceof HaEvent.VmAwaitingCapacity c) {
-        return vm + " is not running: no live host has room for it (waiting since " + t + "): " + c.reason();
+        return vm + " is not running: " + WaitReason.NO_ROOM.meaning() + " (waiting since " + t + "): " + c.reason();
       }
       if (last instanceof HaEvent.VmRestartWaiting w) {
-        return vm + " is not running: " + waitKind(w.kind()) + " (waiting since " + t + "): " + w.reason();
+        return vm + " is not running: " + w.kind().meaning() + " (waiting since " + t + "): " + w.reason();
       }
       if (last instanceof HaEvent.VmRestartRetryScheduled r) {
         return vm + " is not running: restart attempt " + r.failedAttempts() + " failed at " + t + " (" + r.reason()
@@ -225,17 +226,4 @@ public final class VmExplainer {
     }
   }
 
-  /** The master's kinds of waiting (MasterCoordinator), as an operator reads them. */
-  static String waitKind(String kind) {
-    return switch (kind) {
-      case "earlier-group" -> "VMs of an earlier start group are not ready yet";
-      case "dependency" -> "a VM it depends on is not ready";
-      case "no-start-slot" -> "every host with room has all its start slots in use";
-      case "lease" -> "its lease is still held by another host, which may still run it";
-      case "list-lock" -> "the master holds no protected-list lock: the cluster is partitioned and the other side's"
-          + " master owns the list";
-      case "unknown" -> "a host did not answer its power-on and may run it";
-      default -> "it waits (" + kind + ")";
-    };
-  }
 }

@@ -7,7 +7,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -56,12 +55,11 @@ public final class RestartPlanner {
     }
   }
 
-  public enum WaitKind { EARLIER_GROUP, DEPENDENCY, NO_ROOM, NO_START_SLOT }
 
   /** Start the VM at hosts.get(0); the other hosts also fit it, best first, to try if that one refuses. */
   public record Start(VmSpec vm, List<String> hosts, String why) {}
 
-  public record Wait(VmSpec vm, WaitKind kind, String why) {}
+  public record Wait(VmSpec vm, WaitReason reason, String why) {}
 
   /** Given up by the plan: not restarted (disabled, or best-effort with no room). */
   public record Skip(VmSpec vm, String why) {}
@@ -116,7 +114,7 @@ public final class RestartPlanner {
     private final List<Wait> waits = new ArrayList<>();
     private final List<Skip> skips = new ArrayList<>();
     private final Map<String, Group> startedNow = new HashMap<>();
-    private final Map<String, WaitKind> waitingNow = new HashMap<>();
+    private final Map<String, WaitReason> waitingNow = new HashMap<>();
     private final Set<String> skippedNow = new HashSet<>();
     /** The unmet dependencies of each VM that waits for them; described once the whole plan is known. */
     private final Map<String, List<String>> unmet = new HashMap<>();
@@ -141,7 +139,7 @@ public final class RestartPlanner {
         Group g = Group.of(p);
         Map<Group, List<String>> blockers = earlierUnready(g);
         if (!blockers.isEmpty()) {
-          defer(vm, WaitKind.EARLIER_GROUP, "start group " + g + " waits until the earlier groups are ready: "
+          defer(vm, WaitReason.EARLIER_GROUP, "start group " + g + " waits until the earlier groups are ready: "
               + blockers.entrySet().stream().map(e -> e.getKey() + ": " + few(e.getValue()))
                   .collect(Collectors.joining("; ")));
           continue;
@@ -149,12 +147,13 @@ public final class RestartPlanner {
         List<String> missing = p.dependsOn().stream().filter(d -> !in.satisfied().contains(d)).toList();
         if (!missing.isEmpty()) {
           unmet.put(vm.name(), missing);
-          defer(vm, WaitKind.DEPENDENCY, "");
+          defer(vm, WaitReason.DEPENDENCY, "");
           continue;
         }
         place(vm, g);
       }
-      waits.replaceAll(w -> w.kind() == WaitKind.DEPENDENCY ? new Wait(w.vm(), w.kind(), dependencyReason(w.vm())) : w);
+      waits.replaceAll(w -> w.reason() == WaitReason.DEPENDENCY
+          ? new Wait(w.vm(), w.reason(), dependencyReason(w.vm())) : w);
       return new Plan(List.copyOf(starts), List.copyOf(waits), List.copyOf(skips));
     }
 
@@ -179,7 +178,7 @@ public final class RestartPlanner {
       if (fit.isEmpty()) {
         String why = "no live host has room: needs " + need + " MB; " + largestFree() + "; " + takenBefore();
         if (g.priority() == RestartPriority.BEST_EFFORT) skip(vm, "best-effort, tried once: " + why);
-        else defer(vm, WaitKind.NO_ROOM, why);
+        else defer(vm, WaitReason.NO_ROOM, why);
         return;
       }
       Optional<String> preferred = in.defaultFailoverHost();
@@ -188,7 +187,7 @@ public final class RestartPlanner {
               Comparator.comparing(r -> r.id, HostIdOrder.INSTANCE)))
           .toList();
       if (targets.isEmpty()) {
-        defer(vm, WaitKind.NO_START_SLOT, "fits by memory on " + few(fit.stream().map(r -> r.id).sorted(HostIdOrder.INSTANCE).toList())
+        defer(vm, WaitReason.NO_START_SLOT, "fits by memory on " + few(fit.stream().map(r -> r.id).sorted(HostIdOrder.INSTANCE).toList())
             + " but none has a free start slot (das.perHostConcurrentFailoversLimit power-ons in flight)");
         return;
       }
@@ -230,13 +229,13 @@ public final class RestartPlanner {
     private String status(String vm) {
       if (in.starting().containsKey(vm)) return "starting, not ready yet";
       if (startedNow.containsKey(vm)) return "started by this plan";
-      WaitKind w = waitingNow.get(vm);
-      if (w != null) return "homeless, waiting: " + w.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+      WaitReason w = waitingNow.get(vm);
+      if (w != null) return "homeless, waiting: " + w.code().replace('-', ' ');
       if (skippedNow.contains(vm)) return "homeless, not restarted";
       return "not running, or unknown to HA";
     }
 
-    private void defer(VmSpec vm, WaitKind kind, String why) {
+    private void defer(VmSpec vm, WaitReason kind, String why) {
       waits.add(new Wait(vm, kind, why));
       waitingNow.put(vm.name(), kind);
     }

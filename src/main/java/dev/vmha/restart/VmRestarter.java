@@ -29,33 +29,27 @@ public final class VmRestarter {
   /** A host to try and its VM manager. */
   public record Candidate(String hostId, ActorRef<HostVms.Command> vms) {}
 
-  /**
-   * The outcome, sent to the coordinator: {@code host} is where the VM runs, or null with {@code reason};
-   * {@code unanswered} names a host whose power state is unknown (it did not answer in time).
-   */
-  public record Outcome(VmSpec vm, String host, String reason, String unanswered) implements LocalMessage {}
-
   /** What one attempt works with: {@code grant} is the expired lease the master judged may be replaced. */
   public record Attempt(VmSpec vm, Optional<VmLease> grant, List<Candidate> candidates, int number) {}
 
   private VmRestarter() {}
 
   public static Behavior<Command> create(
-      String masterId, Attempt attempt, Duration powerOnTimeout, ActorRef<Outcome> report, Consumer<HaEvent> events,
-      Clock clock) {
+      String masterId, Attempt attempt, Duration powerOnTimeout, ActorRef<RestartOutcome> report,
+      Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> new Run(ctx, masterId, attempt, powerOnTimeout, report, events, clock).tryNext(0, ""));
   }
 
   private record Run(
-      ActorContext<Command> ctx, String masterId, Attempt attempt, Duration timeout, ActorRef<Outcome> report,
+      ActorContext<Command> ctx, String masterId, Attempt attempt, Duration timeout, ActorRef<RestartOutcome> report,
       Consumer<HaEvent> events, Clock clock) {
 
     Behavior<Command> tryNext(int index, String failures) {
       VmSpec vm = attempt.vm();
       List<Candidate> candidates = attempt.candidates();
       if (index >= candidates.size()) {
-        report.tell(new Outcome(vm, null, candidates.isEmpty() ? "no host to try" : "every host refused:" + failures,
-            null));
+        report.tell(new RestartOutcome.Refused(vm,
+            candidates.isEmpty() ? "no host to try" : "every host refused:" + failures));
         return Behaviors.stopped();
       }
       Candidate c = candidates.get(index);
@@ -66,14 +60,14 @@ public final class VmRestarter {
           .onMessage(Answer.class, a -> {
             if (a.error() == null && a.result().ok()) {
               events.accept(new HaEvent.VmRestarted(clock.instant(), masterId, vm.name(), c.hostId()));
-              report.tell(new Outcome(vm, c.hostId(), null, null));
+              report.tell(new RestartOutcome.Started(vm, c.hostId()));
               return Behaviors.stopped();
             }
             if (a.error() != null) {
               String why = "no answer from " + c.hostId() + " within " + timeout.toMillis()
                   + " ms: its power state is unknown, so no other host is tried until it shows";
               events.accept(new HaEvent.VmRestartFailed(clock.instant(), masterId, vm.name(), c.hostId(), why));
-              report.tell(new Outcome(vm, null, why, c.hostId()));
+              report.tell(new RestartOutcome.Unanswered(vm, c.hostId(), why));
               return Behaviors.stopped();
             }
             String why = a.result().error();

@@ -479,7 +479,8 @@ public final class SimulatedCluster implements AutoCloseable {
   /** Powers a VM on with this protection (null: its configured one) through the given master; the answer. */
   public MasterCoordinator.OperationResult powerOn(
       String masterId, VmSpec vm, String host, VmProtection protection, Duration timeout) throws Exception {
-    return askMaster(masterId, ref -> new MasterCoordinator.PowerOnVm(vm, host, protection, ref), timeout);
+    return askMaster(masterId, ref -> new MasterCoordinator.PowerOnVm(vm, Optional.ofNullable(host),
+        Optional.ofNullable(protection), ref), timeout);
   }
 
   /** An operator's power-off through the given master; the answer. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.testing.ForwardingDatastore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -341,13 +342,12 @@ class DatastoreHeartbeatTest {
   }
 
   /** A datastore whose scans can be made to hang (an NFS mount that stops answering) and released later. */
-  static final class HangingDatastore implements Datastore {
-    private final Datastore inner;
+  static final class HangingDatastore extends ForwardingDatastore {
     private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
     volatile int scans;
 
     HangingDatastore(Datastore inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     void hang() {
@@ -357,11 +357,6 @@ class DatastoreHeartbeatTest {
 
     void release() {
       gate.complete(null);
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
     }
 
     @Override
@@ -378,41 +373,6 @@ class DatastoreHeartbeatTest {
     public CompletionStage<DatastoreScan> scan() {
       scans++;
       return gate.thenCompose(x -> inner.scan());
-    }
-
-    @Override
-    public CompletionStage<Optional<ProtectedList>> readProtectedList() {
-      return inner.readProtectedList();
-    }
-
-    @Override
-    public CompletionStage<Void> writeProtectedList(ProtectedList list) {
-      return inner.writeProtectedList(list);
-    }
-
-    @Override
-    public CompletionStage<Boolean> repairLease(VmLease next) {
-      return inner.repairLease(next);
-    }
-
-    @Override
-    public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
-      return inner.writeListLock(lock);
-    }
-
-    @Override
-    public CompletionStage<Optional<VmLease>> readLease(String vm) {
-      return inner.readLease(vm);
-    }
-
-    @Override
-    public CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next) {
-      return inner.swapLease(expected, next);
-    }
-
-    @Override
-    public CompletionStage<Void> releaseLease(VmLease held) {
-      return inner.releaseLease(held);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.restart.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -114,7 +115,7 @@ class VmExplainerTest {
   }
 
   private static String waiting(String kind, String reason) {
-    return explain(afterCrash(new HaEvent.VmRestartWaiting(t(13), M, "web1", kind, reason))).verdict();
+    return explain(afterCrash(new HaEvent.VmRestartWaiting(t(13), M, "web1", WaitReason.of(kind).orElseThrow(), reason))).verdict();
   }
 
   @Test

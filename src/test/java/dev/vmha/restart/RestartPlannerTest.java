@@ -12,7 +12,7 @@ import dev.vmha.restart.RestartPlanner.Plan;
 import dev.vmha.restart.RestartPlanner.Skip;
 import dev.vmha.restart.RestartPlanner.Start;
 import dev.vmha.restart.RestartPlanner.Wait;
-import dev.vmha.restart.RestartPlanner.WaitKind;
+import dev.vmha.restart.WaitReason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -137,7 +137,7 @@ class RestartPlannerTest {
     assertEquals(List.of("medium", "small", "tiny"), started(p));
     assertEquals(List.of("h1", "h2", "h1"), targets(p));
     assertEquals(List.of("big", "huge"), waiting(p));
-    assertTrue(p.waits().stream().allMatch(w -> w.kind() == WaitKind.NO_ROOM));
+    assertTrue(p.waits().stream().allMatch(w -> w.reason() == WaitReason.NO_ROOM));
   }
 
   @Test
@@ -198,7 +198,7 @@ class RestartPlannerTest {
         List.of(host("h1", 100)));
     assertEquals(List.of("z-earlier"), started(p));
     Wait w = waitOf(p, "a-later");
-    assertEquals(WaitKind.EARLIER_GROUP, w.kind());
+    assertEquals(WaitReason.EARLIER_GROUP, w.reason());
     assertEquals("start group " + lp.configName() + " order " + lo + " waits until the earlier groups are ready: "
         + ep.configName() + " order " + eo + ": z-earlier (started by this plan)", w.why());
   }
@@ -210,7 +210,7 @@ class RestartPlannerTest {
     Plan p = plan(vms, List.of(host("h1", 1000)));
     assertEquals(List.of("vm-highest"), started(p));
     assertEquals(List.of("vm-high", "vm-medium", "vm-low", "vm-lowest", "vm-best-effort"), waiting(p));
-    assertTrue(p.waits().stream().allMatch(w -> w.kind() == WaitKind.EARLIER_GROUP));
+    assertTrue(p.waits().stream().allMatch(w -> w.reason() == WaitReason.EARLIER_GROUP));
     assertContains("highest order 0: vm-highest (started by this plan)", waitOf(p, "vm-best-effort").why());
     assertEquals(List.of("vm-disabled"), skipped(p));
   }
@@ -229,7 +229,7 @@ class RestartPlannerTest {
     Plan p = plan(List.of(vm("web1", 10)), starting, Set.of(), List.of(host("h1", 100)));
     assertEquals(List.of(), started(p));
     Wait w = waitOf(p, "web1");
-    assertEquals(WaitKind.EARLIER_GROUP, w.kind());
+    assertEquals(WaitReason.EARLIER_GROUP, w.reason());
     assertEquals("start group medium order 0 waits until the earlier groups are ready: highest order 0: dhcp1"
         + " (starting); high order 0: dns1 (starting), dns2 (starting)", w.why());
   }
@@ -248,7 +248,7 @@ class RestartPlannerTest {
         List.of(vm("huge", 5000, prot(RestartPriority.HIGHEST, 0)), vm("small", 100, prot(RestartPriority.LOW, 4))),
         List.of(host("h1", 1000)));
     assertEquals(List.of("small"), started(p));
-    assertEquals(WaitKind.NO_ROOM, waitOf(p, "huge").kind());
+    assertEquals(WaitReason.NO_ROOM, waitOf(p, "huge").reason());
   }
 
   @Test
@@ -257,7 +257,7 @@ class RestartPlannerTest {
     Plan p = plan(List.of(vm("a-medium", 800), vm("z-high", 800, prot(RestartPriority.HIGH, 0))),
         List.of(host("h1", 1000)));
     assertEquals(List.of("z-high"), started(p));
-    assertEquals(WaitKind.EARLIER_GROUP, waitOf(p, "a-medium").kind(), "not NO_ROOM: its turn has not come");
+    assertEquals(WaitReason.EARLIER_GROUP, waitOf(p, "a-medium").reason(), "not NO_ROOM: its turn has not come");
   }
 
   // ---- dependencies
@@ -267,7 +267,7 @@ class RestartPlannerTest {
     Plan p = plan(List.of(vm("app", 10, prot(RestartPriority.MEDIUM, 0, "db")),
         vm("db", 10, prot(RestartPriority.MEDIUM, 0, "dns")), vm("dns", 10)), List.of(host("h1", 100)));
     assertEquals(List.of("dns"), started(p));
-    assertEquals(WaitKind.DEPENDENCY, waitOf(p, "db").kind());
+    assertEquals(WaitReason.DEPENDENCY, waitOf(p, "db").reason());
     assertEquals("waits for dns (started by this plan) to be ready", waitOf(p, "db").why(),
         "dns sorts after db, yet the reason knows it was started");
     assertEquals("waits for db (homeless, waiting: dependency) to be ready", waitOf(p, "app").why());
@@ -297,14 +297,14 @@ class RestartPlannerTest {
         List.of(vm("db", 10, prot(RestartPriority.HIGHEST, 0, "ghost")), vm("web", 10, prot(RestartPriority.LOWEST, 0))),
         List.of(host("h1", 100)));
     assertEquals(List.of("web"), started(p));
-    assertEquals(WaitKind.DEPENDENCY, waitOf(p, "db").kind());
+    assertEquals(WaitReason.DEPENDENCY, waitOf(p, "db").reason());
   }
 
   @Test
   void anEarlierGroupIsCheckedBeforeDependencies() {
     Plan p = plan(List.of(vm("db", 10, prot(RestartPriority.LOW, 0, "ghost"))), Map.of("dns", MEDIUM), Set.of(),
         List.of(host("h1", 100)));
-    assertEquals(WaitKind.EARLIER_GROUP, waitOf(p, "db").kind());
+    assertEquals(WaitReason.EARLIER_GROUP, waitOf(p, "db").reason());
   }
 
   // ---- default failover host
@@ -355,7 +355,7 @@ class RestartPlannerTest {
     assertEquals(List.of("a", "b"), started(p));
     assertEquals(List.of(List.of("h1", "h2"), List.of("h2")), p.starts().stream().map(Start::hosts).toList());
     Wait w = waitOf(p, "c");
-    assertEquals(WaitKind.NO_START_SLOT, w.kind());
+    assertEquals(WaitReason.NO_START_SLOT, w.reason());
     assertEquals("fits by memory on h1, h2 but none has a free start slot (das.perHostConcurrentFailoversLimit"
         + " power-ons in flight)", w.why());
   }
@@ -363,7 +363,7 @@ class RestartPlannerTest {
   @Test
   void aBestEffortVmWithoutAStartSlotWaitsRatherThanBeingGivenUp() {
     Plan p = plan(List.of(vm("be", 100, prot(RestartPriority.BEST_EFFORT, 0))), List.of(host("h1", 1000, 0)));
-    assertEquals(WaitKind.NO_START_SLOT, waitOf(p, "be").kind());
+    assertEquals(WaitReason.NO_START_SLOT, waitOf(p, "be").reason());
     assertEquals(List.of(), p.skips());
   }
 
@@ -374,7 +374,7 @@ class RestartPlannerTest {
     Plan p = plan(List.of(vm("a", 600), vm("b", 600), vm("c", 600)), List.of(host("h1", 1000), host("h2", 900)));
     assertEquals(List.of("a", "b"), started(p));
     Wait w = waitOf(p, "c");
-    assertEquals(WaitKind.NO_ROOM, w.kind());
+    assertEquals(WaitReason.NO_ROOM, w.reason());
     assertEquals("no live host has room: needs 600 MB; the most free memory left is 400 MB (h1); placed before it"
         + " by this plan: a, b", w.why());
   }

@@ -75,18 +75,19 @@ final class ClusterWatch {
 
   /**
    * Powers a VM on through the master at {@code host}, asking again while the answer is a refusal that passes: a
-   * master elected just after another briefly was takes the protected-list lock once the other's stood still. An
-   * answer that the VM is protected already counts as done (power-on is idempotent per name): an ask that timed out
-   * may have started it.
+   * master elected just after another briefly was takes the protected-list lock once the other's stood still; or
+   * until the VM runs there, when the answer was slower than the ask (the start awaits the list write). An answer that
+   * the VM is protected already counts as done (power-on is idempotent per name).
    */
   void powerOn(String master, VmSpec vm, String host) {
     await(vm.name() + " powered on at " + host, 30, () -> {
       try {
         MasterCoordinator.OperationResult r = cluster.powerOn(master, vm, host, ASK);
-        return r.ok() || r.alreadyProtected();
-      } catch (Exception e) {
-        return false;
+        if (r.ok() || r.alreadyProtected()) return true;
+      } catch (Exception slowerThanTheAsk) {
+        // the VM may be starting: asked again, it is refused as protected, and then runs there
       }
+      return cluster.running().getOrDefault(vm.name(), List.of()).contains(host);
     });
   }
 

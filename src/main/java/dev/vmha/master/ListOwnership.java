@@ -1,0 +1,167 @@
+package dev.vmha.master;
+
+import dev.vmha.classify.DetectionTiming;
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.DirectoryDatastore;
+import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockRule;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.master.MasterState.AfterWrite;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Decides who owns the protected list and when it is written: read once at takeover (the newest of the datastores'
+ * copies and the replica), written after every change to the datastores whose lock this master holds, and a lock
+ * counts only once its write is confirmed. Effects that must follow a write wait in {@link MasterState#afterWrite}.
+ */
+final class ListOwnership {
+  private ListOwnership() {}
+
+  /** The list read at takeover (or again after the lock was taken): the newest copy becomes this master's. */
+  static MasterState read(Turn t, MasterState s, MasterInput.ListRead r) {
+    MasterState after = s.reading(false);
+    boolean noneAnswered = t.config.hasDatastores() && r.failures().size() == t.config.datastores().size();
+    if (noneAnswered && t.config.replica().isEmpty()) {
+      // acting without the list could restart VMs an operator powered off, or miss protected ones: read again next
+      // round (the replica the last master sent in its heartbeats is such a list, when no datastore's copy is readable)
+      t.warn("no datastore gave a readable protected list: " + r.failures() + "; retrying");
+      return after;
+    }
+    for (String f : r.failures()) t.warn("protected list not read from " + f);
+    Optional<ProtectedList> newest = r.list();
+    Optional<ProtectedList> replica = t.config.replica();
+    if (replica.isPresent() && (newest.isEmpty() || replica.get().version() > newest.get().version())) {
+      newest = replica;
+    }
+    ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms()))
+        .orElse(ProtectedList.empty(t.self()));
+    t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
+    // every host that owns a protected VM is watched from now on, as is every cluster member
+    Map<String, MasterState.HostEntry> hosts = new HashMap<>(s.hosts());
+    for (ProtectedList.Entry e : list.vms().values()) {
+      if (!e.host().equals(t.self())) hosts.putIfAbsent(e.host(), MasterState.HostEntry.fresh(e.host(), s.now()));
+    }
+    t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
+        + " VMs");
+    return VmRecovery.advance(t, HostWatch.investigate(t, after.list(list).with(hosts)));
+  }
+
+  /**
+   * Takes or renews the lock on every readable datastore where {@link ListLockRule} allows it. One it may no longer
+   * hold is let go at once; one it may take counts as held only when its write is confirmed ({@link #lockWritten}).
+   */
+  static MasterState renewLocks(Turn t, MasterState s) {
+    if (!t.config.hasDatastores() || s.view().isEmpty()) return s;
+    DatastoreView v = s.view().get();
+    Duration staleAfter = DetectionTiming.datastoreStillBound(t.settings().hostTimeout());
+    Set<String> mayHold = new TreeSet<>();
+    for (String d : t.config.datastores()) {
+      if (!Boolean.TRUE.equals(v.accessible().get(d))) continue;
+      if (!ListLockRule.mayHold(t.self(), v.listLock(d), staleAfter)) continue;
+      mayHold.add(d);
+      t.effect(new MasterEffect.WriteListLock(d, new HostHeartbeat(t.self(), s.now().toMillis(), t.wall)));
+    }
+    Set<String> held = new TreeSet<>(s.held());
+    held.retainAll(mayHold);
+    return owning(t, s, held, mayHold);
+  }
+
+  /** A lock write came back: held if it is written and still allowed; a failed write lets the lock go. */
+  static MasterState lockWritten(Turn t, MasterState s, MasterInput.LockWritten w) {
+    Set<String> held = new TreeSet<>(s.held());
+    if (w.error().isPresent()) {
+      t.warn("protected-list lock not written to " + w.datastore() + ": " + w.error().get());
+      held.remove(w.datastore());
+    } else if (s.lockable().contains(w.datastore())) {
+      held.add(w.datastore());
+    }
+    return owning(t, s, held, s.lockable());
+  }
+
+  /** The held locks change: ownership gained (then the list is read again) or lost is recorded. */
+  private static MasterState owning(Turn t, MasterState s, Set<String> held, Set<String> mayHold) {
+    MasterState next = s.locks(held, mayHold);
+    if (held.equals(s.held())) return next;
+    if (s.held().isEmpty()) {
+      Optional<DatastoreView> v = s.view();
+      String from = t.config.datastores().stream().map(d -> v.flatMap(x -> x.listLock(d))).flatMap(Optional::stream)
+          .map(Map.Entry::getKey).filter(o -> !o.equals(t.self())).findFirst().map(o -> "taken over from " + o)
+          .orElse("the lock was free");
+      t.emit(new HaEvent.ProtectedListOwnership(t.wall, t.self(), true, List.copyOf(held), from));
+      t.effect(new MasterEffect.ReadList()); // the previous owner may have changed it since this master read it
+      return next.reading(true);
+    }
+    if (held.isEmpty()) {
+      t.emit(new HaEvent.ProtectedListOwnership(t.wall, t.self(), false, List.copyOf(s.held()),
+          "another master holds the lock"));
+    }
+    return next;
+  }
+
+  /** Whether this master owns the protected list: it holds a lock, or there are no datastores to lock. */
+  static boolean owns(Turn t, MasterState s) {
+    return !t.config.hasDatastores() || !s.held().isEmpty();
+  }
+
+  /**
+   * The list changes: written to the datastores whose lock this master holds and handed to the election FSM, which
+   * replicates it to all hosts.
+   */
+  static MasterState write(Turn t, MasterState s, ProtectedList list) {
+    t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
+    t.effect(new MasterEffect.WriteList(list, List.copyOf(new TreeSet<>(s.held()))));
+    return s.list(list);
+  }
+
+  /** A write came back: what waited for it goes ahead if it is stored, or is undone if it is not. */
+  static MasterState written(Turn t, MasterState s, MasterInput.ListWritten w) {
+    for (String f : w.failures()) t.warn("protected list v" + w.version() + " not written to " + f);
+    // stored where a new master reads it: on one datastore at least (without datastores, the replicas are the copies)
+    boolean stored = !t.config.hasDatastores() || w.failures().size() < w.datastores();
+    List<AfterWrite> still = new ArrayList<>();
+    List<AfterWrite> due = new ArrayList<>();
+    for (AfterWrite a : s.afterWrite()) {
+      boolean decided = stored ? a.version() <= w.version() : a.version() == w.version();
+      (decided ? due : still).add(a);
+    }
+    MasterState next = s.afterWrite(still);
+    for (AfterWrite a : due) {
+      next = stored ? OperatorRequests.goAhead(t, next, a)
+          : OperatorRequests.notStored(t, next, a, "the protected list was written to no datastore: "
+              + (w.failures().isEmpty() ? "this master holds no datastore's lock" : w.failures()));
+    }
+    return next;
+  }
+
+  /** A corrupt list on a datastore this master owns is rewritten at once from the list it holds (kept aside first). */
+  static void repair(Turn t, MasterState s, DatastoreView v) {
+    // before its list is read this master holds nothing to write
+    if (s.loaded() && s.held().stream()
+        .anyMatch(d -> v.corruptFile(d, DirectoryDatastore.PROTECTED_LIST).isPresent())) {
+      t.effect(new MasterEffect.WriteList(s.protectedList(), List.copyOf(new TreeSet<>(s.held()))));
+    }
+  }
+
+  /** A protected VM reported at another host than the list says (moved, or restarted by us): record where. */
+  static MasterState followMigrations(Turn t, MasterState s, HostReport r) {
+    if (!s.loaded()) return s;
+    ProtectedList l = s.protectedList();
+    for (VmSpec vm : r.poweredOn()) {
+      ProtectedList.Entry e = l.vms().get(vm.name());
+      if (e != null && !e.host().equals(r.hostId()) && !s.inFlight().containsKey(vm.name())) {
+        l = l.moved(vm.name(), r.hostId(), t.self());
+      }
+    }
+    return l == s.protectedList() ? s : write(t, s, l);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.vmha.master;
+
+import dev.vmha.classify.Reachability;
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.ping.PingTarget;
+import dev.vmha.restart.RestartOutcome;
+import dev.vmha.restart.VmProtection;
+import java.util.List;
+import java.util.Optional;
+
+/** What happens to the master: its timer, its neighbours' messages, and the completions of its effects. */
+public sealed interface MasterInput {
+
+  /** One failure-detection interval passed (virtual time advances by it). */
+  record Tick() implements MasterInput {}
+
+  /** A datastore round: this host's view of every datastore. */
+  record ViewRead(DatastoreView view) implements MasterInput {}
+
+  /** The protected list read from the datastores (the newest readable copy), and the datastores that failed. */
+  record ListRead(Optional<ProtectedList> list, List<String> failures) implements MasterInput {}
+
+  /** A {@link MasterEffect.WriteList} completed: of {@code datastores} written to, these failed. */
+  record ListWritten(long version, int datastores, List<String> failures) implements MasterInput {}
+
+  /** A {@link MasterEffect.WriteListLock} completed, or failed with {@code error}. */
+  record LockWritten(String datastore, Optional<String> error) implements MasterInput {}
+
+  /** A host's network heartbeat with its report. */
+  record Beat(HostReport report) implements MasterInput {}
+
+  /**
+   * Pekko membership of a host changed ({@code change}: up, unreachable, reachable again, downed, removed ...), with
+   * the management address its roles name and its member address (for downing).
+   */
+  record Membership(String host, Reachability reach, String change, Optional<PingTarget> management, String address)
+      implements MasterInput {}
+
+  /** A {@link MasterEffect.Ping} came back. */
+  record Pinged(String host, boolean answered) implements MasterInput {}
+
+  /** A restart attempt ended. */
+  record Restarted(RestartOutcome outcome) implements MasterInput {}
+
+  /** An operator powers a VM on under protection, at {@code host} or where placement chooses. */
+  record PowerOn(RequestId request, VmSpec vm, Optional<String> host, Optional<VmProtection> protection)
+      implements MasterInput {}
+
+  /** An operator powers a VM off: unprotected first, then stopped. */
+  record PowerOff(RequestId request, String vm) implements MasterInput {}
+
+  /** A {@link MasterEffect.PowerOff} was answered by the host, or failed with {@code error}. */
+  record PoweredOff(RequestId request, String vm, String host, Optional<String> error) implements MasterInput {}
+}

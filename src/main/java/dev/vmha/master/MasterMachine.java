@@ -1,0 +1,83 @@
+package dev.vmha.master;
+
+import dev.vmha.master.MasterState.HostEntry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The master as a pure state machine (issue 21, after etcd raft's {@code Step} → {@code Ready}): each input gives the
+ * next state and the effects for its actor shell to carry out; no actor, clock or I/O here.
+ * Virtual time advances by one interval per {@link MasterInput.Tick}; {@code wallNow} stamps the step's events.
+ *
+ * <p>A failure flows: {@link HostWatch#beat} stops coming → a tick → {@link HostWatch#investigate} (ping) →
+ * {@link HostWatch#pinged} → {@code HostWatch.judge} (the verdict: {@link dev.vmha.classify.HostClassifier}) →
+ * {@link VmRecovery#needHome} → {@link VmRecovery#advance} (the plan: {@link dev.vmha.restart.RestartPlanner}) →
+ * {@link MasterEffect.PersistThenStart} → {@link VmRecovery#restarted}.
+ */
+public final class MasterMachine {
+  private MasterMachine() {}
+
+  /** The next state and what to do. */
+  public record Step(MasterState state, List<MasterEffect> effects) {}
+
+  /**
+   * A master just elected. {@code knownSilence}: hosts already known to be silent, and for how long (a slave that
+   * becomes master after losing its master has heard nothing from it for hostTimeout plus the election); virtual
+   * time starts at the longest, so every last beat lies at or after zero. It reads the view and the list at once.
+   */
+  public static Step start(MasterConfig config, Map<String, Duration> knownSilence) {
+    Duration begin = knownSilence.values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
+    Map<String, HostEntry> hosts = new HashMap<>();
+    knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, begin.minus(silent))));
+    // the datastore view this host kept as a slave proves silences: the first round judges with it
+    return new Step(MasterState.initial(config.self(), begin, hosts),
+        List.of(new MasterEffect.ReadView(), new MasterEffect.ReadList()));
+  }
+
+  public static Step step(MasterState state, MasterInput input, Instant wallNow, MasterConfig config) {
+    Turn t = new Turn(config, wallNow);
+    return new Step(next(t, state, input), t.effects());
+  }
+
+  private static MasterState next(Turn t, MasterState s, MasterInput input) {
+    if (input instanceof MasterInput.Tick) return tick(t, s);
+    if (input instanceof MasterInput.ViewRead v) return HostWatch.view(t, s, v.view());
+    if (input instanceof MasterInput.ListRead r) return ListOwnership.read(t, s, r);
+    if (input instanceof MasterInput.ListWritten w) return ListOwnership.written(t, s, w);
+    if (input instanceof MasterInput.LockWritten w) return ListOwnership.lockWritten(t, s, w);
+    if (input instanceof MasterInput.Beat b) return HostWatch.beat(t, s, b.report());
+    if (input instanceof MasterInput.Membership m) return HostWatch.member(t, s, m);
+    if (input instanceof MasterInput.Pinged p) return HostWatch.pinged(t, s, p);
+    if (input instanceof MasterInput.Restarted r) return VmRecovery.restarted(t, s, r.outcome());
+    if (input instanceof MasterInput.PowerOn p) return OperatorRequests.powerOn(t, s, p);
+    if (input instanceof MasterInput.PowerOff p) return OperatorRequests.powerOff(t, s, p);
+    return OperatorRequests.poweredOff(t, s, (MasterInput.PoweredOff) input);
+  }
+
+  /** What `vmha status` shows of this state. */
+  public static ClusterStatus status(MasterState state, Instant wallNow, MasterConfig config) {
+    return StatusView.of(config, state, wallNow);
+  }
+
+  /**
+   * One interval: time advances, the datastore view is asked for, a list not yet read is read again, and with the
+   * list the flagged VMs, the silent hosts and the VMs lost unseen are followed, then the plan carried further.
+   */
+  private static MasterState tick(Turn t, MasterState s) {
+    MasterState next = s.time(s.now().plus(t.settings().failureDetectionInterval()));
+    t.effect(new MasterEffect.ReadView());
+    boolean majority = !t.config.hasDatastores() && HostWatch.majority(t, next).majority();
+    next = next.majoritySince(majority ? Optional.of(next.majoritySince().orElse(next.now())) : Optional.empty());
+    if (!next.loaded()) {
+      if (next.listReadOut()) return next;
+      t.effect(new MasterEffect.ReadList());
+      return next.reading(true);
+    }
+    next = HostWatch.checkAllSilent(t, VmRecovery.restartFlagged(t, next));
+    return VmRecovery.advance(t, VmRecovery.reconcile(t, HostWatch.investigate(t, next)));
+  }
+}

@@ -1,0 +1,229 @@
+package dev.vmha.master;
+
+import dev.vmha.classify.Reachability;
+import dev.vmha.classify.Verdict;
+import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.ping.PingTarget;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.VmProtection;
+import dev.vmha.restart.WaitReason;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything a master knows, immutable. {@code now} is virtual time: the sum of the intervals ticked, so timeouts
+ * follow the scheduler (and a test's script). {@code held}: the datastores whose list lock this master wrote and
+ * may hold; {@code lockable}: those {@link dev.vmha.datastore.ListLockRule} lets it hold this round;
+ * {@code afterWrite}: effects held back until a list version is written.
+ */
+public record MasterState(
+    Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
+    Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
+    boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
+    Optional<Duration> majoritySince, List<AfterWrite> afterWrite) {
+
+  /**
+   * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
+   * {@code investigating} while a ping is out; {@code unanswered} when the last ping went unanswered and the host
+   * has not beaten since: it is judged again with that ping on every datastore round.
+   */
+  public record HostEntry(
+      String id, Optional<HostReport> report, Optional<PingTarget> roleTarget, Optional<String> address,
+      Reachability reach, Duration lastBeat, Verdict verdict, String reason, boolean investigating,
+      Duration nextCheck, boolean suspected, boolean unanswered) {
+
+    static HostEntry fresh(String id, Duration now) {
+      return new HostEntry(id, Optional.empty(), Optional.empty(), Optional.empty(), Reachability.UNKNOWN, now,
+          Verdict.ALIVE, "known to the master", false, now, false, false);
+    }
+
+    HostEntry beat(HostReport r, Duration now) {
+      return new HostEntry(id, Optional.of(r), roleTarget, address, reach, now, verdict, reason, investigating,
+          nextCheck, false, false);
+    }
+
+    HostEntry member(Optional<PingTarget> target, String addr, Reachability rch) {
+      return new HostEntry(id, report, target, Optional.of(addr), rch, lastBeat, verdict, reason, investigating,
+          nextCheck, suspected, unanswered);
+    }
+
+    /** Being pinged now; suspected until it beats again, so its silence is announced once. */
+    HostEntry beingPinged() {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true,
+          unanswered);
+    }
+
+    /** Its ping came back. */
+    HostEntry pinged(boolean answered) {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, nextCheck,
+          suspected, !answered);
+    }
+
+    HostEntry judged(Verdict v, String why, Duration next) {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, investigating, next, suspected,
+          unanswered);
+    }
+
+    /** Pinged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
+    HostEntry pending(Duration next) {
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating, next,
+          suspected, unanswered);
+    }
+
+    Optional<PingTarget> pingTarget() {
+      return report.map(HostReport::management).or(() -> roleTarget);
+    }
+
+    /** A restart target: beating, and not fenced. */
+    boolean live() {
+      return verdict == Verdict.ALIVE && report.isPresent() && !report.get().fenced();
+    }
+
+    /** Whether a verdict on the host may still change (DEAD and ISOLATED end with the host's next beat). */
+    boolean judgeable() {
+      return verdict == Verdict.ALIVE || verdict == Verdict.AGENT_UNREACHABLE || verdict == Verdict.PARTITIONED;
+    }
+  }
+
+  /** A protected VM its host's reports have lacked since {@code since}; another host's count starts anew. */
+  record Unseen(String host, Duration since) {}
+
+  /** A host that did not answer a power-on, and when: it may run the VM, so nothing else starts it until it shows. */
+  record Unknown(String host, Duration since) {}
+
+  /** What holds a VM that needs a home back now, and why. */
+  record Waiting(WaitReason reason, String why) {}
+
+  /**
+   * A protected VM that needs a home: lost from {@code lostFrom} for {@code reason}; after {@code failedAttempts}
+   * attempts it is tried again at {@code notBefore}; {@code waiting}: what holds it back now.
+   */
+  record Pending(
+      VmSpec vm, VmProtection protection, String lostFrom, String reason, int failedAttempts, Duration notBefore,
+      Optional<Unknown> unknown, Optional<Waiting> waiting) {
+
+    /** A VM lost now; a recovery a previous master began carries on: its failed attempts and retry time count. */
+    static Pending lost(ProtectedList.Entry e, String lostFrom, String reason, Duration notBefore) {
+      return new Pending(e.vm(), e.protection(), lostFrom, reason, e.recovery().failedAttempts(), notBefore,
+          Optional.empty(), Optional.empty());
+    }
+
+    Pending waiting(Waiting w) {
+      return new Pending(vm, protection, lostFrom, reason, failedAttempts, notBefore, unknown, Optional.of(w));
+    }
+  }
+
+  /**
+   * A VM being started (attempt {@code attempt}), at {@code host} first; {@code request} is the operator's, if an
+   * operator asked; {@code announced} once its readiness was recorded.
+   */
+  record InFlight(
+      VmSpec vm, VmProtection protection, String lostFrom, String host, Duration since, int attempt,
+      Optional<RequestId> request, boolean announced) {
+
+    /** Ready for the VMs ordered after it: resources allocated is enough, or its ready timeout passed. */
+    boolean satisfied(Duration now) {
+      return protection.ready() == ReadyCondition.RESOURCES_ALLOCATED
+          || now.minus(since).compareTo(protection.readyTimeout()) >= 0;
+    }
+
+    InFlight announce() {
+      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, true);
+    }
+  }
+
+  /** An effect held back until list version {@code version} is stored, and what undoes its request if it is not. */
+  sealed interface AfterWrite {
+    long version();
+
+    /** An operator's power-on: the VM is protected in the list before it starts. */
+    record Start(long version, MasterEffect.PersistThenStart start, RequestId request) implements AfterWrite {}
+
+    /** An operator's power-off: the VM is unprotected in the list before it stops ({@code at}: where it runs). */
+    record Stop(long version, RequestId request, String vm, Optional<ProtectedList.Entry> entry, Optional<String> at)
+        implements AfterWrite {}
+  }
+
+  static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
+    return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
+        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of());
+  }
+
+  MasterState with(Map<String, HostEntry> h) {
+    return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+  }
+
+  MasterState host(HostEntry e) {
+    Map<String, HostEntry> h = new HashMap<>(hosts);
+    h.put(e.id(), e);
+    return with(h);
+  }
+
+  MasterState allSilent(boolean reported) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
+        lockable, missing, majoritySince, afterWrite);
+  }
+
+  MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+  }
+
+  MasterState list(ProtectedList l) {
+    return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
+        lockable, missing, majoritySince, afterWrite);
+  }
+
+  MasterState reading(boolean out) {
+    return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
+        lockable, missing, majoritySince, afterWrite);
+  }
+
+  MasterState time(Duration t) {
+    return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
+        held, lockable, missing, majoritySince, afterWrite);
+  }
+
+  MasterState locks(Set<String> h, Set<String> mayHold) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite);
+  }
+
+  MasterState view(DatastoreView v) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+  }
+
+  MasterState majoritySince(Optional<Duration> since) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, since, afterWrite);
+  }
+
+  MasterState missing(Map<String, Unseen> m) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite);
+  }
+
+  MasterState afterWrite(List<AfterWrite> a) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a));
+  }
+
+  /** The host a VM is reported running on, if any live host reports it. */
+  Optional<String> runningAt(String vm) {
+    return hosts.values().stream()
+        .filter(h -> h.report().isPresent() && h.verdict() == Verdict.ALIVE)
+        .filter(h -> h.report().get().poweredOn().stream().anyMatch(v -> v.name().equals(vm)))
+        .map(HostEntry::id)
+        .sorted()
+        .findFirst();
+  }
+}

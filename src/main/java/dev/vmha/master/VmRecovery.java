@@ -1,0 +1,371 @@
+package dev.vmha.master;
+
+import dev.vmha.classify.Reachability;
+import dev.vmha.classify.Verdict;
+import dev.vmha.datastore.PowerOnFile;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.datastore.VmLease;
+import dev.vmha.history.HaEvent;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.MajorityRule;
+import dev.vmha.lease.LeaseRule;
+import dev.vmha.master.MasterState.HostEntry;
+import dev.vmha.master.MasterState.InFlight;
+import dev.vmha.master.MasterState.Pending;
+import dev.vmha.master.MasterState.Unknown;
+import dev.vmha.master.MasterState.Unseen;
+import dev.vmha.master.MasterState.Waiting;
+import dev.vmha.restart.RestartOutcome;
+import dev.vmha.restart.RestartPlanner;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
+import dev.vmha.restart.WaitReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides which lost protected VMs start, where and when (issue 5): VMs that need a home ({@link Pending}) come from
+ * a verdict, an isolated host's flag, a host's report of VMs that stopped, or a VM its live host has not run for
+ * hostTimeout ({@link #reconcile}); {@link #advance} passes those whose time has come to the {@link RestartPlanner}
+ * and starts its plan; {@link #restarted} follows each attempt to success, retry or give-up.
+ */
+final class VmRecovery {
+  private VmRecovery() {}
+
+  /**
+   * The VMs an isolated host's power-on file lists as stopped by its isolation response, which the protected list
+   * still places on that host. The host writes the file only after the hypervisor confirmed them off, so they may
+   * start elsewhere; whether the host is back or not.
+   */
+  static MasterState restartFlagged(Turn t, MasterState s, String host) {
+    List<VmSpec> stopped = s.view().flatMap(v -> v.powerOn(host)).filter(PowerOnFile::isolated)
+        .map(PowerOnFile::vms).orElse(List.of());
+    return restartStopped(t, s, host, stopped, "host " + host + " is isolated and powered these VMs off");
+  }
+
+  /** The isolated hosts' flagged VMs, every round. */
+  static MasterState restartFlagged(Turn t, MasterState s) {
+    MasterState next = s;
+    List<String> flagged = s.view().map(v -> v.powerOn().values().stream().filter(PowerOnFile::isolated)
+        .map(PowerOnFile::hostId).sorted().toList()).orElse(List.of());
+    for (String host : flagged) next = restartFlagged(t, next, host);
+    return next;
+  }
+
+  /**
+   * VMs a host confirmed it powered off (isolation response, fence, guest) are restarted elsewhere, those the
+   * protected list still places on that host: once restarted, the list places them where they run now.
+   */
+  static MasterState restartStopped(Turn t, MasterState s, String host, List<VmSpec> stopped, String reason) {
+    List<VmSpec> still = stopped.stream()
+        .filter(vm -> {
+          ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
+          return e != null && e.host().equals(host);
+        })
+        .toList();
+    return needHome(t, s, host, still, reason);
+  }
+
+  /**
+   * The protected VMs the protected list places on a host. The list follows every host's reports, so it is the
+   * authority; a power-on file may still name VMs that were restarted elsewhere since.
+   */
+  static List<VmSpec> protectedVmsOf(MasterState s, String host) {
+    return s.protectedList().vms().values().stream().filter(e -> e.host().equals(host))
+        .map(ProtectedList.Entry::vm).sorted(Comparator.comparing(VmSpec::name)).toList();
+  }
+
+  /**
+   * A protected VM that its live host neither runs nor starts, and that nothing is restarting, in reports spanning
+   * hostTimeout was lost unseen — the host rebooted, or its agent restarted without it — and is restarted like a
+   * failure. The wait lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
+   */
+  static MasterState reconcile(Turn t, MasterState s) {
+    Map<String, Unseen> missing = new HashMap<>();
+    MasterState next = s;
+    Duration hostTimeout = t.settings().hostTimeout();
+    for (ProtectedList.Entry e : sortedEntries(s)) {
+      String vm = e.vm().name();
+      HostEntry h = s.hosts().get(e.host());
+      boolean unseen = h != null && h.live() && !h.report().get().has(vm) && !e.recovery().gaveUp()
+          && !s.inFlight().containsKey(vm) && !s.pending().containsKey(vm) && s.runningAt(vm).isEmpty();
+      if (!unseen) continue;
+      Unseen was = s.missing().get(vm);
+      // counted at this host only: a VM restarted here after going missing at its old host is new here
+      Duration since = was != null && was.host().equals(e.host()) ? was.since() : s.now();
+      // acted on only when a report that came hostTimeout after the first one without it still lacks it: a host
+      // whose beats stopped meanwhile is judged instead, and its last report proves nothing
+      if (h.lastBeat().minus(since).compareTo(hostTimeout) < 0) {
+        missing.put(vm, new Unseen(e.host(), since));
+      } else {
+        next = needHome(t, next, e.host(), List.of(e.vm()), "its host " + e.host() + " has not run it for "
+            + hostTimeout.toSeconds() + " s (the host or its agent restarted without it)");
+      }
+    }
+    return next.missing(missing);
+  }
+
+  /**
+   * Protected VMs lost from a host join the VMs that need a home; {@link #advance} starts them in order. VMs not
+   * protected, running somewhere, being started or already waiting are left alone.
+   */
+  static MasterState needHome(Turn t, MasterState s, String lostFrom, List<VmSpec> vms, String reason) {
+    Map<String, Pending> pending = new HashMap<>(s.pending());
+    for (VmSpec vm : vms) {
+      ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
+      if (e == null || e.recovery().gaveUp()) continue; // unprotected, or given up with a recorded reason
+      if (s.runningAt(vm.name()).isPresent() || s.inFlight().containsKey(vm.name())) continue;
+      Duration wait = e.recovery().retryTime().map(at -> Duration.between(t.wall, at)).filter(w -> !w.isNegative())
+          .orElse(Duration.ZERO);
+      pending.putIfAbsent(vm.name(), Pending.lost(e, lostFrom, reason, s.now().plus(wait)));
+    }
+    return advance(t, s.restarts(pending, s.inFlight()));
+  }
+
+  /**
+   * Carries the restart plan one step further (every tick and after every change): the VMs that need a home and
+   * whose retry time has come, whose lease is free or expired, and whose last unanswered host has shown itself, go
+   * through the {@link RestartPlanner}; its starts are carried out, its waits and skips recorded with their reasons.
+   */
+  static MasterState advance(Turn t, MasterState s) {
+    if (!s.loaded()) return s;
+    Map<String, Pending> pending = new HashMap<>(s.pending());
+    Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+    pending.keySet().removeIf(vm -> s.runningAt(vm).isPresent()); // back by itself, or an unanswered host ran it
+    for (InFlight f : sortedInFlight(s)) {
+      if (!f.announced() && f.satisfied(s.now())) {
+        t.emit(new HaEvent.VmReady(t.wall, t.self(), f.vm().name(), "its ready timeout of "
+            + f.protection().readyTimeout().toSeconds() + " s passed without a power-on answer from " + f.host()));
+        inFlight.put(f.vm().name(), f.announce());
+      }
+    }
+    Optional<Waiting> hold = holdRestarts(t, s);
+    List<Pending> due = pending.values().stream().sorted(Comparator.comparing(p -> p.vm().name())).toList();
+    if (hold.isPresent()) {
+      for (Pending p : due) pending.put(p.vm().name(), waitFor(t, p, hold.get()));
+      return s.restarts(pending, inFlight);
+    }
+    List<RestartPlanner.Homeless> homeless = new ArrayList<>();
+    Map<String, Optional<VmLease>> grants = new HashMap<>();
+    for (Pending p : due) {
+      if (p.notBefore().compareTo(s.now()) > 0) continue; // its retry is scheduled
+      Optional<String> unknown = p.unknown().filter(u -> !shown(s, u)).map(Unknown::host);
+      if (unknown.isPresent()) {
+        pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, unknown.get()
+            + " did not answer its power-on: it may run " + p.vm().name() + ", so nothing else starts it until that"
+            + " host shows (beats again or is dead)")));
+        continue;
+      }
+      if (t.config.hasDatastores()) {
+        LeaseRule.Decision d = lease(t, s, p.vm().name()).orElse(new LeaseRule.Decision(false, Optional.empty(),
+            "the master has not read the datastores yet"));
+        if (!d.mayStart()) {
+          pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.LEASE, d.why())));
+          continue;
+        }
+        grants.put(p.vm().name(), d.grant());
+      }
+      homeless.add(new RestartPlanner.Homeless(p.vm(), p.protection(), p.lostFrom()));
+    }
+    if (homeless.isEmpty()) return s.restarts(pending, inFlight);
+    Map<String, VmProtection> starting = new HashMap<>();
+    inFlight.values().stream().filter(f -> !f.satisfied(s.now()))
+        .forEach(f -> starting.put(f.vm().name(), f.protection()));
+    Set<String> satisfied = new HashSet<>();
+    for (ProtectedList.Entry e : s.protectedList().vms().values()) {
+      String vm = e.vm().name();
+      InFlight f = inFlight.get(vm);
+      boolean placedLive = Optional.ofNullable(s.hosts().get(e.host())).map(HostEntry::live).orElse(false);
+      if (s.runningAt(vm).isPresent() || (f != null ? f.satisfied(s.now()) : !pending.containsKey(vm) && placedLive)) {
+        satisfied.add(vm);
+      }
+    }
+    RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(homeless, starting, satisfied,
+        rooms(t, s), t.settings().restart().defaultFailoverHost()));
+    for (RestartPlanner.Start st : plan.starts()) {
+      Pending p = pending.remove(st.vm().name());
+      HaEvent planned = new HaEvent.VmRestartPlanned(t.wall, t.self(), st.vm().name(), p.lostFrom(),
+          st.hosts().get(0), p.reason() + "; " + st.why());
+      int attempt = p.failedAttempts() + 1;
+      t.effect(new MasterEffect.PersistThenStart(Optional.of(planned), p.vm(),
+          grants.getOrDefault(st.vm().name(), Optional.empty()), st.hosts(), attempt));
+      inFlight.put(st.vm().name(), starting(t, s, p.vm(), p.protection(), p.lostFrom(), st.hosts().get(0), attempt,
+          Optional.empty()));
+    }
+    for (RestartPlanner.Wait w : plan.waits()) {
+      pending.put(w.vm().name(), waitFor(t, pending.get(w.vm().name()), new Waiting(w.reason(), w.why())));
+    }
+    MasterState next = s;
+    for (RestartPlanner.Skip k : plan.skips()) {
+      pending.remove(k.vm().name());
+      next = giveUp(t, next, k.vm().name(), k.why());
+    }
+    return next.restarts(pending, inFlight);
+  }
+
+  /** What the lease rule says of starting the VM elsewhere, once the master has read the datastores. */
+  static Optional<LeaseRule.Decision> lease(Turn t, MasterState s, String vm) {
+    return s.view().map(v -> LeaseRule.mayStart(vm, v.lease(vm), t.settings().leaseTiming().expiry()));
+  }
+
+  /**
+   * Why this master restarts nothing now, if so. With heartbeat datastores: it holds no protected-list lock (another
+   * master owns the list). Without: its side holds no strict majority; or it has one, but a host Pekko reaches has
+   * not reported to it since (the other master's slaves after a heal), and hostTimeout has not passed since the
+   * majority began — so that no VM lost while this side had no majority is started beside its running copy.
+   */
+  private static Optional<Waiting> holdRestarts(Turn t, MasterState s) {
+    if (t.config.hasDatastores()) {
+      return ListOwnership.owns(t, s) ? Optional.empty() : Optional.of(new Waiting(WaitReason.LIST_LOCK,
+          "this master holds no datastore's protected-list lock (another master owns the list: partitioned)"));
+    }
+    MajorityRule.Count side = HostWatch.majority(t, s);
+    if (!side.majority()) {
+      return Optional.of(new Waiting(WaitReason.NO_MAJORITY, side.describe() + ": without heartbeat datastores only"
+          + " a strict majority restarts VMs"));
+    }
+    // the hosts Pekko reaches that have not beaten to this master since its majority began: after a heal, the
+    // other master's slaves, which follow this master at its next heartbeat and then report the VMs they run
+    Duration since = s.majoritySince().orElse(s.now());
+    List<String> awaited = HostWatch.sorted(s).stream()
+        .filter(o -> !o.id().equals(t.self()) && o.reach() == Reachability.REACHABLE && o.verdict() != Verdict.DEAD
+            && (o.report().isEmpty() || o.lastBeat().compareTo(since) < 0))
+        .map(HostEntry::id).toList();
+    if (!awaited.isEmpty() && s.now().minus(since).compareTo(t.settings().hostTimeout()) < 0) {
+      return Optional.of(new Waiting(WaitReason.NO_MAJORITY, side.describe() + "; waiting (at most hostTimeout) for"
+          + " the report of " + awaited + ", reachable but not yet following this master"));
+    }
+    return Optional.empty();
+  }
+
+  /** The VM is given up: recorded in the protected list first, so no master tries it again until it runs. */
+  static MasterState giveUp(Turn t, MasterState s, String vm, String why) {
+    MasterState next = s;
+    ProtectedList.Entry e = s.protectedList().vms().get(vm);
+    if (e != null) {
+      next = ListOwnership.write(t, s, s.protectedList().recovering(vm,
+          ProtectedList.Recovery.givenUp(e.recovery().failedAttempts(), why), t.self()));
+    }
+    t.emit(new HaEvent.VmNotRestarted(t.wall, t.self(), vm, why));
+    return next;
+  }
+
+  /** A host that did not answer a power-on has shown since: it beat again, or it was judged dead. */
+  private static boolean shown(MasterState s, Unknown u) {
+    HostEntry h = s.hosts().get(u.host());
+    return h == null || h.verdict() == Verdict.DEAD || h.lastBeat().compareTo(u.since()) > 0;
+  }
+
+  /** The VM waits for a reason; the reason is recorded when it changes (not every round). */
+  private static Pending waitFor(Turn t, Pending p, Waiting w) {
+    if (p.waiting().map(Waiting::reason).filter(w.reason()::equals).isEmpty()) {
+      if (w.reason() == WaitReason.NO_ROOM) {
+        t.emit(new HaEvent.VmAwaitingCapacity(t.wall, t.self(), p.vm().name(), p.reason() + "; " + w.why()
+            + "; retried when capacity appears"));
+      } else {
+        t.emit(new HaEvent.VmRestartWaiting(t.wall, t.self(), p.vm().name(), w.reason(), w.why()));
+      }
+    }
+    return p.waiting(w);
+  }
+
+  /** A VM being started at {@code host} now; ready at once when resources allocated is its condition. */
+  static InFlight starting(
+      Turn t, MasterState s, VmSpec vm, VmProtection protection, String lostFrom, String host, int attempt,
+      Optional<RequestId> request) {
+    InFlight f = new InFlight(vm, protection, lostFrom, host, s.now(), attempt, request, false);
+    if (!f.satisfied(s.now())) return f;
+    t.emit(new HaEvent.VmReady(t.wall, t.self(), vm.name(), "resources allocated at " + host));
+    return f.announce();
+  }
+
+  /**
+   * Room on every live host: its memory less the VMs it reports, those the protected list places there and not yet
+   * reported, and starts in flight to it; and how many more power-ons it may take at once
+   * ({@code das.perHostConcurrentFailoversLimit}).
+   */
+  static List<RestartPlanner.HostRoom> rooms(Turn t, MasterState s) {
+    int limit = t.settings().restart().perHostConcurrentFailoversLimit();
+    return HostWatch.sorted(s).stream()
+        .filter(HostEntry::live)
+        .map(h -> {
+          Map<String, Long> vms = new HashMap<>();
+          h.report().get().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
+          s.protectedList().vms().values().stream().filter(e -> e.host().equals(h.id()))
+              .forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
+          long starting = 0;
+          for (InFlight f : s.inFlight().values()) {
+            if (!f.host().equals(h.id())) continue;
+            vms.putIfAbsent(f.vm().name(), f.vm().memoryMb());
+            starting++;
+          }
+          long used = vms.values().stream().mapToLong(Long::longValue).sum();
+          return new RestartPlanner.HostRoom(h.id(), h.report().get().memoryMb() - used,
+              (int) Math.max(0, limit - starting));
+        })
+        .toList();
+  }
+
+  /** An attempt ended: the VM runs (the list follows it), or it is retried, waits for its host, or is given up. */
+  static MasterState restarted(Turn t, MasterState s, RestartOutcome o) {
+    String vm = o.vm().name();
+    Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+    InFlight f = inFlight.remove(vm);
+    if (f == null) return s;
+    Map<String, Pending> pending = new HashMap<>(s.pending());
+    MasterState next = s;
+    if (o instanceof RestartOutcome.Started started) {
+      if (s.protectedList().vms().containsKey(vm)) {
+        next = ListOwnership.write(t, next, s.protectedList().moved(vm, started.host(), t.self()));
+      }
+      f.request().ifPresent(r -> OperatorRequests.poweredOn(t, r, vm, started.host()));
+      if (!f.announced()) t.emit(new HaEvent.VmReady(t.wall, t.self(), vm, "powered on at " + started.host()));
+      return advance(t, next.restarts(pending, inFlight));
+    }
+    String reason = o instanceof RestartOutcome.Refused r ? r.reason() : ((RestartOutcome.Unanswered) o).reason();
+    if (f.request().isPresent()) {
+      // this request added the VM: a power-on of a VM already protected is refused before it starts (issue 20)
+      next = OperatorRequests.notPoweredOn(t, next, f.request().get(), vm, reason);
+      return advance(t, next.restarts(pending, inFlight));
+    }
+    int failed = f.attempt();
+    int max = t.settings().restart().maxVmRestartCount();
+    if (!next.protectedList().vms().containsKey(vm)) {
+      // powered off by an operator meanwhile: nothing to retry
+    } else if (o instanceof RestartOutcome.Unanswered u) {
+      // its host failed, not the VM: tried again, uncounted, as soon as that host shows whether it runs it
+      pending.put(vm, waitFor(t, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + reason,
+          failed - 1, s.now(), Optional.of(new Unknown(u.host(), s.now())), Optional.empty()),
+          new Waiting(WaitReason.POWER_STATE_UNKNOWN, reason)));
+    } else if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
+      next = giveUp(t, next, vm, "best-effort VMs get exactly one attempt, and it failed: " + reason);
+    } else if (failed >= max) {
+      next = giveUp(t, next, vm, "all " + failed + " attempts failed (das.maxvmrestartcount = " + max + "); the"
+          + " last: " + reason);
+    } else {
+      Duration delay = t.settings().restart().retryDelay(failed);
+      // recorded before it waits: a new master retries at the same time, counting the same attempts
+      next = ListOwnership.write(t, next, next.protectedList().recovering(vm,
+          ProtectedList.Recovery.retry(failed, t.wall.plus(delay)), t.self()));
+      t.emit(new HaEvent.VmRestartRetryScheduled(t.wall, t.self(), vm, failed, delay, reason));
+      pending.put(vm, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + reason, failed,
+          s.now().plus(delay), Optional.empty(), Optional.empty()));
+    }
+    return advance(t, next.restarts(pending, inFlight));
+  }
+
+  private static List<ProtectedList.Entry> sortedEntries(MasterState s) {
+    return s.protectedList().vms().values().stream().sorted(Comparator.comparing(e -> e.vm().name())).toList();
+  }
+
+  private static List<InFlight> sortedInFlight(MasterState s) {
+    return s.inFlight().values().stream().sorted(Comparator.comparing(f -> f.vm().name())).toList();
+  }
+}

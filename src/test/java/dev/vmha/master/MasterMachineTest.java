@@ -1,0 +1,747 @@
+package dev.vmha.master;
+
+import static dev.vmha.master.MasterScript.HOST2_MGMT;
+import static dev.vmha.master.MasterScript.VM1;
+import static dev.vmha.master.MasterScript.VM2;
+import static dev.vmha.master.MasterScript.ms;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmha.datastore.WatchdogFlag;
+import dev.vmha.classify.Verdict;
+import dev.vmha.datastore.DirectoryDatastore;
+import dev.vmha.datastore.PowerOnFile;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.datastore.VmLease;
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.StoppedVm;
+import dev.vmha.restart.ReadyCondition;
+import dev.vmha.restart.RestartOutcome;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
+import dev.vmha.restart.WaitReason;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The master's side of the failure-detection timeline (seed 000 cases 1 and 2, seed 003) and its restart engine
+ * (issue 5), as input scripts on {@link MasterMachine} (issue 21; they were real-time actor tests): a slave that stops
+ * beating at T0 is investigated at T0+hostTimeout (not a second before), pinged with icmpPingTimeout, and judged from
+ * the ping and its datastore heartbeat. The vSphere defaults: interval 1 s, hostTimeout 10 s, icmpPingTimeout 5 s,
+ * deadIcmpPingInterval 10 s.
+ */
+class MasterMachineTest {
+  private final MasterScript m = new MasterScript();
+
+  private static VmProtection protection(RestartPriority p, ReadyCondition ready, String... dependsOn) {
+    return new VmProtection(p, 0, ready, Duration.ofSeconds(60), List.of(dependsOn));
+  }
+
+  private static Set<String> vms(List<HaEvent.VmRestartPlanned> planned) {
+    Set<String> names = new HashSet<>();
+    planned.forEach(p -> names.add(p.vm()));
+    return names;
+  }
+
+  /** T0+hostTimeout: HostSilent and a ping with icmpPingTimeout; nothing a second before. */
+  private void silentAtHostTimeout(MasterScript s, long t0) {
+    for (long i = 1; i < s.ticksIn(s.settings.hostTimeout()); i++) {
+      s.tick();
+      assertEquals(List.of(), s.events(HaEvent.HostSilent.class), "not silent yet at T0+" + i + " s");
+      assertEquals(List.of(), s.pings, "no ping yet");
+    }
+    s.tick();
+    long at = t0 + s.settings.hostTimeout().toMillis();
+    assertEquals(at, s.now());
+    HaEvent.HostSilent silent = s.only(HaEvent.HostSilent.class);
+    assertEquals("host2", silent.host());
+    assertEquals(s.settings.hostTimeout(), silent.silentFor());
+    assertEquals(at, ms(silent.at()));
+    assertEquals(1, s.pings.size(), "one ping");
+    assertEquals(Optional.of(HOST2_MGMT), s.pings.get(0).effect().target());
+    assertEquals(s.settings.icmpPingTimeout(), s.pings.get(0).effect().timeout());
+  }
+
+  /** T0+hostTimeout: host2 silent and pinged; the ping goes unanswered when icmpPingTimeout has passed. */
+  private void pingTimesOut(MasterScript s, long t0) {
+    silentAtHostTimeout(s, t0);
+    s.ticks(s.settings.icmpPingTimeout());
+    s.answerPings(false);
+  }
+
+  /** host2 crashes now (both its heartbeats stop) and is judged DEAD at T0 + hostTimeout + icmpPingTimeout. */
+  private void host2Crashes(MasterScript s) {
+    s.host2NetBeating = false;
+    s.host2DatastoreBeating = false;
+    s.mark();
+    pingTimesOut(s, s.now());
+    assertEquals(Verdict.DEAD, s.only(HaEvent.HostJudged.class).verdict());
+  }
+
+  /** vm1 and vm2 protected at host2, which then crashes. */
+  private void host2Dies(MasterScript s, VmProtection p1, VmProtection p2) {
+    s.protectOnHost2(p1, p2, true);
+    host2Crashes(s);
+  }
+
+  /** Ticks, letting every ping go unanswered when icmpPingTimeout has passed, until host2 is judged. */
+  private HaEvent.HostJudged tickUntilJudged(int maxTicks) {
+    for (int i = 0; i < maxTicks; i++) {
+      m.tick();
+      m.expirePings();
+      Optional<HaEvent.HostJudged> judged = m.events(HaEvent.HostJudged.class).stream()
+          .filter(j -> j.host().equals("host2")).findFirst();
+      if (judged.isPresent()) return judged.get();
+    }
+    throw new AssertionError("host2 not judged in " + maxTicks + " ticks: " + m.since());
+  }
+
+  // ---- seed 000 case 1: a crashed slave
+
+  @Test
+  void aDeadSlaveIsSilentAtHostTimeoutJudgedWhenThePingTimesOutAndItsVmsRestartOnALiveHost() {
+    long t0 = m.host2FallsSilent(true);
+    silentAtHostTimeout(m, t0);
+    for (long i = 0; i < m.ticksIn(m.settings.icmpPingTimeout()); i++) m.tick();
+    assertEquals(List.of(), m.events(HaEvent.HostJudged.class), "no verdict while the ping is out");
+    long judgedAt = t0 + m.settings.hostTimeout().plus(m.settings.icmpPingTimeout()).toMillis();
+    assertEquals(judgedAt, m.now());
+    m.answerPings(false);
+    // T + P = T + T/2: when the ping times out the datastore heartbeat is already still past the fence bound
+    HaEvent.HostJudged judged = m.only(HaEvent.HostJudged.class);
+    assertEquals(Verdict.DEAD, judged.verdict());
+    assertEquals(judgedAt, ms(judged.at()));
+    assertEquals(Duration.ofMillis(judgedAt - t0), judged.evidence().heartbeatSilence());
+    assertEquals(Map.of("ds1", Duration.ofMillis(judgedAt - t0)), judged.evidence().datastoreHeartbeatAge());
+    List<HaEvent.VmRestartPlanned> planned = m.events(HaEvent.VmRestartPlanned.class);
+    assertEquals(Set.of("vm1", "vm2"), vms(planned));
+    for (HaEvent.VmRestartPlanned p : planned) {
+      assertEquals("host2", p.failedHost());
+      assertEquals("host1", p.target());
+      assertEquals(judgedAt, ms(p.at()));
+    }
+    // one start per protected VM, persisted first, at the live host first
+    for (MasterEffect.PersistThenStart st : m.effects(MasterEffect.PersistThenStart.class)) {
+      assertEquals("host1", st.hosts().get(0));
+      assertInstanceOf(HaEvent.VmRestartPlanned.class, st.decision().orElseThrow());
+      assertFalse(st.hosts().contains("host2"));
+    }
+    m.answerStart(true);
+    m.answerStart(true);
+    for (ClusterStatus.VmStatus vm : m.status().vms()) assertEquals("host1", vm.host(), vm.toString());
+    assertEquals("host1", m.stored.orElseThrow().vms().get("vm1").host(), "the list follows them");
+  }
+
+  /**
+   * Its agent stopped cleanly (systemctl stop) and left its VMs running with the watchdog disarmed; then the host is
+   * cut off. It is judged DEAD, but nothing stops those VMs, so an expired lease proves nothing: they wait (found by
+   * the 300-step lab campaign, where they were started beside the running ones; lab scenario clean-stop-then-cut).
+   */
+  @Test
+  void theVmsOfADeadHostWhoseAgentStoppedCleanlyWaitPastTheirLeaseExpiry() {
+    m.host2PowerOn = Optional.of(new PowerOnFile("host2", false, List.of(VM1, VM2), WatchdogFlag.AGENT_STOPPED));
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.host2Leases.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
+    m.host2Leases.put("vm2", VmLease.first("vm2", "host2", Instant.EPOCH));
+    m.tick();
+    m.host2NetBeating = false;
+    m.host2DatastoreBeating = false;
+    m.mark();
+    long t0 = m.now();
+    silentAtHostTimeout(m, t0);
+    long expiresAt = t0 + m.settings.leaseTiming().expiry().toMillis();
+    while (m.now() < expiresAt + 5000) {
+      m.tick();
+      m.answerPings(false);
+    }
+    HaEvent.HostJudged judged = m.only(HaEvent.HostJudged.class);
+    assertEquals(Verdict.DEAD, judged.verdict());
+    assertTrue(judged.reason().contains("stopped cleanly"), judged.reason());
+    assertTrue(m.starts.isEmpty(), "nothing started past the lease expiry");
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class));
+  }
+
+  /**
+   * A ping that fails at once (a refused TCP probe) does not hurry the verdict: DEAD is settled only when the
+   * heartbeat has been still on every readable datastore for T + T/2 (docs/FAILURE-DETECTION.md rows 6 and 7).
+   */
+  @Test
+  void aDeadSlaveWhosePingFailsAtOnceIsDeclaredDeadOnlyOnceItsDatastoreHeartbeatIsStillPastTheFenceBound() {
+    long t0 = m.host2FallsSilent(true);
+    silentAtHostTimeout(m, t0);
+    m.answerPings(false);
+    Duration fence = m.settings.hostTimeout().plus(m.settings.hostTimeout().dividedBy(2));
+    long deadAt = t0 + fence.toMillis();
+    while (m.now() < deadAt - 1000) {
+      m.tick();
+      assertEquals(1, m.pings.size(), "pinged again every interval while not settled");
+      m.answerPings(false);
+      assertEquals(List.of(), m.events(HaEvent.HostJudged.class), "not settled at T0+" + (m.now() - t0) + " ms");
+    }
+    m.tick();
+    m.answerPings(false);
+    HaEvent.HostJudged judged = m.only(HaEvent.HostJudged.class);
+    assertEquals(Verdict.DEAD, judged.verdict());
+    assertEquals(deadAt, ms(judged.at()));
+    assertEquals(Map.of("ds1", fence), judged.evidence().datastoreHeartbeatAge());
+    assertEquals(Set.of("vm1", "vm2"), vms(m.events(HaEvent.VmRestartPlanned.class)));
+    assertEquals(1, m.events(HaEvent.HostSilent.class).size());
+  }
+
+  /**
+   * A power loss as a real network shows it: the last datastore write reaches the master one round after the last
+   * network beat. DEAD comes within one interval of max(T + P, T + T/2 + one round), not after another ping round.
+   */
+  @Test
+  void aSlavePowerLossIsDeclaredDeadWithinOneIntervalOfItsRuleNotAfterAnotherPingRound() {
+    long t0 = m.host2FallsSilent(false);
+    m.tick();
+    m.host2DatastoreBeating = false;
+    long lastWriteSeen = m.now();
+    Duration fence = m.settings.hostTimeout().plus(m.settings.hostTimeout().dividedBy(2));
+    long rule = Math.max(t0 + m.settings.hostTimeout().plus(m.settings.icmpPingTimeout()).toMillis(),
+        lastWriteSeen + fence.toMillis());
+    HaEvent.HostJudged judged = tickUntilJudged(40);
+    assertEquals(Verdict.DEAD, judged.verdict(), judged.reason());
+    assertTrue(ms(judged.at()) >= rule, "never before the rule: " + judged.evidence());
+    assertTrue(ms(judged.at()) <= rule + m.settings.failureDetectionInterval().toMillis(),
+        "DEAD at T0+" + (ms(judged.at()) - t0) + " ms; the rule held at T0+" + (rule - t0) + " ms");
+    assertTrue(ms(judged.at()) - t0 <= m.settings.detectionTiming().slavePowerLoss().toMillis(), "the stated budget");
+  }
+
+  /**
+   * The master and host2 lose power together; host1 takes over T + W later. host2 never beat to host1, but host1's
+   * datastore rounds as a slave saw its heartbeat still since: host2 is DEAD as soon as the ping goes unanswered.
+   */
+  @Test
+  void aNewMasterJudgesAHostFromItsDatastoreHeartbeatAgeNotFromItsTakeover() {
+    for (int r = 0; r < 3; r++) m.datastoreRound();
+    m.host2DatastoreBeating = false;
+    m.host2NetBeating = false;
+    Duration lostFor = m.settings.hostTimeout().plus(m.settings.electionWindow());
+    for (long r = 0; r < m.ticksIn(lostFor); r++) m.datastoreRound();
+    m.stored = Optional.of(ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4")
+        .with(VM2, "host2", VmProtection.defaults(), "host4"));
+    m.start(Map.of("host4", lostFor));
+    long takeover = m.now();
+    HaEvent.HostJudged judged = tickUntilJudged(60);
+    assertEquals(Verdict.DEAD, judged.verdict(), judged.reason());
+    long budget = takeover + m.settings.failureDetectionInterval().plus(m.settings.icmpPingTimeout()).toMillis();
+    assertTrue(ms(judged.at()) <= budget, "DEAD " + (ms(judged.at()) - takeover) + " ms after the takeover");
+    assertEquals(Set.of("vm1", "vm2"), vms(m.events(HaEvent.VmRestartPlanned.class)));
+  }
+
+  // ---- the agent is gone but the host runs
+
+  @Test
+  void aSlaveWhosePingAnswersIsAgentUnreachableIsPingedAgainEveryDeadIcmpPingIntervalAndNothingRestarts() {
+    long t0 = m.host2FallsSilent(true);
+    silentAtHostTimeout(m, t0);
+    m.answerPings(true);
+    HaEvent.HostJudged judged = m.only(HaEvent.HostJudged.class);
+    assertEquals(Verdict.AGENT_UNREACHABLE, judged.verdict());
+    long judgedAt = t0 + m.settings.hostTimeout().toMillis();
+    assertEquals(judgedAt, ms(judged.at()));
+    for (long i = 1; i < m.ticksIn(m.settings.deadIcmpPingInterval()); i++) {
+      m.tick();
+      assertEquals(List.of(), m.pings, "no ping before deadIcmpPingInterval, at +" + i + " s");
+    }
+    m.tick();
+    assertEquals(judgedAt + m.settings.deadIcmpPingInterval().toMillis(), m.now());
+    assertEquals(1, m.pings.size());
+    m.answerPings(true);
+    for (int i = 0; i < 3; i++) m.tick();
+    assertEquals(1, m.events(HaEvent.HostSilent.class).size(), "silent once: later pings are re-checks");
+    assertEquals(1, m.events(HaEvent.HostJudged.class).size(), "the verdict did not change");
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class));
+  }
+
+  /** Issue 19 item 5: host2's agent is gone, its kernel answers ping, its watchdog was armed: restart at expiry. */
+  @Test
+  void theVmsOfAnAgentUnreachableHostWhoseWatchdogIsArmedRestartOnceTheirLeasesExpire() {
+    m.host2PowerOn = Optional.of(new PowerOnFile("host2", false, List.of(VM1, VM2), WatchdogFlag.ARMED));
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.host2Leases.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
+    m.host2Leases.put("vm2", VmLease.first("vm2", "host2", Instant.EPOCH));
+    m.tick();
+    m.host2NetBeating = false;
+    m.host2DatastoreBeating = false;
+    m.mark();
+    long t0 = m.now();
+    silentAtHostTimeout(m, t0);
+    m.answerPings(true);
+    assertEquals(Verdict.AGENT_UNREACHABLE, m.only(HaEvent.HostJudged.class).verdict());
+    long expiresAt = t0 + m.settings.leaseTiming().expiry().toMillis();
+    while (m.starts.size() < 2) {
+      assertTrue(m.now() < expiresAt + 3000, "restarted within a few rounds of the expiry");
+      m.tick();
+      m.answerPings(true);
+    }
+    for (MasterEffect.PersistThenStart st : m.starts) {
+      assertTrue(m.now() >= expiresAt, st.vm().name() + " started before its lease expired");
+      assertEquals(Optional.of(m.host2Leases.get(st.vm().name())), st.grant());
+    }
+    assertTrue(m.events(HaEvent.VmRestartPlanned.class).get(0).reason().contains("watchdog armed"));
+  }
+
+  // ---- seed 000 case 5: the slave runs on in another partition
+
+  @Test
+  void aSilentUnpingableSlaveWhoseDatastoreHeartbeatMovesIsPartitionedAndNothingRestarts() {
+    long t0 = m.host2FallsSilent(false);
+    pingTimesOut(m, t0);
+    HaEvent.HostJudged judged = m.only(HaEvent.HostJudged.class);
+    assertEquals(Verdict.PARTITIONED, judged.verdict());
+    assertEquals(t0 + m.settings.hostTimeout().plus(m.settings.icmpPingTimeout()).toMillis(), ms(judged.at()));
+    for (int i = 0; i < 10; i++) {
+      m.tick();
+      m.answerPings(false);
+    }
+    assertEquals(1, m.events(HaEvent.HostJudged.class).size());
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class));
+    // the status says what is known (issue 18 item 8): running at host2 as last reported, unknown since its last beat
+    for (ClusterStatus.VmStatus vm : m.status().vms()) {
+      VmState.LastReported st = assertInstanceOf(VmState.LastReported.class, vm.state(), vm.toString());
+      assertEquals("host2", st.host());
+      assertEquals(Verdict.PARTITIONED, st.verdict());
+      assertEquals(t0, st.unknownSince().toEpochMilli(), vm.toString());
+    }
+  }
+
+  /** A partitioned host that then dies: DEAD once its heartbeat has been still on every datastore for T + T/2. */
+  @Test
+  void aPartitionedSlaveWhoseDatastoreHeartbeatThenStopsIsDeclaredDeadOnceItIsStillPastTheFenceBound() {
+    long t0 = m.host2FallsSilent(false);
+    pingTimesOut(m, t0);
+    assertEquals(Verdict.PARTITIONED, m.only(HaEvent.HostJudged.class).verdict());
+    m.host2DatastoreBeating = false;
+    long stopped = m.now();
+    Duration fence = m.settings.hostTimeout().plus(m.settings.hostTimeout().dividedBy(2));
+    while (m.now() < stopped + fence.toMillis() + 5_000) {
+      m.tick();
+      m.answerPings(false);
+    }
+    List<HaEvent.HostJudged> judged = m.events(HaEvent.HostJudged.class);
+    assertEquals(Verdict.DEAD, judged.get(judged.size() - 1).verdict(), judged.toString());
+    assertEquals(Set.of("vm1", "vm2"), vms(m.events(HaEvent.VmRestartPlanned.class)));
+  }
+
+  // ---- seed 000 case 2, seed 003: the isolated slave flags itself at T0+30 s
+
+  @Test
+  void theVmsAnIsolatedSlaveStoppedRestartWhenItsPowerOnFileSaysIsolated() {
+    long t0 = m.host2FallsSilent(false);
+    pingTimesOut(m, t0);
+    assertEquals(Verdict.PARTITIONED, m.only(HaEvent.HostJudged.class).verdict(), "not flagged yet");
+    while (m.now() < t0 + 29_000) {
+      m.tick();
+      m.answerPings(false);
+    }
+    m.host2Running = List.of();
+    m.host2PowerOn = Optional.of(new PowerOnFile("host2", true, List.of(VM1, VM2)));
+    m.tick(); // T0+30: the round shows the flag
+    long flagged = m.now();
+    m.answerPings(false);
+    List<HaEvent.VmRestartPlanned> planned = m.events(HaEvent.VmRestartPlanned.class);
+    assertEquals(List.of("vm1", "vm2"), planned.stream().map(HaEvent.VmRestartPlanned::vm).sorted().toList());
+    for (HaEvent.VmRestartPlanned p : planned) {
+      assertEquals("host1", p.target());
+      assertTrue(ms(p.at()) - flagged <= m.settings.failureDetectionInterval().toMillis(), p.toString());
+    }
+    assertTrue(m.events(HaEvent.HostJudged.class).stream().anyMatch(j -> j.verdict() == Verdict.ISOLATED));
+    m.answerStart(true);
+    m.answerStart(true);
+    for (int i = 0; i < 5; i++) {
+      m.tick();
+      m.answerPings(false);
+    }
+    assertEquals(2, m.events(HaEvent.VmRestartPlanned.class).size(), "later rounds still show the flag: once");
+    assertEquals(List.of(), List.copyOf(m.starts));
+  }
+
+  // ---- seed 003, isolated master
+
+  @Test
+  void whenEveryOtherHostIsSilentTheElectionFsmIsToldOnceAtHostTimeout() {
+    long t0 = m.host2FallsSilent(true);
+    m.host3NetBeating = false;
+    for (long i = 1; i < m.ticksIn(m.settings.hostTimeout()); i++) m.tick();
+    assertEquals(List.of(), allHostsSilentTold(), "not before T0+hostTimeout");
+    m.tick();
+    assertEquals(t0 + m.settings.hostTimeout().toMillis(), m.now());
+    assertEquals(List.of(new MasterNotice.AllHostsSilent(2)), allHostsSilentTold());
+    m.answerPings(false);
+    for (int i = 0; i < 3; i++) m.tick();
+    assertEquals(1, allHostsSilentTold().size(), "told once");
+  }
+
+  @Test
+  void whileAnyOtherHostBeatsTheElectionFsmIsNotTold() {
+    long t0 = m.host2FallsSilent(true);
+    silentAtHostTimeout(m, t0);
+    for (int i = 0; i < 3; i++) m.tick();
+    assertEquals(List.of(), allHostsSilentTold());
+  }
+
+  private List<MasterNotice> allHostsSilentTold() {
+    return m.effects(MasterEffect.ToElection.class).stream().map(MasterEffect.ToElection::notice)
+        .filter(MasterNotice.AllHostsSilent.class::isInstance).toList();
+  }
+
+  /** The master hands every new protected list to its election FSM, which replicates it in its heartbeats. */
+  @Test
+  void everyProtectedListChangeGoesToTheElectionFsm() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    List<ProtectedList> changes = m.effects.stream().filter(MasterEffect.ToElection.class::isInstance)
+        .map(e -> ((MasterEffect.ToElection) e).notice()).filter(MasterNotice.ProtectedListChanged.class::isInstance)
+        .map(n -> ((MasterNotice.ProtectedListChanged) n).list()).toList();
+    ProtectedList last = changes.get(changes.size() - 1);
+    assertEquals("host1", last.owner());
+    assertEquals(Set.of("vm1", "vm2"), last.vms().keySet());
+    assertEquals("host2", last.vms().get("vm1").host());
+    assertEquals(m.stored, Optional.of(last), "and to ds1");
+  }
+
+  // ---- corrupt protected lists (issue 20 finding 8)
+
+  @Test
+  void aCorruptProtectedListIsRewrittenFromTheMastersListAndShownInStatus() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    ProtectedList before = m.stored.orElseThrow();
+    m.mark();
+    m.ds1Corrupt = Map.of(DirectoryDatastore.PROTECTED_LIST, "truncated (no checksum line)");
+    m.tick();
+    assertEquals(List.of(new MasterEffect.WriteList(before, List.of("ds1"))), m.effects(MasterEffect.WriteList.class));
+    assertEquals(Map.of(DirectoryDatastore.PROTECTED_LIST, "truncated (no checksum line)"),
+        m.status().datastores().get(0).corrupt());
+  }
+
+  @Test
+  void aNewMasterFindingEveryDatastoresListUnreadableTakesTheReplica() {
+    ProtectedList replica = ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4");
+    MasterScript s = new MasterScript("", Optional.of(replica));
+    MasterMachine.Step first = MasterMachine.start(s.config, Map.of());
+    s.state = first.state();
+    s.in(new MasterInput.ListRead(Optional.empty(), List.of("ds1: corrupt")));
+    assertEquals(List.of("vm1"), s.status().vms().stream().map(ClusterStatus.VmStatus::name).toList());
+  }
+
+  @Test
+  void withoutAReplicaAnUnreadableListIsReadAgainNextRoundAndNothingIsDecidedMeanwhile() {
+    MasterMachine.Step first = MasterMachine.start(m.config, Map.of());
+    m.state = first.state();
+    m.in(new MasterInput.ListRead(Optional.empty(), List.of("ds1: corrupt")));
+    assertFalse(m.state.loaded());
+    m.mark();
+    m.tick();
+    assertFalse(m.effects(MasterEffect.ReadList.class).isEmpty(), "read again");
+    assertTrue(m.state.loaded());
+  }
+
+  // ---- the restart engine (issue 5)
+
+  /** A VM restarted elsewhere is missing there only from its restart on: the new host has hostTimeout to report it. */
+  @Test
+  void aVmRestartedElsewhereIsNotTakenForMissingAtItsNewHostSinceItWentMissingAtTheOldOne() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), false);
+    host2Crashes(m);
+    m.answerStart(true);
+    m.answerStart(true);
+    for (long i = 1; i < m.ticksIn(m.settings.hostTimeout()); i++) m.tick();
+    assertEquals(2, m.events(HaEvent.VmRestartPlanned.class).size(), "restarted once: " + m.since());
+    assertTrue(m.starts.isEmpty());
+  }
+
+  /** Issue 20 finding 4: a VM whose dependency is not protected would wait for it forever; it is refused. */
+  @Test
+  void aPowerOnThatDependsOnAVmThatIsNotProtectedIsRefusedNamingDependsOnAndChangesNothing() {
+    m.started();
+    m.mark();
+    RequestId id = m.powerOn(VM1, "host2", protection(RestartPriority.HIGH, ReadyCondition.RESOURCES_ALLOCATED,
+        "ghost"));
+    MasterEffect.Reply r = m.reply(id);
+    assertEquals(Optional.of("dependsOn"), r.invalidField(), r.message());
+    assertTrue(r.message().contains("ghost") && r.message().contains("not a protected VM"), r.message());
+    assertEquals(List.of(), m.effects(MasterEffect.WriteList.class), "nothing changed");
+    assertTrue(m.starts.isEmpty());
+    m.powerOnAtHost2(VM2, VmProtection.defaults());
+    m.powerOnAtHost2(VM1, protection(RestartPriority.HIGH, ReadyCondition.RESOURCES_ALLOCATED, "vm2"));
+  }
+
+  @Test
+  void aLaterPriorityGroupStartsOnlyOnceTheEarlierGroupIsPoweredOn() {
+    host2Dies(m, protection(RestartPriority.LOW, ReadyCondition.POWERED_ON),
+        protection(RestartPriority.HIGHEST, ReadyCondition.POWERED_ON));
+    assertEquals(List.of("vm2"), m.events(HaEvent.VmRestartPlanned.class).stream()
+        .map(HaEvent.VmRestartPlanned::vm).toList(), "the highest priority first");
+    HaEvent.VmRestartWaiting waits = m.only(HaEvent.VmRestartWaiting.class);
+    assertEquals("vm1", waits.vm());
+    assertEquals(WaitReason.EARLIER_GROUP, waits.kind());
+    m.tick();
+    assertEquals(1, m.events(HaEvent.VmRestartPlanned.class).size(), "still waiting for vm2's power-on");
+    assertEquals("vm2", m.answerStart(true).vm().name());
+    assertEquals(List.of("vm2", "vm1"), m.events(HaEvent.VmRestartPlanned.class).stream()
+        .map(HaEvent.VmRestartPlanned::vm).toList());
+    assertEquals("vm1", m.answerStart(true).vm().name());
+  }
+
+  @Test
+  void aVmWaitsForItsDependency() {
+    host2Dies(m, protection(RestartPriority.HIGHEST, ReadyCondition.POWERED_ON, "vm2"),
+        protection(RestartPriority.HIGHEST, ReadyCondition.POWERED_ON));
+    assertEquals(List.of("vm2"), m.events(HaEvent.VmRestartPlanned.class).stream()
+        .map(HaEvent.VmRestartPlanned::vm).toList(), "vm1 waits for vm2");
+    HaEvent.VmRestartWaiting w = m.only(HaEvent.VmRestartWaiting.class);
+    assertEquals("vm1", w.vm());
+    assertEquals(WaitReason.DEPENDENCY, w.kind());
+    m.answerStart(true);
+    assertEquals(2, m.events(HaEvent.VmRestartPlanned.class).size());
+  }
+
+  @Test
+  void aFailedStartIsRetriedWithDoublingBackOffAndGivenUpAfterMaxVmRestartCount() {
+    MasterScript s = new MasterScript("das.maxvmrestartcount = 3, vmha.restart.retry-base-delay = 4s");
+    host2Dies(s, VmProtection.defaults(), protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
+    assertEquals("vm2", s.only(HaEvent.VmNotRestarted.class).vm(), "restart priority disabled: not restarted");
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      MasterEffect.PersistThenStart st = s.answerStart(false);
+      assertEquals("vm1", st.vm().name());
+      assertEquals(List.of("host1", "host3"), st.hosts(), "host1 first (most free memory), then host3");
+      assertEquals(attempt, st.attempt());
+      if (attempt == 3) break;
+      HaEvent.VmRestartRetryScheduled r = s.events(HaEvent.VmRestartRetryScheduled.class).get(attempt - 1);
+      assertEquals(Duration.ofSeconds(4L << (attempt - 1)), r.delay(), "4 s, then 8 s");
+      assertEquals(Optional.of(Instant.ofEpochMilli(s.now()).plus(r.delay())),
+          s.stored.orElseThrow().vms().get("vm1").recovery().retryTime(), "written before it waits");
+      for (long t = 1; t < s.ticksIn(r.delay()); t++) s.tick();
+      assertTrue(s.starts.isEmpty(), "not before its delay");
+      s.tick();
+    }
+    HaEvent.VmNotRestarted gaveUp = s.events(HaEvent.VmNotRestarted.class).get(1);
+    assertEquals("vm1", gaveUp.vm());
+    assertTrue(gaveUp.reason().contains("all 3 attempts failed"), gaveUp.reason());
+    assertTrue(s.stored.orElseThrow().vms().get("vm1").recovery().gaveUp());
+    for (int t = 0; t < 20; t++) s.tick();
+    assertTrue(s.starts.isEmpty());
+  }
+
+  @Test
+  void aVmWithNoRoomWaitsAndIsPlacedAsSoonAsCapacityAppears() {
+    m.protectOnHost2(VmProtection.defaults(), protection(RestartPriority.DISABLED,
+        ReadyCondition.RESOURCES_ALLOCATED), true);
+    m.host1MemoryMb = 512;
+    m.host3MemoryMb = 512;
+    host2Crashes(m);
+    HaEvent.VmAwaitingCapacity waits = m.only(HaEvent.VmAwaitingCapacity.class);
+    assertEquals("vm1", waits.vm());
+    assertTrue(waits.reason().contains("needs 1024 MB"), waits.reason());
+    for (int t = 0; t < 3; t++) m.tick();
+    assertTrue(m.starts.isEmpty());
+    assertEquals(1, m.events(HaEvent.VmAwaitingCapacity.class).size(), "recorded once, not every round");
+    m.host3MemoryMb = 4096;
+    m.tick(); // its report shows the room
+    m.tick(); // the next round places vm1
+    assertEquals(List.of("host3"), m.starts.peek().hosts());
+  }
+
+  @Test
+  void aBestEffortVmGetsExactlyOneAttempt() {
+    MasterScript s = new MasterScript("vmha.restart.retry-base-delay = 1s");
+    host2Dies(s, protection(RestartPriority.BEST_EFFORT, ReadyCondition.RESOURCES_ALLOCATED),
+        protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
+    s.answerStart(false);
+    assertTrue(s.events(HaEvent.VmNotRestarted.class).stream()
+        .anyMatch(n -> n.vm().equals("vm1") && n.reason().contains("exactly one attempt")), s.since().toString());
+    for (int t = 0; t < 5; t++) s.tick();
+    assertTrue(s.starts.isEmpty());
+    assertEquals(List.of(), s.events(HaEvent.VmRestartRetryScheduled.class));
+  }
+
+  /** The dead host's lease on vm1 stood still since T0: vm1 waits until it expired, then starts with it as grant. */
+  @Test
+  void aVmWhoseLeaseHasNotExpiredWaitsAndThenStartsWithTheExpiredLeaseAsGrant() {
+    m.protectOnHost2(VmProtection.defaults(), protection(RestartPriority.DISABLED,
+        ReadyCondition.RESOURCES_ALLOCATED), true);
+    m.host2Leases.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
+    m.tick();
+    host2Crashes(m);
+    HaEvent.VmRestartWaiting w = m.only(HaEvent.VmRestartWaiting.class);
+    assertEquals(WaitReason.LEASE, w.kind());
+    assertTrue(w.reason().contains("held by host2"), w.reason());
+    assertTrue(m.starts.isEmpty());
+    m.tick();
+    m.tick();
+    assertEquals(Optional.of(m.host2Leases.get("vm1")), m.starts.peek().grant(), "replaces exactly the expired write");
+  }
+
+  @Test
+  void aVmStoppedInsideItsGuestIsRestartedAndOneAnOperatorPoweredOffIsNot() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.mark();
+    m.host2Running = List.of(VM2);
+    m.host2Stopped = List.of(new StoppedVm(VM1, "it stopped from inside its guest (shutdown or crash)"));
+    m.tick();
+    HaEvent.VmRestartPlanned p = m.only(HaEvent.VmRestartPlanned.class);
+    assertEquals("vm1", p.vm());
+    assertEquals("host2", p.failedHost());
+    assertTrue(p.reason().contains("from inside its guest"), p.reason());
+    m.answerStart(true);
+
+    RequestId off = m.powerOff("vm2");
+    MasterEffect.PowerOff stop = m.powerOffs.poll();
+    assertEquals(new MasterEffect.PowerOff(off, "vm2", "host2"), stop);
+    assertEquals(List.of(), m.events(HaEvent.VmPoweredOff.class), "reported only once the host confirms it");
+    m.in(new MasterInput.PoweredOff(off, "vm2", "host2", Optional.empty()));
+    assertTrue(m.reply(off).ok());
+    m.host2Running = List.of();
+    for (int t = 0; t < 5; t++) m.tick();
+    assertEquals(1, m.events(HaEvent.VmRestartPlanned.class).size(), "vm2 is not restarted");
+    assertEquals("vm2", m.only(HaEvent.VmPoweredOff.class).vm());
+    assertEquals(List.of("vm1"), m.status().vms().stream().map(ClusterStatus.VmStatus::name).toList());
+  }
+
+  /**
+   * Issue 20 finding 3: a client's retried power-on of vm1 reaches the master before host2 reports vm1: it is refused
+   * as already protected, and vm1 stays protected, so it is restarted when host2's lease keeper fences it.
+   */
+  @Test
+  void aVmAnswered200StaysProtectedThroughAFailedRetryOfItsPowerOnAndIsRestartedWhenItsHostFencesIt() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), false);
+    m.mark();
+    RequestId again = m.powerOn(VM1, "host1", VmProtection.defaults());
+    assertFalse(m.reply(again).ok());
+    assertTrue(m.reply(again).message().contains("already"), m.reply(again).message());
+    assertTrue(m.starts.isEmpty());
+    assertEquals("host2", m.status().vms().get(0).host());
+    m.host2Running = List.of(VM2);
+    m.host2Stopped = List.of(new StoppedVm(VM1, "fenced by its lease: its lease on ds1 was not renewed for 10000 ms"));
+    m.tick();
+    HaEvent.VmRestartPlanned p = m.only(HaEvent.VmRestartPlanned.class);
+    assertEquals("vm1", p.vm());
+    assertEquals("vm1", m.answerStart(true).vm().name());
+  }
+
+  // ---- effects awaited (issue 21): what must follow an effect waits for its completion
+
+  /** The list that protects a VM is stored before the VM starts: a new master must know of it. */
+  @Test
+  void anOperatorsPowerOnStartsOnlyOnceTheListThatProtectsItIsStored() {
+    m.started();
+    m.answerListWrites = false;
+    RequestId id = m.powerOn(VM1, "host2", VmProtection.defaults());
+    assertEquals(1, m.heldWrites.size());
+    assertTrue(m.heldWrites.peek().list().vms().containsKey("vm1"));
+    assertTrue(m.starts.isEmpty(), "no start before the list is stored");
+    m.completeWrites();
+    assertEquals("vm1", m.answerStart(true).vm().name());
+    assertTrue(m.reply(id).ok());
+  }
+
+  /** A later version written to no datastore (the lock was lost meanwhile) does not stand for the earlier one. */
+  @Test
+  void aLaterListWrittenToNoDatastoreDoesNotReleaseAStart() {
+    m.started();
+    m.answerListWrites = false;
+    m.powerOn(VM1, "host2", VmProtection.defaults());
+    long version = m.heldWrites.peek().list().version();
+    m.in(new MasterInput.ListWritten(version + 1, 0, List.of()));
+    assertTrue(m.starts.isEmpty());
+    m.completeWrites();
+    assertEquals("vm1", m.starts.peek().vm().name());
+  }
+
+  @Test
+  void aPowerOnWhoseListIsStoredNowhereIsRefusedAndUndone() {
+    m.started();
+    m.listWritesSucceed = false;
+    RequestId id = m.powerOn(VM1, "host2", VmProtection.defaults());
+    assertTrue(m.starts.isEmpty(), "never started");
+    assertFalse(m.reply(id).ok());
+    assertTrue(m.reply(id).message().contains("could not be recorded as protected"), m.reply(id).message());
+    assertEquals(List.of(), m.status().vms(), "not protected");
+    assertTrue(m.state.inFlight().isEmpty());
+  }
+
+  /** A VM an operator powers off is unprotected in the stored list before it is stopped. */
+  @Test
+  void anOperatorsPowerOffStopsTheVmOnlyOnceItsUnprotectionIsStored() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.answerListWrites = false;
+    RequestId id = m.powerOff("vm2");
+    assertTrue(m.powerOffs.isEmpty(), "not stopped before the list is stored");
+    m.completeWrites();
+    assertEquals("vm2", m.powerOffs.poll().vm());
+    m.in(new MasterInput.PoweredOff(id, "vm2", "host2", Optional.of("hypervisor refused")));
+    assertFalse(m.reply(id).ok());
+    assertEquals(List.of(), m.events(HaEvent.VmPoweredOff.class), "not reported stopped: it was not");
+  }
+
+  @Test
+  void aPowerOffWhoseUnprotectionIsStoredNowhereLeavesTheVmProtectedAndRunning() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.listWritesSucceed = false;
+    RequestId id = m.powerOff("vm2");
+    assertTrue(m.powerOffs.isEmpty());
+    assertFalse(m.reply(id).ok(), m.reply(id).message());
+    assertEquals(List.of("vm1", "vm2"), m.status().vms().stream().map(ClusterStatus.VmStatus::name).toList());
+  }
+
+  /** The list lock counts only once written: a master whose lock write fails owns nothing and restarts nothing. */
+  @Test
+  void aMasterWhoseLockWriteFailsDoesNotTrustTheListAndRestartsNothing() {
+    m.lockWritesSucceed = false;
+    m.started();
+    assertEquals(Set.of(), m.state.held());
+    assertEquals(List.of(), m.events(HaEvent.ProtectedListOwnership.class));
+    RequestId id = m.powerOn(VM1, "host2", VmProtection.defaults());
+    assertTrue(m.reply(id).message().contains("does not own the protected list"), m.reply(id).message());
+    m.lockWritesSucceed = true;
+    m.tick();
+    assertEquals(Set.of("ds1"), m.state.held());
+    assertTrue(m.only(HaEvent.ProtectedListOwnership.class).owned());
+  }
+
+  @Test
+  void aHeldLockWhoseRenewalFailsIsLetGo() {
+    m.started();
+    assertEquals(Set.of("ds1"), m.state.held());
+    m.lockWritesSucceed = false;
+    m.mark();
+    m.tick();
+    assertEquals(Set.of(), m.state.held());
+    assertFalse(m.only(HaEvent.ProtectedListOwnership.class).owned());
+  }
+
+  /** A restart whose host did not answer waits, uncounted, until that host shows itself. */
+  @Test
+  void aStartThatGotNoAnswerWaitsForItsHostToShow() {
+    host2Dies(m, VmProtection.defaults(), protection(RestartPriority.DISABLED, ReadyCondition.RESOURCES_ALLOCATED));
+    MasterEffect.PersistThenStart st = m.starts.poll();
+    m.host3NetBeating = false;
+    m.in(new MasterInput.Restarted(new RestartOutcome.Unanswered(st.vm(), "host1", "no answer from host1")));
+    HaEvent.VmRestartWaiting w = m.events(HaEvent.VmRestartWaiting.class).get(0);
+    assertEquals(WaitReason.POWER_STATE_UNKNOWN, w.kind());
+    m.tick();
+    assertTrue(m.starts.isEmpty(), "host1 has not beaten since");
+    m.tick();
+    assertEquals(1, m.starts.size(), "host1 beat again: tried again");
+    assertEquals(1, m.starts.peek().attempt(), "uncounted");
+  }
+
+  /** The same inputs give the same effects: what the deterministic simulation relies on. */
+  @Test
+  void theSameScriptGivesTheSameEffects() {
+    MasterScript a = new MasterScript();
+    MasterScript b = new MasterScript();
+    for (MasterScript s : List.of(a, b)) host2Dies(s, VmProtection.defaults(), VmProtection.defaults());
+    assertEquals(a.effects, b.effects);
+  }
+}
