@@ -147,15 +147,7 @@ class MasterMachineTest {
    */
   @Test
   void theVmsOfADeadHostWhoseAgentStoppedCleanlyWaitPastTheirLeaseExpiry() {
-    m.host2PowerOn = Optional.of(new PowerOnFile("host2", false, List.of(VM1, VM2), WatchdogFlag.AGENT_STOPPED));
-    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
-    m.host2Leases.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
-    m.host2Leases.put("vm2", VmLease.first("vm2", "host2", Instant.EPOCH));
-    m.tick();
-    m.host2NetBeating = false;
-    m.host2DatastoreBeating = false;
-    m.mark();
-    long t0 = m.now();
+    long t0 = host2LeasesHeldAndFallsSilent(WatchdogFlag.AGENT_STOPPED);
     silentAtHostTimeout(m, t0);
     long expiresAt = t0 + m.settings.leaseTiming().expiry().toMillis();
     while (m.now() < expiresAt + 5000) {
@@ -267,15 +259,7 @@ class MasterMachineTest {
   /** Issue 19 item 5: host2's agent is gone, its kernel answers ping, its watchdog was armed: restart at expiry. */
   @Test
   void theVmsOfAnAgentUnreachableHostWhoseWatchdogIsArmedRestartOnceTheirLeasesExpire() {
-    m.host2PowerOn = Optional.of(new PowerOnFile("host2", false, List.of(VM1, VM2), WatchdogFlag.ARMED));
-    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
-    m.host2Leases.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
-    m.host2Leases.put("vm2", VmLease.first("vm2", "host2", Instant.EPOCH));
-    m.tick();
-    m.host2NetBeating = false;
-    m.host2DatastoreBeating = false;
-    m.mark();
-    long t0 = m.now();
+    long t0 = host2LeasesHeldAndFallsSilent(WatchdogFlag.ARMED);
     silentAtHostTimeout(m, t0);
     m.answerPings(true);
     assertEquals(Verdict.AGENT_UNREACHABLE, m.only(HaEvent.HostJudged.class).verdict());
@@ -743,5 +727,21 @@ class MasterMachineTest {
     MasterScript b = new MasterScript();
     for (MasterScript s : List.of(a, b)) host2Dies(s, VmProtection.defaults(), VmProtection.defaults());
     assertEquals(a.effects, b.effects);
+  }
+
+  /**
+   * host2 runs vm1 and vm2 under its leases, its power-on file saying {@code watchdog}; then its beats stop on the
+   * network and the datastores. Returns when.
+   */
+  private long host2LeasesHeldAndFallsSilent(WatchdogFlag watchdog) {
+    m.host2PowerOn = Optional.of(new PowerOnFile("host2", false, List.of(VM1, VM2), watchdog));
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.host2Leases.put("vm1", VmLease.first("vm1", "host2", Instant.EPOCH));
+    m.host2Leases.put("vm2", VmLease.first("vm2", "host2", Instant.EPOCH));
+    m.tick();
+    m.host2NetBeating = false;
+    m.host2DatastoreBeating = false;
+    m.mark();
+    return m.now();
   }
 }
