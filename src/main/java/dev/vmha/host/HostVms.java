@@ -185,10 +185,12 @@ public final class HostVms {
           })
           .onMessage(ForcedOff.class, f -> {
             if (f.error() != null) {
+              // the next timed poll tries again: polling at once would retry a power-off that fails fast in a loop
               ctx.getLog().warn("{} is not powered off at {}: {}; tried again at the next poll while it runs",
                   f.vm(), hostId, Failures.rootMessage(f.error()));
+            } else {
+              ctx.getSelf().tell(Poll.INSTANCE); // report it off at once
             }
-            ctx.getSelf().tell(Poll.INSTANCE); // report it off, or try again
             if (!s.forced().containsKey(f.vm())) return Behaviors.same();
             Map<String, Boolean> forced = new HashMap<>(s.forced());
             forced.put(f.vm(), false);
