@@ -40,7 +40,7 @@ class CanonicalCasesTest {
   }
 
   private void start(int datastores) throws Exception {
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, ClusterWatch.fastSettings(), datastores, dir,
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, ClusterWatch.fastSettings(datastores), datastores, dir,
         ConfigFactory.load("application-test")));
     watch = new ClusterWatch(cluster, () -> "");
     master = watch.awaitOneMaster(4);

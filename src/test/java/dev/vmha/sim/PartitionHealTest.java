@@ -3,7 +3,6 @@ package dev.vmha.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.classify.Verdict;
 import dev.vmha.election.HealTiming;
@@ -40,12 +39,8 @@ class PartitionHealTest {
   }
 
   private void start(int datastores) {
-    // without datastores over TLS the removed minority's next incarnations did not rejoin in time (one run, on a loaded
-    // machine, after TransportShutdownGuard let them terminate; not investigated yet): plain TCP for those cases
-    Config settings = datastores > 0 ? ClusterWatch.fastSettings()
-        : ConfigFactory.parseString("vmha.tls.transport = \"plain-tcp\"").withFallback(ClusterWatch.fastSettings());
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(5, settings, datastores, dir,
-        ConfigFactory.load("application-test")));
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(5, ClusterWatch.fastSettings(datastores), datastores,
+        dir, ConfigFactory.load("application-test")));
     watch = new ClusterWatch(cluster, () -> "");
     String master = watch.awaitOneMaster(5);
     int n = 0;
