@@ -127,6 +127,11 @@ class HostVmsTest {
       assertEquals(List.of("db1"), last.get().stopped().stream().map(st -> st.vm().name()).toList());
       return null;
     });
-    assertEquals(Optional.empty(), ds.readLease("db1").toCompletableFuture().join(), "released once off");
+    // the release follows the report (it is its own datastore write)
+    reports.awaitAssert(() -> {
+      time.timePasses(I);
+      assertEquals(Optional.empty(), ds.readLease("db1").toCompletableFuture().join(), "released once off");
+      return null;
+    });
   }
 }
