@@ -15,6 +15,7 @@ import dev.vmha.host.StoppedVm;
 import dev.vmha.isolation.MajorityRule;
 import dev.vmha.lease.LeaseRule;
 import dev.vmha.master.MasterState.HostEntry;
+import dev.vmha.ping.PingTarget;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -74,10 +75,18 @@ final class HostWatch {
       if (silence.compareTo(silenceLimit(t, next, h)) < 0) continue;
       if (!h.judgeable() || next.now().compareTo(h.nextCheck()) < 0) continue;
       if (!h.suspected()) t.emit(new HaEvent.HostSilent(t.wall, t.self(), h.id(), silence));
-      t.effect(new MasterEffect.Ping(h.id(), h.pingTarget(), t.settings().icmpPingTimeout()));
+      t.effect(new MasterEffect.Ping(h.id(), pingTarget(next, h), t.settings().icmpPingTimeout()));
       next = next.host(h.beingPinged());
     }
     return next;
+  }
+
+  /**
+   * Where to ping a host: the management address it reported or joined with, else the address its datastore
+   * heartbeat names (a new master may never have seen a host that left before it took over as a member).
+   */
+  private static Optional<PingTarget> pingTarget(MasterState s, HostEntry h) {
+    return h.pingTarget().or(() -> s.view().map(v -> v.addresses().get(h.id())).flatMap(PingTarget::parse));
   }
 
   /** A ping came back: the host is judged with it. */
