@@ -9,6 +9,7 @@ import dev.vmha.config.TransportSettings;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.VmState;
+import dev.vmha.restart.RestartPriority;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class StatusCommandTest {
@@ -24,10 +26,10 @@ class StatusCommandTest {
   void printsWhatIsKnownOfEachVm() throws Exception {
     Instant heard = Instant.parse("2026-12-01T03:12:00Z");
     ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(
-        new ClusterStatus.VmStatus("vm1", 512, "host2",
+        new ClusterStatus.VmStatus("vm1", 512, 1, RestartPriority.MEDIUM, 0, "host2",
             new VmState.LastReported("host2", heard, Verdict.PARTITIONED, "datastore heartbeat moves")),
-        new ClusterStatus.VmStatus("vm2", 512, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority")),
-        new ClusterStatus.VmStatus("vm3", 512, "host3", new VmState.Running("host3"))), List.of());
+        new ClusterStatus.VmStatus("vm2", 512, 1, RestartPriority.MEDIUM, 0, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority")),
+        new ClusterStatus.VmStatus("vm3", 512, 1, RestartPriority.MEDIUM, 0, "host3", new VmState.Running("host3"))), List.of(), Optional.empty());
     Map<String, Object> agent = new LinkedHashMap<>();
     agent.put("host", "host1");
     agent.put("role", "MASTER");
