@@ -28,6 +28,10 @@ import picocli.CommandLine;
 
 /** ./vmha capacity against a canned GET /api/status, as the agents serve it now; no cluster. */
 class CapacityCommandTest {
+  /** The agent's JSON, as its HTTP API writes it (Optional fields as their value or null). */
+  static final com.fasterxml.jackson.databind.ObjectMapper AGENT_JSON =
+      EventLog.JSON.copy().registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module());
+
 
   private static ClusterStatus.HostStatus host(String id, String verdict, long freeMb, String... vms) {
     return new ClusterStatus.HostStatus(id, "slave", verdict, "", "REACHABLE", 0, "127.0.0.1", 8551, 8192, freeMb,
@@ -51,7 +55,7 @@ class CapacityCommandTest {
         running("web1", 2048, "host2"), running("web2", 2048, "host2")), List.of(), Optional.empty());
     AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null, ApiSettings.Auth.TOKENS,
         TransportSettings.Kind.TLS);
-    return EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(a));
+    return EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a));
   }
 
   private record Run(int exit, String out, JsonNode result) {}

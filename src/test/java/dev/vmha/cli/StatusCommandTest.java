@@ -22,6 +22,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class StatusCommandTest {
+  /** The agent's JSON, as its HTTP API writes it (Optional fields as their value or null). */
+  static final com.fasterxml.jackson.databind.ObjectMapper AGENT_JSON =
+      EventLog.JSON.copy().registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module());
+
   @Test
   void printsWhatIsKnownOfEachVm() throws Exception {
     Instant heard = Instant.parse("2026-12-01T03:12:00Z");
@@ -36,7 +40,7 @@ class StatusCommandTest {
     agent.put("master", "host1");
     agent.put("cluster", c);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StatusCommand.print(EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(agent)),
+    StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(agent)),
         new PrintStream(out, true, StandardCharsets.UTF_8), heard.plusSeconds(12), ZoneOffset.UTC);
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.matches("(?s).*vm1 +512 +last-reported +host2 +running there as last reported; unknown since "
@@ -52,7 +56,7 @@ class StatusCommandTest {
       AgentStatus a = new AgentStatus("host1", "SLAVE", null, null, "no master elected yet", null,
           dev.vmha.config.ApiSettings.Auth.TOKENS, k);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      StatusCommand.print(EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(a)),
+      StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a)),
           new PrintStream(out, true, StandardCharsets.UTF_8), Instant.EPOCH, ZoneOffset.UTC);
       String text = out.toString(StandardCharsets.UTF_8);
       assertEquals(k == TransportSettings.Kind.PLAIN_TCP, text.contains("WARNING: cluster transport is plain TCP"), text);

@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.api.ApiTesting;
-import dev.vmha.api.HttpApi;
-import dev.vmha.election.ElectionFsm;
-import dev.vmha.host.HostSupervisor;
 import dev.vmha.master.ClusterStatus;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,10 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -100,19 +92,9 @@ class PowerOnIdempotenceTest {
   }
 
   private String bindApi(String id) throws Exception {
-    ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
-    Duration ask = ClusterWatch.ASK;
-    ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
-    ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
     tokens = ApiTesting.tokens(dir);
-    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ask.multipliedBy(2),
-        cluster.host(id).settings.restart(), 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
-    return "http://127.0.0.1:" + binding.localAddress().getPort();
-  }
-
-  private static <T> T ask(ActorSystem<HostSupervisor.Command> sys, Function<ActorRef<T>, HostSupervisor.Command> m)
-      throws Exception {
-    return AskPattern.ask(sys, m::apply, ClusterWatch.ASK, sys.scheduler()).toCompletableFuture().get();
+    binding = SimulatedApi.bind(cluster, id, tokens);
+    return SimulatedApi.url(binding);
   }
 
   private HttpRequest request(String api, String json) {
