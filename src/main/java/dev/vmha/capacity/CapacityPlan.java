@@ -31,6 +31,13 @@ public record CapacityPlan(CapacitySettings.Policy policy, int hostFailures, boo
     }
   }
 
+  /**
+   * The most failure sets of one size the largest N enumerates (the verdict on the configured N enumerates
+   * {@link FailoverPlanner#MAX_SETS}): it is computed on every change of the cluster, so a large cluster gets "at
+   * least N" at once rather than an exact N seconds later.
+   */
+  public static final long MAX_SETS = 100_000;
+
   /** VMs listed in {@link #wouldNotComeBack} at most. */
   public static final int SHOWN = 20;
 
@@ -50,8 +57,8 @@ public record CapacityPlan(CapacitySettings.Policy policy, int hostFailures, boo
         .forEach(l -> {
           if (left.size() < SHOWN) left.add(new Unplaced(l.vm(), l.from(), l.priority(), p.failed(), l.why()));
         })));
-    return new CapacityPlan(s.policy(), s.hostFailures(), r.ok(), Optional.of(FailoverPlanner.of(c).max()),
-        r.violations(), left);
+    FailoverPlanner.Max max = FailoverPlanner.of(c, MAX_SETS).max();
+    return new CapacityPlan(s.policy(), s.hostFailures(), r.ok(), Optional.of(max), r.violations(), left);
   }
 
   /** One line: the verdict, N and the largest N. */

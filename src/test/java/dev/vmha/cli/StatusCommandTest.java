@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.api.AgentStatus;
+import dev.vmha.capacity.CapacityPlan;
+import dev.vmha.capacity.FailoverPlanner;
 import dev.vmha.classify.Verdict;
+import dev.vmha.config.CapacitySettings;
 import dev.vmha.config.TransportSettings;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.ClusterStatus;
@@ -43,11 +46,12 @@ class StatusCommandTest {
     StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(agent)),
         new PrintStream(out, true, StandardCharsets.UTF_8), heard.plusSeconds(12), ZoneOffset.UTC);
     String text = out.toString(StandardCharsets.UTF_8);
-    assertTrue(text.matches("(?s).*vm1 +512 +last-reported +host2 +running there as last reported; unknown since "
+    assertTrue(text.matches("(?s).*vm1 +512 +1 +medium/0 +last-reported +host2 +running there as last reported; unknown since "
         + "03:12:00 \\(12 s ago\\) \\(PARTITIONED: datastore heartbeat moves\\).*"), text);
-    assertTrue(text.matches("(?s).*vm2 +512 +fenced +host1 +powered off by its host's fence: its host fenced itself: "
+    assertTrue(text.matches("(?s).*vm2 +512 +1 +medium/0 +fenced +host1 +powered off by its host's fence: its host fenced itself: "
         + "no majority.*"), text);
-    assertTrue(text.matches("(?s).*vm3 +512 +running +host3 *\\n.*"), text);
+    assertTrue(text.matches("(?s).*vm3 +512 +1 +medium/0 +running +host3 *\\n.*"), text);
+    assertTrue(!text.contains("capacity:"), "no plan, no line: " + text);
   }
 
   @Test
@@ -61,5 +65,24 @@ class StatusCommandTest {
       String text = out.toString(StandardCharsets.UTF_8);
       assertEquals(k == TransportSettings.Kind.PLAIN_TCP, text.contains("WARNING: cluster transport is plain TCP"), text);
     }
+  }
+
+  @Test
+  void showsTheMastersCapacityPlanAndTheVmsThatWouldNotComeBack() throws Exception {
+    CapacityPlan plan = new CapacityPlan(CapacitySettings.Policy.HOST_FAILURES, 1, false,
+        Optional.of(new FailoverPlanner.Max(0, true, "")), List.of("1 of 3 failure sets of up to 1 hosts leave"
+        + " protected VMs without room (overcommitted)"), List.of(new CapacityPlan.Unplaced("big", "host2",
+        RestartPriority.HIGH, List.of("host2"), "no surviving host has room: needs 3000 MB")));
+    ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), Optional.of(plan));
+    AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null,
+        dev.vmha.config.ApiSettings.Auth.TOKENS, TransportSettings.Kind.TLS);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a)),
+        new PrintStream(out, true, StandardCharsets.UTF_8), Instant.EPOCH, ZoneOffset.UTC);
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("capacity: OVERCOMMITTED (policy host-failures, N = 1); a failover plan exists for up to"
+        + " 0 host failures\n  1 of 3 failure sets"), text);
+    assertTrue(text.contains("  if host2 failed, big (on host2) would not come back: no surviving host has room:"
+        + " needs 3000 MB"), text);
   }
 }
