@@ -1,7 +1,6 @@
 package dev.vmha.capacity;
 
 import dev.vmha.config.CapacitySettings;
-import java.util.Locale;
 
 /**
  * Admission control (issue 23, vmha.capacity.admission): whether an operation that changes the cluster — power on
@@ -30,7 +29,7 @@ public final class Admission {
     if (plan.ok()) return new Decision(Outcome.ALLOWED, "", plan);
     String example = plan.wouldNotComeBack().stream().findFirst().map(u -> "; " + u.describe()).orElse("");
     String reason = operation + " would leave the cluster without room for its failovers (vmha.capacity.policy = "
-        + s.policy().name().toLowerCase(Locale.ROOT).replace('_', '-') + "): " + String.join("; ", plan.violations())
+        + s.policy().configName() + "): " + String.join("; ", plan.violations())
         + example + (now.ok() ? "" : " (the cluster is overcommitted already)");
     return new Decision(s.admission() == CapacitySettings.Admission.REFUSE ? Outcome.REFUSED : Outcome.WARNED, reason,
         plan);

@@ -63,11 +63,10 @@ public record CapacityPlan(CapacitySettings.Policy policy, int hostFailures, boo
 
   /** One line: the verdict, N and the largest N. */
   public String describe() {
-    String policyName = policy.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     if (policy == CapacitySettings.Policy.DISABLED) return "capacity policy disabled: not checked";
     String most = max.map(m -> "; a failover plan exists for up to " + m.failures() + " host failure"
         + (m.failures() == 1 ? "" : "s") + (m.exact() ? "" : " at least")).orElse("");
-    return (ok ? "capacity OK" : "OVERCOMMITTED") + " (policy " + policyName
+    return (ok ? "capacity OK" : "OVERCOMMITTED") + " (policy " + policy.configName()
         + (policy == CapacitySettings.Policy.HOST_FAILURES ? ", N = " + hostFailures : "") + ")" + most
         + (ok ? "" : ": " + String.join("; ", violations));
   }

@@ -1,6 +1,7 @@
 package dev.vmha.master;
 
 import dev.vmha.capacity.Admission;
+import dev.vmha.classify.Verdict;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.capacity.Cluster;
 import dev.vmha.config.CapacitySettings;
@@ -12,9 +13,11 @@ import dev.vmha.master.MasterState.InFlight;
 import dev.vmha.master.MasterState.Pending;
 import dev.vmha.master.MasterState.Waiting;
 import dev.vmha.restart.RestartPlanner;
+import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +40,15 @@ final class CapacityWatch {
     static final Watch NONE = new Watch(Optional.empty(), Optional.empty());
   }
 
-  /** Replans if the cluster changed since the last plan; records a changed verdict. */
+  /**
+   * Replans if the cluster changed since the last plan; records a changed verdict. Not before the list is read and
+   * every host the master knows has reported to it or been judged: a new master has not heard its slaves yet, and
+   * a host not heard yet is no failed one (else every election would raise a false overcommit).
+   */
   static MasterState recheck(Turn t, MasterState s) {
-    if (!s.loaded()) return s;
+    if (!s.loaded() || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE)) {
+      return s;
+    }
     Cluster c = cluster(t, s);
     if (s.capacity().from().filter(c::equals).isPresent()) return s;
     CapacityPlan plan = CapacityPlan.of(c, t.settings().capacity());
@@ -71,7 +80,7 @@ final class CapacityWatch {
     }
     List<Cluster.Vm> vms = new ArrayList<>();
     for (ProtectedList.Entry e : s.protectedList().vms().values().stream()
-        .sorted(java.util.Comparator.comparing(e -> e.vm().name())).toList()) {
+        .sorted(Comparator.comparing(e -> e.vm().name())).toList()) {
       String name = e.vm().name();
       Optional<String> at = Optional.ofNullable(runs.get(name))
           .or(() -> Optional.ofNullable(s.inFlight().get(name)).map(InFlight::host))
@@ -110,7 +119,7 @@ final class CapacityWatch {
     CapacitySettings c = t.settings().capacity();
     if (w.reason() != WaitReason.NO_ROOM || c.policy() == CapacitySettings.Policy.DISABLED
         || !p.protection().priority().restarted()
-        || p.protection().priority() == dev.vmha.restart.RestartPriority.BEST_EFFORT) {
+        || p.protection().priority() == RestartPriority.BEST_EFFORT) {
       return new Waiting(w.reason(), w.why());
     }
     List<String> down = HostWatch.sorted(s).stream().filter(h -> !h.live()).map(HostEntry::id).toList();
@@ -118,8 +127,7 @@ final class CapacityWatch {
         .map(plan -> "the cluster is overcommitted (" + String.join("; ", plan.violations()) + ")")
         .orElse(down.size() + " host" + (down.size() == 1 ? " is" : "s are") + " down (" + String.join(", ", down)
             + (c.policy() == CapacitySettings.Policy.HOST_FAILURES ? "), the plan covers " + c.hostFailures()
-            : "), more than vmha.capacity.policy = " + c.policy().name().toLowerCase(java.util.Locale.ROOT)
-                .replace('_', '-') + " reserves room for"));
+            : "), more than vmha.capacity.policy = " + c.policy().configName() + " reserves room for"));
     return new Waiting(WaitReason.BEYOND_PLAN, "a failure beyond the failover plan: " + beyond + "; handled as"
         + " best-effort, started when room appears; " + w.why());
   }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Decides which lost protected VMs start, where and when (issue 5): VMs that need a home ({@link Pending}) come from
@@ -294,13 +295,15 @@ final class VmRecovery {
    */
   static List<RestartPlanner.HostRoom> rooms(Turn t, MasterState s) {
     int limit = t.settings().restart().perHostConcurrentFailoversLimit();
+    // grouped once: the capacity plan asks on every step (CapacityWatch), so O(hosts + VMs), not their product
+    Map<String, List<ProtectedList.Entry>> placed = s.protectedList().vms().values().stream()
+        .collect(Collectors.groupingBy(ProtectedList.Entry::host));
     return HostWatch.sorted(s).stream()
         .filter(HostEntry::live)
         .map(h -> {
           Map<String, Long> vms = new HashMap<>();
           h.report().get().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
-          s.protectedList().vms().values().stream().filter(e -> e.host().equals(h.id()))
-              .forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
+          placed.getOrDefault(h.id(), List.of()).forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
           long starting = 0;
           for (InFlight f : s.inFlight().values()) {
             if (!f.host().equals(h.id())) continue;

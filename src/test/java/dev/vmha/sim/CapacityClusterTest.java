@@ -72,6 +72,8 @@ class CapacityClusterTest {
         + " host has room: needs 3000 MB"), why);
     assertFalse(cluster.running().containsKey("big1"), "nothing started");
 
+    assertEquals(List.of(), alerts.stream().flatMap(a -> a.recent().stream())
+        .filter(a -> a.kind() == Alert.Kind.OVERCOMMITTED).toList(), "no overcommit before the host loss");
     cluster.crash(slaves.get(0));
     watch.await("web1 back on " + master + " and the plan overcommitted", 60, () -> cluster.running()
         .getOrDefault("web1", List.of()).contains(master) && plan(master).map(p -> !p.ok()).orElse(false));
