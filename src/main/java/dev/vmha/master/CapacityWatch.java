@@ -41,14 +41,15 @@ final class CapacityWatch {
   }
 
   /**
-   * Replans if the cluster changed since the last plan; records a changed verdict. Not before the list is read and
-   * every host the master knows has reported to it or been judged: a new master has not heard its slaves yet, and
-   * a host not heard yet is no failed one (else every election would raise a false overcommit).
+   * Replans if the cluster changed since the last plan; records a changed verdict. Not before the list is read, its
+   * own host has reported, and every host the master knows has reported to it or been judged: a new master has not
+   * heard its slaves yet, and a host not heard yet is no failed one (else every election would raise a false
+   * overcommit).
    */
   static MasterState recheck(Turn t, MasterState s) {
-    if (!s.loaded() || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE)) {
-      return s;
-    }
+    boolean unheard = !s.hosts().containsKey(t.self())
+        || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE);
+    if (!s.loaded() || unheard) return s;
     Cluster c = cluster(t, s);
     if (s.capacity().from().filter(c::equals).isPresent()) return s;
     CapacityPlan plan = CapacityPlan.of(c, t.settings().capacity());
