@@ -127,7 +127,7 @@ final class CapacityWatch {
     String beyond = s.capacity().plan().filter(plan -> !plan.ok())
         .map(plan -> "the cluster is overcommitted (" + String.join("; ", plan.violations()) + ")")
         .orElse(down.size() + " host" + (down.size() == 1 ? " is" : "s are") + " down (" + String.join(", ", down)
-            + (c.policy() == CapacitySettings.Policy.HOST_FAILURES ? "), the plan covers " + c.hostFailures()
+            + (c.policy() == CapacitySettings.Policy.HOST_FAILURES ? "), the plan covers " + c.hostFailures() + " host failure" + (c.hostFailures() == 1 ? "" : "s")
             : "), more than vmha.capacity.policy = " + c.policy().configName() + " reserves room for"));
     return new Waiting(WaitReason.BEYOND_PLAN, "a failure beyond the failover plan: " + beyond + "; handled as"
         + " best-effort, started when room appears; " + w.why());
