@@ -22,8 +22,10 @@ import java.util.Set;
 
 /**
  * Decides an operator's power-on and power-off. A power-on is refused, changing nothing, when the VM runs, is being
- * started, waits or is already protected, or its depends-on cannot be; else the VM is protected in the list, and
- * started once that list is stored. A power-off unprotects first and stops the VM once that is stored; the VM is
+ * started, waits or is already protected, or its depends-on cannot be, or when running it where placement puts it
+ * would break the capacity policy and admission is refuse ({@link CapacityWatch#admitPowerOn}; with warn it goes
+ * ahead and its answer carries the warning); else the VM is protected in the list, and started once that list is
+ * stored. A power-off unprotects first and stops the VM once that is stored; the VM is
  * reported powered off once its host confirms it.
  */
 final class OperatorRequests {
