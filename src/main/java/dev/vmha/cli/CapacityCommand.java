@@ -227,10 +227,10 @@ final class CapacityCommand implements Callable<Integer> {
         continue;
       }
       VmProtection p = restart.map(r -> r.protectionOf(name)).orElse(VmProtection.defaults());
-      // the status does not carry priorities yet; when it does, they win
+      // the status's priorities (the master's protected list) win over the --config file's
       Optional<RestartPriority> reported = Optional.ofNullable(v.get("priority")).map(JsonNode::asText).flatMap(s -> {
         try {
-          return Optional.of(RestartPriority.parse(s));
+          return Optional.of(RestartPriority.parse(s.replace('_', '-'))); // the status's enum name
         } catch (IllegalArgumentException e) {
           return Optional.empty();
         }
@@ -300,11 +300,8 @@ final class CapacityCommand implements Callable<Integer> {
     }
     String to = p.starts().get(0).hosts().get(0);
     VmProtection prot = restart.map(r -> r.protectionOf(name)).orElse(VmProtection.defaults());
-    List<Cluster.Vm> vms = new ArrayList<>(c.vms());
-    vms.add(new Cluster.Vm(name, vm.memoryMb(), 0, to, prot.priority(), prot.order()));
-    List<Cluster.Host> hosts = c.hosts().stream().map(h -> h.id().equals(to) ? withFree(h, h.freeMemoryMb() - vm.memoryMb()) : h).toList();
     whatIf.add("add " + name + " (" + vm.memoryMb() + " MB, " + prot.priority().configName() + ") on " + to);
-    return new Cluster(hosts, vms, c.defaultFailoverHost());
+    return c.plus(new Cluster.Vm(name, vm.memoryMb(), 0, to, prot.priority(), prot.order()));
   }
 
   private static List<String> failureSet(String whatIf, Cluster c) {

@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -145,10 +146,13 @@ final class StatusCommand implements Callable<Integer> {
           h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")),
           h.path("reason").asText("")).stripTrailing());
     }
-    out.printf("%n%-16s %8s  %-16s %-12s %s%n", "VM", "MEM MB", "STATE", "HOST", "WHAT IS KNOWN");
+    out.printf("%n%-16s %8s %4s  %-13s %-16s %-12s %s%n", "VM", "MEM MB", "CPUS", "PRIORITY/ORD", "STATE", "HOST",
+        "WHAT IS KNOWN");
     for (JsonNode v : c.path("vms")) {
       JsonNode st = v.path("state");
-      out.println(String.format("%-16s %8d  %-16s %-12s %s", v.path("name").asText(), v.path("memoryMb").asLong(),
+      out.println(String.format("%-16s %8d %4s  %-13s %-16s %-12s %s", v.path("name").asText(),
+          v.path("memoryMb").asLong(), v.path("cpus").asText("-"),
+          v.path("priority").asText("-").toLowerCase(Locale.ROOT).replace('_', '-') + "/" + v.path("order").asText("-"),
           st.path("kind").asText(), v.path("host").asText(), detail(st, now, zone)).stripTrailing());
     }
     StringBuilder ds = new StringBuilder();
@@ -157,7 +161,29 @@ final class StatusCommand implements Callable<Integer> {
           .append(d.path("accessible").asBoolean() ? " accessible" : " INACCESSIBLE");
     }
     out.printf("%ndatastores (seen by the master): %s%n", ds.length() == 0 ? "(none)" : ds);
+    capacity(c.path("capacity"), out);
   }
+
+  /** The master's capacity plan (a {@code capacity.CapacityPlan}), if it has one. */
+  static void capacity(JsonNode p, PrintStream out) {
+    if (p.isMissingNode() || p.isNull()) return;
+    String policy = p.path("policy").asText().toLowerCase(Locale.ROOT).replace('_', '-');
+    if (policy.equals("disabled")) {
+      out.println("capacity: policy disabled (not checked)");
+      return;
+    }
+    JsonNode max = p.path("max");
+    out.printf("capacity: %s (policy %s%s); a failover plan exists for up to %d host failures%s%n",
+        p.path("ok").asBoolean() ? "OK" : "OVERCOMMITTED", policy,
+        policy.equals("host-failures") ? ", N = " + p.path("hostFailures").asInt() : "", max.path("failures").asInt(),
+        max.path("exact").asBoolean(true) ? "" : " at least");
+    for (JsonNode v : p.path("violations")) out.println("  " + v.asText());
+    for (JsonNode u : p.path("wouldNotComeBack")) {
+      out.println("  if " + join(u.path("failed")) + " failed, " + u.path("vm").asText()
+          + " (on " + u.path("host").asText() + ") would not come back: " + u.path("why").asText());
+    }
+  }
+
 
   /** What is known of a VM beyond its state's kind (the JSON of a {@code master.VmState}). */
   static String detail(JsonNode st, Instant now, ZoneId zone) {

@@ -21,13 +21,14 @@ import java.util.Set;
  * Everything a master knows, immutable. {@code now} is virtual time: the sum of the intervals ticked, so timeouts
  * follow the scheduler (and a test's script). {@code held}: the datastores whose list lock this master wrote and
  * may hold; {@code lockable}: those {@link dev.vmha.datastore.ListLockRule} lets it hold this round;
- * {@code afterWrite}: effects held back until a list version is written.
+ * {@code afterWrite}: effects held back until a list version is written; {@code capacity}: the current capacity plan
+ * ({@link CapacityWatch}).
  */
 public record MasterState(
     Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
     Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
     boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
-    Optional<Duration> majoritySince, List<AfterWrite> afterWrite) {
+    Optional<Duration> majoritySince, List<AfterWrite> afterWrite, CapacityWatch.Watch capacity) {
 
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
@@ -122,11 +123,12 @@ public record MasterState(
 
   /**
    * A VM being started (attempt {@code attempt}), at {@code host} first; {@code request} is the operator's, if an
-   * operator asked; {@code announced} once its readiness was recorded.
+   * operator asked, with the warning its answer carries (admission control); {@code announced} once its readiness
+   * was recorded.
    */
   record InFlight(
       VmSpec vm, VmProtection protection, String lostFrom, String host, Duration since, int attempt,
-      Optional<RequestId> request, boolean announced) {
+      Optional<RequestId> request, Optional<String> warning, boolean announced) {
 
     /** Ready for the VMs ordered after it: resources allocated is enough, or its ready timeout passed. */
     boolean satisfied(Duration now) {
@@ -135,7 +137,7 @@ public record MasterState(
     }
 
     InFlight announce() {
-      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, true);
+      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, warning, true);
     }
   }
 
@@ -153,12 +155,12 @@ public record MasterState(
 
   static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
     return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
-        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of());
+        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), CapacityWatch.Watch.NONE);
   }
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState host(HostEntry e) {
@@ -169,52 +171,57 @@ public record MasterState(
 
   MasterState allSilent(boolean reported) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
-        lockable, missing, majoritySince, afterWrite);
+        lockable, missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState list(ProtectedList l) {
     return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite);
+        lockable, missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState reading(boolean out) {
     return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite);
+        lockable, missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState time(Duration t) {
     return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
-        held, lockable, missing, majoritySince, afterWrite);
+        held, lockable, missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState locks(Set<String> h, Set<String> mayHold) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite);
+        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, since, afterWrite);
+        allSilentReported, held, lockable, missing, since, afterWrite, capacity);
   }
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a));
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity);
+  }
+
+  MasterState capacity(CapacityWatch.Watch c) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c);
   }
 
   /** The host a VM is reported running on, if any live host reports it. */

@@ -52,13 +52,14 @@ final class StatusView {
       Optional<String> givenUp = e.recovery().gaveUp() ? Optional.of(e.recovery().givenUp()) : Optional.empty();
       VmState state = VmStateRule.derive(new VmStateRule.VmFacts(name, e.host(), start, lost, givenUp), facts,
           wallNow, at.apply(Duration.ZERO));
-      vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), state.host(), state));
+      vms.add(new ClusterStatus.VmStatus(name, e.vm().memoryMb(), e.vm().cpus(), e.protection().priority(),
+          e.protection().order(), state.host(), state));
     });
     List<ClusterStatus.DatastoreStatus> ds = new ArrayList<>();
     s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok,
         v.corrupt().stream().filter(c -> c.datastore().equals(n))
             .collect(Collectors.toMap(DatastoreView.CorruptFile::file, DatastoreView.CorruptFile::detail))))));
-    return new ClusterStatus(self, self, hosts, vms, ds);
+    return new ClusterStatus(self, self, hosts, vms, ds, s.capacity().plan());
   }
 
   /** The VMs a host's report lists as running or being started there. */

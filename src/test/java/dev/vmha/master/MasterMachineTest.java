@@ -551,6 +551,12 @@ class MasterMachineTest {
     HaEvent.VmAwaitingCapacity waits = m.only(HaEvent.VmAwaitingCapacity.class);
     assertEquals("vm1", waits.vm());
     assertTrue(waits.reason().contains("needs 1024 MB"), waits.reason());
+    // no failover plan held for host2 before it failed: vm1 waits as best-effort, and says why
+    assertTrue(waits.reason().contains("a failure beyond the failover plan: the cluster is overcommitted"),
+        waits.reason());
+    assertTrue(waits.reason().contains("handled as best-effort, started when room appears"), waits.reason());
+    assertEquals(List.of("vm1:beyond-plan"), m.status().vms().stream().filter(v -> v.state() instanceof VmState.Waiting)
+        .map(v -> v.name() + ":" + ((VmState.Waiting) v.state()).waitingFor()).toList());
     for (int t = 0; t < 3; t++) m.tick();
     assertTrue(m.starts.isEmpty());
     assertEquals(1, m.events(HaEvent.VmAwaitingCapacity.class).size(), "recorded once, not every round");

@@ -12,6 +12,7 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.VmState;
+import dev.vmha.restart.RestartPriority;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -83,9 +84,11 @@ class HaMetricsTest {
         .next(Duration.ofSeconds(3), Map.of("ds1", scan(Map.of("host2", 2L, "host3", 7L))));
     ClusterStatus cluster = new ClusterStatus("host1", "host1", List.of(
         host("host2", Verdict.ALIVE, 800), host("host3", Verdict.DEAD, 12_000), host("host4", Verdict.DEAD, 11_000)),
-        List.of(new ClusterStatus.VmStatus("web1", 512, "host2", new VmState.Running("host2")),
-            new ClusterStatus.VmStatus("db1", 512, "host3", new VmState.Fenced("host3", "lease lost"))),
-        List.of());
+        List.of(new ClusterStatus.VmStatus("web1", 512, 1, RestartPriority.MEDIUM, 0, "host2",
+                new VmState.Running("host2")),
+            new ClusterStatus.VmStatus("db1", 512, 1, RestartPriority.MEDIUM, 0, "host3",
+                new VmState.Fenced("host3", "lease lost"))),
+        List.of(), Optional.empty());
     String text = m.scrape(new Gauges(Optional.of(dev.vmha.election.Role.MASTER), Optional.of(cluster), Optional.of(view)));
     assertEquals(1, sample(text, "vmha_role{host=\"host1\",role=\"MASTER\"}"));
     assertEquals(0, sample(text, "vmha_role{host=\"host1\",role=\"SLAVE\"}"));
