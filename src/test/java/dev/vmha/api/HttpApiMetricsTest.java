@@ -17,6 +17,7 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.metrics.GaugeReader;
 import dev.vmha.metrics.HaMetrics;
+import dev.vmha.timing.TimingRules;
 import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -82,7 +83,7 @@ class HttpApiMetricsTest {
     Alerts alerts = new Alerts(s.alerts(), Optional.empty());
     events.subscribe(metrics);
     events.subscribe(alerts);
-    GaugeReader gauges = new GaugeReader(election, datastore, GaugeReader.askBound(TIMEOUT),
+    GaugeReader gauges = new GaugeReader(election, datastore, TimingRules.gaugeAskBound(TIMEOUT),
         kit.system().scheduler());
     tokens = ApiTesting.tokens(dir);
     binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events,

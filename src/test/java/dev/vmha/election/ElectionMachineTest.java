@@ -35,6 +35,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -622,7 +623,7 @@ class ElectionMachineTest {
 
   /**
    * While the service registry lists fewer election FSMs than there are members, a ballot cannot reach them all:
-   * the election stays open an interval at a time, for two windows at most (ElectionWindow.listingBound).
+   * the election stays open an interval at a time, for two windows at most (TimingRules.electionListingBound).
    */
   @Test
   void anElectionWaitsForTheRegistryToListEveryMemberForTwoWindowsAtMost() {
@@ -635,10 +636,10 @@ class ElectionMachineTest {
     assertEquals(List.of(new ElectionEffect.Log<String>(
         "election kept open: 1 of 3 members listed: a ballot cannot reach the others yet")),
         s.since(mark, ElectionEffect.Log.class));
-    s.pass(ElectionWindow.listingBound(WINDOW).minus(WINDOW).minusMillis(1));
+    s.pass(TimingRules.electionListingBound(WINDOW).minus(WINDOW).minusMillis(1));
     assertEquals(List.of(), s.events(mark, HaEvent.MasterElected.class));
     s.pass(Duration.ofMillis(1));
-    assertEquals(t0 + HOST_TIMEOUT.plus(ElectionWindow.listingBound(WINDOW)).toMillis(),
+    assertEquals(t0 + HOST_TIMEOUT.plus(TimingRules.electionListingBound(WINDOW)).toMillis(),
         ms(only(HaEvent.MasterElected.class, mark).at()));
   }
 
