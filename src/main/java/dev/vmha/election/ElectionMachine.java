@@ -40,6 +40,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -439,7 +440,7 @@ public final class ElectionMachine {
         master = Optional.of(hostId());
       }
       effects.add(new ElectionEffect.ReplyRole<>(s.phase().role(), master, coordinator,
-          s.list().map(ProtectedList::version).orElse(-1L)));
+          s.list().map(l -> OptionalLong.of(l.version())).orElse(OptionalLong.empty())));
       return s;
     }
 

@@ -29,8 +29,8 @@ public record GaugeReader(ActorRef<ElectionFsm.Command> election, ActorRef<Datas
     CompletionStage<Optional<ElectionFsm.RoleInfo>> role = optional(AskPattern.ask(election, ElectionFsm.GetRole::new,
         timeout, scheduler));
     CompletionStage<Optional<ClusterStatus>> cluster = role.thenCompose(r -> r
-        .filter(i -> i.role() == dev.vmha.election.Role.MASTER && i.coordinator() != null)
-        .map(i -> optional(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(i.coordinator(),
+        .filter(i -> i.role() == dev.vmha.election.Role.MASTER).flatMap(ElectionFsm.RoleInfo::coordinator)
+        .map(c -> optional(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(c,
             MasterCoordinator.GetStatus::new, timeout, scheduler)))
         .orElse(CompletableFuture.completedFuture(Optional.empty())));
     return role.thenCombine(cluster, (r, c) -> new Gauges(r.map(ElectionFsm.RoleInfo::role), c, Optional.empty()))

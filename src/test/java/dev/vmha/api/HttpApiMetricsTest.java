@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -70,8 +71,9 @@ class HttpApiMetricsTest {
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
         dev.vmha.election.Role r = role.get();
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", r, r == dev.vmha.election.Role.MASTER ? "host1" : null,
-            r == dev.vmha.election.Role.MASTER ? coordinator : null, -1));
+        boolean master = r == dev.vmha.election.Role.MASTER;
+        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", r, master ? Optional.of("host1") : Optional.empty(),
+            master ? Optional.of(coordinator) : Optional.empty(), OptionalLong.empty()));
       }
       return Behaviors.same();
     }));

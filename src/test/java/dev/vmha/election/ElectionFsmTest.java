@@ -355,7 +355,8 @@ class ElectionFsmTest {
    */
   private long slaveOfHost9UntilT0() {
     TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
-    ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(), HOST9_LIST);
+    ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(),
+        Optional.of(HOST9_LIST));
     if (fsm == null) spawnFsm();
     tick();
     fsm.tell(beat);
@@ -417,7 +418,7 @@ class ElectionFsmTest {
     for (int s = 0; s <= WINDOW_TICKS; s++) tick();
     RoleInfo r = role();
     assertEquals(Role.MASTER, r.role());
-    return r.coordinator();
+    return r.coordinator().orElseThrow();
   }
 
   /** One interval of virtual time: the FSM ticks and asks for the datastore view; the view is answered. */
@@ -446,7 +447,7 @@ class ElectionFsmTest {
 
   /** A master's heartbeat as another host sends it (no protected list to replicate). */
   private static ElectionFsm.MasterBeat masterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator) {
-    return new ElectionFsm.MasterBeat(master, coordinator, null);
+    return new ElectionFsm.MasterBeat(master, coordinator, Optional.empty());
   }
 
   private <E extends HaEvent> List<E> ofType(Class<E> type, int from) {
