@@ -137,7 +137,7 @@ class ElectionFsmTest {
     assertEquals(start + WINDOW.toMillis(), ms(changed.at()));
 
     assertEquals(Role.MASTER, r.role());
-    assertEquals(SELF, r.master());
+    assertEquals(Optional.of(SELF), r.master());
     assertNotNull(r.coordinator(), "the master runs a coordinator");
     assertEquals(1, coordinatorStarts.size(), "coordinator started once");
     assertEquals(Map.of(), coordinatorStarts.get(0).knownSilence(), "no lost master: no known silence");
@@ -165,7 +165,7 @@ class ElectionFsmTest {
     fsm.tell(beat);
     RoleInfo r = role();
     assertEquals(Role.SLAVE, r.role());
-    assertEquals("host1", r.master());
+    assertEquals(Optional.of("host1"), r.master());
     assertEquals(coordinator.ref(), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
     assertEquals("SLAVE", changed.to());
@@ -303,7 +303,7 @@ class ElectionFsmTest {
     fsm.tell(masterBeat(new Rank(2, "host10"), other.ref()));
     RoleInfo r = role();
     assertEquals(Role.SLAVE, r.role());
-    assertEquals("host10", r.master());
+    assertEquals(Optional.of("host10"), r.master());
     assertEquals(other.ref(), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
     assertEquals("MASTER", changed.from());
@@ -378,7 +378,7 @@ class ElectionFsmTest {
     for (int s = 1; s < TIMEOUT_TICKS; s++) {
       RoleInfo r = tick();
       assertEquals(Role.SLAVE, r.role(), "still a slave at T0+" + s + " s");
-      assertEquals("host9", r.master());
+      assertEquals(Optional.of("host9"), r.master());
     }
     assertEquals(t0 + HOST_TIMEOUT.toMillis() - INTERVAL.toMillis(), now());
     assertEquals(List.of(), events.subList(mark, events.size()), "nothing before T0+hostTimeout");

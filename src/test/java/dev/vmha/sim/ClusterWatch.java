@@ -11,6 +11,7 @@ import dev.vmha.master.MasterCoordinator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -135,7 +136,7 @@ final class ClusterWatch {
   boolean oneMaster() {
     List<String> m = cluster.masters(ASK);
     return m.size() == 1 && cluster.hosts().stream()
-        .allMatch(h -> cluster.role(h.id(), ASK).map(r -> m.get(0).equals(r.master())).orElse(false));
+        .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.master().equals(Optional.of(m.get(0)))).orElse(false));
   }
 
   /**
