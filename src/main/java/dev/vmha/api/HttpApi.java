@@ -252,18 +252,19 @@ public final class HttpApi extends AllDirectives {
     CompletionStage<Watchdog.Status> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
         Watchdog.GetStatus::new, timeout, system.scheduler()).exceptionally(err -> null);
     return role().thenCompose(r -> {
-      if (r.coordinator() == null) {
-        return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
+      String master = r.master().orElse(null);
+      if (r.coordinator().isEmpty()) {
+        return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), master, null,
             r.role() == Role.UNINITIALIZED ? notJoined()
-                : r.master() == null ? "no master elected yet"
-                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w, auth.mode(), transport()));
+                : master == null ? "no master elected yet"
+                : "master " + master + " elected; its first heartbeat has not arrived yet", w, auth.mode(), transport()));
       }
-      CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
+      CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator().get(), MasterCoordinator.GetStatus::new,
           timeout, system.scheduler());
       return cluster.<Object>handle((c, err) -> c != null ? c : err).thenCombine(dog, (c, w) ->
-          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w,
+          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), master, cs, null, w,
               auth.mode(), transport())
-              : new AgentStatus(r.hostId(), r.role().name(), r.master(), null, "master " + r.master()
+              : new AgentStatus(r.hostId(), r.role().name(), master, null, "master " + master
                   + " did not answer: " + ((Throwable) c).getMessage(), w, auth.mode(), transport()));
     });
   }
@@ -321,11 +322,11 @@ public final class HttpApi extends AllDirectives {
   private CompletionStage<MasterCoordinator.OperationResult> toMaster(
       java.util.function.Function<ActorRef<MasterCoordinator.OperationResult>, MasterCoordinator.Command> request) {
     return role().thenCompose(r -> {
-      if (r.coordinator() == null) {
+      if (r.coordinator().isEmpty()) {
         return CompletableFuture.completedFuture(new MasterCoordinator.OperationResult(false,
             "no master elected yet; try again"));
       }
-      return AskPattern.ask(r.coordinator(), request::apply, timeout, system.scheduler());
+      return AskPattern.ask(r.coordinator().get(), request::apply, timeout, system.scheduler());
     });
   }
 

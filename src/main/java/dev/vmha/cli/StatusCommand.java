@@ -195,7 +195,7 @@ final class StatusCommand implements Callable<Integer> {
           + ": " + st.path("why").asText() + ")";
       case "fenced" -> "powered off by its host's fence: " + st.path("why").asText();
       case "starting" -> "attempt " + st.path("attempt").asInt() + " since " + when(st.path("since"), now, zone);
-      case "waiting" -> (st.path("waitingFor").asText().isEmpty() ? "placed in the next round"
+      case "waiting" -> (st.path("waitingFor").asText("").isEmpty() ? "placed in the next round"
           : "waiting: " + st.path("waitingFor").asText() + " (" + st.path("why").asText() + ")")
           + "; lost: " + st.path("lost").asText();
       case "retry-scheduled" -> "retry at " + when(st.path("at"), now, zone) + " after "

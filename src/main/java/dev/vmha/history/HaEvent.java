@@ -308,7 +308,7 @@ public sealed interface HaEvent extends JsonSerializable {
 
   /**
    * A VM's lease here has not been renewed for {@code unrenewedFor}, half of {@code fenceAfter} or more
-   * ({@link dev.vmha.lease.LeaseTiming#lateAfter()}): the host nearly fenced the VM. Once per episode, until a renewal
+   * ({@link dev.vmha.timing.TimingRules.Lease#lateAfter()}): the host nearly fenced the VM. Once per episode, until a renewal
    * lands again.
    */
   record LeaseRenewalLate(Instant at, String by, String vm, Duration unrenewedFor, Duration fenceAfter)

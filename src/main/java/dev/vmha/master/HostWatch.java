@@ -1,6 +1,5 @@
 package dev.vmha.master;
 
-import dev.vmha.classify.DetectionTiming;
 import dev.vmha.classify.DowningRule;
 import dev.vmha.classify.Evidence;
 import dev.vmha.classify.HostClassifier;
@@ -16,6 +15,7 @@ import dev.vmha.isolation.MajorityRule;
 import dev.vmha.lease.LeaseRule;
 import dev.vmha.master.MasterState.HostEntry;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -183,7 +183,7 @@ final class HostWatch {
   /**
    * How long a host has been silent: since its last beat to this master; for a host that never beat to it, since
    * the last moment its datastore heartbeat proves it ran, if that is earlier ({@link
-   * DetectionTiming#silenceProvenByDatastores}): a master just elected judges from what it saw as a slave.
+   * Evidence#silenceProvenByDatastores}): a master just elected judges from what it saw as a slave.
    */
   static Duration silence(MasterState s, HostEntry h) {
     return provenSilence(s, h).orElse(s.now().minus(h.lastBeat()));
@@ -193,11 +193,11 @@ final class HostWatch {
   private static Optional<Duration> provenSilence(MasterState s, HostEntry h) {
     if (h.report().isPresent()) return Optional.empty();
     Duration heard = s.now().minus(h.lastBeat());
-    return s.view().flatMap(v -> DetectionTiming.silenceProvenByDatastores(v.heartbeatAges(h.id()), h.reach()))
+    return s.view().flatMap(v -> Evidence.silenceProvenByDatastores(v.heartbeatAges(h.id()), h.reach()))
         .filter(p -> p.compareTo(heard) > 0);
   }
 
-  /** How long a host may be silent before it is investigated ({@link DetectionTiming#judgeAfter}). */
+  /** How long a host may be silent before it is investigated ({@link TimingRules.Detection#judgeAfter}). */
   private static Duration silenceLimit(Turn t, MasterState s, HostEntry h) {
     return t.settings().detectionTiming().judgeAfter(h.report().isPresent() || provenSilence(s, h).isPresent());
   }

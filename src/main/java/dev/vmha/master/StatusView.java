@@ -47,7 +47,7 @@ final class StatusView {
           .map(f -> new VmStateRule.Start(f.host(), f.attempt(), at.apply(f.since())));
       Optional<VmStateRule.Lost> lost = Optional.ofNullable(s.pending().get(name))
           .map(p -> new VmStateRule.Lost(p.lostFrom(), p.reason(), p.failedAttempts(), at.apply(p.notBefore()),
-              p.waiting().map(w -> w.reason().code()).orElse(""), p.waiting().map(MasterState.Waiting::why)
+              p.waiting().map(MasterState.Waiting::reason), p.waiting().map(MasterState.Waiting::why)
                   .orElse("")));
       Optional<String> givenUp = e.recovery().gaveUp() ? Optional.of(e.recovery().givenUp()) : Optional.empty();
       VmState state = VmStateRule.derive(new VmStateRule.VmFacts(name, e.host(), start, lost, givenUp), facts,

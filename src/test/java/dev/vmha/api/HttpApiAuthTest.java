@@ -9,7 +9,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.ApiSettings;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
-import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
@@ -65,7 +64,7 @@ class HttpApiAuthTest {
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.MASTER, "host1", coordinator, 1));
+        g.replyTo().tell(ApiTesting.master(coordinator));
       }
       return Behaviors.same();
     }));

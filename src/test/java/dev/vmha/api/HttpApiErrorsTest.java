@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.election.ElectionFsm;
-import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
@@ -61,7 +60,7 @@ class HttpApiErrorsTest {
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.MASTER, "host1", master, 1));
+        g.replyTo().tell(ApiTesting.master(master));
       }
       return Behaviors.same();
     }));

@@ -17,6 +17,7 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.metrics.GaugeReader;
 import dev.vmha.metrics.HaMetrics;
+import dev.vmha.timing.TimingRules;
 import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -69,8 +71,9 @@ class HttpApiMetricsTest {
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
         dev.vmha.election.Role r = role.get();
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", r, r == dev.vmha.election.Role.MASTER ? "host1" : null,
-            r == dev.vmha.election.Role.MASTER ? coordinator : null, -1));
+        boolean master = r == dev.vmha.election.Role.MASTER;
+        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", r, master ? Optional.of("host1") : Optional.empty(),
+            master ? Optional.of(coordinator) : Optional.empty(), OptionalLong.empty()));
       }
       return Behaviors.same();
     }));
@@ -82,7 +85,7 @@ class HttpApiMetricsTest {
     Alerts alerts = new Alerts(s.alerts(), Optional.empty());
     events.subscribe(metrics);
     events.subscribe(alerts);
-    GaugeReader gauges = new GaugeReader(election, datastore, GaugeReader.askBound(TIMEOUT),
+    GaugeReader gauges = new GaugeReader(election, datastore, TimingRules.gaugeAskBound(TIMEOUT),
         kit.system().scheduler());
     tokens = ApiTesting.tokens(dir);
     binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events,

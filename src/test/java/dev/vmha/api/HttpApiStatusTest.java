@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
-import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
@@ -38,7 +37,7 @@ class HttpApiStatusTest {
     // the election FSM of an agent that never became a member: it stays uninitialized
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.UNINITIALIZED, null, null, -1));
+        g.replyTo().tell(ApiTesting.notJoined());
       }
       return Behaviors.same();
     }));

@@ -12,6 +12,7 @@ import dev.vmha.config.TransportSettings;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.VmState;
+import dev.vmha.restart.WaitReason;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -51,7 +52,7 @@ class CapacityCommandTest {
         host("host2", "ALIVE", 4096, "web1", "web2"), host("host3", "ALIVE", 5120, "app1"),
         host("host4", "DEAD", 0)), List.of(running("app1", 3072, "host3"), running("db1", 4096, "host1"),
         new ClusterStatus.VmStatus("lost1", 512, 1, RestartPriority.MEDIUM, 0, "host4",
-            new VmState.Waiting("host4", "host4 dead", "NO_ROOM", "x")),
+            new VmState.Waiting("host4", "host4 dead", Optional.of(WaitReason.NO_ROOM), "x")),
         running("web1", 2048, "host2"), running("web2", 2048, "host2")), List.of(), Optional.empty());
     AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null, ApiSettings.Auth.TOKENS,
         TransportSettings.Kind.TLS);
