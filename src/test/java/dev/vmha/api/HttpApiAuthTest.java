@@ -59,7 +59,7 @@ class HttpApiAuthTest {
       if (m instanceof MasterCoordinator.PowerOnVm p) p.replyTo().tell(new MasterCoordinator.OperationResult(true, "on"));
       if (m instanceof MasterCoordinator.PowerOffVm p) p.replyTo().tell(new MasterCoordinator.OperationResult(true, "off"));
       if (m instanceof MasterCoordinator.GetStatus g) {
-        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(), List.of(), List.of()));
+        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), "host1", 0));
       }
       return Behaviors.same();
     }));

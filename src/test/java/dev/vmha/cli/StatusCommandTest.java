@@ -25,9 +25,9 @@ class StatusCommandTest {
     Instant heard = Instant.parse("2026-12-01T03:12:00Z");
     ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(
         new ClusterStatus.VmStatus("vm1", 512, "host2",
-            new VmState.LastReported("host2", heard, Verdict.PARTITIONED, "datastore heartbeat moves")),
-        new ClusterStatus.VmStatus("vm2", 512, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority")),
-        new ClusterStatus.VmStatus("vm3", 512, "host3", new VmState.Running("host3"))), List.of());
+            new VmState.LastReported("host2", heard, Verdict.PARTITIONED, "datastore heartbeat moves"), dev.vmha.restart.VmProtection.defaults(), "", 0),
+        new ClusterStatus.VmStatus("vm2", 512, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority"), dev.vmha.restart.VmProtection.defaults(), "", 0),
+        new ClusterStatus.VmStatus("vm3", 512, "host3", new VmState.Running("host3"), dev.vmha.restart.VmProtection.defaults(), "", 0)), List.of(), "host1", 0);
     Map<String, Object> agent = new LinkedHashMap<>();
     agent.put("host", "host1");
     agent.put("role", "MASTER");
