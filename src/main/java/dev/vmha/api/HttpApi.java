@@ -18,6 +18,13 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.HostExplainer;
+import dev.vmha.history.Timeline;
+import dev.vmha.history.VmExplainer;
+import dev.vmha.config.CapacitySettings;
+import java.time.ZoneOffset;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -49,21 +56,18 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
- * The agent's HTTP API. Any agent answers: a slave asks its master for the cluster view and forwards operator
- * requests to it. The seam for the later REST/CLI/web issue. Every request needs a bearer token whose role allows it
- * ({@link ApiAuth}, {@link ApiAccess}); every change asked is recorded with the token's name ({@code ApiRequest}).
+ * The agent's HTTP API, {@code /api/v1}, described route by route in {@code src/main/resources/openapi.yaml} (also served at
+ * {@code GET /api/v1/openapi.yaml}). Any agent answers: a slave asks its master for the cluster view and forwards
+ * operator requests to it. Every request needs a bearer token whose role allows it ({@link ApiAuth},
+ * {@link ApiAccess}); every change asked is recorded with the token's name ({@code ApiRequest}).
  *
  * <ul>
- *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
- *   <li>{@code POST /api/vms}: {@link VmRequest}, checked by {@link VmRequestRule}; powers the VM on under protection
- *       (200; 400 naming a wrong field; 409 when the cluster refuses it now, e.g. it is already protected);
- *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
- *   <li>{@code GET /api/events}: this agent's recent events;
- *   <li>{@code GET /api/alerts}: this agent's recent alerts ({@link Alert});
+ *   <li>reads ({@link #reads}): the master's view ({@code status}, {@code cluster}, {@code hosts}, {@code vms},
+ *       {@code datastores}), this agent's {@code events}, {@code alerts} and {@code history}, and {@code explain} of a
+ *       VM or host from this agent's journals;
+ *   <li>operations ({@link #operations}): every change, a POST, audited and carried out by the master;
  *   <li>{@code GET /metrics}: Prometheus text (read role); {@code GET /health} (200 while the process serves) and
- *       {@code GET /ready} ({@link Readiness}), both without a token;
- *   <li>{@code GET /api/history}: this host's persisted journals ({@link HistoryReader.Journal}), for
- *       {@code ./vmha history} while the agent holds its history file.
+ *       {@code GET /ready} ({@link Readiness}), both without a token.
  * </ul>
  *
  * <p>Every refusal is an {@link ApiError}, from the handlers around the whole route too (unknown path, wrong method,
@@ -87,6 +91,9 @@ public final class HttpApi extends AllDirectives {
   private Supplier<CompletionStage<String>> metrics = () ->
       CompletableFuture.failedFuture(new IllegalStateException("no metrics are served here"));
   private Supplier<List<Alert>> alerts = List::of;
+  private Optional<CapacitySettings.Policy> policy = Optional.empty();
+  /** The API's OpenAPI document, a resource (src/main/resources/openapi.yaml). */
+  private static final String OPENAPI = "/openapi.yaml";
 
   public HttpApi(
       ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, ActorRef<Watchdog.Command> watchdog,
@@ -101,7 +108,7 @@ public final class HttpApi extends AllDirectives {
     this.timeout = timeout;
   }
 
-  /** Serves {@code GET /api/history} from {@code journals} (this host's history); call before {@link #bind}. */
+  /** Serves {@code GET /api/v1/history} and explain from {@code journals} (this host's); call before {@link #bind}. */
   public HttpApi servingHistory(Supplier<CompletionStage<List<HistoryReader.Journal>>> journals) {
     this.history = journals;
     return this;
@@ -113,9 +120,15 @@ public final class HttpApi extends AllDirectives {
     return this;
   }
 
-  /** Serves {@code GET /api/alerts} from {@code recent}, oldest first; call before {@link #bind}. */
+  /** Serves {@code GET /api/v1/alerts} from {@code recent}, oldest first; call before {@link #bind}. */
   public HttpApi servingAlerts(Supplier<List<Alert>> recent) {
     this.alerts = recent;
+    return this;
+  }
+
+  /** Shows this agent's capacity policy in {@code GET /api/v1/cluster}; call before {@link #bind}. */
+  public HttpApi servingPolicy(CapacitySettings.Policy p) {
+    this.policy = Optional.of(p);
     return this;
   }
 
@@ -161,17 +174,101 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route routes(ApiCaller caller) {
-    return concat(path("metrics", () -> get(this::metricsText)), pathPrefix("api", () -> concat(
-        path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
-        path("alerts", () -> get(() -> json(StatusCodes.OK, alerts.get()))),
-        path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
-        path("history", () -> get(() -> onSuccess(history.get().toCompletableFuture()
-            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((j, err) -> err == null ? j : err),
-            r -> r instanceof Throwable t ? json(StatusCodes.SERVICE_UNAVAILABLE,
-                ApiError.of("this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
-        path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
-            body -> powerOn(body, caller))))),
-        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller))))))));
+    return concat(path("metrics", () -> get(this::metricsText)),
+        pathPrefix(segment("api").slash("v1"), () -> concat(reads(), operations(caller))));
+  }
+
+  /** Every GET under /api/v1: nothing changes. */
+  private Route reads() {
+    return get(() -> concat(
+        path("openapi.yaml", this::openApi),
+        path("status", () -> onSuccess(status(), s -> json(StatusCodes.OK, s))),
+        path("cluster", () -> onSuccess(status(), s -> json(StatusCodes.OK,
+            ClusterSummary.of(s, true, policy, alerts.get().size())))),
+        path("hosts", () -> withCluster(c -> json(StatusCodes.OK, c.hosts()))),
+        path(segment("hosts").slash(segment()), id -> withCluster(c -> c.hosts().stream()
+            .filter(h -> h.id().equals(id)).findFirst().map(h -> json(StatusCodes.OK, h))
+            .orElseGet(() -> notFound("host", id, c.hosts().stream().map(ClusterStatus.HostStatus::id).toList())))),
+        path(segment("hosts").slash(segment()).slash("explain"), id -> explained(events -> {
+          HostExplainer.Explanation x = HostExplainer.explain(events, id, ZoneOffset.UTC);
+          return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field("host", x.verdict()))
+              : json(StatusCodes.OK, x);
+        })),
+        path("vms", () -> withCluster(c -> json(StatusCodes.OK, c.vms()))),
+        path(segment("vms").slash(segment()), vm -> withCluster(c -> c.vms().stream()
+            .filter(v -> v.name().equals(vm)).findFirst().map(v -> json(StatusCodes.OK, v))
+            .orElseGet(() -> notFound("VM", vm, c.vms().stream().map(ClusterStatus.VmStatus::name).toList())))),
+        path(segment("vms").slash(segment()).slash("explain"), vm -> explained(events -> {
+          VmExplainer.Explanation x = VmExplainer.explain(events, vm, ZoneOffset.UTC);
+          return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field("vm", x.verdict()))
+              : json(StatusCodes.OK, x);
+        })),
+        path("datastores", () -> withCluster(c -> json(StatusCodes.OK, c.datastores()))),
+        path("events", () -> parameterMap(params -> events(EventQuery.parse(params)))),
+        path("history", () -> withHistory(j -> json(StatusCodes.OK, j))),
+        path("alerts", () -> json(StatusCodes.OK, alerts.get()))));
+  }
+
+  /**
+   * Every operation under /api/v1: a POST that changes the cluster, recorded with who asked ({@link #audited}) and
+   * carried out by the master ({@link #toMaster}, answered by {@link #answer}). A new operation is added here, with its
+   * role in {@link ApiAccess#ROUTES} and its description in openapi.yaml ({@code OpenApiTest} checks both).
+   */
+  private Route operations(ApiCaller caller) {
+    return post(() -> concat(
+        path("vms", () -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
+            body -> powerOn(body, caller)))),
+        path(segment("vms").slash(segment()).slash("power-off"), vm -> powerOff(vm, caller))));
+  }
+
+  /** GET /api/v1/events: this agent's recent events that the query selects, or 400 naming what is wrong with it. */
+  private Route events(EventQuery.Parsed query) {
+    if (query instanceof EventQuery.Valid v) return json(StatusCodes.OK, v.query().select(events.recent()));
+    return json(StatusCodes.BAD_REQUEST, ((EventQuery.Invalid) query).error());
+  }
+
+  /** The master's cluster view, or 503 saying why there is none ({@code "noMaster": true}). */
+  private Route withCluster(java.util.function.Function<ClusterStatus, Route> inner) {
+    return onSuccess(status(), s -> s.cluster() != null ? inner.apply(s.cluster())
+        : json(StatusCodes.SERVICE_UNAVAILABLE, new NoMaster("no cluster view: " + s.note(), true)));
+  }
+
+  /** 404 naming what was asked for and what is known. */
+  private Route notFound(String what, String name, List<String> known) {
+    return json(StatusCodes.NOT_FOUND, ApiError.field(what.equals("VM") ? "vm" : what, "no " + what + " \""
+        + ApiError.clip(name) + "\" is known to the master (known: " + (known.isEmpty() ? "none"
+        : ApiError.clip(String.join(", ", known), 200)) + ")"));
+  }
+
+  /** This host's journals, or 503 when they cannot be read now. */
+  private Route withHistory(java.util.function.Function<List<HistoryReader.Journal>, Route> inner) {
+    return onSuccess(history.get().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((j, err) -> err == null ? j : err), r -> r instanceof Throwable t
+            ? json(StatusCodes.SERVICE_UNAVAILABLE, ApiError.of("this agent cannot read its history: " + t))
+            : inner.apply(castJournals(r)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<HistoryReader.Journal> castJournals(Object r) {
+    return (List<HistoryReader.Journal>) r;
+  }
+
+  /** An explanation from this agent's journals, merged as {@code ./vmha explain} merges them. */
+  private Route explained(java.util.function.Function<List<HaEvent>, Route> explain) {
+    return withHistory(journals -> explain.apply(Timeline.merge(
+        journals.stream().map(HistoryReader.Journal::events).toList(), Timeline.Filter.ALL)));
+  }
+
+  /** GET /api/v1/openapi.yaml: the document that describes this API. */
+  private Route openApi() {
+    try (java.io.InputStream in = HttpApi.class.getResourceAsStream(OPENAPI)) {
+      if (in == null) return json(StatusCodes.NOT_FOUND, ApiError.of("this build carries no " + OPENAPI));
+      return complete(HttpResponse.create().withStatus(StatusCodes.OK).withEntity(HttpEntities.create(
+          ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)),
+          in.readAllBytes())));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -218,7 +315,7 @@ public final class HttpApi extends AllDirectives {
           () -> handleExceptions(ExceptionHandler.newBuilder()
               .match(Throwable.class, HttpApi::isTimeout, e -> busy("no answer within " + timeout.toMillis()
                   + " ms: the agent or its master is busy; a change asked for may still take effect, so check"
-                  + " GET /api/status before asking again"))
+                  + " GET /api/v1/status before asking again"))
               .matchAny(this::failWith)
               .build(), inner));
     });
@@ -313,6 +410,9 @@ public final class HttpApi extends AllDirectives {
 
   /** A power-on of a VM that is protected already: {@code {"error": "...", "alreadyProtected": true}}. */
   record AlreadyProtected(String error, boolean alreadyProtected) {}
+
+  /** No master view to answer from: {@code {"error": "...", "noMaster": true}}. */
+  record NoMaster(String error, boolean noMaster) {}
 
   /** A request carried out: {@code {"ok": true, "message": "..."}}. */
   record Done(boolean ok, String message) {}

@@ -33,9 +33,14 @@ public final class VmExplainer {
 
   /** The verdict, then the cited events as timeline lines. */
   public static List<String> format(Explanation x, ZoneId zone) {
+    return lines(x.verdict(), x.cited(), zone);
+  }
+
+  /** An explanation as printed: its verdict, then each cited event as an indented timeline line. */
+  static List<String> lines(String verdict, List<HaEvent> cited, ZoneId zone) {
     List<String> lines = new ArrayList<>();
-    lines.add(x.verdict());
-    Timeline.format(x.cited(), zone).forEach(l -> lines.add("  " + l));
+    lines.add(verdict);
+    Timeline.format(cited, zone).forEach(l -> lines.add("  " + l));
     return lines;
   }
 
