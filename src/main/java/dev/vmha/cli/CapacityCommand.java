@@ -95,7 +95,7 @@ final class CapacityCommand implements Callable<Integer> {
     } else {
       AgentOptions.Answer a;
       try {
-        a = options.targets().ask(c -> c.get("/api/status"));
+        a = options.targets().ask(c -> c.get("/api/v1/status"));
       } catch (SettingsException | IllegalArgumentException e) {
         System.err.println("vmha capacity: " + e.getMessage());
         return ExitCode.USAGE;
@@ -123,7 +123,7 @@ final class CapacityCommand implements Callable<Integer> {
   }
 
   /**
-   * Judges the cluster of an agent's status (GET /api/status) against the policy of {@code settings} (else the shipped
+   * Judges the cluster of an agent's status (GET /api/v1/status) against the policy of {@code settings} (else the shipped
    * defaults), after the what-ifs of {@code cmd}; prints the text unless {@code cmd.json}.
    */
   static Outcome run(JsonNode status, Optional<HaSettings> settings, CapacityCommand cmd, PrintStream out) {

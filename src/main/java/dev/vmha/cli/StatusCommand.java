@@ -70,7 +70,7 @@ final class StatusCommand implements Callable<Integer> {
   static Frame look(AgentOptions.Targets targets, boolean json, Instant now, ZoneId zone) throws InterruptedException {
     AgentOptions.Answer a;
     try {
-      a = targets.ask(c -> c.get("/api/status"));
+      a = targets.ask(c -> c.get("/api/v1/status"));
     } catch (AgentOptions.NoAgent e) {
       return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + e.getMessage() + "\n");
     } catch (IOException e) {

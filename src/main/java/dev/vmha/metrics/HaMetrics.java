@@ -188,7 +188,7 @@ public final class HaMetrics implements Consumer<HaEvent> {
     datastoreAccessible.register(accessible, true);
   }
 
-  /** The state's JSON kind ({@code running}, {@code fenced}, ...), as GET /api/status names it. */
+  /** The state's JSON kind ({@code running}, {@code fenced}, ...), as GET /api/v1/status names it. */
   private static String kind(ClusterStatus.VmStatus v) {
     return v.state() == null ? "none" : VmState.kind(v.state());
   }

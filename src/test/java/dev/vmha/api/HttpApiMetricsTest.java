@@ -169,10 +169,10 @@ class HttpApiMetricsTest {
 
   @Test
   void alertsNeedAReadTokenAndListTheAlertsOfThisAgentsDecisions() throws Exception {
-    assertEquals(401, get("/api/alerts", Optional.empty()).statusCode());
+    assertEquals(401, get("/api/v1/alerts", Optional.empty()).statusCode());
     events.accept(new HaEvent.HostJudged(Instant.now(), "host1", "host3", Verdict.DEAD, "ping silent", null));
     events.accept(new HaEvent.VmRestarted(Instant.now(), "host1", "web1", "host2"));
-    HttpResponse<String> r = get("/api/alerts", Optional.of(tokens.read()));
+    HttpResponse<String> r = get("/api/v1/alerts", Optional.of(tokens.read()));
     assertEquals(200, r.statusCode(), r.body());
     JsonNode list = EventLog.JSON.readTree(r.body());
     assertEquals(1, list.size(), r.body());

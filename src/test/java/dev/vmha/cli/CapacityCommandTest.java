@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** ./vmha capacity against a canned GET /api/status, as the agents serve it now; no cluster. */
+/** ./vmha capacity against a canned GET /api/v1/status, as the agents serve it now; no cluster. */
 class CapacityCommandTest {
 
   private static ClusterStatus.HostStatus host(String id, String verdict, long freeMb, String... vms) {
