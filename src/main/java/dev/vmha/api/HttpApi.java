@@ -1,7 +1,9 @@
 package dev.vmha.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.vmha.Failures;
 import dev.vmha.alerts.Alert;
@@ -76,6 +78,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 public final class HttpApi extends AllDirectives {
   /** EventLog's mapper, which also writes {@link ApiError#field}'s Optional. */
   private static final ObjectMapper JSON = EventLog.JSON.copy().registerModule(new Jdk8Module());
+  /** Writes a list of events each with its {@code type}, as one event is written. */
+  private static final ObjectWriter EVENTS = JSON.writerFor(new TypeReference<List<HaEvent>>() {});
   /** The largest body of a request: a VM request is well under 1 KiB. */
   private static final long MAX_BODY = 64 * 1024;
   private final ActorSystem<?> system;
@@ -223,7 +227,7 @@ public final class HttpApi extends AllDirectives {
 
   /** GET /api/v1/events: this agent's recent events that the query selects, or 400 naming what is wrong with it. */
   private Route events(EventQuery.Parsed query) {
-    if (query instanceof EventQuery.Valid v) return json(StatusCodes.OK, v.query().select(events.recent()));
+    if (query instanceof EventQuery.Valid v) return json(StatusCodes.OK, EVENTS, v.query().select(events.recent()));
     return json(StatusCodes.BAD_REQUEST, ((EventQuery.Invalid) query).error());
   }
 
@@ -242,15 +246,9 @@ public final class HttpApi extends AllDirectives {
 
   /** This host's journals, or 503 when they cannot be read now. */
   private Route withHistory(java.util.function.Function<List<HistoryReader.Journal>, Route> inner) {
-    return onSuccess(history.get().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((j, err) -> err == null ? j : err), r -> r instanceof Throwable t
-            ? json(StatusCodes.SERVICE_UNAVAILABLE, ApiError.of("this agent cannot read its history: " + t))
-            : inner.apply(castJournals(r)));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<HistoryReader.Journal> castJournals(Object r) {
-    return (List<HistoryReader.Journal>) r;
+    return onComplete(history.get().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS),
+        t -> t.isSuccess() ? inner.apply(t.get()) : json(StatusCodes.SERVICE_UNAVAILABLE,
+            ApiError.of("this agent cannot read its history: " + t.failed().get())));
   }
 
   /** An explanation from this agent's journals, merged as {@code ./vmha explain} merges them. */
@@ -430,9 +428,14 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route json(org.apache.pekko.http.javadsl.model.StatusCode code, Object value) {
+    return json(code, JSON.writer(), value);
+  }
+
+  /** {@code value} as JSON written by {@code writer} (a list of events needs their type: {@link #EVENTS}). */
+  private Route json(org.apache.pekko.http.javadsl.model.StatusCode code, ObjectWriter writer, Object value) {
     try {
       return complete(HttpResponse.create().withStatus(code)
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(value))));
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, writer.writeValueAsString(value))));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("not writable as JSON: " + value.getClass().getSimpleName(), e);
     }

@@ -22,8 +22,8 @@ class ApiAccessTest {
       new Row("GET", "/api/v1/openapi.yaml", ApiRole.READ),
       new Row("GET", "/api/v1/cluster", ApiRole.READ),
       new Row("GET", "/api/v1/hosts", ApiRole.READ),
-      new Row("GET", "/api/v1/hosts/host2", ApiRole.READ),
-      new Row("GET", "/api/v1/hosts/host2/explain", ApiRole.READ),
+      new Row("GET", "/api/v1/hosts/web1", ApiRole.READ),
+      new Row("GET", "/api/v1/hosts/web1/explain", ApiRole.READ),
       new Row("GET", "/api/v1/vms", ApiRole.READ),
       new Row("GET", "/api/v1/vms/web1", ApiRole.READ),
       new Row("GET", "/api/v1/vms/web1/explain", ApiRole.READ),
@@ -84,7 +84,7 @@ class ApiAccessTest {
     ApiAccess.Refused r = (ApiAccess.Refused) ApiAccess.decide(true, Optional.of(new ApiCaller("ro", ApiRole.READ)),
         "POST", "/api/v1/vms/" + name + "/power-off");
     assertFalse(r.error().contains("xxxx"), r.error());
-    assertTrue(r.error().contains("POST /api/vms/*/power-off needs role operator"), r.error());
+    assertTrue(r.error().contains("POST /api/v1/vms/*/power-off needs role operator"), r.error());
   }
 
   @Test

@@ -144,11 +144,12 @@ class HttpApiErrorsTest {
 
   @Test
   void unknownPathsAndMethodsAnswerJson() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/v1/nothing")).header("Authorization", "Bearer " + tokens.admin()).build(),
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/nothing")).header("Authorization", "Bearer " + tokens.admin()).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(404, r.statusCode());
     assertFalse(EventLog.JSON.readTree(r.body()).path("error").asText().isEmpty(), r.body());
-    r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/v1/vms")).header("Authorization", "Bearer " + tokens.admin()).build(), HttpResponse.BodyHandlers.ofString());
+    // a GET of an operation's path: its route takes POST only
+    r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/vms/web1/power-off")).header("Authorization", "Bearer " + tokens.admin()).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(405, r.statusCode());
     assertFalse(EventLog.JSON.readTree(r.body()).path("error").asText().isEmpty(), r.body());
   }

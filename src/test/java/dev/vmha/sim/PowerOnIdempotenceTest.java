@@ -116,7 +116,7 @@ class PowerOnIdempotenceTest {
   }
 
   private HttpRequest request(String api, String json) {
-    return HttpRequest.newBuilder(URI.create(api + "/api/v1/v1/vms")).header("Authorization", "Bearer " + tokens.operator()).timeout(Duration.ofSeconds(30))
+    return HttpRequest.newBuilder(URI.create(api + "/api/v1/vms")).header("Authorization", "Bearer " + tokens.operator()).timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
   }
 
