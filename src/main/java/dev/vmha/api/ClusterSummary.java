@@ -20,16 +20,17 @@ public record ClusterSummary(
     Optional<String> listOwner, Optional<Long> listVersion, Optional<String> note) {
 
   /** @param haEnabled whether the cluster restarts VMs (vmha has no switch for it yet: always) */
-  static ClusterSummary of(AgentStatus s, boolean haEnabled, Optional<CapacitySettings.Policy> policy, int alerts) {
-    Optional<ClusterStatus> c = Optional.ofNullable(s.cluster());
+  static ClusterSummary of(HttpApi.MasterView v, boolean haEnabled, Optional<CapacitySettings.Policy> policy,
+      int alerts) {
     Map<String, Integer> byVerdict = new TreeMap<>();
     Map<String, Integer> byState = new TreeMap<>();
-    c.ifPresent(cs -> {
+    v.cluster().ifPresent(cs -> {
       cs.hosts().forEach(h -> byVerdict.merge(h.verdict(), 1, Integer::sum));
-      cs.vms().forEach(v -> byState.merge(VmState.kind(v.state()), 1, Integer::sum));
+      cs.vms().forEach(vm -> byState.merge(VmState.kind(vm.state()), 1, Integer::sum));
     });
-    return new ClusterSummary(s.host(), s.role(), Optional.ofNullable(s.master()), haEnabled, policy,
-        c.map(cs -> cs.hosts().size()).orElse(0), byVerdict, c.map(cs -> cs.vms().size()).orElse(0), byState, alerts,
-        c.map(ClusterStatus::listOwner), c.map(ClusterStatus::listVersion), Optional.ofNullable(s.note()));
+    return new ClusterSummary(v.role().hostId(), v.role().role().name(), Optional.ofNullable(v.role().master()),
+        haEnabled, policy, v.cluster().map(cs -> cs.hosts().size()).orElse(0), byVerdict,
+        v.cluster().map(cs -> cs.vms().size()).orElse(0), byState, alerts, v.cluster().map(ClusterStatus::listOwner),
+        v.cluster().map(ClusterStatus::listVersion), v.note());
   }
 }

@@ -184,33 +184,41 @@ public final class HttpApi extends AllDirectives {
 
   /** Every GET under /api/v1: nothing changes. */
   private Route reads() {
-    return get(() -> concat(
-        path("openapi.yaml", this::openApi),
-        path("status", () -> onSuccess(status(), s -> json(StatusCodes.OK, s))),
-        path("cluster", () -> onSuccess(status(), s -> json(StatusCodes.OK,
-            ClusterSummary.of(s, true, policy, alerts.get().size())))),
-        path("hosts", () -> withCluster(c -> json(StatusCodes.OK, c.hosts()))),
-        path(segment("hosts").slash(segment()), id -> withCluster(c -> c.hosts().stream()
+    return concat(
+        read("openapi.yaml", this::openApi),
+        read("status", () -> onSuccess(status(), s -> json(StatusCodes.OK, s))),
+        read("cluster", () -> onSuccess(masterView(), v -> json(StatusCodes.OK,
+            ClusterSummary.of(v, true, policy, alerts.get().size())))),
+        read("hosts", () -> withCluster(c -> json(StatusCodes.OK, c.hosts()))),
+        path(segment("hosts").slash(segment()), id -> get(() -> withCluster(c -> c.hosts().stream()
             .filter(h -> h.id().equals(id)).findFirst().map(h -> json(StatusCodes.OK, h))
-            .orElseGet(() -> notFound("host", id, c.hosts().stream().map(ClusterStatus.HostStatus::id).toList())))),
-        path(segment("hosts").slash(segment()).slash("explain"), id -> explained(events -> {
+            .orElseGet(() -> notFound("host", id, c.hosts().stream().map(ClusterStatus.HostStatus::id).toList()))))),
+        path(segment("hosts").slash(segment()).slash("explain"), id -> get(() -> explained(events -> {
           HostExplainer.Explanation x = HostExplainer.explain(events, id, ZoneOffset.UTC);
           return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field("host", x.verdict()))
               : json(StatusCodes.OK, x);
-        })),
-        path("vms", () -> withCluster(c -> json(StatusCodes.OK, c.vms()))),
-        path(segment("vms").slash(segment()), vm -> withCluster(c -> c.vms().stream()
+        }))),
+        read("vms", () -> withCluster(c -> json(StatusCodes.OK, c.vms()))),
+        path(segment("vms").slash(segment()), vm -> get(() -> withCluster(c -> c.vms().stream()
             .filter(v -> v.name().equals(vm)).findFirst().map(v -> json(StatusCodes.OK, v))
-            .orElseGet(() -> notFound("VM", vm, c.vms().stream().map(ClusterStatus.VmStatus::name).toList())))),
-        path(segment("vms").slash(segment()).slash("explain"), vm -> explained(events -> {
+            .orElseGet(() -> notFound("VM", vm, c.vms().stream().map(ClusterStatus.VmStatus::name).toList()))))),
+        path(segment("vms").slash(segment()).slash("explain"), vm -> get(() -> explained(events -> {
           VmExplainer.Explanation x = VmExplainer.explain(events, vm, ZoneOffset.UTC);
           return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field("vm", x.verdict()))
               : json(StatusCodes.OK, x);
-        })),
-        path("datastores", () -> withCluster(c -> json(StatusCodes.OK, c.datastores()))),
-        path("events", () -> parameterMap(params -> events(EventQuery.parse(params)))),
-        path("history", () -> withHistory(j -> json(StatusCodes.OK, j))),
-        path("alerts", () -> json(StatusCodes.OK, alerts.get()))));
+        }))),
+        read("datastores", () -> withCluster(c -> json(StatusCodes.OK, c.datastores()))),
+        read("events", () -> parameterMap(params -> events(EventQuery.parse(params)))),
+        read("history", () -> withHistory(j -> json(StatusCodes.OK, j))),
+        read("alerts", () -> json(StatusCodes.OK, alerts.get())));
+  }
+
+  /**
+   * GET of one path segment. The method is matched inside the path, for every route: a method matched outside would
+   * cancel the other routes' method rejections, and a wrong method would answer 404 instead of 405.
+   */
+  private Route read(String segment, Supplier<Route> answer) {
+    return path(segment, () -> get(answer));
   }
 
   /**
@@ -219,10 +227,10 @@ public final class HttpApi extends AllDirectives {
    * role in {@link ApiAccess#ROUTES} and its description in openapi.yaml ({@code OpenApiTest} checks both).
    */
   private Route operations(ApiCaller caller) {
-    return post(() -> concat(
-        path("vms", () -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
-            body -> powerOn(body, caller)))),
-        path(segment("vms").slash(segment()).slash("power-off"), vm -> powerOff(vm, caller))));
+    return concat(
+        path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
+            body -> powerOn(body, caller))))),
+        path(segment("vms").slash(segment()).slash("power-off"), vm -> post(() -> powerOff(vm, caller))));
   }
 
   /** GET /api/v1/events: this agent's recent events that the query selects, or 400 naming what is wrong with it. */
@@ -233,8 +241,8 @@ public final class HttpApi extends AllDirectives {
 
   /** The master's cluster view, or 503 saying why there is none ({@code "noMaster": true}). */
   private Route withCluster(java.util.function.Function<ClusterStatus, Route> inner) {
-    return onSuccess(status(), s -> s.cluster() != null ? inner.apply(s.cluster())
-        : json(StatusCodes.SERVICE_UNAVAILABLE, new NoMaster("no cluster view: " + s.note(), true)));
+    return onSuccess(masterView(), v -> v.cluster().map(inner).orElseGet(() -> json(StatusCodes.SERVICE_UNAVAILABLE,
+        new NoMaster("no cluster view: " + v.note().orElse(""), true))));
   }
 
   /** 404 naming what was asked for and what is known. */
@@ -343,24 +351,31 @@ public final class HttpApi extends AllDirectives {
     return AskPattern.ask(election, ElectionFsm.GetRole::new, timeout, system.scheduler());
   }
 
+  /**
+   * What this agent knows of the master: its role, and the master's cluster view or why there is none ({@code note}).
+   */
+  record MasterView(ElectionFsm.RoleInfo role, Optional<ClusterStatus> cluster, Optional<String> note) {}
+
+  /** Asks the master's coordinator for its view, through this agent's election FSM; never the watchdog. */
+  private CompletionStage<MasterView> masterView() {
+    return role().thenCompose(r -> {
+      if (r.coordinator() == null) {
+        return CompletableFuture.completedFuture(new MasterView(r, Optional.empty(), Optional.of(
+            r.role() == Role.UNINITIALIZED ? notJoined() : r.master() == null ? "no master elected yet"
+                : "master " + r.master() + " elected; its first heartbeat has not arrived yet")));
+      }
+      return AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(r.coordinator(), MasterCoordinator.GetStatus::new,
+          timeout, system.scheduler()).handle((c, err) -> c != null ? new MasterView(r, Optional.of(c), Optional.empty())
+              : new MasterView(r, Optional.empty(), Optional.of("master " + r.master() + " did not answer: "
+                  + err.getMessage())));
+    });
+  }
+
   private CompletionStage<AgentStatus> status() {
     CompletionStage<Watchdog.Status> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
         Watchdog.GetStatus::new, timeout, system.scheduler()).exceptionally(err -> null);
-    return role().thenCompose(r -> {
-      if (r.coordinator() == null) {
-        return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
-            r.role() == Role.UNINITIALIZED ? notJoined()
-                : r.master() == null ? "no master elected yet"
-                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w, auth.mode(), transport()));
-      }
-      CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
-          timeout, system.scheduler());
-      return cluster.<Object>handle((c, err) -> c != null ? c : err).thenCombine(dog, (c, w) ->
-          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w,
-              auth.mode(), transport())
-              : new AgentStatus(r.hostId(), r.role().name(), r.master(), null, "master " + r.master()
-                  + " did not answer: " + ((Throwable) c).getMessage(), w, auth.mode(), transport()));
-    });
+    return masterView().thenCombine(dog, (v, w) -> new AgentStatus(v.role().hostId(), v.role().role().name(),
+        v.role().master(), v.cluster().orElse(null), v.note().orElse(null), w, auth.mode(), transport()));
   }
 
   /** The transport this actor system really runs, whatever was meant to be configured. */
