@@ -20,11 +20,14 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.Explained;
 import dev.vmha.history.HostExplainer;
 import dev.vmha.history.Timeline;
 import dev.vmha.history.VmExplainer;
 import dev.vmha.config.CapacitySettings;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import java.time.Instant;
@@ -190,23 +193,11 @@ public final class HttpApi extends AllDirectives {
         read("cluster", () -> onSuccess(masterView(), v -> json(StatusCodes.OK,
             ClusterSummary.of(v, true, policy, alerts.get().size())))),
         read("hosts", () -> withCluster(c -> json(StatusCodes.OK, c.hosts()))),
-        path(segment("hosts").slash(segment()), id -> get(() -> withCluster(c -> c.hosts().stream()
-            .filter(h -> h.id().equals(id)).findFirst().map(h -> json(StatusCodes.OK, h))
-            .orElseGet(() -> notFound("host", id, c.hosts().stream().map(ClusterStatus.HostStatus::id).toList()))))),
-        path(segment("hosts").slash(segment()).slash("explain"), id -> get(() -> explained(events -> {
-          HostExplainer.Explanation x = HostExplainer.explain(events, id, ZoneOffset.UTC);
-          return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field("host", x.verdict()))
-              : json(StatusCodes.OK, x);
-        }))),
+        item("hosts", "host", ClusterStatus::hosts, ClusterStatus.HostStatus::id),
+        explain("hosts", "host", HostExplainer::explain),
         read("vms", () -> withCluster(c -> json(StatusCodes.OK, c.vms()))),
-        path(segment("vms").slash(segment()), vm -> get(() -> withCluster(c -> c.vms().stream()
-            .filter(v -> v.name().equals(vm)).findFirst().map(v -> json(StatusCodes.OK, v))
-            .orElseGet(() -> notFound("VM", vm, c.vms().stream().map(ClusterStatus.VmStatus::name).toList()))))),
-        path(segment("vms").slash(segment()).slash("explain"), vm -> get(() -> explained(events -> {
-          VmExplainer.Explanation x = VmExplainer.explain(events, vm, ZoneOffset.UTC);
-          return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field("vm", x.verdict()))
-              : json(StatusCodes.OK, x);
-        }))),
+        item("vms", "vm", ClusterStatus::vms, ClusterStatus.VmStatus::name),
+        explain("vms", "vm", VmExplainer::explain),
         read("datastores", () -> withCluster(c -> json(StatusCodes.OK, c.datastores()))),
         read("events", () -> parameterMap(params -> events(EventQuery.parse(params)))),
         read("history", () -> withHistory(j -> json(StatusCodes.OK, j))),
@@ -245,11 +236,38 @@ public final class HttpApi extends AllDirectives {
         new NoMaster("no cluster view: " + v.note().orElse(""), true))));
   }
 
-  /** 404 naming what was asked for and what is known. */
-  private Route notFound(String what, String name, List<String> known) {
-    return json(StatusCodes.NOT_FOUND, ApiError.field(what.equals("VM") ? "vm" : what, "no " + what + " \""
-        + ApiError.clip(name) + "\" is known to the master (known: " + (known.isEmpty() ? "none"
-        : ApiError.clip(String.join(", ", known), 200)) + ")"));
+  /**
+   * GET /api/v1/{collection}/{name}: the one the master knows by that name, else 404 naming it ({@code what}: the
+   * field) and those it knows.
+   */
+  private <T> Route item(String collection, String what, Function<ClusterStatus, List<T>> all,
+      Function<T, String> name) {
+    return path(segment(collection).slash(segment()), id -> get(() -> withCluster(c -> all.apply(c).stream()
+        .filter(x -> name.apply(x).equals(id)).findFirst().map(x -> json(StatusCodes.OK, x))
+        .orElseGet(() -> {
+          List<String> known = all.apply(c).stream().map(name).toList();
+          return json(StatusCodes.NOT_FOUND, ApiError.field(what, "no " + (what.equals("vm") ? "VM" : what) + " \""
+              + ApiError.clip(id) + "\" is known to the master (known: " + (known.isEmpty() ? "none"
+              : ApiError.clip(String.join(", ", known), 200)) + ")"));
+        }))));
+  }
+
+  /** How a VM or host is explained from the merged history ({@link VmExplainer}, {@link HostExplainer}). */
+  private interface Explainer {
+    Explained explain(List<HaEvent> merged, String subject, ZoneId zone);
+  }
+
+  /**
+   * GET /api/v1/{collection}/{name}/explain: the explanation from this agent's journals (times in its verdict in
+   * UTC), merged as {@code ./vmha explain} merges them; 404 when no event mentions it.
+   */
+  private Route explain(String collection, String what, Explainer explainer) {
+    return path(segment(collection).slash(segment()).slash("explain"), id -> get(() -> withHistory(journals -> {
+      Explained x = explainer.explain(Timeline.merge(journals.stream().map(HistoryReader.Journal::events).toList(),
+          Timeline.Filter.ALL), id, ZoneOffset.UTC);
+      return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field(what, x.verdict()))
+          : json(StatusCodes.OK, x);
+    })));
   }
 
   /** This host's journals, or 503 when they cannot be read now. */
@@ -257,12 +275,6 @@ public final class HttpApi extends AllDirectives {
     return onComplete(history.get().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS),
         t -> t.isSuccess() ? inner.apply(t.get()) : json(StatusCodes.SERVICE_UNAVAILABLE,
             ApiError.of("this agent cannot read its history: " + t.failed().get())));
-  }
-
-  /** An explanation from this agent's journals, merged as {@code ./vmha explain} merges them. */
-  private Route explained(java.util.function.Function<List<HaEvent>, Route> explain) {
-    return withHistory(journals -> explain.apply(Timeline.merge(
-        journals.stream().map(HistoryReader.Journal::events).toList(), Timeline.Filter.ALL)));
   }
 
   /** GET /api/v1/openapi.yaml: the document that describes this API. */

@@ -10,16 +10,6 @@ import picocli.CommandLine.Command;
     + " protected list's lock owner and version, each host's heartbeat age (ask any agent). Exit 3 when no master.")
 final class DatastoresCommand extends ViewCommand {
   @Override
-  String name() {
-    return "datastores";
-  }
-
-  @Override
-  String path() {
-    return "/api/v1/datastores";
-  }
-
-  @Override
   void print(JsonNode answer, PrintStream out, Instant now, ZoneId zone) {
     out.printf("%-16s %-12s %-12s %8s  %-40s %s%n", "DATASTORE", "ACCESSIBLE", "LIST LOCK", "VERSION", "HEARTBEATS",
         "CORRUPT");

@@ -10,43 +10,27 @@ import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "events", description = "Show the recent events of the agent asked, oldest first (./vmha history"
     + " reads every host's persisted journals).")
 final class EventsCommand extends ViewCommand {
-  @Option(names = "--since", description = "Only events at or after: 2025-03-01T03:12:00Z, 2025-03-01T03:12 (local)"
-      + " or 03:12[:04] (today, local).")
-  String since;
-
-  @Option(names = "--host", description = "Only events taken by or about this host.")
-  String host;
-
-  @Option(names = "--vm", description = "Only events about this VM.")
-  String vm;
+  @Mixin EventFilterOptions filter;
 
   @Option(names = "--limit", description = "Only the newest this many (1 to 10000).")
   Integer limit;
 
   @Override
-  String name() {
-    return "events";
-  }
-
-  @Override
   String path() {
     List<String> q = new ArrayList<>();
-    if (since != null) {
-      ZoneId zone = ZoneId.systemDefault();
-      q.add("since=" + Timeline.parseTime(since, zone, LocalDate.now(zone)));
-    }
-    if (host != null) q.add("host=" + URLEncoder.encode(host, StandardCharsets.UTF_8));
-    if (vm != null) q.add("vm=" + URLEncoder.encode(vm, StandardCharsets.UTF_8));
+    if (filter.since != null) q.add("since=" + EventFilterOptions.time(filter.since, ZoneId.systemDefault()));
+    if (filter.host != null) q.add("host=" + URLEncoder.encode(filter.host, StandardCharsets.UTF_8));
+    if (filter.vm != null) q.add("vm=" + URLEncoder.encode(filter.vm, StandardCharsets.UTF_8));
     if (limit != null) q.add("limit=" + limit);
     return "/api/v1/events" + (q.isEmpty() ? "" : "?" + String.join("&", q));
   }

@@ -3,6 +3,7 @@ package dev.vmha.cli;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.SettingsException;
 import dev.vmha.history.EventLog;
+import dev.vmha.history.Explained;
 import dev.vmha.history.HaEvent;
 import dev.vmha.history.HostExplainer;
 import dev.vmha.history.Timeline;
@@ -22,10 +23,13 @@ final class ExplainCommand extends CommandGroup {
   /**
    * One explanation: from every host's history files ({@code --config}, else the local cluster's), or with
    * {@code --agent} as that agent explains it from its own journals (GET /api/v1/.../explain, token from VMHA_TOKEN or
-   * VMHA_TOKEN_FILE). Exit 3 when no event mentions the subject.
+   * VMHA_TOKEN_FILE). Exit 3 when no event mentions the subject. {@code X}: the explainer's answer.
    */
-  abstract static class Explaining implements Callable<Integer> {
+  abstract static class Explaining<X extends Explained> implements Callable<Integer> {
     @Mixin HistorySource source;
+
+    @Parameters(paramLabel = "NAME", description = "The VM's name or the host's id.")
+    String subject;
 
     @Option(names = "--agent", description = "host:port of an agent's HTTP API: ask it instead of reading the history"
         + " files (it explains from its own journals).")
@@ -37,28 +41,29 @@ final class ExplainCommand extends CommandGroup {
     /** The environment the token is looked up in (tests replace it). */
     java.util.Map<String, String> env = System.getenv();
 
-    /** "vm" or "host". */
-    abstract String kind();
+    /** How the subject is explained from the merged history. */
+    interface Explainer<X> {
+      X explain(List<HaEvent> merged, String subject, ZoneId zone);
+    }
 
-    abstract String subject();
+    private final Explainer<X> explainer;
+    private final Class<X> answer;
 
-    /** The explanation's lines and whether any event was cited, from the merged history. */
-    abstract Explained explain(List<HaEvent> merged, ZoneId zone) throws Exception;
-
-    /** The lines of an explanation the agent answered as JSON. */
-    abstract List<String> lines(String body, ZoneId zone) throws Exception;
-
-    record Explained(String json, List<String> lines, boolean cited) {}
+    Explaining(Explainer<X> explainer, Class<X> answer) {
+      this.explainer = explainer;
+      this.answer = answer;
+    }
 
     @Override
     public Integer call() throws Exception {
       ZoneId zone = ZoneId.systemDefault();
-      String name = "explain " + kind();
+      String kind = getClass().getAnnotation(Command.class).name();
+      String name = "explain " + kind;
       if (agent != null) {
         AgentOptions.Targets targets;
         String path;
         try {
-          path = "/api/v1/" + kind() + "s/" + ViewCommand.segment(kind(), subject()) + "/explain";
+          path = "/api/v1/" + kind + "s/" + ViewCommand.segment(kind, subject) + "/explain";
           targets = new AgentOptions.Targets(List.of(AgentOptions.Target.of(agent,
               ClientToken.resolve(env, Optional.empty()))), List.of(), "");
         } catch (IllegalArgumentException e) {
@@ -74,7 +79,7 @@ final class ExplainCommand extends CommandGroup {
         if (json) {
           System.out.println(body);
         } else {
-          lines(body, zone).forEach(System.out::println);
+          EventLog.JSON.readValue(body, answer).lines(zone).forEach(System.out::println);
         }
         return ExitCode.OK;
       }
@@ -87,71 +92,31 @@ final class ExplainCommand extends CommandGroup {
       }
       HistorySource.Journals journals = HistorySource.read(name, hosts);
       if (journals.events().isEmpty()) return ExitCode.NOT_FOUND;
-      Explained x = explain(Timeline.merge(journals.events(), Timeline.Filter.ALL), zone);
+      X x = explainer.explain(Timeline.merge(journals.events(), Timeline.Filter.ALL), subject, zone);
       if (json) {
-        System.out.println(x.json());
+        System.out.println(EventLog.JSON.writeValueAsString(x));
       } else {
-        x.lines().forEach(System.out::println);
+        x.lines(zone).forEach(System.out::println);
         // the story may begin before what the journals still hold
         if (!journals.compacted().isEmpty()) System.out.println("(" + String.join("; ", journals.compacted()) + ")");
       }
       // no event mentions it: not something this cluster knows
-      return x.cited() ? ExitCode.OK : ExitCode.NOT_FOUND;
+      return x.cited().isEmpty() ? ExitCode.NOT_FOUND : ExitCode.OK;
     }
   }
 
   @Command(name = "vm", description = "Where a VM is and how it got there, or why it was not restarted, citing the"
       + " events.")
-  static final class Vm extends Explaining {
-    @Parameters(paramLabel = "VM", description = "The VM's name.")
-    String vm;
-
-    @Override
-    String kind() {
-      return "vm";
-    }
-
-    @Override
-    String subject() {
-      return vm;
-    }
-
-    @Override
-    Explained explain(List<HaEvent> merged, ZoneId zone) throws Exception {
-      VmExplainer.Explanation x = VmExplainer.explain(merged, vm, zone);
-      return new Explained(EventLog.JSON.writeValueAsString(x), VmExplainer.format(x, zone), !x.cited().isEmpty());
-    }
-
-    @Override
-    List<String> lines(String body, ZoneId zone) throws Exception {
-      return VmExplainer.format(EventLog.JSON.readValue(body, VmExplainer.Explanation.class), zone);
+  static final class Vm extends Explaining<VmExplainer.Explanation> {
+    Vm() {
+      super(VmExplainer::explain, VmExplainer.Explanation.class);
     }
   }
 
   @Command(name = "host", description = "What was last decided about a host and what it last did, citing the events.")
-  static final class Host extends Explaining {
-    @Parameters(paramLabel = "HOST", description = "The host's id.")
-    String host;
-
-    @Override
-    String kind() {
-      return "host";
-    }
-
-    @Override
-    String subject() {
-      return host;
-    }
-
-    @Override
-    Explained explain(List<HaEvent> merged, ZoneId zone) throws Exception {
-      HostExplainer.Explanation x = HostExplainer.explain(merged, host, zone);
-      return new Explained(EventLog.JSON.writeValueAsString(x), HostExplainer.format(x, zone), !x.cited().isEmpty());
-    }
-
-    @Override
-    List<String> lines(String body, ZoneId zone) throws Exception {
-      return HostExplainer.format(EventLog.JSON.readValue(body, HostExplainer.Explanation.class), zone);
+  static final class Host extends Explaining<HostExplainer.Explanation> {
+    Host() {
+      super(HostExplainer::explain, HostExplainer.Explanation.class);
     }
   }
 }

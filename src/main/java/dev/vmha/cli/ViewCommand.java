@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -20,10 +21,14 @@ abstract class ViewCommand implements Callable<Integer> {
   boolean json;
 
   /** The command's name, for its messages. */
-  abstract String name();
+  String name() {
+    return getClass().getAnnotation(Command.class).name();
+  }
 
-  /** The path to GET; IllegalArgumentException for a bad option value (exit 2). */
-  abstract String path();
+  /** The path to GET, {@code /api/v1/<name>} by default; IllegalArgumentException for a bad option value (exit 2). */
+  String path() {
+    return "/api/v1/" + name();
+  }
 
   /** The answer as a table. */
   abstract void print(JsonNode answer, PrintStream out, Instant now, ZoneId zone);

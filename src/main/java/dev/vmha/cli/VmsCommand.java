@@ -4,31 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "vms", description = "Show every protected VM as the master knows it: state, host, protection,"
     + " recovery and why (ask any agent). Exit 3 when no master is elected or the VM is not protected.")
-final class VmsCommand extends ViewCommand {
-  @Parameters(arity = "0..1", paramLabel = "VM", description = "Only this VM.")
-  String vm;
-
-  @Override
-  String name() {
-    return "vms";
-  }
-
-  @Override
-  String path() {
-    return "/api/v1/vms" + (vm == null ? "" : "/" + segment("VM name", vm));
-  }
-
+final class VmsCommand extends ItemsCommand {
   @Override
   void print(JsonNode answer, PrintStream out, Instant now, ZoneId zone) {
     out.printf("%-16s %-16s %-12s %-11s %5s %8s %8s  %s%n", "VM", "STATE", "HOST", "PRIORITY", "ORDER", "ATTEMPTS",
         "MEM MB", "WHY");
-    for (JsonNode v : answer.isArray() ? answer : List.of(answer)) {
+    for (JsonNode v : rows(answer)) {
       JsonNode p = v.path("protection");
       String why = v.path("reason").asText("");
       String detail = StatusCommand.detail(v.path("state"), now, zone);

@@ -14,7 +14,7 @@ import java.util.Optional;
 public final class HostExplainer {
 
   /** The answer: one verdict, and the events that support it, oldest first; none when no event mentions the host. */
-  public record Explanation(String host, String verdict, List<HaEvent> cited) {}
+  public record Explanation(String host, String verdict, List<HaEvent> cited) implements Explained {}
 
   private HostExplainer() {}
 
@@ -51,11 +51,6 @@ public final class HostExplainer {
     own.ifPresent(o -> v.append("; its last own event (").append(Timeline.time(o.at(), zone)).append("): ")
         .append(o.describe()));
     return new Explanation(host, v.append('.').toString(), cited);
-  }
-
-  /** The verdict, then the cited events as timeline lines. */
-  public static List<String> format(Explanation x, ZoneId zone) {
-    return VmExplainer.lines(x.verdict(), x.cited(), zone);
   }
 
   /** What a host records about itself that says how it stands: its start, a fence, an isolation. */
