@@ -61,9 +61,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
- * The agent's HTTP API, {@code /api/v1}, described route by route in {@code src/main/resources/openapi.yaml} (also served at
- * {@code GET /api/v1/openapi.yaml}). Any agent answers: a slave asks its master for the cluster view and forwards
- * operator requests to it. Every request needs a bearer token whose role allows it ({@link ApiAuth},
+ * The agent's HTTP API, {@code /api/v1}, described route by route in {@code src/main/resources/openapi.yaml}
+ * (also served at {@code GET /api/v1/openapi.yaml}). Any agent answers: a slave asks its master for the cluster view
+ * and forwards operator requests to it. Every request needs a bearer token whose role allows it ({@link ApiAuth},
  * {@link ApiAccess}); every change asked is recorded with the token's name ({@code ApiRequest}).
  *
  * <ul>
@@ -377,7 +377,8 @@ public final class HttpApi extends AllDirectives {
                 : "master " + r.master() + " elected; its first heartbeat has not arrived yet")));
       }
       return AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(r.coordinator(), MasterCoordinator.GetStatus::new,
-          timeout, system.scheduler()).handle((c, err) -> c != null ? new MasterView(r, Optional.of(c), Optional.empty())
+          timeout, system.scheduler()).handle((c, err) -> c != null
+              ? new MasterView(r, Optional.of(c), Optional.empty())
               : new MasterView(r, Optional.empty(), Optional.of("master " + r.master() + " did not answer: "
                   + err.getMessage())));
     });
