@@ -3,7 +3,7 @@ package dev.vmha.alerts;
 import java.time.Instant;
 
 /**
- * Something an operator must look at, raised from a decision: what GET /api/alerts lists and the webhook posts, as
+ * Something an operator must look at, raised from a decision: what GET /api/v1/alerts lists and the webhook posts, as
  * JSON. {@code id} counts up per agent process; {@code by} is the agent that took the decision; {@code subject} the
  * host or VM it is about; {@code message} the decision's own text (never a secret: events carry none).
  */

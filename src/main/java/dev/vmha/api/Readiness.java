@@ -30,7 +30,7 @@ public final class Readiness {
       case UNINITIALIZED -> new Answer(false, name, null, "a cluster member, not in an election yet");
       case ELECTION -> new Answer(false, name, null, "election in progress: no master yet");
       case ISOLATED -> new Answer(false, name, null,
-          "isolated: no master, no isolation address and no election traffic answer (GET /api/events says since when)");
+          "isolated: no master, no isolation address and no election traffic answer (GET /api/v1/events says since when)");
     };
   }
 }

@@ -148,6 +148,7 @@ final class AgentCommand extends HostCommand {
             .servingHistory(() -> history.readAsync(s, blocking))
             .servingMetrics(() -> gauges.read().thenApply(metrics::scrape))
             .servingAlerts(alerts::recent)
+            .servingPolicy(s.capacity().policy())
             .bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmha.Durations;
 import dev.vmha.config.SettingsException;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -69,31 +68,16 @@ final class StatusCommand implements Callable<Integer> {
 
   /** Asks the agents; never throws: a failure is a frame with its message and exit code. */
   static Frame look(AgentOptions.Targets targets, boolean json, Instant now, ZoneId zone) throws InterruptedException {
-    AgentOptions.Answer a;
-    try {
-      a = targets.ask(c -> c.get("/api/status"));
-    } catch (AgentOptions.NoAgent e) {
-      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + e.getMessage() + "\n");
-    } catch (IOException e) {
-      return new Frame(ExitCode.FAILED, "", "vmha status: " + e + "\n");
+    ApiRead.Result r = ApiRead.get(targets, "/api/v1/status");
+    if (r instanceof ApiRead.Failed f) return new Frame(f.exit(), "", "vmha status: " + f.message() + "\n");
+    ApiRead.Got got = (ApiRead.Got) r;
+    JsonNode s = got.json();
+    if (!s.isObject() || !s.has("role")) {
+      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + got.agent() + " is not a vmha agent (it answered"
+          + " HTTP 200 " + ApiRead.firstLine(got.body()) + ")\n");
     }
-    String agent = a.target().agent();
-    AgentClient.Reply r = a.reply();
-    Optional<String> refused = a.target().token().refusal(r);
-    if (refused.isPresent()) return new Frame(ExitCode.FAILED, "", "vmha status: " + agent + ": " + refused.get() + "\n");
-    JsonNode s;
-    try {
-      s = r.json();
-    } catch (IOException e) {
-      s = null;
-    }
-    if (s == null || !s.isObject() || !s.has("role")) {
-      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + agent + " is not a vmha agent (it answered HTTP "
-          + r.status() + " " + firstLine(r.body()) + ")\n");
-    }
-    if (r.status() != 200) return new Frame(ExitCode.FAILED, "", "vmha status: " + agent + ": " + r.text() + "\n");
     int exit = s.path("master").isTextual() ? ExitCode.OK : ExitCode.NOT_FOUND;
-    if (json) return new Frame(exit, r.body() + "\n", "");
+    if (json) return new Frame(exit, got.body() + "\n", "");
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     print(s, new PrintStream(b, true, StandardCharsets.UTF_8), now, zone);
     return new Frame(exit, b.toString(StandardCharsets.UTF_8), "");
@@ -106,11 +90,6 @@ final class StatusCommand implements Callable<Integer> {
     StringBuilder screen = new StringBuilder("\033[H");
     text.lines().forEach(l -> screen.append(l).append("\033[K\n"));
     return screen.append("\033[J").toString();
-  }
-
-  private static String firstLine(String body) {
-    String l = body.lines().findFirst().orElse("").strip();
-    return l.isEmpty() ? "" : "\"" + (l.length() > 80 ? l.substring(0, 80) + "..." : l) + "\"";
   }
 
   static void print(JsonNode s, PrintStream out, Instant now, ZoneId zone) {
@@ -152,7 +131,8 @@ final class StatusCommand implements Callable<Integer> {
       JsonNode st = v.path("state");
       out.println(String.format("%-16s %8d %4s  %-13s %-16s %-12s %s", v.path("name").asText(),
           v.path("memoryMb").asLong(), v.path("cpus").asText("-"),
-          v.path("priority").asText("-").toLowerCase(Locale.ROOT).replace('_', '-') + "/" + v.path("order").asText("-"),
+          v.path("protection").path("priority").asText("-").toLowerCase(Locale.ROOT).replace('_', '-') + "/"
+              + v.path("protection").path("order").asText("-"),
           st.path("kind").asText(), v.path("host").asText(), detail(st, now, zone)).stripTrailing());
     }
     StringBuilder ds = new StringBuilder();

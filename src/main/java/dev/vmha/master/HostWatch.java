@@ -44,7 +44,7 @@ final class HostWatch {
     if (before.verdict() != Verdict.ALIVE) {
       t.emit(new HaEvent.HostJudged(t.wall, t.self(), id, Verdict.ALIVE, "network heartbeat resumed",
           evidence(t, s, after, false)));
-      after = after.judged(Verdict.ALIVE, "network heartbeat resumed", s.now());
+      after = after.judged(Verdict.ALIVE, "network heartbeat resumed", s.now(), s.now());
     }
     MasterState next = ListOwnership.followMigrations(t, s.host(after), r);
     for (StoppedVm stopped : r.stopped()) {
@@ -127,7 +127,7 @@ final class HostWatch {
     Evidence e = evidence(t, s, h, pingAnswered);
     HostClassifier.Decision d = CLASSIFIER.classify(e);
     Duration interval = t.settings().failureDetectionInterval();
-    if (d.verdict() == Verdict.ALIVE) return s.host(h.judged(h.verdict(), h.reason(), s.now())); // beat meanwhile
+    if (d.verdict() == Verdict.ALIVE) return s.host(h.judged(h.verdict(), h.reason(), s.now(), s.now())); // beat meanwhile
     if (!d.settled()) return s.host(h.pending(s.now().plus(interval)));
     WatchdogFlag watchdog = s.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::watchdog)
         .orElse(WatchdogFlag.NOT_ARMED);
@@ -141,7 +141,7 @@ final class HostWatch {
     // ping but whose agent is silent is pinged again every deadIcmpPingInterval
     boolean settling = d.verdict() == Verdict.PARTITIONED || e.reachability() == Reachability.REACHABLE;
     Duration recheck = settling ? interval : t.settings().deadIcmpPingInterval();
-    MasterState next = s.host(h.judged(d.verdict(), d.reason(), s.now().plus(recheck)));
+    MasterState next = s.host(h.judged(d.verdict(), d.reason(), s.now(), s.now().plus(recheck)));
     // a member is removed only when its agent is proven gone (DowningRule): removing a live one splits the
     // cluster; removing a gone one lets a new incarnation join (no member joins while an unreachable one stays)
     Optional<String> down = DowningRule.down(d.verdict(), h.verdict(), e);

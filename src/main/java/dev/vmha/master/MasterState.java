@@ -33,49 +33,51 @@ public record MasterState(
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
    * {@code investigating} while a ping is out; {@code unanswered} when the last ping went unanswered and the host
-   * has not beaten since: it is judged again with that ping on every datastore round.
+   * has not beaten since: it is judged again with that ping on every datastore round. {@code verdictSince}: the
+   * virtual time its verdict was reached (for a host this master never judged, when it came to know it).
    */
   public record HostEntry(
       String id, Optional<HostReport> report, Optional<PingTarget> roleTarget, Optional<String> address,
       Reachability reach, Duration lastBeat, Verdict verdict, String reason, boolean investigating,
-      Duration nextCheck, boolean suspected, boolean unanswered) {
+      Duration nextCheck, boolean suspected, boolean unanswered, Duration verdictSince) {
 
     static HostEntry fresh(String id, Duration now) {
       return new HostEntry(id, Optional.empty(), Optional.empty(), Optional.empty(), Reachability.UNKNOWN, now,
-          Verdict.ALIVE, "known to the master", false, now, false, false);
+          Verdict.ALIVE, "known to the master", false, now, false, false, now);
     }
 
     HostEntry beat(HostReport r, Duration now) {
       return new HostEntry(id, Optional.of(r), roleTarget, address, reach, now, verdict, reason, investigating,
-          nextCheck, false, false);
+          nextCheck, false, false, verdictSince);
     }
 
     HostEntry member(Optional<PingTarget> target, String addr, Reachability rch) {
       return new HostEntry(id, report, target, Optional.of(addr), rch, lastBeat, verdict, reason, investigating,
-          nextCheck, suspected, unanswered);
+          nextCheck, suspected, unanswered, verdictSince);
     }
 
     /** Being pinged now; suspected until it beats again, so its silence is announced once. */
     HostEntry beingPinged() {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true,
-          unanswered);
+          unanswered, verdictSince);
     }
 
     /** Its ping came back. */
     HostEntry pinged(boolean answered) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, nextCheck,
-          suspected, !answered);
+          suspected, !answered, verdictSince);
     }
 
-    HostEntry judged(Verdict v, String why, Duration next) {
+    /** Judged {@code v} at {@code now}; a verdict that did not change keeps the time it was reached. */
+    HostEntry judged(Verdict v, String why, Duration now, Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, investigating, next, suspected,
-          unanswered);
+          unanswered, v == verdict ? verdictSince : now);
     }
 
     /** Pinged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
     HostEntry pending(Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating, next,
-          suspected, unanswered);
+          suspected, unanswered, verdictSince);
     }
 
     Optional<PingTarget> pingTarget() {

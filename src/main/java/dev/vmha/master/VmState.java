@@ -28,6 +28,14 @@ public sealed interface VmState extends JsonSerializable {
   /** Where it runs, ran last, or is being started. */
   String host();
 
+  /** The variant's name in JSON's {@code kind}: running, fenced, given-up, ... */
+  static String kind(VmState s) {
+    for (JsonSubTypes.Type t : VmState.class.getAnnotation(JsonSubTypes.class).value()) {
+      if (t.value() == s.getClass()) return t.name();
+    }
+    throw new IllegalStateException("no JSON name for " + s.getClass().getSimpleName());
+  }
+
   /** A live host reports it running (or starting) now. */
   record Running(String host) implements VmState {}
 

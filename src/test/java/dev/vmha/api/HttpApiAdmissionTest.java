@@ -110,7 +110,7 @@ class HttpApiAdmissionTest {
 
   private CompletableFuture<HttpResponse<String>> status() {
     return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + binding.localAddress().getPort()
-        + "/api/status")).header("Authorization", "Bearer " + tokens.read()).build(), HttpResponse.BodyHandlers.ofString());
+        + "/api/v1/status")).header("Authorization", "Bearer " + tokens.read()).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private ElectionFsm.GetRole take() throws InterruptedException {

@@ -64,7 +64,7 @@ class HttpApiMetricsTest {
     ActorRef<MasterCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof MasterCoordinator.GetStatus g && coordinatorAnswers.get()) {
         g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(new ClusterStatus.HostStatus("host2", "slave",
-            "DEAD", "stale", "UNREACHABLE", 12_000, "127.0.0.1", 0, 1024, 1024, List.of())), List.of(), List.of(), java.util.Optional.empty()));
+            "DEAD", "stale", "UNREACHABLE", 12_000, "127.0.0.1", 0, 1024, 1024, List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of())), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
       }
       return Behaviors.same();
     }));
@@ -172,10 +172,10 @@ class HttpApiMetricsTest {
 
   @Test
   void alertsNeedAReadTokenAndListTheAlertsOfThisAgentsDecisions() throws Exception {
-    assertEquals(401, get("/api/alerts", Optional.empty()).statusCode());
+    assertEquals(401, get("/api/v1/alerts", Optional.empty()).statusCode());
     events.accept(new HaEvent.HostJudged(Instant.now(), "host1", "host3", Verdict.DEAD, "ping silent", null));
     events.accept(new HaEvent.VmRestarted(Instant.now(), "host1", "web1", "host2"));
-    HttpResponse<String> r = get("/api/alerts", Optional.of(tokens.read()));
+    HttpResponse<String> r = get("/api/v1/alerts", Optional.of(tokens.read()));
     assertEquals(200, r.statusCode(), r.body());
     JsonNode list = EventLog.JSON.readTree(r.body());
     assertEquals(1, list.size(), r.body());

@@ -46,7 +46,7 @@ class HttpApiStatusTest {
         s.restart(), s.apiMaxRequestsInFlight(), tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
     try {
       HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-          + binding.localAddress().getPort() + "/api/status")).header("Authorization", "Bearer " + tokens.read())
+          + binding.localAddress().getPort() + "/api/v1/status")).header("Authorization", "Bearer " + tokens.read())
           .build(), HttpResponse.BodyHandlers.ofString());
       assertTrue(r.body().contains("not a cluster member yet") && r.body().contains("Couldn't join seed nodes"),
           r.body());

@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmha.restart.RestartPriority;
 import picocli.CommandLine;
 
-/** ./vmha capacity against a canned GET /api/status, as the agents serve it now; no cluster. */
+/** ./vmha capacity against a canned GET /api/v1/status, as the agents serve it now; no cluster. */
 class CapacityCommandTest {
   /** The agent's JSON, as its HTTP API writes it (Optional fields as their value or null). */
   static final com.fasterxml.jackson.databind.ObjectMapper AGENT_JSON =
@@ -36,11 +36,11 @@ class CapacityCommandTest {
 
   private static ClusterStatus.HostStatus host(String id, String verdict, long freeMb, String... vms) {
     return new ClusterStatus.HostStatus(id, "slave", verdict, "", "REACHABLE", 0, "127.0.0.1", 8551, 8192, freeMb,
-        List.of(vms));
+        List.of(vms), java.time.Instant.EPOCH, 0, java.util.Map.of());
   }
 
   private static ClusterStatus.VmStatus running(String name, long mb, String host) {
-    return new ClusterStatus.VmStatus(name, mb, 1, RestartPriority.MEDIUM, 0, host, new VmState.Running(host));
+    return new ClusterStatus.VmStatus(name, mb, 1, host, new VmState.Running(host), dev.vmha.restart.VmProtection.defaults(), "", 0);
   }
 
   /**
@@ -51,9 +51,8 @@ class CapacityCommandTest {
     ClusterStatus c = new ClusterStatus("host1", "host1", List.of(host("host1", "ALIVE", 4096, "db1"),
         host("host2", "ALIVE", 4096, "web1", "web2"), host("host3", "ALIVE", 5120, "app1"),
         host("host4", "DEAD", 0)), List.of(running("app1", 3072, "host3"), running("db1", 4096, "host1"),
-        new ClusterStatus.VmStatus("lost1", 512, 1, RestartPriority.MEDIUM, 0, "host4",
-            new VmState.Waiting("host4", "host4 dead", Optional.of(WaitReason.NO_ROOM), "x")),
-        running("web1", 2048, "host2"), running("web2", 2048, "host2")), List.of(), Optional.empty());
+        new ClusterStatus.VmStatus("lost1", 512, 1, "host4", new VmState.Waiting("host4", "host4 dead", Optional.of(WaitReason.NO_ROOM), "x"), dev.vmha.restart.VmProtection.defaults(), "", 0),
+        running("web1", 2048, "host2"), running("web2", 2048, "host2")), List.of(), "host1", 0, java.util.Optional.empty());
     AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null, ApiSettings.Auth.TOKENS,
         TransportSettings.Kind.TLS);
     return EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a));

@@ -33,10 +33,10 @@ class StatusCommandTest {
   void printsWhatIsKnownOfEachVm() throws Exception {
     Instant heard = Instant.parse("2026-12-01T03:12:00Z");
     ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(
-        new ClusterStatus.VmStatus("vm1", 512, 1, RestartPriority.MEDIUM, 0, "host2",
-            new VmState.LastReported("host2", heard, Verdict.PARTITIONED, "datastore heartbeat moves")),
-        new ClusterStatus.VmStatus("vm2", 512, 1, RestartPriority.MEDIUM, 0, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority")),
-        new ClusterStatus.VmStatus("vm3", 512, 1, RestartPriority.MEDIUM, 0, "host3", new VmState.Running("host3"))), List.of(), Optional.empty());
+        new ClusterStatus.VmStatus("vm1", 512, 1, "host2",
+            new VmState.LastReported("host2", heard, Verdict.PARTITIONED, "datastore heartbeat moves"), dev.vmha.restart.VmProtection.defaults(), "", 0),
+        new ClusterStatus.VmStatus("vm2", 512, 1, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority"), dev.vmha.restart.VmProtection.defaults(), "", 0),
+        new ClusterStatus.VmStatus("vm3", 512, 1, "host3", new VmState.Running("host3"), dev.vmha.restart.VmProtection.defaults(), "", 0)), List.of(), "host1", 0, java.util.Optional.empty());
     Map<String, Object> agent = new LinkedHashMap<>();
     agent.put("host", "host1");
     agent.put("role", "MASTER");
@@ -73,7 +73,7 @@ class StatusCommandTest {
         Optional.of(new FailoverPlanner.Max(0, true, "")), List.of("1 of 3 failure sets of up to 1 hosts leave"
         + " protected VMs without room (overcommitted)"), List.of(new CapacityPlan.Unplaced("big", "host2",
         RestartPriority.HIGH, List.of("host2"), "no surviving host has room: needs 3000 MB")));
-    ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), Optional.of(plan));
+    ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), "host1", 1, Optional.of(plan));
     AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null,
         dev.vmha.config.ApiSettings.Auth.TOKENS, TransportSettings.Kind.TLS);
     ByteArrayOutputStream out = new ByteArrayOutputStream();

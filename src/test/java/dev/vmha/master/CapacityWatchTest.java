@@ -76,7 +76,7 @@ class CapacityWatchTest {
         changed.describe());
     ClusterStatus.VmStatus big = s.status().vms().stream().filter(v -> v.name().equals("big")).findFirst()
         .orElseThrow();
-    assertEquals(List.of(RestartPriority.HIGH, 2, 2, 3000L), List.of(big.priority(), big.order(), big.cpus(),
+    assertEquals(List.of(RestartPriority.HIGH, 2, 2, 3000L), List.of(big.protection().priority(), big.protection().order(), big.cpus(),
         big.memoryMb()), "priority, order and reservation in the status");
 
     s.mark();

@@ -52,9 +52,9 @@ final class SimulatedApi implements AutoCloseable {
     url = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 
-  /** A power-on (POST /api/vms) with this JSON body, as the operator. */
+  /** A power-on (POST /api/v1/vms) with this JSON body, as the operator. */
   HttpRequest powerOnRequest(String json) {
-    return HttpRequest.newBuilder(URI.create(url + "/api/vms")).header("Authorization", "Bearer " + tokens.operator())
+    return HttpRequest.newBuilder(URI.create(url + "/api/v1/vms")).header("Authorization", "Bearer " + tokens.operator())
         .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build();
   }
