@@ -120,7 +120,7 @@ class CapacityCommandTest {
     CapacityCommand cmd = new CapacityCommand();
     cmd.whatIf = "fail host1,host2";
     JsonNode old = status(); // from an agent before issue 23, whose status carries no priorities
-    old.path("cluster").path("vms").forEach(v -> ((ObjectNode) v).remove(List.of("priority", "order")));
+    old.path("cluster").path("vms").forEach(v -> ((ObjectNode) v).remove("protection"));
     Run r = run(old, cmd, Optional.of(settings("vmha.vms { web1 { priority = best-effort }, web2 { priority = best-effort } }")));
     assertEquals(0, r.exit(), r.out());
     assertTrue(r.out().contains("fail host1,host2: covered"), r.out());

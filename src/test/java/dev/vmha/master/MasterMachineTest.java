@@ -556,7 +556,7 @@ class MasterMachineTest {
         waits.reason());
     assertTrue(waits.reason().contains("handled as best-effort, started when room appears"), waits.reason());
     assertEquals(List.of("vm1:beyond-plan"), m.status().vms().stream().filter(v -> v.state() instanceof VmState.Waiting)
-        .map(v -> v.name() + ":" + ((VmState.Waiting) v.state()).waitingFor()).toList());
+        .map(v -> v.name() + ":" + ((VmState.Waiting) v.state()).waitingFor().map(WaitReason::code).orElse("")).toList());
     for (int t = 0; t < 3; t++) m.tick();
     assertTrue(m.starts.isEmpty());
     assertEquals(1, m.events(HaEvent.VmAwaitingCapacity.class).size(), "recorded once, not every round");
