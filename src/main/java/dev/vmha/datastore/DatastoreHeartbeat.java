@@ -69,41 +69,23 @@ public final class DatastoreHeartbeat {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, interval);
       HeartbeatConfig config = new HeartbeatConfig(hostId, dsPerHost, interval,
           datastores.stream().map(Datastore::name).toList());
-      Shell shell = new Shell(ctx, config, address, datastores, events, clock);
-      return Behaviors.receive(Command.class)
-          .onAnyMessage(m -> {
-            shell.onMessage(m);
-            return Behaviors.same();
-          })
-          .build();
+      return new Shell(ctx, config, address, datastores, events, clock)
+          .running(HeartbeatState.initial(config.datastores()));
     }));
   }
 
-  /** The machine's state and what it talks to. Touched only by the actor. */
-  private static final class Shell {
-    private final ActorContext<Command> ctx;
-    private final HeartbeatConfig config;
-    private final String address;
-    private final List<Datastore> datastores;
-    private final Consumer<HaEvent> events;
-    private final Clock clock;
-    private HeartbeatState<ActorRef<Boolean>> state;
+  /** What the shell talks to; the machine's state is its behaviour's. */
+  private record Shell(ActorContext<Command> ctx, HeartbeatConfig config, String address, List<Datastore> datastores,
+      Consumer<HaEvent> events, Clock clock) {
 
-    Shell(ActorContext<Command> ctx, HeartbeatConfig config, String address, List<Datastore> datastores,
-        Consumer<HaEvent> events, Clock clock) {
-      this.ctx = ctx;
-      this.config = config;
-      this.address = address;
-      this.datastores = datastores;
-      this.events = events;
-      this.clock = clock;
-      this.state = HeartbeatState.initial(config.datastores());
+    Behavior<Command> running(HeartbeatState<ActorRef<Boolean>> state) {
+      return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
 
-    void onMessage(Command m) {
+    private HeartbeatState<ActorRef<Boolean>> next(HeartbeatState<ActorRef<Boolean>> state, Command m) {
       if (m instanceof GetView g) {
         g.replyTo().tell(state.view());
-        return;
+        return state;
       }
       Instant at = clock.instant();
       HeartbeatInput<ActorRef<Boolean>> in;
@@ -118,12 +100,12 @@ public final class DatastoreHeartbeat {
         in = new HeartbeatInput.LocalWatchdog<>(at, w.flag(), w.written());
       }
       HeartbeatMachine.Step<ActorRef<Boolean>> step = HeartbeatMachine.step(state, in, config);
-      state = step.state();
       for (HeartbeatEffect<ActorRef<Boolean>> e : step.effects()) {
         if (e instanceof HeartbeatEffect.Round<?> r) round(r);
         else if (e instanceof HeartbeatEffect.Emit<?> x) events.accept(x.event());
         else if (e instanceof HeartbeatEffect.Written<ActorRef<Boolean>> w) w.waiter().tell(true);
       }
+      return step.state();
     }
 
     /** Scans every datastore, writing the heartbeat and then the power-on file where the round says. */

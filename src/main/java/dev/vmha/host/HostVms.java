@@ -86,14 +86,8 @@ public final class HostVms {
           (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), renewals, events, clock), "leases",
           DispatcherSelector.sameAsParent());
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
-      Shell shell = new Shell(new Io(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases,
-          publish, events, clock));
-      return Behaviors.receive(Command.class)
-          .onAnyMessage(m -> {
-            shell.onMessage(m);
-            return Behaviors.same();
-          })
-          .build();
+      return new Shell(new Io(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish,
+          events, clock)).running(HostVmsState.initial());
     }));
   }
 
@@ -103,22 +97,20 @@ public final class HostVms {
       Hypervisor hypervisor, ActorRef<VmLeases.Command> leases, Consumer<HostReport> publish,
       Consumer<HaEvent> events, Clock clock) {}
 
-  /** The machine's state and what it talks to. Touched only by the actor. */
-  private static final class Shell {
-    private final Io io;
-    private HostVmsState state = HostVmsState.initial();
-
-    Shell(Io io) {
-      this.io = io;
+  /** The shell; the machine's state is its behaviour's. */
+  private record Shell(Io io) {
+    Behavior<Command> running(HostVmsState state) {
+      return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
 
-    void onMessage(Command m) {
-      Instant at = io.clock().instant();
+    private HostVmsState next(HostVmsState state, Command m) {
       if (m instanceof FenceApplied a) {
         a.replyTo().tell(a.applied());
-        return;
+        return state;
       }
-      advance(input(m, at));
+      HostVmsMachine.Step<ActorRef<Result>> step = HostVmsMachine.step(state, input(m, io.clock().instant()),
+          io.hostId());
+      step.effects().forEach(this::carryOut);
       if (m instanceof ApplyIsolationResponse a) {
         io.ctx().spawnAnonymous(IsolationResponder.create(io.hypervisor(), a.responseFor(), a.shutdownTimeout(),
             io.pollInterval(), a.replyTo()), DispatcherSelector.sameAsParent());
@@ -127,6 +119,7 @@ public final class HostVms {
             io.pollInterval(), io.pollInterval(), io.ctx().messageAdapter(IsolationResponder.Applied.class,
                 a -> new FenceApplied(a, f.replyTo()))), DispatcherSelector.sameAsParent());
       }
+      return step.state();
     }
 
     private static HostVmsInput<ActorRef<Result>> input(Command m, Instant at) {
@@ -138,12 +131,6 @@ public final class HostVms {
       if (m instanceof Fence f) return new HostVmsInput.Fencing<>(at, f.reason());
       if (m instanceof Unfence) return new HostVmsInput.Unfence<>(at);
       return ((Answered) m).input().apply(at);
-    }
-
-    private void advance(HostVmsInput<ActorRef<Result>> in) {
-      HostVmsMachine.Step<ActorRef<Result>> step = HostVmsMachine.step(state, in, io.hostId());
-      state = step.state();
-      step.effects().forEach(this::carryOut);
     }
 
     private void carryOut(HostVmsEffect<ActorRef<Result>> e) {

@@ -43,21 +43,12 @@ public final class HostVmsMachine {
   }
 
   public static <R> Step<R> step(HostVmsState state, HostVmsInput<R> input, String hostId) {
-    Run<R> run = new Run<>(hostId, input.at());
-    return new Step<>(run.step(state, input), run.effects);
+    Run<R> run = new Run<>(hostId, input.at(), new ArrayList<>());
+    return new Step<>(run.step(state, input), run.effects());
   }
 
-  /** One step: the effects it collects. */
-  private static final class Run<R> {
-    private final String hostId;
-    private final Instant at;
-    private final List<HostVmsEffect<R>> effects = new ArrayList<>();
-
-    Run(String hostId, Instant at) {
-      this.hostId = hostId;
-      this.at = at;
-    }
-
+  /** One step, at {@code at}: the effects it collects. */
+  private record Run<R>(String hostId, Instant at, List<HostVmsEffect<R>> effects) {
     HostVmsState step(HostVmsState s, HostVmsInput<R> in) {
       if (in instanceof HostVmsInput.PollDue<R>) {
         long seq = s.polls() + 1;

@@ -45,41 +45,20 @@ public final class SelfFence {
       Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
-      Shell shell = new Shell(ctx, new FenceConfig(hostId, datastoresConfigured, interval, fenceTimeout), datastore,
-          vms, ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), events, clock);
-      return Behaviors.receive(Command.class)
-          .onAnyMessage(m -> {
-            shell.onMessage(m);
-            return Behaviors.same();
-          })
-          .build();
+      return new Shell(ctx, new FenceConfig(hostId, datastoresConfigured, interval, fenceTimeout), datastore, vms,
+          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), events, clock).running(FenceState.initial(hostId));
     }));
   }
 
-  /** The machine's state and what it talks to. Touched only by the actor. */
-  private static final class Shell {
-    private final ActorContext<Command> ctx;
-    private final FenceConfig config;
-    private final ActorRef<DatastoreHeartbeat.Command> datastore;
-    private final ActorRef<HostVms.Command> vms;
-    private final ActorRef<DatastoreView> viewAdapter;
-    private final Consumer<HaEvent> events;
-    private final Clock clock;
-    private FenceState state;
+  /** What the shell talks to; the machine's state is its behaviour's. */
+  private record Shell(ActorContext<Command> ctx, FenceConfig config, ActorRef<DatastoreHeartbeat.Command> datastore,
+      ActorRef<HostVms.Command> vms, ActorRef<DatastoreView> viewAdapter, Consumer<HaEvent> events, Clock clock) {
 
-    Shell(ActorContext<Command> ctx, FenceConfig config, ActorRef<DatastoreHeartbeat.Command> datastore,
-        ActorRef<HostVms.Command> vms, ActorRef<DatastoreView> viewAdapter, Consumer<HaEvent> events, Clock clock) {
-      this.ctx = ctx;
-      this.config = config;
-      this.datastore = datastore;
-      this.vms = vms;
-      this.viewAdapter = viewAdapter;
-      this.events = events;
-      this.clock = clock;
-      this.state = FenceState.initial(config.hostId());
+    Behavior<Command> running(FenceState state) {
+      return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
 
-    void onMessage(Command m) {
+    private FenceState next(FenceState state, Command m) {
       Instant at = clock.instant();
       FenceInput in;
       if (m instanceof ViewUpdate v) in = new FenceInput.ViewRead(at, v.view().lastOwnWrite());
@@ -87,8 +66,8 @@ public final class SelfFence {
         in = new FenceInput.Fenced(at, f.reason(), f.applied().stopped().stream().map(VmSpec::name).toList());
       } else in = tick(at);
       FenceMachine.Step step = FenceMachine.step(state, in, config);
-      state = step.state();
       step.effects().forEach(this::carryOut);
+      return step.state();
     }
 
     /** The members that are vmha hosts, and those of them neither leaving nor unreachable. */

@@ -50,21 +50,12 @@ public final class LeaseMachine {
   }
 
   public static <R> Step<R> step(LeaseState state, LeaseInput<R> input, LeaseConfig config) {
-    Run<R> run = new Run<>(config, input.at());
-    return new Step<>(run.step(state, input), run.effects);
+    Run<R> run = new Run<>(config, input.at(), new ArrayList<>());
+    return new Step<>(run.step(state, input), run.effects());
   }
 
-  /** One step: the effects it collects. */
-  private static final class Run<R> {
-    private final LeaseConfig config;
-    private final Instant at;
-    private final List<LeaseEffect<R>> effects = new ArrayList<>();
-
-    Run(LeaseConfig config, Instant at) {
-      this.config = config;
-      this.at = at;
-    }
-
+  /** One step, at {@code at}: the effects it collects. */
+  private record Run<R>(LeaseConfig config, Instant at, List<LeaseEffect<R>> effects) {
     LeaseState step(LeaseState s, LeaseInput<R> in) {
       if (in instanceof Tick<R>) return tick(s);
       if (in instanceof Take<R> t) return take(s, t);

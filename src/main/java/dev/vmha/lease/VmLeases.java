@@ -59,40 +59,20 @@ public final class VmLeases {
       Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, timing.renewInterval());
-      Shell shell = new Shell(ctx, new LeaseConfig(hostId, leaseDatastore.map(Datastore::name), timing),
-          leaseDatastore, fence, renewals, events, clock);
-      return Behaviors.receive(Command.class)
-          .onAnyMessage(m -> {
-            shell.onMessage(m);
-            return Behaviors.same();
-          })
-          .build();
+      return new Shell(ctx, new LeaseConfig(hostId, leaseDatastore.map(Datastore::name), timing), leaseDatastore,
+          fence, renewals, events, clock).running(LeaseState.initial());
     }));
   }
 
-  /** The machine's state and what it talks to. Touched only by the actor. */
-  private static final class Shell {
-    private final ActorContext<Command> ctx;
-    private final LeaseConfig config;
-    private final Optional<Datastore> store;
-    private final BiConsumer<String, String> fence;
-    private final Consumer<Renewal> renewals;
-    private final Consumer<HaEvent> events;
-    private final Clock clock;
-    private LeaseState state = LeaseState.initial();
+  /** What the shell talks to; the machine's state is its behaviour's. */
+  private record Shell(ActorContext<Command> ctx, LeaseConfig config, Optional<Datastore> store,
+      BiConsumer<String, String> fence, Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
 
-    Shell(ActorContext<Command> ctx, LeaseConfig config, Optional<Datastore> store, BiConsumer<String, String> fence,
-        Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
-      this.ctx = ctx;
-      this.config = config;
-      this.store = store;
-      this.fence = fence;
-      this.renewals = renewals;
-      this.events = events;
-      this.clock = clock;
+    Behavior<Command> running(LeaseState state) {
+      return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
 
-    void onMessage(Command m) {
+    private LeaseState next(LeaseState state, Command m) {
       Instant at = clock.instant();
       LeaseInput<ActorRef<Taken>> in;
       if (m instanceof Tick) in = new LeaseInput.Tick<>(at);
@@ -100,8 +80,8 @@ public final class VmLeases {
       else if (m instanceof Running r) in = new LeaseInput.Running<>(at, r.vms());
       else in = ((Answered) m).input().apply(at);
       LeaseMachine.Step<ActorRef<Taken>> step = LeaseMachine.step(state, in, config);
-      state = step.state();
       step.effects().forEach(this::carryOut);
+      return step.state();
     }
 
     private void carryOut(LeaseEffect<ActorRef<Taken>> e) {
