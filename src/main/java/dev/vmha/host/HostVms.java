@@ -86,19 +86,16 @@ public final class HostVms {
           (vm, why) -> ctx.getSelf().tell(new LeaseLost(vm, why)), renewals, events, clock), "leases",
           DispatcherSelector.sameAsParent());
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
-      return new Shell(new Io(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish,
-          events, clock)).running(HostVmsState.initial());
+      return new Shell(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,
+          clock).running(HostVmsState.initial());
     }));
   }
 
-  /** What the shell talks to. */
-  private record Io(
+  /** What the shell talks to; the machine's state is its behaviour's. */
+  private record Shell(
       ActorContext<Command> ctx, String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval,
       Hypervisor hypervisor, ActorRef<VmLeases.Command> leases, Consumer<HostReport> publish,
-      Consumer<HaEvent> events, Clock clock) {}
-
-  /** The shell; the machine's state is its behaviour's. */
-  private record Shell(Io io) {
+      Consumer<HaEvent> events, Clock clock) {
     Behavior<Command> running(HostVmsState state) {
       return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
@@ -108,15 +105,15 @@ public final class HostVms {
         a.replyTo().tell(a.applied());
         return state;
       }
-      HostVmsMachine.Step<ActorRef<Result>> step = HostVmsMachine.step(state, input(m, io.clock().instant()),
-          io.hostId());
+      HostVmsMachine.Step<ActorRef<Result>> step = HostVmsMachine.step(state, input(m, clock.instant()),
+          hostId);
       step.effects().forEach(this::carryOut);
       if (m instanceof ApplyIsolationResponse a) {
-        io.ctx().spawnAnonymous(IsolationResponder.create(io.hypervisor(), a.responseFor(), a.shutdownTimeout(),
-            io.pollInterval(), a.replyTo()), DispatcherSelector.sameAsParent());
+        ctx.spawnAnonymous(IsolationResponder.create(hypervisor, a.responseFor(), a.shutdownTimeout(),
+            pollInterval, a.replyTo()), DispatcherSelector.sameAsParent());
       } else if (m instanceof Fence f) {
-        io.ctx().spawnAnonymous(IsolationResponder.create(io.hypervisor(), vm -> IsolationResponse.POWER_OFF,
-            io.pollInterval(), io.pollInterval(), io.ctx().messageAdapter(IsolationResponder.Applied.class,
+        ctx.spawnAnonymous(IsolationResponder.create(hypervisor, vm -> IsolationResponse.POWER_OFF,
+            pollInterval, pollInterval, ctx.messageAdapter(IsolationResponder.Applied.class,
                 a -> new FenceApplied(a, f.replyTo()))), DispatcherSelector.sameAsParent());
       }
       return step.state();
@@ -134,37 +131,36 @@ public final class HostVms {
     }
 
     private void carryOut(HostVmsEffect<ActorRef<Result>> e) {
-      ActorContext<Command> ctx = io.ctx();
       if (e instanceof HostVmsEffect.ListVms<?> l) {
-        ctx.pipeToSelf(io.hypervisor().poweredOn(), (vms, err) -> new Answered(at -> err == null
+        ctx.pipeToSelf(hypervisor.poweredOn(), (vms, err) -> new Answered(at -> err == null
             ? new HostVmsInput.Polled<>(at, l.seq(), vms) : new HostVmsInput.PollFailed<>(at, l.seq(), err.toString())));
       } else if (e instanceof HostVmsEffect.PollNow<?>) {
         ctx.getSelf().tell(Poll.INSTANCE);
       } else if (e instanceof HostVmsEffect.TakeLease<ActorRef<Result>> t) {
         HostVmsInput.PowerOn<ActorRef<Result>> r = t.request();
-        ctx.ask(VmLeases.Taken.class, io.leases(), io.pollInterval().multipliedBy(20),
+        ctx.ask(VmLeases.Taken.class, leases, pollInterval.multipliedBy(20),
             ref -> new VmLeases.Take(r.vm().name(), r.grant(), ref), (taken, err) -> new Answered(at -> err != null
                 ? new HostVmsInput.LeaseUnanswered<>(at, r, Failures.rootMessage(err))
                 : new HostVmsInput.LeaseTaken<>(at, r, taken.ok(), taken.reason())));
       } else if (e instanceof HostVmsEffect.PowerOnVm<ActorRef<Result>> p) {
-        ctx.pipeToSelf(io.hypervisor().powerOn(p.request().vm()),
+        ctx.pipeToSelf(hypervisor.powerOn(p.request().vm()),
             (x, err) -> new Answered(at -> new HostVmsInput.PoweredOn<>(at, p.request(), failure(err))));
       } else if (e instanceof HostVmsEffect.PowerOffVm<ActorRef<Result>> p) {
-        ctx.pipeToSelf(io.hypervisor().powerOff(p.request().vm()),
+        ctx.pipeToSelf(hypervisor.powerOff(p.request().vm()),
             (x, err) -> new Answered(at -> new HostVmsInput.PoweredOff<>(at, p.request(), failure(err))));
       } else if (e instanceof HostVmsEffect.ForceOff<?> f) {
-        ctx.pipeToSelf(io.hypervisor().powerOff(f.vm()),
+        ctx.pipeToSelf(hypervisor.powerOff(f.vm()),
             (x, err) -> new Answered(at -> new HostVmsInput.ForcedOff<>(at, f.vm(), failure(err))));
       } else if (e instanceof HostVmsEffect.Reply<ActorRef<Result>> r) {
-        r.to().tell(new Result(r.vm(), io.hostId(), r.ok(), r.error().orElse(null)));
+        r.to().tell(new Result(r.vm(), hostId, r.ok(), r.error().orElse(null)));
       } else if (e instanceof HostVmsEffect.Emit<?> x) {
-        io.events().accept(x.event());
+        events.accept(x.event());
       } else if (e instanceof HostVmsEffect.Warn<?> w) {
         ctx.getLog().warn(w.message());
       } else if (e instanceof HostVmsEffect.LeasesRunning<?> l) {
-        io.leases().tell(new VmLeases.Running(l.vms()));
+        leases.tell(new VmLeases.Running(l.vms()));
       } else if (e instanceof HostVmsEffect.Report<?> r) {
-        io.publish().accept(new HostReport(io.hostId(), io.management(), io.memoryMb(), io.cpus(), r.poweredOn(),
+        publish.accept(new HostReport(hostId, management, memoryMb, cpus, r.poweredOn(),
             ctx.getSelf(), r.fenced(), r.stopped(), r.starting()));
       }
     }
