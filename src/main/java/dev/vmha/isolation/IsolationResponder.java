@@ -67,8 +67,10 @@ public final class IsolationResponder {
         ctx.pipeToSelf(hypervisor.powerOff(p.vm()), (x, err) -> new Answered(new Input.PoweredOff(p.vm(),
             Optional.ofNullable(err).map(Failures::rootMessage))));
       } else if (e instanceof Effect.ShutdownGuest g) {
-        ctx.pipeToSelf(hypervisor.shutdownGuest(g.vm()), (x, err) -> err == null ? null
-            : new Answered(new Input.ShutdownFailed(g.vm(), Failures.rootMessage(err))));
+        ActorRef<Command> self = ctx.getSelf();
+        hypervisor.shutdownGuest(g.vm()).whenComplete((x, err) -> { // only a failure is news
+          if (err != null) self.tell(new Answered(new Input.ShutdownFailed(g.vm(), Failures.rootMessage(err))));
+        });
       } else if (e instanceof Effect.Repeat r) {
         timers.startTimerWithFixedDelay(r.timer(), new Answered(new Input.Fired(r.timer())), r.every());
       } else if (e instanceof Effect.Schedule s) {
