@@ -18,7 +18,10 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.Timeline;
+import dev.vmha.history.VmExplainer;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +41,9 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -45,6 +51,9 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -59,6 +68,12 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *       (200; 400 naming a wrong field; 409 when the cluster refuses it now, e.g. it is already protected);
  *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
  *   <li>{@code GET /api/events}: this agent's recent events;
+ *   <li>{@code GET /api/events/stream}: the same, then each next one as it is taken, as server-sent events
+ *       ({@link EventView} JSON in each {@code data:} line);
+ *   <li>{@code GET /api/explain/vm/<vm>}: {@link VmExplainer}'s answer from this host's history, citing
+ *       {@link EventView}s (404 when no event mentions the VM);
+ *   <li>{@code GET /} and {@code GET /ui/...}: the dashboard's static files ({@code web/} on the class path), without
+ *       a token: they hold no data, the page asks the API with the token its user enters;
  *   <li>{@code GET /api/alerts}: this agent's recent alerts ({@link Alert});
  *   <li>{@code GET /metrics}: Prometheus text (read role); {@code GET /health} (200 while the process serves) and
  *       {@code GET /ready} ({@link Readiness}), both without a token;
@@ -74,6 +89,19 @@ public final class HttpApi extends AllDirectives {
   private static final ObjectMapper JSON = EventLog.JSON.copy().registerModule(new Jdk8Module());
   /** The largest body of a request: a VM request is well under 1 KiB. */
   private static final long MAX_BODY = 64 * 1024;
+  /** Events a stream's reader may lag behind (the tail it starts with is at most 500): a slower one is closed. */
+  private static final int STREAM_BUFFER = 1024;
+  /** A comment line this often on a quiet stream, well within pekko-http's idle timeout (60 s) and a proxy's. */
+  private static final Duration STREAM_KEEPALIVE = Duration.ofSeconds(15);
+  private static final org.apache.pekko.http.javadsl.model.ContentType EVENT_STREAM =
+      ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM);
+  /** The page runs only its own script and talks only to its agent; nothing of it may be framed or sniffed. */
+  private static final List<HttpHeader> PAGE_HEADERS = List.of(
+      RawHeader.create("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self';"
+          + " connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+      RawHeader.create("X-Content-Type-Options", "nosniff"),
+      RawHeader.create("Referrer-Policy", "no-referrer"),
+      RawHeader.create("Cache-Control", "no-cache"));
   private final ActorSystem<?> system;
   private final ActorRef<ElectionFsm.Command> election;
   private final EventLog events;
@@ -128,7 +156,7 @@ public final class HttpApi extends AllDirectives {
   Route routes() {
     // /health and /ready need no token (probes of a service manager or load balancer carry none; they tell only
     // that the agent runs and whether it has a master); /health answers even when the API is saturated
-    return concat(path("health", () -> get(() -> json(StatusCodes.OK, Map.of("status", "up")))),
+    return concat(path("health", () -> get(() -> json(StatusCodes.OK, Map.of("status", "up")))), dashboard(),
         admitted(() -> concat(path("ready", () -> get(this::ready)), authorized())));
   }
 
@@ -142,6 +170,17 @@ public final class HttpApi extends AllDirectives {
       return r.status() == 401
           ? respondWithHeader(HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"vmha\""), () -> refused) : refused;
     });
+  }
+
+  /** The dashboard's files: {@code /} and {@code /ui} lead to {@code /ui/}, its page. */
+  private Route dashboard() {
+    return get(() -> concat(
+        pathSingleSlash(() -> redirect(Uri.create("/ui/"), StatusCodes.FOUND)),
+        path("ui", () -> redirect(Uri.create("/ui/"), StatusCodes.FOUND)),
+        pathPrefix("ui", () -> respondWithHeaders(PAGE_HEADERS, () -> concat(
+            pathSingleSlash(() -> getFromResource("web/index.html")),
+            getFromResourceDirectory("web"),
+            json(StatusCodes.NOT_FOUND, ApiError.of("no such file of the dashboard")))))));
   }
 
   /** GET /ready: 200 when this agent is a member with a master ({@link Readiness}), else 503 with why. */
@@ -165,6 +204,8 @@ public final class HttpApi extends AllDirectives {
         path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
         path("alerts", () -> get(() -> json(StatusCodes.OK, alerts.get()))),
         path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
+        path(segment("events").slash("stream"), () -> get(this::eventStream)),
+        pathPrefix("explain", () -> pathPrefix("vm", () -> path(segment(), vm -> get(() -> explain(vm))))),
         path("history", () -> get(() -> onSuccess(history.get().toCompletableFuture()
             .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((j, err) -> err == null ? j : err),
             r -> r instanceof Throwable t ? json(StatusCodes.SERVICE_UNAVAILABLE,
@@ -172,6 +213,57 @@ public final class HttpApi extends AllDirectives {
         path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
             body -> powerOn(body, caller))))),
         pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller))))))));
+  }
+
+  /**
+   * GET /api/events/stream: the recent events, then each next one as the event log takes it ({@link EventLog#follow}:
+   * none lost or repeated in between), one {@code event: decision} with an {@link EventView} per event. A reader more
+   * than {@link #STREAM_BUFFER} events behind is closed (it reconnects and starts again from the tail), so a slow
+   * one never holds up a decision; one that has gone is dropped at the next event.
+   */
+  private Route eventStream() {
+    Source<ByteString, NotUsed> frames = Source.<HaEvent>queue(STREAM_BUFFER)
+        .mapMaterializedValue(queue -> {
+          events.follow(e -> {
+            if (queue.offer(e).isEnqueued()) return true;
+            if (!queue.isCompleted()) queue.complete();
+            return false;
+          });
+          return NotUsed.getInstance();
+        })
+        .map(e -> ByteString.fromString("event: decision\ndata: " + JSON.writeValueAsString(EventView.of(e)) + "\n\n"))
+        .keepAlive(STREAM_KEEPALIVE, () -> ByteString.fromString(":\n\n"));
+    return complete(HttpResponse.create().withStatus(StatusCodes.OK)
+        .addHeader(RawHeader.create("Cache-Control", "no-cache"))
+        .withEntity(HttpEntities.createChunked(EVENT_STREAM, frames)));
+  }
+
+  /** What GET /api/explain/vm/<vm> answers: the verdict, the events it rests on, and which events were read. */
+  record Explained(String vm, String verdict, List<EventView> cited, String source) {}
+
+  /**
+   * GET /api/explain/vm/<vm>: {@link VmExplainer} over this host's history, or over its recent events when the history
+   * cannot be read (the answer's {@code source} says which); 404 when no event mentions the VM.
+   */
+  private Route explain(String vm) {
+    if (!VmSpec.isValidName(vm)) {
+      return json(StatusCodes.BAD_REQUEST, ApiError.field("vm", "not a VM name (" + vm.length() + " characters): "
+          + VmSpec.NAME_RULE));
+    }
+    CompletionStage<Explained> answer = history.get().toCompletableFuture()
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((journals, err) -> err == null
+            ? explained(vm, journals.stream().map(HistoryReader.Journal::events).toList(), "this host's history")
+            : explained(vm, List.of(events.recent()), "this agent's recent events (its history cannot be read: "
+                + Failures.rootMessage(err) + ")"));
+    return onSuccess(answer, x -> x.cited().isEmpty()
+        ? json(StatusCodes.NOT_FOUND, ApiError.of(x.verdict())) : json(StatusCodes.OK, x));
+  }
+
+  private static Explained explained(String vm, List<List<HaEvent>> journals, String source) {
+    VmExplainer.Explanation x = VmExplainer.explain(Timeline.merge(journals, Timeline.Filter.ALL), vm,
+        ZoneId.systemDefault());
+    return new Explained(vm, x.verdict(), x.cited().stream().map(EventView::of).toList(), source);
   }
 
   /**
