@@ -1,0 +1,166 @@
+package dev.vmha.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.vmha.api.ApiTesting;
+import dev.vmha.api.HttpApi;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.host.HostSupervisor;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.watchdog.Watchdog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Issue 22 item 4 end to end: the dashboard in a real headless Chromium (Debian's chromium and chromium-driver, which
+ * .ci/run installs) on a simulated 3-host cluster whose master serves the API. The page asks for a token, shows the
+ * hosts and VMs, then a slave loses power: the page shows its verdict DEAD, the decisions on the live timeline (the
+ * server-sent events) and its VMs running elsewhere, and explains a VM in one click. Skipped when the browser or its
+ * driver is missing.
+ */
+class DashboardBrowserTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  /** What the page must show within (× pekko.test.timefactor): a failover in the fast settings takes seconds. */
+  private static final Duration PAGE = Duration.ofMillis((long) (60_000 * ClusterWatch.FACTOR));
+
+  @TempDir Path dir;
+  private SimulatedCluster cluster;
+  private ServerBinding binding;
+  private WebDriver browser;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (browser != null) browser.quit();
+    if (binding != null) binding.unbind().toCompletableFuture().get();
+    if (cluster != null) cluster.close();
+  }
+
+  @Test
+  void thePageShowsASlaveCrashAndTheRestartOfItsVmsAsTheyHappen() throws Exception {
+    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "no " + CHROMIUM + " or "
+        + CHROMEDRIVER + ": the dashboard's browser test is skipped (apt-get install chromium chromium-driver)");
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, ClusterWatch.fastSettings(), 2, dir,
+        ConfigFactory.load("application-test")));
+    ClusterWatch watch = new ClusterWatch(cluster, () -> "");
+    String master = watch.awaitOneMaster(3);
+    String victim = cluster.hosts().stream().map(SimulatedCluster.Host::id).filter(h -> !h.equals(master))
+        .findFirst().orElseThrow();
+    watch.powerOn(master, new VmSpec("web1", 512, 1), victim);
+    watch.powerOn(master, new VmSpec("db1", 512, 1), victim);
+    ApiTesting.Tokens tokens = ApiTesting.tokens(dir);
+    String page = bindApi(master, tokens) + "/";
+
+    browser = chromium();
+    WebDriverWait wait = new WebDriverWait(browser, PAGE, Duration.ofMillis(100));
+    // a failure shows what the page showed, and the ground truth
+    wait.withMessage(() -> "the page showed:\n" + browser.findElement(By.tagName("body")).getText() + "\n"
+        + watch.report());
+    browser.get(page);
+    // no token yet: the page asks for one (the static files need none, the API does)
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(tokens.read());
+    browser.findElement(By.cssSelector("#login button[type=submit]")).click();
+
+    wait.until(ExpectedConditions.presenceOfElementLocated(host(victim, "ALIVE")));
+    wait.until(ExpectedConditions.presenceOfElementLocated(host(master, "ALIVE")));
+    wait.until(ExpectedConditions.presenceOfElementLocated(vm("web1", victim)));
+    wait.until(ExpectedConditions.presenceOfElementLocated(vm("db1", victim)));
+    wait.until(ExpectedConditions.textToBe(By.id("live"), "timeline: live"));
+    // the stream began with the agent's recent decisions: web1's placement among them
+    wait.until(ExpectedConditions.presenceOfElementLocated(decision("VmProtected", "web1")));
+    assertEquals("agent " + master + " (MASTER), master " + master, browser.findElement(By.id("agent")).getText());
+
+    cluster.crash(victim);
+
+    WebElement judged = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("#timeline li[data-type=HostJudged][data-hosts~=" + victim + "]")));
+    assertTrue(judged.getText().contains("DEAD"), judged.getText());
+    wait.until(ExpectedConditions.presenceOfElementLocated(host(victim, "DEAD")));
+    wait.until(ExpectedConditions.presenceOfElementLocated(decision("VmRestarted", "web1")));
+    wait.until(ExpectedConditions.presenceOfElementLocated(decision("VmRestarted", "db1")));
+    String web1At = restartedAt("web1");
+    assertTrue(!web1At.equals(victim) && cluster.running().get("web1").equals(List.of(web1At)),
+        "the page says web1 runs at " + web1At + "; running " + cluster.running());
+    wait.until(ExpectedConditions.presenceOfElementLocated(vm("web1", web1At)));
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#alerts tr[data-kind=HOST_DEAD]")));
+
+    browser.findElement(By.cssSelector("#vms tr[data-vm=web1] button")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("explain")));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("explain-title"), "web1"));
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#explain-events li[data-type=VmRestarted]")));
+    String verdict = browser.findElement(By.id("explain-verdict")).getText();
+    assertTrue(verdict.contains(web1At), "explain's verdict: " + verdict);
+    watch.assertSafe();
+  }
+
+  private static By host(String id, String verdict) {
+    return By.cssSelector("#hosts tr[data-host=" + id + "][data-verdict=" + verdict + "]");
+  }
+
+  private static By vm(String name, String host) {
+    return By.cssSelector("#vms tr[data-vm=" + name + "][data-host=" + host + "][data-state=running]");
+  }
+
+  private static By decision(String type, String vm) {
+    return By.cssSelector("#timeline li[data-type=" + type + "][data-vms~=" + vm + "]");
+  }
+
+  /** Where the page's timeline says {@code vm} was restarted: the host its VmRestarted is about besides the master. */
+  private String restartedAt(String vm) {
+    String hosts = browser.findElement(decision("VmRestarted", vm)).getAttribute("data-hosts");
+    String by = browser.findElement(decision("VmRestarted", vm)).findElement(By.className("by")).getText();
+    return List.of(hosts.split(" ")).stream().filter(h -> !h.equals(by)).findFirst().orElse(by);
+  }
+
+  /**
+   * Headless Chromium that resolves no name but loopback and makes no background connections (updates, sync, metrics):
+   * the tests talk to 127.0.0.0/8 only.
+   */
+  private WebDriver chromium() throws Exception {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-default-apps", "--disable-extensions", "--disable-domain-reliability",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--window-size=1400,1000",
+        "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort().withLogFile(dir.resolve("chromedriver.log").toFile()).build();
+    return new ChromeDriver(service, options);
+  }
+
+  private String bindApi(String id, ApiTesting.Tokens tokens) throws Exception {
+    ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
+    ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
+    ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
+    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ClusterWatch.ASK.multipliedBy(2),
+        cluster.host(id).settings.restart(), 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
+    return "http://127.0.0.1:" + binding.localAddress().getPort();
+  }
+
+  private static <T> T ask(ActorSystem<HostSupervisor.Command> sys, Function<ActorRef<T>, HostSupervisor.Command> m)
+      throws Exception {
+    return AskPattern.ask(sys, m::apply, ClusterWatch.ASK, sys.scheduler()).toCompletableFuture().get();
+  }
+}
