@@ -17,6 +17,8 @@ class ApiAccessTest {
       new Row("GET", "/api/status", ApiRole.READ),
       new Row("HEAD", "/api/status", ApiRole.READ),
       new Row("GET", "/api/events", ApiRole.READ),
+      new Row("GET", "/api/events/stream", ApiRole.READ),
+      new Row("GET", "/api/explain/vm/web1", ApiRole.READ),
       new Row("GET", "/api/history", ApiRole.READ),
       new Row("GET", "/api/alerts", ApiRole.READ),
       new Row("GET", "/metrics", ApiRole.READ),
@@ -34,6 +36,8 @@ class ApiAccessTest {
       new Row("POST", "/api/emergency/force-master", ApiRole.ADMIN),
       new Row("PUT", "/api/settings", ApiRole.ADMIN),
       new Row("GET", "/metrics/", ApiRole.ADMIN),
+      new Row("GET", "/api/explain/vm/", ApiRole.ADMIN),
+      new Row("GET", "/api/explain/host/host1", ApiRole.ADMIN),
       new Row("POST", "/metrics", ApiRole.ADMIN),
       new Row("GET", "/", ApiRole.ADMIN));
 
