@@ -17,6 +17,8 @@ const TIMELINE_MAX = 500;
 
 const $ = (id) => document.getElementById(id);
 let refreshTimer = null;
+let refreshing = false;
+let refreshAgain = false;
 let stream = null;
 const timeline = [];
 
@@ -202,8 +204,18 @@ function askForToken(why) {
   $('token').focus();
 }
 
-async function refresh() {
+/** Reads the tables again in ms milliseconds (one read at a time: a read asked for meanwhile follows it). */
+function refreshIn(ms) {
   clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, ms);
+}
+
+async function refresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = true;
   try {
     const [s, a] = await Promise.all([api(API.status), api(API.alerts)]);
     if (s.ok) renderStatus(await s.json());
@@ -211,8 +223,11 @@ async function refresh() {
   } catch (e) {
     if (e instanceof Unauthorized) return askForToken(e.message);
     $('agent').textContent = 'agent not answering: ' + e.message;
+  } finally {
+    refreshing = false;
   }
-  refreshTimer = setTimeout(refresh, REFRESH_MS);
+  refreshIn(refreshAgain ? 0 : REFRESH_MS);
+  refreshAgain = false;
 }
 
 /**
@@ -244,8 +259,7 @@ async function follow() {
         const data = frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
         if (data) {
           addToTimeline(JSON.parse(data));
-          clearTimeout(refreshTimer);
-          refreshTimer = setTimeout(refresh, 100);
+          refreshIn(100);
         }
       }
     }

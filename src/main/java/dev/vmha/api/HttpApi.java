@@ -172,12 +172,15 @@ public final class HttpApi extends AllDirectives {
     });
   }
 
-  /** The dashboard's files: {@code /} and {@code /ui} lead to {@code /ui/}, its page. */
+  /**
+   * The dashboard's files: {@code /} and {@code /ui} lead to {@code /ui/}, its page. Paths first, then the method, so
+   * that other requests meet no rejection from here (a method rejection would turn their 404 into a 405).
+   */
   private Route dashboard() {
-    return get(() -> concat(
-        pathSingleSlash(() -> redirect(Uri.create("/ui/"), StatusCodes.FOUND)),
-        path("ui", () -> redirect(Uri.create("/ui/"), StatusCodes.FOUND)),
-        pathPrefix("ui", () -> respondWithHeaders(PAGE_HEADERS, () -> concat(
+    return concat(
+        pathSingleSlash(() -> get(() -> redirect(Uri.create("/ui/"), StatusCodes.FOUND))),
+        path("ui", () -> get(() -> redirect(Uri.create("/ui/"), StatusCodes.FOUND))),
+        pathPrefix("ui", () -> get(() -> respondWithHeaders(PAGE_HEADERS, () -> concat(
             pathSingleSlash(() -> getFromResource("web/index.html")),
             getFromResourceDirectory("web"),
             json(StatusCodes.NOT_FOUND, ApiError.of("no such file of the dashboard")))))));

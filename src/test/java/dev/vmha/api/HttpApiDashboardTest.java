@@ -95,6 +95,10 @@ class HttpApiDashboardTest {
     HttpResponse<String> missing = get("/ui/nosuch.js", Optional.empty());
     assertEquals(404, missing.statusCode());
     assertTrue(missing.body().contains("\"error\""), missing.body());
+    // the page's routes leave the others' answers alone: an unknown route is still 404, not 405 for want of a GET
+    HttpResponse<String> other = http.send(request("/api/nosuch", Optional.of(tokens.admin()))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, other.statusCode(), other.body());
   }
 
   @Test
