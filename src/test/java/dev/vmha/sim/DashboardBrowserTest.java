@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.api.ApiRole;
 import dev.vmha.api.ApiTesting;
@@ -46,6 +47,19 @@ class DashboardBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   /** What the page must show within (× pekko.test.timefactor): a failover in the fast settings takes seconds. */
+  /**
+   * The fast settings with a host timeout (and so a lease fence) of 8 s and a power-on timeout of 20 s: the page needs
+   * a failover, not a fast one, and on a loaded machine the fast timings let leases lapse and starts time out before
+   * the crash (seen with a load average of 50 on 2 cores).
+   */
+  private static final Config SETTINGS = ConfigFactory.parseString("""
+      das.failuredetectioninterval = 500ms
+      das.config.fdm.hostTimeout = 8s
+      das.config.fdm.icmpPingTimeout = 1s
+      das.config.fdm.deadIcmpPingInterval = 8s
+      vmha.restart.power-on-timeout = 20s
+      vmha.lease { io-delay-max = 1s, power-off-max = 1s }
+      """).withFallback(ClusterWatch.fastSettings());
   private static final List<String> VMS = List.of("web1", "db1");
   private static final Duration PAGE = Duration.ofMillis((long) (60_000 * ClusterWatch.FACTOR));
 
@@ -65,7 +79,7 @@ class DashboardBrowserTest {
   void thePageShowsASlaveCrashAndTheRestartOfItsVmsAsTheyHappen() throws Exception {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "no " + CHROMIUM + " or "
         + CHROMEDRIVER + ": the dashboard's browser test is skipped (apt-get install chromium chromium-driver)");
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, ClusterWatch.fastSettings(), 2, dir,
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, SETTINGS, 2, dir,
         ConfigFactory.load("application-test")));
     ClusterWatch watch = new ClusterWatch(cluster, () -> "");
     String master = watch.awaitOneMaster(3);
