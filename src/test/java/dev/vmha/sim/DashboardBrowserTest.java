@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.alerts.Alerts;
 import dev.vmha.api.ApiRole;
 import dev.vmha.api.ApiTesting;
 import dev.vmha.api.HttpApi;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -197,8 +199,12 @@ class DashboardBrowserTest {
     ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
     ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
     ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
+    // the host's alerts, as the agent wires them (no webhook)
+    Alerts alerts = new Alerts(cluster.host(id).settings.alerts(), Optional.empty());
+    cluster.host(id).events.subscribe(alerts);
     binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ClusterWatch.ASK.multipliedBy(2),
-        cluster.host(id).settings.restart(), 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
+        cluster.host(id).settings.restart(), 16, tokens.auth()).servingAlerts(alerts::recent)
+        .bind("127.0.0.1", 0).toCompletableFuture().get();
     return "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 
