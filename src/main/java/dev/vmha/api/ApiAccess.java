@@ -6,8 +6,9 @@ import java.util.Optional;
 /**
  * Who may call which API route: the role each route needs, and the answer to a request given the token it carried.
  * Pure: no HTTP, no files. A route missing from {@link #ROUTES} needs {@link ApiRole#ADMIN}, so a route added to the
- * API without an entry here is closed to every lower role until it is given one. {@code GET /health} and
- * {@code GET /ready} are answered before any token check (HttpApi) and are not listed here.
+ * API without an entry here is closed to every lower role until it is given one. {@code GET /health},
+ * {@code GET /ready} and the dashboard's static files ({@code /}, {@code /ui/...}) are answered before any token check
+ * (HttpApi) and are not listed here.
  */
 public final class ApiAccess {
   /** One route: its method, its path with {@code *} for one path segment (a VM or host name), and its role. */
@@ -37,6 +38,7 @@ public final class ApiAccess {
       new Route("GET", "/api/v1/vms/*/explain", ApiRole.READ),
       new Route("GET", "/api/v1/datastores", ApiRole.READ),
       new Route("GET", "/api/v1/events", ApiRole.READ),
+      new Route("GET", "/api/v1/events/stream", ApiRole.READ),
       new Route("GET", "/api/v1/history", ApiRole.READ),
       new Route("GET", "/api/v1/alerts", ApiRole.READ),
       new Route("GET", "/metrics", ApiRole.READ),

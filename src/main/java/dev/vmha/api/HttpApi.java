@@ -31,6 +31,8 @@ import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,6 +52,9 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -57,6 +62,9 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -85,6 +93,19 @@ public final class HttpApi extends AllDirectives {
   private static final ObjectWriter EVENTS = JSON.writerFor(new TypeReference<List<HaEvent>>() {});
   /** The largest body of a request: a VM request is well under 1 KiB. */
   private static final long MAX_BODY = 64 * 1024;
+  /** Events a stream's reader may lag behind (the tail it starts with is at most 500): a slower one is closed. */
+  private static final int STREAM_BUFFER = 1024;
+  /** A comment line this often on a quiet stream, well within pekko-http's idle timeout (60 s) and a proxy's. */
+  private static final Duration STREAM_KEEPALIVE = Duration.ofSeconds(15);
+  private static final org.apache.pekko.http.javadsl.model.ContentType EVENT_STREAM =
+      ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM);
+  /** The page runs only its own script and talks only to its agent; nothing of it may be framed or sniffed. */
+  private static final List<HttpHeader> PAGE_HEADERS = List.of(
+      RawHeader.create("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self';"
+          + " connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+      RawHeader.create("X-Content-Type-Options", "nosniff"),
+      RawHeader.create("Referrer-Policy", "no-referrer"),
+      RawHeader.create("Cache-Control", "no-cache"));
   private final ActorSystem<?> system;
   private final ActorRef<ElectionFsm.Command> election;
   private final EventLog events;
@@ -148,7 +169,7 @@ public final class HttpApi extends AllDirectives {
   Route routes() {
     // /health and /ready need no token (probes of a service manager or load balancer carry none; they tell only
     // that the agent runs and whether it has a master); /health answers even when the API is saturated
-    return concat(path("health", () -> get(() -> json(StatusCodes.OK, Map.of("status", "up")))),
+    return concat(path("health", () -> get(() -> json(StatusCodes.OK, Map.of("status", "up")))), dashboard(),
         admitted(() -> concat(path("ready", () -> get(this::ready)), authorized())));
   }
 
@@ -162,6 +183,20 @@ public final class HttpApi extends AllDirectives {
       return r.status() == 401
           ? respondWithHeader(HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"vmha\""), () -> refused) : refused;
     });
+  }
+
+  /**
+   * The dashboard's files: {@code /} and {@code /ui} lead to {@code /ui/}, its page. Paths first, then the method, so
+   * that other requests meet no rejection from here (a method rejection would turn their 404 into a 405).
+   */
+  private Route dashboard() {
+    return concat(
+        pathSingleSlash(() -> get(() -> redirect(Uri.create("/ui/"), StatusCodes.FOUND))),
+        path("ui", () -> get(() -> redirect(Uri.create("/ui/"), StatusCodes.FOUND))),
+        pathPrefix("ui", () -> get(() -> respondWithHeaders(PAGE_HEADERS, () -> concat(
+            pathSingleSlash(() -> getFromResource("web/index.html")),
+            getFromResourceDirectory("web"),
+            json(StatusCodes.NOT_FOUND, ApiError.of("no such file of the dashboard")))))));
   }
 
   /** GET /ready: 200 when this agent is a member with a master ({@link Readiness}), else 503 with why. */
@@ -200,6 +235,7 @@ public final class HttpApi extends AllDirectives {
         explain("vms", "vm", VmExplainer::explain),
         read("datastores", () -> withCluster(c -> json(StatusCodes.OK, c.datastores()))),
         read("events", () -> parameterMap(params -> events(EventQuery.parse(params)))),
+        path(segment("events").slash("stream"), () -> get(this::eventStream)),
         read("history", () -> withHistory(j -> json(StatusCodes.OK, j))),
         read("alerts", () -> json(StatusCodes.OK, alerts.get())));
   }
@@ -259,14 +295,19 @@ public final class HttpApi extends AllDirectives {
 
   /**
    * GET /api/v1/{collection}/{name}/explain: the explanation from this agent's journals (times in its verdict in
-   * UTC), merged as {@code ./vmha explain} merges them; 404 when no event mentions it.
+   * UTC), merged as {@code ./vmha explain} merges them, citing {@link EventView}s as the event stream sends them (the
+   * dashboard shows both alike); 404 when no event mentions it.
    */
   private Route explain(String collection, String what, Explainer explainer) {
     return path(segment(collection).slash(segment()).slash("explain"), id -> get(() -> withHistory(journals -> {
       Explained x = explainer.explain(Timeline.merge(journals.stream().map(HistoryReader.Journal::events).toList(),
           Timeline.Filter.ALL), id, ZoneOffset.UTC);
-      return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field(what, x.verdict()))
-          : json(StatusCodes.OK, x);
+      if (x.cited().isEmpty()) return json(StatusCodes.NOT_FOUND, ApiError.field(what, x.verdict()));
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put(what, id);
+      answer.put("verdict", x.verdict());
+      answer.put("cited", x.cited().stream().map(EventView::of).toList());
+      return json(StatusCodes.OK, answer);
     })));
   }
 
@@ -287,6 +328,29 @@ public final class HttpApi extends AllDirectives {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /**
+   * GET /api/v1/events/stream: the recent events, then each next one as the event log takes it ({@link EventLog#follow}:
+   * none lost or repeated in between), one {@code event: decision} with an {@link EventView} per event. A reader more
+   * than {@link #STREAM_BUFFER} events behind is closed (it reconnects and starts again from the tail), so a slow
+   * one never holds up a decision; one that has gone is dropped at the next event.
+   */
+  private Route eventStream() {
+    Source<ByteString, NotUsed> frames = Source.<HaEvent>queue(STREAM_BUFFER)
+        .mapMaterializedValue(queue -> {
+          events.follow(e -> {
+            if (queue.offer(e).isEnqueued()) return true;
+            if (!queue.isCompleted()) queue.complete();
+            return false;
+          });
+          return NotUsed.getInstance();
+        })
+        .map(e -> ByteString.fromString("event: decision\ndata: " + JSON.writeValueAsString(EventView.of(e)) + "\n\n"))
+        .keepAlive(STREAM_KEEPALIVE, () -> ByteString.fromString(":\n\n"));
+    return complete(HttpResponse.create().withStatus(StatusCodes.OK)
+        .addHeader(RawHeader.create("Cache-Control", "no-cache"))
+        .withEntity(HttpEntities.createChunked(EVENT_STREAM, frames)));
   }
 
   /**

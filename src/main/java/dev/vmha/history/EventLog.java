@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,7 @@ public final class EventLog implements DecisionLog {
   private final ArrayDeque<HaEvent> tail = new ArrayDeque<>();
   private final ArrayDeque<HaEvent> pending = new ArrayDeque<>();
   private final List<Consumer<HaEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Predicate<HaEvent>> followers = new CopyOnWriteArrayList<>();
   private ActorRef<HistoryJournal.Command> own;
   private ActorRef<HistoryJournal.Command> master;
   private Scheduler scheduler;
@@ -98,6 +100,16 @@ public final class EventLog implements DecisionLog {
         LOG.warn("event listener failed on {}: {}", e.getClass().getSimpleName(), err.toString());
       }
     }
+    followers.removeIf(f -> !follows(f, e));
+  }
+
+  private static boolean follows(Predicate<HaEvent> follower, HaEvent e) {
+    try {
+      return follower.test(e);
+    } catch (RuntimeException err) {
+      LOG.warn("event follower failed on {}, dropped: {}", e.getClass().getSimpleName(), err.toString());
+      return false;
+    }
   }
 
   /**
@@ -106,6 +118,18 @@ public final class EventLog implements DecisionLog {
    */
   public void subscribe(Consumer<HaEvent> listener) {
     listeners.add(listener);
+  }
+
+  /**
+   * Hands {@code follower} the recent events, oldest first, then every next one as it is taken, with none lost or
+   * repeated in between, until it answers false (its reader has gone: a closed stream). Like {@link #subscribe}, it
+   * runs on the deciding thread and must return at once.
+   */
+  public synchronized void follow(Predicate<HaEvent> follower) {
+    for (HaEvent e : tail) {
+      if (!follows(follower, e)) return;
+    }
+    followers.add(follower);
   }
 
   /** The journals of the agent's current actor system; the events that waited for them are persisted first. */

@@ -17,6 +17,7 @@ class ApiAccessTest {
       new Row("GET", "/api/v1/status", ApiRole.READ),
       new Row("HEAD", "/api/v1/status", ApiRole.READ),
       new Row("GET", "/api/v1/events", ApiRole.READ),
+      new Row("GET", "/api/v1/events/stream", ApiRole.READ),
       new Row("GET", "/api/v1/history", ApiRole.READ),
       new Row("GET", "/api/v1/alerts", ApiRole.READ),
       new Row("GET", "/api/v1/openapi.yaml", ApiRole.READ),
@@ -44,6 +45,8 @@ class ApiAccessTest {
       new Row("POST", "/api/v1/emergency/force-master", ApiRole.ADMIN),
       new Row("PUT", "/api/v1/settings", ApiRole.ADMIN),
       new Row("GET", "/metrics/", ApiRole.ADMIN),
+      new Row("GET", "/api/explain/vm/", ApiRole.ADMIN),
+      new Row("GET", "/api/explain/host/host1", ApiRole.ADMIN),
       new Row("POST", "/metrics", ApiRole.ADMIN),
       new Row("GET", "/", ApiRole.ADMIN));
 

@@ -117,6 +117,14 @@ public final class TestAgent implements AutoCloseable {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The status of a GET whose body never ends (the event stream), once its headers arrive; the body unread. */
+  public int streamStatus(String path, String token) throws Exception {
+    HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address() + path))
+        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    r.body().close();
+    return r.statusCode();
+  }
+
   public HttpResponse<String> get(String path) throws Exception {
     return send("GET", path, tokens.read(), null);
   }
