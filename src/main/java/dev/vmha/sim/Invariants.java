@@ -20,6 +20,7 @@ final class Invariants {
   private Optional<String> violation = Optional.empty();
   /** Per master host, the VMs and hosts its recorded events have decided about. */
   private final Map<String, Set<String>> decided = new TreeMap<>();
+  private boolean vmsChanged = true;
 
   Invariants(Simulation w) {
     this.w = w;
@@ -33,8 +34,15 @@ final class Invariants {
     if (violation.isEmpty()) violation = Optional.of("t=" + w.clock().now() + " ms: " + what);
   }
 
-  /** After every event. */
+  /** A hypervisor powered a VM on: the next check looks at every hypervisor. */
+  void poweredOn() {
+    vmsChanged = true;
+  }
+
+  /** After every event (the hypervisors only when a VM was powered on: nothing else can make a second copy). */
   void afterEvent() {
+    if (!vmsChanged) return;
+    vmsChanged = false;
     Map<String, String> at = new TreeMap<>();
     for (SimHost h : w.hosts()) {
       if (!h.powered()) continue;

@@ -249,8 +249,9 @@ final class SimHost {
       scans.put(ds, w.datastores().scan(ds));
     }
     view = view.next(settings.failureDetectionInterval(), scans).ownHeartbeatWritten(!scans.isEmpty());
-    renewLeases();
+    // past its fence deadline a lease is not renewed: its VM stops, and the lease stands as the master last saw it
     checkLeases();
+    renewLeases();
     selfFence();
     electionIn(new ElectionInput.Reported<>(instant(), report()));
   }
@@ -376,6 +377,7 @@ final class SimHost {
         leases.put(name, new Held(next, issued));
         w.starting(from, id, name);
         running.put(name, vm);
+        w.invariants().poweredOn();
         stopped.remove(name);
         w.trace(id, "started " + name + " for " + from);
         answer.accept(Optional.empty());

@@ -9,7 +9,6 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.lab.LabBounds;
 import dev.vmha.restart.VmProtection;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -172,11 +171,15 @@ public final class Simulation {
         trace.map(List::copyOf).orElse(List.of()));
   }
 
-  /** The documented bound after a heal for these settings (the lab's rule, with no transport to resume). */
+  /**
+   * The documented bound after a heal for these settings: the lab's rule (with no transport to resume), plus the
+   * longest wait before a retry, for a VM whose attempt failed during the fault.
+   */
   private static Duration bound(HaSettings s) {
-    String key = s.failureDetectionInterval() + "/" + s.hostTimeout();
+    String key = s.failureDetectionInterval() + "/" + s.hostTimeout() + "/" + s.restart();
     synchronized (BOUNDS) {
-      return BOUNDS.computeIfAbsent(key, k -> new LabBounds(s, ConfigFactory.load()).afterHeal(Duration.ZERO));
+      return BOUNDS.computeIfAbsent(key, k -> new LabBounds(s, ConfigFactory.load()).afterHeal(Duration.ZERO)
+          .plus(s.restart().retryDelay(s.restart().maxVmRestartCount() - 1)));
     }
   }
 
@@ -219,7 +222,7 @@ public final class Simulation {
         + ", vmha.cluster.seed-nodes = [" + seeds + "], vmha.datastores = [\"/sim/ds1\", \"/sim/ds2\"]"
         + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\""
         + ", vmha.hypervisor.type = in-memory, vmha.watchdog.type = none"
-        + ", vmha.election.window = 3s, vmha.election.cold-start-wait = 10s"
+        + ", vmha.election.window = 3s, vmha.election.cold-start-wait = 10s, vmha.restart.retry-base-delay = 2s"
         + ", vmha.isolation.response = " + s.response().name().toLowerCase().replace('_', '-');
     synchronized (SETTINGS) {
       return SETTINGS.computeIfAbsent(text, t -> HaSettings.from(
@@ -315,12 +318,27 @@ public final class Simulation {
     invariants.started(master, host, vm);
   }
 
+  /** A line of the trace: folded into its hash (FNV-1a over the time and the text), kept if asked for. */
   void trace(String host, String what) {
-    String line = clock.now() + " " + host + " " + what;
-    for (byte b : line.getBytes(StandardCharsets.UTF_8)) {
-      hash ^= b;
+    mix(clock.now());
+    mix(host);
+    mix(what);
+    trace.ifPresent(t -> t.add(clock.now() + " " + host + " " + what));
+  }
+
+  private void mix(long v) {
+    for (int i = 0; i < 8; i++) {
+      hash ^= (v >>> (8 * i)) & 0xff;
       hash *= 0x100000001b3L;
     }
-    trace.ifPresent(t -> t.add(line));
+  }
+
+  private void mix(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      hash ^= s.charAt(i);
+      hash *= 0x100000001b3L;
+    }
+    hash ^= 0xff;
+    hash *= 0x100000001b3L;
   }
 }
