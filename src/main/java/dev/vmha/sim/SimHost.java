@@ -8,6 +8,7 @@ import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.VmLease;
+import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.election.ElectionConfig;
 import dev.vmha.election.ElectionEffect;
 import dev.vmha.election.ElectionInput;
@@ -87,6 +88,8 @@ final class SimHost {
   private final Map<String, StoppedVm> stopped = new TreeMap<>();
   private boolean fenced;
   private Optional<List<VmSpec>> isolatedStopped = Optional.empty();
+  /** When (global ms) the agent last petted the host's watchdog, which runs apart from the agent. */
+  private long lastPet;
 
   SimHost(Simulation w, String id, int port, HaSettings settings) {
     this.w = w;
@@ -135,6 +138,7 @@ final class SimHost {
   void boot(List<VmSpec> vms, Map<String, VmLease> held) {
     vms.forEach(v -> running.put(v.name(), v));
     startAgent();
+    w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
     held.forEach((vm, l) -> leases.put(vm, new Held(l, w.clock().localNow(id))));
   }
 
@@ -194,6 +198,7 @@ final class SimHost {
     starting.clear();
     fenced = false;
     isolatedStopped = Optional.empty();
+    lastPet = w.clock().now();
     view = DatastoreView.initial(w.datastores().names());
     electionConfig = ElectionConfig.of(settings, instant());
     ElectionMachine.Step<String> first = ElectionMachine.start(electionConfig);
@@ -240,8 +245,8 @@ final class SimHost {
       return;
     }
     counter++;
-    PowerOnFile powerOn = isolatedStopped.map(s -> new PowerOnFile(id, true, s))
-        .orElseGet(() -> new PowerOnFile(id, false, List.copyOf(running.values())));
+    PowerOnFile powerOn = new PowerOnFile(id, isolatedStopped.isPresent(),
+        isolatedStopped.orElseGet(() -> List.copyOf(running.values())), WatchdogFlag.ARMED);
     Map<String, DatastoreScan> scans = new TreeMap<>();
     for (String ds : w.datastores().names()) {
       if (!w.datastores().answers(ds)) continue;
@@ -252,6 +257,7 @@ final class SimHost {
     // past its fence deadline a lease is not renewed: its VM stops, and the lease stands as the master last saw it
     checkLeases();
     renewLeases();
+    pet();
     selfFence();
     electionIn(new ElectionInput.Reported<>(instant(), report()));
   }
@@ -318,6 +324,28 @@ final class SimHost {
         stopVm(vm, why);
       }
     }
+  }
+
+  /** The watchdog is petted only while every lease here was renewed within the pet deadline. */
+  private void pet() {
+    Duration longest = leases.values().stream().map(h -> localNow().minus(h.lastOk())).max(Duration::compareTo)
+        .orElse(Duration.ZERO);
+    if (settings.leaseTiming().mayPet(longest)) lastPet = w.clock().now();
+  }
+
+  /**
+   * The host's watchdog process, every interval whatever the agent does: unpetted for its timeout, it stops every VM
+   * here (as the process watchdog kills the VM processes).
+   */
+  private void watchdog() {
+    w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
+    if (!powered || w.clock().now() - lastPet < after(settings.watchdog().timeout())) return;
+    List<String> names = List.copyOf(running.keySet());
+    lastPet = w.clock().now();
+    if (names.isEmpty()) return;
+    names.forEach(vm -> stopVm(vm, "the watchdog fired"));
+    w.emit(id, new HaEvent.WatchdogFired(instant(), id, settings.watchdog().type(), names,
+        "not petted for " + settings.watchdog().timeout().toMillis() + " ms"));
   }
 
   private void selfFence() {

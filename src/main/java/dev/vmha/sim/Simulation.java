@@ -213,7 +213,7 @@ public final class Simulation {
     }
   }
 
-  /** Host {@code i}'s settings for a setup: short election windows, two datastores, no watchdog. */
+  /** Host {@code i}'s settings for a setup: short election windows, two datastores, a process watchdog. */
   private static HaSettings settings(Setup s, int i) {
     StringBuilder seeds = new StringBuilder();
     for (int j = 1; j <= s.hosts(); j++) seeds.append(j > 1 ? ", " : "").append("\"127.0.0.1:").append(2550 + j)
@@ -221,7 +221,7 @@ public final class Simulation {
     String text = "vmha.host.id = host" + i + ", vmha.host.port = " + (2550 + i)
         + ", vmha.cluster.seed-nodes = [" + seeds + "], vmha.datastores = [\"/sim/ds1\", \"/sim/ds2\"]"
         + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\""
-        + ", vmha.hypervisor.type = in-memory, vmha.watchdog.type = none"
+        + ", vmha.hypervisor.type = in-memory, vmha.watchdog.type = process"
         + ", vmha.election.window = 3s, vmha.election.cold-start-wait = 10s, vmha.restart.retry-base-delay = 2s"
         + ", vmha.isolation.response = " + s.response().name().toLowerCase().replace('_', '-');
     synchronized (SETTINGS) {
