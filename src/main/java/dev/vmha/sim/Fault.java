@@ -2,6 +2,7 @@ package dev.vmha.sim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -20,6 +21,19 @@ sealed interface Fault {
   void begin(Simulation w);
 
   void heal(Simulation w);
+
+  /** A fault that is a condition switched on at its start and off at its end. */
+  sealed interface Condition extends Fault {
+    void set(Simulation w, boolean on);
+
+    default void begin(Simulation w) {
+      set(w, true);
+    }
+
+    default void heal(Simulation w) {
+      set(w, false);
+    }
+  }
 
   /** The host loses power, its VMs with it, and is powered back. */
   record Crash(long start, long length, String host) implements Fault {
@@ -46,13 +60,9 @@ sealed interface Fault {
   }
 
   /** The host's network is cut, its isolation address included (its datastores stay reachable). */
-  record Isolate(long start, long length, String host) implements Fault {
-    public void begin(Simulation w) {
-      w.network().isolate(host, true);
-    }
-
-    public void heal(Simulation w) {
-      w.network().isolate(host, false);
+  record Isolate(long start, long length, String host) implements Condition {
+    public void set(Simulation w, boolean on) {
+      w.network().isolate(host, on);
     }
   }
 
@@ -68,13 +78,9 @@ sealed interface Fault {
   }
 
   /** Every message from {@code from} to {@code to} is lost; the other way works. */
-  record OneWayLoss(long start, long length, String from, String to) implements Fault {
-    public void begin(Simulation w) {
-      w.network().loseOneWay(from, to, true);
-    }
-
-    public void heal(Simulation w) {
-      w.network().loseOneWay(from, to, false);
+  record OneWayLoss(long start, long length, String from, String to) implements Condition {
+    public void set(Simulation w, boolean on) {
+      w.network().loseOneWay(from, to, on);
     }
   }
 
@@ -101,37 +107,23 @@ sealed interface Fault {
   }
 
   /** A datastore stops answering every host. */
-  record DatastoreFreeze(long start, long length, String datastore) implements Fault {
-    public void begin(Simulation w) {
-      w.datastores().freeze(datastore, true);
-    }
-
-    public void heal(Simulation w) {
-      w.datastores().freeze(datastore, false);
+  record DatastoreFreeze(long start, long length, String datastore) implements Condition {
+    public void set(Simulation w, boolean on) {
+      w.datastores().freeze(datastore, on);
     }
   }
 
-  /** A VM's lease file reads as corrupt until it is rewritten. */
-  record CorruptLease(long start, String vm) implements Fault {
+  /**
+   * A state file reads as corrupt until it is rewritten: the lease of {@code leaseOf} (on the lease datastore), else
+   * the datastore's copy of the protected list.
+   */
+  record Corrupt(long start, String datastore, Optional<String> leaseOf) implements Fault {
     public long length() {
       return 0;
     }
 
     public void begin(Simulation w) {
-      w.datastores().corruptLease(vm);
-    }
-
-    public void heal(Simulation w) {}
-  }
-
-  /** A datastore's copy of the protected list reads as corrupt until it is rewritten. */
-  record CorruptList(long start, String datastore) implements Fault {
-    public long length() {
-      return 0;
-    }
-
-    public void begin(Simulation w) {
-      w.datastores().corruptList(datastore);
+      leaseOf.ifPresentOrElse(vm -> w.datastores().corruptLease(vm), () -> w.datastores().corruptList(datastore));
     }
 
     public void heal(Simulation w) {}
@@ -185,8 +177,9 @@ sealed interface Fault {
         case 6 -> faults.add(r.nextBoolean() ? new Slow(start, length, 50 + r.nextInt(2000))
             : new Duplicate(start, length, 0.05 + 0.3 * r.nextDouble()));
         case 7, 8 -> faults.add(new DatastoreFreeze(start, length, datastores.get(r.nextInt(datastores.size()))));
-        case 9 -> faults.add(r.nextBoolean() ? new CorruptLease(start, vms.get(r.nextInt(vms.size())))
-            : new CorruptList(start, datastores.get(r.nextInt(datastores.size()))));
+        case 9 -> faults.add(r.nextBoolean()
+            ? new Corrupt(start, datastores.get(0), Optional.of(vms.get(r.nextInt(vms.size()))))
+            : new Corrupt(start, datastores.get(r.nextInt(datastores.size())), Optional.empty()));
         case 10 -> faults.add(new FrozenAgent(start, length, host));
         default -> faults.add(new Drift(start, length, host, 1 + driftMax * (r.nextDouble() - 0.5)));
       }
