@@ -109,6 +109,14 @@ final class SimDatastores {
     return true;
   }
 
+  /** Deletes the lease file if it still holds exactly this write. */
+  void releaseLease(VmLease lease) {
+    Store s = stores.get(leaseDatastore());
+    if (!s.frozen && !s.corruptLeases.contains(lease.vm()) && lease.sameWrite(s.leases.get(lease.vm()))) {
+      s.leases.remove(lease.vm());
+    }
+  }
+
   void corruptLease(String vm) {
     stores.get(leaseDatastore()).corruptLeases.add(vm);
   }

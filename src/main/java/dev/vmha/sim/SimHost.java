@@ -254,6 +254,7 @@ final class SimHost {
       scans.put(ds, w.datastores().scan(ds));
     }
     view = view.next(settings.failureDetectionInterval(), scans).ownHeartbeatWritten(!scans.isEmpty());
+    releaseStopped();
     // past its fence deadline a lease is not renewed: its VM stops, and the lease stands as the master last saw it
     checkLeases();
     renewLeases();
@@ -265,6 +266,15 @@ final class SimHost {
   private HostReport report() {
     return new HostReport(id, management, settings.hostMemoryMb(), settings.hostCpus(),
         List.copyOf(running.values()), null, fenced, List.copyOf(stopped.values()), List.copyOf(starting));
+  }
+
+  /** The lease of a VM that no longer runs here (its watchdog or a fence stopped it) is given back. */
+  private void releaseStopped() {
+    for (String vm : List.copyOf(leases.keySet())) {
+      if (running.containsKey(vm) || busy.contains(vm)) continue;
+      VmLease l = leases.remove(vm).lease();
+      w.later(w.ioDelay(), "lease release " + vm, () -> w.datastores().releaseLease(l));
+    }
   }
 
   private void renewLeases() {
