@@ -63,11 +63,10 @@ final class Invariants {
 
   /** A master's step: every restart it starts and every host it downs was decided in a recorded event. */
   void masterStep(String master, List<MasterEffect> effects) {
-    Set<String> before = new TreeSet<>(decided.getOrDefault(master, Set.of()));
     for (MasterEffect e : effects) {
       if (e instanceof MasterEffect.Emit x) emitted(master, x.event());
       if (e instanceof MasterEffect.PersistThenStart s && s.decision().isPresent()) emitted(master, s.decision().get());
-      Set<String> d = decided.getOrDefault(master, before);
+      Set<String> d = decided.getOrDefault(master, Set.of());
       if (e instanceof MasterEffect.PersistThenStart s && !d.contains(s.vm().name())) {
         violated(master + " restarts " + s.vm().name() + " with no recorded decision");
       }

@@ -48,7 +48,9 @@ import java.util.function.Consumer;
  * simulated network, datastores and clock. The rest of the agent (datastore heartbeat, leases, self-fence, the VM
  * manager) is a model built only from the pure rules: {@link FencingRule} (fence when the heartbeat reaches no
  * datastore), {@link LeaseRule} (repair a corrupt lease), {@link dev.vmha.lease.LeaseTiming#fenceAfter()} (power a VM
- * off whose lease went unrenewed), and a compare-and-swap on the lease file before every start.
+ * off whose lease went unrenewed), {@link dev.vmha.lease.LeaseTiming#mayPet} (the process watchdog, which runs apart
+ * from the agent), a compare-and-swap on the lease file before every start, and the lease of a VM that stopped given
+ * back.
  */
 final class SimHost {
 
@@ -174,7 +176,7 @@ final class SimHost {
   }
 
   /** A master removed this host from the cluster: its agent restarts once it hears the cluster again. */
-  void downedBy(String master) {
+  void downed() {
     downed = true;
   }
 
@@ -240,7 +242,7 @@ final class SimHost {
 
   private void round() {
     w.onHost(this, after(settings.failureDetectionInterval()), "datastore round", this::round);
-    if (downed && w.hosts().stream().anyMatch(o -> o != this && !o.downed && o.heardBy(this) && heardBy(o))) {
+    if (downed && others().stream().anyMatch(o -> o.heardBy(this))) {
       agentRestart("downed by the master: this incarnation cannot rejoin");
       return;
     }
@@ -616,7 +618,7 @@ final class SimHost {
           new MasterInput.Pinged(x.host(), ok)));
     } else if (e instanceof MasterEffect.Down x) {
       w.trace(id, "downs " + x.host() + ": " + x.why());
-      w.host(x.host()).downedBy(id);
+      w.host(x.host()).downed();
     } else if (e instanceof MasterEffect.PersistThenStart x) {
       restart(run, x);
     } else if (e instanceof MasterEffect.PowerOff x) {
