@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  */
 public final class DirectoryDatastore implements Datastore {
   static final String LIST_LOCK = "protectedlist-lock";
-  static final String LEASE_PREFIX = "lease-";
+  /** A VM's lease file is this and the VM's name (public: the simulation names corrupt leases the same way). */
+  public static final String LEASE_PREFIX = "lease-";
   static final String LEASE_LOCK_PREFIX = "leaselock-";
   /**
    * One monitor per lease file for the agents in this JVM (the simulation runs many); a file lock per lease orders

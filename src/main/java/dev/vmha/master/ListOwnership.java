@@ -102,7 +102,8 @@ final class ListOwnership {
       return next.reading(true);
     }
     if (held.isEmpty()) {
-      t.emit(new HaEvent.ProtectedListOwnership(t.wall, t.self(), false, List.copyOf(s.held()),
+      // sorted: the held set's own order changes from one JVM to the next, and a replayed run must say the same
+      t.emit(new HaEvent.ProtectedListOwnership(t.wall, t.self(), false, List.copyOf(new TreeSet<>(s.held())),
           "another master holds the lock"));
     }
     return next;

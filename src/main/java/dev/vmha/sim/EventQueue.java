@@ -1,0 +1,31 @@
+package dev.vmha.sim;
+
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.PriorityQueue;
+
+/**
+ * The one queue that drives a {@link Simulation}: events ordered by virtual time, then by the order they were
+ * scheduled, so two events due at the same millisecond always run in the same order (no thread, no wall clock).
+ */
+final class EventQueue {
+
+  /** What happens at {@code at} (global virtual ms); {@code host} is "" for the world's own events. */
+  record Event(long at, long seq, String host, String what, Runnable action) {}
+
+  private final PriorityQueue<Event> queue =
+      new PriorityQueue<>(Comparator.comparingLong(Event::at).thenComparingLong(Event::seq));
+  private long seq;
+
+  void at(long at, String host, String what, Runnable action) {
+    queue.add(new Event(at, seq++, host, what, action));
+  }
+
+  Optional<Event> poll() {
+    return Optional.ofNullable(queue.poll());
+  }
+
+  int size() {
+    return queue.size();
+  }
+}

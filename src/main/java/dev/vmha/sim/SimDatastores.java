@@ -1,0 +1,167 @@
+package dev.vmha.sim;
+
+import dev.vmha.datastore.DatastoreScan;
+import dev.vmha.datastore.DirectoryDatastore;
+import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.PowerOnFile;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.datastore.VmLease;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The simulated shared datastores and the state files on them: heartbeats, power-on files, the protected list and
+ * its lock, the VMs' leases. Each operation happens at one instant of virtual time (the caller delays it to model
+ * I/O time). Faults freeze a datastore (every operation fails) and corrupt a file (it reads as corrupt until
+ * rewritten).
+ */
+final class SimDatastores {
+
+  /** Why a lease swap did not happen. */
+  enum Swap { SWAPPED, CHANGED, CORRUPT, FAILED }
+
+  private static final class Store {
+    final String name;
+    boolean frozen;
+    final Map<String, HostHeartbeat> heartbeats = new TreeMap<>();
+    final Map<String, PowerOnFile> powerOn = new TreeMap<>();
+    Optional<HostHeartbeat> listLock = Optional.empty();
+    Optional<ProtectedList> list = Optional.empty();
+    boolean listCorrupt;
+    final Map<String, VmLease> leases = new TreeMap<>();
+    final Set<String> corruptLeases = new TreeSet<>();
+
+    Store(String name) {
+      this.name = name;
+    }
+  }
+
+  private final Map<String, Store> stores = new TreeMap<>();
+  private final List<String> names;
+
+  SimDatastores(List<String> names) {
+    this.names = List.copyOf(names);
+    names.forEach(n -> stores.put(n, new Store(n)));
+  }
+
+  List<String> names() {
+    return names;
+  }
+
+  /** Where the leases are: the first configured datastore, as {@link dev.vmha.datastore.DatastoreView} has it. */
+  String leaseDatastore() {
+    return names.get(0);
+  }
+
+  boolean answers(String ds) {
+    return !stores.get(ds).frozen;
+  }
+
+  void freeze(String ds, boolean on) {
+    stores.get(ds).frozen = on;
+  }
+
+  void writeHeartbeat(String ds, HostHeartbeat hb, PowerOnFile powerOn) {
+    Store s = stores.get(ds);
+    s.heartbeats.put(hb.hostId(), hb);
+    s.powerOn.put(powerOn.hostId(), powerOn);
+  }
+
+  DatastoreScan scan(String ds) {
+    Store s = stores.get(ds);
+    Map<String, String> corrupt = new TreeMap<>();
+    s.corruptLeases.forEach(vm -> corrupt.put(DirectoryDatastore.LEASE_PREFIX + vm, "simulated corruption"));
+    if (s.listCorrupt) corrupt.put(DirectoryDatastore.PROTECTED_LIST, "simulated corruption");
+    Map<String, VmLease> leases = new TreeMap<>(s.leases);
+    s.corruptLeases.forEach(leases::remove);
+    return new DatastoreScan(ds, s.heartbeats, s.powerOn, corrupt, s.listLock.orElse(null), leases);
+  }
+
+  /** The lease as stored, if its file is readable. */
+  Optional<VmLease> lease(String vm) {
+    Store s = stores.get(leaseDatastore());
+    return s.corruptLeases.contains(vm) ? Optional.empty() : Optional.ofNullable(s.leases.get(vm));
+  }
+
+  /** Replaces exactly the lease {@code expected} (none: the file is absent) by {@code next}. */
+  Swap swapLease(Optional<VmLease> expected, VmLease next) {
+    Store s = stores.get(leaseDatastore());
+    if (s.frozen) return Swap.FAILED;
+    if (s.corruptLeases.contains(next.vm())) return Swap.CORRUPT;
+    VmLease now = s.leases.get(next.vm());
+    boolean same = expected.isEmpty() ? now == null : expected.get().sameWrite(now);
+    if (!same) return Swap.CHANGED;
+    s.leases.put(next.vm(), next);
+    return Swap.SWAPPED;
+  }
+
+  /** Rewrites a corrupt lease file (its holder's repair). */
+  boolean repairLease(VmLease lease) {
+    Store s = stores.get(leaseDatastore());
+    if (s.frozen) return false;
+    s.corruptLeases.remove(lease.vm());
+    s.leases.put(lease.vm(), lease);
+    return true;
+  }
+
+  /** Deletes the lease file if it still holds exactly this write. */
+  void releaseLease(VmLease lease) {
+    Store s = stores.get(leaseDatastore());
+    if (!s.frozen && !s.corruptLeases.contains(lease.vm()) && lease.sameWrite(s.leases.get(lease.vm()))) {
+      s.leases.remove(lease.vm());
+    }
+  }
+
+  void corruptLease(String vm) {
+    stores.get(leaseDatastore()).corruptLeases.add(vm);
+  }
+
+  boolean leaseCorrupt(String vm) {
+    return stores.get(leaseDatastore()).corruptLeases.contains(vm);
+  }
+
+  void corruptList(String ds) {
+    stores.get(ds).listCorrupt = true;
+  }
+
+  /** The newest readable copy of the list and the datastores that gave none, as the master's list read sees them. */
+  record ListCopy(Optional<ProtectedList> newest, List<String> failures) {}
+
+  ListCopy readList(List<String> from) {
+    Optional<ProtectedList> newest = Optional.empty();
+    List<String> failures = new ArrayList<>();
+    for (String ds : from) {
+      Store s = stores.get(ds);
+      if (s.frozen) failures.add(ds + ": not answering");
+      else if (s.listCorrupt) failures.add(ds + ": corrupt protected list");
+      else if (s.list.isPresent() && (newest.isEmpty() || s.list.get().version() > newest.get().version())) {
+        newest = s.list;
+      }
+    }
+    return new ListCopy(newest, failures);
+  }
+
+  boolean writeList(String ds, ProtectedList list) {
+    Store s = stores.get(ds);
+    if (s.frozen) return false;
+    s.list = Optional.of(list);
+    s.listCorrupt = false;
+    return true;
+  }
+
+  Optional<String> listLockOwner(String ds) {
+    return stores.get(ds).listLock.map(HostHeartbeat::hostId);
+  }
+
+  boolean writeListLock(String ds, HostHeartbeat lock) {
+    Store s = stores.get(ds);
+    if (s.frozen) return false;
+    s.listLock = Optional.of(lock);
+    return true;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.vmha.sim;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmha.config.IsolationResponse;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The canonical cases (seed 000) and the takeover on the deterministic simulation: three hosts, host3 the master
+ * (the highest id wins), vm1 and vm4 on host1, vm2 and vm5 on host2, vm3 and vm6 on host3; one fault, then the
+ * bound after the heal, with every invariant checked after every event. Each runs in well under a second.
+ */
+class SimulationCasesTest {
+  private static final Simulation.Setup LEAVE_ON =
+      new Simulation.Setup(7, 3, 6, 60, 0, 30, IsolationResponse.LEAVE_POWERED_ON);
+  private static final Simulation.Setup POWER_OFF =
+      new Simulation.Setup(7, 3, 6, 60, 0, 30, IsolationResponse.POWER_OFF);
+
+  private static Simulation.Result run(Simulation.Setup s, Fault... faults) {
+    Simulation.Result r = Simulation.run(s, List.of(faults), true);
+    assertTrue(r.ok(), () -> Simulation.report(r, 40));
+    return r;
+  }
+
+  private static boolean traced(Simulation.Result r, String text) {
+    return r.trace().stream().anyMatch(l -> l.contains(text));
+  }
+
+  @Test
+  void masterCrashes() {
+    Simulation.Result r = run(LEAVE_ON, new Fault.Crash(20_000, 30_000, "host3"));
+    assertTrue(traced(r, "host2 event RoleChanged: role ELECTION -> MASTER"), "host2 takes over");
+    assertTrue(traced(r, "host2 event HostJudged: host3 declared DEAD"));
+    assertTrue(traced(r, "started vm3 for host2") && traced(r, "started vm6 for host2"), "host3's VMs restarted");
+  }
+
+  @Test
+  void slaveCrashes() {
+    Simulation.Result r = run(LEAVE_ON, new Fault.Crash(20_000, 30_000, "host1"));
+    assertTrue(traced(r, "host3 event HostJudged: host1 declared DEAD"));
+    assertTrue(traced(r, "started vm1 for host3") && traced(r, "started vm4 for host3"), "host1's VMs restarted");
+  }
+
+  @Test
+  void anIsolatedHostPowersItsVmsOffAndTheyRestartElsewhere() {
+    Simulation.Result r = run(POWER_OFF, new Fault.Isolate(20_000, 40_000, "host1"));
+    assertTrue(traced(r, "host1 event IsolationResponseApplied"));
+    assertTrue(traced(r, "started vm1 for host3") && traced(r, "started vm4 for host3"));
+  }
+
+  @Test
+  void anIsolatedHostLeftPoweredOnKeepsItsVms() {
+    Simulation.Result r = run(LEAVE_ON, new Fault.Isolate(20_000, 40_000, "host1"));
+    assertTrue(traced(r, "host1 event SelfDiagnosed"));
+    assertFalse(traced(r, "started vm1"), "vm1 runs on at host1");
+  }
+
+  @Test
+  void aPartitionedHostKeepsItsVms() {
+    Simulation.Result r = run(LEAVE_ON, new Fault.Partition(20_000, 40_000, List.of("host1")));
+    assertTrue(traced(r, "host1 event RoleChanged: role ELECTION -> MASTER"), "host1 is master of its side");
+    assertFalse(traced(r, "started vm1"), "vm1 runs on at host1");
+  }
+
+  @Test
+  void aRestartedMastersListIsTakenOver() {
+    Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),
+        new Fault.Isolate(20_100, 40_000, "host3"));
+    assertTrue(traced(r, "host2 event ProtectedListOwnership: owns the protected list on [ds1, ds2]: taken over from"
+        + " host3") || traced(r, "host2 event ProtectedListOwnership: owns the protected list on [ds1]: taken over"
+        + " from host3"));
+  }
+
+  /** The invariants can fail: a clock far slower than the drift bound lets a frozen agent's watchdog fire late. */
+  @Test
+  void aClockBeyondTheDriftBoundRunsAVmTwiceAndTheFailureIsShrunk() {
+    Simulation.Result r = Simulation.run(LEAVE_ON, List.of(new Fault.Drift(10_000, 50_000, "host1", 0.2),
+        new Fault.FrozenAgent(20_000, 40_000, "host1"), new Fault.Slow(30_000, 5_000, 100)), false);
+    assertFalse(r.ok(), r.summary());
+    assertTrue(r.violation().get().contains("runs twice"), r.summary());
+    String report = Simulation.report(r, 10);
+    assertTrue(report.contains("replay: Simulation.run(Setup.of(7L, 60))"), report);
+    assertTrue(report.contains("minimal: seed 7 (3 hosts, 6 VMs, 60 steps, 2 faults"), report);
+  }
+}

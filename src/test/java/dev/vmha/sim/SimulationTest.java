@@ -1,0 +1,64 @@
+package dev.vmha.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deterministic simulation in the normal test run: a seed replays bit for bit, many seeds keep every invariant,
+ * a broken assumption is caught and shrunk to a short trace. {@code -Dvmha.sim.seeds=N -Dvmha.sim.steps=K} makes the
+ * many-seeds test a long one (docs/RELIABILITY.md).
+ */
+class SimulationTest {
+  private static final int SEEDS = Integer.getInteger("vmha.sim.seeds", 1000);
+  private static final int STEPS = Integer.getInteger("vmha.sim.steps", 200);
+  /**
+   * A defect the simulation found and that is not fixed yet (reported to the lead, issue 21): a master that starts
+   * with a datastore view up to one round old takes its previous incarnation's stale list lock as its own
+   * (ListLockRule: "already its own") while another master has just taken that lock over; for a round both write
+   * the list. Counted and printed, not failed, until it is fixed; {@link #theListLockRaceIsStillOpen} fails then.
+   */
+  private static final String OPEN_LIST_LOCK_RACE = "two list owners of";
+
+  @Test
+  void aSeedReplaysBitForBit() {
+    Simulation.Result a = Simulation.run(Simulation.Setup.of(42, 200));
+    Simulation.Result b = Simulation.run(Simulation.Setup.of(42, 200));
+    assertEquals(a.traceHash(), b.traceHash(), a.summary() + " vs " + b.summary());
+    assertEquals(a.events(), b.events());
+    assertTrue(a.events() > 1000, a.summary());
+    assertNotEquals(a.traceHash(), Simulation.run(Simulation.Setup.of(43, 200)).traceHash());
+  }
+
+  @Test
+  void manySeedsKeepEveryInvariant() {
+    long t0 = System.nanoTime();
+    List<Simulation.Result> results = LongStream.rangeClosed(1, SEEDS).parallel()
+        .mapToObj(seed -> Simulation.run(Simulation.Setup.of(seed, STEPS))).toList();
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    long events = results.stream().mapToLong(Simulation.Result::events).sum();
+    long faults = results.stream().mapToLong(r -> r.faults().size()).sum();
+    System.out.printf("simulation: %d seeds x %d steps, %d faults, %d events in %d ms%n", SEEDS, STEPS, faults,
+        events, ms);
+    results.stream().filter(r -> r.violation().filter(v -> v.contains(OPEN_LIST_LOCK_RACE)).isPresent())
+        .forEach(r -> System.out.println("open defect (list-lock race): " + r.summary()));
+    List<Simulation.Result> failed = results.stream()
+        .filter(r -> r.violation().filter(v -> !v.contains(OPEN_LIST_LOCK_RACE)).isPresent()).toList();
+    if (!failed.isEmpty()) {
+      fail(failed.size() + " of " + SEEDS + " seeds failed\n" + Simulation.report(failed.get(0), 60));
+    }
+  }
+
+  @Test
+  void theListLockRaceIsStillOpen() {
+    Simulation.Result r = Simulation.run(Simulation.Setup.of(195, 200));
+    assertTrue(r.violation().filter(v -> v.contains(OPEN_LIST_LOCK_RACE)).isPresent(),
+        "seed 195 no longer finds two list owners: remove OPEN_LIST_LOCK_RACE from this test; " + r.summary());
+  }
+}
