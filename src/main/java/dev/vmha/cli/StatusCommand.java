@@ -135,6 +135,13 @@ final class StatusCommand implements Callable<Integer> {
       out.println(s.path("note").asText(""));
       return;
     }
+    JsonNode ha = c.path("ha");
+    if (!ha.path("clusterEnabled").asBoolean(true)) {
+      out.println("HA DISABLED for the cluster (./vmha ha enable): no failover, no restarts; VMs keep running");
+    }
+    if (!ha.path("disabledHosts").isEmpty()) {
+      out.println("HA disabled for hosts: " + join(ha.path("disabledHosts")) + " (./vmha host ha enable HOST)");
+    }
     out.printf("%n%-12s %-7s %-18s %-12s %9s %14s  %-24s %s%n", "HOST", "ROLE", "VERDICT", "MEMBERSHIP", "SILENCE",
         "FREE/TOTAL MB", "VMS", "WHY");
     for (JsonNode h : c.path("hosts")) {

@@ -12,10 +12,41 @@ import java.util.Optional;
 
 /**
  * The content of {@code protectedlist}: every protected VM and the host it was last placed on, written by the master
- * that owns the datastore. {@code version} grows with every change; a new master takes the highest valid version.
+ * that owns the datastore, and whether HA is enabled ({@code ha}: kept here so that a new master, and every host
+ * through the replica, knows it). {@code version} grows with every change; a new master takes the highest valid
+ * version.
  */
-public record ProtectedList(String owner, long version, Map<String, Entry> vms) implements JsonSerializable {
+public record ProtectedList(String owner, long version, Map<String, Entry> vms, HaSwitch ha)
+    implements JsonSerializable {
   static final String KIND = "protectedlist";
+
+  /**
+   * Whether HA acts, for the cluster and per host, as operators set it ({@code ./vmha ha disable}, {@code ./vmha host
+   * ha disable H}). Where it is disabled no VM is failed over or restarted and no isolation response runs; VMs keep
+   * running. Lists written before it existed read as enabled.
+   */
+  public record HaSwitch(boolean clusterEnabled, List<String> disabledHosts) implements JsonSerializable {
+    public static final HaSwitch ENABLED = new HaSwitch(true, List.of());
+
+    public HaSwitch {
+      disabledHosts = disabledHosts == null ? List.of() : List.copyOf(new java.util.TreeSet<>(disabledHosts));
+    }
+
+    /** Whether HA acts for a host: enabled for the cluster and for it. */
+    public boolean enabledFor(String host) {
+      return clusterEnabled && !disabledHosts.contains(host);
+    }
+
+    public HaSwitch cluster(boolean enabled) {
+      return new HaSwitch(enabled, disabledHosts);
+    }
+
+    public HaSwitch host(String host, boolean enabled) {
+      java.util.Set<String> hosts = new java.util.TreeSet<>(disabledHosts);
+      if (enabled) hosts.remove(host); else hosts.add(host);
+      return new HaSwitch(clusterEnabled, List.copyOf(hosts));
+    }
+  }
 
   /** A protected VM, where it last ran, how it is restarted, and where its recovery stands. */
   public record Entry(VmSpec vm, String host, VmProtection protection, Recovery recovery) implements JsonSerializable {}
@@ -56,6 +87,11 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
       if (!name.equals(e.vm().name())) throw new IllegalArgumentException("entry " + name + " holds VM " + e.vm().name());
     });
     vms = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(vms));
+    if (ha == null) ha = HaSwitch.ENABLED;
+  }
+
+  public ProtectedList(String owner, long version, Map<String, Entry> vms) {
+    this(owner, version, vms, HaSwitch.ENABLED);
   }
 
   public static ProtectedList empty(String owner) {
@@ -66,7 +102,7 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   public ProtectedList with(VmSpec vm, String host, VmProtection protection, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.put(vm.name(), new Entry(vm, host, protection, Recovery.NONE));
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, ha);
   }
 
   /** A protected VM whose recovery moved on; where it ran and its protection unchanged. */
@@ -74,13 +110,18 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     Entry e = m.get(vm);
     m.put(vm, new Entry(e.vm(), e.host(), e.protection(), recovery));
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, ha);
   }
 
   /** A protected VM now placed at {@code host}, its protection unchanged. */
   public ProtectedList moved(String vm, String host, String newOwner) {
     Entry e = vms.get(vm);
     return with(e.vm(), host, e.protection(), newOwner);
+  }
+
+  /** The same VMs with HA switched as {@code switched}. */
+  public ProtectedList switched(HaSwitch switched, String newOwner) {
+    return new ProtectedList(newOwner, version + 1, vms, switched);
   }
 
   /** Every protected VM's dependencies, for cycle checks. */
@@ -94,13 +135,13 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   public ProtectedList restored(Entry e, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.put(e.vm().name(), e);
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, ha);
   }
 
   public ProtectedList without(String vm, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.remove(vm);
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, ha);
   }
 
   String encode() {

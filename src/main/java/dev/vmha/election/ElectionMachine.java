@@ -366,8 +366,17 @@ public final class ElectionMachine {
       return s.phase(new Isolated<>(applyResponse(s)));
     }
 
-    /** Asks the VM manager to apply the isolation response; false if this host has no VM manager report yet. */
+    /**
+     * Asks the VM manager to apply the isolation response; false if this host has no VM manager report yet. Where an
+     * operator disabled HA (the protected list this host holds says so) no response runs: no master restarts the VMs
+     * it would stop, so they keep running.
+     */
     private boolean applyResponse(ElectionState<C> s) {
+      if (s.list().map(l -> !l.ha().enabledFor(hostId())).orElse(false)) {
+        effects.add(new ElectionEffect.Log<>("isolated, but HA is disabled for " + hostId() + " (or the cluster):"
+            + " no isolation response; its VMs keep running"));
+        return true;
+      }
       s.report().ifPresent(r -> effects.add(new ElectionEffect.ApplyIsolationResponse<>(r)));
       return s.report().isPresent();
     }

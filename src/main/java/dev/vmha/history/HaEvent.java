@@ -63,6 +63,9 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.WatchdogFired.class, name = "WatchdogFired"),
   @JsonSubTypes.Type(value = HaEvent.ApiRequest.class, name = "ApiRequest"),
   @JsonSubTypes.Type(value = HaEvent.DuplicateHostId.class, name = "DuplicateHostId"),
+  @JsonSubTypes.Type(value = HaEvent.ClusterHaSwitched.class, name = "ClusterHaSwitched"),
+  @JsonSubTypes.Type(value = HaEvent.HostHaSwitched.class, name = "HostHaSwitched"),
+  @JsonSubTypes.Type(value = HaEvent.VmRetryAsked.class, name = "VmRetryAsked"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -345,6 +348,30 @@ public sealed interface HaEvent extends JsonSerializable {
       return "another agent with host id " + by + " is a cluster member at " + otherAddress + " (this one runs at "
           + address + "): " + (thisAgentStops ? "this agent joined later and stops"
           : "it joined later and stops; give each host its own vmha.host.id");
+    }
+  }
+
+  /** An operator enabled or disabled HA for the cluster (stored in the protected list); {@code askedBy}: the token. */
+  record ClusterHaSwitched(Instant at, String by, boolean enabled, String askedBy) implements HaEvent {
+    public String describe() {
+      return "HA " + (enabled ? "enabled" : "disabled: no failover, no restarts, no isolation response; VMs keep"
+          + " running") + " for the cluster, asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator enabled or disabled HA for one host (stored in the protected list); {@code askedBy}: the token. */
+  record HostHaSwitched(Instant at, String by, String host, boolean enabled, String askedBy) implements HaEvent {
+    public String describe() {
+      return "HA " + (enabled ? "enabled" : "disabled: its VMs are not failed over, it takes no restarts and runs no"
+          + " isolation response") + " for host " + host + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator asked to retry a VM: its {@code failedAttempts} were reset and it is planned again. */
+  record VmRetryAsked(Instant at, String by, String vm, int failedAttempts, String askedBy) implements HaEvent {
+    public String describe() {
+      return vm + ": retry asked by \"" + askedBy + "\"; its " + failedAttempts + " failed attempts reset, planned"
+          + " again";
     }
   }
 }

@@ -1,12 +1,22 @@
 package dev.vmha.master;
 
 import dev.vmha.JsonSerializable;
+import dev.vmha.datastore.ProtectedList;
 import java.util.List;
 
-/** The master's view of the cluster, as `vmha status` shows it. */
+/** The master's view of the cluster, as `vmha status` shows it; {@code ha}: where an operator disabled HA. */
 public record ClusterStatus(
-    String reportedBy, String master, List<HostStatus> hosts, List<VmStatus> vms, List<DatastoreStatus> datastores)
-    implements JsonSerializable {
+    String reportedBy, String master, List<HostStatus> hosts, List<VmStatus> vms, List<DatastoreStatus> datastores,
+    ProtectedList.HaSwitch ha) implements JsonSerializable {
+
+  public ClusterStatus {
+    if (ha == null) ha = ProtectedList.HaSwitch.ENABLED;
+  }
+
+  public ClusterStatus(
+      String reportedBy, String master, List<HostStatus> hosts, List<VmStatus> vms, List<DatastoreStatus> datastores) {
+    this(reportedBy, master, hosts, vms, datastores, ProtectedList.HaSwitch.ENABLED);
+  }
 
   public record HostStatus(
       String id, String role, String verdict, String reason, String reachability, long silenceMs, String address,

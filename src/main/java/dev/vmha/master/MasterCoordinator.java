@@ -58,14 +58,17 @@ public final class MasterCoordinator {
   /** An operator powers a VM off through vmha: it is unprotected first, so it is not restarted. */
   public record PowerOffVm(String vm, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
 
+  /** An operator's other change ({@link Operation}). */
+  public record Operate(Operation operation, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
+
   /**
    * An operator request's answer. {@code invalidField}: the request field a refusal is about (the API answers 400);
-   * empty when the cluster's state refuses it now (409).
+   * {@code notFound}: the VM or host it names is unknown (404); else the cluster's state refuses it now (409).
    */
-  public record OperationResult(boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected)
-      implements JsonSerializable {
+  public record OperationResult(boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected,
+      boolean notFound) implements JsonSerializable {
     public OperationResult(boolean ok, String message) {
-      this(ok, message, Optional.empty(), false);
+      this(ok, message, Optional.empty(), false, false);
     }
   }
 
@@ -161,6 +164,7 @@ public final class MasterCoordinator {
           .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(), p.host(),
               p.protection())))
           .onMessage(PowerOffVm.class, p -> step(new MasterInput.PowerOff(request(p.replyTo()), p.vm())))
+          .onMessage(Operate.class, o -> step(new MasterInput.Operate(request(o.replyTo()), o.operation())))
           .onMessage(DecisionPersisted.class, d -> {
             if (d.error() != null) {
               ctx.getLog().warn("restart of {} not persisted in the history ({}); restarting it anyway",
@@ -229,7 +233,8 @@ public final class MasterCoordinator {
                     : r.ok() ? Optional.empty() : Optional.of(r.error()))));
       } else if (effect instanceof MasterEffect.Reply r) {
         Optional.ofNullable(requests.remove(r.request()))
-            .ifPresent(to -> to.tell(new OperationResult(r.ok(), r.message(), r.invalidField(), r.alreadyProtected())));
+            .ifPresent(to -> to.tell(new OperationResult(r.ok(), r.message(), r.invalidField(), r.alreadyProtected(),
+                r.notFound())));
       } else if (effect instanceof MasterEffect.ToElection n) {
         election.tell(n.notice());
       }

@@ -53,12 +53,22 @@ public sealed interface MasterEffect {
 
   /**
    * Answer an operator's request ({@code invalidField}: the request field a refusal is about; {@code
-   * alreadyProtected}: a power-on refused because what it asked for holds already).
+   * alreadyProtected}: a power-on refused because what it asked for holds already; {@code notFound}: refused
+   * because the VM or host it names is unknown).
    */
-  record Reply(RequestId request, boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected)
-      implements MasterEffect {
+  record Reply(RequestId request, boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected,
+      boolean notFound) implements MasterEffect {
     Reply(RequestId request, boolean ok, String message, Optional<String> invalidField) {
-      this(request, ok, message, invalidField, false);
+      this(request, ok, message, invalidField, false, false);
+    }
+
+    Reply(RequestId request, boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected) {
+      this(request, ok, message, invalidField, alreadyProtected, false);
+    }
+
+    /** A refusal because what the request names does not exist (the API answers 404). */
+    static Reply notFound(RequestId request, String message) {
+      return new Reply(request, false, message, Optional.empty(), false, true);
     }
   }
 

@@ -52,6 +52,9 @@ public sealed interface MasterInput {
   /** An operator powers a VM off: unprotected first, then stopped. */
   record PowerOff(RequestId request, String vm) implements MasterInput {}
 
+  /** An operator's other change ({@link Operations} decides it). */
+  record Operate(RequestId request, Operation operation) implements MasterInput {}
+
   /** A {@link MasterEffect.PowerOff} was answered by the host, or failed with {@code error}. */
   record PoweredOff(RequestId request, String vm, String host, Optional<String> error) implements MasterInput {}
 }

@@ -55,6 +55,7 @@ public final class MasterMachine {
     if (input instanceof MasterInput.Restarted r) return VmRecovery.restarted(t, s, r.outcome());
     if (input instanceof MasterInput.PowerOn p) return OperatorRequests.powerOn(t, s, p);
     if (input instanceof MasterInput.PowerOff p) return OperatorRequests.powerOff(t, s, p);
+    if (input instanceof MasterInput.Operate o) return Operations.operate(t, s, o);
     return OperatorRequests.poweredOff(t, s, (MasterInput.PoweredOff) input);
   }
 

@@ -4,6 +4,7 @@ import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
+import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
@@ -148,6 +149,14 @@ public record MasterState(
 
     /** An operator's power-off: the VM is unprotected in the list before it stops ({@code at}: where it runs). */
     record Stop(long version, RequestId request, String vm, Optional<ProtectedList.Entry> entry, Optional<String> at)
+        implements AfterWrite {}
+
+    /** An operator switched HA ({@code before}: as it was): the change counts, and is recorded, once stored. */
+    record Switched(long version, RequestId request, ProtectedList.HaSwitch before, HaEvent event, String done)
+        implements AfterWrite {}
+
+    /** An operator's retry: the VM's attempts are reset in the list ({@code before}: its entry) before it is planned. */
+    record Retried(long version, RequestId request, ProtectedList.Entry before, String askedBy)
         implements AfterWrite {}
   }
 

@@ -58,7 +58,7 @@ final class StatusView {
     s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok,
         v.corrupt().stream().filter(c -> c.datastore().equals(n))
             .collect(Collectors.toMap(DatastoreView.CorruptFile::file, DatastoreView.CorruptFile::detail))))));
-    return new ClusterStatus(self, self, hosts, vms, ds);
+    return new ClusterStatus(self, self, hosts, vms, ds, s.protectedList().ha());
   }
 
   /** The VMs a host's report lists as running or being started there. */

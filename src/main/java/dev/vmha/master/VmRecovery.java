@@ -156,6 +156,11 @@ final class VmRecovery {
     Map<String, Optional<VmLease>> grants = new HashMap<>();
     for (Pending p : due) {
       if (p.notBefore().compareTo(s.now()) > 0) continue; // its retry is scheduled
+      if (!s.protectedList().ha().enabledFor(p.lostFrom())) {
+        pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.HA_DISABLED, "HA is disabled for "
+            + p.lostFrom() + ", which it was lost from (./vmha host ha enable " + p.lostFrom() + ")")));
+        continue;
+      }
       Optional<String> unknown = p.unknown().filter(u -> !shown(s, u)).map(Unknown::host);
       if (unknown.isPresent()) {
         pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, unknown.get()
@@ -187,8 +192,11 @@ final class VmRecovery {
         satisfied.add(vm);
       }
     }
+    // a host whose HA an operator disabled takes no restarts
+    List<RestartPlanner.HostRoom> targets = rooms(t, s).stream()
+        .filter(r -> s.protectedList().ha().enabledFor(r.hostId())).toList();
     RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(homeless, starting, satisfied,
-        rooms(t, s), t.settings().restart().defaultFailoverHost()));
+        targets, t.settings().restart().defaultFailoverHost()));
     for (RestartPlanner.Start st : plan.starts()) {
       Pending p = pending.remove(st.vm().name());
       HaEvent planned = new HaEvent.VmRestartPlanned(t.wall, t.self(), st.vm().name(), p.lostFrom(),
@@ -216,12 +224,15 @@ final class VmRecovery {
   }
 
   /**
-   * Why this master restarts nothing now, if so. With heartbeat datastores: it holds no protected-list lock (another
+   * Why this master restarts nothing now, if so: an operator disabled HA for the cluster. With heartbeat datastores: it holds no protected-list lock (another
    * master owns the list). Without: its side holds no strict majority; or it has one, but a host Pekko reaches has
    * not reported to it since (the other master's slaves after a heal), and hostTimeout has not passed since the
    * majority began — so that no VM lost while this side had no majority is started beside its running copy.
    */
   private static Optional<Waiting> holdRestarts(Turn t, MasterState s) {
+    if (!s.protectedList().ha().clusterEnabled()) {
+      return Optional.of(new Waiting(WaitReason.HA_DISABLED, "HA is disabled for the cluster (./vmha ha enable)"));
+    }
     if (t.config.hasDatastores()) {
       return ListOwnership.owns(t, s) ? Optional.empty() : Optional.of(new Waiting(WaitReason.LIST_LOCK,
           "this master holds no datastore's protected-list lock (another master owns the list: partitioned)"));
