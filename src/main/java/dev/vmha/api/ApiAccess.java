@@ -32,7 +32,12 @@ public final class ApiAccess {
       new Route("GET", "/api/alerts", ApiRole.READ),
       new Route("GET", "/metrics", ApiRole.READ),
       new Route("POST", "/api/vms", ApiRole.OPERATOR),
-      new Route("POST", "/api/vms/*/power-off", ApiRole.OPERATOR));
+      new Route("POST", "/api/vms/*/power-off", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/cluster/ha/enable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/cluster/ha/disable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/hosts/*/ha/enable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/hosts/*/ha/disable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/vms/*/retry", ApiRole.OPERATOR));
 
   /** What to do with a request. */
   public sealed interface Decision {}

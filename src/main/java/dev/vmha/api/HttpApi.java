@@ -15,6 +15,7 @@ import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.security.ClusterTls;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.Operation;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
@@ -171,7 +172,47 @@ public final class HttpApi extends AllDirectives {
                 ApiError.of("this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
         path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
             body -> powerOn(body, caller))))),
+        pathPrefix("v1", () -> operations(caller)),
         pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller))))))));
+  }
+
+  /**
+   * The operators' changes to HA (issue 22), each decided by the master ({@code master.Operations}):
+   * {@code POST /api/v1/cluster/ha/enable|disable}, {@code POST /api/v1/hosts/<host>/ha/enable|disable},
+   * {@code POST /api/v1/vms/<name>/retry}. 200 when done, 404 naming an unknown VM or host, 409 when the cluster
+   * refuses it now.
+   */
+  private Route operations(ApiCaller caller) {
+    return concat(
+        pathPrefix("cluster", () -> pathPrefix("ha", () -> path(segment(), verb -> post(() -> switchHa(
+            Optional.empty(), verb, caller))))),
+        pathPrefix("hosts", () -> pathPrefix(segment(), host -> pathPrefix("ha", () -> path(segment(), verb -> post(
+            () -> switchHa(Optional.of(host), verb, caller)))))),
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("retry", () -> post(() -> named("name", vm,
+            () -> operate(caller, "retry " + vm, vm, new Operation.Retry(vm, caller.token()))))))));
+  }
+
+  private Route switchHa(Optional<String> host, String verb, ApiCaller caller) {
+    if (!verb.equals("enable") && !verb.equals("disable")) {
+      return json(StatusCodes.NOT_FOUND, ApiError.of("no such operation: ha/" + ApiError.clip(verb)
+          + "; use ha/enable or ha/disable"));
+    }
+    boolean enable = verb.equals("enable");
+    Supplier<Route> act = () -> operate(caller, "HA " + verb + " for " + host.map(h -> "host " + h)
+        .orElse("the cluster"), "", new Operation.SwitchHa(host, enable, caller.token()));
+    return host.isPresent() ? named("host", host.get(), act) : act.get();
+  }
+
+  /** A VM or host name from the path, checked before anything is asked: 400 naming it when it cannot be one. */
+  private Route named(String field, String name, Supplier<Route> then) {
+    boolean host = field.equals("host");
+    if (host ? dev.vmha.config.HaSettings.isValidHostId(name) : VmSpec.isValidName(name)) return then.get();
+    return json(StatusCodes.BAD_REQUEST, ApiError.field(field, "not a " + (host ? "host id" : "VM name") + " ("
+        + name.length() + " characters): " + VmSpec.NAME_RULE));
+  }
+
+  private Route operate(ApiCaller caller, String request, String vm, Operation operation) {
+    return answer(audited(caller, request, vm, () -> toMaster(ref -> new MasterCoordinator.Operate(operation, ref))));
   }
 
   /**
@@ -305,6 +346,7 @@ public final class HttpApi extends AllDirectives {
    */
   private Route answer(CompletionStage<MasterCoordinator.OperationResult> result) {
     return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(true, r.message()))
+        : r.notFound() ? json(StatusCodes.NOT_FOUND, ApiError.of(r.message()))
         : r.invalidField().map(f -> json(StatusCodes.BAD_REQUEST, ApiError.field(f, r.message())))
             .orElseGet(() -> r.alreadyProtected()
                 ? json(StatusCodes.CONFLICT, new AlreadyProtected(r.message(), true))

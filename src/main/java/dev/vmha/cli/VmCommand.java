@@ -2,16 +2,14 @@ package dev.vmha.cli;
 
 import dev.vmha.api.VmRequest;
 import dev.vmha.history.EventLog;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import dev.vmha.config.SettingsException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class})
+@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class, VmCommand.Retry.class})
 final class VmCommand extends CommandGroup {
   @Command(name = "power-on", description = "Power a VM on under HA protection.")
   static final class PowerOn implements Callable<Integer> {
@@ -47,7 +45,7 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
+      return OperationPost.send(options, "vm power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
           host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
     }
   }
@@ -62,52 +60,21 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "power-off", "/api/vms/" + name + "/power-off", "{}");
+      return OperationPost.send(options, "vm power-off", "/api/vms/" + name + "/power-off", "{}");
     }
   }
 
-  /**
-   * Posts an operation to the first agent that answers and prints the master's answer: exit 0 when it succeeded, 2
-   * when a field was wrong (400), 3 when the VM or the agent does not exist (404, no vmha agent), else 1.
-   */
-  private static int send(AgentOptions options, String what, String path, String body) throws InterruptedException {
-    AgentOptions.Targets targets;
-    try {
-      targets = options.targets();
-    } catch (SettingsException | IllegalArgumentException e) {
-      System.err.println("vmha vm " + what + ": " + e.getMessage());
-      return ExitCode.USAGE;
+  @Command(name = "retry", description = "Retry a VM HA gave up (or one waiting for its next retry), like pcs resource"
+      + " cleanup: its failed attempts are reset and it is planned again.")
+  static final class Retry implements Callable<Integer> {
+    @Parameters(index = "0", description = "VM name.")
+    String name;
+
+    @Mixin AgentOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      return OperationPost.send(options, "vm retry", "/api/v1/vms/" + name + "/retry", "{}");
     }
-    AgentOptions.Answer a;
-    try {
-      a = targets.ask(c -> c.post(path, body));
-    } catch (AgentOptions.NoAgent e) {
-      System.err.println("vmha vm " + what + ": " + e.getMessage());
-      return ExitCode.NOT_FOUND;
-    } catch (IOException e) {
-      System.err.println("vmha vm " + what + ": " + e);
-      return ExitCode.FAILED;
-    }
-    String agent = a.target().agent();
-    AgentClient.Reply r = a.reply();
-    java.util.Optional<String> refused = a.target().token().refusal(r);
-    if (refused.isPresent()) {
-      System.err.println("vmha vm " + what + ": " + agent + ": " + refused.get());
-      return ExitCode.FAILED;
-    }
-    if (!r.fromVmha()) {
-      System.err.println("vmha vm " + what + ": " + agent + " is not a vmha agent (it answered HTTP " + r.status() + ")");
-      return ExitCode.NOT_FOUND;
-    }
-    if (r.status() == 200) {
-      System.out.println(r.text());
-      return ExitCode.OK;
-    }
-    System.err.println("vmha vm " + what + ": " + r.text());
-    return switch (r.status()) {
-      case 400 -> ExitCode.USAGE;
-      case 404 -> ExitCode.NOT_FOUND;
-      default -> ExitCode.FAILED;
-    };
   }
 }

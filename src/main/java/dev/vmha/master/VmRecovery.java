@@ -213,7 +213,7 @@ final class VmRecovery {
     MasterState next = s;
     for (RestartPlanner.Skip k : plan.skips()) {
       pending.remove(k.vm().name());
-      next = giveUp(t, next, k.vm().name(), k.why());
+      next = giveUp(t, next, k.vm().name(), 0, k.why());
     }
     return next.restarts(pending, inFlight);
   }
@@ -256,13 +256,16 @@ final class VmRecovery {
     return Optional.empty();
   }
 
-  /** The VM is given up: recorded in the protected list first, so no master tries it again until it runs. */
-  static MasterState giveUp(Turn t, MasterState s, String vm, String why) {
+  /**
+   * The VM is given up after {@code failed} attempts (of this recovery, or a previous master's as the list says):
+   * recorded in the protected list first, so no master tries it again until it runs.
+   */
+  static MasterState giveUp(Turn t, MasterState s, String vm, int failed, String why) {
     MasterState next = s;
     ProtectedList.Entry e = s.protectedList().vms().get(vm);
     if (e != null) {
       next = ListOwnership.write(t, s, s.protectedList().recovering(vm,
-          ProtectedList.Recovery.givenUp(e.recovery().failedAttempts(), why), t.self()));
+          ProtectedList.Recovery.givenUp(Math.max(failed, e.recovery().failedAttempts()), why), t.self()));
     }
     t.emit(new HaEvent.VmNotRestarted(t.wall, t.self(), vm, why));
     return next;
@@ -356,9 +359,9 @@ final class VmRecovery {
           failed - 1, s.now(), Optional.of(new Unknown(u.host(), s.now())), Optional.empty()),
           new Waiting(WaitReason.POWER_STATE_UNKNOWN, reason)));
     } else if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
-      next = giveUp(t, next, vm, "best-effort VMs get exactly one attempt, and it failed: " + reason);
+      next = giveUp(t, next, vm, failed, "best-effort VMs get exactly one attempt, and it failed: " + reason);
     } else if (failed >= max) {
-      next = giveUp(t, next, vm, "all " + failed + " attempts failed (das.maxvmrestartcount = " + max + "); the"
+      next = giveUp(t, next, vm, failed, "all " + failed + " attempts failed (das.maxvmrestartcount = " + max + "); the"
           + " last: " + reason);
     } else {
       Duration delay = t.settings().restart().retryDelay(failed);

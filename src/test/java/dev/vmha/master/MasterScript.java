@@ -245,6 +245,12 @@ final class MasterScript {
     return id;
   }
 
+  RequestId operate(Operation operation) {
+    RequestId id = new RequestId(++lastRequest);
+    in(new MasterInput.Operate(id, operation));
+    return id;
+  }
+
   /** An operator powers {@code vm} on at host2; host2 starts it. */
   void powerOnAtHost2(VmSpec vm, VmProtection protection) {
     RequestId id = powerOn(vm, "host2", protection);
