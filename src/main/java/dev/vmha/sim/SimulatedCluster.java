@@ -20,6 +20,7 @@ import dev.vmha.restart.VmProtection;
 import dev.vmha.security.ClusterCa;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.Operation;
 import dev.vmha.ping.Pinger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -486,6 +487,12 @@ public final class SimulatedCluster implements AutoCloseable {
   /** An operator's power-off through the given master; the answer. */
   public MasterCoordinator.OperationResult powerOff(String masterId, String vm, Duration timeout) throws Exception {
     return askMaster(masterId, ref -> new MasterCoordinator.PowerOffVm(vm, ref), timeout);
+  }
+
+  /** An operator's other change ({@link Operation}) through the given master; the answer. */
+  public MasterCoordinator.OperationResult operate(String masterId, Operation operation, Duration timeout)
+      throws Exception {
+    return askMaster(masterId, ref -> new MasterCoordinator.Operate(operation, ref), timeout);
   }
 
   private MasterCoordinator.OperationResult askMaster(

@@ -1,0 +1,133 @@
+package dev.vmha.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.election.Role;
+import dev.vmha.history.EventLog;
+import dev.vmha.history.HaEvent;
+import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.Operation;
+import dev.vmha.watchdog.Watchdog;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operators' changes at the API (issue 22): {@code /api/v1/cluster/ha/*}, {@code /api/v1/hosts/<h>/ha/*} and
+ * {@code /api/v1/vms/<vm>/retry} reach the master with who asked; its answers map to 200, 404 (unknown VM or host) and
+ * 409; a name that cannot be one is 400 and an unknown verb 404, neither reaching the master; HA switches need admin.
+ */
+class HttpApiOperationsTest {
+  private ApiTesting.Tokens tokens;
+  @TempDir Path tokensDir;
+  private final ActorTestKit kit = ActorTestKit.create("HttpApiOperationsTest",
+      ConfigFactory.load("application-test"));
+  private static final Duration ASK = Duration.ofMillis((long) (3000
+      * Double.parseDouble(System.getProperty("pekko.test.timefactor", "1"))));
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<Operation> asked = new CopyOnWriteArrayList<>();
+  private final EventLog events = EventLog.inMemory();
+  private ServerBinding binding;
+  private String api;
+
+  @BeforeEach
+  void start() throws Exception {
+    // a master that knows no VM "nosuch" and no host "host9", and refuses a retry of "vm2" (it runs)
+    ActorRef<MasterCoordinator.Command> master = kit.spawn(Behaviors.receiveMessage(m -> {
+      if (m instanceof MasterCoordinator.Operate o) {
+        asked.add(o.operation());
+        boolean unknown = o.operation() instanceof Operation.Retry r ? r.vm().equals("nosuch")
+            : ((Operation.SwitchHa) o.operation()).host().equals(Optional.of("host9"));
+        boolean running = o.operation() instanceof Operation.Retry r && r.vm().equals("vm2");
+        o.replyTo().tell(new MasterCoordinator.OperationResult(!unknown && !running,
+            unknown ? "unknown" : running ? "vm2 is not given up: it runs at host2" : "done", Optional.empty(), false,
+            unknown));
+      }
+      return Behaviors.same();
+    }));
+    ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
+      if (m instanceof ElectionFsm.GetRole g) {
+        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.MASTER, "host1", master, 1));
+      }
+      return Behaviors.same();
+    }));
+    tokens = ApiTesting.tokens(tokensDir);
+    binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events, ASK,
+        VmRequestRuleTest.RESTART, 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
+    api = "http://127.0.0.1:" + binding.localAddress().getPort();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    binding.unbind().toCompletableFuture().get();
+    kit.shutdownTestKit();
+  }
+
+  @Test
+  void haIsSwitchedForTheClusterAndAHostWithWhoAsked() throws Exception {
+    assertEquals(200, post("/api/v1/cluster/ha/disable", tokens.admin()).statusCode());
+    assertEquals(200, post("/api/v1/hosts/host2/ha/enable", tokens.admin()).statusCode());
+    assertEquals(List.of(new Operation.SwitchHa(Optional.empty(), false, "admin1"),
+        new Operation.SwitchHa(Optional.of("host2"), true, "admin1")), asked);
+    assertTrue(events.recent().stream().anyMatch(e -> e instanceof HaEvent.ApiRequest a
+        && a.token().equals("admin1") && a.request().equals("HA disable for the cluster")), events.recent().toString());
+  }
+
+  @Test
+  void aRetryReachesTheMasterAndItsAnswersMapTo200404And409() throws Exception {
+    assertEquals(200, post("/api/v1/vms/vm1/retry", tokens.operator()).statusCode());
+    HttpResponse<String> unknown = post("/api/v1/vms/nosuch/retry", tokens.operator());
+    assertEquals(404, unknown.statusCode(), unknown.body());
+    assertEquals("unknown", EventLog.JSON.readTree(unknown.body()).path("error").asText());
+    HttpResponse<String> running = post("/api/v1/vms/vm2/retry", tokens.operator());
+    assertEquals(409, running.statusCode(), running.body());
+    assertEquals(404, post("/api/v1/hosts/host9/ha/disable", tokens.admin()).statusCode());
+    assertEquals(List.of("vm1", "nosuch", "vm2"), asked.stream().filter(Operation.Retry.class::isInstance)
+        .map(o -> ((Operation.Retry) o).vm()).toList());
+  }
+
+  @Test
+  void badNamesAndVerbsAreRefusedBeforeTheMasterIsAsked() throws Exception {
+    HttpResponse<String> name = post("/api/v1/vms/" + "x".repeat(300) + "/retry", tokens.operator());
+    assertEquals(400, name.statusCode(), name.body());
+    assertEquals("name", EventLog.JSON.readTree(name.body()).path("field").asText());
+    HttpResponse<String> host = post("/api/v1/hosts/host%3Bevil/ha/disable", tokens.admin());
+    assertEquals(400, host.statusCode(), host.body());
+    assertEquals("host", EventLog.JSON.readTree(host.body()).path("field").asText());
+    HttpResponse<String> verb = post("/api/v1/cluster/ha/toggle", tokens.admin());
+    assertEquals(404, verb.statusCode(), verb.body());
+    assertTrue(EventLog.JSON.readTree(verb.body()).path("error").asText().contains("ha/enable"), verb.body());
+    assertEquals(List.of(), asked);
+  }
+
+  @Test
+  void switchingHaNeedsAnAdminAndRetryAnOperator() throws Exception {
+    assertEquals(403, post("/api/v1/cluster/ha/disable", tokens.operator()).statusCode());
+    assertEquals(403, post("/api/v1/hosts/host2/ha/disable", tokens.operator()).statusCode());
+    assertEquals(403, post("/api/v1/vms/vm1/retry", tokens.read()).statusCode());
+    assertEquals(List.of(), asked);
+  }
+
+  private HttpResponse<String> post(String path, String token) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
