@@ -149,6 +149,8 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms, 
   }
 
   static ProtectedList decode(Path file, String text) throws CorruptStateFileException {
-    return StateFile.decode(file, KIND, text, ProtectedList.class, LegacyStateFile::protectedList);
+    // lists written before HA could be switched off read as HA enabled
+    return StateFile.decode(file, KIND, text, ProtectedList.class, LegacyStateFile::protectedList,
+        Map.of("ha", HaSwitch.ENABLED));
   }
 }
