@@ -37,7 +37,12 @@ public final class ApiAccess {
       new Route("POST", "/api/v1/cluster/ha/disable", ApiRole.ADMIN),
       new Route("POST", "/api/v1/hosts/*/ha/enable", ApiRole.ADMIN),
       new Route("POST", "/api/v1/hosts/*/ha/disable", ApiRole.ADMIN),
-      new Route("POST", "/api/v1/vms/*/retry", ApiRole.OPERATOR));
+      new Route("POST", "/api/v1/vms/*/retry", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/protect", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/unprotect", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/protection", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/emergency/force-master/*", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/emergency/reset-election", ApiRole.ADMIN));
 
   /** What to do with a request. */
   public sealed interface Decision {}

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.vmha.Failures;
 import dev.vmha.alerts.Alert;
 import dev.vmha.election.ElectionFsm;
+import dev.vmha.election.EmergencyAction;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
@@ -16,6 +17,7 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.security.ClusterTls;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
+import dev.vmha.restart.ProtectionChange;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
@@ -179,17 +181,50 @@ public final class HttpApi extends AllDirectives {
   /**
    * The operators' changes to HA (issue 22), each decided by the master ({@code master.Operations}):
    * {@code POST /api/v1/cluster/ha/enable|disable}, {@code POST /api/v1/hosts/<host>/ha/enable|disable},
-   * {@code POST /api/v1/vms/<name>/retry}. 200 when done, 404 naming an unknown VM or host, 409 when the cluster
+   * {@code POST /api/v1/vms/<name>/retry}, {@code .../protect} and {@code .../protection} (a protection change in the
+   * body), {@code .../unprotect}; {@code POST /api/v1/emergency/force-master/<host>} and
+   * {@code POST /api/v1/emergency/reset-election}. 200 when done, 404 naming an unknown VM or host, 409 when the cluster
    * refuses it now.
    */
   private Route operations(ApiCaller caller) {
     return concat(
+        pathPrefix("emergency", () -> concat(
+            path("reset-election", () -> post(() -> emergency(caller, EmergencyAction.RESET_ELECTION, "all"))),
+            pathPrefix("force-master", () -> path(segment(), host -> post(() -> named("host", host,
+                () -> emergency(caller, EmergencyAction.FORCE_MASTER, host))))))),
         pathPrefix("cluster", () -> pathPrefix("ha", () -> path(segment(), verb -> post(() -> switchHa(
             Optional.empty(), verb, caller))))),
         pathPrefix("hosts", () -> pathPrefix(segment(), host -> pathPrefix("ha", () -> path(segment(), verb -> post(
             () -> switchHa(Optional.of(host), verb, caller)))))),
-        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("retry", () -> post(() -> named("name", vm,
-            () -> operate(caller, "retry " + vm, vm, new Operation.Retry(vm, caller.token()))))))));
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> post(() -> named("name", vm, () -> concat(
+            path("retry", () -> operate(caller, "retry " + vm, vm, new Operation.Retry(vm, caller.token()))),
+            path("unprotect", () -> operate(caller, "unprotect " + vm, vm,
+                new Operation.Unprotect(vm, caller.token()))),
+            path("protect", () -> change(vm, false, c -> operate(caller, "protect " + vm, vm,
+                new Operation.Protect(vm, c, caller.token())))),
+            path("protection", () -> change(vm, true, c -> operate(caller, "set protection of " + vm, vm,
+                new Operation.SetProtection(vm, c, caller.token()))))))))));
+  }
+
+  /**
+   * An emergency action, taken by the election FSMs (this agent's, and the others' it relays it to): no master needs
+   * to answer, since the master may be what is lost.
+   */
+  private Route emergency(ApiCaller caller, EmergencyAction action, String host) {
+    String request = action == EmergencyAction.FORCE_MASTER ? "emergency force-master " + host
+        : "emergency reset-election";
+    return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
+        election, ref -> new ElectionFsm.EmergencyAsked(action, host, caller.token(), ref), timeout,
+        system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
+  }
+
+  /** A protection change in the body, checked by {@link VmRequestRule#checkChange}: 400 naming what is wrong. */
+  private Route change(String vm, boolean needsOne, java.util.function.Function<ProtectionChange, Route> then) {
+    return withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(), body -> {
+      VmRequestRule.CheckedChange c = VmRequestRule.checkChange(vm, body, needsOne);
+      return c instanceof VmRequestRule.ValidChange v ? then.apply(v.change())
+          : json(StatusCodes.BAD_REQUEST, ((VmRequestRule.InvalidChange) c).error());
+    }));
   }
 
   private Route switchHa(Optional<String> host, String verb, ApiCaller caller) {

@@ -9,7 +9,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class, VmCommand.Retry.class})
+@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class, VmCommand.Retry.class,
+    VmCommand.Protect.class, VmCommand.Unprotect.class, VmCommand.Set.class})
 final class VmCommand extends CommandGroup {
   @Command(name = "power-on", description = "Power a VM on under HA protection.")
   static final class PowerOn implements Callable<Integer> {
@@ -75,6 +76,51 @@ final class VmCommand extends CommandGroup {
     @Override
     public Integer call() throws Exception {
       return OperationPost.send(options, "vm retry", "/api/v1/vms/" + name + "/retry", "{}");
+    }
+  }
+
+  @Command(name = "protect", description = "Protect a VM that runs at a live host: HA restarts it from now on, with its"
+      + " configured protection and these options over it.")
+  static final class Protect implements Callable<Integer> {
+    @Parameters(index = "0", description = "VM name.")
+    String name;
+
+    @Mixin ProtectionOptions protection;
+
+    @Mixin AgentOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      return OperationPost.send(options, "vm protect", "/api/v1/vms/" + name + "/protect", protection.body());
+    }
+  }
+
+  @Command(name = "unprotect", description = "Unprotect a VM: HA no longer restarts it; it keeps running.")
+  static final class Unprotect implements Callable<Integer> {
+    @Parameters(index = "0", description = "VM name.")
+    String name;
+
+    @Mixin AgentOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      return OperationPost.send(options, "vm unprotect", "/api/v1/vms/" + name + "/unprotect", "{}");
+    }
+  }
+
+  @Command(name = "set", description = "Change how a protected VM is restarted (at least one option), e.g."
+      + " vm set app1 --priority high --order 2 --after db1.")
+  static final class Set implements Callable<Integer> {
+    @Parameters(index = "0", description = "VM name.")
+    String name;
+
+    @Mixin ProtectionOptions protection;
+
+    @Mixin AgentOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      return OperationPost.send(options, "vm set", "/api/v1/vms/" + name + "/protection", protection.body());
     }
   }
 }

@@ -113,6 +113,14 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms, 
     return new ProtectedList(newOwner, version + 1, m, ha);
   }
 
+  /** A protected VM restarted as {@code protection} from now on; where it runs and its recovery unchanged. */
+  public ProtectedList reprotected(String vm, VmProtection protection, String newOwner) {
+    Map<String, Entry> m = new LinkedHashMap<>(vms);
+    Entry e = m.get(vm);
+    m.put(vm, new Entry(e.vm(), e.host(), protection, e.recovery()));
+    return new ProtectedList(newOwner, version + 1, m, ha);
+  }
+
   /** A protected VM now placed at {@code host}, its protection unchanged. */
   public ProtectedList moved(String vm, String host, String newOwner) {
     Entry e = vms.get(vm);

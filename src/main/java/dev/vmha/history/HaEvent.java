@@ -8,7 +8,9 @@ import dev.vmha.classify.Evidence;
 import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.election.EmergencyAction;
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +68,9 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.ClusterHaSwitched.class, name = "ClusterHaSwitched"),
   @JsonSubTypes.Type(value = HaEvent.HostHaSwitched.class, name = "HostHaSwitched"),
   @JsonSubTypes.Type(value = HaEvent.VmRetryAsked.class, name = "VmRetryAsked"),
+  @JsonSubTypes.Type(value = HaEvent.VmProtectionSet.class, name = "VmProtectionSet"),
+  @JsonSubTypes.Type(value = HaEvent.VmUnprotected.class, name = "VmUnprotected"),
+  @JsonSubTypes.Type(value = HaEvent.EmergencyAsked.class, name = "EmergencyAsked"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -372,6 +377,34 @@ public sealed interface HaEvent extends JsonSerializable {
     public String describe() {
       return vm + ": retry asked by \"" + askedBy + "\"; its " + failedAttempts + " failed attempts reset, planned"
           + " again";
+    }
+  }
+
+  /**
+   * An operator protected a running VM ({@code newly}) or changed how a protected one is restarted: it is restarted as
+   * {@code protection} from now on; {@code askedBy}: the token.
+   */
+  record VmProtectionSet(Instant at, String by, String vm, String host, VmProtection protection, boolean newly,
+      String askedBy) implements HaEvent {
+    public String describe() {
+      return vm + (newly ? " protected at " + host : " restarted") + " with priority "
+          + protection.priority().configName() + ", order " + protection.order() + (protection.dependsOn().isEmpty()
+          ? "" : ", after " + String.join(", ", protection.dependsOn())) + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator unprotected a VM: HA no longer restarts it, and it keeps running at {@code host}. */
+  record VmUnprotected(Instant at, String by, String vm, String host, String askedBy) implements HaEvent {
+    public String describe() {
+      return vm + " unprotected (it keeps running at " + host + "), asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator's emergency action on the election, taken by this host ({@code askedBy}: the token). */
+  record EmergencyAsked(Instant at, String by, EmergencyAction action, String askedBy) implements HaEvent {
+    public String describe() {
+      return (action == EmergencyAction.FORCE_MASTER ? by + " forced to become master" : "election reset at " + by)
+          + ", asked by \"" + askedBy + "\"";
     }
   }
 }

@@ -155,6 +155,14 @@ public record MasterState(
     record Switched(long version, RequestId request, ProtectedList.HaSwitch before, HaEvent event, String done)
         implements AfterWrite {}
 
+    /**
+     * An operator protected, unprotected or re-set a VM ({@code before}: its entry, empty if it was not protected;
+     * {@code waiting}: its wait for a home, which an unprotect ends): recorded ({@code events}) and answered
+     * ({@code done}) once stored, put back if it is not.
+     */
+    record Protection(long version, RequestId request, String vm, Optional<ProtectedList.Entry> before,
+        Optional<Pending> waiting, List<HaEvent> events, String done) implements AfterWrite {}
+
     /** An operator's retry: the VM's attempts are reset in the list ({@code before}: its entry) before it is planned. */
     record Retried(long version, RequestId request, ProtectedList.Entry before, String askedBy)
         implements AfterWrite {}

@@ -3,6 +3,7 @@ package dev.vmha.master;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.vmha.JsonSerializable;
+import dev.vmha.restart.ProtectionChange;
 import java.util.Optional;
 
 /**
@@ -13,6 +14,9 @@ import java.util.Optional;
 @JsonSubTypes({
   @JsonSubTypes.Type(value = Operation.SwitchHa.class, name = "SwitchHa"),
   @JsonSubTypes.Type(value = Operation.Retry.class, name = "Retry"),
+  @JsonSubTypes.Type(value = Operation.Protect.class, name = "Protect"),
+  @JsonSubTypes.Type(value = Operation.Unprotect.class, name = "Unprotect"),
+  @JsonSubTypes.Type(value = Operation.SetProtection.class, name = "SetProtection"),
 })
 public sealed interface Operation extends JsonSerializable {
   String askedBy();
@@ -22,4 +26,13 @@ public sealed interface Operation extends JsonSerializable {
 
   /** Retry a given-up VM, or one waiting for its next retry: its failed attempts reset, it is planned again. */
   record Retry(String vm, String askedBy) implements Operation {}
+
+  /** Protect a VM that runs at a live host, with its configured protection and {@code change} over it. */
+  record Protect(String vm, ProtectionChange change, String askedBy) implements Operation {}
+
+  /** Unprotect a VM: HA no longer restarts it; it keeps running. */
+  record Unprotect(String vm, String askedBy) implements Operation {}
+
+  /** Change how a protected VM is restarted: priority, order, ready condition, dependencies. */
+  record SetProtection(String vm, ProtectionChange change, String askedBy) implements Operation {}
 }

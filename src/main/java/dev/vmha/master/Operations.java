@@ -3,8 +3,10 @@ package dev.vmha.master;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.ProtectedList.HaSwitch;
 import dev.vmha.history.HaEvent;
+import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.master.MasterState.AfterWrite;
 import dev.vmha.master.MasterState.Pending;
+import dev.vmha.restart.VmProtection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,105 @@ final class Operations {
     Optional<String> busy = OperatorRequests.notOwner(t, s);
     if (busy.isPresent()) return OperatorRequests.refuse(t, s, o.request(), busy.get());
     if (o.operation() instanceof Operation.SwitchHa h) return switchHa(t, s, o.request(), h);
-    return retry(t, s, o.request(), (Operation.Retry) o.operation());
+    if (o.operation() instanceof Operation.Retry r) return retry(t, s, o.request(), r);
+    if (o.operation() instanceof Operation.Protect p) return protect(t, s, o.request(), p);
+    if (o.operation() instanceof Operation.Unprotect u) return unprotect(t, s, o.request(), u);
+    return set(t, s, o.request(), (Operation.SetProtection) o.operation());
+  }
+
+  /**
+   * A VM that runs at a live host, not protected yet, is protected where it runs, with its configured protection and
+   * the request's change over it; its dependencies must name protected VMs and close no cycle.
+   */
+  private static MasterState protect(Turn t, MasterState s, RequestId request, Operation.Protect o) {
+    ProtectedList.Entry already = s.protectedList().vms().get(o.vm());
+    if (already != null) {
+      t.effect(new MasterEffect.Reply(request, false, o.vm() + " is protected already (at " + already.host()
+          + "); ./vmha vm set changes how it is restarted", Optional.empty(), true));
+      return s;
+    }
+    Optional<String> host = s.runningAt(o.vm());
+    if (host.isEmpty()) {
+      t.effect(MasterEffect.Reply.notFound(request, "no live host runs " + o.vm() + "; ./vmha vm power-on starts"
+          + " and protects a VM"));
+      return s;
+    }
+    VmSpec vm = s.hosts().get(host.get()).report().orElseThrow().poweredOn().stream()
+        .filter(v -> v.name().equals(o.vm())).findFirst().orElseThrow();
+    VmProtection protection = o.change().applyTo(t.settings().restart().protectionOf(o.vm()));
+    Optional<String> invalid = OperatorRequests.dependencyError(s, o.vm(), protection);
+    if (invalid.isPresent()) return invalid(t, s, request, invalid.get());
+    MasterState next = ListOwnership.write(t, s, s.protectedList().with(vm, host.get(), protection, t.self()));
+    return OperatorRequests.waitForWrite(next, new AfterWrite.Protection(next.protectedList().version(), request,
+        o.vm(), Optional.empty(), Optional.empty(), List.of(new HaEvent.VmProtected(t.wall, t.self(), o.vm(), host.get()),
+            new HaEvent.VmProtectionSet(t.wall, t.self(), o.vm(), host.get(), protection, true, o.askedBy())),
+        o.vm() + " protected at " + host.get() + " with priority " + protection.priority().configName()
+            + ", order " + protection.order()));
+  }
+
+  /**
+   * A protected VM is unprotected: HA no longer restarts it, and it keeps running. Refused while it is being started
+   * (the start would protect it again) and while another protected VM depends on it (that one would wait forever).
+   */
+  private static MasterState unprotect(Turn t, MasterState s, RequestId request, Operation.Unprotect o) {
+    ProtectedList.Entry e = s.protectedList().vms().get(o.vm());
+    if (e == null) {
+      t.effect(MasterEffect.Reply.notFound(request, o.vm() + " is not a protected VM; nothing to unprotect"));
+      return s;
+    }
+    if (s.inFlight().containsKey(o.vm())) {
+      return OperatorRequests.refuse(t, s, request, o.vm() + " is being started; unprotect it once it runs");
+    }
+    List<String> dependents = s.protectedList().dependencies().entrySet().stream()
+        .filter(d -> d.getValue().contains(o.vm())).map(Map.Entry::getKey).sorted().toList();
+    if (!dependents.isEmpty()) {
+      return OperatorRequests.refuse(t, s, request, String.join(", ", dependents) + " depend"
+          + (dependents.size() == 1 ? "s" : "") + " on " + o.vm() + ": change their dependencies first (./vmha vm"
+          + " set VM --after ...)");
+    }
+    MasterState next = ListOwnership.write(t, s, s.protectedList().without(o.vm(), t.self()));
+    Map<String, Pending> pending = new HashMap<>(next.pending());
+    pending.remove(o.vm());
+    String at = s.runningAt(o.vm()).orElse(e.host());
+    return OperatorRequests.waitForWrite(next.restarts(pending, next.inFlight()), new AfterWrite.Protection(
+        next.protectedList().version(), request, o.vm(), Optional.of(e), Optional.ofNullable(s.pending().get(o.vm())),
+        List.of(new HaEvent.VmUnprotected(t.wall, t.self(), o.vm(), at, o.askedBy())),
+        o.vm() + " is no longer protected; HA does not restart it (it keeps running where it runs)"));
+  }
+
+  /** How a protected VM is restarted changes; its dependencies must name protected VMs and close no cycle. */
+  private static MasterState set(Turn t, MasterState s, RequestId request, Operation.SetProtection o) {
+    ProtectedList.Entry e = s.protectedList().vms().get(o.vm());
+    if (e == null) {
+      t.effect(MasterEffect.Reply.notFound(request, o.vm() + " is not a protected VM; ./vmha vm protect protects a"
+          + " running one"));
+      return s;
+    }
+    VmProtection protection = o.change().applyTo(e.protection());
+    Optional<String> invalid = OperatorRequests.dependencyError(s, o.vm(), protection);
+    if (invalid.isPresent()) return invalid(t, s, request, invalid.get());
+    if (protection.equals(e.protection())) {
+      t.effect(new MasterEffect.Reply(request, true, o.vm() + " is restarted so already; nothing changed",
+          Optional.empty()));
+      return s;
+    }
+    MasterState next = ListOwnership.write(t, s, s.protectedList().reprotected(o.vm(), protection, t.self()));
+    // a VM waiting for a home is planned with its new protection
+    Map<String, Pending> pending = new HashMap<>(next.pending());
+    pending.computeIfPresent(o.vm(), (vm, p) -> new Pending(p.vm(), protection, p.lostFrom(), p.reason(),
+        p.failedAttempts(), p.notBefore(), p.unknown(), p.waiting()));
+    return OperatorRequests.waitForWrite(next.restarts(pending, next.inFlight()), new AfterWrite.Protection(
+        next.protectedList().version(), request, o.vm(), Optional.of(e), Optional.empty(),
+        List.of(new HaEvent.VmProtectionSet(t.wall, t.self(), o.vm(), e.host(), protection, false, o.askedBy())),
+        o.vm() + " is restarted with priority " + protection.priority().configName() + ", order "
+            + protection.order() + (protection.dependsOn().isEmpty() ? "" : ", after "
+            + String.join(", ", protection.dependsOn()))));
+  }
+
+  /** A request whose dependencies cannot be: 400 naming dependsOn, nothing changed. */
+  private static MasterState invalid(Turn t, MasterState s, RequestId request, String why) {
+    t.effect(new MasterEffect.Reply(request, false, why, Optional.of("dependsOn")));
+    return s;
   }
 
   /**
@@ -91,6 +191,11 @@ final class Operations {
 
   /** The list a change wrote is stored: it counts now. */
   static MasterState goAhead(Turn t, MasterState s, AfterWrite a) {
+    if (a instanceof AfterWrite.Protection p) {
+      p.events().forEach(t::emit);
+      t.effect(new MasterEffect.Reply(p.request(), true, p.done(), Optional.empty()));
+      return VmRecovery.advance(t, s);
+    }
     if (a instanceof AfterWrite.Switched w) {
       t.emit(w.event());
       t.effect(new MasterEffect.Reply(w.request(), true, w.done(), Optional.empty()));
@@ -112,6 +217,15 @@ final class Operations {
 
   /** The list a change wrote could not be stored: it is put back as it was, and the request refused. */
   static MasterState notStored(Turn t, MasterState s, AfterWrite a, String why) {
+    if (a instanceof AfterWrite.Protection p) {
+      ProtectedList back = p.before().map(e -> s.protectedList().restored(e, t.self()))
+          .orElseGet(() -> s.protectedList().without(p.vm(), t.self()));
+      Map<String, Pending> pending = new HashMap<>(s.pending());
+      p.waiting().ifPresent(w -> pending.put(p.vm(), w));
+      return OperatorRequests.refuse(t, ListOwnership.write(t, s.restarts(pending, s.inFlight()), back),
+          p.request(), p.vm() + ": the change"
+          + " could not be stored (" + why + "); it stays as it was");
+    }
     if (a instanceof AfterWrite.Switched w) {
       MasterState next = ListOwnership.write(t, s, s.protectedList().switched(w.before(), t.self()));
       return OperatorRequests.refuse(t, next, w.request(), "HA not switched: the change could not be stored ("

@@ -130,7 +130,7 @@ final class OperatorRequests {
    * Why the VM's dependencies (the request's, else its configured depends-on) cannot be: each must name a protected
    * VM — one that is not would be waited for forever — and together they must not close a cycle.
    */
-  private static Optional<String> dependencyError(MasterState s, String vm, VmProtection protection) {
+  static Optional<String> dependencyError(MasterState s, String vm, VmProtection protection) {
     List<String> unknown = Dependencies.unknown(protection.dependsOn(), s.protectedList().vms().keySet());
     if (!unknown.isEmpty()) {
       return Optional.of(vm + " would wait forever for " + String.join(", ", unknown) + ": not a protected VM;"
@@ -175,7 +175,7 @@ final class OperatorRequests {
 
   /** The list a request changed is stored: its start or stop goes ahead. */
   static MasterState goAhead(Turn t, MasterState s, AfterWrite a) {
-    if (a instanceof AfterWrite.Switched || a instanceof AfterWrite.Retried) return Operations.goAhead(t, s, a);
+    if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.goAhead(t, s, a);
     if (a instanceof AfterWrite.Start start) {
       t.effect(start.start());
     } else if (a instanceof AfterWrite.Stop stop && stop.at().isPresent()) {
@@ -190,7 +190,7 @@ final class OperatorRequests {
 
   /** The list a request changed could not be stored: the request is undone and refused. */
   static MasterState notStored(Turn t, MasterState s, AfterWrite a, String why) {
-    if (a instanceof AfterWrite.Switched || a instanceof AfterWrite.Retried) return Operations.notStored(t, s, a, why);
+    if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.notStored(t, s, a, why);
     if (a instanceof AfterWrite.Start start) {
       String vm = start.start().vm().name();
       Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());

@@ -29,6 +29,11 @@ class ApiAccessTest {
       new Row("POST", "/api/v1/hosts/web1/ha/enable", ApiRole.ADMIN),
       new Row("POST", "/api/v1/hosts/web1/ha/disable", ApiRole.ADMIN),
       new Row("POST", "/api/v1/vms/web1/retry", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/vms/web1/protect", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/vms/web1/unprotect", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/vms/web1/protection", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/emergency/force-master/web1", ApiRole.ADMIN),
+      new Row("POST", "/api/v1/emergency/reset-election", ApiRole.ADMIN),
       // not routes of the API (or not yet): closed to every role below admin
       new Row("POST", "/api/status", ApiRole.ADMIN),
       new Row("GET", "/api/vms", ApiRole.ADMIN),

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
+import dev.vmha.restart.ProtectionChange;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
@@ -206,5 +207,108 @@ class OperationsTest {
     assertTrue(m.reply(running).message().contains("runs at host2"), m.reply(running).message());
     assertEquals(List.of(), m.effects(MasterEffect.WriteList.class), "nothing written");
     assertEquals(List.of(VM1, VM2).size(), m.state.protectedList().vms().size());
+  }
+
+  // ---- protect, unprotect, set
+
+  private static ProtectionChange change(RestartPriority priority, Integer order, String... after) {
+    return new ProtectionChange(Optional.ofNullable(priority), Optional.ofNullable(order), Optional.empty(),
+        Optional.empty(), after.length == 0 ? Optional.empty() : Optional.of(List.of(after)));
+  }
+
+  @Test
+  void aRunningVmIsProtectedWhereItRunsAndThenRestartedWhenItsHostDies() {
+    m.started();
+    m.host2Running = List.of(VM1);
+    m.tick();
+    m.mark();
+    RequestId id = m.operate(new Operation.Protect("vm1", change(RestartPriority.HIGH, 2), "ops-token"));
+    ok(id);
+    ProtectedList.Entry e = m.stored.orElseThrow().vms().get("vm1");
+    assertEquals("host2", e.host());
+    assertEquals(RestartPriority.HIGH, e.protection().priority());
+    assertEquals(2, e.protection().order());
+    assertEquals("host2", m.only(HaEvent.VmProtected.class).host());
+    HaEvent.VmProtectionSet set = m.only(HaEvent.VmProtectionSet.class);
+    assertTrue(set.newly());
+    assertEquals("ops-token", set.askedBy());
+    assertTrue(m.starts.isEmpty(), "it runs: nothing starts");
+    host2Crashes(m);
+    assertEquals("vm1", m.only(HaEvent.VmRestartPlanned.class).vm());
+  }
+
+  @Test
+  void protectingAVmNoHostRunsIsNotFoundAndAProtectedOneIsAlreadyProtected() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.mark();
+    RequestId nowhere = m.operate(new Operation.Protect("vm9", ProtectionChange.NONE, "ops-token"));
+    assertTrue(m.reply(nowhere).notFound(), m.reply(nowhere).message());
+    RequestId again = m.operate(new Operation.Protect("vm1", ProtectionChange.NONE, "ops-token"));
+    assertFalse(m.reply(again).ok());
+    assertTrue(m.reply(again).alreadyProtected());
+    assertEquals(List.of(), m.effects(MasterEffect.WriteList.class));
+  }
+
+  @Test
+  void settingADependencyThatClosesACycleIsRefusedNamingTheCycle() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    ok(m.operate(new Operation.SetProtection("vm1", change(null, null, "vm2"), "ops-token")));
+    m.mark();
+    RequestId cycle = m.operate(new Operation.SetProtection("vm2", change(null, null, "vm1"), "ops-token"));
+    assertFalse(m.reply(cycle).ok());
+    assertEquals(Optional.of("dependsOn"), m.reply(cycle).invalidField());
+    assertTrue(m.reply(cycle).message().contains("vm2 -> vm1 -> vm2") || m.reply(cycle).message()
+        .contains("vm1 -> vm2 -> vm1"), m.reply(cycle).message());
+    RequestId unknownDep = m.operate(new Operation.SetProtection("vm2", change(null, null, "nosuch"), "ops-token"));
+    assertEquals(Optional.of("dependsOn"), m.reply(unknownDep).invalidField());
+    RequestId unknown = m.operate(new Operation.SetProtection("nosuch", change(RestartPriority.LOW, null),
+        "ops-token"));
+    assertTrue(m.reply(unknown).notFound());
+    assertEquals(List.of(), m.effects(MasterEffect.WriteList.class), "nothing written");
+  }
+
+  @Test
+  void setChangesOnlyWhatItNamesAndKeepsWhereTheVmRuns() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.mark();
+    ok(m.operate(new Operation.SetProtection("vm1", change(RestartPriority.LOWEST, 3, "vm2"), "ops-token")));
+    ProtectedList.Entry e = m.stored.orElseThrow().vms().get("vm1");
+    assertEquals(new VmProtection(RestartPriority.LOWEST, 3, VmProtection.defaults().ready(),
+        VmProtection.defaults().readyTimeout(), List.of("vm2")), e.protection());
+    assertEquals("host2", e.host());
+    assertFalse(m.only(HaEvent.VmProtectionSet.class).newly());
+    RequestId same = m.operate(new Operation.SetProtection("vm1", change(RestartPriority.LOWEST, null), "ops-token"));
+    assertTrue(m.reply(same).message().contains("nothing changed"), m.reply(same).message());
+  }
+
+  @Test
+  void aVmOthersDependOnIsNotUnprotectedAndAnUnprotectedVmIsNotRestarted() {
+    m.protectOnHost2(new VmProtection(RestartPriority.MEDIUM, 0, VmProtection.defaults().ready(),
+        Duration.ofSeconds(60), List.of("vm2")), VmProtection.defaults(), true);
+    m.mark();
+    RequestId depended = m.operate(new Operation.Unprotect("vm2", "ops-token"));
+    assertFalse(m.reply(depended).ok());
+    assertTrue(m.reply(depended).message().startsWith("vm1 depends on vm2"), m.reply(depended).message());
+    RequestId unknown = m.operate(new Operation.Unprotect("nosuch", "ops-token"));
+    assertTrue(m.reply(unknown).notFound());
+    ok(m.operate(new Operation.Unprotect("vm1", "ops-token")));
+    assertEquals("host2", m.only(HaEvent.VmUnprotected.class).host());
+    assertFalse(m.stored.orElseThrow().vms().containsKey("vm1"));
+    host2Crashes(m);
+    assertEquals(List.of("vm2"), m.events(HaEvent.VmRestartPlanned.class).stream()
+        .map(HaEvent.VmRestartPlanned::vm).toList(), "vm1 is not restarted");
+  }
+
+  @Test
+  void aProtectThatCannotBeStoredIsRefusedAndPutBack() {
+    m.started();
+    m.host2Running = List.of(VM1);
+    m.tick();
+    m.listWritesSucceed = false;
+    m.mark();
+    RequestId id = m.operate(new Operation.Protect("vm1", ProtectionChange.NONE, "ops-token"));
+    assertFalse(m.reply(id).ok());
+    assertFalse(m.state.protectedList().vms().containsKey("vm1"), "put back");
+    assertEquals(List.of(), m.events(HaEvent.VmProtectionSet.class));
   }
 }
