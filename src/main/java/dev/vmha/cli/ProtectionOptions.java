@@ -1,6 +1,8 @@
 package dev.vmha.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmha.api.VmRequest;
 import dev.vmha.history.EventLog;
 import java.util.List;
@@ -8,6 +10,9 @@ import picocli.CommandLine.Option;
 
 /** How HA restarts a VM, as {@code vm protect} and {@code vm set} take it: each option left out keeps the VM's. */
 final class ProtectionOptions {
+  /** Only the fields given: a change names what it changes. */
+  private static final ObjectMapper JSON = EventLog.JSON.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
   @Option(names = "--priority", description = "Restart priority: highest, high, medium, low, lowest, disabled"
       + " (vSphere) or restart, best-effort, unprotected (XenServer).")
   String priority;
@@ -27,7 +32,7 @@ final class ProtectionOptions {
 
   /** The body of a protection change: only these fields, the VM named by the path. */
   String body() throws JsonProcessingException {
-    return EventLog.JSON.writeValueAsString(new VmRequest(null, null, null, null, priority, order, ready,
+    return JSON.writeValueAsString(new VmRequest(null, null, null, null, priority, order, ready,
         readyTimeoutSeconds, after));
   }
 }

@@ -10,6 +10,8 @@ import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
+import dev.vmha.restart.ProtectionChange;
+import dev.vmha.restart.RestartPriority;
 import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,6 +45,7 @@ class HttpApiOperationsTest {
       * Double.parseDouble(System.getProperty("pekko.test.timefactor", "1"))));
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<Operation> asked = new CopyOnWriteArrayList<>();
+  private final List<String> emergencies = new CopyOnWriteArrayList<>();
   private final EventLog events = EventLog.inMemory();
   private ServerBinding binding;
   private String api;
@@ -54,7 +57,7 @@ class HttpApiOperationsTest {
       if (m instanceof MasterCoordinator.Operate o) {
         asked.add(o.operation());
         boolean unknown = o.operation() instanceof Operation.Retry r ? r.vm().equals("nosuch")
-            : ((Operation.SwitchHa) o.operation()).host().equals(Optional.of("host9"));
+            : o.operation() instanceof Operation.SwitchHa h && h.host().equals(Optional.of("host9"));
         boolean running = o.operation() instanceof Operation.Retry r && r.vm().equals("vm2");
         o.replyTo().tell(new MasterCoordinator.OperationResult(!unknown && !running,
             unknown ? "unknown" : running ? "vm2 is not given up: it runs at host2" : "done", Optional.empty(), false,
@@ -65,6 +68,10 @@ class HttpApiOperationsTest {
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
         g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.MASTER, "host1", master, 1));
+      }
+      if (m instanceof ElectionFsm.EmergencyAsked e) {
+        emergencies.add(e.action() + " " + e.host() + " by " + e.askedBy());
+        e.replyTo().tell(new ElectionFsm.EmergencyResult(!e.host().equals("host7"), "done"));
       }
       return Behaviors.same();
     }));
@@ -125,9 +132,51 @@ class HttpApiOperationsTest {
     assertEquals(List.of(), asked);
   }
 
+  @Test
+  void protectionChangesCarryTheirFieldsAndABadBodyIsRefusedNamingTheField() throws Exception {
+    assertEquals(200, post("/api/v1/vms/vm1/protect", tokens.operator(),
+        "{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\"]}").statusCode());
+    assertEquals(200, post("/api/v1/vms/vm1/protect", tokens.operator(), "").statusCode(), "no body: as configured");
+    assertEquals(200, post("/api/v1/vms/vm1/protection", tokens.operator(), "{\"order\":3}").statusCode());
+    assertEquals(200, post("/api/v1/vms/vm1/unprotect", tokens.operator()).statusCode());
+    ProtectionChange high = new ProtectionChange(Optional.of(RestartPriority.HIGH), Optional.of(2), Optional.empty(),
+        Optional.empty(), Optional.of(List.of("db1")));
+    assertEquals(List.of(new Operation.Protect("vm1", high, "operator1"),
+        new Operation.Protect("vm1", ProtectionChange.NONE, "operator1"),
+        new Operation.SetProtection("vm1", new ProtectionChange(Optional.empty(), Optional.of(3), Optional.empty(),
+            Optional.empty(), Optional.empty()), "operator1"),
+        new Operation.Unprotect("vm1", "operator1")), asked);
+    asked.clear();
+    for (String[] bad : List.of(new String[] {"{\"memoryMb\":512}", "memoryMb"},
+        new String[] {"{\"priority\":\"urgent\"}", "priority"}, new String[] {"{\"dependsOn\":[\"vm1\"]}", "dependsOn"},
+        new String[] {"{\"colour\":1}", "colour"})) {
+      HttpResponse<String> r = post("/api/v1/vms/vm1/protection", tokens.operator(), bad[0]);
+      assertEquals(400, r.statusCode(), bad[0] + " -> " + r.body());
+      assertEquals(bad[1], EventLog.JSON.readTree(r.body()).path("field").asText(), bad[0] + " -> " + r.body());
+    }
+    HttpResponse<String> nothing = post("/api/v1/vms/vm1/protection", tokens.operator(), "{}");
+    assertEquals(400, nothing.statusCode(), nothing.body());
+    assertTrue(nothing.body().contains("nothing to change"), nothing.body());
+    assertEquals(List.of(), asked);
+  }
+
+  @Test
+  void emergencyActionsGoToTheElectionWithWhoAskedAndNeedAnAdmin() throws Exception {
+    assertEquals(200, post("/api/v1/emergency/force-master/host2", tokens.admin()).statusCode());
+    assertEquals(200, post("/api/v1/emergency/reset-election", tokens.admin()).statusCode());
+    assertEquals(409, post("/api/v1/emergency/force-master/host7", tokens.admin()).statusCode());
+    assertEquals(403, post("/api/v1/emergency/reset-election", tokens.operator()).statusCode());
+    assertEquals(List.of("FORCE_MASTER host2 by admin1", "RESET_ELECTION all by admin1", "FORCE_MASTER host7 by admin1"),
+        emergencies);
+  }
+
   private HttpResponse<String> post(String path, String token) throws Exception {
+    return post(path, token, "{}");
+  }
+
+  private HttpResponse<String> post(String path, String token, String body) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

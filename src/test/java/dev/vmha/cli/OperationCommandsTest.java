@@ -25,12 +25,14 @@ class OperationCommandsTest {
   private HttpServer server;
   private final AtomicReference<Map.Entry<Integer, String>> answer = new AtomicReference<>();
   private final List<String> posted = new CopyOnWriteArrayList<>();
+  private final List<String> bodies = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", x -> {
       posted.add(x.getRequestMethod() + " " + x.getRequestURI().getPath());
+      bodies.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       byte[] b = answer.get().getValue().getBytes(StandardCharsets.UTF_8);
       x.getResponseHeaders().add("Content-Type", "application/json");
       x.sendResponseHeaders(answer.get().getKey(), b.length);
@@ -56,14 +58,20 @@ class OperationCommandsTest {
     answer.set(Map.entry(200, "{\"ok\":true,\"message\":\"done\"}"));
     for (String[] c : List.of(new String[] {"ha", "disable"}, new String[] {"ha", "enable"},
         new String[] {"host", "ha", "disable", "host2"}, new String[] {"host", "ha", "enable", "host2"},
-        new String[] {"vm", "retry", "db1"})) {
+        new String[] {"vm", "retry", "db1"}, new String[] {"vm", "protect", "db1", "--priority", "high"},
+        new String[] {"vm", "set", "app1", "--priority", "high", "--order", "2", "--after", "db1,dns1"},
+        new String[] {"vm", "unprotect", "db1"}, new String[] {"emergency", "force-master", "host3"},
+        new String[] {"emergency", "reset-election"})) {
       CliRun.Result r = vmha(c);
       assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.err());
       assertEquals("done\n", r.out());
     }
     assertEquals(List.of("POST /api/v1/cluster/ha/disable", "POST /api/v1/cluster/ha/enable",
-        "POST /api/v1/hosts/host2/ha/disable", "POST /api/v1/hosts/host2/ha/enable", "POST /api/v1/vms/db1/retry"),
-        posted);
+        "POST /api/v1/hosts/host2/ha/disable", "POST /api/v1/hosts/host2/ha/enable", "POST /api/v1/vms/db1/retry",
+        "POST /api/v1/vms/db1/protect", "POST /api/v1/vms/app1/protection", "POST /api/v1/vms/db1/unprotect",
+        "POST /api/v1/emergency/force-master/host3", "POST /api/v1/emergency/reset-election"), posted);
+    assertEquals("{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\",\"dns1\"]}", bodies.get(6),
+        "vm set sends only what it changes");
   }
 
   @Test
