@@ -9,32 +9,19 @@ import picocli.CommandLine.Parameters;
     subcommands = {HostGroupCommand.Ha.class})
 final class HostGroupCommand extends CommandGroup {
   @Command(name = "ha", description = "Enable or disable HA for one host: while disabled, its VMs are not failed over,"
-      + " it takes no restarts and runs no isolation response.", subcommands = {Ha.Enable.class, Ha.Disable.class})
-  static final class Ha extends CommandGroup {
-    @Command(name = "enable", description = "Enable HA for the host.")
-    static final class Enable implements Callable<Integer> {
-      @Parameters(index = "0", description = "Host id.")
-      String host;
+      + " it takes no restarts and runs no isolation response; its VMs keep running.")
+  static final class Ha implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "enable|disable", description = "enable or disable.")
+    HaCommand.Switch to;
 
-      @Mixin AgentOptions options;
+    @Parameters(index = "1", description = "Host id.")
+    String host;
 
-      @Override
-      public Integer call() throws Exception {
-        return OperationPost.send(options, "host ha enable", "/api/v1/hosts/" + host + "/ha/enable", "{}");
-      }
-    }
+    @Mixin AgentOptions options;
 
-    @Command(name = "disable", description = "Disable HA for the host; its VMs keep running.")
-    static final class Disable implements Callable<Integer> {
-      @Parameters(index = "0", description = "Host id.")
-      String host;
-
-      @Mixin AgentOptions options;
-
-      @Override
-      public Integer call() throws Exception {
-        return OperationPost.send(options, "host ha disable", "/api/v1/hosts/" + host + "/ha/disable", "{}");
-      }
+    @Override
+    public Integer call() throws Exception {
+      return OperationPost.send(options, "host ha " + to.route(), "/api/v1/hosts/" + host + "/ha/" + to.route(), "{}");
     }
   }
 }

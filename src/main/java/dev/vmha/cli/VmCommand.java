@@ -8,6 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 @Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class, VmCommand.Retry.class,
     VmCommand.Protect.class, VmCommand.Unprotect.class, VmCommand.Set.class})
@@ -65,62 +68,75 @@ final class VmCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "retry", description = "Retry a VM HA gave up (or one waiting for its next retry), like pcs resource"
-      + " cleanup: its failed attempts are reset and it is planned again.")
-  static final class Retry implements Callable<Integer> {
+  /** A command on one VM, posted to {@code /api/v1/vms/<name>/<route>}. */
+  abstract static class OnVm implements Callable<Integer> {
     @Parameters(index = "0", description = "VM name.")
     String name;
 
     @Mixin AgentOptions options;
 
+    @Spec CommandSpec spec;
+
+    /** The last segment of the route: what is done to the VM. */
+    private final String route;
+
+    OnVm(String route) {
+      this.route = route;
+    }
+
+    String body() throws JsonProcessingException {
+      return "{}";
+    }
+
     @Override
     public Integer call() throws Exception {
-      return OperationPost.send(options, "vm retry", "/api/v1/vms/" + name + "/retry", "{}");
+      return OperationPost.send(options, spec.qualifiedName().substring("vmha ".length()),
+          "/api/v1/vms/" + name + "/" + route, body());
+    }
+  }
+
+  /** A command on one VM that carries a protection change. */
+  abstract static class Protecting extends OnVm {
+    @Mixin ProtectionOptions protection;
+
+    Protecting(String route) {
+      super(route);
+    }
+
+    @Override
+    String body() throws JsonProcessingException {
+      return protection.body();
+    }
+  }
+
+  @Command(name = "retry", description = "Retry a VM HA gave up (or one waiting for its next retry), like pcs resource"
+      + " cleanup: its failed attempts are reset and it is planned again.")
+  static final class Retry extends OnVm {
+    Retry() {
+      super("retry");
     }
   }
 
   @Command(name = "protect", description = "Protect a VM that runs at a live host: HA restarts it from now on, with its"
       + " configured protection and these options over it.")
-  static final class Protect implements Callable<Integer> {
-    @Parameters(index = "0", description = "VM name.")
-    String name;
-
-    @Mixin ProtectionOptions protection;
-
-    @Mixin AgentOptions options;
-
-    @Override
-    public Integer call() throws Exception {
-      return OperationPost.send(options, "vm protect", "/api/v1/vms/" + name + "/protect", protection.body());
+  static final class Protect extends Protecting {
+    Protect() {
+      super("protect");
     }
   }
 
   @Command(name = "unprotect", description = "Unprotect a VM: HA no longer restarts it; it keeps running.")
-  static final class Unprotect implements Callable<Integer> {
-    @Parameters(index = "0", description = "VM name.")
-    String name;
-
-    @Mixin AgentOptions options;
-
-    @Override
-    public Integer call() throws Exception {
-      return OperationPost.send(options, "vm unprotect", "/api/v1/vms/" + name + "/unprotect", "{}");
+  static final class Unprotect extends OnVm {
+    Unprotect() {
+      super("unprotect");
     }
   }
 
   @Command(name = "set", description = "Change how a protected VM is restarted (at least one option), e.g."
       + " vm set app1 --priority high --order 2 --after db1.")
-  static final class Set implements Callable<Integer> {
-    @Parameters(index = "0", description = "VM name.")
-    String name;
-
-    @Mixin ProtectionOptions protection;
-
-    @Mixin AgentOptions options;
-
-    @Override
-    public Integer call() throws Exception {
-      return OperationPost.send(options, "vm set", "/api/v1/vms/" + name + "/protection", protection.body());
+  static final class Set extends Protecting {
+    Set() {
+      super("protection");
     }
   }
 }

@@ -34,6 +34,7 @@ public final class Vmha extends CommandGroup {
   /** The command line with vmha's handling of a wrong command line (exit 2) and of a failure (exit 1). */
   static CommandLine commandLine() {
     return new CommandLine(new Vmha())
+        .setCaseInsensitiveEnumValuesAllowed(true) // ha enable, not ha ENABLE
         .setParameterExceptionHandler(Vmha::usageError)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           // one line, never a stack trace (that is logged at DEBUG: -Dvmha.log.level=DEBUG): what failed and why

@@ -12,7 +12,6 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
 import dev.vmha.restart.ProtectionChange;
 import dev.vmha.restart.RestartPriority;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,8 +75,7 @@ class HttpApiOperationsTest {
       return Behaviors.same();
     }));
     tokens = ApiTesting.tokens(tokensDir);
-    binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events, ASK,
-        VmRequestRuleTest.RESTART, 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
+    binding = ApiTesting.serve(kit, election, events, ASK, tokens);
     api = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 
