@@ -2,6 +2,7 @@ package dev.vmha.datastore;
 
 import dev.vmha.JsonSerializable;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.VmProtection;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -11,11 +12,23 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The content of {@code protectedlist}: every protected VM and the host it was last placed on, written by the master
- * that owns the datastore. {@code version} grows with every change; a new master takes the highest valid version.
+ * The content of {@code protectedlist}: every protected VM and the host it was last placed on, and the hosts in
+ * maintenance mode, written by the master that owns the datastore. {@code version} grows with every change; a new
+ * master takes the highest valid version. A list written before maintenance existed reads with none.
  */
-public record ProtectedList(String owner, long version, Map<String, Entry> vms) implements JsonSerializable {
+public record ProtectedList(
+    String owner, long version, Map<String, Entry> vms, Map<String, HostMaintenance> maintenance)
+    implements JsonSerializable {
   static final String KIND = "protectedlist";
+
+  /** A host in maintenance mode ({@code ENTERING} or {@code IN_MAINTENANCE}), who asked for it, and when. */
+  public record HostMaintenance(MaintenanceMode mode, String requestedBy, Instant since) implements JsonSerializable {
+    public HostMaintenance {
+      if (mode == null || mode == MaintenanceMode.NONE) {
+        throw new IllegalArgumentException("a host in maintenance is ENTERING or IN_MAINTENANCE, not " + mode);
+      }
+    }
+  }
 
   /** A protected VM, where it last ran, how it is restarted, and where its recovery stands. */
   public record Entry(VmSpec vm, String host, VmProtection protection, Recovery recovery) implements JsonSerializable {}
@@ -56,6 +69,11 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
       if (!name.equals(e.vm().name())) throw new IllegalArgumentException("entry " + name + " holds VM " + e.vm().name());
     });
     vms = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(vms));
+    maintenance = maintenance == null ? Map.of() : Map.copyOf(maintenance);
+  }
+
+  public ProtectedList(String owner, long version, Map<String, Entry> vms) {
+    this(owner, version, vms, Map.of());
   }
 
   public static ProtectedList empty(String owner) {
@@ -66,7 +84,7 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   public ProtectedList with(VmSpec vm, String host, VmProtection protection, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.put(vm.name(), new Entry(vm, host, protection, Recovery.NONE));
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance);
   }
 
   /** A protected VM whose recovery moved on; where it ran and its protection unchanged. */
@@ -74,7 +92,7 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     Entry e = m.get(vm);
     m.put(vm, new Entry(e.vm(), e.host(), e.protection(), recovery));
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance);
   }
 
   /** A protected VM now placed at {@code host}, its protection unchanged. */
@@ -94,13 +112,27 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   public ProtectedList restored(Entry e, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.put(e.vm().name(), e);
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance);
   }
 
   public ProtectedList without(String vm, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.remove(vm);
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance);
+  }
+
+  /** A host's maintenance mode set ({@code NONE}: it leaves maintenance), the VMs unchanged. */
+  public ProtectedList maintaining(String host, MaintenanceMode mode, String requestedBy, Instant since,
+      String newOwner) {
+    Map<String, HostMaintenance> m = new LinkedHashMap<>(maintenance);
+    if (mode == MaintenanceMode.NONE) m.remove(host); else m.put(host, new HostMaintenance(mode, requestedBy, since));
+    return new ProtectedList(newOwner, version + 1, vms, m);
+  }
+
+  /** A host's maintenance mode ({@code NONE} when it is not in maintenance). */
+  public MaintenanceMode maintenanceOf(String host) {
+    HostMaintenance m = maintenance.get(host);
+    return m == null ? MaintenanceMode.NONE : m.mode();
   }
 
   String encode() {

@@ -29,7 +29,7 @@ final class OperatorRequests {
   private OperatorRequests() {}
 
   /** Why this master may not change the protected list now, if so. */
-  private static Optional<String> notOwner(Turn t, MasterState s) {
+  static Optional<String> notOwner(Turn t, MasterState s) {
     if (!s.loaded()) return Optional.of("the master has not read the protected list yet; try again");
     if (!ListOwnership.owns(t, s)) {
       return Optional.of("master " + t.self() + " does not own the protected list (another master holds its"
@@ -175,6 +175,7 @@ final class OperatorRequests {
 
   /** The list a request changed is stored: its start or stop goes ahead. */
   static MasterState goAhead(Turn t, MasterState s, AfterWrite a) {
+    if (a instanceof AfterWrite.Maintenance m) return Maintenance.stored(t, s, m);
     if (a instanceof AfterWrite.Start start) {
       t.effect(start.start());
     } else if (a instanceof AfterWrite.Stop stop && stop.at().isPresent()) {
@@ -189,6 +190,7 @@ final class OperatorRequests {
 
   /** The list a request changed could not be stored: the request is undone and refused. */
   static MasterState notStored(Turn t, MasterState s, AfterWrite a, String why) {
+    if (a instanceof AfterWrite.Maintenance m) return Maintenance.notStored(t, s, m, why);
     if (a instanceof AfterWrite.Start start) {
       String vm = start.start().vm().name();
       Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
