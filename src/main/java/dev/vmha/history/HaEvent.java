@@ -11,6 +11,7 @@ import dev.vmha.config.IsolationResponse;
 import dev.vmha.election.EmergencyAction;
 import dev.vmha.config.WatchdogSettings;
 import dev.vmha.restart.VmProtection;
+import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +55,9 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.VmLeaseFenced.class, name = "VmLeaseFenced"),
   @JsonSubTypes.Type(value = HaEvent.VmStoppedInGuest.class, name = "VmStoppedInGuest"),
   @JsonSubTypes.Type(value = HaEvent.VmPoweredOff.class, name = "VmPoweredOff"),
+  @JsonSubTypes.Type(value = HaEvent.HostMaintenanceChanged.class, name = "HostMaintenanceChanged"),
+  @JsonSubTypes.Type(value = HaEvent.VmMigrated.class, name = "VmMigrated"),
+  @JsonSubTypes.Type(value = HaEvent.VmNotMigrated.class, name = "VmNotMigrated"),
   @JsonSubTypes.Type(value = HaEvent.VmRestartWaiting.class, name = "VmRestartWaiting"),
   @JsonSubTypes.Type(value = HaEvent.VmRestartRetryScheduled.class, name = "VmRestartRetryScheduled"),
   @JsonSubTypes.Type(value = HaEvent.VmReady.class, name = "VmReady"),
@@ -258,6 +262,38 @@ public sealed interface HaEvent extends JsonSerializable {
   record VmPoweredOff(Instant at, String by, String vm, String host) implements HaEvent {
     public String describe() {
       return vm + " powered off at " + host + " by an operator: no longer protected";
+    }
+  }
+
+  /**
+   * A host's maintenance mode changed ({@code NONE}: it left maintenance), at the request of {@code requestedBy}
+   * (the API caller; the master itself when a draining host became empty); {@code detail} says what follows.
+   */
+  record HostMaintenanceChanged(
+      Instant at, String by, String host, MaintenanceMode mode, String requestedBy, String detail) implements HaEvent {
+    public String describe() {
+      String what = switch (mode) {
+        case ENTERING -> " enters maintenance";
+        case IN_MAINTENANCE -> " is in maintenance";
+        case NONE -> " left maintenance";
+      };
+      return "host " + host + what + " (asked by " + requestedBy + ")" + (detail.isEmpty() ? "" : ": " + detail);
+    }
+  }
+
+  /** A VM was live-migrated: its writer at {@code from} stopped, then it started at {@code to}, its lease moved. */
+  record VmMigrated(Instant at, String by, String vm, String from, String to, String reason) implements HaEvent {
+    public String describe() {
+      return vm + " migrated from " + from + " to " + to + " (" + reason + ")";
+    }
+  }
+
+  /** A migration failed: {@code runsAt} where the VM runs now ("-": nowhere, it is restarted like a failure). */
+  record VmNotMigrated(Instant at, String by, String vm, String from, String to, String runsAt, String reason)
+      implements HaEvent {
+    public String describe() {
+      return vm + " not migrated from " + from + " to " + to + ": " + reason
+          + (runsAt.equals("-") ? "; it runs nowhere and is restarted" : "; it runs at " + runsAt);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.Hypervisor;
+import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.lease.LeaseTiming;
@@ -51,6 +52,25 @@ public final class HostVms {
 
   public record Result(String vm, String host, boolean ok, String error) implements JsonSerializable {}
 
+  /**
+   * Migrate a VM out of this host: its writer stops (keeping its state), then its lease is released; answered with
+   * the image to start at the target, or the error (then it still runs here, unless the error says otherwise).
+   */
+  public record MigrateOut(String vm, ActorRef<MigratedOut> replyTo) implements Command, JsonSerializable {}
+
+  /** {@code image}: the VM's state once its writer here stopped and its lease is released; empty on failure. */
+  public record MigratedOut(String vm, String host, Optional<MigrationImage> image, String error)
+      implements JsonSerializable {}
+
+  /** Migrate a VM into this host from its image: its lease is taken first, as for a power-on. */
+  public record MigrateIn(MigrationImage image, ActorRef<Result> replyTo) implements Command, JsonSerializable {}
+
+  /** A power-on or a migration in: the VM starts here after its lease is taken. */
+  private record Start(VmSpec vm, Optional<VmLease> grant, Optional<MigrationImage> image, ActorRef<Result> replyTo) {}
+
+  private record WriterStopped(MigrateOut request, MigrationImage image, Throwable error)
+      implements Command, LocalMessage {}
+
   /** This host is isolated: apply the isolation response to its VMs and report what is now off. */
   public record ApplyIsolationResponse(
       Function<String, IsolationResponse> responseFor, Duration shutdownTimeout,
@@ -65,9 +85,9 @@ public final class HostVms {
 
   private record Polled(long seq, List<VmSpec> vms, Throwable error) implements Command, LocalMessage {}
 
-  private record LeaseTaken(PowerOn request, VmLeases.Taken taken, Throwable error) implements Command, LocalMessage {}
+  private record LeaseTaken(Start request, VmLeases.Taken taken, Throwable error) implements Command, LocalMessage {}
 
-  private record PoweredOn(PowerOn request, Throwable error) implements Command, LocalMessage {}
+  private record PoweredOn(Start request, Throwable error) implements Command, LocalMessage {}
 
   private record PoweredOff(PowerOff request, Throwable error) implements Command, LocalMessage {}
 
@@ -92,30 +112,35 @@ public final class HostVms {
    * @param stopped VMs that stopped here without an operator, reported until powered on here again
    * @param forced VMs this host must power off (lost lease, started while fenced), until a poll shows them off:
    *     a power-off that fails or hangs is tried again at every poll, and true if one is in flight
+   * @param migrated VMs migrated away, and the polls issued by then: such a poll may still list them, later ones not
    */
   private record State(
       Optional<String> fenced, long polls, Map<String, Starting> starting, Map<String, VmSpec> seen,
       Map<String, String> stopping, Set<String> operatorOff, Map<String, StoppedVm> stopped,
-      Map<String, Boolean> forced) {
+      Map<String, Boolean> forced, Map<String, Long> migrated) {
 
     State fenced(Optional<String> f) {
-      return new State(f, polls, starting, seen, stopping, operatorOff, stopped, forced);
+      return new State(f, polls, starting, seen, stopping, operatorOff, stopped, forced, migrated);
     }
 
     State starting(Map<String, Starting> s) {
-      return new State(fenced, polls, Map.copyOf(s), seen, stopping, operatorOff, stopped, forced);
+      return new State(fenced, polls, Map.copyOf(s), seen, stopping, operatorOff, stopped, forced, migrated);
     }
 
     State stopping(Map<String, String> s, Set<String> off) {
-      return new State(fenced, polls, starting, seen, Map.copyOf(s), Set.copyOf(off), stopped, forced);
+      return new State(fenced, polls, starting, seen, Map.copyOf(s), Set.copyOf(off), stopped, forced, migrated);
     }
 
     State polled(long p) {
-      return new State(fenced, p, starting, seen, stopping, operatorOff, stopped, forced);
+      return new State(fenced, p, starting, seen, stopping, operatorOff, stopped, forced, migrated);
     }
 
     State forced(Map<String, Boolean> f) {
-      return new State(fenced, polls, starting, seen, stopping, operatorOff, stopped, Map.copyOf(f));
+      return new State(fenced, polls, starting, seen, stopping, operatorOff, stopped, Map.copyOf(f), migrated);
+    }
+
+    State migrated(Map<String, Long> m) {
+      return new State(fenced, polls, starting, seen, stopping, operatorOff, stopped, forced, Map.copyOf(m));
     }
 
     /** Marks VMs as being stopped by this host for a reason; they are reported once off. */
@@ -145,7 +170,8 @@ public final class HostVms {
           DispatcherSelector.sameAsParent());
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
       return new Vms(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,
-          clock).running(new State(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of(), Map.of()));
+          clock).running(new State(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of(), Map.of(),
+          Map.of()));
     }));
   }
 
@@ -162,7 +188,12 @@ public final class HostVms {
             return running(s.polled(seq));
           })
           .onMessage(Polled.class, p -> running(onPolled(s, p)))
-          .onMessage(PowerOn.class, r -> running(onPowerOn(s, r)))
+          .onMessage(PowerOn.class, r -> running(onPowerOn(s, new Start(r.vm(), r.grant(), Optional.empty(),
+              r.replyTo()))))
+          .onMessage(MigrateIn.class, r -> running(onPowerOn(s, new Start(r.image().vm(), Optional.empty(),
+              Optional.of(r.image()), r.replyTo()))))
+          .onMessage(MigrateOut.class, r -> running(onMigrateOut(s, r)))
+          .onMessage(WriterStopped.class, w -> running(onWriterStopped(s, w)))
           .onMessage(LeaseTaken.class, t -> running(onLeaseTaken(s, t)))
           .onMessage(PoweredOn.class, p -> running(onPoweredOn(s, p)))
           .onMessage(PowerOff.class, r -> {
@@ -216,7 +247,44 @@ public final class HostVms {
           .build();
     }
 
-    private State onPowerOn(State s, PowerOn r) {
+    /** Refused while the VM is starting or not seen here; else its writer is stopped (not a failure: never reported). */
+    private State onMigrateOut(State s, MigrateOut r) {
+      Optional<String> refusal = s.starting().containsKey(r.vm()) ? Optional.of(r.vm() + " is being started here")
+          : !s.seen().containsKey(r.vm()) ? Optional.of(r.vm() + " is not on at " + hostId) : Optional.empty();
+      if (refusal.isPresent()) {
+        r.replyTo().tell(new MigratedOut(r.vm(), hostId, Optional.empty(), refusal.get()));
+        return s;
+      }
+      ctx.pipeToSelf(hypervisor.migrateOut(r.vm()), (image, err) -> new WriterStopped(r, image, err));
+      Set<String> off = new HashSet<>(s.operatorOff());
+      off.add(r.vm());
+      return s.stopping(s.stopping(), off);
+    }
+
+    /** The writer stopped: the lease is released (awaited), and only then is the image handed to the master. */
+    private State onWriterStopped(State s, WriterStopped w) {
+      String vm = w.request().vm();
+      if (w.error() != null) {
+        Set<String> off = new HashSet<>(s.operatorOff());
+        off.remove(vm); // it runs on here: a later stop is a failure again
+        w.request().replyTo().tell(new MigratedOut(vm, hostId, Optional.empty(),
+            "its writer did not stop: " + Failures.rootMessage(w.error())));
+        return s.stopping(s.stopping(), off);
+      }
+      ctx.ask(VmLeases.Released.class, leases, pollInterval.multipliedBy(20), ref -> new VmLeases.Release(vm, ref),
+          (released, err) -> {
+            Optional<String> error = err != null ? Optional.of(Failures.rootMessage(err)) : released.error();
+            w.request().replyTo().tell(new MigratedOut(vm, hostId, error.isEmpty() ? Optional.of(w.image())
+                : Optional.empty(), error.map(e -> "its writer stopped, but its lease was not released: " + e)
+                .orElse("")));
+            return Poll.INSTANCE;
+          });
+      Map<String, Long> migrated = new HashMap<>(s.migrated());
+      migrated.put(vm, s.polls());
+      return s.migrated(migrated);
+    }
+
+    private State onPowerOn(State s, Start r) {
       String vm = r.vm().name();
       Optional<String> refusal = s.fenced().map(f -> hostId + " is fenced: " + f);
       if (refusal.isEmpty() && s.starting().containsKey(vm)) refusal = Optional.of(vm + " is being started here");
@@ -232,12 +300,13 @@ public final class HostVms {
     }
 
     private State onLeaseTaken(State s, LeaseTaken t) {
-      PowerOn r = t.request();
+      Start r = t.request();
       String err = t.error() != null ? "its lease could not be taken: " + Failures.rootMessage(t.error())
           : !t.taken().ok() ? t.taken().reason()
           : s.fenced().map(f -> hostId + " is fenced: " + f).orElse(null);
       if (err == null) {
-        ctx.pipeToSelf(hypervisor.powerOn(r.vm()), (ok, e) -> new PoweredOn(r, e));
+        ctx.pipeToSelf(r.image().map(hypervisor::migrateIn).orElseGet(() -> hypervisor.powerOn(r.vm())),
+            (ok, e) -> new PoweredOn(r, e));
         return s;
       }
       r.replyTo().tell(new Result(r.vm().name(), hostId, false, err));
@@ -263,8 +332,10 @@ public final class HostVms {
         off.remove(vm);
         Map<String, String> stopping = new HashMap<>(s.stopping());
         stopping.remove(vm);
+        Map<String, Long> migrated = new HashMap<>(s.migrated());
+        migrated.remove(vm);
         next = new State(s.fenced(), s.polls(), s.starting(), s.seen(), Map.copyOf(stopping), Set.copyOf(off),
-            Map.copyOf(stopped), s.forced());
+            Map.copyOf(stopped), s.forced(), Map.copyOf(migrated));
       }
       p.request().replyTo().tell(new Result(vm, hostId, err == null, err));
       Map<String, Starting> st = new HashMap<>(next.starting());
@@ -287,7 +358,11 @@ public final class HostVms {
         return s;
       }
       Map<String, VmSpec> now = new HashMap<>();
-      p.vms().forEach(vm -> now.put(vm.name(), vm));
+      // a poll issued before a VM migrated away may list it still: it runs elsewhere now
+      p.vms().stream().filter(vm -> s.migrated().getOrDefault(vm.name(), -1L) < p.seq())
+          .forEach(vm -> now.put(vm.name(), vm));
+      Map<String, Long> migrated = new HashMap<>(s.migrated());
+      migrated.values().removeIf(at -> at < p.seq());
       // a VM whose power-on finished before this poll was issued is no longer starting: the poll shows the truth
       Map<String, Starting> starting = new HashMap<>();
       s.starting().forEach((vm, st) -> {
@@ -310,7 +385,8 @@ public final class HostVms {
       Set<String> leased = new HashSet<>(now.keySet());
       leased.addAll(starting.keySet());
       leases.tell(new VmLeases.Running(Set.copyOf(leased)));
-      publish.accept(new HostReport(hostId, management, memoryMb, cpus, p.vms(), ctx.getSelf(), s.fenced().isPresent(),
+      publish.accept(new HostReport(hostId, management, memoryMb, cpus,
+          p.vms().stream().filter(vm -> now.containsKey(vm.name())).toList(), ctx.getSelf(), s.fenced().isPresent(),
           List.copyOf(stopped.values()), starting.keySet().stream().sorted().toList()));
       // a forced power-off is done when the hypervisor shows the VM off; until then it is tried again
       Map<String, Boolean> forced = new HashMap<>();
@@ -318,7 +394,7 @@ public final class HostVms {
         if (now.containsKey(vm) || starting.containsKey(vm)) forced.put(vm, inFlight);
       });
       State next = new State(s.fenced(), s.polls(), Map.copyOf(starting), Map.copyOf(now), Map.copyOf(stopping),
-          Set.copyOf(off), Map.copyOf(stopped), Map.copyOf(forced));
+          Set.copyOf(off), Map.copyOf(stopped), Map.copyOf(forced), Map.copyOf(migrated));
       for (Map.Entry<String, Boolean> f : forced.entrySet()) {
         if (!f.getValue() && now.containsKey(f.getKey())) next = forceOff(next, f.getKey());
       }

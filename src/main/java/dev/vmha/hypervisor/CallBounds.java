@@ -11,11 +11,12 @@ import java.time.Duration;
  * @param powerOn a power-on: the master's {@code vmha.restart.power-on-timeout}, after which it stops waiting anyway
  * @param powerOff a forced power-off, or sending a guest shutdown: {@code vmha.lease.power-off-max}, what the lease
  *     proof assumes a power-off takes, but at least one interval (a failed one is tried again no sooner)
+ * @param migrateOut stopping a migrating VM's writer: twice a power-off (the guest is asked to pause, then killed)
  */
-public record CallBounds(Duration listing, Duration powerOn, Duration powerOff) {
+public record CallBounds(Duration listing, Duration powerOn, Duration powerOff, Duration migrateOut) {
 
   public static CallBounds of(Duration interval, Duration hostTimeout, Duration powerOnTimeout, Duration powerOffMax) {
-    return new CallBounds(hostTimeout.dividedBy(4), powerOnTimeout,
-        powerOffMax.compareTo(interval) < 0 ? interval : powerOffMax);
+    Duration powerOff = powerOffMax.compareTo(interval) < 0 ? interval : powerOffMax;
+    return new CallBounds(hostTimeout.dividedBy(4), powerOnTimeout, powerOff, powerOff.multipliedBy(2));
   }
 }

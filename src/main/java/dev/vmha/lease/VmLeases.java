@@ -13,6 +13,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,6 +45,14 @@ public final class VmLeases {
    */
   public record Renewal(boolean settled, Duration longestUnrenewed) {}
 
+  /**
+   * The VM migrated away (its writer here has stopped): its lease is released now, so that the target can take it,
+   * and {@code replyTo} told once the release is written (or failed, with the reason).
+   */
+  public record Release(String vm, ActorRef<Released> replyTo) implements Command {}
+
+  public record Released(String vm, Optional<String> error) implements LocalMessage {}
+
   /** The VMs powered on here or being started: every other lease held here is released. */
   public record Running(Set<String> vms) implements Command {}
 
@@ -70,14 +80,20 @@ public final class VmLeases {
    * @param busy VMs with lease I/O in flight: one operation per lease at a time
    * @param fenced VMs this keeper had powered off, until they are off: their leases stay held (renewed where this host
    *     still owns them) while a power-off hangs, and are never adopted again
+   * @param releasing VMs released while their lease I/O was in flight: released once that I/O came back
    */
-  private record State(Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced, boolean listed) {
+  private record State(Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced, boolean listed,
+      Map<String, Releasing> releasing) {
     State with(Map<String, Held> h, Set<String> b) {
-      return new State(now, Map.copyOf(h), Set.copyOf(b), fenced, listed);
+      return new State(now, Map.copyOf(h), Set.copyOf(b), fenced, listed, releasing);
     }
 
     State with(Map<String, Held> h, Set<String> b, Set<String> f) {
-      return new State(now, Map.copyOf(h), Set.copyOf(b), Set.copyOf(f), listed);
+      return new State(now, Map.copyOf(h), Set.copyOf(b), Set.copyOf(f), listed, releasing);
+    }
+
+    State releasing(Map<String, Releasing> r) {
+      return new State(now, held, busy, fenced, listed, Map.copyOf(r));
     }
 
     Renewal renewal() {
@@ -90,6 +106,9 @@ public final class VmLeases {
       return new Renewal(listed && !adopting, longest);
     }
   }
+
+  /** A release waiting for lease I/O in flight; {@code held}: the lease held when it was asked for. */
+  private record Releasing(ActorRef<Released> replyTo, Optional<VmLease> held) {}
 
   private VmLeases() {}
 
@@ -104,7 +123,7 @@ public final class VmLeases {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, timing.renewInterval());
       return new Leases(ctx, hostId, leaseDatastore, timing, fence, renewals, events, clock)
-          .running(new State(Duration.ZERO, Map.of(), Set.of(), Set.of(), false));
+          .running(new State(Duration.ZERO, Map.of(), Set.of(), Set.of(), false, Map.of()));
     }));
   }
 
@@ -124,7 +143,43 @@ public final class VmLeases {
           .onMessage(Found.class, f -> running(onFound(s, f)))
           .onMessage(Repaired.class, r -> running(onRepaired(s, r)))
           .onMessage(Running.class, r -> running(onRunning(s, r.vms())))
+          .onMessage(Release.class, r -> running(onRelease(s, r)))
           .build();
+    }
+
+    /** Released at once; a lease with a renewal in flight once that renewal is given back ({@link #released}). */
+    private State onRelease(State s, Release r) {
+      Map<String, Held> held = new HashMap<>(s.held());
+      Held h = held.remove(r.vm());
+      if (store.isPresent() && s.busy().contains(r.vm())) {
+        Map<String, Releasing> releasing = new HashMap<>(s.releasing());
+        releasing.put(r.vm(), new Releasing(r.replyTo(), Optional.ofNullable(h).map(Held::lease)));
+        return s.with(held, s.busy()).releasing(releasing);
+      }
+      released(h == null || h.lease() == null || store.isEmpty() ? CompletableFuture
+          .completedFuture(null) : store.get().releaseLease(h.lease()), r.vm(), r.replyTo());
+      return s.with(held, s.busy());
+    }
+
+    private static void released(
+        CompletionStage<Void> release, String vm, ActorRef<Released> replyTo) {
+      release.whenComplete((x, e) -> replyTo.tell(new Released(vm, Optional.ofNullable(e).map(Failures::rootMessage))));
+    }
+
+    /**
+     * Lease I/O of a VM no longer held here came back: what it wrote is given back (else what was held when a release
+     * was asked for), then that release is answered.
+     */
+    private State givenBack(State s, String vm, Optional<VmLease> written) {
+      Releasing waiting = s.releasing().get(vm);
+      Optional<VmLease> held = written.or(() -> Optional.ofNullable(waiting).flatMap(Releasing::held));
+      CompletionStage<Void> release = held.map(l -> store.get().releaseLease(l))
+          .orElse(CompletableFuture.completedFuture(null));
+      if (waiting == null) return s;
+      released(release, vm, waiting.replyTo());
+      Map<String, Releasing> releasing = new HashMap<>(s.releasing());
+      releasing.remove(vm);
+      return s.releasing(releasing);
     }
 
     private String ds() {
@@ -177,8 +232,7 @@ public final class VmLeases {
       Held h = held.get(w.vm());
       if (h == null) {
         // released while the renewal was in flight: give back what was just written
-        if (w.swapped()) store.get().releaseLease(w.next());
-        return s.with(held, busy);
+        return givenBack(s.with(held, busy), w.vm(), Optional.of(w.next()).filter(x -> w.swapped()));
       }
       Set<String> fenced = new HashSet<>(s.fenced());
       if (w.swapped()) {
@@ -214,7 +268,8 @@ public final class VmLeases {
       busy.remove(r.vm());
       Map<String, Held> held = new HashMap<>(s.held());
       if (!held.containsKey(r.vm())) {
-        if (r.repaired()) store.get().releaseLease(r.next()); // released while the repair was in flight
+        // released while the repair was in flight
+        return givenBack(s.with(held, busy), r.vm(), Optional.of(r.next()).filter(x -> r.repaired()));
       } else if (r.repaired()) {
         held.put(r.vm(), new Held(r.next(), r.issuedAt()));
       } else if (r.error() != null) {
@@ -229,7 +284,8 @@ public final class VmLeases {
     }
 
     private State onTick(State s) {
-      State t = new State(s.now().plus(timing.renewInterval()), s.held(), s.busy(), s.fenced(), s.listed());
+      State t = new State(s.now().plus(timing.renewInterval()), s.held(), s.busy(), s.fenced(), s.listed(),
+          s.releasing());
       if (store.isEmpty()) return t;
       Map<String, Held> held = new HashMap<>(t.held());
       Set<String> busy = new HashSet<>(t.busy());
@@ -269,7 +325,8 @@ public final class VmLeases {
       Set<String> busy = new HashSet<>(s.busy());
       busy.remove(f.vm());
       Map<String, Held> held = new HashMap<>(s.held());
-      if (f.error() != null || !held.containsKey(f.vm())) return s.with(held, busy);
+      if (!held.containsKey(f.vm())) return givenBack(s.with(held, busy), f.vm(), Optional.empty());
+      if (f.error() != null) return s.with(held, busy);
       Optional<VmLease> l = f.lease();
       if (l.isPresent() && !l.get().owner().equals(hostId)) {
         held.remove(f.vm());
@@ -300,7 +357,7 @@ public final class VmLeases {
         }
       }
       State next = s.with(held, s.busy(), fenced);
-      return new State(next.now(), next.held(), next.busy(), next.fenced(), true);
+      return new State(next.now(), next.held(), next.busy(), next.fenced(), true, next.releasing());
     }
   }
 }

@@ -43,7 +43,7 @@ final class ListOwnership {
     if (replica.isPresent() && (newest.isEmpty() || replica.get().version() > newest.get().version())) {
       newest = replica;
     }
-    ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms(), l.ha()))
+    ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms(), l.maintenance(), l.ha()))
         .orElse(ProtectedList.empty(t.self()));
     t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
     // every host that owns a protected VM is watched from now on, as is every cluster member

@@ -48,6 +48,12 @@ public sealed interface MasterEffect {
       Optional<HaEvent> decision, VmSpec vm, Optional<VmLease> grant, List<String> hosts, int attempt)
       implements MasterEffect {}
 
+  /**
+   * Live-migrate a VM: its writer at {@code from} stops and its lease is released, then it starts at {@code to};
+   * answered by {@link MasterInput.Migrated}.
+   */
+  record Migrate(VmSpec vm, String from, String to) implements MasterEffect {}
+
   /** Power a VM off at a host for an operator: answered by {@link MasterInput.PoweredOff}. */
   record PowerOff(RequestId request, String vm, String host) implements MasterEffect {}
 

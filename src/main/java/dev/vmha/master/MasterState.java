@@ -22,13 +22,13 @@ import java.util.Set;
  * Everything a master knows, immutable. {@code now} is virtual time: the sum of the intervals ticked, so timeouts
  * follow the scheduler (and a test's script). {@code held}: the datastores whose list lock this master wrote and
  * may hold; {@code lockable}: those {@link dev.vmha.datastore.ListLockRule} lets it hold this round;
- * {@code afterWrite}: effects held back until a list version is written.
+ * {@code afterWrite}: effects held back until a list version is written; {@code drain}: hosts entering maintenance.
  */
 public record MasterState(
     Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
     Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
     boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
-    Optional<Duration> majoritySince, List<AfterWrite> afterWrite) {
+    Optional<Duration> majoritySince, List<AfterWrite> afterWrite, Draining drain) {
 
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
@@ -140,12 +140,34 @@ public record MasterState(
     }
   }
 
+  /** A live migration under way: {@code vm} from {@code from} to {@code to}. */
+  record Migration(VmSpec vm, String from, String to) {}
+
+  /**
+   * The draining of hosts entering maintenance: the one migration under way (one at a time, so a VM's disk never has
+   * two writers and the hosts are not swamped), why each draining host still holds VMs, and the VMs whose migration
+   * failed with when they may be tried again (virtual time).
+   */
+  record Draining(Optional<Migration> moving, Map<String, String> waits, Map<String, Duration> notBefore) {
+    static final Draining NONE = new Draining(Optional.empty(), Map.of(), Map.of());
+
+    Draining {
+      waits = Map.copyOf(waits);
+      notBefore = Map.copyOf(notBefore);
+    }
+  }
+
   /** An effect held back until list version {@code version} is stored, and what undoes its request if it is not. */
   sealed interface AfterWrite {
     long version();
 
     /** An operator's power-on: the VM is protected in the list before it starts. */
     record Start(long version, MasterEffect.PersistThenStart start, RequestId request) implements AfterWrite {}
+
+    /** An operator's maintenance request: answered once the list that records it is stored. */
+    record Maintenance(
+        long version, RequestId request, String host, Optional<ProtectedList.HostMaintenance> before, String message)
+        implements AfterWrite {}
 
     /** An operator's power-off: the VM is unprotected in the list before it stops ({@code at}: where it runs). */
     record Stop(long version, RequestId request, String vm, Optional<ProtectedList.Entry> entry, Optional<String> at)
@@ -170,12 +192,12 @@ public record MasterState(
 
   static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
     return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
-        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of());
+        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), Draining.NONE);
   }
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, drain);
   }
 
   MasterState host(HostEntry e) {
@@ -186,52 +208,57 @@ public record MasterState(
 
   MasterState allSilent(boolean reported) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
-        lockable, missing, majoritySince, afterWrite);
+        lockable, missing, majoritySince, afterWrite, drain);
   }
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, drain);
   }
 
   MasterState list(ProtectedList l) {
     return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite);
+        lockable, missing, majoritySince, afterWrite, drain);
   }
 
   MasterState reading(boolean out) {
     return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite);
+        lockable, missing, majoritySince, afterWrite, drain);
   }
 
   MasterState time(Duration t) {
     return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
-        held, lockable, missing, majoritySince, afterWrite);
+        held, lockable, missing, majoritySince, afterWrite, drain);
   }
 
   MasterState locks(Set<String> h, Set<String> mayHold) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite);
+        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, drain);
   }
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, drain);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, since, afterWrite);
+        allSilentReported, held, lockable, missing, since, afterWrite, drain);
   }
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, drain);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a));
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), drain);
+  }
+
+  MasterState drain(Draining d) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, d);
   }
 
   /** The host a VM is reported running on, if any live host reports it. */

@@ -32,7 +32,8 @@ final class StatusView {
           h.reason(), h.reach().name(), HostWatch.silence(s, h).toMillis(),
           h.pingTarget().map(PingTarget::address).orElse(""), h.pingTarget().map(PingTarget::tcpPort).orElse(0),
           r.map(HostReport::memoryMb).orElse(0L), r.map(x -> x.memoryMb() - x.usedMemoryMb()).orElse(0L),
-          r.map(x -> x.poweredOn().stream().map(VmSpec::name).sorted().toList()).orElse(List.of())));
+          r.map(x -> x.poweredOn().stream().map(VmSpec::name).sorted().toList()).orElse(List.of()),
+          s.protectedList().maintenanceOf(h.id()), Maintenance.waitOf(s, h.id())));
     }
     // virtual times shown as the wall-clock times they correspond to
     Function<Duration, Instant> at = v -> wallNow.minus(s.now().minus(v));

@@ -301,14 +301,14 @@ final class VmRecovery {
   }
 
   /**
-   * Room on every live host: its memory less the VMs it reports, those the protected list places there and not yet
-   * reported, and starts in flight to it; and how many more power-ons it may take at once
+   * Room on every live host not in maintenance: its memory less the VMs it reports, those the protected list places
+   * there and not yet reported, and starts in flight to it; and how many more power-ons it may take at once
    * ({@code das.perHostConcurrentFailoversLimit}).
    */
   static List<RestartPlanner.HostRoom> rooms(Turn t, MasterState s) {
     int limit = t.settings().restart().perHostConcurrentFailoversLimit();
     return HostWatch.sorted(s).stream()
-        .filter(HostEntry::live)
+        .filter(h -> h.live() && Maintenance.takesVms(s, h.id()))
         .map(h -> {
           Map<String, Long> vms = new HashMap<>();
           h.report().get().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));

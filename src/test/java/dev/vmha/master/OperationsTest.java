@@ -134,8 +134,9 @@ class OperationsTest {
   /** A new master reads HA's switch with the list: it survives a master change. */
   @Test
   void aNewMasterReadingAListWithHaDisabledRestartsNothing() {
-    ProtectedList list = new ProtectedList("host9", 7, Map.of("vm1", new ProtectedList.Entry(VM1, "host2",
-        VmProtection.defaults(), ProtectedList.Recovery.NONE)), new ProtectedList.HaSwitch(false, List.of()));
+    ProtectedList list = new ProtectedList("host9", 6, Map.of("vm1", new ProtectedList.Entry(VM1, "host2",
+        VmProtection.defaults(), ProtectedList.Recovery.NONE))).switched(new ProtectedList.HaSwitch(false, List.of()),
+        "host9");
     m.stored = Optional.of(list);
     m.host2Running = List.of(VM1);
     m.started();

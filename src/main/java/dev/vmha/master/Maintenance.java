@@ -1,0 +1,236 @@
+package dev.vmha.master;
+
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.datastore.ProtectedList.HostMaintenance;
+import dev.vmha.history.HaEvent;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.maintenance.MaintenanceMode;
+import dev.vmha.maintenance.MigrationOutcome;
+import dev.vmha.master.MasterState.AfterWrite;
+import dev.vmha.master.MasterState.Draining;
+import dev.vmha.master.MasterState.HostEntry;
+import dev.vmha.master.MasterState.Migration;
+import dev.vmha.restart.Placement;
+import dev.vmha.restart.RestartPlanner;
+import dev.vmha.restart.VmProtection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Decides maintenance mode (as vSphere's): a host asked to enter is ENTERING — it takes no VMs ({@link
+ * VmRecovery#rooms}) and its running VMs are live-migrated away one at a time, highest priority first, each to the
+ * host {@link RestartPlanner} would restart it on; a VM that fits nowhere keeps running there and the host stays
+ * ENTERING with the reason until room appears or the operator lets it exit. Once empty it is IN_MAINTENANCE: it is
+ * neither judged nor failed over ({@link HostWatch#investigate}). Every change is in the protected list (stored
+ * before it is answered, so a new master carries it on) and is a history event naming who asked.
+ */
+final class Maintenance {
+  private Maintenance() {}
+
+  /** An operator asks for a host to enter or exit maintenance. */
+  static MasterState request(Turn t, MasterState s, MasterInput.Maintenance m) {
+    Optional<String> busy = OperatorRequests.notOwner(t, s);
+    if (busy.isPresent()) return refuse(t, s, m, busy.get(), Optional.empty());
+    if (!m.host().equals(t.self()) && !s.hosts().containsKey(m.host())) {
+      return refuse(t, s, m, "host " + m.host() + " is not known to master " + t.self(), Optional.of("host"));
+    }
+    MaintenanceMode now = s.protectedList().maintenanceOf(m.host());
+    if (m.enter() && now != MaintenanceMode.NONE) {
+      return answer(t, s, m, "host " + m.host() + " is already " + describe(now));
+    }
+    if (!m.enter() && now == MaintenanceMode.NONE) {
+      return answer(t, s, m, "host " + m.host() + " is not in maintenance");
+    }
+    Optional<String> refusal = m.enter() ? enterRefusal(t, s, m.host()) : Optional.empty();
+    if (refusal.isPresent()) return refuse(t, s, m, refusal.get(), Optional.empty());
+    MaintenanceMode mode = m.enter() ? MaintenanceMode.ENTERING : MaintenanceMode.NONE;
+    String detail = m.enter() ? "its VMs are moved to other hosts, one at a time; it takes no new VMs"
+        : "it takes VMs again and its failures are failed over";
+    t.emit(new HaEvent.HostMaintenanceChanged(t.wall, t.self(), m.host(), mode, m.by(), detail));
+    Optional<HostMaintenance> before = Optional.ofNullable(s.protectedList().maintenance().get(m.host()));
+    MasterState next = ListOwnership.write(t, s, s.protectedList().maintaining(m.host(), mode, m.by(), t.wall,
+        t.self()));
+    List<AfterWrite> waiting = new ArrayList<>(next.afterWrite());
+    waiting.add(new AfterWrite.Maintenance(next.protectedList().version(), m.request(), m.host(), before,
+        "host " + m.host() + (m.enter() ? " enters maintenance: " : " left maintenance: ") + detail));
+    return next.afterWrite(waiting);
+  }
+
+  /**
+   * Why a host may not enter maintenance now, if it may not: the hook for admission control (whether the other hosts
+   * keep enough failover capacity without it). None yet: like vSphere without admission control, a host may always
+   * enter, and the VMs that fit nowhere keep running on it.
+   */
+  private static Optional<String> enterRefusal(Turn t, MasterState s, String host) {
+    return Optional.empty();
+  }
+
+  /** The list that records a request is stored: it is answered, and the draining goes on. */
+  static MasterState stored(Turn t, MasterState s, AfterWrite.Maintenance a) {
+    t.effect(new MasterEffect.Reply(a.request(), true, a.message(), Optional.empty()));
+    return drain(t, s);
+  }
+
+  /** The list that records a request could not be stored: the host's mode is put back, and the request refused. */
+  static MasterState notStored(Turn t, MasterState s, AfterWrite.Maintenance a, String why) {
+    ProtectedList l = s.protectedList();
+    ProtectedList back = a.before().map(b -> l.maintaining(a.host(), b.mode(), b.requestedBy(), b.since(), t.self()))
+        .orElseGet(() -> l.maintaining(a.host(), MaintenanceMode.NONE, "", t.wall, t.self()));
+    MasterState next = ListOwnership.write(t, s, back);
+    t.effect(new MasterEffect.Reply(a.request(), false, "host " + a.host() + " unchanged: the protected list that"
+        + " records it could not be stored (" + why + ")", Optional.empty()));
+    return next;
+  }
+
+  /** Whether a host may take VMs: not while it enters or is in maintenance. */
+  static boolean takesVms(MasterState s, String host) {
+    return s.protectedList().maintenanceOf(host) == MaintenanceMode.NONE;
+  }
+
+  /** Whether a host is watched for failures: not once it is in maintenance. */
+  static boolean watched(MasterState s, String host) {
+    return s.protectedList().maintenanceOf(host) != MaintenanceMode.IN_MAINTENANCE;
+  }
+
+  /** Why a host entering maintenance still holds VMs, for status ("" when it is not draining). */
+  static String waitOf(MasterState s, String host) {
+    return s.drain().waits().getOrDefault(host, "");
+  }
+
+  /**
+   * Carries every draining host one step further (every tick, after every request and migration): with no migration
+   * under way, the first VM (in start order) of the first draining host that fits somewhere is migrated; a host with
+   * no VM left is in maintenance.
+   */
+  static MasterState drain(Turn t, MasterState s) {
+    if (!s.loaded() || OperatorRequests.notOwner(t, s).isPresent()) return s;
+    Draining d = s.drain();
+    Optional<Migration> moving = d.moving();
+    Map<String, String> waits = new TreeMap<>();
+    MasterState next = s;
+    for (Map.Entry<String, HostMaintenance> m : new TreeMap<>(s.protectedList().maintenance()).entrySet()) {
+      String host = m.getKey();
+      if (m.getValue().mode() != MaintenanceMode.ENTERING || awaitingWrite(s, host)) continue;
+      HostEntry h = s.hosts().get(host);
+      if (h == null || !h.live()) {
+        waits.put(host, "it is not a live member (no report, or not ALIVE): its VMs cannot be migrated");
+        continue;
+      }
+      List<VmSpec> vms = runningAt(t, s, h);
+      boolean movingFrom = moving.filter(x -> x.from().equals(host)).isPresent();
+      if (vms.isEmpty() && h.report().get().starting().isEmpty() && !movingFrom) {
+        next = inMaintenance(t, next, host, m.getValue());
+        continue;
+      }
+      if (moving.isPresent()) {
+        Migration x = moving.get();
+        waits.put(host, movingFrom ? "migrating " + x.vm().name() + " to " + x.to()
+            : "waiting for the migration of " + x.vm().name() + " from " + x.from());
+        continue;
+      }
+      List<String> why = new ArrayList<>();
+      h.report().get().starting().forEach(vm -> why.add(vm + " is being started here"));
+      for (VmSpec vm : vms) {
+        Duration retry = d.notBefore().get(vm.name());
+        if (s.inFlight().containsKey(vm.name()) || s.pending().containsKey(vm.name())) {
+          why.add(vm.name() + " is being restarted");
+        } else if (retry != null && s.now().compareTo(retry) < 0) {
+          why.add(vm.name() + ": its last migration failed; tried again in " + retry.minus(s.now()).toSeconds() + " s");
+        } else {
+          RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
+              List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), host)), Map.of(), Set.of(),
+              VmRecovery.rooms(t, s), t.settings().restart().defaultFailoverHost()));
+          if (!plan.starts().isEmpty()) {
+            String to = plan.starts().get(0).hosts().get(0);
+            moving = Optional.of(new Migration(vm, host, to));
+            t.log("migrating " + vm.name() + " from " + host + " (entering maintenance) to " + to);
+            t.effect(new MasterEffect.Migrate(vm, host, to));
+            why.clear();
+            why.add("migrating " + vm.name() + " to " + to);
+            break;
+          }
+          why.add(vm.name() + " fits on no other host: " + (plan.waits().isEmpty() ? "no other live host"
+              : plan.waits().get(0).why()));
+        }
+      }
+      String reason = String.join("; ", why);
+      if (!reason.equals(d.waits().getOrDefault(host, ""))) t.log("host " + host + " entering maintenance: " + reason);
+      waits.put(host, reason);
+    }
+    return next.drain(new Draining(moving, waits, d.notBefore()));
+  }
+
+  /** A migration ended: the list follows a moved VM; a VM that stopped and started nowhere is restarted. */
+  static MasterState migrated(Turn t, MasterState s, MigrationOutcome o) {
+    String vm = o.vm().name();
+    Map<String, Duration> notBefore = new HashMap<>(s.drain().notBefore());
+    Optional<String> runsAt;
+    if (o instanceof MigrationOutcome.Moved moved) {
+      t.emit(new HaEvent.VmMigrated(t.wall, t.self(), vm, o.from(), moved.to(), "host " + o.from()
+          + " enters maintenance"));
+      notBefore.remove(vm);
+      runsAt = Optional.of(moved.to());
+    } else {
+      MigrationOutcome.NotMoved failed = (MigrationOutcome.NotMoved) o;
+      t.emit(new HaEvent.VmNotMigrated(t.wall, t.self(), vm, o.from(), failed.to(), failed.runsAt().orElse("-"),
+          failed.reason()));
+      notBefore.put(vm, s.now().plus(t.settings().hostTimeout()));
+      runsAt = failed.runsAt();
+    }
+    MasterState next = s.drain(new Draining(Optional.empty(), s.drain().waits(), notBefore));
+    ProtectedList.Entry e = next.protectedList().vms().get(vm);
+    if (e != null && runsAt.isPresent() && !e.host().equals(runsAt.get())) {
+      next = ListOwnership.write(t, next, next.protectedList().moved(vm, runsAt.get(), t.self()));
+    } else if (runsAt.isEmpty()) {
+      next = VmRecovery.needHome(t, next, o.from(), List.of(o.vm()), "its migration from " + o.from()
+          + " failed after its writer stopped: " + ((MigrationOutcome.NotMoved) o).reason());
+    }
+    return drain(t, next);
+  }
+
+  /** A draining host with no VM left is in maintenance, recorded in the list. */
+  private static MasterState inMaintenance(Turn t, MasterState s, String host, HostMaintenance m) {
+    t.emit(new HaEvent.HostMaintenanceChanged(t.wall, t.self(), host, MaintenanceMode.IN_MAINTENANCE,
+        m.requestedBy(), "no VM left on it: it takes none, and its failure triggers no failover"));
+    return ListOwnership.write(t, s, s.protectedList().maintaining(host, MaintenanceMode.IN_MAINTENANCE,
+        m.requestedBy(), t.wall, t.self()));
+  }
+
+  /** The VMs a host runs, in the order they claim room (protected priorities first, as a failover). */
+  private static List<VmSpec> runningAt(Turn t, MasterState s, HostEntry h) {
+    Map<String, VmProtection> protection = new HashMap<>();
+    h.report().get().poweredOn().forEach(vm -> protection.put(vm.name(), Optional.ofNullable(
+        s.protectedList().vms().get(vm.name())).map(ProtectedList.Entry::protection)
+        .orElseGet(() -> t.settings().restart().protectionOf(vm.name()))));
+    return h.report().get().poweredOn().stream()
+        .sorted(Placement.startOrder(vm -> protection.get(vm.name()).priority(),
+            vm -> protection.get(vm.name()).order(), VmSpec::name))
+        .toList();
+  }
+
+  /** A request about the host waits for its list to be stored: nothing is migrated for it before. */
+  private static boolean awaitingWrite(MasterState s, String host) {
+    return s.afterWrite().stream().anyMatch(a -> a instanceof AfterWrite.Maintenance m && m.host().equals(host));
+  }
+
+  private static String describe(MaintenanceMode mode) {
+    return mode == MaintenanceMode.ENTERING ? "entering maintenance" : "in maintenance";
+  }
+
+  private static MasterState answer(Turn t, MasterState s, MasterInput.Maintenance m, String message) {
+    t.effect(new MasterEffect.Reply(m.request(), true, message, Optional.empty()));
+    return s;
+  }
+
+  private static MasterState refuse(
+      Turn t, MasterState s, MasterInput.Maintenance m, String why, Optional<String> invalidField) {
+    t.effect(new MasterEffect.Reply(m.request(), false, why, invalidField));
+    return s;
+  }
+}
