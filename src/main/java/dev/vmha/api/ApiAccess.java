@@ -41,6 +41,7 @@ public final class ApiAccess {
       new Route("POST", "/api/v1/vms/*/protect", ApiRole.OPERATOR),
       new Route("POST", "/api/v1/vms/*/unprotect", ApiRole.OPERATOR),
       new Route("POST", "/api/v1/vms/*/protection", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/move-to/*", ApiRole.OPERATOR),
       new Route("POST", "/api/v1/emergency/force-master/*", ApiRole.ADMIN),
       new Route("POST", "/api/v1/emergency/reset-election", ApiRole.ADMIN));
 

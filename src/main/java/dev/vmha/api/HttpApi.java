@@ -182,7 +182,7 @@ public final class HttpApi extends AllDirectives {
    * The operators' changes to HA (issue 22), each decided by the master ({@code master.Operations}):
    * {@code POST /api/v1/cluster/ha/enable|disable}, {@code POST /api/v1/hosts/<host>/ha/enable|disable},
    * {@code POST /api/v1/vms/<name>/retry}, {@code .../protect} and {@code .../protection} (a protection change in the
-   * body), {@code .../unprotect}; {@code POST /api/v1/emergency/force-master/<host>} and
+   * body), {@code .../unprotect}, {@code .../move-to/<host>}; {@code POST /api/v1/emergency/force-master/<host>} and
    * {@code POST /api/v1/emergency/reset-election}. 200 when done, 404 naming an unknown VM or host, 409 when the cluster
    * refuses it now.
    */
@@ -198,6 +198,8 @@ public final class HttpApi extends AllDirectives {
             () -> switchHa(Optional.of(host), verb, caller)))))),
         pathPrefix("vms", () -> pathPrefix(segment(), vm -> post(() -> named("name", vm, () -> concat(
             path("retry", () -> operate(caller, "retry " + vm, vm, new Operation.Retry(vm, caller.token()))),
+            pathPrefix("move-to", () -> path(segment(), to -> named("host", to, () -> operate(caller,
+                "move " + vm + " to " + to, vm, new Operation.Move(vm, to, caller.token()))))),
             path("unprotect", () -> operate(caller, "unprotect " + vm, vm,
                 new Operation.Unprotect(vm, caller.token()))),
             path("protect", () -> change(vm, false, c -> operate(caller, "protect " + vm, vm,

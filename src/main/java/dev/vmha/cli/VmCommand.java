@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 @Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class, VmCommand.Retry.class,
-    VmCommand.Protect.class, VmCommand.Unprotect.class, VmCommand.Set.class})
+    VmCommand.Protect.class, VmCommand.Unprotect.class, VmCommand.Set.class, VmCommand.Move.class})
 final class VmCommand extends CommandGroup {
   @Command(name = "power-on", description = "Power a VM on under HA protection.")
   static final class PowerOn implements Callable<Integer> {
@@ -84,6 +84,10 @@ final class VmCommand extends CommandGroup {
       this.route = route;
     }
 
+    String route() {
+      return route;
+    }
+
     String body() throws JsonProcessingException {
       return "{}";
     }
@@ -91,7 +95,7 @@ final class VmCommand extends CommandGroup {
     @Override
     public Integer call() throws Exception {
       return OperationPost.send(options, spec.qualifiedName().substring("vmha ".length()),
-          "/api/v1/vms/" + name + "/" + route, body());
+          "/api/v1/vms/" + name + "/" + route(), body());
     }
   }
 
@@ -137,6 +141,22 @@ final class VmCommand extends CommandGroup {
   static final class Set extends Protecting {
     Set() {
       super("protection");
+    }
+  }
+
+  @Command(name = "move", description = "Live-migrate a running VM to a host (one migration at a time; the host must"
+      + " take VMs and have room). Answered when the migration ends.")
+  static final class Move extends OnVm {
+    @Option(names = "--to", required = true, description = "Host id to move it to.")
+    String to;
+
+    Move() {
+      super("move-to");
+    }
+
+    @Override
+    String route() {
+      return "move-to/" + to;
     }
   }
 }

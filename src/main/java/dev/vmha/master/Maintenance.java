@@ -169,17 +169,24 @@ final class Maintenance {
   /** A migration ended: the list follows a moved VM; a VM that stopped and started nowhere is restarted. */
   static MasterState migrated(Turn t, MasterState s, MigrationOutcome o) {
     String vm = o.vm().name();
+    Optional<Migration> was = s.drain().moving().filter(m -> m.vm().name().equals(vm) && m.from().equals(o.from()));
+    String why = was.map(Migration::why).orElse("host " + o.from() + " enters maintenance");
+    Optional<RequestId> request = was.flatMap(Migration::request);
     Map<String, Duration> notBefore = new HashMap<>(s.drain().notBefore());
     Optional<String> runsAt;
     if (o instanceof MigrationOutcome.Moved moved) {
-      t.emit(new HaEvent.VmMigrated(t.wall, t.self(), vm, o.from(), moved.to(), "host " + o.from()
-          + " enters maintenance"));
+      t.emit(new HaEvent.VmMigrated(t.wall, t.self(), vm, o.from(), moved.to(), why));
+      request.ifPresent(r -> t.effect(new MasterEffect.Reply(r, true, vm + " moved from " + o.from() + " to "
+          + moved.to(), Optional.empty())));
       notBefore.remove(vm);
       runsAt = Optional.of(moved.to());
     } else {
       MigrationOutcome.NotMoved failed = (MigrationOutcome.NotMoved) o;
       t.emit(new HaEvent.VmNotMigrated(t.wall, t.self(), vm, o.from(), failed.to(), failed.runsAt().orElse("-"),
           failed.reason()));
+      request.ifPresent(r -> t.effect(new MasterEffect.Reply(r, false, vm + " not moved to " + failed.to() + ": "
+          + failed.reason() + "; it runs " + failed.runsAt().map(h -> "at " + h)
+          .orElse("nowhere now and is restarted"), Optional.empty())));
       notBefore.put(vm, s.now().plus(t.settings().hostTimeout()));
       runsAt = failed.runsAt();
     }
@@ -192,6 +199,59 @@ final class Maintenance {
           + " failed after its writer stopped: " + ((MigrationOutcome.NotMoved) o).reason());
     }
     return drain(t, next);
+  }
+
+  /**
+   * An operator moves a running VM to a host (issue 22): the same live migration as a drain, one at a time, to a live
+   * host that takes VMs (not entering or in maintenance, HA not disabled for it) and has room for it. Answered when
+   * the migration ends; the list follows the VM as after a drain.
+   */
+  static MasterState move(Turn t, MasterState s, RequestId request, Operation.Move m) {
+    HostEntry target = s.hosts().get(m.to());
+    Optional<String> from = s.runningAt(m.vm());
+    if (target == null) {
+      t.effect(MasterEffect.Reply.notFound(request, "no host " + m.to() + " in this cluster"));
+      return s;
+    }
+    if (from.isEmpty()) {
+      t.effect(MasterEffect.Reply.notFound(request, "no live host runs " + m.vm() + "; nothing to move"));
+      return s;
+    }
+    if (from.get().equals(m.to())) {
+      t.effect(new MasterEffect.Reply(request, true, m.vm() + " runs at " + m.to() + " already", Optional.empty()));
+      return s;
+    }
+    Optional<String> refusal = moveRefusal(t, s, m, target);
+    if (refusal.isPresent()) {
+      t.effect(new MasterEffect.Reply(request, false, m.vm() + " not moved: " + refusal.get(), Optional.empty()));
+      return s;
+    }
+    VmSpec vm = s.running(m.vm()).orElseThrow();
+    t.effect(new MasterEffect.Migrate(vm, from.get(), m.to()));
+    return s.drain(new Draining(Optional.of(new Migration(vm, from.get(), m.to(), Optional.of(request),
+        "moved by \"" + m.askedBy() + "\"")), s.drain().waits(), s.drain().notBefore()));
+  }
+
+  /** Why a VM may not move to the target now, if so. */
+  private static Optional<String> moveRefusal(Turn t, MasterState s, Operation.Move m, HostEntry target) {
+    if (s.drain().moving().isPresent()) {
+      Migration x = s.drain().moving().get();
+      return Optional.of("the migration of " + x.vm().name() + " from " + x.from() + " to " + x.to() + " is under way"
+          + " (one at a time); try again when it ends");
+    }
+    if (s.inFlight().containsKey(m.vm()) || s.pending().containsKey(m.vm())) {
+      return Optional.of("it is being restarted");
+    }
+    if (!target.live()) return Optional.of(m.to() + " is not a live host (" + target.verdict() + ")");
+    if (!takesVms(s, m.to())) return Optional.of(m.to() + " is " + describe(s.protectedList().maintenanceOf(m.to())));
+    if (!s.protectedList().ha().enabledFor(m.to())) return Optional.of("HA is disabled for " + m.to());
+    VmSpec vm = s.running(m.vm()).orElseThrow();
+    RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
+        List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), "-")), Map.of(), Set.of(),
+        VmRecovery.rooms(t, s).stream().filter(r -> r.hostId().equals(m.to())).toList(),
+        t.settings().restart().defaultFailoverHost()));
+    return plan.starts().isEmpty() ? Optional.of("no room at " + m.to() + ": " + (plan.waits().isEmpty()
+        ? "it takes no VMs" : plan.waits().get(0).why())) : Optional.empty();
   }
 
   /** A draining host with no VM left is in maintenance, recorded in the list. */

@@ -140,8 +140,16 @@ public record MasterState(
     }
   }
 
-  /** A live migration under way: {@code vm} from {@code from} to {@code to}. */
-  record Migration(VmSpec vm, String from, String to) {}
+  /**
+   * A live migration under way: {@code vm} from {@code from} to {@code to}, for {@code why}; {@code request}: the
+   * operator's move it answers, if it is one.
+   */
+  record Migration(VmSpec vm, String from, String to, Optional<RequestId> request, String why) {
+    /** A migration that drains a host entering maintenance. */
+    Migration(VmSpec vm, String from, String to) {
+      this(vm, from, to, Optional.empty(), "host " + from + " enters maintenance");
+    }
+  }
 
   /**
    * The draining of hosts entering maintenance: the one migration under way (one at a time, so a VM's disk never has
@@ -259,6 +267,12 @@ public record MasterState(
   MasterState drain(Draining d) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
         allSilentReported, held, lockable, missing, majoritySince, afterWrite, d);
+  }
+
+  /** The VM as the live host that runs it reports it, if one does. */
+  Optional<VmSpec> running(String vm) {
+    return runningAt(vm).flatMap(h -> hosts.get(h).report())
+        .flatMap(r -> r.poweredOn().stream().filter(v -> v.name().equals(vm)).findFirst());
   }
 
   /** The host a VM is reported running on, if any live host reports it. */

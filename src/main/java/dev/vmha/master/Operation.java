@@ -17,6 +17,7 @@ import java.util.Optional;
   @JsonSubTypes.Type(value = Operation.Protect.class, name = "Protect"),
   @JsonSubTypes.Type(value = Operation.Unprotect.class, name = "Unprotect"),
   @JsonSubTypes.Type(value = Operation.SetProtection.class, name = "SetProtection"),
+  @JsonSubTypes.Type(value = Operation.Move.class, name = "Move"),
 })
 public sealed interface Operation extends JsonSerializable {
   String askedBy();
@@ -35,4 +36,7 @@ public sealed interface Operation extends JsonSerializable {
 
   /** Change how a protected VM is restarted: priority, order, ready condition, dependencies. */
   record SetProtection(String vm, ProtectionChange change, String askedBy) implements Operation {}
+
+  /** Live-migrate a running VM to host {@code to} (decided by {@link Maintenance#move}: one migration at a time). */
+  record Move(String vm, String to, String askedBy) implements Operation {}
 }

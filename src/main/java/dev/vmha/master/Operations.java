@@ -28,6 +28,7 @@ final class Operations {
     if (o.operation() instanceof Operation.Retry r) return retry(t, s, o.request(), r);
     if (o.operation() instanceof Operation.Protect p) return protect(t, s, o.request(), p);
     if (o.operation() instanceof Operation.Unprotect u) return unprotect(t, s, o.request(), u);
+    if (o.operation() instanceof Operation.Move m) return Maintenance.move(t, s, o.request(), m);
     return set(t, s, o.request(), (Operation.SetProtection) o.operation());
   }
 
@@ -48,8 +49,7 @@ final class Operations {
           + " and protects a VM"));
       return s;
     }
-    VmSpec vm = s.hosts().get(host.get()).report().orElseThrow().poweredOn().stream()
-        .filter(v -> v.name().equals(o.vm())).findFirst().orElseThrow();
+    VmSpec vm = s.running(o.vm()).orElseThrow();
     VmProtection protection = o.change().applyTo(t.settings().restart().protectionOf(o.vm()));
     Optional<String> invalid = OperatorRequests.dependencyError(s, o.vm(), protection);
     if (invalid.isPresent()) return invalid(t, s, request, invalid.get());

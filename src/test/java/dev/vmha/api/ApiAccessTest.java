@@ -32,6 +32,7 @@ class ApiAccessTest {
       new Row("POST", "/api/v1/vms/web1/protect", ApiRole.OPERATOR),
       new Row("POST", "/api/v1/vms/web1/unprotect", ApiRole.OPERATOR),
       new Row("POST", "/api/v1/vms/web1/protection", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/vms/web1/move-to/web1", ApiRole.OPERATOR),
       new Row("POST", "/api/v1/emergency/force-master/web1", ApiRole.ADMIN),
       new Row("POST", "/api/v1/emergency/reset-election", ApiRole.ADMIN),
       // not routes of the API (or not yet): closed to every role below admin

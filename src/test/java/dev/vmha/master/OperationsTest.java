@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
+import dev.vmha.maintenance.MigrationOutcome;
 import dev.vmha.restart.ProtectionChange;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
@@ -311,5 +312,49 @@ class OperationsTest {
     assertFalse(m.reply(id).ok());
     assertFalse(m.state.protectedList().vms().containsKey("vm1"), "put back");
     assertEquals(List.of(), m.events(HaEvent.VmProtectionSet.class));
+  }
+
+  // ---- move (maint22's live migration)
+
+  @Test
+  void aVmIsMovedByOneMigrationAnsweredWhenItEndsAndTheListFollowsIt() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.mark();
+    RequestId id = m.operate(new Operation.Move("vm1", "host3", "ops-token"));
+    assertEquals(List.of(new MasterEffect.Migrate(VM1, "host2", "host3")), m.effects(MasterEffect.Migrate.class));
+    assertTrue(m.effects(MasterEffect.Reply.class).isEmpty(), "answered when the migration ends");
+    RequestId second = m.operate(new Operation.Move("vm2", "host1", "ops-token"));
+    assertFalse(m.reply(second).ok());
+    assertTrue(m.reply(second).message().contains("one at a time"), m.reply(second).message());
+
+    m.in(new MasterInput.Migrated(new MigrationOutcome.Moved(VM1, "host2", "host3")));
+    ok(id);
+    assertTrue(m.only(HaEvent.VmMigrated.class).reason().contains("ops-token"));
+    assertEquals("host3", m.stored.orElseThrow().vms().get("vm1").host(), "the list follows it");
+  }
+
+  @Test
+  void aMoveThatFailsIsAnsweredWithWhereTheVmRuns() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    RequestId id = m.operate(new Operation.Move("vm1", "host3", "ops-token"));
+    m.in(new MasterInput.Migrated(new MigrationOutcome.NotMoved(VM1, "host2", "host3", Optional.of("host2"),
+        "host3 refused it")));
+    assertFalse(m.reply(id).ok());
+    assertTrue(m.reply(id).message().contains("runs at host2"), m.reply(id).message());
+  }
+
+  @Test
+  void aMoveNamingAnUnknownHostOrVmIsNotFoundAndOneWithoutRoomIsRefused() {
+    m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
+    m.mark();
+    assertTrue(m.reply(m.operate(new Operation.Move("vm1", "host9", "ops-token"))).notFound());
+    assertTrue(m.reply(m.operate(new Operation.Move("nosuch", "host3", "ops-token"))).notFound());
+    RequestId full = m.operate(new Operation.Move("vm2", "host3", "ops-token"));
+    assertFalse(m.reply(full).ok());
+    assertTrue(m.reply(full).message().contains("no room at host3"), m.reply(full).message());
+    ok(m.operate(host("host1", false)));
+    RequestId disabled = m.operate(new Operation.Move("vm1", "host1", "ops-token"));
+    assertTrue(m.reply(disabled).message().contains("HA is disabled for host1"), m.reply(disabled).message());
+    assertEquals(List.of(), m.effects(MasterEffect.Migrate.class));
   }
 }
