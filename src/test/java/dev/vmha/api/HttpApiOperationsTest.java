@@ -137,13 +137,14 @@ class HttpApiOperationsTest {
     assertEquals(200, post("/api/v1/vms/vm1/protect", tokens.operator(), "").statusCode(), "no body: as configured");
     assertEquals(200, post("/api/v1/vms/vm1/protection", tokens.operator(), "{\"order\":3}").statusCode());
     assertEquals(200, post("/api/v1/vms/vm1/unprotect", tokens.operator()).statusCode());
+    assertEquals(200, post("/api/v1/vms/vm1/move-to/host2", tokens.operator()).statusCode());
     ProtectionChange high = new ProtectionChange(Optional.of(RestartPriority.HIGH), Optional.of(2), Optional.empty(),
         Optional.empty(), Optional.of(List.of("db1")));
     assertEquals(List.of(new Operation.Protect("vm1", high, "operator1"),
         new Operation.Protect("vm1", ProtectionChange.NONE, "operator1"),
         new Operation.SetProtection("vm1", new ProtectionChange(Optional.empty(), Optional.of(3), Optional.empty(),
             Optional.empty(), Optional.empty()), "operator1"),
-        new Operation.Unprotect("vm1", "operator1")), asked);
+        new Operation.Unprotect("vm1", "operator1"), new Operation.Move("vm1", "host2", "operator1")), asked);
     asked.clear();
     for (String[] bad : List.of(new String[] {"{\"memoryMb\":512}", "memoryMb"},
         new String[] {"{\"priority\":\"urgent\"}", "priority"}, new String[] {"{\"dependsOn\":[\"vm1\"]}", "dependsOn"},

@@ -237,7 +237,7 @@ class CliBehaviourTest {
         new String[] {"vm", "retry", "db1"}, new String[] {"vm", "protect", "db1", "--priority", "high"},
         new String[] {"vm", "set", "app1", "--priority", "high", "--order", "2", "--after", "db1,dns1"},
         new String[] {"vm", "unprotect", "db1"}, new String[] {"emergency", "force-master", "host3"},
-        new String[] {"emergency", "reset-election"})) {
+        new String[] {"emergency", "reset-election"}, new String[] {"vm", "move", "db1", "--to", "host3"})) {
       CliRun.Result r = vmha(agent(c));
       assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.err());
       assertEquals("done\n", r.out());
@@ -245,7 +245,8 @@ class CliBehaviourTest {
     assertEquals(List.of("POST /api/v1/cluster/ha/disable", "POST /api/v1/cluster/ha/enable",
         "POST /api/v1/hosts/host2/ha/disable", "POST /api/v1/hosts/host2/ha/enable", "POST /api/v1/vms/db1/retry",
         "POST /api/v1/vms/db1/protect", "POST /api/v1/vms/app1/protection", "POST /api/v1/vms/db1/unprotect",
-        "POST /api/v1/emergency/force-master/host3", "POST /api/v1/emergency/reset-election"), posted);
+        "POST /api/v1/emergency/force-master/host3", "POST /api/v1/emergency/reset-election",
+        "POST /api/v1/vms/db1/move-to/host3"), posted);
     assertEquals("{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\",\"dns1\"]}", bodies.get(6),
         "vm set sends only what it changes");
   }

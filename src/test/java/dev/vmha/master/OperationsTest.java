@@ -345,6 +345,7 @@ class OperationsTest {
 
   @Test
   void aMoveNamingAnUnknownHostOrVmIsNotFoundAndOneWithoutRoomIsRefused() {
+    m.host3MemoryMb = 1024;
     m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
     m.mark();
     assertTrue(m.reply(m.operate(new Operation.Move("vm1", "host9", "ops-token"))).notFound());
