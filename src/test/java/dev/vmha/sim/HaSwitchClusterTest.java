@@ -57,10 +57,11 @@ class HaSwitchClusterTest {
     watch.await(second + " shows HA disabled", 30, () -> cluster.status(second, ClusterWatch.ASK)
         .map(s -> !s.ha().clusterEnabled()).orElse(false));
 
-    if (victim.equals(second)) victim = slaves.get(1);
-    String lost = victim;
-    String lostVm = cluster.running().entrySet().stream().filter(e -> e.getValue().contains(lost))
-        .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+    // the slave that crashes next, and the VM it runs (vm1 at slaves[0], vm2 at slaves[1])
+    String lost = victim.equals(second) ? slaves.get(1) : victim;
+    String lostVm = lost.equals(slaves.get(0)) ? "vm1" : "vm2";
+    watch.await(lostVm + " runs at " + lost + " before " + lost + " crashes", 10,
+        () -> cluster.running().getOrDefault(lostVm, List.of()).equals(List.of(lost)));
     cluster.crash(lost);
     watch.await(second + " judges " + lost + " dead and holds " + lostVm, 60, () -> held(second, lostVm)
         && cluster.host(second).events().stream().anyMatch(e -> e instanceof HaEvent.HostJudged j
