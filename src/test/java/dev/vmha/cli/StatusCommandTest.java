@@ -56,4 +56,24 @@ class StatusCommandTest {
       assertEquals(k == TransportSettings.Kind.PLAIN_TCP, text.contains("WARNING: cluster transport is plain TCP"), text);
     }
   }
+
+  /** Issue 22: where an operator disabled HA, status says so first; with HA enabled it says nothing of it. */
+  @Test
+  void saysWhereHaIsDisabled() throws Exception {
+    for (boolean cluster : List.of(true, false)) {
+      ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(),
+          new dev.vmha.datastore.ProtectedList.HaSwitch(cluster, cluster ? List.of("host2") : List.of()));
+      Map<String, Object> agent = new LinkedHashMap<>();
+      agent.put("host", "host1");
+      agent.put("role", "MASTER");
+      agent.put("master", "host1");
+      agent.put("cluster", c);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      StatusCommand.print(EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(agent)),
+          new PrintStream(out, true, StandardCharsets.UTF_8), Instant.EPOCH, ZoneOffset.UTC);
+      String text = out.toString(StandardCharsets.UTF_8);
+      assertEquals(!cluster, text.contains("HA DISABLED for the cluster"), text);
+      assertEquals(cluster, text.contains("HA disabled for hosts: host2"), text);
+    }
+  }
 }
