@@ -49,7 +49,7 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return OperationPost.send(options, "vm power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
+      return OperationPost.send(options, "vm power-on", "/api/v1/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
           host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
     }
   }
@@ -64,7 +64,7 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return OperationPost.send(options, "vm power-off", "/api/vms/" + name + "/power-off", "{}");
+      return OperationPost.send(options, "vm power-off", "/api/v1/vms/" + name + "/power-off", "{}");
     }
   }
 

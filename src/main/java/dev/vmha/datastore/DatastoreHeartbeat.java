@@ -4,18 +4,19 @@ import dev.vmha.LocalMessage;
 import dev.vmha.Failures;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -25,18 +26,14 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * Every {@code das.failuredetectioninterval}, writes this host's heartbeat and power-on files on its heartbeat
- * datastores ({@code das.heartbeatdsperhost} of them, preferring those that answered last round) and reads every
- * host's files on every datastore into a {@link DatastoreView}. A round still running when the next tick comes (a
- * hung datastore) is not doubled: the next round counts the skipped time.
+ * The shell of the {@link HeartbeatMachine}: ticks every {@code das.failuredetectioninterval}, carries out each round
+ * the machine starts — scan every datastore, write this host's heartbeat and then its power-on file on the heartbeat
+ * datastores — and answers for the latest {@link DatastoreView}. The decisions are the machine's.
  */
 public final class DatastoreHeartbeat {
   public sealed interface Command {}
 
   private enum Tick implements Command, LocalMessage { INSTANCE }
-
-  private record RoundDone(Map<String, DatastoreScan> scans, Map<String, String> failures, boolean wroteHeartbeat)
-      implements Command, LocalMessage {}
 
   /** The VMs powered on at this host, pushed by the host's VM manager. */
   public record LocalVms(List<VmSpec> vms) implements Command, LocalMessage {}
@@ -59,36 +56,9 @@ public final class DatastoreHeartbeat {
   public record LocalWatchdog(WatchdogFlag flag, Optional<ActorRef<Boolean>> written)
       implements Command, LocalMessage {}
 
-  /**
-   * @param watchdog what the power-on file says of the watchdog; {@code waiting}: who waits for it to be written, and whether the
-   *     round in flight was started after they asked
-   */
-  private record State(
-      DatastoreView view, long counter, Optional<List<VmSpec>> localVms, boolean inFlight, int ticksSinceRound,
-      boolean firstRoundDone, Optional<List<VmSpec>> isolatedStopped, WatchdogFlag watchdog,
-      Map<ActorRef<Boolean>, Boolean> waiting) {
-
-    State with(DatastoreView v, long c, Optional<List<VmSpec>> vms, boolean flight, int ticks, boolean first) {
-      return new State(v, c, vms, flight, ticks, first, isolatedStopped, watchdog, waiting);
-    }
-
-    State isolated(Optional<List<VmSpec>> stopped) {
-      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, stopped, watchdog, waiting);
-    }
-
-    State watchdog(WatchdogFlag flag, Map<ActorRef<Boolean>, Boolean> w) {
-      return new State(view, counter, localVms, inFlight, ticksSinceRound, firstRoundDone, isolatedStopped, flag,
-          Map.copyOf(w));
-    }
-
-    /** What the power-on file says this round, if anything is known yet. */
-    Optional<PowerOnFile> powerOnFile(String hostId) {
-      if (isolatedStopped.isPresent()) {
-        return Optional.of(new PowerOnFile(hostId, true, isolatedStopped.get(), watchdog));
-      }
-      return localVms.map(vms -> new PowerOnFile(hostId, false, vms, watchdog));
-    }
-  }
+  /** A round's outcome, as the machine takes it. */
+  private record RoundDone(Map<String, DatastoreScan> scans, Map<String, String> failures, boolean wroteHeartbeat)
+      implements Command, LocalMessage {}
 
   private DatastoreHeartbeat() {}
 
@@ -98,64 +68,63 @@ public final class DatastoreHeartbeat {
       Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, interval);
-      List<String> names = datastores.stream().map(Datastore::name).toList();
-      Round r = new Round(ctx, hostId, address, dsPerHost, interval, datastores, events, clock);
-      return r.running(new State(DatastoreView.initial(names), 0, Optional.empty(), false, 0, false, Optional.empty(),
-          WatchdogFlag.NOT_ARMED, Map.of()));
+      HeartbeatConfig config = new HeartbeatConfig(hostId, dsPerHost, interval,
+          datastores.stream().map(Datastore::name).toList());
+      return new Shell(ctx, config, address, datastores, events, clock)
+          .running(HeartbeatState.initial(config.datastores()));
     }));
   }
 
-  private record Round(
-      ActorContext<Command> ctx, String hostId, String address, int dsPerHost, Duration interval, List<Datastore> datastores,
+  /** What the shell talks to; the machine's state is its behaviour's. */
+  private record Shell(ActorContext<Command> ctx, HeartbeatConfig config, String address, List<Datastore> datastores,
       Consumer<HaEvent> events, Clock clock) {
 
-    Behavior<Command> running(State s) {
-      return Behaviors.receive(Command.class)
-          .onMessageEquals(Tick.INSTANCE, () -> onTick(s))
-          .onMessage(RoundDone.class, d -> onRoundDone(s, d))
-          .onMessage(LocalVms.class, m -> running(s.with(s.view(), s.counter(), Optional.of(List.copyOf(m.vms())),
-              s.inFlight(), s.ticksSinceRound(), s.firstRoundDone())))
-          .onMessage(DeclareIsolated.class, d -> running(s.isolated(Optional.of(List.copyOf(d.stopped())))))
-          .onMessageEquals(ClearIsolation.INSTANCE, () -> running(s.isolated(Optional.empty())))
-          .onMessage(LocalWatchdog.class, w -> {
-            if (datastores.isEmpty()) {
-              // no datastores, no leases: no master restarts anything on an expired lease, so nothing to tell it
-              w.written().ifPresent(r -> r.tell(true));
-              return running(s.watchdog(w.flag(), s.waiting()));
-            }
-            Map<ActorRef<Boolean>, Boolean> waiting = new HashMap<>(s.waiting());
-            w.written().ifPresent(r -> waiting.put(r, false));
-            return running(s.watchdog(w.flag(), waiting));
-          })
-          .onMessage(GetView.class, g -> {
-            g.replyTo().tell(s.view());
-            return Behaviors.same();
-          })
-          .build();
+    Behavior<Command> running(HeartbeatState<ActorRef<Boolean>> state) {
+      return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
 
-    private Behavior<Command> onTick(State s) {
-      int ticks = s.ticksSinceRound() + 1;
-      if (s.inFlight()) {
-        return running(s.with(s.view(), s.counter(), s.localVms(), true, ticks, s.firstRoundDone()));
+    private HeartbeatState<ActorRef<Boolean>> next(HeartbeatState<ActorRef<Boolean>> state, Command m) {
+      if (m instanceof GetView g) {
+        g.replyTo().tell(state.view());
+        return state;
       }
-      long counter = s.counter() + 1;
-      Set<String> writeTo = heartbeatDatastores(s.view());
+      Instant at = clock.instant();
+      HeartbeatInput<ActorRef<Boolean>> in;
+      if (m instanceof Tick) in = new HeartbeatInput.Tick<>(at);
+      else if (m instanceof RoundDone d) in = new HeartbeatInput.RoundDone<>(at, d.scans(), d.failures(),
+          d.wroteHeartbeat());
+      else if (m instanceof LocalVms v) in = new HeartbeatInput.LocalVms<>(at, v.vms());
+      else if (m instanceof DeclareIsolated d) in = new HeartbeatInput.DeclareIsolated<>(at, d.stopped());
+      else if (m instanceof ClearIsolation) in = new HeartbeatInput.ClearIsolation<>(at);
+      else {
+        LocalWatchdog w = (LocalWatchdog) m;
+        in = new HeartbeatInput.LocalWatchdog<>(at, w.flag(), w.written());
+      }
+      HeartbeatMachine.Step<ActorRef<Boolean>> step = HeartbeatMachine.step(state, in, config);
+      for (HeartbeatEffect<ActorRef<Boolean>> e : step.effects()) {
+        if (e instanceof HeartbeatEffect.Round<?> r) round(r);
+        else if (e instanceof HeartbeatEffect.Emit<?> x) events.accept(x.event());
+        else if (e instanceof HeartbeatEffect.Written<ActorRef<Boolean>> w) w.waiter().tell(true);
+      }
+      return step.state();
+    }
+
+    /** Scans every datastore, writing the heartbeat and then the power-on file where the round says. */
+    private void round(HeartbeatEffect.Round<?> r) {
       Map<String, CompletableFuture<Optional<DatastoreScan>>> results = new LinkedHashMap<>();
-      Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
-      java.util.concurrent.atomic.AtomicBoolean wrote = new java.util.concurrent.atomic.AtomicBoolean();
+      Map<String, String> failures = new ConcurrentHashMap<>();
+      AtomicBoolean wrote = new AtomicBoolean();
       for (Datastore d : datastores) {
         CompletionStage<DatastoreScan> round = d.scan();
-        if (writeTo.contains(d.name())) {
+        if (r.writeTo().contains(d.name())) {
           String member = memberAddress();
-          round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(hostId, counter, clock.instant(), member))
+          round = round.thenCompose(scan -> d.writeHeartbeat(new HostHeartbeat(config.hostId(), r.counter(),
+                  clock.instant(), member))
               .thenApply(x -> {
                 wrote.set(true);
                 return x;
               })
-              .thenCompose(x -> s.powerOnFile(hostId)
-                  .map(d::writePowerOn)
-                  .orElse(CompletableFuture.completedFuture(null)))
+              .thenCompose(x -> r.powerOn().map(d::writePowerOn).orElse(CompletableFuture.completedFuture(null)))
               .thenApply(x -> scan));
         }
         results.put(d.name(), round.toCompletableFuture().handle((scan, err) -> {
@@ -172,39 +141,6 @@ public final class DatastoreHeartbeat {
         results.forEach((name, f) -> f.join().ifPresent(scan -> scans.put(name, scan)));
         return new RoundDone(scans, Map.copyOf(failures), wrote.get());
       });
-      Map<ActorRef<Boolean>, Boolean> waiting = new HashMap<>();
-      s.waiting().keySet().forEach(r -> waiting.put(r, true)); // this round writes what they wait for
-      return running(s.with(s.view(), counter, s.localVms(), true, ticks, s.firstRoundDone())
-          .watchdog(s.watchdog(), waiting));
-    }
-
-    private Behavior<Command> onRoundDone(State s, RoundDone d) {
-      DatastoreView before = s.view();
-      DatastoreView after = before.next(interval.multipliedBy(Math.max(1, s.ticksSinceRound())), d.scans())
-          .ownHeartbeatWritten(d.wroteHeartbeat());
-      for (String ds : after.accessible().keySet()) {
-        boolean was = before.accessible().get(ds);
-        boolean is = after.accessible().get(ds);
-        if (s.firstRoundDone() ? was != is : !is) {
-          events.accept(new HaEvent.DatastoreAccessChanged(clock.instant(), hostId, ds, is,
-              d.failures().getOrDefault(ds, "")));
-        }
-      }
-      Set<DatastoreView.CorruptFile> newlyCorrupt = new HashSet<>(after.corrupt());
-      newlyCorrupt.removeAll(before.corrupt());
-      for (DatastoreView.CorruptFile c : newlyCorrupt) {
-        events.accept(new HaEvent.StateFileCorrupt(clock.instant(), hostId, c.datastore(), c.detail()));
-      }
-      Map<ActorRef<Boolean>, Boolean> waiting = new HashMap<>(s.waiting());
-      if (d.wroteHeartbeat() && d.failures().isEmpty()) {
-        s.waiting().forEach((r, inRound) -> {
-          if (inRound) {
-            r.tell(true);
-            waiting.remove(r);
-          }
-        });
-      }
-      return running(s.with(after, s.counter(), s.localVms(), false, 0, true).watchdog(s.watchdog(), waiting));
     }
 
     /** This agent's address while it is an Up member of a cluster, else "": others join a cluster through it. */
@@ -212,14 +148,5 @@ public final class DatastoreHeartbeat {
       MemberStatus st = Cluster.get(ctx.getSystem()).selfMember().status();
       return st == MemberStatus.up() || st == MemberStatus.weaklyUp() ? address : "";
     }
-
-    /** das.heartbeatdsperhost datastores: those that answered last round first, in configured order. */
-    private Set<String> heartbeatDatastores(DatastoreView view) {
-      List<String> order = new ArrayList<>();
-      view.accessible().forEach((n, ok) -> { if (ok) order.add(n); });
-      view.accessible().forEach((n, ok) -> { if (!ok) order.add(n); });
-      return new HashSet<>(order.subList(0, Math.min(dsPerHost, order.size())));
-    }
   }
-
 }

@@ -75,6 +75,8 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.VmProtectionSet.class, name = "VmProtectionSet"),
   @JsonSubTypes.Type(value = HaEvent.VmUnprotected.class, name = "VmUnprotected"),
   @JsonSubTypes.Type(value = HaEvent.EmergencyAsked.class, name = "EmergencyAsked"),
+  @JsonSubTypes.Type(value = HaEvent.CapacityPlanChanged.class, name = "CapacityPlanChanged"),
+  @JsonSubTypes.Type(value = HaEvent.CapacityAdmission.class, name = "CapacityAdmission"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -350,7 +352,7 @@ public sealed interface HaEvent extends JsonSerializable {
 
   /**
    * A VM's lease here has not been renewed for {@code unrenewedFor}, half of {@code fenceAfter} or more
-   * ({@link dev.vmha.lease.LeaseTiming#lateAfter()}): the host nearly fenced the VM. Once per episode, until a renewal
+   * ({@link dev.vmha.timing.TimingRules.Lease#lateAfter()}): the host nearly fenced the VM. Once per episode, until a renewal
    * lands again.
    */
   record LeaseRenewalLate(Instant at, String by, String vm, Duration unrenewedFor, Duration fenceAfter)
@@ -417,6 +419,20 @@ public sealed interface HaEvent extends JsonSerializable {
   }
 
   /**
+  /**
+   * The master's capacity verdict changed (or a new master computed its first): {@code ok} whether the policy holds
+   * (a failover plan exists for N = {@code hostFailures}), {@code maxFailures} the largest N a plan exists for,
+   * {@code summary} the plan in words (what breaks it, which VMs would not come back after which failures). Not
+   * recorded while the policy is disabled.
+   */
+  record CapacityPlanChanged(Instant at, String by, boolean ok, int hostFailures, int maxFailures, String summary)
+      implements HaEvent {
+    public String describe() {
+      return summary;
+    }
+  }
+
+  /**
    * An operator protected a running VM ({@code newly}) or changed how a protected one is restarted: it is restarted as
    * {@code protection} from now on; {@code askedBy}: the token.
    */
@@ -441,6 +457,17 @@ public sealed interface HaEvent extends JsonSerializable {
     public String describe() {
       return (action == EmergencyAction.FORCE_MASTER ? by + " forced to become master" : "election reset at " + by)
           + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /**
+   * Admission control judged an operation that would break the capacity policy: {@code refused} it, or let it go
+   * ahead with this warning (vmha.capacity.admission).
+   */
+  record CapacityAdmission(Instant at, String by, String operation, String vm, boolean refused, String reason)
+      implements HaEvent {
+    public String describe() {
+      return (refused ? "refused: " : "allowed with a warning: ") + reason;
     }
   }
 }

@@ -72,6 +72,7 @@ public final class Timeline {
     if (e instanceof HaEvent.VmRetryAsked x) v.add(x.vm());
     if (e instanceof HaEvent.VmProtectionSet x) v.add(x.vm());
     if (e instanceof HaEvent.VmUnprotected x) v.add(x.vm());
+    if (e instanceof HaEvent.CapacityAdmission x) v.add(x.vm());
     if (e instanceof HaEvent.HostSelfFenced x) v.addAll(x.stopped());
     if (e instanceof HaEvent.WatchdogFired x) v.addAll(x.stopped());
     if (e instanceof HaEvent.IsolationResponseApplied x) {

@@ -1,14 +1,15 @@
 package dev.vmha.isolation;
 
 import dev.vmha.LocalMessage;
+import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.cluster.ClusterRoles;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,9 +24,9 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * Applies the {@link FencingRule} every {@code das.failuredetectioninterval}: tells the VM manager to fence the host
- * when the rule fires, and to lift the fence when the host can prove itself again. Time is this actor's own (the
- * sum of its ticks), so a hung datastore that stops the heartbeat rounds still lets the fence fall.
+ * The shell of the {@link FenceMachine}: ticks every {@code das.failuredetectioninterval} with the cluster's state,
+ * asks for the datastore view, and tells the VM manager to fence the host or to lift the fence as the machine
+ * decides.
  */
 public final class SelfFence {
   public sealed interface Command extends LocalMessage {}
@@ -36,16 +37,6 @@ public final class SelfFence {
 
   private record Fenced(IsolationResponder.Applied applied, String reason) implements Command {}
 
-  /**
-   * @param now virtual time
-   * @param lastOwnWrite the view's lastOwnWrite as last seen, and {@code writeSeenAt} when it last changed
-   * @param minoritySince when this host began to see a strict minority, if it does
-   * @param known every host this agent has seen as a cluster member (the {@link MajorityRule}'s denominator)
-   */
-  private record State(
-      Duration now, Duration lastOwnWrite, Duration writeSeenAt, Optional<Duration> minoritySince,
-      Optional<String> fenced, Set<String> known) {}
-
   private SelfFence() {}
 
   public static Behavior<Command> create(
@@ -54,66 +45,53 @@ public final class SelfFence {
       Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
-      Fencer f = new Fencer(ctx, hostId, datastoresConfigured, interval, fenceTimeout, datastore, vms,
-          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), events, clock);
-      return f.running(new State(Duration.ZERO, Duration.ZERO, Duration.ZERO, Optional.empty(), Optional.empty(),
-          Set.of(hostId)));
+      return new Shell(ctx, new FenceConfig(hostId, datastoresConfigured, interval, fenceTimeout), datastore, vms,
+          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), events, clock).running(FenceState.initial(hostId));
     }));
   }
 
-  private record Fencer(
-      ActorContext<Command> ctx, String hostId, boolean datastoresConfigured, Duration interval,
-      Duration fenceTimeout, ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<HostVms.Command> vms,
-      ActorRef<DatastoreView> viewAdapter, Consumer<HaEvent> events, Clock clock) {
+  /** What the shell talks to; the machine's state is its behaviour's. */
+  private record Shell(ActorContext<Command> ctx, FenceConfig config, ActorRef<DatastoreHeartbeat.Command> datastore,
+      ActorRef<HostVms.Command> vms, ActorRef<DatastoreView> viewAdapter, Consumer<HaEvent> events, Clock clock) {
 
-    Behavior<Command> running(State s) {
-      return Behaviors.receive(Command.class)
-          .onMessageEquals(Tick.INSTANCE, () -> running(onTick(s)))
-          .onMessage(ViewUpdate.class, v -> {
-            Duration w = v.view().lastOwnWrite();
-            return running(w.equals(s.lastOwnWrite()) ? s
-                : new State(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known()));
-          })
-          .onMessage(Fenced.class, f -> {
-            events.accept(new HaEvent.HostSelfFenced(clock.instant(), hostId, f.reason(),
-                f.applied().stopped().stream().map(VmSpec::name).toList()));
-            return Behaviors.same();
-          })
-          .build();
+    Behavior<Command> running(FenceState state) {
+      return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
 
-    private State onTick(State s) {
-      Duration now = s.now().plus(interval);
-      if (datastoresConfigured) datastore.tell(new DatastoreHeartbeat.GetView(viewAdapter));
+    private FenceState next(FenceState state, Command m) {
+      Instant at = clock.instant();
+      FenceInput in;
+      if (m instanceof ViewUpdate v) in = new FenceInput.ViewRead(at, v.view().lastOwnWrite());
+      else if (m instanceof Fenced f) {
+        in = new FenceInput.Fenced(at, f.reason(), f.applied().stopped().stream().map(VmSpec::name).toList());
+      } else in = tick(at);
+      FenceMachine.Step step = FenceMachine.step(state, in, config);
+      step.effects().forEach(this::carryOut);
+      return step.state();
+    }
+
+    /** The members that are vmha hosts, and those of them neither leaving nor unreachable. */
+    private FenceInput.Tick tick(Instant at) {
       ClusterEvent.CurrentClusterState cluster = Cluster.get(ctx.getSystem()).state();
-      Set<String> known = new TreeSet<>(s.known());
+      Set<String> members = new TreeSet<>();
       Set<String> heard = new TreeSet<>();
       for (Member m : cluster.getMembers()) {
         Optional<String> id = ClusterRoles.hostId(m);
         if (id.isEmpty()) continue;
-        known.add(id.get());
+        members.add(id.get());
         boolean leaving = m.status() == MemberStatus.down() || m.status() == MemberStatus.removed();
         if (!leaving && !cluster.getUnreachable().contains(m)) heard.add(id.get());
       }
-      MajorityRule.Count side = MajorityRule.count(hostId, known, heard);
-      boolean minority = !datastoresConfigured && side.minority();
-      Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now)) : Optional.empty();
-      Optional<String> reason = FencingRule.mustFence(datastoresConfigured, now.minus(s.writeSeenAt()),
-          since.map(now::minus).orElse(Duration.ZERO), fenceTimeout);
-      Optional<String> fenced = s.fenced();
-      if (reason.isPresent() && fenced.isEmpty()) {
-        String why = reason.get();
-        vms.tell(new HostVms.Fence(why, ctx.messageAdapter(IsolationResponder.Applied.class, a -> new Fenced(a, why))));
-        fenced = reason;
-      } else if (reason.isEmpty() && fenced.isPresent() && (datastoresConfigured || side.majority())) {
-        // without datastores only proof of a strict majority lifts the fence: an even split keeps it
-        vms.tell(HostVms.Unfence.INSTANCE);
-        events.accept(new HaEvent.HostUnfenced(clock.instant(), hostId, datastoresConfigured
-            ? "its heartbeat reaches a datastore again" : "it hears a majority of the cluster again: "
-            + side.describe()));
-        fenced = Optional.empty();
-      }
-      return new State(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, Set.copyOf(known));
+      return new FenceInput.Tick(at, members, heard);
+    }
+
+    private void carryOut(FenceEffect e) {
+      if (e instanceof FenceEffect.AskView) datastore.tell(new DatastoreHeartbeat.GetView(viewAdapter));
+      else if (e instanceof FenceEffect.Fence f) {
+        vms.tell(new HostVms.Fence(f.reason(), ctx.messageAdapter(IsolationResponder.Applied.class,
+            a -> new Fenced(a, f.reason()))));
+      } else if (e instanceof FenceEffect.Unfence) vms.tell(HostVms.Unfence.INSTANCE);
+      else if (e instanceof FenceEffect.Emit x) events.accept(x.event());
     }
   }
 }

@@ -1,0 +1,34 @@
+package dev.vmha.isolation;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/** What the {@link FenceMachine} is told, each at the wall time {@code at} it happened (it stamps the events). */
+public sealed interface FenceInput {
+  Instant at();
+
+  /**
+   * One interval passed; the cluster as this host sees it then.
+   *
+   * @param members the host ids of the cluster's members
+   * @param heard those of them neither leaving (down, removed) nor unreachable from here
+   */
+  record Tick(Instant at, Set<String> members, Set<String> heard) implements FenceInput {
+    public Tick {
+      members = Set.copyOf(members);
+      heard = Set.copyOf(heard);
+    }
+  }
+
+  /** This host's datastore view: when its own heartbeat last reached a datastore (the view's time). */
+  record ViewRead(Instant at, Duration lastOwnWrite) implements FenceInput {}
+
+  /** The VM manager fenced the host for {@code reason}: the VMs the hypervisor then shows stopped. */
+  record Fenced(Instant at, String reason, List<String> stopped) implements FenceInput {
+    public Fenced {
+      stopped = List.copyOf(stopped);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.vmha.isolation;
+
+import dev.vmha.history.HaEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The host's self-fence as a pure state machine (issue 21): applies the {@link FencingRule} every
+ * {@code das.failuredetectioninterval} — fences the host when the rule fires, and lifts the fence when the host can
+ * prove itself again (without datastores only proof of a strict {@link MajorityRule} majority does). {@link #step}
+ * returns the next state and the effects, which {@link SelfFence} carries out; time advances one interval per
+ * {@link FenceInput.Tick}.
+ */
+public final class FenceMachine {
+  private FenceMachine() {}
+
+  /** The next state and what to do, in order. */
+  public record Step(FenceState state, List<FenceEffect> effects) {
+    public Step {
+      effects = List.copyOf(effects);
+    }
+  }
+
+  public static Step step(FenceState s, FenceInput input, FenceConfig config) {
+    if (input instanceof FenceInput.Tick t) return tick(s, t, config);
+    if (input instanceof FenceInput.ViewRead v) {
+      Duration w = v.lastOwnWrite();
+      return new Step(w.equals(s.lastOwnWrite()) ? s
+          : new FenceState(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known()), List.of());
+    }
+    FenceInput.Fenced f = (FenceInput.Fenced) input;
+    return new Step(s, List.of(new FenceEffect.Emit(new HaEvent.HostSelfFenced(f.at(), config.hostId(), f.reason(),
+        f.stopped()))));
+  }
+
+  private static Step tick(FenceState s, FenceInput.Tick t, FenceConfig config) {
+    List<FenceEffect> effects = new ArrayList<>();
+    Duration now = s.now().plus(config.interval());
+    boolean datastores = config.datastoresConfigured();
+    if (datastores) effects.add(new FenceEffect.AskView());
+    Set<String> known = new TreeSet<>(s.known());
+    known.addAll(t.members());
+    MajorityRule.Count side = MajorityRule.count(config.hostId(), known, t.heard());
+    boolean minority = !datastores && side.minority();
+    Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now)) : Optional.empty();
+    Optional<String> reason = FencingRule.mustFence(datastores, now.minus(s.writeSeenAt()),
+        since.map(now::minus).orElse(Duration.ZERO), config.fenceTimeout());
+    Optional<String> fenced = s.fenced();
+    if (reason.isPresent() && fenced.isEmpty()) {
+      effects.add(new FenceEffect.Fence(reason.get()));
+      fenced = reason;
+    } else if (reason.isEmpty() && fenced.isPresent() && (datastores || side.majority())) {
+      // without datastores only proof of a strict majority lifts the fence: an even split keeps it
+      effects.add(new FenceEffect.Unfence());
+      effects.add(new FenceEffect.Emit(new HaEvent.HostUnfenced(t.at(), config.hostId(), datastores
+          ? "its heartbeat reaches a datastore again" : "it hears a majority of the cluster again: "
+          + side.describe())));
+      fenced = Optional.empty();
+    }
+    return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known), effects);
+  }
+}

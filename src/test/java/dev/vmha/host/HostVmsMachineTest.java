@@ -1,0 +1,155 @@
+package dev.vmha.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.vmha.history.HaEvent;
+import dev.vmha.host.HostVmsEffect.Emit;
+import dev.vmha.host.HostVmsEffect.ForceOff;
+import dev.vmha.host.HostVmsEffect.LeasesRunning;
+import dev.vmha.host.HostVmsEffect.ListVms;
+import dev.vmha.host.HostVmsEffect.PollNow;
+import dev.vmha.host.HostVmsEffect.PowerOffVm;
+import dev.vmha.host.HostVmsEffect.PowerOnVm;
+import dev.vmha.host.HostVmsEffect.Reply;
+import dev.vmha.host.HostVmsEffect.Report;
+import dev.vmha.host.HostVmsEffect.TakeLease;
+import dev.vmha.host.HostVmsEffect.Warn;
+import dev.vmha.hypervisor.VmSpec;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host's VM keeper as input scripts on the pure {@link HostVmsMachine}: each power-on awaits its lease, a VM is
+ * reported stopped (and its lease released) only once a poll shows it off, a forced power-off is retried at every
+ * poll while the VM runs. The actor wiring with a real lease keeper is {@link HostVmsTest}'s.
+ */
+class HostVmsMachineTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final VmSpec DB1 = new VmSpec("db1", 512, 1);
+
+  private HostVmsState state = HostVmsState.initial();
+  private List<HostVmsEffect<String>> effects = List.of();
+
+  private List<HostVmsEffect<String>> feed(HostVmsInput<String> in) {
+    HostVmsMachine.Step<String> step = HostVmsMachine.step(state, in, "host1");
+    state = step.state();
+    effects = step.effects();
+    return effects;
+  }
+
+  /** A poll issued and answered with these VMs on. */
+  private List<HostVmsEffect<String>> poll(VmSpec... on) {
+    feed(new HostVmsInput.PollDue<>(T0));
+    ListVms<String> list = only(ListVms.class);
+    return feed(new HostVmsInput.Polled<>(T0, list.seq(), List.of(on)));
+  }
+
+  private <E> E only(Class<E> type) {
+    List<E> found = effects.stream().filter(type::isInstance).map(type::cast).toList();
+    assertEquals(1, found.size(), type.getSimpleName() + " in " + effects);
+    return found.get(0);
+  }
+
+  private HostVmsInput.PowerOn<String> powerOn(String replyTo) {
+    return new HostVmsInput.PowerOn<>(T0, DB1, Optional.empty(), replyTo);
+  }
+
+  @Test
+  void aPowerOnAwaitsItsLeaseAndTheVmStaysStartingUntilAPollIssuedAfterItsPowerOnShowsIt() {
+    HostVmsInput.PowerOn<String> r = powerOn("master");
+    assertEquals(List.of(new TakeLease<>(r)), feed(r));
+    feed(new HostVmsInput.PollDue<>(T0)); // a poll issued before the power-on finishes
+    long early = only(ListVms.class).seq();
+    assertEquals(List.of(new PowerOnVm<>(r)), feed(new HostVmsInput.LeaseTaken<>(T0, r, true, "lease taken on ds1")));
+    assertEquals(List.of(new Reply<>("master", "db1", true, Optional.empty()), new PollNow<>()),
+        feed(new HostVmsInput.PoweredOn<>(T0, r, Optional.empty())));
+    feed(new HostVmsInput.Polled<>(T0, early, List.of()));
+    assertEquals(new LeasesRunning<>(Set.of("db1")), only(LeasesRunning.class), "its lease is kept");
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of("db1")), only(Report.class));
+    poll(DB1);
+    assertEquals(new Report<>(List.of(DB1), false, List.of(), List.of()), only(Report.class));
+  }
+
+  @Test
+  void aPowerOnIsRefusedWhileFencedTwiceOrWithoutItsLease() {
+    feed(new HostVmsInput.Fencing<>(T0, "no datastore"));
+    assertEquals(List.of(new Reply<>("a", "db1", false, Optional.of("host1 is fenced: no datastore"))),
+        feed(powerOn("a")));
+    feed(new HostVmsInput.Unfence<>(T0));
+    HostVmsInput.PowerOn<String> first = powerOn("b");
+    feed(first);
+    assertEquals(List.of(new Reply<>("c", "db1", false, Optional.of("db1 is being started here"))),
+        feed(powerOn("c")));
+    assertEquals(List.of(new Reply<>("b", "db1", false, Optional.of("another host holds it"))),
+        feed(new HostVmsInput.LeaseTaken<>(T0, first, false, "another host holds it")));
+    HostVmsInput.PowerOn<String> again = powerOn("d");
+    assertEquals(List.of(new TakeLease<>(again)), feed(again), "no longer starting");
+    assertEquals(List.of(new Reply<>("d", "db1", false, Optional.of("its lease could not be taken: timeout"))),
+        feed(new HostVmsInput.LeaseUnanswered<>(T0, again, "timeout")));
+  }
+
+  @Test
+  void aVmWhoseLeaseIsLostIsPoweredOffRetriedAtEveryPollAndReportedStoppedOnlyOnceOff() {
+    poll(DB1);
+    feed(new HostVmsInput.LeaseLost<>(T0, "db1", "taken by another host"));
+    assertEquals(List.of(new Emit<>(new HaEvent.VmLeaseFenced(T0, "host1", "db1", "taken by another host")),
+        new ForceOff<>("db1")), effects);
+    assertEquals(List.of(), feed(new HostVmsInput.LeaseLost<>(T0, "db1", "again")), "fenced once");
+    assertEquals(List.of(new Warn<>("db1 is not powered off at host1: hangs; tried again at the next poll while it"
+        + " runs")), feed(new HostVmsInput.ForcedOff<>(T0, "db1", Optional.of("hangs"))), "no poll at once");
+    poll(DB1);
+    only(ForceOff.class);
+    assertEquals(new LeasesRunning<>(Set.of("db1")), only(LeasesRunning.class), "its lease is held while it runs");
+    assertEquals(new Report<>(List.of(DB1), false, List.of(), List.of()), only(Report.class));
+    feed(new HostVmsInput.PollDue<>(T0));
+    feed(new HostVmsInput.Polled<>(T0, state.polls(), List.of(DB1)));
+    assertEquals(List.of(), effects.stream().filter(ForceOff.class::isInstance).toList(), "one in flight");
+    assertEquals(List.of(new PollNow<>()), feed(new HostVmsInput.ForcedOff<>(T0, "db1", Optional.empty())));
+    poll();
+    assertEquals(new LeasesRunning<>(Set.of()), only(LeasesRunning.class));
+    assertEquals(new Report<>(List.of(), false, List.of(new StoppedVm(DB1,
+        "fenced by its lease: taken by another host")), List.of()), only(Report.class));
+  }
+
+  @Test
+  void aVmThatStopsByItselfIsReportedStoppedAndOneAnOperatorPoweredOffIsNot() {
+    poll(DB1);
+    poll();
+    assertEquals(new Emit<>(new HaEvent.VmStoppedInGuest(T0, "host1", "db1")), only(Emit.class));
+    assertEquals(List.of(new StoppedVm(DB1, "it stopped from inside its guest (shutdown or crash)")),
+        only(Report.class).stopped());
+    HostVmsInput.PowerOn<String> r = powerOn("master");
+    feed(r);
+    feed(new HostVmsInput.LeaseTaken<>(T0, r, true, "ok"));
+    feed(new HostVmsInput.PoweredOn<>(T0, r, Optional.empty()));
+    poll(DB1);
+    assertEquals(List.of(), only(Report.class).stopped(), "on again: no longer stopped");
+    HostVmsInput.PowerOff<String> off = new HostVmsInput.PowerOff<>(T0, "db1", "operator");
+    assertEquals(List.of(new PowerOffVm<>(off)), feed(off));
+    assertEquals(List.of(new Reply<>("operator", "db1", true, Optional.empty()), new PollNow<>()),
+        feed(new HostVmsInput.PoweredOff<>(T0, off, Optional.empty())));
+    poll();
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of()), only(Report.class));
+  }
+
+  @Test
+  void aVmStartedJustAsTheHostFencedItselfIsPoweredOffAndItsStartRefused() {
+    HostVmsInput.PowerOn<String> r = powerOn("master");
+    feed(r);
+    feed(new HostVmsInput.LeaseTaken<>(T0, r, true, "ok"));
+    feed(new HostVmsInput.Fencing<>(T0, "no datastore"));
+    assertEquals(List.of(new ForceOff<>("db1"), new Reply<>("master", "db1", false,
+        Optional.of("host1 fenced itself while starting it: no datastore")), new PollNow<>()),
+        feed(new HostVmsInput.PoweredOn<>(T0, r, Optional.empty())));
+    poll(DB1);
+    assertEquals(new Report<>(List.of(DB1), true, List.of(), List.of()), only(Report.class));
+    poll(DB1);
+    assertEquals(List.of(), effects.stream().filter(ForceOff.class::isInstance).toList(), "its power-off in flight");
+    feed(new HostVmsInput.ForcedOff<>(T0, "db1", Optional.empty()));
+    poll();
+    assertEquals(new LeasesRunning<>(Set.of()), only(LeasesRunning.class), "its lease released once it is off");
+  }
+}

@@ -1,0 +1,91 @@
+package dev.vmha.isolation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.vmha.history.HaEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The self-fence as input scripts on the pure {@link FenceMachine}, in virtual time (one interval a tick): it fences
+ * exactly when the {@link FencingRule} fires, once, and lifts the fence only on proof.
+ */
+class FenceMachineTest {
+  private static final Duration I = Duration.ofSeconds(1);
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Set<String> THREE = Set.of("host1", "host2", "host3");
+
+  private FenceConfig config;
+  private FenceState state = FenceState.initial("host1");
+  private List<FenceEffect> effects = List.of();
+  private long ticks;
+
+  private List<FenceEffect> feed(FenceInput in) {
+    FenceMachine.Step step = FenceMachine.step(state, in, config);
+    state = step.state();
+    effects = step.effects();
+    return effects;
+  }
+
+  private Instant at() {
+    return T0.plus(I.multipliedBy(ticks));
+  }
+
+  private List<FenceEffect> tick(Set<String> members, Set<String> heard) {
+    ticks++;
+    return feed(new FenceInput.Tick(at(), members, heard));
+  }
+
+  /** The own heartbeat reached a datastore at this tick. */
+  private void written() {
+    feed(new FenceInput.ViewRead(at(), I.multipliedBy(ticks)));
+  }
+
+  @Test
+  void withDatastoresTheHostFencesOnceWhenItsHeartbeatReachedNoneForTheTimeoutAndUnfencesWhenOneDoesAgain() {
+    config = new FenceConfig("host1", true, I, TIMEOUT);
+    tick(THREE, THREE);
+    written();
+    long last = ticks;
+    for (int t = 1; t < 5; t++) {
+      assertEquals(List.of(new FenceEffect.AskView()), tick(THREE, Set.of("host1")), "tick " + t + " of 5");
+      feed(new FenceInput.ViewRead(at(), I.multipliedBy(last))); // the same write seen again
+      assertEquals(List.of(), effects);
+    }
+    assertEquals(List.of(new FenceEffect.AskView(),
+        new FenceEffect.Fence("its heartbeat reached no datastore for 5000 ms")), tick(THREE, THREE));
+    assertEquals(List.of(new FenceEffect.AskView()), tick(THREE, THREE), "fenced once");
+    feed(new FenceInput.Fenced(at(), "its heartbeat reached no datastore for 5000 ms", List.of("db1")));
+    assertEquals(List.of(new FenceEffect.Emit(new HaEvent.HostSelfFenced(at(), "host1",
+        "its heartbeat reached no datastore for 5000 ms", List.of("db1")))), effects);
+    written();
+    assertEquals(List.of(new FenceEffect.AskView(), new FenceEffect.Unfence(), new FenceEffect.Emit(
+        new HaEvent.HostUnfenced(at().plus(I), "host1", "its heartbeat reaches a datastore again"))),
+        tick(THREE, Set.of("host1")));
+  }
+
+  @Test
+  void withoutDatastoresAStrictMinorityFencesAfterTheTimeoutAndOnlyAStrictMajorityUnfences() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> four = Set.of("host1", "host2", "host3", "host4");
+    assertEquals(List.of(), tick(four, four));
+    for (int t = 0; t < 5; t++) assertEquals(List.of(), tick(four, Set.of("host1")), "minority for " + t + " s");
+    assertEquals(List.of(new FenceEffect.Fence("it saw only a minority of the cluster for 5000 ms")),
+        tick(Set.of("host1"), Set.of("host1")), "members removed still count: the denominator only grows");
+    assertEquals(List.of(), tick(four, Set.of("host1", "host2")), "an even split keeps the fence");
+    assertEquals(List.of(new FenceEffect.Unfence(), new FenceEffect.Emit(new HaEvent.HostUnfenced(at().plus(I),
+        "host1", "it hears a majority of the cluster again: this side holds 3 of 4 hosts"))),
+        tick(four, Set.of("host1", "host2", "host3")));
+  }
+
+  @Test
+  void anEvenSplitFencesNobody() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> two = Set.of("host1", "host2");
+    for (int t = 0; t < 20; t++) assertEquals(List.of(), tick(two, Set.of("host1")));
+  }
+}
