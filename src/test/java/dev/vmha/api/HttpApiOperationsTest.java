@@ -66,7 +66,7 @@ class HttpApiOperationsTest {
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.MASTER, "host1", master, 1));
+        g.replyTo().tell(ApiTesting.master(master));
       }
       if (m instanceof ElectionFsm.EmergencyAsked e) {
         emergencies.add(e.action() + " " + e.host() + " by " + e.askedBy());
