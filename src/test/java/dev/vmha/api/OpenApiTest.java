@@ -60,8 +60,10 @@ class OpenApiTest {
       String method = route.substring(0, route.indexOf(' '));
       String path = route.substring(route.indexOf(' ') + 1);
       // a host and a VM the stub master knows and the stub history mentions
-      String concrete = path.replace("/hosts/*", "/hosts/host2").replace("/vms/*", "/vms/vm1");
+      String concrete = path.replace("/hosts/*", "/hosts/host2").replace("/vms/*", "/vms/vm1")
+          .replace("/*", "/host1");
       String body = route.equals("POST /api/v1/vms") ? "{\"name\": \"vm9\", \"memoryMb\": 256}"
+          : route.equals("POST /api/v1/vms/*/protection") ? "{\"order\": 1}"
           : method.equals("POST") ? "{}" : null;
       HttpResponse<String> r = agent.send(method, concrete, agent.tokens.admin(), body);
       assertNotEquals(404, r.statusCode(), route + ": " + r.body());
