@@ -58,8 +58,11 @@ public final class HostVms {
    */
   public record MigrateOut(String vm, ActorRef<MigratedOut> replyTo) implements Command, JsonSerializable {}
 
-  /** {@code image}: the VM's state once its writer here stopped and its lease is released; empty on failure. */
-  public record MigratedOut(String vm, String host, Optional<MigrationImage> image, String error)
+  /**
+   * {@code image}: the VM's state once its writer here stopped and its lease is released; empty on failure, when
+   * {@code stopped} says whether its writer here stopped all the same (then it runs nowhere).
+   */
+  public record MigratedOut(String vm, String host, Optional<MigrationImage> image, boolean stopped, String error)
       implements JsonSerializable {}
 
   /** Migrate a VM into this host from its image: its lease is taken first, as for a power-on. */
@@ -252,7 +255,7 @@ public final class HostVms {
       Optional<String> refusal = s.starting().containsKey(r.vm()) ? Optional.of(r.vm() + " is being started here")
           : !s.seen().containsKey(r.vm()) ? Optional.of(r.vm() + " is not on at " + hostId) : Optional.empty();
       if (refusal.isPresent()) {
-        r.replyTo().tell(new MigratedOut(r.vm(), hostId, Optional.empty(), refusal.get()));
+        r.replyTo().tell(new MigratedOut(r.vm(), hostId, Optional.empty(), false, refusal.get()));
         return s;
       }
       ctx.pipeToSelf(hypervisor.migrateOut(r.vm()), (image, err) -> new WriterStopped(r, image, err));
@@ -267,7 +270,7 @@ public final class HostVms {
       if (w.error() != null) {
         Set<String> off = new HashSet<>(s.operatorOff());
         off.remove(vm); // it runs on here: a later stop is a failure again
-        w.request().replyTo().tell(new MigratedOut(vm, hostId, Optional.empty(),
+        w.request().replyTo().tell(new MigratedOut(vm, hostId, Optional.empty(), false,
             "its writer did not stop: " + Failures.rootMessage(w.error())));
         return s.stopping(s.stopping(), off);
       }
@@ -275,7 +278,7 @@ public final class HostVms {
           (released, err) -> {
             Optional<String> error = err != null ? Optional.of(Failures.rootMessage(err)) : released.error();
             w.request().replyTo().tell(new MigratedOut(vm, hostId, error.isEmpty() ? Optional.of(w.image())
-                : Optional.empty(), error.map(e -> "its writer stopped, but its lease was not released: " + e)
+                : Optional.empty(), true, error.map(e -> "its writer stopped, but its lease was not released: " + e)
                 .orElse("")));
             return Poll.INSTANCE;
           });

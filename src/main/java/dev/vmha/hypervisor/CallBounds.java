@@ -19,4 +19,12 @@ public record CallBounds(Duration listing, Duration powerOn, Duration powerOff, 
     Duration powerOff = powerOffMax.compareTo(interval) < 0 ? interval : powerOffMax;
     return new CallBounds(hostTimeout.dividedBy(4), powerOnTimeout, powerOff, powerOff.multipliedBy(2));
   }
+
+  /**
+   * How long the master waits for each half of a live migration (the writer stopped and the lease released; the lease
+   * taken and the VM started): the longer hypervisor call's bound, and a power-on's bound for the lease I/O.
+   */
+  public Duration migrationStep() {
+    return (migrateOut.compareTo(powerOn) > 0 ? migrateOut : powerOn).plus(powerOn);
+  }
 }
