@@ -141,7 +141,8 @@ final class Maintenance {
         if (s.inFlight().containsKey(vm.name()) || s.pending().containsKey(vm.name())) {
           why.add(vm.name() + " is being restarted");
         } else if (retry != null && s.now().compareTo(retry) < 0) {
-          why.add(vm.name() + ": its last migration failed; tried again in " + retry.minus(s.now()).toSeconds() + " s");
+          why.add(vm.name() + " was migrated lately; tried again in " + retry.minus(s.now()).toSeconds()
+              + " s if it still runs here");
         } else {
           RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
               List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), host)), Map.of(), Set.of(),
@@ -174,15 +175,15 @@ final class Maintenance {
     if (o instanceof MigrationOutcome.Moved moved) {
       t.emit(new HaEvent.VmMigrated(t.wall, t.self(), vm, o.from(), moved.to(), "host " + o.from()
           + " enters maintenance"));
-      notBefore.remove(vm);
       runsAt = Optional.of(moved.to());
     } else {
       MigrationOutcome.NotMoved failed = (MigrationOutcome.NotMoved) o;
       t.emit(new HaEvent.VmNotMigrated(t.wall, t.self(), vm, o.from(), failed.to(), failed.runsAt().orElse("-"),
           failed.reason()));
-      notBefore.put(vm, s.now().plus(t.settings().hostTimeout()));
       runsAt = failed.runsAt();
     }
+    // not migrated again before the host's reports show where it runs: a report sent before the move still lists it
+    notBefore.put(vm, s.now().plus(t.settings().hostTimeout()));
     MasterState next = s.drain(new Draining(Optional.empty(), s.drain().waits(), notBefore));
     ProtectedList.Entry e = next.protectedList().vms().get(vm);
     if (e != null && runsAt.isPresent() && !e.host().equals(runsAt.get())) {
