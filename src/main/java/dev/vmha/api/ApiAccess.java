@@ -32,7 +32,8 @@ public final class ApiAccess {
       new Route("GET", "/api/alerts", ApiRole.READ),
       new Route("GET", "/metrics", ApiRole.READ),
       new Route("POST", "/api/vms", ApiRole.OPERATOR),
-      new Route("POST", "/api/vms/*/power-off", ApiRole.OPERATOR));
+      new Route("POST", "/api/vms/*/power-off", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/hosts/*/maintenance", ApiRole.OPERATOR));
 
   /** What to do with a request. */
   public sealed interface Decision {}

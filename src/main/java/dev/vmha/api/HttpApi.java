@@ -171,7 +171,10 @@ public final class HttpApi extends AllDirectives {
                 ApiError.of("this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
         path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
             body -> powerOn(body, caller))))),
-        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller))))))));
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller))))),
+        pathPrefix("v1", () -> pathPrefix("hosts", () -> pathPrefix(segment(), host -> path("maintenance",
+            () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
+                body -> maintenance(host, body, caller)))))))))));
   }
 
   /**
@@ -288,6 +291,16 @@ public final class HttpApi extends AllDirectives {
     String request = "power-on " + v.vm().name() + v.host().map(h -> " at " + h).orElse("");
     return answer(audited(caller, request, v.vm().name(), () -> toMaster(
         ref -> new MasterCoordinator.PowerOnVm(v.vm(), v.host(), Optional.of(v.protection()), ref))));
+  }
+
+  /** Maintenance mode for a host, asked of the master by the caller (named in the events as who asked). */
+  private Route maintenance(String host, String body, ApiCaller caller) {
+    StringBuilder error = new StringBuilder();
+    Optional<MaintenanceRequest> r = MaintenanceRequest.parse(body, error);
+    if (r.isEmpty()) return json(StatusCodes.BAD_REQUEST, ApiError.field("enter", error.toString()));
+    boolean enter = r.get().enter();
+    return answer(audited(caller, (enter ? "enter" : "exit") + " maintenance of host " + host, "-",
+        () -> toMaster(ref -> new MasterCoordinator.SetMaintenance(host, enter, caller.token(), ref))));
   }
 
   private Route powerOff(String vm, ApiCaller caller) {
