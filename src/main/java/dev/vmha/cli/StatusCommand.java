@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import dev.vmha.maintenance.MaintenanceMode;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -143,7 +144,7 @@ final class StatusCommand implements Callable<Integer> {
           h.path("verdict").asText(), h.path("reachability").asText(),
           Durations.approx(Duration.ofMillis(h.path("silenceMs").asLong())),
           h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")),
-          h.path("reason").asText("")).stripTrailing());
+          why(h)).stripTrailing());
     }
     out.printf("%n%-16s %8s  %-16s %-12s %s%n", "VM", "MEM MB", "STATE", "HOST", "WHAT IS KNOWN");
     for (JsonNode v : c.path("vms")) {
@@ -198,5 +199,15 @@ final class StatusCommand implements Callable<Integer> {
     StringBuilder b = new StringBuilder();
     for (JsonNode n : arr) b.append(b.length() == 0 ? "" : ",").append(n.asText());
     return b.toString();
+  }
+
+  /** A host's reason, after its maintenance mode if it has one (and why a host entering it still holds VMs). */
+  private static String why(JsonNode h) {
+    String reason = h.path("reason").asText("");
+    MaintenanceMode mode = MaintenanceMode.valueOf(h.path("maintenance").asText(MaintenanceMode.NONE.name()));
+    if (mode == MaintenanceMode.NONE) return reason;
+    String wait = h.path("maintenanceWait").asText("");
+    return (mode == MaintenanceMode.ENTERING ? "entering maintenance" : "in maintenance")
+        + (wait.isEmpty() ? "" : " (" + wait + ")") + "; " + reason;
   }
 }

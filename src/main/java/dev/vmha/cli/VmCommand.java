@@ -47,7 +47,7 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
+      return send(options, "vm power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
           host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
     }
   }
@@ -62,48 +62,49 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "power-off", "/api/vms/" + name + "/power-off", "{}");
+      return send(options, "vm power-off", "/api/vms/" + name + "/power-off", "{}");
     }
   }
 
   /**
    * Posts an operation to the first agent that answers and prints the master's answer: exit 0 when it succeeded, 2
    * when a field was wrong (400), 3 when the VM or the agent does not exist (404, no vmha agent), else 1.
+   * {@code what}: the command, as the error messages name it ("vm power-on").
    */
-  private static int send(AgentOptions options, String what, String path, String body) throws InterruptedException {
+  static int send(AgentOptions options, String what, String path, String body) throws InterruptedException {
     AgentOptions.Targets targets;
     try {
       targets = options.targets();
     } catch (SettingsException | IllegalArgumentException e) {
-      System.err.println("vmha vm " + what + ": " + e.getMessage());
+      System.err.println("vmha " + what + ": " + e.getMessage());
       return ExitCode.USAGE;
     }
     AgentOptions.Answer a;
     try {
       a = targets.ask(c -> c.post(path, body));
     } catch (AgentOptions.NoAgent e) {
-      System.err.println("vmha vm " + what + ": " + e.getMessage());
+      System.err.println("vmha " + what + ": " + e.getMessage());
       return ExitCode.NOT_FOUND;
     } catch (IOException e) {
-      System.err.println("vmha vm " + what + ": " + e);
+      System.err.println("vmha " + what + ": " + e);
       return ExitCode.FAILED;
     }
     String agent = a.target().agent();
     AgentClient.Reply r = a.reply();
     java.util.Optional<String> refused = a.target().token().refusal(r);
     if (refused.isPresent()) {
-      System.err.println("vmha vm " + what + ": " + agent + ": " + refused.get());
+      System.err.println("vmha " + what + ": " + agent + ": " + refused.get());
       return ExitCode.FAILED;
     }
     if (!r.fromVmha()) {
-      System.err.println("vmha vm " + what + ": " + agent + " is not a vmha agent (it answered HTTP " + r.status() + ")");
+      System.err.println("vmha " + what + ": " + agent + " is not a vmha agent (it answered HTTP " + r.status() + ")");
       return ExitCode.NOT_FOUND;
     }
     if (r.status() == 200) {
       System.out.println(r.text());
       return ExitCode.OK;
     }
-    System.err.println("vmha vm " + what + ": " + r.text());
+    System.err.println("vmha " + what + ": " + r.text());
     return switch (r.status()) {
       case 400 -> ExitCode.USAGE;
       case 404 -> ExitCode.NOT_FOUND;

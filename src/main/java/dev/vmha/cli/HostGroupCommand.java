@@ -1,0 +1,48 @@
+package dev.vmha.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "host", description = "Operate on hosts through the master.",
+    subcommands = {HostGroupCommand.Maintenance.class})
+final class HostGroupCommand extends CommandGroup {
+
+  @Command(name = "maintenance", description = "Maintenance mode: a host entering it has its VMs live-migrated to"
+      + " other hosts, one at a time; once empty it takes no VMs and its failure triggers no failover.",
+      subcommands = {Enter.class, Exit.class})
+  static final class Maintenance extends CommandGroup {}
+
+  private static int maintenance(AgentOptions options, String host, boolean enter) throws InterruptedException {
+    return VmCommand.send(options, "host maintenance " + (enter ? "enter" : "exit"),
+        "/api/v1/hosts/" + host + "/maintenance", "{\"enter\": " + enter + "}");
+  }
+
+  @Command(name = "enter", description = "Put a host into maintenance mode (VMs that fit nowhere keep running there;"
+      + " `vmha status` shows why the host is still entering).")
+  static final class Enter implements Callable<Integer> {
+    @Parameters(index = "0", description = "Host id.")
+    String host;
+
+    @Mixin AgentOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      return maintenance(options, host, true);
+    }
+  }
+
+  @Command(name = "exit", description = "Take a host out of maintenance mode: it takes VMs again.")
+  static final class Exit implements Callable<Integer> {
+    @Parameters(index = "0", description = "Host id.")
+    String host;
+
+    @Mixin AgentOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      return maintenance(options, host, false);
+    }
+  }
+}
