@@ -24,6 +24,7 @@ class ApiAccessTest {
       new Row("POST", "/api/vms", ApiRole.OPERATOR),
       new Row("POST", "/api/vms/web1/power-off", ApiRole.OPERATOR),
       new Row("POST", "/api/vms/web1.example-2/power-off", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/hosts/web1/maintenance", ApiRole.OPERATOR),
       // not routes of the API (or not yet): closed to every role below admin
       new Row("POST", "/api/status", ApiRole.ADMIN),
       new Row("GET", "/api/vms", ApiRole.ADMIN),
