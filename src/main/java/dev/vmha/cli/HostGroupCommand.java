@@ -14,35 +14,36 @@ final class HostGroupCommand extends CommandGroup {
       subcommands = {Enter.class, Exit.class})
   static final class Maintenance extends CommandGroup {}
 
-  private static int maintenance(AgentOptions options, String host, boolean enter) throws InterruptedException {
-    return VmCommand.send(options, "host maintenance " + (enter ? "enter" : "exit"),
-        "/api/v1/hosts/" + host + "/maintenance", "{\"enter\": " + enter + "}");
+  /** Enters or exits maintenance mode for a host, through the master. */
+  abstract static class Change implements Callable<Integer> {
+    @Parameters(index = "0", description = "Host id.")
+    String host;
+
+    @Mixin AgentOptions options;
+
+    abstract boolean enter();
+
+    @Override
+    public Integer call() throws Exception {
+      return VmCommand.send(options, "host maintenance " + (enter() ? "enter" : "exit"),
+          "/api/v1/hosts/" + host + "/maintenance", "{\"enter\": " + enter() + "}");
+    }
   }
 
   @Command(name = "enter", description = "Put a host into maintenance mode (VMs that fit nowhere keep running there;"
       + " `vmha status` shows why the host is still entering).")
-  static final class Enter implements Callable<Integer> {
-    @Parameters(index = "0", description = "Host id.")
-    String host;
-
-    @Mixin AgentOptions options;
-
+  static final class Enter extends Change {
     @Override
-    public Integer call() throws Exception {
-      return maintenance(options, host, true);
+    boolean enter() {
+      return true;
     }
   }
 
   @Command(name = "exit", description = "Take a host out of maintenance mode: it takes VMs again.")
-  static final class Exit implements Callable<Integer> {
-    @Parameters(index = "0", description = "Host id.")
-    String host;
-
-    @Mixin AgentOptions options;
-
+  static final class Exit extends Change {
     @Override
-    public Integer call() throws Exception {
-      return maintenance(options, host, false);
+    boolean enter() {
+      return false;
     }
   }
 }

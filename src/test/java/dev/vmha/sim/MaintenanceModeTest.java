@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,18 +25,19 @@ import org.junit.jupiter.api.io.TempDir;
  * restart until it exits maintenance.
  */
 class MaintenanceModeTest {
-  @TempDir Path dir;
   private SimulatedCluster cluster;
 
-  @AfterEach
-  void stop() {
-    if (cluster != null) cluster.close();
+  @Test
+  void aHostIsDrainedOneWriterAtATimeThenTakesNoVmsAndItsCrashTriggersNothingUntilItExits(@TempDir Path dir)
+      throws Exception {
+    try (SimulatedCluster c = SimulatedCluster.start(new SimulatedCluster.Options(3, ClusterWatch.fastSettings(), 1,
+        dir, ConfigFactory.load("application-test")))) {
+      cluster = c;
+      drainCrashAndExit();
+    }
   }
 
-  @Test
-  void aHostIsDrainedOneWriterAtATimeThenTakesNoVmsAndItsCrashTriggersNothingUntilItExits() throws Exception {
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, ClusterWatch.fastSettings(), 1, dir,
-        ConfigFactory.load("application-test")));
+  private void drainCrashAndExit() throws Exception {
     ClusterWatch watch = new ClusterWatch(cluster, () -> "");
     String master = watch.awaitOneMaster(3);
     String h = cluster.hosts().stream().map(SimulatedCluster.Host::id).filter(id -> !id.equals(master)).sorted()
