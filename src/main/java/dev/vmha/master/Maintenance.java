@@ -124,7 +124,8 @@ final class Maintenance {
       }
       List<VmSpec> vms = runningAt(t, s, h);
       boolean movingFrom = moving.filter(x -> x.from().equals(host)).isPresent();
-      if (vms.isEmpty() && h.report().get().starting().isEmpty() && !movingFrom) {
+      List<String> unreported = placedUnreported(s, h);
+      if (vms.isEmpty() && unreported.isEmpty() && !movingFrom) {
         next = inMaintenance(t, next, host, m.getValue());
         continue;
       }
@@ -135,7 +136,7 @@ final class Maintenance {
         continue;
       }
       List<String> why = new ArrayList<>();
-      h.report().get().starting().forEach(vm -> why.add(vm + " is being started here"));
+      unreported.forEach(vm -> why.add(vm + " is placed here, not reported running yet"));
       for (VmSpec vm : vms) {
         Duration retry = d.notBefore().get(vm.name());
         if (s.inFlight().containsKey(vm.name()) || s.pending().containsKey(vm.name())) {
@@ -213,6 +214,19 @@ final class Maintenance {
         .sorted(Placement.startOrder(vm -> protection.get(vm.name()).priority(),
             vm -> protection.get(vm.name()).order(), VmSpec::name))
         .toList();
+  }
+
+  /**
+   * The VMs a host may run that its report does not show running: being started there, or placed there by the list
+   * (a report sent before they started; not given up), so a host is never called empty too early.
+   */
+  private static List<String> placedUnreported(MasterState s, HostEntry h) {
+    java.util.TreeSet<String> vms = new java.util.TreeSet<>(h.report().get().starting());
+    s.protectedList().vms().values().stream()
+        .filter(e -> e.host().equals(h.id()) && !e.recovery().gaveUp() && !h.report().get().has(e.vm().name()))
+        .forEach(e -> vms.add(e.vm().name()));
+    s.inFlight().values().stream().filter(f -> f.host().equals(h.id())).forEach(f -> vms.add(f.vm().name()));
+    return List.copyOf(vms);
   }
 
   /** A request about the host waits for its list to be stored: nothing is migrated for it before. */

@@ -205,4 +205,19 @@ class MaintenanceTest {
     ProtectedList.HostMaintenance h3 = m.stored.orElseThrow().maintenance().get("host3");
     assertEquals("alice", h3.requestedBy());
   }
+
+  @Test
+  void aHostWhoseReportDoesNotShowItsNewVmYetIsNotCalledEmpty() {
+    m.started();
+    m.powerOnAtHost2(VM1, LOW); // host2's reports do not show it yet
+    m.maintenance("host2", true, "alice");
+    m.tick();
+    m.tick();
+    assertEquals(MaintenanceMode.ENTERING, stored("host2"));
+    assertEquals("vm1 is placed here, not reported running yet", host("host2").maintenanceWait());
+    m.host2Running = List.of(VM1);
+    m.tick();
+    m.tick();
+    assertEquals(VM1, m.answerMigration(true).vm());
+  }
 }
