@@ -3,7 +3,7 @@ package dev.vmha.alerts;
 import java.time.Instant;
 
 /**
- * Something an operator must look at, raised from a decision: what GET /api/alerts lists and the webhook posts, as
+ * Something an operator must look at, raised from a decision: what GET /api/v1/alerts lists and the webhook posts, as
  * JSON. {@code id} counts up per agent process; {@code by} is the agent that took the decision; {@code subject} the
  * host or VM it is about; {@code message} the decision's own text (never a secret: events carry none).
  */
@@ -19,8 +19,13 @@ public record Alert(long id, Instant at, String by, Kind kind, Severity severity
     /** A protected VM needs a home and will not get one (disabled, best-effort without room, retries exhausted). */
     VM_GIVEN_UP,
     /** A host powered a VM off for safety: lease lost, self-fence, or its watchdog fired. */
-    FENCING
+    FENCING,
+    /** No failover plan exists for the configured host failures: the next failures may leave protected VMs down. */
+    OVERCOMMITTED,
+    /** A plan exists again after an {@link #OVERCOMMITTED} alert: it is cleared. */
+    OVERCOMMIT_CLEARED
   }
 
-  public enum Severity { CRITICAL, WARNING }
+  /** INFO: a condition alerted before has cleared. */
+  public enum Severity { CRITICAL, WARNING, INFO }
 }

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Which decisions are alerts. A verdict on a host alerts once until the host is judged otherwise (a new master that
- * judges the same host again, or a verdict repeated, says nothing new); every given-up VM and every fencing alerts.
- * Pure, not thread-safe.
+ * judges the same host again, or a verdict repeated, says nothing new); every given-up VM and every fencing alerts;
+ * an overcommitted capacity plan alerts once, and its clearing once, when a plan exists again. Pure, not thread-safe.
  */
 public final class AlertRule {
   /** Hosts remembered with their last alerted verdict; more than this many is no cluster vmha runs. */
@@ -25,8 +25,12 @@ public final class AlertRule {
     }
   };
 
+  /** Whether this agent alerted an overcommit that has not cleared since. */
+  private boolean overcommitted;
+
   public Optional<Raised> on(HaEvent e) {
     if (e instanceof HaEvent.HostJudged j) return verdict(j);
+    if (e instanceof HaEvent.CapacityPlanChanged c) return capacity(c);
     if (e instanceof HaEvent.VmNotRestarted n) {
       return raise(Alert.Kind.VM_GIVEN_UP, Alert.Severity.CRITICAL, n.vm(), e);
     }
@@ -50,6 +54,13 @@ public final class AlertRule {
       // its VMs are left alone until its agent is back or proved gone: a HOST_DEAD follows if it was the host
       case AGENT_UNREACHABLE, ALIVE -> Optional.empty();
     };
+  }
+
+  private Optional<Raised> capacity(HaEvent.CapacityPlanChanged c) {
+    if (c.ok() != overcommitted) return Optional.empty(); // ok as before, or overcommitted as before: no news
+    overcommitted = !c.ok();
+    return c.ok() ? raise(Alert.Kind.OVERCOMMIT_CLEARED, Alert.Severity.INFO, "cluster", c)
+        : raise(Alert.Kind.OVERCOMMITTED, Alert.Severity.WARNING, "cluster", c);
   }
 
   private static Optional<Raised> raise(Alert.Kind kind, Alert.Severity severity, String subject, HaEvent e) {

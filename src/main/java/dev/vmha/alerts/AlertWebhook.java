@@ -5,6 +5,7 @@ import dev.vmha.api.TokenFiles;
 import dev.vmha.config.AlertSettings;
 import dev.vmha.config.SettingsException;
 import dev.vmha.history.EventLog;
+import dev.vmha.timing.TimingRules;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -128,7 +129,7 @@ public final class AlertWebhook implements AutoCloseable {
       delivered.incrementAndGet();
       next();
     } else if (n <= settings.retries()) {
-      Duration wait = settings.backoff().multipliedBy(1L << Math.min(n - 1, 20));
+      Duration wait = TimingRules.backoff(settings.backoff(), n);
       warn("alert " + a.id() + " (" + a.kind() + ") not delivered, attempt " + n + ": " + failure + "; retry in "
           + wait.toMillis() + " ms");
       worker.schedule(() -> attempt(a, n + 1), wait.toMillis(), TimeUnit.MILLISECONDS);

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * This agent's alerts: a listener on its event stream that turns decisions into alerts ({@link AlertRule}), keeps the
- * last {@code vmha.alerts.keep} for GET /api/alerts and hands each to the webhook, which only enqueues. One per
+ * last {@code vmha.alerts.keep} for GET /api/v1/alerts and hands each to the webhook, which only enqueues. One per
  * process, like the event log. Thread-safe.
  */
 public final class Alerts implements Consumer<HaEvent> {

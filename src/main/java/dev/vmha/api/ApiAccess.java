@@ -10,7 +10,7 @@ import java.util.Optional;
  * {@code GET /ready} are answered before any token check (HttpApi) and are not listed here.
  */
 public final class ApiAccess {
-  /** One route: its method, its path with {@code *} for one path segment (a VM name), and the role it needs. */
+  /** One route: its method, its path with {@code *} for one path segment (a VM or host name), and its role. */
   public record Route(String method, String path, ApiRole need) {
     boolean matches(String m, String p) {
       // pekko-http answers HEAD like GET (transparent HEAD requests)
@@ -26,13 +26,22 @@ public final class ApiAccess {
   }
 
   public static final List<Route> ROUTES = List.of(
-      new Route("GET", "/api/status", ApiRole.READ),
-      new Route("GET", "/api/events", ApiRole.READ),
-      new Route("GET", "/api/history", ApiRole.READ),
-      new Route("GET", "/api/alerts", ApiRole.READ),
+      new Route("GET", "/api/v1/openapi.yaml", ApiRole.READ),
+      new Route("GET", "/api/v1/status", ApiRole.READ),
+      new Route("GET", "/api/v1/cluster", ApiRole.READ),
+      new Route("GET", "/api/v1/hosts", ApiRole.READ),
+      new Route("GET", "/api/v1/hosts/*", ApiRole.READ),
+      new Route("GET", "/api/v1/hosts/*/explain", ApiRole.READ),
+      new Route("GET", "/api/v1/vms", ApiRole.READ),
+      new Route("GET", "/api/v1/vms/*", ApiRole.READ),
+      new Route("GET", "/api/v1/vms/*/explain", ApiRole.READ),
+      new Route("GET", "/api/v1/datastores", ApiRole.READ),
+      new Route("GET", "/api/v1/events", ApiRole.READ),
+      new Route("GET", "/api/v1/history", ApiRole.READ),
+      new Route("GET", "/api/v1/alerts", ApiRole.READ),
       new Route("GET", "/metrics", ApiRole.READ),
-      new Route("POST", "/api/vms", ApiRole.OPERATOR),
-      new Route("POST", "/api/vms/*/power-off", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/power-off", ApiRole.OPERATOR),
       new Route("POST", "/api/v1/hosts/*/maintenance", ApiRole.OPERATOR));
 
   /** What to do with a request. */

@@ -1,7 +1,9 @@
 package dev.vmha.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.vmha.Failures;
 import dev.vmha.alerts.Alert;
@@ -18,6 +20,16 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.Explained;
+import dev.vmha.history.HostExplainer;
+import dev.vmha.history.Timeline;
+import dev.vmha.history.VmExplainer;
+import dev.vmha.config.CapacitySettings;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -49,21 +61,18 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
- * The agent's HTTP API. Any agent answers: a slave asks its master for the cluster view and forwards operator
- * requests to it. The seam for the later REST/CLI/web issue. Every request needs a bearer token whose role allows it
- * ({@link ApiAuth}, {@link ApiAccess}); every change asked is recorded with the token's name ({@code ApiRequest}).
+ * The agent's HTTP API, {@code /api/v1}, described route by route in {@code src/main/resources/openapi.yaml}
+ * (also served at {@code GET /api/v1/openapi.yaml}). Any agent answers: a slave asks its master for the cluster view
+ * and forwards operator requests to it. Every request needs a bearer token whose role allows it ({@link ApiAuth},
+ * {@link ApiAccess}); every change asked is recorded with the token's name ({@code ApiRequest}).
  *
  * <ul>
- *   <li>{@code GET /api/status}: {@link AgentStatus} as JSON;
- *   <li>{@code POST /api/vms}: {@link VmRequest}, checked by {@link VmRequestRule}; powers the VM on under protection
- *       (200; 400 naming a wrong field; 409 when the cluster refuses it now, e.g. it is already protected);
- *   <li>{@code POST /api/vms/<name>/power-off}: an operator's power-off: the VM is unprotected, then stopped;
- *   <li>{@code GET /api/events}: this agent's recent events;
- *   <li>{@code GET /api/alerts}: this agent's recent alerts ({@link Alert});
+ *   <li>reads ({@link #reads}): the master's view ({@code status}, {@code cluster}, {@code hosts}, {@code vms},
+ *       {@code datastores}), this agent's {@code events}, {@code alerts} and {@code history}, and {@code explain} of a
+ *       VM or host from this agent's journals;
+ *   <li>operations ({@link #operations}): every change, a POST, audited and carried out by the master;
  *   <li>{@code GET /metrics}: Prometheus text (read role); {@code GET /health} (200 while the process serves) and
- *       {@code GET /ready} ({@link Readiness}), both without a token;
- *   <li>{@code GET /api/history}: this host's persisted journals ({@link HistoryReader.Journal}), for
- *       {@code ./vmha history} while the agent holds its history file.
+ *       {@code GET /ready} ({@link Readiness}), both without a token.
  * </ul>
  *
  * <p>Every refusal is an {@link ApiError}, from the handlers around the whole route too (unknown path, wrong method,
@@ -72,6 +81,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 public final class HttpApi extends AllDirectives {
   /** EventLog's mapper, which also writes {@link ApiError#field}'s Optional. */
   private static final ObjectMapper JSON = EventLog.JSON.copy().registerModule(new Jdk8Module());
+  /** Writes a list of events each with its {@code type}, as one event is written. */
+  private static final ObjectWriter EVENTS = JSON.writerFor(new TypeReference<List<HaEvent>>() {});
   /** The largest body of a request: a VM request is well under 1 KiB. */
   private static final long MAX_BODY = 64 * 1024;
   private final ActorSystem<?> system;
@@ -87,6 +98,9 @@ public final class HttpApi extends AllDirectives {
   private Supplier<CompletionStage<String>> metrics = () ->
       CompletableFuture.failedFuture(new IllegalStateException("no metrics are served here"));
   private Supplier<List<Alert>> alerts = List::of;
+  private Optional<CapacitySettings.Policy> policy = Optional.empty();
+  /** The API's OpenAPI document, a resource (src/main/resources/openapi.yaml). */
+  private static final String OPENAPI = "/openapi.yaml";
 
   public HttpApi(
       ActorSystem<?> system, ActorRef<ElectionFsm.Command> election, ActorRef<Watchdog.Command> watchdog,
@@ -101,7 +115,7 @@ public final class HttpApi extends AllDirectives {
     this.timeout = timeout;
   }
 
-  /** Serves {@code GET /api/history} from {@code journals} (this host's history); call before {@link #bind}. */
+  /** Serves {@code GET /api/v1/history} and explain from {@code journals} (this host's); call before {@link #bind}. */
   public HttpApi servingHistory(Supplier<CompletionStage<List<HistoryReader.Journal>>> journals) {
     this.history = journals;
     return this;
@@ -113,9 +127,15 @@ public final class HttpApi extends AllDirectives {
     return this;
   }
 
-  /** Serves {@code GET /api/alerts} from {@code recent}, oldest first; call before {@link #bind}. */
+  /** Serves {@code GET /api/v1/alerts} from {@code recent}, oldest first; call before {@link #bind}. */
   public HttpApi servingAlerts(Supplier<List<Alert>> recent) {
     this.alerts = recent;
+    return this;
+  }
+
+  /** Shows this agent's capacity policy in {@code GET /api/v1/cluster}; call before {@link #bind}. */
+  public HttpApi servingPolicy(CapacitySettings.Policy p) {
+    this.policy = Optional.of(p);
     return this;
   }
 
@@ -161,20 +181,114 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route routes(ApiCaller caller) {
-    return concat(path("metrics", () -> get(this::metricsText)), pathPrefix("api", () -> concat(
-        path("status", () -> get(() -> onSuccess(status(), s -> json(StatusCodes.OK, s)))),
-        path("alerts", () -> get(() -> json(StatusCodes.OK, alerts.get()))),
-        path("events", () -> get(() -> json(StatusCodes.OK, events.recent()))),
-        path("history", () -> get(() -> onSuccess(history.get().toCompletableFuture()
-            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((j, err) -> err == null ? j : err),
-            r -> r instanceof Throwable t ? json(StatusCodes.SERVICE_UNAVAILABLE,
-                ApiError.of("this agent cannot read its history: " + t)) : json(StatusCodes.OK, r)))),
+    return concat(path("metrics", () -> get(this::metricsText)),
+        pathPrefix(segment("api").slash("v1"), () -> concat(reads(), operations(caller))));
+  }
+
+  /** Every GET under /api/v1: nothing changes. */
+  private Route reads() {
+    return concat(
+        read("openapi.yaml", this::openApi),
+        read("status", () -> onSuccess(status(), s -> json(StatusCodes.OK, s))),
+        read("cluster", () -> onSuccess(masterView(), v -> json(StatusCodes.OK,
+            ClusterSummary.of(v, true, policy, alerts.get().size())))),
+        read("hosts", () -> withCluster(c -> json(StatusCodes.OK, c.hosts()))),
+        item("hosts", "host", ClusterStatus::hosts, ClusterStatus.HostStatus::id),
+        explain("hosts", "host", HostExplainer::explain),
+        read("vms", () -> withCluster(c -> json(StatusCodes.OK, c.vms()))),
+        item("vms", "vm", ClusterStatus::vms, ClusterStatus.VmStatus::name),
+        explain("vms", "vm", VmExplainer::explain),
+        read("datastores", () -> withCluster(c -> json(StatusCodes.OK, c.datastores()))),
+        read("events", () -> parameterMap(params -> events(EventQuery.parse(params)))),
+        read("history", () -> withHistory(j -> json(StatusCodes.OK, j))),
+        read("alerts", () -> json(StatusCodes.OK, alerts.get())));
+  }
+
+  /**
+   * GET of one path segment. The method is matched inside the path, for every route: a method matched outside would
+   * cancel the other routes' method rejections, and a wrong method would answer 404 instead of 405.
+   */
+  private Route read(String segment, Supplier<Route> answer) {
+    return path(segment, () -> get(answer));
+  }
+
+  /**
+   * Every operation under /api/v1: a POST that changes the cluster, recorded with who asked ({@link #audited}) and
+   * carried out by the master ({@link #toMaster}, answered by {@link #answer}). A new operation is added here, with its
+   * role in {@link ApiAccess#ROUTES} and its description in openapi.yaml ({@code OpenApiTest} checks both).
+   */
+  private Route operations(ApiCaller caller) {
+    return concat(
         path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
             body -> powerOn(body, caller))))),
-        pathPrefix("vms", () -> pathPrefix(segment(), vm -> path("power-off", () -> post(() -> powerOff(vm, caller))))),
-        pathPrefix("v1", () -> pathPrefix("hosts", () -> pathPrefix(segment(), host -> path("maintenance",
-            () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
-                body -> maintenance(host, body, caller)))))))))));
+        path(segment("vms").slash(segment()).slash("power-off"), vm -> post(() -> powerOff(vm, caller))),
+        path(segment("hosts").slash(segment()).slash("maintenance"), host -> post(() -> withSizeLimit(MAX_BODY,
+            () -> entity(Unmarshaller.entityToString(), body -> maintenance(host, body, caller))))));
+  }
+
+  /** GET /api/v1/events: this agent's recent events that the query selects, or 400 naming what is wrong with it. */
+  private Route events(EventQuery.Parsed query) {
+    if (query instanceof EventQuery.Valid v) return json(StatusCodes.OK, EVENTS, v.query().select(events.recent()));
+    return json(StatusCodes.BAD_REQUEST, ((EventQuery.Invalid) query).error());
+  }
+
+  /** The master's cluster view, or 503 saying why there is none ({@code "noMaster": true}). */
+  private Route withCluster(java.util.function.Function<ClusterStatus, Route> inner) {
+    return onSuccess(masterView(), v -> v.cluster().map(inner).orElseGet(() -> json(StatusCodes.SERVICE_UNAVAILABLE,
+        new NoMaster("no cluster view: " + v.note().orElse(""), true))));
+  }
+
+  /**
+   * GET /api/v1/{collection}/{name}: the one the master knows by that name, else 404 naming it ({@code what}: the
+   * field) and those it knows.
+   */
+  private <T> Route item(String collection, String what, Function<ClusterStatus, List<T>> all,
+      Function<T, String> name) {
+    return path(segment(collection).slash(segment()), id -> get(() -> withCluster(c -> all.apply(c).stream()
+        .filter(x -> name.apply(x).equals(id)).findFirst().map(x -> json(StatusCodes.OK, x))
+        .orElseGet(() -> {
+          List<String> known = all.apply(c).stream().map(name).toList();
+          return json(StatusCodes.NOT_FOUND, ApiError.field(what, "no " + (what.equals("vm") ? "VM" : what) + " \""
+              + ApiError.clip(id) + "\" is known to the master (known: " + (known.isEmpty() ? "none"
+              : ApiError.clip(String.join(", ", known), 200)) + ")"));
+        }))));
+  }
+
+  /** How a VM or host is explained from the merged history ({@link VmExplainer}, {@link HostExplainer}). */
+  private interface Explainer {
+    Explained explain(List<HaEvent> merged, String subject, ZoneId zone);
+  }
+
+  /**
+   * GET /api/v1/{collection}/{name}/explain: the explanation from this agent's journals (times in its verdict in
+   * UTC), merged as {@code ./vmha explain} merges them; 404 when no event mentions it.
+   */
+  private Route explain(String collection, String what, Explainer explainer) {
+    return path(segment(collection).slash(segment()).slash("explain"), id -> get(() -> withHistory(journals -> {
+      Explained x = explainer.explain(Timeline.merge(journals.stream().map(HistoryReader.Journal::events).toList(),
+          Timeline.Filter.ALL), id, ZoneOffset.UTC);
+      return x.cited().isEmpty() ? json(StatusCodes.NOT_FOUND, ApiError.field(what, x.verdict()))
+          : json(StatusCodes.OK, x);
+    })));
+  }
+
+  /** This host's journals, or 503 when they cannot be read now. */
+  private Route withHistory(java.util.function.Function<List<HistoryReader.Journal>, Route> inner) {
+    return onComplete(history.get().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS),
+        t -> t.isSuccess() ? inner.apply(t.get()) : json(StatusCodes.SERVICE_UNAVAILABLE,
+            ApiError.of("this agent cannot read its history: " + t.failed().get())));
+  }
+
+  /** GET /api/v1/openapi.yaml: the document that describes this API. */
+  private Route openApi() {
+    try (java.io.InputStream in = HttpApi.class.getResourceAsStream(OPENAPI)) {
+      if (in == null) return json(StatusCodes.NOT_FOUND, ApiError.of("this build carries no " + OPENAPI));
+      return complete(HttpResponse.create().withStatus(StatusCodes.OK).withEntity(HttpEntities.create(
+          ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)),
+          in.readAllBytes())));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -221,7 +335,7 @@ public final class HttpApi extends AllDirectives {
           () -> handleExceptions(ExceptionHandler.newBuilder()
               .match(Throwable.class, HttpApi::isTimeout, e -> busy("no answer within " + timeout.toMillis()
                   + " ms: the agent or its master is busy; a change asked for may still take effect, so check"
-                  + " GET /api/status before asking again"))
+                  + " GET /api/v1/status before asking again"))
               .matchAny(this::failWith)
               .build(), inner));
     });
@@ -251,24 +365,33 @@ public final class HttpApi extends AllDirectives {
     return AskPattern.ask(election, ElectionFsm.GetRole::new, timeout, system.scheduler());
   }
 
+  /**
+   * What this agent knows of the master: its role, and the master's cluster view or why there is none ({@code note}).
+   */
+  record MasterView(ElectionFsm.RoleInfo role, Optional<ClusterStatus> cluster, Optional<String> note) {}
+
+  /** Asks the master's coordinator for its view, through this agent's election FSM; never the watchdog. */
+  private CompletionStage<MasterView> masterView() {
+    return role().thenCompose(r -> {
+      String master = r.master().orElse("");
+      if (r.coordinator().isEmpty()) {
+        return CompletableFuture.completedFuture(new MasterView(r, Optional.empty(), Optional.of(
+            r.role() == Role.UNINITIALIZED ? notJoined() : r.master().isEmpty() ? "no master elected yet"
+                : "master " + master + " elected; its first heartbeat has not arrived yet")));
+      }
+      return AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(r.coordinator().get(),
+          MasterCoordinator.GetStatus::new, timeout, system.scheduler()).handle((c, err) -> c != null
+              ? new MasterView(r, Optional.of(c), Optional.empty())
+              : new MasterView(r, Optional.empty(), Optional.of("master " + master + " did not answer: "
+                  + err.getMessage())));
+    });
+  }
+
   private CompletionStage<AgentStatus> status() {
     CompletionStage<Watchdog.Status> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
         Watchdog.GetStatus::new, timeout, system.scheduler()).exceptionally(err -> null);
-    return role().thenCompose(r -> {
-      if (r.coordinator() == null) {
-        return dog.thenApply(w -> new AgentStatus(r.hostId(), r.role().name(), r.master(), null,
-            r.role() == Role.UNINITIALIZED ? notJoined()
-                : r.master() == null ? "no master elected yet"
-                : "master " + r.master() + " elected; its first heartbeat has not arrived yet", w, auth.mode(), transport()));
-      }
-      CompletionStage<ClusterStatus> cluster = AskPattern.ask(r.coordinator(), MasterCoordinator.GetStatus::new,
-          timeout, system.scheduler());
-      return cluster.<Object>handle((c, err) -> c != null ? c : err).thenCombine(dog, (c, w) ->
-          c instanceof ClusterStatus cs ? new AgentStatus(r.hostId(), r.role().name(), r.master(), cs, null, w,
-              auth.mode(), transport())
-              : new AgentStatus(r.hostId(), r.role().name(), r.master(), null, "master " + r.master()
-                  + " did not answer: " + ((Throwable) c).getMessage(), w, auth.mode(), transport()));
-    });
+    return masterView().thenCombine(dog, (v, w) -> new AgentStatus(v.role().hostId(), v.role().role().name(),
+        v.role().master().orElse(null), v.cluster().orElse(null), v.note().orElse(null), w, auth.mode(), transport()));
   }
 
   /** The transport this actor system really runs, whatever was meant to be configured. */
@@ -327,6 +450,9 @@ public final class HttpApi extends AllDirectives {
   /** A power-on of a VM that is protected already: {@code {"error": "...", "alreadyProtected": true}}. */
   record AlreadyProtected(String error, boolean alreadyProtected) {}
 
+  /** No master view to answer from: {@code {"error": "...", "noMaster": true}}. */
+  record NoMaster(String error, boolean noMaster) {}
+
   /** A request carried out: {@code {"ok": true, "message": "..."}}. */
   record Done(boolean ok, String message) {}
 
@@ -334,18 +460,23 @@ public final class HttpApi extends AllDirectives {
   private CompletionStage<MasterCoordinator.OperationResult> toMaster(
       java.util.function.Function<ActorRef<MasterCoordinator.OperationResult>, MasterCoordinator.Command> request) {
     return role().thenCompose(r -> {
-      if (r.coordinator() == null) {
+      if (r.coordinator().isEmpty()) {
         return CompletableFuture.completedFuture(new MasterCoordinator.OperationResult(false,
             "no master elected yet; try again"));
       }
-      return AskPattern.ask(r.coordinator(), request::apply, timeout, system.scheduler());
+      return AskPattern.ask(r.coordinator().get(), request::apply, timeout, system.scheduler());
     });
   }
 
   private Route json(org.apache.pekko.http.javadsl.model.StatusCode code, Object value) {
+    return json(code, JSON.writer(), value);
+  }
+
+  /** {@code value} as JSON written by {@code writer} (a list of events needs their type: {@link #EVENTS}). */
+  private Route json(org.apache.pekko.http.javadsl.model.StatusCode code, ObjectWriter writer, Object value) {
     try {
       return complete(HttpResponse.create().withStatus(code)
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(value))));
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, writer.writeValueAsString(value))));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("not writable as JSON: " + value.getClass().getSimpleName(), e);
     }

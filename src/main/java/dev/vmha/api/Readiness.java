@@ -25,12 +25,12 @@ public final class Readiness {
     ElectionFsm.RoleInfo r = role.get();
     String name = r.role().name();
     return switch (r.role()) {
-      case MASTER, SLAVE -> r.master() == null ? new Answer(false, name, null, "no master known yet")
-          : new Answer(true, name, r.master(), null);
+      case MASTER, SLAVE -> r.master().map(m -> new Answer(true, name, m, null))
+          .orElseGet(() -> new Answer(false, name, null, "no master known yet"));
       case UNINITIALIZED -> new Answer(false, name, null, "a cluster member, not in an election yet");
       case ELECTION -> new Answer(false, name, null, "election in progress: no master yet");
       case ISOLATED -> new Answer(false, name, null,
-          "isolated: no master, no isolation address and no election traffic answer (GET /api/events says since when)");
+          "isolated: no master, no isolation address and no election traffic answer (GET /api/v1/events says since when)");
     };
   }
 }

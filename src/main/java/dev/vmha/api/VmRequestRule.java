@@ -29,7 +29,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What {@code POST /api/vms} accepts, checked before anything is asked of the master: a JSON object with only the
+ * What {@code POST /api/v1/vms} accepts, checked before anything is asked of the master: a JSON object with only the
  * fields of {@link VmRequest}, each of its type (no coercion: {@code "1024"} is not a number), and every value in its
  * range. Whether each dependency names a protected VM only the master knows ({@code Dependencies.unknown}). Pure: no
  * actor, clock or I/O.

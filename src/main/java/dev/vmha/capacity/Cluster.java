@@ -64,6 +64,15 @@ public record Cluster(List<Cluster.Host> hosts, List<Cluster.Vm> vms, Optional<S
     }
   }
 
+  /** The cluster with {@code vm} running at its host, whose free memory it takes (at most all of it). */
+  public Cluster plus(Vm vm) {
+    List<Vm> more = new java.util.ArrayList<>(vms);
+    more.add(vm);
+    List<Host> after = hosts.stream().map(h -> !h.id().equals(vm.host()) ? h
+        : new Host(h.id(), h.memoryMb(), Math.max(0, h.freeMemoryMb() - vm.memoryMb()), h.cpuMhz(), h.state())).toList();
+    return new Cluster(after, more, defaultFailoverHost);
+  }
+
   public Optional<Host> host(String id) {
     return hosts.stream().filter(h -> h.id().equals(id)).findFirst();
   }

@@ -1,15 +1,17 @@
 package dev.vmha.classify;
 
 import dev.vmha.JsonSerializable;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * Everything the master knows about one host when it judges it.
  *
  * @param heartbeatSilence time since the host's last network heartbeat reached the master; for a host that never beat
- *     to this master, the longer silence its datastore heartbeat proves ({@link DetectionTiming#silenceProvenByDatastores})
+ *     to this master, the longer silence its datastore heartbeat proves ({@link Evidence#silenceProvenByDatastores})
  * @param reachability Pekko Cluster's view of the host's JVM
  * @param managementPingAnswered whether the host's management address answered the master's ping
  * @param datastoreHeartbeatAge per heartbeat datastore the master can read, how long the host's heartbeat counter
@@ -38,13 +40,25 @@ public record Evidence(
     datastoreHeartbeatAge = new TreeMap<>(datastoreHeartbeatAge);
   }
 
+  /**
+   * The network silence that a master can prove of a host that never beat to it (a master just elected): when the
+   * cluster failure detector does not hear the host either, its youngest datastore heartbeat age on the datastores
+   * read last round — it wrote nowhere since, so it sent nothing since as far as this side can know (a host cut off
+   * from its storage and from this side has fenced itself, whatever it sends elsewhere). Empty when nothing proves it.
+   */
+  public static Optional<Duration> silenceProvenByDatastores(
+      Map<String, Duration> datastoreHeartbeatAges, Reachability reachability) {
+    if (reachability == Reachability.REACHABLE) return Optional.empty();
+    return datastoreHeartbeatAges.values().stream().min(Duration::compareTo);
+  }
+
   public boolean netHeartbeatFresh() {
     return heartbeatSilence.compareTo(hostTimeout) < 0;
   }
 
-  /** The allowance for observing a heartbeat late ({@link DetectionTiming#observationLag}). */
+  /** The allowance for observing a heartbeat late ({@link TimingRules#observationLag}). */
   public Duration observationLag() {
-    return DetectionTiming.observationLag(hostTimeout);
+    return TimingRules.observationLag(hostTimeout);
   }
 
   /** Whether the host kept writing its datastore heartbeat after its network heartbeats stopped. */
@@ -58,7 +72,7 @@ public record Evidence(
    * (hostTimeout) plus the observation lag: alive or not, the host has powered its VMs off by now.
    */
   public boolean datastoreHeartbeatStillPastFence() {
-    Duration bound = DetectionTiming.datastoreStillBound(hostTimeout);
+    Duration bound = TimingRules.datastoreStillBound(hostTimeout);
     return !datastoreHeartbeatAge.isEmpty()
         && datastoreHeartbeatAge.values().stream().allMatch(a -> a.compareTo(bound) >= 0);
   }

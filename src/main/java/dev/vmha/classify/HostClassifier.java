@@ -2,6 +2,7 @@ package dev.vmha.classify;
 
 import dev.vmha.Durations;
 import dev.vmha.isolation.FencingRule;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class HostClassifier {
             : settled(Verdict.PARTITIONED, net + ", ping silent, " + ds + ": the host runs in another partition");
       }
       return new Decision(Verdict.DEAD, net + ", ping silent, " + ds + "; waiting until its heartbeat has been still "
-          + Durations.approx(DetectionTiming.datastoreStillBound(e.hostTimeout())) + ", when it has surely fenced itself",
+          + Durations.approx(TimingRules.datastoreStillBound(e.hostTimeout())) + ", when it has surely fenced itself",
           false);
     }
     if (e.datastoresConfigured()) {
@@ -69,7 +70,7 @@ public final class HostClassifier {
       return settled(Verdict.PARTITIONED, net + ", ping silent, no heartbeat datastores, and " + side
           + ": no strict majority, so nothing is restarted");
     }
-    Duration fenced = DetectionTiming.majorityStillBound(e.hostTimeout());
+    Duration fenced = TimingRules.majorityStillBound(e.hostTimeout());
     if (e.heartbeatSilence().compareTo(fenced) >= 0) {
       return settled(Verdict.DEAD, net + ", ping silent, no heartbeat datastores, " + side
           + " (a strict majority); a minority host has fenced itself by now");

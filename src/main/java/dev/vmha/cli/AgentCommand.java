@@ -15,6 +15,7 @@ import dev.vmha.config.SettingsException;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.timing.TimingRules;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import dev.vmha.host.Agent;
@@ -139,7 +140,7 @@ final class AgentCommand extends HostCommand {
       ActorRef<DatastoreHeartbeat.Command> datastore = AskPattern.<HostSupervisor.Command,
           ActorRef<DatastoreHeartbeat.Command>>ask(system, HostSupervisor.GetDatastoreHeartbeat::new, timeout,
           system.scheduler()).toCompletableFuture().get();
-      GaugeReader gauges = new GaugeReader(election, datastore, GaugeReader.askBound(timeout), system.scheduler());
+      GaugeReader gauges = new GaugeReader(election, datastore, TimingRules.gaugeAskBound(timeout), system.scheduler());
       try {
         HistoryReader history = new HistoryReader(system);
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
@@ -147,6 +148,7 @@ final class AgentCommand extends HostCommand {
             .servingHistory(() -> history.readAsync(s, blocking))
             .servingMetrics(() -> gauges.read().thenApply(metrics::scrape))
             .servingAlerts(alerts::recent)
+            .servingPolicy(s.capacity().policy())
             .bind(s.hostAddress(), s.httpPort()).toCompletableFuture().get();
       } catch (Exception e) {
         System.err.println("vmha agent: cannot serve the HTTP API on " + s.hostAddress() + ":" + s.httpPort() + ": "

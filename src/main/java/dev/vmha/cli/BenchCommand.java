@@ -20,13 +20,13 @@ final class BenchCommand extends CommandGroup {
     @Option(names = "--hosts", defaultValue = "4", description = "Agents (default ${DEFAULT-VALUE}).")
     int hosts;
 
-    @Option(names = "--power-ons", defaultValue = "200", description = "POST /api/vms requests (default ${DEFAULT-VALUE}).")
+    @Option(names = "--power-ons", defaultValue = "200", description = "POST /api/v1/vms requests (default ${DEFAULT-VALUE}).")
     int powerOns;
 
     @Option(names = "--names", defaultValue = "20", description = "VM names the power-ons go round (default ${DEFAULT-VALUE}).")
     int names;
 
-    @Option(names = "--statuses", defaultValue = "200", description = "GET /api/status requests (default ${DEFAULT-VALUE}).")
+    @Option(names = "--statuses", defaultValue = "200", description = "GET /api/v1/status requests (default ${DEFAULT-VALUE}).")
     int statuses;
 
     @Override
@@ -37,8 +37,8 @@ final class BenchCommand extends CommandGroup {
       }
       Path dir = Path.of(System.getProperty("vmha.home", ".")).toAbsolutePath().normalize().resolve("var/bench-api-load");
       DemoRun.deleteTree(dir);
-      System.out.println("vmha bench api-load: " + powerOns + " POST /api/vms over " + names + " names and " + statuses
-          + " GET /api/status, all at once, against " + hosts + " agents (data in " + dir + ")");
+      System.out.println("vmha bench api-load: " + powerOns + " POST /api/v1/vms over " + names + " names and " + statuses
+          + " GET /api/v1/status, all at once, against " + hosts + " agents (data in " + dir + ")");
       ApiLoad.Result r = new ApiLoad(new ApiLoad.Options(hosts, powerOns, names, statuses, dir, ConfigFactory.load()),
           System.out).run();
       r.print(System.out);

@@ -95,7 +95,7 @@ final class CapacityCommand implements Callable<Integer> {
     } else {
       AgentOptions.Answer a;
       try {
-        a = options.targets().ask(c -> c.get("/api/status"));
+        a = options.targets().ask(c -> c.get("/api/v1/status"));
       } catch (SettingsException | IllegalArgumentException e) {
         System.err.println("vmha capacity: " + e.getMessage());
         return ExitCode.USAGE;
@@ -123,7 +123,7 @@ final class CapacityCommand implements Callable<Integer> {
   }
 
   /**
-   * Judges the cluster of an agent's status (GET /api/status) against the policy of {@code settings} (else the shipped
+   * Judges the cluster of an agent's status (GET /api/v1/status) against the policy of {@code settings} (else the shipped
    * defaults), after the what-ifs of {@code cmd}; prints the text unless {@code cmd.json}.
    */
   static Outcome run(JsonNode status, Optional<HaSettings> settings, CapacityCommand cmd, PrintStream out) {
@@ -227,10 +227,10 @@ final class CapacityCommand implements Callable<Integer> {
         continue;
       }
       VmProtection p = restart.map(r -> r.protectionOf(name)).orElse(VmProtection.defaults());
-      // the status does not carry priorities yet; when it does, they win
-      Optional<RestartPriority> reported = Optional.ofNullable(v.get("priority")).map(JsonNode::asText).flatMap(s -> {
+      // the status's priorities (the master's protected list) win over the --config file's
+      Optional<RestartPriority> reported = Optional.ofNullable(v.path("protection").get("priority")).map(JsonNode::asText).flatMap(s -> {
         try {
-          return Optional.of(RestartPriority.parse(s));
+          return Optional.of(RestartPriority.parse(s.replace('_', '-'))); // the status's enum name
         } catch (IllegalArgumentException e) {
           return Optional.empty();
         }
@@ -238,7 +238,7 @@ final class CapacityCommand implements Callable<Integer> {
       RestartPriority priority = reported.orElse(p.priority());
       priorityKnown &= reported.isPresent() || restart.isPresent();
       vms.add(new Cluster.Vm(name, v.path("memoryMb").asLong(), 0, v.path("host").asText(), priority,
-          v.has("order") ? v.get("order").asInt() : p.order()));
+          v.path("protection").has("order") ? v.path("protection").get("order").asInt() : p.order()));
     }
     long up = hosts.stream().filter(h -> h.state() == Cluster.HostState.UP).count();
     text.line("cluster (master " + c.path("master").asText() + "): " + up + " up hosts, " + vms.size()
@@ -300,11 +300,8 @@ final class CapacityCommand implements Callable<Integer> {
     }
     String to = p.starts().get(0).hosts().get(0);
     VmProtection prot = restart.map(r -> r.protectionOf(name)).orElse(VmProtection.defaults());
-    List<Cluster.Vm> vms = new ArrayList<>(c.vms());
-    vms.add(new Cluster.Vm(name, vm.memoryMb(), 0, to, prot.priority(), prot.order()));
-    List<Cluster.Host> hosts = c.hosts().stream().map(h -> h.id().equals(to) ? withFree(h, h.freeMemoryMb() - vm.memoryMb()) : h).toList();
     whatIf.add("add " + name + " (" + vm.memoryMb() + " MB, " + prot.priority().configName() + ") on " + to);
-    return new Cluster(hosts, vms, c.defaultFailoverHost());
+    return c.plus(new Cluster.Vm(name, vm.memoryMb(), 0, to, prot.priority(), prot.order()));
   }
 
   private static List<String> failureSet(String whatIf, Cluster c) {

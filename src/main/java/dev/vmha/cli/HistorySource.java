@@ -40,7 +40,7 @@ final class HistorySource {
   /** The running agent's history, asked with the host file's token (or VMHA_TOKEN / VMHA_TOKEN_FILE). */
   private static String fromAgent(String hostPort, HaSettings s) throws IOException, InterruptedException {
     ClientToken token = ClientToken.resolve(System.getenv(), s.api().tokenFile());
-    AgentClient.Reply r = new AgentClient(hostPort, token.secret()).get("/api/history");
+    AgentClient.Reply r = new AgentClient(hostPort, token.secret()).get("/api/v1/history");
     if (r.status() != 200) throw new IOException("HTTP " + r.status() + ": " + r.body());
     return r.body();
   }

@@ -5,7 +5,6 @@ import dev.vmha.Durations;
 import dev.vmha.config.SettingsException;
 import dev.vmha.maintenance.MaintenanceMode;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -69,31 +69,16 @@ final class StatusCommand implements Callable<Integer> {
 
   /** Asks the agents; never throws: a failure is a frame with its message and exit code. */
   static Frame look(AgentOptions.Targets targets, boolean json, Instant now, ZoneId zone) throws InterruptedException {
-    AgentOptions.Answer a;
-    try {
-      a = targets.ask(c -> c.get("/api/status"));
-    } catch (AgentOptions.NoAgent e) {
-      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + e.getMessage() + "\n");
-    } catch (IOException e) {
-      return new Frame(ExitCode.FAILED, "", "vmha status: " + e + "\n");
+    ApiRead.Result r = ApiRead.get(targets, "/api/v1/status");
+    if (r instanceof ApiRead.Failed f) return new Frame(f.exit(), "", "vmha status: " + f.message() + "\n");
+    ApiRead.Got got = (ApiRead.Got) r;
+    JsonNode s = got.json();
+    if (!s.isObject() || !s.has("role")) {
+      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + got.agent() + " is not a vmha agent (it answered"
+          + " HTTP 200 " + ApiRead.firstLine(got.body()) + ")\n");
     }
-    String agent = a.target().agent();
-    AgentClient.Reply r = a.reply();
-    Optional<String> refused = a.target().token().refusal(r);
-    if (refused.isPresent()) return new Frame(ExitCode.FAILED, "", "vmha status: " + agent + ": " + refused.get() + "\n");
-    JsonNode s;
-    try {
-      s = r.json();
-    } catch (IOException e) {
-      s = null;
-    }
-    if (s == null || !s.isObject() || !s.has("role")) {
-      return new Frame(ExitCode.NOT_FOUND, "", "vmha status: " + agent + " is not a vmha agent (it answered HTTP "
-          + r.status() + " " + firstLine(r.body()) + ")\n");
-    }
-    if (r.status() != 200) return new Frame(ExitCode.FAILED, "", "vmha status: " + agent + ": " + r.text() + "\n");
     int exit = s.path("master").isTextual() ? ExitCode.OK : ExitCode.NOT_FOUND;
-    if (json) return new Frame(exit, r.body() + "\n", "");
+    if (json) return new Frame(exit, got.body() + "\n", "");
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     print(s, new PrintStream(b, true, StandardCharsets.UTF_8), now, zone);
     return new Frame(exit, b.toString(StandardCharsets.UTF_8), "");
@@ -106,11 +91,6 @@ final class StatusCommand implements Callable<Integer> {
     StringBuilder screen = new StringBuilder("\033[H");
     text.lines().forEach(l -> screen.append(l).append("\033[K\n"));
     return screen.append("\033[J").toString();
-  }
-
-  private static String firstLine(String body) {
-    String l = body.lines().findFirst().orElse("").strip();
-    return l.isEmpty() ? "" : "\"" + (l.length() > 80 ? l.substring(0, 80) + "..." : l) + "\"";
   }
 
   static void print(JsonNode s, PrintStream out, Instant now, ZoneId zone) {
@@ -146,10 +126,14 @@ final class StatusCommand implements Callable<Integer> {
           h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")),
           why(h)).stripTrailing());
     }
-    out.printf("%n%-16s %8s  %-16s %-12s %s%n", "VM", "MEM MB", "STATE", "HOST", "WHAT IS KNOWN");
+    out.printf("%n%-16s %8s %4s  %-13s %-16s %-12s %s%n", "VM", "MEM MB", "CPUS", "PRIORITY/ORD", "STATE", "HOST",
+        "WHAT IS KNOWN");
     for (JsonNode v : c.path("vms")) {
       JsonNode st = v.path("state");
-      out.println(String.format("%-16s %8d  %-16s %-12s %s", v.path("name").asText(), v.path("memoryMb").asLong(),
+      out.println(String.format("%-16s %8d %4s  %-13s %-16s %-12s %s", v.path("name").asText(),
+          v.path("memoryMb").asLong(), v.path("cpus").asText("-"),
+          v.path("protection").path("priority").asText("-").toLowerCase(Locale.ROOT).replace('_', '-') + "/"
+              + v.path("protection").path("order").asText("-"),
           st.path("kind").asText(), v.path("host").asText(), detail(st, now, zone)).stripTrailing());
     }
     StringBuilder ds = new StringBuilder();
@@ -158,7 +142,29 @@ final class StatusCommand implements Callable<Integer> {
           .append(d.path("accessible").asBoolean() ? " accessible" : " INACCESSIBLE");
     }
     out.printf("%ndatastores (seen by the master): %s%n", ds.length() == 0 ? "(none)" : ds);
+    capacity(c.path("capacity"), out);
   }
+
+  /** The master's capacity plan (a {@code capacity.CapacityPlan}), if it has one. */
+  static void capacity(JsonNode p, PrintStream out) {
+    if (p.isMissingNode() || p.isNull()) return;
+    String policy = p.path("policy").asText().toLowerCase(Locale.ROOT).replace('_', '-');
+    if (policy.equals("disabled")) {
+      out.println("capacity: policy disabled (not checked)");
+      return;
+    }
+    JsonNode max = p.path("max");
+    out.printf("capacity: %s (policy %s%s); a failover plan exists for up to %d host failures%s%n",
+        p.path("ok").asBoolean() ? "OK" : "OVERCOMMITTED", policy,
+        policy.equals("host-failures") ? ", N = " + p.path("hostFailures").asInt() : "", max.path("failures").asInt(),
+        max.path("exact").asBoolean(true) ? "" : " at least");
+    for (JsonNode v : p.path("violations")) out.println("  " + v.asText());
+    for (JsonNode u : p.path("wouldNotComeBack")) {
+      out.println("  if " + join(u.path("failed")) + " failed, " + u.path("vm").asText()
+          + " (on " + u.path("host").asText() + ") would not come back: " + u.path("why").asText());
+    }
+  }
+
 
   /** What is known of a VM beyond its state's kind (the JSON of a {@code master.VmState}). */
   static String detail(JsonNode st, Instant now, ZoneId zone) {
@@ -170,7 +176,7 @@ final class StatusCommand implements Callable<Integer> {
           + ": " + st.path("why").asText() + ")";
       case "fenced" -> "powered off by its host's fence: " + st.path("why").asText();
       case "starting" -> "attempt " + st.path("attempt").asInt() + " since " + when(st.path("since"), now, zone);
-      case "waiting" -> (st.path("waitingFor").asText().isEmpty() ? "placed in the next round"
+      case "waiting" -> (st.path("waitingFor").asText("").isEmpty() ? "placed in the next round"
           : "waiting: " + st.path("waitingFor").asText() + " (" + st.path("why").asText() + ")")
           + "; lost: " + st.path("lost").asText();
       case "retry-scheduled" -> "retry at " + when(st.path("at"), now, zone) + " after "

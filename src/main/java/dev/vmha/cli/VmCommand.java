@@ -47,7 +47,7 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "vm power-on", "/api/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
+      return send(options, "vm power-on", "/api/v1/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
           host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
     }
   }
@@ -62,7 +62,7 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "vm power-off", "/api/vms/" + name + "/power-off", "{}");
+      return send(options, "vm power-off", "/api/v1/vms/" + name + "/power-off", "{}");
     }
   }
 

@@ -24,7 +24,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     subcommands = {AgentCommand.class, StatusCommand.class, VmCommand.class, HistoryCommand.class,
         ExplainCommand.class, ReplayCommand.class, DemoCommand.class, LabCommand.class, WatchdogCommand.class,
         BenchCommand.class, TokenCommand.class, CertsCommand.class, CompletionCommand.class,
-        CapacityCommand.class, HostGroupCommand.class})
+        CapacityCommand.class, HostsCommand.class, VmsCommand.class, DatastoresCommand.class, EventsCommand.class,
+        HostGroupCommand.class})
 public final class Vmha extends CommandGroup {
   public static void main(String[] args) {
     CliLogging.configure(args);

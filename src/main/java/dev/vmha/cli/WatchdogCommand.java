@@ -3,6 +3,7 @@ package dev.vmha.cli;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.WatchdogSettings;
 import dev.vmha.hypervisor.ProcessHypervisor;
+import dev.vmha.timing.TimingRules;
 import dev.vmha.watchdog.WatchdogProcess;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,9 +30,7 @@ final class WatchdogCommand extends HostCommand {
     // the VMs as the agent's process hypervisor records them: each pid checked against its start time
     ProcessHypervisor vms = new ProcessHypervisor(s.hostId(), s.dataDir().resolve("vms"), s.diskDir(),
         s.leaseTiming().powerOffMax(), Executors.newCachedThreadPool());
-    // checked at least every interval (the lease timing counts one interval for noticing a missed pet)
-    Duration check = s.failureDetectionInterval().compareTo(s.watchdog().timeout().dividedBy(4)) < 0
-        ? s.failureDetectionInterval() : s.watchdog().timeout().dividedBy(4);
+    Duration check = TimingRules.watchdogCheckPeriod(s.failureDetectionInterval(), s.watchdog().timeout());
     try (WatchdogProcess w = new WatchdogProcess(s.hostId(), s.dataDir(), s.watchdog().timeout(), check, vms,
         Clock.systemUTC(), System::nanoTime).start()) {
       new CountDownLatch(1).await(); // until killed

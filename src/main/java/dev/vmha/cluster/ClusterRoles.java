@@ -32,8 +32,7 @@ public final class ClusterRoles {
 
   /** The management address a member joined with; empty when its agent serves no API. */
   public static Optional<PingTarget> mgmtTarget(Member member) {
-    return withPrefix(member, MGMT_PREFIX).map(a -> new PingTarget(a.substring(0, a.lastIndexOf(':')),
-        Integer.parseInt(a.substring(a.lastIndexOf(':') + 1))));
+    return withPrefix(member, MGMT_PREFIX).flatMap(PingTarget::parse);
   }
 
   private static Optional<String> withPrefix(Member member, String prefix) {

@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Alerts (GET /api/alerts) and their webhook.
+ * Alerts (GET /api/v1/alerts) and their webhook.
  *
- * @param keep {@code vmha.alerts.keep}: alerts kept in memory for GET /api/alerts
+ * @param keep {@code vmha.alerts.keep}: alerts kept in memory for GET /api/v1/alerts
  * @param webhook {@code vmha.alerts.webhook.url}: where each alert is POSTed as JSON; empty for none
  * @param timeout {@code vmha.alerts.webhook.timeout}: one attempt's bound, connection and answer
  * @param retries {@code vmha.alerts.webhook.retries}: attempts after the first

@@ -25,7 +25,14 @@ public record CapacitySettings(
     List<String> failoverHosts,
     Admission admission) {
 
-  public enum Policy { HOST_FAILURES, PERCENTAGE, FAILOVER_HOSTS, DISABLED }
+  public enum Policy {
+    HOST_FAILURES, PERCENTAGE, FAILOVER_HOSTS, DISABLED;
+
+    /** As vmha.capacity.policy spells it. */
+    public String configName() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+  }
 
   /** PLAN: every protected VM restarts after any N failures (XenServer); SLOTS: vSphere's slot count. */
   public enum Model { PLAN, SLOTS }

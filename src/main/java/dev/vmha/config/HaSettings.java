@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
-import dev.vmha.classify.DetectionTiming;
 import dev.vmha.hypervisor.CallBounds;
 import dev.vmha.hypervisor.ProcessHypervisor;
 import dev.vmha.hypervisor.VmSpec;
@@ -15,7 +14,7 @@ import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.security.ClusterCa;
-import dev.vmha.lease.LeaseTiming;
+import dev.vmha.timing.TimingRules;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,9 +22,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -61,7 +60,7 @@ public record HaSettings(
     Map<String, IsolationResponse> vmIsolationResponse,
     Duration isolationShutdownTimeout,
     RestartSettings restart,
-    LeaseTiming leaseTiming,
+    TimingRules.Lease leaseTiming,
     HistorySettings history,
     WatchdogSettings watchdog,
     int apiMaxRequestsInFlight,
@@ -112,8 +111,13 @@ public record HaSettings(
   }
 
   /** Every failure-detection bound derived from these settings. */
-  public DetectionTiming detectionTiming() {
-    return new DetectionTiming(failureDetectionInterval, hostTimeout, icmpPingTimeout, electionWindow);
+  public TimingRules.Detection detectionTiming() {
+    return new TimingRules.Detection(failureDetectionInterval, hostTimeout, icmpPingTimeout, electionWindow);
+  }
+
+  /** How long one cluster and one master take after a heal, with the agent's Pekko config ({@code pekko}). */
+  public TimingRules.Heal healTiming(Config pekko) {
+    return TimingRules.Heal.of(failureDetectionInterval, hostTimeout, electionWindow, pekko);
   }
 
   public static HaSettings from(Config c) {
@@ -128,7 +132,7 @@ public record HaSettings(
     }
     Duration interval = duration(c, "das.failuredetectioninterval", ChronoUnit.MILLIS);
     Duration hostTimeout = duration(c, "das.config.fdm.hostTimeout", ChronoUnit.SECONDS);
-    if (hostTimeout.compareTo(interval.multipliedBy(4)) < 0) {
+    if (hostTimeout.compareTo(TimingRules.minHostTimeout(interval)) < 0) {
       throw new SettingsException("das.config.fdm.hostTimeout", hostTimeout,
           "at least 4 times das.failuredetectioninterval (" + dev.vmha.Durations.human(interval) + "), so heartbeats seen late are not taken"
               + " for lost ones");
@@ -391,9 +395,9 @@ public record HaSettings(
 
   /**
    * A lease holder fences its VM after hostTimeout unrenewed, as a host fences itself without datastores — or later,
-   * when the watchdog's restart grace needs it ({@link LeaseTiming#fenceAfter}).
+   * when the watchdog's restart grace needs it ({@link TimingRules#leaseFenceAfter}).
    */
-  private static LeaseTiming leaseTiming(Config c, Duration hostTimeout, Duration interval, WatchdogSettings w) {
+  private static TimingRules.Lease leaseTiming(Config c, Duration hostTimeout, Duration interval, WatchdogSettings w) {
     Duration io = duration(c, "vmha.lease.io-delay-max", ChronoUnit.SECONDS);
     Duration off = duration(c, "vmha.lease.power-off-max", ChronoUnit.SECONDS);
     if (io.isNegative()) throw new SettingsException("vmha.lease.io-delay-max", io, "a duration of zero or more");
@@ -409,24 +413,24 @@ public record HaSettings(
     if (drift < 0 || drift > 0.5) {
       throw new SettingsException("vmha.lease.clock-drift-max", drift, "a fraction from 0 to 0.5, e.g. 0.01 for 1 %");
     }
-    return LeaseTiming.of(hostTimeout, interval, io, off, drift, w.leaseTimeout());
+    return TimingRules.Lease.of(hostTimeout, interval, io, off, drift, w.leaseTimeout());
   }
 
   /**
    * The watchdog: its timeout must let one pet come an interval late without firing. It is the grace a restarted agent
    * has to pet again; a timeout beyond hostTimeout less two intervals lengthens the lease fence deadline
-   * ({@link LeaseTiming#fenceAfter}). The device counts in seconds.
+   * ({@link TimingRules#leaseFenceAfter}). The device counts in seconds.
    */
   private static WatchdogSettings watchdog(Config c, Duration hostTimeout, Duration interval) {
     WatchdogSettings.Type type = enumOf(c, "vmha.watchdog.type", WatchdogSettings.Type.class);
     String device = string(c, "vmha.watchdog.device");
     // "" = half of hostTimeout: leaves the fence deadline at hostTimeout with every allowed interval (T >= 4 intervals)
-    Duration timeout = string(c, "vmha.watchdog.timeout").isEmpty() ? hostTimeout.dividedBy(2)
+    Duration timeout = string(c, "vmha.watchdog.timeout").isEmpty() ? TimingRules.defaultWatchdogTimeout(hostTimeout)
         : duration(c, "vmha.watchdog.timeout", ChronoUnit.SECONDS);
     if (type == WatchdogSettings.Type.NONE) return new WatchdogSettings(type, Path.of(device), timeout);
-    if (timeout.compareTo(interval.multipliedBy(2)) < 0) {
+    if (timeout.compareTo(TimingRules.minWatchdogTimeout(interval)) < 0) {
       throw new SettingsException("vmha.watchdog.timeout", timeout, "at least 2 x das.failuredetectioninterval ("
-          + interval.multipliedBy(2) + "): a pet may come an interval late; a timeout above"
+          + TimingRules.minWatchdogTimeout(interval) + "): a pet may come an interval late; a timeout above"
           + " das.config.fdm.hostTimeout - 2 x das.failuredetectioninterval lengthens the lease expiry with it");
     }
     if (type == WatchdogSettings.Type.DEVICE) {

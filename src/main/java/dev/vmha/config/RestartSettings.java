@@ -1,6 +1,7 @@
 package dev.vmha.config;
 
 import dev.vmha.restart.VmProtection;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +38,7 @@ public record RestartSettings(
       throw new IllegalArgumentException("retry after " + failedAttempts + " failed attempts: only 1 to "
           + (maxVmRestartCount - 1) + " failed attempts are retried (das.maxvmrestartcount = " + maxVmRestartCount + ")");
     }
-    return retryBaseDelay.multipliedBy(1L << (failedAttempts - 1));
+    return TimingRules.backoff(retryBaseDelay, failedAttempts);
   }
 
   /** The VM's own protection, else the defaults. */

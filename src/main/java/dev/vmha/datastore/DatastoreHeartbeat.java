@@ -4,6 +4,7 @@ import dev.vmha.LocalMessage;
 import dev.vmha.Failures;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -180,7 +181,7 @@ public final class DatastoreHeartbeat {
 
     private Behavior<Command> onRoundDone(State s, RoundDone d) {
       DatastoreView before = s.view();
-      DatastoreView after = before.next(interval.multipliedBy(Math.max(1, s.ticksSinceRound())), d.scans())
+      DatastoreView after = before.next(TimingRules.rounds(interval, Math.max(1, s.ticksSinceRound())), d.scans())
           .ownHeartbeatWritten(d.wroteHeartbeat());
       for (String ds : after.accessible().keySet()) {
         boolean was = before.accessible().get(ds);

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -62,9 +63,10 @@ public final class CaseDemo {
         }
       }
       await("8 VMs running", () -> allOnceAwayFrom(null));
-      long version = cluster.role(master, ASK).orElseThrow().listVersion();
+      long version = cluster.role(master, ASK).orElseThrow().listVersion().orElseThrow();
       await("every host holds the protected list v" + version, () -> cluster.hosts().stream()
-          .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.listVersion() == version).orElse(false)));
+          .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.listVersion().equals(OptionalLong.of(version)))
+              .orElse(false)));
       say("master " + master + "; VMs " + cluster.running());
       Instant faultAt = Instant.now();
       boolean ok = switch (number) {

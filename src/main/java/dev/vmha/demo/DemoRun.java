@@ -233,7 +233,7 @@ public final class DemoRun {
         + (host == null ? "" : ",\"host\":\"" + host + "\"") + "}";
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(firstLive()) + "/api/vms"))
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(firstLive()) + "/api/v1/vms"))
           .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
           .header("Authorization", authorization)
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -273,7 +273,7 @@ public final class DemoRun {
           continue;
         }
         try {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(a.getKey()) + "/api/status"))
+          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiOf(a.getKey()) + "/api/v1/status"))
               .timeout(Duration.ofSeconds(3)).header("Authorization", authorization).GET().build(),
               HttpResponse.BodyHandlers.ofString());
           if (r.statusCode() == 200) {
@@ -333,7 +333,7 @@ public final class DemoRun {
       for (String h : agents.keySet()) {
         // the agents still running hold their history files: those answer through their API
         for (HistoryReader.Journal j : HostHistory.read(reader, HaSettings.load(dir.resolve(h + ".conf").toFile()),
-            hostPort -> http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/api/history"))
+            hostPort -> http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/api/v1/history"))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString()).body())) {
           journals.add(j.events());
         }

@@ -1,8 +1,8 @@
 package dev.vmha.election;
 
-import dev.vmha.classify.DetectionTiming;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,7 +17,7 @@ import java.util.Map;
  * @param agentStarted when this host's agent started: a cold start waits for the configured hosts from then
  */
 public record ElectionConfig(
-    String hostId, String clusterAddress, List<String> nodelist, DetectionTiming timing, Duration coldStartWait,
+    String hostId, String clusterAddress, List<String> nodelist, TimingRules.Detection timing, Duration coldStartWait,
     List<String> isolationAddresses, IsolationResponse isolationResponse,
     Map<String, IsolationResponse> vmIsolationResponse, Instant agentStarted) {
 

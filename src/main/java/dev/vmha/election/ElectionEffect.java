@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What the {@link ElectionMachine} asks its shell to do, in order.
@@ -75,8 +76,8 @@ public sealed interface ElectionEffect<C> {
    *
    * @param master the master's host id, once known
    * @param coordinator a slave's master's coordinator once heard; empty for a master (its own is the shell's)
-   * @param listVersion the version of the protected list held, -1 for none
+   * @param listVersion the version of the protected list held, if any
    */
-  record ReplyRole<C>(Role role, Optional<String> master, Optional<C> coordinator, long listVersion)
+  record ReplyRole<C>(Role role, Optional<String> master, Optional<C> coordinator, OptionalLong listVersion)
       implements ElectionEffect<C> {}
 }

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -53,10 +54,11 @@ public final class ElectionFsm {
   public record Ballot(Rank rank) implements Command, JsonSerializable {}
 
   /**
-   * A master's network heartbeat, sent to every host, with the master's protected list (null until it has one), so
+   * A master's network heartbeat, sent to every host, with the master's protected list (empty until it has one), so
    * that any host that becomes master knows every protected VM even where no datastore holds the list.
    */
-  public record MasterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator, ProtectedList protectedList)
+  public record MasterBeat(
+      Rank master, ActorRef<MasterCoordinator.Command> coordinator, Optional<ProtectedList> protectedList)
       implements Command, JsonSerializable {}
 
   /** This host's latest report, from its VM manager. */
@@ -65,12 +67,12 @@ public final class ElectionFsm {
   public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
   /**
-   * The host's role, once known its master's coordinator, and the version of the protected list it holds (its own
-   * as master, else the replica from the master's heartbeats; -1 for none).
+   * The host's role, once known its master and its master's coordinator, and the version of the protected list it
+   * holds, if any (its own as master, else the replica from the master's heartbeats).
    */
   public record RoleInfo(
-      String hostId, Role role, String master, ActorRef<MasterCoordinator.Command> coordinator, long listVersion)
-      implements LocalMessage {}
+      String hostId, Role role, Optional<String> master, Optional<ActorRef<MasterCoordinator.Command>> coordinator,
+      OptionalLong listVersion) implements LocalMessage {}
 
   /** From this host's master coordinator, adapted. */
   private record FromMaster(MasterNotice notice) implements Command, LocalMessage {}
@@ -161,8 +163,7 @@ public final class ElectionFsm {
       if (m instanceof LocalReport r) return new ElectionInput.Reported<>(at, r.report());
       if (m instanceof Ballot b) return new ElectionInput.BallotHeard<>(at, b.rank());
       if (m instanceof MasterBeat b) {
-        return new ElectionInput.MasterBeatHeard<>(at, b.master(), b.coordinator(),
-            Optional.ofNullable(b.protectedList()));
+        return new ElectionInput.MasterBeatHeard<>(at, b.master(), b.coordinator(), b.protectedList());
       }
       if (m instanceof IsolationPinged p) return new ElectionInput.IsolationPinged<>(at, p.address(), p.answered());
       if (m instanceof IsolationApplied a) {
@@ -205,7 +206,7 @@ public final class ElectionFsm {
       }
       else if (e instanceof ElectionEffect.SendBallot<?> x) toPeers(new Ballot(x.rank()));
       else if (e instanceof ElectionEffect.SendMasterBeat<?> x) {
-        toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list().orElse(null)));
+        toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list()));
       } else if (e instanceof ElectionEffect.ReportTo<ActorRef<MasterCoordinator.Command>> x) {
         x.coordinator().tell(new MasterCoordinator.SlaveBeat(x.report()));
       } else if (e instanceof ElectionEffect.ReportToOwn<?> x) {
@@ -254,9 +255,8 @@ public final class ElectionFsm {
     }
 
     private RoleInfo roleInfo(ReplyRole<ActorRef<MasterCoordinator.Command>> r) {
-      ActorRef<MasterCoordinator.Command> coordinator =
-          r.role() == Role.MASTER ? own.orElse(null) : r.coordinator().orElse(null);
-      return new RoleInfo(config.hostId(), r.role(), r.master().orElse(null), coordinator, r.listVersion());
+      Optional<ActorRef<MasterCoordinator.Command>> coordinator = r.role() == Role.MASTER ? own : r.coordinator();
+      return new RoleInfo(config.hostId(), r.role(), r.master(), coordinator, r.listVersion());
     }
 
     /** This host's membership and the vmha hosts among the members up and reachable from here. */

@@ -31,6 +31,7 @@ import dev.vmha.election.ElectionState.Slave;
 import dev.vmha.election.ElectionState.Uninitialized;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -169,7 +171,7 @@ public final class ElectionMachine {
     }
 
     private ElectionState<C> windowClosed(ElectionState<C> s, Electing<C> e, ElectionInput.Membership cluster) {
-      Duration elapsed = ElectionWindow.elapsed(config.timing().electionWindow(), config.timing().interval(),
+      Duration elapsed = TimingRules.electionElapsed(config.timing().electionWindow(), config.timing().interval(),
           e.extensions());
       Set<String> awaited = e.coldStart().map(cs -> ElectionWindow.awaited(hostId(), config.clusterAddress(),
           e.ballots().keySet(), new ElectionWindow.Expected(config.nodelist(), cluster.hosts(),
@@ -438,7 +440,7 @@ public final class ElectionMachine {
         master = Optional.of(hostId());
       }
       effects.add(new ElectionEffect.ReplyRole<>(s.phase().role(), master, coordinator,
-          s.list().map(ProtectedList::version).orElse(-1L)));
+          s.list().map(l -> OptionalLong.of(l.version())).orElse(OptionalLong.empty())));
       return s;
     }
 

@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>the receptionist has not yet listed every cluster member, so this host's ballot cannot reach them all: wait
- *       an interval at a time, for one more window at most ({@link #listingBound});
+ *       an interval at a time, for one more window at most ({@link TimingRules#electionListingBound});
  *   <li>on a cold start (this agent just joined; no master lost), a host expected to start with it has not sent its
  *       ballot yet: a configured cluster host (the seed nodes are the nodelist, as corosync's {@code nodelist} with
  *       {@code wait_for_all}), a cluster member, or a host whose datastore heartbeat moved since the election began.
@@ -54,18 +55,7 @@ public final class ElectionWindow {
   public record Expected(
       List<String> nodelist, Set<String> members, Set<String> beating, Map<String, String> idByAddress) {}
 
-  /** The latest an election waits for the receptionist's listing: two windows from its start. */
-  public static Duration listingBound(Duration window) {
-    return window.multipliedBy(2);
-  }
 
-  /**
-   * How long an election has run when its window timer fires: the window, then one interval for each time the
-   * decision kept it open (it is looked at again every interval).
-   */
-  public static Duration elapsed(Duration window, Duration interval, int extensions) {
-    return window.plus(interval.multipliedBy(extensions));
-  }
 
   /**
    * Whether a cold-start election has waited long enough for the hosts expected with it: {@code cold-start-wait}
@@ -73,7 +63,7 @@ public final class ElectionWindow {
    * machine) and {@code hostTimeout} beyond the window (a host seen starting gets the time a silent host gets).
    */
   public static boolean coldStartOver(Duration elapsed, Duration sinceAgentStart, Timing t) {
-    return elapsed.compareTo(t.window().plus(t.hostTimeout())) >= 0
+    return elapsed.compareTo(TimingRules.coldStartElectionMinimum(t.window(), t.hostTimeout())) >= 0
         && sinceAgentStart.compareTo(t.coldStartWait()) >= 0;
   }
 
@@ -94,7 +84,7 @@ public final class ElectionWindow {
 
   public static Decision decide(Facts f, Timing t) {
     if (f.elapsed().compareTo(t.window()) < 0) return new Decision(false, "the election window is open");
-    if (f.listedPeers() < f.hostMembers() && f.elapsed().compareTo(listingBound(t.window())) < 0) {
+    if (f.listedPeers() < f.hostMembers() && f.elapsed().compareTo(TimingRules.electionListingBound(t.window())) < 0) {
       return new Decision(false, f.listedPeers() + " of " + f.hostMembers() + " members listed: a ballot cannot "
           + "reach the others yet");
     }
@@ -104,6 +94,6 @@ public final class ElectionWindow {
       return new Decision(false, "cold start: no ballot yet from " + hosts);
     }
     return new Decision(true, "cold start: no ballot from " + hosts + " within " + t.coldStartWait().toMillis()
-        + " ms of the agent's start and " + t.window().plus(t.hostTimeout()).toMillis() + " ms of the election's");
+        + " ms of the agent's start and " + TimingRules.coldStartElectionMinimum(t.window(), t.hostTimeout()).toMillis() + " ms of the election's");
   }
 }

@@ -8,6 +8,7 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class EventLog implements DecisionLog {
   public static final ObjectMapper JSON = new ObjectMapper()
       .registerModule(new JavaTimeModule())
+      .registerModule(new Jdk8Module())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
   private static final Logger LOG = LoggerFactory.getLogger("vmha.events");

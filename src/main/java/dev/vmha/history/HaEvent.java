@@ -67,6 +67,8 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.WatchdogFired.class, name = "WatchdogFired"),
   @JsonSubTypes.Type(value = HaEvent.ApiRequest.class, name = "ApiRequest"),
   @JsonSubTypes.Type(value = HaEvent.DuplicateHostId.class, name = "DuplicateHostId"),
+  @JsonSubTypes.Type(value = HaEvent.CapacityPlanChanged.class, name = "CapacityPlanChanged"),
+  @JsonSubTypes.Type(value = HaEvent.CapacityAdmission.class, name = "CapacityAdmission"),
 })
 public sealed interface HaEvent extends JsonSerializable {
   Instant at();
@@ -342,7 +344,7 @@ public sealed interface HaEvent extends JsonSerializable {
 
   /**
    * A VM's lease here has not been renewed for {@code unrenewedFor}, half of {@code fenceAfter} or more
-   * ({@link dev.vmha.lease.LeaseTiming#lateAfter()}): the host nearly fenced the VM. Once per episode, until a renewal
+   * ({@link dev.vmha.timing.TimingRules.Lease#lateAfter()}): the host nearly fenced the VM. Once per episode, until a renewal
    * lands again.
    */
   record LeaseRenewalLate(Instant at, String by, String vm, Duration unrenewedFor, Duration fenceAfter)
@@ -381,6 +383,30 @@ public sealed interface HaEvent extends JsonSerializable {
       return "another agent with host id " + by + " is a cluster member at " + otherAddress + " (this one runs at "
           + address + "): " + (thisAgentStops ? "this agent joined later and stops"
           : "it joined later and stops; give each host its own vmha.host.id");
+    }
+  }
+
+  /**
+   * The master's capacity verdict changed (or a new master computed its first): {@code ok} whether the policy holds
+   * (a failover plan exists for N = {@code hostFailures}), {@code maxFailures} the largest N a plan exists for,
+   * {@code summary} the plan in words (what breaks it, which VMs would not come back after which failures). Not
+   * recorded while the policy is disabled.
+   */
+  record CapacityPlanChanged(Instant at, String by, boolean ok, int hostFailures, int maxFailures, String summary)
+      implements HaEvent {
+    public String describe() {
+      return summary;
+    }
+  }
+
+  /**
+   * Admission control judged an operation that would break the capacity policy: {@code refused} it, or let it go
+   * ahead with this warning (vmha.capacity.admission).
+   */
+  record CapacityAdmission(Instant at, String by, String operation, String vm, boolean refused, String reason)
+      implements HaEvent {
+    public String describe() {
+      return (refused ? "refused: " : "allowed with a warning: ") + reason;
     }
   }
 }

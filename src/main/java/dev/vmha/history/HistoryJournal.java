@@ -50,7 +50,8 @@ public final class HistoryJournal
         || e instanceof HaEvent.MembershipChanged || e instanceof HaEvent.ProtectedListOwnership
         || e instanceof HaEvent.VmProtected || e instanceof HaEvent.VmRestartPlanned
         || e instanceof HaEvent.VmRestartAttempted || e instanceof HaEvent.VmRestarted
-        || e instanceof HaEvent.VmRestartFailed || e instanceof HaEvent.VmAwaitingCapacity;
+        || e instanceof HaEvent.VmRestartFailed || e instanceof HaEvent.VmAwaitingCapacity
+        || e instanceof HaEvent.CapacityPlanChanged || e instanceof HaEvent.CapacityAdmission;
   }
 
   public static Behavior<Command> create(PersistenceId id, int maxEvents) {

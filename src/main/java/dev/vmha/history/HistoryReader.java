@@ -22,7 +22,7 @@ import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 
 /**
- * Reads hosts' persisted histories for {@code ./vmha history} and an agent's {@code GET /api/history}: plain JDBC on
+ * Reads hosts' persisted histories for {@code ./vmha history} and an agent's {@code GET /api/v1/history}: plain JDBC on
  * pekko-persistence-jdbc's tables ({@code event_journal}, {@code snapshot}), read-only, the same way for N separate
  * H2 files as for one shared PostgreSQL database, without a query plugin per database. An H2 file is read by the
  * agent that owns it, or by a reader holding its data directory's lock while no agent runs (cli.HistorySource).

@@ -11,13 +11,13 @@ import java.util.List;
 /**
  * Where a host's history is read from. Its H2 file is open to one process only (no H2 server: it would listen on
  * every interface), so while the host's agent runs, which the lock on its data directory tells, the history comes
- * from that agent's {@code GET /api/history}; with the agent stopped or crashed, from the file, read under a shared
+ * from that agent's {@code GET /api/v1/history}; with the agent stopped or crashed, from the file, read under a shared
  * lock on the data directory so that an agent starting meanwhile waits for the read. PostgreSQL serves everyone.
  */
 public final class HostHistory {
   private HostHistory() {}
 
-  /** Asks a running agent for its journals: the JSON body of its {@code GET /api/history}. */
+  /** Asks a running agent for its journals: the JSON body of its {@code GET /api/v1/history}. */
   @FunctionalInterface
   public interface AgentApi {
     String history(String hostPort) throws IOException, InterruptedException;

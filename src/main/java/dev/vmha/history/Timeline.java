@@ -71,6 +71,7 @@ public final class Timeline {
     if (e instanceof HaEvent.VmMigrated x) v.add(x.vm());
     if (e instanceof HaEvent.VmNotMigrated x) v.add(x.vm());
     if (e instanceof HaEvent.ApiRequest x) v.add(x.vm());
+    if (e instanceof HaEvent.CapacityAdmission x) v.add(x.vm());
     if (e instanceof HaEvent.HostSelfFenced x) v.addAll(x.stopped());
     if (e instanceof HaEvent.WatchdogFired x) v.addAll(x.stopped());
     if (e instanceof HaEvent.IsolationResponseApplied x) {

@@ -5,7 +5,6 @@ import dev.vmha.config.IsolationResponse;
 import dev.vmha.restart.WaitReason;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -22,21 +21,13 @@ import java.util.function.Predicate;
 public final class VmExplainer {
 
   /** The answer: one verdict, and the events that support it, oldest first. */
-  public record Explanation(String vm, String verdict, List<HaEvent> cited) {}
+  public record Explanation(String vm, String verdict, List<HaEvent> cited) implements Explained {}
 
   private VmExplainer() {}
 
   /** @param events the merged history, oldest first ({@link Timeline#merge}) */
   public static Explanation explain(List<HaEvent> events, String vm, ZoneId zone) {
     return new Explaining(events, vm, zone).run();
-  }
-
-  /** The verdict, then the cited events as timeline lines. */
-  public static List<String> format(Explanation x, ZoneId zone) {
-    List<String> lines = new ArrayList<>();
-    lines.add(x.verdict());
-    Timeline.format(x.cited(), zone).forEach(l -> lines.add("  " + l));
-    return lines;
   }
 
   private static boolean placement(HaEvent e) {

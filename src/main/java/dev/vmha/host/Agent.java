@@ -11,6 +11,7 @@ import dev.vmha.history.HistoryJournal;
 import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.cluster.TransportShutdownGuard;
 import dev.vmha.security.ClusterTls;
+import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,9 +50,7 @@ public final class Agent {
     }
     List<String> roles = new ArrayList<>(List.of(ClusterRoles.hostRole(s.hostId())));
     if (s.httpPort() != 0) roles.add(ClusterRoles.mgmtRole(s.hostAddress(), s.httpPort()));
-    // Pekko's failure detector must have spoken by the time vmha judges a silent host (hostTimeout), or a host that
-    // just died still reads as REACHABLE and is taken for a live host with a dead agent
-    Duration pause = s.hostTimeout().dividedBy(3);
+    Duration pause = TimingRules.failureDetectorPause(s.hostTimeout());
     return ConfigFactory.empty()
         .withValue("pekko.cluster.failure-detector.heartbeat-interval",
             ConfigValueFactory.fromAnyRef(s.failureDetectionInterval().toMillis() + "ms"))

@@ -3,6 +3,7 @@ package dev.vmha.host;
 import dev.vmha.LocalMessage;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ public final class ClusterJoin {
         .onMessage(ViewUpdate.class, u -> {
           DatastoreView v = u.view();
           boolean readable = v.accessibleCount() > 0;
-          boolean givenUp = v.now().compareTo(hostTimeout.multipliedBy(2)) >= 0;
+          boolean givenUp = v.now().compareTo(TimingRules.clusterJoinGiveUp(hostTimeout)) >= 0;
           if (readable && (first == null || v.now().compareTo(first.now().plus(interval)) < 0) && !givenUp) {
             return first == null
                 ? waiting(ctx, hostId, seeds, removedBy, interval, hostTimeout, datastore, views, v) : Behaviors.same();

@@ -27,13 +27,6 @@ public final class DuplicateHostRule {
     return !found.address().equals(ownAddress);
   }
 
-  /**
-   * How long to watch: its writer writes once an interval, and a write may land up to io-delay-max late, so two
-   * intervals and that delay see at least one write of a live writer.
-   */
-  public static Duration watch(Duration interval, Duration ioDelayMax) {
-    return interval.multipliedBy(2).plus(ioDelayMax);
-  }
 
   /** The other agent, if the file changed between the two reads. */
   public static Optional<String> otherAgent(String datastore, HostHeartbeat before, HostHeartbeat after) {

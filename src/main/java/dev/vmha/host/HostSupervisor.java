@@ -14,6 +14,7 @@ import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.timing.TimingRules;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Clock;
 import java.time.Instant;
@@ -104,7 +105,7 @@ public final class HostSupervisor {
       }
       if (!removedBy.isEmpty()) {
         Config pekko = ctx.getSystem().settings().config();
-        timers.startSingleTimer(RejoinDue.INSTANCE, JoinRule.rejoinLimit(
+        timers.startSingleTimer(RejoinDue.INSTANCE, TimingRules.rejoinLimit(
             pekko.getDuration("pekko.cluster.seed-node-timeout"),
             pekko.getDuration("pekko.cluster.retry-unsuccessful-join-after")));
       }

@@ -11,9 +11,9 @@ import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.isolation.IsolationResponder;
-import dev.vmha.lease.LeaseTiming;
 import dev.vmha.lease.VmLeases;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -164,7 +164,7 @@ public final class HostVms {
    */
   public static Behavior<Command> create(
       String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval, Hypervisor hypervisor,
-      Optional<Datastore> leaseDatastore, LeaseTiming leaseTiming, Consumer<HostReport> publish,
+      Optional<Datastore> leaseDatastore, TimingRules.Lease leaseTiming, Consumer<HostReport> publish,
       Consumer<VmLeases.Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
@@ -295,7 +295,7 @@ public final class HostVms {
         r.replyTo().tell(new Result(vm, hostId, false, refusal.get()));
         return s;
       }
-      ctx.ask(VmLeases.Taken.class, leases, pollInterval.multipliedBy(20),
+      ctx.ask(VmLeases.Taken.class, leases, TimingRules.leaseTakeBound(pollInterval),
           ref -> new VmLeases.Take(vm, r.grant(), ref), (t, err) -> new LeaseTaken(r, t, err));
       Map<String, Starting> st = new HashMap<>(s.starting());
       st.put(vm, new Starting(r.vm(), -1));

@@ -48,13 +48,4 @@ public final class JoinRule {
     return seeds;
   }
 
-  /**
-   * How long the next incarnation of an agent that a cluster removed tries to join that cluster before it stops, to
-   * start again as on a cold start (where the first seed may found a cluster): the removing cluster answers a join at
-   * once while it is reachable, and it was when it removed this agent; two rounds of the seeds' answer and a retry
-   * allow for a network that fails again meanwhile. Only a cluster gone for good meanwhile makes it give up.
-   */
-  public static Duration rejoinLimit(Duration seedNodeTimeout, Duration joinRetry) {
-    return seedNodeTimeout.plus(joinRetry).multipliedBy(2);
-  }
 }

@@ -4,6 +4,7 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.timing.TimingRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ public final class StartChecks {
         ownHeartbeat(ds, s, io).filter(hb -> DuplicateHostRule.mustWatch(own, hb)).ifPresent(hb -> watched.put(ds, hb));
       }
       if (watched.isEmpty()) return Optional.empty();
-      Thread.sleep(DuplicateHostRule.watch(s.failureDetectionInterval(), s.leaseTiming().ioDelayMax()).toMillis());
+      Thread.sleep(TimingRules.duplicateWatch(s.failureDetectionInterval(), s.leaseTiming().ioDelayMax()).toMillis());
       for (Map.Entry<Path, HostHeartbeat> w : watched.entrySet()) {
         Optional<HostHeartbeat> now = ownHeartbeat(w.getKey(), s, io);
         if (now.isPresent()) {

@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * Pure: the lab reads the files and statuses, the judge only decides.
  */
 public final class Judge {
-  /** What one agent answered on /api/status; {@code vmsAt} is its master's view: VMs per host judged ALIVE. */
+  /** What one agent answered on /api/v1/status; {@code vmsAt} is its master's view: VMs per host judged ALIVE. */
   public record View(String host, String role, String master, Map<String, List<String>> vmsAt) {}
 
   private Judge() {}

@@ -75,9 +75,9 @@ public final class Lab {
     if (!text.isEmpty()) say(text.replace("\n", "\n          "));
   }
 
-  /** The agent's /api/status, or empty when it does not answer within 2 s. */
+  /** The agent's /api/v1/status, or empty when it does not answer within 2 s. */
   public Optional<JsonNode> status(int host) {
-    return curl(host, "GET", "/api/status", null).filter(r -> r.code() == 200).map(Reply::json);
+    return curl(host, "GET", "/api/v1/status", null).filter(r -> r.code() == 200).map(Reply::json);
   }
 
   public record Reply(int code, JsonNode json) {}
@@ -191,7 +191,7 @@ public final class Lab {
     String last = "no answer";
     while (System.nanoTime() < deadline) {
       for (int h = 1; h <= hosts; h++) {
-        Optional<Reply> r = post(h, "/api/vms", body);
+        Optional<Reply> r = post(h, "/api/v1/vms", body);
         if (r.isEmpty()) continue;
         if (r.get().code() == 200) {
           say(r.get().json().path("message").asText());

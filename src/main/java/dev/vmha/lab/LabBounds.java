@@ -1,18 +1,19 @@
 package dev.vmha.lab;
 
+import static dev.vmha.timing.TimingRules.max;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.vmha.classify.DetectionTiming;
 import dev.vmha.config.HaSettings;
 import dev.vmha.demo.AgentConfig;
-import dev.vmha.election.HealTiming;
+import dev.vmha.timing.TimingRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The bounds the lab judges by, all from the documented rules applied to the lab's own host settings
- * (docs/FAILURE-DETECTION.md: {@link HealTiming} after a heal, {@link DetectionTiming} for a power loss, the lease
+ * (docs/FAILURE-DETECTION.md: {@link TimingRules.Heal} after a heal, {@link TimingRules.Detection} for a power loss, the lease
  * expiry for a failover of leased VMs), so that
  * the lab never invents a bound of its own. Pure.
  *
@@ -56,12 +57,12 @@ public record LabBounds(HaSettings settings, Config pekko) {
 
   /**
    * After a heal that ends a cut of {@code cut}: the transport resumes, then one cluster with one master
-   * ({@link HealTiming#oneMaster()}); a VM lost in the fault is running again once its host's failure was judged
+   * ({@link TimingRules.Heal#oneMaster()}); a VM lost in the fault is running again once its host's failure was judged
    * (the master's power-loss budget, the slower one) or the cluster is one again, and one power-on timeout later at
    * the latest.
    */
   public Duration afterHeal(Duration cut) {
-    Duration oneMaster = transportResume(cut).plus(HealTiming.of(settings, pekko).oneMaster());
+    Duration oneMaster = transportResume(cut).plus(settings.healTiming(pekko).oneMaster());
     Duration judged = max(detection().masterPowerLoss(), leaseExpired());
     return max(oneMaster, judged).plus(settings.powerOnTimeout());
   }
@@ -90,12 +91,12 @@ public record LabBounds(HaSettings settings, Config pekko) {
   /**
    * From a host's failure until the master may take its VMs' leases: the last renewal landed up to an interval before
    * the failure, the master sees it in its next datastore round, waits the expiry (which covers the watchdog's
-   * timeout, the restart grace: LeaseTiming.fenceAfter) counted in its ticks ({@link #TICK_LAG}) and acts in the
+   * timeout, the restart grace: TimingRules.leaseFenceAfter) counted in its ticks ({@link #TICK_LAG}) and acts in the
    * round after.
    */
   public Duration leaseExpired() {
     Duration expiry = settings.leaseTiming().expiry();
-    return Duration.ofNanos((long) Math.ceil(expiry.toNanos() * (1 + TICK_LAG))).plus(interval().multipliedBy(3));
+    return TimingRules.stretched(expiry, TICK_LAG).plus(TimingRules.rounds(interval(), 3));
   }
 
   /** The restart grace: how long the watchdog waits for a pet. */
@@ -111,11 +112,7 @@ public record LabBounds(HaSettings settings, Config pekko) {
     return settings.hostTimeout();
   }
 
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
-  }
-
-  private DetectionTiming detection() {
+  private TimingRules.Detection detection() {
     return settings.detectionTiming();
   }
 }

@@ -28,7 +28,7 @@ public final class LabConfig {
    * machine, JVMs with the class-data archive): kill to the new agent's first pet 6.4-8.4 s, 9.6-13.3 s while other
    * work loaded the machine (load average 16-35), and once 22.5 s at load average 43 (the JVM and actor system took
    * 14.3 s, arming 7.7 s more); 30 s leaves a third of that again as margin.
-   * Being longer than hostTimeout - 2 intervals, it lengthens the lease expiry ({@code LeaseTiming.fenceAfter}): a
+   * Being longer than hostTimeout - 2 intervals, it lengthens the lease expiry ({@code TimingRules.leaseFenceAfter}): a
    * crashed host's VMs start elsewhere only after it, as with sbd or Proxmox.
    */
   static final String WATCHDOG = "vmha.watchdog { type = \"process\", timeout = 30s }\n";

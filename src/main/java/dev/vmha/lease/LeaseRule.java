@@ -3,12 +3,13 @@ package dev.vmha.lease;
 import dev.vmha.datastore.DatastoreView.LeaseObservation;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.datastore.WatchdogFlag;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
  * Whether a master may send a VM to a new host, judged by the VM's lease alone (seed 001's file lock): when the lease
- * is free, or has stood still for the {@link LeaseTiming#expiry()} — by then its holder has powered the VM off
+ * is free, or has stood still for the {@link TimingRules.Lease#expiry()} — by then its holder has powered the VM off
  * itself. A lease the master cannot read says nothing, so nothing starts; nor does a corrupt lease file, until its
  * holder repairs it ({@link #mayRepair}) or an operator removes it. Pure.
  */
@@ -59,7 +60,7 @@ public final class LeaseRule {
    * The VMs of a host whose agent is gone while the host answers ping (AGENT_UNREACHABLE: an agent killed with its
    * VMs, or an agent dead or frozen while its VMs run) may be restarted elsewhere — each once its own lease has stood
    * still for the expiry ({@link #mayStart}) — only when the host's watchdog was armed: then a lease unrenewed that
-   * long proves the watchdog has stopped the VM ({@link LeaseTiming#watchdogStopsBy()}). Without an armed watchdog an
+   * long proves the watchdog has stopped the VM ({@link TimingRules.Lease#watchdogStopsBy()}). Without an armed watchdog an
    * expired lease proves nothing (nothing stops the VM of a dead agent) and the VMs wait, as in vSphere.
    *
    * @param leases whether the cluster has lease datastores

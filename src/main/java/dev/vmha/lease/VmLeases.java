@@ -6,6 +6,7 @@ import dev.vmha.datastore.CorruptStateFileException;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
+import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,7 +27,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The leases of the VMs on one host (child of the host's VM manager). Takes a VM's lease before it is started here,
  * renews every lease every interval with a compare-and-swap on the lease datastore, releases the lease of a VM that is
  * no longer on, and — the self-fencing of seed 001 — has the VM powered off when its lease was taken by another host
- * or could not be renewed for {@link LeaseTiming#fenceAfter()} — keeping, and renewing where it can, the lease of a
+ * or could not be renewed for {@link TimingRules.Lease#fenceAfter()} — keeping, and renewing where it can, the lease of a
  * fenced VM until the hypervisor shows it off. A lease file it finds corrupt while it holds the lease it rewrites
  * ({@link LeaseRule#mayRepair}). Time is the sum of this actor's ticks, so a hung
  * datastore still lets the deadline pass. Without datastores there are no leases: the majority rule decides.
@@ -115,10 +116,10 @@ public final class VmLeases {
   /**
    * @param fence told to power a VM off at once, with the reason
    * @param renewals told after every round how the leases here stand (the host's watchdog)
-   * @param events told when a lease goes unrenewed for {@link LeaseTiming#lateAfter()}
+   * @param events told when a lease goes unrenewed for {@link TimingRules.Lease#lateAfter()}
    */
   public static Behavior<Command> create(
-      String hostId, Optional<Datastore> leaseDatastore, LeaseTiming timing, BiConsumer<String, String> fence,
+      String hostId, Optional<Datastore> leaseDatastore, TimingRules.Lease timing, BiConsumer<String, String> fence,
       Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, timing.renewInterval());
@@ -128,7 +129,7 @@ public final class VmLeases {
   }
 
   private record Leases(
-      ActorContext<Command> ctx, String hostId, Optional<Datastore> store, LeaseTiming timing,
+      ActorContext<Command> ctx, String hostId, Optional<Datastore> store, TimingRules.Lease timing,
       BiConsumer<String, String> fence, Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
 
     Behavior<Command> running(State s) {

@@ -1,6 +1,5 @@
 package dev.vmha.master;
 
-import dev.vmha.classify.DetectionTiming;
 import dev.vmha.classify.DowningRule;
 import dev.vmha.classify.Evidence;
 import dev.vmha.classify.HostClassifier;
@@ -15,6 +14,8 @@ import dev.vmha.host.StoppedVm;
 import dev.vmha.isolation.MajorityRule;
 import dev.vmha.lease.LeaseRule;
 import dev.vmha.master.MasterState.HostEntry;
+import dev.vmha.ping.PingTarget;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -43,7 +44,7 @@ final class HostWatch {
     if (before.verdict() != Verdict.ALIVE) {
       t.emit(new HaEvent.HostJudged(t.wall, t.self(), id, Verdict.ALIVE, "network heartbeat resumed",
           evidence(t, s, after, false)));
-      after = after.judged(Verdict.ALIVE, "network heartbeat resumed", s.now());
+      after = after.judged(Verdict.ALIVE, "network heartbeat resumed", s.now(), s.now());
     }
     MasterState next = ListOwnership.followMigrations(t, s.host(after), r);
     for (StoppedVm stopped : r.stopped()) {
@@ -75,10 +76,18 @@ final class HostWatch {
       if (silence.compareTo(silenceLimit(t, next, h)) < 0) continue;
       if (!h.judgeable() || next.now().compareTo(h.nextCheck()) < 0) continue;
       if (!h.suspected()) t.emit(new HaEvent.HostSilent(t.wall, t.self(), h.id(), silence));
-      t.effect(new MasterEffect.Ping(h.id(), h.pingTarget(), t.settings().icmpPingTimeout()));
+      t.effect(new MasterEffect.Ping(h.id(), pingTarget(next, h), t.settings().icmpPingTimeout()));
       next = next.host(h.beingPinged());
     }
     return next;
+  }
+
+  /**
+   * Where to ping a host: the management address it reported or joined with, else the address its datastore
+   * heartbeat names (a new master may never have seen a host that left before it took over as a member).
+   */
+  private static Optional<PingTarget> pingTarget(MasterState s, HostEntry h) {
+    return h.pingTarget().or(() -> s.view().map(v -> v.addresses().get(h.id())).flatMap(PingTarget::parse));
   }
 
   /** A ping came back: the host is judged with it. */
@@ -119,7 +128,7 @@ final class HostWatch {
     Evidence e = evidence(t, s, h, pingAnswered);
     HostClassifier.Decision d = CLASSIFIER.classify(e);
     Duration interval = t.settings().failureDetectionInterval();
-    if (d.verdict() == Verdict.ALIVE) return s.host(h.judged(h.verdict(), h.reason(), s.now())); // beat meanwhile
+    if (d.verdict() == Verdict.ALIVE) return s.host(h.judged(h.verdict(), h.reason(), s.now(), s.now())); // beat meanwhile
     if (!d.settled()) return s.host(h.pending(s.now().plus(interval)));
     WatchdogFlag watchdog = s.view().flatMap(v -> v.powerOn(h.id())).map(PowerOnFile::watchdog)
         .orElse(WatchdogFlag.NOT_ARMED);
@@ -133,7 +142,7 @@ final class HostWatch {
     // ping but whose agent is silent is pinged again every deadIcmpPingInterval
     boolean settling = d.verdict() == Verdict.PARTITIONED || e.reachability() == Reachability.REACHABLE;
     Duration recheck = settling ? interval : t.settings().deadIcmpPingInterval();
-    MasterState next = s.host(h.judged(d.verdict(), d.reason(), s.now().plus(recheck)));
+    MasterState next = s.host(h.judged(d.verdict(), d.reason(), s.now(), s.now().plus(recheck)));
     // a member is removed only when its agent is proven gone (DowningRule): removing a live one splits the
     // cluster; removing a gone one lets a new incarnation join (no member joins while an unreachable one stays)
     Optional<String> down = DowningRule.down(d.verdict(), h.verdict(), e);
@@ -175,7 +184,7 @@ final class HostWatch {
   /**
    * How long a host has been silent: since its last beat to this master; for a host that never beat to it, since
    * the last moment its datastore heartbeat proves it ran, if that is earlier ({@link
-   * DetectionTiming#silenceProvenByDatastores}): a master just elected judges from what it saw as a slave.
+   * Evidence#silenceProvenByDatastores}): a master just elected judges from what it saw as a slave.
    */
   static Duration silence(MasterState s, HostEntry h) {
     return provenSilence(s, h).orElse(s.now().minus(h.lastBeat()));
@@ -185,11 +194,11 @@ final class HostWatch {
   private static Optional<Duration> provenSilence(MasterState s, HostEntry h) {
     if (h.report().isPresent()) return Optional.empty();
     Duration heard = s.now().minus(h.lastBeat());
-    return s.view().flatMap(v -> DetectionTiming.silenceProvenByDatastores(v.heartbeatAges(h.id()), h.reach()))
+    return s.view().flatMap(v -> Evidence.silenceProvenByDatastores(v.heartbeatAges(h.id()), h.reach()))
         .filter(p -> p.compareTo(heard) > 0);
   }
 
-  /** How long a host may be silent before it is investigated ({@link DetectionTiming#judgeAfter}). */
+  /** How long a host may be silent before it is investigated ({@link TimingRules.Detection#judgeAfter}). */
   private static Duration silenceLimit(Turn t, MasterState s, HostEntry h) {
     return t.settings().detectionTiming().judgeAfter(h.report().isPresent() || provenSilence(s, h).isPresent());
   }

@@ -1,6 +1,5 @@
 package dev.vmha.master;
 
-import dev.vmha.classify.DetectionTiming;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
@@ -10,6 +9,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.master.MasterState.AfterWrite;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +66,7 @@ final class ListOwnership {
   static MasterState renewLocks(Turn t, MasterState s) {
     if (!t.config.hasDatastores() || s.view().isEmpty()) return s;
     DatastoreView v = s.view().get();
-    Duration staleAfter = DetectionTiming.datastoreStillBound(t.settings().hostTimeout());
+    Duration staleAfter = TimingRules.datastoreStillBound(t.settings().hostTimeout());
     Set<String> mayHold = new TreeSet<>();
     for (String d : t.config.datastores()) {
       if (!Boolean.TRUE.equals(v.accessible().get(d))) continue;

@@ -40,7 +40,8 @@ public final class MasterMachine {
 
   public static Step step(MasterState state, MasterInput input, Instant wallNow, MasterConfig config) {
     Turn t = new Turn(config, wallNow);
-    return new Step(next(t, state, input), t.effects());
+    MasterState next = CapacityWatch.recheck(t, next(t, state, input));
+    return new Step(next, t.effects());
   }
 
   private static MasterState next(Turn t, MasterState s, MasterInput input) {

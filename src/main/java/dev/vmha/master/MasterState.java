@@ -21,60 +21,64 @@ import java.util.Set;
  * Everything a master knows, immutable. {@code now} is virtual time: the sum of the intervals ticked, so timeouts
  * follow the scheduler (and a test's script). {@code held}: the datastores whose list lock this master wrote and
  * may hold; {@code lockable}: those {@link dev.vmha.datastore.ListLockRule} lets it hold this round;
- * {@code afterWrite}: effects held back until a list version is written; {@code drain}: hosts entering maintenance.
+ * {@code afterWrite}: effects held back until a list version is written; {@code capacity}: the current capacity plan
+ * ({@link CapacityWatch}); {@code drain}: hosts entering maintenance.
  */
 public record MasterState(
     Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
     Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
     boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
-    Optional<Duration> majoritySince, List<AfterWrite> afterWrite, Draining drain) {
+    Optional<Duration> majoritySince, List<AfterWrite> afterWrite, CapacityWatch.Watch capacity,
+    Draining drain) {
 
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
    * {@code investigating} while a ping is out; {@code unanswered} when the last ping went unanswered and the host
-   * has not beaten since: it is judged again with that ping on every datastore round.
+   * has not beaten since: it is judged again with that ping on every datastore round. {@code verdictSince}: the
+   * virtual time its verdict was reached (for a host this master never judged, when it came to know it).
    */
   public record HostEntry(
       String id, Optional<HostReport> report, Optional<PingTarget> roleTarget, Optional<String> address,
       Reachability reach, Duration lastBeat, Verdict verdict, String reason, boolean investigating,
-      Duration nextCheck, boolean suspected, boolean unanswered) {
+      Duration nextCheck, boolean suspected, boolean unanswered, Duration verdictSince) {
 
     static HostEntry fresh(String id, Duration now) {
       return new HostEntry(id, Optional.empty(), Optional.empty(), Optional.empty(), Reachability.UNKNOWN, now,
-          Verdict.ALIVE, "known to the master", false, now, false, false);
+          Verdict.ALIVE, "known to the master", false, now, false, false, now);
     }
 
     HostEntry beat(HostReport r, Duration now) {
       return new HostEntry(id, Optional.of(r), roleTarget, address, reach, now, verdict, reason, investigating,
-          nextCheck, false, false);
+          nextCheck, false, false, verdictSince);
     }
 
     HostEntry member(Optional<PingTarget> target, String addr, Reachability rch) {
       return new HostEntry(id, report, target, Optional.of(addr), rch, lastBeat, verdict, reason, investigating,
-          nextCheck, suspected, unanswered);
+          nextCheck, suspected, unanswered, verdictSince);
     }
 
     /** Being pinged now; suspected until it beats again, so its silence is announced once. */
     HostEntry beingPinged() {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true,
-          unanswered);
+          unanswered, verdictSince);
     }
 
     /** Its ping came back. */
     HostEntry pinged(boolean answered) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, nextCheck,
-          suspected, !answered);
+          suspected, !answered, verdictSince);
     }
 
-    HostEntry judged(Verdict v, String why, Duration next) {
+    /** Judged {@code v} at {@code now}; a verdict that did not change keeps the time it was reached. */
+    HostEntry judged(Verdict v, String why, Duration now, Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, investigating, next, suspected,
-          unanswered);
+          unanswered, v == verdict ? verdictSince : now);
     }
 
     /** Pinged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
     HostEntry pending(Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating, next,
-          suspected, unanswered);
+          suspected, unanswered, verdictSince);
     }
 
     Optional<PingTarget> pingTarget() {
@@ -122,11 +126,12 @@ public record MasterState(
 
   /**
    * A VM being started (attempt {@code attempt}), at {@code host} first; {@code request} is the operator's, if an
-   * operator asked; {@code announced} once its readiness was recorded.
+   * operator asked, with the warning its answer carries (admission control); {@code announced} once its readiness
+   * was recorded.
    */
   record InFlight(
       VmSpec vm, VmProtection protection, String lostFrom, String host, Duration since, int attempt,
-      Optional<RequestId> request, boolean announced) {
+      Optional<RequestId> request, Optional<String> warning, boolean announced) {
 
     /** Ready for the VMs ordered after it: resources allocated is enough, or its ready timeout passed. */
     boolean satisfied(Duration now) {
@@ -135,7 +140,7 @@ public record MasterState(
     }
 
     InFlight announce() {
-      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, true);
+      return new InFlight(vm, protection, lostFrom, host, since, attempt, request, warning, true);
     }
   }
 
@@ -175,12 +180,13 @@ public record MasterState(
 
   static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
     return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
-        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), Draining.NONE);
+        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), CapacityWatch.Watch.NONE,
+        Draining.NONE);
   }
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, drain);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState host(HostEntry e) {
@@ -191,57 +197,62 @@ public record MasterState(
 
   MasterState allSilent(boolean reported) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
-        lockable, missing, majoritySince, afterWrite, drain);
+        lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, drain);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState list(ProtectedList l) {
     return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, drain);
+        lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState reading(boolean out) {
     return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, drain);
+        lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState time(Duration t) {
     return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
-        held, lockable, missing, majoritySince, afterWrite, drain);
+        held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState locks(Set<String> h, Set<String> mayHold) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, drain);
+        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, drain);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, since, afterWrite, drain);
+        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain);
   }
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, drain);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), drain);
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain);
+  }
+
+  MasterState capacity(CapacityWatch.Watch c) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain);
   }
 
   MasterState drain(Draining d) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, d);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d);
   }
 
   /** The host a VM is reported running on, if any live host reports it. */

@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.capacity.Admission;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
@@ -21,8 +22,10 @@ import java.util.Set;
 
 /**
  * Decides an operator's power-on and power-off. A power-on is refused, changing nothing, when the VM runs, is being
- * started, waits or is already protected, or its depends-on cannot be; else the VM is protected in the list, and
- * started once that list is stored. A power-off unprotects first and stops the VM once that is stored; the VM is
+ * started, waits or is already protected, or its depends-on cannot be, or when running it where placement puts it
+ * would break the capacity policy and admission is refuse ({@link CapacityWatch#admitPowerOn}; with warn it goes
+ * ahead and its answer carries the warning); else the VM is protected in the list, and started once that list is
+ * stored. A power-off unprotects first and stops the VM once that is stored; the VM is
  * reported powered off once its host confirms it.
  */
 final class OperatorRequests {
@@ -75,11 +78,19 @@ final class OperatorRequests {
           + vm.name() + ": " + why);
     }
     List<String> hosts = plan.starts().get(0).hosts();
+    Admission.Decision admission = CapacityWatch.admitPowerOn(t, s, vm, protection, hosts.get(0));
+    if (admission.outcome() != Admission.Outcome.ALLOWED) {
+      boolean refused = admission.outcome() == Admission.Outcome.REFUSED;
+      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), "power-on", vm.name(), refused, admission.reason()));
+      if (refused) return refuse(t, s, p.request(), vm.name() + " not powered on: " + admission.reason());
+    }
+    Optional<String> warning = admission.outcome() == Admission.Outcome.WARNED
+        ? Optional.of(admission.reason()) : Optional.empty();
     // protected before it is started, so a new master knows of it: the start waits until the list is stored
     MasterState next = ListOwnership.write(t, s, s.protectedList().with(vm, hosts.get(0), protection, t.self()));
     Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
     inFlight.put(vm.name(), VmRecovery.starting(t, next, vm, protection, "-", hosts.get(0), 1,
-        Optional.of(p.request())));
+        Optional.of(p.request()), warning));
     MasterEffect.PersistThenStart start = new MasterEffect.PersistThenStart(Optional.empty(), vm,
         lease.flatMap(LeaseRule.Decision::grant), hosts, 1);
     return waitForWrite(next.restarts(s.pending(), inFlight),
@@ -205,11 +216,11 @@ final class OperatorRequests {
         + " be stored (" + why + "); it stays as it was");
   }
 
-  /** The VM an operator's request started runs at {@code host}. */
-  static void poweredOn(Turn t, RequestId request, String vm, String host) {
+  /** The VM an operator's request started runs at {@code host}; admission control's warning, if any, goes along. */
+  static void poweredOn(Turn t, RequestId request, String vm, String host, Optional<String> warning) {
     t.emit(new HaEvent.VmProtected(t.wall, t.self(), vm, host));
-    t.effect(new MasterEffect.Reply(request, true, vm + " powered on at " + host + " and protected",
-        Optional.empty()));
+    t.effect(new MasterEffect.Reply(request, true, vm + " powered on at " + host + " and protected"
+        + warning.map(w -> "; WARNING: " + w).orElse(""), Optional.empty()));
   }
 
   /** The start an operator's request added failed: the entry it added is removed, and the request refused. */

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Decides which lost protected VMs start, where and when (issue 5): VMs that need a home ({@link Pending}) come from
@@ -197,10 +198,11 @@ final class VmRecovery {
       t.effect(new MasterEffect.PersistThenStart(Optional.of(planned), p.vm(),
           grants.getOrDefault(st.vm().name(), Optional.empty()), st.hosts(), attempt));
       inFlight.put(st.vm().name(), starting(t, s, p.vm(), p.protection(), p.lostFrom(), st.hosts().get(0), attempt,
-          Optional.empty()));
+          Optional.empty(), Optional.empty()));
     }
     for (RestartPlanner.Wait w : plan.waits()) {
-      pending.put(w.vm().name(), waitFor(t, pending.get(w.vm().name()), new Waiting(w.reason(), w.why())));
+      Pending p = pending.get(w.vm().name());
+      pending.put(w.vm().name(), waitFor(t, p, CapacityWatch.waiting(t, s, p, w)));
     }
     MasterState next = s;
     for (RestartPlanner.Skip k : plan.skips()) {
@@ -266,7 +268,7 @@ final class VmRecovery {
   /** The VM waits for a reason; the reason is recorded when it changes (not every round). */
   private static Pending waitFor(Turn t, Pending p, Waiting w) {
     if (p.waiting().map(Waiting::reason).filter(w.reason()::equals).isEmpty()) {
-      if (w.reason() == WaitReason.NO_ROOM) {
+      if (w.reason() == WaitReason.NO_ROOM || w.reason() == WaitReason.BEYOND_PLAN) {
         t.emit(new HaEvent.VmAwaitingCapacity(t.wall, t.self(), p.vm().name(), p.reason() + "; " + w.why()
             + "; retried when capacity appears"));
       } else {
@@ -279,8 +281,8 @@ final class VmRecovery {
   /** A VM being started at {@code host} now; ready at once when resources allocated is its condition. */
   static InFlight starting(
       Turn t, MasterState s, VmSpec vm, VmProtection protection, String lostFrom, String host, int attempt,
-      Optional<RequestId> request) {
-    InFlight f = new InFlight(vm, protection, lostFrom, host, s.now(), attempt, request, false);
+      Optional<RequestId> request, Optional<String> warning) {
+    InFlight f = new InFlight(vm, protection, lostFrom, host, s.now(), attempt, request, warning, false);
     if (!f.satisfied(s.now())) return f;
     t.emit(new HaEvent.VmReady(t.wall, t.self(), vm.name(), "resources allocated at " + host));
     return f.announce();
@@ -293,13 +295,15 @@ final class VmRecovery {
    */
   static List<RestartPlanner.HostRoom> rooms(Turn t, MasterState s) {
     int limit = t.settings().restart().perHostConcurrentFailoversLimit();
+    // grouped once: the capacity plan asks on every step (CapacityWatch), so O(hosts + VMs), not their product
+    Map<String, List<ProtectedList.Entry>> placed = s.protectedList().vms().values().stream()
+        .collect(Collectors.groupingBy(ProtectedList.Entry::host));
     return HostWatch.sorted(s).stream()
         .filter(h -> h.live() && Maintenance.takesVms(s, h.id()))
         .map(h -> {
           Map<String, Long> vms = new HashMap<>();
           h.report().get().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
-          s.protectedList().vms().values().stream().filter(e -> e.host().equals(h.id()))
-              .forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
+          placed.getOrDefault(h.id(), List.of()).forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
           long starting = 0;
           for (InFlight f : s.inFlight().values()) {
             if (!f.host().equals(h.id())) continue;
@@ -325,7 +329,7 @@ final class VmRecovery {
       if (s.protectedList().vms().containsKey(vm)) {
         next = ListOwnership.write(t, next, s.protectedList().moved(vm, started.host(), t.self()));
       }
-      f.request().ifPresent(r -> OperatorRequests.poweredOn(t, r, vm, started.host()));
+      f.request().ifPresent(r -> OperatorRequests.poweredOn(t, r, vm, started.host(), f.warning()));
       if (!f.announced()) t.emit(new HaEvent.VmReady(t.wall, t.self(), vm, "powered on at " + started.host()));
       return advance(t, next.restarts(pending, inFlight));
     }

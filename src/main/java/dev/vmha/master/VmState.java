@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.vmha.JsonSerializable;
 import dev.vmha.classify.Verdict;
+import dev.vmha.restart.WaitReason;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * What the master knows of a protected VM, as {@code vmha status} shows it (issue 18 item 8): only what is known —
@@ -25,6 +27,14 @@ import java.time.Instant;
 public sealed interface VmState extends JsonSerializable {
   /** Where it runs, ran last, or is being started. */
   String host();
+
+  /** The variant's name in JSON's {@code kind}: running, fenced, given-up, ... */
+  static String kind(VmState s) {
+    for (JsonSubTypes.Type t : VmState.class.getAnnotation(JsonSubTypes.class).value()) {
+      if (t.value() == s.getClass()) return t.name();
+    }
+    throw new IllegalStateException("no JSON name for " + s.getClass().getSimpleName());
+  }
 
   /** A live host reports it running (or starting) now. */
   record Running(String host) implements VmState {}
@@ -49,9 +59,9 @@ public sealed interface VmState extends JsonSerializable {
 
   /**
    * Lost from {@code host} ({@code lost}: why) and waiting to be restarted: {@code waitingFor} is the kind of what
-   * holds it back (empty: placed in the next round), {@code why} in words.
+   * holds it back (empty, null in JSON: placed in the next round), {@code why} in words.
    */
-  record Waiting(String host, String lost, String waitingFor, String why) implements VmState {}
+  record Waiting(String host, String lost, Optional<WaitReason> waitingFor, String why) implements VmState {}
 
   /** Lost from {@code host}; after {@code failedAttempts} failed starts it is tried again at {@code at}. */
   record RetryScheduled(String host, int failedAttempts, Instant at) implements VmState {}

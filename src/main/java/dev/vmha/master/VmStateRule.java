@@ -1,6 +1,7 @@
 package dev.vmha.master;
 
 import dev.vmha.classify.Verdict;
+import dev.vmha.restart.WaitReason;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +32,8 @@ public final class VmStateRule {
 
   /** A VM lost from a host and waiting for a home; {@code waitingFor} empty: placed in the next round. */
   public record Lost(
-      String from, String reason, int failedAttempts, Instant retryAt, String waitingFor, String waitingWhy) {}
+      String from, String reason, int failedAttempts, Instant retryAt, Optional<WaitReason> waitingFor,
+      String waitingWhy) {}
 
   /** One protected VM: the host the protected list places it on, and where its recovery stands. */
   public record VmFacts(

@@ -5,6 +5,7 @@ import dev.vmha.datastore.DatastoreView;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -16,19 +17,11 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 /**
  * Reads {@link Gauges} for a scrape from this agent's actors: its election FSM (role), as master its own coordinator
  * (a slave never asks its master: it shows what it knows itself), and its datastore heartbeat (the view). Each ask is
- * bounded by {@code timeout} ({@link #askBound}); one that fails leaves its part empty.
+ * bounded by {@code timeout} ({@link TimingRules#gaugeAskBound}); one that fails leaves its part empty.
  */
 public record GaugeReader(ActorRef<ElectionFsm.Command> election, ActorRef<DatastoreHeartbeat.Command> datastore,
     Duration timeout, Scheduler scheduler) {
 
-  /**
-   * The bound of each ask for a scrape answered within {@code requestTimeout}: a third, so that the two asks made one
-   * after the other (the role, then the coordinator) end within two thirds of it, and a slow actor leaves its gauges
-   * out of the scrape instead of failing the whole scrape at the request's bound.
-   */
-  public static Duration askBound(Duration requestTimeout) {
-    return requestTimeout.dividedBy(3);
-  }
 
   public CompletionStage<Gauges> read() {
     CompletionStage<Optional<DatastoreView>> view = optional(AskPattern.ask(datastore, DatastoreHeartbeat.GetView::new,
@@ -36,8 +29,8 @@ public record GaugeReader(ActorRef<ElectionFsm.Command> election, ActorRef<Datas
     CompletionStage<Optional<ElectionFsm.RoleInfo>> role = optional(AskPattern.ask(election, ElectionFsm.GetRole::new,
         timeout, scheduler));
     CompletionStage<Optional<ClusterStatus>> cluster = role.thenCompose(r -> r
-        .filter(i -> i.role() == dev.vmha.election.Role.MASTER && i.coordinator() != null)
-        .map(i -> optional(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(i.coordinator(),
+        .filter(i -> i.role() == dev.vmha.election.Role.MASTER).flatMap(ElectionFsm.RoleInfo::coordinator)
+        .map(c -> optional(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(c,
             MasterCoordinator.GetStatus::new, timeout, scheduler)))
         .orElse(CompletableFuture.completedFuture(Optional.empty())));
     return role.thenCombine(cluster, (r, c) -> new Gauges(r.map(ElectionFsm.RoleInfo::role), c, Optional.empty()))

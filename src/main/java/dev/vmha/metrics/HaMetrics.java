@@ -1,7 +1,6 @@
 package dev.vmha.metrics;
 
 import dev.vmha.classify.Verdict;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
@@ -38,14 +37,6 @@ public final class HaMetrics implements Consumer<HaEvent> {
   private static final Duration[] FAILOVER_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(2),
       Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30),
       Duration.ofSeconds(60), Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(15)};
-
-  private static final Map<Class<?>, String> STATE_KINDS = new java.util.HashMap<>();
-
-  static {
-    for (JsonSubTypes.Type t : VmState.class.getAnnotation(JsonSubTypes.class).value()) {
-      STATE_KINDS.put(t.value(), t.name());
-    }
-  }
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final FailoverClock failovers = new FailoverClock();
@@ -197,9 +188,9 @@ public final class HaMetrics implements Consumer<HaEvent> {
     datastoreAccessible.register(accessible, true);
   }
 
-  /** The state's JSON kind ({@code running}, {@code fenced}, ...), as GET /api/status names it. */
+  /** The state's JSON kind ({@code running}, {@code fenced}, ...), as GET /api/v1/status names it. */
   private static String kind(ClusterStatus.VmStatus v) {
-    return v.state() == null ? "none" : STATE_KINDS.getOrDefault(v.state().getClass(), "unknown");
+    return v.state() == null ? "none" : VmState.kind(v.state());
   }
 
   private static List<MultiGauge.Row<?>> rows(String tag, Map<String, Integer> counts) {

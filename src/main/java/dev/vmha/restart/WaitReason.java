@@ -16,6 +16,11 @@ public enum WaitReason {
   DEPENDENCY("dependency", "a VM it depends on is not ready"),
   /** The planner: no live host has the memory it needs. */
   NO_ROOM("no-room", "no live host has room for it"),
+  /**
+   * The master: no live host has room, after failures beyond the failover plan (more hosts down than it covers, or
+   * the cluster was overcommitted): the protected VM waits as best-effort, as XenServer handles an overcommit.
+   */
+  BEYOND_PLAN("beyond-plan", "more hosts failed than the failover plan covers: it waits as best-effort for room"),
   /** The planner: every host with room has all its start slots in use. */
   NO_START_SLOT("no-start-slot", "every host with room has all its start slots in use"),
   /** The master: its lease is held by a host that may still run it. */

@@ -45,7 +45,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 /**
  * Issue 20's load benchmark: a simulated cluster with the demo's settings (interval 250 ms, hostTimeout 3 s), each
  * agent with its real HTTP API on loopback and its history in its H2 database, takes a burst of concurrent
- * {@code POST /api/vms} (a few names, each asked for several times) and {@code GET /api/status}, all sent at once to
+ * {@code POST /api/v1/vms} (a few names, each asked for several times) and {@code GET /api/v1/status}, all sent at once to
  * every agent. Load must never fence anything: it reports the fences (lease, host and isolation), the longest time a
  * lease file stood still (what a master judging it would see), the API's latency and answers, and the VMs answered
  * 200 that did not end running once and protected.
@@ -55,8 +55,8 @@ public final class ApiLoad {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
   /**
-   * @param powerOns how many {@code POST /api/vms}, over {@code names} VM names in turn
-   * @param statuses how many {@code GET /api/status}
+   * @param powerOns how many {@code POST /api/v1/vms}, over {@code names} VM names in turn
+   * @param statuses how many {@code GET /api/v1/status}
    */
   public record Options(int hosts, int powerOns, int names, int statuses, Path dir, Config pekko) {}
 
@@ -95,8 +95,8 @@ public final class ApiLoad {
     public void print(PrintStream out) {
       out.println("fenced during the run: " + fences.size() + (fences.isEmpty() ? "" : " " + fences));
       out.println("longest lease-renewal gap: " + longestLeaseGap() + " ms (by host: " + longestLeaseGapMs + ")");
-      out.println("POST /api/vms: " + powerOn);
-      out.println("GET /api/status: " + status);
+      out.println("POST /api/v1/vms: " + powerOn);
+      out.println("GET /api/v1/status: " + status);
       out.println("load sent and answered in " + loadMs + " ms; " + answered200.size() + " VMs answered 200, "
           + lost.size() + " of them not running once and protected at the end" + (lost.isEmpty() ? "" : " " + lost));
     }
@@ -162,7 +162,7 @@ public final class ApiLoad {
         String api = apis.get(i % apis.size());
         if (i < options.powerOns()) {
           String vm = "load" + (i % options.names() + 1);
-          HttpRequest post = HttpRequest.newBuilder(URI.create(api + "/api/vms")).timeout(REQUEST_TIMEOUT)
+          HttpRequest post = HttpRequest.newBuilder(URI.create(api + "/api/v1/vms")).timeout(REQUEST_TIMEOUT)
               .header("Content-Type", "application/json").header("Authorization", bearer)
               .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + vm + "\",\"memoryMb\":256,\"cpus\":1}"))
               .build();
@@ -171,7 +171,7 @@ public final class ApiLoad {
           }));
         }
         if (i < options.statuses()) {
-          HttpRequest get = HttpRequest.newBuilder(URI.create(api + "/api/status")).timeout(REQUEST_TIMEOUT)
+          HttpRequest get = HttpRequest.newBuilder(URI.create(api + "/api/v1/status")).timeout(REQUEST_TIMEOUT)
               .header("Authorization", bearer).GET()
               .build();
           all.add(timed(http, get, statusMs, statusCodes));

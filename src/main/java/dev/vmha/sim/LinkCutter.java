@@ -12,6 +12,7 @@ import org.apache.pekko.remote.transport.ThrottlerTransportAdapter;
  * directions is dropped, Pekko's own cluster heartbeats included, as on a broken network. Needs
  * {@code pekko.remote.artery.advanced.test-mode = on} on both systems.
  */
+@SuppressWarnings("deprecation") // Artery's test-mode throttler: the only way to cut a link inside one JVM
 final class LinkCutter {
   private LinkCutter() {}
 

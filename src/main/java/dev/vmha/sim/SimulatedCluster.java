@@ -473,10 +473,10 @@ public final class SimulatedCluster implements AutoCloseable {
 
   public Optional<ClusterStatus> status(String masterId, Duration timeout) {
     Optional<ElectionFsm.RoleInfo> r = role(masterId, timeout);
-    if (r.isEmpty() || r.get().coordinator() == null) return Optional.empty();
+    if (r.isEmpty() || r.get().coordinator().isEmpty()) return Optional.empty();
     ActorSystem<HostSupervisor.Command> sys = host(masterId).system;
     try {
-      return Optional.of(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(r.get().coordinator(),
+      return Optional.of(AskPattern.<MasterCoordinator.Command, ClusterStatus>ask(r.get().coordinator().get(),
           MasterCoordinator.GetStatus::new, timeout, sys.scheduler()).toCompletableFuture()
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
     } catch (Exception e) {
@@ -512,9 +512,10 @@ public final class SimulatedCluster implements AutoCloseable {
       String masterId, Function<ActorRef<MasterCoordinator.OperationResult>, MasterCoordinator.Command> request,
       Duration timeout) throws Exception {
     ElectionFsm.RoleInfo r = role(masterId, timeout).orElseThrow(() -> new IllegalStateException(masterId + " is down"));
-    if (r.coordinator() == null) throw new IllegalStateException(masterId + " is not master");
+    ActorRef<MasterCoordinator.Command> coordinator =
+        r.coordinator().orElseThrow(() -> new IllegalStateException(masterId + " is not master"));
     ActorSystem<HostSupervisor.Command> sys = host(masterId).system;
-    return AskPattern.ask(r.coordinator(), request::apply, timeout, sys.scheduler()).toCompletableFuture()
+    return AskPattern.ask(coordinator, request::apply, timeout, sys.scheduler()).toCompletableFuture()
         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -1,6 +1,7 @@
 package dev.vmha.watchdog;
 
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.timing.TimingRules;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,7 +77,7 @@ public record DeviceWatchdog(Path device, Duration timeout, Duration interval, P
       throw new IllegalStateException("cannot read the timeout of " + device + " from " + file + ": " + e);
     }
     Duration d = Duration.ofSeconds(seconds);
-    if (d.compareTo(timeout) > 0 || d.compareTo(interval.multipliedBy(2)) < 0) {
+    if (d.compareTo(timeout) > 0 || d.compareTo(TimingRules.minWatchdogTimeout(interval)) < 0) {
       throw new IllegalStateException(device + " fires after " + seconds + " s (" + file + "); it must fire within"
           + " vmha.watchdog.timeout = " + timeout.toSeconds() + " s and not before two intervals: set the driver's"
           + " timeout (softdog: soft_margin=" + timeout.toSeconds() + ")");

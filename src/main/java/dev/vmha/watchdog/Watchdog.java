@@ -1,12 +1,12 @@
 package dev.vmha.watchdog;
 
-import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.history.HaEvent;
-import dev.vmha.lease.LeaseTiming;
 import dev.vmha.lease.VmLeases;
+import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * The host's watchdog (issue 19), a thin shell over its {@link WatchdogDriver}. Armed once the lease keeper has adopted
  * or released the leases it found at start; petted on every lease round while every lease here was renewed within
- * {@link LeaseTiming#petDeadline()} — so a dead or frozen agent, or one that cannot renew its leases, leaves it unpetted
+ * {@link TimingRules.Lease#petDeadline()} — so a dead or frozen agent, or one that cannot renew its leases, leaves it unpetted
  * and it stops the host's VMs, as sanlock's wdmd does; disarmed (magic close) on a clean agent stop, once the host's
  * power-on files say "disarmed" (only an armed watchdog lets the master restart the VMs of a host whose agent is
  * gone). Every call to the driver is bounded by one interval. Arming, disarming, failing, a pet later than half the
@@ -92,7 +92,7 @@ public final class Watchdog {
    *     the stage completes true once written to the host's heartbeat datastores
    */
   public static Behavior<Command> create(
-      String hostId, WatchdogDriver driver, Duration timeout, LeaseTiming timing,
+      String hostId, WatchdogDriver driver, Duration timeout, TimingRules.Lease timing,
       Function<WatchdogFlag, CompletionStage<Boolean>> publish, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> {
       Shell sh = new Shell(ctx, hostId, driver, timeout, timing, publish, events, clock);
@@ -106,7 +106,7 @@ public final class Watchdog {
   }
 
   private record Shell(
-      ActorContext<Command> ctx, String hostId, WatchdogDriver driver, Duration timeout, LeaseTiming timing,
+      ActorContext<Command> ctx, String hostId, WatchdogDriver driver, Duration timeout, TimingRules.Lease timing,
       Function<WatchdogFlag, CompletionStage<Boolean>> publish, Consumer<HaEvent> events, Clock clock) {
 
     Behavior<Command> running(State s) {
@@ -177,7 +177,7 @@ public final class Watchdog {
             false, false, s.stopping());
       }
       Duration gap = s.lastPet().map(l -> Duration.between(l, now)).orElse(Duration.ZERO);
-      if (gap.compareTo(timeout.dividedBy(2)) > 0) {
+      if (gap.compareTo(TimingRules.watchdogNearMiss(timeout)) > 0) {
         events.accept(new HaEvent.WatchdogNearMiss(now, hostId, gap, timeout));
       }
       return new State(Phase.ARMED, s.detail(), Optional.of(now), false, false, s.stopping());
@@ -190,7 +190,7 @@ public final class Watchdog {
       }
       // the master must read "disarmed" before the watchdog stops counting: an expired lease then proves nothing
       ctx.pipeToSelf(publish.apply(WatchdogFlag.AGENT_STOPPED).toCompletableFuture()
-              .orTimeout(timing.renewInterval().multipliedBy(4).toMillis(), TimeUnit.MILLISECONDS),
+              .orTimeout(TimingRules.disarmPublishBound(timing.renewInterval()).toMillis(), TimeUnit.MILLISECONDS),
           (ok, err) -> new Published(err == null && ok));
       return new State(s.phase(), s.detail(), s.lastPet(), s.busy(), s.withheld(), Optional.of(replyTo));
     }

@@ -62,4 +62,18 @@ class AlertRuleTest {
     assertEquals(Optional.empty(), kind(r, new HaEvent.ElectionStarted(T, "host1", "master lost")));
     assertEquals(Optional.empty(), kind(r, judged("host5", Verdict.ALIVE)));
   }
+
+  @Test
+  void anOvercommitAlertsOnceAndItsClearingOnce() {
+    AlertRule r = new AlertRule();
+    HaEvent ok = new HaEvent.CapacityPlanChanged(T, "host1", true, 1, 1, "capacity OK");
+    HaEvent over = new HaEvent.CapacityPlanChanged(T, "host1", false, 1, 0, "OVERCOMMITTED");
+    assertEquals(Optional.empty(), kind(r, ok), "a plan, as before: nothing to say");
+    AlertRule.Raised raised = r.on(over).orElseThrow();
+    assertEquals(new AlertRule.Raised(Alert.Kind.OVERCOMMITTED, Alert.Severity.WARNING, "cluster",
+        "host1: OVERCOMMITTED"), raised);
+    assertEquals(Optional.empty(), kind(r, over), "a new master finding it overcommitted too");
+    assertEquals(Optional.of(Alert.Kind.OVERCOMMIT_CLEARED), kind(r, ok));
+    assertEquals(Optional.empty(), kind(r, ok));
+  }
 }

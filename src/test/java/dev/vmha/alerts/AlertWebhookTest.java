@@ -159,7 +159,7 @@ class AlertWebhookTest {
     // every accept returned while the first request still hangs: none was waited for
     assertEquals(0, webhook.delivered() + webhook.failed(), "the hung attempt has not ended yet");
     assertEquals(14, webhook.dropped(), "19 more, 5 may wait: the 14 oldest were dropped");
-    assertEquals(20, alerts.recent().size(), "GET /api/alerts still lists every alert");
+    assertEquals(20, alerts.recent().size(), "GET /api/v1/alerts still lists every alert");
     await("the hung one timed out and the 5 waiting were delivered",
         () -> webhook.failed() == 1 && webhook.delivered() == 5);
     List<Long> ids = new ArrayList<>();

@@ -14,26 +14,36 @@ class ApiAccessTest {
   record Row(String method, String path, ApiRole least) {}
 
   static final List<Row> TABLE = List.of(
-      new Row("GET", "/api/status", ApiRole.READ),
-      new Row("HEAD", "/api/status", ApiRole.READ),
-      new Row("GET", "/api/events", ApiRole.READ),
-      new Row("GET", "/api/history", ApiRole.READ),
-      new Row("GET", "/api/alerts", ApiRole.READ),
+      new Row("GET", "/api/v1/status", ApiRole.READ),
+      new Row("HEAD", "/api/v1/status", ApiRole.READ),
+      new Row("GET", "/api/v1/events", ApiRole.READ),
+      new Row("GET", "/api/v1/history", ApiRole.READ),
+      new Row("GET", "/api/v1/alerts", ApiRole.READ),
+      new Row("GET", "/api/v1/openapi.yaml", ApiRole.READ),
+      new Row("GET", "/api/v1/cluster", ApiRole.READ),
+      new Row("GET", "/api/v1/hosts", ApiRole.READ),
+      new Row("GET", "/api/v1/hosts/web1", ApiRole.READ),
+      new Row("GET", "/api/v1/hosts/web1/explain", ApiRole.READ),
+      new Row("GET", "/api/v1/vms", ApiRole.READ),
+      new Row("GET", "/api/v1/vms/web1", ApiRole.READ),
+      new Row("GET", "/api/v1/vms/web1/explain", ApiRole.READ),
+      new Row("GET", "/api/v1/datastores", ApiRole.READ),
       new Row("GET", "/metrics", ApiRole.READ),
       new Row("HEAD", "/metrics", ApiRole.READ),
-      new Row("POST", "/api/vms", ApiRole.OPERATOR),
-      new Row("POST", "/api/vms/web1/power-off", ApiRole.OPERATOR),
-      new Row("POST", "/api/vms/web1.example-2/power-off", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/vms", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/vms/web1/power-off", ApiRole.OPERATOR),
+      new Row("POST", "/api/v1/vms/web1.example-2/power-off", ApiRole.OPERATOR),
       new Row("POST", "/api/v1/hosts/web1/maintenance", ApiRole.OPERATOR),
       // not routes of the API (or not yet): closed to every role below admin
-      new Row("POST", "/api/status", ApiRole.ADMIN),
-      new Row("GET", "/api/vms", ApiRole.ADMIN),
-      new Row("DELETE", "/api/vms/web1", ApiRole.ADMIN),
-      new Row("POST", "/api/vms//power-off", ApiRole.ADMIN),
-      new Row("POST", "/api/vms/a/b/power-off", ApiRole.ADMIN),
-      new Row("GET", "/api/status/", ApiRole.ADMIN),
-      new Row("POST", "/api/emergency/force-master", ApiRole.ADMIN),
-      new Row("PUT", "/api/settings", ApiRole.ADMIN),
+      new Row("POST", "/api/v1/status", ApiRole.ADMIN),
+      new Row("GET", "/api/status", ApiRole.ADMIN),
+      new Row("GET", "/api/v1/vms/web1/explain/more", ApiRole.ADMIN),
+      new Row("DELETE", "/api/v1/vms/web1", ApiRole.ADMIN),
+      new Row("POST", "/api/v1/vms//power-off", ApiRole.ADMIN),
+      new Row("POST", "/api/v1/vms/a/b/power-off", ApiRole.ADMIN),
+      new Row("GET", "/api/v1/status/", ApiRole.ADMIN),
+      new Row("POST", "/api/v1/emergency/force-master", ApiRole.ADMIN),
+      new Row("PUT", "/api/v1/settings", ApiRole.ADMIN),
       new Row("GET", "/metrics/", ApiRole.ADMIN),
       new Row("POST", "/metrics", ApiRole.ADMIN),
       new Row("GET", "/", ApiRole.ADMIN));
@@ -73,9 +83,9 @@ class ApiAccessTest {
   void aRefusalNeverEchoesALongPath() {
     String name = "x".repeat(10_000);
     ApiAccess.Refused r = (ApiAccess.Refused) ApiAccess.decide(true, Optional.of(new ApiCaller("ro", ApiRole.READ)),
-        "POST", "/api/vms/" + name + "/power-off");
+        "POST", "/api/v1/vms/" + name + "/power-off");
     assertFalse(r.error().contains("xxxx"), r.error());
-    assertTrue(r.error().contains("POST /api/vms/*/power-off needs role operator"), r.error());
+    assertTrue(r.error().contains("POST /api/v1/vms/*/power-off needs role operator"), r.error());
   }
 
   @Test

@@ -1,8 +1,13 @@
 package dev.vmha.api;
 
 import dev.vmha.config.ApiSettings;
+import dev.vmha.election.ElectionFsm;
+import dev.vmha.election.Role;
+import dev.vmha.master.MasterCoordinator;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /** API tokens for tests: authentication on, as in every agent (the tested default). */
 public final class ApiTesting {
@@ -24,6 +29,18 @@ public final class ApiTesting {
     return dev.vmha.config.HaSettings.from(com.typesafe.config.ConfigFactory.parseString("vmha.host.id = host1,"
         + " das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\","
         + " vmha.hypervisor.type = in-memory").withFallback(dev.vmha.config.HaSettings.defaults()).resolve());
+  }
+
+  /** host1's role before it joined a cluster: no master, no coordinator, no list. */
+  public static ElectionFsm.RoleInfo notJoined() {
+    return new ElectionFsm.RoleInfo("host1", Role.UNINITIALIZED, Optional.empty(), Optional.empty(),
+        OptionalLong.empty());
+  }
+
+  /** host1 as master, with this coordinator and protected list version 1. */
+  public static ElectionFsm.RoleInfo master(ActorRef<MasterCoordinator.Command> coordinator) {
+    return new ElectionFsm.RoleInfo("host1", Role.MASTER, Optional.of("host1"), Optional.of(coordinator),
+        OptionalLong.of(1));
   }
 
   public static Tokens tokens(Path dir) {

@@ -124,6 +124,6 @@ class ApiTokensTest {
   }
 
   private static ApiAccess.Decision check(ApiAuth auth, String secret) {
-    return auth.check(Optional.of("Bearer " + secret), "GET", "/api/status");
+    return auth.check(Optional.of("Bearer " + secret), "GET", "/api/v1/status");
   }
 }

@@ -7,7 +7,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.WatchdogSettings;
 import dev.vmha.election.ElectionFsm;
-import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
@@ -87,14 +86,14 @@ class HttpApiAdmissionTest {
     assertTrue(third.body().contains("max-requests-in-flight"), third.body());
 
     // the two requests may reach the API in either order: r1 answers whichever came first
-    r1.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.UNINITIALIZED, null, null, -1));
+    r1.replyTo().tell(ApiTesting.notJoined());
     Object answered = CompletableFuture.anyOf(first, second).get(WAIT, TimeUnit.SECONDS);
     assertEquals(200, ((HttpResponse<?>) answered).statusCode());
     CompletableFuture<HttpResponse<String>> other = first.isDone() && first.join() == answered ? second : first;
     CompletableFuture<HttpResponse<String>> fourth = status();
-    take().replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.UNINITIALIZED, null, null, -1));
+    take().replyTo().tell(ApiTesting.notJoined());
     assertEquals(200, fourth.get(WAIT, TimeUnit.SECONDS).statusCode(), "the first request's place was given back");
-    r2.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.UNINITIALIZED, null, null, -1));
+    r2.replyTo().tell(ApiTesting.notJoined());
     assertEquals(200, other.get(WAIT, TimeUnit.SECONDS).statusCode());
   }
 
@@ -111,7 +110,7 @@ class HttpApiAdmissionTest {
 
   private CompletableFuture<HttpResponse<String>> status() {
     return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + binding.localAddress().getPort()
-        + "/api/status")).header("Authorization", "Bearer " + tokens.read()).build(), HttpResponse.BodyHandlers.ofString());
+        + "/api/v1/status")).header("Authorization", "Bearer " + tokens.read()).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private ElectionFsm.GetRole take() throws InterruptedException {

@@ -9,7 +9,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.ApiSettings;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
-import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
@@ -59,13 +58,13 @@ class HttpApiAuthTest {
       if (m instanceof MasterCoordinator.PowerOnVm p) p.replyTo().tell(new MasterCoordinator.OperationResult(true, "on"));
       if (m instanceof MasterCoordinator.PowerOffVm p) p.replyTo().tell(new MasterCoordinator.OperationResult(true, "off"));
       if (m instanceof MasterCoordinator.GetStatus g) {
-        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(), List.of(), List.of()));
+        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
       }
       return Behaviors.same();
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.MASTER, "host1", coordinator, 1));
+        g.replyTo().tell(ApiTesting.master(coordinator));
       }
       return Behaviors.same();
     }));
@@ -92,8 +91,8 @@ class HttpApiAuthTest {
   void withoutATokenOrWithAWrongOneNothingReachesTheMaster() throws Exception {
     ApiTesting.Tokens t = ApiTesting.tokens(dir);
     ServerBinding b = serve(t.auth());
-    for (String[] route : new String[][] {{"GET", "/api/status"}, {"GET", "/api/events"}, {"POST", "/api/vms"},
-        {"POST", "/api/vms/web1/power-off"}, {"GET", "/api/nothing"}}) {
+    for (String[] route : new String[][] {{"GET", "/api/v1/status"}, {"GET", "/api/v1/events"}, {"POST", "/api/v1/vms"},
+        {"POST", "/api/v1/vms/web1/power-off"}, {"GET", "/api/v1/nothing"}}) {
       HttpResponse<String> none = send(b, route[0], route[1], Optional.empty());
       assertEquals(401, none.statusCode(), route[1] + ": " + none.body());
       assertTrue(error(none).startsWith("no API token"), none.body());
@@ -111,8 +110,8 @@ class HttpApiAuthTest {
   void eachRoleBoundary() throws Exception {
     ApiTesting.Tokens t = ApiTesting.tokens(dir);
     ServerBinding b = serve(t.auth());
-    String[][] routes = {{"GET", "/api/status", "READ"}, {"GET", "/api/events", "READ"},
-        {"POST", "/api/vms", "OPERATOR"}, {"POST", "/api/vms/web1/power-off", "OPERATOR"}};
+    String[][] routes = {{"GET", "/api/v1/status", "READ"}, {"GET", "/api/v1/events", "READ"},
+        {"POST", "/api/v1/vms", "OPERATOR"}, {"POST", "/api/v1/vms/web1/power-off", "OPERATOR"}};
     for (String[] route : routes) {
       ApiRole need = ApiRole.valueOf(route[2]);
       for (ApiRole role : ApiRole.values()) {
@@ -135,15 +134,15 @@ class HttpApiAuthTest {
   void aChangeIsRecordedWithTheTokensNameBeforeTheMasterActsAndNoSecretShows() throws Exception {
     ApiTesting.Tokens t = ApiTesting.tokens(dir);
     ServerBinding b = serve(t.auth());
-    assertEquals(200, send(b, "POST", "/api/vms/web1/power-off", Optional.of(t.operator())).statusCode());
+    assertEquals(200, send(b, "POST", "/api/v1/vms/web1/power-off", Optional.of(t.operator())).statusCode());
     List<HaEvent> recorded = events.recent();
     assertEquals(1, recorded.size(), recorded.toString());
     HaEvent.ApiRequest e = (HaEvent.ApiRequest) recorded.get(0);
     assertEquals(List.of("operator1", ApiRole.OPERATOR, "power-off web1", "web1", "host1"),
         List.of(e.token(), e.role(), e.request(), e.vm(), e.by()));
     assertEquals("API request by token \"operator1\" (operator): power-off web1", e.describe());
-    String all = EventLog.JSON.writeValueAsString(recorded) + send(b, "GET", "/api/events", Optional.of(t.read())).body()
-        + send(b, "GET", "/api/status", Optional.of(t.read())).body();
+    String all = EventLog.JSON.writeValueAsString(recorded) + send(b, "GET", "/api/v1/events", Optional.of(t.read())).body()
+        + send(b, "GET", "/api/v1/status", Optional.of(t.read())).body();
     for (String secret : List.of(t.read(), t.operator(), t.admin())) assertFalse(all.contains(secret), all);
     b.unbind().toCompletableFuture().get();
   }
@@ -151,10 +150,10 @@ class HttpApiAuthTest {
   @Test
   void withAuthenticationOffStatusSaysSoAndChangesAreRecordedAsAnonymous() throws Exception {
     ServerBinding b = serve(ApiAuth.open(new ApiSettings(ApiSettings.Auth.NONE, dir.resolve("unused"), Optional.empty())));
-    HttpResponse<String> st = send(b, "GET", "/api/status", Optional.empty());
+    HttpResponse<String> st = send(b, "GET", "/api/v1/status", Optional.empty());
     assertEquals(200, st.statusCode(), st.body());
     assertEquals("NONE", EventLog.JSON.readTree(st.body()).path("apiAuth").asText());
-    assertEquals(200, send(b, "POST", "/api/vms", Optional.empty()).statusCode());
+    assertEquals(200, send(b, "POST", "/api/v1/vms", Optional.empty()).statusCode());
     assertEquals(ApiCaller.ANONYMOUS.token(), ((HaEvent.ApiRequest) events.recent().get(0)).token());
     b.unbind().toCompletableFuture().get();
   }

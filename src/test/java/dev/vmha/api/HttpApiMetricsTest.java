@@ -17,6 +17,7 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.metrics.GaugeReader;
 import dev.vmha.metrics.HaMetrics;
+import dev.vmha.timing.TimingRules;
 import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -62,15 +64,16 @@ class HttpApiMetricsTest {
     ActorRef<MasterCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof MasterCoordinator.GetStatus g && coordinatorAnswers.get()) {
         g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(new ClusterStatus.HostStatus("host2", "slave",
-            "DEAD", "stale", "UNREACHABLE", 12_000, "127.0.0.1", 0, 1024, 1024, List.of())), List.of(), List.of()));
+            "DEAD", "stale", "UNREACHABLE", 12_000, "127.0.0.1", 0, 1024, 1024, List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of())), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
       }
       return Behaviors.same();
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
         dev.vmha.election.Role r = role.get();
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", r, r == dev.vmha.election.Role.MASTER ? "host1" : null,
-            r == dev.vmha.election.Role.MASTER ? coordinator : null, -1));
+        boolean master = r == dev.vmha.election.Role.MASTER;
+        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", r, master ? Optional.of("host1") : Optional.empty(),
+            master ? Optional.of(coordinator) : Optional.empty(), OptionalLong.empty()));
       }
       return Behaviors.same();
     }));
@@ -82,7 +85,7 @@ class HttpApiMetricsTest {
     Alerts alerts = new Alerts(s.alerts(), Optional.empty());
     events.subscribe(metrics);
     events.subscribe(alerts);
-    GaugeReader gauges = new GaugeReader(election, datastore, GaugeReader.askBound(TIMEOUT),
+    GaugeReader gauges = new GaugeReader(election, datastore, TimingRules.gaugeAskBound(TIMEOUT),
         kit.system().scheduler());
     tokens = ApiTesting.tokens(dir);
     binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events,
@@ -169,10 +172,10 @@ class HttpApiMetricsTest {
 
   @Test
   void alertsNeedAReadTokenAndListTheAlertsOfThisAgentsDecisions() throws Exception {
-    assertEquals(401, get("/api/alerts", Optional.empty()).statusCode());
+    assertEquals(401, get("/api/v1/alerts", Optional.empty()).statusCode());
     events.accept(new HaEvent.HostJudged(Instant.now(), "host1", "host3", Verdict.DEAD, "ping silent", null));
     events.accept(new HaEvent.VmRestarted(Instant.now(), "host1", "web1", "host2"));
-    HttpResponse<String> r = get("/api/alerts", Optional.of(tokens.read()));
+    HttpResponse<String> r = get("/api/v1/alerts", Optional.of(tokens.read()));
     assertEquals(200, r.statusCode(), r.body());
     JsonNode list = EventLog.JSON.readTree(r.body());
     assertEquals(1, list.size(), r.body());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
-import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
@@ -38,7 +37,7 @@ class HttpApiStatusTest {
     // the election FSM of an agent that never became a member: it stays uninitialized
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
-        g.replyTo().tell(new ElectionFsm.RoleInfo("host1", Role.UNINITIALIZED, null, null, -1));
+        g.replyTo().tell(ApiTesting.notJoined());
       }
       return Behaviors.same();
     }));
@@ -47,7 +46,7 @@ class HttpApiStatusTest {
         s.restart(), s.apiMaxRequestsInFlight(), tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
     try {
       HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-          + binding.localAddress().getPort() + "/api/status")).header("Authorization", "Bearer " + tokens.read())
+          + binding.localAddress().getPort() + "/api/v1/status")).header("Authorization", "Bearer " + tokens.read())
           .build(), HttpResponse.BodyHandlers.ofString());
       assertTrue(r.body().contains("not a cluster member yet") && r.body().contains("Couldn't join seed nodes"),
           r.body());

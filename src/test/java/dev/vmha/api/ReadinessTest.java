@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.election.ElectionFsm;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.pekko.cluster.MemberStatus;
 import org.junit.jupiter.api.Test;
 
 class ReadinessTest {
   private static Optional<ElectionFsm.RoleInfo> role(dev.vmha.election.Role r, String master) {
-    return Optional.of(new ElectionFsm.RoleInfo("host2", r, master, null, -1));
+    return Optional.of(new ElectionFsm.RoleInfo("host2", r, Optional.ofNullable(master), Optional.empty(),
+        OptionalLong.empty()));
   }
 
   @Test

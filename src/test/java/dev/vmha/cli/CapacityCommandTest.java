@@ -12,6 +12,7 @@ import dev.vmha.config.TransportSettings;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.VmState;
+import dev.vmha.restart.WaitReason;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -22,18 +23,24 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmha.restart.RestartPriority;
 import picocli.CommandLine;
 
-/** ./vmha capacity against a canned GET /api/status, as the agents serve it now; no cluster. */
+/** ./vmha capacity against a canned GET /api/v1/status, as the agents serve it now; no cluster. */
 class CapacityCommandTest {
+  /** The agent's JSON, as its HTTP API writes it (Optional fields as their value or null). */
+  static final com.fasterxml.jackson.databind.ObjectMapper AGENT_JSON =
+      EventLog.JSON.copy().registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module());
+
 
   private static ClusterStatus.HostStatus host(String id, String verdict, long freeMb, String... vms) {
     return new ClusterStatus.HostStatus(id, "slave", verdict, "", "REACHABLE", 0, "127.0.0.1", 8551, 8192, freeMb,
-        List.of(vms));
+        List.of(vms), java.time.Instant.EPOCH, 0, java.util.Map.of());
   }
 
   private static ClusterStatus.VmStatus running(String name, long mb, String host) {
-    return new ClusterStatus.VmStatus(name, mb, host, new VmState.Running(host));
+    return new ClusterStatus.VmStatus(name, mb, 1, host, new VmState.Running(host), dev.vmha.restart.VmProtection.defaults(), "", 0);
   }
 
   /**
@@ -44,18 +51,22 @@ class CapacityCommandTest {
     ClusterStatus c = new ClusterStatus("host1", "host1", List.of(host("host1", "ALIVE", 4096, "db1"),
         host("host2", "ALIVE", 4096, "web1", "web2"), host("host3", "ALIVE", 5120, "app1"),
         host("host4", "DEAD", 0)), List.of(running("app1", 3072, "host3"), running("db1", 4096, "host1"),
-        new ClusterStatus.VmStatus("lost1", 512, "host4", new VmState.Waiting("host4", "host4 dead", "NO_ROOM", "x")),
-        running("web1", 2048, "host2"), running("web2", 2048, "host2")), List.of());
+        new ClusterStatus.VmStatus("lost1", 512, 1, "host4", new VmState.Waiting("host4", "host4 dead", Optional.of(WaitReason.NO_ROOM), "x"), dev.vmha.restart.VmProtection.defaults(), "", 0),
+        running("web1", 2048, "host2"), running("web2", 2048, "host2")), List.of(), "host1", 0, java.util.Optional.empty());
     AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null, ApiSettings.Auth.TOKENS,
         TransportSettings.Kind.TLS);
-    return EventLog.JSON.readTree(EventLog.JSON.writeValueAsString(a));
+    return EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a));
   }
 
   private record Run(int exit, String out, JsonNode result) {}
 
   private static Run run(CapacityCommand cmd, Optional<HaSettings> settings) throws Exception {
+    return run(status(), cmd, settings);
+  }
+
+  private static Run run(JsonNode status, CapacityCommand cmd, Optional<HaSettings> settings) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    CapacityCommand.Outcome o = CapacityCommand.run(status(), settings, cmd,
+    CapacityCommand.Outcome o = CapacityCommand.run(status, settings, cmd,
         new PrintStream(out, true, StandardCharsets.UTF_8));
     return new Run(o.exit(), out.toString(StandardCharsets.UTF_8), o.result());
   }
@@ -108,7 +119,9 @@ class CapacityCommandTest {
   void bestEffortVmsFromTheConfigAreNotOwedRoom() throws Exception {
     CapacityCommand cmd = new CapacityCommand();
     cmd.whatIf = "fail host1,host2";
-    Run r = run(cmd, Optional.of(settings("vmha.vms { web1 { priority = best-effort }, web2 { priority = best-effort } }")));
+    JsonNode old = status(); // from an agent before issue 23, whose status carries no priorities
+    old.path("cluster").path("vms").forEach(v -> ((ObjectNode) v).remove("protection"));
+    Run r = run(old, cmd, Optional.of(settings("vmha.vms { web1 { priority = best-effort }, web2 { priority = best-effort } }")));
     assertEquals(0, r.exit(), r.out());
     assertTrue(r.out().contains("fail host1,host2: covered"), r.out());
     assertTrue(r.out().contains("web1 (best-effort, on host2) would not come back: best-effort, tried once"), r.out());

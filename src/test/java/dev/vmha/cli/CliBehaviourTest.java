@@ -26,7 +26,7 @@ import picocli.CommandLine;
 /**
  * Issue 22, item 3: the command line as an operator and a script meet it — --help everywhere, exit codes 0 ok, 1
  * failed, 2 usage, 3 not found, one line instead of a stack trace, the local cluster found without --agent. The
- * commands run in this JVM; a stand-in agent on 127.0.0.1 answers /api/status with what the test sets.
+ * commands run in this JVM; a stand-in agent on 127.0.0.1 answers /api/v1/status with what the test sets.
  */
 class CliBehaviourTest {
   @TempDir Path dir;

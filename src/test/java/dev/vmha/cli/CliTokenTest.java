@@ -33,7 +33,7 @@ class CliTokenTest {
   @BeforeEach
   void start() throws Exception {
     agent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    agent.createContext("/api/", x -> {
+    agent.createContext("/api/v1/", x -> {
       String auth = x.getRequestHeaders().getFirst("Authorization");
       sent.add(String.valueOf(auth));
       int code;
@@ -46,7 +46,7 @@ class CliTokenTest {
         body = "{\"error\":\"unknown API token\"}";
       } else if (x.getRequestMethod().equals("POST")) {
         code = 403;
-        body = "{\"error\":\"token \\\"ro\\\" has role read; POST /api/vms/*/power-off needs role operator or above\"}";
+        body = "{\"error\":\"token \\\"ro\\\" has role read; POST /api/v1/vms/*/power-off needs role operator or above\"}";
       } else {
         code = 200;
         body = "{\"host\":\"host1\",\"role\":\"MASTER\",\"master\":\"host1\",\"cluster\":null,\"note\":\"n\","
@@ -113,7 +113,7 @@ class CliTokenTest {
   void aRoleTooLowIsNamed() {
     CliRun.Result r = run(Map.of("VMHA_TOKEN", GOOD), "vm", "power-off", "web1", "--agent", at());
     assertEquals(1, r.exit());
-    assertTrue(r.err().contains("(403: token \"ro\" has role read; POST /api/vms/*/power-off needs role operator or"
+    assertTrue(r.err().contains("(403: token \"ro\" has role read; POST /api/v1/vms/*/power-off needs role operator or"
         + " above): use a token with that role"), r.err());
   }
 

@@ -79,6 +79,7 @@ class TransportShutdownGuardTest {
     return Cluster.get(k.system()).selfMember().address();
   }
 
+  @SuppressWarnings("deprecation") // Artery's test-mode throttler: the only way to cut a link inside one JVM
   private static void link(ActorTestKit from, ActorTestKit to, boolean cut) {
     RemoteActorRefProvider p = (RemoteActorRefProvider) ((ExtendedActorSystem) Adapter.toClassic(from.system()))
         .provider();

@@ -621,7 +621,7 @@ class HaSettingsTest {
 
   @Test
   void theLeaseExpiryFollowsHostTimeoutIntervalAndTheMargins() {
-    dev.vmha.lease.LeaseTiming t = valid("").leaseTiming();
+    dev.vmha.timing.TimingRules.Lease t = valid("").leaseTiming();
     assertEquals(Duration.ofSeconds(10), t.fenceAfter(), "a lease holder fences after hostTimeout");
     assertEquals(Duration.ofSeconds(1), t.renewInterval());
     assertEquals(Duration.ofMillis(15_150), t.expiry(), "(10 + 1 + 2 + 2) s x 1.01, as conf/vmha.conf says");

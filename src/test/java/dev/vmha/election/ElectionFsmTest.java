@@ -15,7 +15,6 @@ import static dev.vmha.election.ElectionCase.WINDOW_TICKS;
 import static dev.vmha.election.ElectionCase.ms;
 import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -137,8 +136,8 @@ class ElectionFsmTest {
     assertEquals(start + WINDOW.toMillis(), ms(changed.at()));
 
     assertEquals(Role.MASTER, r.role());
-    assertEquals(SELF, r.master());
-    assertNotNull(r.coordinator(), "the master runs a coordinator");
+    assertEquals(Optional.of(SELF), r.master());
+    assertTrue(r.coordinator().isPresent(), "the master runs a coordinator");
     assertEquals(1, coordinatorStarts.size(), "coordinator started once");
     assertEquals(Map.of(), coordinatorStarts.get(0).knownSilence(), "no lost master: no known silence");
     assertEquals(fsm.path(), coordinatorStarts.get(0).election().path().parent(), "it reports to this FSM");
@@ -165,8 +164,8 @@ class ElectionFsmTest {
     fsm.tell(beat);
     RoleInfo r = role();
     assertEquals(Role.SLAVE, r.role());
-    assertEquals("host1", r.master());
-    assertEquals(coordinator.ref(), r.coordinator());
+    assertEquals(Optional.of("host1"), r.master());
+    assertEquals(Optional.of(coordinator.ref()), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
     assertEquals("SLAVE", changed.to());
     assertEquals("host1", changed.master());
@@ -303,8 +302,8 @@ class ElectionFsmTest {
     fsm.tell(masterBeat(new Rank(2, "host10"), other.ref()));
     RoleInfo r = role();
     assertEquals(Role.SLAVE, r.role());
-    assertEquals("host10", r.master());
-    assertEquals(other.ref(), r.coordinator());
+    assertEquals(Optional.of("host10"), r.master());
+    assertEquals(Optional.of(other.ref()), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
     assertEquals("MASTER", changed.from());
     assertEquals("SLAVE", changed.to());
@@ -355,7 +354,8 @@ class ElectionFsmTest {
    */
   private long slaveOfHost9UntilT0() {
     TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
-    ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(), HOST9_LIST);
+    ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(),
+        Optional.of(HOST9_LIST));
     if (fsm == null) spawnFsm();
     tick();
     fsm.tell(beat);
@@ -377,7 +377,7 @@ class ElectionFsmTest {
     for (int s = 1; s < TIMEOUT_TICKS; s++) {
       RoleInfo r = tick();
       assertEquals(Role.SLAVE, r.role(), "still a slave at T0+" + s + " s");
-      assertEquals("host9", r.master());
+      assertEquals(Optional.of("host9"), r.master());
     }
     assertEquals(t0 + HOST_TIMEOUT.toMillis() - INTERVAL.toMillis(), now());
     assertEquals(List.of(), events.subList(mark, events.size()), "nothing before T0+hostTimeout");
@@ -417,7 +417,7 @@ class ElectionFsmTest {
     for (int s = 0; s <= WINDOW_TICKS; s++) tick();
     RoleInfo r = role();
     assertEquals(Role.MASTER, r.role());
-    return r.coordinator();
+    return r.coordinator().orElseThrow();
   }
 
   /** One interval of virtual time: the FSM ticks and asks for the datastore view; the view is answered. */
@@ -446,7 +446,7 @@ class ElectionFsmTest {
 
   /** A master's heartbeat as another host sends it (no protected list to replicate). */
   private static ElectionFsm.MasterBeat masterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator) {
-    return new ElectionFsm.MasterBeat(master, coordinator, null);
+    return new ElectionFsm.MasterBeat(master, coordinator, Optional.empty());
   }
 
   private <E extends HaEvent> List<E> ofType(Class<E> type, int from) {

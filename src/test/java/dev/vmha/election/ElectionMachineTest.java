@@ -35,10 +35,12 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -595,9 +597,9 @@ class ElectionMachineTest {
   void theReplicaIsTheNewestListHeardAndTravelsWithTheMastersHeartbeats() {
     long t0 = slaveOfHost9UntilT0(SETTINGS);
     s.feed(beat(new Rank(2, "host9"), "coord9", host9List(2)));
-    assertEquals(3, s.role().listVersion(), "an older list does not replace the newer one");
+    assertEquals(OptionalLong.of(3), s.role().listVersion(), "an older list does not replace the newer one");
     s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
-    assertEquals(4, s.role().listVersion());
+    assertEquals(OptionalLong.of(4), s.role().listVersion());
     s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true)); // no diagnosis: ignored
     electsItselfAtT0PlusTimeoutPlusWindow(s.now());
     s.feed(new ElectionInput.IsolationPinged<>(s.at(), ISOLATION_ADDRESS, true));
@@ -622,7 +624,7 @@ class ElectionMachineTest {
 
   /**
    * While the service registry lists fewer election FSMs than there are members, a ballot cannot reach them all:
-   * the election stays open an interval at a time, for two windows at most (ElectionWindow.listingBound).
+   * the election stays open an interval at a time, for two windows at most (TimingRules.electionListingBound).
    */
   @Test
   void anElectionWaitsForTheRegistryToListEveryMemberForTwoWindowsAtMost() {
@@ -635,10 +637,10 @@ class ElectionMachineTest {
     assertEquals(List.of(new ElectionEffect.Log<String>(
         "election kept open: 1 of 3 members listed: a ballot cannot reach the others yet")),
         s.since(mark, ElectionEffect.Log.class));
-    s.pass(ElectionWindow.listingBound(WINDOW).minus(WINDOW).minusMillis(1));
+    s.pass(TimingRules.electionListingBound(WINDOW).minus(WINDOW).minusMillis(1));
     assertEquals(List.of(), s.events(mark, HaEvent.MasterElected.class));
     s.pass(Duration.ofMillis(1));
-    assertEquals(t0 + HOST_TIMEOUT.plus(ElectionWindow.listingBound(WINDOW)).toMillis(),
+    assertEquals(t0 + HOST_TIMEOUT.plus(TimingRules.electionListingBound(WINDOW)).toMillis(),
         ms(only(HaEvent.MasterElected.class, mark).at()));
   }
 
@@ -657,7 +659,7 @@ class ElectionMachineTest {
       assertEquals(Role.SLAVE, s.tick().role());
       s.feed(beat(new Rank(2, "host9"), "coord9", HOST9_LIST));
     }
-    assertEquals(HOST9_LIST.version(), s.role().listVersion(), "it holds host9's list");
+    assertEquals(OptionalLong.of(HOST9_LIST.version()), s.role().listVersion(), "it holds host9's list");
     return s.now();
   }
 

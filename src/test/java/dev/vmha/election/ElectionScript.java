@@ -142,7 +142,7 @@ final class ElectionScript {
 
   /** The events emitted since {@code from}. */
   List<HaEvent> events(int from) {
-    return since(from, ElectionEffect.Emit.class).stream().map(e -> (HaEvent) e.event()).toList();
+    return since(from, ElectionEffect.Emit.class).stream().map(e -> e.event()).toList();
   }
 
   <E extends HaEvent> List<E> events(int from, Class<E> type) {

@@ -86,7 +86,7 @@ class VmExplainerTest {
             "  03:12:13.000 host1    web1 ready: resources allocated at host2",
             "  03:12:14.000 host1    web1 power-on at host2, attempt 1",
             "  03:12:15.000 host1    web1 running at host2"),
-        VmExplainer.format(x, ZoneOffset.UTC));
+        x.lines(ZoneOffset.UTC));
   }
 
   @Test

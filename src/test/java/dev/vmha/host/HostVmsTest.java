@@ -9,10 +9,10 @@ import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.HypervisorException;
 import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.lease.LeaseTiming;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.sim.FaultyDatastore;
 import dev.vmha.testing.VirtualTime;
+import dev.vmha.timing.TimingRules;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The VM manager with a hypervisor whose power-off does not complete: the VM is neither reported off nor let go. */
 class HostVmsTest {
   private static final Duration I = Duration.ofSeconds(1);
-  private static final LeaseTiming TIMING = new LeaseTiming(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
+  private static final TimingRules.Lease TIMING = new TimingRules.Lease(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
       Duration.ofSeconds(2), 0.01);
 
   @TempDir Path tmp;

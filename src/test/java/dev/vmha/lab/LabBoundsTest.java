@@ -12,7 +12,7 @@ class LabBoundsTest {
 
   @Test
   void afterAHealOneMasterComesWithinHealTimingOnceTheTransportResumesAndAVmWithinOnePowerOnTimeoutMore() {
-    // HealTiming.rejoin with i 250 ms, T 3 s, W 2 s, Pekko's seed-node timeout 5 s and join retry 10 s:
+    // TimingRules.Heal.rejoin with i 250 ms, T 3 s, W 2 s, Pekko's seed-node timeout 5 s and join retry 10 s:
     // 3 + 5 (agent restart) + 5 + 10 + 2 + 0.5 = 25.5 s; power-on timeout 10 s
     // after a short cut the leases of a failed host's VMs, expiring after the lab's restart grace, take longer
     assertEquals(LAB.leaseExpired().plusSeconds(10), LAB.afterHeal(Duration.ZERO));

@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.datastore.DatastoreView.LeaseObservation;
 import dev.vmha.datastore.VmLease;
+import dev.vmha.datastore.WatchdogFlag;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -70,11 +71,11 @@ class LeaseRuleTest {
 
   @Test
   void theExpiryOutlastsTheHoldersFenceByEveryMargin() {
-    LeaseTiming t = new LeaseTiming(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(2),
+    TimingRules.Lease t = new TimingRules.Lease(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(2),
         Duration.ofSeconds(2), 0.01);
     assertEquals(Duration.ofMillis(15_150), t.expiry(), "(10 + 1 + 2 + 2) s x 1.01");
     assertEquals(Duration.ofMillis(5_150), t.margin());
-    LeaseTiming exact = new LeaseTiming(Duration.ofSeconds(3), Duration.ofMillis(250), Duration.ZERO, Duration.ZERO, 0);
+    TimingRules.Lease exact = new TimingRules.Lease(Duration.ofSeconds(3), Duration.ofMillis(250), Duration.ZERO, Duration.ZERO, 0);
     assertEquals(Duration.ofMillis(3_250), exact.expiry(), "no margins: fence deadline plus one renewal interval");
   }
 
@@ -83,7 +84,7 @@ class LeaseRuleTest {
    * expiry, seen on a clock up to clock-drift-max slower, covers both ways the holder stops a VM — the agent's fence,
    * and the watchdog of a dead or frozen agent, last petted before the pet deadline — and the pet deadline leaves the
    * agent at least an interval of renewals — for every watchdog timeout (restart grace), the fence deadline following
-   * it ({@link LeaseTiming#fenceAfter}).
+   * it ({@link TimingRules#leaseFenceAfter}).
    */
   @Test
   void theExpiryCoversTheAgentsFenceAndTheWatchdogForEverySettingAllowed() {
@@ -93,7 +94,7 @@ class LeaseRuleTest {
       long t = 4 * i + r.nextInt(60_000);
       // the watchdog timeout (the restart grace): from two intervals to far beyond hostTimeout
       long w = r.nextBoolean() ? 0 : 2 * i + (long) (r.nextDouble() * 3 * t);
-      LeaseTiming lt = LeaseTiming.of(Duration.ofMillis(t), Duration.ofMillis(i), Duration.ofMillis(r.nextInt(5000)),
+      TimingRules.Lease lt = TimingRules.Lease.of(Duration.ofMillis(t), Duration.ofMillis(i), Duration.ofMillis(r.nextInt(5000)),
           Duration.ofMillis(r.nextInt(5000)), r.nextDouble() / 2, Duration.ofMillis(w));
       Duration seenByHolder = Duration.ofNanos((long) Math.floor(lt.expiry().toNanos() / (1 + lt.clockDriftMax())));
       String c = lt.toString();

@@ -10,6 +10,7 @@ import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
 import dev.vmha.sim.FaultyDatastore;
 import dev.vmha.testing.VirtualTime;
+import dev.vmha.timing.TimingRules;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The lease keeper of one host under virtual time, on a real directory datastore whose access a test can cut. */
 class VmLeasesTest {
   private static final Duration I = Duration.ofSeconds(1);
-  private static final LeaseTiming TIMING = new LeaseTiming(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
+  private static final TimingRules.Lease TIMING = new TimingRules.Lease(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
       Duration.ofSeconds(2), 0.01);
 
   @TempDir Path tmp;

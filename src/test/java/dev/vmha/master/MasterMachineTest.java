@@ -17,6 +17,7 @@ import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.StoppedVm;
+import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.RestartPriority;
@@ -232,6 +233,29 @@ class MasterMachineTest {
   }
 
   // ---- the agent is gone but the host runs
+
+  /**
+   * Campaign run 2, step 157: host2 left before host1 took over, so host1 never saw its management address as a
+   * member's; it pings the address host2's datastore heartbeat names instead of judging an unanswerable ping.
+   */
+  @Test
+  void aNewMasterPingsAHostItNeverSawAsAMemberAtTheAddressItsDatastoreHeartbeatNames() {
+    m.host2ClusterAddress = "127.0.0.2:25520";
+    for (int r = 0; r < 3; r++) m.datastoreRound();
+    m.host2DatastoreBeating = false;
+    m.host2NetBeating = false;
+    Duration lostFor = m.settings.hostTimeout().plus(m.settings.electionWindow());
+    for (long r = 0; r < m.ticksIn(lostFor); r++) m.datastoreRound();
+    m.stored = Optional.of(ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4"));
+    m.start(Map.of("host4", lostFor));
+    for (int i = 0; i < 60 && m.pings.isEmpty(); i++) m.tick();
+    assertEquals(List.of(Optional.of(new PingTarget("127.0.0.2", 25520))), m.pings.stream()
+        .filter(p -> p.effect().host().equals("host2")).map(p -> p.effect().target()).toList());
+    m.answerPings(true);
+    assertEquals(List.of(Verdict.AGENT_UNREACHABLE), m.events(HaEvent.HostJudged.class).stream()
+        .filter(j -> j.host().equals("host2")).map(HaEvent.HostJudged::verdict).toList());
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class));
+  }
 
   @Test
   void aSlaveWhosePingAnswersIsAgentUnreachableIsPingedAgainEveryDeadIcmpPingIntervalAndNothingRestarts() {
@@ -527,6 +551,12 @@ class MasterMachineTest {
     HaEvent.VmAwaitingCapacity waits = m.only(HaEvent.VmAwaitingCapacity.class);
     assertEquals("vm1", waits.vm());
     assertTrue(waits.reason().contains("needs 1024 MB"), waits.reason());
+    // no failover plan held for host2 before it failed: vm1 waits as best-effort, and says why
+    assertTrue(waits.reason().contains("a failure beyond the failover plan: the cluster is overcommitted"),
+        waits.reason());
+    assertTrue(waits.reason().contains("handled as best-effort, started when room appears"), waits.reason());
+    assertEquals(List.of("vm1:beyond-plan"), m.status().vms().stream().filter(v -> v.state() instanceof VmState.Waiting)
+        .map(v -> v.name() + ":" + ((VmState.Waiting) v.state()).waitingFor().map(WaitReason::code).orElse("")).toList());
     for (int t = 0; t < 3; t++) m.tick();
     assertTrue(m.starts.isEmpty());
     assertEquals(1, m.events(HaEvent.VmAwaitingCapacity.class).size(), "recorded once, not every round");

@@ -61,6 +61,8 @@ final class MasterScript {
   boolean host2NetBeating = true;
   boolean host3NetBeating = true;
   boolean host2DatastoreBeating = true;
+  /** The cluster address host2's datastore heartbeat names (empty: none, as a host that is no member writes). */
+  String host2ClusterAddress = "";
   Optional<PowerOnFile> host2PowerOn = Optional.empty();
   List<VmSpec> host1Running = List.of();
   List<VmSpec> host2Running = List.of();
@@ -203,7 +205,7 @@ final class MasterScript {
     if (host2DatastoreBeating) host2Counter++;
     Map<String, HostHeartbeat> hbs = new HashMap<>();
     hbs.put("host1", new HostHeartbeat("host1", host1Counter, Instant.EPOCH));
-    if (host2Counter > 0) hbs.put("host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH));
+    if (host2Counter > 0) hbs.put("host2", new HostHeartbeat("host2", host2Counter, Instant.EPOCH, host2ClusterAddress));
     Map<String, PowerOnFile> powerOn = new HashMap<>();
     powerOn.put("host2", host2PowerOn.orElse(new PowerOnFile("host2", false, host2Running)));
     if (host2DatastoreBeating) host2Leases.replaceAll((vm, l) -> l.renewed(Instant.EPOCH));

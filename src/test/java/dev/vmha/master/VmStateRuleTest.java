@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmha.classify.Verdict;
 import dev.vmha.history.EventLog;
+import dev.vmha.restart.WaitReason;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -67,7 +68,7 @@ class VmStateRuleTest {
         "host3", new VmStateRule.HostFacts(Verdict.PARTITIONED, "no strict majority", false, HEARD, false,
             Set.of("vm3")));
     String why = "at host1, its host fenced itself: no majority";
-    var lost = new VmStateRule.Lost("host1", why, 0, NOW, "no-room", "no live host has room");
+    var lost = new VmStateRule.Lost("host1", why, 0, NOW, Optional.of(WaitReason.NO_ROOM), "no live host has room");
     assertEquals(new VmState.Fenced("host1", why),
         derive(new VmStateRule.VmFacts("vm1", "host1", Optional.empty(), Optional.of(lost), Optional.empty()), hosts));
     assertEquals(new VmState.LastReported("host3", HEARD, Verdict.PARTITIONED, "no strict majority"),
@@ -83,11 +84,12 @@ class VmStateRuleTest {
     Instant started = NOW.minusSeconds(2);
     assertEquals(new VmState.Starting("host1", 1, started), derive(new VmStateRule.VmFacts("vm1", "host3",
         Optional.of(new VmStateRule.Start("host1", 1, started)), Optional.empty(), Optional.empty()), hosts));
-    var waiting = new VmStateRule.Lost("host3", "host3 is DEAD", 0, NOW, "no-room", "needs 512 MB");
-    assertEquals(new VmState.Waiting("host3", "host3 is DEAD", "no-room", "needs 512 MB"), derive(
-        new VmStateRule.VmFacts("vm2", "host3", Optional.empty(), Optional.of(waiting), Optional.empty()), hosts));
+    var waiting = new VmStateRule.Lost("host3", "host3 is DEAD", 0, NOW, Optional.of(WaitReason.NO_ROOM),
+        "needs 512 MB");
+    assertEquals(new VmState.Waiting("host3", "host3 is DEAD", Optional.of(WaitReason.NO_ROOM), "needs 512 MB"),
+        derive(new VmStateRule.VmFacts("vm2", "host3", Optional.empty(), Optional.of(waiting), Optional.empty()), hosts));
     Instant retry = NOW.plusSeconds(120);
-    var scheduled = new VmStateRule.Lost("host3", "retry after refused", 1, retry, "", "");
+    var scheduled = new VmStateRule.Lost("host3", "retry after refused", 1, retry, Optional.empty(), "");
     assertEquals(new VmState.RetryScheduled("host3", 1, retry), derive(
         new VmStateRule.VmFacts("vm3", "host3", Optional.empty(), Optional.of(scheduled), Optional.empty()), hosts));
     assertEquals(new VmState.Running("host1"), derive(placed("vm4", "host3"), hosts),
@@ -109,5 +111,15 @@ class VmStateRuleTest {
     JsonNode n = EventLog.JSON.readTree(json);
     assertEquals("last-reported", n.path("kind").asText());
     assertEquals(s, EventLog.JSON.readValue(json, VmState.class));
+  }
+
+  @Test
+  void aWaitingVmShowsItsWaitReasonByCodeOrNullWhenPlacedInTheNextRound() throws Exception {
+    VmState waiting = new VmState.Waiting("host3", "host3 is DEAD", Optional.of(WaitReason.NO_ROOM), "needs 512 MB");
+    VmState next = new VmState.Waiting("host3", "host3 is DEAD", Optional.empty(), "");
+    assertEquals("no-room", EventLog.JSON.valueToTree(waiting).path("waitingFor").asText());
+    assertEquals(true, EventLog.JSON.valueToTree(next).path("waitingFor").isNull());
+    assertEquals(waiting, EventLog.JSON.readValue(EventLog.JSON.writeValueAsString(waiting), VmState.class));
+    assertEquals(next, EventLog.JSON.readValue(EventLog.JSON.writeValueAsString(next), VmState.class));
   }
 }

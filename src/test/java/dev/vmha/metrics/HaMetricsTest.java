@@ -12,6 +12,7 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.VmState;
+import dev.vmha.restart.RestartPriority;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -83,9 +84,9 @@ class HaMetricsTest {
         .next(Duration.ofSeconds(3), Map.of("ds1", scan(Map.of("host2", 2L, "host3", 7L))));
     ClusterStatus cluster = new ClusterStatus("host1", "host1", List.of(
         host("host2", Verdict.ALIVE, 800), host("host3", Verdict.DEAD, 12_000), host("host4", Verdict.DEAD, 11_000)),
-        List.of(new ClusterStatus.VmStatus("web1", 512, "host2", new VmState.Running("host2")),
-            new ClusterStatus.VmStatus("db1", 512, "host3", new VmState.Fenced("host3", "lease lost"))),
-        List.of());
+        List.of(new ClusterStatus.VmStatus("web1", 512, 1, "host2", new VmState.Running("host2"), dev.vmha.restart.VmProtection.defaults(), "", 0),
+            new ClusterStatus.VmStatus("db1", 512, 1, "host3", new VmState.Fenced("host3", "lease lost"), dev.vmha.restart.VmProtection.defaults(), "", 0)),
+        List.of(), "host1", 0, java.util.Optional.empty());
     String text = m.scrape(new Gauges(Optional.of(dev.vmha.election.Role.MASTER), Optional.of(cluster), Optional.of(view)));
     assertEquals(1, sample(text, "vmha_role{host=\"host1\",role=\"MASTER\"}"));
     assertEquals(0, sample(text, "vmha_role{host=\"host1\",role=\"SLAVE\"}"));
@@ -128,6 +129,6 @@ class HaMetricsTest {
 
   private static ClusterStatus.HostStatus host(String id, Verdict v, long silenceMs) {
     return new ClusterStatus.HostStatus(id, "slave", v.name(), "", "REACHABLE", silenceMs, "127.0.0.1", 0, 1024, 512,
-        List.of());
+        List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of());
   }
 }

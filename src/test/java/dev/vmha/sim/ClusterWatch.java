@@ -11,6 +11,8 @@ import dev.vmha.master.MasterCoordinator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -134,7 +136,7 @@ final class ClusterWatch {
   boolean oneMaster() {
     List<String> m = cluster.masters(ASK);
     return m.size() == 1 && cluster.hosts().stream()
-        .allMatch(h -> cluster.role(h.id(), ASK).map(r -> m.get(0).equals(r.master())).orElse(false));
+        .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.master().equals(Optional.of(m.get(0)))).orElse(false));
   }
 
   /**
@@ -142,9 +144,9 @@ final class ClusterWatch {
    * copy a new master has: a change made within one heartbeat before the master fails is lost with it).
    */
   void awaitListReplicated(String master) {
-    long version = cluster.role(master, ASK).orElseThrow().listVersion();
+    long version = cluster.role(master, ASK).orElseThrow().listVersion().orElseThrow();
     await("every host holds protected list v" + version, 30, () -> cluster.hosts().stream()
-        .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.listVersion() == version).orElse(false)));
+        .allMatch(h -> cluster.role(h.id(), ASK).map(r -> r.listVersion().equals(OptionalLong.of(version))).orElse(false)));
   }
 
   /** The context, the ground truth and the timeline, for a failure message. */

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.classify.Verdict;
-import dev.vmha.election.HealTiming;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.timing.TimingRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 18 items 2 and 3: five hosts partitioned {2 | 3}, then healed as a real network heals — management pings
  * answer first, the cluster transport only later. After the heal there must be one cluster (every agent an Up member
- * of one membership) and one master within {@link HealTiming#oneMaster()}, and no VM on two hosts at any poll. With
+ * of one membership) and one master within {@link TimingRules.Heal#oneMaster()}, and no VM on two hosts at any poll. With
  * heartbeat datastores nothing fails over; without, the majority restarts the minority's VMs and the minority
  * restarts nothing, before or after the heal.
  */
@@ -100,7 +100,7 @@ class PartitionHealTest {
    * the pings alone could bring), then the transport heals: one cluster and one master within the bound.
    */
   private void healPingsFirstThenTransport() {
-    HealTiming timing = HealTiming.of(cluster.host("host1").settings,
+    TimingRules.Heal timing = cluster.host("host1").settings.healTiming(
         cluster.host("host1").system.settings().config());
     cluster.healPingsFirst();
     watch.hold(Duration.ofSeconds(6));

@@ -3,16 +3,7 @@ package dev.vmha.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import dev.vmha.api.ApiTesting;
-import dev.vmha.api.HttpApi;
-import dev.vmha.election.ElectionFsm;
-import dev.vmha.host.HostSupervisor;
 import dev.vmha.master.ClusterStatus;
-import dev.vmha.watchdog.Watchdog;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,11 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,35 +22,31 @@ import org.junit.jupiter.api.io.TempDir;
  * many arrive at once. Driven through a slave's real HTTP API, which forwards to the master.
  */
 class PowerOnIdempotenceTest {
-  private ApiTesting.Tokens tokens;
   @TempDir Path dir;
+  private SimulatedApi api;
   private SimulatedCluster cluster;
-  private ServerBinding binding;
-  private final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
   void stop() throws Exception {
-    if (binding != null) binding.unbind().toCompletableFuture().get();
-    if (cluster != null) cluster.close();
+    if (api != null) api.close();
   }
 
   @Test
   void aSecondPowerOnOfOneNameIsRefusedAndLeavesTheFirstRunningAndProtected() throws Exception {
     // heartbeats 500 ms apart: a VM started just now is missing from its host's report for that long
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, ConfigFactory.parseString(
-        "das.failuredetectioninterval = 500ms").withFallback(ClusterWatch.fastSettings()), 2, dir,
-        ConfigFactory.load("application-test")));
+    api = SimulatedApi.start("das.failuredetectioninterval = 500ms", dir);
+    cluster = api.cluster;
     ClusterWatch watch = new ClusterWatch(cluster, () -> "");
     String master = watch.awaitOneMaster(3);
     String slave = cluster.hosts().stream().map(SimulatedCluster.Host::id).filter(h -> !h.equals(master))
         .findFirst().orElseThrow();
-    String api = bindApi(slave);
+    api.bind(slave);
     // the master may still be taking the protected-list lock: its first answer may be a refusal that passes
-    watch.await("the master accepts power-ons", 30, () -> post(api, body("probe1")).statusCode() == 200);
+    watch.await("the master accepts power-ons", 30, () -> api.powerOn(body("probe1")).statusCode() == 200);
 
     // back to back: the second arrives before web1's host has reported it running
-    assertEquals(200, post(api, body("web1")).statusCode());
-    HttpResponse<String> second = post(api, body("web1"));
+    assertEquals(200, api.powerOn(body("web1")).statusCode());
+    HttpResponse<String> second = api.powerOn(body("web1"));
     assertEquals(409, second.statusCode(), second.body());
     // and says so, for a client that retries after a lost answer (ClusterWatch.powerOn, Lab.powerOn)
     assertTrue(second.body().contains("\"alreadyProtected\":true"), second.body());
@@ -72,7 +54,7 @@ class PowerOnIdempotenceTest {
     // 200 at once: exactly one is accepted, none of the others changes anything
     List<CompletableFuture<HttpResponse<String>>> parallel = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      parallel.add(http.sendAsync(request(api, body("db1")), HttpResponse.BodyHandlers.ofString()));
+      parallel.add(api.http().sendAsync(api.powerOnRequest(body("db1")), HttpResponse.BodyHandlers.ofString()));
     }
     Map<Integer, Integer> codes = new TreeMap<>();
     for (CompletableFuture<HttpResponse<String>> f : parallel) codes.merge(f.get().statusCode(), 1, Integer::sum);
@@ -97,34 +79,5 @@ class PowerOnIdempotenceTest {
 
   private static String body(String vm) {
     return "{\"name\":\"" + vm + "\",\"memoryMb\":256,\"cpus\":1}";
-  }
-
-  private String bindApi(String id) throws Exception {
-    ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
-    Duration ask = ClusterWatch.ASK;
-    ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
-    ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
-    tokens = ApiTesting.tokens(dir);
-    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ask.multipliedBy(2),
-        cluster.host(id).settings.restart(), 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
-    return "http://127.0.0.1:" + binding.localAddress().getPort();
-  }
-
-  private static <T> T ask(ActorSystem<HostSupervisor.Command> sys, Function<ActorRef<T>, HostSupervisor.Command> m)
-      throws Exception {
-    return AskPattern.ask(sys, m::apply, ClusterWatch.ASK, sys.scheduler()).toCompletableFuture().get();
-  }
-
-  private HttpRequest request(String api, String json) {
-    return HttpRequest.newBuilder(URI.create(api + "/api/vms")).header("Authorization", "Bearer " + tokens.operator()).timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
-  }
-
-  private HttpResponse<String> post(String api, String json) {
-    try {
-      return http.send(request(api, json), HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

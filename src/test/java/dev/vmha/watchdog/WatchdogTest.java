@@ -1,14 +1,14 @@
 package dev.vmha.watchdog;
 
-import dev.vmha.datastore.WatchdogFlag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.history.HaEvent;
-import dev.vmha.lease.LeaseTiming;
 import dev.vmha.lease.VmLeases;
 import dev.vmha.testing.VirtualTime;
+import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +33,7 @@ class WatchdogTest {
   private static final Duration I = Duration.ofSeconds(1);
   private static final Duration W = Duration.ofSeconds(5);
   /** The defaults: T 10 s, interval 1 s, watchdog 5 s: pets only while every lease was renewed within 4 s. */
-  private static final LeaseTiming TIMING = new LeaseTiming(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
+  private static final TimingRules.Lease TIMING = new TimingRules.Lease(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
       Duration.ofSeconds(2), 0.01, W);
 
   private ActorTestKit kit;

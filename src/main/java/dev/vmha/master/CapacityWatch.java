@@ -1,0 +1,135 @@
+package dev.vmha.master;
+
+import dev.vmha.capacity.Admission;
+import dev.vmha.classify.Verdict;
+import dev.vmha.capacity.CapacityPlan;
+import dev.vmha.capacity.Cluster;
+import dev.vmha.config.CapacitySettings;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.history.HaEvent;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.master.MasterState.HostEntry;
+import dev.vmha.master.MasterState.InFlight;
+import dev.vmha.master.MasterState.Pending;
+import dev.vmha.master.MasterState.Waiting;
+import dev.vmha.restart.RestartPlanner;
+import dev.vmha.restart.RestartPriority;
+import dev.vmha.restart.VmProtection;
+import dev.vmha.restart.WaitReason;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it, computed
+ * again at the end of a step only when what it is computed from changed — the hosts that are up and their free
+ * memory, the protected VMs that run and where, their priority and order — so a VM start, stop or move, a protection
+ * change and a host change replan, and a beat that changes nothing does not. A new verdict is recorded
+ * ({@link HaEvent.CapacityPlanChanged}; the alert rule raises and clears the overcommit alert from it). It also
+ * judges an operator's power-on ({@link Admission}) and names the wait of a VM a failure beyond the plan left
+ * without room.
+ */
+final class CapacityWatch {
+  private CapacityWatch() {}
+
+  /** The plan, and the cluster it was computed from. */
+  record Watch(Optional<Cluster> from, Optional<CapacityPlan> plan) {
+    static final Watch NONE = new Watch(Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Replans if the cluster changed since the last plan; records a changed verdict. Not before the list is read, its
+   * own host has reported, and every host the master knows has reported to it or been judged: a new master has not
+   * heard its slaves yet, and a host not heard yet is no failed one (else every election would raise a false
+   * overcommit).
+   */
+  static MasterState recheck(Turn t, MasterState s) {
+    boolean unheard = !s.hosts().containsKey(t.self())
+        || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE);
+    if (!s.loaded() || unheard) return s;
+    Cluster c = cluster(t, s);
+    if (s.capacity().from().filter(c::equals).isPresent()) return s;
+    CapacityPlan plan = CapacityPlan.of(c, t.settings().capacity());
+    Optional<CapacityPlan> before = s.capacity().plan();
+    if (plan.max().isPresent() && before.map(b -> b.ok() != plan.ok()).orElse(true)) {
+      t.emit(new HaEvent.CapacityPlanChanged(t.wall, t.self(), plan.ok(), plan.hostFailures(),
+          plan.max().get().failures(), plan.describe() + plan.wouldNotComeBack().stream().findFirst()
+              .map(u -> "; " + u.describe()).orElse("")));
+    }
+    return s.capacity(new Watch(Optional.of(c), Optional.of(plan)));
+  }
+
+  /**
+   * The cluster capacity planning sees: live hosts are up (with the free memory a restart would find,
+   * {@link VmRecovery#rooms}), the others down; the protected VMs that run, are being started, or are placed at a
+   * live host and do not need a home, where they are, with their priority and order.
+   */
+  static Cluster cluster(Turn t, MasterState s) {
+    Map<String, Long> room = new HashMap<>();
+    VmRecovery.rooms(t, s).forEach(r -> room.put(r.hostId(), r.freeMemoryMb()));
+    List<Cluster.Host> hosts = new ArrayList<>();
+    Map<String, String> runs = new HashMap<>();
+    for (HostEntry h : HostWatch.sorted(s)) {
+      long memory = h.report().map(r -> r.memoryMb()).orElse(0L);
+      Cluster.HostState state = hostState(h);
+      long free = state == Cluster.HostState.UP ? Math.max(0, Math.min(memory, room.getOrDefault(h.id(), 0L))) : 0;
+      hosts.add(new Cluster.Host(h.id(), memory, free, 0, state));
+      if (state == Cluster.HostState.UP) h.report().get().poweredOn().forEach(v -> runs.putIfAbsent(v.name(), h.id()));
+    }
+    List<Cluster.Vm> vms = new ArrayList<>();
+    for (ProtectedList.Entry e : s.protectedList().vms().values().stream()
+        .sorted(Comparator.comparing(e -> e.vm().name())).toList()) {
+      String name = e.vm().name();
+      Optional<String> at = Optional.ofNullable(runs.get(name))
+          .or(() -> Optional.ofNullable(s.inFlight().get(name)).map(InFlight::host))
+          .or(() -> s.pending().containsKey(name) ? Optional.empty() : Optional.of(e.host()))
+          .filter(h -> Optional.ofNullable(s.hosts().get(h)).map(HostEntry::live).orElse(false));
+      at.ifPresent(h -> vms.add(vm(e.vm(), e.protection(), h)));
+    }
+    return new Cluster(hosts, vms, t.settings().restart().defaultFailoverHost());
+  }
+
+  /** Whether a host runs VMs and takes restarts; maintenance mode (issue 22) is the third state. */
+  private static Cluster.HostState hostState(HostEntry h) {
+    return h.live() ? Cluster.HostState.UP : Cluster.HostState.DOWN;
+  }
+
+  private static Cluster.Vm vm(VmSpec vm, VmProtection p, String host) {
+    return new Cluster.Vm(vm.name(), vm.memoryMb(), 0, host, p.priority(), p.order());
+  }
+
+  /**
+   * Admission control of an operator's power-on of {@code vm} at {@code host}: judged against the cluster with it
+   * running there.
+   */
+  static Admission.Decision admitPowerOn(Turn t, MasterState s, VmSpec vm, VmProtection p, String host) {
+    Cluster now = cluster(t, s);
+    CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
+    return Admission.judge(plan, now.plus(vm(vm, p, host)), t.settings().capacity(),
+        "powering " + vm.name() + " on at " + host);
+  }
+
+  /**
+   * Why a VM waits, as the planner said; a protected VM without room after a failure beyond the failover plan waits
+   * as best-effort (XenServer's overcommit handling: started when room appears, owed none), and its wait says so.
+   */
+  static Waiting waiting(Turn t, MasterState s, Pending p, RestartPlanner.Wait w) {
+    CapacitySettings c = t.settings().capacity();
+    if (w.reason() != WaitReason.NO_ROOM || c.policy() == CapacitySettings.Policy.DISABLED
+        || !p.protection().priority().restarted()
+        || p.protection().priority() == RestartPriority.BEST_EFFORT) {
+      return new Waiting(w.reason(), w.why());
+    }
+    List<String> down = HostWatch.sorted(s).stream().filter(h -> !h.live()).map(HostEntry::id).toList();
+    String beyond = s.capacity().plan().filter(plan -> !plan.ok())
+        .map(plan -> "the cluster is overcommitted (" + String.join("; ", plan.violations()) + ")")
+        .orElse(down.size() + " host" + (down.size() == 1 ? " is" : "s are") + " down (" + String.join(", ", down)
+            + (c.policy() == CapacitySettings.Policy.HOST_FAILURES ? "), the plan covers " + c.hostFailures() + " host failure" + (c.hostFailures() == 1 ? "" : "s")
+            : "), more than vmha.capacity.policy = " + c.policy().configName() + " reserves room for"));
+    return new Waiting(WaitReason.BEYOND_PLAN, "a failure beyond the failover plan: " + beyond + "; handled as"
+        + " best-effort, started when room appears; " + w.why());
+  }
+}

@@ -1,0 +1,450 @@
+package dev.vmha.timing;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Every timing bound vmha derives from its settings, in one place, each with the reason it holds (issue 21;
+ * docs/FAILURE-DETECTION.md, "Timing rules"). Nothing else computes with a setting's duration: the agent's code asks
+ * this class. Letters as in the docs: {@code i} das.failuredetectioninterval, {@code T} das.config.fdm.hostTimeout,
+ * {@code P} das.config.fdm.icmpPingTimeout, {@code W} vmha.election.window. Three records carry the bounds that need
+ * several settings at once: {@link Detection} (the master's verdicts and each failure case's budget), {@link Lease}
+ * (a VM's lease and the watchdog) and {@link Heal} (one cluster after a partition). Pure.
+ */
+public final class TimingRules {
+  private TimingRules() {}
+
+  // ---- the settings' own limits
+
+  /** The smallest T allowed: 4 i, so a heartbeat seen up to one round late is not taken for a lost one. */
+  public static Duration minHostTimeout(Duration interval) {
+    return interval.multipliedBy(4);
+  }
+
+  /**
+   * The watchdog's timeout when none is set: T/2, which keeps the lease fence deadline at T with every allowed
+   * interval (T ≥ 4 i leaves T/2 ≥ 2 i for the pet deadline, see {@link #leaseFenceAfter}).
+   */
+  public static Duration defaultWatchdogTimeout(Duration hostTimeout) {
+    return hostTimeout.dividedBy(2);
+  }
+
+  /** The shortest watchdog timeout: 2 i, since a pet may come one interval late. */
+  public static Duration minWatchdogTimeout(Duration interval) {
+    return interval.multipliedBy(2);
+  }
+
+  // ---- detection: what a host or the master waits for
+
+  /**
+   * The allowance for observing a heartbeat late: the writer's period, the reader's round and scheduling jitter.
+   * T/2, which the settings keep at two intervals or more.
+   */
+  public static Duration observationLag(Duration hostTimeout) {
+    return hostTimeout.dividedBy(2);
+  }
+
+  /**
+   * How long a host's datastore heartbeat must stand still before the host has surely fenced itself (1.5 T): its fence
+   * timeout T plus the observation lag. Also how long a protected-list lock must stand still before another master
+   * may take it.
+   */
+  public static Duration datastoreStillBound(Duration hostTimeout) {
+    return hostTimeout.plus(observationLag(hostTimeout));
+  }
+
+  /**
+   * Without heartbeat datastores: the network silence after which a minority host has surely fenced itself (2.5 T).
+   * The failure detector needs up to about T/3 + one interval to mark the minority unreachable, then T of fencing
+   * delay, plus the observation lag.
+   */
+  public static Duration majorityStillBound(Duration hostTimeout) {
+    return hostTimeout.multipliedBy(2).plus(observationLag(hostTimeout));
+  }
+
+  /**
+   * Pekko's acceptable heartbeat pause: T/3. Its failure detector must have spoken by the time vmha judges a silent
+   * host (T), or a host that just died still reads as REACHABLE and is taken for a live host with a dead agent.
+   */
+  public static Duration failureDetectorPause(Duration hostTimeout) {
+    return hostTimeout.dividedBy(3);
+  }
+
+  /**
+   * How long a starting agent with datastores waits for them to say whether a cluster runs before it founds or joins
+   * one anyway: 2 T, past the T after which a running cluster's hosts have all written their heartbeat.
+   */
+  public static Duration clusterJoinGiveUp(Duration hostTimeout) {
+    return hostTimeout.multipliedBy(2);
+  }
+
+  /**
+   * How long a starting agent watches a heartbeat file it did not write before it concludes that no other agent
+   * writes it: 2 i + io-delay-max. Its writer writes once an interval, and a write may land io-delay-max late, so this
+   * sees at least one write of a live writer.
+   */
+  public static Duration duplicateWatch(Duration interval, Duration ioDelayMax) {
+    return interval.multipliedBy(2).plus(ioDelayMax);
+  }
+
+  /**
+   * How long the next incarnation of an agent that a cluster removed tries to join that cluster before it stops, to
+   * start again as on a cold start: 2 × (seed-node timeout + join retry). The removing cluster answers a join at once
+   * while it is reachable, and it was when it removed this agent; two rounds of the seeds' answer and a retry allow
+   * for a network that fails again meanwhile. Only a cluster gone for good meanwhile makes it give up.
+   */
+  public static Duration rejoinLimit(Duration seedNodeTimeout, Duration joinRetry) {
+    return seedNodeTimeout.plus(joinRetry).multipliedBy(2);
+  }
+
+  /** The time {@code rounds} rounds of {@code interval} take: the periodic actors count elapsed time in rounds. */
+  public static Duration rounds(Duration interval, long rounds) {
+    return interval.multipliedBy(rounds);
+  }
+
+  // ---- the election
+
+  /** The latest an election waits for the receptionist's listing: 2 W from its start, then a ballot reaches all. */
+  public static Duration electionListingBound(Duration window) {
+    return window.multipliedBy(2);
+  }
+
+  /**
+   * How long an election has run when its window timer fires: W, then one interval for each time the decision kept
+   * it open (it is looked at again every interval).
+   */
+  public static Duration electionElapsed(Duration window, Duration interval, int extensions) {
+    return window.plus(rounds(interval, extensions));
+  }
+
+  /**
+   * The least a cold-start election waits for a host expected with it: W + T, the window and the time a silent host
+   * gets (vmha.election.cold-start-wait since the agent's start comes on top).
+   */
+  public static Duration coldStartElectionMinimum(Duration window, Duration hostTimeout) {
+    return window.plus(hostTimeout);
+  }
+
+  // ---- calls and retries
+
+  /**
+   * How long listing the VMs powered on may take: T/4, so the host's report (judged stale after T) is polled again
+   * several times before anyone judges it.
+   */
+  public static Duration hypervisorListingBound(Duration hostTimeout) {
+    return hostTimeout.dividedBy(4);
+  }
+
+  /**
+   * How long a forced power-off (or sending a guest shutdown) may take: vmha.lease.power-off-max, what the lease proof
+   * assumes a power-off takes, but at least one interval (a failed one is tried again no sooner).
+   */
+  public static Duration powerOffCallBound(Duration interval, Duration powerOffMax) {
+    return max(interval, powerOffMax);
+  }
+
+  /**
+   * How long a host waits for its lease keeper to take a VM's lease before a start: 20 i. A take waits for the
+   * keeper's datastore round, may meet a busy one and reads and writes the lease; an answer this late only delays a
+   * start, which the master retries.
+   */
+  public static Duration leaseTakeBound(Duration interval) {
+    return interval.multipliedBy(20);
+  }
+
+  /**
+   * How long a stopping agent waits for its "disarmed" watchdog flag to reach the datastore: 4 i, a datastore write
+   * with room for slow ones, within the shutdown phase that allows T for it (T ≥ 4 i).
+   */
+  public static Duration disarmPublishBound(Duration interval) {
+    return interval.multipliedBy(4);
+  }
+
+  /**
+   * The process watchdog's check period: i, or a quarter of its timeout when that is shorter — the lease timing
+   * counts one interval for noticing a missed pet, and a check four times per timeout fires within a quarter of it.
+   */
+  public static Duration watchdogCheckPeriod(Duration interval, Duration watchdogTimeout) {
+    return min(interval, watchdogTimeout.dividedBy(4));
+  }
+
+  /** A pet this long after the one before is a near miss: half the watchdog's timeout used up. */
+  public static Duration watchdogNearMiss(Duration watchdogTimeout) {
+    return watchdogTimeout.dividedBy(2);
+  }
+
+  /**
+   * The bound of each ask for a metrics scrape answered within {@code requestTimeout}: a third, so that the two asks
+   * made one after the other (the role, then the coordinator) end within two thirds of it, and a slow actor leaves its
+   * gauges out of the scrape instead of failing the whole scrape at the request's bound.
+   */
+  public static Duration gaugeAskBound(Duration requestTimeout) {
+    return requestTimeout.dividedBy(3);
+  }
+
+  /**
+   * The wait before retry n (n ≥ 1 failed attempts): base × 2^(n-1), vSphere's 0/2/6/14/30 min restart delays with
+   * base 2 min; the doubling stops at 2^20 so a long retry series cannot overflow.
+   */
+  public static Duration backoff(Duration base, int failedAttempts) {
+    return base.multipliedBy(1L << Math.min(failedAttempts - 1, 20));
+  }
+
+  /**
+   * The failure-detection timing (docs/FAILURE-DETECTION.md, "Detection budget"): every bound the master's verdicts
+   * wait for and the budget each failure case gets.
+   *
+   * @param interval das.failuredetectioninterval: heartbeats, datastore rounds and the master's judging rounds
+   * @param hostTimeout das.config.fdm.hostTimeout (T): the silence after which a host is judged, and a host's fence
+   *     timeout when its heartbeat reaches no datastore
+   * @param pingTimeout das.config.fdm.icmpPingTimeout (P): an unanswered ping fails only then
+   * @param electionWindow vmha.election.window (W)
+   */
+  public record Detection(Duration interval, Duration hostTimeout, Duration pingTimeout, Duration electionWindow) {
+
+    /**
+     * How long a host must be silent before it is investigated: T; for a host that never beat to this master and
+     * whose silence nothing proves (a member that just joined, any host of a master just elected) T + W: it may spend
+     * an election window in an election of its own before it follows this master.
+     */
+    public Duration judgeAfter(boolean silenceProven) {
+      return silenceProven ? hostTimeout : hostTimeout.plus(electionWindow);
+    }
+
+    /**
+     * What a master elected after a master loss knows of the lost master's silence when the election closes: T
+     * without its heartbeat before the election began, then the election window W.
+     */
+    public Duration lostMasterSilence() {
+      return hostTimeout.plus(electionWindow);
+    }
+
+    /**
+     * A slave's power loss, from its last network beat: pinged at T, the ping fails at T + P; its datastore
+     * heartbeat, whose last write the master may see up to one interval after the last network beat, has stood still
+     * for the fence bound at 1.5 T + one interval; the verdict comes within one interval of the later of the two.
+     */
+    public Duration slavePowerLoss() {
+      Duration ping = hostTimeout.plus(pingTimeout);
+      Duration datastore = datastoreStillBound(hostTimeout).plus(interval);
+      return max(ping, datastore).plus(interval);
+    }
+
+    /**
+     * The master's power loss, from its last heartbeat: the slaves hear nothing for T, elect for W; the new master
+     * knows that silence, pings the old master as soon as it has read the protected list and its datastore view, and
+     * judges when the ping fails (its datastore heartbeat has long been still: T + W is past the fence bound whenever
+     * W ≥ T/2). Up to one interval goes to the slaves noticing the loss (their timer runs from the last beat heard).
+     */
+    public Duration masterPowerLoss() {
+      Duration datastore = datastoreStillBound(hostTimeout).plus(interval);
+      return max(hostTimeout.plus(electionWindow).plus(pingTimeout), datastore).plus(interval);
+    }
+
+    /**
+     * The master and a slave lose power together: the new master proves the slave's silence from its datastore
+     * heartbeat age, which it has followed all along, so the slave is judged with the old master.
+     */
+    public Duration masterAndSlavePowerLoss() {
+      return masterPowerLoss();
+    }
+
+    /**
+     * An isolated slave's VMs, from its last beat: it elects itself after T + W, pings its isolation addresses for P,
+     * powers its VMs off and flags its power-on file; the master reads the flag in its next datastore round and
+     * restarts them within one more interval.
+     */
+    public Duration isolatedSlave() {
+      return hostTimeout.plus(electionWindow).plus(pingTimeout).plus(rounds(interval, 2));
+    }
+
+    /**
+     * An isolated master's VMs, from its last beat heard: it notices every other host silent after T and declares
+     * itself isolated after P; the others elect a new master after T + W, whose datastore rounds (one interval) have
+     * read the flag and which restarts the flagged VMs in its first round (one more).
+     */
+    public Duration isolatedMaster() {
+      return max(hostTimeout.plus(pingTimeout), hostTimeout.plus(electionWindow)).plus(rounds(interval, 2));
+    }
+
+    /** A host whose agent alone is down: judged AGENT_UNREACHABLE when its ping answers, right after T + one round. */
+    public Duration agentUnreachable() {
+      return hostTimeout.plus(interval);
+    }
+  }
+
+  /**
+   * The lease timing rule (issue 5, docs/FAILURE-DETECTION.md "Leases"). The holder of a VM's lease renews it every
+   * {@code renewInterval}; when no renewal has succeeded for {@code fenceAfter} it powers the VM off itself. Another
+   * host may take the lease only after seeing its counter stand still for {@link #expiry()}, which must outlast
+   * everything the holder may still do: the fence deadline, one renewal interval before the holder notices, the I/O
+   * delay of a renewal that landed late, the time a forced power-off takes, all stretched by the worst clock-rate
+   * difference between the two hosts (only durations are compared, never the clocks themselves). With a watchdog
+   * (issue 19) the holder pets it only while its leases were renewed within {@link #petDeadline()}, so a dead or frozen
+   * agent's VMs are stopped by the watchdog within the same expiry (sanlock's renewal-fail timeout plus watchdog fire
+   * timeout). The watchdog's timeout is the grace an agent restarted by its supervisor has to pet again; {@link
+   * #leaseFenceAfter} makes the fence deadline, and with it the expiry, cover it.
+   *
+   * @param watchdogTimeout how long the host's watchdog waits for a pet before it fires; zero without a watchdog
+   * @param clockDriftMax the largest relative rate difference of two hosts' clocks, e.g. 0.01 for 1 %
+   */
+  public record Lease(
+      Duration fenceAfter, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax, double clockDriftMax,
+      Duration watchdogTimeout) {
+
+    /** Without a watchdog. */
+    public Lease(
+        Duration fenceAfter, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax, double clockDriftMax) {
+      this(fenceAfter, renewInterval, ioDelayMax, powerOffMax, clockDriftMax, Duration.ZERO);
+    }
+
+    /**
+     * The settings' lease timing: the fence deadline from {@link #leaseFenceAfter}.
+     *
+     * @param watchdogTimeout zero without a watchdog
+     */
+    public static Lease of(Duration hostTimeout, Duration renewInterval, Duration ioDelayMax, Duration powerOffMax,
+        double clockDriftMax, Duration watchdogTimeout) {
+      return new Lease(leaseFenceAfter(hostTimeout, renewInterval, watchdogTimeout), renewInterval, ioDelayMax,
+          powerOffMax, clockDriftMax, watchdogTimeout);
+    }
+
+    /** How long a lease must stand still before another host may take it: after both ways the holder stops a VM. */
+    public Duration expiry() {
+      Duration holderDone = max(agentStopsBy(), watchdogStopsBy());
+      return stretched(holderDone, clockDriftMax);
+    }
+
+    /**
+     * When the agent has stopped a VM itself, counted in the holder's time from its last renewal landing: the renewal
+     * was issued up to {@code ioDelayMax} before, the fence comes {@code fenceAfter} after it issued, is noticed
+     * within an interval and takes up to {@code powerOffMax}.
+     */
+    public Duration agentStopsBy() {
+      return fenceAfter.plus(renewInterval).plus(ioDelayMax).plus(powerOffMax);
+    }
+
+    /**
+     * The agent pets its watchdog only while every lease it holds was renewed (the renewal issued) within this long:
+     * the fence deadline less the watchdog's timeout and one interval, so that a watchdog left unpetted fires no later
+     * than the agent itself would have fenced.
+     */
+    public Duration petDeadline() {
+      return fenceAfter.minus(watchdogTimeout).minus(renewInterval);
+    }
+
+    /**
+     * When a dead or frozen agent's watchdog has stopped its VMs, counted in the holder's time from its last renewal
+     * landing (zero without a watchdog): the last pet came before the pet deadline, landed within an interval, the
+     * watchdog fires its timeout later, noticed within an interval (the process watchdog's check period; a kernel
+     * timer is exact), and the VMs stop within {@code powerOffMax} (a reset: at once).
+     */
+    public Duration watchdogStopsBy() {
+      if (watchdogTimeout.isZero()) return Duration.ZERO;
+      return petDeadline().plus(renewInterval).plus(watchdogTimeout).plus(renewInterval).plus(powerOffMax);
+    }
+
+    /**
+     * Whether the watchdog may be petted, the longest any lease here has gone unrenewed being {@code unrenewed} (an
+     * interval while renewals succeed: the one issued at the last round is still in flight).
+     */
+    public boolean mayPet(Duration unrenewed) {
+      return unrenewed.compareTo(petDeadline()) <= 0;
+    }
+
+    /**
+     * A lease unrenewed this long is reported late (LeaseRenewalLate, metric vmha_lease_renewals_late_total): half the
+     * time before its holder fences the VM itself is used up, early enough for an operator to act, and far beyond the
+     * one interval a renewal normally takes, so a busy round is no alarm (as the watchdog's near-miss: half its
+     * timeout).
+     */
+    public Duration lateAfter() {
+      return fenceAfter.dividedBy(2);
+    }
+
+    /** The margin between the holder's fence deadline and the expiry: what protects against late I/O and drift. */
+    public Duration margin() {
+      return expiry().minus(fenceAfter);
+    }
+  }
+
+  /**
+   * The restart-grace rule (issue 19, docs/FAILURE-DETECTION.md "Watchdog"): a holder fences its VMs after T
+   * unrenewed, or — when the watchdog's timeout {@code W}, the grace a restarted agent has to pet again, is longer
+   * than that allows — after {@code W + 2 i}: the agent must still pet while its renewals succeed (the pet deadline
+   * {@code fenceAfter - W - i} at least one interval, the renewal in flight), and the expiry must cover the watchdog's
+   * firing. So every second of grace beyond {@code T - 2 i} is a second more before a crashed host's VMs may start
+   * elsewhere, as with sbd (a fencer waits 2 x the watchdog timeout) and Proxmox (60 s).
+   */
+  public static Duration leaseFenceAfter(Duration hostTimeout, Duration renewInterval, Duration watchdogTimeout) {
+    if (watchdogTimeout.isZero()) return hostTimeout;
+    return max(hostTimeout, watchdogTimeout.plus(rounds(renewInterval, 2)));
+  }
+
+  /**
+   * A duration the holder counts, as another host may count it: stretched by the largest clock-rate difference
+   * ({@code drift}, a fraction), rounded up.
+   */
+  public static Duration stretched(Duration d, double drift) {
+    return Duration.ofNanos((long) Math.ceil(d.toNanos() * (1 + drift)));
+  }
+
+  /**
+   * How long after a partition heals the hosts form one cluster with one master again (issue 18;
+   * docs/FAILURE-DETECTION.md, "After a partition heals"). Measured from the moment the cluster transport carries
+   * messages again. Two ways back; the slower one bounds it:
+   * <ul>
+   *   <li>{@link #merge()}: no member was removed (heartbeat datastores, an even split, a minority that downs nobody).
+   *       Pekko's failure detector hears the other side again and gossip spreads it within T (its acceptable pause is
+   *       T/3); then each master's next heartbeat reaches the other, the lower-ranked steps down at once, and its
+   *       slaves follow the better master on its next heartbeat: two intervals;
+   *   <li>{@link #rejoin()}: the majority removed the minority's members (declared DEAD). Each of them learns that it
+   *       is quarantined as soon as it reaches a member (within T, as above), restarts its actor system, joins through
+   *       the seeds (their answer within {@code pekko.cluster.seed-node-timeout}, one failed attempt allowed:
+   *       {@code pekko.cluster.retry-unsuccessful-join-after}), and follows the master whose heartbeat it hears during
+   *       its election window.
+   * </ul>
+   */
+  public record Heal(
+      Duration interval, Duration hostTimeout, Duration electionWindow, Duration seedNodeTimeout, Duration joinRetry) {
+
+    /**
+     * What a quarantined agent takes to start its next actor system (the cluster extension, the history journals),
+     * allowed for a loaded 2-core machine: the simulation measures 1.5–3 s under load.
+     */
+    public static final Duration AGENT_RESTART = Duration.ofSeconds(5);
+
+    /** From the vmha settings' {@code interval, hostTimeout, electionWindow} and the agent's Pekko config. */
+    public static Heal of(Duration interval, Duration hostTimeout, Duration electionWindow, Config pekko) {
+      return new Heal(interval, hostTimeout, electionWindow, pekko.getDuration("pekko.cluster.seed-node-timeout"),
+          pekko.getDuration("pekko.cluster.retry-unsuccessful-join-after"));
+    }
+
+    /** Membership intact: reachable again everywhere, then one heartbeat each way. */
+    public Duration merge() {
+      return hostTimeout.plus(rounds(interval, 2));
+    }
+
+    /**
+     * A removed member back: quarantine noticed, a new actor system, the seeds' answer or their timeout and one join
+     * retry, an election window, one heartbeat each way.
+     */
+    public Duration rejoin() {
+      return hostTimeout.plus(AGENT_RESTART).plus(seedNodeTimeout).plus(joinRetry).plus(electionWindow)
+          .plus(rounds(interval, 2));
+    }
+
+    /** One cluster and one master after any heal. */
+    public Duration oneMaster() {
+      return max(merge(), rejoin());
+    }
+  }
+
+  public static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  public static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}

@@ -1,0 +1,86 @@
+package dev.vmha.timing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import org.junit.jupiter.api.Test;
+
+/** The bounds and budgets docs/FAILURE-DETECTION.md states, with the vSphere defaults and the demo's settings. */
+class TimingRulesTest {
+  private static final TimingRules.Detection DEFAULTS = new TimingRules.Detection(Duration.ofSeconds(1), Duration.ofSeconds(10),
+      Duration.ofSeconds(5), Duration.ofSeconds(15));
+  private static final TimingRules.Detection DEMO = new TimingRules.Detection(Duration.ofMillis(250), Duration.ofSeconds(3),
+      Duration.ofSeconds(1), Duration.ofSeconds(2));
+
+  @Test
+  void theBoundsAVerdictWaitsFor() {
+    assertEquals(Duration.ofSeconds(15), TimingRules.datastoreStillBound(DEFAULTS.hostTimeout()));
+    assertEquals(Duration.ofSeconds(25), TimingRules.majorityStillBound(DEFAULTS.hostTimeout()));
+    assertEquals(Duration.ofSeconds(10), DEFAULTS.judgeAfter(true));
+    assertEquals(Duration.ofSeconds(25), DEFAULTS.judgeAfter(false), "a host never heard may be in an election");
+  }
+
+  @Test
+  void theBudgetPerCaseWithTheDefaults() {
+    assertEquals(Duration.ofSeconds(17), DEFAULTS.slavePowerLoss(), "max(T + P, 1.5 T + i) + i");
+    assertEquals(Duration.ofSeconds(31), DEFAULTS.masterPowerLoss(), "max(T + W + P, 1.5 T + i) + i");
+    assertEquals(Duration.ofSeconds(31), DEFAULTS.masterAndSlavePowerLoss());
+    assertEquals(Duration.ofSeconds(32), DEFAULTS.isolatedSlave(), "T + W + P + 2i");
+    assertEquals(Duration.ofSeconds(27), DEFAULTS.isolatedMaster(), "max(T + P, T + W) + 2i");
+    assertEquals(Duration.ofSeconds(11), DEFAULTS.agentUnreachable(), "T + i");
+  }
+
+  @Test
+  void theBudgetPerCaseWithTheDemoSettings() {
+    assertEquals(Duration.ofMillis(5000), DEMO.slavePowerLoss());
+    assertEquals(Duration.ofMillis(6250), DEMO.masterPowerLoss());
+    assertEquals(Duration.ofMillis(6500), DEMO.isolatedSlave());
+    assertEquals(Duration.ofMillis(5500), DEMO.isolatedMaster());
+    assertEquals(Duration.ofMillis(3250), DEMO.agentUnreachable());
+  }
+
+  @Test
+  void theBoundsDerivedFromOneSettingWithTheDefaults() {
+    Duration i = Duration.ofSeconds(1);
+    Duration t = Duration.ofSeconds(10);
+    assertEquals(Duration.ofSeconds(4), TimingRules.minHostTimeout(i), "4 i");
+    assertEquals(Duration.ofSeconds(5), TimingRules.defaultWatchdogTimeout(t), "T/2");
+    assertEquals(Duration.ofSeconds(2), TimingRules.minWatchdogTimeout(i), "2 i");
+    assertEquals(Duration.ofMillis(3333), TimingRules.failureDetectorPause(t).truncatedTo(ChronoUnit.MILLIS), "T/3");
+    assertEquals(Duration.ofSeconds(20), TimingRules.clusterJoinGiveUp(t), "2 T");
+    assertEquals(Duration.ofMillis(2500), TimingRules.hypervisorListingBound(t), "T/4");
+    assertEquals(Duration.ofSeconds(4), TimingRules.duplicateWatch(i, Duration.ofSeconds(2)), "2 i + io-delay-max");
+    assertEquals(Duration.ofSeconds(30), TimingRules.rejoinLimit(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+    assertEquals(Duration.ofSeconds(30), TimingRules.electionListingBound(Duration.ofSeconds(15)), "2 W");
+    assertEquals(Duration.ofSeconds(18), TimingRules.electionElapsed(Duration.ofSeconds(15), i, 3), "W + 3 i");
+    assertEquals(Duration.ofSeconds(25), TimingRules.coldStartElectionMinimum(Duration.ofSeconds(15), t), "W + T");
+  }
+
+  @Test
+  void theCallBoundsAndRetries() {
+    Duration i = Duration.ofSeconds(1);
+    assertEquals(i, TimingRules.powerOffCallBound(i, Duration.ofMillis(10)), "at least one interval");
+    assertEquals(Duration.ofSeconds(30), TimingRules.powerOffCallBound(i, Duration.ofSeconds(30)));
+    assertEquals(Duration.ofSeconds(1), TimingRules.watchdogCheckPeriod(i, Duration.ofSeconds(60)), "i");
+    assertEquals(Duration.ofMillis(500), TimingRules.watchdogCheckPeriod(i, Duration.ofSeconds(2)), "a quarter");
+    assertEquals(Duration.ofSeconds(30), TimingRules.watchdogNearMiss(Duration.ofSeconds(60)));
+    assertEquals(Duration.ofSeconds(20), TimingRules.leaseTakeBound(i));
+    assertEquals(Duration.ofSeconds(4), TimingRules.disarmPublishBound(i));
+    assertEquals(Duration.ofSeconds(2), TimingRules.gaugeAskBound(Duration.ofSeconds(6)));
+    Duration base = Duration.ofMinutes(2);
+    assertEquals(Duration.ofMinutes(2), TimingRules.backoff(base, 1));
+    assertEquals(Duration.ofMinutes(16), TimingRules.backoff(base, 4), "vSphere's 0/2/6/14/30 min: 16 after 14");
+    assertEquals(base.multipliedBy(1 << 20), TimingRules.backoff(base, 40), "the doubling stops at 2^20");
+  }
+
+  @Test
+  void theLeaseFenceDeadlineCoversTheWatchdogsGrace() {
+    Duration t = Duration.ofSeconds(10);
+    Duration i = Duration.ofSeconds(1);
+    assertEquals(t, TimingRules.leaseFenceAfter(t, i, Duration.ZERO), "without a watchdog: T");
+    assertEquals(t, TimingRules.leaseFenceAfter(t, i, Duration.ofSeconds(5)), "the default T/2 leaves it at T");
+    assertEquals(Duration.ofSeconds(32), TimingRules.leaseFenceAfter(t, i, Duration.ofSeconds(30)), "W + 2 i");
+    assertEquals(Duration.ofSeconds(101), TimingRules.stretched(Duration.ofSeconds(100), 0.01));
+  }
+}
