@@ -62,6 +62,7 @@ class OpenApiTest {
       // a host and a VM the stub master knows and the stub history mentions
       String concrete = path.replace("/hosts/*", "/hosts/host2").replace("/vms/*", "/vms/vm1");
       String body = route.equals("POST /api/v1/vms") ? "{\"name\": \"vm9\", \"memoryMb\": 256}"
+          : route.equals("POST /api/v1/hosts/*/maintenance") ? "{\"enter\": true}"
           : method.equals("POST") ? "{}" : null;
       HttpResponse<String> r = agent.send(method, concrete, agent.tokens.admin(), body);
       assertNotEquals(404, r.statusCode(), route + ": " + r.body());

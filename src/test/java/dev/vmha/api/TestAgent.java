@@ -57,6 +57,9 @@ public final class TestAgent implements AutoCloseable {
       if (m instanceof MasterCoordinator.PowerOffVm p) {
         p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.vm() + " powered off"));
       }
+      if (m instanceof MasterCoordinator.SetMaintenance p) {
+        p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.host() + " enters maintenance"));
+      }
       return Behaviors.same();
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
