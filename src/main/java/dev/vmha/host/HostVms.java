@@ -274,8 +274,8 @@ public final class HostVms {
             "its writer did not stop: " + Failures.rootMessage(w.error())));
         return s.stopping(s.stopping(), off);
       }
-      ctx.ask(VmLeases.Released.class, leases, pollInterval.multipliedBy(20), ref -> new VmLeases.Release(vm, ref),
-          (released, err) -> {
+      ctx.ask(VmLeases.Released.class, leases, TimingRules.leaseReleaseBound(pollInterval),
+          ref -> new VmLeases.Release(vm, ref), (released, err) -> {
             Optional<String> error = err != null ? Optional.of(Failures.rootMessage(err)) : released.error();
             w.request().replyTo().tell(new MigratedOut(vm, hostId, error.isEmpty() ? Optional.of(w.image())
                 : Optional.empty(), true, error.map(e -> "its writer stopped, but its lease was not released: " + e)

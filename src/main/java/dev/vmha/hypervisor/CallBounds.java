@@ -10,21 +10,18 @@ import java.time.Duration;
  * @param listing the VMs powered on ({@link TimingRules#hypervisorListingBound})
  * @param powerOn a power-on: the master's {@code vmha.restart.power-on-timeout}, after which it stops waiting anyway
  * @param powerOff a forced power-off, or sending a guest shutdown ({@link TimingRules#powerOffCallBound})
- * @param migrateOut stopping a migrating VM's writer: twice a power-off (the guest is asked to stop, then killed)
+ * @param migrateOut stopping a migrating VM's writer ({@link TimingRules#migrateOutCallBound})
  */
 public record CallBounds(Duration listing, Duration powerOn, Duration powerOff, Duration migrateOut) {
 
   public static CallBounds of(Duration interval, Duration hostTimeout, Duration powerOnTimeout, Duration powerOffMax) {
     Duration powerOff = TimingRules.powerOffCallBound(interval, powerOffMax);
     return new CallBounds(TimingRules.hypervisorListingBound(hostTimeout), powerOnTimeout, powerOff,
-        powerOff.multipliedBy(2));
+        TimingRules.migrateOutCallBound(powerOff));
   }
 
-  /**
-   * How long the master waits for each half of a live migration (the writer stopped and the lease released; the lease
-   * taken and the VM started): the longer hypervisor call's bound, and a power-on's bound for the lease I/O.
-   */
+  /** How long the master waits for each half of a live migration ({@link TimingRules#migrationStepBound}). */
   public Duration migrationStep() {
-    return (migrateOut.compareTo(powerOn) > 0 ? migrateOut : powerOn).plus(powerOn);
+    return TimingRules.migrationStepBound(migrateOut, powerOn);
   }
 }
