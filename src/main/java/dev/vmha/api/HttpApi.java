@@ -228,6 +228,8 @@ public final class HttpApi extends AllDirectives {
         path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
             body -> powerOn(body, caller))))),
         path(segment("vms").slash(segment()).slash("power-off"), vm -> post(() -> powerOff(vm, caller))),
+        path(segment("hosts").slash(segment()).slash("maintenance"), host -> post(() -> withSizeLimit(MAX_BODY,
+            () -> entity(Unmarshaller.entityToString(), body -> maintenance(host, body, caller)))))),
         pathPrefix("emergency", () -> concat(
             path("reset-election", () -> post(() -> emergency(caller, EmergencyAction.RESET_ELECTION, "all"))),
             pathPrefix("force-master", () -> path(segment(), host -> post(() -> named("host", host,
@@ -480,6 +482,16 @@ public final class HttpApi extends AllDirectives {
     String request = "power-on " + v.vm().name() + v.host().map(h -> " at " + h).orElse("");
     return answer(audited(caller, request, v.vm().name(), () -> toMaster(
         ref -> new MasterCoordinator.PowerOnVm(v.vm(), v.host(), Optional.of(v.protection()), ref))));
+  }
+
+  /** Maintenance mode for a host, asked of the master by the caller (named in the events as who asked). */
+  private Route maintenance(String host, String body, ApiCaller caller) {
+    StringBuilder error = new StringBuilder();
+    Optional<MaintenanceRequest> r = MaintenanceRequest.parse(body, error);
+    if (r.isEmpty()) return json(StatusCodes.BAD_REQUEST, ApiError.field("enter", error.toString()));
+    boolean enter = r.get().enter();
+    return answer(audited(caller, (enter ? "enter" : "exit") + " maintenance of host " + host, "-",
+        () -> toMaster(ref -> new MasterCoordinator.SetMaintenance(host, enter, caller.token(), ref))));
   }
 
   private Route powerOff(String vm, ApiCaller caller) {

@@ -19,4 +19,9 @@ public record CallBounds(Duration listing, Duration powerOn, Duration powerOff, 
     return new CallBounds(TimingRules.hypervisorListingBound(hostTimeout), powerOnTimeout, powerOff,
         TimingRules.migrateOutCallBound(powerOff));
   }
+
+  /** How long the master waits for each half of a live migration ({@link TimingRules#migrationStepBound}). */
+  public Duration migrationStep() {
+    return TimingRules.migrationStepBound(migrateOut, powerOn);
+  }
 }

@@ -124,7 +124,8 @@ final class Maintenance {
       }
       List<VmSpec> vms = runningAt(t, s, h);
       boolean movingFrom = moving.filter(x -> x.from().equals(host)).isPresent();
-      if (vms.isEmpty() && h.report().get().starting().isEmpty() && !movingFrom) {
+      List<String> unreported = placedUnreported(s, h);
+      if (vms.isEmpty() && unreported.isEmpty() && !movingFrom) {
         next = inMaintenance(t, next, host, m.getValue());
         continue;
       }
@@ -135,13 +136,14 @@ final class Maintenance {
         continue;
       }
       List<String> why = new ArrayList<>();
-      h.report().get().starting().forEach(vm -> why.add(vm + " is being started here"));
+      unreported.forEach(vm -> why.add(vm + " is placed here, not reported running yet"));
       for (VmSpec vm : vms) {
         Duration retry = d.notBefore().get(vm.name());
         if (s.inFlight().containsKey(vm.name()) || s.pending().containsKey(vm.name())) {
           why.add(vm.name() + " is being restarted");
         } else if (retry != null && s.now().compareTo(retry) < 0) {
-          why.add(vm.name() + ": its last migration failed; tried again in " + retry.minus(s.now()).toSeconds() + " s");
+          why.add(vm.name() + " was migrated lately; tried again in " + retry.minus(s.now()).toSeconds()
+              + " s if it still runs here");
         } else {
           RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
               List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), host)), Map.of(), Set.of(),
@@ -178,7 +180,6 @@ final class Maintenance {
       t.emit(new HaEvent.VmMigrated(t.wall, t.self(), vm, o.from(), moved.to(), why));
       request.ifPresent(r -> t.effect(new MasterEffect.Reply(r, true, vm + " moved from " + o.from() + " to "
           + moved.to(), Optional.empty())));
-      notBefore.remove(vm);
       runsAt = Optional.of(moved.to());
     } else {
       MigrationOutcome.NotMoved failed = (MigrationOutcome.NotMoved) o;
@@ -187,9 +188,10 @@ final class Maintenance {
       request.ifPresent(r -> t.effect(new MasterEffect.Reply(r, false, vm + " not moved to " + failed.to() + ": "
           + failed.reason() + "; it runs " + failed.runsAt().map(h -> "at " + h)
           .orElse("nowhere now and is restarted"), Optional.empty())));
-      notBefore.put(vm, s.now().plus(t.settings().hostTimeout()));
       runsAt = failed.runsAt();
     }
+    // not migrated again before the host's reports show where it runs: a report sent before the move still lists it
+    notBefore.put(vm, s.now().plus(t.settings().hostTimeout()));
     MasterState next = s.drain(new Draining(Optional.empty(), s.drain().waits(), notBefore));
     ProtectedList.Entry e = next.protectedList().vms().get(vm);
     if (e != null && runsAt.isPresent() && !e.host().equals(runsAt.get())) {
@@ -272,6 +274,19 @@ final class Maintenance {
         .sorted(Placement.startOrder(vm -> protection.get(vm.name()).priority(),
             vm -> protection.get(vm.name()).order(), VmSpec::name))
         .toList();
+  }
+
+  /**
+   * The VMs a host may run that its report does not show running: being started there, or placed there by the list
+   * (a report sent before they started; not given up), so a host is never called empty too early.
+   */
+  private static List<String> placedUnreported(MasterState s, HostEntry h) {
+    java.util.TreeSet<String> vms = new java.util.TreeSet<>(h.report().get().starting());
+    s.protectedList().vms().values().stream()
+        .filter(e -> e.host().equals(h.id()) && !e.recovery().gaveUp() && !h.report().get().has(e.vm().name()))
+        .forEach(e -> vms.add(e.vm().name()));
+    s.inFlight().values().stream().filter(f -> f.host().equals(h.id())).forEach(f -> vms.add(f.vm().name()));
+    return List.copyOf(vms);
   }
 
   /** A request about the host waits for its list to be stored: nothing is migrated for it before. */

@@ -159,7 +159,7 @@ public record MasterState(
   /**
    * The draining of hosts entering maintenance: the one migration under way (one at a time, so a VM's disk never has
    * two writers and the hosts are not swamped), why each draining host still holds VMs, and the VMs whose migration
-   * failed with when they may be tried again (virtual time).
+   * ended lately with when they may be tried again (virtual time: once the source's reports show where they run).
    */
   record Draining(Optional<Migration> moving, Map<String, String> waits, Map<String, Duration> notBefore) {
     static final Draining NONE = new Draining(Optional.empty(), Map.of(), Map.of());

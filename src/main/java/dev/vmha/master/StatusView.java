@@ -38,7 +38,6 @@ final class StatusView {
           r.map(x -> x.poweredOn().stream().map(VmSpec::name).sorted().toList()).orElse(List.of()),
           at.apply(h.verdictSince()), s.now().minus(h.lastBeat()).toMillis(),
           millis(s.view().map(v -> v.heartbeatAges(h.id())).orElse(Map.of())),
-
           s.protectedList().maintenanceOf(h.id()), Maintenance.waitOf(s, h.id())));
     }
     Map<String, VmStateRule.HostFacts> facts = new HashMap<>();

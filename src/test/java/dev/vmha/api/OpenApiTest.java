@@ -64,6 +64,7 @@ class OpenApiTest {
           .replace("/*", "/host1");
       String body = route.equals("POST /api/v1/vms") ? "{\"name\": \"vm9\", \"memoryMb\": 256}"
           : route.equals("POST /api/v1/vms/*/protection") ? "{\"order\": 1}"
+          : route.equals("POST /api/v1/hosts/*/maintenance") ? "{\"enter\": true}"
           : method.equals("POST") ? "{}" : null;
       HttpResponse<String> r = agent.send(method, concrete, agent.tokens.admin(), body);
       assertNotEquals(404, r.statusCode(), route + ": " + r.body());

@@ -60,6 +60,9 @@ public final class TestAgent implements AutoCloseable {
       if (m instanceof MasterCoordinator.Operate o) {
         o.replyTo().tell(new MasterCoordinator.OperationResult(true, o.operation() + " done"));
       }
+      if (m instanceof MasterCoordinator.SetMaintenance p) {
+        p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.host() + " enters maintenance"));
+      }
       return Behaviors.same();
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
