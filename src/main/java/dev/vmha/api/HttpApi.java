@@ -229,7 +229,7 @@ public final class HttpApi extends AllDirectives {
             body -> powerOn(body, caller))))),
         path(segment("vms").slash(segment()).slash("power-off"), vm -> post(() -> powerOff(vm, caller))),
         path(segment("hosts").slash(segment()).slash("maintenance"), host -> post(() -> withSizeLimit(MAX_BODY,
-            () -> entity(Unmarshaller.entityToString(), body -> maintenance(host, body, caller)))))),
+            () -> entity(Unmarshaller.entityToString(), body -> maintenance(host, body, caller))))),
         pathPrefix("emergency", () -> concat(
             path("reset-election", () -> post(() -> emergency(caller, EmergencyAction.RESET_ELECTION, "all"))),
             pathPrefix("force-master", () -> path(segment(), host -> post(() -> named("host", host,

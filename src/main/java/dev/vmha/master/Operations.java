@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.capacity.Admission;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.ProtectedList.HaSwitch;
 import dev.vmha.history.HaEvent;
@@ -53,12 +54,17 @@ final class Operations {
     VmProtection protection = o.change().applyTo(t.settings().restart().protectionOf(o.vm()));
     Optional<String> invalid = OperatorRequests.dependencyError(s, o.vm(), protection);
     if (invalid.isPresent()) return invalid(t, s, request, invalid.get());
+    Admission.Decision admission = CapacityWatch.admitProtect(t, s, vm, protection, host.get());
+    if (admission.outcome() == Admission.Outcome.REFUSED) {
+      return OperatorRequests.refuse(t, s, request, o.vm() + " not protected: " + admission.reason());
+    }
     MasterState next = ListOwnership.write(t, s, s.protectedList().with(vm, host.get(), protection, t.self()));
     return OperatorRequests.waitForWrite(next, new AfterWrite.Protection(next.protectedList().version(), request,
         o.vm(), Optional.empty(), Optional.empty(), List.of(new HaEvent.VmProtected(t.wall, t.self(), o.vm(), host.get()),
             new HaEvent.VmProtectionSet(t.wall, t.self(), o.vm(), host.get(), protection, true, o.askedBy())),
         o.vm() + " protected at " + host.get() + " with priority " + protection.priority().configName()
-            + ", order " + protection.order()));
+            + ", order " + protection.order() + (admission.outcome() == Admission.Outcome.WARNED
+            ? "; WARNING: " + admission.reason() : "")));
   }
 
   /**

@@ -79,10 +79,8 @@ final class OperatorRequests {
     }
     List<String> hosts = plan.starts().get(0).hosts();
     Admission.Decision admission = CapacityWatch.admitPowerOn(t, s, vm, protection, hosts.get(0));
-    if (admission.outcome() != Admission.Outcome.ALLOWED) {
-      boolean refused = admission.outcome() == Admission.Outcome.REFUSED;
-      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), "power-on", vm.name(), refused, admission.reason()));
-      if (refused) return refuse(t, s, p.request(), vm.name() + " not powered on: " + admission.reason());
+    if (admission.outcome() == Admission.Outcome.REFUSED) {
+      return refuse(t, s, p.request(), vm.name() + " not powered on: " + admission.reason());
     }
     Optional<String> warning = admission.outcome() == Admission.Outcome.WARNED
         ? Optional.of(admission.reason()) : Optional.empty();

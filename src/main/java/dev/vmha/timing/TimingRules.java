@@ -143,19 +143,6 @@ public final class TimingRules {
     return max(interval, powerOffMax);
   }
 
-  /** How long a host waits for its lease keeper to release a migrated VM's lease: as long as a take (the same I/O). */
-  public static Duration leaseReleaseBound(Duration interval) {
-    return leaseTakeBound(interval);
-  }
-
-  /**
-   * How long stopping a migrating VM's writer may take: two power-offs (the guest is asked to stop, then killed; the
-   * lease is released only after).
-   */
-  public static Duration migrateOutCallBound(Duration powerOffCallBound) {
-    return powerOffCallBound.multipliedBy(2);
-  }
-
   /**
    * How long stopping a migrating VM's writer may take: twice a forced power-off's bound (the guest is asked to stop
    * cleanly for one, then killed and waited for the other).
