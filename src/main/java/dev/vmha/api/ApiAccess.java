@@ -43,7 +43,19 @@ public final class ApiAccess {
       new Route("GET", "/api/v1/alerts", ApiRole.READ),
       new Route("GET", "/metrics", ApiRole.READ),
       new Route("POST", "/api/v1/vms", ApiRole.OPERATOR),
-      new Route("POST", "/api/v1/vms/*/power-off", ApiRole.OPERATOR));
+      new Route("POST", "/api/v1/vms/*/power-off", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/cluster/ha/enable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/cluster/ha/disable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/hosts/*/ha/enable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/hosts/*/ha/disable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/vms/*/retry", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/protect", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/unprotect", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/protection", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/vms/*/move-to/*", ApiRole.OPERATOR),
+      new Route("POST", "/api/v1/emergency/force-master/*", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/emergency/reset-election", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/hosts/*/maintenance", ApiRole.OPERATOR));
 
   /** What to do with a request. */
   public sealed interface Decision {}

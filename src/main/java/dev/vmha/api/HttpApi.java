@@ -8,6 +8,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.vmha.Failures;
 import dev.vmha.alerts.Alert;
 import dev.vmha.election.ElectionFsm;
+import dev.vmha.election.EmergencyAction;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
@@ -17,6 +18,8 @@ import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.security.ClusterTls;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.Operation;
+import dev.vmha.restart.ProtectionChange;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
@@ -251,13 +254,36 @@ public final class HttpApi extends AllDirectives {
   /**
    * Every operation under /api/v1: a POST that changes the cluster, recorded with who asked ({@link #audited}) and
    * carried out by the master ({@link #toMaster}, answered by {@link #answer}). A new operation is added here, with its
-   * role in {@link ApiAccess#ROUTES} and its description in openapi.yaml ({@code OpenApiTest} checks both).
+   * role in {@link ApiAccess#ROUTES} and its description in openapi.yaml ({@code OpenApiTest} checks both). The
+   * operators' changes to HA (issue 22) are decided by the master ({@code master.Operations}), the emergency actions
+   * by the election ({@link #emergency}): 200 when done, 404 naming an unknown VM or host, 409 when the cluster
+   * refuses it now.
    */
   private Route operations(ApiCaller caller) {
     return concat(
         path("vms", () -> post(() -> withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(),
             body -> powerOn(body, caller))))),
-        path(segment("vms").slash(segment()).slash("power-off"), vm -> post(() -> powerOff(vm, caller))));
+        path(segment("vms").slash(segment()).slash("power-off"), vm -> post(() -> powerOff(vm, caller))),
+        path(segment("hosts").slash(segment()).slash("maintenance"), host -> post(() -> withSizeLimit(MAX_BODY,
+            () -> entity(Unmarshaller.entityToString(), body -> maintenance(host, body, caller))))),
+        pathPrefix("emergency", () -> concat(
+            path("reset-election", () -> post(() -> emergency(caller, EmergencyAction.RESET_ELECTION, "all"))),
+            pathPrefix("force-master", () -> path(segment(), host -> post(() -> named("host", host,
+                () -> emergency(caller, EmergencyAction.FORCE_MASTER, host))))))),
+        pathPrefix("cluster", () -> pathPrefix("ha", () -> path(segment(), verb -> post(() -> switchHa(
+            Optional.empty(), verb, caller))))),
+        pathPrefix("hosts", () -> pathPrefix(segment(), host -> pathPrefix("ha", () -> path(segment(), verb -> post(
+            () -> switchHa(Optional.of(host), verb, caller)))))),
+        pathPrefix("vms", () -> pathPrefix(segment(), vm -> post(() -> named("name", vm, () -> concat(
+            path("retry", () -> operate(caller, "retry " + vm, vm, new Operation.Retry(vm, caller.token()))),
+            pathPrefix("move-to", () -> path(segment(), to -> named("host", to, () -> operate(caller,
+                "move " + vm + " to " + to, vm, new Operation.Move(vm, to, caller.token()))))),
+            path("unprotect", () -> operate(caller, "unprotect " + vm, vm,
+                new Operation.Unprotect(vm, caller.token()))),
+            path("protect", () -> change(vm, false, c -> operate(caller, "protect " + vm, vm,
+                new Operation.Protect(vm, c, caller.token())))),
+            path("protection", () -> change(vm, true, c -> operate(caller, "set protection of " + vm, vm,
+                new Operation.SetProtection(vm, c, caller.token()))))))))));
   }
 
   /** GET /api/v1/events: this agent's recent events that the query selects, or 400 naming what is wrong with it. */
@@ -351,6 +377,50 @@ public final class HttpApi extends AllDirectives {
     return complete(HttpResponse.create().withStatus(StatusCodes.OK)
         .addHeader(RawHeader.create("Cache-Control", "no-cache"))
         .withEntity(HttpEntities.createChunked(EVENT_STREAM, frames)));
+  }
+
+  /**
+   * An emergency action, taken by the election FSMs (this agent's, and the others' it relays it to): no master needs
+   * to answer, since the master may be what is lost.
+   */
+  private Route emergency(ApiCaller caller, EmergencyAction action, String host) {
+    String request = action == EmergencyAction.FORCE_MASTER ? "emergency force-master " + host
+        : "emergency reset-election";
+    return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
+        election, ref -> new ElectionFsm.EmergencyAsked(action, host, caller.token(), ref), timeout,
+        system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
+  }
+
+  /** A protection change in the body, checked by {@link VmRequestRule#checkChange}: 400 naming what is wrong. */
+  private Route change(String vm, boolean needsOne, java.util.function.Function<ProtectionChange, Route> then) {
+    return withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(), body -> {
+      VmRequestRule.CheckedChange c = VmRequestRule.checkChange(vm, body, needsOne);
+      return c instanceof VmRequestRule.ValidChange v ? then.apply(v.change())
+          : json(StatusCodes.BAD_REQUEST, ((VmRequestRule.InvalidChange) c).error());
+    }));
+  }
+
+  private Route switchHa(Optional<String> host, String verb, ApiCaller caller) {
+    if (!verb.equals("enable") && !verb.equals("disable")) {
+      return json(StatusCodes.NOT_FOUND, ApiError.of("no such operation: ha/" + ApiError.clip(verb)
+          + "; use ha/enable or ha/disable"));
+    }
+    boolean enable = verb.equals("enable");
+    Supplier<Route> act = () -> operate(caller, "HA " + verb + " for " + host.map(h -> "host " + h)
+        .orElse("the cluster"), "", new Operation.SwitchHa(host, enable, caller.token()));
+    return host.isPresent() ? named("host", host.get(), act) : act.get();
+  }
+
+  /** A VM or host name from the path, checked before anything is asked: 400 naming it when it cannot be one. */
+  private Route named(String field, String name, Supplier<Route> then) {
+    boolean host = field.equals("host");
+    if (host ? dev.vmha.config.HaSettings.isValidHostId(name) : VmSpec.isValidName(name)) return then.get();
+    return json(StatusCodes.BAD_REQUEST, ApiError.field(field, "not a " + (host ? "host id" : "VM name") + " ("
+        + name.length() + " characters): " + VmSpec.NAME_RULE));
+  }
+
+  private Route operate(ApiCaller caller, String request, String vm, Operation operation) {
+    return answer(audited(caller, request, vm, () -> toMaster(ref -> new MasterCoordinator.Operate(operation, ref))));
   }
 
   /**
@@ -478,6 +548,16 @@ public final class HttpApi extends AllDirectives {
         ref -> new MasterCoordinator.PowerOnVm(v.vm(), v.host(), Optional.of(v.protection()), ref))));
   }
 
+  /** Maintenance mode for a host, asked of the master by the caller (named in the events as who asked). */
+  private Route maintenance(String host, String body, ApiCaller caller) {
+    StringBuilder error = new StringBuilder();
+    Optional<MaintenanceRequest> r = MaintenanceRequest.parse(body, error);
+    if (r.isEmpty()) return json(StatusCodes.BAD_REQUEST, ApiError.field("enter", error.toString()));
+    boolean enter = r.get().enter();
+    return answer(audited(caller, (enter ? "enter" : "exit") + " maintenance of host " + host, "-",
+        () -> toMaster(ref -> new MasterCoordinator.SetMaintenance(host, enter, caller.token(), ref))));
+  }
+
   private Route powerOff(String vm, ApiCaller caller) {
     if (!VmSpec.isValidName(vm)) {
       return json(StatusCodes.BAD_REQUEST, ApiError.field("name", "not a VM name (" + vm.length() + " characters): "
@@ -493,6 +573,7 @@ public final class HttpApi extends AllDirectives {
    */
   private Route answer(CompletionStage<MasterCoordinator.OperationResult> result) {
     return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(true, r.message()))
+        : r.notFound() ? json(StatusCodes.NOT_FOUND, ApiError.of(r.message()))
         : r.invalidField().map(f -> json(StatusCodes.BAD_REQUEST, ApiError.field(f, r.message())))
             .orElseGet(() -> r.alreadyProtected()
                 ? json(StatusCodes.CONFLICT, new AlreadyProtected(r.message(), true))

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.RestartSettings;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.ProtectionChange;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
@@ -44,6 +45,8 @@ public final class VmRequestRule {
 
   private static final String FIELDS = "name, memoryMb, cpus, host, priority, order, ready, readyTimeoutSeconds,"
       + " dependsOn";
+  private static final String CHANGE = "priority, order, ready, readyTimeoutSeconds, dependsOn";
+  private static final String CHANGE_ONLY = "not part of a protection change, whose fields are " + CHANGE;
   private static final ObjectReader READER = strictReader();
 
   private VmRequestRule() {}
@@ -89,6 +92,45 @@ public final class VmRequestRule {
       errors.add(ApiError.field("host", "not a host id (" + req.host().length() + " characters): "
           + VmSpec.NAME_RULE + "; leave it out to let placement choose"));
     }
+    ProtectionChange change = protection(req.name(), req, errors);
+    if (!errors.isEmpty()) return new Invalid(errors.get(0));
+    return new Valid(new VmSpec(req.name(), req.memoryMb(), req.cpus() == null ? 1 : req.cpus()),
+        Optional.ofNullable(req.host()), change.applyTo(restart.protectionOf(req.name())));
+  }
+
+  /** A protection change that may go to the master, or why not. */
+  public sealed interface CheckedChange {}
+
+  public record ValidChange(ProtectionChange change) implements CheckedChange {}
+
+  public record InvalidChange(ApiError error) implements CheckedChange {}
+
+  /**
+   * The body of a protection change of VM {@code vm} (protect, set): the protection fields of {@link VmRequest}, each
+   * optional; the VM's own fields are not part of it. {@code needsOne}: a change that changes nothing is refused.
+   */
+  public static CheckedChange checkChange(String vm, String body, boolean needsOne) {
+    VmRequest req;
+    try {
+      req = body.isBlank() ? new VmRequest(null, null, null, null, null, null, null, null, null) : READER.readValue(body);
+    } catch (JsonProcessingException e) {
+      return new InvalidChange(unreadable(e));
+    }
+    if (req == null) return new InvalidChange(ApiError.of("the body must be a JSON object with the fields " + CHANGE));
+    List<ApiError> errors = new ArrayList<>();
+    if (req.name() != null) errors.add(ApiError.field("name", "the VM is named by the path; " + CHANGE_ONLY));
+    if (req.memoryMb() != null) errors.add(ApiError.field("memoryMb", CHANGE_ONLY));
+    if (req.cpus() != null) errors.add(ApiError.field("cpus", CHANGE_ONLY));
+    if (req.host() != null) errors.add(ApiError.field("host", CHANGE_ONLY + " (./vmha vm move moves a VM)"));
+    ProtectionChange change = protection(vm, req, errors);
+    if (errors.isEmpty() && needsOne && change.isEmpty()) {
+      errors.add(ApiError.of("nothing to change: give at least one of " + CHANGE));
+    }
+    return errors.isEmpty() ? new ValidChange(change) : new InvalidChange(errors.get(0));
+  }
+
+  /** The protection fields of a request, checked one by one in their order; what is wrong goes to {@code errors}. */
+  private static ProtectionChange protection(String vm, VmRequest req, List<ApiError> errors) {
     Optional<RestartPriority> priority = parsed(req.priority(), RestartPriority::parse, "priority", errors);
     if (req.order() != null && req.order() < 0) {
       errors.add(ApiError.field("order", "must be 0 or more (0 starts first), was " + req.order()));
@@ -99,14 +141,9 @@ public final class VmRequestRule {
       errors.add(ApiError.field("readyTimeoutSeconds", "must be 0 to " + MAX_READY_TIMEOUT_SECONDS + " (s), was "
           + timeout));
     }
-    if (req.dependsOn() != null) dependencies(req.name(), req.dependsOn()).ifPresent(errors::add);
-    if (!errors.isEmpty()) return new Invalid(errors.get(0));
-    VmProtection p = restart.protectionOf(req.name());
-    return new Valid(new VmSpec(req.name(), req.memoryMb(), req.cpus() == null ? 1 : req.cpus()),
-        Optional.ofNullable(req.host()),
-        new VmProtection(priority.orElse(p.priority()), req.order() == null ? p.order() : req.order(),
-            ready.orElse(p.ready()), timeout == null ? p.readyTimeout() : Duration.ofSeconds(timeout),
-            req.dependsOn() == null ? p.dependsOn() : req.dependsOn()));
+    if (req.dependsOn() != null) dependencies(vm, req.dependsOn()).ifPresent(errors::add);
+    return new ProtectionChange(priority, Optional.ofNullable(req.order()), ready,
+        Optional.ofNullable(timeout).map(Duration::ofSeconds), Optional.ofNullable(req.dependsOn()));
   }
 
   /** Each entry a VM name, none twice, not the VM itself (a VM waiting for itself waits forever). */

@@ -3,6 +3,7 @@ package dev.vmha.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmha.Durations;
 import dev.vmha.config.SettingsException;
+import dev.vmha.maintenance.MaintenanceMode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -115,6 +116,13 @@ final class StatusCommand implements Callable<Integer> {
       out.println(s.path("note").asText(""));
       return;
     }
+    JsonNode ha = c.path("ha");
+    if (!ha.path("clusterEnabled").asBoolean(true)) {
+      out.println("HA DISABLED for the cluster (./vmha ha enable): no failover, no restarts; VMs keep running");
+    }
+    if (!ha.path("disabledHosts").isEmpty()) {
+      out.println("HA disabled for hosts: " + join(ha.path("disabledHosts")) + " (./vmha host ha enable HOST)");
+    }
     out.printf("%n%-12s %-7s %-18s %-12s %9s %14s  %-24s %s%n", "HOST", "ROLE", "VERDICT", "MEMBERSHIP", "SILENCE",
         "FREE/TOTAL MB", "VMS", "WHY");
     for (JsonNode h : c.path("hosts")) {
@@ -123,7 +131,7 @@ final class StatusCommand implements Callable<Integer> {
           h.path("verdict").asText(), h.path("reachability").asText(),
           Durations.approx(Duration.ofMillis(h.path("silenceMs").asLong())),
           h.path("freeMemoryMb").asLong() + "/" + h.path("memoryMb").asLong(), join(h.path("vms")),
-          h.path("reason").asText("")).stripTrailing());
+          why(h)).stripTrailing());
     }
     out.printf("%n%-16s %8s %4s  %-13s %-16s %-12s %s%n", "VM", "MEM MB", "CPUS", "PRIORITY/ORD", "STATE", "HOST",
         "WHAT IS KNOWN");
@@ -204,5 +212,15 @@ final class StatusCommand implements Callable<Integer> {
     StringBuilder b = new StringBuilder();
     for (JsonNode n : arr) b.append(b.length() == 0 ? "" : ",").append(n.asText());
     return b.toString();
+  }
+
+  /** A host's reason, after its maintenance mode if it has one (and why a host entering it still holds VMs). */
+  private static String why(JsonNode h) {
+    String reason = h.path("reason").asText("");
+    MaintenanceMode mode = MaintenanceMode.valueOf(h.path("maintenance").asText(MaintenanceMode.NONE.name()));
+    if (mode == MaintenanceMode.NONE) return reason;
+    String wait = h.path("maintenanceWait").asText("");
+    return (mode == MaintenanceMode.ENTERING ? "entering maintenance" : "in maintenance")
+        + (wait.isEmpty() ? "" : " (" + wait + ")") + "; " + reason;
   }
 }

@@ -2,16 +2,18 @@ package dev.vmha.cli;
 
 import dev.vmha.api.VmRequest;
 import dev.vmha.history.EventLog;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import dev.vmha.config.SettingsException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
-@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class})
+@Command(name = "vm", description = "Operate on VMs through the master.", subcommands = {VmCommand.PowerOn.class, VmCommand.PowerOff.class, VmCommand.Retry.class,
+    VmCommand.Protect.class, VmCommand.Unprotect.class, VmCommand.Set.class, VmCommand.Move.class})
 final class VmCommand extends CommandGroup {
   @Command(name = "power-on", description = "Power a VM on under HA protection.")
   static final class PowerOn implements Callable<Integer> {
@@ -47,7 +49,7 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "power-on", "/api/v1/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
+      return OperationPost.send(options, "vm power-on", "/api/v1/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
           host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
     }
   }
@@ -62,52 +64,99 @@ final class VmCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      return send(options, "power-off", "/api/v1/vms/" + name + "/power-off", "{}");
+      return OperationPost.send(options, "vm power-off", "/api/v1/vms/" + name + "/power-off", "{}");
     }
   }
 
-  /**
-   * Posts an operation to the first agent that answers and prints the master's answer: exit 0 when it succeeded, 2
-   * when a field was wrong (400), 3 when the VM or the agent does not exist (404, no vmha agent), else 1.
-   */
-  private static int send(AgentOptions options, String what, String path, String body) throws InterruptedException {
-    AgentOptions.Targets targets;
-    try {
-      targets = options.targets();
-    } catch (SettingsException | IllegalArgumentException e) {
-      System.err.println("vmha vm " + what + ": " + e.getMessage());
-      return ExitCode.USAGE;
+  /** A command on one VM, posted to {@code /api/v1/vms/<name>/<route>}. */
+  abstract static class OnVm implements Callable<Integer> {
+    @Parameters(index = "0", description = "VM name.")
+    String name;
+
+    @Mixin AgentOptions options;
+
+    @Spec CommandSpec spec;
+
+    /** The last segment of the route: what is done to the VM. */
+    private final String route;
+
+    OnVm(String route) {
+      this.route = route;
     }
-    AgentOptions.Answer a;
-    try {
-      a = targets.ask(c -> c.post(path, body));
-    } catch (AgentOptions.NoAgent e) {
-      System.err.println("vmha vm " + what + ": " + e.getMessage());
-      return ExitCode.NOT_FOUND;
-    } catch (IOException e) {
-      System.err.println("vmha vm " + what + ": " + e);
-      return ExitCode.FAILED;
+
+    String route() {
+      return route;
     }
-    String agent = a.target().agent();
-    AgentClient.Reply r = a.reply();
-    java.util.Optional<String> refused = a.target().token().refusal(r);
-    if (refused.isPresent()) {
-      System.err.println("vmha vm " + what + ": " + agent + ": " + refused.get());
-      return ExitCode.FAILED;
+
+    String body() throws JsonProcessingException {
+      return "{}";
     }
-    if (!r.fromVmha()) {
-      System.err.println("vmha vm " + what + ": " + agent + " is not a vmha agent (it answered HTTP " + r.status() + ")");
-      return ExitCode.NOT_FOUND;
+
+    @Override
+    public Integer call() throws Exception {
+      return OperationPost.send(options, spec.qualifiedName().substring("vmha ".length()),
+          "/api/v1/vms/" + name + "/" + route(), body());
     }
-    if (r.status() == 200) {
-      System.out.println(r.text());
-      return ExitCode.OK;
+  }
+
+  /** A command on one VM that carries a protection change. */
+  abstract static class Protecting extends OnVm {
+    @Mixin ProtectionOptions protection;
+
+    Protecting(String route) {
+      super(route);
     }
-    System.err.println("vmha vm " + what + ": " + r.text());
-    return switch (r.status()) {
-      case 400 -> ExitCode.USAGE;
-      case 404 -> ExitCode.NOT_FOUND;
-      default -> ExitCode.FAILED;
-    };
+
+    @Override
+    String body() throws JsonProcessingException {
+      return protection.body();
+    }
+  }
+
+  @Command(name = "retry", description = "Retry a VM HA gave up (or one waiting for its next retry), like pcs resource"
+      + " cleanup: its failed attempts are reset and it is planned again.")
+  static final class Retry extends OnVm {
+    Retry() {
+      super("retry");
+    }
+  }
+
+  @Command(name = "protect", description = "Protect a VM that runs at a live host: HA restarts it from now on, with its"
+      + " configured protection and these options over it.")
+  static final class Protect extends Protecting {
+    Protect() {
+      super("protect");
+    }
+  }
+
+  @Command(name = "unprotect", description = "Unprotect a VM: HA no longer restarts it; it keeps running.")
+  static final class Unprotect extends OnVm {
+    Unprotect() {
+      super("unprotect");
+    }
+  }
+
+  @Command(name = "set", description = "Change how a protected VM is restarted (at least one option), e.g."
+      + " vm set app1 --priority high --order 2 --after db1.")
+  static final class Set extends Protecting {
+    Set() {
+      super("protection");
+    }
+  }
+
+  @Command(name = "move", description = "Live-migrate a running VM to a host (one migration at a time; the host must"
+      + " take VMs and have room). Answered when the migration ends.")
+  static final class Move extends OnVm {
+    @Option(names = "--to", required = true, description = "Host id to move it to.")
+    String to;
+
+    Move() {
+      super("move-to");
+    }
+
+    @Override
+    String route() {
+      return "move-to/" + to;
+    }
   }
 }

@@ -24,7 +24,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     subcommands = {AgentCommand.class, StatusCommand.class, VmCommand.class, HistoryCommand.class,
         ExplainCommand.class, ReplayCommand.class, DemoCommand.class, LabCommand.class, WatchdogCommand.class,
         BenchCommand.class, TokenCommand.class, CertsCommand.class, CompletionCommand.class,
-        CapacityCommand.class, HostsCommand.class, VmsCommand.class, DatastoresCommand.class, EventsCommand.class})
+        CapacityCommand.class, HostsCommand.class, VmsCommand.class, DatastoresCommand.class, EventsCommand.class,
+        HaCommand.class, HostGroupCommand.class, EmergencyCommand.class})
 public final class Vmha extends CommandGroup {
   public static void main(String[] args) {
     CliLogging.configure(args);
@@ -34,6 +35,7 @@ public final class Vmha extends CommandGroup {
   /** The command line with vmha's handling of a wrong command line (exit 2) and of a failure (exit 1). */
   static CommandLine commandLine() {
     return new CommandLine(new Vmha())
+        .setCaseInsensitiveEnumValuesAllowed(true) // ha enable, not ha ENABLE
         .setParameterExceptionHandler(Vmha::usageError)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           // one line, never a stack trace (that is logged at DEBUG: -Dvmha.log.level=DEBUG): what failed and why

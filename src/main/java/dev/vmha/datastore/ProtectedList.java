@@ -2,6 +2,7 @@ package dev.vmha.datastore;
 
 import dev.vmha.JsonSerializable;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.VmProtection;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -11,11 +12,52 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The content of {@code protectedlist}: every protected VM and the host it was last placed on, written by the master
- * that owns the datastore. {@code version} grows with every change; a new master takes the highest valid version.
+ * The content of {@code protectedlist}: every protected VM and the host it was last placed on, the hosts in
+ * maintenance mode, and whether HA is enabled ({@code ha}), written by the master that owns the datastore: a new
+ * master, and every host through the replica, knows them. {@code version} grows with every change; a new master takes
+ * the highest valid version. A list written before maintenance or the switch existed reads with none, and HA enabled.
  */
-public record ProtectedList(String owner, long version, Map<String, Entry> vms) implements JsonSerializable {
+public record ProtectedList(
+    String owner, long version, Map<String, Entry> vms, Map<String, HostMaintenance> maintenance, HaSwitch ha)
+    implements JsonSerializable {
   static final String KIND = "protectedlist";
+
+  /** A host in maintenance mode ({@code ENTERING} or {@code IN_MAINTENANCE}), who asked for it, and when. */
+  public record HostMaintenance(MaintenanceMode mode, String requestedBy, Instant since) implements JsonSerializable {
+    public HostMaintenance {
+      if (mode == null || mode == MaintenanceMode.NONE) {
+        throw new IllegalArgumentException("a host in maintenance is ENTERING or IN_MAINTENANCE, not " + mode);
+      }
+    }
+  }
+
+  /**
+   * Whether HA acts, for the cluster and per host, as operators set it ({@code ./vmha ha disable}, {@code ./vmha host
+   * ha disable H}). Where it is disabled no VM is failed over or restarted and no isolation response runs; VMs keep
+   * running. Lists written before it existed read as enabled.
+   */
+  public record HaSwitch(boolean clusterEnabled, List<String> disabledHosts) implements JsonSerializable {
+    public static final HaSwitch ENABLED = new HaSwitch(true, List.of());
+
+    public HaSwitch {
+      disabledHosts = disabledHosts == null ? List.of() : List.copyOf(new java.util.TreeSet<>(disabledHosts));
+    }
+
+    /** Whether HA acts for a host: enabled for the cluster and for it. */
+    public boolean enabledFor(String host) {
+      return clusterEnabled && !disabledHosts.contains(host);
+    }
+
+    public HaSwitch cluster(boolean enabled) {
+      return new HaSwitch(enabled, disabledHosts);
+    }
+
+    public HaSwitch host(String host, boolean enabled) {
+      java.util.Set<String> hosts = new java.util.TreeSet<>(disabledHosts);
+      if (enabled) hosts.remove(host); else hosts.add(host);
+      return new HaSwitch(clusterEnabled, List.copyOf(hosts));
+    }
+  }
 
   /** A protected VM, where it last ran, how it is restarted, and where its recovery stands. */
   public record Entry(VmSpec vm, String host, VmProtection protection, Recovery recovery) implements JsonSerializable {}
@@ -56,6 +98,12 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
       if (!name.equals(e.vm().name())) throw new IllegalArgumentException("entry " + name + " holds VM " + e.vm().name());
     });
     vms = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(vms));
+    maintenance = maintenance == null ? Map.of() : Map.copyOf(maintenance);
+    if (ha == null) ha = HaSwitch.ENABLED;
+  }
+
+  public ProtectedList(String owner, long version, Map<String, Entry> vms) {
+    this(owner, version, vms, Map.of(), HaSwitch.ENABLED);
   }
 
   public static ProtectedList empty(String owner) {
@@ -66,7 +114,7 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   public ProtectedList with(VmSpec vm, String host, VmProtection protection, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.put(vm.name(), new Entry(vm, host, protection, Recovery.NONE));
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
   }
 
   /** A protected VM whose recovery moved on; where it ran and its protection unchanged. */
@@ -74,13 +122,26 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     Entry e = m.get(vm);
     m.put(vm, new Entry(e.vm(), e.host(), e.protection(), recovery));
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
+  }
+
+  /** A protected VM restarted as {@code protection} from now on; where it runs and its recovery unchanged. */
+  public ProtectedList reprotected(String vm, VmProtection protection, String newOwner) {
+    Map<String, Entry> m = new LinkedHashMap<>(vms);
+    Entry e = m.get(vm);
+    m.put(vm, new Entry(e.vm(), e.host(), protection, e.recovery()));
+    return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
   }
 
   /** A protected VM now placed at {@code host}, its protection unchanged. */
   public ProtectedList moved(String vm, String host, String newOwner) {
     Entry e = vms.get(vm);
     return with(e.vm(), host, e.protection(), newOwner);
+  }
+
+  /** The same VMs with HA switched as {@code switched}. */
+  public ProtectedList switched(HaSwitch switched, String newOwner) {
+    return new ProtectedList(newOwner, version + 1, vms, maintenance, switched);
   }
 
   /** Every protected VM's dependencies, for cycle checks. */
@@ -94,13 +155,27 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   public ProtectedList restored(Entry e, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.put(e.vm().name(), e);
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
   }
 
   public ProtectedList without(String vm, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     m.remove(vm);
-    return new ProtectedList(newOwner, version + 1, m);
+    return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
+  }
+
+  /** A host's maintenance mode set ({@code NONE}: it leaves maintenance), the VMs unchanged. */
+  public ProtectedList maintaining(String host, MaintenanceMode mode, String requestedBy, Instant since,
+      String newOwner) {
+    Map<String, HostMaintenance> m = new LinkedHashMap<>(maintenance);
+    if (mode == MaintenanceMode.NONE) m.remove(host); else m.put(host, new HostMaintenance(mode, requestedBy, since));
+    return new ProtectedList(newOwner, version + 1, vms, m, ha);
+  }
+
+  /** A host's maintenance mode ({@code NONE} when it is not in maintenance). */
+  public MaintenanceMode maintenanceOf(String host) {
+    HostMaintenance m = maintenance.get(host);
+    return m == null ? MaintenanceMode.NONE : m.mode();
   }
 
   String encode() {
@@ -108,6 +183,8 @@ public record ProtectedList(String owner, long version, Map<String, Entry> vms) 
   }
 
   static ProtectedList decode(Path file, String text) throws CorruptStateFileException {
-    return StateFile.decode(file, KIND, text, ProtectedList.class, LegacyStateFile::protectedList);
+    // lists written before maintenance or HA's switch existed read with no host in maintenance and HA enabled
+    return StateFile.decode(file, KIND, text, ProtectedList.class, LegacyStateFile::protectedList,
+        Map.of("maintenance", Map.of(), "ha", HaSwitch.ENABLED));
   }
 }

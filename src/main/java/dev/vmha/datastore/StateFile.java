@@ -31,6 +31,7 @@ import java.util.function.Function;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 
@@ -108,6 +109,15 @@ final class StateFile {
   /** The content of a file of the given kind, or why it cannot be trusted. */
   static <T> T decode(Path file, String kind, String text, Class<T> type, Legacy<T> legacy)
       throws CorruptStateFileException {
+    return decode(file, kind, text, type, legacy, Map.of());
+  }
+
+  /**
+   * The same, where {@code added} names fields added to the content since format 2 began, with the value a file
+   * written before them means: such a file lacks them, and reads as that (every other field stays required).
+   */
+  static <T> T decode(Path file, String kind, String text, Class<T> type, Legacy<T> legacy, Map<String, Object> added)
+      throws CorruptStateFileException {
     int crcAt = text.lastIndexOf("crc32=");
     if (crcAt < 0 || !text.endsWith("\n")) throw new CorruptStateFileException(file, "truncated (no checksum line)");
     String body = text.substring(0, crcAt);
@@ -136,7 +146,11 @@ final class StateFile {
       if (!doc.get("content").isObject()) {
         throw new CorruptStateFileException(file, "content is " + describe(doc.get("content")) + ", not an object");
       }
-      return JSON.treeToValue(doc.get("content"), type);
+      ObjectNode content = (ObjectNode) doc.get("content");
+      added.forEach((field, value) -> {
+        if (!content.has(field)) content.set(field, JSON.valueToTree(value));
+      });
+      return JSON.treeToValue(content, type);
     } catch (JacksonException e) {
       throw new CorruptStateFileException(file, where(e) + e.getOriginalMessage());
     } catch (IllegalArgumentException e) {

@@ -71,6 +71,12 @@ public sealed interface ElectionEffect<C> {
 
   record ClearIsolationFlag<C>() implements ElectionEffect<C> {}
 
+  /** Pass an emergency action on to every other host's election FSM. */
+  record RelayEmergency<C>(EmergencyAction action, String host, String askedBy) implements ElectionEffect<C> {}
+
+  /** Answer the operator who asked for an emergency action here. */
+  record AnswerEmergency<C>(boolean ok, String message) implements ElectionEffect<C> {}
+
   /**
    * The answer to {@link ElectionInput.RoleAsked}.
    *

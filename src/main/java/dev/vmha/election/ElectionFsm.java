@@ -66,6 +66,17 @@ public final class ElectionFsm {
 
   public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
+  /** An operator's emergency action aimed at {@code host} (a reset: every host), asked through this agent's API. */
+  public record EmergencyAsked(EmergencyAction action, String host, String askedBy, ActorRef<EmergencyResult> replyTo)
+      implements Command, LocalMessage {}
+
+  /** An emergency action another host's FSM passes on. */
+  public record EmergencyRelayed(EmergencyAction action, String host, String askedBy)
+      implements Command, JsonSerializable {}
+
+  /** The answer to {@link EmergencyAsked}. */
+  public record EmergencyResult(boolean ok, String message) implements LocalMessage {}
+
   /**
    * The host's role, once known its master and its master's coordinator, and the version of the protected list it
    * holds, if any (its own as master, else the replica from the master's heartbeats).
@@ -138,6 +149,8 @@ public final class ElectionFsm {
     private ElectionState<ActorRef<MasterCoordinator.Command>> state = ElectionState.initial();
     private Set<ActorRef<Command>> peers = Set.of();
     private Optional<ActorRef<MasterCoordinator.Command>> own = Optional.empty();
+    /** The answer of the step an operator's emergency action is in, if it gave one. */
+    private Optional<EmergencyResult> emergencyAnswer = Optional.empty();
 
     Shell(Io io, ElectionConfig config) {
       this.io = io;
@@ -153,6 +166,11 @@ public final class ElectionFsm {
       if (m instanceof Peers p) peers = p.refs();
       ElectionInput<ActorRef<MasterCoordinator.Command>> in = input(m, at);
       if (in != null) advance(in, r -> {});
+      if (m instanceof EmergencyAsked x) {
+        // the answer is the last effect of this step (AnswerEmergency); the step ran in advance() above
+        x.replyTo().tell(emergencyAnswer.orElse(new EmergencyResult(false, "no answer from the election")));
+      }
+      emergencyAnswer = Optional.empty();
     }
 
     /** The machine's input for a message; null for none. */
@@ -166,6 +184,8 @@ public final class ElectionFsm {
         return new ElectionInput.MasterBeatHeard<>(at, b.master(), b.coordinator(), b.protectedList());
       }
       if (m instanceof IsolationPinged p) return new ElectionInput.IsolationPinged<>(at, p.address(), p.answered());
+      if (m instanceof EmergencyAsked x) return new ElectionInput.Emergency<>(at, x.action(), x.host(), x.askedBy(), false);
+      if (m instanceof EmergencyRelayed x) return new ElectionInput.Emergency<>(at, x.action(), x.host(), x.askedBy(), true);
       if (m instanceof IsolationApplied a) {
         return new ElectionInput.ResponseApplied<>(at, a.applied().stopped(), a.applied().keptRunning(),
             a.applied().failures());
@@ -223,6 +243,10 @@ public final class ElectionFsm {
         io.datastore().tell(new DatastoreHeartbeat.DeclareIsolated(x.stopped()));
       } else if (e instanceof ElectionEffect.ClearIsolationFlag<?>) {
         io.datastore().tell(DatastoreHeartbeat.ClearIsolation.INSTANCE);
+      } else if (e instanceof ElectionEffect.RelayEmergency<?> x) {
+        toPeers(new EmergencyRelayed(x.action(), x.host(), x.askedBy()));
+      } else if (e instanceof ElectionEffect.AnswerEmergency<?> x) {
+        emergencyAnswer = Optional.of(new EmergencyResult(x.ok(), x.message()));
       }
     }
 

@@ -89,4 +89,11 @@ public sealed interface ElectionInput<C> {
 
   /** Someone asks for this host's role. */
   record RoleAsked<C>(Instant at) implements ElectionInput<C> {}
+
+  /**
+   * An operator's emergency action aimed at {@code host} (for a reset: every host), asked at this agent or relayed
+   * from the agent where it was asked ({@code relayed}); {@code askedBy}: the API token's name.
+   */
+  record Emergency<C>(Instant at, EmergencyAction action, String host, String askedBy, boolean relayed)
+      implements ElectionInput<C> {}
 }

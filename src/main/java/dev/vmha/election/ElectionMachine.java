@@ -12,6 +12,7 @@ import dev.vmha.election.ElectionEffect.Schedule;
 import dev.vmha.election.ElectionInput.AllHostsSilent;
 import dev.vmha.election.ElectionInput.BallotHeard;
 import dev.vmha.election.ElectionInput.CoordinatorStopped;
+import dev.vmha.election.ElectionInput.Emergency;
 import dev.vmha.election.ElectionInput.Fired;
 import dev.vmha.election.ElectionInput.IsolationPinged;
 import dev.vmha.election.ElectionInput.ListChanged;
@@ -101,6 +102,7 @@ public final class ElectionMachine {
         return c.phase() instanceof Electing<C> e ? c.phase(e.known(c.view())) : c;
       }
       if (in instanceof RoleAsked<C>) return reply(s);
+      if (in instanceof Emergency<C> x) return emergency(s, x);
       if (s.phase() instanceof Uninitialized<C>) return uninitialized(s, in);
       if (s.phase() instanceof Electing<C> e) return electing(s, e, in);
       if (s.phase() instanceof Slave<C> sl) return slave(s, sl, in);
@@ -368,8 +370,17 @@ public final class ElectionMachine {
       return s.phase(new Isolated<>(applyResponse(s)));
     }
 
-    /** Asks the VM manager to apply the isolation response; false if this host has no VM manager report yet. */
+    /**
+     * Asks the VM manager to apply the isolation response; false if this host has no VM manager report yet. Where an
+     * operator disabled HA (the protected list this host holds says so) no response runs: no master restarts the VMs
+     * it would stop, so they keep running.
+     */
     private boolean applyResponse(ElectionState<C> s) {
+      if (s.list().map(l -> !l.ha().enabledFor(hostId())).orElse(false)) {
+        effects.add(new ElectionEffect.Log<>("isolated, but HA is disabled for " + hostId() + " (or the cluster):"
+            + " no isolation response; its VMs keep running"));
+        return true;
+      }
       s.report().ifPresent(r -> effects.add(new ElectionEffect.ApplyIsolationResponse<>(r)));
       return s.report().isPresent();
     }
@@ -442,6 +453,52 @@ public final class ElectionMachine {
       effects.add(new ElectionEffect.ReplyRole<>(s.phase().role(), master, coordinator,
           s.list().map(l -> OptionalLong.of(l.version())).orElse(OptionalLong.empty())));
       return s;
+    }
+
+    // ---- Emergency (seed 001): force a master, reset the election
+
+    private ElectionState<C> emergency(ElectionState<C> s, Emergency<C> x) {
+      boolean mine = x.action() == EmergencyAction.RESET_ELECTION || x.host().equals(hostId());
+      if (!x.relayed() && (x.action() == EmergencyAction.RESET_ELECTION || !mine)) {
+        effects.add(new ElectionEffect.RelayEmergency<>(x.action(), x.host(), x.askedBy()));
+      }
+      if (!mine) {
+        answer(true, "asked " + x.host() + " through the cluster to become master (" + hostId() + " is not it);"
+            + " ./vmha status shows whether it did");
+        return s;
+      }
+      if (s.phase() instanceof Uninitialized<C>) {
+        answer(false, hostId() + " is not a cluster member yet; nothing done");
+        return s;
+      }
+      if (s.phase() instanceof Diagnosing<C> || s.phase() instanceof Isolated<C>) {
+        // its isolation check and response run to their end: the network decides, not the operator
+        answer(x.action() == EmergencyAction.RESET_ELECTION, hostId() + " is " + s.phase().role().name()
+            + " (checking or applying isolation); it elects again when its network returns");
+        return s;
+      }
+      if (x.action() == EmergencyAction.FORCE_MASTER && s.phase() instanceof Master<C>) {
+        answer(true, hostId() + " is master already");
+        return s;
+      }
+      emit(new HaEvent.EmergencyAsked(at, hostId(), x.action(), x.askedBy()));
+      Role from = s.phase().role();
+      effects.add(new Cancel<>(Timer.MASTER_LOST));
+      effects.add(new Cancel<>(Timer.WINDOW_CLOSED));
+      if (x.action() == EmergencyAction.FORCE_MASTER) {
+        answer(true, hostId() + " is master now (forced by \"" + x.askedBy() + "\"); it restarts VMs only while it"
+            + " holds the protected-list lock and their leases have expired, and a better-ranked master it hears still"
+            + " takes over");
+        return becomeMaster(s, from, Map.of());
+      }
+      if (s.phase() instanceof Master<C>) effects.add(new ElectionEffect.StopCoordinator<>());
+      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.ELECTION.name(), null));
+      answer(true, "election reset: every host elects anew (asked by \"" + x.askedBy() + "\")");
+      return startElection(s, "election reset by \"" + x.askedBy() + "\"", Optional.empty());
+    }
+
+    private void answer(boolean ok, String message) {
+      effects.add(new ElectionEffect.AnswerEmergency<>(ok, message));
     }
 
     // ---- helpers

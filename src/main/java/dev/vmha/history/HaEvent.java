@@ -8,7 +8,10 @@ import dev.vmha.classify.Evidence;
 import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.election.EmergencyAction;
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.restart.VmProtection;
+import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +55,9 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.VmLeaseFenced.class, name = "VmLeaseFenced"),
   @JsonSubTypes.Type(value = HaEvent.VmStoppedInGuest.class, name = "VmStoppedInGuest"),
   @JsonSubTypes.Type(value = HaEvent.VmPoweredOff.class, name = "VmPoweredOff"),
+  @JsonSubTypes.Type(value = HaEvent.HostMaintenanceChanged.class, name = "HostMaintenanceChanged"),
+  @JsonSubTypes.Type(value = HaEvent.VmMigrated.class, name = "VmMigrated"),
+  @JsonSubTypes.Type(value = HaEvent.VmNotMigrated.class, name = "VmNotMigrated"),
   @JsonSubTypes.Type(value = HaEvent.VmRestartWaiting.class, name = "VmRestartWaiting"),
   @JsonSubTypes.Type(value = HaEvent.VmRestartRetryScheduled.class, name = "VmRestartRetryScheduled"),
   @JsonSubTypes.Type(value = HaEvent.VmReady.class, name = "VmReady"),
@@ -63,6 +69,12 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.WatchdogFired.class, name = "WatchdogFired"),
   @JsonSubTypes.Type(value = HaEvent.ApiRequest.class, name = "ApiRequest"),
   @JsonSubTypes.Type(value = HaEvent.DuplicateHostId.class, name = "DuplicateHostId"),
+  @JsonSubTypes.Type(value = HaEvent.ClusterHaSwitched.class, name = "ClusterHaSwitched"),
+  @JsonSubTypes.Type(value = HaEvent.HostHaSwitched.class, name = "HostHaSwitched"),
+  @JsonSubTypes.Type(value = HaEvent.VmRetryAsked.class, name = "VmRetryAsked"),
+  @JsonSubTypes.Type(value = HaEvent.VmProtectionSet.class, name = "VmProtectionSet"),
+  @JsonSubTypes.Type(value = HaEvent.VmUnprotected.class, name = "VmUnprotected"),
+  @JsonSubTypes.Type(value = HaEvent.EmergencyAsked.class, name = "EmergencyAsked"),
   @JsonSubTypes.Type(value = HaEvent.CapacityPlanChanged.class, name = "CapacityPlanChanged"),
   @JsonSubTypes.Type(value = HaEvent.CapacityAdmission.class, name = "CapacityAdmission"),
 })
@@ -255,6 +267,38 @@ public sealed interface HaEvent extends JsonSerializable {
     }
   }
 
+  /**
+   * A host's maintenance mode changed ({@code NONE}: it left maintenance), at the request of {@code requestedBy}
+   * (the API caller; the master itself when a draining host became empty); {@code detail} says what follows.
+   */
+  record HostMaintenanceChanged(
+      Instant at, String by, String host, MaintenanceMode mode, String requestedBy, String detail) implements HaEvent {
+    public String describe() {
+      String what = switch (mode) {
+        case ENTERING -> " enters maintenance";
+        case IN_MAINTENANCE -> " is in maintenance";
+        case NONE -> " left maintenance";
+      };
+      return "host " + host + what + " (asked by " + requestedBy + ")" + (detail.isEmpty() ? "" : ": " + detail);
+    }
+  }
+
+  /** A VM was live-migrated: its writer at {@code from} stopped, then it started at {@code to}, its lease moved. */
+  record VmMigrated(Instant at, String by, String vm, String from, String to, String reason) implements HaEvent {
+    public String describe() {
+      return vm + " migrated from " + from + " to " + to + " (" + reason + ")";
+    }
+  }
+
+  /** A migration failed: {@code runsAt} where the VM runs now ("-": nowhere, it is restarted like a failure). */
+  record VmNotMigrated(Instant at, String by, String vm, String from, String to, String runsAt, String reason)
+      implements HaEvent {
+    public String describe() {
+      return vm + " not migrated from " + from + " to " + to + ": " + reason
+          + (runsAt.equals("-") ? "; it runs nowhere and is restarted" : "; it runs at " + runsAt);
+    }
+  }
+
   /** A VM that needs a home does not start yet, and why (an earlier group, a dependency, its lease, a start slot). */
   record VmRestartWaiting(Instant at, String by, String vm, WaitReason kind, String reason) implements HaEvent {
     public String describe() {
@@ -350,6 +394,31 @@ public sealed interface HaEvent extends JsonSerializable {
     }
   }
 
+  /** An operator enabled or disabled HA for the cluster (stored in the protected list); {@code askedBy}: the token. */
+  record ClusterHaSwitched(Instant at, String by, boolean enabled, String askedBy) implements HaEvent {
+    public String describe() {
+      return "HA " + (enabled ? "enabled" : "disabled: no failover, no restarts, no isolation response; VMs keep"
+          + " running") + " for the cluster, asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator enabled or disabled HA for one host (stored in the protected list); {@code askedBy}: the token. */
+  record HostHaSwitched(Instant at, String by, String host, boolean enabled, String askedBy) implements HaEvent {
+    public String describe() {
+      return "HA " + (enabled ? "enabled" : "disabled: its VMs are not failed over, it takes no restarts and runs no"
+          + " isolation response") + " for host " + host + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator asked to retry a VM: its {@code failedAttempts} were reset and it is planned again. */
+  record VmRetryAsked(Instant at, String by, String vm, int failedAttempts, String askedBy) implements HaEvent {
+    public String describe() {
+      return vm + ": retry asked by \"" + askedBy + "\"; its " + failedAttempts + " failed attempts reset, planned"
+          + " again";
+    }
+  }
+
+  /**
   /**
    * The master's capacity verdict changed (or a new master computed its first): {@code ok} whether the policy holds
    * (a failover plan exists for N = {@code hostFailures}), {@code maxFailures} the largest N a plan exists for,
@@ -360,6 +429,34 @@ public sealed interface HaEvent extends JsonSerializable {
       implements HaEvent {
     public String describe() {
       return summary;
+    }
+  }
+
+  /**
+   * An operator protected a running VM ({@code newly}) or changed how a protected one is restarted: it is restarted as
+   * {@code protection} from now on; {@code askedBy}: the token.
+   */
+  record VmProtectionSet(Instant at, String by, String vm, String host, VmProtection protection, boolean newly,
+      String askedBy) implements HaEvent {
+    public String describe() {
+      return vm + (newly ? " protected at " + host : " restarted") + " with priority "
+          + protection.priority().configName() + ", order " + protection.order() + (protection.dependsOn().isEmpty()
+          ? "" : ", after " + String.join(", ", protection.dependsOn())) + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator unprotected a VM: HA no longer restarts it, and it keeps running at {@code host}. */
+  record VmUnprotected(Instant at, String by, String vm, String host, String askedBy) implements HaEvent {
+    public String describe() {
+      return vm + " unprotected (it keeps running at " + host + "), asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /** An operator's emergency action on the election, taken by this host ({@code askedBy}: the token). */
+  record EmergencyAsked(Instant at, String by, EmergencyAction action, String askedBy) implements HaEvent {
+    public String describe() {
+      return (action == EmergencyAction.FORCE_MASTER ? by + " forced to become master" : "election reset at " + by)
+          + ", asked by \"" + askedBy + "\"";
     }
   }
 

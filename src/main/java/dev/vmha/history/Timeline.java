@@ -68,7 +68,12 @@ public final class Timeline {
     if (e instanceof HaEvent.VmLeaseFenced x) v.add(x.vm());
     if (e instanceof HaEvent.VmStoppedInGuest x) v.add(x.vm());
     if (e instanceof HaEvent.VmPoweredOff x) v.add(x.vm());
+    if (e instanceof HaEvent.VmMigrated x) v.add(x.vm());
+    if (e instanceof HaEvent.VmNotMigrated x) v.add(x.vm());
     if (e instanceof HaEvent.ApiRequest x) v.add(x.vm());
+    if (e instanceof HaEvent.VmRetryAsked x) v.add(x.vm());
+    if (e instanceof HaEvent.VmProtectionSet x) v.add(x.vm());
+    if (e instanceof HaEvent.VmUnprotected x) v.add(x.vm());
     if (e instanceof HaEvent.CapacityAdmission x) v.add(x.vm());
     if (e instanceof HaEvent.HostSelfFenced x) v.addAll(x.stopped());
     if (e instanceof HaEvent.WatchdogFired x) v.addAll(x.stopped());

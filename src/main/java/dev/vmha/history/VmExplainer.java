@@ -14,8 +14,8 @@ import java.util.function.Predicate;
 /**
  * Answers {@code ./vmha explain vm V}: where V is and how it got there, or why it was not restarted, as one verdict an
  * operator reads and the events it rests on. It follows V's last episode: where V last ran (VmProtected,
- * VmRestarted), what took that home away (its host's verdict, an isolation response, a fence, a stop in the guest),
- * and the last decision about V since; when V still runs where it was placed, what was judged about that host since
+ * VmRestarted, VmMigrated), what took that home away (its host's verdict, an isolation response, a fence, a stop in
+ * the guest), and the last decision about V since; when V still runs where it was placed, what was judged about that host since
  * (a partition or an unreachable agent restarts nothing). Pure: the events in, the explanation out.
  */
 public final class VmExplainer {
@@ -31,10 +31,11 @@ public final class VmExplainer {
   }
 
   private static boolean placement(HaEvent e) {
-    return e instanceof HaEvent.VmProtected || e instanceof HaEvent.VmRestarted;
+    return e instanceof HaEvent.VmProtected || e instanceof HaEvent.VmRestarted || e instanceof HaEvent.VmMigrated;
   }
 
   private static String placedAt(HaEvent e) {
+    if (e instanceof HaEvent.VmMigrated m) return m.to();
     return e instanceof HaEvent.VmProtected p ? p.host() : ((HaEvent.VmRestarted) e).host();
   }
 
@@ -73,6 +74,8 @@ public final class VmExplainer {
       String how;
       if (p instanceof HaEvent.VmProtected) {
         how = "protected when powered on there at " + time(p.at());
+      } else if (p instanceof HaEvent.VmMigrated m) {
+        how = "migrated there from " + m.from() + " at " + time(p.at()) + " (" + m.reason() + ")";
       } else {
         int before = lastIndex(placed, VmExplainer::placement);
         List<HaEvent> episode = about.subList(before + 1, placed);

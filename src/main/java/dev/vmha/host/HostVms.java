@@ -8,6 +8,7 @@ import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.Hypervisor;
+import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.lease.VmLeases;
@@ -46,6 +47,22 @@ public final class HostVms {
 
   public record Result(String vm, String host, boolean ok, String error) implements JsonSerializable {}
 
+  /**
+   * Migrate a VM out of this host: its writer stops (keeping its state), then its lease is released; answered with
+   * the image to start at the target, or the error (then it still runs here, unless {@code stopped} says otherwise).
+   */
+  public record MigrateOut(String vm, ActorRef<MigratedOut> replyTo) implements Command, JsonSerializable {}
+
+  /**
+   * {@code image}: the VM's state once its writer here stopped and its lease is released; empty on failure, when
+   * {@code stopped} says whether its writer here stopped all the same (then it runs nowhere).
+   */
+  public record MigratedOut(String vm, String host, Optional<MigrationImage> image, boolean stopped, String error)
+      implements JsonSerializable {}
+
+  /** Migrate a VM into this host from its image: its lease is taken first, as for a power-on. */
+  public record MigrateIn(MigrationImage image, ActorRef<Result> replyTo) implements Command, JsonSerializable {}
+
   /** This host is isolated: apply the isolation response to its VMs and report what is now off. */
   public record ApplyIsolationResponse(
       Function<String, IsolationResponse> responseFor, Duration shutdownTimeout,
@@ -62,7 +79,7 @@ public final class HostVms {
   private record LeaseLost(String vm, String reason) implements Command, LocalMessage {}
 
   /** A hypervisor or lease call answered: the machine's input, stamped when the actor takes it. */
-  private record Answered(Function<Instant, HostVmsInput<ActorRef<Result>>> input)
+  private record Answered(Function<Instant, HostVmsInput<ActorRef<JsonSerializable>>> input)
       implements Command, LocalMessage {}
 
   private record FenceApplied(IsolationResponder.Applied applied, ActorRef<IsolationResponder.Applied> replyTo)
@@ -105,7 +122,7 @@ public final class HostVms {
         a.replyTo().tell(a.applied());
         return state;
       }
-      HostVmsMachine.Step<ActorRef<Result>> step = HostVmsMachine.step(state, input(m, clock.instant()),
+      HostVmsMachine.Step<ActorRef<JsonSerializable>> step = HostVmsMachine.step(state, input(m, clock.instant()),
           hostId);
       step.effects().forEach(this::carryOut);
       if (m instanceof ApplyIsolationResponse a) {
@@ -119,10 +136,16 @@ public final class HostVms {
       return step.state();
     }
 
-    private static HostVmsInput<ActorRef<Result>> input(Command m, Instant at) {
+    /** The machine answers with a {@link Result}, or a {@link MigratedOut} to a migration out, each to its asker. */
+    private static HostVmsInput<ActorRef<JsonSerializable>> input(Command m, Instant at) {
       if (m instanceof Poll) return new HostVmsInput.PollDue<>(at);
-      if (m instanceof PowerOn r) return new HostVmsInput.PowerOn<>(at, r.vm(), r.grant(), r.replyTo());
-      if (m instanceof PowerOff r) return new HostVmsInput.PowerOff<>(at, r.vm(), r.replyTo());
+      if (m instanceof PowerOn r) return new HostVmsInput.PowerOn<>(at, r.vm(), r.grant(), r.replyTo().unsafeUpcast());
+      if (m instanceof MigrateIn r) {
+        return new HostVmsInput.PowerOn<>(at, r.image().vm(), Optional.empty(), Optional.of(r.image()),
+            r.replyTo().unsafeUpcast());
+      }
+      if (m instanceof MigrateOut r) return new HostVmsInput.MigrateOut<>(at, r.vm(), r.replyTo().unsafeUpcast());
+      if (m instanceof PowerOff r) return new HostVmsInput.PowerOff<>(at, r.vm(), r.replyTo().unsafeUpcast());
       if (m instanceof LeaseLost l) return new HostVmsInput.LeaseLost<>(at, l.vm(), l.reason());
       if (m instanceof ApplyIsolationResponse) return new HostVmsInput.Isolating<>(at);
       if (m instanceof Fence f) return new HostVmsInput.Fencing<>(at, f.reason());
@@ -130,28 +153,39 @@ public final class HostVms {
       return ((Answered) m).input().apply(at);
     }
 
-    private void carryOut(HostVmsEffect<ActorRef<Result>> e) {
+    private void carryOut(HostVmsEffect<ActorRef<JsonSerializable>> e) {
       if (e instanceof HostVmsEffect.ListVms<?> l) {
         ctx.pipeToSelf(hypervisor.poweredOn(), (vms, err) -> new Answered(at -> err == null
             ? new HostVmsInput.Polled<>(at, l.seq(), vms) : new HostVmsInput.PollFailed<>(at, l.seq(), err.toString())));
       } else if (e instanceof HostVmsEffect.PollNow<?>) {
         ctx.getSelf().tell(Poll.INSTANCE);
-      } else if (e instanceof HostVmsEffect.TakeLease<ActorRef<Result>> t) {
-        HostVmsInput.PowerOn<ActorRef<Result>> r = t.request();
+      } else if (e instanceof HostVmsEffect.TakeLease<ActorRef<JsonSerializable>> t) {
+        HostVmsInput.PowerOn<ActorRef<JsonSerializable>> r = t.request();
         ctx.ask(VmLeases.Taken.class, leases, TimingRules.leaseTakeBound(pollInterval),
             ref -> new VmLeases.Take(r.vm().name(), r.grant(), ref), (taken, err) -> new Answered(at -> err != null
                 ? new HostVmsInput.LeaseUnanswered<>(at, r, Failures.rootMessage(err))
                 : new HostVmsInput.LeaseTaken<>(at, r, taken.ok(), taken.reason())));
-      } else if (e instanceof HostVmsEffect.PowerOnVm<ActorRef<Result>> p) {
-        ctx.pipeToSelf(hypervisor.powerOn(p.request().vm()),
+      } else if (e instanceof HostVmsEffect.PowerOnVm<ActorRef<JsonSerializable>> p) {
+        ctx.pipeToSelf(p.request().image().map(hypervisor::migrateIn).orElseGet(() -> hypervisor.powerOn(
+            p.request().vm())),
             (x, err) -> new Answered(at -> new HostVmsInput.PoweredOn<>(at, p.request(), failure(err))));
-      } else if (e instanceof HostVmsEffect.PowerOffVm<ActorRef<Result>> p) {
+      } else if (e instanceof HostVmsEffect.StopWriter<ActorRef<JsonSerializable>> w) {
+        ctx.pipeToSelf(hypervisor.migrateOut(w.request().vm()), (image, err) -> new Answered(at ->
+            new HostVmsInput.WriterStopped<>(at, w.request(), Optional.ofNullable(image), failure(err))));
+      } else if (e instanceof HostVmsEffect.ReleaseLease<ActorRef<JsonSerializable>> r) {
+        ctx.ask(VmLeases.Released.class, leases, TimingRules.leaseReleaseBound(pollInterval),
+            ref -> new VmLeases.Release(r.request().vm(), ref), (released, err) -> new Answered(at ->
+                new HostVmsInput.LeaseReleased<>(at, r.request(), r.image(),
+                    err != null ? failure(err) : released.error())));
+      } else if (e instanceof HostVmsEffect.MigratedOut<ActorRef<JsonSerializable>> m) {
+        m.to().tell(new MigratedOut(m.vm(), hostId, m.image(), m.stopped(), m.error()));
+      } else if (e instanceof HostVmsEffect.PowerOffVm<ActorRef<JsonSerializable>> p) {
         ctx.pipeToSelf(hypervisor.powerOff(p.request().vm()),
             (x, err) -> new Answered(at -> new HostVmsInput.PoweredOff<>(at, p.request(), failure(err))));
       } else if (e instanceof HostVmsEffect.ForceOff<?> f) {
         ctx.pipeToSelf(hypervisor.powerOff(f.vm()),
             (x, err) -> new Answered(at -> new HostVmsInput.ForcedOff<>(at, f.vm(), failure(err))));
-      } else if (e instanceof HostVmsEffect.Reply<ActorRef<Result>> r) {
+      } else if (e instanceof HostVmsEffect.Reply<ActorRef<JsonSerializable>> r) {
         r.to().tell(new Result(r.vm(), hostId, r.ok(), r.error().orElse(null)));
       } else if (e instanceof HostVmsEffect.Emit<?> x) {
         events.accept(x.event());

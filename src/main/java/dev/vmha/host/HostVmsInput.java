@@ -1,6 +1,7 @@
 package dev.vmha.host;
 
 import dev.vmha.datastore.VmLease;
+import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
 import java.time.Instant;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.Optional;
 /**
  * What the {@link HostVmsMachine} is told, each at the wall time {@code at} it happened (it stamps the events).
  *
- * @param <R> how the shell names whom a power-on or power-off answers (an actor reference in the agent)
+ * @param <R> how the shell names whom a power-on, power-off or migration answers (an actor reference in the agent)
  */
 public sealed interface HostVmsInput<R> {
   Instant at();
@@ -26,8 +27,28 @@ public sealed interface HostVmsInput<R> {
 
   record PollFailed<R>(Instant at, long seq, String why) implements HostVmsInput<R> {}
 
-  /** The master asks to power a VM on here; {@code grant} is the expired lease it judged this host may replace. */
-  record PowerOn<R>(Instant at, VmSpec vm, Optional<VmLease> grant, R replyTo) implements HostVmsInput<R> {}
+  /**
+   * The master asks to power a VM on here; {@code grant} is the expired lease it judged this host may replace;
+   * {@code image}: a VM migrated in, started from its source's state (its lease is taken first all the same).
+   */
+  record PowerOn<R>(Instant at, VmSpec vm, Optional<VmLease> grant, Optional<MigrationImage> image, R replyTo)
+      implements HostVmsInput<R> {
+    /** A power-on from nothing. */
+    public PowerOn(Instant at, VmSpec vm, Optional<VmLease> grant, R replyTo) {
+      this(at, vm, grant, Optional.empty(), replyTo);
+    }
+  }
+
+  /** Migrate a VM out of this host: its writer stops (keeping its state), then its lease is released. */
+  record MigrateOut<R>(Instant at, String vm, R replyTo) implements HostVmsInput<R> {}
+
+  /** A {@link HostVmsEffect.StopWriter} completed: the VM's state to hand over, or why its writer did not stop. */
+  record WriterStopped<R>(Instant at, MigrateOut<R> request, Optional<MigrationImage> image, Optional<String> failure)
+      implements HostVmsInput<R> {}
+
+  /** The lease keeper answered a {@link HostVmsEffect.ReleaseLease} (or did not in time: {@code failure}). */
+  record LeaseReleased<R>(Instant at, MigrateOut<R> request, MigrationImage image, Optional<String> failure)
+      implements HostVmsInput<R> {}
 
   /** The lease keeper answered a {@link HostVmsEffect.TakeLease}. */
   record LeaseTaken<R>(Instant at, PowerOn<R> request, boolean ok, String reason) implements HostVmsInput<R> {}

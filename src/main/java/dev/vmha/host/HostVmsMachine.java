@@ -8,6 +8,7 @@ import dev.vmha.host.HostVmsInput.ForcedOff;
 import dev.vmha.host.HostVmsInput.LeaseLost;
 import dev.vmha.host.HostVmsInput.LeaseTaken;
 import dev.vmha.host.HostVmsInput.LeaseUnanswered;
+import dev.vmha.host.HostVmsInput.MigrateOut;
 import dev.vmha.host.HostVmsInput.Polled;
 import dev.vmha.host.HostVmsInput.PoweredOff;
 import dev.vmha.host.HostVmsInput.PoweredOn;
@@ -29,7 +30,8 @@ import java.util.TreeMap;
  * the master's power-ons, each only after taking the VM's lease, and the operators' power-offs; powers off — and
  * tries again at every poll until the hypervisor shows it off — a VM whose lease was lost or that started while the
  * host fenced itself; reports a VM stopped only once a poll shows it off (its lease is released by the same poll),
- * and notices VMs that stopped by themselves. {@link #step} returns the next state and the effects, which
+ * and notices VMs that stopped by themselves; migrates a VM out (its writer stopped, then its lease released, awaited,
+ * before its image is handed over) and in (its lease taken first, as for a power-on). {@link #step} returns the next state and the effects, which
  * {@link HostVms} carries out. VMs are visited in name order, so a run replays exactly.
  */
 public final class HostVmsMachine {
@@ -61,6 +63,16 @@ public final class HostVmsMachine {
         return s;
       }
       if (in instanceof HostVmsInput.PowerOn<R> r) return powerOn(s, r);
+      if (in instanceof HostVmsInput.MigrateOut<R> r) return migrateOut(s, r);
+      if (in instanceof HostVmsInput.WriterStopped<R> w) return writerStopped(s, w);
+      if (in instanceof HostVmsInput.LeaseReleased<R> r) {
+        MigrateOut<R> m = r.request();
+        effects.add(new HostVmsEffect.MigratedOut<>(m.replyTo(), m.vm(), r.failure().isEmpty() ? Optional.of(r.image())
+            : Optional.empty(), true, r.failure().map(e -> "its writer stopped, but its lease was not released: " + e)
+            .orElse("")));
+        effects.add(new PollNow<>()); // report it gone at once
+        return s;
+      }
       if (in instanceof LeaseTaken<R> t) {
         return leaseAnswered(s, t.request(), t.ok() ? Optional.empty() : Optional.of(t.reason()));
       }
@@ -89,6 +101,42 @@ public final class HostVmsMachine {
             "its host fenced itself: " + f.reason());
       }
       return s.fenced(Optional.empty());
+    }
+
+    /**
+     * Refused while the VM is being started or is not on here; else its writer is stopped, as an operator's
+     * power-off: not a failure, never reported stopped.
+     */
+    private HostVmsState migrateOut(HostVmsState s, MigrateOut<R> r) {
+      Optional<String> refusal = s.starting().containsKey(r.vm()) ? Optional.of(r.vm() + " is being started here")
+          : !s.seen().containsKey(r.vm()) ? Optional.of(r.vm() + " is not on at " + hostId) : Optional.empty();
+      if (refusal.isPresent()) {
+        effects.add(new HostVmsEffect.MigratedOut<>(r.replyTo(), r.vm(), Optional.empty(), false, refusal.get()));
+        return s;
+      }
+      effects.add(new HostVmsEffect.StopWriter<>(r));
+      Set<String> off = new HashSet<>(s.operatorOff());
+      off.add(r.vm());
+      return s.stopping(s.stopping(), off);
+    }
+
+    /**
+     * The writer stopped: its lease is released (awaited) before the image is handed over; polls issued until now
+     * may still list the VM ({@link #polled} leaves it out of them).
+     */
+    private HostVmsState writerStopped(HostVmsState s, HostVmsInput.WriterStopped<R> w) {
+      MigrateOut<R> r = w.request();
+      if (w.failure().isPresent() || w.image().isEmpty()) {
+        Set<String> off = new HashSet<>(s.operatorOff());
+        off.remove(r.vm()); // it runs on here: a later stop is a failure again
+        effects.add(new HostVmsEffect.MigratedOut<>(r.replyTo(), r.vm(), Optional.empty(), false,
+            "its writer did not stop: " + w.failure().orElse("no state")));
+        return s.stopping(s.stopping(), off);
+      }
+      effects.add(new HostVmsEffect.ReleaseLease<>(r, w.image().get()));
+      Map<String, Long> migrated = new HashMap<>(s.migrated());
+      migrated.put(r.vm(), s.polls());
+      return s.migrated(migrated);
     }
 
     private HostVmsState powerOn(HostVmsState s, HostVmsInput.PowerOn<R> r) {
@@ -135,7 +183,10 @@ public final class HostVmsMachine {
         off.remove(vm);
         Map<String, String> stopping = new HashMap<>(s.stopping());
         stopping.remove(vm);
-        next = new HostVmsState(s.fenced(), s.polls(), s.starting(), s.seen(), stopping, off, stopped, s.forced());
+        Map<String, Long> migrated = new HashMap<>(s.migrated());
+        migrated.remove(vm); // migrated back in
+        next = new HostVmsState(s.fenced(), s.polls(), s.starting(), s.seen(), stopping, off, stopped, s.forced(),
+            migrated);
       }
       effects.add(new Reply<>(p.request().replyTo(), vm, err.isEmpty(), err));
       Map<String, Starting> st = new HashMap<>(next.starting());
@@ -174,8 +225,12 @@ public final class HostVmsMachine {
     }
 
     private HostVmsState polled(HostVmsState s, Polled<R> p) {
+      // a poll issued before a VM migrated away may list it still: it runs elsewhere now
+      List<VmSpec> on = p.vms().stream().filter(vm -> s.migrated().getOrDefault(vm.name(), -1L) < p.seq()).toList();
       Map<String, VmSpec> now = new HashMap<>();
-      p.vms().forEach(vm -> now.put(vm.name(), vm));
+      on.forEach(vm -> now.put(vm.name(), vm));
+      Map<String, Long> migrated = new HashMap<>(s.migrated());
+      migrated.values().removeIf(issued -> issued < p.seq());
       // a VM whose power-on finished before this poll was issued is no longer starting: the poll shows the truth
       Map<String, Starting> starting = new HashMap<>();
       s.starting().forEach((vm, st) -> {
@@ -197,14 +252,15 @@ public final class HostVmsMachine {
       Set<String> leased = new HashSet<>(now.keySet());
       leased.addAll(starting.keySet());
       effects.add(new HostVmsEffect.LeasesRunning<>(leased));
-      effects.add(new HostVmsEffect.Report<>(p.vms(), s.fenced().isPresent(), stopped.values().stream()
+      effects.add(new HostVmsEffect.Report<>(on, s.fenced().isPresent(), stopped.values().stream()
           .sorted(Comparator.comparing(v -> v.vm().name())).toList(), sorted(starting.keySet())));
       // a forced power-off is done when the hypervisor shows the VM off; until then it is tried again
       Map<String, Boolean> forced = new TreeMap<>();
       s.forced().forEach((vm, inFlight) -> {
         if (now.containsKey(vm) || starting.containsKey(vm)) forced.put(vm, inFlight);
       });
-      HostVmsState next = new HostVmsState(s.fenced(), s.polls(), starting, now, stopping, off, stopped, forced);
+      HostVmsState next = new HostVmsState(s.fenced(), s.polls(), starting, now, stopping, off, stopped, forced,
+          migrated);
       for (Map.Entry<String, Boolean> f : forced.entrySet()) {
         if (!f.getValue() && now.containsKey(f.getKey())) next = forceOff(next, f.getKey());
       }

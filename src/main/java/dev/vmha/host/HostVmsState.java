@@ -17,11 +17,12 @@ import java.util.Set;
  * @param stopped VMs that stopped here without an operator, reported until powered on here again
  * @param forced VMs this host must power off (lost lease, started while fenced), until a poll shows them off:
  *     a power-off that fails or hangs is tried again at every poll, and true if one is in flight
+ * @param migrated VMs migrated away, and the polls issued by then: such a poll may still list them, later ones not
  */
 public record HostVmsState(
     Optional<String> fenced, long polls, Map<String, Starting> starting, Map<String, VmSpec> seen,
     Map<String, String> stopping, Set<String> operatorOff, Map<String, StoppedVm> stopped,
-    Map<String, Boolean> forced) {
+    Map<String, Boolean> forced, Map<String, Long> migrated) {
   public HostVmsState {
     starting = Map.copyOf(starting);
     seen = Map.copyOf(seen);
@@ -29,6 +30,7 @@ public record HostVmsState(
     operatorOff = Set.copyOf(operatorOff);
     stopped = Map.copyOf(stopped);
     forced = Map.copyOf(forced);
+    migrated = Map.copyOf(migrated);
   }
 
   /** Where a VM is being started: {@code doneAtPoll} is the poll count when its power-on finished, empty until then. */
@@ -36,27 +38,31 @@ public record HostVmsState(
 
   /** An agent just started: nothing known. */
   public static HostVmsState initial() {
-    return new HostVmsState(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of(), Map.of());
+    return new HostVmsState(Optional.empty(), 0, Map.of(), Map.of(), Map.of(), Set.of(), Map.of(), Map.of(), Map.of());
   }
 
   HostVmsState fenced(Optional<String> f) {
-    return new HostVmsState(f, polls, starting, seen, stopping, operatorOff, stopped, forced);
+    return new HostVmsState(f, polls, starting, seen, stopping, operatorOff, stopped, forced, migrated);
   }
 
   HostVmsState starting(Map<String, Starting> s) {
-    return new HostVmsState(fenced, polls, s, seen, stopping, operatorOff, stopped, forced);
+    return new HostVmsState(fenced, polls, s, seen, stopping, operatorOff, stopped, forced, migrated);
   }
 
   HostVmsState stopping(Map<String, String> s, Set<String> off) {
-    return new HostVmsState(fenced, polls, starting, seen, s, off, stopped, forced);
+    return new HostVmsState(fenced, polls, starting, seen, s, off, stopped, forced, migrated);
   }
 
   HostVmsState polled(long p) {
-    return new HostVmsState(fenced, p, starting, seen, stopping, operatorOff, stopped, forced);
+    return new HostVmsState(fenced, p, starting, seen, stopping, operatorOff, stopped, forced, migrated);
   }
 
   HostVmsState forced(Map<String, Boolean> f) {
-    return new HostVmsState(fenced, polls, starting, seen, stopping, operatorOff, stopped, f);
+    return new HostVmsState(fenced, polls, starting, seen, stopping, operatorOff, stopped, f, migrated);
+  }
+
+  HostVmsState migrated(Map<String, Long> m) {
+    return new HostVmsState(fenced, polls, starting, seen, stopping, operatorOff, stopped, forced, m);
   }
 
   /** Marks VMs as being stopped by this host for a reason; they are reported once off. */

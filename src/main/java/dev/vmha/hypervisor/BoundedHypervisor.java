@@ -38,6 +38,17 @@ public final class BoundedHypervisor implements Hypervisor {
     return bounded("asking " + vm + " to shut down", bounds.powerOff(), () -> hypervisor.shutdownGuest(vm));
   }
 
+  @Override
+  public CompletionStage<MigrationImage> migrateOut(String vm) {
+    return bounded("migrating " + vm + " out", bounds.migrateOut(), () -> hypervisor.migrateOut(vm));
+  }
+
+  /** Bounded like a power-on: the VM starts from its state. */
+  @Override
+  public CompletionStage<Void> migrateIn(MigrationImage image) {
+    return bounded("migrating " + image.vm().name() + " in", bounds.powerOn(), () -> hypervisor.migrateIn(image));
+  }
+
   private static <T> CompletionStage<T> bounded(String what, Duration bound, Supplier<CompletionStage<T>> call) {
     CompletableFuture<T> result = new CompletableFuture<>();
     call.get().whenComplete((v, e) -> { if (e == null) result.complete(v); else result.completeExceptionally(e); });

@@ -55,6 +55,19 @@ public final class InMemoryHypervisor implements Hypervisor {
     return powerOff(vm);
   }
 
+  /** The VM leaves at once; its state is its spec (nothing else to carry in memory). */
+  @Override
+  public synchronized CompletionStage<MigrationImage> migrateOut(String vm) {
+    VmSpec spec = running.remove(vm);
+    if (spec == null) return CompletableFuture.failedFuture(new HypervisorException(vm + " is not on at " + hostId));
+    return CompletableFuture.completedFuture(new MigrationImage(spec, ""));
+  }
+
+  @Override
+  public CompletionStage<Void> migrateIn(MigrationImage image) {
+    return powerOn(image.vm());
+  }
+
   /** Ground truth for safety checks. */
   public synchronized List<String> runningNames() {
     return new ArrayList<>(running.keySet());

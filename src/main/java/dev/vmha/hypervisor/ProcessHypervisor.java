@@ -25,9 +25,12 @@ import java.util.stream.Stream;
  * ({@code <vm-dir>/<vm>.vm}: pid and process start time), so a restarted agent finds its running VMs again.
  */
 public final class ProcessHypervisor implements Hypervisor {
-  /** The VM's "guest": appends to its disk until killed; exits cleanly on SIGTERM (guest shutdown). */
+  /**
+   * The VM's "guest": appends to its disk until killed; exits cleanly on SIGTERM (guest shutdown, or the pause of a
+   * migration), never in the middle of a line. Its state is its sequence number, which a migrated VM carries on.
+   */
   static final String VM_SCRIPT = """
-      host=$1; vm=$2; disk=$3; seq=0
+      host=$1; vm=$2; disk=$3; seq=$4
       trap 'exit 0' TERM
       while :; do
         seq=$((seq+1))
@@ -77,7 +80,68 @@ public final class ProcessHypervisor implements Hypervisor {
 
   @Override
   public CompletionStage<Void> powerOn(VmSpec vm) {
-    return CompletableFuture.runAsync(() -> start(vm), io);
+    return CompletableFuture.runAsync(() -> start(vm, 0), io);
+  }
+
+  /**
+   * The guest is stopped cleanly (SIGTERM; SIGKILL if it has not exited within powerOffMax), and only once its
+   * process has exited is its state read: the last sequence number this host wrote to the disk file.
+   */
+  @Override
+  public CompletionStage<MigrationImage> migrateOut(String vm) {
+    return CompletableFuture.supplyAsync(() -> {
+      synchronized (lock(vm)) {
+        Optional<Record> r = read(vmDir.resolve(vm + ".vm")).filter(x -> x.process().isPresent());
+        if (r.isEmpty()) throw new HypervisorException(vm + " is not on at " + hostId);
+        r.get().process().get().destroy();
+        return r.get();
+      }
+    }, io).thenCompose(r -> {
+      ProcessHandle p = r.process().orElse(null);
+      if (p == null) return CompletableFuture.completedFuture(r);
+      return p.onExit().orTimeout(powerOffMax.toMillis(), TimeUnit.MILLISECONDS)
+          .exceptionallyCompose(e -> {
+            p.destroyForcibly();
+            return p.onExit().orTimeout(powerOffMax.toMillis(), TimeUnit.MILLISECONDS);
+          })
+          .handle((x, e) -> {
+            if (e != null) {
+              throw new HypervisorException(vm + " at " + hostId + " did not stop for its migration (pid " + p.pid()
+                  + ")", e);
+            }
+            return r;
+          });
+    }).thenApplyAsync(r -> {
+      forget(vm);
+      return new MigrationImage(r.spec(), Long.toString(lastSeq(vm)));
+    }, io);
+  }
+
+  /** Starts the guest from the sequence number its source stopped at. */
+  @Override
+  public CompletionStage<Void> migrateIn(MigrationImage image) {
+    return CompletableFuture.runAsync(() -> {
+      long seq;
+      try {
+        seq = Long.parseLong(image.state());
+      } catch (NumberFormatException e) {
+        throw new HypervisorException("cannot migrate " + image.vm().name() + " in: its state '" + image.state()
+            + "' is not a sequence number", e);
+      }
+      start(image.vm(), seq);
+    }, io);
+  }
+
+  /** The last sequence number this host's run of the VM wrote (0: none), read once its writer has exited. */
+  private long lastSeq(String vm) {
+    Path disk = diskDir.resolve(vm + ".disk");
+    if (!Files.isRegularFile(disk)) return 0;
+    try (Stream<String> lines = Files.lines(disk)) {
+      return lines.map(l -> l.split(" ")).filter(f -> f.length == 3 && f[0].equals(hostId))
+          .reduce((a, b) -> b).map(f -> Long.parseLong(f[1])).orElse(0L);
+    } catch (IOException | UncheckedIOException | NumberFormatException e) {
+      throw new HypervisorException("cannot read the state of " + vm + " from " + disk + ": " + e.getMessage(), e);
+    }
   }
 
   /** SIGKILL, then waits (without holding a thread) for the process to exit, for at most powerOffMax. */
@@ -129,7 +193,7 @@ public final class ProcessHypervisor implements Hypervisor {
     return result;
   }
 
-  private void start(VmSpec vm) {
+  private void start(VmSpec vm, long seq) {
     synchronized (lock(vm.name())) {
       Path record = vmDir.resolve(vm.name() + ".vm");
       if (read(record).flatMap(Record::process).isPresent()) {
@@ -138,7 +202,7 @@ public final class ProcessHypervisor implements Hypervisor {
       try {
         ensureDir(diskDir);
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", VM_SCRIPT, PROCESS_NAME, hostId, vm.name(),
-            diskDir.resolve(vm.name() + ".disk").toString());
+            diskDir.resolve(vm.name() + ".disk").toString(), Long.toString(seq));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);

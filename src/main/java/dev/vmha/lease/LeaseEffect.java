@@ -9,7 +9,7 @@ import java.util.Optional;
  * What the {@link LeaseMachine} asks its shell to do, in order. The lease I/O ({@link Swap}, {@link Read},
  * {@link Repair}) is answered by the matching {@link LeaseInput}, which carries the effect back.
  *
- * @param <R> how the shell names the one a {@link LeaseInput.Take} answers
+ * @param <R> how the shell names the one a {@link LeaseInput.Take} or a {@link LeaseInput.Release} answers
  */
 public sealed interface LeaseEffect<R> {
 
@@ -33,6 +33,12 @@ public sealed interface LeaseEffect<R> {
 
   /** Give the lease back; nothing waits for it (a lease left behind only stands still until it expires). */
   record Release<R>(VmLease lease) implements LeaseEffect<R> {}
+
+  /**
+   * Give a migrated VM's lease back ({@code lease}; empty: none held here) and, once that is written or failed, answer
+   * {@code to} with the outcome: the target takes the lease only after.
+   */
+  record ReleaseAnswered<R>(String vm, Optional<VmLease> lease, R to) implements LeaseEffect<R> {}
 
   /** Power the VM off at once; the VM manager retries until the hypervisor shows it off. */
   record Fence<R>(String vm, String why) implements LeaseEffect<R> {}

@@ -11,7 +11,7 @@ import java.util.Set;
  * What the {@link LeaseMachine} is told, each at the wall time {@code at} it happened (the shell's clock: it stamps
  * the lease records written; durations are the machine's own virtual time).
  *
- * @param <R> how the shell names the one a {@link Take} answers (an actor reference in the agent)
+ * @param <R> how the shell names the one a {@link Take} or a {@link Release} answers (an actor reference in the agent)
  */
 public sealed interface LeaseInput<R> {
   Instant at();
@@ -21,6 +21,12 @@ public sealed interface LeaseInput<R> {
 
   /** Take the VM's lease before starting it; {@code grant} is the expired lease the master saw, if any. */
   record Take<R>(Instant at, String vm, Optional<VmLease> grant, R replyTo) implements LeaseInput<R> {}
+
+  /**
+   * The VM migrated away (its writer here has stopped): its lease is released now, so that the target can take it,
+   * and {@code replyTo} answered once the release is written ({@link LeaseEffect.ReleaseAnswered}).
+   */
+  record Release<R>(Instant at, String vm, R replyTo) implements LeaseInput<R> {}
 
   /** The VMs powered on here or being started (the hypervisor's truth): every other lease held here is released. */
   record Running<R>(Instant at, Set<String> vms) implements LeaseInput<R> {

@@ -44,23 +44,24 @@ public final class LeaseMachine {
   private LeaseMachine() {}
 
   /** The next state and what to do, in order. */
-  public record Step<R>(LeaseState state, List<LeaseEffect<R>> effects) {
+  public record Step<R>(LeaseState<R> state, List<LeaseEffect<R>> effects) {
     public Step {
       effects = List.copyOf(effects);
     }
   }
 
-  public static <R> Step<R> step(LeaseState state, LeaseInput<R> input, LeaseConfig config) {
+  public static <R> Step<R> step(LeaseState<R> state, LeaseInput<R> input, LeaseConfig config) {
     Run<R> run = new Run<>(config, input.at(), new ArrayList<>());
     return new Step<>(run.step(state, input), run.effects());
   }
 
   /** One step, at {@code at}: the effects it collects. */
   private record Run<R>(LeaseConfig config, Instant at, List<LeaseEffect<R>> effects) {
-    LeaseState step(LeaseState s, LeaseInput<R> in) {
+    LeaseState<R> step(LeaseState<R> s, LeaseInput<R> in) {
       if (in instanceof Tick<R>) return tick(s);
       if (in instanceof Take<R> t) return take(s, t);
       if (in instanceof Running<R> r) return running(s, r.vms());
+      if (in instanceof LeaseInput.Release<R> r) return release(s, r);
       if (in instanceof Swapped<R> w) return swapped(s, w.swap(), w.result());
       if (in instanceof Found<R> f) return found(s, f);
       return repaired(s, (Repaired<R>) in);
@@ -74,7 +75,7 @@ public final class LeaseMachine {
       return config.timing().fenceAfter();
     }
 
-    private LeaseState take(LeaseState s, Take<R> t) {
+    private LeaseState<R> take(LeaseState<R> s, Take<R> t) {
       if (config.datastore().isEmpty()) {
         effects.add(new Reply<>(t.replyTo(), t.vm(), true, "no datastores: the majority rule decides"));
         return s;
@@ -93,7 +94,7 @@ public final class LeaseMachine {
       return s.with(s.held(), plus(s.busy(), t.vm()), s.fenced());
     }
 
-    private LeaseState swapped(LeaseState s, Swap<R> w, Written result) {
+    private LeaseState<R> swapped(LeaseState<R> s, Swap<R> w, Written result) {
       Set<String> busy = minus(s.busy(), w.vm());
       Map<String, Held> held = new HashMap<>(s.held());
       if (w.take().isPresent()) {
@@ -113,8 +114,8 @@ public final class LeaseMachine {
       Held h = held.get(w.vm());
       if (h == null) {
         // released while the renewal was in flight: give back what was just written
-        if (result instanceof Written.Done) effects.add(new Release<>(w.next()));
-        return s.with(held, busy, s.fenced());
+        return givenBack(s.with(held, busy, s.fenced()), w.vm(),
+            Optional.of(w.next()).filter(x -> result instanceof Written.Done));
       }
       Set<String> fenced = new HashSet<>(s.fenced());
       if (result instanceof Written.Done) {
@@ -136,12 +137,13 @@ public final class LeaseMachine {
     }
 
     /** A repaired lease counts as renewed; one found readable again is left to the next round's renewal. */
-    private LeaseState repaired(LeaseState s, Repaired<R> r) {
+    private LeaseState<R> repaired(LeaseState<R> s, Repaired<R> r) {
       Repair<R> p = r.repair();
       Set<String> busy = minus(s.busy(), p.vm());
       Map<String, Held> held = new HashMap<>(s.held());
-      if (!held.containsKey(p.vm())) {
-        if (r.result() instanceof Written.Done) effects.add(new Release<>(p.next())); // released meanwhile
+      if (!held.containsKey(p.vm())) { // released meanwhile
+        return givenBack(s.with(held, busy, s.fenced()), p.vm(),
+            Optional.of(p.next()).filter(x -> r.result() instanceof Written.Done));
       } else if (r.result() instanceof Written.Done) {
         held.put(p.vm(), new Held(Optional.of(p.next()), p.issuedAt()));
       } else if (r.result() instanceof Written.Failed f) {
@@ -155,16 +157,16 @@ public final class LeaseMachine {
       if (fenced.add(vm)) effects.add(new Fence<>(vm, why));
     }
 
-    private LeaseState tick(LeaseState s) {
-      LeaseState t = new LeaseState(s.now().plus(config.timing().renewInterval()), s.held(), s.busy(), s.fenced(),
-          s.listed());
+    private LeaseState<R> tick(LeaseState<R> s) {
+      LeaseState<R> t = new LeaseState<>(s.now().plus(config.timing().renewInterval()), s.held(), s.busy(), s.fenced(),
+          s.listed(), s.releasing());
       if (config.datastore().isPresent()) t = renew(t);
       effects.add(new LeaseEffect.ReportRenewal<>(t.settled(), t.longestUnrenewed()));
       return t;
     }
 
     /** A round: late renewals reported, overdue VMs fenced, every lease not in flight renewed (or read to adopt). */
-    private LeaseState renew(LeaseState t) {
+    private LeaseState<R> renew(LeaseState<R> t) {
       Map<String, Held> held = new HashMap<>(t.held());
       Set<String> busy = new HashSet<>(t.busy());
       Set<String> fenced = new HashSet<>(t.fenced());
@@ -201,11 +203,12 @@ public final class LeaseMachine {
      * took the lease meanwhile, as a master starts a VM elsewhere only after its own swap replaced the lease — and
      * fenced when another host holds it or the swap finds it changed (in {@link #swapped}).
      */
-    private LeaseState found(LeaseState s, Found<R> f) {
+    private LeaseState<R> found(LeaseState<R> s, Found<R> f) {
       String vm = f.read().vm();
       Set<String> busy = minus(s.busy(), vm);
       Map<String, Held> held = new HashMap<>(s.held());
-      if (f.failure().isPresent() || !held.containsKey(vm)) return s.with(held, busy, s.fenced());
+      if (!held.containsKey(vm)) return givenBack(s.with(held, busy, s.fenced()), vm, Optional.empty());
+      if (f.failure().isPresent()) return s.with(held, busy, s.fenced());
       Optional<VmLease> l = f.lease();
       if (l.isPresent() && !l.get().owner().equals(config.hostId())) {
         held.remove(vm);
@@ -220,8 +223,41 @@ public final class LeaseMachine {
       return s.with(held, busy, s.fenced());
     }
 
+    /**
+     * A migrated VM's lease is released at once, the answer after the write; with lease I/O in flight, once that I/O
+     * came back ({@link #givenBack}), so that nothing written later still names this host.
+     */
+    private LeaseState<R> release(LeaseState<R> s, LeaseInput.Release<R> r) {
+      Map<String, Held> held = new HashMap<>(s.held());
+      Optional<VmLease> lease = Optional.ofNullable(held.remove(r.vm())).flatMap(Held::lease)
+          .filter(l -> config.datastore().isPresent());
+      if (config.datastore().isPresent() && s.busy().contains(r.vm())) {
+        Map<String, LeaseState.Releasing<R>> releasing = new HashMap<>(s.releasing());
+        releasing.put(r.vm(), new LeaseState.Releasing<>(r.replyTo(), lease));
+        return s.with(held, s.busy(), s.fenced()).releasing(releasing);
+      }
+      effects.add(new LeaseEffect.ReleaseAnswered<>(r.vm(), lease, r.replyTo()));
+      return s.with(held, s.busy(), s.fenced());
+    }
+
+    /**
+     * Lease I/O of a VM no longer held here came back: what it wrote is given back (else what was held when a release
+     * was asked for), and a release waiting for it answered.
+     */
+    private LeaseState<R> givenBack(LeaseState<R> s, String vm, Optional<VmLease> written) {
+      LeaseState.Releasing<R> waiting = s.releasing().get(vm);
+      if (waiting == null) {
+        written.ifPresent(l -> effects.add(new Release<>(l)));
+        return s;
+      }
+      effects.add(new LeaseEffect.ReleaseAnswered<>(vm, written.or(waiting::held), waiting.replyTo()));
+      Map<String, LeaseState.Releasing<R>> releasing = new HashMap<>(s.releasing());
+      releasing.remove(vm);
+      return s.releasing(releasing);
+    }
+
     /** The hypervisor's truth: a lease is released only once its VM is shown off, fenced or not. */
-    private LeaseState running(LeaseState s, Set<String> vms) {
+    private LeaseState<R> running(LeaseState<R> s, Set<String> vms) {
       Map<String, Held> held = new HashMap<>(s.held());
       for (Map.Entry<String, Held> e : new TreeMap<>(s.held()).entrySet()) {
         if (vms.contains(e.getKey())) continue;
@@ -235,7 +271,7 @@ public final class LeaseMachine {
           if (!s.busy().contains(vm) && !fenced.contains(vm)) held.putIfAbsent(vm, new Held(Optional.empty(), s.now()));
         }
       }
-      return new LeaseState(s.now(), held, s.busy(), fenced, true);
+      return new LeaseState<>(s.now(), held, s.busy(), fenced, true, s.releasing());
     }
 
     private static Set<String> plus(Set<String> set, String vm) {

@@ -15,14 +15,22 @@ import java.util.Set;
  * @param fenced VMs this keeper had powered off, until they are off: their leases stay held (renewed where this host
  *     still owns them) while a power-off hangs, and are never adopted again
  * @param listed whether a first VM list came
+ * @param releasing VMs migrated away whose release was asked while their lease I/O was in flight: released, and
+ *     answered, once that I/O came back
+ * @param <R> how the shell names the one a release answers
  */
-public record LeaseState(
-    Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced, boolean listed) {
+public record LeaseState<R>(
+    Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced, boolean listed,
+    Map<String, Releasing<R>> releasing) {
   public LeaseState {
     held = Map.copyOf(held);
     busy = Set.copyOf(busy);
     fenced = Set.copyOf(fenced);
+    releasing = Map.copyOf(releasing);
   }
+
+  /** A release waiting for lease I/O in flight; {@code held}: the lease held when it was asked for. */
+  public record Releasing<R>(R replyTo, Optional<VmLease> held) {}
 
   /**
    * A lease held here: empty until a VM found running here is adopted; {@code lastOk} is the last successful
@@ -39,12 +47,16 @@ public record LeaseState(
   }
 
   /** An agent just started: nothing held, no VM list yet. */
-  public static LeaseState initial() {
-    return new LeaseState(Duration.ZERO, Map.of(), Set.of(), Set.of(), false);
+  public static <R> LeaseState<R> initial() {
+    return new LeaseState<>(Duration.ZERO, Map.of(), Set.of(), Set.of(), false, Map.of());
   }
 
-  LeaseState with(Map<String, Held> h, Set<String> b, Set<String> f) {
-    return new LeaseState(now, h, b, f, listed);
+  LeaseState<R> with(Map<String, Held> h, Set<String> b, Set<String> f) {
+    return new LeaseState<>(now, h, b, f, listed, releasing);
+  }
+
+  LeaseState<R> releasing(Map<String, Releasing<R>> r) {
+    return new LeaseState<>(now, held, busy, fenced, listed, r);
   }
 
   /** The longest any lease here has gone unrenewed. */

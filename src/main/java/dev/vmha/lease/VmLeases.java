@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -40,13 +41,21 @@ public final class VmLeases {
    */
   public record Renewal(boolean settled, Duration longestUnrenewed) {}
 
+  /**
+   * The VM migrated away (its writer here has stopped): its lease is released now, so that the target can take it,
+   * and {@code replyTo} told once the release is written (or failed, with the reason).
+   */
+  public record Release(String vm, ActorRef<Released> replyTo) implements Command {}
+
+  public record Released(String vm, Optional<String> error) implements LocalMessage {}
+
   /** The VMs powered on here or being started: every other lease held here is released. */
   public record Running(Set<String> vms) implements Command {}
 
   private enum Tick implements Command { INSTANCE }
 
   /** A lease datastore call answered: the machine's input, stamped when the actor takes it. */
-  private record Answered(Function<Instant, LeaseInput<ActorRef<Taken>>> input) implements Command {}
+  private record Answered(Function<Instant, LeaseInput<ActorRef<LocalMessage>>> input) implements Command {}
 
   private VmLeases() {}
 
@@ -69,35 +78,42 @@ public final class VmLeases {
   private record Shell(ActorContext<Command> ctx, LeaseConfig config, Optional<Datastore> store,
       BiConsumer<String, String> fence, Consumer<Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
 
-    Behavior<Command> running(LeaseState state) {
+    Behavior<Command> running(LeaseState<ActorRef<LocalMessage>> state) {
       return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
 
-    private LeaseState next(LeaseState state, Command m) {
+    /** The machine answers a take with a {@link Taken} and a release with a {@link Released}, each to its asker. */
+    private LeaseState<ActorRef<LocalMessage>> next(LeaseState<ActorRef<LocalMessage>> state, Command m) {
       Instant at = clock.instant();
-      LeaseInput<ActorRef<Taken>> in;
+      LeaseInput<ActorRef<LocalMessage>> in;
       if (m instanceof Tick) in = new LeaseInput.Tick<>(at);
-      else if (m instanceof Take t) in = new LeaseInput.Take<>(at, t.vm(), t.grant(), t.replyTo());
+      else if (m instanceof Take t) in = new LeaseInput.Take<>(at, t.vm(), t.grant(), t.replyTo().unsafeUpcast());
+      else if (m instanceof Release r) in = new LeaseInput.Release<>(at, r.vm(), r.replyTo().unsafeUpcast());
       else if (m instanceof Running r) in = new LeaseInput.Running<>(at, r.vms());
       else in = ((Answered) m).input().apply(at);
-      LeaseMachine.Step<ActorRef<Taken>> step = LeaseMachine.step(state, in, config);
+      LeaseMachine.Step<ActorRef<LocalMessage>> step = LeaseMachine.step(state, in, config);
       step.effects().forEach(this::carryOut);
       return step.state();
     }
 
-    private void carryOut(LeaseEffect<ActorRef<Taken>> e) {
-      if (e instanceof LeaseEffect.Reply<ActorRef<Taken>> r) r.to().tell(new Taken(r.vm(), r.ok(), r.reason()));
-      else if (e instanceof LeaseEffect.Swap<ActorRef<Taken>> w) {
+    private void carryOut(LeaseEffect<ActorRef<LocalMessage>> e) {
+      if (e instanceof LeaseEffect.Reply<ActorRef<LocalMessage>> r) r.to().tell(new Taken(r.vm(), r.ok(), r.reason()));
+      else if (e instanceof LeaseEffect.Swap<ActorRef<LocalMessage>> w) {
         ctx.pipeToSelf(store.orElseThrow().swapLease(w.expected(), w.next()),
             (ok, err) -> new Answered(at -> new LeaseInput.Swapped<>(at, w, Written.of(ok, err))));
-      } else if (e instanceof LeaseEffect.Read<ActorRef<Taken>> r) {
+      } else if (e instanceof LeaseEffect.Read<ActorRef<LocalMessage>> r) {
         ctx.pipeToSelf(store.orElseThrow().readLease(r.vm()), (l, err) -> new Answered(at -> err == null
             ? new LeaseInput.Found<>(at, r, l, Optional.empty())
             : new LeaseInput.Found<>(at, r, Optional.empty(), Optional.of(Failures.rootMessage(err)))));
-      } else if (e instanceof LeaseEffect.Repair<ActorRef<Taken>> p) {
+      } else if (e instanceof LeaseEffect.Repair<ActorRef<LocalMessage>> p) {
         ctx.pipeToSelf(store.orElseThrow().repairLease(p.next()),
             (ok, err) -> new Answered(at -> new LeaseInput.Repaired<>(at, p, Written.of(ok, err))));
       } else if (e instanceof LeaseEffect.Release<?> r) store.orElseThrow().releaseLease(r.lease());
+      else if (e instanceof LeaseEffect.ReleaseAnswered<ActorRef<LocalMessage>> r) {
+        r.lease().map(l -> store.orElseThrow().releaseLease(l)).orElse(CompletableFuture.completedFuture(null))
+            .whenComplete((x, err) -> r.to().tell(new Released(r.vm(),
+                Optional.ofNullable(err).map(Failures::rootMessage))));
+      }
       else if (e instanceof LeaseEffect.Fence<?> f) fence.accept(f.vm(), f.why());
       else if (e instanceof LeaseEffect.Emit<?> x) events.accept(x.event());
       else if (e instanceof LeaseEffect.Warn<?> w) ctx.getLog().warn(w.message());

@@ -107,9 +107,32 @@ final class CapacityWatch {
    */
   static Admission.Decision admitPowerOn(Turn t, MasterState s, VmSpec vm, VmProtection p, String host) {
     Cluster now = cluster(t, s);
-    CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
-    return Admission.judge(plan, now.plus(vm(vm, p, host)), t.settings().capacity(),
+    return judged(t, s, now, now.plus(vm(vm, p, host)), "power-on", vm.name(),
         "powering " + vm.name() + " on at " + host);
+  }
+
+  /**
+   * Admission control of an operator's protect of {@code vm}, running at {@code host}: judged against the cluster
+   * with it protected there (it takes no more room: the host's free memory counts it already).
+   */
+  static Admission.Decision admitProtect(Turn t, MasterState s, VmSpec vm, VmProtection p, String host) {
+    Cluster now = cluster(t, s);
+    List<Cluster.Vm> vms = new ArrayList<>(now.vms());
+    vms.add(vm(vm, p, host));
+    return judged(t, s, now, new Cluster(now.hosts(), vms, now.defaultFailoverHost()), "protect", vm.name(),
+        "protecting " + vm.name() + " at " + host);
+  }
+
+  /** The decision on {@code after}; one that is not plainly allowed is recorded ({@code operation} on {@code vm}). */
+  private static Admission.Decision judged(
+      Turn t, MasterState s, Cluster now, Cluster after, String operation, String vm, String described) {
+    CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
+    Admission.Decision d = Admission.judge(plan, after, t.settings().capacity(), described);
+    if (d.outcome() != Admission.Outcome.ALLOWED) {
+      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), operation, vm,
+          d.outcome() == Admission.Outcome.REFUSED, d.reason()));
+    }
+    return d;
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.vmha.master;
 
 import dev.vmha.JsonSerializable;
 import dev.vmha.capacity.CapacityPlan;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.VmProtection;
 import java.time.Instant;
 import java.util.List;
@@ -11,22 +13,45 @@ import java.util.Optional;
 /**
  * The master's view of the cluster, as `vmha status` and GET /api/v1/... show it. {@code listOwner} and
  * {@code listVersion}: the protected list this master holds (who wrote it last, its version); {@code capacity}: its
- * current capacity plan (empty until it has read the protected list).
+ * current capacity plan (empty until it has read the protected list); {@code ha}: where an operator disabled HA.
  */
 public record ClusterStatus(
     String reportedBy, String master, List<HostStatus> hosts, List<VmStatus> vms, List<DatastoreStatus> datastores,
-    String listOwner, long listVersion, Optional<CapacityPlan> capacity) implements JsonSerializable {
+    String listOwner, long listVersion, Optional<CapacityPlan> capacity, ProtectedList.HaSwitch ha)
+    implements JsonSerializable {
+
+  public ClusterStatus {
+    if (ha == null) ha = ProtectedList.HaSwitch.ENABLED; // a status from an agent that knows no switch
+  }
+
+  /** A cluster where HA is enabled everywhere. */
+  public ClusterStatus(
+      String reportedBy, String master, List<HostStatus> hosts, List<VmStatus> vms, List<DatastoreStatus> datastores,
+      String listOwner, long listVersion, Optional<CapacityPlan> capacity) {
+    this(reportedBy, master, hosts, vms, datastores, listOwner, listVersion, capacity, ProtectedList.HaSwitch.ENABLED);
+  }
 
   /**
    * One host the master knows, also a dead or removed one (it never forgets a host). {@code since}: when its verdict
    * was reached (for a host it never judged, when it came to know it); {@code networkHeartbeatAgeMs}: since its last
    * heartbeat to this master; {@code datastoreHeartbeatAgesMs}: per datastore that answered, how long its heartbeat
-   * counter has not moved there.
+   * counter has not moved there; {@code maintenance}: its maintenance mode; {@code maintenanceWait}: why one entering
+   * it still holds VMs.
    */
   public record HostStatus(
       String id, String role, String verdict, String reason, String reachability, long silenceMs, String address,
       int httpPort, long memoryMb, long freeMemoryMb, List<String> vms, Instant since, long networkHeartbeatAgeMs,
-      Map<String, Long> datastoreHeartbeatAgesMs) implements JsonSerializable {}
+      Map<String, Long> datastoreHeartbeatAgesMs, MaintenanceMode maintenance, String maintenanceWait)
+      implements JsonSerializable {
+    /** A host not in maintenance. */
+    public HostStatus(
+        String id, String role, String verdict, String reason, String reachability, long silenceMs, String address,
+        int httpPort, long memoryMb, long freeMemoryMb, List<String> vms, Instant since, long networkHeartbeatAgeMs,
+        Map<String, Long> datastoreHeartbeatAgesMs) {
+      this(id, role, verdict, reason, reachability, silenceMs, address, httpPort, memoryMb, freeMemoryMb, vms, since,
+          networkHeartbeatAgeMs, datastoreHeartbeatAgesMs, MaintenanceMode.NONE, "");
+    }
+  }
 
   /**
    * {@code host}: where it runs, ran last, or is being started ({@code state.host()}); {@code memoryMb} and

@@ -63,14 +63,15 @@ final class HostWatch {
   }
 
   /**
-   * Pings every host silent past its limit whose next ping is due and none is out (every round; also as soon as a
-   * master just elected has both its protected list and its datastore view, so a proven silence costs no round).
+   * Pings every host silent past its limit whose next ping is due and none is out, but none in maintenance (every
+   * round; also as soon as a master just elected has both its protected list and its datastore view, so a proven
+   * silence costs no round).
    */
   static MasterState investigate(Turn t, MasterState s) {
     if (!s.loaded() || s.view().isEmpty() && t.config.hasDatastores()) return s;
     MasterState next = s;
     for (HostEntry h : sorted(s)) {
-      if (h.id().equals(t.self()) || h.investigating()) continue;
+      if (h.id().equals(t.self()) || h.investigating() || !Maintenance.watched(next, h.id())) continue;
       Duration silence = silence(next, h);
       if (silence.compareTo(silenceLimit(t, next, h)) < 0) continue;
       if (!h.judgeable() || next.now().compareTo(h.nextCheck()) < 0) continue;
@@ -115,7 +116,7 @@ final class HostWatch {
     MasterState next = s;
     for (HostEntry was : sorted(s)) {
       HostEntry h = next.hosts().get(was.id());
-      if (h.id().equals(t.self()) || !h.unanswered() || !h.judgeable()) continue;
+      if (h.id().equals(t.self()) || !h.unanswered() || !h.judgeable() || !Maintenance.watched(next, h.id())) continue;
       if (silence(next, h).compareTo(silenceLimit(t, next, h)) < 0) continue;
       next = judge(t, next, h, false);
     }
@@ -171,7 +172,7 @@ final class HostWatch {
    */
   static MasterState checkAllSilent(Turn t, MasterState s) {
     List<HostEntry> others = sorted(s).stream().filter(h -> !h.id().equals(t.self()))
-        .filter(h -> h.verdict() != Verdict.DEAD).toList();
+        .filter(h -> h.verdict() != Verdict.DEAD && Maintenance.watched(s, h.id())).toList();
     boolean allSilent = !others.isEmpty() && others.stream()
         .allMatch(h -> silence(s, h).compareTo(silenceLimit(t, s, h)) >= 0);
     if (allSilent && !s.allSilentReported()) {

@@ -43,13 +43,16 @@ final class ListOwnership {
     if (replica.isPresent() && (newest.isEmpty() || replica.get().version() > newest.get().version())) {
       newest = replica;
     }
-    ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms()))
+    ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms(), l.maintenance(), l.ha()))
         .orElse(ProtectedList.empty(t.self()));
     t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
-    // every host that owns a protected VM is watched from now on, as is every cluster member
+    // every host that owns a protected VM is watched from now on, as is every cluster member; a host in
+    // maintenance is known (and shown) though it may be down
     Map<String, MasterState.HostEntry> hosts = new HashMap<>(s.hosts());
-    for (ProtectedList.Entry e : list.vms().values()) {
-      if (!e.host().equals(t.self())) hosts.putIfAbsent(e.host(), MasterState.HostEntry.fresh(e.host(), s.now()));
+    List<String> known = new ArrayList<>(list.maintenance().keySet());
+    list.vms().values().forEach(e -> known.add(e.host()));
+    for (String h : known) {
+      if (!h.equals(t.self())) hosts.putIfAbsent(h, MasterState.HostEntry.fresh(h, s.now()));
     }
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");

@@ -14,6 +14,8 @@ import dev.vmha.history.DecisionLog;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.maintenance.MigrationOutcome;
+import dev.vmha.maintenance.VmMigrator;
 import dev.vmha.ping.Pinger;
 import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.VmProtection;
@@ -55,17 +57,24 @@ public final class MasterCoordinator {
   public record PowerOnVm(VmSpec vm, Optional<String> host, Optional<VmProtection> protection,
       ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
 
+  /** An operator ({@code by}) asks for a host to enter or exit maintenance mode ({@link Maintenance}). */
+  public record SetMaintenance(String host, boolean enter, String by, ActorRef<OperationResult> replyTo)
+      implements Command, JsonSerializable {}
+
   /** An operator powers a VM off through vmha: it is unprotected first, so it is not restarted. */
   public record PowerOffVm(String vm, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
 
+  /** An operator's other change ({@link Operation}). */
+  public record Operate(Operation operation, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
+
   /**
    * An operator request's answer. {@code invalidField}: the request field a refusal is about (the API answers 400);
-   * empty when the cluster's state refuses it now (409).
+   * {@code notFound}: the VM or host it names is unknown (404); else the cluster's state refuses it now (409).
    */
-  public record OperationResult(boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected)
-      implements JsonSerializable {
+  public record OperationResult(boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected,
+      boolean notFound) implements JsonSerializable {
     public OperationResult(boolean ok, String message) {
-      this(ok, message, Optional.empty(), false);
+      this(ok, message, Optional.empty(), false, false);
     }
   }
 
@@ -138,6 +147,7 @@ public final class MasterCoordinator {
     private final MasterConfig config;
     private final ActorRef<DatastoreView> views;
     private final ActorRef<RestartOutcome> outcomes;
+    private final ActorRef<MigrationOutcome> migrations;
     private final Map<RequestId, ActorRef<OperationResult>> requests = new HashMap<>();
     private long lastRequest;
     private MasterState state;
@@ -149,6 +159,7 @@ public final class MasterCoordinator {
       this.config = config;
       this.views = ctx.messageAdapter(DatastoreView.class, v -> new In(new MasterInput.ViewRead(v)));
       this.outcomes = ctx.messageAdapter(RestartOutcome.class, o -> new In(new MasterInput.Restarted(o)));
+      this.migrations = ctx.messageAdapter(MigrationOutcome.class, o -> new In(new MasterInput.Migrated(o)));
     }
 
     Behavior<Command> run(MasterMachine.Step first) {
@@ -161,6 +172,9 @@ public final class MasterCoordinator {
           .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(), p.host(),
               p.protection())))
           .onMessage(PowerOffVm.class, p -> step(new MasterInput.PowerOff(request(p.replyTo()), p.vm())))
+          .onMessage(Operate.class, o -> step(new MasterInput.Operate(request(o.replyTo()), o.operation())))
+          .onMessage(SetMaintenance.class, m -> step(new MasterInput.Maintenance(request(m.replyTo()), m.host(),
+              m.enter(), m.by())))
           .onMessage(DecisionPersisted.class, d -> {
             if (d.error() != null) {
               ctx.getLog().warn("restart of {} not persisted in the history ({}); restarting it anyway",
@@ -227,9 +241,14 @@ public final class MasterCoordinator {
             ref -> new HostVms.PowerOff(p.vm(), ref), (r, err) -> new In(new MasterInput.PoweredOff(p.request(),
                 p.vm(), p.host(), err != null ? Optional.of(Failures.rootMessage(err))
                     : r.ok() ? Optional.empty() : Optional.of(r.error()))));
+      } else if (effect instanceof MasterEffect.Migrate m) {
+        ctx.spawnAnonymous(VmMigrator.create(new VmMigrator.Move(m.vm(), m.from(), vmsOf(m.from()), m.to(),
+            vmsOf(m.to())), deps.settings().hypervisorBounds().migrationStep(), migrations),
+            DispatcherSelector.sameAsParent());
       } else if (effect instanceof MasterEffect.Reply r) {
         Optional.ofNullable(requests.remove(r.request()))
-            .ifPresent(to -> to.tell(new OperationResult(r.ok(), r.message(), r.invalidField(), r.alreadyProtected())));
+            .ifPresent(to -> to.tell(new OperationResult(r.ok(), r.message(), r.invalidField(), r.alreadyProtected(),
+                r.notFound())));
       } else if (effect instanceof MasterEffect.ToElection n) {
         election.tell(n.notice());
       }

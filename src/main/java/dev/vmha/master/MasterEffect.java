@@ -48,17 +48,33 @@ public sealed interface MasterEffect {
       Optional<HaEvent> decision, VmSpec vm, Optional<VmLease> grant, List<String> hosts, int attempt)
       implements MasterEffect {}
 
+  /**
+   * Live-migrate a VM: its writer at {@code from} stops and its lease is released, then it starts at {@code to};
+   * answered by {@link MasterInput.Migrated}.
+   */
+  record Migrate(VmSpec vm, String from, String to) implements MasterEffect {}
+
   /** Power a VM off at a host for an operator: answered by {@link MasterInput.PoweredOff}. */
   record PowerOff(RequestId request, String vm, String host) implements MasterEffect {}
 
   /**
    * Answer an operator's request ({@code invalidField}: the request field a refusal is about; {@code
-   * alreadyProtected}: a power-on refused because what it asked for holds already).
+   * alreadyProtected}: a power-on refused because what it asked for holds already; {@code notFound}: refused
+   * because the VM or host it names is unknown).
    */
-  record Reply(RequestId request, boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected)
-      implements MasterEffect {
+  record Reply(RequestId request, boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected,
+      boolean notFound) implements MasterEffect {
     Reply(RequestId request, boolean ok, String message, Optional<String> invalidField) {
-      this(request, ok, message, invalidField, false);
+      this(request, ok, message, invalidField, false, false);
+    }
+
+    Reply(RequestId request, boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected) {
+      this(request, ok, message, invalidField, alreadyProtected, false);
+    }
+
+    /** A refusal because what the request names does not exist (the API answers 404). */
+    static Reply notFound(RequestId request, String message) {
+      return new Reply(request, false, message, Optional.empty(), false, true);
     }
   }
 

@@ -5,6 +5,7 @@ import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.maintenance.MigrationOutcome;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.VmProtection;
@@ -51,6 +52,15 @@ public sealed interface MasterInput {
 
   /** An operator powers a VM off: unprotected first, then stopped. */
   record PowerOff(RequestId request, String vm) implements MasterInput {}
+
+  /** An operator's other change ({@link Operations} decides it). */
+  record Operate(RequestId request, Operation operation) implements MasterInput {}
+
+  /** An operator asks for a host to enter ({@code enter}) or exit maintenance mode; {@code by}: who asked. */
+  record Maintenance(RequestId request, String host, boolean enter, String by) implements MasterInput {}
+
+  /** A {@link MasterEffect.Migrate} ended. */
+  record Migrated(MigrationOutcome outcome) implements MasterInput {}
 
   /** A {@link MasterEffect.PowerOff} was answered by the host, or failed with {@code error}. */
   record PoweredOff(RequestId request, String vm, String host, Optional<String> error) implements MasterInput {}

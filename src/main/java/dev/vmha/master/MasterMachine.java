@@ -56,6 +56,9 @@ public final class MasterMachine {
     if (input instanceof MasterInput.Restarted r) return VmRecovery.restarted(t, s, r.outcome());
     if (input instanceof MasterInput.PowerOn p) return OperatorRequests.powerOn(t, s, p);
     if (input instanceof MasterInput.PowerOff p) return OperatorRequests.powerOff(t, s, p);
+    if (input instanceof MasterInput.Maintenance m) return Maintenance.request(t, s, m);
+    if (input instanceof MasterInput.Migrated m) return Maintenance.migrated(t, s, m.outcome());
+    if (input instanceof MasterInput.Operate o) return Operations.operate(t, s, o);
     return OperatorRequests.poweredOff(t, s, (MasterInput.PoweredOff) input);
   }
 
@@ -79,6 +82,6 @@ public final class MasterMachine {
       return next.reading(true);
     }
     next = HostWatch.checkAllSilent(t, VmRecovery.restartFlagged(t, next));
-    return VmRecovery.advance(t, VmRecovery.reconcile(t, HostWatch.investigate(t, next)));
+    return Maintenance.drain(t, VmRecovery.advance(t, VmRecovery.reconcile(t, HostWatch.investigate(t, next))));
   }
 }

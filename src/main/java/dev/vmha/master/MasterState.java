@@ -4,6 +4,7 @@ import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
+import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
@@ -22,13 +23,14 @@ import java.util.Set;
  * follow the scheduler (and a test's script). {@code held}: the datastores whose list lock this master wrote and
  * may hold; {@code lockable}: those {@link dev.vmha.datastore.ListLockRule} lets it hold this round;
  * {@code afterWrite}: effects held back until a list version is written; {@code capacity}: the current capacity plan
- * ({@link CapacityWatch}).
+ * ({@link CapacityWatch}); {@code drain}: hosts entering maintenance.
  */
 public record MasterState(
     Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
     Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
     boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
-    Optional<Duration> majoritySince, List<AfterWrite> afterWrite, CapacityWatch.Watch capacity) {
+    Optional<Duration> majoritySince, List<AfterWrite> afterWrite, CapacityWatch.Watch capacity,
+    Draining drain) {
 
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
@@ -143,6 +145,31 @@ public record MasterState(
     }
   }
 
+  /**
+   * A live migration under way: {@code vm} from {@code from} to {@code to}, for {@code why}; {@code request}: the
+   * operator's move it answers, if it is one.
+   */
+  record Migration(VmSpec vm, String from, String to, Optional<RequestId> request, String why) {
+    /** A migration that drains a host entering maintenance. */
+    Migration(VmSpec vm, String from, String to) {
+      this(vm, from, to, Optional.empty(), "host " + from + " enters maintenance");
+    }
+  }
+
+  /**
+   * The draining of hosts entering maintenance: the one migration under way (one at a time, so a VM's disk never has
+   * two writers and the hosts are not swamped), why each draining host still holds VMs, and the VMs whose migration
+   * ended lately with when they may be tried again (virtual time: once the source's reports show where they run).
+   */
+  record Draining(Optional<Migration> moving, Map<String, String> waits, Map<String, Duration> notBefore) {
+    static final Draining NONE = new Draining(Optional.empty(), Map.of(), Map.of());
+
+    Draining {
+      waits = Map.copyOf(waits);
+      notBefore = Map.copyOf(notBefore);
+    }
+  }
+
   /** An effect held back until list version {@code version} is stored, and what undoes its request if it is not. */
   sealed interface AfterWrite {
     long version();
@@ -150,19 +177,41 @@ public record MasterState(
     /** An operator's power-on: the VM is protected in the list before it starts. */
     record Start(long version, MasterEffect.PersistThenStart start, RequestId request) implements AfterWrite {}
 
+    /** An operator's maintenance request: answered once the list that records it is stored. */
+    record Maintenance(
+        long version, RequestId request, String host, Optional<ProtectedList.HostMaintenance> before, String message)
+        implements AfterWrite {}
+
     /** An operator's power-off: the VM is unprotected in the list before it stops ({@code at}: where it runs). */
     record Stop(long version, RequestId request, String vm, Optional<ProtectedList.Entry> entry, Optional<String> at)
+        implements AfterWrite {}
+
+    /** An operator switched HA ({@code before}: as it was): the change counts, and is recorded, once stored. */
+    record Switched(long version, RequestId request, ProtectedList.HaSwitch before, HaEvent event, String done)
+        implements AfterWrite {}
+
+    /**
+     * An operator protected, unprotected or re-set a VM ({@code before}: its entry, empty if it was not protected;
+     * {@code waiting}: its wait for a home, which an unprotect ends): recorded ({@code events}) and answered
+     * ({@code done}) once stored, put back if it is not.
+     */
+    record Protection(long version, RequestId request, String vm, Optional<ProtectedList.Entry> before,
+        Optional<Pending> waiting, List<HaEvent> events, String done) implements AfterWrite {}
+
+    /** An operator's retry: the VM's attempts are reset in the list ({@code before}: its entry) before it is planned. */
+    record Retried(long version, RequestId request, ProtectedList.Entry before, String askedBy)
         implements AfterWrite {}
   }
 
   static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
     return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
-        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), CapacityWatch.Watch.NONE);
+        Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), CapacityWatch.Watch.NONE,
+        Draining.NONE);
   }
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState host(HostEntry e) {
@@ -173,57 +222,68 @@ public record MasterState(
 
   MasterState allSilent(boolean reported) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
-        lockable, missing, majoritySince, afterWrite, capacity);
+        lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState list(ProtectedList l) {
     return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity);
+        lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState reading(boolean out) {
     return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity);
+        lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState time(Duration t) {
     return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
-        held, lockable, missing, majoritySince, afterWrite, capacity);
+        held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState locks(Set<String> h, Set<String> mayHold) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity);
+        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, since, afterWrite, capacity);
+        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain);
   }
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity);
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain);
   }
 
   MasterState capacity(CapacityWatch.Watch c) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain);
+  }
+
+  MasterState drain(Draining d) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d);
+  }
+
+  /** The VM as the live host that runs it reports it, if one does. */
+  Optional<VmSpec> running(String vm) {
+    return runningAt(vm).flatMap(h -> hosts.get(h).report())
+        .flatMap(r -> r.poweredOn().stream().filter(v -> v.name().equals(vm)).findFirst());
   }
 
   /** The host a VM is reported running on, if any live host reports it. */

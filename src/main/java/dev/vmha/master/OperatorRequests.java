@@ -32,7 +32,7 @@ final class OperatorRequests {
   private OperatorRequests() {}
 
   /** Why this master may not change the protected list now, if so. */
-  private static Optional<String> notOwner(Turn t, MasterState s) {
+  static Optional<String> notOwner(Turn t, MasterState s) {
     if (!s.loaded()) return Optional.of("the master has not read the protected list yet; try again");
     if (!ListOwnership.owns(t, s)) {
       return Optional.of("master " + t.self() + " does not own the protected list (another master holds its"
@@ -79,10 +79,8 @@ final class OperatorRequests {
     }
     List<String> hosts = plan.starts().get(0).hosts();
     Admission.Decision admission = CapacityWatch.admitPowerOn(t, s, vm, protection, hosts.get(0));
-    if (admission.outcome() != Admission.Outcome.ALLOWED) {
-      boolean refused = admission.outcome() == Admission.Outcome.REFUSED;
-      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), "power-on", vm.name(), refused, admission.reason()));
-      if (refused) return refuse(t, s, p.request(), vm.name() + " not powered on: " + admission.reason());
+    if (admission.outcome() == Admission.Outcome.REFUSED) {
+      return refuse(t, s, p.request(), vm.name() + " not powered on: " + admission.reason());
     }
     Optional<String> warning = admission.outcome() == Admission.Outcome.WARNED
         ? Optional.of(admission.reason()) : Optional.empty();
@@ -141,7 +139,7 @@ final class OperatorRequests {
    * Why the VM's dependencies (the request's, else its configured depends-on) cannot be: each must name a protected
    * VM — one that is not would be waited for forever — and together they must not close a cycle.
    */
-  private static Optional<String> dependencyError(MasterState s, String vm, VmProtection protection) {
+  static Optional<String> dependencyError(MasterState s, String vm, VmProtection protection) {
     List<String> unknown = Dependencies.unknown(protection.dependsOn(), s.protectedList().vms().keySet());
     if (!unknown.isEmpty()) {
       return Optional.of(vm + " would wait forever for " + String.join(", ", unknown) + ": not a protected VM;"
@@ -186,6 +184,8 @@ final class OperatorRequests {
 
   /** The list a request changed is stored: its start or stop goes ahead. */
   static MasterState goAhead(Turn t, MasterState s, AfterWrite a) {
+    if (a instanceof AfterWrite.Maintenance m) return Maintenance.stored(t, s, m);
+    if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.goAhead(t, s, a);
     if (a instanceof AfterWrite.Start start) {
       t.effect(start.start());
     } else if (a instanceof AfterWrite.Stop stop && stop.at().isPresent()) {
@@ -200,6 +200,8 @@ final class OperatorRequests {
 
   /** The list a request changed could not be stored: the request is undone and refused. */
   static MasterState notStored(Turn t, MasterState s, AfterWrite a, String why) {
+    if (a instanceof AfterWrite.Maintenance m) return Maintenance.notStored(t, s, m, why);
+    if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.notStored(t, s, a, why);
     if (a instanceof AfterWrite.Start start) {
       String vm = start.start().vm().name();
       Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
@@ -228,12 +230,12 @@ final class OperatorRequests {
     return refuse(t, next, request, vm + " not powered on: " + reason);
   }
 
-  private static MasterState refuse(Turn t, MasterState s, RequestId request, String why) {
+  static MasterState refuse(Turn t, MasterState s, RequestId request, String why) {
     t.effect(new MasterEffect.Reply(request, false, why, Optional.empty()));
     return s;
   }
 
-  private static MasterState waitForWrite(MasterState s, AfterWrite a) {
+  static MasterState waitForWrite(MasterState s, AfterWrite a) {
     List<AfterWrite> waiting = new ArrayList<>(s.afterWrite());
     waiting.add(a);
     return s.afterWrite(waiting);

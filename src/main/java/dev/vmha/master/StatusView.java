@@ -37,7 +37,8 @@ final class StatusView {
           r.map(HostReport::memoryMb).orElse(0L), r.map(x -> x.memoryMb() - x.usedMemoryMb()).orElse(0L),
           r.map(x -> x.poweredOn().stream().map(VmSpec::name).sorted().toList()).orElse(List.of()),
           at.apply(h.verdictSince()), s.now().minus(h.lastBeat()).toMillis(),
-          millis(s.view().map(v -> v.heartbeatAges(h.id())).orElse(Map.of()))));
+          millis(s.view().map(v -> v.heartbeatAges(h.id())).orElse(Map.of())),
+          s.protectedList().maintenanceOf(h.id()), Maintenance.waitOf(s, h.id())));
     }
     Map<String, VmStateRule.HostFacts> facts = new HashMap<>();
     s.hosts().values().forEach(h -> facts.put(h.id(), new VmStateRule.HostFacts(h.verdict(), h.reason(),
@@ -67,7 +68,7 @@ final class StatusView {
         ok ? heartbeatAges(v, n) : Map.of(), v.listLock(n).map(Map.Entry::getKey).orElse(""),
         s.held().contains(n) ? s.protectedList().version() : 0))));
     return new ClusterStatus(self, self, hosts, vms, ds, s.protectedList().owner(), s.protectedList().version(),
-        s.capacity().plan());
+        s.capacity().plan(), s.protectedList().ha());
   }
 
   /** Per host, how long its heartbeat has not moved on datastore {@code ds}, in milliseconds. */

@@ -157,6 +157,11 @@ final class VmRecovery {
     Map<String, Optional<VmLease>> grants = new HashMap<>();
     for (Pending p : due) {
       if (p.notBefore().compareTo(s.now()) > 0) continue; // its retry is scheduled
+      if (!s.protectedList().ha().enabledFor(p.lostFrom())) {
+        pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.HA_DISABLED, "HA is disabled for "
+            + p.lostFrom() + ", which it was lost from (./vmha host ha enable " + p.lostFrom() + ")")));
+        continue;
+      }
       Optional<String> unknown = p.unknown().filter(u -> !shown(s, u)).map(Unknown::host);
       if (unknown.isPresent()) {
         pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, unknown.get()
@@ -188,8 +193,11 @@ final class VmRecovery {
         satisfied.add(vm);
       }
     }
+    // a host whose HA an operator disabled takes no restarts
+    List<RestartPlanner.HostRoom> targets = rooms(t, s).stream()
+        .filter(r -> s.protectedList().ha().enabledFor(r.hostId())).toList();
     RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(homeless, starting, satisfied,
-        rooms(t, s), t.settings().restart().defaultFailoverHost()));
+        targets, t.settings().restart().defaultFailoverHost()));
     for (RestartPlanner.Start st : plan.starts()) {
       Pending p = pending.remove(st.vm().name());
       HaEvent planned = new HaEvent.VmRestartPlanned(t.wall, t.self(), st.vm().name(), p.lostFrom(),
@@ -207,7 +215,7 @@ final class VmRecovery {
     MasterState next = s;
     for (RestartPlanner.Skip k : plan.skips()) {
       pending.remove(k.vm().name());
-      next = giveUp(t, next, k.vm().name(), k.why());
+      next = giveUp(t, next, k.vm().name(), 0, k.why());
     }
     return next.restarts(pending, inFlight);
   }
@@ -218,12 +226,15 @@ final class VmRecovery {
   }
 
   /**
-   * Why this master restarts nothing now, if so. With heartbeat datastores: it holds no protected-list lock (another
+   * Why this master restarts nothing now, if so: an operator disabled HA for the cluster. With heartbeat datastores: it holds no protected-list lock (another
    * master owns the list). Without: its side holds no strict majority; or it has one, but a host Pekko reaches has
    * not reported to it since (the other master's slaves after a heal), and hostTimeout has not passed since the
    * majority began — so that no VM lost while this side had no majority is started beside its running copy.
    */
   private static Optional<Waiting> holdRestarts(Turn t, MasterState s) {
+    if (!s.protectedList().ha().clusterEnabled()) {
+      return Optional.of(new Waiting(WaitReason.HA_DISABLED, "HA is disabled for the cluster (./vmha ha enable)"));
+    }
     if (t.config.hasDatastores()) {
       return ListOwnership.owns(t, s) ? Optional.empty() : Optional.of(new Waiting(WaitReason.LIST_LOCK,
           "this master holds no datastore's protected-list lock (another master owns the list: partitioned)"));
@@ -247,13 +258,16 @@ final class VmRecovery {
     return Optional.empty();
   }
 
-  /** The VM is given up: recorded in the protected list first, so no master tries it again until it runs. */
-  static MasterState giveUp(Turn t, MasterState s, String vm, String why) {
+  /**
+   * The VM is given up after {@code failed} attempts (of this recovery, or a previous master's as the list says):
+   * recorded in the protected list first, so no master tries it again until it runs.
+   */
+  static MasterState giveUp(Turn t, MasterState s, String vm, int failed, String why) {
     MasterState next = s;
     ProtectedList.Entry e = s.protectedList().vms().get(vm);
     if (e != null) {
       next = ListOwnership.write(t, s, s.protectedList().recovering(vm,
-          ProtectedList.Recovery.givenUp(e.recovery().failedAttempts(), why), t.self()));
+          ProtectedList.Recovery.givenUp(Math.max(failed, e.recovery().failedAttempts()), why), t.self()));
     }
     t.emit(new HaEvent.VmNotRestarted(t.wall, t.self(), vm, why));
     return next;
@@ -289,8 +303,8 @@ final class VmRecovery {
   }
 
   /**
-   * Room on every live host: its memory less the VMs it reports, those the protected list places there and not yet
-   * reported, and starts in flight to it; and how many more power-ons it may take at once
+   * Room on every live host not in maintenance: its memory less the VMs it reports, those the protected list places
+   * there and not yet reported, and starts in flight to it; and how many more power-ons it may take at once
    * ({@code das.perHostConcurrentFailoversLimit}).
    */
   static List<RestartPlanner.HostRoom> rooms(Turn t, MasterState s) {
@@ -299,7 +313,7 @@ final class VmRecovery {
     Map<String, List<ProtectedList.Entry>> placed = s.protectedList().vms().values().stream()
         .collect(Collectors.groupingBy(ProtectedList.Entry::host));
     return HostWatch.sorted(s).stream()
-        .filter(HostEntry::live)
+        .filter(h -> h.live() && Maintenance.takesVms(s, h.id()))
         .map(h -> {
           Map<String, Long> vms = new HashMap<>();
           h.report().get().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
@@ -349,9 +363,9 @@ final class VmRecovery {
           failed - 1, s.now(), Optional.of(new Unknown(u.host(), s.now())), Optional.empty()),
           new Waiting(WaitReason.POWER_STATE_UNKNOWN, reason)));
     } else if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
-      next = giveUp(t, next, vm, "best-effort VMs get exactly one attempt, and it failed: " + reason);
+      next = giveUp(t, next, vm, failed, "best-effort VMs get exactly one attempt, and it failed: " + reason);
     } else if (failed >= max) {
-      next = giveUp(t, next, vm, "all " + failed + " attempts failed (das.maxvmrestartcount = " + max + "); the"
+      next = giveUp(t, next, vm, failed, "all " + failed + " attempts failed (das.maxvmrestartcount = " + max + "); the"
           + " last: " + reason);
     } else {
       Duration delay = t.settings().restart().retryDelay(failed);

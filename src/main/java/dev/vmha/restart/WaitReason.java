@@ -30,6 +30,8 @@ public enum WaitReason {
       + " master owns the list"),
   /** The master's side, without heartbeat datastores, holds no strict majority (or has held one too briefly). */
   NO_MAJORITY("no-majority", "the master's side holds no strict majority of the hosts (no heartbeat datastores)"),
+  /** An operator disabled HA for the cluster, or for the host the VM was lost from. */
+  HA_DISABLED("ha-disabled", "HA is disabled (for the cluster, or the host it was lost from) by an operator"),
   /** A host did not answer its power-on. */
   POWER_STATE_UNKNOWN("unknown", "a host did not answer its power-on and may run it");
 

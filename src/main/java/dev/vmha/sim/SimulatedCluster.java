@@ -15,11 +15,13 @@ import dev.vmha.host.HostSupervisor;
 import dev.vmha.host.Incarnations;
 import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.InMemoryHypervisor;
+import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.security.ClusterCa;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.Operation;
 import dev.vmha.ping.Pinger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -258,13 +260,17 @@ public final class SimulatedCluster implements AutoCloseable {
 
       @Override
       public CompletionStage<Void> powerOn(VmSpec vm) {
-        return h.hypervisor.powerOn(vm).thenRun(() -> {
-          List<String> elsewhere = new ArrayList<>(running().getOrDefault(vm.name(), List.of()));
-          elsewhere.remove(h.id);
-          if (!elsewhere.isEmpty()) {
-            doubleStarts.add(Instant.now() + " " + vm.name() + " started at " + h.id + " while running at " + elsewhere);
-          }
-        });
+        return h.hypervisor.powerOn(vm).thenRun(() -> checkAlone(h, vm));
+      }
+
+      @Override
+      public CompletionStage<MigrationImage> migrateOut(String vm) {
+        return h.hypervisor.migrateOut(vm);
+      }
+
+      @Override
+      public CompletionStage<Void> migrateIn(MigrationImage image) {
+        return h.hypervisor.migrateIn(image).thenRun(() -> checkAlone(h, image.vm()));
       }
 
       @Override
@@ -277,6 +283,15 @@ public final class SimulatedCluster implements AutoCloseable {
         return h.hypervisor.shutdownGuest(vm);
       }
     };
+  }
+
+  /** A VM just started at {@code h} must run nowhere else: else it is recorded as a double start. */
+  private void checkAlone(Host h, VmSpec vm) {
+    List<String> elsewhere = new ArrayList<>(running().getOrDefault(vm.name(), List.of()));
+    elsewhere.remove(h.id);
+    if (!elsewhere.isEmpty()) {
+      doubleStarts.add(Instant.now() + " " + vm.name() + " started at " + h.id + " while running at " + elsewhere);
+    }
   }
 
   private Optional<Host> hostByFakePort(int port) {
@@ -486,6 +501,18 @@ public final class SimulatedCluster implements AutoCloseable {
   /** An operator's power-off through the given master; the answer. */
   public MasterCoordinator.OperationResult powerOff(String masterId, String vm, Duration timeout) throws Exception {
     return askMaster(masterId, ref -> new MasterCoordinator.PowerOffVm(vm, ref), timeout);
+  }
+
+  /** An operator's other change ({@link Operation}) through the given master; the answer. */
+  public MasterCoordinator.OperationResult operate(String masterId, Operation operation, Duration timeout)
+      throws Exception {
+    return askMaster(masterId, ref -> new MasterCoordinator.Operate(operation, ref), timeout);
+  }
+
+  /** An operator ({@code by}) asks the given master for a host to enter or exit maintenance; the answer. */
+  public MasterCoordinator.OperationResult maintenance(
+      String masterId, String host, boolean enter, String by, Duration timeout) throws Exception {
+    return askMaster(masterId, ref -> new MasterCoordinator.SetMaintenance(host, enter, by, ref), timeout);
   }
 
   private MasterCoordinator.OperationResult askMaster(

@@ -144,6 +144,27 @@ public final class TimingRules {
   }
 
   /**
+   * How long stopping a migrating VM's writer may take: twice a forced power-off's bound (the guest is asked to stop
+   * cleanly for one, then killed and waited for the other).
+   */
+  public static Duration migrateOutCallBound(Duration powerOffCallBound) {
+    return powerOffCallBound.multipliedBy(2);
+  }
+
+  /**
+   * How long the master waits for each half of a live migration (the writer stopped and the lease released; the lease
+   * taken and the VM started): the longer hypervisor call's bound, and a power-on's bound for the lease I/O.
+   */
+  public static Duration migrationStepBound(Duration migrateOutCall, Duration powerOnCall) {
+    return max(migrateOutCall, powerOnCall).plus(powerOnCall);
+  }
+
+  /** How long a host waits for its lease keeper to release a migrated VM's lease: as long as a take (the same I/O). */
+  public static Duration leaseReleaseBound(Duration interval) {
+    return leaseTakeBound(interval);
+  }
+
+  /**
    * How long a host waits for its lease keeper to take a VM's lease before a start: 20 i. A take waits for the
    * keeper's datastore round, may meet a busy one and reads and writes the lease; an answer this late only delays a
    * start, which the master retries.

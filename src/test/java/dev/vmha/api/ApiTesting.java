@@ -50,4 +50,14 @@ public final class ApiTesting {
     String admin = TokenFiles.add(f, "admin1", ApiRole.ADMIN);
     return new Tokens(ApiAuth.open(new ApiSettings(ApiSettings.Auth.TOKENS, f, Optional.empty())), read, operator, admin);
   }
+
+  /** An HTTP API on a free loopback port, asking {@code election} (a stand-in) within {@code ask}. */
+  public static org.apache.pekko.http.javadsl.ServerBinding serve(
+      org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit kit,
+      org.apache.pekko.actor.typed.ActorRef<dev.vmha.election.ElectionFsm.Command> election,
+      dev.vmha.history.EventLog events, java.time.Duration ask, Tokens tokens) throws Exception {
+    return new HttpApi(kit.system(), election, kit.spawn(org.apache.pekko.actor.typed.javadsl.Behaviors
+        .<dev.vmha.watchdog.Watchdog.Command>ignore()), events, ask, VmRequestRuleTest.RESTART, 16, tokens.auth())
+        .bind("127.0.0.1", 0).toCompletableFuture().get();
+  }
 }

@@ -9,7 +9,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.MasterCoordinator;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,8 +64,7 @@ class HttpApiErrorsTest {
       return Behaviors.same();
     }));
     tokens = ApiTesting.tokens(tokensDir);
-    binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()),
-        EventLog.inMemory(), ASK, VmRequestRuleTest.RESTART, 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
+    binding = ApiTesting.serve(kit, election, EventLog.inMemory(), ASK, tokens);
     api = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 

@@ -60,8 +60,11 @@ class OpenApiTest {
       String method = route.substring(0, route.indexOf(' '));
       String path = route.substring(route.indexOf(' ') + 1);
       // a host and a VM the stub master knows and the stub history mentions
-      String concrete = path.replace("/hosts/*", "/hosts/host2").replace("/vms/*", "/vms/vm1");
+      String concrete = path.replace("/hosts/*", "/hosts/host2").replace("/vms/*", "/vms/vm1")
+          .replace("/*", "/host1");
       String body = route.equals("POST /api/v1/vms") ? "{\"name\": \"vm9\", \"memoryMb\": 256}"
+          : route.equals("POST /api/v1/vms/*/protection") ? "{\"order\": 1}"
+          : route.equals("POST /api/v1/hosts/*/maintenance") ? "{\"enter\": true}"
           : method.equals("POST") ? "{}" : null;
       if (concrete.endsWith("/stream")) { // it never ends: only its status is read
         assertEquals(200, agent.streamStatus(concrete, agent.tokens.admin()), route);

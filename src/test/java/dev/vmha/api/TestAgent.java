@@ -57,6 +57,12 @@ public final class TestAgent implements AutoCloseable {
       if (m instanceof MasterCoordinator.PowerOffVm p) {
         p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.vm() + " powered off"));
       }
+      if (m instanceof MasterCoordinator.Operate o) {
+        o.replyTo().tell(new MasterCoordinator.OperationResult(true, o.operation() + " done"));
+      }
+      if (m instanceof MasterCoordinator.SetMaintenance p) {
+        p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.host() + " enters maintenance"));
+      }
       return Behaviors.same();
     }));
     ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
@@ -66,6 +72,7 @@ public final class TestAgent implements AutoCloseable {
             known ? java.util.Optional.of("host1") : java.util.Optional.empty(),
             known ? java.util.Optional.of(coordinator) : java.util.Optional.empty(), java.util.OptionalLong.of(1)));
       }
+      if (m instanceof ElectionFsm.EmergencyAsked e) e.replyTo().tell(new ElectionFsm.EmergencyResult(true, "done"));
       return Behaviors.same();
     }));
     tokens = ApiTesting.tokens(dir);

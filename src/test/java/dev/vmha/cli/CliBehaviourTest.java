@@ -33,11 +33,16 @@ class CliBehaviourTest {
   private HttpServer server;
   /** The stand-in's answer: status code and body. */
   private final AtomicReference<Map.Entry<Integer, String>> answer = new AtomicReference<>();
+  /** What the stand-in was sent: method and path, and body. */
+  private final List<String> posted = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", x -> {
+      posted.add(x.getRequestMethod() + " " + x.getRequestURI().getPath());
+      bodies.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       byte[] b = answer.get().getValue().getBytes(StandardCharsets.UTF_8);
       x.sendResponseHeaders(answer.get().getKey(), b.length);
       x.getResponseBody().write(b);
@@ -215,5 +220,55 @@ class CliBehaviourTest {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("complete -F _complete_vmha") && r.out().contains("power-on")
         && r.out().contains("--watch"), r.out());
+  }
+
+  // ---- issue 22, item 2: the operations post to their /api/v1 routes and exit by the answer
+
+  private String[] agent(String... args) {
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--agent", at()))
+        .toArray(String[]::new);
+  }
+
+  @Test
+  void eachOperationPostsItsRoute() {
+    answer.set(Map.entry(200, "{\"ok\":true,\"message\":\"done\"}"));
+    for (String[] c : List.of(new String[] {"ha", "disable"}, new String[] {"ha", "enable"},
+        new String[] {"host", "ha", "disable", "host2"}, new String[] {"host", "ha", "enable", "host2"},
+        new String[] {"vm", "retry", "db1"}, new String[] {"vm", "protect", "db1", "--priority", "high"},
+        new String[] {"vm", "set", "app1", "--priority", "high", "--order", "2", "--after", "db1,dns1"},
+        new String[] {"vm", "unprotect", "db1"}, new String[] {"emergency", "force-master", "host3"},
+        new String[] {"emergency", "reset-election"}, new String[] {"vm", "move", "db1", "--to", "host3"})) {
+      CliRun.Result r = vmha(agent(c));
+      assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.err());
+      assertEquals("done\n", r.out());
+    }
+    assertEquals(List.of("POST /api/v1/cluster/ha/disable", "POST /api/v1/cluster/ha/enable",
+        "POST /api/v1/hosts/host2/ha/disable", "POST /api/v1/hosts/host2/ha/enable", "POST /api/v1/vms/db1/retry",
+        "POST /api/v1/vms/db1/protect", "POST /api/v1/vms/app1/protection", "POST /api/v1/vms/db1/unprotect",
+        "POST /api/v1/emergency/force-master/host3", "POST /api/v1/emergency/reset-election",
+        "POST /api/v1/vms/db1/move-to/host3"), posted);
+    assertEquals("{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\",\"dns1\"]}", bodies.get(6),
+        "vm set sends only what it changes");
+  }
+
+  @Test
+  void anUnknownVmExits3AndARefusal1() {
+    answer.set(Map.entry(404, "{\"error\":\"nosuch is not a protected VM; nothing to retry\"}"));
+    CliRun.Result unknown = vmha("vm", "retry", "nosuch", "--agent", at());
+    assertEquals(3, unknown.exit(), unknown.err());
+    assertEquals("vmha vm retry: nosuch is not a protected VM; nothing to retry\n", unknown.err());
+    answer.set(Map.entry(409, "{\"error\":\"db1 is not given up: it runs at host2\"}"));
+    CliRun.Result refused = vmha("vm", "retry", "db1", "--agent", at());
+    assertEquals(1, refused.exit());
+    assertEquals("vmha vm retry: db1 is not given up: it runs at host2\n", refused.err());
+  }
+
+  @Test
+  void aMissingHostIsAUsageError() {
+    answer.set(Map.entry(200, "{}"));
+    assertEquals(2, vmha("host", "ha", "disable", "--agent", at()).exit());
+    assertEquals(2, vmha("ha", "toggle", "--agent", at()).exit());
+    assertEquals(2, vmha("host", "ha", "host2", "--agent", at()).exit(), "enable or disable first");
+    assertEquals(List.of(), posted);
   }
 }

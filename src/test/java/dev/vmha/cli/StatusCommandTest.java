@@ -29,6 +29,19 @@ class StatusCommandTest {
   static final com.fasterxml.jackson.databind.ObjectMapper AGENT_JSON =
       EventLog.JSON.copy().registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module());
 
+  /** What `vmha status` prints for master host1 with this cluster view, at {@code now}. */
+  private static String printed(ClusterStatus c, Instant now) throws Exception {
+    Map<String, Object> agent = new LinkedHashMap<>();
+    agent.put("host", "host1");
+    agent.put("role", "MASTER");
+    agent.put("master", "host1");
+    agent.put("cluster", c);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(agent)),
+        new PrintStream(out, true, StandardCharsets.UTF_8), now, ZoneOffset.UTC);
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
   @Test
   void printsWhatIsKnownOfEachVm() throws Exception {
     Instant heard = Instant.parse("2026-12-01T03:12:00Z");
@@ -37,15 +50,7 @@ class StatusCommandTest {
             new VmState.LastReported("host2", heard, Verdict.PARTITIONED, "datastore heartbeat moves"), dev.vmha.restart.VmProtection.defaults(), "", 0),
         new ClusterStatus.VmStatus("vm2", 512, 1, "host1", new VmState.Fenced("host1", "its host fenced itself: no majority"), dev.vmha.restart.VmProtection.defaults(), "", 0),
         new ClusterStatus.VmStatus("vm3", 512, 1, "host3", new VmState.Running("host3"), dev.vmha.restart.VmProtection.defaults(), "", 0)), List.of(), "host1", 0, java.util.Optional.empty());
-    Map<String, Object> agent = new LinkedHashMap<>();
-    agent.put("host", "host1");
-    agent.put("role", "MASTER");
-    agent.put("master", "host1");
-    agent.put("cluster", c);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(agent)),
-        new PrintStream(out, true, StandardCharsets.UTF_8), heard.plusSeconds(12), ZoneOffset.UTC);
-    String text = out.toString(StandardCharsets.UTF_8);
+    String text = printed(c, heard.plusSeconds(12));
     assertTrue(text.matches("(?s).*vm1 +512 +1 +medium/0 +last-reported +host2 +running there as last reported; unknown since "
         + "03:12:00 \\(12 s ago\\) \\(PARTITIONED: datastore heartbeat moves\\).*"), text);
     assertTrue(text.matches("(?s).*vm2 +512 +1 +medium/0 +fenced +host1 +powered off by its host's fence: its host fenced itself: "
@@ -64,6 +69,18 @@ class StatusCommandTest {
           new PrintStream(out, true, StandardCharsets.UTF_8), Instant.EPOCH, ZoneOffset.UTC);
       String text = out.toString(StandardCharsets.UTF_8);
       assertEquals(k == TransportSettings.Kind.PLAIN_TCP, text.contains("WARNING: cluster transport is plain TCP"), text);
+    }
+  }
+
+  /** Issue 22: where an operator disabled HA, status says so first; with HA enabled it says nothing of it. */
+  @Test
+  void saysWhereHaIsDisabled() throws Exception {
+    for (boolean cluster : List.of(true, false)) {
+      ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), "host1", 1, Optional.empty(),
+          new dev.vmha.datastore.ProtectedList.HaSwitch(cluster, cluster ? List.of("host2") : List.of()));
+      String text = printed(c, Instant.EPOCH);
+      assertEquals(!cluster, text.contains("HA DISABLED for the cluster"), text);
+      assertEquals(cluster, text.contains("HA disabled for hosts: host2"), text);
     }
   }
 

@@ -148,6 +148,18 @@ class StateFileTest {
     corrupt(heartbeatContent(content));
   }
 
+  /** Issue 22: HA's switch was added to the list; a list written before reads as HA enabled, a new one round-trips. */
+  @Test
+  void aProtectedListWrittenBeforeHaCouldBeSwitchedReadsAsEnabled() throws Exception {
+    ProtectedList old = ProtectedList.decode(FILE, json(
+        "{\"vmha\":\"protectedlist\",\"format\":2,\"content\":{\"owner\":\"m\",\"version\":3,\"vms\":{}}}"));
+    assertEquals(ProtectedList.HaSwitch.ENABLED, old.ha());
+    ProtectedList off = old.switched(new ProtectedList.HaSwitch(false, List.of("h2")), "m");
+    assertEquals(off, ProtectedList.decode(FILE, off.encode()));
+    assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json("{\"vmha\":\"protectedlist\","
+        + "\"format\":2,\"content\":{\"owner\":\"m\",\"version\":3,\"vms\":{},\"ha\":null}}")), "null is still corrupt");
+  }
+
   @Test
   void theMessageNamesTheField() {
     String e = corrupt(heartbeatContent(

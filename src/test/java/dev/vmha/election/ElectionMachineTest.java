@@ -723,6 +723,101 @@ class ElectionMachineTest {
     assertEquals(Role.MASTER, s.role().role());
   }
 
+  // ---- issue 22: HA disabled, emergency actions
+
+  /** The protected list this host holds says HA is disabled for it: isolated, it stops none of its VMs. */
+  @Test
+  void anIsolatedHostWhoseHaIsDisabledAppliesNoIsolationResponse() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(100).switched(
+        new ProtectedList.HaSwitch(true, List.of(SELF)), "host9")));
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role(), "it still knows it is isolated");
+    assertEquals(List.of(), s.since(0, ApplyIsolationResponse.class), "but its VMs keep running");
+  }
+
+  private ElectionInput.Emergency<String> emergency(EmergencyAction action, String host, boolean relayed) {
+    return new ElectionInput.Emergency<>(s.at(), action, host, "ops-token", relayed);
+  }
+
+  private ElectionEffect.AnswerEmergency<String> answer(int from) {
+    List<ElectionEffect.AnswerEmergency> a = s.since(from, ElectionEffect.AnswerEmergency.class);
+    assertEquals(1, a.size(), "one answer");
+    return a.get(0);
+  }
+
+  @Test
+  void aSlaveForcedToBeMasterBecomesMasterAtOnceAndStillStepsDownForABetterMaster() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    assertEquals(Role.SLAVE, s.role().role());
+    int mark = s.mark();
+    s.feed(emergency(EmergencyAction.FORCE_MASTER, SELF, false));
+    assertTrue(answer(mark).ok(), answer(mark).message());
+    assertEquals(Role.MASTER, s.role().role());
+    assertEquals(1, s.since(mark, StartCoordinator.class).size());
+    assertEquals(List.of(), s.since(mark, ElectionEffect.RelayEmergency.class), "aimed at this host: not relayed");
+    HaEvent.EmergencyAsked asked = only(HaEvent.EmergencyAsked.class, mark);
+    assertEquals(List.of(EmergencyAction.FORCE_MASTER, "ops-token"), List.of(asked.action(), asked.askedBy()));
+    s.tick();
+    assertEquals(Role.MASTER, s.role().role(), "the master-lost timer of the slave it was is cancelled");
+
+    int better = s.mark();
+    s.feed(beat(new Rank(2, "host9"), "coord9", null));
+    assertEquals(Role.SLAVE, s.role().role(), "the ranking still decides between two masters");
+    assertEquals(1, s.since(better, StopCoordinator.class).size());
+  }
+
+  @Test
+  void forceMasterAimedAtAnotherHostIsRelayedAndChangesNothingHere() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(beat(new Rank(1, "host1"), "coord1", null));
+    int mark = s.mark();
+    s.feed(emergency(EmergencyAction.FORCE_MASTER, "host2", false));
+    assertEquals(List.of(new ElectionEffect.RelayEmergency<String>(EmergencyAction.FORCE_MASTER, "host2",
+        "ops-token")), s.since(mark, ElectionEffect.RelayEmergency.class));
+    assertTrue(answer(mark).ok());
+    assertEquals(Role.SLAVE, s.role().role());
+    int relayed = s.mark();
+    s.feed(emergency(EmergencyAction.FORCE_MASTER, "host2", true));
+    assertEquals(List.of(), s.since(relayed, ElectionEffect.RelayEmergency.class), "a relayed one goes no further");
+  }
+
+  @Test
+  void aResetMasterStopsItsCoordinatorFirstElectsAnewAndRelaysTheResetOnce() {
+    becomeMaster();
+    int mark = s.mark();
+    s.feed(emergency(EmergencyAction.RESET_ELECTION, "all", false));
+    assertTrue(answer(mark).ok());
+    assertEquals(Role.ELECTION, s.role().role());
+    List<ElectionEffect<String>> out = s.effects.subList(mark, s.effects.size());
+    assertTrue(out.indexOf(new StopCoordinator<String>()) >= 0, out.toString());
+    assertTrue(only(HaEvent.ElectionStarted.class, mark).reason().contains("ops-token"));
+    assertEquals(1, s.since(mark, ElectionEffect.RelayEmergency.class).size());
+    int again = s.mark();
+    for (int t = 0; t <= WINDOW_TICKS; t++) s.tick();
+    assertEquals(Role.MASTER, s.role().role(), "alone, it wins the new election");
+    assertEquals(1, s.since(again, StartCoordinator.class).size());
+  }
+
+  @Test
+  void anEmergencyBeforeJoiningOrWhileCheckingIsolationIsRefused() {
+    s = new ElectionScript(SETTINGS, 0);
+    int mark = s.mark();
+    s.feed(emergency(EmergencyAction.FORCE_MASTER, SELF, false));
+    assertTrue(!answer(mark).ok() && answer(mark).message().contains("not a cluster member"), answer(mark).message());
+    isolatedSlave();
+    int isolated = s.mark();
+    s.feed(emergency(EmergencyAction.FORCE_MASTER, SELF, false));
+    assertTrue(!answer(isolated).ok(), answer(isolated).message());
+    assertEquals(Role.ISOLATED, s.role().role());
+  }
+
   /** A master's heartbeat as another host sends it now. */
   private ElectionInput.MasterBeatHeard<String> beat(Rank master, String coordinator, ProtectedList list) {
     return new ElectionInput.MasterBeatHeard<>(s.at(), master, coordinator, Optional.ofNullable(list));

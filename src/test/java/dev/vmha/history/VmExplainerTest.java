@@ -63,6 +63,15 @@ class VmExplainerTest {
   }
 
   @Test
+  void migratedAwayFromAHostEnteringMaintenance() {
+    HaEvent migrated = new HaEvent.VmMigrated(t(20), M, "web1", "host3", "host2", "host host3 enters maintenance");
+    VmExplainer.Explanation x = explain(PROTECTED, OTHER_VM, migrated);
+    assertEquals("web1 runs at host2: migrated there from host3 at 03:12:20.000 (host host3 enters maintenance).",
+        x.verdict());
+    assertEquals(List.of(migrated), x.cited());
+  }
+
+  @Test
   void restartedAfterItsHostDied() {
     VmExplainer.Explanation x = explain(afterCrash(PLANNED, READY, ATTEMPTED, RESTARTED));
     assertEquals("web1 runs at host2: restarted there at 03:12:15.000 after host3 was declared DEAD at 03:12:12.000:"

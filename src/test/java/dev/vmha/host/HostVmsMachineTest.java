@@ -14,6 +14,7 @@ import dev.vmha.host.HostVmsEffect.Reply;
 import dev.vmha.host.HostVmsEffect.Report;
 import dev.vmha.host.HostVmsEffect.TakeLease;
 import dev.vmha.host.HostVmsEffect.Warn;
+import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
 import java.time.Instant;
 import java.util.List;
@@ -151,5 +152,57 @@ class HostVmsMachineTest {
     feed(new HostVmsInput.ForcedOff<>(T0, "db1", Optional.empty()));
     poll();
     assertEquals(new LeasesRunning<>(Set.of()), only(LeasesRunning.class), "its lease released once it is off");
+  }
+
+  /**
+   * A migration out: refused for a VM not on here; else its writer stops, then its lease is released (awaited), and
+   * only then is the image handed over; a poll issued before the migration that still lists it is not believed, and
+   * it is never reported stopped. A migration in is a power-on from the image, after its lease is taken.
+   */
+  @Test
+  void aMigratedVmIsHandedOverOnlyAfterItsWriterStoppedAndItsLeaseIsReleasedAndIsNeverReportedStopped() {
+    HostVmsInput.MigrateOut<String> notHere = new HostVmsInput.MigrateOut<>(T0, "db1", "master");
+    assertEquals(List.of(new HostVmsEffect.MigratedOut<>("master", "db1", Optional.empty(), false,
+        "db1 is not on at host1")), feed(notHere));
+    poll(DB1);
+    HostVmsInput.MigrateOut<String> out = new HostVmsInput.MigrateOut<>(T0, "db1", "master");
+    assertEquals(List.of(new HostVmsEffect.StopWriter<>(out)), feed(out));
+    feed(new HostVmsInput.PollDue<>(T0)); // issued before the writer stopped: may still list db1
+    long early = only(ListVms.class).seq();
+    MigrationImage image = new MigrationImage(DB1, "seq=7");
+    assertEquals(List.of(new HostVmsEffect.ReleaseLease<>(out, image)),
+        feed(new HostVmsInput.WriterStopped<>(T0, out, Optional.of(image), Optional.empty())), "no answer yet");
+    feed(new HostVmsInput.Polled<>(T0, early, List.of(DB1)));
+    assertEquals(new LeasesRunning<>(Set.of()), only(LeasesRunning.class), "its lease is not kept by a late poll");
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of()), only(Report.class));
+    assertEquals(List.of(new HostVmsEffect.MigratedOut<>("master", "db1", Optional.of(image), true, ""),
+        new PollNow<>()), feed(new HostVmsInput.LeaseReleased<>(T0, out, image, Optional.empty())));
+    poll();
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of()), only(Report.class), "not reported stopped");
+
+    HostVmsInput.PowerOn<String> in = new HostVmsInput.PowerOn<>(T0, DB1, Optional.empty(), Optional.of(image),
+        "master");
+    assertEquals(List.of(new TakeLease<>(in)), feed(in), "migrated back in: its lease first");
+    assertEquals(List.of(new PowerOnVm<>(in)), feed(new HostVmsInput.LeaseTaken<>(T0, in, true, "ok")));
+  }
+
+  @Test
+  void aMigrationWhoseWriterDoesNotStopOrWhoseLeaseIsNotReleasedHandsNothingOver() {
+    poll(DB1);
+    HostVmsInput.MigrateOut<String> out = new HostVmsInput.MigrateOut<>(T0, "db1", "master");
+    feed(out);
+    assertEquals(List.of(new HostVmsEffect.MigratedOut<>("master", "db1", Optional.empty(), false,
+        "its writer did not stop: hangs")),
+        feed(new HostVmsInput.WriterStopped<>(T0, out, Optional.empty(), Optional.of("hangs"))));
+    poll();
+    assertEquals(1, only(Report.class).stopped().size(), "it runs on here: a later stop is a failure again");
+
+    poll(DB1);
+    feed(out);
+    MigrationImage image = new MigrationImage(DB1, "seq=1");
+    feed(new HostVmsInput.WriterStopped<>(T0, out, Optional.of(image), Optional.empty()));
+    assertEquals(new HostVmsEffect.MigratedOut<>("master", "db1", Optional.empty(), true,
+        "its writer stopped, but its lease was not released: timeout"),
+        feed(new HostVmsInput.LeaseReleased<>(T0, out, image, Optional.of("timeout"))).get(0));
   }
 }

@@ -7,6 +7,7 @@ import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.HypervisorException;
+import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.sim.FaultyDatastore;
@@ -133,5 +134,58 @@ class HostVmsTest {
       assertEquals(Optional.empty(), ds.readLease("db1").toCompletableFuture().join(), "released once off");
       return null;
     });
+  }
+
+  /**
+   * A migration moves the lease with the VM: the source's lease is released only once its writer has stopped (the
+   * answer comes after both), the target takes it before it starts the VM, and the source never reports the VM as
+   * stopped (it is not a failure).
+   */
+  @Test
+  void aMigratedVmsLeaseIsReleasedAfterItsWriterStoppedAndTakenByTheTargetBeforeItStarts() throws Exception {
+    DirectoryDatastore ds = new DirectoryDatastore(Files.createDirectory(tmp.resolve("ds1")), Runnable::run);
+    InMemoryHypervisor hv1 = new InMemoryHypervisor("host1");
+    InMemoryHypervisor hv2 = new InMemoryHypervisor("host2");
+    List<HostReport> reports1 = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var vms1 = kit.spawn(HostVms.create("host1", new PingTarget("127.0.0.1", 0), 4096, 4, I, hv1, Optional.of(ds),
+        TIMING, reports1::add, r -> { }, e -> { }, clock));
+    var vms2 = kit.spawn(HostVms.create("host2", new PingTarget("127.0.0.1", 0), 4096, 4, I, hv2, Optional.of(ds),
+        TIMING, r -> { }, r -> { }, e -> { }, clock));
+    VmSpec db1 = new VmSpec("db1", 512, 1);
+    TestProbe<HostVms.Result> results = kit.createTestProbe();
+    vms1.tell(new HostVms.PowerOn(db1, Optional.empty(), results.getRef()));
+    assertTrue(results.receiveMessage().ok());
+    assertEquals("host1", ds.readLease("db1").toCompletableFuture().join().orElseThrow().owner());
+    results.awaitAssert(() -> {
+      time.timePasses(I);
+      assertTrue(reports1.get(reports1.size() - 1).has("db1"));
+      return null;
+    });
+
+    TestProbe<HostVms.MigratedOut> out = kit.createTestProbe();
+    vms1.tell(new HostVms.MigrateOut("db1", out.getRef()));
+    HostVms.MigratedOut image = out.receiveMessage();
+    assertTrue(image.image().isPresent(), image.error());
+    assertEquals(List.of(), hv1.runningNames(), "the writer stopped before the answer");
+    assertEquals(Optional.empty(), ds.readLease("db1").toCompletableFuture().join(), "and the lease was released");
+
+    vms2.tell(new HostVms.MigrateIn(image.image().get(), results.getRef()));
+    HostVms.Result in = results.receiveMessage();
+    assertTrue(in.ok(), in.error());
+    assertEquals(List.of("db1"), hv2.runningNames());
+    assertEquals("host2", ds.readLease("db1").toCompletableFuture().join().orElseThrow().owner());
+
+    int seen = reports1.size();
+    results.awaitAssert(() -> {
+      time.timePasses(I);
+      assertTrue(reports1.size() > seen + 1);
+      return null;
+    });
+    assertTrue(reports1.stream().allMatch(r -> r.stopped().isEmpty()), "never reported stopped: " + reports1);
+    assertTrue(!reports1.get(reports1.size() - 1).has("db1"));
+
+    vms1.tell(new HostVms.MigrateOut("db1", out.getRef()));
+    HostVms.MigratedOut refused = out.receiveMessage();
+    assertTrue(refused.image().isEmpty() && !refused.stopped(), "not here: refused, " + refused);
   }
 }

@@ -36,7 +36,7 @@ class LeaseMachineTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
   private LeaseConfig config = CONFIG;
-  private LeaseState state = LeaseState.initial();
+  private LeaseState<String> state = LeaseState.initial();
   private List<LeaseEffect<String>> effects = List.of();
   private long ticks;
 
@@ -195,6 +195,40 @@ class LeaseMachineTest {
     tick();
     assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class), "adopted");
     assertEquals(2, of(Swap.class).size());
+  }
+
+  /**
+   * A migrated VM's lease is released at once and the release answered after it (the target takes the lease only
+   * then); asked while a renewal is in flight, it waits for that renewal and gives back what it wrote.
+   */
+  @Test
+  void aMigratedVmsLeaseIsReleasedAndAnsweredOnlyOnceNoLeaseIoIsInFlight() {
+    VmLease taken = running("db1");
+    assertEquals(List.of(new LeaseEffect.ReleaseAnswered<>("db1", Optional.of(taken), "source")),
+        feed(new LeaseInput.Release<>(at(), "db1", "source")));
+    tick();
+    assertEquals(List.of(), of(Swap.class), "no longer renewed here");
+
+    VmLease db2 = running("db2");
+    tick();
+    Swap<String> renewal = only(Swap.class);
+    assertEquals(List.of(), feed(new LeaseInput.Release<>(at(), "db2", "source")), "waits for the renewal");
+    answer(renewal, new Written.Done());
+    assertEquals(List.of(new LeaseEffect.ReleaseAnswered<>("db2", Optional.of(renewal.next()), "source")), effects,
+        "what the renewal wrote is given back, then answered");
+    assertTrue(!renewal.next().equals(db2));
+
+    running("db3");
+    tick();
+    Swap<String> failing = only(Swap.class);
+    feed(new LeaseInput.Release<>(at(), "db3", "source"));
+    answer(failing, new Written.Failed("unreachable", false));
+    assertEquals(List.of(new LeaseEffect.ReleaseAnswered<>("db3", Optional.of(failing.expected().orElseThrow()),
+        "source")), effects, "a renewal that failed: the lease held when the release was asked is given back");
+
+    config = new LeaseConfig("host1", Optional.empty(), TIMING);
+    assertEquals(List.of(new LeaseEffect.ReleaseAnswered<>("db4", Optional.empty(), "source")),
+        feed(new LeaseInput.Release<>(at(), "db4", "source")), "no datastores: no lease, answered at once");
   }
 
   @SuppressWarnings("unchecked")

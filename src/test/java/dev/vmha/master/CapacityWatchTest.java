@@ -10,6 +10,7 @@ import dev.vmha.alerts.AlertRule;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.ProtectionChange;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import java.util.List;
@@ -136,5 +137,32 @@ class CapacityWatchTest {
     assertEquals(Optional.empty(), plan(s).max());
     assertEquals(List.of(), s.events(HaEvent.CapacityPlanChanged.class));
     assertEquals(List.of(), s.events(HaEvent.CapacityAdmission.class));
+  }
+
+  /** Protecting a running VM is judged as a power-on is (issue 22's protect through issue 23's admission). */
+  @Test
+  void protectingARunningVmThatWouldBreakThePolicyIsRefusedOrWarnedAbout() {
+    for (String admission : List.of("refuse", "warn")) {
+      MasterScript s = small("vmha.capacity.admission = " + admission);
+      s.host2Running = List.of(BIG);
+      s.tick();
+      long version = s.state.protectedList().version();
+      s.mark();
+      RequestId id = s.operate(new Operation.Protect("big", new ProtectionChange(Optional.of(RestartPriority.HIGH),
+          Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), "ops-token"));
+      boolean refused = admission.equals("refuse");
+      if (refused) {
+        MasterEffect.Reply r = s.reply(id);
+        assertFalse(r.ok());
+        assertTrue(r.message().contains("big not protected: protecting big at host2 would leave the cluster without"
+            + " room"), r.message());
+        assertEquals(version, s.state.protectedList().version(), "nothing protected");
+      } else {
+        MasterEffect.Reply r = s.reply(id);
+        assertTrue(r.ok() && r.message().contains("; WARNING: protecting big at host2"), r.message());
+      }
+      HaEvent.CapacityAdmission e = s.only(HaEvent.CapacityAdmission.class);
+      assertEquals(List.of("protect", "big", refused), List.of(e.operation(), e.vm(), e.refused()));
+    }
   }
 }

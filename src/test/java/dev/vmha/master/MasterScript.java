@@ -15,6 +15,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.StoppedVm;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.maintenance.MigrationOutcome;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.VmProtection;
@@ -63,7 +64,9 @@ final class MasterScript {
   /** The cluster address host2's datastore heartbeat names (empty: none, as a host that is no member writes). */
   String host2ClusterAddress = "";
   Optional<PowerOnFile> host2PowerOn = Optional.empty();
+  List<VmSpec> host1Running = List.of();
   List<VmSpec> host2Running = List.of();
+  List<VmSpec> host3Running = List.of();
   List<StoppedVm> host2Stopped = List.of();
   long host1MemoryMb = 8192;
   long host3MemoryMb = 2048;
@@ -81,6 +84,7 @@ final class MasterScript {
   final List<Ping> pings = new ArrayList<>();
   final Deque<MasterEffect.PersistThenStart> starts = new ArrayDeque<>();
   final Deque<MasterEffect.PowerOff> powerOffs = new ArrayDeque<>();
+  final Deque<MasterEffect.Migrate> migrations = new ArrayDeque<>();
 
   MasterScript() {
     this("");
@@ -153,6 +157,8 @@ final class MasterScript {
         starts.add(p);
       } else if (e instanceof MasterEffect.PowerOff p) {
         powerOffs.add(p);
+      } else if (e instanceof MasterEffect.Migrate m) {
+        migrations.add(m);
       }
     }
     return in;
@@ -173,14 +179,14 @@ final class MasterScript {
   void tick() {
     clockMs += settings.failureDetectionInterval().toMillis();
     in(new MasterInput.Tick());
-    in(new MasterInput.Beat(new HostReport("host1", new PingTarget("127.0.0.1", 2), host1MemoryMb, 8, List.of(),
+    in(new MasterInput.Beat(new HostReport("host1", new PingTarget("127.0.0.1", 2), host1MemoryMb, 8, host1Running,
         null, false, List.of(), List.of())));
     if (host2NetBeating) {
       in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, null, false, host2Stopped,
           List.of())));
     }
     if (host3NetBeating) {
-      in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), host3MemoryMb, 2, List.of(),
+      in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), host3MemoryMb, 2, host3Running,
           null, false, List.of(), List.of())));
     }
   }
@@ -245,6 +251,34 @@ final class MasterScript {
     RequestId id = new RequestId(++lastRequest);
     in(new MasterInput.PowerOff(id, vm));
     return id;
+  }
+
+  RequestId operate(Operation operation) {
+    RequestId id = new RequestId(++lastRequest);
+    in(new MasterInput.Operate(id, operation));
+    return id;
+  }
+
+  /** An operator ({@code by}) asks for a host to enter or exit maintenance. */
+  RequestId maintenance(String host, boolean enter, String by) {
+    RequestId id = new RequestId(++lastRequest);
+    in(new MasterInput.Maintenance(id, host, enter, by));
+    return id;
+  }
+
+  /** The oldest migration out from host2 ends: moved (host2 no longer runs the VM, host1 or host3 does), or not. */
+  MasterEffect.Migrate answerMigration(boolean moved) {
+    MasterEffect.Migrate m = migrations.poll();
+    assertTrue(m != null, "a migration is out: " + since());
+    if (moved) {
+      host2Running = host2Running.stream().filter(v -> !v.name().equals(m.vm().name())).toList();
+      List<VmSpec> to = new ArrayList<>(m.to().equals("host1") ? host1Running : host3Running);
+      to.add(m.vm());
+      if (m.to().equals("host1")) host1Running = List.copyOf(to); else host3Running = List.copyOf(to);
+    }
+    in(new MasterInput.Migrated(moved ? new MigrationOutcome.Moved(m.vm(), m.from(), m.to())
+        : new MigrationOutcome.NotMoved(m.vm(), m.from(), m.to(), Optional.of(m.from()), m.to() + ": no")));
+    return m;
   }
 
   /** An operator powers {@code vm} on at host2; host2 starts it. */
