@@ -47,11 +47,9 @@ final class ExplainCommand extends CommandGroup {
     }
 
     private final Explainer<X> explainer;
-    private final Class<X> answer;
 
-    Explaining(Explainer<X> explainer, Class<X> answer) {
+    Explaining(Explainer<X> explainer) {
       this.explainer = explainer;
-      this.answer = answer;
     }
 
     @Override
@@ -79,7 +77,7 @@ final class ExplainCommand extends CommandGroup {
         if (json) {
           System.out.println(body);
         } else {
-          EventLog.JSON.readValue(body, answer).lines(zone).forEach(System.out::println);
+          fromAgent(body).lines(zone).forEach(System.out::println);
         }
         return ExitCode.OK;
       }
@@ -105,18 +103,39 @@ final class ExplainCommand extends CommandGroup {
     }
   }
 
+  /** An agent's explain answer: its verdict, and the events its citations carry (each an EventView's {@code event}). */
+  private static Explained fromAgent(String body) throws java.io.IOException {
+    com.fasterxml.jackson.databind.JsonNode tree = EventLog.JSON.readTree(body);
+    List<HaEvent> cited = new java.util.ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode c : tree.path("cited")) {
+      cited.add(EventLog.JSON.treeToValue(c.path("event"), HaEvent.class));
+    }
+    String verdict = tree.path("verdict").asText();
+    return new Explained() {
+      @Override
+      public String verdict() {
+        return verdict;
+      }
+
+      @Override
+      public List<HaEvent> cited() {
+        return cited;
+      }
+    };
+  }
+
   @Command(name = "vm", description = "Where a VM is and how it got there, or why it was not restarted, citing the"
       + " events.")
   static final class Vm extends Explaining<VmExplainer.Explanation> {
     Vm() {
-      super(VmExplainer::explain, VmExplainer.Explanation.class);
+      super(VmExplainer::explain);
     }
   }
 
   @Command(name = "host", description = "What was last decided about a host and what it last did, citing the events.")
   static final class Host extends Explaining<HostExplainer.Explanation> {
     Host() {
-      super(HostExplainer::explain, HostExplainer.Explanation.class);
+      super(HostExplainer::explain);
     }
   }
 }
