@@ -110,19 +110,10 @@ final class ExplainCommand extends CommandGroup {
     for (com.fasterxml.jackson.databind.JsonNode c : tree.path("cited")) {
       cited.add(EventLog.JSON.treeToValue(c.path("event"), HaEvent.class));
     }
-    String verdict = tree.path("verdict").asText();
-    return new Explained() {
-      @Override
-      public String verdict() {
-        return verdict;
-      }
-
-      @Override
-      public List<HaEvent> cited() {
-        return cited;
-      }
-    };
+    return new AgentAnswer(tree.path("verdict").asText(), cited);
   }
+
+  private record AgentAnswer(String verdict, List<HaEvent> cited) implements Explained {}
 
   @Command(name = "vm", description = "Where a VM is and how it got there, or why it was not restarted, citing the"
       + " events.")
