@@ -102,6 +102,20 @@ class SimulationCasesTest {
         + " from host3"));
   }
 
+  /**
+   * Found by seed 195 (issue 21): the master froze past the list lock's stale bound, host2 took the lock over, and
+   * the writes host3 had queued landed when it thawed. The datastore refuses them now (the lock is host2's), host3
+   * learns it lost the list, and nobody writes a list under another master's lock.
+   */
+  @Test
+  void aMasterThawedAfterItsLockWasTakenOverWritesNeitherLockNorList() {
+    Simulation.Result r = run(Simulation.Setup.of(195, 200), new Fault.FrozenAgent(66_598, 7_000, "host3"),
+        new Fault.FrozenAgent(74_630, 21_000, "host3"));
+    assertTrue(traced(r, "host2 event ProtectedListOwnership: owns the protected list"), "host2 took the lock");
+    assertTrue(traced(r, "host3 list write refused: ds1 lock elsewhere"), "host3's queued list write refused");
+    assertTrue(traced(r, "host3 event ProtectedListOwnership: no longer owns the protected list"));
+  }
+
   /** The invariants can fail: a clock far slower than the drift bound lets a frozen agent's watchdog fire late. */
   @Test
   void aClockBeyondTheDriftBoundRunsAVmTwiceAndTheFailureIsShrunk() {
