@@ -150,7 +150,8 @@ class SimulationCasesTest {
     assertTrue(at(r, "started vm1 for host4") < 60_000 && at(r, "started vm5 for host4") < 60_000,
         "restarted while host1 was cut off");
     assertTrue(at(r, "host1 event IsolationEnded") >= 60_000);
-    assertTrue(traced(r, "host1 event RoleChanged: role (isolation over) -> SLAVE (master host4)"));
+    assertTrue(traced(r, "host1 event RoleChanged: role ISOLATED -> SLAVE (isolation over) (master host4)"),
+        () -> r.trace().stream().filter(l -> l.contains("host1 event RoleChanged")).toList().toString());
   }
 
   /**
