@@ -701,7 +701,7 @@ class ElectionMachineTest {
     assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
     assertEquals(List.of(), s.events(electionMark, HaEvent.RoleChanged.class));
     assertEquals(List.of(), s.since(0, StartCoordinator.class));
-    List<PingIsolationAddress> pings = s.since(electionMark, PingIsolationAddress.class);
+    List<PingIsolationAddress<String>> pings = s.since(electionMark, PingIsolationAddress.class);
     assertEquals(List.of(new PingIsolationAddress<String>(ISOLATION_ADDRESS, PING_TIMEOUT)), pings);
     return pings.get(0);
   }
@@ -744,7 +744,7 @@ class ElectionMachineTest {
   }
 
   private ElectionEffect.AnswerEmergency<String> answer(int from) {
-    List<ElectionEffect.AnswerEmergency> a = s.since(from, ElectionEffect.AnswerEmergency.class);
+    List<ElectionEffect.AnswerEmergency<String>> a = s.since(from, ElectionEffect.AnswerEmergency.class);
     assertEquals(1, a.size(), "one answer");
     return a.get(0);
   }
