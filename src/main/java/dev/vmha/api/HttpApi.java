@@ -23,6 +23,7 @@ import dev.vmha.restart.ProtectionChange;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.ExplainSources;
 import dev.vmha.history.Explained;
 import dev.vmha.history.HostExplainer;
 import dev.vmha.history.Timeline;
@@ -286,9 +287,14 @@ public final class HttpApi extends AllDirectives {
                 new Operation.SetProtection(vm, c, caller.token()))))))))));
   }
 
-  /** GET /api/v1/events: this agent's recent events that the query selects, or 400 naming what is wrong with it. */
+  /**
+   * GET /api/v1/events: the cluster's recent events this agent knows (its own and the other agents',
+   * {@link EventLog#clusterRecent}) that the query selects, or 400 naming what is wrong with it.
+   */
   private Route events(EventQuery.Parsed query) {
-    if (query instanceof EventQuery.Valid v) return json(StatusCodes.OK, EVENTS, v.query().select(events.recent()));
+    if (query instanceof EventQuery.Valid v) {
+      return json(StatusCodes.OK, EVENTS, v.query().select(events.clusterRecent()));
+    }
     return json(StatusCodes.BAD_REQUEST, ((EventQuery.Invalid) query).error());
   }
 
@@ -320,19 +326,22 @@ public final class HttpApi extends AllDirectives {
   }
 
   /**
-   * GET /api/v1/{collection}/{name}/explain: the explanation from this agent's journals (times in its verdict in
-   * UTC), merged as {@code ./vmha explain} merges them, citing {@link EventView}s as the event stream sends them (the
-   * dashboard shows both alike); 404 when no event mentions it.
+   * GET /api/v1/{collection}/{name}/explain: the explanation from this agent's journals and the other agents' recent
+   * events it heard ({@link ExplainSources}; times in its verdict in UTC), merged as {@code ./vmha explain} merges
+   * journals, citing {@link EventView}s as the event stream sends them (the dashboard shows both alike), with a
+   * {@code sources} line that says how far back the other hosts' decisions reach; 404 when no event mentions it.
    */
   private Route explain(String collection, String what, Explainer explainer) {
     return path(segment(collection).slash(segment()).slash("explain"), id -> get(() -> withHistory(journals -> {
-      Explained x = explainer.explain(Timeline.merge(journals.stream().map(HistoryReader.Journal::events).toList(),
-          Timeline.Filter.ALL), id, ZoneOffset.UTC);
+      ExplainSources from = ExplainSources.of(journals.stream().map(HistoryReader.Journal::events).toList(),
+          events.clusterRecent());
+      Explained x = explainer.explain(from.merged(), id, ZoneOffset.UTC);
       if (x.cited().isEmpty()) return json(StatusCodes.NOT_FOUND, ApiError.field(what, x.verdict()));
       Map<String, Object> answer = new LinkedHashMap<>();
       answer.put(what, id);
       answer.put("verdict", x.verdict());
       answer.put("cited", x.cited().stream().map(EventView::of).toList());
+      answer.put("sources", from.describe());
       return json(StatusCodes.OK, answer);
     })));
   }
