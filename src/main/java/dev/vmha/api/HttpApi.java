@@ -80,8 +80,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *
  * <ul>
  *   <li>reads ({@link #reads}): the master's view ({@code status}, {@code cluster}, {@code hosts}, {@code vms},
- *       {@code datastores}), this agent's {@code events}, {@code alerts} and {@code history}, and {@code explain} of a
- *       VM or host from this agent's journals;
+ *       {@code datastores}), the cluster's recent {@code events} (this agent's and those the others sent it,
+ *       {@link EventLog#clusterRecent}), this agent's {@code alerts} and {@code history}, and {@code explain} of a VM
+ *       or host from this agent's journals and the other hosts' decisions it heard;
  *   <li>operations ({@link #operations}): every change, a POST, audited and carried out by the master;
  *   <li>{@code GET /metrics}: Prometheus text (read role); {@code GET /health} (200 while the process serves) and
  *       {@code GET /ready} ({@link Readiness}), both without a token.
@@ -97,8 +98,8 @@ public final class HttpApi extends AllDirectives {
   private static final ObjectWriter EVENTS = JSON.writerFor(new TypeReference<List<HaEvent>>() {});
   /** The largest body of a request: a VM request is well under 1 KiB. */
   private static final long MAX_BODY = 64 * 1024;
-  /** Events a stream's reader may lag behind (the tail it starts with is at most 500): a slower one is closed. */
-  private static final int STREAM_BUFFER = 1024;
+  /** The cluster's recent events a stream starts with, and 1024 more its reader may lag behind: a slower one is closed. */
+  private static final int STREAM_BUFFER = EventLog.CLUSTER_EVENTS + 1024;
   /** A comment line this often on a quiet stream, well within pekko-http's idle timeout (60 s) and a proxy's. */
   private static final Duration STREAM_KEEPALIVE = Duration.ofSeconds(15);
   private static final org.apache.pekko.http.javadsl.model.ContentType EVENT_STREAM =
@@ -366,10 +367,10 @@ public final class HttpApi extends AllDirectives {
   }
 
   /**
-   * GET /api/v1/events/stream: the recent events, then each next one as the event log takes it ({@link EventLog#follow}:
-   * none lost or repeated in between), one {@code event: decision} with an {@link EventView} per event. A reader more
-   * than {@link #STREAM_BUFFER} events behind is closed (it reconnects and starts again from the tail), so a slow
-   * one never holds up a decision; one that has gone is dropped at the next event.
+   * GET /api/v1/events/stream: the cluster's recent events, then each next one as the event log takes or hears it
+   * ({@link EventLog#follow}: none lost or repeated in between), one {@code event: decision} with an {@link EventView}
+   * per event. A reader more than 1024 events behind is closed (it reconnects and starts again from the recent ones),
+   * so a slow one never holds up a decision; one that has gone is dropped at the next event.
    */
   private Route eventStream() {
     Source<ByteString, NotUsed> frames = Source.<HaEvent>queue(STREAM_BUFFER)

@@ -39,8 +39,8 @@ public final class EventLog implements DecisionLog {
       .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
   private static final Logger LOG = LoggerFactory.getLogger("vmha.events");
   private static final int TAIL = 500;
-  /** The cluster's recent events kept: a failover of a few hosts is some tens. */
-  private static final int CLUSTER_EVENTS = 2000;
+  /** The cluster's recent events kept (a failover of a few hosts is some tens), and what a stream starts with. */
+  public static final int CLUSTER_EVENTS = 1000;
   /** A journal that has not confirmed a decision by then is failing: the decision is acted on anyway. */
   private static final Duration RECORD_TIMEOUT = Duration.ofSeconds(5);
 
