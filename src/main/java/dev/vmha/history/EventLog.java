@@ -51,6 +51,7 @@ public final class EventLog implements DecisionLog {
   /** Hands an own event to the current actor system's relay; nothing while there is none. */
   private Consumer<HaEvent> relay = e -> {};
   private final List<Consumer<HaEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<HaEvent>> hearers = new CopyOnWriteArrayList<>();
   private final List<Predicate<HaEvent>> followers = new CopyOnWriteArrayList<>();
   private ActorRef<HistoryJournal.Command> own;
   private ActorRef<HistoryJournal.Command> master;
@@ -100,7 +101,13 @@ public final class EventLog implements DecisionLog {
     LOG.info("{} {}", e.by(), e.describe());
     tail.addLast(e);
     if (tail.size() > TAIL) tail.removeFirst();
-    for (Consumer<HaEvent> l : listeners) {
+    tell(listeners, e);
+    relay.accept(e);
+    if (cluster.add(e)) followers.removeIf(f -> !follows(f, e));
+  }
+
+  private static void tell(List<Consumer<HaEvent>> to, HaEvent e) {
+    for (Consumer<HaEvent> l : to) {
       try {
         l.accept(e);
       } catch (RuntimeException err) {
@@ -108,15 +115,23 @@ public final class EventLog implements DecisionLog {
         LOG.warn("event listener failed on {}: {}", e.getClass().getSimpleName(), err.toString());
       }
     }
-    relay.accept(e);
-    if (cluster.add(e)) followers.removeIf(f -> !follows(f, e));
   }
 
   /** Events another agent took (its {@link EventRelay} sent them): kept with the cluster's, each once. */
   public synchronized void heard(List<HaEvent> events) {
     for (HaEvent e : events) {
-      if (cluster.add(e)) followers.removeIf(f -> !follows(f, e));
+      if (!cluster.add(e)) continue;
+      tell(hearers, e);
+      followers.removeIf(f -> !follows(f, e));
     }
+  }
+
+  /**
+   * Hands every event heard from another agent to {@code listener}, once, as it arrives (the alerts that any agent
+   * shows); like {@link #subscribe}, it must return at once.
+   */
+  public void subscribeHeard(Consumer<HaEvent> listener) {
+    hearers.add(listener);
   }
 
   /** Hands every next own event to {@code publish} (which must return at once), until {@link #unrelay}. */
