@@ -530,10 +530,11 @@ public final class HttpApi extends AllDirectives {
   }
 
   private CompletionStage<AgentStatus> status() {
-    CompletionStage<Watchdog.Status> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
-        Watchdog.GetStatus::new, timeout, system.scheduler()).exceptionally(err -> null);
-    return masterView().thenCombine(dog, (v, w) -> new AgentStatus(v.role().hostId(), v.role().role().name(),
-        v.role().master().orElse(null), v.cluster().orElse(null), v.note().orElse(null), w, auth.mode(), transport()));
+    CompletionStage<Optional<Watchdog.Status>> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
+        Watchdog.GetStatus::new, timeout, system.scheduler()).thenApply(Optional::of)
+        .exceptionally(err -> Optional.empty());
+    return masterView().thenCombine(dog, (v, w) -> new AgentStatus(v.role().hostId(), v.role().role(),
+        v.role().master(), v.cluster(), v.note(), w, auth.mode(), transport()));
   }
 
   /** The transport this actor system really runs, whatever was meant to be configured. */

@@ -42,7 +42,7 @@ public final class Timeline {
     if (e instanceof HaEvent.HostJudged x) h.add(x.host());
     if (e instanceof HaEvent.MembershipChanged x) h.add(x.host());
     if (e instanceof HaEvent.MasterElected x) h.add(x.master());
-    if (e instanceof HaEvent.RoleChanged x && x.master() != null) h.add(x.master());
+    if (e instanceof HaEvent.RoleChanged x) x.master().ifPresent(h::add);
     if (e instanceof HaEvent.VmProtected x) h.add(x.host());
     if (e instanceof HaEvent.VmRestartPlanned x) {
       h.add(x.failedHost());

@@ -117,7 +117,7 @@ class CanonicalCasesTest {
     assertJudged(next, slave, Verdict.DEAD);
     assertJudged(next, master, Verdict.DEAD);
     java.time.Instant takeover = cluster.host(next).events().stream()
-        .filter(e -> e instanceof HaEvent.RoleChanged r && r.to().equals("MASTER")).map(HaEvent::at)
+        .filter(e -> e instanceof HaEvent.RoleChanged r && r.to() == dev.vmha.election.Role.MASTER).map(HaEvent::at)
         .reduce((a, b) -> b).orElseThrow();
     java.time.Instant investigated = cluster.host(next).events().stream()
         .filter(e -> e instanceof HaEvent.HostSilent h && h.host().equals(slave)).map(HaEvent::at).findFirst()
