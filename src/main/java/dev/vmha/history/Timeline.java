@@ -21,6 +21,9 @@ public final class Timeline {
 
   private Timeline() {}
 
+  /** The order of a timeline: by time, events of one instant by the host that took them. */
+  public static final Comparator<HaEvent> ORDER = Comparator.comparing(HaEvent::at).thenComparing(HaEvent::by);
+
   /** Which events to show; null fields do not filter. */
   public record Filter(Instant since, Instant until, String host, String vm) {
     public static final Filter ALL = new Filter(null, null, null, null);
@@ -92,7 +95,7 @@ public final class Timeline {
         if (filter.test(e)) all.add(e);
       }
     }
-    all.sort(Comparator.comparing(HaEvent::at).thenComparing(HaEvent::by));
+    all.sort(ORDER);
     return all;
   }
 
