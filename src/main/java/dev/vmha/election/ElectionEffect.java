@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionInput.Timer;
 import dev.vmha.history.HaEvent;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * What the {@link ElectionMachine} asks its shell to do, in order.
@@ -62,9 +64,20 @@ public sealed interface ElectionEffect<C> {
 
   /**
    * Have the VM manager that sent {@code report} apply the isolation response (answered by
-   * {@link ElectionInput.ResponseApplied}).
+   * {@link ElectionInput.ResponseApplied}); {@code listed}: the VMs whose protection in the protected list this host
+   * holds gives them a response of their own.
    */
-  record ApplyIsolationResponse<C>(HostReport report) implements ElectionEffect<C> {}
+  record ApplyIsolationResponse<C>(HostReport report, Map<String, IsolationResponse> listed)
+      implements ElectionEffect<C> {
+    public ApplyIsolationResponse {
+      listed = Map.copyOf(listed);
+    }
+
+    /** Each VM's response: its own from the protected list (an operator set it last), else the configured one. */
+    public Function<String, IsolationResponse> responseFor(Function<String, IsolationResponse> configured) {
+      return vm -> listed.containsKey(vm) ? listed.get(vm) : configured.apply(vm);
+    }
+  }
 
   /** Mark this host's power-on files isolated, listing the VMs the response stopped. */
   record DeclareIsolated<C>(List<VmSpec> stopped) implements ElectionEffect<C> {}

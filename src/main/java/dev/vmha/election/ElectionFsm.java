@@ -237,7 +237,7 @@ public final class ElectionFsm {
         io.ctx().pipeToSelf(io.isolationPinger().ping(new PingTarget(x.address(), 0), x.timeout()),
             (ok, err) -> new IsolationPinged(x.address(), err == null && ok));
       } else if (e instanceof ElectionEffect.ApplyIsolationResponse<?> x) {
-        x.report().vms().tell(new HostVms.ApplyIsolationResponse(io.settings()::isolationResponseFor,
+        x.report().vms().tell(new HostVms.ApplyIsolationResponse(x.responseFor(io.settings()::isolationResponseFor),
             io.settings().isolationShutdownTimeout(), io.appliedAdapter()));
       } else if (e instanceof ElectionEffect.DeclareIsolated<?> x) {
         io.datastore().tell(new DatastoreHeartbeat.DeclareIsolated(x.stopped()));

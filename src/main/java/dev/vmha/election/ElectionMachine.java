@@ -381,7 +381,8 @@ public final class ElectionMachine {
             + " no isolation response; its VMs keep running"));
         return true;
       }
-      s.report().ifPresent(r -> effects.add(new ElectionEffect.ApplyIsolationResponse<>(r)));
+      Map<String, IsolationResponse> listed = s.list().map(ProtectedList::isolationResponses).orElse(Map.of());
+      s.report().ifPresent(r -> effects.add(new ElectionEffect.ApplyIsolationResponse<>(r, listed)));
       return s.report().isPresent();
     }
 

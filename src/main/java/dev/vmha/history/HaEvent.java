@@ -441,7 +441,9 @@ public sealed interface HaEvent extends JsonSerializable {
     public String describe() {
       return vm + (newly ? " protected at " + host : " restarted") + " with priority "
           + protection.priority().configName() + ", order " + protection.order() + (protection.dependsOn().isEmpty()
-          ? "" : ", after " + String.join(", ", protection.dependsOn())) + ", asked by \"" + askedBy + "\"";
+          ? "" : ", after " + String.join(", ", protection.dependsOn()))
+          + protection.isolationResponse().map(r -> ", isolation response " + r.configName()).orElse("")
+          + ", asked by \"" + askedBy + "\"";
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
@@ -139,16 +140,17 @@ class HttpApiOperationsTest {
     assertEquals(200, post("/api/v1/vms/vm1/unprotect", tokens.operator()).statusCode());
     assertEquals(200, post("/api/v1/vms/vm1/move-to/host2", tokens.operator()).statusCode());
     ProtectionChange high = new ProtectionChange(Optional.of(RestartPriority.HIGH), Optional.of(2), Optional.empty(),
-        Optional.empty(), Optional.of(List.of("db1")));
+        Optional.empty(), Optional.of(List.of("db1")), Optional.empty());
     assertEquals(List.of(new Operation.Protect("vm1", high, "operator1"),
         new Operation.Protect("vm1", ProtectionChange.NONE, "operator1"),
         new Operation.SetProtection("vm1", new ProtectionChange(Optional.empty(), Optional.of(3), Optional.empty(),
-            Optional.empty(), Optional.empty()), "operator1"),
+            Optional.empty(), Optional.empty(), Optional.empty()), "operator1"),
         new Operation.Unprotect("vm1", "operator1"), new Operation.Move("vm1", "host2", "operator1")), asked);
     asked.clear();
     for (String[] bad : List.of(new String[] {"{\"memoryMb\":512}", "memoryMb"},
         new String[] {"{\"priority\":\"urgent\"}", "priority"}, new String[] {"{\"dependsOn\":[\"vm1\"]}", "dependsOn"},
-        new String[] {"{\"colour\":1}", "colour"})) {
+        new String[] {"{\"colour\":1}", "colour"},
+        new String[] {"{\"isolationResponse\":\"reboot\"}", "isolationResponse"})) {
       HttpResponse<String> r = post("/api/v1/vms/vm1/protection", tokens.operator(), bad[0]);
       assertEquals(400, r.statusCode(), bad[0] + " -> " + r.body());
       assertEquals(bad[1], EventLog.JSON.readTree(r.body()).path("field").asText(), bad[0] + " -> " + r.body());
@@ -157,6 +159,20 @@ class HttpApiOperationsTest {
     assertEquals(400, nothing.statusCode(), nothing.body());
     assertTrue(nothing.body().contains("nothing to change"), nothing.body());
     assertEquals(List.of(), asked);
+  }
+
+  /** Issue 22: a VM's own isolation response (vSphere's per-VM override) is a protection change like the others. */
+  @Test
+  void aVmsIsolationResponseIsSetAsAProtectionChange() throws Exception {
+    assertEquals(200, post("/api/v1/vms/vm1/protection", tokens.operator(),
+        "{\"isolationResponse\":\"leave-powered-on\"}").statusCode());
+    assertEquals(List.of(new Operation.SetProtection("vm1", new ProtectionChange(Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(IsolationResponse.LEAVE_POWERED_ON)),
+        "operator1")), asked);
+    HttpResponse<String> bad = post("/api/v1/vms/vm1/protection", tokens.operator(), "{\"isolationResponse\":\"off\"}");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("power-off") && bad.body().contains("leave-powered-on"), bad.body());
+    assertEquals(1, asked.size(), "refused before the master is asked");
   }
 
   @Test

@@ -235,7 +235,8 @@ class CliBehaviourTest {
     for (String[] c : List.of(new String[] {"ha", "disable"}, new String[] {"ha", "enable"},
         new String[] {"host", "ha", "disable", "host2"}, new String[] {"host", "ha", "enable", "host2"},
         new String[] {"vm", "retry", "db1"}, new String[] {"vm", "protect", "db1", "--priority", "high"},
-        new String[] {"vm", "set", "app1", "--priority", "high", "--order", "2", "--after", "db1,dns1"},
+        new String[] {"vm", "set", "app1", "--priority", "high", "--order", "2", "--after", "db1,dns1",
+            "--isolation-response", "leave-powered-on"},
         new String[] {"vm", "unprotect", "db1"}, new String[] {"emergency", "force-master", "host3"},
         new String[] {"emergency", "reset-election"}, new String[] {"vm", "move", "db1", "--to", "host3"})) {
       CliRun.Result r = vmha(agent(c));
@@ -247,7 +248,8 @@ class CliBehaviourTest {
         "POST /api/v1/vms/db1/protect", "POST /api/v1/vms/app1/protection", "POST /api/v1/vms/db1/unprotect",
         "POST /api/v1/emergency/force-master/host3", "POST /api/v1/emergency/reset-election",
         "POST /api/v1/vms/db1/move-to/host3"), posted);
-    assertEquals("{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\",\"dns1\"]}", bodies.get(6),
+    assertEquals("{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\",\"dns1\"],"
+        + "\"isolationResponse\":\"leave-powered-on\"}", bodies.get(6),
         "vm set sends only what it changes");
   }
 

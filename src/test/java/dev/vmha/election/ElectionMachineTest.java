@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ApplyIsolationResponse;
 import dev.vmha.election.ElectionEffect.ClearIsolationFlag;
@@ -35,12 +36,14 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -204,7 +207,8 @@ class ElectionMachineTest {
     assertEquals(List.of(), s.since(0, StartCoordinator.class), "an isolated host runs no coordinator");
 
     // the isolation response goes to the VM manager; what it stopped goes into the power-on file with the flag
-    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class));
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT, Map.of())),
+        s.since(mark, ApplyIsolationResponse.class));
     int applied = s.mark();
     s.feed(new ElectionInput.ResponseApplied<>(s.at(), List.of(VM1), List.of(), List.of()));
     assertEquals(List.of(new DeclareIsolated<String>(List.of(VM1))), s.since(applied, DeclareIsolated.class));
@@ -538,8 +542,8 @@ class ElectionMachineTest {
     s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
     s.tick();
     s.tick();
-    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class),
-        "asked once");
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT, Map.of())),
+        s.since(mark, ApplyIsolationResponse.class), "asked once");
   }
 
   /** An isolated host that hears a master follows it; the flag is cleared hostTimeout later. */
@@ -737,6 +741,29 @@ class ElectionMachineTest {
     s.pass(PING_TIMEOUT);
     assertEquals(Role.ISOLATED, s.role().role(), "it still knows it is isolated");
     assertEquals(List.of(), s.since(0, ApplyIsolationResponse.class), "but its VMs keep running");
+  }
+
+  /**
+   * Issue 22: the protected list this host holds gives vm7 its own isolation response (set at the master with {@code
+   * vm set --isolation-response}); isolated, the host applies it to vm7 and the configured one to the others.
+   */
+  @Test
+  void anIsolatedHostAppliesEachVmsOwnIsolationResponseFromTheListItHolds() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    ProtectedList list = host9List(100);
+    VmProtection d = list.vms().get("vm7").protection();
+    s.feed(new ElectionInput.ListChanged<>(s.at(), list.reprotected("vm7", new VmProtection(d.priority(), d.order(),
+        d.ready(), d.readyTimeout(), d.dependsOn(), Optional.of(IsolationResponse.LEAVE_POWERED_ON)), "host9")));
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    ApplyIsolationResponse<String> apply = s.since(0, ApplyIsolationResponse.class).get(0);
+    assertEquals(Map.of("vm7", IsolationResponse.LEAVE_POWERED_ON), apply.listed());
+    Function<String, IsolationResponse> responses = apply.responseFor(vm -> IsolationResponse.POWER_OFF);
+    assertEquals(IsolationResponse.LEAVE_POWERED_ON, responses.apply("vm7"));
+    assertEquals(IsolationResponse.POWER_OFF, responses.apply("vm1"), "the others: the configured response");
   }
 
   private ElectionInput.Emergency<String> emergency(EmergencyAction action, String host, boolean relayed) {
