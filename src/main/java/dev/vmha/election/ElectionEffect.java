@@ -6,6 +6,7 @@ import dev.vmha.election.ElectionInput.Timer;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,9 @@ public sealed interface ElectionEffect<C> {
 
   /** Pass an emergency action on to every other host's election FSM. */
   record RelayEmergency<C>(EmergencyAction action, String host, String askedBy) implements ElectionEffect<C> {}
+
+  /** Have this host's self-fence and lease keeper enforce HA, or stop (an operator's emergency disable). */
+  record SetEnforcement<C>(Enforcement enforcement) implements ElectionEffect<C> {}
 
   /** Answer the operator who asked for an emergency action here. */
   record AnswerEmergency<C>(boolean ok, String message) implements ElectionEffect<C> {}

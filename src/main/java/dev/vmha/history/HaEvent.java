@@ -13,6 +13,7 @@ import dev.vmha.config.WatchdogSettings;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.WaitReason;
+import dev.vmha.isolation.Enforcement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -75,6 +76,7 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.VmProtectionSet.class, name = "VmProtectionSet"),
   @JsonSubTypes.Type(value = HaEvent.VmUnprotected.class, name = "VmUnprotected"),
   @JsonSubTypes.Type(value = HaEvent.EmergencyAsked.class, name = "EmergencyAsked"),
+  @JsonSubTypes.Type(value = HaEvent.HostEnforcementChanged.class, name = "HostEnforcementChanged"),
   @JsonSubTypes.Type(value = HaEvent.CapacityPlanChanged.class, name = "CapacityPlanChanged"),
   @JsonSubTypes.Type(value = HaEvent.CapacityAdmission.class, name = "CapacityAdmission"),
 })
@@ -458,6 +460,20 @@ public sealed interface HaEvent extends JsonSerializable {
   record EmergencyAsked(Instant at, String by, EmergencyAction action, String askedBy) implements HaEvent {
     public String describe() {
       return (action == EmergencyAction.FORCE_MASTER ? by + " forced to become master" : "election reset at " + by)
+          + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /**
+   * HA's enforcement on host {@code by} suspended ({@code ./vmha host emergency-disable}: no self-fence, no isolation
+   * response, VMs kept running) or restored; {@code forced} when the protected list it held did not show HA disabled
+   * for it; {@code askedBy}: the API token's name, or the protected list that restored it.
+   */
+  record HostEnforcementChanged(Instant at, String by, Enforcement enforcement, boolean forced, String askedBy)
+      implements HaEvent {
+    public String describe() {
+      return (enforcement.on() ? "HA's enforcement on " + by + " restored" : "HA's enforcement on " + by
+          + " suspended (emergency disable" + (forced ? ", forced" : "") + "): its VMs keep running unfenced")
           + ", asked by \"" + askedBy + "\"";
     }
   }
