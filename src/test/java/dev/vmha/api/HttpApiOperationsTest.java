@@ -9,6 +9,7 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
 import dev.vmha.restart.ProtectionChange;
@@ -46,6 +47,7 @@ class HttpApiOperationsTest {
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<Operation> asked = new CopyOnWriteArrayList<>();
   private final List<String> emergencies = new CopyOnWriteArrayList<>();
+  private final List<String> enforcements = new CopyOnWriteArrayList<>();
   private final EventLog events = EventLog.inMemory();
   private ServerBinding binding;
   private String api;
@@ -72,6 +74,11 @@ class HttpApiOperationsTest {
       if (m instanceof ElectionFsm.EmergencyAsked e) {
         emergencies.add(e.action() + " " + e.host() + " by " + e.askedBy());
         e.replyTo().tell(new ElectionFsm.EmergencyResult(!e.host().equals("host7"), "done"));
+      }
+      if (m instanceof ElectionFsm.EnforcementAsked e) {
+        enforcements.add(e.enforcement() + (e.force() ? " forced" : "") + " by " + e.askedBy());
+        e.replyTo().tell(new ElectionFsm.EmergencyResult(e.force() || e.enforcement() == Enforcement.ON,
+            "HA is enabled for this host"));
       }
       return Behaviors.same();
     }));
@@ -183,6 +190,23 @@ class HttpApiOperationsTest {
     assertEquals(403, post("/api/v1/emergency/reset-election", tokens.operator()).statusCode());
     assertEquals(List.of("FORCE_MASTER host2 by admin1", "RESET_ELECTION all by admin1", "FORCE_MASTER host7 by admin1"),
         emergencies);
+  }
+
+  /** Issue 22: the local emergency disable goes to this agent's election with who asked; refused is 409. */
+  @Test
+  void theLocalEmergencyDisableGoesToThisAgentsElectionWithWhoAskedAndNeedsAnAdmin() throws Exception {
+    HttpResponse<String> refused = post("/api/v1/local/emergency/ha-disable", tokens.admin());
+    assertEquals(409, refused.statusCode(), refused.body());
+    assertEquals("HA is enabled for this host", EventLog.JSON.readTree(refused.body()).path("error").asText());
+    assertEquals(200, post("/api/v1/local/emergency/ha-disable?force=true", tokens.admin()).statusCode());
+    assertEquals(200, post("/api/v1/local/emergency/ha-enable", tokens.admin()).statusCode());
+    HttpResponse<String> bad = post("/api/v1/local/emergency/ha-disable?force=yes", tokens.admin());
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertEquals("force", EventLog.JSON.readTree(bad.body()).path("field").asText());
+    assertEquals(403, post("/api/v1/local/emergency/ha-disable", tokens.operator()).statusCode());
+    assertEquals(List.of("SUSPENDED by admin1", "SUSPENDED forced by admin1", "ON by admin1"), enforcements);
+    assertTrue(events.recent().stream().anyMatch(e -> e instanceof HaEvent.ApiRequest a && a.token().equals("admin1")
+        && a.request().equals("emergency ha-disable (local) --force")), events.recent().toString());
   }
 
   private HttpResponse<String> post(String path, String token) throws Exception {

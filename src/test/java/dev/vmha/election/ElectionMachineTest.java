@@ -15,6 +15,7 @@ import static dev.vmha.election.ElectionCase.host9List;
 import static dev.vmha.election.ElectionCase.ms;
 import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.HaSettings;
@@ -35,6 +36,7 @@ import dev.vmha.election.ElectionInput.Membership;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.timing.TimingRules;
@@ -764,6 +766,81 @@ class ElectionMachineTest {
     Function<String, IsolationResponse> responses = apply.responseFor(vm -> IsolationResponse.POWER_OFF);
     assertEquals(IsolationResponse.LEAVE_POWERED_ON, responses.apply("vm7"));
     assertEquals(IsolationResponse.POWER_OFF, responses.apply("vm1"), "the others: the configured response");
+  }
+
+  // ---- issue 22: emergency HA disable on this host (seed 001's host-emergency-ha-disable)
+
+  private ElectionInput.EnforcementAsked<String> enforcement(Enforcement e, boolean force) {
+    return new ElectionInput.EnforcementAsked<>(s.at(), e, force, "admin1");
+  }
+
+  /**
+   * Refused (nothing changes) while the list this host holds shows HA enabled for it; allowed once a newer list
+   * shows it disabled, with an event naming who asked; --force allows it without, and the event says forced.
+   */
+  @Test
+  void anEmergencyDisableNeedsTheListToShowHaDisabledForThisHostOrForce() {
+    s = new ElectionScript(SETTINGS, 0);
+    slaveOfHost9UntilT0(SETTINGS);
+    int mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, false));
+    assertFalse(answer(mark).ok());
+    assertTrue(answer(mark).message().contains("HA is enabled for " + SELF), answer(mark).message());
+    assertEquals(List.of(), s.since(mark, ElectionEffect.SetEnforcement.class));
+    assertEquals(Enforcement.ON, s.state().enforcement());
+
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(100).switched(
+        new ProtectedList.HaSwitch(true, List.of(SELF)), "host9")));
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, false));
+    assertTrue(answer(mark).ok(), answer(mark).message());
+    assertEquals(List.of(new ElectionEffect.SetEnforcement<String>(Enforcement.SUSPENDED)),
+        s.since(mark, ElectionEffect.SetEnforcement.class));
+    HaEvent.HostEnforcementChanged changed = only(HaEvent.HostEnforcementChanged.class, mark);
+    assertEquals(List.of(Enforcement.SUSPENDED, false, "admin1"),
+        List.of(changed.enforcement(), changed.forced(), changed.askedBy()));
+
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.ON, false));
+    assertTrue(answer(mark).ok());
+    assertEquals(Enforcement.ON, s.state().enforcement());
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    assertTrue(answer(mark).ok(), "HA is disabled for it: no force needed, so not forced");
+    assertFalse(only(HaEvent.HostEnforcementChanged.class, mark).forced());
+  }
+
+  @Test
+  void aForcedEmergencyDisableIsRecordedAsForced() {
+    s = new ElectionScript(SETTINGS, 0);
+    int mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    assertTrue(answer(mark).ok(), answer(mark).message());
+    assertTrue(only(HaEvent.HostEnforcementChanged.class, mark).forced());
+    assertEquals(Enforcement.SUSPENDED, s.state().enforcement());
+  }
+
+  /**
+   * Suspended, an isolated host applies no isolation response (its VMs keep running); a newer list that shows HA
+   * enabled for it again restores enforcement at once: a master may restart its VMs now.
+   */
+  @Test
+  void whileSuspendedAnIsolatedHostAppliesNoResponseAndANewerListWithHaEnabledRestoresEnforcement() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    assertEquals(List.of(), s.since(0, ApplyIsolationResponse.class), "its VMs keep running");
+
+    int mark = s.mark();
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(200)));
+    assertEquals(List.of(new ElectionEffect.SetEnforcement<String>(Enforcement.ON)),
+        s.since(mark, ElectionEffect.SetEnforcement.class));
+    assertTrue(only(HaEvent.HostEnforcementChanged.class, mark).askedBy().contains("HA enabled for " + SELF));
+    assertEquals(Enforcement.ON, s.state().enforcement());
   }
 
   private ElectionInput.Emergency<String> emergency(EmergencyAction action, String host, boolean relayed) {
