@@ -73,9 +73,13 @@ public final class ElectionMachine {
     }
   }
 
-  /** The machine as the agent starts: uninitialized, ticking every interval. */
+  /**
+   * The machine as the agent starts: uninitialized, ticking every interval, enforcing HA — and so are the self-fence
+   * and the leases, told so in case they kept a suspension this machine (restarted) no longer knows of.
+   */
   public static <C> Step<C> start(ElectionConfig config) {
-    return new Step<>(ElectionState.initial(), List.of(new Repeat<>(Timer.TICK, config.timing().interval())));
+    return new Step<>(ElectionState.initial(), List.of(new Repeat<>(Timer.TICK, config.timing().interval()),
+        new ElectionEffect.SetEnforcement<>(Enforcement.ON)));
   }
 
   public static <C> Step<C> step(ElectionState<C> state, ElectionInput<C> input, ElectionConfig config) {

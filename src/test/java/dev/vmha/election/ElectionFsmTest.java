@@ -330,7 +330,8 @@ class ElectionFsmTest {
 
   /**
    * Issue 22: an operator's emergency disable at this agent is answered, and the suspension handed on (to the
-   * self-fence and the leases); refused without --force while the host holds no list showing HA disabled for it.
+   * self-fence and the leases, told "on" as the FSM starts); refused without --force while the host holds no list
+   * showing HA disabled for it.
    */
   @Test
   void anEmergencyDisableIsAnsweredAndHandedToTheFenceAndTheLeases() {
@@ -342,7 +343,7 @@ class ElectionFsmTest {
     assertTrue(answer.receiveMessage().ok());
     fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.ON, false, "admin1", answer.ref()));
     assertTrue(answer.receiveMessage().ok());
-    assertEquals(List.of(Enforcement.SUSPENDED, Enforcement.ON), enforcements);
+    assertEquals(List.of(Enforcement.ON, Enforcement.SUSPENDED, Enforcement.ON), enforcements);
     assertEquals(List.of(true, false), ofType(HaEvent.HostEnforcementChanged.class, 0).stream()
         .map(HaEvent.HostEnforcementChanged::forced).toList());
   }
