@@ -186,9 +186,7 @@ class ElectionMachineTest {
    */
   @Test
   void aSlaveThatLosesItsMasterAndReachesNoIsolationAddressDeclaresItselfIsolatedAtT0Plus30() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     PingIsolationAddress<String> ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
     int mark = s.mark();
     for (int t = 1; t < PING_TICKS; t++) assertEquals(Role.ELECTION, s.tick().role());
@@ -656,6 +654,13 @@ class ElectionMachineTest {
    * Starts the machine if needed, makes it a slave of host9 beating every interval, then host9 falls silent. Returns
    * T0, the virtual time of host9's last beat.
    */
+  /** A fresh host with a report from its VM manager, slave of host9 until T0 (the master is lost then). */
+  private long reportingSlaveOfHost9UntilT0() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    return slaveOfHost9UntilT0(SETTINGS);
+  }
+
   private long slaveOfHost9UntilT0(HaSettings settings) {
     if (s == null) s = new ElectionScript(settings, 0);
     s.tick();
@@ -714,9 +719,7 @@ class ElectionMachineTest {
 
   /** A slave of host9 with its report, isolated at T0 + T + W + P. */
   private void isolatedSlave() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
     s.pass(PING_TIMEOUT);
     assertEquals(Role.ISOLATED, s.role().role());
@@ -734,9 +737,7 @@ class ElectionMachineTest {
   /** The protected list this host holds says HA is disabled for it: isolated, it stops none of its VMs. */
   @Test
   void anIsolatedHostWhoseHaIsDisabledAppliesNoIsolationResponse() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(100).switched(
         new ProtectedList.HaSwitch(true, List.of(SELF)), "host9")));
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
@@ -751,9 +752,7 @@ class ElectionMachineTest {
    */
   @Test
   void anIsolatedHostAppliesEachVmsOwnIsolationResponseFromTheListItHolds() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     ProtectedList list = host9List(100);
     VmProtection d = list.vms().get("vm7").protection();
     s.feed(new ElectionInput.ListChanged<>(s.at(), list.reprotected("vm7", new VmProtection(d.priority(), d.order(),
@@ -826,9 +825,7 @@ class ElectionMachineTest {
    */
   @Test
   void whileSuspendedAnIsolatedHostAppliesNoResponseAndANewerListWithHaEnabledRestoresEnforcement() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     s.feed(enforcement(Enforcement.SUSPENDED, true));
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
     s.pass(PING_TIMEOUT);
