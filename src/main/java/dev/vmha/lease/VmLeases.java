@@ -2,11 +2,11 @@ package dev.vmha.lease;
 
 import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.timing.TimingRules;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
-import dev.vmha.isolation.Enforcement;
 import dev.vmha.lease.LeaseInput.Written;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.testing.VirtualTime;
 import static dev.vmha.election.ElectionCase.HOST9_LIST;
 import static dev.vmha.election.ElectionCase.HOST_TIMEOUT;
@@ -32,7 +33,6 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
-import dev.vmha.isolation.Enforcement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
