@@ -15,6 +15,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.config.RestartSettings;
 import dev.vmha.config.TransportSettings;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.security.ClusterTls;
 import dev.vmha.master.MasterCoordinator;
@@ -272,6 +273,10 @@ public final class HttpApi extends AllDirectives {
             path("reset-election", () -> post(() -> emergency(caller, EmergencyAction.RESET_ELECTION, "all"))),
             pathPrefix("force-master", () -> path(segment(), host -> post(() -> named("host", host,
                 () -> emergency(caller, EmergencyAction.FORCE_MASTER, host))))))),
+        pathPrefix("local", () -> pathPrefix("emergency", () -> concat(
+            path("ha-disable", () -> post(() -> parameterOptional("force", force -> enforcement(caller,
+                Enforcement.SUSPENDED, force)))),
+            path("ha-enable", () -> post(() -> enforcement(caller, Enforcement.ON, Optional.empty())))))),
         pathPrefix("cluster", () -> pathPrefix("ha", () -> path(segment(), verb -> post(() -> switchHa(
             Optional.empty(), verb, caller))))),
         pathPrefix("hosts", () -> pathPrefix(segment(), host -> pathPrefix("ha", () -> path(segment(), verb -> post(
@@ -398,6 +403,23 @@ public final class HttpApi extends AllDirectives {
         : "emergency reset-election";
     return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
         election, ref -> new ElectionFsm.EmergencyAsked(action, host, caller.token(), ref), timeout,
+        system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
+  }
+
+  /**
+   * This agent's host stops enforcing HA on itself, or starts again ({@code /api/v1/local/emergency/ha-disable
+   * [?force=true]}, {@code ha-enable}): decided by its own election FSM, which holds the protected list — never
+   * forwarded, since it is meant for a host that may reach neither the master nor the state files.
+   */
+  private Route enforcement(ApiCaller caller, Enforcement wanted, Optional<String> force) {
+    if (force.isPresent() && !force.get().equals("true") && !force.get().equals("false")) {
+      return json(StatusCodes.BAD_REQUEST, ApiError.field("force", "must be true or false"));
+    }
+    boolean forced = force.map(Boolean::parseBoolean).orElse(false);
+    String request = wanted.on() ? "emergency ha-enable (local)" : "emergency ha-disable (local)"
+        + (forced ? " --force" : "");
+    return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
+        election, ref -> new ElectionFsm.EnforcementAsked(wanted, forced, caller.token(), ref), timeout,
         system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
   }
 

@@ -31,9 +31,13 @@ final class ProtectionOptions {
   @Option(names = "--ready-timeout", description = "Seconds after which VMs ordered after it start anyway.")
   Long readyTimeoutSeconds;
 
+  @Option(names = "--isolation-response", description = "What this VM's host does with it when isolated:"
+      + " power-off, shutdown or leave-powered-on (overrides the configured response).")
+  String isolationResponse;
+
   /** The body of a protection change: only these fields, the VM named by the path. */
   String body() throws JsonProcessingException {
     return JSON.writeValueAsString(new VmRequest(null, null, null, null, priority, order, ready,
-        readyTimeoutSeconds, after));
+        readyTimeoutSeconds, after, isolationResponse));
   }
 }

@@ -11,6 +11,7 @@ import dev.vmha.config.IsolationResponse;
 import dev.vmha.election.EmergencyAction;
 import dev.vmha.election.Role;
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.WaitReason;
@@ -77,6 +78,7 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.VmProtectionSet.class, name = "VmProtectionSet"),
   @JsonSubTypes.Type(value = HaEvent.VmUnprotected.class, name = "VmUnprotected"),
   @JsonSubTypes.Type(value = HaEvent.EmergencyAsked.class, name = "EmergencyAsked"),
+  @JsonSubTypes.Type(value = HaEvent.HostEnforcementChanged.class, name = "HostEnforcementChanged"),
   @JsonSubTypes.Type(value = HaEvent.CapacityPlanChanged.class, name = "CapacityPlanChanged"),
   @JsonSubTypes.Type(value = HaEvent.CapacityAdmission.class, name = "CapacityAdmission"),
 })
@@ -446,7 +448,9 @@ public sealed interface HaEvent extends JsonSerializable {
     public String describe() {
       return vm + (newly ? " protected at " + host : " restarted") + " with priority "
           + protection.priority().configName() + ", order " + protection.order() + (protection.dependsOn().isEmpty()
-          ? "" : ", after " + String.join(", ", protection.dependsOn())) + ", asked by \"" + askedBy + "\"";
+          ? "" : ", after " + String.join(", ", protection.dependsOn()))
+          + protection.isolationResponse().map(r -> ", isolation response " + r.configName()).orElse("")
+          + ", asked by \"" + askedBy + "\"";
     }
   }
 
@@ -461,6 +465,20 @@ public sealed interface HaEvent extends JsonSerializable {
   record EmergencyAsked(Instant at, String by, EmergencyAction action, String askedBy) implements HaEvent {
     public String describe() {
       return (action == EmergencyAction.FORCE_MASTER ? by + " forced to become master" : "election reset at " + by)
+          + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /**
+   * HA's enforcement on host {@code by} suspended ({@code ./vmha host emergency-disable}: no self-fence, no isolation
+   * response, VMs kept running) or restored; {@code forced} when the protected list it held did not show HA disabled
+   * for it; {@code askedBy}: the API token's name, or the protected list that restored it.
+   */
+  record HostEnforcementChanged(Instant at, String by, Enforcement enforcement, boolean forced, String askedBy)
+      implements HaEvent {
+    public String describe() {
+      return (enforcement.on() ? "HA's enforcement on " + by + " restored" : "HA's enforcement on " + by
+          + " suspended (emergency disable" + (forced ? ", forced" : "") + "): its VMs keep running unfenced")
           + ", asked by \"" + askedBy + "\"";
     }
   }

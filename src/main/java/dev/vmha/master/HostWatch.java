@@ -64,15 +64,16 @@ final class HostWatch {
   }
 
   /**
-   * Pings every host silent past its limit whose next ping is due and none is out, but none in maintenance (every
-   * round; also as soon as a master just elected has both its protected list and its datastore view, so a proven
-   * silence costs no round).
+   * Pings every host silent past its limit whose next ping is due and none is out (every round; also as soon as a
+   * master just elected has both its protected list and its datastore view, so a proven silence costs no round). A
+   * host in maintenance too: one that crashed or was shut down is judged and its member downed like any other, or it
+   * would stay an unreachable member for ever and no agent could join.
    */
   static MasterState investigate(Turn t, MasterState s) {
     if (!s.loaded() || s.view().isEmpty() && t.config.hasDatastores()) return s;
     MasterState next = s;
     for (HostEntry h : sorted(s)) {
-      if (h.id().equals(t.self()) || h.investigating() || !Maintenance.watched(next, h.id())) continue;
+      if (h.id().equals(t.self()) || h.investigating()) continue;
       Duration silence = silence(next, h);
       if (silence.compareTo(silenceLimit(t, next, h)) < 0) continue;
       if (!h.judgeable() || next.now().compareTo(h.nextCheck()) < 0) continue;
@@ -129,7 +130,7 @@ final class HostWatch {
     MasterState next = s;
     for (HostEntry was : sorted(s)) {
       HostEntry h = next.hosts().get(was.id());
-      if (h.id().equals(t.self()) || !h.unanswered() || !h.judgeable() || !Maintenance.watched(next, h.id())) continue;
+      if (h.id().equals(t.self()) || !h.unanswered() || !h.judgeable()) continue;
       if (silence(next, h).compareTo(silenceLimit(t, next, h)) < 0) continue;
       next = judge(t, next, h, false);
     }
@@ -163,6 +164,8 @@ final class HostWatch {
       t.log("downing " + h.id() + " (" + h.address().get() + "): " + down.get());
       t.effect(new MasterEffect.Down(h.id(), h.address().get(), down.get()));
     }
+    // as Pacemaker and vSphere do: maintenance drained the host and it takes no VMs, so no failover is owed
+    if (!Maintenance.failsOver(next, h.id())) return next;
     return switch (d.verdict()) {
       // a host whose agent stopped cleanly left its VMs running with nothing to stop them: they wait for it
       case DEAD -> dead.restart()
@@ -185,7 +188,7 @@ final class HostWatch {
    */
   static MasterState checkAllSilent(Turn t, MasterState s) {
     List<HostEntry> others = sorted(s).stream().filter(h -> !h.id().equals(t.self()))
-        .filter(h -> h.verdict() != Verdict.DEAD && Maintenance.watched(s, h.id())).toList();
+        .filter(h -> h.verdict() != Verdict.DEAD && Maintenance.failsOver(s, h.id())).toList();
     boolean allSilent = !others.isEmpty() && others.stream()
         .allMatch(h -> silence(s, h).compareTo(silenceLimit(t, s, h)) >= 0);
     if (allSilent && !s.allSilentReported()) {

@@ -93,8 +93,11 @@ final class Maintenance {
     return s.protectedList().maintenanceOf(host) == MaintenanceMode.NONE;
   }
 
-  /** Whether a host is watched for failures: not once it is in maintenance. */
-  static boolean watched(MasterState s, String host) {
+  /**
+   * Whether a host's failure is failed over: not once it is in maintenance (drained, it holds and takes no VMs; it
+   * is still judged and downed), nor does its silence count toward the master's all-silent notice.
+   */
+  static boolean failsOver(MasterState s, String host) {
     return s.protectedList().maintenanceOf(host) != MaintenanceMode.IN_MAINTENANCE;
   }
 

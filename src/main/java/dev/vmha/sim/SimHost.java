@@ -41,6 +41,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One simulated host: its hypervisor (the VMs powered on here) and its agent — the real {@link ElectionMachine}
@@ -471,8 +472,8 @@ final class SimHost {
       boolean ok = w.network().reachesGateway(id);
       w.onHost(this, ok ? 1 : after(x.timeout()), "isolation ping", () -> electionIn(
           new ElectionInput.IsolationPinged<>(instant(), x.address(), ok)));
-    } else if (e instanceof ElectionEffect.ApplyIsolationResponse<String>) {
-      applyIsolationResponse();
+    } else if (e instanceof ElectionEffect.ApplyIsolationResponse<String> x) {
+      applyIsolationResponse(x.responseFor(settings::isolationResponseFor));
     } else if (e instanceof ElectionEffect.DeclareIsolated<String> x) {
       isolatedStopped = Optional.of(x.stopped());
     } else if (e instanceof ElectionEffect.ClearIsolationFlag<String>) {
@@ -508,11 +509,11 @@ final class SimHost {
     return new ElectionInput.Membership(true, hosts, ids);
   }
 
-  private void applyIsolationResponse() {
+  private void applyIsolationResponse(Function<String, IsolationResponse> responseFor) {
     List<VmSpec> stop = new ArrayList<>();
     List<VmSpec> kept = new ArrayList<>();
     for (VmSpec vm : running.values()) {
-      (settings.isolationResponseFor(vm.name()) == IsolationResponse.LEAVE_POWERED_ON ? kept : stop).add(vm);
+      (responseFor.apply(vm.name()) == IsolationResponse.LEAVE_POWERED_ON ? kept : stop).add(vm);
     }
     stop.forEach(vm -> {
       stopVm(vm.name(), "isolation response");

@@ -71,6 +71,7 @@ public final class TestAgent implements AutoCloseable {
             known ? java.util.Optional.of(coordinator) : java.util.Optional.empty(), java.util.OptionalLong.of(1)));
       }
       if (m instanceof ElectionFsm.EmergencyAsked e) e.replyTo().tell(new ElectionFsm.EmergencyResult(true, "done"));
+      if (m instanceof ElectionFsm.EnforcementAsked e) e.replyTo().tell(new ElectionFsm.EmergencyResult(true, "done"));
       return Behaviors.same();
     }));
     tokens = ApiTesting.tokens(dir);

@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.testing.VirtualTime;
 import static dev.vmha.election.ElectionCase.HOST9_LIST;
 import static dev.vmha.election.ElectionCase.HOST_TIMEOUT;
@@ -15,6 +16,7 @@ import static dev.vmha.election.ElectionCase.WINDOW_TICKS;
 import static dev.vmha.election.ElectionCase.ms;
 import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +72,7 @@ class ElectionFsmTest {
   private TestProbe<RoleInfo> roles;
   private final List<HaEvent> events = new CopyOnWriteArrayList<>();
   private final List<MasterCoordinator.Start> coordinatorStarts = new CopyOnWriteArrayList<>();
+  private final List<Enforcement> enforcements = new CopyOnWriteArrayList<>();
   /** Isolation-address pings the FSM asked for; each answered when the test completes it. */
   private final BlockingQueue<Ping> isolationPings = new LinkedBlockingQueue<>();
   /** What the FSM told the datastore actor besides GetView (isolation flag set and cleared). */
@@ -325,6 +328,26 @@ class ElectionFsmTest {
     assertEquals(Role.ELECTION, role().role());
   }
 
+  /**
+   * Issue 22: an operator's emergency disable at this agent is answered, and the suspension handed on (to the
+   * self-fence and the leases, told "on" as the FSM starts); refused without --force while the host holds no list
+   * showing HA disabled for it.
+   */
+  @Test
+  void anEmergencyDisableIsAnsweredAndHandedToTheFenceAndTheLeases() {
+    spawnFsm();
+    TestProbe<ElectionFsm.EmergencyResult> answer = kit.createTestProbe();
+    fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.SUSPENDED, false, "admin1", answer.ref()));
+    assertFalse(answer.receiveMessage().ok(), "HA is not disabled for it");
+    fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.SUSPENDED, true, "admin1", answer.ref()));
+    assertTrue(answer.receiveMessage().ok());
+    fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.ON, false, "admin1", answer.ref()));
+    assertTrue(answer.receiveMessage().ok());
+    assertEquals(List.of(Enforcement.ON, Enforcement.SUSPENDED, Enforcement.ON), enforcements);
+    assertEquals(List.of(true, false), ofType(HaEvent.HostEnforcementChanged.class, 0).stream()
+        .map(HaEvent.HostEnforcementChanged::forced).toList());
+  }
+
   // ---- helpers
 
   private void spawnFsm() {
@@ -344,7 +367,7 @@ class ElectionFsmTest {
           coordinatorStarts.add(start);
           return coordinator;
         },
-        events::add, clock, clock.instant()), "election");
+        events::add, clock, clock.instant(), enforcements::add), "election");
     role(); // its timers are started relative to the current virtual time before time moves on
   }
 

@@ -15,9 +15,11 @@ import static dev.vmha.election.ElectionCase.host9List;
 import static dev.vmha.election.ElectionCase.ms;
 import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ApplyIsolationResponse;
 import dev.vmha.election.ElectionEffect.ClearIsolationFlag;
@@ -34,13 +36,16 @@ import dev.vmha.election.ElectionInput.Membership;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -181,9 +186,7 @@ class ElectionMachineTest {
    */
   @Test
   void aSlaveThatLosesItsMasterAndReachesNoIsolationAddressDeclaresItselfIsolatedAtT0Plus30() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     PingIsolationAddress<String> ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
     int mark = s.mark();
     for (int t = 1; t < PING_TICKS; t++) assertEquals(Role.ELECTION, s.tick().role());
@@ -204,7 +207,8 @@ class ElectionMachineTest {
     assertEquals(List.of(), s.since(0, StartCoordinator.class), "an isolated host runs no coordinator");
 
     // the isolation response goes to the VM manager; what it stopped goes into the power-on file with the flag
-    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class));
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT, Map.of())),
+        s.since(mark, ApplyIsolationResponse.class));
     int applied = s.mark();
     s.feed(new ElectionInput.ResponseApplied<>(s.at(), List.of(VM1), List.of(), List.of()));
     assertEquals(List.of(new DeclareIsolated<String>(List.of(VM1))), s.since(applied, DeclareIsolated.class));
@@ -538,8 +542,8 @@ class ElectionMachineTest {
     s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
     s.tick();
     s.tick();
-    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class),
-        "asked once");
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT, Map.of())),
+        s.since(mark, ApplyIsolationResponse.class), "asked once");
   }
 
   /** An isolated host that hears a master follows it; the flag is cleared hostTimeout later. */
@@ -650,6 +654,13 @@ class ElectionMachineTest {
    * Starts the machine if needed, makes it a slave of host9 beating every interval, then host9 falls silent. Returns
    * T0, the virtual time of host9's last beat.
    */
+  /** A fresh host with a report from its VM manager, slave of host9 until T0 (the master is lost then). */
+  private long reportingSlaveOfHost9UntilT0() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    return slaveOfHost9UntilT0(SETTINGS);
+  }
+
   private long slaveOfHost9UntilT0(HaSettings settings) {
     if (s == null) s = new ElectionScript(settings, 0);
     s.tick();
@@ -708,9 +719,7 @@ class ElectionMachineTest {
 
   /** A slave of host9 with its report, isolated at T0 + T + W + P. */
   private void isolatedSlave() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
     s.pass(PING_TIMEOUT);
     assertEquals(Role.ISOLATED, s.role().role());
@@ -728,15 +737,107 @@ class ElectionMachineTest {
   /** The protected list this host holds says HA is disabled for it: isolated, it stops none of its VMs. */
   @Test
   void anIsolatedHostWhoseHaIsDisabledAppliesNoIsolationResponse() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(100).switched(
         new ProtectedList.HaSwitch(true, List.of(SELF)), "host9")));
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
     s.pass(PING_TIMEOUT);
     assertEquals(Role.ISOLATED, s.role().role(), "it still knows it is isolated");
     assertEquals(List.of(), s.since(0, ApplyIsolationResponse.class), "but its VMs keep running");
+  }
+
+  /**
+   * Issue 22: the protected list this host holds gives vm7 its own isolation response (set at the master with {@code
+   * vm set --isolation-response}); isolated, the host applies it to vm7 and the configured one to the others.
+   */
+  @Test
+  void anIsolatedHostAppliesEachVmsOwnIsolationResponseFromTheListItHolds() {
+    long t0 = reportingSlaveOfHost9UntilT0();
+    ProtectedList list = host9List(100);
+    VmProtection d = list.vms().get("vm7").protection();
+    s.feed(new ElectionInput.ListChanged<>(s.at(), list.reprotected("vm7", new VmProtection(d.priority(), d.order(),
+        d.ready(), d.readyTimeout(), d.dependsOn(), Optional.of(IsolationResponse.LEAVE_POWERED_ON)), "host9")));
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    ApplyIsolationResponse<String> apply = s.since(0, ApplyIsolationResponse.class).get(0);
+    assertEquals(Map.of("vm7", IsolationResponse.LEAVE_POWERED_ON), apply.listed());
+    Function<String, IsolationResponse> responses = apply.responseFor(vm -> IsolationResponse.POWER_OFF);
+    assertEquals(IsolationResponse.LEAVE_POWERED_ON, responses.apply("vm7"));
+    assertEquals(IsolationResponse.POWER_OFF, responses.apply("vm1"), "the others: the configured response");
+  }
+
+  // ---- issue 22: emergency HA disable on this host (seed 001's host-emergency-ha-disable)
+
+  private ElectionInput.EnforcementAsked<String> enforcement(Enforcement e, boolean force) {
+    return new ElectionInput.EnforcementAsked<>(s.at(), e, force, "admin1");
+  }
+
+  /**
+   * Refused (nothing changes) while the list this host holds shows HA enabled for it; allowed once a newer list
+   * shows it disabled, with an event naming who asked; --force allows it without, and the event says forced.
+   */
+  @Test
+  void anEmergencyDisableNeedsTheListToShowHaDisabledForThisHostOrForce() {
+    s = new ElectionScript(SETTINGS, 0);
+    slaveOfHost9UntilT0(SETTINGS);
+    int mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, false));
+    assertFalse(answer(mark).ok());
+    assertTrue(answer(mark).message().contains("HA is enabled for " + SELF), answer(mark).message());
+    assertEquals(List.of(), s.since(mark, ElectionEffect.SetEnforcement.class));
+    assertEquals(Enforcement.ON, s.state().enforcement());
+
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(100).switched(
+        new ProtectedList.HaSwitch(true, List.of(SELF)), "host9")));
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, false));
+    assertTrue(answer(mark).ok(), answer(mark).message());
+    assertEquals(List.of(new ElectionEffect.SetEnforcement<String>(Enforcement.SUSPENDED)),
+        s.since(mark, ElectionEffect.SetEnforcement.class));
+    HaEvent.HostEnforcementChanged changed = only(HaEvent.HostEnforcementChanged.class, mark);
+    assertEquals(List.of(Enforcement.SUSPENDED, false, "admin1"),
+        List.of(changed.enforcement(), changed.forced(), changed.askedBy()));
+
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.ON, false));
+    assertTrue(answer(mark).ok());
+    assertEquals(Enforcement.ON, s.state().enforcement());
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    assertTrue(answer(mark).ok(), "HA is disabled for it: no force needed, so not forced");
+    assertFalse(only(HaEvent.HostEnforcementChanged.class, mark).forced());
+  }
+
+  @Test
+  void aForcedEmergencyDisableIsRecordedAsForced() {
+    s = new ElectionScript(SETTINGS, 0);
+    int mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    assertTrue(answer(mark).ok(), answer(mark).message());
+    assertTrue(only(HaEvent.HostEnforcementChanged.class, mark).forced());
+    assertEquals(Enforcement.SUSPENDED, s.state().enforcement());
+  }
+
+  /**
+   * Suspended, an isolated host applies no isolation response (its VMs keep running); a newer list that shows HA
+   * enabled for it again restores enforcement at once: a master may restart its VMs now.
+   */
+  @Test
+  void whileSuspendedAnIsolatedHostAppliesNoResponseAndANewerListWithHaEnabledRestoresEnforcement() {
+    long t0 = reportingSlaveOfHost9UntilT0();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    assertEquals(List.of(), s.since(0, ApplyIsolationResponse.class), "its VMs keep running");
+
+    int mark = s.mark();
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(200)));
+    assertEquals(List.of(new ElectionEffect.SetEnforcement<String>(Enforcement.ON)),
+        s.since(mark, ElectionEffect.SetEnforcement.class));
+    assertTrue(only(HaEvent.HostEnforcementChanged.class, mark).askedBy().contains("HA enabled for " + SELF));
+    assertEquals(Enforcement.ON, s.state().enforcement());
   }
 
   private ElectionInput.Emergency<String> emergency(EmergencyAction action, String host, boolean relayed) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.lease.LeaseEffect.Fence;
 import dev.vmha.lease.LeaseEffect.Read;
 import dev.vmha.lease.LeaseEffect.Release;
@@ -105,10 +106,10 @@ class LeaseMachineTest {
     assertEquals(taken.renewed(at()), renewal.next());
     assertEquals(I, renewal.issuedAt());
     assertTrue(renewal.take().isEmpty());
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class));
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class));
     answer(renewal, new Written.Done());
     tick();
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class), "a renewal landed each round");
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class), "a renewal landed each round");
     feed(new LeaseInput.Running<>(at(), Set.of("db1")));
     assertEquals(List.of(), effects, "still on: nothing to do until the renewal in flight answers");
     feed(new LeaseInput.Running<>(at(), Set.of()));
@@ -141,6 +142,35 @@ class LeaseMachineTest {
     assertEquals(1, of(Release.class).size(), "released once off");
   }
 
+  /**
+   * Issue 22, seed 001's host-emergency-ha-disable: with enforcement suspended a lease unrenewed past its deadline
+   * powers nothing off and the watchdog hears it does not matter; a lease another host took still fences its VM.
+   */
+  @Test
+  void whileEnforcementIsSuspendedAnUnrenewedLeaseFencesNothingButOneTakenByAnotherHostStillDoes() {
+    running("db1");
+    feed(new LeaseInput.Take<>(at(), "web1", Optional.empty(), "probe"));
+    answer(only(Swap.class), new Written.Done());
+    feed(new LeaseInput.Running<>(at(), Set.of("db1", "web1")));
+    feed(new LeaseInput.Enforce<>(at(), Enforcement.SUSPENDED));
+    assertEquals(List.of(), effects);
+    Written failed = new Written.Failed("datastore unreachable", false);
+    for (int t = 1; t <= 15; t++) {
+      tickFailing(failed);
+      assertEquals(List.of(), of(Fence.class), "tick " + t);
+    }
+    ReportRenewal<String> report = only(ReportRenewal.class);
+    assertEquals(Duration.ofSeconds(15), report.longestUnrenewed());
+    assertEquals(Enforcement.SUSPENDED, report.enforcement());
+    tick();
+    Swap<String> web1 = of(Swap.class).stream().filter(w -> w.vm().equals("web1")).findFirst().orElseThrow();
+    answer(web1, new Written.Changed());
+    assertEquals(new Fence<>("web1", "its lease on ds1 was taken by another host"), only(Fence.class));
+    feed(new LeaseInput.Enforce<>(at(), Enforcement.ON));
+    tickFailing(failed);
+    assertEquals("db1", only(Fence.class).vm(), "restored: the unrenewed lease fences at once");
+  }
+
   @Test
   void aLeaseTakenByAnotherHostFencesTheVmAndIsLeftAlone() {
     running("db1");
@@ -163,7 +193,7 @@ class LeaseMachineTest {
     feed(new LeaseInput.Repaired<>(at(), repair, new Written.Done()));
     tick();
     assertEquals(Optional.of(repair.next()), only(Swap.class).expected(), "the repaired lease counts as renewed");
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class));
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class));
 
     state = LeaseState.initial();
     running("db2");
@@ -180,7 +210,7 @@ class LeaseMachineTest {
     tick();
     List<Read<String>> reads = of(Read.class);
     assertEquals(List.of("foreign", "mine", "unleased"), reads.stream().map(Read::vm).toList(), "name order");
-    assertEquals(new ReportRenewal<>(false, I), only(ReportRenewal.class), "adopting: not settled");
+    assertEquals(new ReportRenewal<>(false, I, Enforcement.ON), only(ReportRenewal.class), "adopting: not settled");
     VmLease mine = VmLease.first("mine", "host1", T0.minusSeconds(60));
     feed(new LeaseInput.Found<>(at(), read(reads, "foreign"), Optional.of(VmLease.first("foreign", "host2", T0)),
         Optional.empty()));
@@ -195,7 +225,7 @@ class LeaseMachineTest {
     answer(adopt, new Written.Done());
     answer(first, new Written.Done());
     tick();
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class), "adopted");
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class), "adopted");
     assertEquals(2, of(Swap.class).size());
   }
 
@@ -263,6 +293,6 @@ class LeaseMachineTest {
     assertEquals(List.of(new Reply<>("probe", "db1", true, "no datastores: the majority rule decides")), effects);
     feed(new LeaseInput.Running<>(at(), Set.of("db1")));
     tick();
-    assertEquals(List.of(new ReportRenewal<>(true, Duration.ZERO)), effects);
+    assertEquals(List.of(new ReportRenewal<>(true, Duration.ZERO, Enforcement.ON)), effects);
   }
 }

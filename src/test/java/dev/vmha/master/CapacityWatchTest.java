@@ -149,7 +149,7 @@ class CapacityWatchTest {
       long version = s.state.protectedList().version();
       s.mark();
       RequestId id = s.operate(new Operation.Protect("big", new ProtectionChange(Optional.of(RestartPriority.HIGH),
-          Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), "ops-token"));
+          Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), "ops-token"));
       boolean refused = admission.equals("refuse");
       if (refused) {
         MasterEffect.Reply r = s.reply(id);
