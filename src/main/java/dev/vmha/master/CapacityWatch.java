@@ -13,15 +13,16 @@ import dev.vmha.master.MasterState.InFlight;
 import dev.vmha.master.MasterState.Pending;
 import dev.vmha.master.MasterState.Waiting;
 import dev.vmha.restart.RestartPlanner;
-import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it, computed
@@ -74,7 +75,7 @@ final class CapacityWatch {
     Map<String, String> runs = new HashMap<>();
     for (HostEntry h : HostWatch.sorted(s)) {
       long memory = h.report().map(r -> r.memoryMb()).orElse(0L);
-      Cluster.HostState state = hostState(h);
+      Cluster.HostState state = hostState(s, h);
       long free = state == Cluster.HostState.UP ? Math.max(0, Math.min(memory, room.getOrDefault(h.id(), 0L))) : 0;
       hosts.add(new Cluster.Host(h.id(), memory, free, 0, state));
       if (state == Cluster.HostState.UP) h.report().get().poweredOn().forEach(v -> runs.putIfAbsent(v.name(), h.id()));
@@ -92,8 +93,12 @@ final class CapacityWatch {
     return new Cluster(hosts, vms, t.settings().restart().defaultFailoverHost());
   }
 
-  /** Whether a host runs VMs and takes restarts; maintenance mode (issue 22) is the third state. */
-  private static Cluster.HostState hostState(HostEntry h) {
+  /**
+   * Whether a host runs VMs and takes restarts: a host in maintenance does neither; one entering it is up (its VMs
+   * fail over if it fails) and takes none ({@link VmRecovery#rooms} gives it no room).
+   */
+  private static Cluster.HostState hostState(MasterState s, HostEntry h) {
+    if (!Maintenance.watched(s, h.id())) return Cluster.HostState.MAINTENANCE;
     return h.live() ? Cluster.HostState.UP : Cluster.HostState.DOWN;
   }
 
@@ -107,7 +112,7 @@ final class CapacityWatch {
    */
   static Admission.Decision admitPowerOn(Turn t, MasterState s, VmSpec vm, VmProtection p, String host) {
     Cluster now = cluster(t, s);
-    return judged(t, s, now, now.plus(vm(vm, p, host)), "power-on", vm.name(),
+    return judged(t, s, now, now.plus(vm(vm, p, host)), "power-on", host, Optional.of(vm.name()),
         "powering " + vm.name() + " on at " + host);
   }
 
@@ -119,17 +124,80 @@ final class CapacityWatch {
     Cluster now = cluster(t, s);
     List<Cluster.Vm> vms = new ArrayList<>(now.vms());
     vms.add(vm(vm, p, host));
-    return judged(t, s, now, new Cluster(now.hosts(), vms, now.defaultFailoverHost()), "protect", vm.name(),
-        "protecting " + vm.name() + " at " + host);
+    return judged(t, s, now, new Cluster(now.hosts(), vms, now.defaultFailoverHost()), "protect", host,
+        Optional.of(vm.name()), "protecting " + vm.name() + " at " + host);
   }
 
-  /** The decision on {@code after}; one that is not plainly allowed is recorded ({@code operation} on {@code vm}). */
-  private static Admission.Decision judged(
-      Turn t, MasterState s, Cluster now, Cluster after, String operation, String vm, String described) {
+  /**
+   * Admission control of a protected VM's protection change that makes it owed room after a failure (from
+   * best-effort or disabled to a restarted priority: vmha's "raise a reservation"); empty when the change asks for
+   * no more room, or the VM runs at no live host.
+   */
+  static Optional<Admission.Decision> admitProtectionRaise(
+      Turn t, MasterState s, String vm, VmProtection before, VmProtection after) {
+    Cluster now = cluster(t, s);
+    Optional<Cluster.Vm> was = now.vms().stream().filter(v -> v.name().equals(vm)).findFirst();
+    if (was.isEmpty() || before.priority().owedRoom() || !after.priority().owedRoom()) return Optional.empty();
+    Cluster.Vm v = was.get();
+    List<Cluster.Vm> vms = new ArrayList<>(now.vms());
+    vms.set(vms.indexOf(v), new Cluster.Vm(vm, v.memoryMb(), v.cpuMhz(), v.host(), after.priority(), after.order()));
+    return Optional.of(judged(t, s, now, new Cluster(now.hosts(), vms, now.defaultFailoverHost()), "set-protection",
+        v.host(), Optional.of(vm), "restarting " + vm + " with priority " + after.priority().configName()));
+  }
+
+  /**
+   * Admission control of an operator's request for {@code host} to enter maintenance: judged against the cluster
+   * after its drain — each VM it runs (protected or not, in start order) moved to the host the drain would pick,
+   * and the host in maintenance, or still up and taking nothing if a VM fits nowhere.
+   */
+  static Admission.Decision admitMaintenance(Turn t, MasterState s, String host) {
+    Cluster now = cluster(t, s);
+    HostEntry h = s.hosts().get(host);
+    List<VmSpec> running = h == null || h.report().isEmpty() ? List.of() : Maintenance.runningAt(t, s, h);
+    Map<String, Long> taken = new HashMap<>();
+    Map<String, RestartPlanner.HostRoom> rooms = new LinkedHashMap<>();
+    VmRecovery.rooms(t, s).stream().filter(r -> !r.hostId().equals(host)).forEach(r -> rooms.put(r.hostId(), r));
+    Map<String, String> movedTo = new HashMap<>();
+    boolean stays = false;
+    for (VmSpec vm : running) {
+      RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
+          List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), host)), Map.of(), Set.of(),
+          List.copyOf(rooms.values()), t.settings().restart().defaultFailoverHost()));
+      if (plan.starts().isEmpty()) {
+        stays = true;
+        continue;
+      }
+      String to = plan.starts().get(0).hosts().get(0);
+      RestartPlanner.HostRoom r = rooms.get(to);
+      rooms.put(to, new RestartPlanner.HostRoom(to, r.freeMemoryMb() - vm.memoryMb(), r.freeStartSlots()));
+      taken.merge(to, vm.memoryMb(), Long::sum);
+      movedTo.put(vm.name(), to);
+    }
+    boolean left = stays;
+    List<Cluster.Host> hosts = now.hosts().stream().map(x -> x.id().equals(host)
+        ? new Cluster.Host(host, x.memoryMb(), 0, x.cpuMhz(), left ? x.state() : Cluster.HostState.MAINTENANCE)
+        : new Cluster.Host(x.id(), x.memoryMb(), Math.max(0, x.freeMemoryMb() - taken.getOrDefault(x.id(), 0L)),
+            x.cpuMhz(), x.state())).toList();
+    List<Cluster.Vm> vms = now.vms().stream().filter(v -> !v.host().equals(host) || left || movedTo.containsKey(
+        v.name())).map(v -> !movedTo.containsKey(v.name()) ? v : new Cluster.Vm(v.name(), v.memoryMb(), v.cpuMhz(),
+        movedTo.get(v.name()), v.priority(), v.order())).toList();
+    Cluster after = new Cluster(hosts, vms, now.defaultFailoverHost());
+    return judged(t, s, now, after, "enter-maintenance", host, Optional.empty(),
+        "putting host " + host + " in maintenance");
+  }
+
+  /**
+   * The decision on {@code after}; one that is not plainly allowed is recorded ({@code operation} at {@code host},
+   * on {@code vm}, else on the protected VMs that would not come back).
+   */
+  private static Admission.Decision judged(Turn t, MasterState s, Cluster now, Cluster after, String operation,
+      String host, Optional<String> vm, String described) {
     CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
     Admission.Decision d = Admission.judge(plan, after, t.settings().capacity(), described);
     if (d.outcome() != Admission.Outcome.ALLOWED) {
-      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), operation, vm,
+      List<String> vms = vm.map(List::of).orElseGet(() -> d.after().wouldNotComeBack().stream()
+          .map(CapacityPlan.Unplaced::vm).distinct().toList());
+      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), operation, host, vms,
           d.outcome() == Admission.Outcome.REFUSED, d.reason()));
     }
     return d;
@@ -142,8 +210,7 @@ final class CapacityWatch {
   static Waiting waiting(Turn t, MasterState s, Pending p, RestartPlanner.Wait w) {
     CapacitySettings c = t.settings().capacity();
     if (w.reason() != WaitReason.NO_ROOM || c.policy() == CapacitySettings.Policy.DISABLED
-        || !p.protection().priority().restarted()
-        || p.protection().priority() == RestartPriority.BEST_EFFORT) {
+        || !p.protection().priority().owedRoom()) {
       return new Waiting(w.reason(), w.why());
     }
     List<String> down = HostWatch.sorted(s).stream().filter(h -> !h.live()).map(HostEntry::id).toList();

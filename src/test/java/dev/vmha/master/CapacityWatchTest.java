@@ -10,6 +10,7 @@ import dev.vmha.alerts.AlertRule;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.ProtectionChange;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
@@ -63,7 +64,7 @@ class CapacityWatchTest {
         r.message());
     HaEvent.CapacityAdmission warned = s.only(HaEvent.CapacityAdmission.class);
     assertFalse(warned.refused());
-    assertEquals("big", warned.vm());
+    assertEquals(List.of("host2", List.of("big")), List.of(warned.host(), warned.vms()));
     s.host2Running = List.of(MasterScript.VM1, BIG);
     s.tick();
     CapacityPlan over = plan(s);
@@ -162,7 +163,106 @@ class CapacityWatchTest {
         assertTrue(r.ok() && r.message().contains("; WARNING: protecting big at host2"), r.message());
       }
       HaEvent.CapacityAdmission e = s.only(HaEvent.CapacityAdmission.class);
-      assertEquals(List.of("protect", "big", refused), List.of(e.operation(), e.vm(), e.refused()));
+      assertEquals(List.of("protect", List.of("big"), refused), List.of(e.operation(), e.vms(), e.refused()));
     }
+  }
+
+  /**
+   * host1 (2048 MB) runs an unprotected VM of 1536 MB, vm2 (2048 MB, high) runs at host2: only host3 (2048 MB free)
+   * takes vm2 if host2 fails. Without host3 no plan exists; without host2, whose drain moves vm2 to host3, nothing
+   * takes vm2 if host3 fails.
+   */
+  private static MasterScript vm2CoveredByHost3Only(String admission) {
+    MasterScript s = small("vmha.capacity.admission = " + admission);
+    s.host1Running = List.of(new VmSpec("other", 1536, 1));
+    s.powerOnAtHost2(MasterScript.VM2, HIGH);
+    s.host2Running = List.of(MasterScript.VM2);
+    s.tick();
+    assertTrue(plan(s).ok(), plan(s).toString());
+    return s;
+  }
+
+  @Test
+  void enteringMaintenanceThatLeavesNoPlanIsRefusedNamingTheFailureAndTheVmOrWarnedAbout() {
+    MasterScript s = vm2CoveredByHost3Only("refuse");
+    long version = s.state.protectedList().version();
+    s.mark();
+    RequestId id = s.maintenance("host3", true, "alice");
+    MasterEffect.Reply r = s.reply(id);
+    assertFalse(r.ok(), r.message());
+    assertTrue(r.message().startsWith("host host3 not put in maintenance: putting host host3 in maintenance would"
+        + " leave the cluster without room for its failovers"), r.message());
+    assertTrue(r.message().contains("if host2 failed, vm2 (on host2) would not come back"), r.message());
+    assertEquals(version, s.state.protectedList().version(), "nothing stored");
+    assertEquals(MaintenanceMode.NONE, s.state.protectedList().maintenanceOf("host3"));
+    HaEvent.CapacityAdmission e = s.only(HaEvent.CapacityAdmission.class);
+    assertEquals(List.of("enter-maintenance", "host3", List.of("vm2"), true),
+        List.of(e.operation(), e.host(), e.vms(), e.refused()));
+
+    s.mark();
+    MasterEffect.Reply drained = s.reply(s.maintenance("host2", true, "alice"));
+    assertFalse(drained.ok(), drained.message());
+    assertTrue(drained.message().contains("if host3 failed, vm2 (on host3) would not come back"),
+        "judged after the drain, which moves vm2 to host3: " + drained.message());
+
+    MasterScript warn = vm2CoveredByHost3Only("warn");
+    warn.mark();
+    RequestId w = warn.maintenance("host3", true, "alice");
+    MasterEffect.Reply ok = warn.reply(w);
+    assertTrue(ok.ok() && ok.message().contains("; WARNING: putting host host3 in maintenance would leave"),
+        ok.message());
+    assertEquals(MaintenanceMode.IN_MAINTENANCE, warn.stored.orElseThrow().maintenanceOf("host3"),
+        "host3 runs nothing: it is in maintenance at once");
+    assertFalse(warn.only(HaEvent.CapacityAdmission.class).refused());
+  }
+
+  @Test
+  void enteringMaintenanceThatKeepsAPlanIsAllowedAndAHostInMaintenanceIsNoUpHost() {
+    MasterScript s = small("vmha.capacity.admission = refuse");
+    s.powerOnAtHost2(MasterScript.VM1, HIGH);
+    s.host2Running = List.of(MasterScript.VM1);
+    s.tick();
+    s.mark();
+    MasterEffect.Reply r = s.reply(s.maintenance("host3", true, "alice"));
+    assertTrue(r.ok() && !r.message().contains("WARNING"), r.message());
+    assertEquals(List.of(), s.events(HaEvent.CapacityAdmission.class));
+    s.tick();
+    s.tick();
+    assertEquals(MaintenanceMode.IN_MAINTENANCE, s.stored.orElseThrow().maintenanceOf("host3"));
+    assertEquals(1, plan(s).max().orElseThrow().failures(),
+        "either of host1 and host2 may fail, not both: " + plan(s));
+  }
+
+  /**
+   * vmha has no operation that changes a VM's memory or CPUs; the reservation an operator raises is what a VM is
+   * owed: a best-effort VM given a restarted priority. vm1 (1024 MB, best-effort) beside vm2 at host2 fits nowhere
+   * once host3 took vm2, which is fine while it is owed nothing.
+   */
+  @Test
+  void raisingABestEffortVmToARestartedPriorityIsJudgedByAdmission() {
+    MasterScript s = vm2CoveredByHost3Only("refuse");
+    VmProtection bestEffort = new VmProtection(RestartPriority.BEST_EFFORT, 0, VmProtection.defaults().ready(),
+        VmProtection.defaults().readyTimeout(), List.of());
+    s.powerOnAtHost2(MasterScript.VM1, bestEffort);
+    s.host2Running = List.of(MasterScript.VM2, MasterScript.VM1);
+    s.tick();
+    s.mark();
+    ProtectionChange high = new ProtectionChange(Optional.of(RestartPriority.HIGH), Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.empty());
+    ProtectionChange lowest = new ProtectionChange(Optional.of(RestartPriority.LOWEST), Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.empty());
+    MasterEffect.Reply order = s.reply(s.operate(new Operation.SetProtection("vm1", new ProtectionChange(
+        Optional.empty(), Optional.of(3), Optional.empty(), Optional.empty(), Optional.empty()), "ops")));
+    assertTrue(order.ok(), "a best-effort VM's order asks for no room: " + order.message());
+    MasterEffect.Reply r = s.reply(s.operate(new Operation.SetProtection("vm1", lowest, "ops")));
+    assertFalse(r.ok(), r.message());
+    assertTrue(r.message().startsWith("vm1 not changed: restarting vm1 with priority lowest would leave the cluster"
+        + " without room"), r.message());
+    assertEquals(RestartPriority.BEST_EFFORT, s.state.protectedList().vms().get("vm1").protection().priority());
+    HaEvent.CapacityAdmission e = s.only(HaEvent.CapacityAdmission.class);
+    assertEquals(List.of("set-protection", "host2", List.of("vm1"), true),
+        List.of(e.operation(), e.host(), e.vms(), e.refused()));
+    assertTrue(s.reply(s.operate(new Operation.SetProtection("vm2", high, "ops"))).ok(),
+        "a VM owed room already is not judged again");
   }
 }
