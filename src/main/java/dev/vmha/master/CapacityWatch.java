@@ -117,6 +117,30 @@ final class CapacityWatch {
   }
 
   /**
+   * Whether admission control would refuse an operator's power-on of {@code vm} at {@code host}, recording nothing:
+   * a fallback host of the start that it would refuse is not tried.
+   */
+  static boolean refusesPowerOn(Turn t, MasterState s, VmSpec vm, VmProtection p, String host) {
+    Cluster now = cluster(t, s);
+    return decide(t, s, now, now.plus(vm(vm, p, host)), "").outcome() == Admission.Outcome.REFUSED;
+  }
+
+  /**
+   * An operator's power-on that did not start at its target {@code target} but at a fallback, {@code host}, judged
+   * again there: against the cluster as it is, with the VM there ({@code s}: after the start). It runs already, so a
+   * broken plan is a warning (recorded as one), whatever vmha.capacity.admission says; a fallback refused when the
+   * start was decided is never tried ({@link #refusesPowerOn}), so only a change since then warns under refuse.
+   */
+  static Optional<String> landedWarning(Turn t, MasterState s, String vm, String host, String target) {
+    Cluster now = cluster(t, s);
+    Admission.Decision d = decide(t, s, now, now, "powering " + vm + " on at " + host + " (it did not start at "
+        + target + ")");
+    if (d.outcome() == Admission.Outcome.ALLOWED) return Optional.empty();
+    t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), "power-on", host, List.of(vm), false, d.reason()));
+    return Optional.of(d.reason());
+  }
+
+  /**
    * Admission control of an operator's protect of {@code vm}, running at {@code host}: judged against the cluster
    * with it protected there (it takes no more room: the host's free memory counts it already).
    */
@@ -192,8 +216,7 @@ final class CapacityWatch {
    */
   private static Admission.Decision judged(Turn t, MasterState s, Cluster now, Cluster after, String operation,
       String host, Optional<String> vm, String described) {
-    CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
-    Admission.Decision d = Admission.judge(plan, after, t.settings().capacity(), described);
+    Admission.Decision d = decide(t, s, now, after, described);
     if (d.outcome() != Admission.Outcome.ALLOWED) {
       List<String> vms = vm.map(List::of).orElseGet(() -> d.after().wouldNotComeBack().stream()
           .map(CapacityPlan.Unplaced::vm).distinct().toList());
@@ -201,6 +224,12 @@ final class CapacityWatch {
           d.outcome() == Admission.Outcome.REFUSED, d.reason()));
     }
     return d;
+  }
+
+  /** The decision on {@code after}, against the plan the master has ({@code now}'s until it has one). */
+  private static Admission.Decision decide(Turn t, MasterState s, Cluster now, Cluster after, String described) {
+    CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
+    return Admission.judge(plan, after, t.settings().capacity(), described);
   }
 
   /**

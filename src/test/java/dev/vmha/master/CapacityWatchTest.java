@@ -12,6 +12,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.ProtectionChange;
+import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import java.util.List;
@@ -264,5 +265,38 @@ class CapacityWatchTest {
         List.of(e.operation(), e.host(), e.vms(), e.refused()));
     assertTrue(s.reply(s.operate(new Operation.SetProtection("vm2", high, "ops"))).ok(),
         "a VM owed room already is not judged again");
+  }
+
+  /**
+   * web (256 MB, high), placed by the master: host2 first (2048 MB free), then host3 and host1. At host3 it would
+   * take the room vm2 needs after host2's failure; under refuse that fallback is not tried, and a power-on that lands
+   * on a fallback is judged again there.
+   */
+  @Test
+  void aPowerOnThatFallsBackToAnotherHostIsJudgedWhereItLands() {
+    VmSpec web = new VmSpec("web", 256, 1);
+    MasterScript refuse = vm2CoveredByHost3Only("refuse");
+    refuse.powerOn(web, null, HIGH);
+    assertEquals(List.of("host2", "host1"), refuse.starts.poll().hosts(), "host3 is not tried");
+
+    MasterScript warn = vm2CoveredByHost3Only("warn");
+    RequestId id = warn.powerOn(web, null, HIGH);
+    MasterEffect.PersistThenStart start = warn.starts.poll();
+    assertEquals(List.of("host2", "host3", "host1"), start.hosts());
+    assertTrue(warn.events(HaEvent.CapacityAdmission.class).isEmpty(), "host2 breaks nothing");
+    warn.mark();
+    warn.in(new MasterInput.Restarted(new RestartOutcome.Started(web, "host3")));
+    MasterEffect.Reply r = warn.reply(id);
+    assertTrue(r.ok() && r.message().startsWith("web powered on at host3 and protected; WARNING: powering web on at"
+        + " host3 (it did not start at host2) would leave the cluster without room"), r.message());
+    assertTrue(r.message().contains("if host2 failed, vm2 (on host2) would not come back"), r.message());
+    HaEvent.CapacityAdmission e = warn.only(HaEvent.CapacityAdmission.class);
+    assertEquals(List.of("power-on", "host3", List.of("web"), false),
+        List.of(e.operation(), e.host(), e.vms(), e.refused()));
+
+    MasterScript fine = vm2CoveredByHost3Only("warn");
+    RequestId ok = fine.powerOn(web, null, HIGH);
+    fine.in(new MasterInput.Restarted(new RestartOutcome.Started(web, fine.starts.poll().hosts().get(2))));
+    assertEquals("web powered on at host1 and protected", fine.reply(ok).message(), "host1 breaks nothing");
   }
 }
