@@ -25,42 +25,80 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it, computed
- * again at the end of a step only when what it is computed from changed — the hosts that are up and their free
- * memory, the protected VMs that run and where, their priority and order — so a VM start, stop or move, a protection
- * change and a host change replan, and a beat that changes nothing does not. A new verdict is recorded
- * ({@link HaEvent.CapacityPlanChanged}; the alert rule raises and clears the overcommit alert from it). It also
- * judges an operator's power-on ({@link Admission}) and names the wait of a VM a failure beyond the plan left
- * without room.
+ * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it. At the
+ * end of a step the cluster is built again; when what a plan is computed from changed — the hosts that are up and
+ * their free memory, the protected VMs that run and where, their priority and order — it is a new version, so a VM
+ * start, stop or move, a protection change and a host change replan, and a beat that changes nothing does not. The
+ * planner runs off the step ({@link MasterEffect.Plan}, one run at a time, for the newest version; a large
+ * overcommitted cluster can take seconds), answered by {@link MasterInput.Planned}; the state keeps the last plan and
+ * the version it is for. A new verdict is recorded ({@link HaEvent.CapacityPlanChanged}; the alert rule raises and
+ * clears the overcommit alert from it). It also judges operations by admission control ({@link Admission}, against
+ * the last plan, saying when that plan is stale) and names the wait of a VM a failure beyond the plan left without
+ * room.
  */
 final class CapacityWatch {
   private CapacityWatch() {}
 
-  /** The plan, and the cluster it was computed from. */
-  record Watch(Optional<Cluster> from, Optional<CapacityPlan> plan) {
-    static final Watch NONE = new Watch(Optional.empty(), Optional.empty());
+  /**
+   * The cluster as last built ({@code cluster}, its {@code version}: counted up on every change), the last plan and
+   * the version it is for ({@code planFor}, 0: none), the version a planning run is out for, and the last version
+   * whose run failed ({@code failedFor}: not tried again; the next change is).
+   */
+  record Watch(Optional<Cluster> cluster, long version, Optional<CapacityPlan> plan, long planFor,
+      Optional<Long> planning, long failedFor) {
+    static final Watch NONE = new Watch(Optional.empty(), 0, Optional.empty(), 0, Optional.empty(), 0);
+
+    /** Whether the last plan is not of the cluster {@code now}. */
+    boolean staleFor(Cluster now) {
+      return plan.isEmpty() || planFor != version || cluster.filter(now::equals).isEmpty();
+    }
   }
 
   /**
-   * Replans if the cluster changed since the last plan; records a changed verdict. Not before the list is read, its
-   * own host has reported, and every host the master knows has reported to it or been judged: a new master has not
-   * heard its slaves yet, and a host not heard yet is no failed one (else every election would raise a false
-   * overcommit).
+   * Notes a changed cluster as a new version, and asks for its plan when none is out (else it is asked for when the
+   * run out ends). Not before the list is read, its own host has reported, and every host the master knows has
+   * reported to it or been judged: a new master has not heard its slaves yet, and a host not heard yet is no failed
+   * one (else every election would raise a false overcommit).
    */
   static MasterState recheck(Turn t, MasterState s) {
     boolean unheard = !s.hosts().containsKey(t.self())
         || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE);
     if (!s.loaded() || unheard) return s;
     Cluster c = cluster(t, s);
-    if (s.capacity().from().filter(c::equals).isPresent()) return s;
-    CapacityPlan plan = CapacityPlan.of(c, t.settings().capacity());
-    Optional<CapacityPlan> before = s.capacity().plan();
+    Watch w = s.capacity();
+    if (w.cluster().filter(c::equals).isEmpty()) {
+      w = new Watch(Optional.of(c), w.version() + 1, w.plan(), w.planFor(), w.planning(), w.failedFor());
+    }
+    if (w.planning().isEmpty() && w.planFor() != w.version() && w.failedFor() != w.version()) {
+      t.effect(new MasterEffect.Plan(w.version(), c, t.settings().capacity()));
+      w = new Watch(w.cluster(), w.version(), w.plan(), w.planFor(), Optional.of(w.version()), w.failedFor());
+    }
+    return w.equals(s.capacity()) ? s : s.capacity(w);
+  }
+
+  /** A planning run ended: its plan is the current one; a changed verdict (and a new master's first) is recorded. */
+  static MasterState planned(Turn t, MasterState s, MasterInput.Planned p) {
+    Watch w = s.capacity();
+    if (w.planning().filter(v -> v == p.version()).isEmpty()) return s;
+    CapacityPlan plan = p.plan();
+    Optional<CapacityPlan> before = w.plan();
     if (plan.max().isPresent() && before.map(b -> b.ok() != plan.ok()).orElse(true)) {
       t.emit(new HaEvent.CapacityPlanChanged(t.wall, t.self(), plan.ok(), plan.hostFailures(),
           plan.max().get().failures(), plan.describe() + plan.wouldNotComeBack().stream().findFirst()
               .map(u -> "; " + u.describe()).orElse("")));
     }
-    return s.capacity(new Watch(Optional.of(c), Optional.of(plan)));
+    return s.capacity(new Watch(w.cluster(), w.version(), Optional.of(plan), p.version(), Optional.empty(),
+        w.failedFor()));
+  }
+
+  /** A planning run failed or timed out: the last plan stays (stale), and this version is not planned again. */
+  static MasterState planFailed(Turn t, MasterState s, MasterInput.PlanFailed p) {
+    Watch w = s.capacity();
+    if (w.planning().filter(v -> v == p.version()).isEmpty()) return s;
+    t.warn("capacity plan of cluster version " + p.version() + " not computed: " + p.why() + "; the last plan"
+        + w.plan().map(x -> " (version " + w.planFor() + ", " + (x.ok() ? "OK" : "OVERCOMMITTED") + ")")
+            .orElse(" (none yet)") + " stays, planned again on the next change");
+    return s.capacity(new Watch(w.cluster(), w.version(), w.plan(), w.planFor(), Optional.empty(), p.version()));
   }
 
   /**
@@ -226,10 +264,17 @@ final class CapacityWatch {
     return d;
   }
 
-  /** The decision on {@code after}, against the plan the master has ({@code now}'s until it has one). */
+  /**
+   * The decision on {@code after}, noting whether the cluster was overcommitted already by the master's last plan,
+   * and saying so when that plan is not of the cluster {@code now} (a planning run is out, or failed).
+   */
   private static Admission.Decision decide(Turn t, MasterState s, Cluster now, Cluster after, String described) {
-    CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
-    return Admission.judge(plan, after, t.settings().capacity(), described);
+    Watch w = s.capacity();
+    Admission.Decision d = Admission.judge(w.plan(), after, t.settings().capacity(), described);
+    if (d.outcome() == Admission.Outcome.ALLOWED || !w.staleFor(now)) return d;
+    return new Admission.Decision(d.outcome(), d.reason() + " (" + (w.plan().isEmpty() ? "the master has no plan"
+        + " of its own yet" : "the master's last plan is stale: it is of cluster version " + w.planFor() + ", the"
+        + " cluster has changed since") + ")", d.after());
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.vmha.sim;
 
+import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.classify.Reachability;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.IsolationResponse;
@@ -628,6 +629,11 @@ final class SimHost {
         w.send(p, this, "powered off " + x.vm(), () -> masterIn(run,
             new MasterInput.PoweredOff(x.request(), x.vm(), x.host(), Optional.empty())));
       });
+    } else if (e instanceof MasterEffect.Plan x) {
+      // computed at once, answered after an I/O-style delay, as the agent's planner answers off the master's step
+      CapacityPlan plan = CapacityPlan.of(x.cluster(), x.settings());
+      w.later(w.ioDelay(), "capacity plan v" + x.version(), () -> w.onHost(this, inc, 0, "capacity planned",
+          () -> masterIn(run, new MasterInput.Planned(x.version(), plan))));
     } else if (e instanceof MasterEffect.ToElection x) {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())

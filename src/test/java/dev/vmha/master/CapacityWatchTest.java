@@ -299,4 +299,50 @@ class CapacityWatchTest {
     fine.in(new MasterInput.Restarted(new RestartOutcome.Started(web, fine.starts.poll().hosts().get(2))));
     assertEquals("web powered on at host1 and protected", fine.reply(ok).message(), "host1 breaks nothing");
   }
+
+  /**
+   * The planner runs off the master's step: a change asks for a plan of the new cluster version, one run at a time;
+   * the last plan stays until it is answered, and admission says when it judges against a stale one. A run that
+   * fails (or times out) is not asked again for the same version; the next change is planned.
+   */
+  @Test
+  void planningIsAnEffectAnsweredByAnInputAndAdmissionSaysWhenThePlanIsStale() {
+    MasterScript s = small("vmha.capacity.admission = refuse");
+    CapacityPlan first = plan(s);
+    long version = s.state.capacity().planFor();
+    s.answerPlans = false;
+    s.mark();
+    s.powerOnAtHost2(MasterScript.VM1, HIGH);
+    s.host2Running = List.of(MasterScript.VM1);
+    s.tick();
+    assertEquals(1, s.plans.size(), "one run out at a time: " + s.plans);
+    MasterEffect.Plan out = s.plans.peek();
+    assertTrue(out.version() > version && out.cluster().vms().stream().anyMatch(v -> v.name().equals("vm1")),
+        out.toString());
+    assertSame(first, plan(s), "the last plan stays until the run answers");
+
+    RequestId id = s.powerOn(BIG, "host2", HIGH);
+    MasterEffect.Reply r = s.reply(id);
+    assertFalse(r.ok());
+    assertTrue(r.message().endsWith("(the master's last plan is stale: it is of cluster version " + version
+        + ", the cluster has changed since)"), r.message());
+
+    s.mark();
+    s.in(new MasterInput.PlanFailed(s.plans.poll().version(), "no plan within vmha.capacity.plan-timeout = 30 s"));
+    assertEquals(1, s.effects(MasterEffect.Log.class).stream().filter(l -> l.warn()
+        && l.message().contains("not computed: no plan within")).count(), s.since().toString());
+    s.tick();
+    assertTrue(s.plans.isEmpty(), "a failed version is not planned again: " + s.plans);
+
+    s.powerOff("vm1");
+    MasterEffect.PowerOff off = s.powerOffs.poll();
+    s.in(new MasterInput.PoweredOff(off.request(), "vm1", off.host(), Optional.empty()));
+    s.host2Running = List.of();
+    s.tick();
+    MasterEffect.Plan next = s.plans.poll();
+    assertTrue(next != null && next.version() > out.version(), "a change is planned again: " + next);
+    s.in(new MasterInput.Planned(next.version(), CapacityPlan.of(next.cluster(), next.settings())));
+    assertEquals(next.version(), s.state.capacity().planFor());
+    assertTrue(plan(s).ok(), plan(s).toString());
+  }
 }
