@@ -11,7 +11,7 @@ const API = {
 const TOKEN_KEY = 'vmha.api.token';
 // The tables are read again this often, and at once after each decision the timeline receives.
 const REFRESH_MS = 2000;
-// A dropped timeline reconnects after this long (it starts again from the agent's recent events).
+// A dropped timeline reconnects after this long (it starts again from the cluster's recent events).
 const RECONNECT_MS = 2000;
 const TIMELINE_MAX = 500;
 

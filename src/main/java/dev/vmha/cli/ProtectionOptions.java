@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 /** How HA restarts a VM, as {@code vm protect} and {@code vm set} take it: each option left out keeps the VM's. */
 final class ProtectionOptions {
   /** Only the fields given: a change names what it changes. */
-  private static final ObjectMapper JSON = EventLog.JSON.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  private static final ObjectMapper JSON = EventLog.JSON.copy().setDefaultPropertyInclusion(
+      JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS));
 
   @Option(names = "--priority", description = "Restart priority: highest, high, medium, low, lowest, disabled"
       + " (vSphere) or restart, best-effort, unprotected (XenServer).")

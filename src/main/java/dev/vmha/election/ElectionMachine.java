@@ -219,7 +219,8 @@ public final class ElectionMachine {
         }
         return becomeMaster(s, Role.ELECTION, silent);
       }
-      emit(new HaEvent.RoleChanged(at, hostId(), Role.ELECTION.name(), Role.SLAVE.name(), winner.hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.ELECTION, Role.SLAVE, Optional.of(winner.hostId()),
+          Optional.empty()));
       effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
       return s.phase(new Slave<>(winner, Optional.empty()));
     }
@@ -227,7 +228,8 @@ public final class ElectionMachine {
     // ---- Slave: follow the master, beat to it, elect anew when it falls silent
 
     private ElectionState<C> follow(ElectionState<C> s, MasterBeatHeard<C> beat, String why) {
-      emit(new HaEvent.RoleChanged(at, hostId(), "(" + why + ")", Role.SLAVE.name(), beat.master().hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), s.phase().role(), Role.SLAVE, Optional.of(beat.master().hostId()),
+          Optional.of(why)));
       return heard(s, beat);
     }
 
@@ -253,7 +255,7 @@ public final class ElectionMachine {
         return s;
       }
       if (fired(in, Timer.MASTER_LOST)) {
-        emit(new HaEvent.RoleChanged(at, hostId(), Role.SLAVE.name(), Role.ELECTION.name(), null));
+        emit(new HaEvent.RoleChanged(at, hostId(), Role.SLAVE, Role.ELECTION, Optional.empty(), Optional.empty()));
         return startElection(s, "no heartbeat from master " + sl.master().hostId() + " for "
             + config.timing().hostTimeout().toMillis() + " ms", Optional.of(sl.master().hostId()));
       }
@@ -263,7 +265,7 @@ public final class ElectionMachine {
     // ---- Master: run the coordinator, beat to every host, step down for a better master
 
     private ElectionState<C> becomeMaster(ElectionState<C> s, Role from, Map<String, Duration> knownSilence) {
-      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.MASTER.name(), hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), from, Role.MASTER, Optional.of(hostId()), Optional.empty()));
       effects.add(new ElectionEffect.StartCoordinator<>(Map.copyOf(knownSilence), s.list()));
       return s.phase(new Master<>());
     }
@@ -277,7 +279,8 @@ public final class ElectionMachine {
 
     private ElectionState<C> stepDown(ElectionState<C> s, MasterBeatHeard<C> beat) {
       effects.add(new ElectionEffect.StopCoordinator<>());
-      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER.name(), Role.SLAVE.name(), beat.master().hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER, Role.SLAVE, Optional.of(beat.master().hostId()),
+          Optional.empty()));
       return heard(s, beat);
     }
 
@@ -297,7 +300,7 @@ public final class ElectionMachine {
 
     private ElectionState<C> coordinatorStopped(ElectionState<C> s) {
       // the coordinator failed beyond its own restarts: stop being master, let the cluster elect again
-      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER.name(), Role.ELECTION.name(), null));
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER, Role.ELECTION, Optional.empty(), Optional.empty()));
       return startElection(s, "master coordinator stopped", Optional.empty());
     }
 
@@ -364,7 +367,7 @@ public final class ElectionMachine {
     // ---- Isolated: apply the isolation response, wait for the network to come back
 
     private ElectionState<C> becomeIsolated(ElectionState<C> s, Role from) {
-      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.ISOLATED.name(), null));
+      emit(new HaEvent.RoleChanged(at, hostId(), from, Role.ISOLATED, Optional.empty(), Optional.empty()));
       effects.add(new Cancel<>(Timer.CLEAR_ISOLATION_FLAG));
       effects.add(new Repeat<>(Timer.RECHECK_ISOLATION, config.timing().hostTimeout()));
       return s.phase(new Isolated<>(applyResponse(s)));
@@ -492,7 +495,7 @@ public final class ElectionMachine {
         return becomeMaster(s, from, Map.of());
       }
       if (s.phase() instanceof Master<C>) effects.add(new ElectionEffect.StopCoordinator<>());
-      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.ELECTION.name(), null));
+      emit(new HaEvent.RoleChanged(at, hostId(), from, Role.ELECTION, Optional.empty(), Optional.empty()));
       answer(true, "election reset: every host elects anew (asked by \"" + x.askedBy() + "\")");
       return startElection(s, "election reset by \"" + x.askedBy() + "\"", Optional.empty());
     }

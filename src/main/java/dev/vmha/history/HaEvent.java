@@ -9,6 +9,7 @@ import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
 import dev.vmha.election.EmergencyAction;
+import dev.vmha.election.Role;
 import dev.vmha.config.WatchdogSettings;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.maintenance.MaintenanceMode;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -104,9 +106,12 @@ public sealed interface HaEvent extends JsonSerializable {
     }
   }
 
-  record RoleChanged(Instant at, String by, String from, String to, String master) implements HaEvent {
+  /** {@code why}: what made a host follow a master it heard (the election, a better rank, the isolation's end). */
+  record RoleChanged(Instant at, String by, Role from, Role to, Optional<String> master, Optional<String> why)
+      implements HaEvent {
     public String describe() {
-      return "role " + from + " -> " + to + (master == null ? "" : " (master " + master + ")");
+      return "role " + from + " -> " + to + why.map(w -> " (" + w + ")").orElse("")
+          + master.map(m -> " (master " + m + ")").orElse("");
     }
   }
 

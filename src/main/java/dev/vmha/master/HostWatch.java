@@ -18,6 +18,7 @@ import dev.vmha.ping.PingTarget;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,9 +101,21 @@ final class HostWatch {
 
   /** A datastore round: the locks renewed, the silent hosts judged again, the first view starts investigations. */
   static MasterState view(Turn t, MasterState s, DatastoreView v) {
-    MasterState next = rejudge(t, ListOwnership.renewLocks(t, s.view(v)));
+    MasterState next = rejudge(t, ListOwnership.renewLocks(t, knowHeartbeatWriters(t, s.view(v), v)));
     ListOwnership.repair(t, next, v);
     return s.view().isEmpty() ? investigate(t, next) : next;
+  }
+
+  /**
+   * Every host whose heartbeat a datastore holds is known to the master: a new master still shows, and judges, a host
+   * that died before it took over, though that host is no member any more and owns no VM now.
+   */
+  private static MasterState knowHeartbeatWriters(Turn t, MasterState s, DatastoreView v) {
+    Map<String, HostEntry> hosts = new HashMap<>(s.hosts());
+    for (String h : new TreeSet<>(v.knownHosts())) {
+      if (!h.equals(t.self())) hosts.putIfAbsent(h, HostEntry.fresh(h, s.now()));
+    }
+    return hosts.size() == s.hosts().size() ? s : s.with(hosts);
   }
 
   /**

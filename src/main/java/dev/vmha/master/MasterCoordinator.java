@@ -230,8 +230,9 @@ public final class MasterCoordinator {
         ctx.pipeToSelf(ListCopies.write(w.datastores().stream().map(this::datastore).toList(), w.list()),
             (r, err) -> new In(r));
       } else if (effect instanceof MasterEffect.WriteListLock w) {
-        ctx.pipeToSelf(datastore(w.datastore()).writeListLock(w.lock()), (x, err) -> new In(
-            new MasterInput.LockWritten(w.datastore(), Optional.ofNullable(err).map(Failures::rootMessage))));
+        ctx.pipeToSelf(datastore(w.datastore()).writeListLock(w.lock(), w.replacing()), (written, err) -> new In(
+            new MasterInput.LockWritten(w.datastore(), err != null ? Optional.of(Failures.rootMessage(err))
+                : written ? Optional.empty() : Optional.of(MasterInput.LockWritten.TAKEN))));
       } else if (effect instanceof MasterEffect.Ping p && p.target().isPresent()) {
         ctx.pipeToSelf(deps.pinger().ping(p.target().get(), p.timeout()),
             (ok, err) -> new In(new MasterInput.Pinged(p.host(), err == null && ok)));

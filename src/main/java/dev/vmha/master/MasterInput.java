@@ -29,7 +29,10 @@ public sealed interface MasterInput {
   record ListWritten(long version, int datastores, List<String> failures) implements MasterInput {}
 
   /** A {@link MasterEffect.WriteListLock} completed, or failed with {@code error}. */
-  record LockWritten(String datastore, Optional<String> error) implements MasterInput {}
+  record LockWritten(String datastore, Optional<String> error) implements MasterInput {
+    /** The error when the datastore refused the write: another master's lock was there. */
+    public static final String TAKEN = "another master took the lock since it was read";
+  }
 
   /** A host's network heartbeat with its report. */
   record Beat(HostReport report) implements MasterInput {}

@@ -1,6 +1,7 @@
 package dev.vmha.master;
 
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.master.MasterState.HostEntry;
@@ -65,7 +66,7 @@ final class StatusView {
     s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok,
         v.corrupt().stream().filter(c -> c.datastore().equals(n))
             .collect(Collectors.toMap(DatastoreView.CorruptFile::file, DatastoreView.CorruptFile::detail)),
-        ok ? heartbeatAges(v, n) : Map.of(), v.listLock(n).map(Map.Entry::getKey).orElse(""),
+        ok ? heartbeatAges(v, n) : Map.of(), v.listLock(n).map(ListLockSeen::owner).orElse(""),
         s.held().contains(n) ? s.protectedList().version() : 0))));
     return new ClusterStatus(self, self, hosts, vms, ds, s.protectedList().owner(), s.protectedList().version(),
         s.capacity().plan(), s.protectedList().ha());

@@ -602,17 +602,26 @@ final class SimHost {
       w.later(w.ioDelay(), "list write v" + x.list().version(), () -> {
         List<String> failures = new ArrayList<>();
         for (String ds : x.datastores()) {
-          w.invariants().listWrite(id, ds);
-          if (!w.datastores().writeList(ds, x.list())) failures.add(ds + ": not answering");
+          SimDatastores.ListWrite r = w.datastores().writeList(ds, x.list());
+          if (r == SimDatastores.ListWrite.WRITTEN) w.invariants().listWrite(id, ds);
+          else if (r == SimDatastores.ListWrite.NOT_ANSWERING) failures.add(ds + ": not answering");
+          else {
+            w.trace(id, "list write refused: " + ds + " lock elsewhere");
+            failures.add(ds + ": the list lock is another master's");
+          }
         }
         w.onHost(this, inc, 0, "list written", () -> masterIn(run,
             new MasterInput.ListWritten(x.list().version(), x.datastores().size(), failures)));
       });
     } else if (e instanceof MasterEffect.WriteListLock x) {
       w.later(w.ioDelay(), "list lock write " + x.datastore(), () -> {
-        boolean ok = w.datastores().writeListLock(x.datastore(), x.lock());
+        SimDatastores.ListWrite r = w.datastores().writeListLock(x.datastore(), x.lock(), x.replacing());
         w.onHost(this, inc, 0, "list lock written", () -> masterIn(run, new MasterInput.LockWritten(x.datastore(),
-            ok ? Optional.empty() : Optional.of(x.datastore() + ": not answering"))));
+            switch (r) {
+              case WRITTEN -> Optional.empty();
+              case NOT_ANSWERING -> Optional.of(x.datastore() + ": not answering");
+              case LOCK_ELSEWHERE -> Optional.of(MasterInput.LockWritten.TAKEN);
+            })));
       });
     } else if (e instanceof MasterEffect.Ping x) {
       SimHost p = w.host(x.host());

@@ -18,7 +18,6 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.metrics.GaugeReader;
 import dev.vmha.metrics.HaMetrics;
 import dev.vmha.timing.TimingRules;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -88,7 +87,7 @@ class HttpApiMetricsTest {
     GaugeReader gauges = new GaugeReader(election, datastore, TimingRules.gaugeAskBound(TIMEOUT),
         kit.system().scheduler());
     tokens = ApiTesting.tokens(dir);
-    binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events,
+    binding = new HttpApi(kit.system(), election, ApiTesting.watchdog(kit), events,
         TIMEOUT, s.restart(), s.apiMaxRequestsInFlight(), tokens.auth())
         .servingMetrics(() -> gauges.read().thenApply(metrics::scrape))
         .servingAlerts(alerts::recent)

@@ -4,7 +4,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.CapacitySettings;
 import dev.vmha.config.HaSettings;
-import dev.vmha.config.WatchdogSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
@@ -15,7 +14,6 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.VmState;
 import dev.vmha.restart.VmProtection;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -82,14 +80,7 @@ public final class TestAgent implements AutoCloseable {
         new HaEvent.HostJudged(T0.plusSeconds(12), "host1", "host2", Verdict.DEAD, "no heartbeat anywhere", null),
         new HaEvent.VmRestarted(T0.plusSeconds(14), "host1", "vm1", "host1"));
     history.forEach(events::accept);
-    ActorRef<Watchdog.Command> watchdog = kit.spawn(Behaviors.receiveMessage(m -> {
-      if (m instanceof Watchdog.GetStatus g) {
-        g.replyTo().tell(new Watchdog.Status(WatchdogSettings.Type.NONE, Watchdog.Phase.DISARMED, Duration.ZERO,
-            "no watchdog (test)"));
-      }
-      return Behaviors.same();
-    }));
-    binding = new HttpApi(kit.system(), election, watchdog, events,
+    binding = new HttpApi(kit.system(), election, ApiTesting.watchdog(kit), events,
         Duration.ofMillis((long) (10_000 * Double.parseDouble(System.getProperty("pekko.test.timefactor", "1.0")))),
         s.restart(), s.apiMaxRequestsInFlight(), tokens.auth())
         .servingHistory(() -> CompletableFuture.completedFuture(List.of(

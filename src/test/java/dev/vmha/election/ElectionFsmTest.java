@@ -130,9 +130,9 @@ class ElectionFsmTest {
     assertEquals(ElectionRanking.RULE, elected.rule());
     assertEquals(start + WINDOW.toMillis(), ms(elected.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("ELECTION", changed.from());
-    assertEquals("MASTER", changed.to());
-    assertEquals(SELF, changed.master());
+    assertEquals(Role.ELECTION, changed.from());
+    assertEquals(Role.MASTER, changed.to());
+    assertEquals(Optional.of(SELF), changed.master());
     assertEquals(start + WINDOW.toMillis(), ms(changed.at()));
 
     assertEquals(Role.MASTER, r.role());
@@ -167,8 +167,8 @@ class ElectionFsmTest {
     assertEquals(Optional.of("host1"), r.master());
     assertEquals(Optional.of(coordinator.ref()), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("SLAVE", changed.to());
-    assertEquals("host1", changed.master());
+    assertEquals(Role.SLAVE, changed.to());
+    assertEquals(Optional.of("host1"), changed.master());
     assertEquals(start + 2 * INTERVAL.toMillis(), ms(changed.at()));
 
     // the slave beats its report to the master every interval, and never elects itself, window or not
@@ -214,8 +214,8 @@ class ElectionFsmTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(isolatedAt, ms(diagnosed.at()));
     HaEvent.RoleChanged toIsolated = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("ELECTION", toIsolated.from());
-    assertEquals("ISOLATED", toIsolated.to());
+    assertEquals(Role.ELECTION, toIsolated.from());
+    assertEquals(Role.ISOLATED, toIsolated.to());
     assertEquals(isolatedAt, ms(toIsolated.at()));
     assertTrue(coordinatorStarts.isEmpty(), "an isolated host runs no coordinator");
 
@@ -278,8 +278,8 @@ class ElectionFsmTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(silentAt + PING_TIMEOUT.toMillis(), ms(diagnosed.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("MASTER", changed.from());
-    assertEquals("ISOLATED", changed.to());
+    assertEquals(Role.MASTER, changed.from());
+    assertEquals(Role.ISOLATED, changed.to());
     roles.expectTerminated(ownCoordinator);
   }
 
@@ -305,9 +305,9 @@ class ElectionFsmTest {
     assertEquals(Optional.of("host10"), r.master());
     assertEquals(Optional.of(other.ref()), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("MASTER", changed.from());
-    assertEquals("SLAVE", changed.to());
-    assertEquals("host10", changed.master());
+    assertEquals(Role.MASTER, changed.from());
+    assertEquals(Role.SLAVE, changed.to());
+    assertEquals(Optional.of("host10"), changed.master());
     other.expectTerminated(ownCoordinator);
   }
 
@@ -389,8 +389,8 @@ class ElectionFsmTest {
     assertTrue(election.reason().contains("host9"), election.reason());
     assertTrue(election.reason().contains(Long.toString(HOST_TIMEOUT.toMillis())), election.reason());
     HaEvent.RoleChanged toElection = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("SLAVE", toElection.from());
-    assertEquals("ELECTION", toElection.to());
+    assertEquals(Role.SLAVE, toElection.from());
+    assertEquals(Role.ELECTION, toElection.to());
 
     int electionMark = events.size();
     for (int s = 1; s < WINDOW_TICKS; s++) {

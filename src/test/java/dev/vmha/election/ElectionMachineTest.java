@@ -94,7 +94,7 @@ class ElectionMachineTest {
     assertEquals(ElectionRanking.RULE, elected.rule());
     assertEquals(close, ms(elected.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "MASTER", SELF), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(List.of(Role.ELECTION, Role.MASTER, Optional.of(SELF)), List.of(changed.from(), changed.to(), changed.master()));
     assertEquals(close, ms(changed.at()));
     assertEquals(Role.MASTER, r.role());
     assertEquals(Optional.of(SELF), r.master());
@@ -125,7 +125,7 @@ class ElectionMachineTest {
     assertEquals(Optional.of("host1"), r.master());
     assertEquals(Optional.of("coord1"), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("SLAVE", "host1"), List.of(changed.to(), changed.master()));
+    assertEquals(List.of(Role.SLAVE, Optional.of("host1")), List.of(changed.to(), changed.master()));
     assertEquals(start + 2 * INTERVAL.toMillis(), ms(changed.at()));
     assertEquals(1, s.since(mark, ElectionEffect.Cancel.class).size(), "the window no longer closes");
 
@@ -159,7 +159,7 @@ class ElectionMachineTest {
     assertEquals("PARTITIONED", diagnosed.result());
     assertEquals(expected, ms(diagnosed.at()));
     HaEvent.RoleChanged toMaster = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "MASTER"), List.of(toMaster.from(), toMaster.to()));
+    assertEquals(List.of(Role.ELECTION, Role.MASTER), List.of(toMaster.from(), toMaster.to()));
     assertEquals(expected, ms(toMaster.at()));
     assertEquals(Role.MASTER, s.role().role());
     // the new master knows its lost master has been silent since T0 (as counted when the window closed), and
@@ -199,7 +199,7 @@ class ElectionMachineTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(isolatedAt, ms(diagnosed.at()));
     HaEvent.RoleChanged toIsolated = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "ISOLATED"), List.of(toIsolated.from(), toIsolated.to()));
+    assertEquals(List.of(Role.ELECTION, Role.ISOLATED), List.of(toIsolated.from(), toIsolated.to()));
     assertEquals(isolatedAt, ms(toIsolated.at()));
     assertEquals(List.of(), s.since(0, StartCoordinator.class), "an isolated host runs no coordinator");
 
@@ -256,7 +256,7 @@ class ElectionMachineTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(silentAt + PING_TIMEOUT.toMillis(), ms(diagnosed.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("MASTER", "ISOLATED"), List.of(changed.from(), changed.to()));
+    assertEquals(List.of(Role.MASTER, Role.ISOLATED), List.of(changed.from(), changed.to()));
     assertEquals(1, s.since(mark, StopCoordinator.class).size(), "its coordinator is stopped");
   }
 
@@ -289,7 +289,7 @@ class ElectionMachineTest {
     assertEquals(Optional.of("host10"), r.master());
     assertEquals(Optional.of("other"), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("MASTER", "SLAVE", "host10"), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(List.of(Role.MASTER, Role.SLAVE, Optional.of("host10")), List.of(changed.from(), changed.to(), changed.master()));
     assertEquals(1, s.since(mark, StopCoordinator.class).size());
   }
 
@@ -330,7 +330,7 @@ class ElectionMachineTest {
     assertEquals(List.of("host9(2 ds)", "host5(2 ds)", "host99(1 ds)"), elected.candidates());
     assertEquals(close, ms(elected.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "SLAVE", "host9"), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(List.of(Role.ELECTION, Role.SLAVE, Optional.of("host9")), List.of(changed.from(), changed.to(), changed.master()));
     assertEquals(Role.SLAVE, r.role());
     assertEquals(Optional.of("host9"), r.master());
     assertEquals(Optional.empty(), r.coordinator(), "the winner's coordinator is known only from its first beat");
@@ -550,7 +550,7 @@ class ElectionMachineTest {
     s.feed(beat(new Rank(1, "host1"), "coord1", null));
     assertEquals(Role.SLAVE, s.role().role());
     assertEquals("heard master host1", only(HaEvent.IsolationEnded.class, mark).reason());
-    assertEquals("(isolation over)", only(HaEvent.RoleChanged.class, mark).from());
+    assertEquals(Optional.of("isolation over"), only(HaEvent.RoleChanged.class, mark).why());
     s.pass(HOST_TIMEOUT.minusMillis(1));
     s.feed(beat(new Rank(1, "host1"), "coord1", null));
     assertEquals(List.of(), s.since(mark, ClearIsolationFlag.class));
@@ -682,7 +682,7 @@ class ElectionMachineTest {
     assertTrue(election.reason().contains("host9"), election.reason());
     assertTrue(election.reason().contains(Long.toString(HOST_TIMEOUT.toMillis())), election.reason());
     HaEvent.RoleChanged toElection = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("SLAVE", "ELECTION"), List.of(toElection.from(), toElection.to()));
+    assertEquals(List.of(Role.SLAVE, Role.ELECTION), List.of(toElection.from(), toElection.to()));
 
     int electionMark = s.mark();
     for (int t = 1; t < WINDOW_TICKS; t++) {
@@ -701,7 +701,7 @@ class ElectionMachineTest {
     assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
     assertEquals(List.of(), s.events(electionMark, HaEvent.RoleChanged.class));
     assertEquals(List.of(), s.since(0, StartCoordinator.class));
-    List<PingIsolationAddress> pings = s.since(electionMark, PingIsolationAddress.class);
+    List<PingIsolationAddress<String>> pings = s.since(electionMark, PingIsolationAddress.class);
     assertEquals(List.of(new PingIsolationAddress<String>(ISOLATION_ADDRESS, PING_TIMEOUT)), pings);
     return pings.get(0);
   }
@@ -744,7 +744,7 @@ class ElectionMachineTest {
   }
 
   private ElectionEffect.AnswerEmergency<String> answer(int from) {
-    List<ElectionEffect.AnswerEmergency> a = s.since(from, ElectionEffect.AnswerEmergency.class);
+    List<ElectionEffect.AnswerEmergency<String>> a = s.since(from, ElectionEffect.AnswerEmergency.class);
     assertEquals(1, a.size(), "one answer");
     return a.get(0);
   }

@@ -56,11 +56,13 @@ class LeaseMachineTest {
     return feed(new LeaseInput.Tick<>(at()));
   }
 
-  private <E> List<E> of(Class<E> type) {
-    return effects.stream().filter(type::isInstance).map(type::cast).toList();
+  /** A class literal cannot name the effect's type arguments: the caller's type says them (one unchecked cast). */
+  @SuppressWarnings("unchecked")
+  private <E> List<E> of(Class<? super E> type) {
+    return effects.stream().filter(type::isInstance).map(e -> (E) e).toList();
   }
 
-  private <E> E only(Class<E> type) {
+  private <E> E only(Class<? super E> type) {
     List<E> found = of(type);
     assertEquals(1, found.size(), type.getSimpleName() + " in " + effects);
     return found.get(0);
@@ -121,7 +123,7 @@ class LeaseMachineTest {
       tickFailing(failed);
       assertEquals(List.of(), of(Fence.class), "tick " + t);
       assertEquals(new Warn<>("lease of db1 not renewed on ds1: datastore unreachable"), only(Warn.class));
-      List<LeaseEffect.Emit> late = of(LeaseEffect.Emit.class);
+      List<LeaseEffect.Emit<String>> late = of(LeaseEffect.Emit.class);
       assertEquals(t == 5 ? 1 : 0, late.size(), "late at 5 s of 10, once: tick " + t);
       if (t == 5) {
         HaEvent.LeaseRenewalLate e = (HaEvent.LeaseRenewalLate) late.get(0).event();
@@ -176,9 +178,9 @@ class LeaseMachineTest {
     feed(new LeaseInput.Running<>(at(), Set.of("mine", "foreign", "unleased")));
     assertEquals(List.of(), effects);
     tick();
-    assertEquals(List.of("foreign", "mine", "unleased"), of(Read.class).stream().map(Read::vm).toList(), "name order");
+    List<Read<String>> reads = of(Read.class);
+    assertEquals(List.of("foreign", "mine", "unleased"), reads.stream().map(Read::vm).toList(), "name order");
     assertEquals(new ReportRenewal<>(false, I), only(ReportRenewal.class), "adopting: not settled");
-    List<Read> reads = of(Read.class);
     VmLease mine = VmLease.first("mine", "host1", T0.minusSeconds(60));
     feed(new LeaseInput.Found<>(at(), read(reads, "foreign"), Optional.of(VmLease.first("foreign", "host2", T0)),
         Optional.empty()));
@@ -232,7 +234,7 @@ class LeaseMachineTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static Read<String> read(List<Read> reads, String vm) {
+  private static Read<String> read(List<Read<String>> reads, String vm) {
     return reads.stream().filter(r -> r.vm().equals(vm)).findFirst().orElseThrow();
   }
 
