@@ -485,10 +485,16 @@ public sealed interface HaEvent extends JsonSerializable {
 
   /**
    * Admission control judged an operation that would break the capacity policy: {@code refused} it, or let it go
-   * ahead with this warning (vmha.capacity.admission).
+   * ahead with this warning (vmha.capacity.admission). {@code host}: where the VM would run, or the host entering
+   * maintenance; {@code vms}: the VM powered on or protected, or the protected VMs the maintenance would leave without
+   * room after a failure.
    */
-  record CapacityAdmission(Instant at, String by, String operation, String vm, boolean refused, String reason)
-      implements HaEvent {
+  record CapacityAdmission(Instant at, String by, String operation, String host, List<String> vms, boolean refused,
+      String reason) implements HaEvent {
+    public CapacityAdmission {
+      vms = List.copyOf(vms);
+    }
+
     public String describe() {
       return (refused ? "refused: " : "allowed with a warning: ") + reason;
     }

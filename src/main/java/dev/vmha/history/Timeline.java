@@ -52,6 +52,7 @@ public final class Timeline {
     if (e instanceof HaEvent.VmRestarted x) h.add(x.host());
     if (e instanceof HaEvent.VmRestartFailed x) h.add(x.host());
     if (e instanceof HaEvent.VmPoweredOff x && !x.host().equals("-")) h.add(x.host());
+    if (e instanceof HaEvent.CapacityAdmission x) h.add(x.host());
     return h;
   }
 
@@ -77,7 +78,7 @@ public final class Timeline {
     if (e instanceof HaEvent.VmRetryAsked x) v.add(x.vm());
     if (e instanceof HaEvent.VmProtectionSet x) v.add(x.vm());
     if (e instanceof HaEvent.VmUnprotected x) v.add(x.vm());
-    if (e instanceof HaEvent.CapacityAdmission x) v.add(x.vm());
+    if (e instanceof HaEvent.CapacityAdmission x) v.addAll(x.vms());
     if (e instanceof HaEvent.HostSelfFenced x) v.addAll(x.stopped());
     if (e instanceof HaEvent.WatchdogFired x) v.addAll(x.stopped());
     if (e instanceof HaEvent.IsolationResponseApplied x) {

@@ -3,6 +3,7 @@ package dev.vmha.master;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
+import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.classify.Reachability;
 import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.config.HaSettings;
@@ -26,6 +27,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -108,6 +113,9 @@ public final class MasterCoordinator {
       Map<String, Duration> knownSilence, ActorRef<MasterNotice> election, Optional<ProtectedList> replica)
       implements LocalMessage {}
 
+  /** The dispatcher capacity planning runs on (application.conf). */
+  private static final String PLANNER = "vmha.capacity-planner";
+
   private MasterCoordinator() {}
 
   public static Behavior<Command> create(Deps deps, Start start) {
@@ -148,6 +156,8 @@ public final class MasterCoordinator {
     private final ActorRef<DatastoreView> views;
     private final ActorRef<RestartOutcome> outcomes;
     private final ActorRef<MigrationOutcome> migrations;
+    /** Capacity planning runs here, never on the master's dispatcher: a large cluster's run can take seconds. */
+    private final Executor planner;
     private final Map<RequestId, ActorRef<OperationResult>> requests = new HashMap<>();
     private long lastRequest;
     private MasterState state;
@@ -160,6 +170,7 @@ public final class MasterCoordinator {
       this.views = ctx.messageAdapter(DatastoreView.class, v -> new In(new MasterInput.ViewRead(v)));
       this.outcomes = ctx.messageAdapter(RestartOutcome.class, o -> new In(new MasterInput.Restarted(o)));
       this.migrations = ctx.messageAdapter(MigrationOutcome.class, o -> new In(new MasterInput.Migrated(o)));
+      this.planner = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(PLANNER));
     }
 
     Behavior<Command> run(MasterMachine.Step first) {
@@ -252,6 +263,14 @@ public final class MasterCoordinator {
                 r.notFound())));
       } else if (effect instanceof MasterEffect.ToElection n) {
         election.tell(n.notice());
+      } else if (effect instanceof MasterEffect.Plan p) {
+        Duration timeout = p.settings().planTimeout();
+        ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> CapacityPlan.of(p.cluster(), p.settings()), planner)
+            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS), (plan, err) -> new In(err == null
+                ? new MasterInput.Planned(p.version(), plan)
+                : new MasterInput.PlanFailed(p.version(), err instanceof TimeoutException
+                    || err.getCause() instanceof TimeoutException ? "no plan within vmha.capacity.plan-timeout = "
+                    + timeout.toSeconds() + " s" : Failures.rootMessage(err))));
       }
     }
 

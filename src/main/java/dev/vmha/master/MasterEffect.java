@@ -1,5 +1,7 @@
 package dev.vmha.master;
 
+import dev.vmha.capacity.Cluster;
+import dev.vmha.config.CapacitySettings;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.ProtectedList;
@@ -78,6 +80,13 @@ public sealed interface MasterEffect {
       return new Reply(request, false, message, Optional.empty(), false, true);
     }
   }
+
+  /**
+   * Compute the capacity plan of {@code cluster}, version {@code version} of it ({@link CapacityWatch}), off the
+   * master's step and within {@code settings.planTimeout()}: answered by {@link MasterInput.Planned} or {@link
+   * MasterInput.PlanFailed}.
+   */
+  record Plan(long version, Cluster cluster, CapacitySettings settings) implements MasterEffect {}
 
   /** Tell the election FSM that runs this master. */
   record ToElection(MasterNotice notice) implements MasterEffect {}

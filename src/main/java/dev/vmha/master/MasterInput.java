@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.classify.Reachability;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
@@ -64,6 +65,12 @@ public sealed interface MasterInput {
 
   /** A {@link MasterEffect.Migrate} ended. */
   record Migrated(MigrationOutcome outcome) implements MasterInput {}
+
+  /** A {@link MasterEffect.Plan} of the cluster's version {@code version} completed. */
+  record Planned(long version, CapacityPlan plan) implements MasterInput {}
+
+  /** A {@link MasterEffect.Plan} failed or took longer than its timeout: {@code why}. */
+  record PlanFailed(long version, String why) implements MasterInput {}
 
   /** A {@link MasterEffect.PowerOff} was answered by the host, or failed with {@code error}. */
   record PoweredOff(RequestId request, String vm, String host, Optional<String> error) implements MasterInput {}

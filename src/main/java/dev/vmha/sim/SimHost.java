@@ -1,5 +1,6 @@
 package dev.vmha.sim;
 
+import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.classify.Reachability;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.IsolationResponse;
@@ -54,6 +55,8 @@ import java.util.function.Function;
  * back.
  */
 final class SimHost {
+  /** How long a capacity planning run takes here (global ms). */
+  private static final long PLAN_DELAY_MS = 50;
 
   /** A lease this agent holds, and when (its own clock) it issued the last renewal that succeeded. */
   private record Held(VmLease lease, Duration lastOk) {}
@@ -638,6 +641,12 @@ final class SimHost {
         w.send(p, this, "powered off " + x.vm(), () -> masterIn(run,
             new MasterInput.PoweredOff(x.request(), x.vm(), x.host(), Optional.empty())));
       });
+    } else if (e instanceof MasterEffect.Plan x) {
+      // computed at once, answered later, as the agent's planner answers off the master's step; a fixed delay: no
+      // draw from the world's random source, so a seed's faults and I/O delays stay as they were
+      CapacityPlan plan = CapacityPlan.of(x.cluster(), x.settings());
+      w.onHost(this, inc, PLAN_DELAY_MS, "capacity plan v" + x.version(), () -> masterIn(run,
+          new MasterInput.Planned(x.version(), plan)));
     } else if (e instanceof MasterEffect.ToElection x) {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -44,9 +45,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * Issue 22 item 4 end to end: the dashboard in a real headless Chromium (Debian's chromium and chromium-driver, which
  * .ci/run installs) on a simulated 3-host cluster, the page opened on a slave (any agent shows the cluster's
- * timeline). The page asks for a token, shows the hosts and VMs, then the other slave loses power: the page shows its
- * verdict DEAD and the alert, the master's decisions on the live timeline (the server-sent events) and its VMs running
- * elsewhere, and explains a VM in one click. Skipped when the browser or its driver is missing.
+ * timeline). The page asks for a token, shows the hosts, the VMs and the capacity plan, then the other slave loses
+ * power: the page shows its verdict DEAD and the alert, the master's decisions on the live timeline (the server-sent
+ * events) and its VMs running elsewhere, and explains a VM in one click. Skipped when the browser or its driver is
+ * missing.
  */
 class DashboardBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -123,6 +125,14 @@ class DashboardBrowserTest {
     for (SimulatedCluster.Host h : cluster.hosts()) {
       wait.until(ExpectedConditions.presenceOfElementLocated(host(h.id(), "ALIVE")));
     }
+    // the capacity plan (issue 23): the shipped policy, one host failure, holds with two small VMs
+    wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("#capacity[data-ok=true][data-policy=host-failures]")));
+    String plan = browser.findElement(By.id("capacity-plan")).getText();
+    assertTrue(plan.startsWith("policy host-failures, N = 1; a failover plan exists for up to "), plan);
+    assertEquals("OK", browser.findElement(By.id("capacity-verdict")).getText());
+    assertTrue(browser.findElement(By.id("capacity-vms")).getText().contains("none: every protected VM has room"),
+        browser.findElement(By.id("capacity-vms")).getText());
     // each VM where it runs (on a loaded machine a late lease renewal may have moved one since it was placed)
     for (String vm : VMS) wait.until(d -> shownWhereItRuns(vm));
     wait.until(ExpectedConditions.textToBe(By.id("live"), "timeline: live"));
@@ -163,6 +173,25 @@ class DashboardBrowserTest {
     String verdict = browser.findElement(By.id("explain-verdict")).getText();
     assertTrue(verdict.contains(cluster.running().get(vm).get(0)), "explain's verdict: " + verdict + "; running "
         + cluster.running());
+
+    // an overcommitted plan, rendered from a status of the shape the API serves (an overcommit on this cluster would
+    // need VMs too large to start on a loaded machine in time): the verdict, why, and the VMs beyond the plan
+    Object shown = ((JavascriptExecutor) browser).executeScript("""
+        renderCapacity({vms: [{name: 'db9', host: 'host2', protection: {priority: 'HIGH'},
+            state: {kind: 'waiting', waitingFor: 'beyond-plan', why: 'a failure beyond the failover plan'}}],
+          capacity: {policy: 'HOST_FAILURES', hostFailures: 2, ok: false, max: {failures: 1, exact: true, note: ''},
+            violations: ['3 of 6 failure sets of up to 2 hosts leave protected VMs without room (overcommitted)'],
+            wouldNotComeBack: [{vm: 'web9', host: 'host3', priority: 'HIGH', failed: ['host1', 'host3'],
+              why: 'no surviving host has room: needs 3000 MB'}]}});
+        return [document.getElementById('capacity').dataset.ok, document.getElementById('capacity').innerText];
+        """);
+    List<?> capacity = (List<?>) shown;
+    String text = String.valueOf(capacity.get(1));
+    assertEquals("false", capacity.get(0), text);
+    assertTrue(text.contains("Capacity OVERCOMMITTED") && text.contains("policy host-failures, N = 2; a failover plan"
+        + " exists for up to 1 host failure") && text.contains("3 of 6 failure sets")
+        && text.contains("web9\thost3\thigh\tif host1, host3 failed\tno surviving host has room: needs 3000 MB")
+        && text.contains("db9\thost2\thigh\tnow\ta failure beyond the failover plan"), text);
     watch.assertSafe();
   }
 
