@@ -232,7 +232,7 @@ public final class HttpApi extends AllDirectives {
         read("openapi.yaml", this::openApi),
         read("status", () -> onSuccess(status(), s -> json(StatusCodes.OK, s))),
         read("cluster", () -> onSuccess(masterView(), v -> json(StatusCodes.OK,
-            ClusterSummary.of(v, true, policy, alerts.get().size())))),
+            ClusterSummary.of(v, policy, alerts.get().size())))),
         read("hosts", () -> withCluster(c -> json(StatusCodes.OK, c.hosts()))),
         item("hosts", "host", ClusterStatus::hosts, ClusterStatus.HostStatus::id),
         explain("hosts", "host", HostExplainer::explain),

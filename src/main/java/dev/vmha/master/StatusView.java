@@ -32,8 +32,8 @@ final class StatusView {
     List<ClusterStatus.HostStatus> hosts = new ArrayList<>();
     for (HostEntry h : HostWatch.sorted(s)) {
       Optional<HostReport> r = h.report();
-      hosts.add(new ClusterStatus.HostStatus(h.id(), h.id().equals(self) ? "master" : "slave", h.verdict().name(),
-          h.reason(), h.reach().name(), HostWatch.silence(s, h).toMillis(),
+      hosts.add(new ClusterStatus.HostStatus(h.id(),
+          h.id().equals(self) ? ClusterStatus.Seat.MASTER : ClusterStatus.Seat.SLAVE, h.verdict(), h.reason(), h.reach(), HostWatch.silence(s, h).toMillis(),
           h.pingTarget().map(PingTarget::address).orElse(""), h.pingTarget().map(PingTarget::tcpPort).orElse(0),
           r.map(HostReport::memoryMb).orElse(0L), r.map(x -> x.memoryMb() - x.usedMemoryMb()).orElse(0L),
           r.map(x -> x.poweredOn().stream().map(VmSpec::name).sorted().toList()).orElse(List.of()),

@@ -62,8 +62,9 @@ class HttpApiMetricsTest {
     HaSettings s = ApiTesting.settings();
     ActorRef<MasterCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof MasterCoordinator.GetStatus g && coordinatorAnswers.get()) {
-        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(new ClusterStatus.HostStatus("host2", "slave",
-            "DEAD", "stale", "UNREACHABLE", 12_000, "127.0.0.1", 0, 1024, 1024, List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of())), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
+        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(new ClusterStatus.HostStatus("host2",
+            ClusterStatus.Seat.SLAVE, dev.vmha.classify.Verdict.DEAD, "stale",
+            dev.vmha.classify.Reachability.UNREACHABLE, 12_000, "127.0.0.1", 0, 1024, 1024, List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of())), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
       }
       return Behaviors.same();
     }));

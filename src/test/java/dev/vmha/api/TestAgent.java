@@ -21,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import dev.vmha.classify.Reachability;
+import dev.vmha.classify.Verdict;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -93,9 +95,11 @@ public final class TestAgent implements AutoCloseable {
 
   private static ClusterStatus cluster() {
     return new ClusterStatus("host1", "host1", List.of(
-        new ClusterStatus.HostStatus("host1", "master", "ALIVE", "known to the master", "REACHABLE", 0, "127.0.0.1",
+        new ClusterStatus.HostStatus("host1", ClusterStatus.Seat.MASTER, Verdict.ALIVE, "known to the master",
+            Reachability.REACHABLE, 0, "127.0.0.1",
             0, 4096, 3584, List.of("vm1"), T0, 400, Map.of("ds1", 1000L)),
-        new ClusterStatus.HostStatus("host2", "slave", "DEAD", "no heartbeat anywhere", "REMOVED", 60_000,
+        new ClusterStatus.HostStatus("host2", ClusterStatus.Seat.SLAVE, Verdict.DEAD, "no heartbeat anywhere",
+            Reachability.REMOVED, 60_000,
             "127.0.0.1", 0, 4096, 4096, List.of(), T0.plusSeconds(12), 60_000, Map.of("ds1", 59_000L))),
         List.of(new ClusterStatus.VmStatus("vm1", 512, 1, "host1", new VmState.Running("host1"), VmProtection.defaults(),
             "", 0)),

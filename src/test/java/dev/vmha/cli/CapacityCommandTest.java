@@ -35,7 +35,8 @@ class CapacityCommandTest {
 
 
   private static ClusterStatus.HostStatus host(String id, String verdict, long freeMb, String... vms) {
-    return new ClusterStatus.HostStatus(id, "slave", verdict, "", "REACHABLE", 0, "127.0.0.1", 8551, 8192, freeMb,
+    return new ClusterStatus.HostStatus(id, ClusterStatus.Seat.SLAVE, dev.vmha.classify.Verdict.valueOf(verdict), "",
+        dev.vmha.classify.Reachability.REACHABLE, 0, "127.0.0.1", 8551, 8192, freeMb,
         List.of(vms), java.time.Instant.EPOCH, 0, java.util.Map.of());
   }
 

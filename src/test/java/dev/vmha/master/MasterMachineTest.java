@@ -273,7 +273,7 @@ class MasterMachineTest {
     }
     assertEquals(List.of(Verdict.DEAD), m.events(HaEvent.HostJudged.class).stream()
         .filter(j -> j.host().equals("host2")).map(HaEvent.HostJudged::verdict).toList());
-    assertTrue(m.status().hosts().stream().anyMatch(h -> h.id().equals("host2") && h.verdict().equals("DEAD")));
+    assertTrue(m.status().hosts().stream().anyMatch(h -> h.id().equals("host2") && h.verdict() == Verdict.DEAD));
   }
 
   @Test
