@@ -1,37 +1,45 @@
 package dev.vmha.cli;
 
-import com.typesafe.config.ConfigFactory;
 import dev.vmha.Failures;
-import dev.vmha.api.ApiAuth;
 import dev.vmha.alerts.AlertWebhook;
 import dev.vmha.alerts.Alerts;
+import dev.vmha.api.ApiAuth;
 import dev.vmha.api.HttpApi;
-import dev.vmha.datastore.DatastoreHeartbeat;
-import dev.vmha.metrics.GaugeReader;
-import dev.vmha.metrics.HaMetrics;
 import dev.vmha.config.ApiSettings;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.SettingsException;
+import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HistoryReader;
-import dev.vmha.timing.TimingRules;
-import java.util.concurrent.Executor;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import dev.vmha.host.Agent;
 import dev.vmha.host.DataDirLock;
-import dev.vmha.host.StartChecks;
-import java.util.Optional;
 import dev.vmha.host.Drivers;
 import dev.vmha.host.HostSupervisor;
 import dev.vmha.host.Incarnations;
+import dev.vmha.host.StartChecks;
+import dev.vmha.metrics.GaugeReader;
+import dev.vmha.metrics.HaMetrics;
+import dev.vmha.timing.TimingRules;
 import dev.vmha.watchdog.Watchdog;
+import com.typesafe.config.ConfigFactory;
 import java.io.File;
+import java.io.IOException;
+import java.net.BindException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import picocli.CommandLine.Command;
 
@@ -64,7 +72,7 @@ final class AgentCommand extends HostCommand {
     DataDirLock.Attempt locked;
     try {
       locked = DataDirLock.agentAfterReaders(s.dataDir(), s.hostId());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       System.err.println("vmha agent: cannot use vmha.host.data-dir " + s.dataDir().toAbsolutePath() + ": " + e);
       return ExitCode.FAILED;
     }
@@ -98,9 +106,9 @@ final class AgentCommand extends HostCommand {
     events.subscribe(metrics);
     events.subscribe(alerts);
     events.subscribeHeard(alerts::heard);
-    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicBoolean stopping = new AtomicBoolean();
+    AtomicReference<ActorSystem<HostSupervisor.Command>> current =
+        new AtomicReference<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stopping.set(true);
       ActorSystem<HostSupervisor.Command> sys = current.get();
@@ -122,7 +130,7 @@ final class AgentCommand extends HostCommand {
         System.err.println("vmha agent: " + e.getMessage());
         return ExitCode.USAGE;
       } catch (RuntimeException e) {
-        if (!hasCause(e, java.net.BindException.class)) throw e;
+        if (!hasCause(e, BindException.class)) throw e;
         System.err.println("vmha agent: cannot listen on " + s.hostAddress() + ":" + s.clusterPort()
             + " (vmha.host.address, vmha.host.port): " + Failures.rootMessage(e)
             + "; is another agent running there, or is the address not this host's?");
@@ -198,17 +206,17 @@ final class AgentCommand extends HostCommand {
    * A new process rejoins where the stuck one never would.
    */
   private static boolean terminatedInTime(ActorSystem<?> system) throws InterruptedException {
-    java.util.concurrent.CompletableFuture<?> done = system.getWhenTerminated().toCompletableFuture();
+    CompletableFuture<?> done = system.getWhenTerminated().toCompletableFuture();
     long shutdownSeen = 0;
     while (true) {
       try {
-        done.get(1, java.util.concurrent.TimeUnit.SECONDS);
+        done.get(1, TimeUnit.SECONDS);
         return true;
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         if (CoordinatedShutdown.get(system).shutdownReason().isEmpty()) continue;
         if (shutdownSeen == 0) shutdownSeen = System.nanoTime();
         if (System.nanoTime() - shutdownSeen > TERMINATION_BOUND.toNanos()) return false;
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         return true; // terminated, with a failure: the loop starts the next incarnation as before
       }
     }
