@@ -59,52 +59,46 @@ class SchemaMigrationTest {
   /** Fields added for replay (no version change): events stored before them read with the fields missing. */
   @Test
   void eventsStoredBeforeTheReplayFieldsStillRead() throws Exception {
-    HaSettings s = HistoryTesting.settings("host1", dir, "");
-    ActorTestKit kit = HistoryTesting.kit("ReplayFields", s);
-    try {
-      int jacksonJson = SerializationExtension.get(kit.system()).findSerializerFor(V2).identifier();
-      insert(s, 1, "{\"type\":\"SelfDiagnosed\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
-          + "\"result\":\"ISOLATED\",\"reason\":\"no master heartbeat\"}", jacksonJson,
-          "dev.vmha.history.HaEvent$SelfDiagnosed");
-      insert(s, 2, "{\"type\":\"IsolationResponseApplied\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
-          + "\"stopped\":[\"vm1\"],\"keptRunning\":[],\"failures\":[]}", jacksonJson,
-          "dev.vmha.history.HaEvent$IsolationResponseApplied");
-      try (HistoryReader reader = new HistoryReader()) {
-        assertEquals(List.of(
-                new HaEvent.SelfDiagnosed(HistoryTesting.T0, "host1", "ISOLATED", "no master heartbeat", null),
-                new HaEvent.IsolationResponseApplied(HistoryTesting.T0, "host1", List.of("vm1"), List.of(), List.of(),
-                    null, Map.of())),
-            reader.read(s).get(0).events());
-      }
-    } finally {
-      kit.shutdownTestKit();
-    }
+    assertEquals(List.of(
+            new HaEvent.SelfDiagnosed(HistoryTesting.T0, "host1", "ISOLATED", "no master heartbeat", null),
+            new HaEvent.IsolationResponseApplied(HistoryTesting.T0, "host1", List.of("vm1"), List.of(), List.of(),
+                null, Map.of())),
+        readRows("ReplayFields",
+            new Row("SelfDiagnosed", "\"result\":\"ISOLATED\",\"reason\":\"no master heartbeat\""),
+            new Row("IsolationResponseApplied", "\"stopped\":[\"vm1\"],\"keptRunning\":[],\"failures\":[]")));
   }
 
   /** RoleChanged of version 1: {@code from} as text, "(why)" when it followed a master, and a null master. */
   @Test
   void aVersion1RoleChangeReadsWithItsRoleAndReason() throws Exception {
+    assertEquals(List.of(
+            new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.SLAVE, Role.ELECTION, Optional.empty(),
+                Optional.empty()),
+            new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.SLAVE, Role.SLAVE, Optional.of("host3"),
+                Optional.of("master host3 outranks host2")),
+            new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.ISOLATED, Role.SLAVE, Optional.of("host3"),
+                Optional.of("isolation over"))),
+        readRows("RoleChangedV1",
+            new Row("RoleChanged", "\"from\":\"SLAVE\",\"to\":\"ELECTION\",\"master\":null"),
+            new Row("RoleChanged", "\"from\":\"(master host3 outranks host2)\",\"to\":\"SLAVE\",\"master\":\"host3\""),
+            new Row("RoleChanged", "\"from\":\"(isolation over)\",\"to\":\"SLAVE\",\"master\":\"host3\"")));
+  }
+
+  /** An event row of an older agent: its type (the manifest names it, without a schema version) and its fields. */
+  private record Row(String type, String fields) {}
+
+  /** What ./vmha history reads from host1's journal holding these rows, by host1 at T0, as older agents wrote them. */
+  private List<HaEvent> readRows(String name, Row... rows) throws Exception {
     HaSettings s = HistoryTesting.settings("host1", dir, "");
-    ActorTestKit kit = HistoryTesting.kit("RoleChangedV1", s);
+    ActorTestKit kit = HistoryTesting.kit(name, s);
     try {
       int jacksonJson = SerializationExtension.get(kit.system()).findSerializerFor(V2).identifier();
-      String manifest = "dev.vmha.history.HaEvent$RoleChanged";
-      insert(s, 1, "{\"type\":\"RoleChanged\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
-          + "\"from\":\"SLAVE\",\"to\":\"ELECTION\",\"master\":null}", jacksonJson, manifest);
-      insert(s, 2, "{\"type\":\"RoleChanged\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
-          + "\"from\":\"(master host3 outranks host2)\",\"to\":\"SLAVE\",\"master\":\"host3\"}", jacksonJson,
-          manifest);
-      insert(s, 3, "{\"type\":\"RoleChanged\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
-          + "\"from\":\"(isolation over)\",\"to\":\"SLAVE\",\"master\":\"host3\"}", jacksonJson, manifest);
+      for (int i = 0; i < rows.length; i++) {
+        insert(s, i + 1, "{\"type\":\"" + rows[i].type() + "\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
+            + rows[i].fields() + "}", jacksonJson, "dev.vmha.history.HaEvent$" + rows[i].type());
+      }
       try (HistoryReader reader = new HistoryReader()) {
-        assertEquals(List.of(
-                new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.SLAVE, Role.ELECTION, Optional.empty(),
-                    Optional.empty()),
-                new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.SLAVE, Role.SLAVE, Optional.of("host3"),
-                    Optional.of("master host3 outranks host2")),
-                new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.ISOLATED, Role.SLAVE, Optional.of("host3"),
-                    Optional.of("isolation over"))),
-            reader.read(s).get(0).events());
+        return reader.read(s).get(0).events();
       }
     } finally {
       kit.shutdownTestKit();

@@ -211,16 +211,25 @@ class MasterMachineTest {
   }
 
   /**
-   * The master and host2 lose power together; host1 takes over T + W later. host2 never beat to host1, but host1's
-   * datastore rounds as a slave saw its heartbeat still since: host2 is DEAD as soon as the ping goes unanswered.
+   * host2's heartbeats (network and datastore) stop, and the master's, for T + W: this host's datastore rounds as a
+   * slave saw them stop. Returns how long this host has heard no master.
    */
-  @Test
-  void aNewMasterJudgesAHostFromItsDatastoreHeartbeatAgeNotFromItsTakeover() {
+  private Duration host2FallsSilentBeforeTheTakeover() {
     for (int r = 0; r < 3; r++) m.datastoreRound();
     m.host2DatastoreBeating = false;
     m.host2NetBeating = false;
     Duration lostFor = m.settings.hostTimeout().plus(m.settings.electionWindow());
     for (long r = 0; r < m.ticksIn(lostFor); r++) m.datastoreRound();
+    return lostFor;
+  }
+
+  /**
+   * The master and host2 lose power together; host1 takes over T + W later. host2 never beat to host1, but host1's
+   * datastore rounds as a slave saw its heartbeat still since: host2 is DEAD as soon as the ping goes unanswered.
+   */
+  @Test
+  void aNewMasterJudgesAHostFromItsDatastoreHeartbeatAgeNotFromItsTakeover() {
+    Duration lostFor = host2FallsSilentBeforeTheTakeover();
     m.stored = Optional.of(ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4")
         .with(VM2, "host2", VmProtection.defaults(), "host4"));
     m.start(Map.of("host4", lostFor));
@@ -241,11 +250,7 @@ class MasterMachineTest {
   @Test
   void aNewMasterPingsAHostItNeverSawAsAMemberAtTheAddressItsDatastoreHeartbeatNames() {
     m.host2ClusterAddress = "127.0.0.2:25520";
-    for (int r = 0; r < 3; r++) m.datastoreRound();
-    m.host2DatastoreBeating = false;
-    m.host2NetBeating = false;
-    Duration lostFor = m.settings.hostTimeout().plus(m.settings.electionWindow());
-    for (long r = 0; r < m.ticksIn(lostFor); r++) m.datastoreRound();
+    Duration lostFor = host2FallsSilentBeforeTheTakeover();
     m.stored = Optional.of(ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4"));
     m.start(Map.of("host4", lostFor));
     for (int i = 0; i < 60 && m.pings.isEmpty(); i++) m.tick();
@@ -260,11 +265,7 @@ class MasterMachineTest {
   /** Found on `./vmha demo --keep`: host1 died, then the master; the new master did not know host1 at all. */
   @Test
   void aNewMasterKnowsAndJudgesAHostThatDiedBeforeItTookOverAndOwnsNoVm() {
-    for (int r = 0; r < 3; r++) m.datastoreRound();
-    m.host2DatastoreBeating = false;
-    m.host2NetBeating = false;
-    Duration lostFor = m.settings.hostTimeout().plus(m.settings.electionWindow());
-    for (long r = 0; r < m.ticksIn(lostFor); r++) m.datastoreRound();
+    Duration lostFor = host2FallsSilentBeforeTheTakeover();
     m.stored = Optional.of(ProtectedList.empty("host4"));
     m.start(Map.of("host4", lostFor));
     for (int i = 0; i < 60 && m.events(HaEvent.HostJudged.class).isEmpty(); i++) {
