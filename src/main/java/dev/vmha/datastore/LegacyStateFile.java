@@ -75,8 +75,9 @@ final class LegacyStateFile {
         VmProtection p = new VmProtection(RestartPriority.parse(x.get(1)), Integer.parseInt(x.get(2)),
             ReadyCondition.parse(x.get(3)), Duration.ofMillis(Long.parseLong(x.get(4))),
             x.get(5).isEmpty() ? List.of() : List.of(x.get(5).split(";")));
-        ProtectedList.Recovery r = new ProtectedList.Recovery(Integer.parseInt(x.get(6)),
-            Instant.ofEpochMilli(Long.parseLong(x.get(7))), gaveUp.getOrDefault(spec.name(), ""));
+        ProtectedList.Recovery r = ProtectedList.Recovery.of(new ProtectedList.Recovery.Stored(
+            Integer.parseInt(x.get(6)), Instant.ofEpochMilli(Long.parseLong(x.get(7))),
+            gaveUp.getOrDefault(spec.name(), "")));
         vms.put(spec.name(), new ProtectedList.Entry(spec, x.get(0), p, r));
       } catch (IllegalArgumentException e) {
         throw new CorruptStateFileException(file, "malformed protection of " + spec.name() + ": " + e.getMessage());

@@ -1,5 +1,7 @@
 package dev.vmha.datastore;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.vmha.JsonSerializable;
 import dev.vmha.config.IsolationResponse;
 import dev.vmha.hypervisor.VmSpec;
@@ -66,31 +68,41 @@ public record ProtectedList(
   /**
    * Where a VM's recovery stands, written before the master acts on it so that a new master carries on: the failed
    * attempts so far, when the next may start (wall clock: retries are minutes apart, so the hosts' clock offsets
-   * hardly matter), and why the VM was given up ("" while it is not). Reset when the VM runs again.
+   * hardly matter), and why the VM was given up, if it was. Reset when the VM runs again.
    */
-  public record Recovery(int failedAttempts, Instant retryAt, String givenUp) implements JsonSerializable {
-    /** The state file's form of "no retry scheduled" (a time long past); read it through {@link #retryTime}. */
-    private static final Instant NO_RETRY = Instant.EPOCH;
-
-    public static final Recovery NONE = new Recovery(0, NO_RETRY, "");
+  public record Recovery(int failedAttempts, Optional<Instant> retryAt, Optional<String> givenUp)
+      implements JsonSerializable {
+    public static final Recovery NONE = new Recovery(0, Optional.empty(), Optional.empty());
 
     /** Attempt {@code failedAttempts + 1} may start at {@code at}. */
     public static Recovery retry(int failedAttempts, Instant at) {
-      return new Recovery(failedAttempts, at, "");
+      return new Recovery(failedAttempts, Optional.of(at), Optional.empty());
     }
 
     /** Given up after {@code failedAttempts}, for {@code why}: no retry. */
     public static Recovery givenUp(int failedAttempts, String why) {
-      return new Recovery(failedAttempts, NO_RETRY, why);
+      return new Recovery(failedAttempts, Optional.empty(), Optional.of(why));
     }
 
     public boolean gaveUp() {
-      return !givenUp.isEmpty();
+      return givenUp.isPresent();
     }
 
-    /** When the next attempt may start, if one is scheduled. */
-    public Optional<Instant> retryTime() {
-      return retryAt.equals(NO_RETRY) ? Optional.empty() : Optional.of(retryAt);
+    /**
+     * The form in state files and heartbeats, unchanged since format 2 so that agents of both versions read each
+     * other's lists in a rolling upgrade: no retry is written as the epoch, not given up as "".
+     */
+    public record Stored(int failedAttempts, Instant retryAt, String givenUp) {}
+
+    @JsonValue
+    Stored stored() {
+      return new Stored(failedAttempts, retryAt.orElse(Instant.EPOCH), givenUp.orElse(""));
+    }
+
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static Recovery of(Stored s) {
+      return new Recovery(s.failedAttempts(), Optional.of(s.retryAt()).filter(t -> !t.equals(Instant.EPOCH)),
+          Optional.of(s.givenUp()).filter(w -> !w.isEmpty()));
     }
   }
 

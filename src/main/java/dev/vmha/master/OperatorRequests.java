@@ -126,7 +126,7 @@ final class OperatorRequests {
     ProtectedList.Entry protectedAs = s.protectedList().vms().get(vm);
     if (protectedAs != null) {
       return Optional.of(vm + " is already protected (placed at " + protectedAs.host() + "; given up: "
-          + protectedAs.recovery().givenUp() + "; power it off, then on, to retry it)");
+          + protectedAs.recovery().givenUp().orElse("") + "; power it off, then on, to retry it)");
     }
     if (t.config.hasDatastores() && (lease.isEmpty() || !lease.get().mayStart())) {
       return Optional.of(vm + " cannot start: " + lease.map(LeaseRule.Decision::why)

@@ -54,7 +54,7 @@ final class StatusView {
           .map(p -> new VmStateRule.Lost(p.lostFrom(), p.reason(), p.failedAttempts(), at.apply(p.notBefore()),
               p.waiting().map(MasterState.Waiting::reason), p.waiting().map(MasterState.Waiting::why)
                   .orElse("")));
-      Optional<String> givenUp = e.recovery().gaveUp() ? Optional.of(e.recovery().givenUp()) : Optional.empty();
+      Optional<String> givenUp = e.recovery().givenUp();
       VmState state = VmStateRule.derive(new VmStateRule.VmFacts(name, e.host(), start, lost, givenUp), facts,
           wallNow, at.apply(Duration.ZERO));
       String reason = lost.map(VmStateRule.Lost::reason).or(() -> givenUp).orElse("");

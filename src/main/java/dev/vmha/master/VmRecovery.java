@@ -123,7 +123,7 @@ final class VmRecovery {
       ProtectedList.Entry e = s.protectedList().vms().get(vm.name());
       if (e == null || e.recovery().gaveUp()) continue; // unprotected, or given up with a recorded reason
       if (s.runningAt(vm.name()).isPresent() || s.inFlight().containsKey(vm.name())) continue;
-      Duration wait = e.recovery().retryTime().map(at -> Duration.between(t.wall, at)).filter(w -> !w.isNegative())
+      Duration wait = e.recovery().retryAt().map(at -> Duration.between(t.wall, at)).filter(w -> !w.isNegative())
           .orElse(Duration.ZERO);
       pending.putIfAbsent(vm.name(), Pending.lost(e, lostFrom, reason, s.now().plus(wait)));
     }

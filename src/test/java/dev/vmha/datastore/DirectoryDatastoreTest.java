@@ -239,7 +239,7 @@ class DirectoryDatastoreTest {
     for (String h : HOSTILE) {
       l = l.with(new VmSpec("vm" + i++, 1, 1), h, new VmProtection(RestartPriority.HIGH, 1, ReadyCondition.POWERED_ON,
           java.time.Duration.ofSeconds(5), HOSTILE), h);
-      l = l.recovering("vm" + (i - 1), new ProtectedList.Recovery(1, T, h), h);
+      l = l.recovering("vm" + (i - 1), ProtectedList.Recovery.of(new ProtectedList.Recovery.Stored(1, T, h)), h);
     }
     done(ds.writeProtectedList(l));
     DirectoryDatastore otherHost = new DirectoryDatastore(root, Runnable::run);

@@ -297,7 +297,7 @@ class StateFilePropertiesTest {
     }
 
     ProtectedList.Recovery recovery() {
-      return new ProtectedList.Recovery(anyInt(), instant(), text());
+      return ProtectedList.Recovery.of(new ProtectedList.Recovery.Stored(anyInt(), instant(), text()));
     }
 
     HostHeartbeat heartbeat() {

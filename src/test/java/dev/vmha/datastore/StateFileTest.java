@@ -222,7 +222,8 @@ class StateFileTest {
     ProtectedList l = ProtectedList.empty("esxi1")
         .with(new VmSpec("vm1", 1024, 2), "esxi3", new VmProtection(RestartPriority.HIGH, 2,
             ReadyCondition.POWERED_ON, Duration.ofSeconds(90), List.of("dns1", "dns2")), "esxi1")
-        .recovering("vm1", new ProtectedList.Recovery(5, Instant.ofEpochMilli(1000), "no host has room"), "esxi1");
+        .recovering("vm1", new ProtectedList.Recovery(5, Optional.of(Instant.ofEpochMilli(1000)),
+            Optional.of("no host has room")), "esxi1");
     assertEquals(l, ProtectedList.decode(FILE, withChecksum("vmha protectedlist 1\nowner=esxi1\nversion=2\n"
         + "vm=vm1,1024,2,esxi3,high,2,powered-on,90000,dns1;dns2,5,1000\ngaveup=vm1 no host has room\n")));
   }

@@ -548,7 +548,7 @@ class MasterMachineTest {
       HaEvent.VmRestartRetryScheduled r = s.events(HaEvent.VmRestartRetryScheduled.class).get(attempt - 1);
       assertEquals(Duration.ofSeconds(4L << (attempt - 1)), r.delay(), "4 s, then 8 s");
       assertEquals(Optional.of(Instant.ofEpochMilli(s.now()).plus(r.delay())),
-          s.stored.orElseThrow().vms().get("vm1").recovery().retryTime(), "written before it waits");
+          s.stored.orElseThrow().vms().get("vm1").recovery().retryAt(), "written before it waits");
       for (long t = 1; t < s.ticksIn(r.delay()); t++) s.tick();
       assertTrue(s.starts.isEmpty(), "not before its delay");
       s.tick();
