@@ -183,7 +183,7 @@ public final class Simulation {
     }
   }
 
-  /** Every VM starts protected, placed round robin, running with its lease held; the agents start. */
+  /** Every VM starts protected, placed round robin, running with its lease on the datastore; the agents start. */
   private void boot() {
     ProtectedList list = ProtectedList.empty("host1");
     Map<String, List<VmSpec>> placed = new TreeMap<>();
@@ -203,13 +203,9 @@ public final class Simulation {
     }
     for (String ds : datastores.names()) datastores.writeList(ds, list);
     for (SimHost h : hostList) {
-      Map<String, VmLease> held = new TreeMap<>();
-      for (VmSpec vm : placed.get(h.id)) {
-        VmLease l = VmLease.first(vm.name(), h.id, clock.instant(h.id));
-        datastores.swapLease(Optional.empty(), l);
-        held.put(vm.name(), l);
-      }
-      h.boot(placed.get(h.id), held);
+      for (VmSpec vm : placed.get(h.id)) datastores.swapLease(Optional.empty(), VmLease.first(vm.name(), h.id,
+          clock.instant(h.id)));
+      h.boot(placed.get(h.id));
     }
   }
 
