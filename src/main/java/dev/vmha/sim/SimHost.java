@@ -210,8 +210,9 @@ final class SimHost {
   }
 
   /**
-   * A new agent: its machines start from nothing, each ticking as its actor does (the heartbeat and the VM poll at
-   * once, the leases and the fence after an interval), from a phase of its own so that hosts do not run in lockstep.
+   * A new agent: its machines start from nothing and tick every interval, as their actors do (the heartbeat and the
+   * VM poll at once, the leases and the fence from the next interval on: one event per interval, in that order),
+   * from a phase of its own so that hosts do not run in lockstep.
    */
   private void startAgent() {
     agentUp = true;
@@ -230,21 +231,22 @@ final class SimHost {
     ElectionMachine.Step<String> first = ElectionMachine.start(electionConfig);
     election = first.state();
     carryOut(first.effects());
-    Duration interval = settings.failureDetectionInterval();
-    long phase = (long) (w.random().nextDouble() * interval.toMillis());
-    every(interval, phase, "heartbeat tick", this::heartbeatTick);
-    every(interval, phase, "vm poll", () -> vmsIn(new HostVmsInput.PollDue<>(instant())));
-    every(settings.leaseTiming().renewInterval(), phase + after(settings.leaseTiming().renewInterval()),
-        "lease tick", () -> leaseIn(new LeaseInput.Tick<>(instant())));
-    every(interval, phase + after(interval), "fence tick", this::fenceTick);
+    long phase = (long) (w.random().nextDouble() * settings.failureDetectionInterval().toMillis());
+    w.onHost(this, phase, "agent tick", () -> tick(true));
   }
 
-  /** A timer of this agent: {@code r} first after {@code first} global ms, then every {@code period} of its clock. */
-  private void every(Duration period, long first, String what, Runnable r) {
-    w.onHost(this, first, what, () -> {
-      every(period, after(period), what, r);
-      r.run();
-    });
+  /** The agent's timers, every interval (the lease renewal interval is the failure detection interval). */
+  private void tick(boolean first) {
+    w.onHost(this, after(settings.failureDetectionInterval()), "agent tick", () -> tick(false));
+    if (downed && others().stream().anyMatch(o -> o.heardBy(this))) {
+      agentRestart("downed by the master: this incarnation cannot rejoin");
+      return;
+    }
+    heartbeatIn(new HeartbeatInput.Tick<>(instant()));
+    vmsIn(new HostVmsInput.PollDue<>(instant()));
+    if (first) return;
+    leaseIn(new LeaseInput.Tick<>(instant()));
+    fenceTick();
   }
 
   private Instant instant() {
@@ -274,8 +276,12 @@ final class SimHost {
    * re-arms it in time.
    */
   private void watchdog() {
-    w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
-    if (!powered || !watchdogArmed || w.clock().now() - lastPet < after(settings.watchdog().timeout())) return;
+    long period = after(settings.failureDetectionInterval());
+    long due = lastPet + after(settings.watchdog().timeout()) - w.clock().now();
+    // checks that cannot fire are skipped: the next one is the first on its grid at or after the timeout
+    w.later(watchdogArmed && due > period ? (due + period - 1) / period * period : period, "watchdog",
+        this::watchdog);
+    if (!powered || !watchdogArmed || due > 0) return;
     List<String> names = List.copyOf(running.keySet());
     lastPet = w.clock().now();
     if (names.isEmpty()) return;
@@ -301,14 +307,6 @@ final class SimHost {
   }
 
   // ---- the datastore heartbeat
-
-  private void heartbeatTick() {
-    if (downed && others().stream().anyMatch(o -> o.heardBy(this))) {
-      agentRestart("downed by the master: this incarnation cannot rejoin");
-      return;
-    }
-    heartbeatIn(new HeartbeatInput.Tick<>(instant()));
-  }
 
   private void heartbeatIn(HeartbeatInput<Void> in) {
     HeartbeatMachine.Step<Void> s = HeartbeatMachine.step(heartbeat, in, heartbeatConfig);
@@ -438,12 +436,12 @@ final class SimHost {
     } else if (e instanceof HostVmsEffect.Warn<Asker> x) {
       w.trace(id, "warning: " + x.message());
     } else if (e instanceof HostVmsEffect.LeasesRunning<Asker> l) {
-      local("leases running", () -> leaseIn(new LeaseInput.Running<>(instant(), l.vms())));
+      leaseIn(new LeaseInput.Running<>(instant(), l.vms())); // another machine: told at once, as cheaper than an event
     } else if (e instanceof HostVmsEffect.Report<Asker> r) {
       HostReport report = new HostReport(id, management, settings.hostMemoryMb(), settings.hostCpus(), r.poweredOn(),
           null, r.fenced(), r.stopped(), r.starting());
-      local("report", () -> electionIn(new ElectionInput.Reported<>(instant(), report)));
-      local("local vms", () -> heartbeatIn(new HeartbeatInput.LocalVms<>(instant(), r.poweredOn())));
+      electionIn(new ElectionInput.Reported<>(instant(), report));
+      heartbeatIn(new HeartbeatInput.LocalVms<>(instant(), r.poweredOn()));
     } else {
       throw new IllegalStateException("no VM migrates in the simulation: " + e);
     }
@@ -466,7 +464,7 @@ final class SimHost {
     fence = s.state();
     for (FenceEffect e : s.effects()) {
       if (e instanceof FenceEffect.AskView) {
-        local("fence view", () -> fenceIn(new FenceInput.ViewRead(instant(), heartbeat.view().lastOwnWrite())));
+        fenceIn(new FenceInput.ViewRead(instant(), heartbeat.view().lastOwnWrite())); // it has no effects
       } else if (e instanceof FenceEffect.Fence f) {
         local("fence", () -> {
           vmsIn(new HostVmsInput.Fencing<>(instant(), f.reason()));
