@@ -728,8 +728,12 @@ final class SimHost {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())
           : new ElectionInput.AllHostsSilent<>(instant(), ((MasterNotice.AllHostsSilent) x.notice()).hosts())));
+    } else if (e instanceof MasterEffect.Reply x) {
+      w.trace(id, "answers request " + x.request().value() + ": " + x.message());
+    } else if (e instanceof MasterEffect.Migrate) {
+      throw new IllegalStateException("no VM migrates in the simulation: no maintenance or move is asked");
     }
-    // Log and Reply: nothing to carry out here
+    // Log: nothing to carry out here
   }
 
   /**
