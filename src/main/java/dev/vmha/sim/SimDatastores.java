@@ -93,7 +93,8 @@ final class SimDatastores {
   /** Why the VM's lease file cannot be read now, if it cannot. */
   Optional<String> leaseUnreadable(String vm) {
     Store s = stores.get(leaseDatastore());
-    return s.frozen ? Optional.of(NOT_ANSWERING) : s.corruptLeases.contains(vm) ? Optional.of(CORRUPT) : Optional.empty();
+    if (s.frozen) return Optional.of(NOT_ANSWERING);
+    return s.corruptLeases.contains(vm) ? Optional.of(CORRUPT) : Optional.empty();
   }
 
   /** Replaces exactly the lease {@code expected} (none: the file is absent) by {@code next}. */

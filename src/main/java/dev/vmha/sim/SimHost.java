@@ -391,7 +391,7 @@ final class SimHost {
 
   // ---- the VM keeper
 
-  /** A restart request from the master at {@code from}: {@code answer} gets empty when the VM runs here, else why not. */
+  /** A restart request from the master at {@code from}: {@code answer} gets empty once the VM runs here, else why. */
   void powerOn(VmSpec vm, Optional<VmLease> grant, String from, Consumer<Optional<String>> answer) {
     vmsIn(new HostVmsInput.PowerOn<>(instant(), vm, grant, new Asker(from, answer)));
   }
