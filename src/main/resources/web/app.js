@@ -11,7 +11,7 @@ const API = {
 const TOKEN_KEY = 'vmha.api.token';
 // The tables are read again this often, and at once after each decision the timeline receives.
 const REFRESH_MS = 2000;
-// A dropped timeline reconnects after this long (it starts again from the agent's recent events).
+// A dropped timeline reconnects after this long (it starts again from the cluster's recent events).
 const RECONNECT_MS = 2000;
 const TIMELINE_MAX = 500;
 
@@ -119,12 +119,53 @@ function renderStatus(s) {
     return tr;
   }), 'no protected VMs', 6);
 
+  renderCapacity(c);
+
   fill('datastores', (c ? c.datastores : []).map((d) => {
     const corrupt = Object.entries(d.corrupt || {}).map(([f, why]) => f + ': ' + why).join('; ');
     const tr = row([cell(d.name), cell(d.accessible ? 'yes' : 'NO', d.accessible ? '' : 'error'), cell(corrupt)]);
     tr.dataset.datastore = d.name;
     return tr;
   }), 'none seen yet', 3);
+}
+
+/** "HOST_FAILURES" → "host-failures", as vmha.capacity.policy spells it. */
+function configName(e) {
+  return String(e).toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * The master's capacity plan (cluster.capacity, master/CapacityWatch): the policy, N, the largest N a plan exists
+ * for, OK or OVERCOMMITTED with why, and the VMs beyond the plan — protected ones a failure would leave without room,
+ * and those waiting now because a failure beyond the plan left them without room (handled as best-effort).
+ */
+function renderCapacity(c) {
+  const p = c ? c.capacity : null;
+  const verdict = !p ? 'not planned yet' : p.policy === 'DISABLED' ? 'not checked' : p.ok ? 'OK' : 'OVERCOMMITTED';
+  $('capacity').dataset.ok = p ? String(p.ok) : '';
+  $('capacity').dataset.policy = p ? configName(p.policy) : '';
+  $('capacity-verdict').textContent = verdict;
+  $('capacity-verdict').className = p && !p.ok ? 'error' : 'ok';
+  $('capacity-plan').textContent = !p ? (c ? 'the master has not planned yet' : 'no cluster view')
+      : 'policy ' + configName(p.policy) + (p.policy === 'HOST_FAILURES' ? ', N = ' + p.hostFailures : '')
+      + (p.max ? '; a failover plan exists for up to ' + p.max.failures + ' host failure'
+        + (p.max.failures === 1 ? '' : 's') + (p.max.exact ? '' : ' at least (' + p.max.note + ')') : '');
+  $('capacity-violations').replaceChildren(...(p ? p.violations : []).map((v) => el('li', v, 'error')));
+  const beyond = (p ? p.wouldNotComeBack : []).map((u) => {
+    const tr = row([cell(u.vm, 'id'), cell(u.host), cell(configName(u.priority)), cell('if ' + u.failed.join(', ')
+        + ' failed'), cell(u.why)]);
+    tr.dataset.vm = u.vm;
+    return tr;
+  });
+  for (const v of (c ? c.vms : []).filter((x) => x.state.waitingFor === 'beyond-plan')) {
+    const tr = row([cell(v.name, 'id'), cell(v.host), cell(configName(v.protection.priority)), cell('now'),
+      cell(v.state.why)]);
+    tr.dataset.vm = v.name;
+    tr.dataset.waiting = 'true';
+    beyond.push(tr);
+  }
+  fill('capacity-vms', beyond, p && p.policy !== 'DISABLED' ? 'none: every protected VM has room after the failures'
+      + ' the policy covers' : '', 5);
 }
 
 function renderAlerts(alerts) {

@@ -9,9 +9,10 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * This agent's alerts: a listener on its event stream that turns decisions into alerts ({@link AlertRule}), keeps the
- * last {@code vmha.alerts.keep} for GET /api/v1/alerts and hands each to the webhook, which only enqueues. One per
- * process, like the event log. Thread-safe.
+ * The cluster's alerts as this agent shows them: a listener on its event stream that turns decisions into alerts
+ * ({@link AlertRule}), keeps the last {@code vmha.alerts.keep} for GET /api/v1/alerts and hands each of this host's
+ * own to the webhook, which only enqueues; the alerts of decisions heard from other agents ({@link #heard}) are kept
+ * and shown, their webhook call is the deciding agent's. One per process, like the event log. Thread-safe.
  */
 public final class Alerts implements Consumer<HaEvent> {
   private final AlertRule rule = new AlertRule();
@@ -25,18 +26,25 @@ public final class Alerts implements Consumer<HaEvent> {
     this.webhook = webhook;
   }
 
+  /** A decision this host took: its alert is kept and posted to the webhook. */
   @Override
   public void accept(HaEvent e) {
-    Alert a;
-    synchronized (this) {
-      Optional<AlertRule.Raised> r = rule.on(e);
-      if (r.isEmpty()) return;
-      a = new Alert(nextId++, e.at(), e.by(), r.get().kind(), r.get().severity(), r.get().subject(),
-          r.get().message());
-      recent.addLast(a);
-      if (recent.size() > keep) recent.removeFirst();
-    }
-    webhook.ifPresent(w -> w.post(a));
+    raised(e).ifPresent(a -> webhook.ifPresent(w -> w.post(a)));
+  }
+
+  /** A decision another agent took ({@link dev.vmha.history.EventLog#subscribeHeard}): its alert is kept only. */
+  public void heard(HaEvent e) {
+    raised(e);
+  }
+
+  private synchronized Optional<Alert> raised(HaEvent e) {
+    Optional<AlertRule.Raised> r = rule.on(e);
+    if (r.isEmpty()) return Optional.empty();
+    Alert a = new Alert(nextId++, e.at(), e.by(), r.get().kind(), r.get().severity(), r.get().subject(),
+        r.get().message());
+    recent.addLast(a);
+    if (recent.size() > keep) recent.removeFirst();
+    return Optional.of(a);
   }
 
   /** The alerts kept, oldest first. */

@@ -55,6 +55,8 @@ public final class ApiAccess {
       new Route("POST", "/api/v1/vms/*/move-to/*", ApiRole.OPERATOR),
       new Route("POST", "/api/v1/emergency/force-master/*", ApiRole.ADMIN),
       new Route("POST", "/api/v1/emergency/reset-election", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/local/emergency/ha-disable", ApiRole.ADMIN),
+      new Route("POST", "/api/v1/local/emergency/ha-enable", ApiRole.ADMIN),
       new Route("POST", "/api/v1/hosts/*/maintenance", ApiRole.OPERATOR));
 
   /** What to do with a request. */

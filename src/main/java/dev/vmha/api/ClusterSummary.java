@@ -19,13 +19,13 @@ public record ClusterSummary(
     int hosts, Map<String, Integer> hostsByVerdict, int vms, Map<String, Integer> vmsByState, int alerts,
     Optional<String> listOwner, Optional<Long> listVersion, Optional<String> note) {
 
-  /** @param haEnabled whether the cluster restarts VMs (vmha has no switch for it yet: always) */
-  static ClusterSummary of(HttpApi.MasterView v, boolean haEnabled, Optional<CapacitySettings.Policy> policy,
-      int alerts) {
+  /** {@code haEnabled}: whether the cluster restarts VMs ({@code ./vmha ha disable} turns it off; no master: unknown, true). */
+  static ClusterSummary of(HttpApi.MasterView v, Optional<CapacitySettings.Policy> policy, int alerts) {
+    boolean haEnabled = v.cluster().map(c -> c.ha().clusterEnabled()).orElse(true);
     Map<String, Integer> byVerdict = new TreeMap<>();
     Map<String, Integer> byState = new TreeMap<>();
     v.cluster().ifPresent(cs -> {
-      cs.hosts().forEach(h -> byVerdict.merge(h.verdict(), 1, Integer::sum));
+      cs.hosts().forEach(h -> byVerdict.merge(h.verdict().name(), 1, Integer::sum));
       cs.vms().forEach(vm -> byState.merge(VmState.kind(vm.state()), 1, Integer::sum));
     });
     return new ClusterSummary(v.role().hostId(), v.role().role().name(), v.role().master(),

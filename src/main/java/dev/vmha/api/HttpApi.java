@@ -15,6 +15,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.config.RestartSettings;
 import dev.vmha.config.TransportSettings;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.security.ClusterTls;
 import dev.vmha.master.MasterCoordinator;
@@ -23,6 +24,7 @@ import dev.vmha.restart.ProtectionChange;
 import dev.vmha.watchdog.Watchdog;
 import java.time.Duration;
 import dev.vmha.history.HistoryReader;
+import dev.vmha.history.ExplainSources;
 import dev.vmha.history.Explained;
 import dev.vmha.history.HostExplainer;
 import dev.vmha.history.Timeline;
@@ -79,8 +81,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *
  * <ul>
  *   <li>reads ({@link #reads}): the master's view ({@code status}, {@code cluster}, {@code hosts}, {@code vms},
- *       {@code datastores}), this agent's {@code events}, {@code alerts} and {@code history}, and {@code explain} of a
- *       VM or host from this agent's journals;
+ *       {@code datastores}), the cluster's recent {@code events} (this agent's and those the others sent it,
+ *       {@link EventLog#clusterRecent}), this agent's {@code alerts} and {@code history}, and {@code explain} of a VM
+ *       or host from this agent's journals and the other hosts' decisions it heard;
  *   <li>operations ({@link #operations}): every change, a POST, audited and carried out by the master;
  *   <li>{@code GET /metrics}: Prometheus text (read role); {@code GET /health} (200 while the process serves) and
  *       {@code GET /ready} ({@link Readiness}), both without a token.
@@ -96,8 +99,8 @@ public final class HttpApi extends AllDirectives {
   private static final ObjectWriter EVENTS = JSON.writerFor(new TypeReference<List<HaEvent>>() {});
   /** The largest body of a request: a VM request is well under 1 KiB. */
   private static final long MAX_BODY = 64 * 1024;
-  /** Events a stream's reader may lag behind (the tail it starts with is at most 500): a slower one is closed. */
-  private static final int STREAM_BUFFER = 1024;
+  /** The cluster's recent events a stream starts with, and 1024 more its reader may lag behind: a slower one is closed. */
+  private static final int STREAM_BUFFER = EventLog.CLUSTER_EVENTS + 1024;
   /** A comment line this often on a quiet stream, well within pekko-http's idle timeout (60 s) and a proxy's. */
   private static final Duration STREAM_KEEPALIVE = Duration.ofSeconds(15);
   private static final org.apache.pekko.http.javadsl.model.ContentType EVENT_STREAM =
@@ -229,7 +232,7 @@ public final class HttpApi extends AllDirectives {
         read("openapi.yaml", this::openApi),
         read("status", () -> onSuccess(status(), s -> json(StatusCodes.OK, s))),
         read("cluster", () -> onSuccess(masterView(), v -> json(StatusCodes.OK,
-            ClusterSummary.of(v, true, policy, alerts.get().size())))),
+            ClusterSummary.of(v, policy, alerts.get().size())))),
         read("hosts", () -> withCluster(c -> json(StatusCodes.OK, c.hosts()))),
         item("hosts", "host", ClusterStatus::hosts, ClusterStatus.HostStatus::id),
         explain("hosts", "host", HostExplainer::explain),
@@ -270,6 +273,10 @@ public final class HttpApi extends AllDirectives {
             path("reset-election", () -> post(() -> emergency(caller, EmergencyAction.RESET_ELECTION, "all"))),
             pathPrefix("force-master", () -> path(segment(), host -> post(() -> named("host", host,
                 () -> emergency(caller, EmergencyAction.FORCE_MASTER, host))))))),
+        pathPrefix("local", () -> pathPrefix("emergency", () -> concat(
+            path("ha-disable", () -> post(() -> parameterOptional("force", force -> enforcement(caller,
+                Enforcement.SUSPENDED, force)))),
+            path("ha-enable", () -> post(() -> enforcement(caller, Enforcement.ON, Optional.empty())))))),
         pathPrefix("cluster", () -> pathPrefix("ha", () -> path(segment(), verb -> post(() -> switchHa(
             Optional.empty(), verb, caller))))),
         pathPrefix("hosts", () -> pathPrefix(segment(), host -> pathPrefix("ha", () -> path(segment(), verb -> post(
@@ -286,9 +293,14 @@ public final class HttpApi extends AllDirectives {
                 new Operation.SetProtection(vm, c, caller.token()))))))))));
   }
 
-  /** GET /api/v1/events: this agent's recent events that the query selects, or 400 naming what is wrong with it. */
+  /**
+   * GET /api/v1/events: the cluster's recent events this agent knows (its own and the other agents',
+   * {@link EventLog#clusterRecent}) that the query selects, or 400 naming what is wrong with it.
+   */
   private Route events(EventQuery.Parsed query) {
-    if (query instanceof EventQuery.Valid v) return json(StatusCodes.OK, EVENTS, v.query().select(events.recent()));
+    if (query instanceof EventQuery.Valid v) {
+      return json(StatusCodes.OK, EVENTS, v.query().select(events.clusterRecent()));
+    }
     return json(StatusCodes.BAD_REQUEST, ((EventQuery.Invalid) query).error());
   }
 
@@ -320,19 +332,22 @@ public final class HttpApi extends AllDirectives {
   }
 
   /**
-   * GET /api/v1/{collection}/{name}/explain: the explanation from this agent's journals (times in its verdict in
-   * UTC), merged as {@code ./vmha explain} merges them, citing {@link EventView}s as the event stream sends them (the
-   * dashboard shows both alike); 404 when no event mentions it.
+   * GET /api/v1/{collection}/{name}/explain: the explanation from this agent's journals and the other agents' recent
+   * events it heard ({@link ExplainSources}; times in its verdict in UTC), merged as {@code ./vmha explain} merges
+   * journals, citing {@link EventView}s as the event stream sends them (the dashboard shows both alike), with a
+   * {@code sources} line that says how far back the other hosts' decisions reach; 404 when no event mentions it.
    */
   private Route explain(String collection, String what, Explainer explainer) {
     return path(segment(collection).slash(segment()).slash("explain"), id -> get(() -> withHistory(journals -> {
-      Explained x = explainer.explain(Timeline.merge(journals.stream().map(HistoryReader.Journal::events).toList(),
-          Timeline.Filter.ALL), id, ZoneOffset.UTC);
+      ExplainSources from = ExplainSources.of(journals.stream().map(HistoryReader.Journal::events).toList(),
+          events.clusterRecent());
+      Explained x = explainer.explain(from.merged(), id, ZoneOffset.UTC);
       if (x.cited().isEmpty()) return json(StatusCodes.NOT_FOUND, ApiError.field(what, x.verdict()));
       Map<String, Object> answer = new LinkedHashMap<>();
       answer.put(what, id);
       answer.put("verdict", x.verdict());
       answer.put("cited", x.cited().stream().map(EventView::of).toList());
+      answer.put("sources", from.describe());
       return json(StatusCodes.OK, answer);
     })));
   }
@@ -357,10 +372,10 @@ public final class HttpApi extends AllDirectives {
   }
 
   /**
-   * GET /api/v1/events/stream: the recent events, then each next one as the event log takes it ({@link EventLog#follow}:
-   * none lost or repeated in between), one {@code event: decision} with an {@link EventView} per event. A reader more
-   * than {@link #STREAM_BUFFER} events behind is closed (it reconnects and starts again from the tail), so a slow
-   * one never holds up a decision; one that has gone is dropped at the next event.
+   * GET /api/v1/events/stream: the cluster's recent events, then each next one as the event log takes or hears it
+   * ({@link EventLog#follow}: none lost or repeated in between), one {@code event: decision} with an {@link EventView}
+   * per event. A reader more than 1024 events behind is closed (it reconnects and starts again from the recent ones),
+   * so a slow one never holds up a decision; one that has gone is dropped at the next event.
    */
   private Route eventStream() {
     Source<ByteString, NotUsed> frames = Source.<HaEvent>queue(STREAM_BUFFER)
@@ -388,6 +403,23 @@ public final class HttpApi extends AllDirectives {
         : "emergency reset-election";
     return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
         election, ref -> new ElectionFsm.EmergencyAsked(action, host, caller.token(), ref), timeout,
+        system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
+  }
+
+  /**
+   * This agent's host stops enforcing HA on itself, or starts again ({@code /api/v1/local/emergency/ha-disable
+   * [?force=true]}, {@code ha-enable}): decided by its own election FSM, which holds the protected list — never
+   * forwarded, since it is meant for a host that may reach neither the master nor the state files.
+   */
+  private Route enforcement(ApiCaller caller, Enforcement wanted, Optional<String> force) {
+    if (force.isPresent() && !force.get().equals("true") && !force.get().equals("false")) {
+      return json(StatusCodes.BAD_REQUEST, ApiError.field("force", "must be true or false"));
+    }
+    boolean forced = force.map(Boolean::parseBoolean).orElse(false);
+    String request = wanted.on() ? "emergency ha-enable (local)" : "emergency ha-disable (local)"
+        + (forced ? " --force" : "");
+    return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
+        election, ref -> new ElectionFsm.EnforcementAsked(wanted, forced, caller.token(), ref), timeout,
         system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
   }
 
@@ -520,10 +552,11 @@ public final class HttpApi extends AllDirectives {
   }
 
   private CompletionStage<AgentStatus> status() {
-    CompletionStage<Watchdog.Status> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
-        Watchdog.GetStatus::new, timeout, system.scheduler()).exceptionally(err -> null);
-    return masterView().thenCombine(dog, (v, w) -> new AgentStatus(v.role().hostId(), v.role().role().name(),
-        v.role().master().orElse(null), v.cluster().orElse(null), v.note().orElse(null), w, auth.mode(), transport()));
+    CompletionStage<Optional<Watchdog.Status>> dog = AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog,
+        Watchdog.GetStatus::new, timeout, system.scheduler()).thenApply(Optional::of)
+        .exceptionally(err -> Optional.empty());
+    return masterView().thenCombine(dog, (v, w) -> new AgentStatus(v.role().hostId(), v.role().role(),
+        v.role().master(), v.cluster(), v.note(), w, auth.mode(), transport()));
   }
 
   /** The transport this actor system really runs, whatever was meant to be configured. */

@@ -8,4 +8,4 @@ import java.util.List;
  */
 public record VmRequest(
     String name, Long memoryMb, Integer cpus, String host, String priority, Integer order, String ready,
-    Long readyTimeoutSeconds, List<String> dependsOn) {}
+    Long readyTimeoutSeconds, List<String> dependsOn, String isolationResponse) {}

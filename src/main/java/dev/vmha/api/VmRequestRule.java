@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.config.RestartSettings;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.restart.ProtectionChange;
@@ -44,8 +45,8 @@ public final class VmRequestRule {
   public static final long MAX_READY_TIMEOUT_SECONDS = 86_400;
 
   private static final String FIELDS = "name, memoryMb, cpus, host, priority, order, ready, readyTimeoutSeconds,"
-      + " dependsOn";
-  private static final String CHANGE = "priority, order, ready, readyTimeoutSeconds, dependsOn";
+      + " dependsOn, isolationResponse";
+  private static final String CHANGE = "priority, order, ready, readyTimeoutSeconds, dependsOn, isolationResponse";
   private static final String CHANGE_ONLY = "not part of a protection change, whose fields are " + CHANGE;
   private static final ObjectReader READER = strictReader();
 
@@ -112,7 +113,7 @@ public final class VmRequestRule {
   public static CheckedChange checkChange(String vm, String body, boolean needsOne) {
     VmRequest req;
     try {
-      req = body.isBlank() ? new VmRequest(null, null, null, null, null, null, null, null, null) : READER.readValue(body);
+      req = body.isBlank() ? new VmRequest(null, null, null, null, null, null, null, null, null, null) : READER.readValue(body);
     } catch (JsonProcessingException e) {
       return new InvalidChange(unreadable(e));
     }
@@ -142,8 +143,10 @@ public final class VmRequestRule {
           + timeout));
     }
     if (req.dependsOn() != null) dependencies(vm, req.dependsOn()).ifPresent(errors::add);
+    Optional<IsolationResponse> isolation =
+        parsed(req.isolationResponse(), IsolationResponse::parse, "isolationResponse", errors);
     return new ProtectionChange(priority, Optional.ofNullable(req.order()), ready,
-        Optional.ofNullable(timeout).map(Duration::ofSeconds), Optional.ofNullable(req.dependsOn()));
+        Optional.ofNullable(timeout).map(Duration::ofSeconds), Optional.ofNullable(req.dependsOn()), isolation);
   }
 
   /** Each entry a VM name, none twice, not the VM itself (a VM waiting for itself waits forever). */

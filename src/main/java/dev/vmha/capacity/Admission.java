@@ -1,6 +1,7 @@
 package dev.vmha.capacity;
 
 import dev.vmha.config.CapacitySettings;
+import java.util.Optional;
 
 /**
  * Admission control (issue 23, vmha.capacity.admission): whether an operation that changes the cluster — power on
@@ -20,17 +21,17 @@ public final class Admission {
   public record Decision(Outcome outcome, String reason, CapacityPlan after) {}
 
   /**
-   * @param now the plan the cluster has now
+   * @param now the plan the cluster has now (empty: none yet)
    * @param after the cluster as it would be after the operation
    * @param operation what is asked, as an operator reads it ("power on web9 at host2")
    */
-  public static Decision judge(CapacityPlan now, Cluster after, CapacitySettings s, String operation) {
+  public static Decision judge(Optional<CapacityPlan> now, Cluster after, CapacitySettings s, String operation) {
     CapacityPlan plan = CapacityPlan.of(after, s);
     if (plan.ok()) return new Decision(Outcome.ALLOWED, "", plan);
     String example = plan.wouldNotComeBack().stream().findFirst().map(u -> "; " + u.describe()).orElse("");
     String reason = operation + " would leave the cluster without room for its failovers (vmha.capacity.policy = "
         + s.policy().configName() + "): " + String.join("; ", plan.violations())
-        + example + (now.ok() ? "" : " (the cluster is overcommitted already)");
+        + example + (now.map(CapacityPlan::ok).orElse(true) ? "" : " (the cluster is overcommitted already)");
     return new Decision(s.admission() == CapacitySettings.Admission.REFUSE ? Outcome.REFUSED : Outcome.WARNED, reason,
         plan);
   }

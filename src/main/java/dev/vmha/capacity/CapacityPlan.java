@@ -53,7 +53,7 @@ public record CapacityPlan(CapacitySettings.Policy policy, int hostFailures, boo
     }
     List<Unplaced> left = new ArrayList<>();
     r.plan().ifPresent(v -> v.uncovered().forEach(p -> p.left().stream()
-        .filter(l -> l.priority().restarted() && l.priority() != RestartPriority.BEST_EFFORT)
+        .filter(l -> l.priority().owedRoom())
         .forEach(l -> {
           if (left.size() < SHOWN) left.add(new Unplaced(l.vm(), l.from(), l.priority(), p.failed(), l.why()));
         })));

@@ -46,7 +46,7 @@ public record Cluster(List<Cluster.Host> hosts, List<Cluster.Vm> vms, Optional<S
 
     /** Owed room after a failure: restarted, and not best-effort. */
     public boolean isProtected() {
-      return priority.restarted() && priority != RestartPriority.BEST_EFFORT;
+      return priority.owedRoom();
     }
   }
 

@@ -41,7 +41,7 @@ public final class FailoverPlanner {
 
     /** Every protected VM of the failed hosts comes back. */
     public boolean covered() {
-      return left.stream().noneMatch(l -> l.priority().restarted() && l.priority() != RestartPriority.BEST_EFFORT);
+      return left.stream().noneMatch(l -> l.priority().owedRoom());
     }
   }
 

@@ -97,6 +97,7 @@ final class AgentCommand extends HostCommand {
     Alerts alerts = new Alerts(s.alerts(), webhook);
     events.subscribe(metrics);
     events.subscribe(alerts);
+    events.subscribeHeard(alerts::heard);
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<ActorSystem<HostSupervisor.Command>> current =
         new java.util.concurrent.atomic.AtomicReference<>();

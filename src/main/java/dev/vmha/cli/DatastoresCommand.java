@@ -15,7 +15,7 @@ final class DatastoresCommand extends ViewCommand {
         "CORRUPT");
     for (JsonNode d : answer) {
       StringBuilder corrupt = new StringBuilder();
-      d.path("corrupt").fields().forEachRemaining(e -> corrupt.append(corrupt.length() == 0 ? "" : "; ")
+      d.path("corrupt").properties().forEach(e -> corrupt.append(corrupt.length() == 0 ? "" : "; ")
           .append(e.getKey()).append(": ").append(e.getValue().asText()));
       long version = d.path("listVersion").asLong();
       out.println(String.format("%-16s %-12s %-12s %8s  %-40s %s", d.path("name").asText(),

@@ -12,6 +12,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Leave the cluster running at the end (for ./vmha status).")
   boolean keep;
 
+  @Option(names = "--stop", description = "Instead: stop the cluster an earlier --keep left running (its agents, "
+      + "watchdogs and VM processes).")
+  boolean stop;
+
   @Option(names = "--case", description = "Instead: watch seed 000's canonical case 1-5 (1 slave crash, 2 slave "
       + "isolated, 3 master crash, 4 master isolated, 5 partition 2|2) on a simulated cluster in this JVM.")
   Integer caseNumber;
@@ -23,6 +27,10 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path home = Path.of(System.getProperty("vmha.home", ".")).toAbsolutePath().normalize();
     try {
+      if (stop) {
+        new DemoRun(home, System.out).stop();
+        return ExitCode.OK;
+      }
       if (caseNumber != null) {
         return new CaseDemo(System.out).run(caseNumber, !noDatastores, home.resolve("var/demo-case")) ? ExitCode.OK : ExitCode.FAILED;
       }

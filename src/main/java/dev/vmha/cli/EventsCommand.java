@@ -17,8 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "events", description = "Show the recent events of the agent asked, oldest first (./vmha history"
-    + " reads every host's persisted journals).")
+@Command(name = "events", description = "Show the cluster's recent events as the agent asked knows them, oldest"
+    + " first (./vmha history reads every host's persisted journals).")
 final class EventsCommand extends ViewCommand {
   @Mixin EventFilterOptions filter;
 

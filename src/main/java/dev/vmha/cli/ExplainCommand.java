@@ -78,6 +78,9 @@ final class ExplainCommand extends CommandGroup {
           System.out.println(body);
         } else {
           fromAgent(body).lines(zone).forEach(System.out::println);
+          // how far back the other hosts' decisions reach in the agent's answer
+          String sources = EventLog.JSON.readTree(body).path("sources").asText();
+          if (!sources.isEmpty()) System.out.println("(" + sources + ")");
         }
         return ExitCode.OK;
       }

@@ -18,7 +18,7 @@ final class HostsCommand extends ItemsCommand {
           h.path("role").asText(), h.path("verdict").asText(), StatusCommand.when(h.path("since"), now, zone),
           h.path("reachability").asText(), age(h.path("networkHeartbeatAgeMs")),
           ages(h.path("datastoreHeartbeatAgesMs")), String.join(",", texts(h.path("vms"))),
-          h.path("reason").asText("")).stripTrailing());
+          StatusCommand.why(h)).stripTrailing());
     }
   }
 

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 /** How HA restarts a VM, as {@code vm protect} and {@code vm set} take it: each option left out keeps the VM's. */
 final class ProtectionOptions {
   /** Only the fields given: a change names what it changes. */
-  private static final ObjectMapper JSON = EventLog.JSON.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  private static final ObjectMapper JSON = EventLog.JSON.copy().setDefaultPropertyInclusion(
+      JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS));
 
   @Option(names = "--priority", description = "Restart priority: highest, high, medium, low, lowest, disabled"
       + " (vSphere) or restart, best-effort, unprotected (XenServer).")
@@ -30,9 +31,13 @@ final class ProtectionOptions {
   @Option(names = "--ready-timeout", description = "Seconds after which VMs ordered after it start anyway.")
   Long readyTimeoutSeconds;
 
+  @Option(names = "--isolation-response", description = "What this VM's host does with it when isolated:"
+      + " power-off, shutdown or leave-powered-on (overrides the configured response).")
+  String isolationResponse;
+
   /** The body of a protection change: only these fields, the VM named by the path. */
   String body() throws JsonProcessingException {
     return JSON.writeValueAsString(new VmRequest(null, null, null, null, priority, order, ready,
-        readyTimeoutSeconds, after));
+        readyTimeoutSeconds, after, isolationResponse));
   }
 }

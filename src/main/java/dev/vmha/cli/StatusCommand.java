@@ -215,7 +215,7 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   /** A host's reason, after its maintenance mode if it has one (and why a host entering it still holds VMs). */
-  private static String why(JsonNode h) {
+  static String why(JsonNode h) {
     String reason = h.path("reason").asText("");
     MaintenanceMode mode = MaintenanceMode.valueOf(h.path("maintenance").asText(MaintenanceMode.NONE.name()));
     if (mode == MaintenanceMode.NONE) return reason;

@@ -66,7 +66,7 @@ abstract class ViewCommand implements Callable<Integer> {
   /** "ds1 1.2 s, ds2 3 s" of a JSON object of ages in milliseconds; "-" when empty. */
   static String ages(JsonNode byName) {
     StringBuilder b = new StringBuilder();
-    byName.fields().forEachRemaining(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+    byName.properties().forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
         .append(age(e.getValue())));
     return b.length() == 0 ? "-" : b.toString();
   }

@@ -45,12 +45,16 @@ final class VmCommand extends CommandGroup {
     @Option(names = "--depends-on", split = ",", description = "VMs that must be ready before this one starts.")
     List<String> dependsOn;
 
+    @Option(names = "--isolation-response", description = "What its host does with it when isolated: power-off,"
+        + " shutdown or leave-powered-on (overrides the configured response).")
+    String isolationResponse;
+
     @Mixin AgentOptions options;
 
     @Override
     public Integer call() throws Exception {
       return OperationPost.send(options, "vm power-on", "/api/v1/vms", EventLog.JSON.writeValueAsString(new VmRequest(name, memoryMb, cpus,
-          host, priority, order, ready, readyTimeoutSeconds, dependsOn)));
+          host, priority, order, ready, readyTimeoutSeconds, dependsOn, isolationResponse)));
     }
   }
 

@@ -11,15 +11,18 @@ import picocli.CommandLine.Command;
 final class VmsCommand extends ItemsCommand {
   @Override
   void print(JsonNode answer, PrintStream out, Instant now, ZoneId zone) {
-    out.printf("%-16s %-16s %-12s %-11s %5s %8s %8s  %s%n", "VM", "STATE", "HOST", "PRIORITY", "ORDER", "ATTEMPTS",
-        "MEM MB", "WHY");
+    out.printf("%-16s %-16s %-12s %-11s %5s %-16s %8s %8s  %s%n", "VM", "STATE", "HOST", "PRIORITY", "ORDER",
+        "ISOLATION", "ATTEMPTS", "MEM MB", "WHY");
     for (JsonNode v : rows(answer)) {
       JsonNode p = v.path("protection");
       String why = v.path("reason").asText("");
       String detail = StatusCommand.detail(v.path("state"), now, zone);
-      out.println(String.format("%-16s %-16s %-12s %-11s %5d %8d %8d  %s", v.path("name").asText(),
+      // a VM without an isolation response of its own gets the configured one
+      String isolation = p.path("isolationResponse").isTextual()
+          ? p.path("isolationResponse").asText().toLowerCase().replace('_', '-') : "configured";
+      out.println(String.format("%-16s %-16s %-12s %-11s %5d %-16s %8d %8d  %s", v.path("name").asText(),
           v.path("state").path("kind").asText(), v.path("host").asText(), p.path("priority").asText().toLowerCase(),
-          p.path("order").asInt(), v.path("recoveryAttempts").asInt(), v.path("memoryMb").asLong(),
+          p.path("order").asInt(), isolation, v.path("recoveryAttempts").asInt(), v.path("memoryMb").asLong(),
           why.isEmpty() || detail.contains(why) ? detail : why + (detail.isEmpty() ? "" : "; " + detail))
           .stripTrailing());
     }

@@ -1,5 +1,6 @@
 package dev.vmha.config;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -14,6 +15,8 @@ import java.util.List;
  * @param memoryPercent memory reserved for failovers, percent of the cluster (policy PERCENTAGE)
  * @param failoverHosts dedicated standby hosts that take no VMs until a failover (policy FAILOVER_HOSTS)
  * @param admission what an operation that would break the policy gets
+ * @param planTimeout how long a planning run of the master may take (off its step, on vmha.capacity-planner);
+ *     one that takes longer is given up and the last plan kept, marked stale
  */
 public record CapacitySettings(
     Policy policy,
@@ -23,7 +26,8 @@ public record CapacitySettings(
     int cpuPercent,
     int memoryPercent,
     List<String> failoverHosts,
-    Admission admission) {
+    Admission admission,
+    Duration planTimeout) {
 
   public enum Policy {
     HOST_FAILURES, PERCENTAGE, FAILOVER_HOSTS, DISABLED;

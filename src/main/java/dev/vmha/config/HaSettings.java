@@ -258,7 +258,8 @@ public record HaSettings(
         intIn(c, "vmha.capacity.percentage.cpu", 0, 100),
         intIn(c, "vmha.capacity.percentage.memory", 0, 100),
         failoverHosts,
-        enumOf(c, "vmha.capacity.admission", CapacitySettings.Admission.class));
+        enumOf(c, "vmha.capacity.admission", CapacitySettings.Admission.class),
+        positive("vmha.capacity.plan-timeout", duration(c, "vmha.capacity.plan-timeout", ChronoUnit.SECONDS)));
   }
 
 

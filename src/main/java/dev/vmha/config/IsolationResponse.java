@@ -16,6 +16,15 @@ public enum IsolationResponse {
     return this != LEAVE_POWERED_ON;
   }
 
+  /** Parses a config name, case-insensitive; throws IllegalArgumentException naming the allowed values. */
+  public static IsolationResponse parse(String s) {
+    String v = s == null ? "" : s.toLowerCase(Locale.ROOT);
+    for (IsolationResponse r : values()) {
+      if (r.configName().equals(v)) return r;
+    }
+    throw new IllegalArgumentException("one of \"power-off\", \"shutdown\", \"leave-powered-on\"");
+  }
+
   /** As written in the configuration: {@code power-off}, {@code shutdown}, {@code leave-powered-on}. */
   public String configName() {
     return name().replace('_', '-').toLowerCase(Locale.ROOT);

@@ -22,13 +22,21 @@ public interface Datastore {
   /** The protected list, empty if none was ever written; fails with the reason if it is corrupt. */
   CompletionStage<Optional<ProtectedList>> readProtectedList();
 
+  /**
+   * Writes the list if its owner holds this datastore's list lock (or there is no readable lock), atomically against
+   * every other writer; fails naming the holder otherwise, so a master that lost the lock while it was frozen or its
+   * write was queued never overwrites the new owner's list.
+   */
   CompletionStage<Void> writeProtectedList(ProtectedList list);
 
   /**
-   * Renews the protected list's lock: the owning master's id and a counter it bumps every interval. Another master
-   * takes the lock only once the counter has been still for longer than a live owner ever leaves it.
+   * Renews or takes the protected list's lock: the owning master's id and a counter it bumps every interval. Another
+   * master takes the lock only once the counter has been still for longer than a live owner ever leaves it. Writes,
+   * atomically against every other writer, only when the lock file holds {@code replacing} (the write judged stale),
+   * the writer's own lock, nothing or a corrupt file; completes with false, writing nothing, when another master's lock
+   * is there.
    */
-  CompletionStage<Void> writeListLock(HostHeartbeat lock);
+  CompletionStage<Boolean> writeListLock(HostHeartbeat lock, Optional<ListLockSeen> replacing);
 
   /** A VM's lease, empty if it has none; fails with the reason if the file is corrupt. */
   CompletionStage<Optional<VmLease>> readLease(String vm);

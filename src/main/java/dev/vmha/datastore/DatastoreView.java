@@ -144,10 +144,11 @@ public record DatastoreView(
         .map(CorruptFile::detail).findFirst();
   }
 
-  /** The protected list's lock on a datastore this host could read last round: owner and how long it stood still. */
-  public Optional<Map.Entry<String, Duration>> listLock(String datastore) {
+  /** The protected list's lock on a datastore this host could read last round: owner, counter, how long it stood still. */
+  public Optional<ListLockSeen> listLock(String datastore) {
     if (!Boolean.TRUE.equals(accessible.get(datastore))) return Optional.empty();
-    return Optional.ofNullable(listLocks.get(datastore)).map(l -> Map.entry(l.owner(), now.minus(l.since())));
+    return Optional.ofNullable(listLocks.get(datastore))
+        .map(l -> new ListLockSeen(l.owner(), l.counter(), now.minus(l.since())));
   }
 
   /** Records that this round wrote (or failed to write) this host's own heartbeat on some datastore. */

@@ -29,12 +29,14 @@ public final class DirectoryDatastore implements Datastore {
   /** A VM's lease file is this and the VM's name (public: the simulation names corrupt leases the same way). */
   public static final String LEASE_PREFIX = "lease-";
   static final String LEASE_LOCK_PREFIX = "leaselock-";
+  /** Orders the read-compare-writes of the protected list and its lock, as {@link #LEASE_LOCK_PREFIX} does a lease's. */
+  static final String LIST_MUTEX = "protectedlist-mutex";
   /**
-   * One monitor per lease file for the agents in this JVM (the simulation runs many); a file lock per lease orders
+   * One monitor per mutex file for the agents in this JVM (the simulation runs many); a file lock per mutex orders
    * them against other JVMs. Per lease, not one for all: every renewal of every VM waited behind one lock, and under
    * load that queue grew past hostTimeout and fenced healthy VMs (issue 20).
    */
-  private static final java.util.concurrent.ConcurrentHashMap<Path, Object> LEASE_SWAPS =
+  private static final java.util.concurrent.ConcurrentHashMap<Path, Object> MUTEXES =
       new java.util.concurrent.ConcurrentHashMap<>();
   public static final String PROTECTED_LIST = "protectedlist";
   /** Where corrupt files are kept once replaced: a subdirectory, so no file name of a VM or host can clash. */
@@ -77,8 +79,26 @@ public final class DirectoryDatastore implements Datastore {
   }
 
   @Override
-  public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
-    return CompletableFuture.runAsync(() -> write(state.resolve(LIST_LOCK), lock.encode()), io);
+  public CompletionStage<Boolean> writeListLock(HostHeartbeat lock, Optional<ListLockSeen> replacing) {
+    return CompletableFuture.supplyAsync(() -> underMutex(LIST_MUTEX, () -> {
+      Optional<HostHeartbeat> now = readListLockNow();
+      boolean mine = now.isEmpty() || now.get().hostId().equals(lock.hostId())
+          || replacing.isPresent() && replacing.get().sameWrite(now.get());
+      if (mine) write(state.resolve(LIST_LOCK), lock.encode());
+      return mine;
+    }), io);
+  }
+
+  /** The list lock as it is now; empty if there is none or it is corrupt (the next lock write replaces it). */
+  private Optional<HostHeartbeat> readListLockNow() {
+    Path f = state.resolve(LIST_LOCK);
+    Optional<String> text = read(f);
+    if (text.isEmpty()) return Optional.empty();
+    try {
+      return Optional.of(HostHeartbeat.decode(f, text.get()));
+    } catch (CorruptStateFileException e) {
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -106,20 +126,24 @@ public final class DirectoryDatastore implements Datastore {
    */
   @Override
   public CompletionStage<Void> writeProtectedList(ProtectedList list) {
-    return CompletableFuture.runAsync(() -> {
-      synchronized (this) {
-        Path f = state.resolve(PROTECTED_LIST);
-        Optional<String> old = read(f);
-        if (old.isPresent()) {
-          try {
-            if (ProtectedList.decode(f, old.get()).version() >= list.version()) return;
-          } catch (CorruptStateFileException e) {
-            setAside(f);
-          }
-        }
-        write(f, list.encode());
+    return CompletableFuture.runAsync(() -> underMutex(LIST_MUTEX, () -> {
+      Optional<HostHeartbeat> lock = readListLockNow();
+      if (lock.isPresent() && !lock.get().hostId().equals(list.owner())) {
+        throw new IllegalStateException("the protected list's lock on " + name() + " is held by "
+            + lock.get().hostId() + ", not " + list.owner());
       }
-    }, io);
+      Path f = state.resolve(PROTECTED_LIST);
+      Optional<String> old = read(f);
+      if (old.isPresent()) {
+        try {
+          if (ProtectedList.decode(f, old.get()).version() >= list.version()) return null;
+        } catch (CorruptStateFileException e) {
+          setAside(f);
+        }
+      }
+      write(f, list.encode());
+      return null;
+    }), io);
   }
 
   @Override
@@ -132,7 +156,7 @@ public final class DirectoryDatastore implements Datastore {
 
   @Override
   public CompletionStage<Boolean> swapLease(Optional<VmLease> expected, VmLease next) {
-    return CompletableFuture.supplyAsync(() -> underLeaseLock(next.vm(), () -> {
+    return CompletableFuture.supplyAsync(() -> underMutex(LEASE_LOCK_PREFIX + next.vm(), () -> {
       Optional<VmLease> now = readLeaseNow(next.vm());
       boolean unchanged = expected.isEmpty() ? now.isEmpty() : now.isPresent() && now.get().sameWrite(expected.get());
       if (unchanged) write(leaseFile(root, next.vm()), next.encode());
@@ -142,7 +166,7 @@ public final class DirectoryDatastore implements Datastore {
 
   @Override
   public CompletionStage<Boolean> repairLease(VmLease next) {
-    return CompletableFuture.supplyAsync(() -> underLeaseLock(next.vm(), () -> {
+    return CompletableFuture.supplyAsync(() -> underMutex(LEASE_LOCK_PREFIX + next.vm(), () -> {
       Path f = leaseFile(root, next.vm());
       try {
         readLeaseNow(next.vm());
@@ -158,7 +182,7 @@ public final class DirectoryDatastore implements Datastore {
 
   @Override
   public CompletionStage<Void> releaseLease(VmLease held) {
-    return CompletableFuture.runAsync(() -> underLeaseLock(held.vm(), () -> {
+    return CompletableFuture.runAsync(() -> underMutex(LEASE_LOCK_PREFIX + held.vm(), () -> {
       Optional<VmLease> now = readLeaseNow(held.vm());
       if (now.isPresent() && now.get().sameWrite(held)) delete(leaseFile(root, held.vm()));
       return null;
@@ -177,11 +201,14 @@ public final class DirectoryDatastore implements Datastore {
     }
   }
 
-  /** Runs a read-compare-write of a VM's lease atomically against every agent in this JVM and, by a file lock, others. */
-  private <T> T underLeaseLock(String vm, java.util.function.Supplier<T> op) {
+  /**
+   * Runs a read-compare-write (of a VM's lease, or of the protected list and its lock) atomically against every agent
+   * in this JVM and, by a file lock on {@code .vmha/<mutex>}, others.
+   */
+  private <T> T underMutex(String mutex, java.util.function.Supplier<T> op) {
     requireMounted();
-    Path lockFile = state.resolve(LEASE_LOCK_PREFIX + vm);
-    synchronized (LEASE_SWAPS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), p -> new Object())) {
+    Path lockFile = state.resolve(mutex);
+    synchronized (MUTEXES.computeIfAbsent(lockFile.toAbsolutePath().normalize(), p -> new Object())) {
       try {
         Files.createDirectories(state);
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
@@ -190,7 +217,7 @@ public final class DirectoryDatastore implements Datastore {
           return op.get();
         }
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot lock the leases of " + root, e);
+        throw new UncheckedIOException("cannot lock " + lockFile, e);
       }
     }
   }

@@ -1,19 +1,28 @@
 package dev.vmha.datastore;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * Whether a master may hold a datastore's protected-list lock, so that in a partition every datastore is owned by
  * exactly one master (seed 000): when the lock is free, already its own, or its counter has stood still for
  * {@code staleAfter} — longer than a live owner, which renews it every interval, ever leaves it. Pure.
+ *
+ * <p>A judgement made on a view can be out of date by the time the write lands (a master frozen or slow, a datastore
+ * that hung, an agent restarted with its previous incarnation's lock): the datastore therefore takes a lock write only
+ * over the lock write it was judged on or over the writer's own, and a list write only under the writer's lock
+ * ({@link Datastore#writeListLock}, {@link Datastore#writeProtectedList}).
  */
 public final class ListLockRule {
   private ListLockRule() {}
 
-  /** @param lock the lock's owner and how long its counter has stood still, if there is a lock */
-  public static boolean mayHold(String self, Optional<Map.Entry<String, Duration>> lock, Duration staleAfter) {
-    return lock.isEmpty() || lock.get().getKey().equals(self) || lock.get().getValue().compareTo(staleAfter) >= 0;
+  /** @param lock the lock as last read, if there is one */
+  public static boolean mayHold(String self, Optional<ListLockSeen> lock, Duration staleAfter) {
+    return lock.isEmpty() || lock.get().owner().equals(self) || lock.get().stillFor().compareTo(staleAfter) >= 0;
+  }
+
+  /** The lock write a new lock replaces: another master's, judged stale; none when the lock is free or own. */
+  public static Optional<ListLockSeen> replacing(String self, Optional<ListLockSeen> lock) {
+    return lock.filter(l -> !l.owner().equals(self));
   }
 }

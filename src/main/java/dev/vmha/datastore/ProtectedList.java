@@ -1,6 +1,7 @@
 package dev.vmha.datastore;
 
 import dev.vmha.JsonSerializable;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.VmProtection;
@@ -151,6 +152,13 @@ public record ProtectedList(
     return d;
   }
 
+  /** The VMs given an isolation response of their own ({@code ./vmha vm set VM --isolation-response R}). */
+  public Map<String, IsolationResponse> isolationResponses() {
+    Map<String, IsolationResponse> r = new LinkedHashMap<>();
+    vms.forEach((n, e) -> e.protection().isolationResponse().ifPresent(i -> r.put(n, i)));
+    return r;
+  }
+
   /** An entry put back as it was (an unprotect that could not be stored). */
   public ProtectedList restored(Entry e, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
@@ -183,8 +191,10 @@ public record ProtectedList(
   }
 
   static ProtectedList decode(Path file, String text) throws CorruptStateFileException {
-    // lists written before maintenance or HA's switch existed read with no host in maintenance and HA enabled
+    // lists written before maintenance, HA's switch or per-VM isolation responses existed read with no host in
+    // maintenance, HA enabled and every VM with the configured isolation response
     return StateFile.decode(file, KIND, text, ProtectedList.class, LegacyStateFile::protectedList,
-        Map.of("maintenance", Map.of(), "ha", HaSwitch.ENABLED));
+        Map.of("maintenance", Map.of(), "ha", HaSwitch.ENABLED,
+            "vms.*.protection.isolationResponse", Optional.<IsolationResponse>empty()));
   }
 }

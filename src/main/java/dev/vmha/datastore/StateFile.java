@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -48,6 +49,7 @@ final class StateFile {
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .addModule(new JavaTimeModule())
+      .addModule(new Jdk8Module())
       // times only as ISO-8601 text: Jackson's own readers also take numbers, which nothing here writes
       .addModule(new SimpleModule()
           .addDeserializer(Instant.class, isoText(Instant.class, Instant::parse))
@@ -114,7 +116,8 @@ final class StateFile {
 
   /**
    * The same, where {@code added} names fields added to the content since format 2 began, with the value a file
-   * written before them means: such a file lacks them, and reads as that (every other field stays required).
+   * written before them means: such a file lacks them, and reads as that (every other field stays required). A name
+   * is a path: {@code vms.*.protection.isolationResponse} is the field in every entry of the map {@code vms}.
    */
   static <T> T decode(Path file, String kind, String text, Class<T> type, Legacy<T> legacy, Map<String, Object> added)
       throws CorruptStateFileException {
@@ -147,14 +150,25 @@ final class StateFile {
         throw new CorruptStateFileException(file, "content is " + describe(doc.get("content")) + ", not an object");
       }
       ObjectNode content = (ObjectNode) doc.get("content");
-      added.forEach((field, value) -> {
-        if (!content.has(field)) content.set(field, JSON.valueToTree(value));
-      });
+      added.forEach((path, value) -> addMissing(content, List.of(path.split("\\.")), JSON.valueToTree(value)));
       return JSON.treeToValue(content, type);
     } catch (JacksonException e) {
       throw new CorruptStateFileException(file, where(e) + e.getOriginalMessage());
     } catch (IllegalArgumentException e) {
       throw new CorruptStateFileException(file, e.getMessage());
+    }
+  }
+
+  /** Sets the field at {@code path} under {@code node} where it is missing; a path that leads nowhere sets nothing. */
+  private static void addMissing(JsonNode node, List<String> path, JsonNode value) {
+    if (!(node instanceof ObjectNode o)) return;
+    String head = path.get(0);
+    if (path.size() == 1) {
+      if (!o.has(head)) o.set(head, value);
+    } else if (head.equals("*")) {
+      o.forEach(child -> addMissing(child, path.subList(1, path.size()), value));
+    } else {
+      addMissing(o.get(head), path.subList(1, path.size()), value);
     }
   }
 

@@ -50,7 +50,7 @@ public final class CaseDemo {
       await("one master and three slaves", () -> {
         List<String> m = cluster.masters(ASK);
         return m.size() == 1 && cluster.status(m.get(0), ASK).map(s -> s.hosts().stream()
-            .filter(h -> h.verdict().equals("ALIVE") && h.memoryMb() > 0).count() == 4).orElse(false);
+            .filter(h -> h.verdict() == dev.vmha.classify.Verdict.ALIVE && h.memoryMb() > 0).count() == 4).orElse(false);
       });
       String master = cluster.masters(ASK).get(0);
       List<String> slaves = new ArrayList<>(List.of("host1", "host2", "host3", "host4"));

@@ -438,6 +438,12 @@ public final class DemoRun {
     watchdogs.forEach(Process::destroyForcibly);
   }
 
+  /** {@code ./vmha demo --stop}: the cluster an earlier {@code --keep} left running is stopped. */
+  public void stop() throws IOException {
+    stopPrevious();
+    say("stopped what the last ./vmha demo --keep left running (agents, watchdogs, VM processes)");
+  }
+
   /** Agents left running by an earlier `./vmha demo --keep`, and their VMs. */
   private void stopPrevious() throws IOException {
     Path pids = dir.resolve("pids");

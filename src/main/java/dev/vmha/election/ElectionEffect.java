@@ -1,15 +1,18 @@
 package dev.vmha.election;
 
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionInput.Timer;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * What the {@link ElectionMachine} asks its shell to do, in order.
@@ -62,9 +65,20 @@ public sealed interface ElectionEffect<C> {
 
   /**
    * Have the VM manager that sent {@code report} apply the isolation response (answered by
-   * {@link ElectionInput.ResponseApplied}).
+   * {@link ElectionInput.ResponseApplied}); {@code listed}: the VMs whose protection in the protected list this host
+   * holds gives them a response of their own.
    */
-  record ApplyIsolationResponse<C>(HostReport report) implements ElectionEffect<C> {}
+  record ApplyIsolationResponse<C>(HostReport report, Map<String, IsolationResponse> listed)
+      implements ElectionEffect<C> {
+    public ApplyIsolationResponse {
+      listed = Map.copyOf(listed);
+    }
+
+    /** Each VM's response: its own from the protected list (an operator set it last), else the configured one. */
+    public Function<String, IsolationResponse> responseFor(Function<String, IsolationResponse> configured) {
+      return vm -> listed.containsKey(vm) ? listed.get(vm) : configured.apply(vm);
+    }
+  }
 
   /** Mark this host's power-on files isolated, listing the VMs the response stopped. */
   record DeclareIsolated<C>(List<VmSpec> stopped) implements ElectionEffect<C> {}
@@ -73,6 +87,9 @@ public sealed interface ElectionEffect<C> {
 
   /** Pass an emergency action on to every other host's election FSM. */
   record RelayEmergency<C>(EmergencyAction action, String host, String askedBy) implements ElectionEffect<C> {}
+
+  /** Have this host's self-fence and lease keeper enforce HA, or stop (an operator's emergency disable). */
+  record SetEnforcement<C>(Enforcement enforcement) implements ElectionEffect<C> {}
 
   /** Answer the operator who asked for an emergency action here. */
   record AnswerEmergency<C>(boolean ok, String message) implements ElectionEffect<C> {}

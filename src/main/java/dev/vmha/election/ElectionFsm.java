@@ -12,6 +12,7 @@ import dev.vmha.election.ElectionInput.Timer;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
@@ -74,7 +75,14 @@ public final class ElectionFsm {
   public record EmergencyRelayed(EmergencyAction action, String host, String askedBy)
       implements Command, JsonSerializable {}
 
-  /** The answer to {@link EmergencyAsked}. */
+  /**
+   * An operator suspends this host's enforcement of HA, or restores it, through this agent's local API ({@code POST
+   * /api/v1/local/emergency/ha-disable}, {@code ha-enable}); answered like an emergency action.
+   */
+  public record EnforcementAsked(Enforcement enforcement, boolean force, String askedBy,
+      ActorRef<EmergencyResult> replyTo) implements Command, LocalMessage {}
+
+  /** The answer to {@link EmergencyAsked} and {@link EnforcementAsked}. */
   public record EmergencyResult(boolean ok, String message) implements LocalMessage {}
 
   /**
@@ -104,16 +112,19 @@ public final class ElectionFsm {
    * @param isolationPinger probes the isolation addresses (ICMP in production)
    * @param coordinator makes the master coordinator this host runs while it is master
    * @param agentStarted when this host's agent started: a cold start waits for the configured hosts from then
+   * @param enforcement told when an operator suspends or restores HA's enforcement on this host (its self-fence and
+   *     lease keeper act on it)
    */
   public static Behavior<Command> create(
       HaSettings settings, Pinger isolationPinger, ActorRef<DatastoreHeartbeat.Command> datastore,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinator, Consumer<HaEvent> events,
-      Clock clock, Instant agentStarted) {
+      Clock clock, Instant agentStarted, Consumer<Enforcement> enforcement) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getServiceInstances(KEY)))));
       Shell shell = new Shell(new Io(ctx, timers, settings, isolationPinger, datastore, coordinator, events, clock,
+          enforcement,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
           ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new),
           ctx.messageAdapter(MasterNotice.class, FromMaster::new)), ElectionConfig.of(settings, agentStarted));
@@ -136,7 +147,7 @@ public final class ElectionFsm {
       ActorContext<Command> ctx, TimerScheduler<Command> timers, HaSettings settings, Pinger isolationPinger,
       ActorRef<DatastoreHeartbeat.Command> datastore,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
-      Consumer<HaEvent> events, Clock clock, ActorRef<DatastoreView> viewAdapter,
+      Consumer<HaEvent> events, Clock clock, Consumer<Enforcement> enforcement, ActorRef<DatastoreView> viewAdapter,
       ActorRef<IsolationResponder.Applied> appliedAdapter, ActorRef<MasterNotice> masterAdapter) {}
 
   /**
@@ -166,10 +177,10 @@ public final class ElectionFsm {
       if (m instanceof Peers p) peers = p.refs();
       ElectionInput<ActorRef<MasterCoordinator.Command>> in = input(m, at);
       if (in != null) advance(in, r -> {});
-      if (m instanceof EmergencyAsked x) {
-        // the answer is the last effect of this step (AnswerEmergency); the step ran in advance() above
-        x.replyTo().tell(emergencyAnswer.orElse(new EmergencyResult(false, "no answer from the election")));
-      }
+      // the answer is the last effect of this step (AnswerEmergency); the step ran in advance() above
+      EmergencyResult answer = emergencyAnswer.orElse(new EmergencyResult(false, "no answer from the election"));
+      if (m instanceof EmergencyAsked x) x.replyTo().tell(answer);
+      if (m instanceof EnforcementAsked x) x.replyTo().tell(answer);
       emergencyAnswer = Optional.empty();
     }
 
@@ -186,6 +197,9 @@ public final class ElectionFsm {
       if (m instanceof IsolationPinged p) return new ElectionInput.IsolationPinged<>(at, p.address(), p.answered());
       if (m instanceof EmergencyAsked x) return new ElectionInput.Emergency<>(at, x.action(), x.host(), x.askedBy(), false);
       if (m instanceof EmergencyRelayed x) return new ElectionInput.Emergency<>(at, x.action(), x.host(), x.askedBy(), true);
+      if (m instanceof EnforcementAsked x) {
+        return new ElectionInput.EnforcementAsked<>(at, x.enforcement(), x.force(), x.askedBy());
+      }
       if (m instanceof IsolationApplied a) {
         return new ElectionInput.ResponseApplied<>(at, a.applied().stopped(), a.applied().keptRunning(),
             a.applied().failures());
@@ -237,7 +251,7 @@ public final class ElectionFsm {
         io.ctx().pipeToSelf(io.isolationPinger().ping(new PingTarget(x.address(), 0), x.timeout()),
             (ok, err) -> new IsolationPinged(x.address(), err == null && ok));
       } else if (e instanceof ElectionEffect.ApplyIsolationResponse<?> x) {
-        x.report().vms().tell(new HostVms.ApplyIsolationResponse(io.settings()::isolationResponseFor,
+        x.report().vms().tell(new HostVms.ApplyIsolationResponse(x.responseFor(io.settings()::isolationResponseFor),
             io.settings().isolationShutdownTimeout(), io.appliedAdapter()));
       } else if (e instanceof ElectionEffect.DeclareIsolated<?> x) {
         io.datastore().tell(new DatastoreHeartbeat.DeclareIsolated(x.stopped()));
@@ -245,6 +259,8 @@ public final class ElectionFsm {
         io.datastore().tell(DatastoreHeartbeat.ClearIsolation.INSTANCE);
       } else if (e instanceof ElectionEffect.RelayEmergency<?> x) {
         toPeers(new EmergencyRelayed(x.action(), x.host(), x.askedBy()));
+      } else if (e instanceof ElectionEffect.SetEnforcement<?> x) {
+        io.enforcement().accept(x.enforcement());
       } else if (e instanceof ElectionEffect.AnswerEmergency<?> x) {
         emergencyAnswer = Optional.of(new EmergencyResult(x.ok(), x.message()));
       }

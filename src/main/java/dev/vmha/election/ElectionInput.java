@@ -4,6 +4,7 @@ import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -95,5 +96,12 @@ public sealed interface ElectionInput<C> {
    * from the agent where it was asked ({@code relayed}); {@code askedBy}: the API token's name.
    */
   record Emergency<C>(Instant at, EmergencyAction action, String host, String askedBy, boolean relayed)
+      implements ElectionInput<C> {}
+
+  /**
+   * An operator, at this agent, suspends this host's enforcement of HA or restores it ({@code ./vmha host
+   * emergency-disable [--force]}, {@code emergency-enable}); {@code askedBy}: the API token's name.
+   */
+  record EnforcementAsked<C>(Instant at, Enforcement enforcement, boolean force, String askedBy)
       implements ElectionInput<C> {}
 }

@@ -13,6 +13,7 @@ import dev.vmha.election.ElectionInput.AllHostsSilent;
 import dev.vmha.election.ElectionInput.BallotHeard;
 import dev.vmha.election.ElectionInput.CoordinatorStopped;
 import dev.vmha.election.ElectionInput.Emergency;
+import dev.vmha.election.ElectionInput.EnforcementAsked;
 import dev.vmha.election.ElectionInput.Fired;
 import dev.vmha.election.ElectionInput.IsolationPinged;
 import dev.vmha.election.ElectionInput.ListChanged;
@@ -32,6 +33,7 @@ import dev.vmha.election.ElectionState.Slave;
 import dev.vmha.election.ElectionState.Uninitialized;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,9 +73,13 @@ public final class ElectionMachine {
     }
   }
 
-  /** The machine as the agent starts: uninitialized, ticking every interval. */
+  /**
+   * The machine as the agent starts: uninitialized, ticking every interval, enforcing HA — and so are the self-fence
+   * and the leases, told so in case they kept a suspension this machine (restarted) no longer knows of.
+   */
   public static <C> Step<C> start(ElectionConfig config) {
-    return new Step<>(ElectionState.initial(), List.of(new Repeat<>(Timer.TICK, config.timing().interval())));
+    return new Step<>(ElectionState.initial(), List.of(new Repeat<>(Timer.TICK, config.timing().interval()),
+        new ElectionEffect.SetEnforcement<>(Enforcement.ON)));
   }
 
   public static <C> Step<C> step(ElectionState<C> state, ElectionInput<C> input, ElectionConfig config) {
@@ -93,6 +99,11 @@ public final class ElectionMachine {
     }
 
     ElectionState<C> step(ElectionState<C> s0, ElectionInput<C> in) {
+      ElectionState<C> s = phaseStep(s0, in);
+      return s.list().equals(s0.list()) ? s : reenforce(s);
+    }
+
+    private ElectionState<C> phaseStep(ElectionState<C> s0, ElectionInput<C> in) {
       // a replica of the protected list travels with every master's heartbeat; the phase then acts on the beat
       ElectionState<C> s = in instanceof MasterBeatHeard<C> b && fromOther(b.master()) && b.list().isPresent()
           ? s0.newer(b.list().get()) : s0;
@@ -103,6 +114,7 @@ public final class ElectionMachine {
       }
       if (in instanceof RoleAsked<C>) return reply(s);
       if (in instanceof Emergency<C> x) return emergency(s, x);
+      if (in instanceof EnforcementAsked<C> x) return enforcement(s, x);
       if (s.phase() instanceof Uninitialized<C>) return uninitialized(s, in);
       if (s.phase() instanceof Electing<C> e) return electing(s, e, in);
       if (s.phase() instanceof Slave<C> sl) return slave(s, sl, in);
@@ -219,7 +231,8 @@ public final class ElectionMachine {
         }
         return becomeMaster(s, Role.ELECTION, silent);
       }
-      emit(new HaEvent.RoleChanged(at, hostId(), Role.ELECTION.name(), Role.SLAVE.name(), winner.hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.ELECTION, Role.SLAVE, Optional.of(winner.hostId()),
+          Optional.empty()));
       effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
       return s.phase(new Slave<>(winner, Optional.empty()));
     }
@@ -227,7 +240,8 @@ public final class ElectionMachine {
     // ---- Slave: follow the master, beat to it, elect anew when it falls silent
 
     private ElectionState<C> follow(ElectionState<C> s, MasterBeatHeard<C> beat, String why) {
-      emit(new HaEvent.RoleChanged(at, hostId(), "(" + why + ")", Role.SLAVE.name(), beat.master().hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), s.phase().role(), Role.SLAVE, Optional.of(beat.master().hostId()),
+          Optional.of(why)));
       return heard(s, beat);
     }
 
@@ -253,7 +267,7 @@ public final class ElectionMachine {
         return s;
       }
       if (fired(in, Timer.MASTER_LOST)) {
-        emit(new HaEvent.RoleChanged(at, hostId(), Role.SLAVE.name(), Role.ELECTION.name(), null));
+        emit(new HaEvent.RoleChanged(at, hostId(), Role.SLAVE, Role.ELECTION, Optional.empty(), Optional.empty()));
         return startElection(s, "no heartbeat from master " + sl.master().hostId() + " for "
             + config.timing().hostTimeout().toMillis() + " ms", Optional.of(sl.master().hostId()));
       }
@@ -263,7 +277,7 @@ public final class ElectionMachine {
     // ---- Master: run the coordinator, beat to every host, step down for a better master
 
     private ElectionState<C> becomeMaster(ElectionState<C> s, Role from, Map<String, Duration> knownSilence) {
-      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.MASTER.name(), hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), from, Role.MASTER, Optional.of(hostId()), Optional.empty()));
       effects.add(new ElectionEffect.StartCoordinator<>(Map.copyOf(knownSilence), s.list()));
       return s.phase(new Master<>());
     }
@@ -277,7 +291,8 @@ public final class ElectionMachine {
 
     private ElectionState<C> stepDown(ElectionState<C> s, MasterBeatHeard<C> beat) {
       effects.add(new ElectionEffect.StopCoordinator<>());
-      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER.name(), Role.SLAVE.name(), beat.master().hostId()));
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER, Role.SLAVE, Optional.of(beat.master().hostId()),
+          Optional.empty()));
       return heard(s, beat);
     }
 
@@ -297,7 +312,7 @@ public final class ElectionMachine {
 
     private ElectionState<C> coordinatorStopped(ElectionState<C> s) {
       // the coordinator failed beyond its own restarts: stop being master, let the cluster elect again
-      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER.name(), Role.ELECTION.name(), null));
+      emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER, Role.ELECTION, Optional.empty(), Optional.empty()));
       return startElection(s, "master coordinator stopped", Optional.empty());
     }
 
@@ -364,7 +379,7 @@ public final class ElectionMachine {
     // ---- Isolated: apply the isolation response, wait for the network to come back
 
     private ElectionState<C> becomeIsolated(ElectionState<C> s, Role from) {
-      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.ISOLATED.name(), null));
+      emit(new HaEvent.RoleChanged(at, hostId(), from, Role.ISOLATED, Optional.empty(), Optional.empty()));
       effects.add(new Cancel<>(Timer.CLEAR_ISOLATION_FLAG));
       effects.add(new Repeat<>(Timer.RECHECK_ISOLATION, config.timing().hostTimeout()));
       return s.phase(new Isolated<>(applyResponse(s)));
@@ -376,12 +391,18 @@ public final class ElectionMachine {
      * it would stop, so they keep running.
      */
     private boolean applyResponse(ElectionState<C> s) {
+      if (!s.enforcement().on()) {
+        effects.add(new ElectionEffect.Log<>("isolated, but an operator suspended HA's enforcement on " + hostId()
+            + " (emergency disable): no isolation response; its VMs keep running"));
+        return true;
+      }
       if (s.list().map(l -> !l.ha().enabledFor(hostId())).orElse(false)) {
         effects.add(new ElectionEffect.Log<>("isolated, but HA is disabled for " + hostId() + " (or the cluster):"
             + " no isolation response; its VMs keep running"));
         return true;
       }
-      s.report().ifPresent(r -> effects.add(new ElectionEffect.ApplyIsolationResponse<>(r)));
+      Map<String, IsolationResponse> listed = s.list().map(ProtectedList::isolationResponses).orElse(Map.of());
+      s.report().ifPresent(r -> effects.add(new ElectionEffect.ApplyIsolationResponse<>(r, listed)));
       return s.report().isPresent();
     }
 
@@ -492,9 +513,55 @@ public final class ElectionMachine {
         return becomeMaster(s, from, Map.of());
       }
       if (s.phase() instanceof Master<C>) effects.add(new ElectionEffect.StopCoordinator<>());
-      emit(new HaEvent.RoleChanged(at, hostId(), from.name(), Role.ELECTION.name(), null));
+      emit(new HaEvent.RoleChanged(at, hostId(), from, Role.ELECTION, Optional.empty(), Optional.empty()));
       answer(true, "election reset: every host elects anew (asked by \"" + x.askedBy() + "\")");
       return startElection(s, "election reset by \"" + x.askedBy() + "\"", Optional.empty());
+    }
+
+    // ---- Emergency HA disable on this host (seed 001's host-emergency-ha-disable)
+
+    /**
+     * Suspends this host's enforcement of HA — no self-fence, no power-off for an unrenewed lease, the watchdog petted
+     * regardless, no isolation response — only where no master will restart its VMs: the protected list this host
+     * holds shows HA disabled for it, or the operator forces it having made sure no master runs. Restoring it is
+     * always allowed.
+     */
+    private ElectionState<C> enforcement(ElectionState<C> s, EnforcementAsked<C> x) {
+      if (x.enforcement() == s.enforcement()) {
+        answer(true, "HA's enforcement on " + hostId() + " is " + (s.enforcement().on() ? "on" : "suspended")
+            + " already");
+        return s;
+      }
+      boolean haDisabled = s.list().map(l -> !l.ha().enabledFor(hostId())).orElse(false);
+      if (!x.enforcement().on() && !haDisabled && !x.force()) {
+        answer(false, "HA is enabled for " + hostId() + " in the protected list this host holds ("
+            + s.list().map(l -> "version " + l.version() + " from " + l.owner()).orElse("none received yet")
+            + "): a master may restart its VMs elsewhere, so it keeps enforcing. Disable HA for it first (./vmha host"
+            + " ha disable " + hostId() + "), or, when no master can be reached, make sure none runs (every other agent"
+            + " down or with HA disabled) and use --force");
+        return s;
+      }
+      boolean forced = !x.enforcement().on() && !haDisabled;
+      emit(new HaEvent.HostEnforcementChanged(at, hostId(), x.enforcement(), forced, x.askedBy()));
+      effects.add(new ElectionEffect.SetEnforcement<>(x.enforcement()));
+      answer(true, x.enforcement().on() ? "HA's enforcement on " + hostId() + " is on again: it fences itself and"
+          + " applies its isolation response as configured" : "HA's enforcement on " + hostId() + " is suspended"
+          + (forced ? " (forced)" : "") + ": it no longer fences itself or powers off VMs whose lease it cannot renew,"
+          + " applies no isolation response, and its watchdog is petted regardless; ./vmha host emergency-enable"
+          + " restores it");
+      return s.enforcing(x.enforcement());
+    }
+
+    /**
+     * A newer protected list that shows HA enabled for this host ends a suspension: a master may now restart its
+     * VMs, so it must fence itself again when it cannot prove it runs them.
+     */
+    private ElectionState<C> reenforce(ElectionState<C> s) {
+      if (s.enforcement().on() || !s.list().map(l -> l.ha().enabledFor(hostId())).orElse(false)) return s;
+      emit(new HaEvent.HostEnforcementChanged(at, hostId(), Enforcement.ON, false,
+          "protected list version " + s.list().get().version() + ": HA enabled for " + hostId()));
+      effects.add(new ElectionEffect.SetEnforcement<>(Enforcement.ON));
+      return s.enforcing(Enforcement.ON);
     }
 
     private void answer(boolean ok, String message) {

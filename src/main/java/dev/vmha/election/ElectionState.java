@@ -3,6 +3,7 @@ package dev.vmha.election;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.host.HostReport;
+import dev.vmha.isolation.Enforcement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -17,14 +18,16 @@ import java.util.Set;
  * @param report this host's latest report
  * @param list the newest protected list seen (its own as master, else from a master's heartbeats)
  * @param view the latest datastore view
+ * @param enforcement whether this host enforces HA on itself (an operator's emergency disable suspends it)
  * @param <C> how the shell names a master's coordinator
  */
 public record ElectionState<C>(
     Phase<C> phase, int listedFsms, Optional<HostReport> report, Optional<ProtectedList> list,
-    Optional<DatastoreView> view) {
+    Optional<DatastoreView> view, Enforcement enforcement) {
 
   public static <C> ElectionState<C> initial() {
-    return new ElectionState<>(new Uninitialized<>(), 0, Optional.empty(), Optional.empty(), Optional.empty());
+    return new ElectionState<>(new Uninitialized<>(), 0, Optional.empty(), Optional.empty(), Optional.empty(),
+        Enforcement.ON);
   }
 
   public sealed interface Phase<C> {
@@ -119,25 +122,29 @@ public record ElectionState<C>(
   }
 
   ElectionState<C> phase(Phase<C> p) {
-    return new ElectionState<>(p, listedFsms, report, list, view);
+    return new ElectionState<>(p, listedFsms, report, list, view, enforcement);
   }
 
   ElectionState<C> listed(int fsms) {
-    return new ElectionState<>(phase, fsms, report, list, view);
+    return new ElectionState<>(phase, fsms, report, list, view, enforcement);
   }
 
   ElectionState<C> seen(DatastoreView v) {
-    return new ElectionState<>(phase, listedFsms, report, list, Optional.of(v));
+    return new ElectionState<>(phase, listedFsms, report, list, Optional.of(v), enforcement);
   }
 
   ElectionState<C> reported(HostReport r) {
-    return new ElectionState<>(phase, listedFsms, Optional.of(r), list, view);
+    return new ElectionState<>(phase, listedFsms, Optional.of(r), list, view, enforcement);
   }
 
   /** Keeps the newer of the list held and {@code l}. */
   ElectionState<C> newer(ProtectedList l) {
     if (list.isPresent() && list.get().version() > l.version()) return this;
-    return new ElectionState<>(phase, listedFsms, report, Optional.of(l), view);
+    return new ElectionState<>(phase, listedFsms, report, Optional.of(l), view, enforcement);
+  }
+
+  ElectionState<C> enforcing(Enforcement e) {
+    return new ElectionState<>(phase, listedFsms, report, list, view, e);
   }
 
   /** The datastores this host sees, the first part of its rank. */

@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where every {@link HaEvent} goes: the host's {@link HistoryJournal}s (persisted), a readable log line (logger
- * {@code vmha.events}), and a bounded in-memory tail for the status API. Thread-safe.
+ * {@code vmha.events}), a bounded in-memory tail of this host's own events ({@link #recent}), and the other agents
+ * through this actor system's {@link EventRelay}. The cluster's recent events, this host's and those the relay hears
+ * from the others ({@link #heard}: kept in memory only, never journaled here, logged or counted), are
+ * {@link ClusterEvents} ({@link #clusterRecent}, {@link #follow}: the API's events, stream and explain). Thread-safe.
  *
  * <p>The journals live in the agent's actor system, which can be replaced while the agent runs (a quarantined agent
  * starts a new one): events taken while no journal is attached wait here, up to {@link #TAIL}, and are persisted in
@@ -36,13 +39,19 @@ public final class EventLog implements DecisionLog {
       .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
   private static final Logger LOG = LoggerFactory.getLogger("vmha.events");
   private static final int TAIL = 500;
+  /** The cluster's recent events kept (a failover of a few hosts is some tens), and what a stream starts with. */
+  public static final int CLUSTER_EVENTS = 1000;
   /** A journal that has not confirmed a decision by then is failing: the decision is acted on anyway. */
   private static final Duration RECORD_TIMEOUT = Duration.ofSeconds(5);
 
   private final boolean persistent;
   private final ArrayDeque<HaEvent> tail = new ArrayDeque<>();
   private final ArrayDeque<HaEvent> pending = new ArrayDeque<>();
+  private final ClusterEvents cluster = new ClusterEvents(CLUSTER_EVENTS);
+  /** Hands an own event to the current actor system's relay; nothing while there is none. */
+  private Consumer<HaEvent> relay = e -> {};
   private final List<Consumer<HaEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<HaEvent>> hearers = new CopyOnWriteArrayList<>();
   private final List<Predicate<HaEvent>> followers = new CopyOnWriteArrayList<>();
   private ActorRef<HistoryJournal.Command> own;
   private ActorRef<HistoryJournal.Command> master;
@@ -92,7 +101,13 @@ public final class EventLog implements DecisionLog {
     LOG.info("{} {}", e.by(), e.describe());
     tail.addLast(e);
     if (tail.size() > TAIL) tail.removeFirst();
-    for (Consumer<HaEvent> l : listeners) {
+    tell(listeners, e);
+    relay.accept(e);
+    if (cluster.add(e)) followers.removeIf(f -> !follows(f, e));
+  }
+
+  private static void tell(List<Consumer<HaEvent>> to, HaEvent e) {
+    for (Consumer<HaEvent> l : to) {
       try {
         l.accept(e);
       } catch (RuntimeException err) {
@@ -100,7 +115,33 @@ public final class EventLog implements DecisionLog {
         LOG.warn("event listener failed on {}: {}", e.getClass().getSimpleName(), err.toString());
       }
     }
-    followers.removeIf(f -> !follows(f, e));
+  }
+
+  /** Events another agent took (its {@link EventRelay} sent them): kept with the cluster's, each once. */
+  public synchronized void heard(List<HaEvent> events) {
+    for (HaEvent e : events) {
+      if (!cluster.add(e)) continue;
+      tell(hearers, e);
+      followers.removeIf(f -> !follows(f, e));
+    }
+  }
+
+  /**
+   * Hands every event heard from another agent to {@code listener}, once, as it arrives (the alerts that any agent
+   * shows); like {@link #subscribe}, it must return at once.
+   */
+  public void subscribeHeard(Consumer<HaEvent> listener) {
+    hearers.add(listener);
+  }
+
+  /** Hands every next own event to {@code publish} (which must return at once), until {@link #unrelay}. */
+  public synchronized void relayTo(Consumer<HaEvent> publish) {
+    relay = publish;
+  }
+
+  /** The relay given has stopped: own events are no longer handed to it (a newer relay keeps its place). */
+  public synchronized void unrelay(Consumer<HaEvent> publish) {
+    if (relay == publish) relay = e -> {};
   }
 
   private static boolean follows(Predicate<HaEvent> follower, HaEvent e) {
@@ -121,12 +162,12 @@ public final class EventLog implements DecisionLog {
   }
 
   /**
-   * Hands {@code follower} the recent events, oldest first, then every next one as it is taken, with none lost or
-   * repeated in between, until it answers false (its reader has gone: a closed stream). Like {@link #subscribe}, it
-   * runs on the deciding thread and must return at once.
+   * Hands {@code follower} the cluster's recent events, oldest first, then every next one as it is taken or heard, with
+   * none lost or repeated in between, until it answers false (its reader has gone: a closed stream). Like
+   * {@link #subscribe}, it runs on the deciding (or relaying) thread and must return at once.
    */
   public synchronized void follow(Predicate<HaEvent> follower) {
-    for (HaEvent e : tail) {
+    for (HaEvent e : cluster.events()) {
       if (!follows(follower, e)) return;
     }
     followers.add(follower);
@@ -155,7 +196,13 @@ public final class EventLog implements DecisionLog {
     return HistoryJournal.isMasterDecision(e) ? master : own;
   }
 
+  /** This host's own recent events, in the order taken. */
   public synchronized List<HaEvent> recent() {
     return new ArrayList<>(tail);
+  }
+
+  /** The cluster's recent events, this host's and the others', oldest first. */
+  public synchronized List<HaEvent> clusterRecent() {
+    return cluster.events();
   }
 }

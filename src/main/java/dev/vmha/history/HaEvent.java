@@ -9,7 +9,9 @@ import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.IsolationResponse;
 import dev.vmha.election.EmergencyAction;
+import dev.vmha.election.Role;
 import dev.vmha.config.WatchdogSettings;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.restart.WaitReason;
@@ -18,6 +20,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -75,6 +78,7 @@ import java.util.TreeMap;
   @JsonSubTypes.Type(value = HaEvent.VmProtectionSet.class, name = "VmProtectionSet"),
   @JsonSubTypes.Type(value = HaEvent.VmUnprotected.class, name = "VmUnprotected"),
   @JsonSubTypes.Type(value = HaEvent.EmergencyAsked.class, name = "EmergencyAsked"),
+  @JsonSubTypes.Type(value = HaEvent.HostEnforcementChanged.class, name = "HostEnforcementChanged"),
   @JsonSubTypes.Type(value = HaEvent.CapacityPlanChanged.class, name = "CapacityPlanChanged"),
   @JsonSubTypes.Type(value = HaEvent.CapacityAdmission.class, name = "CapacityAdmission"),
 })
@@ -104,9 +108,12 @@ public sealed interface HaEvent extends JsonSerializable {
     }
   }
 
-  record RoleChanged(Instant at, String by, String from, String to, String master) implements HaEvent {
+  /** {@code why}: what made a host follow a master it heard (the election, a better rank, the isolation's end). */
+  record RoleChanged(Instant at, String by, Role from, Role to, Optional<String> master, Optional<String> why)
+      implements HaEvent {
     public String describe() {
-      return "role " + from + " -> " + to + (master == null ? "" : " (master " + master + ")");
+      return "role " + from + " -> " + to + why.map(w -> " (" + w + ")").orElse("")
+          + master.map(m -> " (master " + m + ")").orElse("");
     }
   }
 
@@ -441,7 +448,9 @@ public sealed interface HaEvent extends JsonSerializable {
     public String describe() {
       return vm + (newly ? " protected at " + host : " restarted") + " with priority "
           + protection.priority().configName() + ", order " + protection.order() + (protection.dependsOn().isEmpty()
-          ? "" : ", after " + String.join(", ", protection.dependsOn())) + ", asked by \"" + askedBy + "\"";
+          ? "" : ", after " + String.join(", ", protection.dependsOn()))
+          + protection.isolationResponse().map(r -> ", isolation response " + r.configName()).orElse("")
+          + ", asked by \"" + askedBy + "\"";
     }
   }
 
@@ -461,11 +470,31 @@ public sealed interface HaEvent extends JsonSerializable {
   }
 
   /**
-   * Admission control judged an operation that would break the capacity policy: {@code refused} it, or let it go
-   * ahead with this warning (vmha.capacity.admission).
+   * HA's enforcement on host {@code by} suspended ({@code ./vmha host emergency-disable}: no self-fence, no isolation
+   * response, VMs kept running) or restored; {@code forced} when the protected list it held did not show HA disabled
+   * for it; {@code askedBy}: the API token's name, or the protected list that restored it.
    */
-  record CapacityAdmission(Instant at, String by, String operation, String vm, boolean refused, String reason)
+  record HostEnforcementChanged(Instant at, String by, Enforcement enforcement, boolean forced, String askedBy)
       implements HaEvent {
+    public String describe() {
+      return (enforcement.on() ? "HA's enforcement on " + by + " restored" : "HA's enforcement on " + by
+          + " suspended (emergency disable" + (forced ? ", forced" : "") + "): its VMs keep running unfenced")
+          + ", asked by \"" + askedBy + "\"";
+    }
+  }
+
+  /**
+   * Admission control judged an operation that would break the capacity policy: {@code refused} it, or let it go
+   * ahead with this warning (vmha.capacity.admission). {@code host}: where the VM would run, or the host entering
+   * maintenance; {@code vms}: the VM powered on or protected, or the protected VMs the maintenance would leave without
+   * room after a failure.
+   */
+  record CapacityAdmission(Instant at, String by, String operation, String host, List<String> vms, boolean refused,
+      String reason) implements HaEvent {
+    public CapacityAdmission {
+      vms = List.copyOf(vms);
+    }
+
     public String describe() {
       return (refused ? "refused: " : "allowed with a warning: ") + reason;
     }

@@ -21,6 +21,9 @@ public final class Timeline {
 
   private Timeline() {}
 
+  /** The order of a timeline: by time, events of one instant by the host that took them. */
+  public static final Comparator<HaEvent> ORDER = Comparator.comparing(HaEvent::at).thenComparing(HaEvent::by);
+
   /** Which events to show; null fields do not filter. */
   public record Filter(Instant since, Instant until, String host, String vm) {
     public static final Filter ALL = new Filter(null, null, null, null);
@@ -39,7 +42,7 @@ public final class Timeline {
     if (e instanceof HaEvent.HostJudged x) h.add(x.host());
     if (e instanceof HaEvent.MembershipChanged x) h.add(x.host());
     if (e instanceof HaEvent.MasterElected x) h.add(x.master());
-    if (e instanceof HaEvent.RoleChanged x && x.master() != null) h.add(x.master());
+    if (e instanceof HaEvent.RoleChanged x) x.master().ifPresent(h::add);
     if (e instanceof HaEvent.VmProtected x) h.add(x.host());
     if (e instanceof HaEvent.VmRestartPlanned x) {
       h.add(x.failedHost());
@@ -49,6 +52,7 @@ public final class Timeline {
     if (e instanceof HaEvent.VmRestarted x) h.add(x.host());
     if (e instanceof HaEvent.VmRestartFailed x) h.add(x.host());
     if (e instanceof HaEvent.VmPoweredOff x && !x.host().equals("-")) h.add(x.host());
+    if (e instanceof HaEvent.CapacityAdmission x) h.add(x.host());
     return h;
   }
 
@@ -74,7 +78,7 @@ public final class Timeline {
     if (e instanceof HaEvent.VmRetryAsked x) v.add(x.vm());
     if (e instanceof HaEvent.VmProtectionSet x) v.add(x.vm());
     if (e instanceof HaEvent.VmUnprotected x) v.add(x.vm());
-    if (e instanceof HaEvent.CapacityAdmission x) v.add(x.vm());
+    if (e instanceof HaEvent.CapacityAdmission x) v.addAll(x.vms());
     if (e instanceof HaEvent.HostSelfFenced x) v.addAll(x.stopped());
     if (e instanceof HaEvent.WatchdogFired x) v.addAll(x.stopped());
     if (e instanceof HaEvent.IsolationResponseApplied x) {
@@ -92,7 +96,7 @@ public final class Timeline {
         if (filter.test(e)) all.add(e);
       }
     }
-    all.sort(Comparator.comparing(HaEvent::at).thenComparing(HaEvent::by));
+    all.sort(ORDER);
     return all;
   }
 

@@ -5,8 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.HistorySettings;
-import dev.vmha.history.DecisionLog;
 import dev.vmha.history.EventLog;
+import dev.vmha.history.EventRelay;
 import dev.vmha.history.HistoryJournal;
 import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.cluster.TransportShutdownGuard;
@@ -124,9 +124,12 @@ public final class Agent {
     });
   }
 
-  /** Starts the next incarnation of the agent; {@code incarnations} is what its run loop keeps between them. */
+  /**
+   * Starts the next incarnation of the agent; {@code incarnations} is what its run loop keeps between them. Its
+   * {@link EventRelay} shares the events with the other agents'.
+   */
   public static ActorSystem<HostSupervisor.Command> start(HaSettings s, Function<Drivers.Io, Drivers> drivers,
-      DecisionLog events, Clock clock, Config base, Incarnations incarnations) {
+      EventLog events, Clock clock, Config base, Incarnations incarnations) {
     List<Address> removedBy = incarnations.takeRemovedBy();
     Config config = pekkoConfig(s, removedBy).withFallback(base);
     ActorSystem<HostSupervisor.Command> system = ActorSystem.create(HostSupervisor.create(s, drivers, events, clock,
@@ -135,6 +138,7 @@ public final class Agent {
     Duration flush = system.settings().config().getDuration("pekko.remote.artery.advanced.shutdown-flush-timeout");
     system.systemActorOf(TransportShutdownGuard.create(TransportShutdownGuard.grace(flush)), "transport-shutdown-guard",
         Props.empty());
+    system.systemActorOf(EventRelay.create(events), "event-relay", Props.empty());
     return system;
   }
 }

@@ -11,6 +11,7 @@ import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.BoundedHypervisor;
 import dev.vmha.hypervisor.Hypervisor;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
@@ -62,6 +63,9 @@ public final class HostSupervisor {
 
   private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command, LocalMessage {}
 
+  /** The election decided an operator's emergency disable or enable of HA's enforcement on this host. */
+  private record EnforcementSet(Enforcement enforcement) implements Command, LocalMessage {}
+
   private record DuplicateHost(DuplicateMemberWatch.MustStop stop) implements Command, LocalMessage {}
 
   /** The time a refused agent has to leave the cluster is up. */
@@ -112,8 +116,8 @@ public final class HostSupervisor {
       MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
-          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started)),
-          "election", HA);
+          datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started,
+          enforcement -> ctx.getSelf().tell(new EnforcementSet(enforcement)))), "election", HA);
       ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
           s.watchdog().timeout(), s.leaseTiming(), flag -> publishWatchdog(datastore, flag, s, ctx.getSystem()),
           events, clock)), "watchdog", HA);
@@ -142,6 +146,12 @@ public final class HostSupervisor {
       return Behaviors.receive(Command.class)
           .onMessage(GetElection.class, g -> {
             g.replyTo().tell(election);
+            return Behaviors.same();
+          })
+          .onMessage(EnforcementSet.class, e -> {
+            // an operator's emergency disable (or enable), decided by the election: the self-fence and the leases
+            fence.tell(new SelfFence.Enforce(e.enforcement()));
+            vms.tell(new HostVms.Enforce(e.enforcement()));
             return Behaviors.same();
           })
           .onMessage(GetWatchdog.class, g -> {

@@ -10,6 +10,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.lease.VmLeases;
 import dev.vmha.ping.PingTarget;
@@ -78,6 +79,9 @@ public final class HostVms {
   /** The lease of a VM here was lost: power it off now. */
   private record LeaseLost(String vm, String reason) implements Command, LocalMessage {}
 
+  /** An operator suspended or restored HA's enforcement on this host: for the lease keeper. */
+  public record Enforce(Enforcement enforcement) implements Command, LocalMessage {}
+
   /** A hypervisor or lease call answered: the machine's input, stamped when the actor takes it. */
   private record Answered(Function<Instant, HostVmsInput<ActorRef<JsonSerializable>>> input)
       implements Command, LocalMessage {}
@@ -120,6 +124,10 @@ public final class HostVms {
     private HostVmsState next(HostVmsState state, Command m) {
       if (m instanceof FenceApplied a) {
         a.replyTo().tell(a.applied());
+        return state;
+      }
+      if (m instanceof Enforce e) {
+        leases.tell(new VmLeases.Enforce(e.enforcement()));
         return state;
       }
       HostVmsMachine.Step<ActorRef<JsonSerializable>> step = HostVmsMachine.step(state, input(m, clock.instant()),

@@ -25,6 +25,9 @@ public sealed interface FenceInput {
   /** This host's datastore view: when its own heartbeat last reached a datastore (the view's time). */
   record ViewRead(Instant at, Duration lastOwnWrite) implements FenceInput {}
 
+  /** An operator suspended this host's enforcement of HA, or restored it (emergency disable, enable). */
+  record Enforce(Instant at, Enforcement enforcement) implements FenceInput {}
+
   /** The VM manager fenced the host for {@code reason}: the VMs the hypervisor then shows stopped. */
   record Fenced(Instant at, String reason, List<String> stopped) implements FenceInput {
     public Fenced {

@@ -13,7 +13,8 @@ import java.util.TreeSet;
  * {@code das.failuredetectioninterval} — fences the host when the rule fires, and lifts the fence when the host can
  * prove itself again (without datastores only proof of a strict {@link MajorityRule} majority does). {@link #step}
  * returns the next state and the effects, which {@link SelfFence} carries out; time advances one interval per
- * {@link FenceInput.Tick}.
+ * {@link FenceInput.Tick}. While an operator has suspended enforcement ({@link Enforcement}) the host does not fence
+ * itself; a fence already in place is lifted as usual.
  */
 public final class FenceMachine {
   private FenceMachine() {}
@@ -30,7 +31,11 @@ public final class FenceMachine {
     if (input instanceof FenceInput.ViewRead v) {
       Duration w = v.lastOwnWrite();
       return new Step(w.equals(s.lastOwnWrite()) ? s
-          : new FenceState(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known()), List.of());
+          : new FenceState(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known(), s.enforcement()), List.of());
+    }
+    if (input instanceof FenceInput.Enforce e) {
+      return new Step(new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), s.minoritySince(), s.fenced(),
+          s.known(), e.enforcement()), List.of());
     }
     FenceInput.Fenced f = (FenceInput.Fenced) input;
     return new Step(s, List.of(new FenceEffect.Emit(new HaEvent.HostSelfFenced(f.at(), config.hostId(), f.reason(),
@@ -50,7 +55,7 @@ public final class FenceMachine {
     Optional<String> reason = FencingRule.mustFence(datastores, now.minus(s.writeSeenAt()),
         since.map(now::minus).orElse(Duration.ZERO), config.fenceTimeout());
     Optional<String> fenced = s.fenced();
-    if (reason.isPresent() && fenced.isEmpty()) {
+    if (reason.isPresent() && fenced.isEmpty() && s.enforcement().on()) {
       effects.add(new FenceEffect.Fence(reason.get()));
       fenced = reason;
     } else if (reason.isEmpty() && fenced.isPresent() && (datastores || side.majority())) {
@@ -61,6 +66,7 @@ public final class FenceMachine {
           + side.describe())));
       fenced = Optional.empty();
     }
-    return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known), effects);
+    return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known, s.enforcement()),
+        effects);
   }
 }

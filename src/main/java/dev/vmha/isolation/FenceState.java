@@ -13,10 +13,11 @@ import java.util.Set;
  * @param minoritySince when this host began to see a strict minority, if it does
  * @param fenced why the host is fenced, while it is
  * @param known every host this agent has seen as a cluster member (the {@link MajorityRule}'s denominator)
+ * @param enforcement whether the host fences itself at all ({@code SUSPENDED} by an operator's emergency disable)
  */
 public record FenceState(
     Duration now, Duration lastOwnWrite, Duration writeSeenAt, Optional<Duration> minoritySince,
-    Optional<String> fenced, Set<String> known) {
+    Optional<String> fenced, Set<String> known, Enforcement enforcement) {
   public FenceState {
     known = Set.copyOf(known);
   }
@@ -24,6 +25,6 @@ public record FenceState(
   /** An agent just started: only itself known, nothing written yet, not fenced. */
   public static FenceState initial(String hostId) {
     return new FenceState(Duration.ZERO, Duration.ZERO, Duration.ZERO, Optional.empty(), Optional.empty(),
-        Set.of(hostId));
+        Set.of(hostId), Enforcement.ON);
   }
 }

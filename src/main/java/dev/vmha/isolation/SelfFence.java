@@ -33,6 +33,9 @@ public final class SelfFence {
 
   private enum Tick implements Command { INSTANCE }
 
+  /** An operator suspended or restored HA's enforcement on this host ({@link FenceInput.Enforce}). */
+  public record Enforce(Enforcement enforcement) implements Command {}
+
   private record ViewUpdate(DatastoreView view) implements Command {}
 
   private record Fenced(IsolationResponder.Applied applied, String reason) implements Command {}
@@ -62,6 +65,7 @@ public final class SelfFence {
       Instant at = clock.instant();
       FenceInput in;
       if (m instanceof ViewUpdate v) in = new FenceInput.ViewRead(at, v.view().lastOwnWrite());
+      else if (m instanceof Enforce e) in = new FenceInput.Enforce(at, e.enforcement());
       else if (m instanceof Fenced f) {
         in = new FenceInput.Fenced(at, f.reason(), f.applied().stopped().stream().map(VmSpec::name).toList());
       } else in = tick(at);

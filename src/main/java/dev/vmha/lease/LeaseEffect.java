@@ -2,6 +2,7 @@ package dev.vmha.lease;
 
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.Enforcement;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -50,7 +51,9 @@ public sealed interface LeaseEffect<R> {
 
   /**
    * After every round, for the host's watchdog: {@code settled} once the VMs found at start have been adopted or
-   * released (a first VM list came and no adoption is pending), and the longest any lease here has gone unrenewed.
+   * released (a first VM list came and no adoption is pending), the longest any lease here has gone unrenewed, and
+   * whether that matters ({@code SUSPENDED}: an operator's emergency disable; the watchdog is petted regardless).
    */
-  record ReportRenewal<R>(boolean settled, Duration longestUnrenewed) implements LeaseEffect<R> {}
+  record ReportRenewal<R>(boolean settled, Duration longestUnrenewed, Enforcement enforcement)
+      implements LeaseEffect<R> {}
 }

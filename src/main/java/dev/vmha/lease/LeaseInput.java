@@ -3,6 +3,7 @@ package dev.vmha.lease;
 import dev.vmha.Failures;
 import dev.vmha.datastore.CorruptStateFileException;
 import dev.vmha.datastore.VmLease;
+import dev.vmha.isolation.Enforcement;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
@@ -34,6 +35,12 @@ public sealed interface LeaseInput<R> {
       vms = Set.copyOf(vms);
     }
   }
+
+  /**
+   * An operator suspended this host's enforcement of HA, or restored it: while suspended an unrenewed lease powers no
+   * VM off and the watchdog is petted regardless (a lease another host took still fences its VM).
+   */
+  record Enforce<R>(Instant at, Enforcement enforcement) implements LeaseInput<R> {}
 
   /** A {@link LeaseEffect.Swap} completed. */
   record Swapped<R>(Instant at, LeaseEffect.Swap<R> swap, Written result) implements LeaseInput<R> {}

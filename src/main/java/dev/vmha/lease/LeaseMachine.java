@@ -62,6 +62,7 @@ public final class LeaseMachine {
       if (in instanceof Take<R> t) return take(s, t);
       if (in instanceof Running<R> r) return running(s, r.vms());
       if (in instanceof LeaseInput.Release<R> r) return release(s, r);
+      if (in instanceof LeaseInput.Enforce<R> e) return s.enforcing(e.enforcement());
       if (in instanceof Swapped<R> w) return swapped(s, w.swap(), w.result());
       if (in instanceof Found<R> f) return found(s, f);
       return repaired(s, (Repaired<R>) in);
@@ -159,9 +160,9 @@ public final class LeaseMachine {
 
     private LeaseState<R> tick(LeaseState<R> s) {
       LeaseState<R> t = new LeaseState<>(s.now().plus(config.timing().renewInterval()), s.held(), s.busy(), s.fenced(),
-          s.listed(), s.releasing());
+          s.listed(), s.releasing(), s.enforcement());
       if (config.datastore().isPresent()) t = renew(t);
-      effects.add(new LeaseEffect.ReportRenewal<>(t.settled(), t.longestUnrenewed()));
+      effects.add(new LeaseEffect.ReportRenewal<>(t.settled(), t.longestUnrenewed(), t.enforcement()));
       return t;
     }
 
@@ -180,7 +181,7 @@ public final class LeaseMachine {
               timing.fenceAfter())));
           held.put(vm, new Held(h.lease(), h.lastOk(), true));
         }
-        if (unrenewed.compareTo(timing.fenceAfter()) >= 0) {
+        if (unrenewed.compareTo(timing.fenceAfter()) >= 0 && t.enforcement().on()) {
           fence(fenced, vm, "its lease on " + ds() + " was not renewed for " + unrenewed.toMillis()
               + " ms (fence after " + timing.fenceAfter().toMillis() + " ms)");
         }
@@ -271,7 +272,7 @@ public final class LeaseMachine {
           if (!s.busy().contains(vm) && !fenced.contains(vm)) held.putIfAbsent(vm, new Held(Optional.empty(), s.now()));
         }
       }
-      return new LeaseState<>(s.now(), held, s.busy(), fenced, true, s.releasing());
+      return new LeaseState<>(s.now(), held, s.busy(), fenced, true, s.releasing(), s.enforcement());
     }
 
     private static Set<String> plus(Set<String> set, String vm) {

@@ -1,6 +1,7 @@
 package dev.vmha.lease;
 
 import dev.vmha.datastore.VmLease;
+import dev.vmha.isolation.Enforcement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -17,11 +18,13 @@ import java.util.Set;
  * @param listed whether a first VM list came
  * @param releasing VMs migrated away whose release was asked while their lease I/O was in flight: released, and
  *     answered, once that I/O came back
+ * @param enforcement whether an unrenewed lease powers its VM off ({@code SUSPENDED} by an operator's emergency
+ *     disable)
  * @param <R> how the shell names the one a release answers
  */
 public record LeaseState<R>(
     Duration now, Map<String, Held> held, Set<String> busy, Set<String> fenced, boolean listed,
-    Map<String, Releasing<R>> releasing) {
+    Map<String, Releasing<R>> releasing, Enforcement enforcement) {
   public LeaseState {
     held = Map.copyOf(held);
     busy = Set.copyOf(busy);
@@ -48,15 +51,19 @@ public record LeaseState<R>(
 
   /** An agent just started: nothing held, no VM list yet. */
   public static <R> LeaseState<R> initial() {
-    return new LeaseState<>(Duration.ZERO, Map.of(), Set.of(), Set.of(), false, Map.of());
+    return new LeaseState<>(Duration.ZERO, Map.of(), Set.of(), Set.of(), false, Map.of(), Enforcement.ON);
   }
 
   LeaseState<R> with(Map<String, Held> h, Set<String> b, Set<String> f) {
-    return new LeaseState<>(now, h, b, f, listed, releasing);
+    return new LeaseState<>(now, h, b, f, listed, releasing, enforcement);
   }
 
   LeaseState<R> releasing(Map<String, Releasing<R>> r) {
-    return new LeaseState<>(now, held, busy, fenced, listed, r);
+    return new LeaseState<>(now, held, busy, fenced, listed, r, enforcement);
+  }
+
+  LeaseState<R> enforcing(Enforcement e) {
+    return new LeaseState<>(now, held, busy, fenced, listed, releasing, e);
   }
 
   /** The longest any lease here has gone unrenewed. */

@@ -2,6 +2,7 @@ package dev.vmha.lease;
 
 import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.timing.TimingRules;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.VmLease;
@@ -37,9 +38,13 @@ public final class VmLeases {
 
   /**
    * Told to the host's watchdog every round: {@code settled} once the VMs found at start have been adopted or released
-   * (a first VM list came and no adoption is pending), and the longest any lease here has gone unrenewed.
+   * (a first VM list came and no adoption is pending), the longest any lease here has gone unrenewed, and whether
+   * that matters (not while an operator's emergency disable suspended enforcement).
    */
-  public record Renewal(boolean settled, Duration longestUnrenewed) {}
+  public record Renewal(boolean settled, Duration longestUnrenewed, Enforcement enforcement) {}
+
+  /** An operator suspended or restored this host's enforcement of HA ({@link LeaseInput.Enforce}). */
+  public record Enforce(Enforcement enforcement) implements Command {}
 
   /**
    * The VM migrated away (its writer here has stopped): its lease is released now, so that the target can take it,
@@ -90,6 +95,7 @@ public final class VmLeases {
       else if (m instanceof Take t) in = new LeaseInput.Take<>(at, t.vm(), t.grant(), t.replyTo().unsafeUpcast());
       else if (m instanceof Release r) in = new LeaseInput.Release<>(at, r.vm(), r.replyTo().unsafeUpcast());
       else if (m instanceof Running r) in = new LeaseInput.Running<>(at, r.vms());
+      else if (m instanceof Enforce e) in = new LeaseInput.Enforce<>(at, e.enforcement());
       else in = ((Answered) m).input().apply(at);
       LeaseMachine.Step<ActorRef<LocalMessage>> step = LeaseMachine.step(state, in, config);
       step.effects().forEach(this::carryOut);
@@ -118,7 +124,7 @@ public final class VmLeases {
       else if (e instanceof LeaseEffect.Emit<?> x) events.accept(x.event());
       else if (e instanceof LeaseEffect.Warn<?> w) ctx.getLog().warn(w.message());
       else if (e instanceof LeaseEffect.ReportRenewal<?> r) {
-        renewals.accept(new Renewal(r.settled(), r.longestUnrenewed()));
+        renewals.accept(new Renewal(r.settled(), r.longestUnrenewed(), r.enforcement()));
       }
     }
   }

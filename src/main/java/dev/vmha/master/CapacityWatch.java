@@ -13,53 +13,92 @@ import dev.vmha.master.MasterState.InFlight;
 import dev.vmha.master.MasterState.Pending;
 import dev.vmha.master.MasterState.Waiting;
 import dev.vmha.restart.RestartPlanner;
-import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it, computed
- * again at the end of a step only when what it is computed from changed — the hosts that are up and their free
- * memory, the protected VMs that run and where, their priority and order — so a VM start, stop or move, a protection
- * change and a host change replan, and a beat that changes nothing does not. A new verdict is recorded
- * ({@link HaEvent.CapacityPlanChanged}; the alert rule raises and clears the overcommit alert from it). It also
- * judges an operator's power-on ({@link Admission}) and names the wait of a VM a failure beyond the plan left
- * without room.
+ * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it. At the
+ * end of a step the cluster is built again; when what a plan is computed from changed — the hosts that are up and
+ * their free memory, the protected VMs that run and where, their priority and order — it is a new version, so a VM
+ * start, stop or move, a protection change and a host change replan, and a beat that changes nothing does not. The
+ * planner runs off the step ({@link MasterEffect.Plan}, one run at a time, for the newest version; a large
+ * overcommitted cluster can take seconds), answered by {@link MasterInput.Planned}; the state keeps the last plan and
+ * the version it is for. A new verdict is recorded ({@link HaEvent.CapacityPlanChanged}; the alert rule raises and
+ * clears the overcommit alert from it). It also judges operations by admission control ({@link Admission}, against
+ * the last plan, saying when that plan is stale) and names the wait of a VM a failure beyond the plan left without
+ * room.
  */
 final class CapacityWatch {
   private CapacityWatch() {}
 
-  /** The plan, and the cluster it was computed from. */
-  record Watch(Optional<Cluster> from, Optional<CapacityPlan> plan) {
-    static final Watch NONE = new Watch(Optional.empty(), Optional.empty());
+  /**
+   * The cluster as last built ({@code cluster}, its {@code version}: counted up on every change), the last plan and
+   * the version it is for ({@code planFor}, 0: none), the version a planning run is out for, and the last version
+   * whose run failed ({@code failedFor}: not tried again; the next change is).
+   */
+  record Watch(Optional<Cluster> cluster, long version, Optional<CapacityPlan> plan, long planFor,
+      Optional<Long> planning, long failedFor) {
+    static final Watch NONE = new Watch(Optional.empty(), 0, Optional.empty(), 0, Optional.empty(), 0);
+
+    /** Whether the last plan is not of the cluster {@code now}. */
+    boolean staleFor(Cluster now) {
+      return plan.isEmpty() || planFor != version || cluster.filter(now::equals).isEmpty();
+    }
   }
 
   /**
-   * Replans if the cluster changed since the last plan; records a changed verdict. Not before the list is read, its
-   * own host has reported, and every host the master knows has reported to it or been judged: a new master has not
-   * heard its slaves yet, and a host not heard yet is no failed one (else every election would raise a false
-   * overcommit).
+   * Notes a changed cluster as a new version, and asks for its plan when none is out (else it is asked for when the
+   * run out ends). Not before the list is read, its own host has reported, and every host the master knows has
+   * reported to it or been judged: a new master has not heard its slaves yet, and a host not heard yet is no failed
+   * one (else every election would raise a false overcommit).
    */
   static MasterState recheck(Turn t, MasterState s) {
     boolean unheard = !s.hosts().containsKey(t.self())
         || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE);
     if (!s.loaded() || unheard) return s;
     Cluster c = cluster(t, s);
-    if (s.capacity().from().filter(c::equals).isPresent()) return s;
-    CapacityPlan plan = CapacityPlan.of(c, t.settings().capacity());
-    Optional<CapacityPlan> before = s.capacity().plan();
+    Watch w = s.capacity();
+    if (w.cluster().filter(c::equals).isEmpty()) {
+      w = new Watch(Optional.of(c), w.version() + 1, w.plan(), w.planFor(), w.planning(), w.failedFor());
+    }
+    if (w.planning().isEmpty() && w.planFor() != w.version() && w.failedFor() != w.version()) {
+      t.effect(new MasterEffect.Plan(w.version(), c, t.settings().capacity()));
+      w = new Watch(w.cluster(), w.version(), w.plan(), w.planFor(), Optional.of(w.version()), w.failedFor());
+    }
+    return w.equals(s.capacity()) ? s : s.capacity(w);
+  }
+
+  /** A planning run ended: its plan is the current one; a changed verdict (and a new master's first) is recorded. */
+  static MasterState planned(Turn t, MasterState s, MasterInput.Planned p) {
+    Watch w = s.capacity();
+    if (w.planning().filter(v -> v == p.version()).isEmpty()) return s;
+    CapacityPlan plan = p.plan();
+    Optional<CapacityPlan> before = w.plan();
     if (plan.max().isPresent() && before.map(b -> b.ok() != plan.ok()).orElse(true)) {
       t.emit(new HaEvent.CapacityPlanChanged(t.wall, t.self(), plan.ok(), plan.hostFailures(),
           plan.max().get().failures(), plan.describe() + plan.wouldNotComeBack().stream().findFirst()
               .map(u -> "; " + u.describe()).orElse("")));
     }
-    return s.capacity(new Watch(Optional.of(c), Optional.of(plan)));
+    return s.capacity(new Watch(w.cluster(), w.version(), Optional.of(plan), p.version(), Optional.empty(),
+        w.failedFor()));
+  }
+
+  /** A planning run failed or timed out: the last plan stays (stale), and this version is not planned again. */
+  static MasterState planFailed(Turn t, MasterState s, MasterInput.PlanFailed p) {
+    Watch w = s.capacity();
+    if (w.planning().filter(v -> v == p.version()).isEmpty()) return s;
+    t.warn("capacity plan of cluster version " + p.version() + " not computed: " + p.why() + "; the last plan"
+        + w.plan().map(x -> " (version " + w.planFor() + ", " + (x.ok() ? "OK" : "OVERCOMMITTED") + ")")
+            .orElse(" (none yet)") + " stays, planned again on the next change");
+    return s.capacity(new Watch(w.cluster(), w.version(), w.plan(), w.planFor(), Optional.empty(), p.version()));
   }
 
   /**
@@ -74,7 +113,7 @@ final class CapacityWatch {
     Map<String, String> runs = new HashMap<>();
     for (HostEntry h : HostWatch.sorted(s)) {
       long memory = h.report().map(r -> r.memoryMb()).orElse(0L);
-      Cluster.HostState state = hostState(h);
+      Cluster.HostState state = hostState(s, h);
       long free = state == Cluster.HostState.UP ? Math.max(0, Math.min(memory, room.getOrDefault(h.id(), 0L))) : 0;
       hosts.add(new Cluster.Host(h.id(), memory, free, 0, state));
       if (state == Cluster.HostState.UP) h.report().get().poweredOn().forEach(v -> runs.putIfAbsent(v.name(), h.id()));
@@ -92,8 +131,12 @@ final class CapacityWatch {
     return new Cluster(hosts, vms, t.settings().restart().defaultFailoverHost());
   }
 
-  /** Whether a host runs VMs and takes restarts; maintenance mode (issue 22) is the third state. */
-  private static Cluster.HostState hostState(HostEntry h) {
+  /**
+   * Whether a host runs VMs and takes restarts: a host in maintenance does neither; one entering it is up (its VMs
+   * fail over if it fails) and takes none ({@link VmRecovery#rooms} gives it no room).
+   */
+  private static Cluster.HostState hostState(MasterState s, HostEntry h) {
+    if (!Maintenance.failsOver(s, h.id())) return Cluster.HostState.MAINTENANCE;
     return h.live() ? Cluster.HostState.UP : Cluster.HostState.DOWN;
   }
 
@@ -107,8 +150,32 @@ final class CapacityWatch {
    */
   static Admission.Decision admitPowerOn(Turn t, MasterState s, VmSpec vm, VmProtection p, String host) {
     Cluster now = cluster(t, s);
-    return judged(t, s, now, now.plus(vm(vm, p, host)), "power-on", vm.name(),
+    return judged(t, s, now, now.plus(vm(vm, p, host)), "power-on", host, Optional.of(vm.name()),
         "powering " + vm.name() + " on at " + host);
+  }
+
+  /**
+   * Whether admission control would refuse an operator's power-on of {@code vm} at {@code host}, recording nothing:
+   * a fallback host of the start that it would refuse is not tried.
+   */
+  static boolean refusesPowerOn(Turn t, MasterState s, VmSpec vm, VmProtection p, String host) {
+    Cluster now = cluster(t, s);
+    return decide(t, s, now, now.plus(vm(vm, p, host)), "").outcome() == Admission.Outcome.REFUSED;
+  }
+
+  /**
+   * An operator's power-on that did not start at its target {@code target} but at a fallback, {@code host}, judged
+   * again there: against the cluster as it is, with the VM there ({@code s}: after the start). It runs already, so a
+   * broken plan is a warning (recorded as one), whatever vmha.capacity.admission says; a fallback refused when the
+   * start was decided is never tried ({@link #refusesPowerOn}), so only a change since then warns under refuse.
+   */
+  static Optional<String> landedWarning(Turn t, MasterState s, String vm, String host, String target) {
+    Cluster now = cluster(t, s);
+    Admission.Decision d = decide(t, s, now, now, "powering " + vm + " on at " + host + " (it did not start at "
+        + target + ")");
+    if (d.outcome() == Admission.Outcome.ALLOWED) return Optional.empty();
+    t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), "power-on", host, List.of(vm), false, d.reason()));
+    return Optional.of(d.reason());
   }
 
   /**
@@ -119,20 +186,95 @@ final class CapacityWatch {
     Cluster now = cluster(t, s);
     List<Cluster.Vm> vms = new ArrayList<>(now.vms());
     vms.add(vm(vm, p, host));
-    return judged(t, s, now, new Cluster(now.hosts(), vms, now.defaultFailoverHost()), "protect", vm.name(),
-        "protecting " + vm.name() + " at " + host);
+    return judged(t, s, now, new Cluster(now.hosts(), vms, now.defaultFailoverHost()), "protect", host,
+        Optional.of(vm.name()), "protecting " + vm.name() + " at " + host);
   }
 
-  /** The decision on {@code after}; one that is not plainly allowed is recorded ({@code operation} on {@code vm}). */
-  private static Admission.Decision judged(
-      Turn t, MasterState s, Cluster now, Cluster after, String operation, String vm, String described) {
-    CapacityPlan plan = s.capacity().plan().orElseGet(() -> CapacityPlan.of(now, t.settings().capacity()));
-    Admission.Decision d = Admission.judge(plan, after, t.settings().capacity(), described);
+  /**
+   * Admission control of a protected VM's protection change that makes it owed room after a failure (from
+   * best-effort or disabled to a restarted priority: vmha's "raise a reservation"); empty when the change asks for
+   * no more room, or the VM runs at no live host.
+   */
+  static Optional<Admission.Decision> admitProtectionRaise(
+      Turn t, MasterState s, String vm, VmProtection before, VmProtection after) {
+    Cluster now = cluster(t, s);
+    Optional<Cluster.Vm> was = now.vms().stream().filter(v -> v.name().equals(vm)).findFirst();
+    if (was.isEmpty() || before.priority().owedRoom() || !after.priority().owedRoom()) return Optional.empty();
+    Cluster.Vm v = was.get();
+    List<Cluster.Vm> vms = new ArrayList<>(now.vms());
+    vms.set(vms.indexOf(v), new Cluster.Vm(vm, v.memoryMb(), v.cpuMhz(), v.host(), after.priority(), after.order()));
+    return Optional.of(judged(t, s, now, new Cluster(now.hosts(), vms, now.defaultFailoverHost()), "set-protection",
+        v.host(), Optional.of(vm), "restarting " + vm + " with priority " + after.priority().configName()));
+  }
+
+  /**
+   * Admission control of an operator's request for {@code host} to enter maintenance: judged against the cluster
+   * after its drain — each VM it runs (protected or not, in start order) moved to the host the drain would pick,
+   * and the host in maintenance, or still up and taking nothing if a VM fits nowhere.
+   */
+  static Admission.Decision admitMaintenance(Turn t, MasterState s, String host) {
+    Cluster now = cluster(t, s);
+    HostEntry h = s.hosts().get(host);
+    List<VmSpec> running = h == null || h.report().isEmpty() ? List.of() : Maintenance.runningAt(t, s, h);
+    Map<String, Long> taken = new HashMap<>();
+    Map<String, RestartPlanner.HostRoom> rooms = new LinkedHashMap<>();
+    VmRecovery.rooms(t, s).stream().filter(r -> !r.hostId().equals(host)).forEach(r -> rooms.put(r.hostId(), r));
+    Map<String, String> movedTo = new HashMap<>();
+    boolean stays = false;
+    for (VmSpec vm : running) {
+      RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
+          List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), host)), Map.of(), Set.of(),
+          List.copyOf(rooms.values()), t.settings().restart().defaultFailoverHost()));
+      if (plan.starts().isEmpty()) {
+        stays = true;
+        continue;
+      }
+      String to = plan.starts().get(0).hosts().get(0);
+      RestartPlanner.HostRoom r = rooms.get(to);
+      rooms.put(to, new RestartPlanner.HostRoom(to, r.freeMemoryMb() - vm.memoryMb(), r.freeStartSlots()));
+      taken.merge(to, vm.memoryMb(), Long::sum);
+      movedTo.put(vm.name(), to);
+    }
+    boolean left = stays;
+    List<Cluster.Host> hosts = now.hosts().stream().map(x -> x.id().equals(host)
+        ? new Cluster.Host(host, x.memoryMb(), 0, x.cpuMhz(), left ? x.state() : Cluster.HostState.MAINTENANCE)
+        : new Cluster.Host(x.id(), x.memoryMb(), Math.max(0, x.freeMemoryMb() - taken.getOrDefault(x.id(), 0L)),
+            x.cpuMhz(), x.state())).toList();
+    List<Cluster.Vm> vms = now.vms().stream().filter(v -> !v.host().equals(host) || left || movedTo.containsKey(
+        v.name())).map(v -> !movedTo.containsKey(v.name()) ? v : new Cluster.Vm(v.name(), v.memoryMb(), v.cpuMhz(),
+        movedTo.get(v.name()), v.priority(), v.order())).toList();
+    Cluster after = new Cluster(hosts, vms, now.defaultFailoverHost());
+    return judged(t, s, now, after, "enter-maintenance", host, Optional.empty(),
+        "putting host " + host + " in maintenance");
+  }
+
+  /**
+   * The decision on {@code after}; one that is not plainly allowed is recorded ({@code operation} at {@code host},
+   * on {@code vm}, else on the protected VMs that would not come back).
+   */
+  private static Admission.Decision judged(Turn t, MasterState s, Cluster now, Cluster after, String operation,
+      String host, Optional<String> vm, String described) {
+    Admission.Decision d = decide(t, s, now, after, described);
     if (d.outcome() != Admission.Outcome.ALLOWED) {
-      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), operation, vm,
+      List<String> vms = vm.map(List::of).orElseGet(() -> d.after().wouldNotComeBack().stream()
+          .map(CapacityPlan.Unplaced::vm).distinct().toList());
+      t.emit(new HaEvent.CapacityAdmission(t.wall, t.self(), operation, host, vms,
           d.outcome() == Admission.Outcome.REFUSED, d.reason()));
     }
     return d;
+  }
+
+  /**
+   * The decision on {@code after}, noting whether the cluster was overcommitted already by the master's last plan,
+   * and saying so when that plan is not of the cluster {@code now} (a planning run is out, or failed).
+   */
+  private static Admission.Decision decide(Turn t, MasterState s, Cluster now, Cluster after, String described) {
+    Watch w = s.capacity();
+    Admission.Decision d = Admission.judge(w.plan(), after, t.settings().capacity(), described);
+    if (d.outcome() == Admission.Outcome.ALLOWED || !w.staleFor(now)) return d;
+    return new Admission.Decision(d.outcome(), d.reason() + " (" + (w.plan().isEmpty() ? "the master has no plan"
+        + " of its own yet" : "the master's last plan is stale: it is of cluster version " + w.planFor() + ", the"
+        + " cluster has changed since") + ")", d.after());
   }
 
   /**
@@ -142,8 +284,7 @@ final class CapacityWatch {
   static Waiting waiting(Turn t, MasterState s, Pending p, RestartPlanner.Wait w) {
     CapacitySettings c = t.settings().capacity();
     if (w.reason() != WaitReason.NO_ROOM || c.policy() == CapacitySettings.Policy.DISABLED
-        || !p.protection().priority().restarted()
-        || p.protection().priority() == RestartPriority.BEST_EFFORT) {
+        || !p.protection().priority().owedRoom()) {
       return new Waiting(w.reason(), w.why());
     }
     List<String> down = HostWatch.sorted(s).stream().filter(h -> !h.live()).map(HostEntry::id).toList();

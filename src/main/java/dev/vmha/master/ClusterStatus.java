@@ -1,5 +1,8 @@
 package dev.vmha.master;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.vmha.classify.Reachability;
+import dev.vmha.classify.Verdict;
 import dev.vmha.JsonSerializable;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.datastore.ProtectedList;
@@ -31,6 +34,12 @@ public record ClusterStatus(
     this(reportedBy, master, hosts, vms, datastores, listOwner, listVersion, capacity, ProtectedList.HaSwitch.ENABLED);
   }
 
+  /** Whether a host is the master that reports the status or one of its slaves ("master", "slave" in JSON). */
+  public enum Seat {
+    @JsonProperty("master") MASTER,
+    @JsonProperty("slave") SLAVE
+  }
+
   /**
    * One host the master knows, also a dead or removed one (it never forgets a host). {@code since}: when its verdict
    * was reached (for a host it never judged, when it came to know it); {@code networkHeartbeatAgeMs}: since its last
@@ -39,13 +48,13 @@ public record ClusterStatus(
    * it still holds VMs.
    */
   public record HostStatus(
-      String id, String role, String verdict, String reason, String reachability, long silenceMs, String address,
+      String id, Seat role, Verdict verdict, String reason, Reachability reachability, long silenceMs, String address,
       int httpPort, long memoryMb, long freeMemoryMb, List<String> vms, Instant since, long networkHeartbeatAgeMs,
       Map<String, Long> datastoreHeartbeatAgesMs, MaintenanceMode maintenance, String maintenanceWait)
       implements JsonSerializable {
     /** A host not in maintenance. */
     public HostStatus(
-        String id, String role, String verdict, String reason, String reachability, long silenceMs, String address,
+        String id, Seat role, Verdict verdict, String reason, Reachability reachability, long silenceMs, String address,
         int httpPort, long memoryMb, long freeMemoryMb, List<String> vms, Instant since, long networkHeartbeatAgeMs,
         Map<String, Long> datastoreHeartbeatAgesMs) {
       this(id, role, verdict, reason, reachability, silenceMs, address, httpPort, memoryMb, freeMemoryMb, vms, since,

@@ -18,6 +18,7 @@ import dev.vmha.ping.PingTarget;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,15 +64,16 @@ final class HostWatch {
   }
 
   /**
-   * Pings every host silent past its limit whose next ping is due and none is out, but none in maintenance (every
-   * round; also as soon as a master just elected has both its protected list and its datastore view, so a proven
-   * silence costs no round).
+   * Pings every host silent past its limit whose next ping is due and none is out (every round; also as soon as a
+   * master just elected has both its protected list and its datastore view, so a proven silence costs no round). A
+   * host in maintenance too: one that crashed or was shut down is judged and its member downed like any other, or it
+   * would stay an unreachable member for ever and no agent could join.
    */
   static MasterState investigate(Turn t, MasterState s) {
     if (!s.loaded() || s.view().isEmpty() && t.config.hasDatastores()) return s;
     MasterState next = s;
     for (HostEntry h : sorted(s)) {
-      if (h.id().equals(t.self()) || h.investigating() || !Maintenance.watched(next, h.id())) continue;
+      if (h.id().equals(t.self()) || h.investigating()) continue;
       Duration silence = silence(next, h);
       if (silence.compareTo(silenceLimit(t, next, h)) < 0) continue;
       if (!h.judgeable() || next.now().compareTo(h.nextCheck()) < 0) continue;
@@ -100,9 +102,21 @@ final class HostWatch {
 
   /** A datastore round: the locks renewed, the silent hosts judged again, the first view starts investigations. */
   static MasterState view(Turn t, MasterState s, DatastoreView v) {
-    MasterState next = rejudge(t, ListOwnership.renewLocks(t, s.view(v)));
+    MasterState next = rejudge(t, ListOwnership.renewLocks(t, knowHeartbeatWriters(t, s.view(v), v)));
     ListOwnership.repair(t, next, v);
     return s.view().isEmpty() ? investigate(t, next) : next;
+  }
+
+  /**
+   * Every host whose heartbeat a datastore holds is known to the master: a new master still shows, and judges, a host
+   * that died before it took over, though that host is no member any more and owns no VM now.
+   */
+  private static MasterState knowHeartbeatWriters(Turn t, MasterState s, DatastoreView v) {
+    Map<String, HostEntry> hosts = new HashMap<>(s.hosts());
+    for (String h : new TreeSet<>(v.knownHosts())) {
+      if (!h.equals(t.self())) hosts.putIfAbsent(h, HostEntry.fresh(h, s.now()));
+    }
+    return hosts.size() == s.hosts().size() ? s : s.with(hosts);
   }
 
   /**
@@ -116,7 +130,7 @@ final class HostWatch {
     MasterState next = s;
     for (HostEntry was : sorted(s)) {
       HostEntry h = next.hosts().get(was.id());
-      if (h.id().equals(t.self()) || !h.unanswered() || !h.judgeable() || !Maintenance.watched(next, h.id())) continue;
+      if (h.id().equals(t.self()) || !h.unanswered() || !h.judgeable()) continue;
       if (silence(next, h).compareTo(silenceLimit(t, next, h)) < 0) continue;
       next = judge(t, next, h, false);
     }
@@ -150,6 +164,8 @@ final class HostWatch {
       t.log("downing " + h.id() + " (" + h.address().get() + "): " + down.get());
       t.effect(new MasterEffect.Down(h.id(), h.address().get(), down.get()));
     }
+    // as Pacemaker and vSphere do: maintenance drained the host and it takes no VMs, so no failover is owed
+    if (!Maintenance.failsOver(next, h.id())) return next;
     return switch (d.verdict()) {
       // a host whose agent stopped cleanly left its VMs running with nothing to stop them: they wait for it
       case DEAD -> dead.restart()
@@ -172,7 +188,7 @@ final class HostWatch {
    */
   static MasterState checkAllSilent(Turn t, MasterState s) {
     List<HostEntry> others = sorted(s).stream().filter(h -> !h.id().equals(t.self()))
-        .filter(h -> h.verdict() != Verdict.DEAD && Maintenance.watched(s, h.id())).toList();
+        .filter(h -> h.verdict() != Verdict.DEAD && Maintenance.failsOver(s, h.id())).toList();
     boolean allSilent = !others.isEmpty() && others.stream()
         .allMatch(h -> silence(s, h).compareTo(silenceLimit(t, s, h)) >= 0);
     if (allSilent && !s.allSilentReported()) {

@@ -4,6 +4,7 @@ import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.ListLockRule;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
@@ -72,7 +73,8 @@ final class ListOwnership {
       if (!Boolean.TRUE.equals(v.accessible().get(d))) continue;
       if (!ListLockRule.mayHold(t.self(), v.listLock(d), staleAfter)) continue;
       mayHold.add(d);
-      t.effect(new MasterEffect.WriteListLock(d, new HostHeartbeat(t.self(), s.now().toMillis(), t.wall)));
+      t.effect(new MasterEffect.WriteListLock(d, new HostHeartbeat(t.self(), s.now().toMillis(), t.wall),
+          ListLockRule.replacing(t.self(), v.listLock(d))));
     }
     Set<String> held = new TreeSet<>(s.held());
     held.retainAll(mayHold);
@@ -98,7 +100,7 @@ final class ListOwnership {
     if (s.held().isEmpty()) {
       Optional<DatastoreView> v = s.view();
       String from = t.config.datastores().stream().map(d -> v.flatMap(x -> x.listLock(d))).flatMap(Optional::stream)
-          .map(Map.Entry::getKey).filter(o -> !o.equals(t.self())).findFirst().map(o -> "taken over from " + o)
+          .map(ListLockSeen::owner).filter(o -> !o.equals(t.self())).findFirst().map(o -> "taken over from " + o)
           .orElse("the lock was free");
       t.emit(new HaEvent.ProtectedListOwnership(t.wall, t.self(), true, List.copyOf(held), from));
       t.effect(new MasterEffect.ReadList()); // the previous owner may have changed it since this master read it

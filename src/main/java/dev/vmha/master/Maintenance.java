@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.capacity.Admission;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.ProtectedList.HostMaintenance;
 import dev.vmha.history.HaEvent;
@@ -27,8 +28,10 @@ import java.util.TreeMap;
  * VmRecovery#rooms}) and its running VMs are live-migrated away one at a time, highest priority first, each to the
  * host {@link RestartPlanner} would restart it on; a VM that fits nowhere keeps running there and the host stays
  * ENTERING with the reason until room appears or the operator lets it exit. Once empty it is IN_MAINTENANCE: it is
- * neither judged nor failed over ({@link HostWatch#investigate}). Every change is in the protected list (stored
- * before it is answered, so a new master carries it on) and is a history event naming who asked.
+ * neither judged nor failed over ({@link HostWatch#investigate}). Entering is judged by capacity admission control
+ * ({@link CapacityWatch#admitMaintenance}: refused, or answered with a warning, when the cluster without the host
+ * would have no failover plan). Every change is in the protected list (stored before it is answered, so a new master
+ * carries it on) and is a history event naming who asked.
  */
 final class Maintenance {
   private Maintenance() {}
@@ -47,8 +50,14 @@ final class Maintenance {
     if (!m.enter() && now == MaintenanceMode.NONE) {
       return answer(t, s, m, "host " + m.host() + " is not in maintenance");
     }
-    Optional<String> refusal = m.enter() ? enterRefusal(t, s, m.host()) : Optional.empty();
-    if (refusal.isPresent()) return refuse(t, s, m, refusal.get(), Optional.empty());
+    Optional<Admission.Decision> admission = m.enter() ? Optional.of(CapacityWatch.admitMaintenance(t, s, m.host()))
+        : Optional.empty();
+    if (admission.filter(a -> a.outcome() == Admission.Outcome.REFUSED).isPresent()) {
+      return refuse(t, s, m, "host " + m.host() + " not put in maintenance: " + admission.get().reason(),
+          Optional.empty());
+    }
+    String warning = admission.filter(a -> a.outcome() == Admission.Outcome.WARNED)
+        .map(a -> "; WARNING: " + a.reason()).orElse("");
     MaintenanceMode mode = m.enter() ? MaintenanceMode.ENTERING : MaintenanceMode.NONE;
     String detail = m.enter() ? "its VMs are moved to other hosts, one at a time; it takes no new VMs"
         : "it takes VMs again and its failures are failed over";
@@ -58,17 +67,8 @@ final class Maintenance {
         t.self()));
     List<AfterWrite> waiting = new ArrayList<>(next.afterWrite());
     waiting.add(new AfterWrite.Maintenance(next.protectedList().version(), m.request(), m.host(), before,
-        "host " + m.host() + (m.enter() ? " enters maintenance: " : " left maintenance: ") + detail));
+        "host " + m.host() + (m.enter() ? " enters maintenance: " : " left maintenance: ") + detail + warning));
     return next.afterWrite(waiting);
-  }
-
-  /**
-   * Why a host may not enter maintenance now, if it may not: the hook for admission control (whether the other hosts
-   * keep enough failover capacity without it). None yet: like vSphere without admission control, a host may always
-   * enter, and the VMs that fit nowhere keep running on it.
-   */
-  private static Optional<String> enterRefusal(Turn t, MasterState s, String host) {
-    return Optional.empty();
   }
 
   /** The list that records a request is stored: it is answered, and the draining goes on. */
@@ -93,8 +93,11 @@ final class Maintenance {
     return s.protectedList().maintenanceOf(host) == MaintenanceMode.NONE;
   }
 
-  /** Whether a host is watched for failures: not once it is in maintenance. */
-  static boolean watched(MasterState s, String host) {
+  /**
+   * Whether a host's failure is failed over: not once it is in maintenance (drained, it holds and takes no VMs; it
+   * is still judged and downed), nor does its silence count toward the master's all-silent notice.
+   */
+  static boolean failsOver(MasterState s, String host) {
     return s.protectedList().maintenanceOf(host) != MaintenanceMode.IN_MAINTENANCE;
   }
 
@@ -265,7 +268,7 @@ final class Maintenance {
   }
 
   /** The VMs a host runs, in the order they claim room (protected priorities first, as a failover). */
-  private static List<VmSpec> runningAt(Turn t, MasterState s, HostEntry h) {
+  static List<VmSpec> runningAt(Turn t, MasterState s, HostEntry h) {
     Map<String, VmProtection> protection = new HashMap<>();
     h.report().get().poweredOn().forEach(vm -> protection.put(vm.name(), Optional.ofNullable(
         s.protectedList().vms().get(vm.name())).map(ProtectedList.Entry::protection)

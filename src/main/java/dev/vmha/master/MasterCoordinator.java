@@ -3,8 +3,6 @@ package dev.vmha.master;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
-import dev.vmha.classify.Reachability;
-import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreHeartbeat;
@@ -26,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -33,7 +32,6 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -108,6 +106,9 @@ public final class MasterCoordinator {
       Map<String, Duration> knownSilence, ActorRef<MasterNotice> election, Optional<ProtectedList> replica)
       implements LocalMessage {}
 
+  /** The dispatcher capacity planning runs on (application.conf). */
+  private static final String PLANNER = "vmha.capacity-planner";
+
   private MasterCoordinator() {}
 
   public static Behavior<Command> create(Deps deps, Start start) {
@@ -124,22 +125,6 @@ public final class MasterCoordinator {
     }));
   }
 
-  /** A Pekko membership event as the machine takes it: the host, what it says of reachability, its name. */
-  static Optional<MasterInput.Membership> membership(ClusterEvent.ClusterDomainEvent e) {
-    if (e instanceof ClusterEvent.UnreachableMember u) return of(u.member(), Reachability.UNREACHABLE, "unreachable");
-    if (e instanceof ClusterEvent.ReachableMember u) return of(u.member(), Reachability.REACHABLE, "reachable again");
-    if (e instanceof ClusterEvent.MemberRemoved u) return of(u.member(), Reachability.REMOVED, "removed");
-    if (e instanceof ClusterEvent.MemberDowned u) return of(u.member(), Reachability.REMOVED, "downed");
-    if (e instanceof ClusterEvent.MemberUp u) return of(u.member(), Reachability.REACHABLE, "up");
-    if (e instanceof ClusterEvent.MemberWeaklyUp u) return of(u.member(), Reachability.REACHABLE, "weakly up");
-    return Optional.empty();
-  }
-
-  private static Optional<MasterInput.Membership> of(Member m, Reachability r, String change) {
-    return ClusterRoles.hostId(m).map(id -> new MasterInput.Membership(id, r, change, ClusterRoles.mgmtTarget(m),
-        m.address().toString()));
-  }
-
   private static final class Shell {
     private final ActorContext<Command> ctx;
     private final Deps deps;
@@ -148,6 +133,7 @@ public final class MasterCoordinator {
     private final ActorRef<DatastoreView> views;
     private final ActorRef<RestartOutcome> outcomes;
     private final ActorRef<MigrationOutcome> migrations;
+    private final MasterIo io;
     private final Map<RequestId, ActorRef<OperationResult>> requests = new HashMap<>();
     private long lastRequest;
     private MasterState state;
@@ -160,6 +146,7 @@ public final class MasterCoordinator {
       this.views = ctx.messageAdapter(DatastoreView.class, v -> new In(new MasterInput.ViewRead(v)));
       this.outcomes = ctx.messageAdapter(RestartOutcome.class, o -> new In(new MasterInput.Restarted(o)));
       this.migrations = ctx.messageAdapter(MigrationOutcome.class, o -> new In(new MasterInput.Migrated(o)));
+      this.io = new MasterIo(deps, ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(PLANNER)));
     }
 
     Behavior<Command> run(MasterMachine.Step first) {
@@ -168,7 +155,7 @@ public final class MasterCoordinator {
           .onMessageEquals(Tick.INSTANCE, () -> step(new MasterInput.Tick()))
           .onMessage(In.class, i -> step(i.input()))
           .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report())))
-          .onMessage(MemberChange.class, m -> membership(m.event()).map(this::step).orElse(Behaviors.same()))
+          .onMessage(MemberChange.class, m -> MemberEvents.input(m.event()).map(this::step).orElse(Behaviors.same()))
           .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(), p.host(),
               p.protection())))
           .onMessage(PowerOffVm.class, p -> step(new MasterInput.PowerOff(request(p.replyTo()), p.vm())))
@@ -207,25 +194,15 @@ public final class MasterCoordinator {
     }
 
     private void carryOut(MasterEffect effect) {
-      if (effect instanceof MasterEffect.Emit e) {
+      Optional<CompletionStage<MasterInput>> answer = io.answer(effect);
+      if (answer.isPresent()) {
+        ctx.pipeToSelf(answer.get(), (in, err) -> new In(in));
+      } else if (effect instanceof MasterEffect.Emit e) {
         deps.events().accept(e.event());
       } else if (effect instanceof MasterEffect.Log l) {
         if (l.warn()) ctx.getLog().warn(l.message()); else ctx.getLog().info(l.message());
       } else if (effect instanceof MasterEffect.ReadView) {
         deps.datastore().tell(new DatastoreHeartbeat.GetView(views));
-      } else if (effect instanceof MasterEffect.ReadList) {
-        ctx.pipeToSelf(ListCopies.read(deps.datastores()), (r, err) -> new In(r));
-      } else if (effect instanceof MasterEffect.WriteList w) {
-        ctx.pipeToSelf(ListCopies.write(w.datastores().stream().map(this::datastore).toList(), w.list()),
-            (r, err) -> new In(r));
-      } else if (effect instanceof MasterEffect.WriteListLock w) {
-        ctx.pipeToSelf(datastore(w.datastore()).writeListLock(w.lock()), (x, err) -> new In(
-            new MasterInput.LockWritten(w.datastore(), Optional.ofNullable(err).map(Failures::rootMessage))));
-      } else if (effect instanceof MasterEffect.Ping p && p.target().isPresent()) {
-        ctx.pipeToSelf(deps.pinger().ping(p.target().get(), p.timeout()),
-            (ok, err) -> new In(new MasterInput.Pinged(p.host(), err == null && ok)));
-      } else if (effect instanceof MasterEffect.Ping p) {
-        ctx.getSelf().tell(new In(new MasterInput.Pinged(p.host(), false)));
       } else if (effect instanceof MasterEffect.Down d) {
         Cluster.get(ctx.getSystem()).manager().tell(new Down(AddressFromURIString.parse(d.address())));
       } else if (effect instanceof MasterEffect.PersistThenStart s) {
@@ -256,10 +233,6 @@ public final class MasterCoordinator {
 
     private ActorRef<HostVms.Command> vmsOf(String host) {
       return state.hosts().get(host).report().orElseThrow().vms();
-    }
-
-    private Datastore datastore(String name) {
-      return deps.datastores().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
     }
 
     private void startRestarter(VmRestarter.Attempt a) {

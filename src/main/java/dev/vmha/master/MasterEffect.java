@@ -1,6 +1,9 @@
 package dev.vmha.master;
 
+import dev.vmha.capacity.Cluster;
+import dev.vmha.config.CapacitySettings;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
@@ -32,7 +35,7 @@ public sealed interface MasterEffect {
   record WriteList(ProtectedList list, List<String> datastores) implements MasterEffect {}
 
   /** Take or renew the list lock on a datastore: answered by {@link MasterInput.LockWritten}. */
-  record WriteListLock(String datastore, HostHeartbeat lock) implements MasterEffect {}
+  record WriteListLock(String datastore, HostHeartbeat lock, Optional<ListLockSeen> replacing) implements MasterEffect {}
 
   /** Ping a host's management address ({@code target} empty: none known, unanswered at once). */
   record Ping(String host, Optional<PingTarget> target, Duration timeout) implements MasterEffect {}
@@ -77,6 +80,13 @@ public sealed interface MasterEffect {
       return new Reply(request, false, message, Optional.empty(), false, true);
     }
   }
+
+  /**
+   * Compute the capacity plan of {@code cluster}, version {@code version} of it ({@link CapacityWatch}), off the
+   * master's step and within {@code settings.planTimeout()}: answered by {@link MasterInput.Planned} or {@link
+   * MasterInput.PlanFailed}.
+   */
+  record Plan(long version, Cluster cluster, CapacitySettings settings) implements MasterEffect {}
 
   /** Tell the election FSM that runs this master. */
   record ToElection(MasterNotice notice) implements MasterEffect {}

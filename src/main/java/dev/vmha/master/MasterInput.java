@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.classify.Reachability;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
@@ -28,7 +29,10 @@ public sealed interface MasterInput {
   record ListWritten(long version, int datastores, List<String> failures) implements MasterInput {}
 
   /** A {@link MasterEffect.WriteListLock} completed, or failed with {@code error}. */
-  record LockWritten(String datastore, Optional<String> error) implements MasterInput {}
+  record LockWritten(String datastore, Optional<String> error) implements MasterInput {
+    /** The error when the datastore refused the write: another master's lock was there. */
+    public static final String TAKEN = "another master took the lock since it was read";
+  }
 
   /** A host's network heartbeat with its report. */
   record Beat(HostReport report) implements MasterInput {}
@@ -61,6 +65,12 @@ public sealed interface MasterInput {
 
   /** A {@link MasterEffect.Migrate} ended. */
   record Migrated(MigrationOutcome outcome) implements MasterInput {}
+
+  /** A {@link MasterEffect.Plan} of the cluster's version {@code version} completed. */
+  record Planned(long version, CapacityPlan plan) implements MasterInput {}
+
+  /** A {@link MasterEffect.Plan} failed or took longer than its timeout: {@code why}. */
+  record PlanFailed(long version, String why) implements MasterInput {}
 
   /** A {@link MasterEffect.PowerOff} was answered by the host, or failed with {@code error}. */
   record PoweredOff(RequestId request, String vm, String host, Optional<String> error) implements MasterInput {}

@@ -59,6 +59,8 @@ public final class MasterMachine {
     if (input instanceof MasterInput.Maintenance m) return Maintenance.request(t, s, m);
     if (input instanceof MasterInput.Migrated m) return Maintenance.migrated(t, s, m.outcome());
     if (input instanceof MasterInput.Operate o) return Operations.operate(t, s, o);
+    if (input instanceof MasterInput.Planned p) return CapacityWatch.planned(t, s, p);
+    if (input instanceof MasterInput.PlanFailed p) return CapacityWatch.planFailed(t, s, p);
     return OperatorRequests.poweredOff(t, s, (MasterInput.PoweredOff) input);
   }
 

@@ -97,7 +97,10 @@ final class Operations {
         o.vm() + " is no longer protected; HA does not restart it (it keeps running where it runs)"));
   }
 
-  /** How a protected VM is restarted changes; its dependencies must name protected VMs and close no cycle. */
+  /**
+   * How a protected VM is restarted changes; its dependencies must name protected VMs and close no cycle, and a
+   * change that makes it owed room is judged by capacity admission control.
+   */
   private static MasterState set(Turn t, MasterState s, RequestId request, Operation.SetProtection o) {
     ProtectedList.Entry e = s.protectedList().vms().get(o.vm());
     if (e == null) {
@@ -113,6 +116,11 @@ final class Operations {
           Optional.empty()));
       return s;
     }
+    Optional<Admission.Decision> admission = CapacityWatch.admitProtectionRaise(t, s, o.vm(), e.protection(),
+        protection);
+    if (admission.filter(a -> a.outcome() == Admission.Outcome.REFUSED).isPresent()) {
+      return OperatorRequests.refuse(t, s, request, o.vm() + " not changed: " + admission.get().reason());
+    }
     MasterState next = ListOwnership.write(t, s, s.protectedList().reprotected(o.vm(), protection, t.self()));
     // a VM waiting for a home is planned with its new protection
     Map<String, Pending> pending = new HashMap<>(next.pending());
@@ -123,7 +131,8 @@ final class Operations {
         List.of(new HaEvent.VmProtectionSet(t.wall, t.self(), o.vm(), e.host(), protection, false, o.askedBy())),
         o.vm() + " is restarted with priority " + protection.priority().configName() + ", order "
             + protection.order() + (protection.dependsOn().isEmpty() ? "" : ", after "
-            + String.join(", ", protection.dependsOn()))));
+            + String.join(", ", protection.dependsOn())) + admission.filter(a -> a.outcome()
+            == Admission.Outcome.WARNED).map(a -> "; WARNING: " + a.reason()).orElse("")));
   }
 
   /** A request whose dependencies cannot be: 400 naming dependsOn, nothing changed. */

@@ -19,13 +19,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Decides an operator's power-on and power-off. A power-on is refused, changing nothing, when the VM runs, is being
  * started, waits or is already protected, or its depends-on cannot be, or when running it where placement puts it
  * would break the capacity policy and admission is refuse ({@link CapacityWatch#admitPowerOn}; with warn it goes
  * ahead and its answer carries the warning); else the VM is protected in the list, and started once that list is
- * stored. A power-off unprotects first and stops the VM once that is stored; the VM is
+ * stored, at the target or a fallback admission allows; one that lands on a fallback is judged again there. A power-off unprotects first and stops the VM once that is stored; the VM is
  * reported powered off once its host confirms it.
  */
 final class OperatorRequests {
@@ -77,11 +78,14 @@ final class OperatorRequests {
       return refuse(t, s, p.request(), "no " + p.host().map(h -> "room at " + h).orElse("live host") + " for "
           + vm.name() + ": " + why);
     }
-    List<String> hosts = plan.starts().get(0).hosts();
-    Admission.Decision admission = CapacityWatch.admitPowerOn(t, s, vm, protection, hosts.get(0));
+    List<String> candidates = plan.starts().get(0).hosts();
+    Admission.Decision admission = CapacityWatch.admitPowerOn(t, s, vm, protection, candidates.get(0));
     if (admission.outcome() == Admission.Outcome.REFUSED) {
       return refuse(t, s, p.request(), vm.name() + " not powered on: " + admission.reason());
     }
+    // a fallback admission would refuse is not tried; where it lands is judged again (VmRecovery.restarted)
+    List<String> hosts = Stream.concat(candidates.stream().limit(1), candidates.stream().skip(1)
+        .filter(h -> !CapacityWatch.refusesPowerOn(t, s, vm, protection, h))).toList();
     Optional<String> warning = admission.outcome() == Admission.Outcome.WARNED
         ? Optional.of(admission.reason()) : Optional.empty();
     // protected before it is started, so a new master knows of it: the start waits until the list is stored

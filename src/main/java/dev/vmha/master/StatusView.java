@@ -1,6 +1,7 @@
 package dev.vmha.master;
 
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.master.MasterState.HostEntry;
@@ -31,8 +32,8 @@ final class StatusView {
     List<ClusterStatus.HostStatus> hosts = new ArrayList<>();
     for (HostEntry h : HostWatch.sorted(s)) {
       Optional<HostReport> r = h.report();
-      hosts.add(new ClusterStatus.HostStatus(h.id(), h.id().equals(self) ? "master" : "slave", h.verdict().name(),
-          h.reason(), h.reach().name(), HostWatch.silence(s, h).toMillis(),
+      hosts.add(new ClusterStatus.HostStatus(h.id(),
+          h.id().equals(self) ? ClusterStatus.Seat.MASTER : ClusterStatus.Seat.SLAVE, h.verdict(), h.reason(), h.reach(), HostWatch.silence(s, h).toMillis(),
           h.pingTarget().map(PingTarget::address).orElse(""), h.pingTarget().map(PingTarget::tcpPort).orElse(0),
           r.map(HostReport::memoryMb).orElse(0L), r.map(x -> x.memoryMb() - x.usedMemoryMb()).orElse(0L),
           r.map(x -> x.poweredOn().stream().map(VmSpec::name).sorted().toList()).orElse(List.of()),
@@ -65,7 +66,7 @@ final class StatusView {
     s.view().ifPresent(v -> v.accessible().forEach((n, ok) -> ds.add(new ClusterStatus.DatastoreStatus(n, ok,
         v.corrupt().stream().filter(c -> c.datastore().equals(n))
             .collect(Collectors.toMap(DatastoreView.CorruptFile::file, DatastoreView.CorruptFile::detail)),
-        ok ? heartbeatAges(v, n) : Map.of(), v.listLock(n).map(Map.Entry::getKey).orElse(""),
+        ok ? heartbeatAges(v, n) : Map.of(), v.listLock(n).map(ListLockSeen::owner).orElse(""),
         s.held().contains(n) ? s.protectedList().version() : 0))));
     return new ClusterStatus(self, self, hosts, vms, ds, s.protectedList().owner(), s.protectedList().version(),
         s.capacity().plan(), s.protectedList().ha());

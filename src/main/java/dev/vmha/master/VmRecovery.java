@@ -343,7 +343,11 @@ final class VmRecovery {
       if (s.protectedList().vms().containsKey(vm)) {
         next = ListOwnership.write(t, next, s.protectedList().moved(vm, started.host(), t.self()));
       }
-      f.request().ifPresent(r -> OperatorRequests.poweredOn(t, r, vm, started.host(), f.warning()));
+      if (f.request().isPresent()) {
+        Optional<String> warning = started.host().equals(f.host()) ? f.warning()
+            : CapacityWatch.landedWarning(t, next.restarts(pending, inFlight), vm, started.host(), f.host());
+        OperatorRequests.poweredOn(t, f.request().get(), vm, started.host(), warning);
+      }
       if (!f.announced()) t.emit(new HaEvent.VmReady(t.wall, t.self(), vm, "powered on at " + started.host()));
       return advance(t, next.restarts(pending, inFlight));
     }

@@ -167,7 +167,7 @@ public final class HaMetrics implements Consumer<HaEvent> {
     g.cluster().ifPresent(c -> {
       for (Verdict v : Verdict.values()) byVerdict.put(v.name(), 0);
       for (ClusterStatus.HostStatus h : c.hosts()) {
-        byVerdict.merge(h.verdict(), 1, Integer::sum);
+        byVerdict.merge(h.verdict().name(), 1, Integer::sum);
         silence.add(MultiGauge.Row.of(Tags.of("peer", h.id()), h.silenceMs() / 1000.0));
       }
       for (ClusterStatus.VmStatus v : c.vms()) byState.merge(kind(v), 1, Integer::sum);

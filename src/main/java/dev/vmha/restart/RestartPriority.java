@@ -38,6 +38,11 @@ public enum RestartPriority {
     return this != DISABLED;
   }
 
+  /** Owed room after a failure (capacity planning, issue 23): restarted, and not best-effort. */
+  public boolean owedRoom() {
+    return restarted() && this != BEST_EFFORT;
+  }
+
   public String configName() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }

@@ -141,7 +141,7 @@ public final class ApiLoad {
       await("one master followed by every host", Duration.ofSeconds(90), () -> {
         List<String> m = cluster.masters(ASK);
         return m.size() == 1 && cluster.status(m.get(0), ASK).map(s -> s.hosts().stream()
-            .filter(x -> x.verdict().equals("ALIVE") && x.memoryMb() > 0).count() == options.hosts()).orElse(false);
+            .filter(x -> x.verdict() == dev.vmha.classify.Verdict.ALIVE && x.memoryMb() > 0).count() == options.hosts()).orElse(false);
       });
       String master = cluster.masters(ASK).get(0);
       await("the master owns the protected list", Duration.ofSeconds(30), () -> cluster.status(master, ASK)

@@ -3,6 +3,7 @@ package dev.vmha.sim;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
@@ -61,8 +62,8 @@ public final class FaultyDatastore implements Datastore {
   }
 
   @Override
-  public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
-    return guarded(() -> real.writeListLock(lock));
+  public CompletionStage<Boolean> writeListLock(HostHeartbeat lock, Optional<ListLockSeen> replacing) {
+    return guarded(() -> real.writeListLock(lock, replacing));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.vmha.sim;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
@@ -155,22 +156,31 @@ final class SimDatastores {
     return new ListCopy(newest, failures);
   }
 
-  boolean writeList(String ds, ProtectedList list) {
+  /** How a write of the protected list or its lock ended (the refusals as {@link DirectoryDatastore} has them). */
+  enum ListWrite { WRITTEN, NOT_ANSWERING, LOCK_ELSEWHERE }
+
+  ListWrite writeList(String ds, ProtectedList list) {
     Store s = stores.get(ds);
-    if (s.frozen) return false;
+    if (s.frozen) return ListWrite.NOT_ANSWERING;
+    if (s.listLock.isPresent() && !s.listLock.get().hostId().equals(list.owner())) return ListWrite.LOCK_ELSEWHERE;
+    if (s.list.isPresent() && !s.listCorrupt && s.list.get().version() >= list.version()) return ListWrite.WRITTEN;
     s.list = Optional.of(list);
     s.listCorrupt = false;
-    return true;
+    return ListWrite.WRITTEN;
   }
 
   Optional<String> listLockOwner(String ds) {
     return stores.get(ds).listLock.map(HostHeartbeat::hostId);
   }
 
-  boolean writeListLock(String ds, HostHeartbeat lock) {
+  ListWrite writeListLock(String ds, HostHeartbeat lock, Optional<ListLockSeen> replacing) {
     Store s = stores.get(ds);
-    if (s.frozen) return false;
+    if (s.frozen) return ListWrite.NOT_ANSWERING;
+    Optional<HostHeartbeat> now = s.listLock;
+    boolean mine = now.isEmpty() || now.get().hostId().equals(lock.hostId())
+        || replacing.isPresent() && replacing.get().sameWrite(now.get());
+    if (!mine) return ListWrite.LOCK_ELSEWHERE;
     s.listLock = Optional.of(lock);
-    return true;
+    return ListWrite.WRITTEN;
   }
 }

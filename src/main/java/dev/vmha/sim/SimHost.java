@@ -1,5 +1,6 @@
 package dev.vmha.sim;
 
+import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.classify.Reachability;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.IsolationResponse;
@@ -68,6 +69,8 @@ import java.util.function.Consumer;
  * actors as an event of its own.
  */
 final class SimHost {
+  /** How long a capacity planning run takes here (global ms). */
+  private static final long PLAN_DELAY_MS = 50;
 
   /** Who a power-on or power-off at this host answers: the master that asked, and how the answer travels back. */
   record Asker(String master, Consumer<Optional<String>> answer) {}
@@ -578,12 +581,13 @@ final class SimHost {
       boolean ok = w.network().reachesGateway(id);
       w.onHost(this, ok ? 1 : after(x.timeout()), "isolation ping", () -> electionIn(
           new ElectionInput.IsolationPinged<>(instant(), x.address(), ok)));
-    } else if (e instanceof ElectionEffect.ApplyIsolationResponse<String>) {
+    } else if (e instanceof ElectionEffect.ApplyIsolationResponse<String> x) {
       local("isolation response", () -> {
         vmsIn(new HostVmsInput.Isolating<>(instant()));
-        new Response(new ResponseMachine.Config(settings::isolationResponseFor, settings.isolationShutdownTimeout(),
-            settings.failureDetectionInterval()), r -> local("isolation response applied", () -> electionIn(
-                new ElectionInput.ResponseApplied<>(instant(), r.stopped(), r.keptRunning(), r.failures()))));
+        new Response(new ResponseMachine.Config(x.responseFor(settings::isolationResponseFor),
+            settings.isolationShutdownTimeout(), settings.failureDetectionInterval()), r -> local(
+                "isolation response applied", () -> electionIn(new ElectionInput.ResponseApplied<>(instant(),
+                    r.stopped(), r.keptRunning(), r.failures()))));
       });
     } else if (e instanceof ElectionEffect.DeclareIsolated<String> x) {
       local("declare isolated", () -> heartbeatIn(new HeartbeatInput.DeclareIsolated<>(instant(), x.stopped())));
@@ -697,17 +701,26 @@ final class SimHost {
       w.later(w.ioDelay(), "list write v" + x.list().version(), () -> {
         List<String> failures = new ArrayList<>();
         for (String ds : x.datastores()) {
-          w.invariants().listWrite(id, ds);
-          if (!w.datastores().writeList(ds, x.list())) failures.add(ds + ": not answering");
+          SimDatastores.ListWrite r = w.datastores().writeList(ds, x.list());
+          if (r == SimDatastores.ListWrite.WRITTEN) w.invariants().listWrite(id, ds);
+          else if (r == SimDatastores.ListWrite.NOT_ANSWERING) failures.add(ds + ": not answering");
+          else {
+            w.trace(id, "list write refused: " + ds + " lock elsewhere");
+            failures.add(ds + ": the list lock is another master's");
+          }
         }
         w.onHost(this, inc, 0, "list written", () -> masterIn(run,
             new MasterInput.ListWritten(x.list().version(), x.datastores().size(), failures)));
       });
     } else if (e instanceof MasterEffect.WriteListLock x) {
       w.later(w.ioDelay(), "list lock write " + x.datastore(), () -> {
-        boolean ok = w.datastores().writeListLock(x.datastore(), x.lock());
+        SimDatastores.ListWrite r = w.datastores().writeListLock(x.datastore(), x.lock(), x.replacing());
         w.onHost(this, inc, 0, "list lock written", () -> masterIn(run, new MasterInput.LockWritten(x.datastore(),
-            ok ? Optional.empty() : Optional.of(x.datastore() + ": not answering"))));
+            switch (r) {
+              case WRITTEN -> Optional.empty();
+              case NOT_ANSWERING -> Optional.of(x.datastore() + ": not answering");
+              case LOCK_ELSEWHERE -> Optional.of(MasterInput.LockWritten.TAKEN);
+            })));
       });
     } else if (e instanceof MasterEffect.Ping x) {
       SimHost p = w.host(x.host());
@@ -724,6 +737,12 @@ final class SimHost {
       w.send(this, p, "power off " + x.vm(), () -> p.powerOff(x.vm(), id, failure -> w.send(p, this,
           "powered off " + x.vm(), () -> masterIn(run, new MasterInput.PoweredOff(x.request(), x.vm(), x.host(),
               failure)))));
+    } else if (e instanceof MasterEffect.Plan x) {
+      // computed at once, answered later, as the agent's planner answers off the master's step; a fixed delay: no
+      // draw from the world's random source, so a seed's faults and I/O delays stay as they were
+      CapacityPlan plan = CapacityPlan.of(x.cluster(), x.settings());
+      w.onHost(this, inc, PLAN_DELAY_MS, "capacity plan v" + x.version(), () -> masterIn(run,
+          new MasterInput.Planned(x.version(), plan)));
     } else if (e instanceof MasterEffect.ToElection x) {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())

@@ -130,7 +130,8 @@ public final class Watchdog {
     private State onRenewal(State s, VmLeases.Renewal r) {
       boolean live = s.phase() == Phase.WAITING || s.phase() == Phase.ARMED || s.phase() == Phase.FAILED;
       if (!live || s.busy()) return s;
-      if (!timing.mayPet(r.longestUnrenewed())) {
+      // with enforcement suspended by an operator the leases may stall: the host must not be reset for it
+      if (r.enforcement().on() && !timing.mayPet(r.longestUnrenewed())) {
         if (!s.withheld() && s.phase() == Phase.ARMED) {
           ctx.getLog().warn("{}: watchdog not petted: a lease here has not been renewed for {} ms (pet deadline {} ms);"
               + " it fires {} ms after the last pet unless a renewal succeeds", hostId, r.longestUnrenewed().toMillis(),

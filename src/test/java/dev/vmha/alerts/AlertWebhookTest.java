@@ -129,6 +129,19 @@ class AlertWebhookTest {
     assertEquals(List.of(1L), alerts.recent().stream().map(Alert::id).toList());
   }
 
+  /** Issue 22: another agent's decision is shown as an alert here, but posted by the agent that took it only. */
+  @Test
+  void anAlertOfADecisionHeardFromAnotherAgentIsKeptButNotPosted() throws Exception {
+    webhook = new AlertWebhook(settings(Duration.ofSeconds(5), 0, 10));
+    Alerts alerts = new Alerts(settings(Duration.ofSeconds(5), 0, 10), Optional.of(webhook));
+    alerts.heard(dead("host3"));
+    alerts.accept(dead("host4"));
+    assertEquals("host4", next().get("subject").asText());
+    await("delivered", () -> webhook.delivered() == 1);
+    assertEquals(1, requests.get());
+    assertEquals(List.of("host3", "host4"), alerts.recent().stream().map(Alert::subject).toList());
+  }
+
   @Test
   void anAlertIsGivenUpAfterItsRetriesAndTheNextOneStillGoes() throws Exception {
     answer = () -> requests.get() <= 3 ? 500 : 200;

@@ -45,6 +45,8 @@ class ApiAccessTest {
       new Row("POST", "/api/v1/vms/web1/move-to/web1", ApiRole.OPERATOR),
       new Row("POST", "/api/v1/emergency/force-master/web1", ApiRole.ADMIN),
       new Row("POST", "/api/v1/emergency/reset-election", ApiRole.ADMIN),
+      new Row("POST", "/api/v1/local/emergency/ha-disable", ApiRole.ADMIN),
+      new Row("POST", "/api/v1/local/emergency/ha-enable", ApiRole.ADMIN),
       new Row("POST", "/api/v1/hosts/web1/maintenance", ApiRole.OPERATOR),
       // not routes of the API (or not yet): closed to every role below admin
       new Row("POST", "/api/v1/status", ApiRole.ADMIN),

@@ -1,17 +1,33 @@
 package dev.vmha.api;
 
 import dev.vmha.config.ApiSettings;
+import dev.vmha.config.WatchdogSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.watchdog.Watchdog;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /** API tokens for tests: authentication on, as in every agent (the tested default). */
 public final class ApiTesting {
   private ApiTesting() {}
+
+  /** A watchdog of type none that answers at once: a status request does not wait out its ask for it. */
+  public static ActorRef<Watchdog.Command> watchdog(ActorTestKit kit) {
+    return kit.spawn(Behaviors.receiveMessage(m -> {
+      if (m instanceof Watchdog.GetStatus g) {
+        g.replyTo().tell(new Watchdog.Status(WatchdogSettings.Type.NONE, Watchdog.Phase.DISARMED, Duration.ZERO,
+            "no watchdog (test)"));
+      }
+      return Behaviors.same();
+    }));
+  }
 
   /** A tokens file in {@code dir} with one token of each role (named after it); the secrets by role. */
   public record Tokens(ApiAuth auth, String read, String operator, String admin) {
@@ -56,8 +72,7 @@ public final class ApiTesting {
       org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit kit,
       org.apache.pekko.actor.typed.ActorRef<dev.vmha.election.ElectionFsm.Command> election,
       dev.vmha.history.EventLog events, java.time.Duration ask, Tokens tokens) throws Exception {
-    return new HttpApi(kit.system(), election, kit.spawn(org.apache.pekko.actor.typed.javadsl.Behaviors
-        .<dev.vmha.watchdog.Watchdog.Command>ignore()), events, ask, VmRequestRuleTest.RESTART, 16, tokens.auth())
+    return new HttpApi(kit.system(), election, watchdog(kit), events, ask, VmRequestRuleTest.RESTART, 16, tokens.auth())
         .bind("127.0.0.1", 0).toCompletableFuture().get();
   }
 }

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
-import dev.vmha.config.WatchdogSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,14 +52,8 @@ class HttpApiAdmissionTest {
       if (m instanceof ElectionFsm.GetRole g) held.add(g);
       return Behaviors.same();
     }));
-    ActorRef<Watchdog.Command> watchdog = kit.spawn(Behaviors.receiveMessage(m -> {
-      if (m instanceof Watchdog.GetStatus g) {
-        g.replyTo().tell(new Watchdog.Status(WatchdogSettings.Type.NONE, Watchdog.Phase.WAITING, Duration.ZERO, "-"));
-      }
-      return Behaviors.same();
-    }));
     tokens = ApiTesting.tokens(dir);
-    binding = new HttpApi(kit.system(), election, watchdog,
+    binding = new HttpApi(kit.system(), election, ApiTesting.watchdog(kit),
         EventLog.inMemory(), timeout, s.restart(), s.apiMaxRequestsInFlight(), tokens.auth())
         .bind("127.0.0.1", 0).toCompletableFuture().get();
   }

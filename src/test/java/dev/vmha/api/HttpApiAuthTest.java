@@ -13,7 +13,6 @@ import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,7 +67,7 @@ class HttpApiAuthTest {
       }
       return Behaviors.same();
     }));
-    return new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events,
+    return new HttpApi(kit.system(), election, ApiTesting.watchdog(kit), events,
         Duration.ofSeconds(3), s.restart(), s.apiMaxRequestsInFlight(), auth).bind("127.0.0.1", 0).toCompletableFuture().get();
   }
 

@@ -11,7 +11,6 @@ import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,7 +55,7 @@ class HttpApiDashboardTest {
     }));
     tokens = ApiTesting.tokens(dir);
     HaSettings settings = ApiTesting.settings();
-    binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events, TIMEOUT,
+    binding = new HttpApi(kit.system(), election, ApiTesting.watchdog(kit), events, TIMEOUT,
         settings.restart(), settings.apiMaxRequestsInFlight(), tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
   }
 

@@ -18,7 +18,6 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.metrics.GaugeReader;
 import dev.vmha.metrics.HaMetrics;
 import dev.vmha.timing.TimingRules;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,8 +62,9 @@ class HttpApiMetricsTest {
     HaSettings s = ApiTesting.settings();
     ActorRef<MasterCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof MasterCoordinator.GetStatus g && coordinatorAnswers.get()) {
-        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(new ClusterStatus.HostStatus("host2", "slave",
-            "DEAD", "stale", "UNREACHABLE", 12_000, "127.0.0.1", 0, 1024, 1024, List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of())), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
+        g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(new ClusterStatus.HostStatus("host2",
+            ClusterStatus.Seat.SLAVE, dev.vmha.classify.Verdict.DEAD, "stale",
+            dev.vmha.classify.Reachability.UNREACHABLE, 12_000, "127.0.0.1", 0, 1024, 1024, List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of())), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
       }
       return Behaviors.same();
     }));
@@ -88,7 +88,7 @@ class HttpApiMetricsTest {
     GaugeReader gauges = new GaugeReader(election, datastore, TimingRules.gaugeAskBound(TIMEOUT),
         kit.system().scheduler());
     tokens = ApiTesting.tokens(dir);
-    binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), events,
+    binding = new HttpApi(kit.system(), election, ApiTesting.watchdog(kit), events,
         TIMEOUT, s.restart(), s.apiMaxRequestsInFlight(), tokens.auth())
         .servingMetrics(() -> gauges.read().thenApply(metrics::scrape))
         .servingAlerts(alerts::recent)

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
 import dev.vmha.restart.ProtectionChange;
@@ -45,6 +47,7 @@ class HttpApiOperationsTest {
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<Operation> asked = new CopyOnWriteArrayList<>();
   private final List<String> emergencies = new CopyOnWriteArrayList<>();
+  private final List<String> enforcements = new CopyOnWriteArrayList<>();
   private final EventLog events = EventLog.inMemory();
   private ServerBinding binding;
   private String api;
@@ -71,6 +74,11 @@ class HttpApiOperationsTest {
       if (m instanceof ElectionFsm.EmergencyAsked e) {
         emergencies.add(e.action() + " " + e.host() + " by " + e.askedBy());
         e.replyTo().tell(new ElectionFsm.EmergencyResult(!e.host().equals("host7"), "done"));
+      }
+      if (m instanceof ElectionFsm.EnforcementAsked e) {
+        enforcements.add(e.enforcement() + (e.force() ? " forced" : "") + " by " + e.askedBy());
+        e.replyTo().tell(new ElectionFsm.EmergencyResult(e.force() || e.enforcement() == Enforcement.ON,
+            "HA is enabled for this host"));
       }
       return Behaviors.same();
     }));
@@ -139,16 +147,17 @@ class HttpApiOperationsTest {
     assertEquals(200, post("/api/v1/vms/vm1/unprotect", tokens.operator()).statusCode());
     assertEquals(200, post("/api/v1/vms/vm1/move-to/host2", tokens.operator()).statusCode());
     ProtectionChange high = new ProtectionChange(Optional.of(RestartPriority.HIGH), Optional.of(2), Optional.empty(),
-        Optional.empty(), Optional.of(List.of("db1")));
+        Optional.empty(), Optional.of(List.of("db1")), Optional.empty());
     assertEquals(List.of(new Operation.Protect("vm1", high, "operator1"),
         new Operation.Protect("vm1", ProtectionChange.NONE, "operator1"),
         new Operation.SetProtection("vm1", new ProtectionChange(Optional.empty(), Optional.of(3), Optional.empty(),
-            Optional.empty(), Optional.empty()), "operator1"),
+            Optional.empty(), Optional.empty(), Optional.empty()), "operator1"),
         new Operation.Unprotect("vm1", "operator1"), new Operation.Move("vm1", "host2", "operator1")), asked);
     asked.clear();
     for (String[] bad : List.of(new String[] {"{\"memoryMb\":512}", "memoryMb"},
         new String[] {"{\"priority\":\"urgent\"}", "priority"}, new String[] {"{\"dependsOn\":[\"vm1\"]}", "dependsOn"},
-        new String[] {"{\"colour\":1}", "colour"})) {
+        new String[] {"{\"colour\":1}", "colour"},
+        new String[] {"{\"isolationResponse\":\"reboot\"}", "isolationResponse"})) {
       HttpResponse<String> r = post("/api/v1/vms/vm1/protection", tokens.operator(), bad[0]);
       assertEquals(400, r.statusCode(), bad[0] + " -> " + r.body());
       assertEquals(bad[1], EventLog.JSON.readTree(r.body()).path("field").asText(), bad[0] + " -> " + r.body());
@@ -159,6 +168,20 @@ class HttpApiOperationsTest {
     assertEquals(List.of(), asked);
   }
 
+  /** Issue 22: a VM's own isolation response (vSphere's per-VM override) is a protection change like the others. */
+  @Test
+  void aVmsIsolationResponseIsSetAsAProtectionChange() throws Exception {
+    assertEquals(200, post("/api/v1/vms/vm1/protection", tokens.operator(),
+        "{\"isolationResponse\":\"leave-powered-on\"}").statusCode());
+    assertEquals(List.of(new Operation.SetProtection("vm1", new ProtectionChange(Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(IsolationResponse.LEAVE_POWERED_ON)),
+        "operator1")), asked);
+    HttpResponse<String> bad = post("/api/v1/vms/vm1/protection", tokens.operator(), "{\"isolationResponse\":\"off\"}");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("power-off") && bad.body().contains("leave-powered-on"), bad.body());
+    assertEquals(1, asked.size(), "refused before the master is asked");
+  }
+
   @Test
   void emergencyActionsGoToTheElectionWithWhoAskedAndNeedAnAdmin() throws Exception {
     assertEquals(200, post("/api/v1/emergency/force-master/host2", tokens.admin()).statusCode());
@@ -167,6 +190,23 @@ class HttpApiOperationsTest {
     assertEquals(403, post("/api/v1/emergency/reset-election", tokens.operator()).statusCode());
     assertEquals(List.of("FORCE_MASTER host2 by admin1", "RESET_ELECTION all by admin1", "FORCE_MASTER host7 by admin1"),
         emergencies);
+  }
+
+  /** Issue 22: the local emergency disable goes to this agent's election with who asked; refused is 409. */
+  @Test
+  void theLocalEmergencyDisableGoesToThisAgentsElectionWithWhoAskedAndNeedsAnAdmin() throws Exception {
+    HttpResponse<String> refused = post("/api/v1/local/emergency/ha-disable", tokens.admin());
+    assertEquals(409, refused.statusCode(), refused.body());
+    assertEquals("HA is enabled for this host", EventLog.JSON.readTree(refused.body()).path("error").asText());
+    assertEquals(200, post("/api/v1/local/emergency/ha-disable?force=true", tokens.admin()).statusCode());
+    assertEquals(200, post("/api/v1/local/emergency/ha-enable", tokens.admin()).statusCode());
+    HttpResponse<String> bad = post("/api/v1/local/emergency/ha-disable?force=yes", tokens.admin());
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertEquals("force", EventLog.JSON.readTree(bad.body()).path("field").asText());
+    assertEquals(403, post("/api/v1/local/emergency/ha-disable", tokens.operator()).statusCode());
+    assertEquals(List.of("SUSPENDED by admin1", "SUSPENDED forced by admin1", "ON by admin1"), enforcements);
+    assertTrue(events.recent().stream().anyMatch(e -> e instanceof HaEvent.ApiRequest a && a.token().equals("admin1")
+        && a.request().equals("emergency ha-disable (local) --force")), events.recent().toString());
   }
 
   private HttpResponse<String> post(String path, String token) throws Exception {

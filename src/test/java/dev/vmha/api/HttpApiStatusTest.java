@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +41,7 @@ class HttpApiStatusTest {
       return Behaviors.same();
     }));
     ApiTesting.Tokens tokens = ApiTesting.tokens(dir);
-    ServerBinding binding = new HttpApi(kit.system(), election, kit.spawn(Behaviors.<Watchdog.Command>ignore()), EventLog.inMemory(), Duration.ofSeconds(3),
+    ServerBinding binding = new HttpApi(kit.system(), election, ApiTesting.watchdog(kit), EventLog.inMemory(), Duration.ofSeconds(3),
         s.restart(), s.apiMaxRequestsInFlight(), tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
     try {
       HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"

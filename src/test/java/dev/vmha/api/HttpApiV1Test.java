@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmha.history.EventLog;
+import dev.vmha.history.HaEvent;
+import java.util.List;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -86,6 +88,24 @@ class HttpApiV1Test {
     assertEquals("since", json("/api/v1/events?since=yesterday", 400).path("field").asText());
     assertEquals("limit", json("/api/v1/events?limit=0", 400).path("field").asText());
     assertEquals("colour", json("/api/v1/events?colour=red", 400).path("field").asText());
+  }
+
+  /** Issue 22: whichever agent is asked, the cluster's decisions: those another agent took are served with its own. */
+  @Test
+  void eventsAndExplainCarryTheDecisionsOtherAgentsSent() throws Exception {
+    HaEvent fenced = new HaEvent.HostSelfFenced(TestAgent.T0.plusSeconds(9), "host2", "no datastore", List.of("vm1"));
+    agent.events.heard(List.of(fenced));
+    JsonNode all = json("/api/v1/events", 200);
+    assertEquals(5, all.size());
+    assertEquals("HostSelfFenced", all.get(1).path("type").asText(), all.toString());
+    JsonNode byHost2 = json("/api/v1/events?host=host2", 200);
+    assertEquals(4, byHost2.size());
+    assertEquals("host2", byHost2.get(1).path("by").asText());
+    JsonNode vm = json("/api/v1/vms/vm1/explain", 200);
+    assertTrue(vm.path("cited").toString().contains("HostSelfFenced"), vm.toString());
+    assertEquals("the journals of host1; the other hosts' decisions this agent heard: host2 since "
+        + fenced.at() + " (older ones are in those hosts' own journals: ./vmha explain reads every journal it can)",
+        vm.path("sources").asText());
   }
 
   @Test

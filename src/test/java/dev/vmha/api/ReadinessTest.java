@@ -18,7 +18,8 @@ class ReadinessTest {
 
   @Test
   void readyIsAnUpMemberWithAMaster() {
-    assertEquals(new Readiness.Answer(true, "SLAVE", "host4", null),
+    assertEquals(new Readiness.Answer(true, Optional.of(dev.vmha.election.Role.SLAVE), Optional.of("host4"),
+            Optional.empty()),
         Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.SLAVE, "host4")));
     assertTrue(Readiness.of(MemberStatus.weaklyUp(), role(dev.vmha.election.Role.MASTER, "host2")).ready());
   }
@@ -27,13 +28,16 @@ class ReadinessTest {
   void everythingElseIsNotReadyWithAReason() {
     Readiness.Answer joining = Readiness.of(MemberStatus.joining(), role(dev.vmha.election.Role.UNINITIALIZED, null));
     assertFalse(joining.ready());
-    assertTrue(joining.reason().contains("not a cluster member yet (membership Joining)"), joining.reason());
-    assertTrue(Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.ELECTION, null)).reason()
+    assertTrue(joining.reason().orElseThrow().contains("not a cluster member yet (membership Joining)"),
+        joining.reason().orElseThrow());
+    assertTrue(Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.ELECTION, null)).reason().orElseThrow()
         .startsWith("election in progress"));
-    assertTrue(Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.ISOLATED, null)).reason().startsWith("isolated"));
-    assertTrue(Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.UNINITIALIZED, null)).reason()
+    assertTrue(Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.ISOLATED, null)).reason().orElseThrow()
+        .startsWith("isolated"));
+    assertTrue(Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.UNINITIALIZED, null)).reason().orElseThrow()
         .contains("not in an election yet"));
-    assertEquals("the election did not answer in time", Readiness.of(MemberStatus.up(), Optional.empty()).reason());
+    assertEquals(Optional.of("the election did not answer in time"),
+        Readiness.of(MemberStatus.up(), Optional.empty()).reason());
     assertFalse(Readiness.of(MemberStatus.up(), role(dev.vmha.election.Role.SLAVE, null)).ready());
   }
 }

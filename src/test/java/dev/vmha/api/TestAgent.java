@@ -4,7 +4,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.classify.Verdict;
 import dev.vmha.config.CapacitySettings;
 import dev.vmha.config.HaSettings;
-import dev.vmha.config.WatchdogSettings;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.election.Role;
 import dev.vmha.history.EventLog;
@@ -15,7 +14,6 @@ import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.VmState;
 import dev.vmha.restart.VmProtection;
-import dev.vmha.watchdog.Watchdog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import dev.vmha.classify.Reachability;
+import dev.vmha.classify.Verdict;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -73,6 +73,7 @@ public final class TestAgent implements AutoCloseable {
             known ? java.util.Optional.of(coordinator) : java.util.Optional.empty(), java.util.OptionalLong.of(1)));
       }
       if (m instanceof ElectionFsm.EmergencyAsked e) e.replyTo().tell(new ElectionFsm.EmergencyResult(true, "done"));
+      if (m instanceof ElectionFsm.EnforcementAsked e) e.replyTo().tell(new ElectionFsm.EmergencyResult(true, "done"));
       return Behaviors.same();
     }));
     tokens = ApiTesting.tokens(dir);
@@ -82,14 +83,7 @@ public final class TestAgent implements AutoCloseable {
         new HaEvent.HostJudged(T0.plusSeconds(12), "host1", "host2", Verdict.DEAD, "no heartbeat anywhere", null),
         new HaEvent.VmRestarted(T0.plusSeconds(14), "host1", "vm1", "host1"));
     history.forEach(events::accept);
-    ActorRef<Watchdog.Command> watchdog = kit.spawn(Behaviors.receiveMessage(m -> {
-      if (m instanceof Watchdog.GetStatus g) {
-        g.replyTo().tell(new Watchdog.Status(WatchdogSettings.Type.NONE, Watchdog.Phase.DISARMED, Duration.ZERO,
-            "no watchdog (test)"));
-      }
-      return Behaviors.same();
-    }));
-    binding = new HttpApi(kit.system(), election, watchdog, events,
+    binding = new HttpApi(kit.system(), election, ApiTesting.watchdog(kit), events,
         Duration.ofMillis((long) (10_000 * Double.parseDouble(System.getProperty("pekko.test.timefactor", "1.0")))),
         s.restart(), s.apiMaxRequestsInFlight(), tokens.auth())
         .servingHistory(() -> CompletableFuture.completedFuture(List.of(
@@ -101,9 +95,11 @@ public final class TestAgent implements AutoCloseable {
 
   private static ClusterStatus cluster() {
     return new ClusterStatus("host1", "host1", List.of(
-        new ClusterStatus.HostStatus("host1", "master", "ALIVE", "known to the master", "REACHABLE", 0, "127.0.0.1",
+        new ClusterStatus.HostStatus("host1", ClusterStatus.Seat.MASTER, Verdict.ALIVE, "known to the master",
+            Reachability.REACHABLE, 0, "127.0.0.1",
             0, 4096, 3584, List.of("vm1"), T0, 400, Map.of("ds1", 1000L)),
-        new ClusterStatus.HostStatus("host2", "slave", "DEAD", "no heartbeat anywhere", "REMOVED", 60_000,
+        new ClusterStatus.HostStatus("host2", ClusterStatus.Seat.SLAVE, Verdict.DEAD, "no heartbeat anywhere",
+            Reachability.REMOVED, 60_000,
             "127.0.0.1", 0, 4096, 4096, List.of(), T0.plusSeconds(12), 60_000, Map.of("ds1", 59_000L))),
         List.of(new ClusterStatus.VmStatus("vm1", 512, 1, "host1", new VmState.Running("host1"), VmProtection.defaults(),
             "", 0)),

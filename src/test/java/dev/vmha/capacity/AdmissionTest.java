@@ -32,14 +32,14 @@ class AdmissionTest {
     CapacitySettings s = settings("refuse");
     CapacityPlan now = CapacityPlan.of(cluster(), s);
     Cluster.Vm small = new Cluster.Vm("app1", 1024, 0, "host2", RestartPriority.MEDIUM, 0);
-    assertEquals(Admission.Outcome.ALLOWED, Admission.judge(now, cluster().plus(small), s, "power on app1").outcome());
+    assertEquals(Admission.Outcome.ALLOWED, Admission.judge(Optional.of(now), cluster().plus(small), s, "power on app1").outcome());
   }
 
   @Test
   void anOperationThatBreaksThePlanIsRefusedOrWarnedWithWhichFailureLeavesWhichVmWithoutRoom() {
     for (String mode : List.of("refuse", "warn")) {
       CapacitySettings s = settings(mode);
-      Admission.Decision d = Admission.judge(CapacityPlan.of(cluster(), s), cluster().plus(DB1), s, "power on db1");
+      Admission.Decision d = Admission.judge(Optional.of(CapacityPlan.of(cluster(), s)), cluster().plus(DB1), s, "power on db1");
       assertEquals(mode.equals("refuse") ? Admission.Outcome.REFUSED : Admission.Outcome.WARNED, d.outcome());
       assertTrue(d.reason().startsWith("power on db1 would leave the cluster without room for its failovers"
           + " (vmha.capacity.policy = host-failures)"), d.reason());
@@ -55,7 +55,7 @@ class AdmissionTest {
     CapacitySettings s = settings("refuse");
     Cluster over = cluster().plus(DB1);
     Cluster.Vm more = new Cluster.Vm("app1", 512, 0, "host2", RestartPriority.LOW, 0);
-    Admission.Decision d = Admission.judge(CapacityPlan.of(over, s), over.plus(more), s, "power on app1");
+    Admission.Decision d = Admission.judge(Optional.of(CapacityPlan.of(over, s)), over.plus(more), s, "power on app1");
     assertEquals(Admission.Outcome.REFUSED, d.outcome());
     assertTrue(d.reason().endsWith("(the cluster is overcommitted already)"), d.reason());
   }
@@ -65,6 +65,6 @@ class AdmissionTest {
     CapacitySettings s = HaSettings.capacity(ConfigFactory.parseString("vmha.capacity { policy = disabled,"
         + " admission = refuse }").withFallback(HaSettings.defaults()).resolve());
     assertEquals(Admission.Outcome.ALLOWED,
-        Admission.judge(CapacityPlan.of(cluster(), s), cluster().plus(DB1), s, "power on db1").outcome());
+        Admission.judge(Optional.of(CapacityPlan.of(cluster(), s)), cluster().plus(DB1), s, "power on db1").outcome());
   }
 }

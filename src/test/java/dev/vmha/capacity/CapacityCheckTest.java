@@ -23,7 +23,8 @@ class CapacityCheckTest {
   private static final SlotOptions SEED_003 = new SlotOptions(256, 32, 0, 0);
 
   private static CapacitySettings policy(Policy p, int n, Model m, SlotOptions slots, List<String> failoverHosts) {
-    return new CapacitySettings(p, n, m, slots, 25, 25, failoverHosts, Admission.WARN);
+    return new CapacitySettings(p, n, m, slots, 25, 25, failoverHosts, Admission.WARN,
+        java.time.Duration.ofSeconds(30));
   }
 
   private static Vm vm(String name, long mb, long mhz, String host, RestartPriority p) {

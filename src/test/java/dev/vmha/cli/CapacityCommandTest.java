@@ -35,7 +35,8 @@ class CapacityCommandTest {
 
 
   private static ClusterStatus.HostStatus host(String id, String verdict, long freeMb, String... vms) {
-    return new ClusterStatus.HostStatus(id, "slave", verdict, "", "REACHABLE", 0, "127.0.0.1", 8551, 8192, freeMb,
+    return new ClusterStatus.HostStatus(id, ClusterStatus.Seat.SLAVE, dev.vmha.classify.Verdict.valueOf(verdict), "",
+        dev.vmha.classify.Reachability.REACHABLE, 0, "127.0.0.1", 8551, 8192, freeMb,
         List.of(vms), java.time.Instant.EPOCH, 0, java.util.Map.of());
   }
 
@@ -53,7 +54,8 @@ class CapacityCommandTest {
         host("host4", "DEAD", 0)), List.of(running("app1", 3072, "host3"), running("db1", 4096, "host1"),
         new ClusterStatus.VmStatus("lost1", 512, 1, "host4", new VmState.Waiting("host4", "host4 dead", Optional.of(WaitReason.NO_ROOM), "x"), dev.vmha.restart.VmProtection.defaults(), "", 0),
         running("web1", 2048, "host2"), running("web2", 2048, "host2")), List.of(), "host1", 0, java.util.Optional.empty());
-    AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null, ApiSettings.Auth.TOKENS,
+    AgentStatus a = new AgentStatus("host1", dev.vmha.election.Role.MASTER, java.util.Optional.of("host1"),
+        java.util.Optional.of(c), java.util.Optional.empty(), java.util.Optional.empty(), ApiSettings.Auth.TOKENS,
         TransportSettings.Kind.TLS);
     return EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a));
   }
@@ -172,8 +174,9 @@ class CapacityCommandTest {
     assertEquals(2, execute("--from", saved.toString(), "--remove-host", "host9"));
     assertEquals(2, execute("--from", dir.resolve("missing.json").toString()));
     Path noMaster = dir.resolve("no-master.json");
-    Files.writeString(noMaster, EventLog.JSON.writeValueAsString(new AgentStatus("host1", "SLAVE", null, null,
-        "no master elected yet", null, ApiSettings.Auth.TOKENS, TransportSettings.Kind.TLS)));
+    Files.writeString(noMaster, EventLog.JSON.writeValueAsString(new AgentStatus("host1",
+        dev.vmha.election.Role.SLAVE, java.util.Optional.empty(), java.util.Optional.empty(),
+        java.util.Optional.of("no master elected yet"), java.util.Optional.empty(), ApiSettings.Auth.TOKENS, TransportSettings.Kind.TLS)));
     assertEquals(3, execute("--from", noMaster.toString()));
     int closed;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

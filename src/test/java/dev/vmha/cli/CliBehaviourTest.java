@@ -41,7 +41,8 @@ class CliBehaviourTest {
   void start() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", x -> {
-      posted.add(x.getRequestMethod() + " " + x.getRequestURI().getPath());
+      posted.add(x.getRequestMethod() + " " + x.getRequestURI().getPath()
+          + (x.getRequestURI().getQuery() == null ? "" : "?" + x.getRequestURI().getQuery()));
       bodies.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       byte[] b = answer.get().getValue().getBytes(StandardCharsets.UTF_8);
       x.sendResponseHeaders(answer.get().getKey(), b.length);
@@ -235,9 +236,12 @@ class CliBehaviourTest {
     for (String[] c : List.of(new String[] {"ha", "disable"}, new String[] {"ha", "enable"},
         new String[] {"host", "ha", "disable", "host2"}, new String[] {"host", "ha", "enable", "host2"},
         new String[] {"vm", "retry", "db1"}, new String[] {"vm", "protect", "db1", "--priority", "high"},
-        new String[] {"vm", "set", "app1", "--priority", "high", "--order", "2", "--after", "db1,dns1"},
+        new String[] {"vm", "set", "app1", "--priority", "high", "--order", "2", "--after", "db1,dns1",
+            "--isolation-response", "leave-powered-on"},
         new String[] {"vm", "unprotect", "db1"}, new String[] {"emergency", "force-master", "host3"},
-        new String[] {"emergency", "reset-election"}, new String[] {"vm", "move", "db1", "--to", "host3"})) {
+        new String[] {"emergency", "reset-election"}, new String[] {"vm", "move", "db1", "--to", "host3"},
+        new String[] {"host", "emergency-disable"}, new String[] {"host", "emergency-disable", "--force"},
+        new String[] {"host", "emergency-enable"})) {
       CliRun.Result r = vmha(agent(c));
       assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.err());
       assertEquals("done\n", r.out());
@@ -246,8 +250,10 @@ class CliBehaviourTest {
         "POST /api/v1/hosts/host2/ha/disable", "POST /api/v1/hosts/host2/ha/enable", "POST /api/v1/vms/db1/retry",
         "POST /api/v1/vms/db1/protect", "POST /api/v1/vms/app1/protection", "POST /api/v1/vms/db1/unprotect",
         "POST /api/v1/emergency/force-master/host3", "POST /api/v1/emergency/reset-election",
-        "POST /api/v1/vms/db1/move-to/host3"), posted);
-    assertEquals("{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\",\"dns1\"]}", bodies.get(6),
+        "POST /api/v1/vms/db1/move-to/host3", "POST /api/v1/local/emergency/ha-disable",
+        "POST /api/v1/local/emergency/ha-disable?force=true", "POST /api/v1/local/emergency/ha-enable"), posted);
+    assertEquals("{\"priority\":\"high\",\"order\":2,\"dependsOn\":[\"db1\",\"dns1\"],"
+        + "\"isolationResponse\":\"leave-powered-on\"}", bodies.get(6),
         "vm set sends only what it changes");
   }
 
@@ -269,6 +275,9 @@ class CliBehaviourTest {
     assertEquals(2, vmha("host", "ha", "disable", "--agent", at()).exit());
     assertEquals(2, vmha("ha", "toggle", "--agent", at()).exit());
     assertEquals(2, vmha("host", "ha", "host2", "--agent", at()).exit(), "enable or disable first");
+    CliRun.Result anyAgent = vmha("host", "emergency-disable");
+    assertEquals(2, anyAgent.exit(), "only the host's own agent: --agent or --config");
+    assertTrue(anyAgent.err().contains("--config"), anyAgent.err());
     assertEquals(List.of(), posted);
   }
 }

@@ -29,7 +29,7 @@ final class CliRun {
             options.env = env;
             if (home != null) options.home = home;
           }
-          if (c.getCommand() instanceof ExplainCommand.Explaining x) x.env = env;
+          if (c.getCommand() instanceof ExplainCommand.Explaining<?> x) x.env = env;
         }
         return new CommandLine.RunLast().execute(parsed);
       });

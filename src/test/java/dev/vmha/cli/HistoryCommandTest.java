@@ -13,7 +13,6 @@ import dev.vmha.history.HistoryJournal;
 import dev.vmha.history.HistoryReader;
 import dev.vmha.history.HistoryTesting;
 import dev.vmha.host.LockHolder;
-import dev.vmha.watchdog.Watchdog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +56,7 @@ class HistoryCommandTest {
       Path secret = dir.resolve("read.token");
       TokenFiles.writeSecret(secret, tokens.read());
       ServerBinding api = new HttpApi(kit.system(), kit.spawn(Behaviors.<ElectionFsm.Command>ignore()),
-          kit.spawn(Behaviors.<Watchdog.Command>ignore()), EventLog.inMemory(), Duration.ofSeconds(10), s.restart(),
+          dev.vmha.api.ApiTesting.watchdog(kit), EventLog.inMemory(), Duration.ofSeconds(10), s.restart(),
           s.apiMaxRequestsInFlight(), tokens.auth())
           .servingHistory(() -> inAgent.readAsync(s, blocking))
           .bind("127.0.0.1", 0).toCompletableFuture().get();

@@ -62,7 +62,8 @@ class StatusCommandTest {
   @Test
   void warnsOnlyWhenTheClusterTransportIsPlainTcp() throws Exception {
     for (TransportSettings.Kind k : TransportSettings.Kind.values()) {
-      AgentStatus a = new AgentStatus("host1", "SLAVE", null, null, "no master elected yet", null,
+      AgentStatus a = new AgentStatus("host1", dev.vmha.election.Role.SLAVE, Optional.empty(), Optional.empty(),
+          Optional.of("no master elected yet"), Optional.empty(),
           dev.vmha.config.ApiSettings.Auth.TOKENS, k);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a)),
@@ -91,7 +92,8 @@ class StatusCommandTest {
         + " protected VMs without room (overcommitted)"), List.of(new CapacityPlan.Unplaced("big", "host2",
         RestartPriority.HIGH, List.of("host2"), "no surviving host has room: needs 3000 MB")));
     ClusterStatus c = new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), "host1", 1, Optional.of(plan));
-    AgentStatus a = new AgentStatus("host1", "MASTER", "host1", c, null, null,
+    AgentStatus a = new AgentStatus("host1", dev.vmha.election.Role.MASTER, Optional.of("host1"), Optional.of(c),
+        Optional.empty(), Optional.empty(),
         dev.vmha.config.ApiSettings.Auth.TOKENS, TransportSettings.Kind.TLS);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     StatusCommand.print(EventLog.JSON.readTree(AGENT_JSON.writeValueAsString(a)),

@@ -59,7 +59,8 @@ class ViewCommandsTest {
   void vmsAndDatastoresPrintTablesOrTheAgentsJson() throws Exception {
     CliRun.Result vms = vmha("vms");
     assertEquals(0, vms.exit(), vms.err());
-    assertTrue(vms.out().lines().anyMatch(l -> l.startsWith("vm1") && l.contains("running") && l.contains("medium")),
+    assertTrue(vms.out().lines().anyMatch(l -> l.startsWith("vm1") && l.contains("running") && l.contains("medium")
+        && l.contains("configured")),
         vms.out());
     CliRun.Result json = vmha("vms", "vm1", "--json");
     assertEquals(0, json.exit(), json.err());

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -278,6 +279,32 @@ class DirectoryDatastoreTest {
     done(ds.writeProtectedList(new ProtectedList("m1", 5, Map.of())));
     truncate(root.resolve(".vmha/protectedlist"));
     assertInstanceOf(CorruptStateFileException.class, failure(ds.readProtectedList()));
+  }
+
+  @Test
+  void aListLockIsTakenOnlyOverTheWriteJudgedStaleAndRenewedOnlyByItsOwner() {
+    assertTrue(done(ds.writeListLock(new HostHeartbeat("m1", 1, T), Optional.empty())), "a free lock is taken");
+    assertTrue(done(ds.writeListLock(new HostHeartbeat("m1", 2, T), Optional.empty())), "its owner renews it");
+    // a master that judged an older write stale (or whose write was queued while it was frozen) writes nothing
+    assertFalse(done(ds.writeListLock(new HostHeartbeat("m2", 1, T), Optional.empty())));
+    assertFalse(done(ds.writeListLock(new HostHeartbeat("m2", 1, T),
+        Optional.of(new ListLockSeen("m1", 1, Duration.ofMinutes(1))))));
+    assertEquals("m1", done(ds.scan()).listLock().hostId());
+    assertTrue(done(ds.writeListLock(new HostHeartbeat("m2", 1, T),
+        Optional.of(new ListLockSeen("m1", 2, Duration.ofMinutes(1))))), "taken over the write judged stale");
+    assertFalse(done(ds.writeListLock(new HostHeartbeat("m1", 3, T), Optional.empty())), "the old owner lost it");
+    assertEquals("m2", done(ds.scan()).listLock().hostId());
+  }
+
+  @Test
+  void theListIsWrittenOnlyUnderItsOwnersLock() {
+    done(ds.writeProtectedList(new ProtectedList("m1", 1, Map.of())));
+    done(ds.writeListLock(new HostHeartbeat("m2", 1, T), Optional.empty()));
+    Throwable refused = failure(ds.writeProtectedList(new ProtectedList("m1", 2, Map.of())));
+    assertTrue(refused.getMessage().contains("held by m2, not m1"), refused.getMessage());
+    assertEquals(1, done(ds.readProtectedList()).orElseThrow().version(), "the refused write changed nothing");
+    done(ds.writeProtectedList(new ProtectedList("m2", 2, Map.of())));
+    assertEquals("m2", done(ds.readProtectedList()).orElseThrow().owner());
   }
 
   @Test

@@ -1,27 +1,38 @@
 package dev.vmha.datastore;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ListLockRuleTest {
   private static final Duration STALE = Duration.ofSeconds(15);
 
+  private static Optional<ListLockSeen> lock(String owner, Duration stillFor) {
+    return Optional.of(new ListLockSeen(owner, 7, stillFor));
+  }
+
   @Test
   void aFreeLockOrOnesOwnMayBeHeld() {
     assertTrue(ListLockRule.mayHold("host1", Optional.empty(), STALE));
-    assertTrue(ListLockRule.mayHold("host1", Optional.of(Map.entry("host1", Duration.ofHours(1))), STALE));
-    assertTrue(ListLockRule.mayHold("host1", Optional.of(Map.entry("host1", Duration.ZERO)), STALE));
+    assertTrue(ListLockRule.mayHold("host1", lock("host1", Duration.ofHours(1)), STALE));
+    assertTrue(ListLockRule.mayHold("host1", lock("host1", Duration.ZERO), STALE));
   }
 
   @Test
   void anotherMastersLockOnlyOnceItStoodStillLongEnough() {
-    assertFalse(ListLockRule.mayHold("host1", Optional.of(Map.entry("host2", Duration.ZERO)), STALE));
-    assertFalse(ListLockRule.mayHold("host1", Optional.of(Map.entry("host2", STALE.minusMillis(1))), STALE));
-    assertTrue(ListLockRule.mayHold("host1", Optional.of(Map.entry("host2", STALE)), STALE));
+    assertFalse(ListLockRule.mayHold("host1", lock("host2", Duration.ZERO), STALE));
+    assertFalse(ListLockRule.mayHold("host1", lock("host2", STALE.minusMillis(1)), STALE));
+    assertTrue(ListLockRule.mayHold("host1", lock("host2", STALE), STALE));
+  }
+
+  @Test
+  void aTakeoverNamesTheWriteItJudgedStaleARenewalNone() {
+    assertEquals(lock("host2", STALE), ListLockRule.replacing("host1", lock("host2", STALE)));
+    assertEquals(Optional.empty(), ListLockRule.replacing("host1", lock("host1", STALE)));
+    assertEquals(Optional.empty(), ListLockRule.replacing("host1", Optional.empty()));
   }
 }

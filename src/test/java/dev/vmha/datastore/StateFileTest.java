@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.hypervisor.VmSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -158,6 +161,22 @@ class StateFileTest {
     assertEquals(off, ProtectedList.decode(FILE, off.encode()));
     assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json("{\"vmha\":\"protectedlist\","
         + "\"format\":2,\"content\":{\"owner\":\"m\",\"version\":3,\"vms\":{},\"ha\":null}}")), "null is still corrupt");
+  }
+
+  /** Issue 22: a VM's own isolation response was added to its protection; a list written before reads without. */
+  @Test
+  void aProtectedListWrittenBeforePerVmIsolationResponsesReadsWithout() throws Exception {
+    ProtectedList old = ProtectedList.empty("m").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m");
+    String before = old.encode().split("\n")[0].replace(",\"isolationResponse\":null", "");
+    assertFalse(before.contains("isolationResponse"), before);
+    assertEquals(old, ProtectedList.decode(FILE, json(before)));
+    VmProtection d = VmProtection.defaults();
+    ProtectedList own = old.reprotected("vm1", new VmProtection(d.priority(), d.order(), d.ready(), d.readyTimeout(),
+        d.dependsOn(), Optional.of(IsolationResponse.SHUTDOWN)), "m");
+    assertEquals(own, ProtectedList.decode(FILE, own.encode()));
+    assertEquals(Map.of("vm1", IsolationResponse.SHUTDOWN), own.isolationResponses());
+    assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json(own.encode().split("\n")[0]
+        .replace("\"SHUTDOWN\"", "\"REBOOT\""))), "an unknown response is corrupt");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.vmha.election;
 
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.testing.VirtualTime;
 import static dev.vmha.election.ElectionCase.HOST9_LIST;
 import static dev.vmha.election.ElectionCase.HOST_TIMEOUT;
@@ -15,6 +16,7 @@ import static dev.vmha.election.ElectionCase.WINDOW_TICKS;
 import static dev.vmha.election.ElectionCase.ms;
 import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +72,7 @@ class ElectionFsmTest {
   private TestProbe<RoleInfo> roles;
   private final List<HaEvent> events = new CopyOnWriteArrayList<>();
   private final List<MasterCoordinator.Start> coordinatorStarts = new CopyOnWriteArrayList<>();
+  private final List<Enforcement> enforcements = new CopyOnWriteArrayList<>();
   /** Isolation-address pings the FSM asked for; each answered when the test completes it. */
   private final BlockingQueue<Ping> isolationPings = new LinkedBlockingQueue<>();
   /** What the FSM told the datastore actor besides GetView (isolation flag set and cleared). */
@@ -130,9 +133,9 @@ class ElectionFsmTest {
     assertEquals(ElectionRanking.RULE, elected.rule());
     assertEquals(start + WINDOW.toMillis(), ms(elected.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("ELECTION", changed.from());
-    assertEquals("MASTER", changed.to());
-    assertEquals(SELF, changed.master());
+    assertEquals(Role.ELECTION, changed.from());
+    assertEquals(Role.MASTER, changed.to());
+    assertEquals(Optional.of(SELF), changed.master());
     assertEquals(start + WINDOW.toMillis(), ms(changed.at()));
 
     assertEquals(Role.MASTER, r.role());
@@ -167,8 +170,8 @@ class ElectionFsmTest {
     assertEquals(Optional.of("host1"), r.master());
     assertEquals(Optional.of(coordinator.ref()), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("SLAVE", changed.to());
-    assertEquals("host1", changed.master());
+    assertEquals(Role.SLAVE, changed.to());
+    assertEquals(Optional.of("host1"), changed.master());
     assertEquals(start + 2 * INTERVAL.toMillis(), ms(changed.at()));
 
     // the slave beats its report to the master every interval, and never elects itself, window or not
@@ -214,8 +217,8 @@ class ElectionFsmTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(isolatedAt, ms(diagnosed.at()));
     HaEvent.RoleChanged toIsolated = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("ELECTION", toIsolated.from());
-    assertEquals("ISOLATED", toIsolated.to());
+    assertEquals(Role.ELECTION, toIsolated.from());
+    assertEquals(Role.ISOLATED, toIsolated.to());
     assertEquals(isolatedAt, ms(toIsolated.at()));
     assertTrue(coordinatorStarts.isEmpty(), "an isolated host runs no coordinator");
 
@@ -278,8 +281,8 @@ class ElectionFsmTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(silentAt + PING_TIMEOUT.toMillis(), ms(diagnosed.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("MASTER", changed.from());
-    assertEquals("ISOLATED", changed.to());
+    assertEquals(Role.MASTER, changed.from());
+    assertEquals(Role.ISOLATED, changed.to());
     roles.expectTerminated(ownCoordinator);
   }
 
@@ -305,9 +308,9 @@ class ElectionFsmTest {
     assertEquals(Optional.of("host10"), r.master());
     assertEquals(Optional.of(other.ref()), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("MASTER", changed.from());
-    assertEquals("SLAVE", changed.to());
-    assertEquals("host10", changed.master());
+    assertEquals(Role.MASTER, changed.from());
+    assertEquals(Role.SLAVE, changed.to());
+    assertEquals(Optional.of("host10"), changed.master());
     other.expectTerminated(ownCoordinator);
   }
 
@@ -323,6 +326,26 @@ class ElectionFsmTest {
       return null;
     });
     assertEquals(Role.ELECTION, role().role());
+  }
+
+  /**
+   * Issue 22: an operator's emergency disable at this agent is answered, and the suspension handed on (to the
+   * self-fence and the leases, told "on" as the FSM starts); refused without --force while the host holds no list
+   * showing HA disabled for it.
+   */
+  @Test
+  void anEmergencyDisableIsAnsweredAndHandedToTheFenceAndTheLeases() {
+    spawnFsm();
+    TestProbe<ElectionFsm.EmergencyResult> answer = kit.createTestProbe();
+    fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.SUSPENDED, false, "admin1", answer.ref()));
+    assertFalse(answer.receiveMessage().ok(), "HA is not disabled for it");
+    fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.SUSPENDED, true, "admin1", answer.ref()));
+    assertTrue(answer.receiveMessage().ok());
+    fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.ON, false, "admin1", answer.ref()));
+    assertTrue(answer.receiveMessage().ok());
+    assertEquals(List.of(Enforcement.ON, Enforcement.SUSPENDED, Enforcement.ON), enforcements);
+    assertEquals(List.of(true, false), ofType(HaEvent.HostEnforcementChanged.class, 0).stream()
+        .map(HaEvent.HostEnforcementChanged::forced).toList());
   }
 
   // ---- helpers
@@ -344,7 +367,7 @@ class ElectionFsmTest {
           coordinatorStarts.add(start);
           return coordinator;
         },
-        events::add, clock, clock.instant()), "election");
+        events::add, clock, clock.instant(), enforcements::add), "election");
     role(); // its timers are started relative to the current virtual time before time moves on
   }
 
@@ -389,8 +412,8 @@ class ElectionFsmTest {
     assertTrue(election.reason().contains("host9"), election.reason());
     assertTrue(election.reason().contains(Long.toString(HOST_TIMEOUT.toMillis())), election.reason());
     HaEvent.RoleChanged toElection = only(HaEvent.RoleChanged.class, mark);
-    assertEquals("SLAVE", toElection.from());
-    assertEquals("ELECTION", toElection.to());
+    assertEquals(Role.SLAVE, toElection.from());
+    assertEquals(Role.ELECTION, toElection.to());
 
     int electionMark = events.size();
     for (int s = 1; s < WINDOW_TICKS; s++) {

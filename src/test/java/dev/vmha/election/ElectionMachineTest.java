@@ -15,9 +15,11 @@ import static dev.vmha.election.ElectionCase.host9List;
 import static dev.vmha.election.ElectionCase.ms;
 import static dev.vmha.election.ElectionCase.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.HaSettings;
+import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ApplyIsolationResponse;
 import dev.vmha.election.ElectionEffect.ClearIsolationFlag;
@@ -34,13 +36,16 @@ import dev.vmha.election.ElectionInput.Membership;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.restart.VmProtection;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -94,7 +99,7 @@ class ElectionMachineTest {
     assertEquals(ElectionRanking.RULE, elected.rule());
     assertEquals(close, ms(elected.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "MASTER", SELF), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(List.of(Role.ELECTION, Role.MASTER, Optional.of(SELF)), List.of(changed.from(), changed.to(), changed.master()));
     assertEquals(close, ms(changed.at()));
     assertEquals(Role.MASTER, r.role());
     assertEquals(Optional.of(SELF), r.master());
@@ -125,7 +130,7 @@ class ElectionMachineTest {
     assertEquals(Optional.of("host1"), r.master());
     assertEquals(Optional.of("coord1"), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("SLAVE", "host1"), List.of(changed.to(), changed.master()));
+    assertEquals(List.of(Role.SLAVE, Optional.of("host1")), List.of(changed.to(), changed.master()));
     assertEquals(start + 2 * INTERVAL.toMillis(), ms(changed.at()));
     assertEquals(1, s.since(mark, ElectionEffect.Cancel.class).size(), "the window no longer closes");
 
@@ -159,7 +164,7 @@ class ElectionMachineTest {
     assertEquals("PARTITIONED", diagnosed.result());
     assertEquals(expected, ms(diagnosed.at()));
     HaEvent.RoleChanged toMaster = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "MASTER"), List.of(toMaster.from(), toMaster.to()));
+    assertEquals(List.of(Role.ELECTION, Role.MASTER), List.of(toMaster.from(), toMaster.to()));
     assertEquals(expected, ms(toMaster.at()));
     assertEquals(Role.MASTER, s.role().role());
     // the new master knows its lost master has been silent since T0 (as counted when the window closed), and
@@ -181,9 +186,7 @@ class ElectionMachineTest {
    */
   @Test
   void aSlaveThatLosesItsMasterAndReachesNoIsolationAddressDeclaresItselfIsolatedAtT0Plus30() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     PingIsolationAddress<String> ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
     int mark = s.mark();
     for (int t = 1; t < PING_TICKS; t++) assertEquals(Role.ELECTION, s.tick().role());
@@ -199,12 +202,13 @@ class ElectionMachineTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(isolatedAt, ms(diagnosed.at()));
     HaEvent.RoleChanged toIsolated = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "ISOLATED"), List.of(toIsolated.from(), toIsolated.to()));
+    assertEquals(List.of(Role.ELECTION, Role.ISOLATED), List.of(toIsolated.from(), toIsolated.to()));
     assertEquals(isolatedAt, ms(toIsolated.at()));
     assertEquals(List.of(), s.since(0, StartCoordinator.class), "an isolated host runs no coordinator");
 
     // the isolation response goes to the VM manager; what it stopped goes into the power-on file with the flag
-    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class));
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT, Map.of())),
+        s.since(mark, ApplyIsolationResponse.class));
     int applied = s.mark();
     s.feed(new ElectionInput.ResponseApplied<>(s.at(), List.of(VM1), List.of(), List.of()));
     assertEquals(List.of(new DeclareIsolated<String>(List.of(VM1))), s.since(applied, DeclareIsolated.class));
@@ -256,7 +260,7 @@ class ElectionMachineTest {
     assertEquals("ISOLATED", diagnosed.result());
     assertEquals(silentAt + PING_TIMEOUT.toMillis(), ms(diagnosed.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("MASTER", "ISOLATED"), List.of(changed.from(), changed.to()));
+    assertEquals(List.of(Role.MASTER, Role.ISOLATED), List.of(changed.from(), changed.to()));
     assertEquals(1, s.since(mark, StopCoordinator.class).size(), "its coordinator is stopped");
   }
 
@@ -289,7 +293,7 @@ class ElectionMachineTest {
     assertEquals(Optional.of("host10"), r.master());
     assertEquals(Optional.of("other"), r.coordinator());
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("MASTER", "SLAVE", "host10"), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(List.of(Role.MASTER, Role.SLAVE, Optional.of("host10")), List.of(changed.from(), changed.to(), changed.master()));
     assertEquals(1, s.since(mark, StopCoordinator.class).size());
   }
 
@@ -330,7 +334,7 @@ class ElectionMachineTest {
     assertEquals(List.of("host9(2 ds)", "host5(2 ds)", "host99(1 ds)"), elected.candidates());
     assertEquals(close, ms(elected.at()));
     HaEvent.RoleChanged changed = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("ELECTION", "SLAVE", "host9"), List.of(changed.from(), changed.to(), changed.master()));
+    assertEquals(List.of(Role.ELECTION, Role.SLAVE, Optional.of("host9")), List.of(changed.from(), changed.to(), changed.master()));
     assertEquals(Role.SLAVE, r.role());
     assertEquals(Optional.of("host9"), r.master());
     assertEquals(Optional.empty(), r.coordinator(), "the winner's coordinator is known only from its first beat");
@@ -538,8 +542,8 @@ class ElectionMachineTest {
     s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
     s.tick();
     s.tick();
-    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT)), s.since(mark, ApplyIsolationResponse.class),
-        "asked once");
+    assertEquals(List.of(new ApplyIsolationResponse<String>(REPORT, Map.of())),
+        s.since(mark, ApplyIsolationResponse.class), "asked once");
   }
 
   /** An isolated host that hears a master follows it; the flag is cleared hostTimeout later. */
@@ -550,7 +554,7 @@ class ElectionMachineTest {
     s.feed(beat(new Rank(1, "host1"), "coord1", null));
     assertEquals(Role.SLAVE, s.role().role());
     assertEquals("heard master host1", only(HaEvent.IsolationEnded.class, mark).reason());
-    assertEquals("(isolation over)", only(HaEvent.RoleChanged.class, mark).from());
+    assertEquals(Optional.of("isolation over"), only(HaEvent.RoleChanged.class, mark).why());
     s.pass(HOST_TIMEOUT.minusMillis(1));
     s.feed(beat(new Rank(1, "host1"), "coord1", null));
     assertEquals(List.of(), s.since(mark, ClearIsolationFlag.class));
@@ -650,6 +654,13 @@ class ElectionMachineTest {
    * Starts the machine if needed, makes it a slave of host9 beating every interval, then host9 falls silent. Returns
    * T0, the virtual time of host9's last beat.
    */
+  /** A fresh host with a report from its VM manager, slave of host9 until T0 (the master is lost then). */
+  private long reportingSlaveOfHost9UntilT0() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    return slaveOfHost9UntilT0(SETTINGS);
+  }
+
   private long slaveOfHost9UntilT0(HaSettings settings) {
     if (s == null) s = new ElectionScript(settings, 0);
     s.tick();
@@ -682,7 +693,7 @@ class ElectionMachineTest {
     assertTrue(election.reason().contains("host9"), election.reason());
     assertTrue(election.reason().contains(Long.toString(HOST_TIMEOUT.toMillis())), election.reason());
     HaEvent.RoleChanged toElection = only(HaEvent.RoleChanged.class, mark);
-    assertEquals(List.of("SLAVE", "ELECTION"), List.of(toElection.from(), toElection.to()));
+    assertEquals(List.of(Role.SLAVE, Role.ELECTION), List.of(toElection.from(), toElection.to()));
 
     int electionMark = s.mark();
     for (int t = 1; t < WINDOW_TICKS; t++) {
@@ -701,16 +712,14 @@ class ElectionMachineTest {
     assertEquals(List.of(ISOLATION_ADDRESS), check.addresses());
     assertEquals(List.of(), s.events(electionMark, HaEvent.RoleChanged.class));
     assertEquals(List.of(), s.since(0, StartCoordinator.class));
-    List<PingIsolationAddress> pings = s.since(electionMark, PingIsolationAddress.class);
+    List<PingIsolationAddress<String>> pings = s.since(electionMark, PingIsolationAddress.class);
     assertEquals(List.of(new PingIsolationAddress<String>(ISOLATION_ADDRESS, PING_TIMEOUT)), pings);
     return pings.get(0);
   }
 
   /** A slave of host9 with its report, isolated at T0 + T + W + P. */
   private void isolatedSlave() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
     s.pass(PING_TIMEOUT);
     assertEquals(Role.ISOLATED, s.role().role());
@@ -728,9 +737,7 @@ class ElectionMachineTest {
   /** The protected list this host holds says HA is disabled for it: isolated, it stops none of its VMs. */
   @Test
   void anIsolatedHostWhoseHaIsDisabledAppliesNoIsolationResponse() {
-    s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
-    long t0 = slaveOfHost9UntilT0(SETTINGS);
+    long t0 = reportingSlaveOfHost9UntilT0();
     s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(100).switched(
         new ProtectedList.HaSwitch(true, List.of(SELF)), "host9")));
     electsItselfAtT0PlusTimeoutPlusWindow(t0);
@@ -739,12 +746,106 @@ class ElectionMachineTest {
     assertEquals(List.of(), s.since(0, ApplyIsolationResponse.class), "but its VMs keep running");
   }
 
+  /**
+   * Issue 22: the protected list this host holds gives vm7 its own isolation response (set at the master with {@code
+   * vm set --isolation-response}); isolated, the host applies it to vm7 and the configured one to the others.
+   */
+  @Test
+  void anIsolatedHostAppliesEachVmsOwnIsolationResponseFromTheListItHolds() {
+    long t0 = reportingSlaveOfHost9UntilT0();
+    ProtectedList list = host9List(100);
+    VmProtection d = list.vms().get("vm7").protection();
+    s.feed(new ElectionInput.ListChanged<>(s.at(), list.reprotected("vm7", new VmProtection(d.priority(), d.order(),
+        d.ready(), d.readyTimeout(), d.dependsOn(), Optional.of(IsolationResponse.LEAVE_POWERED_ON)), "host9")));
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    ApplyIsolationResponse<String> apply = s.since(0, ApplyIsolationResponse.class).get(0);
+    assertEquals(Map.of("vm7", IsolationResponse.LEAVE_POWERED_ON), apply.listed());
+    Function<String, IsolationResponse> responses = apply.responseFor(vm -> IsolationResponse.POWER_OFF);
+    assertEquals(IsolationResponse.LEAVE_POWERED_ON, responses.apply("vm7"));
+    assertEquals(IsolationResponse.POWER_OFF, responses.apply("vm1"), "the others: the configured response");
+  }
+
+  // ---- issue 22: emergency HA disable on this host (seed 001's host-emergency-ha-disable)
+
+  private ElectionInput.EnforcementAsked<String> enforcement(Enforcement e, boolean force) {
+    return new ElectionInput.EnforcementAsked<>(s.at(), e, force, "admin1");
+  }
+
+  /**
+   * Refused (nothing changes) while the list this host holds shows HA enabled for it; allowed once a newer list
+   * shows it disabled, with an event naming who asked; --force allows it without, and the event says forced.
+   */
+  @Test
+  void anEmergencyDisableNeedsTheListToShowHaDisabledForThisHostOrForce() {
+    s = new ElectionScript(SETTINGS, 0);
+    slaveOfHost9UntilT0(SETTINGS);
+    int mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, false));
+    assertFalse(answer(mark).ok());
+    assertTrue(answer(mark).message().contains("HA is enabled for " + SELF), answer(mark).message());
+    assertEquals(List.of(), s.since(mark, ElectionEffect.SetEnforcement.class));
+    assertEquals(Enforcement.ON, s.state().enforcement());
+
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(100).switched(
+        new ProtectedList.HaSwitch(true, List.of(SELF)), "host9")));
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, false));
+    assertTrue(answer(mark).ok(), answer(mark).message());
+    assertEquals(List.of(new ElectionEffect.SetEnforcement<String>(Enforcement.SUSPENDED)),
+        s.since(mark, ElectionEffect.SetEnforcement.class));
+    HaEvent.HostEnforcementChanged changed = only(HaEvent.HostEnforcementChanged.class, mark);
+    assertEquals(List.of(Enforcement.SUSPENDED, false, "admin1"),
+        List.of(changed.enforcement(), changed.forced(), changed.askedBy()));
+
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.ON, false));
+    assertTrue(answer(mark).ok());
+    assertEquals(Enforcement.ON, s.state().enforcement());
+    mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    assertTrue(answer(mark).ok(), "HA is disabled for it: no force needed, so not forced");
+    assertFalse(only(HaEvent.HostEnforcementChanged.class, mark).forced());
+  }
+
+  @Test
+  void aForcedEmergencyDisableIsRecordedAsForced() {
+    s = new ElectionScript(SETTINGS, 0);
+    int mark = s.mark();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    assertTrue(answer(mark).ok(), answer(mark).message());
+    assertTrue(only(HaEvent.HostEnforcementChanged.class, mark).forced());
+    assertEquals(Enforcement.SUSPENDED, s.state().enforcement());
+  }
+
+  /**
+   * Suspended, an isolated host applies no isolation response (its VMs keep running); a newer list that shows HA
+   * enabled for it again restores enforcement at once: a master may restart its VMs now.
+   */
+  @Test
+  void whileSuspendedAnIsolatedHostAppliesNoResponseAndANewerListWithHaEnabledRestoresEnforcement() {
+    long t0 = reportingSlaveOfHost9UntilT0();
+    s.feed(enforcement(Enforcement.SUSPENDED, true));
+    electsItselfAtT0PlusTimeoutPlusWindow(t0);
+    s.pass(PING_TIMEOUT);
+    assertEquals(Role.ISOLATED, s.role().role());
+    assertEquals(List.of(), s.since(0, ApplyIsolationResponse.class), "its VMs keep running");
+
+    int mark = s.mark();
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(200)));
+    assertEquals(List.of(new ElectionEffect.SetEnforcement<String>(Enforcement.ON)),
+        s.since(mark, ElectionEffect.SetEnforcement.class));
+    assertTrue(only(HaEvent.HostEnforcementChanged.class, mark).askedBy().contains("HA enabled for " + SELF));
+    assertEquals(Enforcement.ON, s.state().enforcement());
+  }
+
   private ElectionInput.Emergency<String> emergency(EmergencyAction action, String host, boolean relayed) {
     return new ElectionInput.Emergency<>(s.at(), action, host, "ops-token", relayed);
   }
 
   private ElectionEffect.AnswerEmergency<String> answer(int from) {
-    List<ElectionEffect.AnswerEmergency> a = s.since(from, ElectionEffect.AnswerEmergency.class);
+    List<ElectionEffect.AnswerEmergency<String>> a = s.since(from, ElectionEffect.AnswerEmergency.class);
     assertEquals(1, a.size(), "one answer");
     return a.get(0);
   }

@@ -135,9 +135,13 @@ final class ElectionScript {
     return state;
   }
 
-  /** The effects of one kind since {@code from}. */
-  <E> List<E> since(int from, Class<E> type) {
-    return effects.subList(from, effects.size()).stream().filter(type::isInstance).map(type::cast).toList();
+  /**
+   * The effects of one kind since {@code from}. A class literal cannot name the effect's type arguments: the caller's
+   * type says them (one unchecked cast).
+   */
+  @SuppressWarnings("unchecked")
+  <E> List<E> since(int from, Class<? super E> type) {
+    return effects.subList(from, effects.size()).stream().filter(type::isInstance).map(e -> (E) e).toList();
   }
 
   /** The events emitted since {@code from}. */

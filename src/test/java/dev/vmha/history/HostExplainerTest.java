@@ -7,7 +7,9 @@ import dev.vmha.classify.Verdict;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import dev.vmha.election.Role;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** ./vmha explain host: the last verdict, the silence before it, the host's role and what it did itself. */
@@ -21,7 +23,7 @@ class HostExplainerTest {
   @Test
   void aDeadHostIsExplainedByItsLastVerdictAndTheSilenceBeforeIt() {
     HaEvent started = new HaEvent.AgentStarted(t(0), "host3", "127.0.0.1:2553", List.of("ds1"));
-    HaEvent role = new HaEvent.RoleChanged(t(1), "host3", "ELECTION", "SLAVE", "host1");
+    HaEvent role = new HaEvent.RoleChanged(t(1), "host3", Role.ELECTION, Role.SLAVE, Optional.of("host1"), Optional.empty());
     HaEvent oldSilence = new HaEvent.HostSilent(t(2), "host1", "host3", Duration.ofSeconds(5));
     HaEvent alive = new HaEvent.HostJudged(t(3), "host1", "host3", Verdict.AGENT_UNREACHABLE, "answers ping", null);
     HaEvent silent = new HaEvent.HostSilent(t(10), "host1", "host3", Duration.ofSeconds(6));

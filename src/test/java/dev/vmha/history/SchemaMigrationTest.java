@@ -3,6 +3,7 @@ package dev.vmha.history;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vmha.config.HaSettings;
+import dev.vmha.election.Role;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -72,6 +74,36 @@ class SchemaMigrationTest {
                 new HaEvent.SelfDiagnosed(HistoryTesting.T0, "host1", "ISOLATED", "no master heartbeat", null),
                 new HaEvent.IsolationResponseApplied(HistoryTesting.T0, "host1", List.of("vm1"), List.of(), List.of(),
                     null, Map.of())),
+            reader.read(s).get(0).events());
+      }
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  /** RoleChanged of version 1: {@code from} as text, "(why)" when it followed a master, and a null master. */
+  @Test
+  void aVersion1RoleChangeReadsWithItsRoleAndReason() throws Exception {
+    HaSettings s = HistoryTesting.settings("host1", dir, "");
+    ActorTestKit kit = HistoryTesting.kit("RoleChangedV1", s);
+    try {
+      int jacksonJson = SerializationExtension.get(kit.system()).findSerializerFor(V2).identifier();
+      String manifest = "dev.vmha.history.HaEvent$RoleChanged";
+      insert(s, 1, "{\"type\":\"RoleChanged\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
+          + "\"from\":\"SLAVE\",\"to\":\"ELECTION\",\"master\":null}", jacksonJson, manifest);
+      insert(s, 2, "{\"type\":\"RoleChanged\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
+          + "\"from\":\"(master host3 outranks host2)\",\"to\":\"SLAVE\",\"master\":\"host3\"}", jacksonJson,
+          manifest);
+      insert(s, 3, "{\"type\":\"RoleChanged\",\"at\":\"2025-03-01T03:12:00Z\",\"by\":\"host1\","
+          + "\"from\":\"(isolation over)\",\"to\":\"SLAVE\",\"master\":\"host3\"}", jacksonJson, manifest);
+      try (HistoryReader reader = new HistoryReader()) {
+        assertEquals(List.of(
+                new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.SLAVE, Role.ELECTION, Optional.empty(),
+                    Optional.empty()),
+                new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.SLAVE, Role.SLAVE, Optional.of("host3"),
+                    Optional.of("master host3 outranks host2")),
+                new HaEvent.RoleChanged(HistoryTesting.T0, "host1", Role.ISOLATED, Role.SLAVE, Optional.of("host3"),
+                    Optional.of("isolation over"))),
             reader.read(s).get(0).events());
       }
     } finally {

@@ -48,8 +48,10 @@ class HostVmsMachineTest {
     return feed(new HostVmsInput.Polled<>(T0, list.seq(), List.of(on)));
   }
 
-  private <E> E only(Class<E> type) {
-    List<E> found = effects.stream().filter(type::isInstance).map(type::cast).toList();
+  /** A class literal cannot name the effect's type arguments: the caller's type says them (one unchecked cast). */
+  @SuppressWarnings("unchecked")
+  private <E> E only(Class<? super E> type) {
+    List<E> found = effects.stream().filter(type::isInstance).map(e -> (E) e).toList();
     assertEquals(1, found.size(), type.getSimpleName() + " in " + effects);
     return found.get(0);
   }

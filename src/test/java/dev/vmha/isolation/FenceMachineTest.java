@@ -68,6 +68,25 @@ class FenceMachineTest {
         tick(THREE, Set.of("host1")));
   }
 
+  /**
+   * Issue 22, seed 001's host-emergency-ha-disable: while an operator suspended enforcement the host whose heartbeat
+   * reaches no datastore does not fence itself (its VMs keep running); restored, it fences at the next round.
+   */
+  @Test
+  void whileEnforcementIsSuspendedTheHostDoesNotFenceItselfAndOnceRestoredItDoes() {
+    config = new FenceConfig("host1", true, I, TIMEOUT);
+    tick(THREE, THREE);
+    written();
+    feed(new FenceInput.Enforce(at(), Enforcement.SUSPENDED));
+    assertEquals(List.of(), effects);
+    for (int t = 0; t < 10; t++) {
+      assertEquals(List.of(new FenceEffect.AskView()), tick(THREE, Set.of("host1")), "no fence at tick " + t);
+    }
+    feed(new FenceInput.Enforce(at(), Enforcement.ON));
+    assertEquals(List.of(new FenceEffect.AskView(), new FenceEffect.Fence("its heartbeat reached no datastore for"
+        + " 11000 ms")), tick(THREE, Set.of("host1")));
+  }
+
   @Test
   void withoutDatastoresAStrictMinorityFencesAfterTheTimeoutAndOnlyAStrictMajorityUnfences() {
     config = new FenceConfig("host1", false, I, TIMEOUT);

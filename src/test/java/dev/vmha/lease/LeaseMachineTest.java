@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.lease.LeaseEffect.Fence;
 import dev.vmha.lease.LeaseEffect.Read;
 import dev.vmha.lease.LeaseEffect.Release;
@@ -56,11 +57,13 @@ class LeaseMachineTest {
     return feed(new LeaseInput.Tick<>(at()));
   }
 
-  private <E> List<E> of(Class<E> type) {
-    return effects.stream().filter(type::isInstance).map(type::cast).toList();
+  /** A class literal cannot name the effect's type arguments: the caller's type says them (one unchecked cast). */
+  @SuppressWarnings("unchecked")
+  private <E> List<E> of(Class<? super E> type) {
+    return effects.stream().filter(type::isInstance).map(e -> (E) e).toList();
   }
 
-  private <E> E only(Class<E> type) {
+  private <E> E only(Class<? super E> type) {
     List<E> found = of(type);
     assertEquals(1, found.size(), type.getSimpleName() + " in " + effects);
     return found.get(0);
@@ -103,10 +106,10 @@ class LeaseMachineTest {
     assertEquals(taken.renewed(at()), renewal.next());
     assertEquals(I, renewal.issuedAt());
     assertTrue(renewal.take().isEmpty());
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class));
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class));
     answer(renewal, new Written.Done());
     tick();
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class), "a renewal landed each round");
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class), "a renewal landed each round");
     feed(new LeaseInput.Running<>(at(), Set.of("db1")));
     assertEquals(List.of(), effects, "still on: nothing to do until the renewal in flight answers");
     feed(new LeaseInput.Running<>(at(), Set.of()));
@@ -121,7 +124,7 @@ class LeaseMachineTest {
       tickFailing(failed);
       assertEquals(List.of(), of(Fence.class), "tick " + t);
       assertEquals(new Warn<>("lease of db1 not renewed on ds1: datastore unreachable"), only(Warn.class));
-      List<LeaseEffect.Emit> late = of(LeaseEffect.Emit.class);
+      List<LeaseEffect.Emit<String>> late = of(LeaseEffect.Emit.class);
       assertEquals(t == 5 ? 1 : 0, late.size(), "late at 5 s of 10, once: tick " + t);
       if (t == 5) {
         HaEvent.LeaseRenewalLate e = (HaEvent.LeaseRenewalLate) late.get(0).event();
@@ -137,6 +140,35 @@ class LeaseMachineTest {
     assertEquals(List.of(), effects, "a fenced VM still on keeps its lease");
     feed(new LeaseInput.Running<>(at(), Set.of()));
     assertEquals(1, of(Release.class).size(), "released once off");
+  }
+
+  /**
+   * Issue 22, seed 001's host-emergency-ha-disable: with enforcement suspended a lease unrenewed past its deadline
+   * powers nothing off and the watchdog hears it does not matter; a lease another host took still fences its VM.
+   */
+  @Test
+  void whileEnforcementIsSuspendedAnUnrenewedLeaseFencesNothingButOneTakenByAnotherHostStillDoes() {
+    running("db1");
+    feed(new LeaseInput.Take<>(at(), "web1", Optional.empty(), "probe"));
+    answer(only(Swap.class), new Written.Done());
+    feed(new LeaseInput.Running<>(at(), Set.of("db1", "web1")));
+    feed(new LeaseInput.Enforce<>(at(), Enforcement.SUSPENDED));
+    assertEquals(List.of(), effects);
+    Written failed = new Written.Failed("datastore unreachable", false);
+    for (int t = 1; t <= 15; t++) {
+      tickFailing(failed);
+      assertEquals(List.of(), of(Fence.class), "tick " + t);
+    }
+    ReportRenewal<String> report = only(ReportRenewal.class);
+    assertEquals(Duration.ofSeconds(15), report.longestUnrenewed());
+    assertEquals(Enforcement.SUSPENDED, report.enforcement());
+    tick();
+    Swap<String> web1 = of(Swap.class).stream().filter(w -> w.vm().equals("web1")).findFirst().orElseThrow();
+    answer(web1, new Written.Changed());
+    assertEquals(new Fence<>("web1", "its lease on ds1 was taken by another host"), only(Fence.class));
+    feed(new LeaseInput.Enforce<>(at(), Enforcement.ON));
+    tickFailing(failed);
+    assertEquals("db1", only(Fence.class).vm(), "restored: the unrenewed lease fences at once");
   }
 
   @Test
@@ -161,7 +193,7 @@ class LeaseMachineTest {
     feed(new LeaseInput.Repaired<>(at(), repair, new Written.Done()));
     tick();
     assertEquals(Optional.of(repair.next()), only(Swap.class).expected(), "the repaired lease counts as renewed");
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class));
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class));
 
     state = LeaseState.initial();
     running("db2");
@@ -176,9 +208,9 @@ class LeaseMachineTest {
     feed(new LeaseInput.Running<>(at(), Set.of("mine", "foreign", "unleased")));
     assertEquals(List.of(), effects);
     tick();
-    assertEquals(List.of("foreign", "mine", "unleased"), of(Read.class).stream().map(Read::vm).toList(), "name order");
-    assertEquals(new ReportRenewal<>(false, I), only(ReportRenewal.class), "adopting: not settled");
-    List<Read> reads = of(Read.class);
+    List<Read<String>> reads = of(Read.class);
+    assertEquals(List.of("foreign", "mine", "unleased"), reads.stream().map(Read::vm).toList(), "name order");
+    assertEquals(new ReportRenewal<>(false, I, Enforcement.ON), only(ReportRenewal.class), "adopting: not settled");
     VmLease mine = VmLease.first("mine", "host1", T0.minusSeconds(60));
     feed(new LeaseInput.Found<>(at(), read(reads, "foreign"), Optional.of(VmLease.first("foreign", "host2", T0)),
         Optional.empty()));
@@ -193,7 +225,7 @@ class LeaseMachineTest {
     answer(adopt, new Written.Done());
     answer(first, new Written.Done());
     tick();
-    assertEquals(new ReportRenewal<>(true, I), only(ReportRenewal.class), "adopted");
+    assertEquals(new ReportRenewal<>(true, I, Enforcement.ON), only(ReportRenewal.class), "adopted");
     assertEquals(2, of(Swap.class).size());
   }
 
@@ -232,7 +264,7 @@ class LeaseMachineTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static Read<String> read(List<Read> reads, String vm) {
+  private static Read<String> read(List<Read<String>> reads, String vm) {
     return reads.stream().filter(r -> r.vm().equals(vm)).findFirst().orElseThrow();
   }
 
@@ -261,6 +293,6 @@ class LeaseMachineTest {
     assertEquals(List.of(new Reply<>("probe", "db1", true, "no datastores: the majority rule decides")), effects);
     feed(new LeaseInput.Running<>(at(), Set.of("db1")));
     tick();
-    assertEquals(List.of(new ReportRenewal<>(true, Duration.ZERO)), effects);
+    assertEquals(List.of(new ReportRenewal<>(true, Duration.ZERO, Enforcement.ON)), effects);
   }
 }

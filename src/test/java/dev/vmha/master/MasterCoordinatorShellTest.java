@@ -12,6 +12,7 @@ import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.DecisionLog;
@@ -198,9 +199,9 @@ class MasterCoordinatorShellTest {
     }
 
     @Override
-    public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
+    public CompletionStage<Boolean> writeListLock(HostHeartbeat lock, Optional<ListLockSeen> replacing) {
       return lockWritesFail ? CompletableFuture.failedFuture(new java.io.IOException("read-only file system"))
-          : inner.writeListLock(lock);
+          : inner.writeListLock(lock, replacing);
     }
   }
 }

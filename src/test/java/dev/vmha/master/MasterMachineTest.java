@@ -257,6 +257,25 @@ class MasterMachineTest {
     assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class));
   }
 
+  /** Found on `./vmha demo --keep`: host1 died, then the master; the new master did not know host1 at all. */
+  @Test
+  void aNewMasterKnowsAndJudgesAHostThatDiedBeforeItTookOverAndOwnsNoVm() {
+    for (int r = 0; r < 3; r++) m.datastoreRound();
+    m.host2DatastoreBeating = false;
+    m.host2NetBeating = false;
+    Duration lostFor = m.settings.hostTimeout().plus(m.settings.electionWindow());
+    for (long r = 0; r < m.ticksIn(lostFor); r++) m.datastoreRound();
+    m.stored = Optional.of(ProtectedList.empty("host4"));
+    m.start(Map.of("host4", lostFor));
+    for (int i = 0; i < 60 && m.events(HaEvent.HostJudged.class).isEmpty(); i++) {
+      m.tick();
+      m.answerPings(false);
+    }
+    assertEquals(List.of(Verdict.DEAD), m.events(HaEvent.HostJudged.class).stream()
+        .filter(j -> j.host().equals("host2")).map(HaEvent.HostJudged::verdict).toList());
+    assertTrue(m.status().hosts().stream().anyMatch(h -> h.id().equals("host2") && h.verdict() == Verdict.DEAD));
+  }
+
   @Test
   void aSlaveWhosePingAnswersIsAgentUnreachableIsPingedAgainEveryDeadIcmpPingIntervalAndNothingRestarts() {
     long t0 = m.host2FallsSilent(true);

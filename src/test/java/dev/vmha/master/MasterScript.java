@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
@@ -85,6 +86,9 @@ final class MasterScript {
   final Deque<MasterEffect.PersistThenStart> starts = new ArrayDeque<>();
   final Deque<MasterEffect.PowerOff> powerOffs = new ArrayDeque<>();
   final Deque<MasterEffect.Migrate> migrations = new ArrayDeque<>();
+  /** Capacity planning runs are answered at once, else held here. */
+  boolean answerPlans = true;
+  final Deque<MasterEffect.Plan> plans = new ArrayDeque<>();
 
   MasterScript() {
     this("");
@@ -159,6 +163,9 @@ final class MasterScript {
         powerOffs.add(p);
       } else if (e instanceof MasterEffect.Migrate m) {
         migrations.add(m);
+      } else if (e instanceof MasterEffect.Plan p) {
+        if (answerPlans) in.add(new MasterInput.Planned(p.version(), CapacityPlan.of(p.cluster(), p.settings())));
+        else plans.add(p);
       }
     }
     return in;

@@ -215,7 +215,7 @@ class OperationsTest {
 
   private static ProtectionChange change(RestartPriority priority, Integer order, String... after) {
     return new ProtectionChange(Optional.ofNullable(priority), Optional.ofNullable(order), Optional.empty(),
-        Optional.empty(), after.length == 0 ? Optional.empty() : Optional.of(List.of(after)));
+        Optional.empty(), after.length == 0 ? Optional.empty() : Optional.of(List.of(after)), Optional.empty());
   }
 
   @Test

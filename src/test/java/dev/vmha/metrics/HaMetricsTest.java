@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
@@ -128,7 +129,7 @@ class HaMetricsTest {
   }
 
   private static ClusterStatus.HostStatus host(String id, Verdict v, long silenceMs) {
-    return new ClusterStatus.HostStatus(id, "slave", v.name(), "", "REACHABLE", silenceMs, "127.0.0.1", 0, 1024, 512,
+    return new ClusterStatus.HostStatus(id, ClusterStatus.Seat.SLAVE, v, "", Reachability.REACHABLE, silenceMs, "127.0.0.1", 0, 1024, 512,
         List.of(), java.time.Instant.EPOCH, 0, java.util.Map.of());
   }
 }

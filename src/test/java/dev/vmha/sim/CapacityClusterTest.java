@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 23 in a running cluster: three hosts of 4096 MB, admission = refuse. Two VMs of 2500 MB at the two slaves
  * leave a plan for one host failure (the master's host takes either); a third of 3000 MB is refused through the HTTP
- * API (409: if the host it would run on failed, it would have no room); and after a slave is lost, its VM restarts
+ * API (409: if the host it would run on failed, it would have no room), and so is a slave's maintenance (its drain
+ * would leave the two others unable to cover each other); and after a slave is lost, its VM restarts
  * on the master's host and the two survivors can no longer cover each other: the overcommit alert is raised.
  */
 class CapacityClusterTest {
@@ -69,6 +70,20 @@ class CapacityClusterTest {
         + " room for its failovers") && why.matches(".*; if host\\d failed, (big1|web1|web2) \\(on host\\d\\) would not"
         + " come back: no surviving host has room: needs (3000|2500) MB.*"), why);
     assertFalse(cluster.running().containsKey("big1"), "nothing started");
+
+    // its drain would move web1 to the master's host, and then neither survivor could take the other's 2500 MB
+    watch.await(slaves.get(0) + "'s maintenance judged by admission control", 30, () -> {
+      answer.set(api.maintenance(slaves.get(0), true));
+      return answer.get().statusCode() != 409 || answer.get().body().contains("without room for its failovers");
+    });
+    HttpResponse<String> kept = answer.get();
+    assertEquals(409, kept.statusCode(), kept.body());
+    String whyNot = EventLog.JSON.readTree(kept.body()).path("error").asText();
+    assertTrue(whyNot.startsWith("host " + slaves.get(0) + " not put in maintenance: putting host " + slaves.get(0)
+        + " in maintenance would leave the cluster without room for its failovers") && whyNot.matches(
+        ".*; if host\\d failed, web[12] \\(on host\\d\\) would not come back.*"), whyNot);
+    assertTrue(cluster.running().containsKey("web1") && plan().map(CapacityPlan::ok).orElse(false),
+        "nothing moved: " + cluster.running());
 
     assertEquals(List.of(), alerts.stream().flatMap(a -> a.recent().stream())
         .filter(a -> a.kind() == Alert.Kind.OVERCOMMITTED).toList(), "no overcommit before the host loss");

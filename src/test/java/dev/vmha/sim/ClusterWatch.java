@@ -128,7 +128,7 @@ final class ClusterWatch {
     await("one master and " + (hosts - 1) + " slaves of it", 60, this::oneMaster);
     String master = cluster.masters(ASK).get(0);
     await("the master hears all " + hosts + " hosts", 30, () -> cluster.status(master, ASK).map(s -> s.hosts().stream()
-        .filter(h -> h.verdict().equals("ALIVE") && h.memoryMb() > 0).count() == hosts).orElse(false));
+        .filter(h -> h.verdict() == dev.vmha.classify.Verdict.ALIVE && h.memoryMb() > 0).count() == hosts).orElse(false));
     return master;
   }
 

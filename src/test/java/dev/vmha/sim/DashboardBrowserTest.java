@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -43,10 +44,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Issue 22 item 4 end to end: the dashboard in a real headless Chromium (Debian's chromium and chromium-driver, which
- * .ci/run installs) on a simulated 3-host cluster whose master serves the API. The page asks for a token, shows the
- * hosts and VMs, then a slave loses power: the page shows its verdict DEAD, the decisions on the live timeline (the
- * server-sent events) and its VMs running elsewhere, and explains a VM in one click. Skipped when the browser or its
- * driver is missing.
+ * .ci/run installs) on a simulated 3-host cluster, the page opened on a slave (any agent shows the cluster's
+ * timeline). The page asks for a token, shows the hosts, the VMs and the capacity plan, then the other slave loses
+ * power: the page shows its verdict DEAD and the alert, the master's decisions on the live timeline (the server-sent
+ * events) and its VMs running elsewhere, and explains a VM in one click. Skipped when the browser or its driver is
+ * missing.
  */
 class DashboardBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -88,8 +90,11 @@ class DashboardBrowserTest {
         ConfigFactory.load("application-test")));
     ClusterWatch watch = new ClusterWatch(cluster, () -> "");
     String master = watch.awaitOneMaster(3);
-    String placed = cluster.hosts().stream().map(SimulatedCluster.Host::id).filter(h -> !h.equals(master))
-        .findFirst().orElseThrow();
+    List<String> slaves = cluster.hosts().stream().map(SimulatedCluster.Host::id).filter(h -> !h.equals(master))
+        .toList();
+    String placed = slaves.get(0);
+    // the slave whose agent serves the page: the master's decisions reach it as they are taken
+    String viewer = slaves.get(1);
     // running, not only accepted: on a loaded machine a first start can fail (no answer in time) and leave it off
     watch.await(VMS + " running", 90, () -> {
       boolean all = true;
@@ -105,7 +110,7 @@ class DashboardBrowserTest {
       return all;
     });
     ApiTesting.Tokens tokens = ApiTesting.tokens(dir);
-    String page = bindApi(master, tokens) + "/";
+    String page = bindApi(viewer, tokens) + "/";
 
     browser = chromium();
     WebDriverWait wait = new WebDriverWait(browser, PAGE, Duration.ofMillis(100));
@@ -120,12 +125,20 @@ class DashboardBrowserTest {
     for (SimulatedCluster.Host h : cluster.hosts()) {
       wait.until(ExpectedConditions.presenceOfElementLocated(host(h.id(), "ALIVE")));
     }
+    // the capacity plan (issue 23): the shipped policy, one host failure, holds with two small VMs
+    wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("#capacity[data-ok=true][data-policy=host-failures]")));
+    String plan = browser.findElement(By.id("capacity-plan")).getText();
+    assertTrue(plan.startsWith("policy host-failures, N = 1; a failover plan exists for up to "), plan);
+    assertEquals("OK", browser.findElement(By.id("capacity-verdict")).getText());
+    assertTrue(browser.findElement(By.id("capacity-vms")).getText().contains("none: every protected VM has room"),
+        browser.findElement(By.id("capacity-vms")).getText());
     // each VM where it runs (on a loaded machine a late lease renewal may have moved one since it was placed)
     for (String vm : VMS) wait.until(d -> shownWhereItRuns(vm));
     wait.until(ExpectedConditions.textToBe(By.id("live"), "timeline: live"));
-    // the stream began with the agent's recent decisions: the placements among them
+    // the stream began with the cluster's recent decisions: the master's placements among them
     wait.until(ExpectedConditions.presenceOfElementLocated(decision("VmProtected", "web1")));
-    assertEquals("agent " + master + " (MASTER), master " + master, browser.findElement(By.id("agent")).getText());
+    assertEquals("agent " + viewer + " (SLAVE), master " + master, browser.findElement(By.id("agent")).getText());
     // data is shown as text, never parsed as HTML: markup in a decision's text stays text
     cluster.host(master).events.accept(new HaEvent.ApiRequest(Instant.now(), master, "<img id=xss src=x>",
         ApiRole.READ, "power-off <b id=xss2>web1</b>", "web1"));
@@ -134,10 +147,10 @@ class DashboardBrowserTest {
     assertTrue(browser.findElements(By.id("xss")).isEmpty() && browser.findElements(By.id("xss2")).isEmpty(),
         "markup from an event became part of the page");
 
-    // a slave that runs VMs loses power
+    // the other slave, which runs VMs, loses power
     Map<String, List<String>> before = cluster.running();
-    String victim = before.getOrDefault("web1", List.of(placed)).stream().filter(h -> !h.equals(master)).findFirst()
-        .orElse(placed);
+    String victim = before.getOrDefault("web1", List.of(placed)).stream()
+        .filter(h -> !h.equals(master) && !h.equals(viewer)).findFirst().orElse(placed);
     List<String> lost = VMS.stream().filter(vm -> before.getOrDefault(vm, List.of()).contains(victim)).toList();
     assertTrue(!lost.isEmpty(), "no VM runs at " + victim + ": " + before);
     cluster.crash(victim);
@@ -160,6 +173,25 @@ class DashboardBrowserTest {
     String verdict = browser.findElement(By.id("explain-verdict")).getText();
     assertTrue(verdict.contains(cluster.running().get(vm).get(0)), "explain's verdict: " + verdict + "; running "
         + cluster.running());
+
+    // an overcommitted plan, rendered from a status of the shape the API serves (an overcommit on this cluster would
+    // need VMs too large to start on a loaded machine in time): the verdict, why, and the VMs beyond the plan
+    Object shown = ((JavascriptExecutor) browser).executeScript("""
+        renderCapacity({vms: [{name: 'db9', host: 'host2', protection: {priority: 'HIGH'},
+            state: {kind: 'waiting', waitingFor: 'beyond-plan', why: 'a failure beyond the failover plan'}}],
+          capacity: {policy: 'HOST_FAILURES', hostFailures: 2, ok: false, max: {failures: 1, exact: true, note: ''},
+            violations: ['3 of 6 failure sets of up to 2 hosts leave protected VMs without room (overcommitted)'],
+            wouldNotComeBack: [{vm: 'web9', host: 'host3', priority: 'HIGH', failed: ['host1', 'host3'],
+              why: 'no surviving host has room: needs 3000 MB'}]}});
+        return [document.getElementById('capacity').dataset.ok, document.getElementById('capacity').innerText];
+        """);
+    List<?> capacity = (List<?>) shown;
+    String text = String.valueOf(capacity.get(1));
+    assertEquals("false", capacity.get(0), text);
+    assertTrue(text.contains("Capacity OVERCOMMITTED") && text.contains("policy host-failures, N = 2; a failover plan"
+        + " exists for up to 1 host failure") && text.contains("3 of 6 failure sets")
+        && text.contains("web9\thost3\thigh\tif host1, host3 failed\tno surviving host has room: needs 3000 MB")
+        && text.contains("db9\thost2\thigh\tnow\ta failure beyond the failover plan"), text);
     watch.assertSafe();
   }
 
@@ -202,9 +234,10 @@ class DashboardBrowserTest {
     ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
     ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
     ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
-    // the host's alerts, as the agent wires them (no webhook)
+    // the host's alerts and those of the decisions it hears, as the agent wires them (no webhook)
     Alerts alerts = new Alerts(cluster.host(id).settings.alerts(), Optional.empty());
     cluster.host(id).events.subscribe(alerts);
+    cluster.host(id).events.subscribeHeard(alerts::heard);
     binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ClusterWatch.ASK.multipliedBy(2),
         cluster.host(id).settings.restart(), 16, tokens.auth()).servingAlerts(alerts::recent)
         // the host's decisions as its history (the simulated hosts keep no journal database)

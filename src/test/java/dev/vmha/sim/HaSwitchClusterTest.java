@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 22: HA disabled for the cluster survives a master change. Four hosts with real actor systems; HA is disabled
  * through the master, which then crashes; the new master reads the switch with the protected list, so when a slave
- * crashes too its VM is held (not failed over) until HA is enabled again — and then runs exactly once.
+ * crashes too its VM is held (not failed over) until HA is enabled again — and then runs exactly once. Meanwhile the
+ * remaining slave's timeline (what its API serves) carries both masters' decisions as they took them.
  */
 class HaSwitchClusterTest {
   @TempDir Path dir;
@@ -73,6 +74,18 @@ class HaSwitchClusterTest {
     assertTrue(on.ok(), on.message());
     watch.await(lostVm + " restarted once HA is enabled", 60, () -> cluster.running()
         .getOrDefault(lostVm, List.of()).size() == 1);
+    // issue 22: the third slave's timeline carries both masters' decisions, kept apart from its own
+    String witness = slaves.stream().filter(h -> !h.equals(second) && !h.equals(lost)).findFirst().orElseThrow();
+    watch.await(witness + " heard " + master + "'s placement and " + second + "'s verdict and restart", 10, () -> {
+      List<HaEvent> heard = cluster.host(witness).events.clusterRecent();
+      return heard.stream().anyMatch(e -> e instanceof HaEvent.VmProtected p && p.by().equals(master))
+          && heard.stream().anyMatch(e -> e instanceof HaEvent.HostJudged j && j.by().equals(second)
+              && j.host().equals(lost) && j.verdict() == Verdict.DEAD)
+          && heard.stream().anyMatch(e -> e instanceof HaEvent.VmRestarted r && r.by().equals(second)
+              && r.vm().equals(lostVm));
+    });
+    assertTrue(cluster.host(witness).events().stream().allMatch(e -> e.by().equals(witness)),
+        "heard events among " + witness + "'s own: " + cluster.host(witness).events());
     watch.assertSafe();
   }
 

@@ -67,6 +67,19 @@ final class SimulatedApi implements AutoCloseable {
     }
   }
 
+  /** Asks for host {@code host} to enter ({@code enter}) or exit maintenance (POST /api/v1/hosts/{id}/maintenance). */
+  HttpResponse<String> maintenance(String host, boolean enter) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/hosts/" + host + "/maintenance"))
+          .header("Authorization", "Bearer " + tokens.operator()).timeout(Duration.ofSeconds(30))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"enter\": " + enter + "}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   HttpClient http() {
     return http;
   }

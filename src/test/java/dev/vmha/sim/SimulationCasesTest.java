@@ -1,22 +1,34 @@
 package dev.vmha.sim;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.IsolationResponse;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
  * The canonical cases (seed 000) and the takeover on the deterministic simulation: three hosts, host3 the master
  * (the highest id wins), vm1 and vm4 on host1, vm2 and vm5 on host2, vm3 and vm6 on host3; one fault, then the
  * bound after the heal, with every invariant checked after every event. Each runs in well under a second.
+ *
+ * <p>The canonical cases on four hosts (host4 the master; vm1 and vm5 on host1, … vm4 and vm8 on host4; isolation
+ * response power-off) replaced the real-time ones of {@link CanonicalCasesTest} that tested no wiring.
  */
 class SimulationCasesTest {
   private static final Simulation.Setup LEAVE_ON =
       new Simulation.Setup(7, 3, 6, 60, 0, 30, IsolationResponse.LEAVE_POWERED_ON);
   private static final Simulation.Setup POWER_OFF =
       new Simulation.Setup(7, 3, 6, 60, 0, 30, IsolationResponse.POWER_OFF);
+
+  private static final Simulation.Setup FOUR =
+      new Simulation.Setup(7, 4, 8, 60, 0, 30, IsolationResponse.POWER_OFF);
+  private static final Pattern STARTED = Pattern.compile("started (vm\\d+) for ");
 
   private static Simulation.Result run(Simulation.Setup s, Fault... faults) {
     Simulation.Result r = Simulation.run(s, List.of(faults), true);
@@ -26,6 +38,23 @@ class SimulationCasesTest {
 
   private static boolean traced(Simulation.Result r, String text) {
     return r.trace().stream().anyMatch(l -> l.contains(text));
+  }
+
+  /** The virtual ms of the first trace line with {@code text}. */
+  private static long at(Simulation.Result r, String text) {
+    String line = r.trace().stream().filter(l -> l.contains(text)).findFirst()
+        .orElseThrow(() -> new AssertionError("never traced: " + text));
+    return Long.parseLong(line.substring(0, line.indexOf(' ')));
+  }
+
+  /** The VMs a master restarted: the hosts' VMs that did not fail stay where they were. */
+  private static Set<String> restarted(Simulation.Result r) {
+    Set<String> vms = new TreeSet<>();
+    for (String l : r.trace()) {
+      Matcher m = STARTED.matcher(l);
+      if (m.find()) vms.add(m.group(1));
+    }
+    return vms;
   }
 
   @Test
@@ -73,6 +102,20 @@ class SimulationCasesTest {
         + " from host3"));
   }
 
+  /**
+   * Found by seed 195 (issue 21): the master froze past the list lock's stale bound, host2 took the lock over, and
+   * the writes host3 had queued landed when it thawed. The datastore refuses them now (the lock is host2's), host3
+   * learns it lost the list, and nobody writes a list under another master's lock.
+   */
+  @Test
+  void aMasterThawedAfterItsLockWasTakenOverWritesNeitherLockNorList() {
+    Simulation.Result r = run(Simulation.Setup.of(195, 200), new Fault.FrozenAgent(66_598, 7_000, "host3"),
+        new Fault.FrozenAgent(74_630, 21_000, "host3"));
+    assertTrue(traced(r, "host2 event ProtectedListOwnership: owns the protected list"), "host2 took the lock");
+    assertTrue(traced(r, "host3 list write refused: ds1 lock elsewhere"), "host3's queued list write refused");
+    assertTrue(traced(r, "host3 event ProtectedListOwnership: no longer owns the protected list"));
+  }
+
   /** The invariants can fail: a clock far slower than the drift bound lets a frozen agent's watchdog fire late. */
   @Test
   void aClockBeyondTheDriftBoundRunsAVmTwiceAndTheFailureIsShrunk() {
@@ -83,5 +126,76 @@ class SimulationCasesTest {
     String report = Simulation.report(r, 10);
     assertTrue(report.contains("replay: Simulation.run(Setup.of(7L, 60))"), report);
     assertTrue(report.contains("minimal: seed 7 (3 hosts, 6 VMs, 60 steps, 2 faults"), report);
+  }
+
+  // ---- seed 000's canonical cases on four hosts (formerly real-time in CanonicalCasesTest)
+
+  @Test
+  void case1SlaveCrashes() {
+    Simulation.Result r = run(FOUR, new Fault.Crash(20_000, 30_000, "host1"));
+    assertTrue(traced(r, "host4 event HostJudged: host1 declared DEAD"));
+    assertEquals(Set.of("vm1", "vm5"), restarted(r), "exactly host1's VMs restarted");
+    assertEquals(1, r.trace().stream().filter(l -> l.contains("-> MASTER")).count(),
+        "a slave's crash does not change the master");
+  }
+
+  @Test
+  void case2SlaveIsolatedIsJudgedIsolatedItsVmsRestartElsewhereAndItRejoinsAsASlave() {
+    Simulation.Result r = run(FOUR, new Fault.Isolate(20_000, 40_000, "host1"));
+    assertTrue(traced(r, "host1 event SelfDiagnosed: declares itself ISOLATED"));
+    assertTrue(traced(r, "host1 event IsolationResponseApplied: isolation response power-off: stopped [vm1, vm5]"));
+    assertTrue(traced(r, "host4 event HostJudged: host1 declared ISOLATED"));
+    assertEquals(Set.of("vm1", "vm5"), restarted(r));
+    assertFalse(traced(r, "host1 started"), "restarted elsewhere");
+    assertTrue(at(r, "started vm1 for host4") < 60_000 && at(r, "started vm5 for host4") < 60_000,
+        "restarted while host1 was cut off");
+    assertTrue(at(r, "host1 event IsolationEnded") >= 60_000);
+    assertTrue(traced(r, "host1 event RoleChanged: role ISOLATED -> SLAVE (isolation over) (master host4)"),
+        () -> r.trace().stream().filter(l -> l.contains("host1 event RoleChanged")).toList().toString());
+  }
+
+  /**
+   * The master and a slave lose power together (issue 18, item 7): the new master followed the slave's datastore
+   * heartbeat as a slave, so it investigates the slave at once, not hostTimeout + election window after taking over.
+   */
+  @Test
+  void case3MasterAndASlaveCrashTogether() {
+    Simulation.Result r = run(FOUR, new Fault.Crash(20_000, 30_000, "host4"), new Fault.Crash(20_000, 30_000, "host1"));
+    assertTrue(traced(r, "host3 event HostJudged: host1 declared DEAD"));
+    assertTrue(traced(r, "host3 event HostJudged: host4 declared DEAD"));
+    assertEquals(Set.of("vm1", "vm4", "vm5", "vm8"), restarted(r), "exactly the two hosts' VMs restarted");
+    long investigated = at(r, "host3 event HostSilent: host1") - at(r, "host3 event RoleChanged: role ELECTION -> MASTER");
+    long unproven = 10_000 + 3_000; // the simulation's hostTimeout + election window
+    assertTrue(investigated < unproven, "host1 investigated " + investigated + " ms after the takeover");
+  }
+
+  @Test
+  void case4MasterIsolated() {
+    Simulation.Result r = run(FOUR, new Fault.Isolate(20_000, 40_000, "host4"));
+    assertTrue(traced(r, "host4 event SelfDiagnosed: declares itself ISOLATED"));
+    assertTrue(traced(r, "host4 event IsolationResponseApplied: isolation response power-off: stopped [vm4, vm8]"));
+    assertTrue(traced(r, "host3 event RoleChanged: role ELECTION -> MASTER"), "the best-ranked other host leads");
+    assertTrue(traced(r, "host3 event HostJudged: host4 declared ISOLATED"));
+    assertEquals(Set.of("vm4", "vm8"), restarted(r));
+  }
+
+  /**
+   * A 2 × 2 partition: a master on each side, each judging the other side PARTITIONED; no VM restarts, before or after
+   * the heal, and the best-ranked master leads the healed cluster. (The other side's master refusing to change
+   * protection without the list lock: {@code MasterMachineTest}, {@code MasterCoordinatorShellTest}.)
+   */
+  @Test
+  void case5PartitionTwoByTwo() {
+    Simulation.Result r = run(FOUR, new Fault.Partition(20_000, 40_000, List.of("host4", "host1")));
+    assertTrue(traced(r, "host3 event RoleChanged: role ELECTION -> MASTER"));
+    for (String h : List.of("host2", "host3")) {
+      assertTrue(traced(r, "host4 event HostJudged: " + h + " declared PARTITIONED"), h);
+    }
+    for (String h : List.of("host1", "host4")) {
+      assertTrue(traced(r, "host3 event HostJudged: " + h + " declared PARTITIONED"), h);
+    }
+    assertFalse(traced(r, "VmRestartPlanned"), "nothing fails over for a partition");
+    assertEquals(Set.of(), restarted(r));
+    assertTrue(traced(r, "host3 event RoleChanged: role MASTER -> SLAVE (master host4)"), "one master after the heal");
   }
 }

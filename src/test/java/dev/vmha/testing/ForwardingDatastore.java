@@ -3,6 +3,7 @@ package dev.vmha.testing;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
@@ -48,8 +49,8 @@ public class ForwardingDatastore implements Datastore {
   }
 
   @Override
-  public CompletionStage<Void> writeListLock(HostHeartbeat lock) {
-    return inner.writeListLock(lock);
+  public CompletionStage<Boolean> writeListLock(HostHeartbeat lock, Optional<ListLockSeen> replacing) {
+    return inner.writeListLock(lock, replacing);
   }
 
   @Override

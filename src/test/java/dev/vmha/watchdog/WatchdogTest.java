@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmha.config.WatchdogSettings;
 import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.history.HaEvent;
+import dev.vmha.isolation.Enforcement;
 import dev.vmha.lease.VmLeases;
 import dev.vmha.testing.VirtualTime;
 import dev.vmha.timing.TimingRules;
@@ -110,8 +111,12 @@ class WatchdogTest {
    * request was queued: the second status is answered after it.
    */
   private void round(ActorRef<Watchdog.Command> w, boolean settled, Duration unrenewed) {
+    round(w, settled, unrenewed, Enforcement.ON);
+  }
+
+  private void round(ActorRef<Watchdog.Command> w, boolean settled, Duration unrenewed, Enforcement enforcement) {
     time.timePasses(I);
-    w.tell(new Watchdog.LeasesRenewed(new VmLeases.Renewal(settled, unrenewed)));
+    w.tell(new Watchdog.LeasesRenewed(new VmLeases.Renewal(settled, unrenewed, enforcement)));
     status(w);
     status(w);
   }
@@ -153,6 +158,17 @@ class WatchdogTest {
     assertEquals(List.of("arm", "pet", "pet"), driver.calls);
     HaEvent.WatchdogNearMiss miss = only(HaEvent.WatchdogNearMiss.class);
     assertEquals(Duration.ofSeconds(3), miss.gap(), "3 s without a pet: more than half the 5 s timeout");
+  }
+
+  /** Issue 22: while an operator suspended HA's enforcement on this host, stalled leases do not stop the pets. */
+  @Test
+  void whileEnforcementIsSuspendedStalledLeasesStillLetItBePetted() {
+    ActorRef<Watchdog.Command> w = watchdog(driver);
+    round(w, true, I);
+    round(w, true, Duration.ofSeconds(30), Enforcement.SUSPENDED);
+    assertEquals(List.of("arm", "pet"), driver.calls);
+    round(w, true, Duration.ofSeconds(31), Enforcement.ON);
+    assertEquals(List.of("arm", "pet"), driver.calls, "restored: withheld again");
   }
 
   @Test
