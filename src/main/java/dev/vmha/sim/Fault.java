@@ -138,6 +138,22 @@ sealed interface Fault {
     public void heal(Simulation w) {}
   }
 
+  /**
+   * An operator asks the master to power a VM on (protected again) or off (unprotected first): not a fault, but an
+   * input at a moment the seed picks, as faults are.
+   */
+  record OperatorPower(long start, String vm, boolean on) implements Fault {
+    public long length() {
+      return 0;
+    }
+
+    public void begin(Simulation w) {
+      w.operatorPower(vm, on);
+    }
+
+    public void heal(Simulation w) {}
+  }
+
   /** The host's clock runs at {@code rate} (within the configured drift bound), then exact again. */
   record Drift(long start, long length, String host, double rate) implements Fault {
     public void begin(Simulation w) {
@@ -147,6 +163,20 @@ sealed interface Fault {
     public void heal(Simulation w) {
       w.clock().rate(host, 1.0);
     }
+  }
+
+  /**
+   * Operator requests at random: at every step one comes with probability {@code perStep}, for a random VM, to power
+   * it on or off (drawn apart from the faults, so the fault schedule of a seed stays what it was).
+   */
+  static List<Fault> operatorRequests(Random r, int steps, long stepMs, double perStep, List<String> vms) {
+    List<Fault> requests = new ArrayList<>();
+    for (int step = 1; step < steps; step++) {
+      if (r.nextDouble() >= perStep) continue;
+      requests.add(new OperatorPower(step * stepMs + r.nextInt((int) stepMs), vms.get(r.nextInt(vms.size())),
+          r.nextBoolean()));
+    }
+    return requests;
   }
 
   /**

@@ -61,6 +61,11 @@ final class Invariants {
     else if (e instanceof HaEvent.HostJudged j) d.add(j.host());
   }
 
+  /** An operator asked the master at {@code master} to power the VM on: the request explains its start. */
+  void asked(String master, String vm) {
+    decided.computeIfAbsent(master, k -> new TreeSet<>()).add(vm);
+  }
+
   /** A master's step: every restart it starts and every host it downs was decided in a recorded event. */
   void masterStep(String master, List<MasterEffect> effects) {
     for (MasterEffect e : effects) {

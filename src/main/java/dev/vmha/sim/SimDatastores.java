@@ -7,6 +7,7 @@ import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
+import dev.vmha.lease.LeaseInput.Written;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +24,6 @@ import java.util.TreeSet;
  */
 final class SimDatastores {
 
-  /** Why a lease swap did not happen. */
-  enum Swap { SWAPPED, CHANGED, CORRUPT, FAILED }
-
   private static final class Store {
     final String name;
     boolean frozen;
@@ -41,6 +39,9 @@ final class SimDatastores {
       this.name = name;
     }
   }
+
+  private static final String NOT_ANSWERING = "not answering";
+  private static final String CORRUPT = "simulated corruption";
 
   private final Map<String, Store> stores = new TreeMap<>();
   private final List<String> names;
@@ -67,17 +68,18 @@ final class SimDatastores {
     stores.get(ds).frozen = on;
   }
 
-  void writeHeartbeat(String ds, HostHeartbeat hb, PowerOnFile powerOn) {
+  /** Writes the host's heartbeat and then, if it knows one yet, its power-on file. */
+  void writeHeartbeat(String ds, HostHeartbeat hb, Optional<PowerOnFile> powerOn) {
     Store s = stores.get(ds);
     s.heartbeats.put(hb.hostId(), hb);
-    s.powerOn.put(powerOn.hostId(), powerOn);
+    powerOn.ifPresent(p -> s.powerOn.put(p.hostId(), p));
   }
 
   DatastoreScan scan(String ds) {
     Store s = stores.get(ds);
     Map<String, String> corrupt = new TreeMap<>();
-    s.corruptLeases.forEach(vm -> corrupt.put(DirectoryDatastore.LEASE_PREFIX + vm, "simulated corruption"));
-    if (s.listCorrupt) corrupt.put(DirectoryDatastore.PROTECTED_LIST, "simulated corruption");
+    s.corruptLeases.forEach(vm -> corrupt.put(DirectoryDatastore.LEASE_PREFIX + vm, CORRUPT));
+    if (s.listCorrupt) corrupt.put(DirectoryDatastore.PROTECTED_LIST, CORRUPT);
     Map<String, VmLease> leases = new TreeMap<>(s.leases);
     s.corruptLeases.forEach(leases::remove);
     return new DatastoreScan(ds, s.heartbeats, s.powerOn, corrupt, s.listLock.orElse(null), leases);
@@ -89,25 +91,32 @@ final class SimDatastores {
     return s.corruptLeases.contains(vm) ? Optional.empty() : Optional.ofNullable(s.leases.get(vm));
   }
 
-  /** Replaces exactly the lease {@code expected} (none: the file is absent) by {@code next}. */
-  Swap swapLease(Optional<VmLease> expected, VmLease next) {
+  /** Why the VM's lease file cannot be read now, if it cannot. */
+  Optional<String> leaseUnreadable(String vm) {
     Store s = stores.get(leaseDatastore());
-    if (s.frozen) return Swap.FAILED;
-    if (s.corruptLeases.contains(next.vm())) return Swap.CORRUPT;
+    if (s.frozen) return Optional.of(NOT_ANSWERING);
+    return s.corruptLeases.contains(vm) ? Optional.of(CORRUPT) : Optional.empty();
+  }
+
+  /** Replaces exactly the lease {@code expected} (none: the file is absent) by {@code next}. */
+  Written swapLease(Optional<VmLease> expected, VmLease next) {
+    Store s = stores.get(leaseDatastore());
+    if (s.frozen) return new Written.Failed(NOT_ANSWERING, false);
+    if (s.corruptLeases.contains(next.vm())) return new Written.Failed(CORRUPT, true);
     VmLease now = s.leases.get(next.vm());
     boolean same = expected.isEmpty() ? now == null : expected.get().sameWrite(now);
-    if (!same) return Swap.CHANGED;
+    if (!same) return new Written.Changed();
     s.leases.put(next.vm(), next);
-    return Swap.SWAPPED;
+    return new Written.Done();
   }
 
   /** Rewrites a corrupt lease file (its holder's repair). */
-  boolean repairLease(VmLease lease) {
+  Written repairLease(VmLease lease) {
     Store s = stores.get(leaseDatastore());
-    if (s.frozen) return false;
+    if (s.frozen) return new Written.Failed(NOT_ANSWERING, false);
     s.corruptLeases.remove(lease.vm());
     s.leases.put(lease.vm(), lease);
-    return true;
+    return new Written.Done();
   }
 
   /** Deletes the lease file if it still holds exactly this write. */

@@ -5,9 +5,12 @@ import dev.vmha.classify.Reachability;
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.DatastoreScan;
-import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.HeartbeatConfig;
+import dev.vmha.datastore.HeartbeatEffect;
+import dev.vmha.datastore.HeartbeatInput;
+import dev.vmha.datastore.HeartbeatMachine;
+import dev.vmha.datastore.HeartbeatState;
 import dev.vmha.datastore.HostHeartbeat;
-import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.election.ElectionConfig;
@@ -19,10 +22,22 @@ import dev.vmha.election.ElectionState;
 import dev.vmha.election.Role;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
-import dev.vmha.host.StoppedVm;
+import dev.vmha.host.HostVmsEffect;
+import dev.vmha.host.HostVmsInput;
+import dev.vmha.host.HostVmsMachine;
+import dev.vmha.host.HostVmsState;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.isolation.FencingRule;
-import dev.vmha.lease.LeaseRule;
+import dev.vmha.isolation.FenceConfig;
+import dev.vmha.isolation.FenceEffect;
+import dev.vmha.isolation.FenceInput;
+import dev.vmha.isolation.FenceMachine;
+import dev.vmha.isolation.FenceState;
+import dev.vmha.isolation.ResponseMachine;
+import dev.vmha.lease.LeaseConfig;
+import dev.vmha.lease.LeaseEffect;
+import dev.vmha.lease.LeaseInput;
+import dev.vmha.lease.LeaseMachine;
+import dev.vmha.lease.LeaseState;
 import dev.vmha.master.MasterConfig;
 import dev.vmha.master.MasterEffect;
 import dev.vmha.master.MasterInput;
@@ -42,34 +57,39 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
- * One simulated host: its hypervisor (the VMs powered on here) and its agent — the real {@link ElectionMachine}
- * and, while this host is master, the real {@link MasterMachine}, with their effects carried out against the
- * simulated network, datastores and clock. The rest of the agent (datastore heartbeat, leases, self-fence, the VM
- * manager) is a model built only from the pure rules: {@link FencingRule} (fence when the heartbeat reaches no
- * datastore), {@link LeaseRule} (repair a corrupt lease), {@link dev.vmha.lease.LeaseTiming#fenceAfter()} (power a VM
- * off whose lease went unrenewed), {@link dev.vmha.lease.LeaseTiming#mayPet} (the process watchdog, which runs apart
- * from the agent), a compare-and-swap on the lease file before every start, and the lease of a VM that stopped given
- * back.
+ * One simulated host: its hypervisor (the VMs powered on here), its watchdog process, and its agent — the real
+ * machines the agent's actors are shells of: the {@link ElectionMachine}, while this host is master the
+ * {@link MasterMachine}, the datastore heartbeat ({@link HeartbeatMachine}), the leases ({@link LeaseMachine}), the VM
+ * keeper ({@link HostVmsMachine}), the self-fence ({@link FenceMachine}) and each isolation response
+ * ({@link ResponseMachine}). This class is their shell here: it feeds them the simulated clock, network, datastores
+ * and hypervisor, and carries out their effects through the {@link Simulation}'s event queue — datastore I/O after
+ * {@link Simulation#ioDelay}, hypervisor calls at once and answered as the agent's next event, a message between
+ * actors as an event of its own.
  */
 final class SimHost {
   /** How long a capacity planning run takes here (global ms). */
   private static final long PLAN_DELAY_MS = 50;
 
-  /** A lease this agent holds, and when (its own clock) it issued the last renewal that succeeded. */
-  private record Held(VmLease lease, Duration lastOk) {}
+  /** Who a power-on or power-off at this host answers: the master that asked, and how the answer travels back. */
+  record Asker(String master, Consumer<Optional<String>> answer) {}
 
   private final Simulation w;
   final String id;
   final String address;
   final PingTarget management;
   final HaSettings settings;
+  private final HeartbeatConfig heartbeatConfig;
+  private final LeaseConfig leaseConfig;
+  private final FenceConfig fenceConfig;
 
-  // the machine
+  // the machine: its hypervisor and its watchdog process, which runs apart from the agent
   private boolean powered = true;
   private final Map<String, VmSpec> running = new TreeMap<>();
+  private boolean watchdogArmed;
+  /** When (global ms) the agent last petted the watchdog. */
+  private long lastPet;
 
   // the agent: an incarnation's state, dropped with it
   private boolean agentUp;
@@ -86,16 +106,12 @@ final class SimHost {
   private final Map<String, Reachability> membersSeen = new TreeMap<>();
   private final Map<Integer, String> restartsOut = new TreeMap<>();
   private int restartAttempts;
-  private DatastoreView view;
-  private long counter;
-  private final Map<String, Held> leases = new TreeMap<>();
-  private final Set<String> busy = new TreeSet<>();
-  private final Set<String> starting = new TreeSet<>();
-  private final Map<String, StoppedVm> stopped = new TreeMap<>();
-  private boolean fenced;
-  private Optional<List<VmSpec>> isolatedStopped = Optional.empty();
-  /** When (global ms) the agent last petted the host's watchdog, which runs apart from the agent. */
-  private long lastPet;
+  private HeartbeatState<Void> heartbeat;
+  private LeaseState<HostVmsInput.PowerOn<Asker>> leases;
+  private HostVmsState vms;
+  private FenceState fence;
+  /** Whether this incarnation armed the watchdog (its power-on file says so from then on). */
+  private boolean armedHere;
 
   SimHost(Simulation w, String id, int port, HaSettings settings) {
     this.w = w;
@@ -103,6 +119,11 @@ final class SimHost {
     this.address = "127.0.0.1:" + port;
     this.management = new PingTarget("127.0.0.1", port);
     this.settings = settings;
+    Duration interval = settings.failureDetectionInterval();
+    List<String> datastores = w.datastores().names();
+    this.heartbeatConfig = new HeartbeatConfig(id, settings.heartbeatDsPerHost(), interval, datastores);
+    this.leaseConfig = new LeaseConfig(id, Optional.of(w.datastores().leaseDatastore()), settings.leaseTiming());
+    this.fenceConfig = new FenceConfig(id, true, interval, settings.hostTimeout());
   }
 
   // ---- what the world asks of the host
@@ -140,12 +161,11 @@ final class SimHost {
     return agentUp;
   }
 
-  /** The host starts with these VMs running and their leases held, renewed at {@code renewed}. */
-  void boot(List<VmSpec> vms, Map<String, VmLease> held) {
+  /** The host starts with these VMs running (their leases on the datastore name it: its agent adopts them). */
+  void boot(List<VmSpec> vms) {
     vms.forEach(v -> running.put(v.name(), v));
     startAgent();
     w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
-    held.forEach((vm, l) -> leases.put(vm, new Held(l, w.clock().localNow(id))));
   }
 
   void powerLoss() {
@@ -153,6 +173,7 @@ final class SimHost {
     w.trace(id, "power lost with " + running.keySet());
     powered = false;
     running.clear();
+    watchdogArmed = false;
     stopAgent();
   }
 
@@ -191,6 +212,11 @@ final class SimHost {
     masterRun++;
   }
 
+  /**
+   * A new agent: its machines start from nothing and tick every interval, as their actors do (the heartbeat and the
+   * VM poll at once, the leases and the fence from the next interval on: one event per interval, in that order),
+   * from a phase of its own so that hosts do not run in lockstep.
+   */
   private void startAgent() {
     agentUp = true;
     downed = false;
@@ -199,241 +225,321 @@ final class SimHost {
     peersListed = 0;
     master = Optional.empty();
     restartsOut.clear();
-    leases.clear();
-    busy.clear();
-    starting.clear();
-    fenced = false;
-    isolatedStopped = Optional.empty();
-    lastPet = w.clock().now();
-    view = DatastoreView.initial(w.datastores().names());
+    heartbeat = HeartbeatState.initial(w.datastores().names());
+    leases = LeaseState.initial();
+    vms = HostVmsState.initial();
+    fence = FenceState.initial(id);
+    armedHere = false;
     electionConfig = ElectionConfig.of(settings, instant());
     ElectionMachine.Step<String> first = ElectionMachine.start(electionConfig);
     election = first.state();
     carryOut(first.effects());
-    adopt();
     long phase = (long) (w.random().nextDouble() * settings.failureDetectionInterval().toMillis());
-    w.onHost(this, phase, "datastore round", this::round);
+    w.onHost(this, phase, "agent tick", () -> tick(true));
   }
 
-  /** A new agent keeps the VMs running here whose lease it holds and renewed recently enough; the others stop. */
-  private void adopt() {
-    for (String vm : List.copyOf(running.keySet())) {
-      Optional<VmLease> l = w.datastores().answers(w.datastores().leaseDatastore())
-          ? w.datastores().lease(vm) : Optional.empty();
-      if (l.isEmpty() || !l.get().owner().equals(id)) {
-        stopVm(vm, "its lease is not this host's (or not readable) when the agent started");
-        continue;
-      }
-      Duration renewed = Duration.between(SimClock.EPOCH, l.get().renewedAt());
-      leases.put(vm, new Held(l.get(), renewed));
+  /** The agent's timers, every interval (the lease renewal interval is the failure detection interval). */
+  private void tick(boolean first) {
+    w.onHost(this, after(settings.failureDetectionInterval()), "agent tick", () -> tick(false));
+    if (downed && others().stream().anyMatch(o -> o.heardBy(this))) {
+      agentRestart("downed by the master: this incarnation cannot rejoin");
+      return;
     }
-    checkLeases();
+    heartbeatIn(new HeartbeatInput.Tick<>(instant()));
+    vmsIn(new HostVmsInput.PollDue<>(instant()));
+    if (first) return;
+    leaseIn(new LeaseInput.Tick<>(instant()));
+    fenceTick();
   }
 
   private Instant instant() {
     return w.clock().instant(id);
   }
 
-  private Duration localNow() {
-    return w.clock().localNow(id);
-  }
-
   private long after(Duration local) {
     return w.clock().globalDelay(id, local);
   }
 
-  // ---- the datastore round: heartbeat, scans, leases, fencing, report
+  // ---- the hypervisor: each call done at once, answered as the agent's next event
 
-  private void round() {
-    w.onHost(this, after(settings.failureDetectionInterval()), "datastore round", this::round);
-    if (downed && others().stream().anyMatch(o -> o.heardBy(this))) {
-      agentRestart("downed by the master: this incarnation cannot rejoin");
-      return;
-    }
-    counter++;
-    PowerOnFile powerOn = new PowerOnFile(id, isolatedStopped.isPresent(),
-        isolatedStopped.orElseGet(() -> List.copyOf(running.values())), WatchdogFlag.ARMED);
-    Map<String, DatastoreScan> scans = new TreeMap<>();
-    for (String ds : w.datastores().names()) {
-      if (!w.datastores().answers(ds)) continue;
-      w.datastores().writeHeartbeat(ds, new HostHeartbeat(id, counter, instant(), address), powerOn);
-      scans.put(ds, w.datastores().scan(ds));
-    }
-    view = view.next(settings.failureDetectionInterval(), scans).ownHeartbeatWritten(!scans.isEmpty());
-    releaseStopped();
-    // past its fence deadline a lease is not renewed: its VM stops, and the lease stands as the master last saw it
-    checkLeases();
-    renewLeases();
-    pet();
-    selfFence();
-    electionIn(new ElectionInput.Reported<>(instant(), report()));
+  private void powerOnHere(VmSpec vm, String master) {
+    w.starting(master, id, vm.name());
+    running.put(vm.name(), vm);
+    w.invariants().poweredOn();
+    w.trace(id, "started " + vm.name() + " for " + master);
   }
 
-  private HostReport report() {
-    return new HostReport(id, management, settings.hostMemoryMb(), settings.hostCpus(),
-        List.copyOf(running.values()), null, fenced, List.copyOf(stopped.values()), List.copyOf(starting));
-  }
-
-  /** The lease of a VM that no longer runs here (its watchdog or a fence stopped it) is given back. */
-  private void releaseStopped() {
-    for (String vm : List.copyOf(leases.keySet())) {
-      if (running.containsKey(vm) || busy.contains(vm)) continue;
-      VmLease l = leases.remove(vm).lease();
-      w.later(w.ioDelay(), "lease release " + vm, () -> w.datastores().releaseLease(l));
-    }
-  }
-
-  private void renewLeases() {
-    for (Map.Entry<String, Held> e : leases.entrySet()) {
-      String vm = e.getKey();
-      if (busy.contains(vm)) continue;
-      VmLease next = e.getValue().lease().renewed(instant());
-      Duration issued = localNow();
-      busy.add(vm);
-      int inc = incarnation;
-      w.later(w.ioDelay(), "lease swap " + vm, () -> {
-        SimDatastores.Swap r = w.datastores().swapLease(Optional.of(e.getValue().lease()), next);
-        w.onHost(this, inc, 0, "lease renewed " + vm + " " + r, () -> renewed(vm, next, issued, r));
-      });
-    }
-  }
-
-  private void renewed(String vm, VmLease next, Duration issued, SimDatastores.Swap r) {
-    busy.remove(vm);
-    Held h = leases.get(vm);
-    if (h == null) return;
-    switch (r) {
-      case SWAPPED -> leases.put(vm, new Held(next, issued));
-      case CHANGED -> {
-        leases.remove(vm);
-        stopVm(vm, "its lease was taken by another host");
-      }
-      case CORRUPT -> {
-        if (LeaseRule.mayRepair(true, false, localNow().minus(h.lastOk()), settings.leaseTiming().fenceAfter())) {
-          VmLease repaired = h.lease().renewed(instant());
-          Duration at = localNow();
-          int inc = incarnation;
-          busy.add(vm);
-          w.later(w.ioDelay(), "lease repair " + vm, () -> {
-            boolean ok = w.datastores().repairLease(repaired);
-            w.onHost(this, inc, 0, "lease repaired " + vm + " " + ok, () -> {
-              busy.remove(vm);
-              if (ok && leases.containsKey(vm)) leases.put(vm, new Held(repaired, at));
-            });
-          });
-        }
-      }
-      case FAILED -> { }
-    }
-  }
-
-  /** A VM whose lease went unrenewed for the fence deadline is powered off: another host may take it soon. */
-  private void checkLeases() {
-    Duration fenceAfter = settings.leaseTiming().fenceAfter();
-    for (String vm : List.copyOf(leases.keySet())) {
-      Duration unrenewed = localNow().minus(leases.get(vm).lastOk());
-      if (unrenewed.compareTo(fenceAfter) < 0) continue;
-      leases.remove(vm);
-      if (running.containsKey(vm)) {
-        String why = "lease not renewed for " + unrenewed.toMillis() + " ms";
-        w.emit(id, new HaEvent.VmLeaseFenced(instant(), id, vm, why));
-        stopVm(vm, why);
-      }
-    }
-  }
-
-  /** The watchdog is petted only while every lease here was renewed within the pet deadline. */
-  private void pet() {
-    Duration longest = leases.values().stream().map(h -> localNow().minus(h.lastOk())).max(Duration::compareTo)
-        .orElse(Duration.ZERO);
-    if (settings.leaseTiming().mayPet(longest)) lastPet = w.clock().now();
+  private void powerOffHere(String vm, String why) {
+    if (running.remove(vm) != null) w.trace(id, "stopped " + vm + ": " + why);
   }
 
   /**
-   * The host's watchdog process, every interval whatever the agent does: unpetted for its timeout, it stops every VM
-   * here (as the process watchdog kills the VM processes).
+   * The host's watchdog process, every interval whatever the agent does: armed and unpetted for its timeout, it
+   * stops every VM here (as the process watchdog kills the VM processes). An agent restarted within the timeout
+   * re-arms it in time.
    */
   private void watchdog() {
-    w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
-    if (!powered || w.clock().now() - lastPet < after(settings.watchdog().timeout())) return;
+    long period = after(settings.failureDetectionInterval());
+    long due = lastPet + after(settings.watchdog().timeout()) - w.clock().now();
+    // checks that cannot fire are skipped: the next one is the first on its grid at or after the timeout
+    w.later(watchdogArmed && due > period ? (due + period - 1) / period * period : period, "watchdog",
+        this::watchdog);
+    if (!powered || !watchdogArmed || due > 0) return;
     List<String> names = List.copyOf(running.keySet());
     lastPet = w.clock().now();
     if (names.isEmpty()) return;
-    names.forEach(vm -> stopVm(vm, "the watchdog fired"));
+    names.forEach(vm -> powerOffHere(vm, "the watchdog fired"));
     w.emit(id, new HaEvent.WatchdogFired(instant(), id, settings.watchdog().type(), names,
         "not petted for " + settings.watchdog().timeout().toMillis() + " ms"));
   }
 
-  private void selfFence() {
-    Optional<String> why = FencingRule.mustFence(true, view.sinceOwnWrite(), Duration.ZERO, settings.hostTimeout());
-    if (why.isPresent() && !fenced) {
-      fenced = true;
-      List<String> names = List.copyOf(running.keySet());
-      names.forEach(vm -> stopVm(vm, "host fenced: " + why.get()));
-      w.emit(id, new HaEvent.HostSelfFenced(instant(), id, why.get(), names));
-    } else if (why.isEmpty() && fenced) {
-      fenced = false;
-      w.emit(id, new HaEvent.HostUnfenced(instant(), id, "its heartbeat reaches a datastore again"));
-    }
-  }
-
-  private void stopVm(String vm, String why) {
-    VmSpec spec = running.remove(vm);
-    if (spec == null) return;
-    stopped.put(vm, new StoppedVm(spec, why));
-    w.trace(id, "stopped " + vm + ": " + why);
-  }
-
   /**
-   * A restart request from the master at {@code from}: take the VM's lease ({@code grant}: the expired lease the
-   * master saw), then start it; {@code answer} gets empty when it runs here, else why not.
+   * The agent's watchdog shell on a lease round, as {@link dev.vmha.watchdog.Watchdog} does: armed once the leases
+   * found at start are settled, petted while every lease was renewed within the pet deadline.
    */
-  void powerOn(VmSpec vm, Optional<VmLease> grant, String from, Consumer<Optional<String>> answer) {
-    String name = vm.name();
-    if (running.containsKey(name)) {
-      answer.accept(Optional.empty());
-      return;
+  private void leasesRenewed(boolean settled, Duration longestUnrenewed) {
+    if (!settings.leaseTiming().mayPet(longestUnrenewed) || !armedHere && !settled) return;
+    if (!armedHere) {
+      armedHere = true;
+      w.emit(id, new HaEvent.WatchdogArmed(instant(), id, settings.watchdog().type(), settings.watchdog().timeout()));
+      local("watchdog armed", () -> heartbeatIn(new HeartbeatInput.LocalWatchdog<>(instant(), WatchdogFlag.ARMED,
+          Optional.empty())));
     }
-    if (fenced) {
-      answer.accept(Optional.of(id + " is fenced"));
-      return;
+    watchdogArmed = true;
+    lastPet = w.clock().now();
+  }
+
+  // ---- the datastore heartbeat
+
+  private void heartbeatIn(HeartbeatInput<Void> in) {
+    HeartbeatMachine.Step<Void> s = HeartbeatMachine.step(heartbeat, in, heartbeatConfig);
+    heartbeat = s.state();
+    for (HeartbeatEffect<Void> e : s.effects()) {
+      if (e instanceof HeartbeatEffect.Round<Void> r) round(r);
+      else if (e instanceof HeartbeatEffect.Emit<Void> x) w.emit(id, x.event());
+      // Written: nobody waits for the watchdog's flag here (no clean agent stop in the simulation)
     }
-    if (busy.contains(name)) {
-      answer.accept(Optional.of("the lease of " + name + " is being written at " + id));
-      return;
-    }
-    Held h = leases.get(name);
-    Optional<VmLease> expected = h != null ? Optional.of(h.lease()) : grant;
-    VmLease next = expected.map(l -> l.takenBy(id, instant())).orElseGet(() -> VmLease.first(name, id, instant()));
-    Duration issued = localNow();
-    busy.add(name);
-    starting.add(name);
+  }
+
+  /** A round's I/O, landing at once on every datastore: scan each, write the heartbeat where the round says. */
+  private void round(HeartbeatEffect.Round<Void> r) {
     int inc = incarnation;
-    w.later(w.ioDelay(), "lease take " + name, () -> {
-      SimDatastores.Swap r = w.datastores().swapLease(expected, next);
-      w.onHost(this, inc, 0, "lease taken " + name + " " + r, () -> {
-        busy.remove(name);
-        starting.remove(name);
-        if (r != SimDatastores.Swap.SWAPPED) {
-          answer.accept(Optional.of("its lease could not be taken at " + id + ": " + r));
-          return;
+    w.later(w.ioDelay(), "heartbeat round " + r.counter(), () -> {
+      Map<String, DatastoreScan> scans = new TreeMap<>();
+      Map<String, String> failures = new TreeMap<>();
+      boolean wrote = false;
+      for (String ds : w.datastores().names()) {
+        if (!w.datastores().answers(ds)) {
+          failures.put(ds, "not answering");
+          continue;
         }
-        leases.put(name, new Held(next, issued));
-        w.starting(from, id, name);
-        running.put(name, vm);
-        w.invariants().poweredOn();
-        stopped.remove(name);
-        w.trace(id, "started " + name + " for " + from);
-        answer.accept(Optional.empty());
-      });
+        scans.put(ds, w.datastores().scan(ds));
+        if (r.writeTo().contains(ds)) {
+          w.datastores().writeHeartbeat(ds, new HostHeartbeat(id, r.counter(), instant(), address), r.powerOn());
+          wrote = true;
+        }
+      }
+      boolean written = wrote;
+      w.onHost(this, inc, 0, "heartbeat round done", () -> heartbeatIn(new HeartbeatInput.RoundDone<>(instant(),
+          scans, failures, written)));
     });
   }
 
-  /** An operator's power-off, carried out here. */
-  void powerOff(String vm) {
-    stopVm(vm, "powered off by an operator");
-    leases.remove(vm);
-    stopped.remove(vm);
+  // ---- the leases
+
+  private void leaseIn(LeaseInput<HostVmsInput.PowerOn<Asker>> in) {
+    LeaseMachine.Step<HostVmsInput.PowerOn<Asker>> s = LeaseMachine.step(leases, in, leaseConfig);
+    leases = s.state();
+    s.effects().forEach(this::carryOut);
+  }
+
+  private void carryOut(LeaseEffect<HostVmsInput.PowerOn<Asker>> e) {
+    int inc = incarnation;
+    SimDatastores ds = w.datastores();
+    if (e instanceof LeaseEffect.Reply<HostVmsInput.PowerOn<Asker>> r) {
+      local("lease answer " + r.vm(), () -> vmsIn(new HostVmsInput.LeaseTaken<>(instant(), r.to(), r.ok(),
+          r.reason())));
+    } else if (e instanceof LeaseEffect.Swap<HostVmsInput.PowerOn<Asker>> x) {
+      w.later(w.ioDelay(), "lease swap " + x.vm(), () -> {
+        LeaseInput.Written r = ds.swapLease(x.expected(), x.next());
+        w.onHost(this, inc, 0, "lease swapped " + x.vm(), () -> leaseIn(new LeaseInput.Swapped<>(instant(), x, r)));
+      });
+    } else if (e instanceof LeaseEffect.Read<HostVmsInput.PowerOn<Asker>> x) {
+      w.later(w.ioDelay(), "lease read " + x.vm(), () -> {
+        Optional<String> failure = ds.leaseUnreadable(x.vm());
+        Optional<VmLease> l = failure.isPresent() ? Optional.empty() : ds.lease(x.vm());
+        w.onHost(this, inc, 0, "lease found " + x.vm(), () -> leaseIn(new LeaseInput.Found<>(instant(), x, l,
+            failure)));
+      });
+    } else if (e instanceof LeaseEffect.Repair<HostVmsInput.PowerOn<Asker>> x) {
+      w.later(w.ioDelay(), "lease repair " + x.vm(), () -> {
+        LeaseInput.Written r = ds.repairLease(x.next());
+        w.onHost(this, inc, 0, "lease repaired " + x.vm(), () -> leaseIn(new LeaseInput.Repaired<>(instant(), x,
+            r)));
+      });
+    } else if (e instanceof LeaseEffect.Release<HostVmsInput.PowerOn<Asker>> x) {
+      w.later(w.ioDelay(), "lease release " + x.lease().vm(), () -> ds.releaseLease(x.lease()));
+    } else if (e instanceof LeaseEffect.Fence<HostVmsInput.PowerOn<Asker>> f) {
+      local("lease lost " + f.vm(), () -> vmsIn(new HostVmsInput.LeaseLost<>(instant(), f.vm(), f.why())));
+    } else if (e instanceof LeaseEffect.Emit<HostVmsInput.PowerOn<Asker>> x) {
+      w.emit(id, x.event());
+    } else if (e instanceof LeaseEffect.Warn<HostVmsInput.PowerOn<Asker>> x) {
+      w.trace(id, "warning: " + x.message());
+    } else if (e instanceof LeaseEffect.ReportRenewal<HostVmsInput.PowerOn<Asker>> r) {
+      leasesRenewed(r.settled(), r.longestUnrenewed());
+    } else if (e instanceof LeaseEffect.ReleaseAnswered<HostVmsInput.PowerOn<Asker>>) {
+      throw new IllegalStateException("no VM migrates in the simulation");
+    }
+  }
+
+  // ---- the VM keeper
+
+  /** A restart request from the master at {@code from}: {@code answer} gets empty once the VM runs here, else why. */
+  void powerOn(VmSpec vm, Optional<VmLease> grant, String from, Consumer<Optional<String>> answer) {
+    vmsIn(new HostVmsInput.PowerOn<>(instant(), vm, grant, new Asker(from, answer)));
+  }
+
+  /** An operator's power-off, asked by the master at {@code from}. */
+  void powerOff(String vm, String from, Consumer<Optional<String>> answer) {
+    vmsIn(new HostVmsInput.PowerOff<>(instant(), vm, new Asker(from, answer)));
+  }
+
+  private void vmsIn(HostVmsInput<Asker> in) {
+    HostVmsMachine.Step<Asker> s = HostVmsMachine.step(vms, in, id);
+    vms = s.state();
+    s.effects().forEach(this::carryOut);
+  }
+
+  private void carryOut(HostVmsEffect<Asker> e) {
+    if (e instanceof HostVmsEffect.ListVms<Asker> l) {
+      List<VmSpec> on = List.copyOf(running.values());
+      local("vms listed", () -> vmsIn(new HostVmsInput.Polled<>(instant(), l.seq(), on)));
+    } else if (e instanceof HostVmsEffect.PollNow<Asker>) {
+      local("poll now", () -> vmsIn(new HostVmsInput.PollDue<>(instant())));
+    } else if (e instanceof HostVmsEffect.TakeLease<Asker> t) {
+      HostVmsInput.PowerOn<Asker> r = t.request();
+      local("take lease " + r.vm().name(), () -> leaseIn(new LeaseInput.Take<>(instant(), r.vm().name(), r.grant(),
+          r)));
+    } else if (e instanceof HostVmsEffect.PowerOnVm<Asker> p) {
+      if (p.request().image().isPresent()) throw new IllegalStateException("no VM migrates in the simulation");
+      powerOnHere(p.request().vm(), p.request().replyTo().master());
+      local("powered on " + p.request().vm().name(), () -> vmsIn(new HostVmsInput.PoweredOn<>(instant(), p.request(),
+          Optional.empty())));
+    } else if (e instanceof HostVmsEffect.PowerOffVm<Asker> p) {
+      powerOffHere(p.request().vm(), "powered off by an operator");
+      local("powered off " + p.request().vm(), () -> vmsIn(new HostVmsInput.PoweredOff<>(instant(), p.request(),
+          Optional.empty())));
+    } else if (e instanceof HostVmsEffect.ForceOff<Asker> f) {
+      powerOffHere(f.vm(), "forced off");
+      local("forced off " + f.vm(), () -> vmsIn(new HostVmsInput.ForcedOff<>(instant(), f.vm(), Optional.empty())));
+    } else if (e instanceof HostVmsEffect.Reply<Asker> r) {
+      r.to().answer().accept(r.ok() ? Optional.empty() : Optional.of(r.error().orElse("refused")));
+    } else if (e instanceof HostVmsEffect.Emit<Asker> x) {
+      w.emit(id, x.event());
+    } else if (e instanceof HostVmsEffect.Warn<Asker> x) {
+      w.trace(id, "warning: " + x.message());
+    } else if (e instanceof HostVmsEffect.LeasesRunning<Asker> l) {
+      leaseIn(new LeaseInput.Running<>(instant(), l.vms())); // another machine: told at once, as cheaper than an event
+    } else if (e instanceof HostVmsEffect.Report<Asker> r) {
+      HostReport report = new HostReport(id, management, settings.hostMemoryMb(), settings.hostCpus(), r.poweredOn(),
+          null, r.fenced(), r.stopped(), r.starting());
+      electionIn(new ElectionInput.Reported<>(instant(), report));
+      heartbeatIn(new HeartbeatInput.LocalVms<>(instant(), r.poweredOn()));
+    } else {
+      throw new IllegalStateException("no VM migrates in the simulation: " + e);
+    }
+  }
+
+  // ---- the self-fence and the isolation response
+
+  private void fenceTick() {
+    Set<String> members = new TreeSet<>();
+    Set<String> heard = new TreeSet<>(List.of(id));
+    for (SimHost h : w.hosts()) {
+      members.add(h.id);
+      if (h != this && h.heardBy(this)) heard.add(h.id);
+    }
+    fenceIn(new FenceInput.Tick(instant(), members, heard));
+  }
+
+  private void fenceIn(FenceInput in) {
+    FenceMachine.Step s = FenceMachine.step(fence, in, fenceConfig);
+    fence = s.state();
+    for (FenceEffect e : s.effects()) {
+      if (e instanceof FenceEffect.AskView) {
+        fenceIn(new FenceInput.ViewRead(instant(), heartbeat.view().lastOwnWrite())); // it has no effects
+      } else if (e instanceof FenceEffect.Fence f) {
+        local("fence", () -> {
+          vmsIn(new HostVmsInput.Fencing<>(instant(), f.reason()));
+          Duration interval = settings.failureDetectionInterval();
+          new Response(new ResponseMachine.Config(vm -> IsolationResponse.POWER_OFF, interval, interval),
+              r -> local("fenced", () -> fenceIn(new FenceInput.Fenced(instant(), f.reason(),
+                  r.stopped().stream().map(VmSpec::name).toList()))));
+        });
+      } else if (e instanceof FenceEffect.Unfence) {
+        local("unfence", () -> vmsIn(new HostVmsInput.Unfence<>(instant())));
+      } else if (e instanceof FenceEffect.Emit x) {
+        w.emit(id, x.event());
+      }
+    }
+  }
+
+  /**
+   * One run of a {@link ResponseMachine} at this host, as {@link dev.vmha.isolation.IsolationResponder} carries it
+   * out: its state, its timers (a generation: cancelling them all starts a new one), and who gets the outcome.
+   */
+  private final class Response {
+    private final int inc = incarnation;
+    private final ResponseMachine.Config config;
+    private final Consumer<ResponseMachine.Effect.Reply> done;
+    private ResponseMachine.State state;
+    private int timers;
+
+    Response(ResponseMachine.Config config, Consumer<ResponseMachine.Effect.Reply> done) {
+      this.config = config;
+      this.done = done;
+      carryOut(ResponseMachine.start());
+    }
+
+    private void in(ResponseMachine.Input input) {
+      carryOut(ResponseMachine.step(state, input, config));
+    }
+
+    private void carryOut(ResponseMachine.Step step) {
+      state = step.state();
+      for (ResponseMachine.Effect e : step.effects()) {
+        if (e instanceof ResponseMachine.Effect.ListVms l) {
+          List<VmSpec> on = List.copyOf(running.values());
+          later(0, "response listed", () -> in(new ResponseMachine.Input.Listed(l.listing(), on, Optional.empty())));
+        } else if (e instanceof ResponseMachine.Effect.PowerOff p) {
+          powerOffHere(p.vm(), "isolation response");
+          later(0, "response powered off " + p.vm(), () -> in(new ResponseMachine.Input.PoweredOff(p.vm(),
+              Optional.empty())));
+        } else if (e instanceof ResponseMachine.Effect.ShutdownGuest g) {
+          powerOffHere(g.vm(), "its guest shut down (isolation response)");
+        } else if (e instanceof ResponseMachine.Effect.Repeat r) {
+          fire(r.timer(), r.every(), true, timers);
+        } else if (e instanceof ResponseMachine.Effect.Schedule r) {
+          fire(r.timer(), r.after(), false, timers);
+        } else if (e instanceof ResponseMachine.Effect.CancelTimers) {
+          timers++;
+        } else if (e instanceof ResponseMachine.Effect.Reply r) {
+          done.accept(r);
+        }
+      }
+    }
+
+    private void fire(ResponseMachine.Timer t, Duration after, boolean repeat, int gen) {
+      later(after(after), "response timer " + t, () -> {
+        if (gen != timers) return;
+        if (repeat) fire(t, after, true, gen);
+        in(new ResponseMachine.Input.Fired(t));
+      });
+    }
+
+    private void later(long delay, String what, Runnable r) {
+      w.onHost(SimHost.this, inc, delay, what, r);
+    }
   }
 
   // ---- the election machine and its effects
@@ -454,7 +560,7 @@ final class SimHost {
     else if (e instanceof ElectionEffect.Repeat<String> x) schedule(x.timer(), x.every(), true);
     else if (e instanceof ElectionEffect.Cancel<String> x) timers.merge(x.timer(), 1, Integer::sum);
     else if (e instanceof ElectionEffect.AskView<String>) {
-      local("view", () -> electionIn(new ElectionInput.ViewRead<>(instant(), view)));
+      local("view", () -> electionIn(new ElectionInput.ViewRead<>(instant(), heartbeat.view())));
     } else if (e instanceof ElectionEffect.SendBallot<String> x) {
       for (SimHost p : others()) w.send(this, p, "ballot", () -> p.electionIn(
           new ElectionInput.BallotHeard<>(p.instant(), x.rank())));
@@ -476,11 +582,17 @@ final class SimHost {
       w.onHost(this, ok ? 1 : after(x.timeout()), "isolation ping", () -> electionIn(
           new ElectionInput.IsolationPinged<>(instant(), x.address(), ok)));
     } else if (e instanceof ElectionEffect.ApplyIsolationResponse<String> x) {
-      applyIsolationResponse(x.responseFor(settings::isolationResponseFor));
+      local("isolation response", () -> {
+        vmsIn(new HostVmsInput.Isolating<>(instant()));
+        new Response(new ResponseMachine.Config(x.responseFor(settings::isolationResponseFor),
+            settings.isolationShutdownTimeout(), settings.failureDetectionInterval()), r -> local(
+                "isolation response applied", () -> electionIn(new ElectionInput.ResponseApplied<>(instant(),
+                    r.stopped(), r.keptRunning(), r.failures()))));
+      });
     } else if (e instanceof ElectionEffect.DeclareIsolated<String> x) {
-      isolatedStopped = Optional.of(x.stopped());
+      local("declare isolated", () -> heartbeatIn(new HeartbeatInput.DeclareIsolated<>(instant(), x.stopped())));
     } else if (e instanceof ElectionEffect.ClearIsolationFlag<String>) {
-      isolatedStopped = Optional.empty();
+      local("clear isolation", () -> heartbeatIn(new HeartbeatInput.ClearIsolation<>(instant())));
     }
     // Log and ReplyRole: nothing to carry out here
   }
@@ -510,20 +622,6 @@ final class SimHost {
       if (h != this && h.heardBy(this)) hosts.add(h.id);
     }
     return new ElectionInput.Membership(true, hosts, ids);
-  }
-
-  private void applyIsolationResponse(Function<String, IsolationResponse> responseFor) {
-    List<VmSpec> stop = new ArrayList<>();
-    List<VmSpec> kept = new ArrayList<>();
-    for (VmSpec vm : running.values()) {
-      (responseFor.apply(vm.name()) == IsolationResponse.LEAVE_POWERED_ON ? kept : stop).add(vm);
-    }
-    stop.forEach(vm -> {
-      stopVm(vm.name(), "isolation response");
-      leases.remove(vm.name());
-    });
-    local("isolation response", () -> electionIn(new ElectionInput.ResponseApplied<>(instant(), stop, kept,
-        List.of())));
   }
 
   private List<SimHost> others() {
@@ -593,7 +691,7 @@ final class SimHost {
     int inc = incarnation;
     if (e instanceof MasterEffect.Emit x) w.emit(id, x.event());
     else if (e instanceof MasterEffect.ReadView) {
-      local("master view", () -> masterIn(run, new MasterInput.ViewRead(view)));
+      local("master view", () -> masterIn(run, new MasterInput.ViewRead(heartbeat.view())));
     } else if (e instanceof MasterEffect.ReadList) {
       w.later(w.ioDelay(), "list read", () -> {
         SimDatastores.ListCopy c = w.datastores().readList(w.datastores().names());
@@ -636,11 +734,9 @@ final class SimHost {
       restart(run, x);
     } else if (e instanceof MasterEffect.PowerOff x) {
       SimHost p = w.host(x.host());
-      w.send(this, p, "power off " + x.vm(), () -> {
-        p.powerOff(x.vm());
-        w.send(p, this, "powered off " + x.vm(), () -> masterIn(run,
-            new MasterInput.PoweredOff(x.request(), x.vm(), x.host(), Optional.empty())));
-      });
+      w.send(this, p, "power off " + x.vm(), () -> p.powerOff(x.vm(), id, failure -> w.send(p, this,
+          "powered off " + x.vm(), () -> masterIn(run, new MasterInput.PoweredOff(x.request(), x.vm(), x.host(),
+              failure)))));
     } else if (e instanceof MasterEffect.Plan x) {
       // computed at once, answered later, as the agent's planner answers off the master's step; a fixed delay: no
       // draw from the world's random source, so a seed's faults and I/O delays stay as they were
@@ -651,8 +747,12 @@ final class SimHost {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())
           : new ElectionInput.AllHostsSilent<>(instant(), ((MasterNotice.AllHostsSilent) x.notice()).hosts())));
+    } else if (e instanceof MasterEffect.Reply x) {
+      w.trace(id, "answers request " + x.request().value() + ": " + x.message());
+    } else if (e instanceof MasterEffect.Migrate) {
+      throw new IllegalStateException("no VM migrates in the simulation: no maintenance or move is asked");
     }
-    // Log and Reply: nothing to carry out here
+    // Log: nothing to carry out here
   }
 
   /**

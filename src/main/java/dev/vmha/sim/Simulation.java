@@ -8,6 +8,8 @@ import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.lab.LabBounds;
+import dev.vmha.master.MasterInput;
+import dev.vmha.master.RequestId;
 import dev.vmha.restart.VmProtection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,6 +73,8 @@ public final class Simulation {
     }
   }
 
+  /** How often an operator asks to power a VM on or off, per step. */
+  private static final double OPERATOR_REQUESTS_PER_STEP = 0.02;
   private static final Map<String, HaSettings> SETTINGS = new HashMap<>();
   private static final Map<String, Duration> BOUNDS = new HashMap<>();
 
@@ -86,6 +90,7 @@ public final class Simulation {
   private final Optional<List<String>> trace;
   private long hash = 0xcbf29ce484222325L;
   private long events;
+  private long requests;
 
   private Simulation(Setup setup, boolean keepTrace) {
     this.setup = setup;
@@ -106,8 +111,11 @@ public final class Simulation {
     List<String> vms = new ArrayList<>();
     for (int i = 1; i <= s.hosts(); i++) hosts.add("host" + i);
     for (int i = 1; i <= s.vms(); i++) vms.add("vm" + i);
-    return Fault.schedule(new Random(s.seed()), s.steps(), any.failureDetectionInterval().toMillis(),
-        s.faultsPerStep(), s.maxFaultSteps(), hosts, vms, List.of("ds1", "ds2"), any.leaseTiming().clockDriftMax());
+    long stepMs = any.failureDetectionInterval().toMillis();
+    List<Fault> faults = new ArrayList<>(Fault.schedule(new Random(s.seed()), s.steps(), stepMs, s.faultsPerStep(),
+        s.maxFaultSteps(), hosts, vms, List.of("ds1", "ds2"), any.leaseTiming().clockDriftMax()));
+    faults.addAll(Fault.operatorRequests(new Random(~s.seed()), s.steps(), stepMs, OPERATOR_REQUESTS_PER_STEP, vms));
+    return faults;
   }
 
   /** A run of the setup with exactly these faults; {@code keepTrace}: the result carries every trace line. */
@@ -153,10 +161,8 @@ public final class Simulation {
       later(f.start(), "fault " + f, () -> f.begin(this));
       if (f.length() > 0) later(f.end(), "heal " + f, () -> f.heal(this));
     }
-    Set<String> protectedVms = new TreeSet<>();
-    for (int i = 1; i <= setup.vms(); i++) protectedVms.add("vm" + i);
     int[] excused = {0};
-    later(checkAt, "liveness check", () -> excused[0] = invariants.allRunning(protectedVms,
+    later(checkAt, "liveness check", () -> excused[0] = invariants.allRunning(protectedVms(),
         bound.toMillis() + " ms"));
     while (invariants.violation().isEmpty()) {
       Optional<EventQueue.Event> e = queue.poll();
@@ -171,6 +177,29 @@ public final class Simulation {
         trace.map(List::copyOf).orElse(List.of()));
   }
 
+  /** The VMs protected at the end: those of the newest readable list (operators may have powered some off). */
+  private Set<String> protectedVms() {
+    return new TreeSet<>(datastores.readList(datastores.names()).newest().orElseThrow().vms().keySet());
+  }
+
+  /**
+   * An operator's power-on or power-off, asked at the agent of the first host (in id order) that is master, as the
+   * API forwards it; with no master it is not asked (an operator would try again).
+   */
+  void operatorPower(String vm, boolean on) {
+    Optional<SimHost> m = hostList.stream().filter(h -> h.master().isPresent()).findFirst();
+    if (m.isEmpty()) {
+      trace("", "operator: no master to power " + vm + (on ? " on" : " off"));
+      return;
+    }
+    RequestId request = new RequestId(++requests);
+    onHost(m.get(), 0, "operator powers " + vm + (on ? " on" : " off"), () -> {
+      if (on) invariants.asked(m.get().id, vm);
+      m.get().masterIn(on ? new MasterInput.PowerOn(request, new VmSpec(vm, 1024, 1), Optional.empty(),
+          Optional.empty()) : new MasterInput.PowerOff(request, vm));
+    });
+  }
+
   /**
    * The documented bound after a heal for these settings: the lab's rule (with no transport to resume), plus the
    * longest wait before a retry, for a VM whose attempt failed during the fault.
@@ -183,7 +212,7 @@ public final class Simulation {
     }
   }
 
-  /** Every VM starts protected, placed round robin, running with its lease held; the agents start. */
+  /** Every VM starts protected, placed round robin, running with its lease on the datastore; the agents start. */
   private void boot() {
     ProtectedList list = ProtectedList.empty("host1");
     Map<String, List<VmSpec>> placed = new TreeMap<>();
@@ -203,13 +232,9 @@ public final class Simulation {
     }
     for (String ds : datastores.names()) datastores.writeList(ds, list);
     for (SimHost h : hostList) {
-      Map<String, VmLease> held = new TreeMap<>();
-      for (VmSpec vm : placed.get(h.id)) {
-        VmLease l = VmLease.first(vm.name(), h.id, clock.instant(h.id));
-        datastores.swapLease(Optional.empty(), l);
-        held.put(vm.name(), l);
-      }
-      h.boot(placed.get(h.id), held);
+      for (VmSpec vm : placed.get(h.id)) datastores.swapLease(Optional.empty(), VmLease.first(vm.name(), h.id,
+          clock.instant(h.id)));
+      h.boot(placed.get(h.id));
     }
   }
 
