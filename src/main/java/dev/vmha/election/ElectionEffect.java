@@ -43,8 +43,15 @@ public sealed interface ElectionEffect<C> {
   /** Send this master's heartbeat, with its own coordinator and its protected list, to every other host. */
   record SendMasterBeat<C>(Rank rank, Optional<ProtectedList> list) implements ElectionEffect<C> {}
 
-  /** A slave's heartbeat, with its report, to its master's coordinator. */
-  record ReportTo<C>(C coordinator, HostReport report) implements ElectionEffect<C> {}
+  /**
+   * A slave's heartbeat, with its report, to its master's coordinator; with this host's replica of the protected list
+   * while the master's beats carry none (a master that restarted and reads no datastore's copy takes it).
+   */
+  record ReportTo<C>(C coordinator, HostReport report, Optional<ProtectedList> replica) implements ElectionEffect<C> {
+    ReportTo(C coordinator, HostReport report) {
+      this(coordinator, report, Optional.empty());
+    }
+  }
 
   /** This master's own report to its own coordinator. */
   record ReportToOwn<C>(HostReport report) implements ElectionEffect<C> {}

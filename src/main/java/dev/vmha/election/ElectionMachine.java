@@ -234,7 +234,7 @@ public final class ElectionMachine {
       emit(new HaEvent.RoleChanged(at, hostId(), Role.ELECTION, Role.SLAVE, Optional.of(winner.hostId()),
           Optional.empty()));
       effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
-      return s.phase(new Slave<>(winner, Optional.empty()));
+      return s.phase(new Slave<>(winner, Optional.empty(), true));
     }
 
     // ---- Slave: follow the master, beat to it, elect anew when it falls silent
@@ -248,14 +248,15 @@ public final class ElectionMachine {
     /** A slave of the master that beat: lost if it stays silent for hostTimeout. */
     private ElectionState<C> heard(ElectionState<C> s, MasterBeatHeard<C> beat) {
       effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
-      return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator())));
+      return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), beat.list().isPresent()));
     }
 
     private ElectionState<C> slave(ElectionState<C> s, Slave<C> sl, ElectionInput<C> in) {
       if (fired(in, Timer.TICK)) {
         effects.add(new AskView<>());
         if (sl.coordinator().isPresent() && s.report().isPresent()) {
-          effects.add(new ElectionEffect.ReportTo<>(sl.coordinator().get(), s.report().get()));
+          effects.add(new ElectionEffect.ReportTo<>(sl.coordinator().get(), s.report().get(),
+              sl.masterListed() ? Optional.empty() : s.list()));
         }
         return s;
       }

@@ -81,7 +81,8 @@ public record ElectionState<C>(
   }
 
   /** Following {@code master}; its coordinator is known from its first heartbeat. */
-  public record Slave<C>(Rank master, Optional<C> coordinator) implements Phase<C> {
+  /** {@code masterListed}: the master's last beat carried its protected list (it has read one). */
+  public record Slave<C>(Rank master, Optional<C> coordinator, boolean masterListed) implements Phase<C> {
     public Role role() {
       return Role.SLAVE;
     }

@@ -65,6 +65,19 @@ final class ListOwnership {
   }
 
   /**
+   * A slave's replica of the list, offered while this master has none: taken when the last read found no readable
+   * copy on any datastore (no read is out), as the replica this host kept itself would be. A master that restarted
+   * has none of its own — it was the one sending them — and would otherwise wait for an operator to repair a list
+   * (seed 4099: both datastores' lists corrupted seconds after the master's agent restarted).
+   */
+  static MasterState offered(Turn t, MasterState s, MasterInput.Beat b) {
+    if (b.replica().isEmpty() || s.loaded() || s.listReadOut()) return s;
+    t.log("no datastore's protected list is readable: taking v" + b.replica().get().version() + " that "
+        + b.report().hostId() + " kept from the last master's heartbeats");
+    return read(t, s, new MasterInput.ListRead(b.replica(), List.of()));
+  }
+
+  /**
    * Takes or renews the lock on every readable datastore where {@link ListLockRule} allows it. One it may no longer
    * hold is let go at once; one it may take counts as held only when its write is confirmed ({@link #lockWritten}).
    */

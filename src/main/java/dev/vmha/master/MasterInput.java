@@ -34,8 +34,15 @@ public sealed interface MasterInput {
     public static final String TAKEN = "another master took the lock since it was read";
   }
 
-  /** A host's network heartbeat with its report. */
-  record Beat(HostReport report) implements MasterInput {}
+  /**
+   * A host's network heartbeat with its report, and the replica of the protected list it holds when this master's
+   * beats carry none yet.
+   */
+  record Beat(HostReport report, Optional<ProtectedList> replica) implements MasterInput {
+    public Beat(HostReport report) {
+      this(report, Optional.empty());
+    }
+  }
 
   /**
    * Pekko membership of a host changed ({@code change}: up, unreachable, reachable again, downed, removed ...), with

@@ -148,6 +148,30 @@ class ElectionMachineTest {
   }
 
   /**
+   * Seed 4099: a slave offers its replica of the list in its reports while its master's beats carry none (a master
+   * that restarted and reads no datastore's copy), and stops once they do.
+   */
+  @Test
+  void aSlaveOffersItsReplicaWhileItsMastersBeatsCarryNoList() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(4)));
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    int before = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT)), s.since(before, ReportTo.class), "listed: no replica");
+    s.feed(beat(new Rank(2, "host9"), "coord9", null));
+    before = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(4)))),
+        s.since(before, ReportTo.class));
+    s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(5)));
+    before = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT)), s.since(before, ReportTo.class));
+  }
+
+  /**
    * Seed 003, a slave that loses its master and hears no ballot: T0 loss of the master's heartbeat; T0+10 s
    * election; T0+25 s elects itself and pings the isolation addresses; the address answers, which settles it: it is
    * partitioned, not isolated, and becomes master of its side at once — not when the ping timeout is over.

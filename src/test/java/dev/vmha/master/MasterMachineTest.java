@@ -17,6 +17,7 @@ import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.StoppedVm;
+import dev.vmha.host.HostReport;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartOutcome;
@@ -775,6 +776,24 @@ class MasterMachineTest {
     assertEquals(own.vms().keySet(), m.state.protectedList().vms().keySet());
     assertTrue(m.state.protectedList().version() >= own.version(), m.state.protectedList().version() + " < "
         + own.version());
+  }
+
+  /**
+   * Seed 4099: a master whose agent restarted reads no datastore's list (both corrupt) and has no replica of its own;
+   * it takes the one a slave offers with its report, and the list's VMs are protected again.
+   */
+  @Test
+  void aMasterThatReadsNoListTakesTheReplicaASlaveOffers() {
+    m.listReadsFail = true;
+    m.started();
+    assertFalse(m.state.loaded());
+    HostReport host1 = new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), null, false,
+        List.of(), List.of());
+    ProtectedList replica = ProtectedList.empty("host3").with(VM1, "host2", VmProtection.defaults(), "host3");
+    m.in(new MasterInput.Beat(host1, Optional.of(replica)));
+    assertTrue(m.state.loaded());
+    assertEquals(Set.of("vm1"), m.state.protectedList().vms().keySet());
+    assertEquals(replica.version(), m.state.protectedList().version());
   }
 
   /** A restart whose host did not answer waits, uncounted, until that host shows itself. */

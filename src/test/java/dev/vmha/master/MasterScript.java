@@ -79,6 +79,8 @@ final class MasterScript {
   /** Whether ds1 takes the list and lock writes; a test makes it fail. */
   boolean listWritesSucceed = true;
   boolean lockWritesSucceed = true;
+  /** Whether a list read finds ds1's copy corrupt (none readable). */
+  boolean listReadsFail;
   /** Whether list writes are answered at once; else they wait in {@link #heldWrites} for {@link #completeWrites}. */
   boolean answerListWrites = true;
   final Deque<MasterEffect.WriteList> heldWrites = new ArrayDeque<>();
@@ -149,7 +151,8 @@ final class MasterScript {
         if (round) datastoreRound();
         in.add(new MasterInput.ViewRead(view));
       } else if (e instanceof MasterEffect.ReadList) {
-        in.add(new MasterInput.ListRead(stored, List.of()));
+        in.add(listReadsFail ? new MasterInput.ListRead(Optional.empty(), List.of("ds1: corrupt protected list"))
+            : new MasterInput.ListRead(stored, List.of()));
       } else if (e instanceof MasterEffect.WriteListLock w) {
         in.add(new MasterInput.LockWritten(w.datastore(),
             lockWritesSucceed ? Optional.empty() : Optional.of("ds1 is read-only")));
