@@ -36,6 +36,8 @@ final class SimDatastores {
     boolean listCorrupt;
     final Map<String, VmLease> leases = new TreeMap<>();
     final Set<String> corruptLeases = new TreeSet<>();
+    /** The readable leases as a scan shows them, kept until a lease changes (most scans see none change). */
+    Optional<Map<String, VmLease>> readable = Optional.empty();
 
     Store(String name) {
       this.name = name;
@@ -78,9 +80,12 @@ final class SimDatastores {
     Map<String, String> corrupt = new TreeMap<>();
     s.corruptLeases.forEach(vm -> corrupt.put(DirectoryDatastore.LEASE_PREFIX + vm, "simulated corruption"));
     if (s.listCorrupt) corrupt.put(DirectoryDatastore.PROTECTED_LIST, "simulated corruption");
-    Map<String, VmLease> leases = new TreeMap<>(s.leases);
-    s.corruptLeases.forEach(leases::remove);
-    return new DatastoreScan(ds, s.heartbeats, s.powerOn, corrupt, s.listLock.orElse(null), leases);
+    if (s.readable.isEmpty()) {
+      Map<String, VmLease> leases = new TreeMap<>(s.leases);
+      s.corruptLeases.forEach(leases::remove);
+      s.readable = Optional.of(Map.copyOf(leases));
+    }
+    return new DatastoreScan(ds, s.heartbeats, s.powerOn, corrupt, s.listLock.orElse(null), s.readable.get());
   }
 
   /** The lease as stored, if its file is readable. */
@@ -98,6 +103,7 @@ final class SimDatastores {
     boolean same = expected.isEmpty() ? now == null : expected.get().sameWrite(now);
     if (!same) return Swap.CHANGED;
     s.leases.put(next.vm(), next);
+    s.readable = Optional.empty();
     return Swap.SWAPPED;
   }
 
@@ -107,6 +113,7 @@ final class SimDatastores {
     if (s.frozen) return false;
     s.corruptLeases.remove(lease.vm());
     s.leases.put(lease.vm(), lease);
+    s.readable = Optional.empty();
     return true;
   }
 
@@ -115,11 +122,14 @@ final class SimDatastores {
     Store s = stores.get(leaseDatastore());
     if (!s.frozen && !s.corruptLeases.contains(lease.vm()) && lease.sameWrite(s.leases.get(lease.vm()))) {
       s.leases.remove(lease.vm());
+      s.readable = Optional.empty();
     }
   }
 
   void corruptLease(String vm) {
-    stores.get(leaseDatastore()).corruptLeases.add(vm);
+    Store s = stores.get(leaseDatastore());
+    s.corruptLeases.add(vm);
+    s.readable = Optional.empty();
   }
 
   boolean leaseCorrupt(String vm) {
