@@ -5,6 +5,7 @@ import dev.vmha.classify.Verdict;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.capacity.Cluster;
 import dev.vmha.config.CapacitySettings;
+import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
@@ -22,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it, computed
@@ -35,9 +37,53 @@ import java.util.Optional;
 final class CapacityWatch {
   private CapacityWatch() {}
 
-  /** The plan, and the cluster it was computed from. */
-  record Watch(Optional<Cluster> from, Optional<CapacityPlan> plan) {
-    static final Watch NONE = new Watch(Optional.empty(), Optional.empty());
+  /** The plan, the cluster it was computed from, and what that cluster was built from. */
+  record Watch(Optional<Cluster> from, Optional<Source> source, Optional<CapacityPlan> plan) {
+    static final Watch NONE = new Watch(Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * What {@link #cluster} reads, as it was when the cluster was last built. A master steps on every beat, tick and
+   * reply, and nearly every step leaves all of it as it was; comparing it is far cheaper than building the cluster
+   * again (the simulation's single largest cost), so a step that matches keeps the cluster it has.
+   */
+  record Source(Map<String, HostEntry> hosts, ProtectedList list, Map<String, InFlight> inFlight,
+      Set<String> pending, HaSettings settings) {
+    static Source of(Turn t, MasterState s) {
+      return new Source(s.hosts(), s.protectedList(), s.inFlight(), s.pending().keySet(), t.settings());
+    }
+
+    /**
+     * Whether {@link #cluster} of this step gives the cluster built from this source: the same list, starts and
+     * waiting VMs, settings, and hosts that are live or not, with the same memory and powered-on VMs, as before.
+     */
+    boolean matches(Turn t, MasterState s) {
+      if (settings != t.settings() || !same(list, s.protectedList()) || !same(inFlight, s.inFlight())
+          || !pending.equals(s.pending().keySet()) || hosts.size() != s.hosts().size()) {
+        return false;
+      }
+      for (HostEntry now : s.hosts().values()) {
+        HostEntry was = hosts.get(now.id());
+        if (was == now) continue;
+        if (was == null || was.live() != now.live() || was.report().isPresent() != now.report().isPresent()) {
+          return false;
+        }
+        if (now.report().isPresent() && (was.report().get().memoryMb() != now.report().get().memoryMb()
+            || !same(was.report().get().poweredOn(), now.report().get().poweredOn()))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean same(Object was, Object now) {
+      return was == now || was.equals(now);
+    }
+
+    @Override
+    public String toString() {
+      return "Source[" + hosts.size() + " hosts, list version " + list.version() + "]";
+    }
   }
 
   /**
@@ -50,6 +96,7 @@ final class CapacityWatch {
     boolean unheard = !s.hosts().containsKey(t.self())
         || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE);
     if (!s.loaded() || unheard) return s;
+    if (s.capacity().source().filter(src -> src.matches(t, s)).isPresent()) return s;
     Cluster c = cluster(t, s);
     if (s.capacity().from().filter(c::equals).isPresent()) return s;
     CapacityPlan plan = CapacityPlan.of(c, t.settings().capacity());
@@ -59,7 +106,7 @@ final class CapacityWatch {
           plan.max().get().failures(), plan.describe() + plan.wouldNotComeBack().stream().findFirst()
               .map(u -> "; " + u.describe()).orElse("")));
     }
-    return s.capacity(new Watch(Optional.of(c), Optional.of(plan)));
+    return s.capacity(new Watch(Optional.of(c), Optional.of(Source.of(t, s)), Optional.of(plan)));
   }
 
   /**
