@@ -98,9 +98,13 @@ final class CapacityWatch {
     if (!s.loaded() || unheard) return s;
     if (s.capacity().source().filter(src -> src.matches(t, s)).isPresent()) return s;
     Cluster c = cluster(t, s);
-    if (s.capacity().from().filter(c::equals).isPresent()) return s;
+    Watch w = s.capacity();
+    // the same cluster from changed inputs (a list written again, say): the inputs are noted, so the next step matches
+    if (w.from().filter(c::equals).isPresent()) {
+      return s.capacity(new Watch(w.from(), Optional.of(Source.of(t, s)), w.plan()));
+    }
     CapacityPlan plan = CapacityPlan.of(c, t.settings().capacity());
-    Optional<CapacityPlan> before = s.capacity().plan();
+    Optional<CapacityPlan> before = w.plan();
     if (plan.max().isPresent() && before.map(b -> b.ok() != plan.ok()).orElse(true)) {
       t.emit(new HaEvent.CapacityPlanChanged(t.wall, t.self(), plan.ok(), plan.hostFailures(),
           plan.max().get().failures(), plan.describe() + plan.wouldNotComeBack().stream().findFirst()
