@@ -39,10 +39,14 @@ final class ListOwnership {
       return after;
     }
     for (String f : r.failures()) t.warn("protected list not read from " + f);
+    // the newest of the copies read, the replica the last master sent, and this master's own list when it reads
+    // again after taking a lock: a copy on a datastore it could not read now may be its own newer write, and taking
+    // an older list would give the next writes versions that the newer copy outranks (found by seed 4170: an
+    // operator's power-off was lost, and a later master would have restarted that VM)
     Optional<ProtectedList> newest = r.list();
-    Optional<ProtectedList> replica = t.config.replica();
-    if (replica.isPresent() && (newest.isEmpty() || replica.get().version() > newest.get().version())) {
-      newest = replica;
+    for (Optional<ProtectedList> other : List.of(t.config.replica(),
+        s.loaded() ? Optional.of(s.protectedList()) : Optional.<ProtectedList>empty())) {
+      if (other.isPresent() && (newest.isEmpty() || other.get().version() > newest.get().version())) newest = other;
     }
     ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms(), l.maintenance(), l.ha()))
         .orElse(ProtectedList.empty(t.self()));
@@ -108,8 +112,11 @@ final class ListOwnership {
     }
     if (held.isEmpty()) {
       // sorted: the held set's own order changes from one JVM to the next, and a replayed run must say the same
-      t.emit(new HaEvent.ProtectedListOwnership(t.wall, t.self(), false, List.copyOf(new TreeSet<>(s.held())),
-          "another master holds the lock"));
+      List<String> lost = List.copyOf(new TreeSet<>(s.held()));
+      List<String> unreadable = lost.stream()
+          .filter(d -> !s.view().map(v -> Boolean.TRUE.equals(v.accessible().get(d))).orElse(false)).toList();
+      t.emit(new HaEvent.ProtectedListOwnership(t.wall, t.self(), false, lost, unreadable.isEmpty()
+          ? "another master holds the lock" : "not accessible: " + String.join(", ", unreadable)));
     }
     return next;
   }

@@ -131,7 +131,8 @@ final class Operations {
         List.of(new HaEvent.VmProtectionSet(t.wall, t.self(), o.vm(), e.host(), protection, false, o.askedBy())),
         o.vm() + " is restarted with priority " + protection.priority().configName() + ", order "
             + protection.order() + (protection.dependsOn().isEmpty() ? "" : ", after "
-            + String.join(", ", protection.dependsOn())) + admission.filter(a -> a.outcome()
+            + String.join(", ", protection.dependsOn())) + protection.isolationResponse()
+            .map(r -> ", isolation response " + r.configName()).orElse("") + admission.filter(a -> a.outcome()
             == Admission.Outcome.WARNED).map(a -> "; WARNING: " + a.reason()).orElse("")));
   }
 

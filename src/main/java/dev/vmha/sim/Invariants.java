@@ -102,8 +102,12 @@ final class Invariants {
    * those whose lease file is corrupt and not repaired (by design they wait for an operator: nobody knows who holds
    * them). Returns how many were excused.
    */
-  int allRunning(Set<String> protectedVms, String bound) {
-    Set<String> down = new TreeSet<>(protectedVms);
+  int allRunning(Optional<Set<String>> protectedVms, String bound) {
+    if (protectedVms.isEmpty()) {
+      violated("no datastore holds a readable protected list " + bound + " after the last heal");
+      return 0;
+    }
+    Set<String> down = new TreeSet<>(protectedVms.get());
     w.hosts().stream().filter(SimHost::powered).forEach(h -> down.removeAll(h.running()));
     int excused = 0;
     for (String vm : down) {

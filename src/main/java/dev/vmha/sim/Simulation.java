@@ -177,9 +177,12 @@ public final class Simulation {
         trace.map(List::copyOf).orElse(List.of()));
   }
 
-  /** The VMs protected at the end: those of the newest readable list (operators may have powered some off). */
-  private Set<String> protectedVms() {
-    return new TreeSet<>(datastores.readList(datastores.names()).newest().orElseThrow().vms().keySet());
+  /**
+   * The VMs protected at the end: those of the newest readable list (operators may have powered some off); none
+   * readable is itself a violation ({@link Invariants#allRunning}).
+   */
+  private Optional<Set<String>> protectedVms() {
+    return datastores.readList(datastores.names()).newest().map(l -> new TreeSet<>(l.vms().keySet()));
   }
 
   /**

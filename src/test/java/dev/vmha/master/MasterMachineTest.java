@@ -754,6 +754,29 @@ class MasterMachineTest {
     assertFalse(m.only(HaEvent.ProtectedListOwnership.class).owned());
   }
 
+  /**
+   * Found by seed 4170: a master that takes a lock again reads the list, and the copy it reads may be older than its
+   * own (its newer write sits on a datastore it cannot read now). It keeps its own: with the older one its next
+   * versions would be outranked by that newer copy, and an operator's power-off stored meanwhile would be lost.
+   */
+  @Test
+  void aMasterThatTakesALockAgainKeepsItsOwnNewerListOverAnOlderCopy() {
+    m.started();
+    m.powerOn(VM1, "host2", VmProtection.defaults());
+    m.powerOn(VM2, "host2", VmProtection.defaults());
+    ProtectedList own = m.stored.orElseThrow();
+    m.lockWritesSucceed = false;
+    m.tick();
+    assertEquals(Set.of(), m.state.held());
+    m.stored = Optional.of(ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4"));
+    m.lockWritesSucceed = true;
+    m.tick();
+    assertEquals(Set.of("ds1"), m.state.held());
+    assertEquals(own.vms().keySet(), m.state.protectedList().vms().keySet());
+    assertTrue(m.state.protectedList().version() >= own.version(), m.state.protectedList().version() + " < "
+        + own.version());
+  }
+
   /** A restart whose host did not answer waits, uncounted, until that host shows itself. */
   @Test
   void aStartThatGotNoAnswerWaitsForItsHostToShow() {

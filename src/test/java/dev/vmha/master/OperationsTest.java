@@ -281,6 +281,11 @@ class OperationsTest {
     assertFalse(m.only(HaEvent.VmProtectionSet.class).newly());
     RequestId same = m.operate(new Operation.SetProtection("vm1", change(RestartPriority.LOWEST, null), "ops-token"));
     assertTrue(m.reply(same).message().contains("nothing changed"), m.reply(same).message());
+    RequestId isolation = m.operate(new Operation.SetProtection("vm1", new ProtectionChange(Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.of(dev.vmha.config.IsolationResponse.LEAVE_POWERED_ON)), "ops-token"));
+    assertTrue(m.reply(isolation).message().endsWith("after vm2, isolation response leave-powered-on"),
+        m.reply(isolation).message());
   }
 
   @Test
