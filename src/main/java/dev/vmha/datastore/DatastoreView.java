@@ -71,17 +71,21 @@ public record DatastoreView(
     Duration t = now.plus(elapsed);
     Map<String, Boolean> acc = new LinkedHashMap<>();
     for (String d : accessible.keySet()) acc.put(d, scans.containsKey(d));
+    // a host's counters are copied only when one moves (copy on write: the views share the others)
     Map<String, Map<String, Seen>> c = new HashMap<>();
-    counters.forEach((h, m) -> c.put(h, new HashMap<>(m)));
+    counters.forEach(c::put);
+    Set<String> copied = new HashSet<>();
     Set<CorruptFile> bad = new HashSet<>();
     for (String d : accessible.keySet()) {
       DatastoreScan s = scans.get(d);
       if (s == null) continue;
       s.corrupt().forEach((file, detail) -> bad.add(new CorruptFile(d, file, detail)));
       s.heartbeats().forEach((host, hb) -> {
-        Map<String, Seen> perDs = c.computeIfAbsent(host, x -> new HashMap<>());
+        Map<String, Seen> perDs = c.getOrDefault(host, Map.of());
         Seen old = perDs.get(d);
-        if (old == null || old.counter() != hb.counter()) perDs.put(d, new Seen(hb.counter(), t));
+        if (old != null && old.counter() == hb.counter()) return;
+        if (copied.add(host)) c.put(host, perDs = new HashMap<>(perDs));
+        perDs.put(d, new Seen(hb.counter(), t));
       });
     }
     // power-on files: this round's, first datastore in configured order first; a host missing from every
@@ -106,7 +110,7 @@ public record DatastoreView(
     });
     Map<String, LeaseSeen> seen = leases;
     DatastoreScan leaseScan = leaseDatastore().map(scans::get).orElse(null);
-    if (leaseScan != null) {
+    if (leaseScan != null && !sameLeases(leaseScan.leases())) {
       // a lease first seen, or written again, counts as just renewed: nobody takes it before a full expiry
       Map<String, LeaseSeen> next = new HashMap<>();
       leaseScan.leases().forEach((vm, l) -> {
@@ -115,12 +119,28 @@ public record DatastoreView(
       });
       seen = Map.copyOf(next);
     }
-    Map<String, String> addr = new HashMap<>(addresses);
-    scans.values().forEach(scan -> scan.heartbeats().forEach((host, hb) -> {
-      if (hb.address().isEmpty()) addr.remove(host); else addr.put(host, hb.address());
-    }));
+    Map<String, String> addr = addresses;
+    for (DatastoreScan scan : scans.values()) {
+      for (Map.Entry<String, HostHeartbeat> e : scan.heartbeats().entrySet()) {
+        String host = e.getKey();
+        String address = e.getValue().address();
+        if (address.isEmpty() ? !addr.containsKey(host) : address.equals(addr.get(host))) continue;
+        if (addr == addresses) addr = new HashMap<>(addresses);
+        if (address.isEmpty()) addr.remove(host); else addr.put(host, address);
+      }
+    }
     return new DatastoreView(t, acc, c, Map.copyOf(merged), Set.copyOf(bad), lastOwnWrite, Map.copyOf(locks), seen,
         Map.copyOf(addr));
+  }
+
+  /** Whether a scan's leases are exactly the writes this view has seen (most rounds): then nothing is new. */
+  private boolean sameLeases(Map<String, VmLease> scanned) {
+    if (scanned.size() != leases.size()) return false;
+    for (Map.Entry<String, VmLease> e : scanned.entrySet()) {
+      LeaseSeen old = leases.get(e.getKey());
+      if (old == null || !old.lease().sameWrite(e.getValue())) return false;
+    }
+    return true;
   }
 
   /** The datastore that holds the VMs' leases: the first configured one. */

@@ -5,6 +5,7 @@ import dev.vmha.classify.Verdict;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.capacity.Cluster;
 import dev.vmha.config.CapacitySettings;
+import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
@@ -26,9 +27,10 @@ import java.util.Set;
 
 /**
  * The master's current capacity plan (issue 23): {@link CapacityPlan} of the cluster as the master sees it. At the
- * end of a step the cluster is built again; when what a plan is computed from changed — the hosts that are up and
- * their free memory, the protected VMs that run and where, their priority and order — it is a new version, so a VM
- * start, stop or move, a protection change and a host change replan, and a beat that changes nothing does not. The
+ * end of a step the cluster is built again if what it is built from changed ({@link Source}); when what a plan is
+ * computed from changed — the hosts that are up and their free memory, the protected VMs that run and where, their
+ * priority and order — it is a new version, so a VM start, stop or move, a protection change and a host change
+ * replan, and a beat that changes nothing does not. The
  * planner runs off the step ({@link MasterEffect.Plan}, one run at a time, for the newest version; a large
  * overcommitted cluster can take seconds), answered by {@link MasterInput.Planned}; the state keeps the last plan and
  * the version it is for. A new verdict is recorded ({@link HaEvent.CapacityPlanChanged}; the alert rule raises and
@@ -40,17 +42,63 @@ final class CapacityWatch {
   private CapacityWatch() {}
 
   /**
-   * The cluster as last built ({@code cluster}, its {@code version}: counted up on every change), the last plan and
-   * the version it is for ({@code planFor}, 0: none), the version a planning run is out for, and the last version
-   * whose run failed ({@code failedFor}: not tried again; the next change is).
+   * The cluster as last built ({@code cluster}, its {@code version}: counted up on every change) and what it was
+   * built from ({@code source}), the last plan and the version it is for ({@code planFor}, 0: none), the version a
+   * planning run is out for, and the last version whose run failed ({@code failedFor}: not tried again; the next
+   * change is).
    */
-  record Watch(Optional<Cluster> cluster, long version, Optional<CapacityPlan> plan, long planFor,
-      Optional<Long> planning, long failedFor) {
-    static final Watch NONE = new Watch(Optional.empty(), 0, Optional.empty(), 0, Optional.empty(), 0);
+  record Watch(Optional<Cluster> cluster, Optional<Source> source, long version, Optional<CapacityPlan> plan,
+      long planFor, Optional<Long> planning, long failedFor) {
+    static final Watch NONE = new Watch(Optional.empty(), Optional.empty(), 0, Optional.empty(), 0, Optional.empty(),
+        0);
 
     /** Whether the last plan is not of the cluster {@code now}. */
     boolean staleFor(Cluster now) {
       return plan.isEmpty() || planFor != version || cluster.filter(now::equals).isEmpty();
+    }
+  }
+
+  /**
+   * What {@link #cluster} reads, as it was when the cluster was last built. A master steps on every beat, tick and
+   * reply, and nearly every step leaves all of it as it was; comparing it is far cheaper than building the cluster
+   * again (the simulation's single largest cost), so a step that matches keeps the cluster it has.
+   */
+  record Source(Map<String, HostEntry> hosts, ProtectedList list, Map<String, InFlight> inFlight,
+      Set<String> pending, HaSettings settings) {
+    static Source of(Turn t, MasterState s) {
+      return new Source(s.hosts(), s.protectedList(), s.inFlight(), s.pending().keySet(), t.settings());
+    }
+
+    /**
+     * Whether {@link #cluster} of this step gives the cluster built from this source: the same list, starts and
+     * waiting VMs, settings, and hosts that are live or not, with the same memory and powered-on VMs, as before.
+     */
+    boolean matches(Turn t, MasterState s) {
+      if (settings != t.settings() || !same(list, s.protectedList()) || !same(inFlight, s.inFlight())
+          || !pending.equals(s.pending().keySet()) || hosts.size() != s.hosts().size()) {
+        return false;
+      }
+      for (HostEntry now : s.hosts().values()) {
+        HostEntry was = hosts.get(now.id());
+        if (was == now) continue;
+        if (was == null || was.live() != now.live() || was.report().isPresent() != now.report().isPresent()) {
+          return false;
+        }
+        if (now.report().isPresent() && (was.report().get().memoryMb() != now.report().get().memoryMb()
+            || !same(was.report().get().poweredOn(), now.report().get().poweredOn()))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean same(Object was, Object now) {
+      return was == now || was.equals(now);
+    }
+
+    @Override
+    public String toString() {
+      return "Source[" + hosts.size() + " hosts, list version " + list.version() + "]";
     }
   }
 
@@ -64,16 +112,22 @@ final class CapacityWatch {
     boolean unheard = !s.hosts().containsKey(t.self())
         || s.hosts().values().stream().anyMatch(h -> h.report().isEmpty() && h.verdict() == Verdict.ALIVE);
     if (!s.loaded() || unheard) return s;
-    Cluster c = cluster(t, s);
     Watch w = s.capacity();
-    if (w.cluster().filter(c::equals).isEmpty()) {
-      w = new Watch(Optional.of(c), w.version() + 1, w.plan(), w.planFor(), w.planning(), w.failedFor());
+    Optional<Cluster> kept = w.source().isPresent() && w.source().get().matches(t, s) ? w.cluster() : Optional.empty();
+    Cluster c = kept.orElseGet(() -> cluster(t, s));
+    if (kept.isEmpty()) {
+      // rebuilt: its inputs are noted even when it came out the same (a list written again, say), so the next step
+      // matches them
+      boolean changed = w.cluster().filter(c::equals).isEmpty();
+      w = new Watch(changed ? Optional.of(c) : w.cluster(), Optional.of(Source.of(t, s)),
+          changed ? w.version() + 1 : w.version(), w.plan(), w.planFor(), w.planning(), w.failedFor());
     }
     if (w.planning().isEmpty() && w.planFor() != w.version() && w.failedFor() != w.version()) {
       t.effect(new MasterEffect.Plan(w.version(), c, t.settings().capacity()));
-      w = new Watch(w.cluster(), w.version(), w.plan(), w.planFor(), Optional.of(w.version()), w.failedFor());
+      w = new Watch(w.cluster(), w.source(), w.version(), w.plan(), w.planFor(), Optional.of(w.version()),
+          w.failedFor());
     }
-    return w.equals(s.capacity()) ? s : s.capacity(w);
+    return w == s.capacity() ? s : s.capacity(w);
   }
 
   /** A planning run ended: its plan is the current one; a changed verdict (and a new master's first) is recorded. */
@@ -87,8 +141,8 @@ final class CapacityWatch {
           plan.max().get().failures(), plan.describe() + plan.wouldNotComeBack().stream().findFirst()
               .map(u -> "; " + u.describe()).orElse("")));
     }
-    return s.capacity(new Watch(w.cluster(), w.version(), Optional.of(plan), p.version(), Optional.empty(),
-        w.failedFor()));
+    return s.capacity(new Watch(w.cluster(), w.source(), w.version(), Optional.of(plan), p.version(),
+        Optional.empty(), w.failedFor()));
   }
 
   /** A planning run failed or timed out: the last plan stays (stale), and this version is not planned again. */
@@ -98,7 +152,8 @@ final class CapacityWatch {
     t.warn("capacity plan of cluster version " + p.version() + " not computed: " + p.why() + "; the last plan"
         + w.plan().map(x -> " (version " + w.planFor() + ", " + (x.ok() ? "OK" : "OVERCOMMITTED") + ")")
             .orElse(" (none yet)") + " stays, planned again on the next change");
-    return s.capacity(new Watch(w.cluster(), w.version(), w.plan(), w.planFor(), Optional.empty(), p.version()));
+    return s.capacity(new Watch(w.cluster(), w.source(), w.version(), w.plan(), w.planFor(), Optional.empty(),
+        p.version()));
   }
 
   /**

@@ -17,6 +17,7 @@ import dev.vmha.master.MasterState.HostEntry;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -248,6 +249,10 @@ final class HostWatch {
 
   /** The hosts in a fixed order, so that the same inputs give the same effects. */
   static List<HostEntry> sorted(MasterState s) {
-    return s.hosts().values().stream().sorted(Comparator.comparing(HostEntry::id)).toList();
+    HostEntry[] hosts = s.hosts().values().toArray(new HostEntry[0]);
+    Arrays.sort(hosts, BY_ID);
+    return List.of(hosts);
   }
+
+  private static final Comparator<HostEntry> BY_ID = Comparator.comparing(HostEntry::id);
 }

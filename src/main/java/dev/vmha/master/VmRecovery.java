@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Decides which lost protected VMs start, where and when (issue 5): VMs that need a home ({@link Pending}) come from
@@ -309,26 +308,27 @@ final class VmRecovery {
    */
   static List<RestartPlanner.HostRoom> rooms(Turn t, MasterState s) {
     int limit = t.settings().restart().perHostConcurrentFailoversLimit();
-    // grouped once: the capacity plan asks on every step (CapacityWatch), so O(hosts + VMs), not their product
-    Map<String, List<ProtectedList.Entry>> placed = s.protectedList().vms().values().stream()
-        .collect(Collectors.groupingBy(ProtectedList.Entry::host));
-    return HostWatch.sorted(s).stream()
-        .filter(h -> h.live() && Maintenance.takesVms(s, h.id()))
-        .map(h -> {
-          Map<String, Long> vms = new HashMap<>();
-          h.report().get().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
-          placed.getOrDefault(h.id(), List.of()).forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
-          long starting = 0;
-          for (InFlight f : s.inFlight().values()) {
-            if (!f.host().equals(h.id())) continue;
-            vms.putIfAbsent(f.vm().name(), f.vm().memoryMb());
-            starting++;
-          }
-          long used = vms.values().stream().mapToLong(Long::longValue).sum();
-          return new RestartPlanner.HostRoom(h.id(), h.report().get().memoryMb() - used,
-              (int) Math.max(0, limit - starting));
-        })
-        .toList();
+    // grouped once, in plain loops: the capacity plan asks on every step (CapacityWatch), so O(hosts + VMs)
+    Map<String, List<ProtectedList.Entry>> placed = new HashMap<>();
+    for (ProtectedList.Entry e : s.protectedList().vms().values()) {
+      placed.computeIfAbsent(e.host(), h -> new ArrayList<>()).add(e);
+    }
+    Map<String, List<InFlight>> starts = new HashMap<>();
+    for (InFlight f : s.inFlight().values()) starts.computeIfAbsent(f.host(), h -> new ArrayList<>()).add(f);
+    List<RestartPlanner.HostRoom> rooms = new ArrayList<>();
+    for (HostEntry h : HostWatch.sorted(s)) {
+      if (!h.live() || !Maintenance.takesVms(s, h.id())) continue;
+      Map<String, Long> vms = new HashMap<>();
+      h.report().get().poweredOn().forEach(vm -> vms.put(vm.name(), vm.memoryMb()));
+      placed.getOrDefault(h.id(), List.of()).forEach(e -> vms.putIfAbsent(e.vm().name(), e.vm().memoryMb()));
+      List<InFlight> starting = starts.getOrDefault(h.id(), List.of());
+      starting.forEach(f -> vms.putIfAbsent(f.vm().name(), f.vm().memoryMb()));
+      long used = 0;
+      for (long mb : vms.values()) used += mb;
+      rooms.add(new RestartPlanner.HostRoom(h.id(), h.report().get().memoryMb() - used,
+          (int) Math.max(0, limit - starting.size())));
+    }
+    return List.copyOf(rooms);
   }
 
   /** An attempt ended: the VM runs (the list follows it), or it is retried, waits for its host, or is given up. */

@@ -34,6 +34,8 @@ final class SimDatastores {
     boolean listCorrupt;
     final Map<String, VmLease> leases = new TreeMap<>();
     final Set<String> corruptLeases = new TreeSet<>();
+    /** The readable leases as a scan shows them, kept until a lease changes (most scans see none change). */
+    Optional<Map<String, VmLease>> readable = Optional.empty();
 
     Store(String name) {
       this.name = name;
@@ -80,9 +82,12 @@ final class SimDatastores {
     Map<String, String> corrupt = new TreeMap<>();
     s.corruptLeases.forEach(vm -> corrupt.put(DirectoryDatastore.LEASE_PREFIX + vm, CORRUPT));
     if (s.listCorrupt) corrupt.put(DirectoryDatastore.PROTECTED_LIST, CORRUPT);
-    Map<String, VmLease> leases = new TreeMap<>(s.leases);
-    s.corruptLeases.forEach(leases::remove);
-    return new DatastoreScan(ds, s.heartbeats, s.powerOn, corrupt, s.listLock.orElse(null), leases);
+    if (s.readable.isEmpty()) {
+      Map<String, VmLease> leases = new TreeMap<>(s.leases);
+      s.corruptLeases.forEach(leases::remove);
+      s.readable = Optional.of(Map.copyOf(leases));
+    }
+    return new DatastoreScan(ds, s.heartbeats, s.powerOn, corrupt, s.listLock.orElse(null), s.readable.get());
   }
 
   /** The lease as stored, if its file is readable. */
@@ -107,6 +112,7 @@ final class SimDatastores {
     boolean same = expected.isEmpty() ? now == null : expected.get().sameWrite(now);
     if (!same) return new Written.Changed();
     s.leases.put(next.vm(), next);
+    s.readable = Optional.empty();
     return new Written.Done();
   }
 
@@ -116,6 +122,7 @@ final class SimDatastores {
     if (s.frozen) return new Written.Failed(NOT_ANSWERING, false);
     s.corruptLeases.remove(lease.vm());
     s.leases.put(lease.vm(), lease);
+    s.readable = Optional.empty();
     return new Written.Done();
   }
 
@@ -124,11 +131,14 @@ final class SimDatastores {
     Store s = stores.get(leaseDatastore());
     if (!s.frozen && !s.corruptLeases.contains(lease.vm()) && lease.sameWrite(s.leases.get(lease.vm()))) {
       s.leases.remove(lease.vm());
+      s.readable = Optional.empty();
     }
   }
 
   void corruptLease(String vm) {
-    stores.get(leaseDatastore()).corruptLeases.add(vm);
+    Store s = stores.get(leaseDatastore());
+    s.corruptLeases.add(vm);
+    s.readable = Optional.empty();
   }
 
   boolean leaseCorrupt(String vm) {

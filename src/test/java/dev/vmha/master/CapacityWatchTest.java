@@ -2,6 +2,7 @@ package dev.vmha.master;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,17 @@ class CapacityWatchTest {
     s.tick();
     assertTrue(plan(s).ok(), plan(s).toString());
     assertTrue(s.only(HaEvent.CapacityPlanChanged.class).ok(), "the overcommit cleared");
+  }
+
+  @Test
+  void aBeatThatChangesOnlyAHostsMemoryReplans() {
+    MasterScript s = small("");
+    CapacityPlan first = plan(s);
+    s.tick();
+    assertSame(first, plan(s), "the same beats keep the plan");
+    s.host3MemoryMb = 1024;
+    s.tick();
+    assertNotSame(first, plan(s), "host3 reports less memory: the cluster the plan is of changed");
   }
 
   @Test
