@@ -23,7 +23,11 @@ public record Alert(long id, Instant at, String by, Kind kind, Severity severity
     /** No failover plan exists for the configured host failures: the next failures may leave protected VMs down. */
     OVERCOMMITTED,
     /** A plan exists again after an {@link #OVERCOMMITTED} alert: it is cleared. */
-    OVERCOMMIT_CLEARED
+    OVERCOMMIT_CLEARED,
+    /** An operator suspended HA's enforcement on a host (emergency disable): its VMs run unfenced. */
+    ENFORCEMENT_SUSPENDED,
+    /** Enforcement is on again on a host after {@link #ENFORCEMENT_SUSPENDED}. */
+    ENFORCEMENT_RESTORED
   }
 
   /** INFO: a condition alerted before has cleared. */

@@ -41,6 +41,10 @@ public final class AlertRule {
     if (e instanceof HaEvent.IsolationResponseApplied) {
       return raise(Alert.Kind.HOST_ISOLATED, Alert.Severity.CRITICAL, e.by(), e);
     }
+    if (e instanceof HaEvent.HostEnforcementChanged c) {
+      return c.enforcement().on() ? raise(Alert.Kind.ENFORCEMENT_RESTORED, Alert.Severity.INFO, e.by(), e)
+          : raise(Alert.Kind.ENFORCEMENT_SUSPENDED, Alert.Severity.WARNING, e.by(), e);
+    }
     return Optional.empty();
   }
 

@@ -64,6 +64,20 @@ class AlertRuleTest {
   }
 
   @Test
+  void aHostsEmergencyDisableAlertsAndItsRestoreClearsIt() {
+    AlertRule rule = new AlertRule();
+    AlertRule.Raised off = rule.on(new HaEvent.HostEnforcementChanged(T, "host2",
+        dev.vmha.isolation.Enforcement.SUSPENDED, true, "admin")).orElseThrow();
+    assertEquals(Alert.Kind.ENFORCEMENT_SUSPENDED, off.kind());
+    assertEquals(Alert.Severity.WARNING, off.severity());
+    assertEquals("host2", off.subject());
+    AlertRule.Raised on = rule.on(new HaEvent.HostEnforcementChanged(T, "host2", dev.vmha.isolation.Enforcement.ON,
+        false, "admin")).orElseThrow();
+    assertEquals(Alert.Kind.ENFORCEMENT_RESTORED, on.kind());
+    assertEquals(Alert.Severity.INFO, on.severity());
+  }
+
+  @Test
   void anOvercommitAlertsOnceAndItsClearingOnce() {
     AlertRule r = new AlertRule();
     HaEvent ok = new HaEvent.CapacityPlanChanged(T, "host1", true, 1, 1, "capacity OK");
