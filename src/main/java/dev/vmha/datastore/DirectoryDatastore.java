@@ -82,8 +82,7 @@ public final class DirectoryDatastore implements Datastore {
   public CompletionStage<Boolean> writeListLock(HostHeartbeat lock, Optional<ListLockSeen> replacing) {
     return CompletableFuture.supplyAsync(() -> underMutex(LIST_MUTEX, () -> {
       Optional<HostHeartbeat> now = readListLockNow();
-      boolean mine = now.isEmpty() || now.get().hostId().equals(lock.hostId())
-          || replacing.isPresent() && replacing.get().sameWrite(now.get());
+      boolean mine = ListLockRule.mayWrite(lock.hostId(), now, replacing);
       if (mine) write(state.resolve(LIST_LOCK), lock.encode());
       return mine;
     }), io);

@@ -21,6 +21,16 @@ public final class ListLockRule {
     return lock.isEmpty() || lock.get().owner().equals(self) || lock.get().stillFor().compareTo(staleAfter) >= 0;
   }
 
+  /**
+   * Whether a lock write of {@code writer} may land over the lock the datastore holds {@code now} (empty: none, or a
+   * corrupt one): over its own, a free one, or exactly the write it judged stale ({@code replacing}). The datastore
+   * decides this at the moment of the write.
+   */
+  public static boolean mayWrite(String writer, Optional<HostHeartbeat> now, Optional<ListLockSeen> replacing) {
+    return now.isEmpty() || now.get().hostId().equals(writer)
+        || replacing.isPresent() && replacing.get().sameWrite(now.get());
+  }
+
   /** The lock write a new lock replaces: another master's, judged stale; none when the lock is free or own. */
   public static Optional<ListLockSeen> replacing(String self, Optional<ListLockSeen> lock) {
     return lock.filter(l -> !l.owner().equals(self));

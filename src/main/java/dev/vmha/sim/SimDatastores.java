@@ -3,6 +3,7 @@ package dev.vmha.sim;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListLockRule;
 import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
@@ -187,9 +188,7 @@ final class SimDatastores {
     Store s = stores.get(ds);
     if (s.frozen) return ListWrite.NOT_ANSWERING;
     Optional<HostHeartbeat> now = s.listLock;
-    boolean mine = now.isEmpty() || now.get().hostId().equals(lock.hostId())
-        || replacing.isPresent() && replacing.get().sameWrite(now.get());
-    if (!mine) return ListWrite.LOCK_ELSEWHERE;
+    if (!ListLockRule.mayWrite(lock.hostId(), now, replacing)) return ListWrite.LOCK_ELSEWHERE;
     s.listLock = Optional.of(lock);
     return ListWrite.WRITTEN;
   }

@@ -35,4 +35,15 @@ class ListLockRuleTest {
     assertEquals(Optional.empty(), ListLockRule.replacing("host1", lock("host1", STALE)));
     assertEquals(Optional.empty(), ListLockRule.replacing("host1", Optional.empty()));
   }
+
+  @Test
+  void aLockWriteLandsOverItsOwnAFreeLockOrExactlyTheWriteJudgedStale() {
+    HostHeartbeat host2 = new HostHeartbeat("host2", 7, java.time.Instant.EPOCH);
+    assertTrue(ListLockRule.mayWrite("host1", Optional.empty(), Optional.empty()));
+    assertTrue(ListLockRule.mayWrite("host2", Optional.of(host2), Optional.empty()));
+    assertFalse(ListLockRule.mayWrite("host1", Optional.of(host2), Optional.empty()));
+    assertTrue(ListLockRule.mayWrite("host1", Optional.of(host2), lock("host2", STALE)));
+    assertFalse(ListLockRule.mayWrite("host1", Optional.of(new HostHeartbeat("host2", 8, java.time.Instant.EPOCH)),
+        lock("host2", STALE)), "renewed since it was judged stale");
+  }
 }
