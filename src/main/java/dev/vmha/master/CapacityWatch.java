@@ -264,19 +264,20 @@ final class CapacityWatch {
 
   /**
    * Admission control of an operator's request for {@code host} to enter maintenance: judged against the cluster
-   * after its drain — each VM it runs (protected or not, in start order) moved to the host the drain would pick,
-   * and the host in maintenance, or still up and taking nothing if a VM fits nowhere.
+   * after its drain — each VM it holds (protected or not, in start order) moved to the host the drain would pick,
+   * and the host in maintenance, or still up and taking nothing if a VM fits nowhere. What it holds is what its last
+   * report runs and what the list places there: a host fenced or unheard for a moment (whose VMs the plan of now
+   * leaves out) is judged as it will be drained once it is back, not as an empty host.
    */
   static Admission.Decision admitMaintenance(Turn t, MasterState s, String host) {
     Cluster now = cluster(t, s);
-    HostEntry h = s.hosts().get(host);
-    List<VmSpec> running = h == null || h.report().isEmpty() ? List.of() : Maintenance.runningAt(t, s, h);
+    List<VmSpec> held = heldBy(t, s, host, now);
     Map<String, Long> taken = new HashMap<>();
     Map<String, RestartPlanner.HostRoom> rooms = new LinkedHashMap<>();
     VmRecovery.rooms(t, s).stream().filter(r -> !r.hostId().equals(host)).forEach(r -> rooms.put(r.hostId(), r));
     Map<String, String> movedTo = new HashMap<>();
     boolean stays = false;
-    for (VmSpec vm : running) {
+    for (VmSpec vm : held) {
       RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(
           List.of(new RestartPlanner.Homeless(vm, VmProtection.defaults(), host)), Map.of(), Set.of(),
           List.copyOf(rooms.values()), t.settings().restart().defaultFailoverHost()));
@@ -295,12 +296,33 @@ final class CapacityWatch {
         ? new Cluster.Host(host, x.memoryMb(), 0, x.cpuMhz(), left ? x.state() : Cluster.HostState.MAINTENANCE)
         : new Cluster.Host(x.id(), x.memoryMb(), Math.max(0, x.freeMemoryMb() - taken.getOrDefault(x.id(), 0L)),
             x.cpuMhz(), x.state())).toList();
-    List<Cluster.Vm> vms = now.vms().stream().filter(v -> !v.host().equals(host) || left || movedTo.containsKey(
-        v.name())).map(v -> !movedTo.containsKey(v.name()) ? v : new Cluster.Vm(v.name(), v.memoryMb(), v.cpuMhz(),
-        movedTo.get(v.name()), v.priority(), v.order())).toList();
+    List<Cluster.Vm> vms = new ArrayList<>(now.vms().stream().filter(v -> !v.host().equals(host) || left
+        || movedTo.containsKey(v.name())).map(v -> !movedTo.containsKey(v.name()) ? v : new Cluster.Vm(v.name(),
+        v.memoryMb(), v.cpuMhz(), movedTo.get(v.name()), v.priority(), v.order())).toList());
+    // a protected VM the plan of now left out (its host not live at the moment) lands where its drain takes it
+    held.stream().filter(vm -> s.protectedList().vms().containsKey(vm.name())
+        && now.vms().stream().noneMatch(v -> v.name().equals(vm.name())))
+        .filter(vm -> left || movedTo.containsKey(vm.name()))
+        .forEach(vm -> vms.add(vm(vm, s.protectedList().vms().get(vm.name()).protection(),
+            movedTo.getOrDefault(vm.name(), host))));
     Cluster after = new Cluster(hosts, vms, now.defaultFailoverHost());
     return judged(t, s, now, after, "enter-maintenance", host, Optional.empty(),
         "putting host " + host + " in maintenance");
+  }
+
+  /**
+   * The VMs {@code host} holds, in start order: those its last report runs, and the protected VMs the list places
+   * there (not given up, not being restarted, not running anywhere the plan of now knows of).
+   */
+  private static List<VmSpec> heldBy(Turn t, MasterState s, String host, Cluster now) {
+    HostEntry h = s.hosts().get(host);
+    List<VmSpec> held = new ArrayList<>(h == null ? List.of() : h.report().map(r -> r.poweredOn()).orElse(List.of()));
+    s.protectedList().vms().values().stream().sorted(Comparator.comparing(e -> e.vm().name()))
+        .filter(e -> e.host().equals(host) && !e.recovery().gaveUp() && !s.pending().containsKey(e.vm().name())
+            && held.stream().noneMatch(vm -> vm.name().equals(e.vm().name()))
+            && now.vms().stream().noneMatch(v -> v.name().equals(e.vm().name()) && !v.host().equals(host)))
+        .forEach(e -> held.add(e.vm()));
+    return Maintenance.inStartOrder(t, s, held);
   }
 
   /**

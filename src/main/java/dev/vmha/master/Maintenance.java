@@ -16,6 +16,7 @@ import dev.vmha.restart.RestartPlanner;
 import dev.vmha.restart.VmProtection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -269,11 +270,15 @@ final class Maintenance {
 
   /** The VMs a host runs, in the order they claim room (protected priorities first, as a failover). */
   static List<VmSpec> runningAt(Turn t, MasterState s, HostEntry h) {
+    return inStartOrder(t, s, h.report().get().poweredOn());
+  }
+
+  /** {@code vms} in start order, each with its protection (from the list, else configured). */
+  static List<VmSpec> inStartOrder(Turn t, MasterState s, Collection<VmSpec> vms) {
     Map<String, VmProtection> protection = new HashMap<>();
-    h.report().get().poweredOn().forEach(vm -> protection.put(vm.name(), Optional.ofNullable(
-        s.protectedList().vms().get(vm.name())).map(ProtectedList.Entry::protection)
-        .orElseGet(() -> t.settings().restart().protectionOf(vm.name()))));
-    return h.report().get().poweredOn().stream()
+    vms.forEach(vm -> protection.put(vm.name(), Optional.ofNullable(s.protectedList().vms().get(vm.name()))
+        .map(ProtectedList.Entry::protection).orElseGet(() -> t.settings().restart().protectionOf(vm.name()))));
+    return vms.stream()
         .sorted(Placement.startOrder(vm -> protection.get(vm.name()).priority(),
             vm -> protection.get(vm.name()).order(), VmSpec::name))
         .toList();

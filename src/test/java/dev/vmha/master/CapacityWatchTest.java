@@ -229,6 +229,24 @@ class CapacityWatchTest {
     assertFalse(warn.only(HaEvent.CapacityAdmission.class).refused());
   }
 
+  /**
+   * A host fenced for a moment (its report says so: it is no restart target, and the plan of now leaves its VMs
+   * out) is judged as it will be drained once it is back: the VM it holds is not forgotten (a CI run on an idle
+   * machine saw a drain allowed that way, which then overcommitted the cluster).
+   */
+  @Test
+  void enteringMaintenanceOfAHostFencedForAMomentCountsTheVmsItHolds() {
+    MasterScript s = vm2CoveredByHost3Only("refuse");
+    s.host2Fenced = true;
+    s.tick();
+    s.mark();
+    MasterEffect.Reply r = s.reply(s.maintenance("host2", true, "alice"));
+    assertFalse(r.ok(), r.message());
+    assertTrue(r.message().contains("if host3 failed, vm2 (on host3) would not come back"),
+        "judged after the drain, which moves vm2 to host3: " + r.message());
+    assertEquals(MaintenanceMode.NONE, s.state.protectedList().maintenanceOf("host2"));
+  }
+
   @Test
   void enteringMaintenanceThatKeepsAPlanIsAllowedAndAHostInMaintenanceIsNoUpHost() {
     MasterScript s = small("vmha.capacity.admission = refuse");

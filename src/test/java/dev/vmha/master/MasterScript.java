@@ -67,6 +67,8 @@ final class MasterScript {
   Optional<PowerOnFile> host2PowerOn = Optional.empty();
   List<VmSpec> host1Running = List.of();
   List<VmSpec> host2Running = List.of();
+  /** Whether host2's reports say it is fenced (its leases lapsed for a moment). */
+  boolean host2Fenced;
   List<VmSpec> host3Running = List.of();
   List<StoppedVm> host2Stopped = List.of();
   long host1MemoryMb = 8192;
@@ -192,8 +194,8 @@ final class MasterScript {
     in(new MasterInput.Beat(new HostReport("host1", new PingTarget("127.0.0.1", 2), host1MemoryMb, 8, host1Running,
         null, false, List.of(), List.of())));
     if (host2NetBeating) {
-      in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, null, false, host2Stopped,
-          List.of())));
+      in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, null, host2Fenced,
+          host2Stopped, List.of())));
     }
     if (host3NetBeating) {
       in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), host3MemoryMb, 2, host3Running,
