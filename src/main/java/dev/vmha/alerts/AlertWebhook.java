@@ -5,6 +5,7 @@ import dev.vmha.api.TokenFiles;
 import dev.vmha.config.AlertSettings;
 import dev.vmha.config.SettingsException;
 import dev.vmha.history.EventLog;
+import dev.vmha.logging.RepeatRule;
 import dev.vmha.timing.TimingRules;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +41,8 @@ public final class AlertWebhook implements AutoCloseable {
   private final ScheduledExecutorService worker;
   /** Alerts not yet taken by the worker; the one being posted or waiting for its retry is not counted here. */
   private final ArrayDeque<Alert> waiting = new ArrayDeque<>();
-  private final RateLimit failureLog = new RateLimit(LOG_EVERY);
+  /** At most one failure warning a minute (one key: every failure of this webhook is one kind of warning). */
+  private final RepeatRule failureLog = new RepeatRule(LOG_EVERY, 1, 1);
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -147,12 +148,10 @@ public final class AlertWebhook implements AutoCloseable {
   }
 
   private void warn(String what) {
-    OptionalLong passed;
-    synchronized (failureLog) {
-      passed = failureLog.pass(System.nanoTime());
-    }
-    passed.ifPresent(n -> LOG.warn("alert webhook {}: {}{}", settings.webhookTarget(), what,
-        n == 0 ? "" : " (" + n + " more such warnings in the last " + LOG_EVERY.toMinutes() + " min not logged)"));
+    RepeatRule.Decision d = failureLog.decide("failure", what, System.nanoTime());
+    if (d instanceof RepeatRule.Suppress) return;
+    LOG.warn("alert webhook {}: {}{}", settings.webhookTarget(), what, d instanceof RepeatRule.WriteAfterCount c
+        ? " (" + c.suppressed() + " more such warnings in the last " + LOG_EVERY.toMinutes() + " min not logged)" : "");
   }
 
   public long delivered() {
