@@ -16,7 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * control stream to a member that quarantined this one can stay open for good: the TLS stage waits for the peer to
  * close a connection the peer has no reason to close, and the system never terminates (seen with two agents removed
  * together, {@code security.TlsTerminationTest}). Once the user guardian has stopped, termination has begun; if the
- * system is still there after {@link #grace}, this closes its TCP connections (stops {@code /system/IO-TCP}): the
+ * system is still there after its grace ({@code TimingRules.transportShutdownGrace}), this closes its TCP connections (stops {@code /system/IO-TCP}): the
  * stuck stream then fails and termination completes within milliseconds.
  *
  * <p>A system actor: it lives until termination's last step, and does nothing while the system runs.
@@ -28,15 +28,6 @@ public final class TransportShutdownGuard {
   public sealed interface Command {}
 
   private enum CloseConnections implements Command { INSTANCE }
-
-  /**
-   * How long a terminating system may take after its user guardian stopped: Artery's flush of its associations
-   * (at most {@code shutdown-flush-timeout}), then its streams, which complete within milliseconds when they can, and
-   * a margin for a loaded machine.
-   */
-  public static Duration grace(Duration shutdownFlushTimeout) {
-    return shutdownFlushTimeout.plusSeconds(2);
-  }
 
   public static Behavior<Command> create(Duration grace) {
     return Behaviors.setup(ctx -> {

@@ -136,7 +136,7 @@ public final class Agent {
         incarnations, removedBy), s.clusterName(), config);
     // a stopping agent's system must terminate, for its run loop to start the next incarnation
     Duration flush = system.settings().config().getDuration("pekko.remote.artery.advanced.shutdown-flush-timeout");
-    system.systemActorOf(TransportShutdownGuard.create(TransportShutdownGuard.grace(flush)), "transport-shutdown-guard",
+    system.systemActorOf(TransportShutdownGuard.create(TimingRules.transportShutdownGrace(flush)), "transport-shutdown-guard",
         Props.empty());
     system.systemActorOf(EventRelay.create(events), "event-relay", Props.empty());
     return system;

@@ -112,6 +112,11 @@ public record LabBounds(HaSettings settings, Config pekko) {
     return settings.hostTimeout();
   }
 
+  /** How long an agent takes to exit on SIGTERM ({@link TimingRules#agentStopBound}). */
+  public Duration agentStop() {
+    return TimingRules.agentStopBound(pekko);
+  }
+
   private TimingRules.Detection detection() {
     return settings.detectionTiming();
   }

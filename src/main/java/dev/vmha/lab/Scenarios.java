@@ -377,7 +377,7 @@ public final class Scenarios {
     int h = watchdogLab(vms);
     Map<String, String> before = placement(Set.copyOf(vms));
     lab.run("stop-agent", String.valueOf(h));
-    if (!lab.await(BOUNDS.hostTimeout().multipliedBy(2), () -> !lab.agentAlive(h))) {
+    if (!lab.await(BOUNDS.agentStop(), () -> !lab.agentAlive(h))) {
       problems.add("host" + h + "'s agent did not stop on SIGTERM");
     }
     if (lab.powerOnFileArmed(h)) problems.add("host" + h + "'s power-on file still says armed after a clean stop");

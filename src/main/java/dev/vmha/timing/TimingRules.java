@@ -461,6 +461,28 @@ public final class TimingRules {
     }
   }
 
+  /**
+   * How long a terminating actor system may take after its user guardian stopped before {@code
+   * cluster.TransportShutdownGuard} closes its TCP connections: Artery's flush of its associations (at most {@code
+   * shutdown-flush-timeout}), then its streams, which complete within milliseconds when they can, and a margin for a
+   * loaded machine (2 s).
+   */
+  public static Duration transportShutdownGrace(Duration shutdownFlushTimeout) {
+    return shutdownFlushTimeout.plusSeconds(2);
+  }
+
+  /**
+   * How long an agent takes to exit on SIGTERM, from its Pekko config: coordinated shutdown leaves the cluster (the
+   * leader moves it to Exiting within the {@code cluster-exiting} phase's timeout), the transport terminates within
+   * {@link #transportShutdownGrace}, then the history journal closes and the JVM exits (a second, for a loaded
+   * machine). A lab run saw 5.4 s with the lab's settings, 3 s of them the transport's grace.
+   */
+  public static Duration agentStopBound(Config pekko) {
+    return pekko.getDuration("pekko.coordinated-shutdown.phases.cluster-exiting.timeout")
+        .plus(transportShutdownGrace(pekko.getDuration("pekko.remote.artery.advanced.shutdown-flush-timeout")))
+        .plusSeconds(1);
+  }
+
   public static Duration max(Duration a, Duration b) {
     return a.compareTo(b) >= 0 ? a : b;
   }

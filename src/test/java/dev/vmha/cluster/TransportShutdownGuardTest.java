@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.config.HaSettings;
 import dev.vmha.security.ClusterTls;
 import dev.vmha.testing.TestTls;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ class TransportShutdownGuardTest {
     }), "stop-when-quarantined", Props.empty());
     Duration flush = kit.system().settings().config().getDuration(
         "pekko.remote.artery.advanced.shutdown-flush-timeout");
-    kit.system().systemActorOf(TransportShutdownGuard.create(TransportShutdownGuard.grace(flush)),
+    kit.system().systemActorOf(TransportShutdownGuard.create(TimingRules.transportShutdownGrace(flush)),
         "transport-shutdown-guard", Props.empty());
     return kit;
   }

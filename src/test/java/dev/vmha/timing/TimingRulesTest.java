@@ -83,4 +83,12 @@ class TimingRulesTest {
     assertEquals(Duration.ofSeconds(32), TimingRules.leaseFenceAfter(t, i, Duration.ofSeconds(30)), "W + 2 i");
     assertEquals(Duration.ofSeconds(101), TimingRules.stretched(Duration.ofSeconds(100), 0.01));
   }
+
+  /** Pekko's defaults: cluster-exiting 10 s, shutdown-flush-timeout 1 s and the guard's 2 s, the JVM's second. */
+  @Test
+  void anAgentStopsWithinTheClusterExitTheTransportGraceAndASecond() {
+    com.typesafe.config.Config pekko = com.typesafe.config.ConfigFactory.load();
+    assertEquals(Duration.ofSeconds(3), TimingRules.transportShutdownGrace(Duration.ofSeconds(1)));
+    assertEquals(Duration.ofSeconds(14), TimingRules.agentStopBound(pekko));
+  }
 }
