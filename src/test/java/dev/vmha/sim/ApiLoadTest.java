@@ -18,7 +18,7 @@ class ApiLoadTest {
 
   @Test
   void concurrentApiRequestsFenceNothingAndEveryVmAnswered200StaysProtected() throws Exception {
-    ApiLoad.Result r = new ApiLoad(new ApiLoad.Options(4, 100, 20, 100, dir, ConfigFactory.load("application-test")),
+    ApiLoad.Result r = new ApiLoad(new ApiLoad.Options(3, 40, 10, 40, dir, ConfigFactory.load("application-test")),
         System.out).run();
     r.print(System.out);
     assertEquals(java.util.List.of(), r.fences(), "load fenced VMs or hosts");

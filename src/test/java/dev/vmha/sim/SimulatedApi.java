@@ -21,7 +21,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * A simulated cluster of three hosts with two datastores (the fast settings under a test's own), driven through one
- * host's real HTTP API, bound on a free loopback port with an operator's token. Closed after each test.
+ * host's real HTTP API, bound on a free loopback port with an operator's token.
  */
 final class SimulatedApi implements AutoCloseable {
   final SimulatedCluster cluster;
@@ -54,27 +54,32 @@ final class SimulatedApi implements AutoCloseable {
 
   /** A power-on (POST /api/v1/vms) with this JSON body, as the operator. */
   HttpRequest powerOnRequest(String json) {
-    return HttpRequest.newBuilder(URI.create(url + "/api/v1/vms")).header("Authorization", "Bearer " + tokens.operator())
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    return post("/api/v1/vms", json);
   }
 
   HttpResponse<String> powerOn(String json) {
-    try {
-      return http.send(powerOnRequest(json), HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return send(powerOnRequest(json));
+  }
+
+  /** An operator's power-off of {@code vm} (POST /api/v1/vms/{name}/power-off). */
+  HttpResponse<String> powerOff(String vm) {
+    return send(post("/api/v1/vms/" + vm + "/power-off", "{}"));
   }
 
   /** Asks for host {@code host} to enter ({@code enter}) or exit maintenance (POST /api/v1/hosts/{id}/maintenance). */
   HttpResponse<String> maintenance(String host, boolean enter) {
+    return send(post("/api/v1/hosts/" + host + "/maintenance", "{\"enter\": " + enter + "}"));
+  }
+
+  private HttpRequest post(String path, String json) {
+    return HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + tokens.operator())
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+  }
+
+  private HttpResponse<String> send(HttpRequest r) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/hosts/" + host + "/maintenance"))
-          .header("Authorization", "Bearer " + tokens.operator()).timeout(Duration.ofSeconds(30))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"enter\": " + enter + "}")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      return http.send(r, HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
