@@ -44,10 +44,11 @@ final class SimulatedApi implements AutoCloseable {
   /** Binds host {@code id}'s API; requests go to it from now on. */
   void bind(String id) throws Exception {
     ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
-    Duration ask = ClusterWatch.ASK;
     ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
     ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
-    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ask.multipliedBy(2),
+    // how long the API waits for the master before answering 503: scaled, as a loaded machine slows the master
+    Duration answer = Duration.ofMillis((long) (ClusterWatch.ASK.multipliedBy(2).toMillis() * ClusterWatch.FACTOR));
+    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, answer,
         cluster.host(id).settings.restart(), 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
     url = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
@@ -73,7 +74,7 @@ final class SimulatedApi implements AutoCloseable {
 
   private HttpRequest post(String path, String json) {
     return HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + tokens.operator())
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .timeout(Duration.ofMillis((long) (30_000 * ClusterWatch.FACTOR))).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build();
   }
 
