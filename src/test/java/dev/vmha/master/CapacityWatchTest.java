@@ -120,6 +120,42 @@ class CapacityWatchTest {
     assertEquals(List.of(Alert.Kind.OVERCOMMITTED, Alert.Kind.OVERCOMMIT_CLEARED), alerts);
   }
 
+  /**
+   * A host loss replans: a (1500 MB) at host2 and b (1500 MB) at host3 leave a plan for one failure (host1 takes
+   * either); host2 dies, a restarts at host1, the only host with room, and then neither survivor could take the
+   * other's VM: the overcommit is recorded and alerted (OperatorClusterTest keeps the admission side on a cluster).
+   */
+  @Test
+  void aHostLossThatLeavesNoRoomForTheNextFailureIsRecordedAsOvercommitted() {
+    VmSpec a = new VmSpec("a", 1500, 1);
+    VmSpec b = new VmSpec("b", 1500, 1);
+    MasterScript s = small("vmha.capacity.admission = refuse");
+    s.powerOnAtHost2(a, HIGH);
+    s.host2Running = List.of(a);
+    RequestId atHost3 = s.powerOn(b, "host3", HIGH);
+    s.answerStart(true);
+    assertTrue(s.reply(atHost3).ok(), s.reply(atHost3).message());
+    s.host3Running = List.of(b);
+    s.tick();
+    assertTrue(plan(s).ok(), plan(s).toString());
+
+    s.host2CrashesAndIsJudgedDead();
+    for (int i = 0; i < 5 && s.starts.isEmpty(); i++) s.tick();
+    MasterEffect.PersistThenStart restart = s.answerStart(true);
+    assertEquals(List.of("a", "host1"), List.of(restart.vm().name(), restart.hosts().get(0)));
+    s.host1Running = List.of(a);
+    s.tick();
+    CapacityPlan over = plan(s);
+    assertFalse(over.ok(), over.toString());
+    HaEvent.CapacityPlanChanged changed = s.events(HaEvent.CapacityPlanChanged.class).stream()
+        .reduce((x, y) -> y).orElseThrow(() -> new AssertionError("no plan change recorded: " + s.since()));
+    assertFalse(changed.ok(), changed.describe());
+    AlertRule.Raised raised = new AlertRule().on(changed).orElseThrow();
+    assertEquals(Alert.Kind.OVERCOMMITTED, raised.kind());
+    assertTrue(raised.message().contains("OVERCOMMITTED") && raised.message().contains("would not come back"),
+        raised.message());
+  }
+
   @Test
   void admissionRefusePowersNothingOnAndSaysWhichFailureLeavesWhichVmWithoutRoom() {
     MasterScript s = small("vmha.capacity.admission = refuse");

@@ -664,6 +664,35 @@ class MasterMachineTest {
     assertEquals("vm1", m.answerStart(true).vm().name());
   }
 
+  /**
+   * Issue 20 finding 2: power-on is idempotent per name. Power-ons of vm1 arriving while the first is being stored and
+   * started, and after it started but before host2 reports it, are refused as already protected and change nothing:
+   * one start, and vm1 stays protected (it once was unprotected by such a refusal). The cluster side, through a
+   * slave's HTTP API with concurrent requests, is OperatorClusterTest's first flow.
+   */
+  @Test
+  void aSecondPowerOnOfANameBeingStartedIsRefusedAsAlreadyProtectedAndStartsItOnce() {
+    m.started();
+    m.answerListWrites = false;
+    RequestId first = m.powerOn(VM1, "host2", VmProtection.defaults());
+    RequestId whileStored = m.powerOn(VM1, "host1", VmProtection.defaults());
+    m.completeWrites();
+    m.answerListWrites = true;
+    RequestId whileStarting = m.powerOn(VM1, null, VmProtection.defaults());
+    m.answerStart(true);
+    RequestId beforeReported = m.powerOn(VM1, null, VmProtection.defaults());
+    for (RequestId again : List.of(whileStored, whileStarting, beforeReported)) {
+      MasterEffect.Reply r = m.reply(again);
+      assertTrue(!r.ok() && r.alreadyProtected(), r.toString());
+    }
+    assertTrue(m.reply(first).ok(), m.reply(first).message());
+    assertTrue(m.starts.isEmpty(), "one start: " + m.starts);
+    m.host2Running = List.of(VM1);
+    for (int t = 0; t < 5; t++) m.tick();
+    assertEquals(List.of("vm1"), m.status().vms().stream().map(ClusterStatus.VmStatus::name).toList());
+    assertEquals("host2", m.stored.orElseThrow().vms().get("vm1").host());
+  }
+
   // ---- effects awaited (issue 21): what must follow an effect waits for its completion
 
   /** The list that protects a VM is stored before the VM starts: a new master must know of it. */

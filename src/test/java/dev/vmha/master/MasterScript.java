@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.capacity.CapacityPlan;
+import dev.vmha.classify.Verdict;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
@@ -321,6 +322,25 @@ final class MasterScript {
     host2DatastoreBeating = !datastoreHeartbeatStops;
     mark();
     return now();
+  }
+
+  /**
+   * host2 crashes: both its heartbeats stop; ticks (its pings unanswered once due) until it is judged, DEAD. What
+   * follows {@link #mark} from here on.
+   */
+  void host2CrashesAndIsJudgedDead() {
+    host2NetBeating = false;
+    host2DatastoreBeating = false;
+    mark();
+    for (int i = 0; i < 40; i++) {
+      tick();
+      expirePings();
+      if (!events(HaEvent.HostJudged.class).isEmpty()) {
+        assertEquals(Verdict.DEAD, only(HaEvent.HostJudged.class).verdict());
+        return;
+      }
+    }
+    throw new AssertionError("host2 not judged: " + since());
   }
 
   // ---- what happened

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.maintenance.MigrationOutcome;
@@ -36,22 +35,6 @@ class OperationsTest {
     return new Operation.SwitchHa(Optional.of(host), enable, "ops-token");
   }
 
-  /** host2 crashes: both heartbeats stop; ticks (pings unanswered once due) until it is judged DEAD. */
-  private static void host2Crashes(MasterScript s) {
-    s.host2NetBeating = false;
-    s.host2DatastoreBeating = false;
-    s.mark();
-    for (int i = 0; i < 40; i++) {
-      s.tick();
-      s.expirePings();
-      if (!s.events(HaEvent.HostJudged.class).isEmpty()) {
-        assertEquals(Verdict.DEAD, s.only(HaEvent.HostJudged.class).verdict());
-        return;
-      }
-    }
-    throw new AssertionError("host2 not judged: " + s.since());
-  }
-
   private void ok(RequestId id) {
     assertTrue(m.reply(id).ok(), m.reply(id).message());
   }
@@ -70,7 +53,7 @@ class OperationsTest {
     assertFalse(m.stored.orElseThrow().ha().clusterEnabled(), "stored in the list on the datastore");
     assertFalse(m.status().ha().clusterEnabled(), "status says so");
 
-    host2Crashes(m);
+    m.host2CrashesAndIsJudgedDead();
     for (int t = 0; t < 5; t++) m.tick();
     assertTrue(m.starts.isEmpty(), "no failover while HA is disabled");
     assertTrue(m.events(HaEvent.VmRestartWaiting.class).stream()
@@ -89,7 +72,7 @@ class OperationsTest {
     m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
     ok(m.operate(host("host2", false)));
     assertEquals(List.of("host2"), m.stored.orElseThrow().ha().disabledHosts());
-    host2Crashes(m);
+    m.host2CrashesAndIsJudgedDead();
     m.tick();
     assertTrue(m.starts.isEmpty());
     HaEvent.VmRestartWaiting w = m.events(HaEvent.VmRestartWaiting.class).get(0);
@@ -142,10 +125,31 @@ class OperationsTest {
     m.host2Running = List.of(VM1);
     m.started();
     assertFalse(m.status().ha().clusterEnabled());
-    host2Crashes(m);
+    m.host2CrashesAndIsJudgedDead();
     m.tick();
     assertTrue(m.starts.isEmpty());
     assertEquals(WaitReason.HA_DISABLED, m.only(HaEvent.VmRestartWaiting.class).kind());
+  }
+
+  /**
+   * Without a readable list on any datastore (the vSAN case), a new master takes the switch with the replica the last
+   * master sent it in its heartbeats (that it reaches every agent is OperatorClusterTest's last flow).
+   */
+  @Test
+  void aNewMasterTakingAReplicaWithHaDisabledRestartsNothing() {
+    ProtectedList replica = new ProtectedList("host9", 6, Map.of("vm1", new ProtectedList.Entry(VM1, "host2",
+        VmProtection.defaults(), ProtectedList.Recovery.NONE))).switched(new ProtectedList.HaSwitch(false, List.of()),
+        "host9");
+    MasterScript s = new MasterScript("", Optional.of(replica));
+    s.listReadsFail = true;
+    s.host2Running = List.of(VM1);
+    s.started();
+    assertEquals(replica.version(), s.state.protectedList().version(), "the replica taken");
+    assertFalse(s.status().ha().clusterEnabled());
+    s.host2CrashesAndIsJudgedDead();
+    s.tick();
+    assertTrue(s.starts.isEmpty());
+    assertEquals(WaitReason.HA_DISABLED, s.only(HaEvent.VmRestartWaiting.class).kind());
   }
 
   @Test
@@ -165,7 +169,7 @@ class OperationsTest {
     MasterScript s = new MasterScript("das.maxvmrestartcount = 1");
     s.protectOnHost2(VmProtection.defaults(), new VmProtection(RestartPriority.DISABLED, 0,
         VmProtection.defaults().ready(), Duration.ofSeconds(60), List.of()), true);
-    host2Crashes(s);
+    s.host2CrashesAndIsJudgedDead();
     s.answerStart(false);
     assertTrue(s.stored.orElseThrow().vms().get("vm1").recovery().gaveUp());
     for (int t = 0; t < 3; t++) s.tick();
@@ -188,7 +192,7 @@ class OperationsTest {
     MasterScript s = new MasterScript("das.maxvmrestartcount = 5, vmha.restart.retry-base-delay = 600s");
     s.protectOnHost2(VmProtection.defaults(), new VmProtection(RestartPriority.DISABLED, 0,
         VmProtection.defaults().ready(), Duration.ofSeconds(60), List.of()), true);
-    host2Crashes(s);
+    s.host2CrashesAndIsJudgedDead();
     s.answerStart(false);
     s.tick();
     assertTrue(s.starts.isEmpty(), "its retry waits 600 s");
@@ -235,7 +239,7 @@ class OperationsTest {
     assertTrue(set.newly());
     assertEquals("ops-token", set.askedBy());
     assertTrue(m.starts.isEmpty(), "it runs: nothing starts");
-    host2Crashes(m);
+    m.host2CrashesAndIsJudgedDead();
     assertEquals("vm1", m.only(HaEvent.VmRestartPlanned.class).vm());
   }
 
@@ -301,7 +305,7 @@ class OperationsTest {
     ok(m.operate(new Operation.Unprotect("vm1", "ops-token")));
     assertEquals("host2", m.only(HaEvent.VmUnprotected.class).host());
     assertFalse(m.stored.orElseThrow().vms().containsKey("vm1"));
-    host2Crashes(m);
+    m.host2CrashesAndIsJudgedDead();
     assertEquals(List.of("vm2"), m.events(HaEvent.VmRestartPlanned.class).stream()
         .map(HaEvent.VmRestartPlanned::vm).toList(), "vm1 is not restarted");
   }

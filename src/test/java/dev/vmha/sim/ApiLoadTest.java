@@ -10,15 +10,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 20 finding 3, the short version of {@code ./vmha bench api-load}: concurrent power-ons and status requests
- * against a 4-agent cluster with the demo's timings fence nothing, and every VM answered 200 ends running once and
- * protected. No timing is asserted: the figures are printed (docs/BENCHMARKS.md has the long run's).
+ * against a 3-agent cluster with the demo's timings fence nothing, and every VM answered 200 ends running once and
+ * protected: 40 power-ons over 10 names and 40 status requests, enough for the API to refuse some 503 and the master
+ * to refuse repeated names 409 (issue 21: small, the suite's time is the cluster's start). No timing is asserted: the
+ * figures are printed (docs/BENCHMARKS.md has the long run's).
  */
 class ApiLoadTest {
   @TempDir Path dir;
 
   @Test
   void concurrentApiRequestsFenceNothingAndEveryVmAnswered200StaysProtected() throws Exception {
-    ApiLoad.Result r = new ApiLoad(new ApiLoad.Options(4, 100, 20, 100, dir, ConfigFactory.load("application-test")),
+    ApiLoad.Result r = new ApiLoad(new ApiLoad.Options(3, 40, 10, 40, dir, ConfigFactory.load("application-test")),
         System.out).run();
     r.print(System.out);
     assertEquals(java.util.List.of(), r.fences(), "load fenced VMs or hosts");

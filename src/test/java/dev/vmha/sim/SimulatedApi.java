@@ -21,7 +21,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * A simulated cluster of three hosts with two datastores (the fast settings under a test's own), driven through one
- * host's real HTTP API, bound on a free loopback port with an operator's token. Closed after each test.
+ * host's real HTTP API, bound on a free loopback port with an operator's token.
  */
 final class SimulatedApi implements AutoCloseable {
   final SimulatedCluster cluster;
@@ -44,37 +44,43 @@ final class SimulatedApi implements AutoCloseable {
   /** Binds host {@code id}'s API; requests go to it from now on. */
   void bind(String id) throws Exception {
     ActorSystem<HostSupervisor.Command> sys = cluster.host(id).system;
-    Duration ask = ClusterWatch.ASK;
     ActorRef<ElectionFsm.Command> election = ask(sys, HostSupervisor.GetElection::new);
     ActorRef<Watchdog.Command> watchdog = ask(sys, HostSupervisor.GetWatchdog::new);
-    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, ask.multipliedBy(2),
+    // how long the API waits for the master before answering 503: scaled, as a loaded machine slows the master
+    Duration answer = Duration.ofMillis((long) (ClusterWatch.ASK.multipliedBy(2).toMillis() * ClusterWatch.FACTOR));
+    binding = new HttpApi(sys, election, watchdog, cluster.host(id).events, answer,
         cluster.host(id).settings.restart(), 16, tokens.auth()).bind("127.0.0.1", 0).toCompletableFuture().get();
     url = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 
   /** A power-on (POST /api/v1/vms) with this JSON body, as the operator. */
   HttpRequest powerOnRequest(String json) {
-    return HttpRequest.newBuilder(URI.create(url + "/api/v1/vms")).header("Authorization", "Bearer " + tokens.operator())
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    return post("/api/v1/vms", json);
   }
 
   HttpResponse<String> powerOn(String json) {
-    try {
-      return http.send(powerOnRequest(json), HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return send(powerOnRequest(json));
+  }
+
+  /** An operator's power-off of {@code vm} (POST /api/v1/vms/{name}/power-off). */
+  HttpResponse<String> powerOff(String vm) {
+    return send(post("/api/v1/vms/" + vm + "/power-off", "{}"));
   }
 
   /** Asks for host {@code host} to enter ({@code enter}) or exit maintenance (POST /api/v1/hosts/{id}/maintenance). */
   HttpResponse<String> maintenance(String host, boolean enter) {
+    return send(post("/api/v1/hosts/" + host + "/maintenance", "{\"enter\": " + enter + "}"));
+  }
+
+  private HttpRequest post(String path, String json) {
+    return HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + tokens.operator())
+        .timeout(Duration.ofMillis((long) (30_000 * ClusterWatch.FACTOR))).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+  }
+
+  private HttpResponse<String> send(HttpRequest r) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/hosts/" + host + "/maintenance"))
-          .header("Authorization", "Bearer " + tokens.operator()).timeout(Duration.ofSeconds(30))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"enter\": " + enter + "}")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      return http.send(r, HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
