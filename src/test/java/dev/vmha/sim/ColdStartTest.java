@@ -1,25 +1,35 @@
 package dev.vmha.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.vmha.history.HaEvent;
+import dev.vmha.datastore.DirectoryDatastore;
+import dev.vmha.datastore.ProtectedList;
+import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.VmProtection;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 18 item 9: agents started together come up seconds apart on a busy machine (the lab: 6–18 s from start to
- * join); the best-ranked one (every host sees both datastores, so the highest id) must be elected, not the first
- * one up. The hosts are the configured nodelist (every host a seed node), so each waits for them all.
+ * Issue 18 item 9, the wiring of a cold start: after a power outage of the whole cluster, agents started together
+ * come up apart (the lab: 6–18 s from start to join); from the configured nodelist (every host a seed node), the
+ * datastore heartbeats and the ballots over the cluster they elect the best-ranked host (every host sees both
+ * datastores, so the highest id), and its master restarts the VMs the protected list on disk names, each once.
+ *
+ * <p>The election's decisions — a configured host not yet started is waited for, one seen starting at most window +
+ * hostTimeout, the best-ranked elected, no host electing another first — are checked to the virtual millisecond in
+ * {@code election.ElectionMachineTest} (the cold-start cases): a real-time run cannot assert them on a loaded machine,
+ * where a host seen starting may take longer than window + hostTimeout to ballot (it did, at 42 s for this class).
  */
 class ColdStartTest {
+  private static final List<String> VMS = List.of("vm1", "vm2", "vm3");
+
   @TempDir Path dir;
   SimulatedCluster cluster;
 
@@ -29,23 +39,22 @@ class ColdStartTest {
   }
 
   @Test
-  void agentsStartedFurtherApartThanWindowPlusHostTimeoutElectTheBestRankedHostOnly() {
-    // the fast settings and the default cold-start-wait (60 s); each host starts 2 s after the one before, so host5
-    // starts 8 s after host1: more than window + hostTimeout (3 s), the most a host seen starting is waited for
-    Config settings = ClusterWatch.fastSettings();
-    Duration stagger = Duration.ofSeconds(2);
-    assertTrue(stagger.multipliedBy(4).compareTo(Duration.ofSeconds(1 + 2)) > 0);
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(5, settings, 2, dir,
-        ConfigFactory.load("application-test")), stagger);
-    assertEquals("host5", new ClusterWatch(cluster, () -> "").awaitOneMaster(5));
-    // no host elected another first (which would then step down, or be followed for good by later hosts)
-    List<String> elections = new ArrayList<>();
-    for (SimulatedCluster.Host h : cluster.hosts()) {
-      for (HaEvent e : h.events()) {
-        if (e instanceof HaEvent.MasterElected m) elections.add(m.by() + " elected " + m.master());
-      }
+  void agentsStartedApartAfterAnOutageElectTheBestRankedHostWhichRestartsTheProtectedVmsOnDisk() throws Exception {
+    ProtectedList list = ProtectedList.empty("host9");
+    for (int i = 0; i < VMS.size(); i++) {
+      list = list.with(new VmSpec(VMS.get(i), 512, 1), "host" + (i + 1), VmProtection.defaults(), "host9");
     }
-    assertEquals(5, elections.size(), elections.toString());
-    assertTrue(elections.stream().allMatch(e -> e.endsWith(" elected host5")), elections.toString());
+    for (String ds : List.of("ds1", "ds2")) {
+      new DirectoryDatastore(Files.createDirectories(dir.resolve(ds)), Runnable::run).writeProtectedList(list)
+          .toCompletableFuture().join();
+    }
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, ClusterWatch.fastSettings(), 2, dir,
+        ConfigFactory.load("application-test")), Duration.ofSeconds(1));
+    ClusterWatch watch = new ClusterWatch(cluster, () -> "");
+    assertEquals("host3", watch.awaitOneMaster(3));
+    watch.await("every VM of the list on disk running once", 60, () -> {
+      Map<String, List<String>> running = cluster.running();
+      return VMS.stream().allMatch(vm -> running.getOrDefault(vm, List.of()).size() == 1);
+    });
   }
 }
