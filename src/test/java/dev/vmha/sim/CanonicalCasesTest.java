@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.classify.Verdict;
+import dev.vmha.datastore.DirectoryDatastore;
+import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.restart.VmProtection;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seed 000's canonical cases on four real actor systems with faults at the transport, where they test wiring, one
- * cluster start (one VM a host) per shape: with two heartbeat datastores, the loss of one host's datastores and then
- * one failover end to end (the master crashes); without heartbeat datastores, where the majority of the cluster
- * membership decides, an isolated slave that is removed from the cluster and rejoins by itself, a 2 × 2 split, and an
- * isolated master. After every fault: the verdicts, the events in order, and every protected VM running exactly once
+ * cluster start per shape: with two heartbeat datastores, a cold start with a protected list on disk, the loss of one
+ * host's datastores, then one failover end to end (the master crashes); without heartbeat datastores, where the
+ * majority of the cluster membership decides, an isolated slave that is removed from the cluster and rejoins by
+ * itself, a 2 × 2 split, and an isolated master. After every fault: the verdicts, the events in order, and every protected VM running exactly once
  * — checked on every poll while waiting, not only at the end. The cases that test only decisions run in virtual time:
  * {@link SimulationCasesTest} (the takeover in the middle of a recovery too, formerly the real-time TakeoverTest).
  */
@@ -47,29 +51,54 @@ class CanonicalCasesTest {
     if (cluster != null) cluster.close();
   }
 
-  private void start(int datastores) throws Exception {
+  /** The cluster forms, every agent started at once, and elects its master. */
+  private void start(int datastores) {
     cluster = SimulatedCluster.start(new SimulatedCluster.Options(HOSTS.size(), ClusterWatch.fastSettings(datastores),
         datastores, dir, ConfigFactory.load("application-test")));
     watch = new ClusterWatch(cluster, () -> "");
     master = watch.awaitOneMaster(HOSTS.size());
     slaves = new ArrayList<>(HOSTS);
     slaves.remove(master);
-    int n = 0;
-    for (String h : HOSTS) {
-      VmSpec vm = new VmSpec("vm" + (++n), 512, 1);
-      watch.powerOn(master, vm, h);
-      vms.add(vm.name());
-    }
-    awaitAllRunningOnce(HOSTS.size() + " VMs placed", 30);
-    watch.awaitListReplicated(master);
   }
 
+  /** An operator powers {@code vm} on at {@code host}. */
+  private void powerOn(String vm, String host) {
+    watch.powerOn(master, new VmSpec(vm, 512, 1), host);
+    vms.add(vm);
+  }
+
+  /**
+   * Starts with a cold start after an outage of the whole cluster (issue 18 item 9; formerly {@code ColdStartTest}):
+   * every agent starts at once with a protected list on disk; from the configured nodelist (every host a seed node),
+   * the datastore heartbeats and the ballots over the cluster they elect the best-ranked host (both datastores, the
+   * highest id), whose master restarts the list's VMs, each once. The election's decisions (a configured host not yet
+   * started is waited for, one seen starting at most window + hostTimeout, no host electing another first) are
+   * checked to the virtual millisecond by {@code election.ElectionMachineTest}: in real time on a loaded machine a host
+   * seen starting may take longer than window + hostTimeout to ballot (it did).
+   */
   @Test
-  void withDatastoresAHostThatLosesThemFencesAndTakesVmsAgainThenTheMasterCrashesAndANewOneRestartsItsVms()
+  void withDatastoresAColdStartRestartsTheListOnDiskAHostThatLosesThemFencesAndANewMasterRestartsTheCrashedOnesVms()
       throws Exception {
+    ProtectedList list = ProtectedList.empty("host9");
+    for (int i = 1; i <= HOSTS.size(); i++) {
+      list = list.with(new VmSpec("vm" + i, 512, 1), "host" + i, VmProtection.defaults(), "host9");
+      vms.add("vm" + i);
+    }
+    for (String ds : List.of("ds1", "ds2")) {
+      new DirectoryDatastore(Files.createDirectories(dir.resolve(ds)), Runnable::run).writeProtectedList(list)
+          .toCompletableFuture().join();
+    }
     start(2);
-    // a host's datastore loss
+    assertEquals("host4", master, "the best-ranked host leads");
+    awaitAllRunningOnce("the list's VMs restarted from disk", 60);
+    // a VM more at the master and at the victim, wherever the cold start placed the list's
     String victim = slaves.get(0);
+    powerOn("vm5", master);
+    powerOn("vm6", victim);
+    awaitAllRunningOnce("vm5 and vm6 placed", 30);
+    watch.awaitListReplicated(master);
+
+    // a host's datastore loss
     cluster.cutDatastores(victim, true);
     awaitAllRunningOnceAwayFrom(victim, victim + " fenced, its VMs restarted on hosts that see the datastores", 60);
     assertEvent(victim, HaEvent.HostSelfFenced.class);
@@ -81,12 +110,12 @@ class CanonicalCasesTest {
     // the master learns of the lifted fence with the host's next heartbeat; a refused power-on changes nothing
     await(victim + " takes VMs again", 30, () -> {
       try {
-        return cluster.powerOn(master, new VmSpec("vm5", 512, 1), victim, ASK).ok();
+        return cluster.powerOn(master, new VmSpec("vm7", 512, 1), victim, ASK).ok();
       } catch (Exception e) {
         return false;
       }
     });
-    vms.add("vm5");
+    vms.add("vm7");
 
     // one failover end to end: the master crashes
     Map<String, List<String>> before = cluster.running();
@@ -100,6 +129,9 @@ class CanonicalCasesTest {
   void withoutDatastoresTheMinorityFencesAndRejoinsAnEvenSplitTouchesNothingAndAnIsolatedMasterFences()
       throws Exception {
     start(0);
+    for (int i = 1; i <= HOSTS.size(); i++) powerOn("vm" + i, "host" + i);
+    awaitAllRunningOnce(HOSTS.size() + " VMs placed", 30);
+    watch.awaitListReplicated(master);
     // case 2: the minority fences, the majority restarts; healed, the host rejoins by itself once removed
     String victim = slaves.get(0);
     cluster.isolate(victim);
