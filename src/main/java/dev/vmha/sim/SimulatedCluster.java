@@ -166,17 +166,12 @@ public final class SimulatedCluster implements AutoCloseable {
 
   /** Starts every host; the cluster forms and elects on its own (see {@link #awaitOneMaster}). */
   public static SimulatedCluster start(Options options) {
-    return start(options, Duration.ZERO);
-  }
-
-  /** Boots host1 at once and each next host {@code stagger} after the one before, as agents started together do. */
-  public static SimulatedCluster start(Options options, Duration stagger) {
     SimulatedCluster c = new SimulatedCluster(options);
-    c.startAll(stagger);
+    c.startAll();
     return c;
   }
 
-  private void startAll(Duration stagger) {
+  private void startAll() {
     try {
       for (int d = 1; d <= options.datastores(); d++) Files.createDirectories(options.dir().resolve("ds" + d));
     } catch (IOException e) {
@@ -203,19 +198,7 @@ public final class SimulatedCluster implements AutoCloseable {
       Host h = new Host(id, ports.get(i - 1), i, HaSettings.from(own));
       hosts.put(id, h);
     }
-    int k = 0;
-    for (Host h : hosts.values()) {
-      if (k == 0 || stagger.isZero()) {
-        boot(h);
-      } else {
-        CompletableFuture.delayedExecutor(stagger.toMillis() * k, TimeUnit.MILLISECONDS, io).execute(() -> {
-          synchronized (h) {
-            if (!closing) boot(h);
-          }
-        });
-      }
-      k++;
-    }
+    hosts.values().forEach(this::boot);
   }
 
   private void boot(Host h) {
@@ -568,7 +551,7 @@ public final class SimulatedCluster implements AutoCloseable {
     closing = true;
     for (Host h : hosts.values()) {
       ActorSystem<?> sys;
-      synchronized (h) { // a staggered boot in progress sets its system first
+      synchronized (h) { // a boot in progress (a power back) sets its system first
         sys = h.system;
       }
       if (sys != null) sys.terminate();

@@ -18,6 +18,7 @@ import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.StoppedVm;
 import dev.vmha.host.HostReport;
+import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.ReadyCondition;
 import dev.vmha.restart.RestartOutcome;
@@ -26,6 +27,7 @@ import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -823,6 +825,55 @@ class MasterMachineTest {
     assertTrue(m.state.loaded());
     assertEquals(Set.of("vm1"), m.state.protectedList().vms().keySet());
     assertEquals(replica.version(), m.state.protectedList().version());
+  }
+
+  /**
+   * Issue 6's takeover (formerly the real-time {@code sim.TakeoverTest}; the crash of a master with a start in flight
+   * runs in {@code SimulationCasesTest.aMasterKilledInTheMiddleOfARecoveryNeitherLosesNorRepeatsARestart}): host2
+   * died with a chain on it (dns1, db1 after it, app1 after db1, web1 after app1), and its master host4 died in the
+   * middle of the recovery: its start of dns1 at host3 had landed, the later groups still waited. The new master
+   * carries on from the list and the hosts' reports: dns1 runs, so it is not started again; the others start once
+   * each, each only once the one before is powered on.
+   */
+  @Test
+  void aNewMasterCarriesOnAnOrderedRecoveryItsPredecessorLeftHalfDoneAndStartsNothingTwice() {
+    VmSpec dns = new VmSpec("dns1", 512, 1);
+    List<VmSpec> chain = List.of(dns, new VmSpec("db1", 512, 1), new VmSpec("app1", 512, 1),
+        new VmSpec("web1", 512, 1));
+    List<RestartPriority> priorities = List.of(RestartPriority.HIGHEST, RestartPriority.HIGH, RestartPriority.MEDIUM,
+        RestartPriority.LOW);
+    ProtectedList list = ProtectedList.empty("host4");
+    for (int i = 0; i < chain.size(); i++) {
+      String[] after = i == 0 ? new String[0] : new String[] {chain.get(i - 1).name()};
+      list = list.with(chain.get(i), "host2", protection(priorities.get(i), ReadyCondition.POWERED_ON, after), "host4");
+    }
+    Duration lostFor = host2FallsSilentBeforeTheTakeover();
+    m.stored = Optional.of(list);
+    m.host3Running = List.of(dns);
+    m.start(Map.of("host4", lostFor));
+    assertEquals(Verdict.DEAD, tickUntilJudged(60).verdict());
+    List<String> started = new ArrayList<>();
+    for (int i = 0; i < 60 && started.size() < 3; i++) {
+      assertTrue(m.starts.size() <= 1, "one group at a time: " + m.starts);
+      if (m.starts.isEmpty()) {
+        m.tick();
+        continue;
+      }
+      MasterEffect.PersistThenStart st = m.answerStart(true);
+      started.add(st.vm().name());
+      String at = st.hosts().get(0);
+      if (at.equals("host1")) m.host1Running = plus(m.host1Running, st.vm());
+      else m.host3Running = plus(m.host3Running, st.vm());
+    }
+    assertEquals(List.of("db1", "app1", "web1"), started, "dns1 runs already; the rest in order, once each");
+    for (int i = 0; i < 3 * m.ticksIn(m.settings.hostTimeout()); i++) m.tick();
+    assertEquals(List.of(), List.copyOf(m.starts), "nothing is started again");
+  }
+
+  private static List<VmSpec> plus(List<VmSpec> running, VmSpec vm) {
+    List<VmSpec> more = new ArrayList<>(running);
+    more.add(vm);
+    return List.copyOf(more);
   }
 
   /** A restart whose host did not answer waits, uncounted, until that host shows itself. */

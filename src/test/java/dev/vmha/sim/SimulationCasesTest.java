@@ -180,6 +180,28 @@ class SimulationCasesTest {
   }
 
   /**
+   * Issue 6's takeover (formerly the real-time {@code TakeoverTest}; its ordered chain carried on by the new master:
+   * {@code MasterMachineTest.aNewMasterCarriesOnAnOrderedRecoveryItsPredecessorLeftHalfDoneAndStartsNothingTwice}):
+   * host1 crashes, and its master host4 crashes a millisecond after it sent its first restarts, before any answer.
+   * The power-ons land; host3 takes over from the list, the leases and the hosts' reports: every VM of both hosts
+   * runs again, each started exactly once — none lost, none started twice, not even for a moment (the invariants).
+   */
+  @Test
+  void aMasterKilledInTheMiddleOfARecoveryNeitherLosesNorRepeatsARestart() {
+    Fault slave = new Fault.Crash(20_000, 30_000, "host1");
+    long planned = at(run(FOUR, slave), "host4 event VmRestartPlanned");
+    Simulation.Result r = run(FOUR, slave, new Fault.Crash(planned + 1, 30_000, "host4"));
+    assertEquals(planned, at(r, "host4 event VmRestartPlanned"), "the same run up to the master's crash");
+    assertTrue(at(r, "started vm") > planned, "the power-on landed after its master died");
+    assertFalse(traced(r, "host4 event VmRestarted"), "host4 died before it learnt of any start");
+    assertTrue(traced(r, "host3 event RoleChanged: role ELECTION -> MASTER"));
+    assertEquals(Set.of("vm1", "vm4", "vm5", "vm8"), restarted(r), "every VM of host1 and host4");
+    for (String vm : restarted(r)) {
+      assertEquals(1, r.trace().stream().filter(l -> l.contains("started " + vm + " for ")).count(), vm);
+    }
+  }
+
+  /**
    * A 2 × 2 partition: a master on each side, each judging the other side PARTITIONED; no VM restarts, before or after
    * the heal, and the best-ranked master leads the healed cluster. (The other side's master refusing to change
    * protection without the list lock: {@code MasterMachineTest}, {@code MasterCoordinatorShellTest}.)
