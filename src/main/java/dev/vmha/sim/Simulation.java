@@ -169,7 +169,8 @@ public final class Simulation {
   public static String report(Result failed, int lines) {
     Result min = shrink(failed);
     StringBuilder b = new StringBuilder("simulation failed: " + failed.summary() + "\nreplay: Simulation.run(Setup.of("
-        + failed.setup().seed() + "L, " + failed.setup().steps() + "))\nminimal: " + min.summary() + "\nfaults:\n");
+        + failed.setup().seed() + "L, " + failed.setup().steps() + ")" + (failed.setup().datastores() == 0
+        ? ".withoutDatastores()" : "") + ")\nminimal: " + min.summary() + "\nfaults:\n");
     min.faults().forEach(f -> b.append("  ").append(f).append('\n'));
     b.append("last ").append(lines).append(" trace lines:\n");
     List<String> t = min.trace();

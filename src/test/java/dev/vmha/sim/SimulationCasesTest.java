@@ -180,6 +180,20 @@ class SimulationCasesTest {
     minorityFencedThenHealed(Set.of("host1", "host2"), Set.of("vm1", "vm2", "vm6", "vm7"));
   }
 
+  /**
+   * Found by seed 5 without datastores (issue 21, session 8): the master lost power for 2 s, its agent came back with no
+   * list, won the election again (the highest id) and took an empty list at once; the slaves' newer replicas were
+   * never taken and the two VMs lost with its power stayed down. Now the slaves offer a replica newer than the master's
+   * beats carry, and a master without datastores takes it.
+   */
+  @Test
+  void withoutDatastoresAMasterPoweredBackTakesTheSlavesNewerList() {
+    Simulation.Result r = run(FIVE_WITHOUT_DATASTORES, new Fault.Crash(20_000, 2_000, "host5"));
+    assertEquals(2, r.trace().stream().filter(l -> l.contains("host5 event RoleChanged: role ELECTION -> MASTER"))
+        .count(), "host5 master again after its power came back");
+    assertEquals(Set.of("vm5", "vm10"), restarted(r));
+  }
+
   @Test
   void aRestartedMastersListIsTakenOver() {
     Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),
