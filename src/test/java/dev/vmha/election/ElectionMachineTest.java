@@ -172,6 +172,27 @@ class ElectionMachineTest {
   }
 
   /**
+   * Seed 5 of the simulation without datastores: a master that started with no list of its own beats an older list
+   * than the slave holds; the slave keeps its own and offers it, as if the beats carried none.
+   */
+  @Test
+  void aSlaveOffersItsReplicaWhileItsMastersBeatsCarryAnOlderList() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(4)));
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(0)));
+    int before = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(4)))),
+        s.since(before, ReportTo.class));
+    s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(4)));
+    before = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT)), s.since(before, ReportTo.class), "as new: no replica");
+  }
+
+  /**
    * Seed 003, a slave that loses its master and hears no ballot: T0 loss of the master's heartbeat; T0+10 s
    * election; T0+25 s elects itself and pings the isolation addresses; the address answers, which settles it: it is
    * partitioned, not isolated, and becomes master of its side at once — not when the ping timeout is over.
