@@ -245,10 +245,16 @@ public final class ElectionMachine {
       return heard(s, beat);
     }
 
-    /** A slave of the master that beat: lost if it stays silent for hostTimeout. */
+    /**
+     * A slave of the master that beat: lost if it stays silent for hostTimeout. A beat whose list is older than the
+     * one this host holds counts as none: the replica goes on being offered (a master without datastores that
+     * started with no list of its own).
+     */
     private ElectionState<C> heard(ElectionState<C> s, MasterBeatHeard<C> beat) {
       effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
-      return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), beat.list().isPresent()));
+      boolean listed = beat.list().isPresent() && s.list().map(l -> l.version() <= beat.list().get().version())
+          .orElse(true);
+      return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), listed));
     }
 
     private ElectionState<C> slave(ElectionState<C> s, Slave<C> sl, ElectionInput<C> in) {

@@ -81,7 +81,10 @@ public record ElectionState<C>(
   }
 
   /** Following {@code master}; its coordinator is known from its first heartbeat. */
-  /** {@code masterListed}: the master's last beat carried its protected list (it has read one). */
+  /**
+   * {@code masterListed}: the master's last beat carried its protected list (it has read one), not older than the one
+   * this host holds.
+   */
   public record Slave<C>(Rank master, Optional<C> coordinator, boolean masterListed) implements Phase<C> {
     public Role role() {
       return Role.SLAVE;

@@ -68,12 +68,18 @@ final class ListOwnership {
    * A slave's replica of the list, offered while this master has none: taken when the last read found no readable
    * copy on any datastore (no read is out), as the replica this host kept itself would be. A master that restarted
    * has none of its own — it was the one sending them — and would otherwise wait for an operator to repair a list
-   * (seed 4099: both datastores' lists corrupted seconds after the master's agent restarted).
+   * (seed 4099: both datastores' lists corrupted seconds after the master's agent restarted). Without datastores the
+   * replicas are the only copies: a replica newer than the list this master holds is taken whenever it comes (seed 5
+   * of the datastore-less simulations: the master powered back took an empty list at once, and the VMs it had lost
+   * with its power stayed down).
    */
   static MasterState offered(Turn t, MasterState s, MasterInput.Beat b) {
-    if (b.replica().isEmpty() || s.loaded() || s.listReadOut()) return s;
-    t.log("no datastore's protected list is readable: taking v" + b.replica().get().version() + " that "
-        + b.report().hostId() + " kept from the last master's heartbeats");
+    if (b.replica().isEmpty() || s.listReadOut()) return s;
+    boolean newer = !t.config.hasDatastores() && b.replica().get().version() > s.protectedList().version();
+    if (s.loaded() && !newer) return s;
+    t.log((t.config.hasDatastores() ? "no datastore's protected list is readable" : "no datastores")
+        + ": taking v" + b.replica().get().version() + " that " + b.report().hostId()
+        + " kept from the last master's heartbeats");
     return read(t, s, new MasterInput.ListRead(b.replica(), List.of()));
   }
 

@@ -77,6 +77,23 @@ sealed interface Fault {
     }
   }
 
+  /**
+   * A partition healed as a real network heals: management pings answer across it {@code pingsFirst} ms before its
+   * end, while the cluster transport stays cut until the end.
+   */
+  record PartitionHealingPingsFirst(long start, long length, List<String> side, long pingsFirst) implements Fault {
+    public void begin(Simulation w) {
+      java.util.Set<String> sideOne = new java.util.TreeSet<>(side);
+      w.network().partition(sideOne);
+      w.later(Math.max(0, length - pingsFirst), "pings cross the partition " + side, () -> w.network()
+          .pingsCross(sideOne));
+    }
+
+    public void heal(Simulation w) {
+      w.network().partition(java.util.Set.of());
+    }
+  }
+
   /** Every message from {@code from} to {@code to} is lost; the other way works. */
   record OneWayLoss(long start, long length, String from, String to) implements Condition {
     public void set(Simulation w, boolean on) {
@@ -179,6 +196,27 @@ sealed interface Fault {
     return requests;
   }
 
+  /** A datastore frozen, or a state file corrupted. */
+  private static Fault datastoreFault(boolean corrupt, Random r, long start, long length, List<String> datastores,
+      List<String> vms) {
+    if (!corrupt) return new DatastoreFreeze(start, length, datastores.get(r.nextInt(datastores.size())));
+    return r.nextBoolean() ? new Corrupt(start, datastores.get(0), Optional.of(vms.get(r.nextInt(vms.size()))))
+        : new Corrupt(start, datastores.get(r.nextInt(datastores.size())), Optional.empty());
+  }
+
+  /** A random side that heals pings first, for up to half the partition (without datastores, instead of theirs). */
+  private static Fault partitionHealingPingsFirst(Random r, long start, long length, long stepMs, List<String> hosts) {
+    return new PartitionHealingPingsFirst(start, length, side(r, hosts),
+        stepMs * r.nextInt((int) (length / stepMs / 2 + 1)));
+  }
+
+  /** One side of a partition: each host on it with probability 1/2. */
+  private static List<String> side(Random r, List<String> hosts) {
+    List<String> side = new ArrayList<>();
+    for (String h : hosts) if (r.nextBoolean()) side.add(h);
+    return side;
+  }
+
   /**
    * A random schedule: at every step (one interval) a fault begins with probability {@code perStep}; each heals
    * within {@code maxSteps} steps and before the last step.
@@ -191,25 +229,20 @@ sealed interface Fault {
       long start = step * stepMs + r.nextInt((int) stepMs);
       long length = Math.min((1 + r.nextInt(maxSteps)) * stepMs, steps * stepMs - start);
       String host = hosts.get(r.nextInt(hosts.size()));
-      switch (r.nextInt(12)) {
+      int kind = r.nextInt(12);
+      switch (kind) {
         case 0, 1 -> faults.add(new Crash(start, length, host));
         case 2 -> faults.add(new AgentRestart(start, host));
         case 3 -> faults.add(new Isolate(start, length, host));
-        case 4 -> {
-          List<String> side = new ArrayList<>();
-          for (String h : hosts) if (r.nextBoolean()) side.add(h);
-          faults.add(new Partition(start, length, side));
-        }
+        case 4 -> faults.add(new Partition(start, length, side(r, hosts)));
         case 5 -> {
           String to = hosts.get(r.nextInt(hosts.size()));
           if (!to.equals(host)) faults.add(new OneWayLoss(start, length, host, to));
         }
         case 6 -> faults.add(r.nextBoolean() ? new Slow(start, length, 50 + r.nextInt(2000))
             : new Duplicate(start, length, 0.05 + 0.3 * r.nextDouble()));
-        case 7, 8 -> faults.add(new DatastoreFreeze(start, length, datastores.get(r.nextInt(datastores.size()))));
-        case 9 -> faults.add(r.nextBoolean()
-            ? new Corrupt(start, datastores.get(0), Optional.of(vms.get(r.nextInt(vms.size()))))
-            : new Corrupt(start, datastores.get(r.nextInt(datastores.size())), Optional.empty()));
+        case 7, 8, 9 -> faults.add(datastores.isEmpty() ? partitionHealingPingsFirst(r, start, length, stepMs, hosts)
+            : datastoreFault(kind == 9, r, start, length, datastores, vms));
         case 10 -> faults.add(new FrozenAgent(start, length, host));
         default -> faults.add(new Drift(start, length, host, 1 + driftMax * (r.nextDouble() - 0.5)));
       }

@@ -104,7 +104,8 @@ final class Invariants {
    */
   int allRunning(Optional<Set<String>> protectedVms, String bound) {
     if (protectedVms.isEmpty()) {
-      violated("no datastore holds a readable protected list " + bound + " after the last heal");
+      violated((w.datastores().names().isEmpty() ? "no agent holds a protected list "
+          : "no datastore holds a readable protected list ") + bound + " after the last heal");
       return 0;
     }
     Set<String> down = new TreeSet<>(protectedVms.get());

@@ -58,9 +58,16 @@ final class SimDatastores {
     return names;
   }
 
-  /** Where the leases are: the first configured datastore, as {@link dev.vmha.datastore.DatastoreView} has it. */
-  String leaseDatastore() {
-    return names.get(0);
+  /**
+   * Where the leases are: the first configured datastore, as {@link dev.vmha.datastore.DatastoreView} has it; none
+   * without datastores (then there are no leases).
+   */
+  Optional<String> leaseDatastore() {
+    return names.stream().findFirst();
+  }
+
+  private Store leaseStore() {
+    return stores.get(leaseDatastore().orElseThrow(() -> new IllegalStateException("no datastore holds leases")));
   }
 
   boolean answers(String ds) {
@@ -93,20 +100,20 @@ final class SimDatastores {
 
   /** The lease as stored, if its file is readable. */
   Optional<VmLease> lease(String vm) {
-    Store s = stores.get(leaseDatastore());
+    Store s = leaseStore();
     return s.corruptLeases.contains(vm) ? Optional.empty() : Optional.ofNullable(s.leases.get(vm));
   }
 
   /** Why the VM's lease file cannot be read now, if it cannot. */
   Optional<String> leaseUnreadable(String vm) {
-    Store s = stores.get(leaseDatastore());
+    Store s = leaseStore();
     if (s.frozen) return Optional.of(NOT_ANSWERING);
     return s.corruptLeases.contains(vm) ? Optional.of(CORRUPT) : Optional.empty();
   }
 
   /** Replaces exactly the lease {@code expected} (none: the file is absent) by {@code next}. */
   Written swapLease(Optional<VmLease> expected, VmLease next) {
-    Store s = stores.get(leaseDatastore());
+    Store s = leaseStore();
     if (s.frozen) return new Written.Failed(NOT_ANSWERING, false);
     if (s.corruptLeases.contains(next.vm())) return new Written.Failed(CORRUPT, true);
     VmLease now = s.leases.get(next.vm());
@@ -119,7 +126,7 @@ final class SimDatastores {
 
   /** Rewrites a corrupt lease file (its holder's repair). */
   Written repairLease(VmLease lease) {
-    Store s = stores.get(leaseDatastore());
+    Store s = leaseStore();
     if (s.frozen) return new Written.Failed(NOT_ANSWERING, false);
     s.corruptLeases.remove(lease.vm());
     s.leases.put(lease.vm(), lease);
@@ -129,7 +136,7 @@ final class SimDatastores {
 
   /** Deletes the lease file if it still holds exactly this write. */
   void releaseLease(VmLease lease) {
-    Store s = stores.get(leaseDatastore());
+    Store s = leaseStore();
     if (!s.frozen && !s.corruptLeases.contains(lease.vm()) && lease.sameWrite(s.leases.get(lease.vm()))) {
       s.leases.remove(lease.vm());
       s.readable = Optional.empty();
@@ -137,13 +144,13 @@ final class SimDatastores {
   }
 
   void corruptLease(String vm) {
-    Store s = stores.get(leaseDatastore());
+    Store s = leaseStore();
     s.corruptLeases.add(vm);
     s.readable = Optional.empty();
   }
 
   boolean leaseCorrupt(String vm) {
-    return stores.get(leaseDatastore()).corruptLeases.contains(vm);
+    return leaseDatastore().isPresent() && leaseStore().corruptLeases.contains(vm);
   }
 
   void corruptList(String ds) {

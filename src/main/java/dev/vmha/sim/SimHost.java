@@ -11,6 +11,7 @@ import dev.vmha.datastore.HeartbeatInput;
 import dev.vmha.datastore.HeartbeatMachine;
 import dev.vmha.datastore.HeartbeatState;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.election.ElectionConfig;
@@ -122,8 +123,8 @@ final class SimHost {
     Duration interval = settings.failureDetectionInterval();
     List<String> datastores = w.datastores().names();
     this.heartbeatConfig = new HeartbeatConfig(id, settings.heartbeatDsPerHost(), interval, datastores);
-    this.leaseConfig = new LeaseConfig(id, Optional.of(w.datastores().leaseDatastore()), settings.leaseTiming());
-    this.fenceConfig = new FenceConfig(id, true, interval, settings.hostTimeout());
+    this.leaseConfig = new LeaseConfig(id, w.datastores().leaseDatastore(), settings.leaseTiming());
+    this.fenceConfig = new FenceConfig(id, !datastores.isEmpty(), interval, settings.hostTimeout());
   }
 
   // ---- what the world asks of the host
@@ -138,6 +139,11 @@ final class SimHost {
 
   Optional<Role> role() {
     return agentUp ? Optional.of(election.phase().role()) : Optional.empty();
+  }
+
+  /** The newest protected list the agent holds (its own as master, else from a master's heartbeats). */
+  Optional<ProtectedList> list() {
+    return agentUp ? election.list() : Optional.empty();
   }
 
   /** Whether another host's failure detector hears this agent now. */
@@ -161,10 +167,14 @@ final class SimHost {
     return agentUp;
   }
 
-  /** The host starts with these VMs running (their leases on the datastore name it: its agent adopts them). */
-  void boot(List<VmSpec> vms) {
+  /**
+   * The host starts with these VMs running (their leases on the datastore name it: its agent adopts them); its first
+   * agent holds {@code list} as if from a master's heartbeats (without datastores the list's only copies).
+   */
+  void boot(List<VmSpec> vms, Optional<ProtectedList> list) {
     vms.forEach(v -> running.put(v.name(), v));
     startAgent();
+    list.ifPresent(l -> electionIn(new ElectionInput.ListChanged<>(instant(), l)));
     w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
   }
 
@@ -635,7 +645,7 @@ final class SimHost {
 
   // ---- the master machine and its effects
 
-  private void startMaster(Map<String, Duration> knownSilence, Optional<dev.vmha.datastore.ProtectedList> replica) {
+  private void startMaster(Map<String, Duration> knownSilence, Optional<ProtectedList> replica) {
     masterConfig = new MasterConfig(id, settings, w.datastores().names(), replica);
     masterRun++;
     membersSeen.clear();
@@ -724,7 +734,7 @@ final class SimHost {
       });
     } else if (e instanceof MasterEffect.Ping x) {
       SimHost p = w.host(x.host());
-      boolean ok = x.target().isPresent() && p.powered && w.network().connected(id, p.id);
+      boolean ok = x.target().isPresent() && p.powered && w.network().pings(id, p.id);
       w.onHost(this, ok ? 2 : after(x.timeout()), "ping " + x.host(), () -> masterIn(run,
           new MasterInput.Pinged(x.host(), ok)));
     } else if (e instanceof MasterEffect.Down x) {

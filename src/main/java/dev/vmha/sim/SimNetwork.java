@@ -11,7 +11,8 @@ import java.util.TreeSet;
 /**
  * The simulated network between the hosts, their management addresses and the isolation address (the gateway):
  * which links carry messages now, and how late. Faults cut a host off (isolation: the gateway too), split the hosts
- * into sides (partition: the gateway stays on every side), drop one direction of one link, and delay, reorder or
+ * into sides (partition: the gateway stays on every side; while it heals, pings may cross before the transport does),
+ * drop one direction of one link, and delay, reorder or
  * duplicate messages. Whether a message arrives is decided when it is sent.
  */
 final class SimNetwork {
@@ -25,6 +26,8 @@ final class SimNetwork {
   private final Map<String, Integer> side = new TreeMap<>();
   /** Directed links that lose every message: "from>to". */
   private final Set<String> lossy = new TreeSet<>();
+  /** Pings cross the partition that stands (it is healing). */
+  private boolean pingsCross;
   private long extraDelayMs;
   private double duplicate;
 
@@ -33,15 +36,25 @@ final class SimNetwork {
   }
 
   boolean delivers(String from, String to) {
+    return delivers(from, to, false);
+  }
+
+  private boolean delivers(String from, String to, boolean ping) {
     if (from.equals(to)) return true;
     if (isolated.contains(from) || isolated.contains(to)) return false;
-    if (side.getOrDefault(from, 0).intValue() != side.getOrDefault(to, 0).intValue()) return false;
+    boolean across = side.getOrDefault(from, 0).intValue() != side.getOrDefault(to, 0).intValue();
+    if (across && !(ping && pingsCross)) return false;
     return !lossy.contains(from + ">" + to);
   }
 
-  /** Both ways: what Pekko's failure detector (heartbeat and answer) and a ping need. */
+  /** Both ways: what Pekko's failure detector (heartbeat and answer) needs. */
   boolean connected(String a, String b) {
     return delivers(a, b) && delivers(b, a);
+  }
+
+  /** Whether a ping from {@code a} to {@code b}'s management address is answered. */
+  boolean pings(String a, String b) {
+    return delivers(a, b, true) && delivers(b, a, true);
   }
 
   /** Whether the host reaches its isolation address. */
@@ -70,7 +83,16 @@ final class SimNetwork {
   /** Splits the hosts: {@code sideOne} on one side, all others on the other; empty heals. */
   void partition(Set<String> sideOne) {
     side.clear();
+    pingsCross = false;
     sideOne.forEach(h -> side.put(h, 1));
+  }
+
+  /**
+   * While the partition with {@code sideOne} on one side stands, pings cross it (the cluster transport stays cut): a
+   * real network's ICMP answers as soon as it heals, while the transport's TCP connections still back off.
+   */
+  void pingsCross(Set<String> sideOne) {
+    if (side.keySet().equals(sideOne)) pingsCross = true;
   }
 
   void loseOneWay(String from, String to, boolean on) {

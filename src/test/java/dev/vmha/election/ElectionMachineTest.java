@@ -152,7 +152,7 @@ class ElectionMachineTest {
    * that restarted and reads no datastore's copy), and stops once they do.
    */
   @Test
-  void aSlaveOffersItsReplicaWhileItsMastersBeatsCarryNoList() {
+  void aSlaveOffersItsReplicaWhileItsMastersBeatsCarryNoListOrAnOlderOne() {
     s = new ElectionScript(SETTINGS, 0);
     s.tick();
     s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(4)));
@@ -169,6 +169,12 @@ class ElectionMachineTest {
     before = s.mark();
     s.tick();
     assertEquals(List.of(new ReportTo<>("coord9", REPORT)), s.since(before, ReportTo.class));
+    // seed 5 without datastores: a master that started with no list of its own beats an older one: offered again
+    s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(0)));
+    before = s.mark();
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(5)))),
+        s.since(before, ReportTo.class), "an older list counts as none");
   }
 
   /**
