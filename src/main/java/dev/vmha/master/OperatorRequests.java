@@ -155,10 +155,16 @@ final class OperatorRequests {
         .map(cycle -> "its depends-on would make a cycle: " + String.join(" -> ", cycle));
   }
 
-  /** An operator's power-off: the VM leaves the protected list first, so nothing restarts it, then stops. */
+  /**
+   * An operator's power-off: the VM leaves the protected list first, so nothing restarts it, then stops where a
+   * report shows it running, else where the list places it at a live host (started there, its host's next report
+   * not in yet; a power-off of a VM that is not running is harmless).
+   */
   static MasterState powerOff(Turn t, MasterState s, MasterInput.PowerOff p) {
     String vm = p.vm();
-    Optional<String> at = s.runningAt(vm);
+    Optional<String> at = s.runningAt(vm).or(() -> Optional.ofNullable(s.protectedList().vms().get(vm))
+        .filter(e -> !e.recovery().gaveUp() && !s.pending().containsKey(vm)).map(ProtectedList.Entry::host)
+        .filter(h -> Optional.ofNullable(s.hosts().get(h)).map(HostEntry::live).orElse(false)));
     Optional<String> refusal = notOwner(t, s);
     if (refusal.isEmpty() && s.inFlight().containsKey(vm)) {
       refusal = Optional.of(vm + " is being started; power it off when it runs");

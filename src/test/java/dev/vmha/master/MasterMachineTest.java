@@ -750,6 +750,22 @@ class MasterMachineTest {
     assertEquals(List.of(), m.events(HaEvent.VmPoweredOff.class), "not reported stopped: it was not");
   }
 
+  /**
+   * A power-off right after a power-on, before its host's next report shows the VM: it is stopped where the list
+   * places it, not answered "was not running" and left running unprotected (OperatorClusterTest on a loaded machine).
+   */
+  @Test
+  void aPowerOffBeforeTheHostReportsTheVmStopsItWhereTheListPlacesIt() {
+    m.started();
+    m.powerOnAtHost2(VM1, VmProtection.defaults());
+    RequestId id = m.powerOff("vm1");
+    MasterEffect.PowerOff off = m.powerOffs.poll();
+    assertTrue(off != null && off.vm().equals("vm1") && off.host().equals("host2"), "stopped at host2: " + off);
+    m.in(new MasterInput.PoweredOff(id, "vm1", "host2", Optional.empty()));
+    assertTrue(m.reply(id).ok() && m.reply(id).message().equals("vm1 powered off at host2; it is no longer protected"),
+        m.reply(id).message());
+  }
+
   @Test
   void aPowerOffWhoseUnprotectionIsStoredNowhereLeavesTheVmProtectedAndRunning() {
     m.protectOnHost2(VmProtection.defaults(), VmProtection.defaults(), true);
