@@ -37,11 +37,14 @@ class HttpApiErrorsTest {
   private final ActorTestKit kit = ActorTestKit.create("HttpApiErrorsTest", ConfigFactory.load("application-test"));
   private static final Duration ASK = Duration.ofMillis((long) (3000
       * Double.parseDouble(System.getProperty("pekko.test.timefactor", "1"))));
+  /** The ask of an API that only a silent master is asked through: no answer is awaited in vain for all of ASK. */
+  private static final Duration SILENCE = ASK.dividedBy(3);
   private final HttpClient http = HttpClient.newHttpClient();
   /** The VMs the (stub) master was asked to power on: a refused request must not be among them. */
   private final List<String> asked = new CopyOnWriteArrayList<>();
   private ServerBinding binding;
   private String api;
+  private ActorRef<ElectionFsm.Command> election;
 
   @BeforeEach
   void start() throws Exception {
@@ -57,7 +60,7 @@ class HttpApiErrorsTest {
       }
       return Behaviors.same();
     }));
-    ActorRef<ElectionFsm.Command> election = kit.spawn(Behaviors.receiveMessage(m -> {
+    election = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof ElectionFsm.GetRole g) {
         g.replyTo().tell(ApiTesting.master(master));
       }
@@ -164,13 +167,24 @@ class HttpApiErrorsTest {
     HttpResponse<String> r = post("/api/v1/vms", "{\"name\":\"busy1\",\"memoryMb\":512}");
     assertEquals(409, r.statusCode(), r.body());
     assertEquals("busy1 already runs at host2", EventLog.JSON.readTree(r.body()).path("error").asText());
-    r = post("/api/v1/vms", "{\"name\":\"mute1\",\"memoryMb\":512}");
+    ServerBinding quick = ApiTesting.serve(kit, election, EventLog.inMemory(), SILENCE, tokens);
+    try {
+      r = post("http://127.0.0.1:" + quick.localAddress().getPort(), "/api/v1/vms",
+          "{\"name\":\"mute1\",\"memoryMb\":512}");
+    } finally {
+      quick.unbind().toCompletableFuture().get();
+    }
     assertEquals(503, r.statusCode(), r.body());
     assertTrue(EventLog.JSON.readTree(r.body()).path("error").asText().contains("no answer within"), r.body());
+    assertEquals(List.of("busy1", "mute1"), asked, "the master was asked, and did not answer");
   }
 
   private HttpResponse<String> post(String path, String json) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + tokens.admin()).header("Content-Type", "application/json")
+    return post(api, path, json);
+  }
+
+  private HttpResponse<String> post(String base, String path, String json) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + tokens.admin()).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -84,7 +84,7 @@ class ProcessHypervisorTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
       while (!Files.readString(stat).matches("(?s)\\d+ \\(.*\\) Z .*")) {
         assertTrue(System.nanoTime() < deadline, "sleep 1 became a zombie: " + Files.readString(stat));
-        Thread.onSpinWait();
+        pause();
       }
       repoint("zombie", ProcessHandle.of(zombie).orElseThrow());
       vm.destroyForcibly();
@@ -150,7 +150,7 @@ class ProcessHypervisorTest {
   private void awaitWrites(String vm, int lines) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
     Path f = dir.resolve("disks").resolve(vm + ".disk");
-    while ((!Files.exists(f) || Files.readAllLines(f).size() < lines) && System.nanoTime() < end) Thread.onSpinWait();
+    while ((!Files.exists(f) || Files.readAllLines(f).size() < lines) && System.nanoTime() < end) pause();
     assertTrue(Files.readAllLines(f).size() >= lines, vm + " wrote " + lines + " lines");
   }
 
@@ -178,11 +178,16 @@ class ProcessHypervisorTest {
     return ProcessHandle.of(Long.parseLong(p.getProperty("pid")));
   }
 
+  /** Between two polls: 10 ms, not a spin, which took a core from the processes polled for on a 2-core machine. */
+  private static void pause() {
+    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+  }
+
   private void awaitListed(List<String> expected) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
     List<String> now = names(await(hv.poweredOn()));
     while (!now.equals(expected) && System.nanoTime() < end) {
-      Thread.onSpinWait();
+      pause();
       now = names(await(hv.poweredOn()));
     }
     assertEquals(expected, now);

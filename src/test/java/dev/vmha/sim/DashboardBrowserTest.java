@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -74,10 +75,12 @@ class DashboardBrowserTest {
   private SimulatedCluster cluster;
   private ServerBinding binding;
   private WebDriver browser;
+  /** The browser starts while the cluster does: each takes seconds. */
+  private CompletableFuture<WebDriver> browserStarted;
 
   @AfterEach
   void stop() throws Exception {
-    if (browser != null) browser.quit();
+    if (browserStarted != null) browserStarted.thenAccept(WebDriver::quit).exceptionally(failedToStart -> null).join();
     if (binding != null) binding.unbind().toCompletableFuture().get();
     if (cluster != null) cluster.close();
   }
@@ -86,6 +89,7 @@ class DashboardBrowserTest {
   void thePageShowsASlaveCrashAndTheRestartOfItsVmsAsTheyHappen() throws Exception {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "no " + CHROMIUM + " or "
         + CHROMEDRIVER + ": the dashboard's browser test is skipped (apt-get install chromium chromium-driver)");
+    browserStarted = CompletableFuture.supplyAsync(this::chromium);
     cluster = SimulatedCluster.start(new SimulatedCluster.Options(3, SETTINGS, 2, dir,
         ConfigFactory.load("application-test")));
     ClusterWatch watch = new ClusterWatch(cluster, () -> "");
@@ -112,7 +116,7 @@ class DashboardBrowserTest {
     ApiTesting.Tokens tokens = ApiTesting.tokens(dir);
     String page = bindApi(viewer, tokens) + "/";
 
-    browser = chromium();
+    browser = browserStarted.get(PAGE.toMillis(), TimeUnit.MILLISECONDS);
     WebDriverWait wait = new WebDriverWait(browser, PAGE, Duration.ofMillis(100));
     // a failure shows what the page showed, and the ground truth
     wait.withMessage(() -> "the page showed:\n" + browser.findElement(By.tagName("body")).getText() + "\n"
@@ -217,14 +221,14 @@ class DashboardBrowserTest {
    * Headless Chromium that resolves no name but loopback and makes no background connections (updates, sync, metrics):
    * the tests talk to 127.0.0.0/8 only.
    */
-  private WebDriver chromium() throws Exception {
+  private WebDriver chromium() {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-default-apps", "--disable-extensions", "--disable-domain-reliability",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--window-size=1400,1000",
-        "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
+        "--user-data-dir=" + dir.resolve("chromium"));
     ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort().withLogFile(dir.resolve("chromedriver.log").toFile()).build();
     return new ChromeDriver(service, options);

@@ -21,9 +21,10 @@ import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 public final class VirtualTime {
   private VirtualTime() {}
 
-  /** ManualTime on top of application-test (cluster provider, serialize-messages on). */
+  /** ManualTime (stepped without its sleep: {@link SteppedScheduler}) on top of application-test. */
   public static Config config() {
-    return ManualTime.config()
+    return ConfigFactory.parseString("pekko.scheduler.implementation = \"" + SteppedScheduler.class.getName() + "\"")
+        .withFallback(ManualTime.config())
         // with a frozen scheduler the cluster-leave phase of coordinated shutdown would never end
         .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
             // replies are awaited in real time: generous on a loaded CI machine (virtual time does not move meanwhile)
