@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,12 @@ import org.junit.jupiter.api.Test;
 class SimulationTest {
   private static final int SEEDS = Integer.getInteger("vmha.sim.seeds", 1000);
   private static final int STEPS = Integer.getInteger("vmha.sim.steps", 200);
+  /**
+   * Its share of the cores: surefire runs {@code vmha.test.forks} test JVMs side by side (pom.xml), and the others
+   * run real-time cluster tests that must not be starved.
+   */
+  private static final int THREADS =
+      Math.max(1, Runtime.getRuntime().availableProcessors() / Integer.getInteger("vmha.test.forks", 1));
 
   @Test
   void aSeedReplaysBitForBit() {
@@ -30,15 +37,21 @@ class SimulationTest {
   }
 
   @Test
-  void manySeedsKeepEveryInvariant() {
+  void manySeedsKeepEveryInvariant() throws Exception {
     long t0 = System.nanoTime();
-    List<Simulation.Result> results = LongStream.rangeClosed(1, SEEDS).parallel()
-        .mapToObj(seed -> Simulation.run(Simulation.Setup.of(seed, STEPS))).toList();
+    ForkJoinPool pool = new ForkJoinPool(THREADS);
+    List<Simulation.Result> results;
+    try {
+      results = pool.submit(() -> LongStream.rangeClosed(1, SEEDS).parallel()
+          .mapToObj(seed -> Simulation.run(Simulation.Setup.of(seed, STEPS))).toList()).get();
+    } finally {
+      pool.shutdown();
+    }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     long events = results.stream().mapToLong(Simulation.Result::events).sum();
     long faults = results.stream().mapToLong(r -> r.faults().size()).sum();
-    System.out.printf("simulation: %d seeds x %d steps, %d faults, %d events in %d ms%n", SEEDS, STEPS, faults,
-        events, ms);
+    System.out.printf("simulation: %d seeds x %d steps, %d faults, %d events in %d ms on %d threads%n", SEEDS, STEPS,
+        faults, events, ms, THREADS);
     List<Simulation.Result> failed = results.stream().filter(r -> r.violation().isPresent()).toList();
     if (!failed.isEmpty()) {
       fail(failed.size() + " of " + SEEDS + " seeds failed\n" + Simulation.report(failed.get(0), 60));
