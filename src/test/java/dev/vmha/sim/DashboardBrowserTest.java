@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -117,7 +118,9 @@ class DashboardBrowserTest {
     String page = bindApi(viewer, tokens) + "/";
 
     browser = browserStarted.get(PAGE.toMillis(), TimeUnit.MILLISECONDS);
+    // the page renders again on every event: an element found a moment ago may be replaced (stale), so look again
     WebDriverWait wait = new WebDriverWait(browser, PAGE, Duration.ofMillis(100));
+    wait.ignoring(StaleElementReferenceException.class);
     // a failure shows what the page showed, and the ground truth
     wait.withMessage(() -> "the page showed:\n" + browser.findElement(By.tagName("body")).getText() + "\n"
         + watch.report());
@@ -132,17 +135,17 @@ class DashboardBrowserTest {
     // the capacity plan (issue 23): the shipped policy, one host failure, holds with two small VMs
     wait.until(ExpectedConditions.presenceOfElementLocated(
         By.cssSelector("#capacity[data-ok=true][data-policy=host-failures]")));
-    String plan = browser.findElement(By.id("capacity-plan")).getText();
+    String plan = text(wait, By.id("capacity-plan"));
     assertTrue(plan.startsWith("policy host-failures, N = 1; a failover plan exists for up to "), plan);
-    assertEquals("OK", browser.findElement(By.id("capacity-verdict")).getText());
-    assertTrue(browser.findElement(By.id("capacity-vms")).getText().contains("none: every protected VM has room"),
-        browser.findElement(By.id("capacity-vms")).getText());
+    assertEquals("OK", text(wait, By.id("capacity-verdict")));
+    assertTrue(text(wait, By.id("capacity-vms")).contains("none: every protected VM has room"),
+        text(wait, By.id("capacity-vms")));
     // each VM where it runs (on a loaded machine a late lease renewal may have moved one since it was placed)
     for (String vm : VMS) wait.until(d -> shownWhereItRuns(vm));
     wait.until(ExpectedConditions.textToBe(By.id("live"), "timeline: live"));
     // the stream began with the cluster's recent decisions: the master's placements among them
     wait.until(ExpectedConditions.presenceOfElementLocated(decision("VmProtected", "web1")));
-    assertEquals("agent " + viewer + " (SLAVE), master " + master, browser.findElement(By.id("agent")).getText());
+    assertEquals("agent " + viewer + " (SLAVE), master " + master, text(wait, By.id("agent")));
     // data is shown as text, never parsed as HTML: markup in a decision's text stays text
     cluster.host(master).events.accept(new HaEvent.ApiRequest(Instant.now(), master, "<img id=xss src=x>",
         ApiRole.READ, "power-off <b id=xss2>web1</b>", "web1"));
@@ -170,11 +173,14 @@ class DashboardBrowserTest {
     }
 
     String vm = lost.get(0);
-    browser.findElement(By.cssSelector("#vms tr[data-vm=" + vm + "] button")).click();
+    wait.until(d -> {
+      d.findElement(By.cssSelector("#vms tr[data-vm=" + vm + "] button")).click();
+      return true;
+    });
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("explain")));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("explain-title"), vm));
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#explain-events li[data-type=VmRestarted]")));
-    String verdict = browser.findElement(By.id("explain-verdict")).getText();
+    String verdict = text(wait, By.id("explain-verdict"));
     assertTrue(verdict.contains(cluster.running().get(vm).get(0)), "explain's verdict: " + verdict + "; running "
         + cluster.running());
 
@@ -254,5 +260,10 @@ class DashboardBrowserTest {
   private static <T> T ask(ActorSystem<HostSupervisor.Command> sys, Function<ActorRef<T>, HostSupervisor.Command> m)
       throws Exception {
     return AskPattern.ask(sys, m::apply, ClusterWatch.ASK, sys.scheduler()).toCompletableFuture().get();
+  }
+
+  /** An element's text, looked up again if the page replaced it meanwhile. */
+  private static String text(WebDriverWait wait, By by) {
+    return wait.until(d -> d.findElement(by).getText());
   }
 }
