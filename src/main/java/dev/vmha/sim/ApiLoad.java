@@ -83,7 +83,8 @@ public final class ApiLoad {
   /**
    * @param fences every lease fence, host self-fence and isolation response during the run (must be empty)
    * @param longestLeaseGapMs the longest a lease file stood still while its VM ran, by owner host
-   * @param lost VMs answered 200 that did not end running exactly once and protected, with what was seen
+   * @param lost VMs answered 200, or protected at the end, that did not end running exactly once and protected, with
+   *     what was seen
    */
   public record Result(
       List<String> fences, Map<String, Long> longestLeaseGapMs, Latency powerOn, Latency status, long loadMs,
@@ -98,7 +99,8 @@ public final class ApiLoad {
       out.println("POST /api/v1/vms: " + powerOn);
       out.println("GET /api/v1/status: " + status);
       out.println("load sent and answered in " + loadMs + " ms; " + answered200.size() + " VMs answered 200, "
-          + lost.size() + " of them not running once and protected at the end" + (lost.isEmpty() ? "" : " " + lost));
+          + lost.size() + " of them or of the protected VMs not running once and protected at the end"
+          + (lost.isEmpty() ? "" : " " + lost));
     }
   }
 
@@ -210,13 +212,18 @@ public final class ApiLoad {
     });
   }
 
-  /** The VMs answered 200 that do not run exactly once or are not protected, with what is seen of each. */
+  /**
+   * The VMs answered 200 that do not run exactly once or are not protected, and the protected VMs (whatever their
+   * answer: one whose 200 was lost to a timeout, or a 409) that do not run exactly once, with what is seen of each.
+   */
   private static Map<String, String> lost(SimulatedCluster cluster, String master, Set<String> answered200) {
     Map<String, List<String>> running = cluster.running();
     Set<String> protectedVms = cluster.status(master, ASK).map(s -> s.vms().stream().map(ClusterStatus.VmStatus::name)
         .collect(java.util.stream.Collectors.toSet())).orElse(Set.of());
+    Set<String> checked = new java.util.TreeSet<>(answered200);
+    checked.addAll(protectedVms);
     Map<String, String> lost = new TreeMap<>();
-    for (String vm : answered200) {
+    for (String vm : checked) {
       List<String> at = running.getOrDefault(vm, List.of());
       if (at.size() != 1 || !protectedVms.contains(vm)) {
         lost.put(vm, "running at " + at + (protectedVms.contains(vm) ? ", protected" : ", NOT protected"));
