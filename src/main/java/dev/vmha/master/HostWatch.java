@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.Durations;
 import dev.vmha.classify.DowningRule;
 import dev.vmha.classify.Evidence;
 import dev.vmha.classify.HostClassifier;
@@ -141,7 +142,7 @@ final class HostWatch {
   /** Judges a silent host from the evidence now and its last ping, and acts on a settled verdict. */
   private static MasterState judge(Turn t, MasterState s, HostEntry h, boolean pingAnswered) {
     Evidence e = evidence(t, s, h, pingAnswered);
-    HostClassifier.Decision d = CLASSIFIER.classify(e);
+    HostClassifier.Decision d = heldMajorityLongEnough(t, s, h, CLASSIFIER.classify(e));
     Duration interval = t.settings().failureDetectionInterval();
     if (d.verdict() == Verdict.ALIVE) return s.host(h.judged(h.verdict(), h.reason(), s.now(), s.now())); // beat meanwhile
     if (!d.settled()) return s.host(h.pending(s.now().plus(interval)));
@@ -181,6 +182,24 @@ final class HostWatch {
       }
       default -> next;
     };
+  }
+
+  /**
+   * Without datastores a silent host has surely fenced itself only after it was silent for the bound while this side
+   * held its majority: silence from before, while this master was itself in a minority, proves nothing, as the host
+   * may then have been on the majority side (seed 467, datastore-less: host1 silent 29 s, this side a majority for
+   * 2 s, host1 cut off 8 s and not yet fenced). Until then the DEAD verdict waits.
+   */
+  private static HostClassifier.Decision heldMajorityLongEnough(Turn t, MasterState s, HostEntry h,
+      HostClassifier.Decision d) {
+    if (t.config.hasDatastores() || d.verdict() != Verdict.DEAD || !d.settled()) return d;
+    Duration since = s.majoritySince().orElse(s.now());
+    Duration silentInMajority = s.now().minus(since.compareTo(h.lastBeat()) > 0 ? since : h.lastBeat());
+    Duration bound = TimingRules.majorityStillBound(t.settings().hostTimeout());
+    if (silentInMajority.compareTo(bound) >= 0) return d;
+    return new HostClassifier.Decision(Verdict.DEAD, d.reason() + "; but this side has held its majority only "
+        + Durations.approx(s.now().minus(since)) + ": waiting until the host has been silent "
+        + Durations.approx(bound) + " of it", false);
   }
 
   /**

@@ -58,8 +58,8 @@ public final class Simulation {
 
     /**
      * The shape the CI test and the bench use for a seed: 3 to 5 hosts, 2 VMs a host, both isolation responses, two
-     * datastores. (Random faults without datastores still break invariants: 8 of 1 000 seeds, issue 21's note of
-     * session 8; the partition cases without datastores are in {@code SimulationCasesTest}.)
+     * datastores. (Random faults without datastores still break invariants: 29 of 1 000 seeds, docs/RELIABILITY.md,
+     * issue 21 of session 8; the partition cases without datastores are in {@code SimulationCasesTest}.)
      */
     public static Setup of(long seed, int steps) {
       Random r = new Random(seed);

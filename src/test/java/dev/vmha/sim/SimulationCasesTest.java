@@ -194,6 +194,25 @@ class SimulationCasesTest {
     assertEquals(Set.of("vm5", "vm10"), restarted(r));
   }
 
+  /**
+   * Found by seed 467 without datastores (issue 21, session 8): host3, alone in a partition, fenced itself; host1 was
+   * isolated 6 s before the partition healed; at the heal host3 (the master) held a majority with host2 and judged
+   * host1 DEAD at once, as host1 had not beaten to it for 29 s — silence that began while host1 was on the majority
+   * side — and restarted its VMs before host1 had fenced itself. Now the silence counts only while this side holds
+   * its majority ({@code HostWatch}).
+   */
+  @Test
+  void withoutDatastoresSilenceFromBeforeTheMastersMajorityIsNoProofOfAFence() {
+    Simulation.Result r = run(Simulation.Setup.of(467, 200).withoutDatastores(),
+        new Fault.PartitionHealingPingsFirst(37_803, 19_000, List.of("host1", "host2"), 9_000),
+        new Fault.PartitionHealingPingsFirst(57_264, 8_000, List.of("host3"), 3_000),
+        new Fault.Isolate(59_417, 22_000, "host1"));
+    for (String vm : List.of("vm1", "vm4")) {
+      assertTrue(at(r, "host1 event HostSelfFenced") < at(r, "started " + vm + " for "),
+          vm + " restarted after host1 fenced itself");
+    }
+  }
+
   @Test
   void aRestartedMastersListIsTakenOver() {
     Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),
