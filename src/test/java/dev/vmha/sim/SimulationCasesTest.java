@@ -213,6 +213,24 @@ class SimulationCasesTest {
     }
   }
 
+  /**
+   * Found by seed 678 without datastores (issue 21, session 8), its one fault alone: host3's messages to host4 (the
+   * master) are lost, host4's to host3 arrive. Each end still hears the other two hosts both ways, so each counts a
+   * majority and neither fences by the majority rule; host4 judged host3 DEAD after the majority bound of silence and
+   * restarted vm3 and vm7 while host3 still ran them. Now the master's beats carry its side and host3, left out of
+   * it, fences itself within {@code TimingRules.leftOutFenceAfter}, before the master may restart its VMs.
+   */
+  @Test
+  void withoutDatastoresAHostTheMasterCannotHearFencesBeforeItsVmsRestart() {
+    Simulation.Result r = run(Simulation.Setup.of(678, 200).withoutDatastores(),
+        new Fault.OneWayLoss(24_243, 28_000, "host3", "host4"));
+    assertTrue(traced(r, "host4 event HostJudged: host3 declared DEAD"), "the master judged host3");
+    for (String vm : List.of("vm3", "vm7")) {
+      assertTrue(at(r, "host3 event HostSelfFenced") < at(r, "started " + vm + " for "),
+          vm + " restarted after host3 fenced itself");
+    }
+  }
+
   @Test
   void aRestartedMastersListIsTakenOver() {
     Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),
