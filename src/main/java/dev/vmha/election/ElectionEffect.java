@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -40,8 +41,19 @@ public sealed interface ElectionEffect<C> {
   /** Send this host's ballot to every other host's election FSM. */
   record SendBallot<C>(Rank rank) implements ElectionEffect<C> {}
 
-  /** Send this master's heartbeat, with its own coordinator and its protected list, to every other host. */
-  record SendMasterBeat<C>(Rank rank, Optional<ProtectedList> list) implements ElectionEffect<C> {}
+  /**
+   * Send this master's heartbeat, with its own coordinator, its protected list and (without datastores) the hosts it
+   * counts as heard, to every other host.
+   */
+  record SendMasterBeat<C>(Rank rank, Optional<ProtectedList> list, Optional<Set<String>> side)
+      implements ElectionEffect<C> {}
+
+  /**
+   * Whether {@code master}'s latest beat counts this host on its side (a beat with no side makes no claim: counted; a
+   * host that becomes master counts itself). Without datastores the self-fence fences a host left out for
+   * {@code TimingRules.leftOutFenceAfter}.
+   */
+  record CountedByMaster<C>(String master, boolean counted) implements ElectionEffect<C> {}
 
   /**
    * A slave's heartbeat, with its report, to its master's coordinator; with this host's replica of the protected list

@@ -14,6 +14,7 @@ import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
 import dev.vmha.isolation.Enforcement;
 import dev.vmha.isolation.IsolationResponder;
+import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
 import dev.vmha.ping.PingTarget;
@@ -59,8 +60,8 @@ public final class ElectionFsm {
    * that any host that becomes master knows every protected VM even where no datastore holds the list.
    */
   public record MasterBeat(
-      Rank master, ActorRef<MasterCoordinator.Command> coordinator, Optional<ProtectedList> protectedList)
-      implements Command, JsonSerializable {}
+      Rank master, ActorRef<MasterCoordinator.Command> coordinator, Optional<ProtectedList> protectedList,
+      Optional<Set<String>> side) implements Command, JsonSerializable {}
 
   /** This host's latest report, from its VM manager. */
   public record LocalReport(HostReport report) implements Command, LocalMessage {}
@@ -114,17 +115,20 @@ public final class ElectionFsm {
    * @param agentStarted when this host's agent started: a cold start waits for the configured hosts from then
    * @param enforcement told when an operator suspends or restores HA's enforcement on this host (its self-fence and
    *     lease keeper act on it)
+   * @param counted told, without datastores, whether the master's latest beat counts this host on its side (its
+   *     self-fence acts on it)
    */
   public static Behavior<Command> create(
       HaSettings settings, Pinger isolationPinger, ActorRef<DatastoreHeartbeat.Command> datastore,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinator, Consumer<HaEvent> events,
-      Clock clock, Instant agentStarted, Consumer<Enforcement> enforcement) {
+      Clock clock, Instant agentStarted, Consumer<Enforcement> enforcement,
+      Consumer<SelfFence.CountedByMaster> counted) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getServiceInstances(KEY)))));
       Shell shell = new Shell(new Io(ctx, timers, settings, isolationPinger, datastore, coordinator, events, clock,
-          enforcement,
+          enforcement, counted,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
           ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new),
           ctx.messageAdapter(MasterNotice.class, FromMaster::new)), ElectionConfig.of(settings, agentStarted));
@@ -147,7 +151,8 @@ public final class ElectionFsm {
       ActorContext<Command> ctx, TimerScheduler<Command> timers, HaSettings settings, Pinger isolationPinger,
       ActorRef<DatastoreHeartbeat.Command> datastore,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
-      Consumer<HaEvent> events, Clock clock, Consumer<Enforcement> enforcement, ActorRef<DatastoreView> viewAdapter,
+      Consumer<HaEvent> events, Clock clock, Consumer<Enforcement> enforcement,
+      Consumer<SelfFence.CountedByMaster> counted, ActorRef<DatastoreView> viewAdapter,
       ActorRef<IsolationResponder.Applied> appliedAdapter, ActorRef<MasterNotice> masterAdapter) {}
 
   /**
@@ -192,7 +197,7 @@ public final class ElectionFsm {
       if (m instanceof LocalReport r) return new ElectionInput.Reported<>(at, r.report());
       if (m instanceof Ballot b) return new ElectionInput.BallotHeard<>(at, b.rank());
       if (m instanceof MasterBeat b) {
-        return new ElectionInput.MasterBeatHeard<>(at, b.master(), b.coordinator(), b.protectedList());
+        return new ElectionInput.MasterBeatHeard<>(at, b.master(), b.coordinator(), b.protectedList(), b.side());
       }
       if (m instanceof IsolationPinged p) return new ElectionInput.IsolationPinged<>(at, p.address(), p.answered());
       if (m instanceof EmergencyAsked x) return new ElectionInput.Emergency<>(at, x.action(), x.host(), x.askedBy(), false);
@@ -206,6 +211,9 @@ public final class ElectionFsm {
       }
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.ProtectedListChanged p) {
         return new ElectionInput.ListChanged<>(at, p.list());
+      }
+      if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.Side x) {
+        return new ElectionInput.SideChanged<>(at, x.heard());
       }
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.AllHostsSilent a) {
         return new ElectionInput.AllHostsSilent<>(at, a.hosts());
@@ -240,7 +248,7 @@ public final class ElectionFsm {
       }
       else if (e instanceof ElectionEffect.SendBallot<?> x) toPeers(new Ballot(x.rank()));
       else if (e instanceof ElectionEffect.SendMasterBeat<?> x) {
-        toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list()));
+        toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list(), x.side()));
       } else if (e instanceof ElectionEffect.ReportTo<ActorRef<MasterCoordinator.Command>> x) {
         x.coordinator().tell(new MasterCoordinator.SlaveBeat(x.report(), x.replica()));
       } else if (e instanceof ElectionEffect.ReportToOwn<?> x) {
@@ -261,6 +269,8 @@ public final class ElectionFsm {
         toPeers(new EmergencyRelayed(x.action(), x.host(), x.askedBy()));
       } else if (e instanceof ElectionEffect.SetEnforcement<?> x) {
         io.enforcement().accept(x.enforcement());
+      } else if (e instanceof ElectionEffect.CountedByMaster<?> x) {
+        io.counted().accept(new SelfFence.CountedByMaster(x.master(), x.counted()));
       } else if (e instanceof ElectionEffect.AnswerEmergency<?> x) {
         emergencyAnswer = Optional.of(new EmergencyResult(x.ok(), x.message()));
       }

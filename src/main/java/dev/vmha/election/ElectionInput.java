@@ -68,9 +68,22 @@ public sealed interface ElectionInput<C> {
   /** Another host's ballot (or this host's own, which the broadcast may bring back). */
   record BallotHeard<C>(Instant at, Rank rank) implements ElectionInput<C> {}
 
-  /** A master's heartbeat, with its coordinator and its protected list when it has one. */
-  record MasterBeatHeard<C>(Instant at, Rank master, C coordinator, Optional<ProtectedList> list)
-      implements ElectionInput<C> {}
+  /**
+   * A master's heartbeat, with its coordinator, its protected list when it has one, and without datastores the hosts
+   * it counts as heard.
+   */
+  record MasterBeatHeard<C>(Instant at, Rank master, C coordinator, Optional<ProtectedList> list,
+      Optional<Set<String>> side) implements ElectionInput<C> {}
+
+  /**
+   * Without datastores, each interval: the hosts this host's own coordinator counts as heard, while they are a strict
+   * majority.
+   */
+  record SideChanged<C>(Instant at, Optional<Set<String>> side) implements ElectionInput<C> {
+    public SideChanged {
+      side = side.map(Set::copyOf);
+    }
+  }
 
   /** This host's own coordinator changed the protected list. */
   record ListChanged<C>(Instant at, ProtectedList list) implements ElectionInput<C> {}

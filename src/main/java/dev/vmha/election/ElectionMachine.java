@@ -20,6 +20,7 @@ import dev.vmha.election.ElectionInput.ListChanged;
 import dev.vmha.election.ElectionInput.MasterBeatHeard;
 import dev.vmha.election.ElectionInput.PeersListed;
 import dev.vmha.election.ElectionInput.Reported;
+import dev.vmha.election.ElectionInput.SideChanged;
 import dev.vmha.election.ElectionInput.ResponseApplied;
 import dev.vmha.election.ElectionInput.RoleAsked;
 import dev.vmha.election.ElectionInput.Timer;
@@ -252,6 +253,9 @@ public final class ElectionMachine {
      */
     private ElectionState<C> heard(ElectionState<C> s, MasterBeatHeard<C> beat) {
       effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
+      // a beat without a side makes no claim: its master holds no majority (or has datastores) and restarts nothing
+      effects.add(new ElectionEffect.CountedByMaster<>(beat.master().hostId(),
+          beat.side().map(side -> side.contains(hostId())).orElse(true)));
       boolean listed = beat.list().isPresent() && s.list().map(l -> l.version() <= beat.list().get().version())
           .orElse(true);
       return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), listed));
@@ -286,13 +290,15 @@ public final class ElectionMachine {
     private ElectionState<C> becomeMaster(ElectionState<C> s, Role from, Map<String, Duration> knownSilence) {
       emit(new HaEvent.RoleChanged(at, hostId(), from, Role.MASTER, Optional.of(hostId()), Optional.empty()));
       effects.add(new ElectionEffect.StartCoordinator<>(Map.copyOf(knownSilence), s.list()));
-      return s.phase(new Master<>());
+      effects.add(new ElectionEffect.CountedByMaster<>(hostId(), true));
+      return s.phase(new Master<>(Optional.empty()));
     }
 
     /** What a master does each tick: beat to every host, and give its coordinator its own report. */
     private void masterTick(ElectionState<C> s) {
       effects.add(new AskView<>());
-      effects.add(new ElectionEffect.SendMasterBeat<>(rank(s), s.list()));
+      Optional<Set<String>> side = s.phase() instanceof Master<C> m ? m.side() : Optional.empty();
+      effects.add(new ElectionEffect.SendMasterBeat<>(rank(s), s.list(), side));
       s.report().ifPresent(r -> effects.add(new ElectionEffect.ReportToOwn<>(r)));
     }
 
@@ -314,6 +320,7 @@ public final class ElectionMachine {
             + config.timing().hostTimeout().toMillis() + " ms", true, Map.of(), at, false, false));
       }
       if (in instanceof CoordinatorStopped<C>) return coordinatorStopped(s);
+      if (in instanceof SideChanged<C> c) return s.phase(new Master<>(c.side()));
       return s;
     }
 
@@ -347,7 +354,7 @@ public final class ElectionMachine {
         if (d.asMaster()) effects.add(new ElectionEffect.StopCoordinator<>());
         return becomeIsolated(s, d.asMaster() ? Role.MASTER : Role.ELECTION);
       }
-      if (d.asMaster()) return s.phase(new Master<>());
+      if (d.asMaster()) return s.phase(new Master<>(Optional.empty()));
       // the lost master has been silent through the diagnosis as well
       Duration took = Duration.between(d.started(), at);
       Map<String, Duration> silent = new HashMap<>();
@@ -376,7 +383,7 @@ public final class ElectionMachine {
         emit(new HaEvent.SelfDiagnosed(at, hostId(), SelfDiagnosis.Result.PARTITIONED.name(),
             SelfDiagnosis.diagnose(heard).reason(), heard));
         if (!d.asMaster()) return follow(s, beat, "heard master " + beat.master().hostId());
-        return beat.master().outranks(rank(s)) ? stepDown(s, beat) : s.phase(new Master<>());
+        return beat.master().outranks(rank(s)) ? stepDown(s, beat) : s.phase(new Master<>(Optional.empty()));
       }
       if (fired(in, Timer.DIAGNOSIS_DUE)) return settle(s, d);
       if (in instanceof CoordinatorStopped<C> && d.asMaster()) return coordinatorStopped(s);

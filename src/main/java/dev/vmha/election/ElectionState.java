@@ -91,8 +91,11 @@ public record ElectionState<C>(
     }
   }
 
-  /** Master, running its own coordinator. */
-  public record Master<C>() implements Phase<C> {
+  /**
+   * Master, running its own coordinator; {@code side}: the hosts the coordinator last counted as heard (without
+   * datastores), which its beats carry.
+   */
+  public record Master<C>(Optional<Set<String>> side) implements Phase<C> {
     public Role role() {
       return Role.MASTER;
     }

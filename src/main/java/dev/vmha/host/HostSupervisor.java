@@ -66,6 +66,9 @@ public final class HostSupervisor {
   /** The election decided an operator's emergency disable or enable of HA's enforcement on this host. */
   private record EnforcementSet(Enforcement enforcement) implements Command, LocalMessage {}
 
+  /** The election heard whether its master counts this host on its side (without datastores): for the self-fence. */
+  private record CountedByMaster(SelfFence.CountedByMaster counted) implements Command, LocalMessage {}
+
   private record DuplicateHost(DuplicateMemberWatch.MustStop stop) implements Command, LocalMessage {}
 
   /** The time a refused agent has to leave the cluster is up. */
@@ -117,7 +120,8 @@ public final class HostSupervisor {
           events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
           datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started,
-          enforcement -> ctx.getSelf().tell(new EnforcementSet(enforcement)))), "election", HA);
+          enforcement -> ctx.getSelf().tell(new EnforcementSet(enforcement)),
+          counted -> ctx.getSelf().tell(new CountedByMaster(counted)))), "election", HA);
       ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
           s.watchdog().timeout(), s.leaseTiming(), flag -> publishWatchdog(datastore, flag, s, ctx.getSystem()),
           events, clock)), "watchdog", HA);
@@ -152,6 +156,10 @@ public final class HostSupervisor {
             // an operator's emergency disable (or enable), decided by the election: the self-fence and the leases
             fence.tell(new SelfFence.Enforce(e.enforcement()));
             vms.tell(new HostVms.Enforce(e.enforcement()));
+            return Behaviors.same();
+          })
+          .onMessage(CountedByMaster.class, c -> {
+            fence.tell(c.counted());
             return Behaviors.same();
           })
           .onMessage(GetWatchdog.class, g -> {

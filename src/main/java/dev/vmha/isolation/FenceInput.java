@@ -25,6 +25,12 @@ public sealed interface FenceInput {
   /** This host's datastore view: when its own heartbeat last reached a datastore (the view's time). */
   record ViewRead(Instant at, Duration lastOwnWrite) implements FenceInput {}
 
+  /**
+   * Without datastores: whether {@code master}'s latest beat counts this host on its side (a host that becomes master
+   * counts itself). Left out for {@link dev.vmha.timing.TimingRules#leftOutFenceAfter}, the host fences itself.
+   */
+  record CountedByMaster(Instant at, String master, boolean counted) implements FenceInput {}
+
   /** An operator suspended this host's enforcement of HA, or restored it (emergency disable, enable). */
   record Enforce(Instant at, Enforcement enforcement) implements FenceInput {}
 

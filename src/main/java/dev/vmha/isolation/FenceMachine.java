@@ -1,6 +1,7 @@
 package dev.vmha.isolation;
 
 import dev.vmha.history.HaEvent;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +32,20 @@ public final class FenceMachine {
     if (input instanceof FenceInput.ViewRead v) {
       Duration w = v.lastOwnWrite();
       return new Step(w.equals(s.lastOwnWrite()) ? s
-          : new FenceState(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known(), s.enforcement()), List.of());
+          : new FenceState(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known(), s.enforcement(),
+              s.leftOut()), List.of());
     }
     if (input instanceof FenceInput.Enforce e) {
       return new Step(new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), s.minoritySince(), s.fenced(),
-          s.known(), e.enforcement()), List.of());
+          s.known(), e.enforcement(), s.leftOut()), List.of());
+    }
+    if (input instanceof FenceInput.CountedByMaster c) {
+      // each master counts a host's silence from its own takeover, so each master's leaving out counts apart
+      Optional<FenceState.LeftOut> out = c.counted() ? Optional.empty()
+          : Optional.of(s.leftOut().filter(o -> o.master().equals(c.master()))
+              .orElse(new FenceState.LeftOut(c.master(), s.now())));
+      return new Step(new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), s.minoritySince(), s.fenced(),
+          s.known(), s.enforcement(), out), List.of());
     }
     FenceInput.Fenced f = (FenceInput.Fenced) input;
     return new Step(s, List.of(new FenceEffect.Emit(new HaEvent.HostSelfFenced(f.at(), config.hostId(), f.reason(),
@@ -53,7 +63,8 @@ public final class FenceMachine {
     boolean minority = !datastores && side.minority();
     Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now)) : Optional.empty();
     Optional<String> reason = FencingRule.mustFence(datastores, now.minus(s.writeSeenAt()),
-        since.map(now::minus).orElse(Duration.ZERO), config.fenceTimeout());
+        since.map(now::minus).orElse(Duration.ZERO), config.fenceTimeout())
+        .or(() -> datastores ? Optional.empty() : leftOut(s, now, config));
     Optional<String> fenced = s.fenced();
     if (reason.isPresent() && fenced.isEmpty() && s.enforcement().on()) {
       effects.add(new FenceEffect.Fence(reason.get()));
@@ -66,7 +77,19 @@ public final class FenceMachine {
           + side.describe())));
       fenced = Optional.empty();
     }
-    return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known, s.enforcement()),
-        effects);
+    return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known, s.enforcement(),
+        s.leftOut()), effects);
+  }
+
+  /**
+   * Without datastores a host the master cannot hear may still hear a majority (a one-way loss): its master's beats
+   * leaving it out of the master's side is then its only proof that it is outside, and the master restarts its VMs
+   * after {@link TimingRules#majorityStillBound} of that silence; so it fences at {@link TimingRules#leftOutFenceAfter}.
+   */
+  private static Optional<String> leftOut(FenceState s, Duration now, FenceConfig config) {
+    return s.leftOut().map(o -> now.minus(o.since()))
+        .filter(d -> d.compareTo(TimingRules.leftOutFenceAfter(config.fenceTimeout())) >= 0)
+        .map(d -> "master " + s.leftOut().get().master() + " has left it out of the hosts it hears for " + d.toMillis()
+            + " ms");
   }
 }

@@ -36,6 +36,9 @@ public final class SelfFence {
   /** An operator suspended or restored HA's enforcement on this host ({@link FenceInput.Enforce}). */
   public record Enforce(Enforcement enforcement) implements Command {}
 
+  /** Whether {@code master}'s latest beat counts this host on its side ({@link FenceInput.CountedByMaster}). */
+  public record CountedByMaster(String master, boolean counted) implements Command {}
+
   private record ViewUpdate(DatastoreView view) implements Command {}
 
   private record Fenced(IsolationResponder.Applied applied, String reason) implements Command {}
@@ -66,6 +69,7 @@ public final class SelfFence {
       FenceInput in;
       if (m instanceof ViewUpdate v) in = new FenceInput.ViewRead(at, v.view().lastOwnWrite());
       else if (m instanceof Enforce e) in = new FenceInput.Enforce(at, e.enforcement());
+      else if (m instanceof CountedByMaster c) in = new FenceInput.CountedByMaster(at, c.master(), c.counted());
       else if (m instanceof Fenced f) {
         in = new FenceInput.Fenced(at, f.reason(), f.applied().stopped().stream().map(VmSpec::name).toList());
       } else in = tick(at);

@@ -258,12 +258,17 @@ final class HostWatch {
    * member still counts in the denominator). A host it knows but never heard from counts only there.
    */
   static MajorityRule.Count majority(Turn t, MasterState s) {
-    Set<String> heard = new TreeSet<>();
+    return MajorityRule.count(t.self(), s.hosts().keySet(), side(t, s));
+  }
+
+  /** The hosts this master counts as heard, itself among them: what its beats tell the slaves without datastores. */
+  static Set<String> side(Turn t, MasterState s) {
+    Set<String> heard = new TreeSet<>(Set.of(t.self()));
     for (HostEntry o : s.hosts().values()) {
       boolean beating = o.report().isPresent() && o.verdict() == Verdict.ALIVE && beating(t, s, o);
       if (beating && o.reach() != Reachability.UNREACHABLE && o.reach() != Reachability.REMOVED) heard.add(o.id());
     }
-    return MajorityRule.count(t.self(), s.hosts().keySet(), heard);
+    return heard;
   }
 
   /** The hosts in a fixed order, so that the same inputs give the same effects. */

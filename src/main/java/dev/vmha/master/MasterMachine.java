@@ -77,6 +77,10 @@ public final class MasterMachine {
     MasterState next = s.time(s.now().plus(t.settings().failureDetectionInterval()));
     t.effect(new MasterEffect.ReadView());
     boolean majority = !t.config.hasDatastores() && HostWatch.majority(t, next).majority();
+    if (!t.config.hasDatastores()) {
+      t.effect(new MasterEffect.ToElection(new MasterNotice.Side(majority ? Optional.of(HostWatch.side(t, next))
+          : Optional.empty())));
+    }
     next = next.majoritySince(majority ? Optional.of(next.majoritySince().orElse(next.now())) : Optional.empty());
     if (!next.loaded()) {
       if (next.listReadOut()) return next;

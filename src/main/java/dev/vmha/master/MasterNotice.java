@@ -2,6 +2,8 @@ package dev.vmha.master;
 
 import dev.vmha.LocalMessage;
 import dev.vmha.datastore.ProtectedList;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the master coordinator tells the election FSM that runs it. Its own type, adapted by the FSM, so that the
@@ -11,6 +13,17 @@ public sealed interface MasterNotice extends LocalMessage {
 
   /** The protected list changed: the FSM sends it with every master heartbeat. */
   record ProtectedListChanged(ProtectedList list) implements MasterNotice {}
+
+  /**
+   * Without datastores, each interval: the hosts this master counts as heard (itself among them) while they are a
+   * strict majority, else none (it restarts nothing then). The FSM sends them with every master heartbeat, so a slave
+   * left out knows it and fences itself before its VMs are restarted.
+   */
+  record Side(Optional<Set<String>> heard) implements MasterNotice {
+    public Side {
+      heard = heard.map(Set::copyOf);
+    }
+  }
 
   /** Every other host has been silent for hostTimeout: the master may be the one that is isolated. */
   record AllHostsSilent(int hosts) implements MasterNotice {}

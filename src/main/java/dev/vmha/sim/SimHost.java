@@ -576,7 +576,7 @@ final class SimHost {
           new ElectionInput.BallotHeard<>(p.instant(), x.rank())));
     } else if (e instanceof ElectionEffect.SendMasterBeat<String> x) {
       for (SimHost p : others()) w.send(this, p, "master beat", () -> p.electionIn(
-          new ElectionInput.MasterBeatHeard<>(p.instant(), x.rank(), id, x.list())));
+          new ElectionInput.MasterBeatHeard<>(p.instant(), x.rank(), id, x.list(), x.side())));
     } else if (e instanceof ElectionEffect.ReportTo<String> x) {
       SimHost m = w.host(x.coordinator());
       w.send(this, m, "report", () -> m.masterIn(new MasterInput.Beat(x.report(), x.replica())));
@@ -603,6 +603,9 @@ final class SimHost {
       local("declare isolated", () -> heartbeatIn(new HeartbeatInput.DeclareIsolated<>(instant(), x.stopped())));
     } else if (e instanceof ElectionEffect.ClearIsolationFlag<String>) {
       local("clear isolation", () -> heartbeatIn(new HeartbeatInput.ClearIsolation<>(instant())));
+    } else if (e instanceof ElectionEffect.CountedByMaster<String> x) {
+      // the agent's own message to its self-fence: no network, and nothing the fence machine does at once
+      fenceIn(new FenceInput.CountedByMaster(instant(), x.master(), x.counted()));
     }
     // Log and ReplyRole: nothing to carry out here
   }
@@ -756,6 +759,7 @@ final class SimHost {
     } else if (e instanceof MasterEffect.ToElection x) {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())
+          : x.notice() instanceof MasterNotice.Side side ? new ElectionInput.SideChanged<String>(instant(), side.heard())
           : new ElectionInput.AllHostsSilent<>(instant(), ((MasterNotice.AllHostsSilent) x.notice()).hosts())));
     } else if (e instanceof MasterEffect.Reply x) {
       w.trace(id, "answers request " + x.request().value() + ": " + x.message());

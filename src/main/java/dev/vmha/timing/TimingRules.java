@@ -63,6 +63,19 @@ public final class TimingRules {
   }
 
   /**
+   * Without heartbeat datastores: how long a slave left out of its master's side (the hosts the master's beats say it
+   * counts as heard) waits before it fences itself (T/2). The master leaves a host out at most T after the last
+   * report it received from it (at tR), its next beat says so within one interval and arrives within a message's delay
+   * d, and the slave applies it at its next interval, so the slave is fenced by tR + T + 3i + d + T/2; the master
+   * restarts its VMs only after {@link #majorityStillBound} (2.5 T) of that silence. The slave fences first while
+   * 3i + d &lt; T, which the least hostTimeout (4i) keeps when a message takes less than an interval. Not shorter:
+   * a new master counts nobody until each slave has reported to it (up to three intervals).
+   */
+  public static Duration leftOutFenceAfter(Duration hostTimeout) {
+    return observationLag(hostTimeout);
+  }
+
+  /**
    * Pekko's acceptable heartbeat pause: T/3. Its failure detector must have spoken by the time vmha judges a silent
    * host (T), or a host that just died still reads as REACHABLE and is taken for a live host with a dead agent.
    */

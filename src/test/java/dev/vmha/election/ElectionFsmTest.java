@@ -367,7 +367,7 @@ class ElectionFsmTest {
           coordinatorStarts.add(start);
           return coordinator;
         },
-        events::add, clock, clock.instant(), enforcements::add), "election");
+        events::add, clock, clock.instant(), enforcements::add, counted -> {}), "election");
     role(); // its timers are started relative to the current virtual time before time moves on
   }
 
@@ -378,7 +378,7 @@ class ElectionFsmTest {
   private long slaveOfHost9UntilT0() {
     TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
     ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(),
-        Optional.of(HOST9_LIST));
+        Optional.of(HOST9_LIST), Optional.empty());
     if (fsm == null) spawnFsm();
     tick();
     fsm.tell(beat);
@@ -469,7 +469,7 @@ class ElectionFsmTest {
 
   /** A master's heartbeat as another host sends it (no protected list to replicate). */
   private static ElectionFsm.MasterBeat masterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator) {
-    return new ElectionFsm.MasterBeat(master, coordinator, Optional.empty());
+    return new ElectionFsm.MasterBeat(master, coordinator, Optional.empty(), Optional.empty());
   }
 
   private <E extends HaEvent> List<E> ofType(Class<E> type, int from) {

@@ -641,7 +641,7 @@ class ElectionMachineTest {
     s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(5)));
     int mark = s.mark();
     s.tick();
-    assertEquals(List.of(new SendMasterBeat<String>(new Rank(2, SELF), Optional.of(host9List(5)))),
+    assertEquals(List.of(new SendMasterBeat<String>(new Rank(2, SELF), Optional.of(host9List(5)), Optional.empty())),
         s.since(mark, SendMasterBeat.class));
     assertTrue(t0 < s.now());
   }
@@ -951,7 +951,7 @@ class ElectionMachineTest {
 
   /** A master's heartbeat as another host sends it now. */
   private ElectionInput.MasterBeatHeard<String> beat(Rank master, String coordinator, ProtectedList list) {
-    return new ElectionInput.MasterBeatHeard<>(s.at(), master, coordinator, Optional.ofNullable(list));
+    return new ElectionInput.MasterBeatHeard<>(s.at(), master, coordinator, Optional.ofNullable(list), Optional.empty());
   }
 
   private <E extends HaEvent> E only(Class<E> type, int from) {

@@ -1,6 +1,7 @@
 package dev.vmha.timing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -19,6 +20,20 @@ class TimingRulesTest {
     assertEquals(Duration.ofSeconds(25), TimingRules.majorityStillBound(DEFAULTS.hostTimeout()));
     assertEquals(Duration.ofSeconds(10), DEFAULTS.judgeAfter(true));
     assertEquals(Duration.ofSeconds(25), DEFAULTS.judgeAfter(false), "a host never heard may be in an election");
+  }
+
+  /**
+   * A slave left out of its master's side is fenced by tR + T + 3i + d + T/2, strictly before the master may restart
+   * its VMs at tR + 2.5 T: at the least hostTimeout 4i with a message just under an interval, as with the defaults.
+   */
+  @Test
+  void aSlaveLeftOutOfTheMastersSideFencesBeforeTheMasterMayRestartItsVms() {
+    Duration i = Duration.ofSeconds(1);
+    for (Duration t : new Duration[] {TimingRules.minHostTimeout(i), DEFAULTS.hostTimeout()}) {
+      Duration fenced = t.plus(i.multipliedBy(3)).plus(i.minusMillis(1)).plus(TimingRules.leftOutFenceAfter(t));
+      assertTrue(fenced.compareTo(TimingRules.majorityStillBound(t)) < 0, "fenced by " + fenced + " with T " + t);
+    }
+    assertEquals(Duration.ofSeconds(5), TimingRules.leftOutFenceAfter(DEFAULTS.hostTimeout()));
   }
 
   @Test
