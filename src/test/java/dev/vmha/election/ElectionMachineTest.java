@@ -23,6 +23,7 @@ import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ApplyIsolationResponse;
 import dev.vmha.election.ElectionEffect.ClearIsolationFlag;
+import dev.vmha.election.ElectionEffect.CountedByMaster;
 import dev.vmha.election.ElectionEffect.DeclareIsolated;
 import dev.vmha.election.ElectionEffect.PingIsolationAddress;
 import dev.vmha.election.ElectionEffect.ReplyRole;
@@ -646,6 +647,34 @@ class ElectionMachineTest {
     assertTrue(t0 < s.now());
   }
 
+  /**
+   * Without datastores (seed 678's one-way loss): a master's beats carry the side its coordinator last counted (none
+   * while it holds no majority), and a slave tells its self-fence whether its master's latest beat counts it; a beat
+   * with no side makes no claim, and a host that becomes master counts itself.
+   */
+  @Test
+  void theMastersBeatsCarryItsSideAndASlaveTellsItsFenceWhetherItIsOnIt() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    Rank host9 = new Rank(2, "host9");
+    int mark = s.mark();
+    s.feed(sided(host9, Set.of("host9", SELF)));
+    s.feed(sided(host9, Set.of("host9", "host3")));
+    s.feed(beat(host9, "coord9", null));
+    assertEquals(List.of(new CountedByMaster<String>("host9", true), new CountedByMaster<String>("host9", false),
+        new CountedByMaster<String>("host9", true)), s.since(mark, CountedByMaster.class));
+    becomeMaster();
+    assertEquals(List.of(new CountedByMaster<String>(SELF, true)), s.since(0, CountedByMaster.class));
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.of(Set.of(SELF, "host2"))));
+    mark = s.mark();
+    s.tick();
+    assertEquals(Optional.of(Set.of(SELF, "host2")), s.since(mark, SendMasterBeat.class).get(0).side());
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.empty()));
+    mark = s.mark();
+    s.tick();
+    assertEquals(Optional.empty(), s.since(mark, SendMasterBeat.class).get(0).side(), "no majority: no claim");
+  }
+
   /** A master gives its own coordinator its host's report each interval, as a slave gives its master's. */
   @Test
   void aMasterReportsToItsOwnCoordinator() {
@@ -952,6 +981,11 @@ class ElectionMachineTest {
   /** A master's heartbeat as another host sends it now. */
   private ElectionInput.MasterBeatHeard<String> beat(Rank master, String coordinator, ProtectedList list) {
     return new ElectionInput.MasterBeatHeard<>(s.at(), master, coordinator, Optional.ofNullable(list), Optional.empty());
+  }
+
+  /** A master's heartbeat without a list, counting {@code side} as heard. */
+  private ElectionInput.MasterBeatHeard<String> sided(Rank master, Set<String> side) {
+    return new ElectionInput.MasterBeatHeard<>(s.at(), master, "coord9", Optional.empty(), Optional.of(side));
   }
 
   private <E extends HaEvent> E only(Class<E> type, int from) {

@@ -101,6 +101,48 @@ class FenceMachineTest {
         tick(four, Set.of("host1", "host2", "host3")));
   }
 
+  /**
+   * Seed 678's one-way loss: the host hears a majority both ways, so the majority rule never fences it, but its master
+   * cannot hear it. Left out of the master's side for {@code TimingRules.leftOutFenceAfter} (T/2: 2.5 s here) it fences
+   * itself; a beat that counts it again lifts the fence (it hears a majority); a new master that leaves it out counts
+   * from its own first beat.
+   */
+  @Test
+  void withoutDatastoresAHostLeftOutOfItsMastersSideFencesThoughItHearsAMajority() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> four = Set.of("host1", "host2", "host3", "host4");
+    Set<String> notHost4 = Set.of("host1", "host2", "host3");
+    tick(four, four);
+    feed(new FenceInput.CountedByMaster(at(), "host4", false));
+    assertEquals(List.of(), tick(four, notHost4), "left out 1 s");
+    assertEquals(List.of(), tick(four, notHost4), "left out 2 s");
+    assertEquals(List.of(new FenceEffect.Fence("master host4 has left it out of the hosts it hears for 3000 ms")),
+        tick(four, notHost4));
+    feed(new FenceInput.CountedByMaster(at(), "host4", true));
+    assertEquals(List.of(new FenceEffect.Unfence(), new FenceEffect.Emit(new HaEvent.HostUnfenced(at().plus(I),
+        "host1", "it hears a majority of the cluster again: this side holds 4 of 4 hosts"))), tick(four, four));
+    feed(new FenceInput.CountedByMaster(at(), "host4", false));
+    tick(four, four);
+    tick(four, four);
+    feed(new FenceInput.CountedByMaster(at(), "host3", false));
+    assertEquals(List.of(), tick(four, four), "host3 took over: left out by it 1 s");
+    assertEquals(List.of(), tick(four, four), "2 s");
+    assertEquals(List.of(new FenceEffect.Fence("master host3 has left it out of the hosts it hears for 3000 ms")),
+        tick(four, four));
+  }
+
+  @Test
+  void withDatastoresBeingLeftOutOfTheMastersSideFencesNobody() {
+    config = new FenceConfig("host1", true, I, TIMEOUT);
+    tick(THREE, THREE);
+    written();
+    feed(new FenceInput.CountedByMaster(at(), "host3", false));
+    for (int t = 0; t < 4; t++) {
+      assertEquals(List.of(new FenceEffect.AskView()), tick(THREE, THREE));
+      written();
+    }
+  }
+
   @Test
   void anEvenSplitFencesNobody() {
     config = new FenceConfig("host1", false, I, TIMEOUT);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.datastore.WatchdogFlag;
+import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.PowerOnFile;
@@ -931,5 +932,37 @@ class MasterMachineTest {
     m.host2DatastoreBeating = false;
     m.mark();
     return m.now();
+  }
+
+  /**
+   * Without datastores (seed 678's one-way loss) the master tells its election, each interval, the hosts it counts as
+   * heard while they are a strict majority, which its beats carry; without a majority it claims none (it restarts
+   * nothing then). A host it cannot hear (Pekko calls it unreachable) is left out at once, so that host fences itself
+   * before the majority bound of its silence.
+   */
+  @Test
+  void withoutDatastoresTheMasterTellsItsElectionTheHostsItHearsWhileTheyAreAMajority() {
+    MasterScript m = new MasterScript("", Optional.empty(), List.of());
+    m.start(Map.of());
+    m.tick();
+    m.tick();
+    m.mark();
+    m.tick();
+    assertEquals(List.of(new MasterNotice.Side(Optional.of(Set.of("host1", "host2", "host3")))), sides(m));
+    m.in(new MasterInput.Membership("host3", Reachability.UNREACHABLE, "unreachable", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.mark();
+    m.tick();
+    assertEquals(List.of(new MasterNotice.Side(Optional.of(Set.of("host1", "host2")))), sides(m), "host3 left out");
+    m.host2NetBeating = false;
+    m.ticks(m.settings.hostTimeout());
+    m.mark();
+    m.tick();
+    assertEquals(List.of(new MasterNotice.Side(Optional.empty())), sides(m), "1 of 3: no claim");
+  }
+
+  private static List<MasterNotice> sides(MasterScript m) {
+    return m.effects(MasterEffect.ToElection.class).stream().map(MasterEffect.ToElection::notice)
+        .filter(MasterNotice.Side.class::isInstance).toList();
   }
 }

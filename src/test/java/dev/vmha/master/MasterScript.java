@@ -104,11 +104,16 @@ final class MasterScript {
   }
 
   MasterScript(String overrides, Optional<ProtectedList> replica) {
+    this(overrides, replica, List.of("ds1"));
+  }
+
+  /** With these heartbeat datastores (none: the majority rule decides). */
+  MasterScript(String overrides, Optional<ProtectedList> replica, List<String> datastores) {
     settings = HaSettings.from(ConfigFactory.parseString(overrides).withFallback(ConfigFactory.parseString(
             "vmha.host.id = host1, das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\","
                 + " vmha.hypervisor.type = in-memory"))
         .withFallback(HaSettings.defaults()).resolve());
-    config = new MasterConfig("host1", settings, List.of("ds1"), replica);
+    config = new MasterConfig("host1", settings, datastores, replica);
   }
 
   // ---- driving the machine
