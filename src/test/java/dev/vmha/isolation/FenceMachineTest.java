@@ -113,22 +113,23 @@ class FenceMachineTest {
     Set<String> four = Set.of("host1", "host2", "host3", "host4");
     Set<String> notHost4 = Set.of("host1", "host2", "host3");
     tick(four, four);
-    feed(new FenceInput.CountedByMaster(at(), "host4", false));
-    assertEquals(List.of(), tick(four, notHost4), "left out 1 s");
-    assertEquals(List.of(), tick(four, notHost4), "left out 2 s");
-    assertEquals(List.of(new FenceEffect.Fence("master host4 has left it out of the hosts it hears for 3000 ms")),
-        tick(four, notHost4));
+    leftOutThreeSecondsFences("host4", four, notHost4);
     feed(new FenceInput.CountedByMaster(at(), "host4", true));
     assertEquals(List.of(new FenceEffect.Unfence(), new FenceEffect.Emit(new HaEvent.HostUnfenced(at().plus(I),
         "host1", "it hears a majority of the cluster again: this side holds 4 of 4 hosts"))), tick(four, four));
     feed(new FenceInput.CountedByMaster(at(), "host4", false));
     tick(four, four);
     tick(four, four);
-    feed(new FenceInput.CountedByMaster(at(), "host3", false));
-    assertEquals(List.of(), tick(four, four), "host3 took over: left out by it 1 s");
-    assertEquals(List.of(), tick(four, four), "2 s");
-    assertEquals(List.of(new FenceEffect.Fence("master host3 has left it out of the hosts it hears for 3000 ms")),
-        tick(four, four));
+    leftOutThreeSecondsFences("host3", four, four); // host3 took over: it counts from its own first beat
+  }
+
+  /** Left out by {@code master} from now: no fence after 1 and 2 s, the fence after 3 s (past T/2). */
+  private void leftOutThreeSecondsFences(String master, Set<String> members, Set<String> heard) {
+    feed(new FenceInput.CountedByMaster(at(), master, false));
+    assertEquals(List.of(), tick(members, heard), "left out by " + master + " 1 s");
+    assertEquals(List.of(), tick(members, heard), "left out by " + master + " 2 s");
+    assertEquals(List.of(new FenceEffect.Fence("master " + master + " has left it out of the hosts it hears for 3000"
+        + " ms")), tick(members, heard));
   }
 
   @Test
