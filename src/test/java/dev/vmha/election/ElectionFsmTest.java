@@ -29,6 +29,7 @@ import dev.vmha.host.HostReport;
 import dev.vmha.host.HostVms;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.isolation.IsolationResponder;
+import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
 import dev.vmha.ping.PingTarget;
@@ -37,6 +38,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -73,6 +75,7 @@ class ElectionFsmTest {
   private final List<HaEvent> events = new CopyOnWriteArrayList<>();
   private final List<MasterCoordinator.Start> coordinatorStarts = new CopyOnWriteArrayList<>();
   private final List<Enforcement> enforcements = new CopyOnWriteArrayList<>();
+  private final List<SelfFence.CountedByMaster> counted = new CopyOnWriteArrayList<>();
   /** Isolation-address pings the FSM asked for; each answered when the test completes it. */
   private final BlockingQueue<Ping> isolationPings = new LinkedBlockingQueue<>();
   /** What the FSM told the datastore actor besides GetView (isolation flag set and cleared). */
@@ -367,7 +370,7 @@ class ElectionFsmTest {
           coordinatorStarts.add(start);
           return coordinator;
         },
-        events::add, clock, clock.instant(), enforcements::add, counted -> {}), "election");
+        events::add, clock, clock.instant(), enforcements::add, counted::add), "election");
     role(); // its timers are started relative to the current virtual time before time moves on
   }
 
@@ -377,8 +380,9 @@ class ElectionFsmTest {
    */
   private long slaveOfHost9UntilT0() {
     TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
+    // host9 has not heard this host yet: its side (sent serialized) leaves it out, and the self-fence is told
     ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(),
-        Optional.of(HOST9_LIST), Optional.empty());
+        Optional.of(HOST9_LIST), Optional.of(Set.of("host9")));
     if (fsm == null) spawnFsm();
     tick();
     fsm.tell(beat);
@@ -388,6 +392,7 @@ class ElectionFsmTest {
       fsm.tell(beat);
     }
     assertEquals(Role.SLAVE, role().role());
+    assertEquals(new SelfFence.CountedByMaster("host9", false), counted.get(counted.size() - 1));
     return now();
   }
 
