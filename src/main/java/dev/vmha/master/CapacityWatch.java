@@ -180,7 +180,7 @@ final class CapacityWatch {
       Optional<String> at = Optional.ofNullable(runs.get(name))
           .or(() -> Optional.ofNullable(s.inFlight().get(name)).map(InFlight::host))
           .or(() -> s.pending().containsKey(name) ? Optional.empty() : Optional.of(e.host()))
-          .filter(h -> Optional.ofNullable(s.hosts().get(h)).map(HostEntry::live).orElse(false));
+          .filter(s::liveHost);
       at.ifPresent(h -> vms.add(vm(e.vm(), e.protection(), h)));
     }
     return new Cluster(hosts, vms, t.settings().restart().defaultFailoverHost());

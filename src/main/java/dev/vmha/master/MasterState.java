@@ -286,6 +286,11 @@ public record MasterState(
         .flatMap(r -> r.poweredOn().stream().filter(v -> v.name().equals(vm)).findFirst());
   }
 
+  /** Whether {@code host} is known and a restart target ({@link HostEntry#live}). */
+  boolean liveHost(String host) {
+    return Optional.ofNullable(hosts.get(host)).map(HostEntry::live).orElse(false);
+  }
+
   /** The host a VM is reported running on, if any live host reports it. */
   Optional<String> runningAt(String vm) {
     return hosts.values().stream()

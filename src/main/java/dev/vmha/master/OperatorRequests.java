@@ -164,7 +164,7 @@ final class OperatorRequests {
     String vm = p.vm();
     Optional<String> at = s.runningAt(vm).or(() -> Optional.ofNullable(s.protectedList().vms().get(vm))
         .filter(e -> !e.recovery().gaveUp() && !s.pending().containsKey(vm)).map(ProtectedList.Entry::host)
-        .filter(h -> Optional.ofNullable(s.hosts().get(h)).map(HostEntry::live).orElse(false)));
+        .filter(s::liveHost));
     Optional<String> refusal = notOwner(t, s);
     if (refusal.isEmpty() && s.inFlight().containsKey(vm)) {
       refusal = Optional.of(vm + " is being started; power it off when it runs");

@@ -187,7 +187,7 @@ final class VmRecovery {
     for (ProtectedList.Entry e : s.protectedList().vms().values()) {
       String vm = e.vm().name();
       InFlight f = inFlight.get(vm);
-      boolean placedLive = Optional.ofNullable(s.hosts().get(e.host())).map(HostEntry::live).orElse(false);
+      boolean placedLive = s.liveHost(e.host());
       if (s.runningAt(vm).isPresent() || (f != null ? f.satisfied(s.now()) : !pending.containsKey(vm) && placedLive)) {
         satisfied.add(vm);
       }
