@@ -105,9 +105,12 @@ public final class ElectionMachine {
     }
 
     private ElectionState<C> phaseStep(ElectionState<C> s0, ElectionInput<C> in) {
-      // a replica of the protected list travels with every master's heartbeat; the phase then acts on the beat
-      ElectionState<C> s = in instanceof MasterBeatHeard<C> b && fromOther(b.master()) && b.list().isPresent()
-          ? s0.newer(b.list().get()) : s0;
+      // a replica of the protected list travels with every master's heartbeat; the phase then acts on the beat. A
+      // master keeps its coordinator's list (it steps down to take another's): its beats say what the master holds,
+      // or a slave with a newer replica would never offer it (seed 709 without datastores: a master powered back
+      // with no list took the list of a master it outranked from its beat, and its own beats then hid the empty one)
+      ElectionState<C> s = in instanceof MasterBeatHeard<C> b && fromOther(b.master()) && !asMaster(s0)
+          ? replicated(s0, b) : s0;
       Optional<ElectionState<C>> common = common(s, in);
       if (common.isPresent()) {
         ElectionState<C> c = common.get();
@@ -306,7 +309,17 @@ public final class ElectionMachine {
       effects.add(new ElectionEffect.StopCoordinator<>());
       emit(new HaEvent.RoleChanged(at, hostId(), Role.MASTER, Role.SLAVE, Optional.of(beat.master().hostId()),
           Optional.empty()));
-      return heard(s, beat);
+      return heard(replicated(s, beat), beat);
+    }
+
+    /** The newer of the list held and the one a master's beat carries. */
+    private ElectionState<C> replicated(ElectionState<C> s, MasterBeatHeard<C> beat) {
+      return beat.list().isPresent() ? s.newer(beat.list().get()) : s;
+    }
+
+    /** This host runs a coordinator: master, or diagnosing itself as one. */
+    private boolean asMaster(ElectionState<C> s) {
+      return s.phase() instanceof Master<C> || s.phase() instanceof Diagnosing<C> d && d.asMaster();
     }
 
     private ElectionState<C> master(ElectionState<C> s, ElectionInput<C> in) {

@@ -648,6 +648,27 @@ class ElectionMachineTest {
   }
 
   /**
+   * Seeds 709, 23, 271, 486 and 746 without datastores: a master's beats carry its coordinator's list, never a newer
+   * one it heard from a master it outranks — else a slave holding that newer list counts its master as listed and
+   * never offers it, and the master, powered back with an empty list, never restarts the VMs it lost. It takes the
+   * other master's list only when it steps down for it.
+   */
+  @Test
+  void aMastersBeatsCarryItsCoordinatorsListNotOneHeardFromALowerMaster() {
+    becomeMaster();
+    ProtectedList none = ProtectedList.empty(SELF);
+    s.feed(new ElectionInput.ListChanged<>(s.at(), none));
+    s.feed(beat(new Rank(2, "host3"), "other", host9List(6))); // same datastores, lower id: outranked
+    int mark = s.mark();
+    assertEquals(Role.MASTER, s.tick().role());
+    assertEquals(List.of(new SendMasterBeat<String>(new Rank(2, SELF), Optional.of(none), Optional.empty())),
+        s.since(mark, SendMasterBeat.class));
+    s.feed(beat(new Rank(2, "host10"), "coord10", host9List(6))); // a higher id: it steps down and takes the list
+    assertEquals(Role.SLAVE, s.role().role());
+    assertEquals(OptionalLong.of(6), s.role().listVersion());
+  }
+
+  /**
    * Without datastores (seed 678's one-way loss): a master's beats carry the side its coordinator last counted (none
    * while it holds no majority), and a slave tells its self-fence whether its master's latest beat counts it; a beat
    * with no side makes no claim, and a host that becomes master counts itself.

@@ -195,6 +195,23 @@ class SimulationCasesTest {
   }
 
   /**
+   * Found by seed 709 without datastores (issue 21, session 9; 23, 271, 486 and 746 the same): host3 (the master)
+   * lost its power, host1 was partitioned off and host2 isolated, so both fenced; host3 came back, won the election
+   * with no list and took an empty one, then heard host1's beat as the master of its side with the list (v6) and
+   * beat that list on while its coordinator held none. host1, its slave, saw its master listed and never offered its
+   * replica, and host1's fenced VMs stayed down. Now a master's beats carry its coordinator's list: host1 offers.
+   */
+  @Test
+  void withoutDatastoresAMasterPoweredBackTakesTheListOfAMasterItOutranks() {
+    Simulation.Result r = run(Simulation.Setup.of(709, 200).withoutDatastores(),
+        new Fault.Crash(63_717, 16_000, "host3"),
+        new Fault.PartitionHealingPingsFirst(66_793, 28_000, List.of("host1"), 13_000),
+        new Fault.Isolate(73_309, 28_000, "host2"));
+    assertTrue(traced(r, "host1 event HostSelfFenced: self-fenced, powered off [vm1, vm4]"), "host1 fenced");
+    assertTrue(restarted(r).containsAll(Set.of("vm1", "vm4")), "host1's VMs restarted: " + restarted(r));
+  }
+
+  /**
    * Found by seed 467 without datastores (issue 21, session 8): host3, alone in a partition, fenced itself; host1 was
    * isolated 6 s before the partition healed; at the heal host3 (the master) held a majority with host2 and judged
    * host1 DEAD at once, as host1 had not beaten to it for 29 s — silence that began while host1 was on the majority
