@@ -836,7 +836,7 @@ class MasterMachineTest {
     m.started();
     assertFalse(m.state.loaded());
     HostReport host1 = new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), null, false,
-        List.of(), List.of());
+        List.of(), List.of(), 1);
     ProtectedList replica = ProtectedList.empty("host3").with(VM1, "host2", VmProtection.defaults(), "host3");
     m.in(new MasterInput.Beat(host1, Optional.of(replica)));
     assertTrue(m.state.loaded());
