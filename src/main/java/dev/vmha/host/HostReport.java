@@ -11,10 +11,14 @@ import org.apache.pekko.actor.typed.ActorRef;
  * is fenced (it lost its datastores), that it takes no VM; and the VMs that stopped here without an operator's
  * power-off (guest shutdown or crash, isolation response, fence), each until it is powered on here again; and the
  * VMs being started here, which are not lost although no poll shows them yet.
+ *
+ * @param seq the hypervisor poll this report comes from: one agent's reports are ordered by it, so the master can
+ *     tell a stop record sent before it placed a VM here from one sent after (a slow or duplicated report may arrive
+ *     after the power-on's answer)
  */
 public record HostReport(
     String hostId, PingTarget management, long memoryMb, int cpus, List<VmSpec> poweredOn,
-    ActorRef<HostVms.Command> vms, boolean fenced, List<StoppedVm> stopped, List<String> starting)
+    ActorRef<HostVms.Command> vms, boolean fenced, List<StoppedVm> stopped, List<String> starting, long seq)
     implements JsonSerializable {
   public HostReport {
     poweredOn = List.copyOf(poweredOn);

@@ -203,7 +203,7 @@ public final class HostVms {
         leases.tell(new VmLeases.Running(l.vms()));
       } else if (e instanceof HostVmsEffect.Report<?> r) {
         publish.accept(new HostReport(hostId, management, memoryMb, cpus, r.poweredOn(),
-            ctx.getSelf(), r.fenced(), r.stopped(), r.starting()));
+            ctx.getSelf(), r.fenced(), r.stopped(), r.starting(), r.seq()));
       }
     }
 

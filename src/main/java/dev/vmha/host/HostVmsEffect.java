@@ -63,8 +63,8 @@ public sealed interface HostVmsEffect<R> {
     }
   }
 
-  /** Publish the host's report. */
-  record Report<R>(List<VmSpec> poweredOn, boolean fenced, List<StoppedVm> stopped, List<String> starting)
+  /** Publish the host's report, made from poll {@code seq}. */
+  record Report<R>(List<VmSpec> poweredOn, boolean fenced, List<StoppedVm> stopped, List<String> starting, long seq)
       implements HostVmsEffect<R> {
     public Report {
       poweredOn = List.copyOf(poweredOn);

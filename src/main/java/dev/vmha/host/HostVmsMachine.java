@@ -253,7 +253,7 @@ public final class HostVmsMachine {
       leased.addAll(starting.keySet());
       effects.add(new HostVmsEffect.LeasesRunning<>(leased));
       effects.add(new HostVmsEffect.Report<>(on, s.fenced().isPresent(), stopped.values().stream()
-          .sorted(Comparator.comparing(v -> v.vm().name())).toList(), sorted(starting.keySet())));
+          .sorted(Comparator.comparing(v -> v.vm().name())).toList(), sorted(starting.keySet()), p.seq()));
       // a forced power-off is done when the hypervisor shows the VM off; until then it is tried again
       Map<String, Boolean> forced = new TreeMap<>();
       s.forced().forEach((vm, inFlight) -> {

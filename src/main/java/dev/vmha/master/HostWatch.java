@@ -51,6 +51,12 @@ final class HostWatch {
     }
     MasterState next = ListOwnership.followMigrations(t, s.host(after), r);
     for (StoppedVm stopped : r.stopped()) {
+      // with datastores the VM's lease orders them: a power-on takes it first, and a running copy holds it
+      if (!t.config.hasDatastores() && after.stopPredatesPlacement(stopped.vm().name(), r)) {
+        t.log("not restarting " + stopped.vm().name() + " for " + id + "'s report " + r.seq() + " (" + stopped.why()
+            + "): no report since this master placed it there has shown it, so the record may predate the placement");
+        continue;
+      }
       next = VmRecovery.restartStopped(t, next, id, List.of(stopped.vm()), "at " + id + ", " + stopped.why());
     }
     // a host that is back brings capacity: VMs that waited for room are placed again

@@ -199,7 +199,8 @@ final class Maintenance {
     MasterState next = s.drain(new Draining(Optional.empty(), s.drain().waits(), notBefore));
     ProtectedList.Entry e = next.protectedList().vms().get(vm);
     if (e != null && runsAt.isPresent() && !e.host().equals(runsAt.get())) {
-      next = ListOwnership.write(t, next, next.protectedList().moved(vm, runsAt.get(), t.self()));
+      next = ListOwnership.write(t, next, next.protectedList().moved(vm, runsAt.get(), t.self()))
+          .placedAt(vm, runsAt.get());
     } else if (runsAt.isEmpty()) {
       next = VmRecovery.needHome(t, next, o.from(), List.of(o.vm()), "its migration from " + o.from()
           + " failed after its writer stopped: " + ((MigrationOutcome.NotMoved) o).reason());

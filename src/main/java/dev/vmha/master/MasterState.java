@@ -37,49 +37,84 @@ public record MasterState(
    * {@code investigating} while a ping is out; {@code unanswered} when the last ping went unanswered and the host
    * has not beaten since: it is judged again with that ping on every datastore round. {@code verdictSince}: the
    * virtual time its verdict was reached (for a host this master never judged, when it came to know it).
+   * {@code placed}: the VMs this master placed here, each with the newest report ({@link HostReport#seq}) that has
+   * shown it here since, empty until one has: a stop record in a report no newer predates the placement.
    */
   public record HostEntry(
       String id, Optional<HostReport> report, Optional<PingTarget> roleTarget, Optional<String> address,
       Reachability reach, Duration lastBeat, Verdict verdict, String reason, boolean investigating,
-      Duration nextCheck, boolean suspected, boolean unanswered, Duration verdictSince) {
+      Duration nextCheck, boolean suspected, boolean unanswered, Duration verdictSince,
+      Map<String, Optional<Long>> placed) {
+    public HostEntry {
+      placed = Map.copyOf(placed);
+    }
 
     static HostEntry fresh(String id, Duration now) {
       return new HostEntry(id, Optional.empty(), Optional.empty(), Optional.empty(), Reachability.UNKNOWN, now,
-          Verdict.ALIVE, "known to the master", false, now, false, false, now);
+          Verdict.ALIVE, "known to the master", false, now, false, false, now, Map.of());
     }
 
+    /** A report came: the VMs placed here that it shows are shown as of its poll. */
     HostEntry beat(HostReport r, Duration now) {
+      Map<String, Optional<Long>> shown = new HashMap<>(placed);
+      shown.replaceAll((vm, seq) -> r.has(vm) ? Optional.of(Math.max(r.seq(), seq.orElse(r.seq()))) : seq);
       return new HostEntry(id, Optional.of(r), roleTarget, address, reach, now, verdict, reason, investigating,
-          nextCheck, false, false, verdictSince);
+          nextCheck, false, false, verdictSince, shown);
+    }
+
+    /** This master placed the VM here (started or moved it here): no report has shown it here yet. */
+    HostEntry placed(String vm) {
+      Map<String, Optional<Long>> p = new HashMap<>(placed);
+      p.put(vm, Optional.empty());
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating,
+          nextCheck, suspected, unanswered, verdictSince, p);
+    }
+
+    /** The VM was placed at another host: its stop records from here are the list's to filter. */
+    HostEntry placedElsewhere(String vm) {
+      Map<String, Optional<Long>> p = new HashMap<>(placed);
+      p.remove(vm);
+      return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating,
+          nextCheck, suspected, unanswered, verdictSince, p);
+    }
+
+    /**
+     * Whether report {@code r}'s stop record of the VM may have been made before this master placed the VM here: no
+     * report newer than {@code r} has shown it here since the placement. Reports travel by a network that may delay,
+     * reorder and duplicate them, so one sent just before the power-on can come after its answer (seeds 883 and 33
+     * without datastores); the next report shows the VM here, or stops it anew.
+     */
+    boolean stopPredatesPlacement(String vm, HostReport r) {
+      return placed.containsKey(vm) && placed.get(vm).map(seq -> r.seq() <= seq).orElse(true);
     }
 
     HostEntry member(Optional<PingTarget> target, String addr, Reachability rch) {
       return new HostEntry(id, report, target, Optional.of(addr), rch, lastBeat, verdict, reason, investigating,
-          nextCheck, suspected, unanswered, verdictSince);
+          nextCheck, suspected, unanswered, verdictSince, placed);
     }
 
     /** Being pinged now; suspected until it beats again, so its silence is announced once. */
     HostEntry beingPinged() {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true,
-          unanswered, verdictSince);
+          unanswered, verdictSince, placed);
     }
 
     /** Its ping came back. */
     HostEntry pinged(boolean answered) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, nextCheck,
-          suspected, !answered, verdictSince);
+          suspected, !answered, verdictSince, placed);
     }
 
     /** Judged {@code v} at {@code now}; a verdict that did not change keeps the time it was reached. */
     HostEntry judged(Verdict v, String why, Duration now, Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, investigating, next, suspected,
-          unanswered, v == verdict ? verdictSince : now);
+          unanswered, v == verdict ? verdictSince : now, placed);
     }
 
     /** Pinged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
     HostEntry pending(Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating, next,
-          suspected, unanswered, verdictSince);
+          suspected, unanswered, verdictSince, placed);
     }
 
     Optional<PingTarget> pingTarget() {
@@ -217,6 +252,13 @@ public record MasterState(
   MasterState host(HostEntry e) {
     Map<String, HostEntry> h = new HashMap<>(hosts);
     h.put(e.id(), e);
+    return with(h);
+  }
+
+  /** This master placed the VM at {@code host} (see {@link HostEntry#placed}). */
+  MasterState placedAt(String vm, String host) {
+    Map<String, HostEntry> h = new HashMap<>(hosts);
+    h.replaceAll((id, e) -> id.equals(host) ? e.placed(vm) : e.placed().containsKey(vm) ? e.placedElsewhere(vm) : e);
     return with(h);
   }
 

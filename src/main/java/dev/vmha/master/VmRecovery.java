@@ -343,6 +343,7 @@ final class VmRecovery {
       if (s.protectedList().vms().containsKey(vm)) {
         next = ListOwnership.write(t, next, s.protectedList().moved(vm, started.host(), t.self()));
       }
+      next = next.placedAt(vm, started.host());
       if (f.request().isPresent()) {
         Optional<String> warning = started.host().equals(f.host()) ? f.warning()
             : CapacityWatch.landedWarning(t, next.restarts(pending, inFlight), vm, started.host(), f.host());

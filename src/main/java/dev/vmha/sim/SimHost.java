@@ -452,7 +452,7 @@ final class SimHost {
       leaseIn(new LeaseInput.Running<>(instant(), l.vms())); // another machine: told at once, as cheaper than an event
     } else if (e instanceof HostVmsEffect.Report<Asker> r) {
       HostReport report = new HostReport(id, management, settings.hostMemoryMb(), settings.hostCpus(), r.poweredOn(),
-          null, r.fenced(), r.stopped(), r.starting());
+          null, r.fenced(), r.stopped(), r.starting(), r.seq());
       electionIn(new ElectionInput.Reported<>(instant(), report));
       heartbeatIn(new HeartbeatInput.LocalVms<>(instant(), r.poweredOn()));
     } else {

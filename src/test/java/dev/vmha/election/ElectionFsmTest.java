@@ -179,7 +179,7 @@ class ElectionFsmTest {
 
     // the slave beats its report to the master every interval, and never elects itself, window or not
     HostReport report = new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4,
-        List.of(new VmSpec("vm1", 512, 1)), vms.ref(), false, List.of(), List.of());
+        List.of(new VmSpec("vm1", 512, 1)), vms.ref(), false, List.of(), List.of(), 1);
     fsm.tell(new ElectionFsm.LocalReport(report));
     for (int s = 0; s < WINDOW_TICKS + TIMEOUT_TICKS; s++) {
       assertEquals(Role.SLAVE, tick().role());
@@ -203,7 +203,7 @@ class ElectionFsmTest {
     VmSpec vm = new VmSpec("vm1", 512, 1);
     spawnFsm();
     fsm.tell(new ElectionFsm.LocalReport(new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4, List.of(vm),
-        vms.ref(), false, List.of(), List.of())));
+        vms.ref(), false, List.of(), List.of(), 1)));
     long t0 = slaveOfHost9UntilT0();
     Ping ping = electsItselfAtT0PlusTimeoutPlusWindow(t0);
     int mark = events.size();

@@ -66,7 +66,7 @@ class ElectionMachineTest {
   private static final VmSpec VM1 = new VmSpec("vm1", 512, 1);
   /** This host's report (the VM manager's reference is the shell's business). */
   private static final HostReport REPORT = new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4,
-      List.of(VM1), null, false, List.of(), List.of());
+      List.of(VM1), null, false, List.of(), List.of(), 1);
 
   private ElectionScript s;
 

@@ -71,9 +71,9 @@ class HostVmsMachineTest {
         feed(new HostVmsInput.PoweredOn<>(T0, r, Optional.empty())));
     feed(new HostVmsInput.Polled<>(T0, early, List.of()));
     assertEquals(new LeasesRunning<>(Set.of("db1")), only(LeasesRunning.class), "its lease is kept");
-    assertEquals(new Report<>(List.of(), false, List.of(), List.of("db1")), only(Report.class));
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of("db1"), early), only(Report.class));
     poll(DB1);
-    assertEquals(new Report<>(List.of(DB1), false, List.of(), List.of()), only(Report.class));
+    assertEquals(new Report<>(List.of(DB1), false, List.of(), List.of(), state.polls()), only(Report.class));
   }
 
   @Test
@@ -106,7 +106,7 @@ class HostVmsMachineTest {
     poll(DB1);
     only(ForceOff.class);
     assertEquals(new LeasesRunning<>(Set.of("db1")), only(LeasesRunning.class), "its lease is held while it runs");
-    assertEquals(new Report<>(List.of(DB1), false, List.of(), List.of()), only(Report.class));
+    assertEquals(new Report<>(List.of(DB1), false, List.of(), List.of(), state.polls()), only(Report.class));
     feed(new HostVmsInput.PollDue<>(T0));
     feed(new HostVmsInput.Polled<>(T0, state.polls(), List.of(DB1)));
     assertEquals(List.of(), effects.stream().filter(ForceOff.class::isInstance).toList(), "one in flight");
@@ -114,7 +114,7 @@ class HostVmsMachineTest {
     poll();
     assertEquals(new LeasesRunning<>(Set.of()), only(LeasesRunning.class));
     assertEquals(new Report<>(List.of(), false, List.of(new StoppedVm(DB1,
-        "fenced by its lease: taken by another host")), List.of()), only(Report.class));
+        "fenced by its lease: taken by another host")), List.of(), state.polls()), only(Report.class));
   }
 
   @Test
@@ -135,7 +135,7 @@ class HostVmsMachineTest {
     assertEquals(List.of(new Reply<>("operator", "db1", true, Optional.empty()), new PollNow<>()),
         feed(new HostVmsInput.PoweredOff<>(T0, off, Optional.empty())));
     poll();
-    assertEquals(new Report<>(List.of(), false, List.of(), List.of()), only(Report.class));
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of(), state.polls()), only(Report.class));
   }
 
   @Test
@@ -148,7 +148,7 @@ class HostVmsMachineTest {
         Optional.of("host1 fenced itself while starting it: no datastore")), new PollNow<>()),
         feed(new HostVmsInput.PoweredOn<>(T0, r, Optional.empty())));
     poll(DB1);
-    assertEquals(new Report<>(List.of(DB1), true, List.of(), List.of()), only(Report.class));
+    assertEquals(new Report<>(List.of(DB1), true, List.of(), List.of(), state.polls()), only(Report.class));
     poll(DB1);
     assertEquals(List.of(), effects.stream().filter(ForceOff.class::isInstance).toList(), "its power-off in flight");
     feed(new HostVmsInput.ForcedOff<>(T0, "db1", Optional.empty()));
@@ -176,11 +176,11 @@ class HostVmsMachineTest {
         feed(new HostVmsInput.WriterStopped<>(T0, out, Optional.of(image), Optional.empty())), "no answer yet");
     feed(new HostVmsInput.Polled<>(T0, early, List.of(DB1)));
     assertEquals(new LeasesRunning<>(Set.of()), only(LeasesRunning.class), "its lease is not kept by a late poll");
-    assertEquals(new Report<>(List.of(), false, List.of(), List.of()), only(Report.class));
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of(), early), only(Report.class));
     assertEquals(List.of(new HostVmsEffect.MigratedOut<>("master", "db1", Optional.of(image), true, ""),
         new PollNow<>()), feed(new HostVmsInput.LeaseReleased<>(T0, out, image, Optional.empty())));
     poll();
-    assertEquals(new Report<>(List.of(), false, List.of(), List.of()), only(Report.class), "not reported stopped");
+    assertEquals(new Report<>(List.of(), false, List.of(), List.of(), state.polls()), only(Report.class), "not reported stopped");
 
     HostVmsInput.PowerOn<String> in = new HostVmsInput.PowerOn<>(T0, DB1, Optional.empty(), Optional.of(image),
         "master");

@@ -836,7 +836,7 @@ class MasterMachineTest {
     m.started();
     assertFalse(m.state.loaded());
     HostReport host1 = new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), null, false,
-        List.of(), List.of());
+        List.of(), List.of(), 1);
     ProtectedList replica = ProtectedList.empty("host3").with(VM1, "host2", VmProtection.defaults(), "host3");
     m.in(new MasterInput.Beat(host1, Optional.of(replica)));
     assertTrue(m.state.loaded());
@@ -959,6 +959,36 @@ class MasterMachineTest {
     m.mark();
     m.tick();
     assertEquals(List.of(new MasterNotice.Side(Optional.empty())), sides(m), "1 of 3: no claim");
+  }
+
+  /**
+   * Without datastores (seeds 883 and 33): host2 fenced long ago and keeps reporting vm1 stopped until vm1 is started
+   * there again; a report sent just before that start arrives after its answer, and again later (duplicated). Neither
+   * restarts vm1 beside the copy now running at host2; a stop recorded after a report showed vm1 there does.
+   */
+  @Test
+  void withoutDatastoresAStopRecordSentBeforeTheMasterPlacedTheVmThereIsNotActedOn() {
+    MasterScript m = new MasterScript("", Optional.empty(), List.of());
+    m.started();
+    m.powerOnAtHost2(VM2, VmProtection.defaults());
+    m.host2Running = List.of(VM2);
+    m.tick();
+    long sentBefore = m.now(); // host2's reports are numbered by the script's clock
+    HostReport stale = new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(VM2), null, false,
+        List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster")), List.of(),
+        sentBefore);
+    m.powerOnAtHost2(VM1, VmProtection.defaults());
+    m.mark();
+    m.in(new MasterInput.Beat(stale));
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "sent before vm1 was placed at host2");
+    m.host2Running = List.of(VM1, VM2);
+    m.tick();
+    m.in(new MasterInput.Beat(stale));
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "a duplicate, older than a report showing vm1");
+    m.host2Running = List.of(VM2);
+    m.host2Stopped = List.of(new StoppedVm(VM1, "it stopped from inside its guest (shutdown or crash)"));
+    m.tick();
+    assertEquals("vm1", m.only(HaEvent.VmRestartPlanned.class).vm(), "stopped after a report showed it");
   }
 
   private static List<MasterNotice> sides(MasterScript m) {

@@ -198,14 +198,14 @@ final class MasterScript {
     clockMs += settings.failureDetectionInterval().toMillis();
     in(new MasterInput.Tick());
     in(new MasterInput.Beat(new HostReport("host1", new PingTarget("127.0.0.1", 2), host1MemoryMb, 8, host1Running,
-        null, false, List.of(), List.of())));
+        null, false, List.of(), List.of(), clockMs)));
     if (host2NetBeating) {
       in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, null, host2Fenced,
-          host2Stopped, List.of())));
+          host2Stopped, List.of(), clockMs)));
     }
     if (host3NetBeating) {
       in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), host3MemoryMb, 2, host3Running,
-          null, false, List.of(), List.of())));
+          null, false, List.of(), List.of(), clockMs)));
     }
   }
 
