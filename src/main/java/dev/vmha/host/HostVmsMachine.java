@@ -154,6 +154,13 @@ public final class HostVmsMachine {
         effects.add(new Reply<>(r.replyTo(), vm, false, refusal));
         return s;
       }
+      if (s.seen().containsKey(vm) && !s.stopping().containsKey(vm) && !s.forced().containsKey(vm)
+          && !s.operatorOff().contains(vm)) {
+        // it runs here (a copy of the request, or another attempt after this start): the hypervisor would refuse it
+        // as already on, and that refusal would send the asker to the next host beside the running copy
+        effects.add(new Reply<>(r.replyTo(), vm, true, Optional.empty()));
+        return s;
+      }
       effects.add(new HostVmsEffect.TakeLease<>(r));
       Map<String, Starting> st = new HashMap<>(s.starting());
       st.put(vm, new Starting(r.vm(), Optional.empty()));

@@ -112,6 +112,19 @@ class HostVmsMachineTest {
         + "before a poll shows it");
   }
 
+  /**
+   * Simulation seeds 6, 16, 149 and more without datastores (once the simulated hypervisor refused a VM already on, as
+   * the real ones do): a copy of the power-on came after a poll showed the VM on; the hypervisor's "already on" refusal
+   * sent the restarter to the next host. A VM a poll shows on here is answered started at once.
+   */
+  @Test
+  void aPowerOnOfAVmThatRunsHereIsAnsweredStarted() {
+    poll(DB1);
+    assertEquals(List.of(new Reply<>("master", "db1", true, Optional.empty())), feed(powerOn("master")));
+    feed(new HostVmsInput.PowerOff<>(T0, "db1", "operator"));
+    assertEquals(List.of(new TakeLease<>(powerOn("master"))), feed(powerOn("master")), "an operator powers it off");
+  }
+
   @Test
   void aVmWhoseLeaseIsLostIsPoweredOffRetriedAtEveryPollAndReportedStoppedOnlyOnceOff() {
     poll(DB1);
