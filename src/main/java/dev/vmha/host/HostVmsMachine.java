@@ -142,9 +142,23 @@ public final class HostVmsMachine {
     private HostVmsState powerOn(HostVmsState s, HostVmsInput.PowerOn<R> r) {
       String vm = r.vm().name();
       Optional<String> refusal = s.fenced().map(f -> hostId + " is fenced: " + f);
-      if (refusal.isEmpty() && s.starting().containsKey(vm)) refusal = Optional.of(vm + " is being started here");
+      if (refusal.isEmpty() && s.starting().containsKey(vm)) {
+        // a second request while a start is under way (a copy, or another attempt): a refusal would send its asker to
+        // the next host while the VM may run here in a moment. The start answers its own asker; this one hears
+        // nothing, and its timeout waits for a report of whether the VM runs here (VmRestarter's Unanswered)
+        effects.add(new HostVmsEffect.Warn<>("a power-on of " + vm + " while it is being started here is not"
+            + " answered: that start answers its own request"));
+        return s;
+      }
       if (refusal.isPresent()) {
         effects.add(new Reply<>(r.replyTo(), vm, false, refusal));
+        return s;
+      }
+      if (s.seen().containsKey(vm) && !s.stopping().containsKey(vm) && !s.forced().containsKey(vm)
+          && !s.operatorOff().contains(vm)) {
+        // it runs here (a copy of the request, or another attempt after this start): the hypervisor would refuse it
+        // as already on, and that refusal would send the asker to the next host beside the running copy
+        effects.add(new Reply<>(r.replyTo(), vm, true, Optional.empty()));
         return s;
       }
       effects.add(new HostVmsEffect.TakeLease<>(r));

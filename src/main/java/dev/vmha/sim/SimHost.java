@@ -432,9 +432,12 @@ final class SimHost {
           r)));
     } else if (e instanceof HostVmsEffect.PowerOnVm<Asker> p) {
       if (p.request().image().isPresent()) throw new IllegalStateException("no VM migrates in the simulation");
-      powerOnHere(p.request().vm(), p.request().replyTo().master());
+      // as the real hypervisors (InMemoryHypervisor, ProcessHypervisor): a VM already on here is not powered on again
+      Optional<String> failure = running.containsKey(p.request().vm().name())
+          ? Optional.of(p.request().vm().name() + " is already on at " + id) : Optional.empty();
+      if (failure.isEmpty()) powerOnHere(p.request().vm(), p.request().replyTo().master());
       local("powered on " + p.request().vm().name(), () -> vmsIn(new HostVmsInput.PoweredOn<>(instant(), p.request(),
-          Optional.empty())));
+          failure)));
     } else if (e instanceof HostVmsEffect.PowerOffVm<Asker> p) {
       powerOffHere(p.request().vm(), "powered off by an operator");
       local("powered off " + p.request().vm(), () -> vmsIn(new HostVmsInput.PoweredOff<>(instant(), p.request(),
