@@ -142,14 +142,11 @@ public final class HostVmsMachine {
     private HostVmsState powerOn(HostVmsState s, HostVmsInput.PowerOn<R> r) {
       String vm = r.vm().name();
       Optional<String> refusal = s.fenced().map(f -> hostId + " is fenced: " + f);
+      if (refusal.isEmpty() && s.starting().containsKey(vm)) refusal = Optional.of(vm + " is being started here");
       if (refusal.isPresent()) {
         effects.add(new Reply<>(r.replyTo(), vm, false, refusal));
         return s;
       }
-      // a second request for a VM being started here (a duplicated message, a master's retry) is not refused: a
-      // refusal sends the master to its next host while this start goes on (seeds 490, 855 without datastores: the
-      // VM ran twice). The first request's answer tells; a retry's asker hears nothing and counts it unanswered
-      if (s.starting().containsKey(vm)) return s;
       effects.add(new HostVmsEffect.TakeLease<>(r));
       Map<String, Starting> st = new HashMap<>(s.starting());
       st.put(vm, new Starting(r.vm(), Optional.empty()));
