@@ -85,12 +85,13 @@ final class VmRecovery {
   /**
    * A protected VM that its live host neither runs nor starts, and that nothing is restarting, in reports spanning
    * hostTimeout was lost unseen — the host rebooted, or its agent restarted without it — and is restarted like a
-   * failure. The wait lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
+   * failure; without datastores only while no other host is {@link #unaccounted}. The wait lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
    */
   static MasterState reconcile(Turn t, MasterState s) {
     Map<String, Unseen> missing = new HashMap<>();
     MasterState next = s;
     Duration hostTimeout = t.settings().hostTimeout();
+    boolean unaccounted = !unaccounted(t, s).isEmpty();
     for (ProtectedList.Entry e : sortedEntries(s)) {
       String vm = e.vm().name();
       HostEntry h = s.hosts().get(e.host());
@@ -102,7 +103,7 @@ final class VmRecovery {
       Duration since = was != null && was.host().equals(e.host()) ? was.since() : s.now();
       // acted on only when a report that came hostTimeout after the first one without it still lacks it: a host
       // whose beats stopped meanwhile is judged instead, and its last report proves nothing
-      if (h.lastBeat().minus(since).compareTo(hostTimeout) < 0) {
+      if (h.lastBeat().minus(since).compareTo(hostTimeout) < 0 || unaccounted) {
         missing.put(vm, new Unseen(e.host(), since));
       } else {
         next = needHome(t, next, e.host(), List.of(e.vm()), "its host " + e.host() + " has not run it for "
@@ -110,6 +111,20 @@ final class VmRecovery {
       }
     }
     return next.missing(missing);
+  }
+
+  /**
+   * Without datastores, the other hosts that neither report to this master nor are judged DEAD (surely fenced). No
+   * lease shows where a VM runs, so a VM missing at the host the list places it on may run at one of them, restarted
+   * there by a master whose newer list died with it (seed 557): {@link #reconcile} takes it for lost only once there
+   * are none. With datastores the VM's lease shows its holder ({@link #advance}).
+   */
+  private static List<String> unaccounted(Turn t, MasterState s) {
+    if (t.config.hasDatastores()) return List.of();
+    return HostWatch.sorted(s).stream()
+        .filter(h -> !h.id().equals(t.self()) && h.verdict() != Verdict.DEAD
+            && !(h.verdict() == Verdict.ALIVE && h.report().isPresent() && HostWatch.beating(t, s, h)))
+        .map(HostEntry::id).toList();
   }
 
   /**

@@ -991,6 +991,35 @@ class MasterMachineTest {
     assertEquals("vm1", m.only(HaEvent.VmRestartPlanned.class).vm(), "stopped after a report showed it");
   }
 
+  /**
+   * Without datastores no lease shows where a VM runs: a VM missing at the host the list places it on may run at a
+   * host this master does not hear — restarted there by a master whose newer list died with it (seed 557: host3
+   * restarted vm2 at host1 and lost power before its next beat carried the list; its next agent took the slaves'
+   * older replica, and host1, cut off one way, was never heard nor fenced). Such a VM is lost only once every other
+   * host reports to this master or is judged DEAD.
+   */
+  @Test
+  void withoutDatastoresAVmMissingAtItsHostWaitsWhileAHostThatMayRunItIsNeitherHeardNorDead() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host3NetBeating = false;
+    m.start(Map.of());
+    m.in(new MasterInput.Membership("host3", Reachability.UNREACHABLE, "unreachable", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.mark();
+    for (long i = 0; i < m.ticksIn(m.settings.hostTimeout().multipliedBy(2)); i++) {
+      m.tick();
+      m.expirePings();
+    }
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "host3 may run vm1: not restarted");
+    for (int i = 0; i < 40 && m.starts.isEmpty(); i++) {
+      m.tick();
+      m.expirePings();
+    }
+    assertEquals(Verdict.DEAD, m.only(HaEvent.HostJudged.class).verdict(), "host3 has surely fenced itself");
+    assertEquals(VM1, m.answerStart(true).vm(), "then vm1 is lost");
+  }
+
   private static List<MasterNotice> sides(MasterScript m) {
     return m.effects(MasterEffect.ToElection.class).stream().map(MasterEffect.ToElection::notice)
         .filter(MasterNotice.Side.class::isInstance).toList();
