@@ -85,10 +85,11 @@ final class SimHost {
   private final LeaseConfig leaseConfig;
   private final FenceConfig fenceConfig;
   /**
-   * Every host's id by its cluster address, and the hosts other than this one, in id order: set at boot, when the
-   * world has made every host (asked for on every timer, they stay as they are for the whole run).
+   * Every host's id by its cluster address, every host's id, and the hosts other than this one in id order: set at
+   * boot, when the world has made every host (asked for on every tick and timer, they stay so for the whole run).
    */
   private Map<String, String> idsByAddress = Map.of();
+  private Set<String> memberIds = Set.of();
   private List<SimHost> others = List.of();
 
   // the machine: its hypervisor and its watchdog process, which runs apart from the agent
@@ -181,6 +182,7 @@ final class SimHost {
     Map<String, String> ids = new TreeMap<>();
     for (SimHost h : w.hosts()) ids.put(h.address, h.id);
     idsByAddress = Map.copyOf(ids);
+    memberIds = Set.copyOf(ids.values());
     others = w.hosts().stream().filter(h -> h != this).toList();
     vms.forEach(v -> running.put(v.name(), v));
     startAgent();
@@ -473,13 +475,9 @@ final class SimHost {
   // ---- the self-fence and the isolation response
 
   private void fenceTick() {
-    Set<String> members = new TreeSet<>();
     Set<String> heard = new TreeSet<>(List.of(id));
-    for (SimHost h : w.hosts()) {
-      members.add(h.id);
-      if (h != this && h.heardBy(this)) heard.add(h.id);
-    }
-    fenceIn(new FenceInput.Tick(instant(), members, heard));
+    for (SimHost h : others) if (h.heardBy(this)) heard.add(h.id);
+    fenceIn(new FenceInput.Tick(instant(), memberIds, heard));
   }
 
   private void fenceIn(FenceInput in) {
