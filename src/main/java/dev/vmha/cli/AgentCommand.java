@@ -165,10 +165,11 @@ final class AgentCommand extends HostCommand {
         system.terminate();
         return ExitCode.FAILED;
       }
-      if (!terminatedInTime(system)) {
+      Duration terminationBound = TimingRules.actorSystemTerminationBound(system.settings().config());
+      if (!terminatedInTime(system, terminationBound)) {
         // halt, not exit: the shutdown hook would wait for the same termination
         LOG.error("the actor system of " + s.hostId() + " did not terminate within "
-            + TERMINATION_BOUND.toSeconds() + " s of its shutdown; exiting for the service manager to start the agent"
+            + terminationBound.toSeconds() + " s of its shutdown; exiting for the service manager to start the agent"
             + " again");
         Runtime.getRuntime().halt(3);
       }
@@ -193,19 +194,13 @@ final class AgentCommand extends HostCommand {
   }
 
   /**
-   * How long a shutting-down actor system may take to terminate: its coordinated shutdown's phases (cluster-exiting
-   * 10 s, cluster-shutdown 5 s, actor-system-terminate 10 s) and a margin.
-   */
-  static final Duration TERMINATION_BOUND = Duration.ofSeconds(35);
-
-  /**
    * Waits for the actor system to terminate; false once its coordinated shutdown has run for
-   * {@link #TERMINATION_BOUND} without it terminating. Pekko 1.7.0's Artery can wait for its streams without a deadline
+   * {@code bound} ({@link TimingRules#actorSystemTerminationBound}) without it terminating. Pekko 1.7.0's Artery can wait for its streams without a deadline
    * when a removed agent's system shuts down (apache/pekko#3247; seen over TLS after the agent was frozen and
    * quarantined: phase actor-system-terminate timed out and the system never terminated, so the agent never rejoined).
    * A new process rejoins where the stuck one never would.
    */
-  private static boolean terminatedInTime(ActorSystem<?> system) throws InterruptedException {
+  private static boolean terminatedInTime(ActorSystem<?> system, Duration bound) throws InterruptedException {
     CompletableFuture<?> done = system.getWhenTerminated().toCompletableFuture();
     long shutdownSeen = 0;
     while (true) {
@@ -215,7 +210,7 @@ final class AgentCommand extends HostCommand {
       } catch (TimeoutException e) {
         if (CoordinatedShutdown.get(system).shutdownReason().isEmpty()) continue;
         if (shutdownSeen == 0) shutdownSeen = System.nanoTime();
-        if (System.nanoTime() - shutdownSeen > TERMINATION_BOUND.toNanos()) return false;
+        if (System.nanoTime() - shutdownSeen > bound.toNanos()) return false;
       } catch (ExecutionException e) {
         return true; // terminated, with a failure: the loop starts the next incarnation as before
       }

@@ -496,6 +496,22 @@ public final class TimingRules {
         .plusSeconds(1);
   }
 
+  /**
+   * How long a shutting-down actor system may take to terminate before the agent gives up on it and exits for the
+   * service manager: the timeouts of its coordinated shutdown's phases that can wait (cluster-exiting,
+   * cluster-shutdown, actor-system-terminate; 25 s with Pekko's defaults) and 10 s for a loaded machine. Pekko 1.7.0's
+   * Artery can wait for its streams without a deadline (apache/pekko#3247).
+   */
+  public static Duration actorSystemTerminationBound(Config pekko) {
+    Duration phases = Duration.ZERO;
+    for (String phase : new String[] {"cluster-exiting", "cluster-shutdown", "actor-system-terminate"}) {
+      String key = "pekko.coordinated-shutdown.phases." + phase + ".timeout";
+      phases = phases.plus(pekko.hasPath(key) ? pekko.getDuration(key)
+          : pekko.getDuration("pekko.coordinated-shutdown.default-phase-timeout"));
+    }
+    return phases.plusSeconds(10);
+  }
+
   public static Duration max(Duration a, Duration b) {
     return a.compareTo(b) >= 0 ? a : b;
   }

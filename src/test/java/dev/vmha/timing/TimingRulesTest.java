@@ -106,4 +106,13 @@ class TimingRulesTest {
     assertEquals(Duration.ofSeconds(3), TimingRules.transportShutdownGrace(Duration.ofSeconds(1)));
     assertEquals(Duration.ofSeconds(14), TimingRules.agentStopBound(pekko));
   }
+
+  /** Pekko's defaults: cluster-exiting 10 s, cluster-shutdown 5 s (the default phase timeout), terminate 10 s. */
+  @Test
+  void anActorSystemTerminatesWithinItsShutdownPhasesAndAMargin() {
+    com.typesafe.config.Config pekko = com.typesafe.config.ConfigFactory.load();
+    assertEquals(Duration.ofSeconds(35), TimingRules.actorSystemTerminationBound(pekko));
+    assertEquals(Duration.ofSeconds(45), TimingRules.actorSystemTerminationBound(com.typesafe.config.ConfigFactory
+        .parseString("pekko.coordinated-shutdown.default-phase-timeout = 15 s").withFallback(pekko)));
+  }
 }
