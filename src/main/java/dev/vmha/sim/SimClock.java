@@ -2,8 +2,8 @@ package dev.vmha.sim;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Virtual time: one global clock in milliseconds, and each host's own clock, which may run at its own rate (clock
@@ -13,12 +13,14 @@ import java.util.TreeMap;
 final class SimClock {
   /** Where every host's clock starts, so instants look like real ones. */
   static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
+  private static final long EPOCH_MS = EPOCH.toEpochMilli();
 
   /** A host's clock: its reading {@code base} at global time {@code since}, running at {@code rate}. */
   private record HostClock(long since, double base, double rate) {}
 
   private long now;
-  private final Map<String, HostClock> hosts = new TreeMap<>();
+  // looked up for every instant a machine is given; never iterated, so its order cannot reach a trace
+  private final Map<String, HostClock> hosts = new HashMap<>();
 
   long now() {
     return now;
@@ -48,12 +50,8 @@ final class SimClock {
     return c.base() + (now - c.since()) * c.rate();
   }
 
-  Duration localNow(String host) {
-    return Duration.ofMillis((long) Math.floor(local(host)));
-  }
-
   Instant instant(String host) {
-    return EPOCH.plus(localNow(host));
+    return Instant.ofEpochMilli(EPOCH_MS + (long) Math.floor(local(host)));
   }
 
   /** How much global time passes while {@code host}'s clock advances by {@code local}. */

@@ -87,7 +87,7 @@ final class SimDatastores {
 
   DatastoreScan scan(String ds) {
     Store s = stores.get(ds);
-    Map<String, String> corrupt = new TreeMap<>();
+    Map<String, String> corrupt = s.corruptLeases.isEmpty() && !s.listCorrupt ? Map.of() : new TreeMap<>();
     s.corruptLeases.forEach(vm -> corrupt.put(DirectoryDatastore.LEASE_PREFIX + vm, CORRUPT));
     if (s.listCorrupt) corrupt.put(DirectoryDatastore.PROTECTED_LIST, CORRUPT);
     if (s.readable.isEmpty()) {

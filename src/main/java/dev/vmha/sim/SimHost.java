@@ -84,6 +84,13 @@ final class SimHost {
   private final HeartbeatConfig heartbeatConfig;
   private final LeaseConfig leaseConfig;
   private final FenceConfig fenceConfig;
+  /**
+   * Every host's id by its cluster address, every host's id, and the hosts other than this one in id order: set at
+   * boot, when the world has made every host (asked for on every tick and timer, they stay so for the whole run).
+   */
+  private Map<String, String> idsByAddress = Map.of();
+  private Set<String> memberIds = Set.of();
+  private List<SimHost> others = List.of();
 
   // the machine: its hypervisor and its watchdog process, which runs apart from the agent
   private boolean powered = true;
@@ -172,6 +179,11 @@ final class SimHost {
    * agent holds {@code list} as if from a master's heartbeats (without datastores the list's only copies).
    */
   void boot(List<VmSpec> vms, Optional<ProtectedList> list) {
+    Map<String, String> ids = new TreeMap<>();
+    for (SimHost h : w.hosts()) ids.put(h.address, h.id);
+    idsByAddress = Map.copyOf(ids);
+    memberIds = Set.copyOf(ids.values());
+    others = w.hosts().stream().filter(h -> h != this).toList();
     vms.forEach(v -> running.put(v.name(), v));
     startAgent();
     list.ifPresent(l -> electionIn(new ElectionInput.ListChanged<>(instant(), l)));
@@ -251,7 +263,7 @@ final class SimHost {
   /** The agent's timers, every interval (the lease renewal interval is the failure detection interval). */
   private void tick(boolean first) {
     w.onHost(this, after(settings.failureDetectionInterval()), "agent tick", () -> tick(false));
-    if (downed && others().stream().anyMatch(o -> o.heardBy(this))) {
+    if (downed && others.stream().anyMatch(o -> o.heardBy(this))) {
       agentRestart("downed by the master: this incarnation cannot rejoin");
       return;
     }
@@ -466,13 +478,9 @@ final class SimHost {
   // ---- the self-fence and the isolation response
 
   private void fenceTick() {
-    Set<String> members = new TreeSet<>();
     Set<String> heard = new TreeSet<>(List.of(id));
-    for (SimHost h : w.hosts()) {
-      members.add(h.id);
-      if (h != this && h.heardBy(this)) heard.add(h.id);
-    }
-    fenceIn(new FenceInput.Tick(instant(), members, heard));
+    for (SimHost h : others) if (h.heardBy(this)) heard.add(h.id);
+    fenceIn(new FenceInput.Tick(instant(), memberIds, heard));
   }
 
   private void fenceIn(FenceInput in) {
@@ -575,10 +583,10 @@ final class SimHost {
     else if (e instanceof ElectionEffect.AskView<String>) {
       local("view", () -> electionIn(new ElectionInput.ViewRead<>(instant(), heartbeat.view())));
     } else if (e instanceof ElectionEffect.SendBallot<String> x) {
-      for (SimHost p : others()) w.send(this, p, "ballot", () -> p.electionIn(
+      for (SimHost p : others) w.send(this, p, "ballot", () -> p.electionIn(
           new ElectionInput.BallotHeard<>(p.instant(), x.rank())));
     } else if (e instanceof ElectionEffect.SendMasterBeat<String> x) {
-      for (SimHost p : others()) w.send(this, p, "master beat", () -> p.electionIn(
+      for (SimHost p : others) w.send(this, p, "master beat", () -> p.electionIn(
           new ElectionInput.MasterBeatHeard<>(p.instant(), x.rank(), id, x.list(), x.side())));
     } else if (e instanceof ElectionEffect.ReportTo<String> x) {
       SimHost m = w.host(x.coordinator());
@@ -621,7 +629,7 @@ final class SimHost {
   private void fire(Timer t, int gen, Duration every, boolean repeat) {
     if (timers.get(t) != gen) return;
     if (repeat) w.onHost(this, after(every), "timer " + t, () -> fire(t, gen, every, repeat));
-    int peers = 1 + (int) others().stream().filter(p -> p.heardBy(this)).count();
+    int peers = 1 + (int) others.stream().filter(p -> p.heardBy(this)).count();
     if (peers != peersListed) {
       peersListed = peers;
       electionIn(new ElectionInput.PeersListed<>(instant(), peers));
@@ -632,16 +640,8 @@ final class SimHost {
   private ElectionInput.Membership membership() {
     Set<String> hosts = new TreeSet<>();
     hosts.add(id);
-    Map<String, String> ids = new TreeMap<>();
-    for (SimHost h : w.hosts()) {
-      ids.put(h.address, h.id);
-      if (h != this && h.heardBy(this)) hosts.add(h.id);
-    }
-    return new ElectionInput.Membership(true, hosts, ids);
-  }
-
-  private List<SimHost> others() {
-    return w.hosts().stream().filter(h -> h != this).toList();
+    for (SimHost h : others) if (h.heardBy(this)) hosts.add(h.id);
+    return new ElectionInput.Membership(true, hosts, idsByAddress);
   }
 
   /** A message within the agent: it arrives as its own event, after what is being done now. */
@@ -674,7 +674,7 @@ final class SimHost {
 
   /** The membership changes since the master last looked, as Pekko's cluster events tell them. */
   private void members() {
-    for (SimHost p : others()) {
+    for (SimHost p : others) {
       Reachability r = p.heardBy(this) ? Reachability.REACHABLE
           : p.downed ? Reachability.REMOVED : Reachability.UNREACHABLE;
       if (membersSeen.put(p.id, r) == r) continue;

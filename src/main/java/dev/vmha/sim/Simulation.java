@@ -341,7 +341,7 @@ public final class Simulation {
   /** A world event (I/O landing, a fault) after {@code delay} global ms. */
   void later(long delay, String what, Runnable r) {
     long at = clock.now() + delay;
-    queue.at(at, "", what, () -> {
+    queue.at(at, () -> {
       trace("", what);
       r.run();
     });
@@ -357,13 +357,13 @@ public final class Simulation {
    * thaws.
    */
   void onHost(SimHost h, int inc, long delay, String what, Runnable r) {
-    queue.at(clock.now() + delay, h.id, what, () -> runOnHost(h, inc, what, r));
+    queue.at(clock.now() + delay, () -> runOnHost(h, inc, what, r));
   }
 
   private void runOnHost(SimHost h, int inc, String what, Runnable r) {
     if (h.incarnation() != inc || !h.agentUp()) return;
     if (h.frozen()) {
-      queue.at(h.frozenUntil(), h.id, what, () -> runOnHost(h, inc, what, r));
+      queue.at(h.frozenUntil(), () -> runOnHost(h, inc, what, r));
       return;
     }
     trace(h.id, what);
@@ -373,7 +373,7 @@ public final class Simulation {
   /** A message between agents over the network; it reaches the agent that runs when it arrives, if any. */
   void send(SimHost from, SimHost to, String what, Runnable deliver) {
     for (long d : network.delays(from.id, to.id)) {
-      queue.at(clock.now() + d, to.id, what, () -> {
+      queue.at(clock.now() + d, () -> {
         if (to.agentUp()) runOnHost(to, to.incarnation(), what + " from " + from.id, deliver);
       });
     }

@@ -23,6 +23,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Seed 000's canonical cases on real actor systems with faults at the transport, where they test wiring, one cluster
@@ -33,6 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * every protected VM running exactly once — checked on every poll while waiting, not only at the end. The cases that
  * test only decisions run in virtual time: {@link SimulationCasesTest} (the takeover in the middle of a recovery too,
  * formerly the real-time TakeoverTest).
+ *
+ * <p>The two cases run side by side, each with its own cluster, ports and directory (no other class runs meanwhile in
+ * this JVM): they mostly wait on the clusters' timers, so together they take about the time of the longer one
+ * (docs/BENCHMARKS.md "Test suite").
  */
 class CanonicalCasesTest {
   private static final Duration ASK = ClusterWatch.ASK;
@@ -77,6 +83,7 @@ class CanonicalCasesTest {
    * seen starting may take longer than window + hostTimeout to ballot (it did).
    */
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void withDatastoresAColdStartRestartsTheListOnDiskAHostThatLosesThemFencesAndANewMasterRestartsTheCrashedOnesVms()
       throws Exception {
     ProtectedList list = ProtectedList.empty("host9");
@@ -133,6 +140,7 @@ class CanonicalCasesTest {
    * besides, which restarts the VMs from the heartbeats' replica of the list.
    */
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void withoutDatastoresAnEvenSplitTouchesNothingAndAnIsolatedMasterFencesAndRejoinsByItselfOnceRemoved()
       throws Exception {
     start(4, 0); // a strict majority of 3 for an isolated host, and a 2 × 2 split
