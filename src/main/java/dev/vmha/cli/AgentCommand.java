@@ -195,9 +195,10 @@ final class AgentCommand extends HostCommand {
 
   /**
    * Waits for the actor system to terminate; false once its coordinated shutdown has run for
-   * {@code bound} ({@link TimingRules#actorSystemTerminationBound}) without it terminating. Pekko 1.7.0's Artery can wait for its streams without a deadline
-   * when a removed agent's system shuts down (apache/pekko#3247; seen over TLS after the agent was frozen and
-   * quarantined: phase actor-system-terminate timed out and the system never terminated, so the agent never rejoined).
+   * {@code bound} ({@link TimingRules#actorSystemTerminationBound}) without it terminating. Pekko 1.7.0's Artery can
+   * wait for its streams without a deadline when a removed agent's system shuts down (apache/pekko#3247; seen over
+   * TLS after the agent was frozen and quarantined: phase actor-system-terminate timed out and the system never
+   * terminated, so the agent never rejoined).
    * A new process rejoins where the stuck one never would.
    */
   private static boolean terminatedInTime(ActorSystem<?> system, Duration bound) throws InterruptedException {

@@ -85,7 +85,8 @@ final class VmRecovery {
   /**
    * A protected VM that its live host neither runs nor starts, and that nothing is restarting, in reports spanning
    * hostTimeout was lost unseen — the host rebooted, or its agent restarted without it — and is restarted like a
-   * failure; without datastores only while no other host is {@link #unaccounted}. The wait lets every host's report arrive first: a VM moved elsewhere shows up there and is followed.
+   * failure; without datastores only while no other host is {@link #unaccounted}. The wait lets every host's report
+   * arrive first: a VM moved elsewhere shows up there and is followed.
    */
   static MasterState reconcile(Turn t, MasterState s) {
     Map<String, Unseen> missing = new HashMap<>();
