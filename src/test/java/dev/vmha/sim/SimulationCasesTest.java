@@ -264,7 +264,7 @@ class SimulationCasesTest {
    */
   @Test
   void aMasterThawedAfterItsLockWasTakenOverWritesNeitherLockNorList() {
-    Simulation.Result r = run(Simulation.Setup.of(195, 200), new Fault.FrozenAgent(66_598, 7_000, "host3"),
+    Simulation.Result r = run(Simulation.Setup.of(195, 200).withDatastores(2), new Fault.FrozenAgent(66_598, 7_000, "host3"),
         new Fault.FrozenAgent(74_630, 21_000, "host3"));
     assertTrue(traced(r, "host2 event ProtectedListOwnership: owns the protected list"), "host2 took the lock");
     assertTrue(traced(r, "host3 list write refused: ds1 lock elsewhere"), "host3's queued list write refused");
@@ -279,7 +279,10 @@ class SimulationCasesTest {
     assertFalse(r.ok(), r.summary());
     assertTrue(r.violation().get().contains("runs twice"), r.summary());
     String report = Simulation.report(r, 10);
-    assertTrue(report.contains("replay: Simulation.run(Setup.of(7L, 60))"), report);
+    assertTrue(report.contains(
+        "replay: Simulation.run(new Setup(7L, 3, 6, 60, 0.0, 30, IsolationResponse.LEAVE_POWERED_ON, 2))"), report);
+    assertEquals("Setup.of(7L, 200).withDatastores(0)",
+        Simulation.replayCall(Simulation.Setup.of(7, 200).withoutDatastores()));
     assertTrue(report.contains("minimal: seed 7 (3 hosts, 6 VMs, 60 steps, 2 faults"), report);
   }
 

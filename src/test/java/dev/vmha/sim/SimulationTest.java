@@ -12,7 +12,8 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The deterministic simulation in the normal test run: a seed replays bit for bit, many seeds keep every invariant,
+ * The deterministic simulation in the normal test run: a seed replays bit for bit, many seeds (a quarter of them
+ * without datastores, {@link Simulation.Setup#of}) keep every invariant,
  * a broken assumption is caught and shrunk to a short trace. {@code -Dvmha.sim.seeds=N -Dvmha.sim.steps=K} makes the
  * many-seeds test a long one (docs/RELIABILITY.md).
  */
@@ -50,8 +51,9 @@ class SimulationTest {
     long ms = (System.nanoTime() - t0) / 1_000_000;
     long events = results.stream().mapToLong(Simulation.Result::events).sum();
     long faults = results.stream().mapToLong(r -> r.faults().size()).sum();
-    System.out.printf("simulation: %d seeds x %d steps, %d faults, %d events in %d ms on %d threads%n", SEEDS, STEPS,
-        faults, events, ms, THREADS);
+    long withoutDatastores = results.stream().filter(r -> r.setup().datastores() == 0).count();
+    System.out.printf("simulation: %d seeds x %d steps (%d without datastores), %d faults, %d events in %d ms on %d"
+        + " threads%n", SEEDS, STEPS, withoutDatastores, faults, events, ms, THREADS);
     List<Simulation.Result> failed = results.stream().filter(r -> r.violation().isPresent()).toList();
     if (!failed.isEmpty()) {
       fail(failed.size() + " of " + SEEDS + " seeds failed\n" + Simulation.report(failed.get(0), 60));
