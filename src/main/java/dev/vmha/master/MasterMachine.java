@@ -50,7 +50,8 @@ public final class MasterMachine {
     if (input instanceof MasterInput.ListRead r) return ListOwnership.read(t, s, r);
     if (input instanceof MasterInput.ListWritten w) return ListOwnership.written(t, s, w);
     if (input instanceof MasterInput.LockWritten w) return ListOwnership.lockWritten(t, s, w);
-    if (input instanceof MasterInput.Beat b) return ListOwnership.offered(t, HostWatch.beat(t, s, b.report()), b);
+    // a newer replica first: the beat's stop records are of the VMs that list places there (seeds 822, 1397, 1429)
+    if (input instanceof MasterInput.Beat b) return HostWatch.beat(t, ListOwnership.offered(t, s, b), b.report());
     if (input instanceof MasterInput.Membership m) return HostWatch.member(t, s, m);
     if (input instanceof MasterInput.Pinged p) return HostWatch.pinged(t, s, p);
     if (input instanceof MasterInput.Restarted r) return VmRecovery.restarted(t, s, r.outcome());
