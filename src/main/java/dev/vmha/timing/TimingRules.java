@@ -305,6 +305,17 @@ public final class TimingRules {
     public Duration agentUnreachable() {
       return hostTimeout.plus(interval);
     }
+
+    /**
+     * How long a master's agent may stall (do nothing: a long GC pause, SIGSTOP, a frozen host) before what it
+     * learned may be stale: T − i. Its slaves elect anew after T without its heartbeat, counted from the last one
+     * heard, which went out up to one interval before the stall began; the master elected meanwhile may have restarted
+     * VMs that the reports and restarts queued in the stalled master's mailbox still show stopped or starting. Such a
+     * master steps down and is elected again, if at all, with fresh reports. Shorter stalls are only late news.
+     */
+    public Duration masterStall() {
+      return hostTimeout.minus(interval);
+    }
   }
 
   /**
