@@ -7,7 +7,7 @@ import java.util.function.LongSupplier;
 /**
  * What a machine's shell observes of its own stalls: the time between two of its inputs on a monotonic clock
  * ({@code System.nanoTime} in the agent, the simulated clock in the simulation). Every shell gets a tick at least
- * every interval, so a gap of more than two intervals (at least one tick missed) means the agent stalled — a long
+ * every interval, so a longer gap ({@link TimingRules#stallGap}) means the agent stalled — a long
  * GC pause, SIGSTOP, a frozen host — and its mailbox holds what came meanwhile. The shell tells its machine before
  * the input that follows; the machine decides what the stall means ({@link TimingRules.Detection#masterStall}).
  */
@@ -18,7 +18,7 @@ public final class StallWatch {
 
   public StallWatch(Duration interval, LongSupplier nanos) {
     this.nanos = nanos;
-    this.missedTick = interval.multipliedBy(2).toNanos();
+    this.missedTick = TimingRules.stallGap(interval).toNanos();
     this.last = nanos.getAsLong();
   }
 

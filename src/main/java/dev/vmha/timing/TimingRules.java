@@ -110,6 +110,15 @@ public final class TimingRules {
     return seedNodeTimeout.plus(joinRetry).multipliedBy(2);
   }
 
+  /**
+   * The gap between two inputs of a machine's shell that shows its agent stalled ({@link StallWatch}): 2 i. Each shell
+   * ticks every interval with a fixed delay, so its inputs come a little over an interval apart at most; a gap of
+   * more than two missed a tick.
+   */
+  public static Duration stallGap(Duration interval) {
+    return rounds(interval, 2);
+  }
+
   /** The time {@code rounds} rounds of {@code interval} take: the periodic actors count elapsed time in rounds. */
   public static Duration rounds(Duration interval, long rounds) {
     return interval.multipliedBy(rounds);
