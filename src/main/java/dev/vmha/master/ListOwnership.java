@@ -61,7 +61,25 @@ final class ListOwnership {
     }
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");
-    return VmRecovery.advance(t, HostWatch.investigate(t, after.list(list).with(hosts)));
+    return VmRecovery.advance(t, HostWatch.investigate(t, recoveredElsewhere(t, after.list(list).with(hosts))));
+  }
+
+  /**
+   * Without datastores a newer list is another master's, elected while this one could not hear it: a VM it placed at
+   * another host than the one this master saw it lost from was recovered there, so the restart still pending here for
+   * the old copy is dropped, and {@code reconcile} follows the VM at its new host (seed 4335: a master elected alone
+   * under a one-way loss kept its own watchdog's stop record of vm4 waiting for a majority, took the newer list
+   * placing vm4 at host3 from the slaves that joined it, and restarted vm4 beside host3's copy).
+   */
+  private static MasterState recoveredElsewhere(Turn t, MasterState s) {
+    if (t.config.hasDatastores()) return s;
+    Map<String, MasterState.Pending> pending = new HashMap<>(s.pending());
+    pending.values().removeIf(p -> Optional.ofNullable(s.protectedList().vms().get(p.vm().name()))
+        .filter(e -> !e.host().equals(p.lostFrom())).isPresent());
+    if (pending.size() == s.pending().size()) return s;
+    t.log("the newer list places " + s.pending().keySet().stream().filter(vm -> !pending.containsKey(vm)).toList()
+        + " elsewhere: recovered there, no restart from here");
+    return s.restarts(pending, s.inFlight());
   }
 
   /**
