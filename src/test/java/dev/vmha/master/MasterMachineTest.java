@@ -1025,6 +1025,32 @@ class MasterMachineTest {
   }
 
   /**
+   * Seed 4335 without datastores: a master elected alone under a one-way loss kept its own watchdog's stop record of
+   * vm4 waiting for a majority; the slaves that then joined it offered the newer list of the master elected meanwhile,
+   * which had restarted vm4 at host3, and the waiting restart went on beside host3's copy. A newer list placing the
+   * VM at another host than the one it was lost from drops the restart pending for the old copy.
+   */
+  @Test
+  void withoutDatastoresANewerListPlacingAVmElsewhereDropsTheRestartPendingForItsOldCopy() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host3NetBeating = false;
+    m.start(Map.of());
+    m.in(new MasterInput.Membership("host3", Reachability.REACHABLE, "up", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.host2Stopped = List.of(new StoppedVm(VM1, "the watchdog fired"));
+    m.mark();
+    m.tick();
+    assertEquals("vm1", m.only(HaEvent.VmRestartWaiting.class).vm(), "waits for host3's report");
+    ProtectedList newer = list.with(VM1, "host3", VmProtection.defaults(), "host3");
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, m.host2Stopped,
+        List.of(), m.now()), Optional.of(newer)));
+    for (long i = 0; i < m.ticksIn(m.settings.hostTimeout().multipliedBy(2)); i++) m.tick();
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class).stream()
+        .filter(p -> p.failedHost().equals("host2")).toList(), "vm1 was recovered at host3");
+  }
+
+  /**
    * Without datastores no lease shows where a VM runs: a VM missing at the host the list places it on may run at a
    * host this master does not hear — restarted there by a master whose newer list died with it (seed 557: host3
    * restarted vm2 at host1 and lost power before its next beat carried the list; its next agent took the slaves'
