@@ -1024,6 +1024,15 @@ class MasterMachineTest {
     }
   }
 
+  /** A master without datastores holding {@code list}, and host3 a member ({@code reach}) that sends no report. */
+  private static MasterScript host3SilentWithoutDatastores(ProtectedList list, Reachability reach, String change) {
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host3NetBeating = false;
+    m.start(Map.of());
+    m.in(new MasterInput.Membership("host3", reach, change, Optional.empty(), "pekko://vmha@127.0.0.1:3"));
+    return m;
+  }
+
   /**
    * Seed 4335 without datastores: a master elected alone under a one-way loss kept its own watchdog's stop record of
    * vm4 waiting for a majority; the slaves that then joined it offered the newer list of the master elected meanwhile,
@@ -1033,11 +1042,7 @@ class MasterMachineTest {
   @Test
   void withoutDatastoresANewerListPlacingAVmElsewhereDropsTheRestartPendingForItsOldCopy() {
     ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    MasterScript m = new MasterScript("", Optional.of(list), List.of());
-    m.host3NetBeating = false;
-    m.start(Map.of());
-    m.in(new MasterInput.Membership("host3", Reachability.REACHABLE, "up", Optional.empty(),
-        "pekko://vmha@127.0.0.1:3"));
+    MasterScript m = host3SilentWithoutDatastores(list, Reachability.REACHABLE, "up");
     m.host2Stopped = List.of(new StoppedVm(VM1, "the watchdog fired"));
     m.mark();
     m.tick();
@@ -1060,11 +1065,7 @@ class MasterMachineTest {
   @Test
   void withoutDatastoresAVmMissingAtItsHostWaitsWhileAHostThatMayRunItIsNeitherHeardNorDead() {
     ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    MasterScript m = new MasterScript("", Optional.of(list), List.of());
-    m.host3NetBeating = false;
-    m.start(Map.of());
-    m.in(new MasterInput.Membership("host3", Reachability.UNREACHABLE, "unreachable", Optional.empty(),
-        "pekko://vmha@127.0.0.1:3"));
+    MasterScript m = host3SilentWithoutDatastores(list, Reachability.UNREACHABLE, "unreachable");
     m.mark();
     for (long i = 0; i < m.ticksIn(m.settings.hostTimeout().multipliedBy(2)); i++) {
       m.tick();
