@@ -69,7 +69,11 @@ public final class TimingRules {
    * d, and the slave applies it at its next interval, so the slave is fenced by tR + T + 3i + d + T/2; the master
    * restarts its VMs only after {@link #majorityStillBound} (2.5 T) of that silence. The slave fences first while
    * 3i + d &lt; T, which the least hostTimeout (4i) keeps when a message takes less than an interval. Not shorter:
-   * a new master counts nobody until each slave has reported to it (up to three intervals).
+   * a new master counts nobody until each slave has reported to it (up to three intervals). A host that cannot hear
+   * its master (a one-way loss the other way) stops reporting when it loses it (tR), elects itself within the
+   * election window W, and, while the hosts it hears follow the other master, its own side holds no majority: it is
+   * left out by itself from its coordinator's first count, so fenced by tR + W + 2i + T/2, before 2.5 T while
+   * W + 2i &lt; 2T (the defaults: 17 s &lt; 20 s; seed 4138).
    */
   public static Duration leftOutFenceAfter(Duration hostTimeout) {
     return observationLag(hostTimeout);
