@@ -22,6 +22,15 @@ public final class TimingRules {
   }
 
   /**
+   * Without heartbeat datastores, the election window must stay below 2 T - 2 i: a host that cannot hear its master
+   * elects itself within W and is left out by itself two intervals later, so it fences before the master restarts
+   * its VMs at 2.5 T only while W + 2 i + T/2 &lt; 2.5 T (see {@link #leftOutFenceAfter}). Exclusive.
+   */
+  public static Duration electionWindowLimit(Duration hostTimeout, Duration interval) {
+    return hostTimeout.multipliedBy(2).minus(interval.multipliedBy(2));
+  }
+
+  /**
    * The watchdog's timeout when none is set: T/2, which keeps the lease fence deadline at T with every allowed
    * interval (T ≥ 4 i leaves T/2 ≥ 2 i for the pet deadline, see {@link #leaseFenceAfter}).
    */
