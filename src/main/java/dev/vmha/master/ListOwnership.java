@@ -61,24 +61,27 @@ final class ListOwnership {
     }
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");
-    return VmRecovery.advance(t, HostWatch.investigate(t, recoveredElsewhere(t, after.list(list).with(hosts))));
+    return VmRecovery.advance(t, HostWatch.investigate(t, movedSince(t, after, list).list(list).with(hosts)));
   }
 
   /**
-   * Without datastores a newer list is another master's, elected while this one could not hear it: a VM it placed at
-   * another host than the one this master saw it lost from was recovered there, so the restart still pending here for
-   * the old copy is dropped, and {@code reconcile} follows the VM at its new host (seed 4335: a master elected alone
-   * under a one-way loss kept its own watchdog's stop record of vm4 waiting for a majority, took the newer list
-   * placing vm4 at host3 from the slaves that joined it, and restarted vm4 beside host3's copy).
+   * A VM waiting for a restart was lost from where the list held until now placed it; a newer list that places it
+   * elsewhere was written by a master that moved it since, so the wait ends with the older placement (seed 3524
+   * without datastores: a lone master's own fence record waited for a majority, which came with the newer replica
+   * placing the VM at a host it did not hear). Where it runs now is then followed as any VM's. With datastores the
+   * VM's lease shows where it runs, and its restart waits for it.
    */
-  private static MasterState recoveredElsewhere(Turn t, MasterState s) {
-    if (t.config.hasDatastores()) return s;
+  private static MasterState movedSince(Turn t, MasterState s, ProtectedList newer) {
+    if (!s.loaded() || t.config.hasDatastores()) return s;
     Map<String, MasterState.Pending> pending = new HashMap<>(s.pending());
-    pending.values().removeIf(p -> Optional.ofNullable(s.protectedList().vms().get(p.vm().name()))
-        .filter(e -> !e.host().equals(p.lostFrom())).isPresent());
-    if (pending.size() == s.pending().size()) return s;
-    t.log("the newer list places " + s.pending().keySet().stream().filter(vm -> !pending.containsKey(vm)).toList()
-        + " elsewhere: recovered there, no restart from here");
+    pending.keySet().removeIf(vm -> {
+      Optional<String> was = Optional.ofNullable(s.protectedList().vms().get(vm)).map(ProtectedList.Entry::host);
+      Optional<String> now = Optional.ofNullable(newer.vms().get(vm)).map(ProtectedList.Entry::host);
+      if (was.equals(now)) return false;
+      t.log(vm + " was lost from " + was.orElse("no host") + " under v" + s.protectedList().version() + "; v"
+          + newer.version() + " places it " + now.map(h -> "at " + h).orElse("nowhere") + ": its restart ends");
+      return true;
+    });
     return s.restarts(pending, s.inFlight());
   }
 
