@@ -130,7 +130,8 @@ public final class HostSupervisor {
           hypervisor, d.datastores().stream().findFirst(), s.leaseTiming(), report -> {
             election.tell(new ElectionFsm.LocalReport(report));
             datastore.tell(new DatastoreHeartbeat.LocalVms(report.poweredOn()));
-          }, renewal -> watchdog.tell(new Watchdog.LeasesRenewed(renewal)), events, clock)), "vms", HA);
+          }, renewal -> watchdog.tell(new Watchdog.LeasesRenewed(renewal)), s.detectionTiming().slaveStall(), events,
+          clock)), "vms", HA);
       // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),

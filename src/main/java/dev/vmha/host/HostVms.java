@@ -14,6 +14,7 @@ import dev.vmha.isolation.Enforcement;
 import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.lease.VmLeases;
 import dev.vmha.ping.PingTarget;
+import dev.vmha.timing.StallWatch;
 import dev.vmha.timing.TimingRules;
 import java.time.Clock;
 import java.time.Duration;
@@ -96,11 +97,13 @@ public final class HostVms {
    *     datastore heartbeat writes it into the power-on file)
    * @param leaseDatastore where the VMs' leases live; empty without datastores
    * @param renewals how the leases stand after every lease round (the host's watchdog pets on it)
+   * @param staleAfterStall how long this agent may stall before the power-ons queued behind it are stale
+   *     ({@link TimingRules.Detection#slaveStall})
    */
   public static Behavior<Command> create(
       String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval, Hypervisor hypervisor,
       Optional<Datastore> leaseDatastore, TimingRules.Lease leaseTiming, Consumer<HostReport> publish,
-      Consumer<VmLeases.Renewal> renewals, Consumer<HaEvent> events, Clock clock) {
+      Consumer<VmLeases.Renewal> renewals, Duration staleAfterStall, Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, pollInterval);
       ActorRef<VmLeases.Command> leases = ctx.spawn(VmLeases.create(hostId, leaseDatastore, leaseTiming,
@@ -108,7 +111,7 @@ public final class HostVms {
           DispatcherSelector.sameAsParent());
       ctx.watch(leases); // a failed lease keeper fails the VM manager: its supervisor restarts both
       return new Shell(ctx, hostId, management, memoryMb, cpus, pollInterval, hypervisor, leases, publish, events,
-          clock).running(HostVmsState.initial());
+          clock, new StallWatch(pollInterval, System::nanoTime), staleAfterStall).running(HostVmsState.initial());
     }));
   }
 
@@ -116,7 +119,7 @@ public final class HostVms {
   private record Shell(
       ActorContext<Command> ctx, String hostId, PingTarget management, long memoryMb, int cpus, Duration pollInterval,
       Hypervisor hypervisor, ActorRef<VmLeases.Command> leases, Consumer<HostReport> publish,
-      Consumer<HaEvent> events, Clock clock) {
+      Consumer<HaEvent> events, Clock clock, StallWatch stall, Duration staleAfterStall) {
     Behavior<Command> running(HostVmsState state) {
       return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
     }
@@ -130,9 +133,9 @@ public final class HostVms {
         leases.tell(new VmLeases.Enforce(e.enforcement()));
         return state;
       }
-      HostVmsMachine.Step<ActorRef<JsonSerializable>> step = HostVmsMachine.step(state, input(m, clock.instant()),
-          hostId);
-      step.effects().forEach(this::carryOut);
+      HostVmsState current = stall.idle().map(idle -> apply(state, new HostVmsInput.Stalled<>(clock.instant(), idle,
+          staleAfterStall))).orElse(state);
+      HostVmsState next = apply(current, input(m, clock.instant()));
       if (m instanceof ApplyIsolationResponse a) {
         ctx.spawnAnonymous(IsolationResponder.create(hypervisor, a.responseFor(), a.shutdownTimeout(),
             pollInterval, a.replyTo()), DispatcherSelector.sameAsParent());
@@ -141,6 +144,12 @@ public final class HostVms {
             pollInterval, pollInterval, ctx.messageAdapter(IsolationResponder.Applied.class,
                 a -> new FenceApplied(a, f.replyTo()))), DispatcherSelector.sameAsParent());
       }
+      return next;
+    }
+
+    private HostVmsState apply(HostVmsState state, HostVmsInput<ActorRef<JsonSerializable>> in) {
+      HostVmsMachine.Step<ActorRef<JsonSerializable>> step = HostVmsMachine.step(state, in, hostId);
+      step.effects().forEach(this::carryOut);
       return step.state();
     }
 

@@ -3,6 +3,7 @@ package dev.vmha.host;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -78,4 +79,11 @@ public sealed interface HostVmsInput<R> {
   record Fencing<R>(Instant at, String reason) implements HostVmsInput<R> {}
 
   record Unfence<R>(Instant at) implements HostVmsInput<R> {}
+
+  /**
+   * The shell did nothing for {@code idle} (its agent stalled: {@link dev.vmha.timing.StallWatch}), told before the
+   * input that follows; past {@code staleAfter} ({@link dev.vmha.timing.TimingRules.Detection#slaveStall}) the
+   * power-ons queued behind the stall are stale.
+   */
+  record Stalled<R>(Instant at, Duration idle, Duration staleAfter) implements HostVmsInput<R> {}
 }

@@ -93,6 +93,7 @@ public final class HostVmsMachine {
       }
       if (in instanceof LeaseLost<R> l) return leaseLost(s, l);
       if (in instanceof ForcedOff<R> f) return forcedOff(s, f);
+      if (in instanceof HostVmsInput.Stalled<R> st) return stalled(s, st);
       if (in instanceof HostVmsInput.Isolating<R>) {
         return s.stoppingAll(sorted(s.seen().keySet()), "stopped by the isolation response");
       }
@@ -139,6 +140,26 @@ public final class HostVmsMachine {
       return s.migrated(migrated);
     }
 
+    /**
+     * The agent stalled: past {@link HostVmsInput.Stalled#staleAfter} the master may have given up on the power-ons
+     * queued behind the stall and started their VMs elsewhere (seed 3858 without datastores: a host frozen 27 s, its
+     * watchdog fired, judged dead meanwhile, carried out at its thaw a power-on sent 22 s before, and the master
+     * restarted the VM elsewhere). They are refused until a poll issued after the thaw answers, which comes after
+     * everything queued; a power-on that arrives just after the thaw is refused too: the master tries the next host.
+     */
+    private HostVmsState stalled(HostVmsState s, HostVmsInput.Stalled<R> st) {
+      if (st.idle().compareTo(st.staleAfter()) < 0) return s;
+      effects.add(new HostVmsEffect.Warn<>("this agent stalled for " + st.idle().toMillis() + " ms: the power-ons"
+          + " queued meanwhile are refused, their master may have started the VMs elsewhere"));
+      return s.thawed(Optional.of(new HostVmsState.Thawed(st.idle(), s.polls())));
+    }
+
+    /** Why a power-on is refused after a long stall, until a poll issued after it answers. */
+    private Optional<String> stale(HostVmsState s) {
+      return s.thawed().map(th -> hostId + "'s agent stalled for " + th.idle().toMillis() + " ms: a power-on queued"
+          + " behind the stall is stale (its master may have started the VM elsewhere meanwhile)");
+    }
+
     private HostVmsState powerOn(HostVmsState s, HostVmsInput.PowerOn<R> r) {
       String vm = r.vm().name();
       Optional<String> refusal = s.fenced().map(f -> hostId + " is fenced: " + f);
@@ -161,6 +182,11 @@ public final class HostVmsMachine {
         effects.add(new Reply<>(r.replyTo(), vm, true, Optional.empty()));
         return s;
       }
+      Optional<String> stale = stale(s);
+      if (stale.isPresent()) {
+        effects.add(new Reply<>(r.replyTo(), vm, false, stale));
+        return s;
+      }
       effects.add(new HostVmsEffect.TakeLease<>(r));
       Map<String, Starting> st = new HashMap<>(s.starting());
       st.put(vm, new Starting(r.vm(), Optional.empty()));
@@ -169,7 +195,7 @@ public final class HostVmsMachine {
 
     /** The VM is powered on once its lease is taken and the host is not fenced meanwhile. */
     private HostVmsState leaseAnswered(HostVmsState s, HostVmsInput.PowerOn<R> r, Optional<String> refusal) {
-      Optional<String> err = refusal.or(() -> s.fenced().map(f -> hostId + " is fenced: " + f));
+      Optional<String> err = refusal.or(() -> s.fenced().map(f -> hostId + " is fenced: " + f)).or(() -> stale(s));
       if (err.isEmpty()) {
         effects.add(new HostVmsEffect.PowerOnVm<>(r));
         return s;
@@ -200,7 +226,7 @@ public final class HostVmsMachine {
         Map<String, Long> migrated = new HashMap<>(s.migrated());
         migrated.remove(vm); // migrated back in
         next = new HostVmsState(s.fenced(), s.polls(), s.starting(), s.seen(), stopping, off, stopped, s.forced(),
-            migrated);
+            migrated, s.thawed());
       }
       effects.add(new Reply<>(p.request().replyTo(), vm, err.isEmpty(), err));
       Map<String, Starting> st = new HashMap<>(next.starting());
@@ -273,8 +299,10 @@ public final class HostVmsMachine {
       s.forced().forEach((vm, inFlight) -> {
         if (now.containsKey(vm) || starting.containsKey(vm)) forced.put(vm, inFlight);
       });
+      // a poll issued after the thaw answers after everything queued behind the stall
+      Optional<HostVmsState.Thawed> thawed = s.thawed().filter(th -> th.polls() >= p.seq());
       HostVmsState next = new HostVmsState(s.fenced(), s.polls(), starting, now, stopping, off, stopped, forced,
-          migrated);
+          migrated, thawed);
       for (Map.Entry<String, Boolean> f : forced.entrySet()) {
         if (!f.getValue() && now.containsKey(f.getKey())) next = forceOff(next, f.getKey());
       }

@@ -121,9 +121,10 @@ final class SimHost {
   private FenceState fence;
   /** Whether this incarnation armed the watchdog (its power-on file says so from then on). */
   private boolean armedHere;
-  /** What the election's and the master's shells see of a freeze: the gap since their last input. */
+  /** What the election's, the master's and the VM keeper's shells see of a freeze: the gap since their last input. */
   private StallWatch electionStall;
   private StallWatch masterStall;
+  private StallWatch vmsStall;
 
   SimHost(Simulation w, String id, int port, HaSettings settings) {
     this.w = w;
@@ -254,6 +255,7 @@ final class SimHost {
     heartbeat = HeartbeatState.initial(w.datastores().names());
     leases = LeaseState.initial();
     vms = HostVmsState.initial();
+    vmsStall = stallWatch();
     fence = FenceState.initial(id);
     armedHere = false;
     electionConfig = ElectionConfig.of(settings, instant());
@@ -437,6 +439,12 @@ final class SimHost {
   }
 
   private void vmsIn(HostVmsInput<Asker> in) {
+    vmsStall.idle().ifPresent(idle -> vmsStep(new HostVmsInput.Stalled<>(instant(), idle,
+        settings.detectionTiming().slaveStall())));
+    vmsStep(in);
+  }
+
+  private void vmsStep(HostVmsInput<Asker> in) {
     HostVmsMachine.Step<Asker> s = HostVmsMachine.step(vms, in, id);
     vms = s.state();
     s.effects().forEach(this::carryOut);

@@ -16,6 +16,7 @@ import dev.vmha.host.HostVmsEffect.TakeLease;
 import dev.vmha.host.HostVmsEffect.Warn;
 import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -110,6 +111,39 @@ class HostVmsMachineTest {
         feed(new HostVmsInput.PoweredOn<>(T0, first, Optional.empty())));
     assertEquals(List.of(Warn.class), feed(powerOn("master")).stream().map(Object::getClass).toList(), "powered on, "
         + "before a poll shows it");
+  }
+
+  /**
+   * Simulation seed 3858 without datastores: host3's agent froze 27 s while cut off (its watchdog fired), was judged
+   * dead meanwhile, and at its thaw carried out a power-on of vm6 its master had sent 22 s before; the master, whose
+   * power-on went unanswered, restarted vm6 elsewhere. After a stall past {@code staleAfter} the power-ons queued
+   * behind it (and a lease answer for one taken before it) are refused until a poll issued after the thaw answers;
+   * a shorter stall is only late news.
+   */
+  @Test
+  void afterAStallPastTheBoundThePowerOnsQueuedBehindItAreRefusedUntilAPollIssuedAfterTheThawAnswers() {
+    Duration bound = Duration.ofSeconds(9);
+    HostVmsInput.PowerOn<String> before = powerOn("master");
+    feed(before); // its lease taken before the stall, answered behind it
+    feed(new HostVmsInput.PollDue<>(T0)); // a poll issued before the stall, answered behind it
+    long old = only(ListVms.class).seq();
+    feed(new HostVmsInput.Stalled<>(T0, Duration.ofSeconds(8), bound));
+    assertEquals(List.of(), effects, "a stall shorter than the bound is only late news");
+    feed(new HostVmsInput.Stalled<>(T0, Duration.ofSeconds(27), bound));
+    assertEquals(List.of(Warn.class), effects.stream().map(Object::getClass).toList());
+    String why = "host1's agent stalled for 27000 ms: a power-on queued behind the stall is stale (its master may"
+        + " have started the VM elsewhere meanwhile)";
+    VmSpec web = new VmSpec("web1", 256, 1);
+    HostVmsInput.PowerOn<String> queued = new HostVmsInput.PowerOn<>(T0, web, Optional.empty(), "master");
+    assertEquals(List.of(new Reply<>("master", "web1", false, Optional.of(why))), feed(queued));
+    assertEquals(List.of(new Reply<>("master", "db1", false, Optional.of(why))),
+        feed(new HostVmsInput.LeaseTaken<>(T0, before, true, "no datastore")), "nothing started: no PowerOnVm");
+    feed(new HostVmsInput.Polled<>(T0, old, List.of()));
+    assertEquals(List.of(new Reply<>("master", "web1", false, Optional.of(why))), feed(queued),
+        "a poll issued before the thaw ends nothing");
+    feed(new HostVmsInput.PollDue<>(T0));
+    feed(new HostVmsInput.Polled<>(T0, only(ListVms.class).seq(), List.of()));
+    assertEquals(List.of(new TakeLease<>(queued)), feed(queued), "after a poll issued after the thaw");
   }
 
   /**

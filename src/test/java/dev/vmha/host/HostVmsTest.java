@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The VM manager with a hypervisor whose power-off does not complete: the VM is neither reported off nor let go. */
 class HostVmsTest {
   private static final Duration I = Duration.ofSeconds(1);
+  /** T − i with T = 10 s ({@link TimingRules.Detection#slaveStall}). */
+  private static final Duration STALE_AFTER = Duration.ofSeconds(9);
   private static final TimingRules.Lease TIMING = new TimingRules.Lease(Duration.ofSeconds(10), I, Duration.ofSeconds(2),
       Duration.ofSeconds(2), 0.01);
 
@@ -94,7 +96,7 @@ class HostVmsTest {
     TestProbe<HostReport> reports = kit.createTestProbe(); // only for its awaitAssert
     AtomicReference<HostReport> last = new AtomicReference<>();
     kit.spawn(HostVms.create("host1", new PingTarget("127.0.0.1", 0), 4096, 4, I, hv,
-        Optional.of(new FaultyDatastore(ds, cut::get)), TIMING, last::set, r -> { }, e -> { }, clock));
+        Optional.of(new FaultyDatastore(ds, cut::get)), TIMING, last::set, r -> { }, STALE_AFTER, e -> { }, clock));
     // the VM found running is adopted: a lease of host1's own
     reports.awaitAssert(() -> {
       time.timePasses(I);
@@ -148,9 +150,9 @@ class HostVmsTest {
     InMemoryHypervisor hv2 = new InMemoryHypervisor("host2");
     List<HostReport> reports1 = new java.util.concurrent.CopyOnWriteArrayList<>();
     var vms1 = kit.spawn(HostVms.create("host1", new PingTarget("127.0.0.1", 0), 4096, 4, I, hv1, Optional.of(ds),
-        TIMING, reports1::add, r -> { }, e -> { }, clock));
+        TIMING, reports1::add, r -> { }, STALE_AFTER, e -> { }, clock));
     var vms2 = kit.spawn(HostVms.create("host2", new PingTarget("127.0.0.1", 0), 4096, 4, I, hv2, Optional.of(ds),
-        TIMING, r -> { }, r -> { }, e -> { }, clock));
+        TIMING, r -> { }, r -> { }, STALE_AFTER, e -> { }, clock));
     VmSpec db1 = new VmSpec("db1", 512, 1);
     TestProbe<HostVms.Result> results = kit.createTestProbe();
     vms1.tell(new HostVms.PowerOn(db1, Optional.empty(), results.getRef()));
