@@ -340,14 +340,14 @@ public final class TimingRules {
     }
 
     /**
-     * How long a slave's agent may stall before the power-ons queued behind the stall are stale: the master's
-     * {@link #masterStall} bound (T − i), for the same reason seen from the master. The master judges a host silent T
-     * after its last report, which went out up to one interval before the stall began; from then on it may count the
-     * host fenced (its watchdog fired meanwhile, or it fences itself at its thaw) and start elsewhere a VM it asked
-     * this host to start (seed 3858 without datastores). Such a host refuses them: the master tries the next host.
+     * How long a slave's agent may stall before the power-ons queued behind the stall are stale: T − i. The master
+     * judges a host whose silence it follows {@link #judgeAfter(boolean) T} after its last report, which went out up to one
+     * interval before the stall began; from then on it may count the host fenced (its watchdog fired meanwhile, or it
+     * fences itself after its thaw) and start elsewhere a VM it asked this host to start (seed 3858 without
+     * datastores). Such a host refuses them: the master tries the next host.
      */
     public Duration slaveStall() {
-      return masterStall();
+      return judgeAfter(true).minus(interval);
     }
   }
 

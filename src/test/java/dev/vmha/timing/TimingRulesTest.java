@@ -54,6 +54,12 @@ class TimingRulesTest {
   }
 
   @Test
+  void aStalledSlaveRefusesQueuedPowerOnsOnceItsMasterMayHaveJudgedIt() {
+    // the master judges a host whose silence it has followed T after its last report, sent up to i before the stall
+    assertEquals(DEFAULTS.judgeAfter(true), DEFAULTS.slaveStall().plus(DEFAULTS.interval()));
+  }
+
+  @Test
   void theBudgetPerCaseWithTheDemoSettings() {
     assertEquals(Duration.ofMillis(5000), DEMO.slavePowerLoss());
     assertEquals(Duration.ofMillis(6250), DEMO.masterPowerLoss());
