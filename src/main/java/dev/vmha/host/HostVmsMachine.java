@@ -149,8 +149,6 @@ public final class HostVmsMachine {
      */
     private HostVmsState stalled(HostVmsState s, HostVmsInput.Stalled<R> st) {
       if (st.idle().compareTo(st.staleAfter()) < 0) return s;
-      effects.add(new HostVmsEffect.Warn<>("this agent stalled for " + st.idle().toMillis() + " ms: the power-ons"
-          + " queued meanwhile are refused, their master may have started the VMs elsewhere"));
       return s.thawed(Optional.of(new HostVmsState.Thawed(st.idle(), s.polls())));
     }
 

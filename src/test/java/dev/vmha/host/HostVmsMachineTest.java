@@ -127,10 +127,10 @@ class HostVmsMachineTest {
     feed(before); // its lease taken before the stall, answered behind it
     feed(new HostVmsInput.PollDue<>(T0)); // a poll issued before the stall, answered behind it
     long old = only(ListVms.class).seq();
+    HostVmsState late = state;
     feed(new HostVmsInput.Stalled<>(T0, Duration.ofSeconds(8), bound));
-    assertEquals(List.of(), effects, "a stall shorter than the bound is only late news");
+    assertEquals(late, state, "a stall shorter than the bound is only late news");
     feed(new HostVmsInput.Stalled<>(T0, Duration.ofSeconds(27), bound));
-    assertEquals(List.of(Warn.class), effects.stream().map(Object::getClass).toList());
     String why = "host1's agent stalled for 27000 ms: a power-on queued behind the stall is stale (its master may"
         + " have started the VM elsewhere meanwhile)";
     VmSpec web = new VmSpec("web1", 256, 1);
