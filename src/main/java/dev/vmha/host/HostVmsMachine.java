@@ -182,6 +182,7 @@ public final class HostVmsMachine {
       }
       Optional<String> stale = stale(s);
       if (stale.isPresent()) {
+        effects.add(new HostVmsEffect.Warn<>("a power-on of " + vm + " is refused: " + stale.get()));
         effects.add(new Reply<>(r.replyTo(), vm, false, stale));
         return s;
       }
