@@ -35,6 +35,7 @@ public final class FenceMachine {
           : new FenceState(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known(), s.enforcement(),
               s.leftOut()), List.of());
     }
+    if (input instanceof FenceInput.RecordRead r) return new Step(carriedOn(s, r, config), List.of());
     if (input instanceof FenceInput.Enforce e) {
       return new Step(new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), s.minoritySince(), s.fenced(),
           s.known(), e.enforcement(), s.leftOut()), List.of());
@@ -77,8 +78,34 @@ public final class FenceMachine {
           + side.describe())));
       fenced = Optional.empty();
     }
+    if (!datastores && side.majority()) {
+      Set<String> members = new TreeSet<>(t.members());
+      members.add(config.hostId());
+      effects.add(new FenceEffect.WriteRecord(new MajorityRecord(t.at(), members)));
+    }
     return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known, s.enforcement(),
         s.leftOut()), effects);
+  }
+
+  /**
+   * Seed 1912: an agent restarted while its host was cut off into a minority must not start its minority clock
+   * again, for the majority counts the host's silence from when it last heard it. So until its first round that sees
+   * no minority, a new agent counts the minority from {@link TimingRules#minorityNoticedBy} after the last majority
+   * its predecessors recorded, as the agent that saw the majority last would have at the latest; and it knows the
+   * hosts they knew, for before it joins the cluster it sees no members. With datastores the fence follows the own
+   * heartbeat, which outlives the agent.
+   */
+  private static FenceState carriedOn(FenceState s, FenceInput.RecordRead r, FenceConfig config) {
+    boolean countedYet = !s.now().isZero() && s.minoritySince().isEmpty();
+    if (config.datastoresConfigured() || r.record().isEmpty() || countedYet) return s;
+    MajorityRecord record = r.record().get();
+    Duration noticed = s.now().minus(Duration.between(record.heardAt(), r.at()))
+        .plus(TimingRules.minorityNoticedBy(config.fenceTimeout(), config.interval()));
+    Duration since = s.minoritySince().filter(m -> m.compareTo(noticed) <= 0).orElse(noticed);
+    Set<String> known = new TreeSet<>(s.known());
+    known.addAll(record.known());
+    return new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), Optional.of(since), s.fenced(), known,
+        s.enforcement(), s.leftOut());
   }
 
   /**
