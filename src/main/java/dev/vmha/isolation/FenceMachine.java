@@ -78,7 +78,8 @@ public final class FenceMachine {
           + side.describe())));
       fenced = Optional.empty();
     }
-    if (!datastores && side.majority()) {
+    // an agent not yet a member sees no members, and is a majority of one: that is no news for the next agent
+    if (!datastores && side.majority() && t.members().contains(config.hostId())) {
       Set<String> members = new TreeSet<>(t.members());
       members.add(config.hostId());
       effects.add(new FenceEffect.WriteRecord(new MajorityRecord(t.at(), members)));
@@ -90,13 +91,13 @@ public final class FenceMachine {
   /**
    * Seed 1912: an agent restarted while its host was cut off into a minority must not start its minority clock
    * again, for the majority counts the host's silence from when it last heard it. So until its first round that sees
-   * no minority, a new agent counts the minority from {@link TimingRules#minorityNoticedBy} after the last majority
+   * other members and no minority, a new agent counts the minority from {@link TimingRules#minorityNoticedBy} after the last majority
    * its predecessors recorded, as the agent that saw the majority last would have at the latest; and it knows the
    * hosts they knew, for before it joins the cluster it sees no members. With datastores the fence follows the own
    * heartbeat, which outlives the agent.
    */
   private static FenceState carriedOn(FenceState s, FenceInput.RecordRead r, FenceConfig config) {
-    boolean countedYet = !s.now().isZero() && s.minoritySince().isEmpty();
+    boolean countedYet = !s.now().isZero() && s.minoritySince().isEmpty() && s.known().size() > 1;
     if (config.datastoresConfigured() || r.record().isEmpty() || countedYet) return s;
     MajorityRecord record = r.record().get();
     Duration noticed = s.now().minus(Duration.between(record.heardAt(), r.at()))
