@@ -91,10 +91,11 @@ public final class FenceMachine {
   /**
    * Seed 1912: an agent restarted while its host was cut off into a minority must not start its minority clock
    * again, for the majority counts the host's silence from when it last heard it. So until its first round that sees
-   * other members and no minority, a new agent counts the minority from {@link TimingRules#minorityNoticedBy} after the last majority
-   * its predecessors recorded, as the agent that saw the majority last would have at the latest; and it knows the
-   * hosts they knew, for before it joins the cluster it sees no members. With datastores the fence follows the own
-   * heartbeat, which outlives the agent.
+   * other members and no minority, a new agent counts the minority from {@link TimingRules#minorityNoticedBy} after
+   * the last majority its predecessors recorded, as the agent that heard that majority would have at the latest; and
+   * it knows the hosts they knew, for before it joins the cluster it sees no members. The virtual time it maps the
+   * record into runs up to one round behind the wall time, which only sets the clock back further. With datastores
+   * the fence follows the own heartbeat, which outlives the agent.
    */
   private static FenceState carriedOn(FenceState s, FenceInput.RecordRead r, FenceConfig config) {
     boolean countedYet = !s.now().isZero() && s.minoritySince().isEmpty() && s.known().size() > 1;

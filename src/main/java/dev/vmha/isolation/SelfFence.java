@@ -125,8 +125,7 @@ public final class SelfFence {
         records.write(w.record()).whenComplete((done, err) -> {
           if (err != null) self.tell(new RecordNotWritten("the majority record was not written: " + err.getMessage()));
         });
-      }
-      else if (e instanceof FenceEffect.Emit x) events.accept(x.event());
+      } else if (e instanceof FenceEffect.Emit x) events.accept(x.event());
     }
   }
 }
