@@ -17,10 +17,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,12 +43,15 @@ class SelfFenceTest {
   private TestProbe<DatastoreHeartbeat.Command> datastore;
   private TestProbe<HostVms.Command> vms;
   private final List<MajorityRecord> written = new CopyOnWriteArrayList<>();
+  /** Completed when the shell asks for the record: it has started, and its round timer with it. */
+  private final CompletableFuture<Void> asked = new CompletableFuture<>();
 
   @BeforeEach
   void start() {
     kit = ActorTestKit.create("SelfFenceTest", VirtualTime.config());
     time = ManualTime.get(kit.system());
     clock = new VirtualTime.VirtualClock((ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler());
+    Cluster.get(kit.system()); // the extension started, not joined: a new agent's view before it is a member
     datastore = kit.createTestProbe();
     vms = kit.createTestProbe();
   }
@@ -61,6 +66,7 @@ class SelfFenceTest {
     return new MajorityRecords() {
       @Override
       public CompletionStage<Optional<MajorityRecord>> read() {
+        asked.complete(null);
         return read;
       }
 
@@ -74,6 +80,7 @@ class SelfFenceTest {
 
   private void spawn(MajorityRecords records) {
     kit.spawn(SelfFence.create("host1", false, I, TIMEOUT, datastore.ref(), vms.ref(), records, e -> {}, clock));
+    asked.orTimeout(15, TimeUnit.SECONDS).join();
   }
 
   @Test
