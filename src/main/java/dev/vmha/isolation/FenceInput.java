@@ -38,6 +38,12 @@ public sealed interface FenceInput {
    */
   record RecordRead(Instant at, Optional<MajorityRecord> record) implements FenceInput {}
 
+  /**
+   * Without datastores, once at the agent's start instead of {@link RecordRead}: the record is there but cannot be
+   * trusted (torn, altered, unreadable), so when the host last heard a majority is unknown.
+   */
+  record RecordUnreadable(Instant at, String why) implements FenceInput {}
+
   /** An operator suspended this host's enforcement of HA, or restored it (emergency disable, enable). */
   record Enforce(Instant at, Enforcement enforcement) implements FenceInput {}
 

@@ -36,6 +36,12 @@ public final class FenceMachine {
               s.leftOut()), List.of());
     }
     if (input instanceof FenceInput.RecordRead r) return new Step(carriedOn(s, r, config), List.of());
+    if (input instanceof FenceInput.RecordUnreadable) {
+      // unknown is taken for long ago: the first minority round of this agent fences, a majority round lifts it
+      return new Step(countedYet(s) || config.datastoresConfigured() ? s : new FenceState(s.now(), s.lastOwnWrite(),
+          s.writeSeenAt(), Optional.of(s.now().minus(config.fenceTimeout())), s.fenced(), s.known(), s.enforcement(),
+          s.leftOut()), List.of());
+    }
     if (input instanceof FenceInput.Enforce e) {
       return new Step(new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), s.minoritySince(), s.fenced(),
           s.known(), e.enforcement(), s.leftOut()), List.of());
@@ -62,9 +68,12 @@ public final class FenceMachine {
     known.addAll(t.members());
     MajorityRule.Count side = MajorityRule.count(config.hostId(), known, t.heard());
     boolean minority = !datastores && side.minority();
-    Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now)) : Optional.empty();
+    boolean member = t.members().contains(config.hostId());
+    // a round before this agent is a member (it sees no members) proves nothing: a clock carried on stays
+    Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now))
+        : member ? Optional.empty() : s.minoritySince();
     Optional<String> reason = FencingRule.mustFence(datastores, now.minus(s.writeSeenAt()),
-        since.map(now::minus).orElse(Duration.ZERO), config.fenceTimeout())
+        since.filter(x -> minority).map(now::minus).orElse(Duration.ZERO), config.fenceTimeout())
         .or(() -> datastores ? Optional.empty() : leftOut(s, now, config));
     Optional<String> fenced = s.fenced();
     if (reason.isPresent() && fenced.isEmpty() && s.enforcement().on()) {
@@ -79,7 +88,7 @@ public final class FenceMachine {
       fenced = Optional.empty();
     }
     // an agent not yet a member sees no members, and is a majority of one: that is no news for the next agent
-    if (!datastores && side.majority() && t.members().contains(config.hostId())) {
+    if (!datastores && side.majority() && member) {
       Set<String> members = new TreeSet<>(t.members());
       members.add(config.hostId());
       effects.add(new FenceEffect.WriteRecord(new MajorityRecord(t.at(), members)));
@@ -98,8 +107,7 @@ public final class FenceMachine {
    * the fence follows the own heartbeat, which outlives the agent.
    */
   private static FenceState carriedOn(FenceState s, FenceInput.RecordRead r, FenceConfig config) {
-    boolean countedYet = !s.now().isZero() && s.minoritySince().isEmpty() && s.known().size() > 1;
-    if (config.datastoresConfigured() || r.record().isEmpty() || countedYet) return s;
+    if (config.datastoresConfigured() || r.record().isEmpty() || countedYet(s)) return s;
     MajorityRecord record = r.record().get();
     Duration noticed = s.now().minus(Duration.between(record.heardAt(), r.at()))
         .plus(TimingRules.minorityNoticedBy(config.fenceTimeout(), config.interval()));
@@ -108,6 +116,11 @@ public final class FenceMachine {
     known.addAll(record.known());
     return new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), Optional.of(since), s.fenced(), known,
         s.enforcement(), s.leftOut());
+  }
+
+  /** Whether a round of this agent's own, as a member, saw no minority: then it needs no predecessor's clock. */
+  private static boolean countedYet(FenceState s) {
+    return !s.now().isZero() && s.minoritySince().isEmpty() && s.known().size() > 1;
   }
 
   /**

@@ -45,6 +45,8 @@ public final class SelfFence {
 
   private record RecordLoaded(Optional<MajorityRecord> record) implements Command {}
 
+  private record RecordUnreadable(String why) implements Command {}
+
   private record RecordNotWritten(String why) implements Command {}
 
   private SelfFence() {}
@@ -56,12 +58,12 @@ public final class SelfFence {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
       if (!datastoresConfigured) {
-        // a corrupt record is no proof of anything: this agent then starts as on a new host, and says why
         ctx.pipeToSelf(records.read(), (r, e) -> {
           if (e == null) return new RecordLoaded(r);
-          ctx.getLog().error("{}: the majority record left by the last agent cannot be trusted ({}): the minority"
-              + " clock starts afresh", hostId, e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-          return new RecordLoaded(Optional.empty());
+          String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+          ctx.getLog().error("{}: the majority record left by the last agent cannot be trusted ({}): taken as a"
+              + " majority last heard long ago, so a first minority round fences", hostId, why);
+          return new RecordUnreadable(why);
         });
       }
       return new Shell(ctx, new FenceConfig(hostId, datastoresConfigured, interval, fenceTimeout), datastore, vms,
@@ -91,6 +93,7 @@ public final class SelfFence {
       else if (m instanceof Enforce e) in = new FenceInput.Enforce(at, e.enforcement());
       else if (m instanceof CountedByMaster c) in = new FenceInput.CountedByMaster(at, c.master(), c.counted());
       else if (m instanceof RecordLoaded r) in = new FenceInput.RecordRead(at, r.record());
+      else if (m instanceof RecordUnreadable u) in = new FenceInput.RecordUnreadable(at, u.why());
       else if (m instanceof Fenced f) {
         in = new FenceInput.Fenced(at, f.reason(), f.applied().stopped().stream().map(VmSpec::name).toList());
       } else in = tick(at);

@@ -210,6 +210,27 @@ class FenceMachineTest {
     assertEquals(List.of(), roundEffects(three, Set.of("host1")), "a minority, not recorded");
   }
 
+  /**
+   * A record that cannot be trusted: when the host last heard a majority is unknown, so it is taken for long ago.
+   * Rounds before the agent is a member prove nothing and keep that; its first minority round as a member fences,
+   * where a first majority round would have cleared it.
+   */
+  @Test
+  void withoutDatastoresAnUnreadableRecordMakesTheFirstMinorityRoundFence() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> five = Set.of("host1", "host2", "host3", "host4", "host5");
+    assertEquals(List.of(), feed(new FenceInput.RecordUnreadable(at(), "checksum mismatch")));
+    for (int t = 0; t < 8; t++) assertEquals(List.of(), roundEffects(Set.of(), Set.of()), "not a member, round " + t);
+    assertEquals(List.of(new FenceEffect.Fence("it saw only a minority of the cluster for 14000 ms")),
+        roundEffects(five, Set.of("host1", "host2")));
+
+    state = FenceState.initial("host1");
+    feed(new FenceInput.RecordUnreadable(at(), "checksum mismatch"));
+    assertEquals(List.of(new FenceEffect.WriteRecord(new MajorityRecord(at().plus(I), five))),
+        roundEffects(five, five), "a majority round: recorded, no fence");
+    for (int t = 0; t < 4; t++) assertEquals(List.of(), roundEffects(five, Set.of("host1", "host2")), "round " + t);
+  }
+
   @Test
   void withDatastoresNoMajorityIsRecordedAndARecordChangesNothing() {
     config = new FenceConfig("host1", true, I, TIMEOUT);
