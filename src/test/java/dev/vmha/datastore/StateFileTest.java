@@ -179,6 +179,24 @@ class StateFileTest {
         .replace("\"SHUTDOWN\"", "\"REBOOT\""))), "an unknown response is corrupt");
   }
 
+  /**
+   * Seed 2185: the hosts a restart attempt went to were added to a VM's entry; a list written before reads with
+   * none, a new one round-trips, and a null is still corrupt.
+   */
+  @Test
+  void aProtectedListWrittenBeforeRestartsWereRecordedReadsWithNone() throws Exception {
+    ProtectedList old = ProtectedList.empty("m").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m");
+    String before = old.encode().split("\n")[0].replace(",\"startingAt\":[]", "");
+    assertFalse(before.contains("startingAt"), before);
+    assertEquals(old, ProtectedList.decode(FILE, json(before)));
+    ProtectedList out = old.starting(Map.of("vm1", List.of("h2", "h3")), "m");
+    assertEquals(List.of("h2", "h3"), ProtectedList.decode(FILE, out.encode()).vms().get("vm1").startingAt());
+    assertEquals(out.version() + 1, out.moved("vm1", "h2", "m").version());
+    assertEquals(List.of(), out.moved("vm1", "h2", "m").vms().get("vm1").startingAt(), "placed: none out");
+    assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json(out.encode().split("\n")[0]
+        .replace("[\"h2\",\"h3\"]", "null"))), "null is corrupt");
+  }
+
   @Test
   void theMessageNamesTheField() {
     String e = corrupt(heartbeatContent(
