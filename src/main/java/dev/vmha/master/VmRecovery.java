@@ -177,7 +177,7 @@ final class VmRecovery {
             + p.lostFrom() + ", which it was lost from (./vmha host ha enable " + p.lostFrom() + ")")));
         continue;
       }
-      List<String> unknown = p.unknown().map(u -> unshown(s, u)).orElse(List.of());
+      List<String> unknown = p.unknown().map(u -> unshown(s, u, p.vm().name())).orElse(List.of());
       if (!unknown.isEmpty()) {
         pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, String.join(", ", unknown)
             + (unknown.size() == 1 ? " was" : " were") + " sent its power-on with no answer to this master: it may run "
@@ -305,11 +305,15 @@ final class VmRecovery {
     return next;
   }
 
-  /** The hosts that may run the VM and have not shown since: neither beaten again nor been judged dead. */
-  private static List<String> unshown(MasterState s, Unknown u) {
+  /**
+   * The hosts that may run the VM and have not shown since: neither beaten again without it (a report that has it
+   * starting shows only that it may soon run there) nor been judged dead.
+   */
+  private static List<String> unshown(MasterState s, Unknown u, String vm) {
     return u.hosts().stream().filter(host -> {
       HostEntry h = s.hosts().get(host);
-      return h != null && h.verdict() != Verdict.DEAD && h.lastBeat().compareTo(u.since()) <= 0;
+      return h != null && h.verdict() != Verdict.DEAD
+          && (h.lastBeat().compareTo(u.since()) <= 0 || h.report().map(r -> r.has(vm)).orElse(false));
     }).toList();
   }
 
