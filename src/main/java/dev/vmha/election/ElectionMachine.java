@@ -333,7 +333,12 @@ public final class ElectionMachine {
             + config.timing().hostTimeout().toMillis() + " ms", true, Map.of(), at, false, false));
       }
       if (in instanceof CoordinatorStopped<C>) return coordinatorStopped(s);
-      if (in instanceof SideChanged<C> c) return s.phase(new Master<>(c.side()));
+      if (in instanceof SideChanged<C> c) {
+        // no majority on its side while its fence hears one: those hosts follow a master it cannot hear, whose
+        // beats leave it out (seed 4138); its own fence counts that as being left out
+        effects.add(new ElectionEffect.CountedByMaster<>(hostId(), c.side().isPresent()));
+        return s.phase(new Master<>(c.side()));
+      }
       return s;
     }
 

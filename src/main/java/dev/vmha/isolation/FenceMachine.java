@@ -62,9 +62,14 @@ public final class FenceMachine {
     MajorityRule.Count side = MajorityRule.count(config.hostId(), known, t.heard());
     boolean minority = !datastores && side.minority();
     Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now)) : Optional.empty();
+    // left out by itself as master (no majority reports to it) counts only while it hears a strict majority: an
+    // even split fences nobody, and a minority fences by the rule above; a fence so taken stays until it is counted
+    boolean recount = !side.majority() && s.fenced().isEmpty();
+    Optional<FenceState.LeftOut> leftOut = s.leftOut()
+        .map(o -> recount && o.master().equals(config.hostId()) ? new FenceState.LeftOut(o.master(), now) : o);
     Optional<String> reason = FencingRule.mustFence(datastores, now.minus(s.writeSeenAt()),
         since.map(now::minus).orElse(Duration.ZERO), config.fenceTimeout())
-        .or(() -> datastores ? Optional.empty() : leftOut(s, now, config));
+        .or(() -> datastores ? Optional.empty() : leftOut(leftOut, now, config));
     Optional<String> fenced = s.fenced();
     if (reason.isPresent() && fenced.isEmpty() && s.enforcement().on()) {
       effects.add(new FenceEffect.Fence(reason.get()));
@@ -78,7 +83,7 @@ public final class FenceMachine {
       fenced = Optional.empty();
     }
     return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known, s.enforcement(),
-        s.leftOut()), effects);
+        leftOut), effects);
   }
 
   /**
@@ -86,10 +91,10 @@ public final class FenceMachine {
    * leaving it out of the master's side is then its only proof that it is outside, and the master restarts its VMs
    * after {@link TimingRules#majorityStillBound} of that silence; so it fences at {@link TimingRules#leftOutFenceAfter}.
    */
-  private static Optional<String> leftOut(FenceState s, Duration now, FenceConfig config) {
-    return s.leftOut().map(o -> now.minus(o.since()))
+  private static Optional<String> leftOut(Optional<FenceState.LeftOut> out, Duration now, FenceConfig config) {
+    return out.map(o -> now.minus(o.since()))
         .filter(d -> d.compareTo(TimingRules.leftOutFenceAfter(config.fenceTimeout())) >= 0)
-        .map(d -> "master " + s.leftOut().get().master() + " has left it out of the hosts it hears for " + d.toMillis()
+        .map(d -> "master " + out.get().master() + " has left it out of the hosts it hears for " + d.toMillis()
             + " ms");
   }
 }

@@ -64,7 +64,28 @@ final class ListOwnership {
     }
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");
-    return VmRecovery.advance(t, HostWatch.investigate(t, after.list(list).with(hosts)));
+    return VmRecovery.advance(t, HostWatch.investigate(t, movedSince(t, after, list).list(list).with(hosts)));
+  }
+
+  /**
+   * A VM waiting for a restart was lost from where the list held until now placed it; a newer list that places it
+   * elsewhere was written by a master that moved it since, so the wait ends with the older placement (seed 3524
+   * without datastores: a lone master's own fence record waited for a majority, which came with the newer replica
+   * placing the VM at a host it did not hear). Where it runs now is then followed as any VM's. With datastores the
+   * VM's lease shows where it runs, and its restart waits for it.
+   */
+  private static MasterState movedSince(Turn t, MasterState s, ProtectedList newer) {
+    if (!s.loaded() || t.config.hasDatastores()) return s;
+    Map<String, MasterState.Pending> pending = new HashMap<>(s.pending());
+    pending.keySet().removeIf(vm -> {
+      Optional<String> was = Optional.ofNullable(s.protectedList().vms().get(vm)).map(ProtectedList.Entry::host);
+      Optional<String> now = Optional.ofNullable(newer.vms().get(vm)).map(ProtectedList.Entry::host);
+      if (was.equals(now)) return false;
+      t.log(vm + " was lost from " + was.orElse("no host") + " under v" + s.protectedList().version() + "; v"
+          + newer.version() + " places it " + now.map(h -> "at " + h).orElse("nowhere") + ": its restart ends");
+      return true;
+    });
+    return s.restarts(pending, s.inFlight());
   }
 
   /**

@@ -22,6 +22,15 @@ public final class TimingRules {
   }
 
   /**
+   * Without heartbeat datastores, the election window must stay below 2 T - 2 i: a host that cannot hear its master
+   * elects itself within W and is left out by itself two intervals later, so it fences before the master restarts
+   * its VMs at 2.5 T only while W + 2 i + T/2 &lt; 2.5 T (see {@link #leftOutFenceAfter}). Exclusive.
+   */
+  public static Duration electionWindowLimit(Duration hostTimeout, Duration interval) {
+    return hostTimeout.multipliedBy(2).minus(interval.multipliedBy(2));
+  }
+
+  /**
    * The watchdog's timeout when none is set: T/2, which keeps the lease fence deadline at T with every allowed
    * interval (T ≥ 4 i leaves T/2 ≥ 2 i for the pet deadline, see {@link #leaseFenceAfter}).
    */
@@ -69,7 +78,11 @@ public final class TimingRules {
    * d, and the slave applies it at its next interval, so the slave is fenced by tR + T + 3i + d + T/2; the master
    * restarts its VMs only after {@link #majorityStillBound} (2.5 T) of that silence. The slave fences first while
    * 3i + d &lt; T, which the least hostTimeout (4i) keeps when a message takes less than an interval. Not shorter:
-   * a new master counts nobody until each slave has reported to it (up to three intervals).
+   * a new master counts nobody until each slave has reported to it (up to three intervals). A host that cannot hear
+   * its master (a one-way loss the other way) stops reporting when it loses it (tR), elects itself within the
+   * election window W, and, while the hosts it hears follow the other master, its own side holds no majority: it is
+   * left out by itself from its coordinator's first count, so fenced by tR + W + 2i + T/2, before 2.5 T while
+   * W + 2i &lt; 2T (the defaults: 17 s &lt; 20 s; seed 4138).
    */
   public static Duration leftOutFenceAfter(Duration hostTimeout) {
     return observationLag(hostTimeout);

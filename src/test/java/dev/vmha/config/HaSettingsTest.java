@@ -111,6 +111,7 @@ class HaSettingsTest {
         das.failuredetectioninterval = 250
         das.config.fdm.hostTimeout = 1.5
         das.config.fdm.icmpPingTimeout = 0.5
+        vmha.election.window = 2
         """);
     assertEquals(Duration.ofMillis(250), s.failureDetectionInterval());
     assertEquals(Duration.ofMillis(1500), s.hostTimeout());
@@ -248,7 +249,17 @@ class HaSettingsTest {
     // the code's bound: 4 x interval (the brief spoke of 2 x; 4 x is stricter and keeps the lag below hostTimeout/2)
     refused(VALID + "das.config.fdm.hostTimeout = \"3999ms\"", "das.config.fdm.hostTimeout", "3.999 s",
         "at least 4 times das.failuredetectioninterval");
-    assertEquals(Duration.ofSeconds(4), valid("das.config.fdm.hostTimeout = 4").hostTimeout());
+    assertEquals(Duration.ofSeconds(4), valid("das.config.fdm.hostTimeout = 4\nvmha.election.window = 5s").hostTimeout());
+  }
+
+  @Test
+  void withoutDatastoresTheElectionWindowMustStayBelowTwoHostTimeoutsLessTwoIntervals() {
+    // T 10 s, i 1 s: a host that cannot hear its master must fence before the majority restarts its VMs (seed 4138)
+    refused(VALID + "vmha.election.window = 18s", "vmha.election.window", "18 s",
+        "less than 2 x das.config.fdm.hostTimeout - 2 x das.failuredetectioninterval (18 s) without datastores");
+    assertEquals(Duration.ofMillis(17_999), valid("vmha.election.window = 17999ms").electionWindow());
+    assertEquals(Duration.ofSeconds(18),
+        valid("vmha.election.window = 18s\nvmha.datastores = [\"/ds1\", \"/ds2\"]").electionWindow());
   }
 
   @Test
@@ -628,6 +639,7 @@ class HaSettingsTest {
     assertEquals(Duration.ofNanos(3_787_500_000L), valid("""
         das.failuredetectioninterval = 250ms
         das.config.fdm.hostTimeout = 3s
+        vmha.election.window = 2s
         vmha.lease { io-delay-max = 250ms, power-off-max = 250ms }
         """).leaseTiming().expiry(), "the demo's: (3 + 0.25 + 0.25 + 0.25) s x 1.01");
   }
@@ -656,6 +668,7 @@ class HaSettingsTest {
     assertEquals(Duration.ofMillis(1500), valid("""
         das.failuredetectioninterval = 250ms
         das.config.fdm.hostTimeout = 3s
+        vmha.election.window = 2s
         """).watchdog().timeout(), "the demo's: half of 3 s");
   }
 

@@ -696,6 +696,21 @@ class ElectionMachineTest {
     assertEquals(Optional.empty(), s.since(mark, SendMasterBeat.class).get(0).side(), "no majority: no claim");
   }
 
+  /**
+   * Without datastores (seed 4138): a master's beats that reach nobody it hears from leave no slave out, so a master
+   * its coordinator finds without a strict majority on its side tells its own self-fence it is left out (the hosts
+   * it hears follow another master, whose beats it cannot hear); a side with a majority counts it again.
+   */
+  @Test
+  void aMasterWithoutAMajorityOnItsSideTellsItsFenceItIsLeftOut() {
+    becomeMaster();
+    int mark = s.mark();
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.empty()));
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.of(Set.of(SELF, "host2"))));
+    assertEquals(List.of(new CountedByMaster<String>(SELF, false), new CountedByMaster<String>(SELF, true)),
+        s.since(mark, CountedByMaster.class));
+  }
+
   /** A master gives its own coordinator its host's report each interval, as a slave gives its master's. */
   @Test
   void aMasterReportsToItsOwnCoordinator() {

@@ -123,6 +123,23 @@ class FenceMachineTest {
     leftOutThreeSecondsFences("host3", four, four); // host3 took over: it counts from its own first beat
   }
 
+  /**
+   * Seed 4138's one-way loss the other way: host1 cannot hear master host4, so it elected itself, and the hosts it
+   * hears follow host4, which leaves it out; its own side holds no majority. Left out by itself (its coordinator
+   * counts no majority) it fences after T/2 while Pekko shows it a strict majority — not in an even split, where the
+   * count starts again.
+   */
+  @Test
+  void withoutDatastoresAMasterWithoutAMajorityOnItsSideFencesOnlyWhileItHearsAMajority() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> four = Set.of("host1", "host2", "host3", "host4");
+    Set<String> two = Set.of("host1", "host2");
+    tick(four, four);
+    feed(new FenceInput.CountedByMaster(at(), "host1", false));
+    for (int t = 0; t < 8; t++) assertEquals(List.of(), tick(four, two), "an even split: no fence at " + t + " s");
+    leftOutThreeSecondsFences("host1", four, Set.of("host1", "host2", "host3"));
+  }
+
   /** Left out by {@code master} from now: no fence after 1 and 2 s, the fence after 3 s (past T/2). */
   private void leftOutThreeSecondsFences(String master, Set<String> members, Set<String> heard) {
     feed(new FenceInput.CountedByMaster(at(), master, false));

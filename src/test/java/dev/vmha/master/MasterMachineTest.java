@@ -1043,6 +1043,35 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores (seed 3524): master host1, alone, heard its own fence's stop record of vm1, which its list
+   * placed at host1, and the restart waited for a majority; host2 then came with the newer replica of a master that
+   * had restarted vm1 at host3 meanwhile. The waiting restart belonged to the older placement: it is dropped with it,
+   * and vm1 is not started beside host3's copy while host3 is unheard.
+   */
+  @Test
+  void withoutDatastoresARestartWaitingUnderAnOlderListEndsWhenANewerOnePlacesTheVmElsewhere() {
+    ProtectedList older = ProtectedList.empty("host1").with(VM1, "host1", VmProtection.defaults(), "host1");
+    ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3");
+    MasterScript m = new MasterScript("", Optional.of(older), List.of());
+    m.host2NetBeating = false;
+    m.host3NetBeating = false;
+    m.start(Map.of());
+    m.in(new MasterInput.Membership("host3", Reachability.UNREACHABLE, "unreachable", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.tick();
+    m.mark();
+    m.in(new MasterInput.Beat(new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), null, true,
+        List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster")), List.of(),
+        m.now())));
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "1 of 3 hosts: no majority");
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.of(newer)));
+    m.host2NetBeating = true;
+    m.ticks(m.settings.hostTimeout());
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "vm1 runs at host3 in the newer list");
+  }
+
+  /**
    * Without datastores (seed 2185) the list records where a restart goes before its power-on goes out, so the beats
    * that replicate it tell a next master where the VM may run; the answer places the VM there and ends the record.
    */

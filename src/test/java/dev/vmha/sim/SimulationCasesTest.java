@@ -248,6 +248,27 @@ class SimulationCasesTest {
     }
   }
 
+  /**
+   * Found by seed 4138 without datastores (session 10): the loss the other way — host4's (the master's) messages to
+   * host3 are lost. host3 lost its master, elected itself, and heard host1 and host2 (who follow host4) both ways, so
+   * it counted a majority and never fenced; host4 judged it DEAD after the majority bound and restarted vm7 beside
+   * host3's copy. Now a master whose side holds no majority while Pekko shows it one is left out by itself and fences
+   * within {@code TimingRules.leftOutFenceAfter}.
+   */
+  @Test
+  void withoutDatastoresAHostThatCannotHearTheMasterFencesBeforeItsVmsRestart() {
+    Simulation.Result r = run(Simulation.Setup.of(4138, 200).withoutDatastores(),
+        new Fault.Partition(11_972, 9_000, List.of("host2", "host4")),
+        new Fault.OneWayLoss(20_062, 20_000, "host4", "host3"),
+        new Fault.PartitionHealingPingsFirst(40_468, 11_000, List.of("host3"), 4_000));
+    assertTrue(traced(r, "host3 event HostSelfFenced: self-fenced, powered off [vm3, vm7]: master host3 has left it"
+        + " out"), "host3 fenced itself as a master no majority reports to");
+    for (String vm : List.of("vm3", "vm7")) {
+      assertTrue(!traced(r, "started " + vm + " for ") || at(r, "host3 event HostSelfFenced") < at(r, "started " + vm
+          + " for "), vm + " restarted only after host3 fenced itself");
+    }
+  }
+
   @Test
   void aRestartedMastersListIsTakenOver() {
     Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),
