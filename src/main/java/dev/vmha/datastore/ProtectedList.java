@@ -71,7 +71,8 @@ public record ProtectedList(
   public record Entry(VmSpec vm, String host, VmProtection protection, Recovery recovery, List<String> startingAt)
       implements JsonSerializable {
     public Entry {
-      startingAt = List.copyOf(startingAt);
+      // an older agent's replica in its heartbeat has none (state files say so: StateFile's added fields)
+      startingAt = startingAt == null ? List.of() : List.copyOf(startingAt);
     }
 
     /** An entry with no restart attempt out. */
