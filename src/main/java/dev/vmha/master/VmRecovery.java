@@ -180,9 +180,8 @@ final class VmRecovery {
       List<String> unknown = p.unknown().map(u -> unshown(s, u, p.vm().name())).orElse(List.of());
       if (!unknown.isEmpty()) {
         pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, String.join(", ", unknown)
-            + (unknown.size() == 1 ? " was" : " were") + " sent its power-on with no answer to this master: it may run "
-            + p.vm().name() + ", so nothing else starts it until " + (unknown.size() == 1 ? "that host shows" : "they show")
-            + " (beats again or is dead)")));
+            + " did not answer its power-on to this master: it may run " + p.vm().name() + ", so nothing else starts"
+            + " it until each has reported without it or been judged dead")));
         continue;
       }
       if (t.config.hasDatastores()) {
