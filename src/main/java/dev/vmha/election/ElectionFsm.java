@@ -17,6 +17,7 @@ import dev.vmha.isolation.IsolationResponder;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
+import dev.vmha.timing.StallWatch;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
 import java.time.Clock;
@@ -167,14 +168,17 @@ public final class ElectionFsm {
     private Optional<ActorRef<MasterCoordinator.Command>> own = Optional.empty();
     /** The answer of the step an operator's emergency action is in, if it gave one. */
     private Optional<EmergencyResult> emergencyAnswer = Optional.empty();
+    private final StallWatch stall;
 
     Shell(Io io, ElectionConfig config) {
       this.io = io;
       this.config = config;
+      this.stall = new StallWatch(config.timing().interval(), System::nanoTime);
     }
 
     void onMessage(Command m) {
       Instant at = io.clock().instant();
+      stall.idle().ifPresent(idle -> advance(new ElectionInput.Stalled<>(at, idle), r -> {}));
       if (m instanceof GetRole g) {
         advance(new ElectionInput.RoleAsked<>(at), r -> g.replyTo().tell(roleInfo(r)));
         return;
@@ -217,6 +221,9 @@ public final class ElectionFsm {
       }
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.AllHostsSilent a) {
         return new ElectionInput.AllHostsSilent<>(at, a.hosts());
+      }
+      if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.Stalled x) {
+        return new ElectionInput.Stalled<>(at, x.idle());
       }
       return null;
     }

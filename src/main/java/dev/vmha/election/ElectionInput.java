@@ -5,6 +5,7 @@ import dev.vmha.datastore.ProtectedList;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.isolation.Enforcement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,12 @@ public sealed interface ElectionInput<C> {
 
   /** This host's own coordinator heard none of the other hosts for hostTimeout. */
   record AllHostsSilent<C>(Instant at, int hosts) implements ElectionInput<C> {}
+
+  /**
+   * This agent did nothing for {@code idle}: its shell saw no input for that long ({@link dev.vmha.timing.StallWatch}),
+   * or its own coordinator did. Told before the input that follows, which may have waited that long.
+   */
+  record Stalled<C>(Instant at, Duration idle) implements ElectionInput<C> {}
 
   /** This host's own coordinator stopped beyond its own restarts. */
   record CoordinatorStopped<C>(Instant at) implements ElectionInput<C> {}

@@ -21,6 +21,7 @@ import dev.vmha.election.ElectionInput.MasterBeatHeard;
 import dev.vmha.election.ElectionInput.PeersListed;
 import dev.vmha.election.ElectionInput.Reported;
 import dev.vmha.election.ElectionInput.SideChanged;
+import dev.vmha.election.ElectionInput.Stalled;
 import dev.vmha.election.ElectionInput.ResponseApplied;
 import dev.vmha.election.ElectionInput.RoleAsked;
 import dev.vmha.election.ElectionInput.Timer;
@@ -328,6 +329,7 @@ public final class ElectionMachine {
         return s;
       }
       if (in instanceof MasterBeatHeard<C> beat && beat.master().outranks(rank(s))) return stepDown(s, beat);
+      if (in instanceof Stalled<C> st && stalledPastMaster(st)) return stalled(s, st);
       if (in instanceof AllHostsSilent<C> a) {
         return diagnose(s, new Diagnosing<>("all " + a.hosts() + " other hosts silent for "
             + config.timing().hostTimeout().toMillis() + " ms", true, Map.of(), at, false, false));
@@ -340,6 +342,23 @@ public final class ElectionMachine {
         return s.phase(new Master<>(c.side()));
       }
       return s;
+    }
+
+    private boolean stalledPastMaster(Stalled<C> st) {
+      return st.idle().compareTo(config.timing().masterStall()) >= 0;
+    }
+
+    /**
+     * This master's agent stalled past {@link TimingRules.Detection#masterStall}: its slaves may have elected another
+     * master meanwhile, which may have restarted VMs this one still counts stopped or starting. It stops its
+     * coordinator and elects anew before it beats again (or its beat, still a master's, would make the new master
+     * step down for it: seed 2454 without datastores); in the election it follows the master it hears.
+     */
+    private ElectionState<C> stalled(ElectionState<C> s, Stalled<C> st) {
+      effects.add(new ElectionEffect.StopCoordinator<>());
+      emit(new HaEvent.RoleChanged(at, hostId(), s.phase().role(), Role.ELECTION, Optional.empty(), Optional.empty()));
+      return startElection(s, "this agent stalled for " + st.idle().toMillis() + " ms: another master may have been"
+          + " elected meanwhile", Optional.empty());
     }
 
     private ElectionState<C> coordinatorStopped(ElectionState<C> s) {
@@ -405,6 +424,7 @@ public final class ElectionMachine {
       }
       if (fired(in, Timer.DIAGNOSIS_DUE)) return settle(s, d);
       if (in instanceof CoordinatorStopped<C> && d.asMaster()) return coordinatorStopped(s);
+      if (in instanceof Stalled<C> st && d.asMaster() && stalledPastMaster(st)) return stalled(s, st);
       return s;
     }
 

@@ -18,6 +18,7 @@ import dev.vmha.ping.Pinger;
 import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.VmRestarter;
+import dev.vmha.timing.StallWatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -137,6 +138,7 @@ public final class MasterCoordinator {
     private final Map<RequestId, ActorRef<OperationResult>> requests = new HashMap<>();
     private long lastRequest;
     private MasterState state;
+    private final StallWatch stall;
 
     Shell(ActorContext<Command> ctx, Deps deps, ActorRef<MasterNotice> election, MasterConfig config) {
       this.ctx = ctx;
@@ -147,6 +149,7 @@ public final class MasterCoordinator {
       this.outcomes = ctx.messageAdapter(RestartOutcome.class, o -> new In(new MasterInput.Restarted(o)));
       this.migrations = ctx.messageAdapter(MigrationOutcome.class, o -> new In(new MasterInput.Migrated(o)));
       this.io = new MasterIo(deps, ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(PLANNER)));
+      this.stall = new StallWatch(deps.settings().failureDetectionInterval(), System::nanoTime);
     }
 
     Behavior<Command> run(MasterMachine.Step first) {
@@ -184,6 +187,8 @@ public final class MasterCoordinator {
     }
 
     private Behavior<Command> step(MasterInput input) {
+      stall.idle().ifPresent(idle -> apply(MasterMachine.step(state, new MasterInput.Stalled(idle),
+          deps.clock().instant(), config)));
       apply(MasterMachine.step(state, input, deps.clock().instant(), config));
       return Behaviors.same();
     }

@@ -10,6 +10,7 @@ import dev.vmha.maintenance.MigrationOutcome;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.VmProtection;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,6 +19,12 @@ public sealed interface MasterInput {
 
   /** One failure-detection interval passed (virtual time advances by it). */
   record Tick() implements MasterInput {}
+
+  /**
+   * The shell did nothing for {@code idle} ({@link dev.vmha.timing.StallWatch}): told before the input that follows,
+   * which may have waited that long in the mailbox.
+   */
+  record Stalled(Duration idle) implements MasterInput {}
 
   /** A datastore round: this host's view of every datastore. */
   record ViewRead(DatastoreView view) implements MasterInput {}

@@ -40,6 +40,9 @@ public final class MasterMachine {
 
   public static Step step(MasterState state, MasterInput input, Instant wallNow, MasterConfig config) {
     Turn t = new Turn(config, wallNow);
+    // stepped down after a stall: the inputs still queued behind it are as stale as the rest (seed 2454)
+    if (state.stalled().isPresent()) return new Step(state, List.of());
+    if (input instanceof MasterInput.Stalled st) return new Step(stalled(t, state, st.idle()), t.effects());
     MasterState next = CapacityWatch.recheck(t, next(t, state, input));
     return new Step(next, t.effects());
   }
@@ -63,6 +66,21 @@ public final class MasterMachine {
     if (input instanceof MasterInput.Planned p) return CapacityWatch.planned(t, s, p);
     if (input instanceof MasterInput.PlanFailed p) return CapacityWatch.planFailed(t, s, p);
     return OperatorRequests.poweredOff(t, s, (MasterInput.PoweredOff) input);
+  }
+
+  /**
+   * The agent did nothing for {@code idle}. Past {@link dev.vmha.timing.TimingRules.Detection#masterStall} the slaves
+   * may have elected another master, which may have restarted VMs that this one, from the reports and restarts
+   * queued in its mailbox, still counts stopped or starting (seeds 2454, 4115, 4324, 4409, 4664 without datastores:
+   * a thawed master restarted a VM the new one had already restarted). It steps down instead: the election runs
+   * again, and a master it elects starts from fresh reports. A shorter stall is only late news.
+   */
+  private static MasterState stalled(Turn t, MasterState s, Duration idle) {
+    if (idle.compareTo(t.settings().detectionTiming().masterStall()) < 0) return s;
+    t.warn("this agent stalled for " + idle.toMillis() + " ms: another master may have been elected meanwhile;"
+        + " stepping down without acting on what it learned before");
+    t.effect(new MasterEffect.ToElection(new MasterNotice.Stalled(idle)));
+    return s.stalled(idle);
   }
 
   /** What `vmha status` shows of this state. */

@@ -2,6 +2,7 @@ package dev.vmha.master;
 
 import dev.vmha.LocalMessage;
 import dev.vmha.datastore.ProtectedList;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
@@ -27,4 +28,10 @@ public sealed interface MasterNotice extends LocalMessage {
 
   /** Every other host has been silent for hostTimeout: the master may be the one that is isolated. */
   record AllHostsSilent(int hosts) implements MasterNotice {}
+
+  /**
+   * The master's agent stalled for {@code idle}, past {@link dev.vmha.timing.TimingRules.Detection#masterStall}:
+   * another master may have been elected meanwhile, so this one stepped down and acts on nothing more.
+   */
+  record Stalled(Duration idle) implements MasterNotice {}
 }

@@ -23,14 +23,15 @@ import java.util.Set;
  * follow the scheduler (and a test's script). {@code held}: the datastores whose list lock this master wrote and
  * may hold; {@code lockable}: those {@link dev.vmha.datastore.ListLockRule} lets it hold this round;
  * {@code afterWrite}: effects held back until a list version is written; {@code capacity}: the current capacity plan
- * ({@link CapacityWatch}); {@code drain}: hosts entering maintenance.
+ * ({@link CapacityWatch}); {@code drain}: hosts entering maintenance; {@code stalled}: the stall of its agent this
+ * master stepped down for ({@link MasterMachine}).
  */
 public record MasterState(
     Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
     Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
     boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
     Optional<Duration> majoritySince, List<AfterWrite> afterWrite, CapacityWatch.Watch capacity,
-    Draining drain) {
+    Draining drain, Optional<Duration> stalled) {
 
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
@@ -253,12 +254,12 @@ public record MasterState(
   static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
     return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
         Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), CapacityWatch.Watch.NONE,
-        Draining.NONE);
+        Draining.NONE, Optional.empty());
   }
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState host(HostEntry e) {
@@ -276,62 +277,68 @@ public record MasterState(
 
   MasterState allSilent(boolean reported) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState list(ProtectedList l) {
     return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState reading(boolean out) {
     return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState time(Duration t) {
     return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
-        held, lockable, missing, majoritySince, afterWrite, capacity, drain);
+        held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState locks(Set<String> h, Set<String> mayHold) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity, drain);
+        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain);
+        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain, stalled);
   }
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain, stalled);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain);
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain, stalled);
   }
 
   MasterState capacity(CapacityWatch.Watch c) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain, stalled);
   }
 
   MasterState drain(Draining d) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d, stalled);
+  }
+
+  /** Stepped down after its agent stalled for {@code idle}: it acts on nothing more. */
+  MasterState stalled(Duration idle) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, Optional.of(idle));
   }
 
   /** The VM as the live host that runs it reports it, if one does. */

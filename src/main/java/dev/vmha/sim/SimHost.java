@@ -47,6 +47,7 @@ import dev.vmha.master.MasterNotice;
 import dev.vmha.master.MasterState;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.restart.RestartOutcome;
+import dev.vmha.timing.StallWatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -120,6 +121,9 @@ final class SimHost {
   private FenceState fence;
   /** Whether this incarnation armed the watchdog (its power-on file says so from then on). */
   private boolean armedHere;
+  /** What the election's and the master's shells see of a freeze: the gap since their last input. */
+  private StallWatch electionStall;
+  private StallWatch masterStall;
 
   SimHost(Simulation w, String id, int port, HaSettings settings) {
     this.w = w;
@@ -253,6 +257,7 @@ final class SimHost {
     fence = FenceState.initial(id);
     armedHere = false;
     electionConfig = ElectionConfig.of(settings, instant());
+    electionStall = stallWatch();
     ElectionMachine.Step<String> first = ElectionMachine.start(electionConfig);
     election = first.state();
     carryOut(first.effects());
@@ -274,7 +279,12 @@ final class SimHost {
     fenceTick();
   }
 
-  private Instant instant() {
+  /** On the simulated clock: a frozen agent's inputs wait for the thaw ({@link Simulation#onHost}). */
+  private StallWatch stallWatch() {
+    return new StallWatch(settings.failureDetectionInterval(), () -> w.clock().now() * 1_000_000);
+  }
+
+    private Instant instant() {
     return w.clock().instant(id);
   }
 
@@ -566,6 +576,11 @@ final class SimHost {
   // ---- the election machine and its effects
 
   void electionIn(ElectionInput<String> in) {
+    electionStall.idle().ifPresent(idle -> electionStep(new ElectionInput.Stalled<>(instant(), idle)));
+    electionStep(in);
+  }
+
+  private void electionStep(ElectionInput<String> in) {
     ElectionMachine.Step<String> s = ElectionMachine.step(election, in, electionConfig);
     election = s.state();
     carryOut(s.effects());
@@ -656,6 +671,7 @@ final class SimHost {
     masterRun++;
     membersSeen.clear();
     restartsOut.clear();
+    masterStall = stallWatch();
     MasterMachine.Step first = MasterMachine.start(masterConfig, knownSilence);
     master = Optional.of(first.state());
     int run = masterRun;
@@ -684,6 +700,12 @@ final class SimHost {
   }
 
   void masterIn(MasterInput in) {
+    if (master.isEmpty()) return;
+    masterStall.idle().ifPresent(idle -> masterStep(new MasterInput.Stalled(idle)));
+    masterStep(in);
+  }
+
+  private void masterStep(MasterInput in) {
     if (master.isEmpty()) return;
     MasterMachine.Step s = MasterMachine.step(master.get(), in, instant(), masterConfig);
     master = Optional.of(s.state());
@@ -763,6 +785,7 @@ final class SimHost {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())
           : x.notice() instanceof MasterNotice.Side side ? new ElectionInput.SideChanged<String>(instant(), side.heard())
+          : x.notice() instanceof MasterNotice.Stalled st ? new ElectionInput.Stalled<String>(instant(), st.idle())
           : new ElectionInput.AllHostsSilent<>(instant(), ((MasterNotice.AllHostsSilent) x.notice()).hosts())));
     } else if (e instanceof MasterEffect.Reply x) {
       w.trace(id, "answers request " + x.request().value() + ": " + x.message());

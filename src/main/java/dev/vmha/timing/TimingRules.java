@@ -123,6 +123,15 @@ public final class TimingRules {
     return seedNodeTimeout.plus(joinRetry).multipliedBy(2);
   }
 
+  /**
+   * The gap between two inputs of a machine's shell that shows its agent stalled ({@link StallWatch}): 2 i. Each shell
+   * ticks every interval with a fixed delay, so its inputs come a little over an interval apart at most; a gap of
+   * more than two missed a tick.
+   */
+  public static Duration stallGap(Duration interval) {
+    return rounds(interval, 2);
+  }
+
   /** The time {@code rounds} rounds of {@code interval} take: the periodic actors count elapsed time in rounds. */
   public static Duration rounds(Duration interval, long rounds) {
     return interval.multipliedBy(rounds);
@@ -317,6 +326,17 @@ public final class TimingRules {
     /** A host whose agent alone is down: judged AGENT_UNREACHABLE when its ping answers, right after T + one round. */
     public Duration agentUnreachable() {
       return hostTimeout.plus(interval);
+    }
+
+    /**
+     * How long a master's agent may stall (do nothing: a long GC pause, SIGSTOP, a frozen host) before what it
+     * learned may be stale: T − i. Its slaves elect anew after T without its heartbeat, counted from the last one
+     * heard, which went out up to one interval before the stall began; the master elected meanwhile may have restarted
+     * VMs that the reports and restarts queued in the stalled master's mailbox still show stopped or starting. Such a
+     * master steps down and is elected again, if at all, with fresh reports. Shorter stalls are only late news.
+     */
+    public Duration masterStall() {
+      return hostTimeout.minus(interval);
     }
   }
 

@@ -669,6 +669,29 @@ class ElectionMachineTest {
   }
 
   /**
+   * Seed 2454 without datastores: a master whose agent stalled past T − i (its slaves may have elected another master
+   * meanwhile) stops its coordinator and elects anew before it beats again — its beat, still a master's, made the
+   * master elected meanwhile step down for it — and in the election it follows the master it hears, though it
+   * outranks it. A shorter stall is only late news.
+   */
+  @Test
+  void aMasterWhoseAgentStalledPastItsSlavesElectionStopsItsCoordinatorAndElectsAnew() {
+    becomeMaster();
+    Duration bound = SETTINGS.detectionTiming().masterStall();
+    int mark = s.mark();
+    s.feed(new ElectionInput.Stalled<>(s.at(), bound.minusMillis(1)));
+    assertEquals(Role.MASTER, s.role().role(), "only late news");
+    s.feed(new ElectionInput.Stalled<>(s.at(), bound));
+    assertEquals(Role.ELECTION, s.role().role());
+    assertEquals(1, s.since(mark, StopCoordinator.class).size());
+    mark = s.mark();
+    s.tick();
+    assertEquals(List.of(), s.since(mark, SendMasterBeat.class), "no master's beat after the stall");
+    s.feed(beat(new Rank(2, "host3"), "coord3", null)); // the master elected meanwhile: a lower id
+    assertEquals(Role.SLAVE, s.role().role());
+  }
+
+  /**
    * Without datastores (seed 678's one-way loss): a master's beats carry the side its coordinator last counted (none
    * while it holds no majority), and a slave tells its self-fence whether its master's latest beat counts it; a beat
    * with no side makes no claim, and a host that becomes master counts itself.

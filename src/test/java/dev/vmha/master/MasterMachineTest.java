@@ -992,6 +992,39 @@ class MasterMachineTest {
   }
 
   /**
+   * Seeds 2454, 4115, 4324, 4409 and 4664 without datastores: master host4's agent froze 17 s (its watchdog fired);
+   * host3 was elected and restarted vm6; host4 thawed and acted on the reports queued meanwhile, restarting vm6 beside
+   * host3's copy. A master whose agent stalled past T − i (its slaves may have elected another master) steps down
+   * and acts on nothing queued behind the stall; a shorter stall is only late news.
+   */
+  @Test
+  void withoutDatastoresAMasterWhoseAgentStalledPastItsSlavesElectionStepsDownAndActsOnNothingQueued() {
+    Duration bound = m.settings.detectionTiming().masterStall();
+    for (Duration stall : List.of(bound.minusMillis(1), bound)) {
+      MasterScript s = new MasterScript("", Optional.empty(), List.of());
+      s.started();
+      s.powerOnAtHost2(VM1, VmProtection.defaults());
+      s.host2Running = List.of(VM1);
+      s.tick();
+      HostReport queued = new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false,
+          List.of(new StoppedVm(VM1, "the watchdog fired")), List.of(), s.now() + 1);
+      s.mark();
+      s.in(new MasterInput.Stalled(stall));
+      s.in(new MasterInput.Beat(queued));
+      if (stall.compareTo(bound) < 0) {
+        assertEquals("vm1", s.only(HaEvent.VmRestartPlanned.class).vm(), "a stall of " + stall + ": late news");
+        continue;
+      }
+      assertEquals(List.of(new MasterEffect.ToElection(new MasterNotice.Stalled(stall))),
+          s.since().stream().filter(e -> !(e instanceof MasterEffect.Log)).toList(),
+          "steps down and acts on nothing queued");
+      s.mark();
+      s.tick();
+      assertEquals(List.of(), s.since(), "nor on anything after");
+    }
+  }
+
+  /**
    * Without datastores no lease shows where a VM runs: a VM missing at the host the list places it on may run at a
    * host this master does not hear — restarted there by a master whose newer list died with it (seed 557: host3
    * restarted vm2 at host1 and lost power before its next beat carried the list; its next agent took the slaves'

@@ -47,6 +47,13 @@ class TimingRulesTest {
   }
 
   @Test
+  void aStalledMasterStepsDownOnceItsSlavesMayHaveElectedAnother() {
+    assertEquals(Duration.ofSeconds(9), DEFAULTS.masterStall(), "T - i");
+    // a slave's MASTER_LOST fires T after the last beat it heard, which went out up to one interval before the stall
+    assertEquals(DEFAULTS.hostTimeout(), DEFAULTS.masterStall().plus(DEFAULTS.interval()));
+  }
+
+  @Test
   void theBudgetPerCaseWithTheDemoSettings() {
     assertEquals(Duration.ofMillis(5000), DEMO.slavePowerLoss());
     assertEquals(Duration.ofMillis(6250), DEMO.masterPowerLoss());
