@@ -12,6 +12,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.BoundedHypervisor;
 import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.isolation.Enforcement;
+import dev.vmha.isolation.MajorityRecordFile;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
@@ -134,7 +135,9 @@ public final class HostSupervisor {
       // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
       // it sees a minority that long): the master acts on a silent host only after that
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
-          s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, events, clock)), "self-fence", HA);
+          s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, new MajorityRecordFile(s.dataDir(),
+          ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO))), events, clock)), "self-fence",
+          HA);
       disarmAtJvmExit(ctx.getSystem(), watchdog, s);
       // a member that removed this host (declared it dead while it was cut off) quarantines it: this incarnation can
       // never rejoin, so it stops, and the agent's run loop starts a new one that joins as a slave
