@@ -62,8 +62,24 @@ public record ProtectedList(
     }
   }
 
-  /** A protected VM, where it last ran, how it is restarted, and where its recovery stands. */
-  public record Entry(VmSpec vm, String host, VmProtection protection, Recovery recovery) implements JsonSerializable {}
+  /**
+   * A protected VM, where it last ran, how it is restarted, and where its recovery stands. {@code startingAt}: the
+   * hosts a restart attempt was sent to (target first, then fallbacks), recorded before the power-on goes out by a
+   * master without heartbeat datastores, until a report or the answer shows where the VM runs: no lease shows a new
+   * master that the VM may run there already (seed 2185). Empty otherwise, and in lists written before it existed.
+   */
+  public record Entry(VmSpec vm, String host, VmProtection protection, Recovery recovery, List<String> startingAt)
+      implements JsonSerializable {
+    public Entry {
+      // an older agent's replica in its heartbeat has none (state files say so: StateFile's added fields)
+      startingAt = startingAt == null ? List.of() : List.copyOf(startingAt);
+    }
+
+    /** An entry with no restart attempt out. */
+    public Entry(VmSpec vm, String host, VmProtection protection, Recovery recovery) {
+      this(vm, host, protection, recovery, List.of());
+    }
+  }
 
   /**
    * Where a VM's recovery stands, written before the master acts on it so that a new master carries on: the failed
@@ -130,11 +146,21 @@ public record ProtectedList(
     return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
   }
 
-  /** A protected VM whose recovery moved on; where it ran and its protection unchanged. */
+  /** A protected VM whose recovery moved on; where it ran, its protection and its attempt out unchanged. */
   public ProtectedList recovering(String vm, Recovery recovery, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     Entry e = m.get(vm);
-    m.put(vm, new Entry(e.vm(), e.host(), e.protection(), recovery));
+    m.put(vm, new Entry(e.vm(), e.host(), e.protection(), recovery, e.startingAt()));
+    return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
+  }
+
+  /** Protected VMs whose restart attempts are sent now to {@code hosts} (per VM): see {@link Entry#startingAt}. */
+  public ProtectedList starting(Map<String, List<String>> hosts, String newOwner) {
+    Map<String, Entry> m = new LinkedHashMap<>(vms);
+    hosts.forEach((vm, at) -> {
+      Entry e = m.get(vm);
+      m.put(vm, new Entry(e.vm(), e.host(), e.protection(), e.recovery(), at));
+    });
     return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
   }
 
@@ -142,7 +168,7 @@ public record ProtectedList(
   public ProtectedList reprotected(String vm, VmProtection protection, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);
     Entry e = m.get(vm);
-    m.put(vm, new Entry(e.vm(), e.host(), protection, e.recovery()));
+    m.put(vm, new Entry(e.vm(), e.host(), protection, e.recovery(), e.startingAt()));
     return new ProtectedList(newOwner, version + 1, m, maintenance, ha);
   }
 
@@ -203,10 +229,11 @@ public record ProtectedList(
   }
 
   static ProtectedList decode(Path file, String text) throws CorruptStateFileException {
-    // lists written before maintenance, HA's switch or per-VM isolation responses existed read with no host in
-    // maintenance, HA enabled and every VM with the configured isolation response
+    // lists written before maintenance, HA's switch, per-VM isolation responses or restarts out existed read with no
+    // host in maintenance, HA enabled, every VM with the configured isolation response and no restart out
     return StateFile.decode(file, KIND, text, ProtectedList.class, LegacyStateFile::protectedList,
         Map.of("maintenance", Map.of(), "ha", HaSwitch.ENABLED,
-            "vms.*.protection.isolationResponse", Optional.<IsolationResponse>empty()));
+            "vms.*.protection.isolationResponse", Optional.<IsolationResponse>empty(),
+            "vms.*.startingAt", List.<String>of()));
   }
 }

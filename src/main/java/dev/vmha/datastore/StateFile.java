@@ -44,7 +44,7 @@ import java.util.zip.CRC32;
  * temporary name and renamed, and the checksum catches what a shared file system still tears or truncates. A file in
  * the first, positional text format ({@link LegacyStateFile}) is still read, and rewritten in this one by its writer.
  */
-final class StateFile {
+public final class StateFile {
   static final int FORMAT_VERSION = 2;
 
   private static final ObjectMapper JSON = JsonMapper.builder()
@@ -95,7 +95,7 @@ final class StateFile {
     };
   }
 
-  static String encode(String kind, Object content) {
+  public static String encode(String kind, Object content) {
     ObjectNode doc = JSON.createObjectNode();
     doc.put("vmha", kind);
     doc.put("format", FORMAT_VERSION);
@@ -106,6 +106,13 @@ final class StateFile {
     } catch (JacksonException e) {
       throw new IllegalArgumentException("state file " + kind + " cannot be written: " + e.getOriginalMessage(), e);
     }
+  }
+
+  /** The content of a file of a kind that never had the first format (a file in it is corrupt). */
+  public static <T> T decode(Path file, String kind, String text, Class<T> type) throws CorruptStateFileException {
+    return decode(file, kind, text, type, (f, fields) -> {
+      throw new CorruptStateFileException(f, "a " + kind + " file has no first format");
+    });
   }
 
   /** The content of a file of the given kind, or why it cannot be trusted. */

@@ -13,5 +13,8 @@ public sealed interface FenceEffect {
   /** Have the VM manager lift the fence: VMs may start here again. */
   record Unfence() implements FenceEffect {}
 
+  /** Without datastores: keep this on the host's disk for the next agent (nothing waits for it). */
+  record WriteRecord(MajorityRecord record) implements FenceEffect {}
+
   record Emit(HaEvent event) implements FenceEffect {}
 }

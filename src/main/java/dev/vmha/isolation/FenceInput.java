@@ -3,6 +3,7 @@ package dev.vmha.isolation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** What the {@link FenceMachine} is told, each at the wall time {@code at} it happened (it stamps the events). */
@@ -30,6 +31,18 @@ public sealed interface FenceInput {
    * counts itself). Left out for {@link dev.vmha.timing.TimingRules#leftOutFenceAfter}, the host fences itself.
    */
   record CountedByMaster(Instant at, String master, boolean counted) implements FenceInput {}
+
+  /**
+   * Without datastores, once at the agent's start: the {@link MajorityRecord} the agents before this one left on the
+   * host's disk (empty if none, or if it could not be trusted).
+   */
+  record RecordRead(Instant at, Optional<MajorityRecord> record) implements FenceInput {}
+
+  /**
+   * Without datastores, once at the agent's start instead of {@link RecordRead}: the record is there but cannot be
+   * trusted (torn, altered, unreadable), so when the host last heard a majority is unknown.
+   */
+  record RecordUnreadable(Instant at, String why) implements FenceInput {}
 
   /** An operator suspended this host's enforcement of HA, or restored it (emergency disable, enable). */
   record Enforce(Instant at, Enforcement enforcement) implements FenceInput {}

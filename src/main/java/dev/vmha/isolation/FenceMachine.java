@@ -35,6 +35,13 @@ public final class FenceMachine {
           : new FenceState(s.now(), w, s.now(), s.minoritySince(), s.fenced(), s.known(), s.enforcement(),
               s.leftOut()), List.of());
     }
+    if (input instanceof FenceInput.RecordRead r) return new Step(carriedOn(s, r, config), List.of());
+    if (input instanceof FenceInput.RecordUnreadable) {
+      // unknown is taken for long ago: the first minority round of this agent fences, a majority round lifts it
+      return new Step(countedYet(s) || config.datastoresConfigured() ? s : new FenceState(s.now(), s.lastOwnWrite(),
+          s.writeSeenAt(), Optional.of(s.now().minus(config.fenceTimeout())), s.fenced(), s.known(), s.enforcement(),
+          s.leftOut()), List.of());
+    }
     if (input instanceof FenceInput.Enforce e) {
       return new Step(new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), s.minoritySince(), s.fenced(),
           s.known(), e.enforcement(), s.leftOut()), List.of());
@@ -61,14 +68,17 @@ public final class FenceMachine {
     known.addAll(t.members());
     MajorityRule.Count side = MajorityRule.count(config.hostId(), known, t.heard());
     boolean minority = !datastores && side.minority();
-    Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now)) : Optional.empty();
+    boolean member = t.members().contains(config.hostId());
+    // a round before this agent is a member (it sees no members) proves nothing: a clock carried on stays
+    Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now))
+        : member ? Optional.empty() : s.minoritySince();
     // left out by itself as master (no majority reports to it) counts only while it hears a strict majority: an
     // even split fences nobody, and a minority fences by the rule above; a fence so taken stays until it is counted
     boolean recount = !side.majority() && s.fenced().isEmpty();
     Optional<FenceState.LeftOut> leftOut = s.leftOut()
         .map(o -> recount && o.master().equals(config.hostId()) ? new FenceState.LeftOut(o.master(), now) : o);
     Optional<String> reason = FencingRule.mustFence(datastores, now.minus(s.writeSeenAt()),
-        since.map(now::minus).orElse(Duration.ZERO), config.fenceTimeout())
+        since.filter(x -> minority).map(now::minus).orElse(Duration.ZERO), config.fenceTimeout())
         .or(() -> datastores ? Optional.empty() : leftOut(leftOut, now, config));
     Optional<String> fenced = s.fenced();
     if (reason.isPresent() && fenced.isEmpty() && s.enforcement().on()) {
@@ -82,8 +92,40 @@ public final class FenceMachine {
           + side.describe())));
       fenced = Optional.empty();
     }
+    // an agent not yet a member sees no members, and is a majority of one: that is no news for the next agent
+    if (!datastores && side.majority() && member) {
+      Set<String> members = new TreeSet<>(t.members());
+      members.add(config.hostId());
+      effects.add(new FenceEffect.WriteRecord(new MajorityRecord(t.at(), members)));
+    }
     return new Step(new FenceState(now, s.lastOwnWrite(), s.writeSeenAt(), since, fenced, known, s.enforcement(),
         leftOut), effects);
+  }
+
+  /**
+   * Seed 1912: an agent restarted while its host was cut off into a minority must not start its minority clock
+   * again, for the majority counts the host's silence from when it last heard it. So until its first round that sees
+   * other members and no minority, a new agent counts the minority from {@link TimingRules#minorityNoticedBy} after
+   * the last majority its predecessors recorded, as the agent that heard that majority would have at the latest; and
+   * it knows the hosts they knew, for before it joins the cluster it sees no members. The virtual time it maps the
+   * record into runs up to one round behind the wall time, which only sets the clock back further. With datastores
+   * the fence follows the own heartbeat, which outlives the agent.
+   */
+  private static FenceState carriedOn(FenceState s, FenceInput.RecordRead r, FenceConfig config) {
+    if (config.datastoresConfigured() || r.record().isEmpty() || countedYet(s)) return s;
+    MajorityRecord record = r.record().get();
+    Duration noticed = s.now().minus(Duration.between(record.heardAt(), r.at()))
+        .plus(TimingRules.minorityNoticedBy(config.fenceTimeout(), config.interval()));
+    Duration since = s.minoritySince().filter(m -> m.compareTo(noticed) <= 0).orElse(noticed);
+    Set<String> known = new TreeSet<>(s.known());
+    known.addAll(record.known());
+    return new FenceState(s.now(), s.lastOwnWrite(), s.writeSeenAt(), Optional.of(since), s.fenced(), known,
+        s.enforcement(), s.leftOut());
+  }
+
+  /** Whether a round of this agent's own, as a member, saw no minority: then it needs no predecessor's clock. */
+  private static boolean countedYet(FenceState s) {
+    return !s.now().isZero() && s.minoritySince().isEmpty() && s.known().size() > 1;
   }
 
   /**

@@ -10,7 +10,8 @@ import java.util.Set;
  * @param now virtual time: the sum of the ticks, so a hung datastore that stops the heartbeat rounds still lets the
  *     fence fall
  * @param lastOwnWrite the view's lastOwnWrite as last seen, and {@code writeSeenAt} when it last changed
- * @param minoritySince when this host began to see a strict minority, if it does
+ * @param minoritySince when this host began to see a strict minority, if it does (a new agent: from its predecessors'
+ *     {@link MajorityRecord} until a round of its own sees no minority)
  * @param fenced why the host is fenced, while it is
  * @param known every host this agent has seen as a cluster member (the {@link MajorityRule}'s denominator)
  * @param enforcement whether the host fences itself at all ({@code SUSPENDED} by an operator's emergency disable)

@@ -43,25 +43,47 @@ public final class SelfFence {
 
   private record Fenced(IsolationResponder.Applied applied, String reason) implements Command {}
 
+  private record RecordLoaded(Optional<MajorityRecord> record) implements Command {}
+
+  private record RecordUnreadable(String why) implements Command {}
+
+  private record RecordNotWritten(String why) implements Command {}
+
   private SelfFence() {}
 
   public static Behavior<Command> create(
       String hostId, boolean datastoresConfigured, Duration interval, Duration fenceTimeout,
-      ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<HostVms.Command> vms, Consumer<HaEvent> events,
-      Clock clock) {
+      ActorRef<DatastoreHeartbeat.Command> datastore, ActorRef<HostVms.Command> vms, MajorityRecords records,
+      Consumer<HaEvent> events, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
+      if (!datastoresConfigured) {
+        ctx.pipeToSelf(records.read(), (r, e) -> {
+          if (e == null) return new RecordLoaded(r);
+          String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+          ctx.getLog().error("{}: the majority record left by the last agent cannot be trusted ({}): taken as a"
+              + " majority last heard long ago, so a first minority round fences", hostId, why);
+          return new RecordUnreadable(why);
+        });
+      }
       return new Shell(ctx, new FenceConfig(hostId, datastoresConfigured, interval, fenceTimeout), datastore, vms,
-          ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), events, clock).running(FenceState.initial(hostId));
+          records, ctx.messageAdapter(DatastoreView.class, ViewUpdate::new), events, clock)
+          .running(FenceState.initial(hostId));
     }));
   }
 
   /** What the shell talks to; the machine's state is its behaviour's. */
   private record Shell(ActorContext<Command> ctx, FenceConfig config, ActorRef<DatastoreHeartbeat.Command> datastore,
-      ActorRef<HostVms.Command> vms, ActorRef<DatastoreView> viewAdapter, Consumer<HaEvent> events, Clock clock) {
+      ActorRef<HostVms.Command> vms, MajorityRecords records, ActorRef<DatastoreView> viewAdapter,
+      Consumer<HaEvent> events, Clock clock) {
 
     Behavior<Command> running(FenceState state) {
-      return Behaviors.receive(Command.class).onAnyMessage(m -> running(next(state, m))).build();
+      return Behaviors.receive(Command.class)
+          .onMessage(RecordNotWritten.class, n -> {
+            ctx.getLog().warn("{}: {}", config.hostId(), n.why());
+            return Behaviors.same();
+          })
+          .onAnyMessage(m -> running(next(state, m))).build();
     }
 
     private FenceState next(FenceState state, Command m) {
@@ -70,6 +92,8 @@ public final class SelfFence {
       if (m instanceof ViewUpdate v) in = new FenceInput.ViewRead(at, v.view().lastOwnWrite());
       else if (m instanceof Enforce e) in = new FenceInput.Enforce(at, e.enforcement());
       else if (m instanceof CountedByMaster c) in = new FenceInput.CountedByMaster(at, c.master(), c.counted());
+      else if (m instanceof RecordLoaded r) in = new FenceInput.RecordRead(at, r.record());
+      else if (m instanceof RecordUnreadable u) in = new FenceInput.RecordUnreadable(at, u.why());
       else if (m instanceof Fenced f) {
         in = new FenceInput.Fenced(at, f.reason(), f.applied().stopped().stream().map(VmSpec::name).toList());
       } else in = tick(at);
@@ -99,7 +123,12 @@ public final class SelfFence {
         vms.tell(new HostVms.Fence(f.reason(), ctx.messageAdapter(IsolationResponder.Applied.class,
             a -> new Fenced(a, f.reason()))));
       } else if (e instanceof FenceEffect.Unfence) vms.tell(HostVms.Unfence.INSTANCE);
-      else if (e instanceof FenceEffect.Emit x) events.accept(x.event());
+      else if (e instanceof FenceEffect.WriteRecord w) {
+        ActorRef<Command> self = ctx.getSelf();
+        records.write(w.record()).whenComplete((done, err) -> {
+          if (err != null) self.tell(new RecordNotWritten("the majority record was not written: " + err.getMessage()));
+        });
+      } else if (e instanceof FenceEffect.Emit x) events.accept(x.event());
     }
   }
 }

@@ -55,7 +55,10 @@ final class ListOwnership {
     // maintenance is known (and shown) though it may be down
     Map<String, MasterState.HostEntry> hosts = new HashMap<>(s.hosts());
     List<String> known = new ArrayList<>(list.maintenance().keySet());
-    list.vms().values().forEach(e -> known.add(e.host()));
+    list.vms().values().forEach(e -> {
+      known.add(e.host());
+      known.addAll(e.startingAt()); // they may run the VM: heard, or judged, before it starts elsewhere
+    });
     for (String h : known) {
       if (!h.equals(t.self())) hosts.putIfAbsent(h, MasterState.HostEntry.fresh(h, s.now()));
     }
@@ -211,7 +214,9 @@ final class ListOwnership {
     ProtectedList l = s.protectedList();
     for (VmSpec vm : r.poweredOn()) {
       ProtectedList.Entry e = l.vms().get(vm.name());
-      if (e != null && !e.host().equals(r.hostId()) && !s.inFlight().containsKey(vm.name())) {
+      // also where it was placed, when an attempt there was out: the list shows no attempt out any more
+      boolean moved = e != null && (!e.host().equals(r.hostId()) || e.startingAt().contains(r.hostId()));
+      if (moved && !s.inFlight().containsKey(vm.name())) {
         l = l.moved(vm.name(), r.hostId(), t.self());
       }
     }

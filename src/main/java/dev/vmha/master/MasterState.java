@@ -136,8 +136,15 @@ public record MasterState(
   /** A protected VM its host's reports have lacked since {@code since}; another host's count starts anew. */
   record Unseen(String host, Duration since) {}
 
-  /** A host that did not answer a power-on, and when: it may run the VM, so nothing else starts it until it shows. */
-  record Unknown(String host, Duration since) {}
+  /**
+   * Hosts that may run the VM since {@code since}: one that did not answer a power-on, or those a previous master's
+   * attempt was sent to ({@link ProtectedList.Entry#startingAt}). Nothing else starts it until each has shown.
+   */
+  record Unknown(List<String> hosts, Duration since) {
+    Unknown {
+      hosts = List.copyOf(hosts);
+    }
+  }
 
   /** What holds a VM that needs a home back now, and why. */
   record Waiting(WaitReason reason, String why) {}
@@ -150,10 +157,15 @@ public record MasterState(
       VmSpec vm, VmProtection protection, String lostFrom, String reason, int failedAttempts, Duration notBefore,
       Optional<Unknown> unknown, Optional<Waiting> waiting) {
 
-    /** A VM lost now; a recovery a previous master began carries on: its failed attempts and retry time count. */
-    static Pending lost(ProtectedList.Entry e, String lostFrom, String reason, Duration notBefore) {
-      return new Pending(e.vm(), e.protection(), lostFrom, reason, e.recovery().failedAttempts(), notBefore,
-          Optional.empty(), Optional.empty());
+    /**
+     * A VM lost now ({@code now}); a recovery a previous master began carries on: its failed attempts and retry time
+     * count, and the hosts its attempt went to may run the VM until they show.
+     */
+    static Pending lost(ProtectedList.Entry e, String lostFrom, String reason, Duration now, Duration notBefore) {
+      Optional<Unknown> out = e.startingAt().isEmpty() ? Optional.empty()
+          : Optional.of(new Unknown(e.startingAt(), now));
+      return new Pending(e.vm(), e.protection(), lostFrom, reason, e.recovery().failedAttempts(), notBefore, out,
+          Optional.empty());
     }
 
     Pending waiting(Waiting w) {

@@ -140,7 +140,7 @@ final class VmRecovery {
       if (s.runningAt(vm.name()).isPresent() || s.inFlight().containsKey(vm.name())) continue;
       Duration wait = e.recovery().retryAt().map(at -> Duration.between(t.wall, at)).filter(w -> !w.isNegative())
           .orElse(Duration.ZERO);
-      pending.putIfAbsent(vm.name(), Pending.lost(e, lostFrom, reason, s.now().plus(wait)));
+      pending.putIfAbsent(vm.name(), Pending.lost(e, lostFrom, reason, s.now(), s.now().plus(wait)));
     }
     return advance(t, s.restarts(pending, s.inFlight()));
   }
@@ -177,11 +177,11 @@ final class VmRecovery {
             + p.lostFrom() + ", which it was lost from (./vmha host ha enable " + p.lostFrom() + ")")));
         continue;
       }
-      Optional<String> unknown = p.unknown().filter(u -> !shown(s, u)).map(Unknown::host);
-      if (unknown.isPresent()) {
-        pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, unknown.get()
-            + " did not answer its power-on: it may run " + p.vm().name() + ", so nothing else starts it until that"
-            + " host shows (beats again or is dead)")));
+      List<String> unknown = p.unknown().map(u -> unshown(s, u, p.vm().name())).orElse(List.of());
+      if (!unknown.isEmpty()) {
+        pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, String.join(", ", unknown)
+            + " did not answer its power-on to this master: it may run " + p.vm().name() + ", so nothing else starts"
+            + " it until each has reported without it or been judged dead")));
         continue;
       }
       if (t.config.hasDatastores()) {
@@ -213,6 +213,7 @@ final class VmRecovery {
         .filter(r -> s.protectedList().ha().enabledFor(r.hostId())).toList();
     RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(homeless, starting, satisfied,
         targets, t.settings().restart().defaultFailoverHost()));
+    MasterState next = recordStarts(t, s, plan.starts());
     for (RestartPlanner.Start st : plan.starts()) {
       Pending p = pending.remove(st.vm().name());
       HaEvent planned = new HaEvent.VmRestartPlanned(t.wall, t.self(), st.vm().name(), p.lostFrom(),
@@ -227,12 +228,27 @@ final class VmRecovery {
       Pending p = pending.get(w.vm().name());
       pending.put(w.vm().name(), waitFor(t, p, CapacityWatch.waiting(t, s, p, w)));
     }
-    MasterState next = s;
     for (RestartPlanner.Skip k : plan.skips()) {
       pending.remove(k.vm().name());
       next = giveUp(t, next, k.vm().name(), 0, k.why());
     }
     return next.restarts(pending, inFlight);
+  }
+
+  /**
+   * Without datastores the list records where the restarts go before their power-ons go out ({@link
+   * ProtectedList.Entry#startingAt}): a new master that takes it from the replica waits to hear those hosts before it
+   * starts the VM again (seed 2185: master host4 started vm3 at host1 and stepped down before the answer; host5 took
+   * its list and acted on host4's stop record of vm3 while host1, running it, had not reported to it). With
+   * datastores the VM's lease shows where it runs.
+   */
+  private static MasterState recordStarts(Turn t, MasterState s, List<RestartPlanner.Start> starts) {
+    if (t.config.hasDatastores() || starts.isEmpty()) return s;
+    Map<String, List<String>> at = new HashMap<>();
+    for (RestartPlanner.Start st : starts) {
+      if (s.protectedList().vms().containsKey(st.vm().name())) at.put(st.vm().name(), st.hosts());
+    }
+    return at.isEmpty() ? s : ListOwnership.write(t, s, s.protectedList().starting(at, t.self()));
   }
 
   /** What the lease rule says of starting the VM elsewhere, once the master has read the datastores. */
@@ -288,10 +304,16 @@ final class VmRecovery {
     return next;
   }
 
-  /** A host that did not answer a power-on has shown since: it beat again, or it was judged dead. */
-  private static boolean shown(MasterState s, Unknown u) {
-    HostEntry h = s.hosts().get(u.host());
-    return h == null || h.verdict() == Verdict.DEAD || h.lastBeat().compareTo(u.since()) > 0;
+  /**
+   * The hosts that may run the VM and have not shown since: neither beaten again without it (a report that has it
+   * starting shows only that it may soon run there) nor been judged dead.
+   */
+  private static List<String> unshown(MasterState s, Unknown u, String vm) {
+    return u.hosts().stream().filter(host -> {
+      HostEntry h = s.hosts().get(host);
+      return h != null && h.verdict() != Verdict.DEAD
+          && (h.lastBeat().compareTo(u.since()) <= 0 || h.report().map(r -> r.has(vm)).orElse(false));
+    }).toList();
   }
 
   /** The VM waits for a reason; the reason is recorded when it changes (not every round). */
@@ -381,7 +403,7 @@ final class VmRecovery {
     } else if (o instanceof RestartOutcome.Unanswered u) {
       // its host failed, not the VM: tried again, uncounted, as soon as that host shows whether it runs it
       pending.put(vm, waitFor(t, new Pending(f.vm(), f.protection(), f.lostFrom(), "retry after " + reason,
-          failed - 1, s.now(), Optional.of(new Unknown(u.host(), s.now())), Optional.empty()),
+          failed - 1, s.now(), Optional.of(new Unknown(List.of(u.host()), s.now())), Optional.empty()),
           new Waiting(WaitReason.POWER_STATE_UNKNOWN, reason)));
     } else if (f.protection().priority() == RestartPriority.BEST_EFFORT) {
       next = giveUp(t, next, vm, failed, "best-effort VMs get exactly one attempt, and it failed: " + reason);

@@ -33,6 +33,7 @@ import dev.vmha.isolation.FenceEffect;
 import dev.vmha.isolation.FenceInput;
 import dev.vmha.isolation.FenceMachine;
 import dev.vmha.isolation.FenceState;
+import dev.vmha.isolation.MajorityRecord;
 import dev.vmha.isolation.ResponseMachine;
 import dev.vmha.lease.LeaseConfig;
 import dev.vmha.lease.LeaseEffect;
@@ -99,6 +100,8 @@ final class SimHost {
   private boolean watchdogArmed;
   /** When (global ms) the agent last petted the watchdog. */
   private long lastPet;
+  /** The host's disk: the self-fence's {@link MajorityRecord} outlives agents and power losses, as its file does. */
+  private Optional<MajorityRecord> majorityRecord = Optional.empty();
 
   // the agent: an incarnation's state, dropped with it
   private boolean agentUp;
@@ -258,6 +261,10 @@ final class SimHost {
     vmsStall = stallWatch();
     fence = FenceState.initial(id);
     armedHere = false;
+    if (!fenceConfig.datastoresConfigured()) {
+      w.onHost(this, w.ioDelay(), "majority record read", () -> fenceIn(new FenceInput.RecordRead(instant(),
+          majorityRecord)));
+    }
     electionConfig = ElectionConfig.of(settings, instant());
     electionStall = stallWatch();
     ElectionMachine.Step<String> first = ElectionMachine.start(electionConfig);
@@ -517,6 +524,9 @@ final class SimHost {
         });
       } else if (e instanceof FenceEffect.Unfence) {
         local("unfence", () -> vmsIn(new HostVmsInput.Unfence<>(instant())));
+      } else if (e instanceof FenceEffect.WriteRecord x) {
+        // a write still in flight when its agent dies is lost (the older record stays: the next agent fences sooner)
+        w.onHost(this, w.ioDelay(), "majority record written", () -> majorityRecord = Optional.of(x.record()));
       } else if (e instanceof FenceEffect.Emit x) {
         w.emit(id, x.event());
       }

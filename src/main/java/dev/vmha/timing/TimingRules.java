@@ -72,6 +72,16 @@ public final class TimingRules {
   }
 
   /**
+   * Without heartbeat datastores: how long after a host last heard a strict majority its self-fence has surely seen
+   * the minority (T/3 + i): Pekko's failure detector marks the other side unreachable within its acceptable pause,
+   * and the fence's next round sees it. {@link #majorityStillBound} allows this before the fence's T; an agent that
+   * starts on a host whose last majority its predecessor recorded counts its minority from then on (seed 1912).
+   */
+  public static Duration minorityNoticedBy(Duration hostTimeout, Duration interval) {
+    return failureDetectorPause(hostTimeout).plus(interval);
+  }
+
+  /**
    * Without heartbeat datastores: how long a slave left out of its master's side (the hosts the master's beats say it
    * counts as heard) waits before it fences itself (T/2). The master leaves a host out at most T after the last
    * report it received from it (at tR), its next beat says so within one interval and arrives within a message's delay

@@ -167,9 +167,7 @@ class StateFileTest {
   @Test
   void aProtectedListWrittenBeforePerVmIsolationResponsesReadsWithout() throws Exception {
     ProtectedList old = ProtectedList.empty("m").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m");
-    String before = old.encode().split("\n")[0].replace(",\"isolationResponse\":null", "");
-    assertFalse(before.contains("isolationResponse"), before);
-    assertEquals(old, ProtectedList.decode(FILE, json(before)));
+    readsWithout(old, ",\"isolationResponse\":null");
     VmProtection d = VmProtection.defaults();
     ProtectedList own = old.reprotected("vm1", new VmProtection(d.priority(), d.order(), d.ready(), d.readyTimeout(),
         d.dependsOn(), Optional.of(IsolationResponse.SHUTDOWN)), "m");
@@ -177,6 +175,29 @@ class StateFileTest {
     assertEquals(Map.of("vm1", IsolationResponse.SHUTDOWN), own.isolationResponses());
     assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json(own.encode().split("\n")[0]
         .replace("\"SHUTDOWN\"", "\"REBOOT\""))), "an unknown response is corrupt");
+  }
+
+  /**
+   * Seed 2185: the hosts a restart attempt went to were added to a VM's entry; a list written before reads with
+   * none, a new one round-trips, and a null is still corrupt.
+   */
+  @Test
+  void aProtectedListWrittenBeforeRestartsWereRecordedReadsWithNone() throws Exception {
+    ProtectedList old = ProtectedList.empty("m").with(new VmSpec("vm1", 1, 1), "h1", VmProtection.defaults(), "m");
+    readsWithout(old, ",\"startingAt\":[]");
+    ProtectedList out = old.starting(Map.of("vm1", List.of("h2", "h3")), "m");
+    assertEquals(List.of("h2", "h3"), ProtectedList.decode(FILE, out.encode()).vms().get("vm1").startingAt());
+    assertEquals(out.version() + 1, out.moved("vm1", "h2", "m").version());
+    assertEquals(List.of(), out.moved("vm1", "h2", "m").vms().get("vm1").startingAt(), "placed: none out");
+    assertThrows(CorruptStateFileException.class, () -> ProtectedList.decode(FILE, json(out.encode().split("\n")[0]
+        .replace("[\"h2\",\"h3\"]", "null"))), "null is corrupt");
+  }
+
+  /** The list as written before the field {@code written} (as it is written now) existed reads as the same list. */
+  private static void readsWithout(ProtectedList l, String written) throws CorruptStateFileException {
+    String before = l.encode().split("\n")[0].replace(written, "");
+    assertFalse(before.equals(l.encode().split("\n")[0]), before);
+    assertEquals(l, ProtectedList.decode(FILE, json(before)));
   }
 
   @Test

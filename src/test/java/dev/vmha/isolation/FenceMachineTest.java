@@ -6,6 +6,7 @@ import dev.vmha.history.HaEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,12 @@ class FenceMachineTest {
     return T0.plus(I.multipliedBy(ticks));
   }
 
+  /** One round; its effects but the majority record's writes, which {@link #roundEffects} keeps. */
   private List<FenceEffect> tick(Set<String> members, Set<String> heard) {
+    return roundEffects(members, heard).stream().filter(e -> !(e instanceof FenceEffect.WriteRecord)).toList();
+  }
+
+  private List<FenceEffect> roundEffects(Set<String> members, Set<String> heard) {
     ticks++;
     return feed(new FenceInput.Tick(at(), members, heard));
   }
@@ -166,5 +172,88 @@ class FenceMachineTest {
     config = new FenceConfig("host1", false, I, TIMEOUT);
     Set<String> two = Set.of("host1", "host2");
     for (int t = 0; t < 20; t++) assertEquals(List.of(), tick(two, Set.of("host1")));
+  }
+
+  /**
+   * Seed 1912: host1's agent restarts 3 s after it last heard a majority (it was cut off into a minority of five). The
+   * new agent, not yet a member (it sees no members: a majority of one, which it neither records nor counts as its
+   * own proof), carries on the clock its predecessor recorded, read after its first round: the minority
+   * counts from T/3 + i after that majority (1.67 s + 1 s), so it fences 5.33 s into the minority, 8 s after the
+   * record; without the record it would count itself a majority of one and never fence.
+   */
+  @Test
+  void withoutDatastoresANewAgentCarriesOnTheMinorityClockItsPredecessorRecorded() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> five = Set.of("host1", "host2", "host3", "host4", "host5");
+    MajorityRecord record = new MajorityRecord(T0, five);
+    ticks = 3;
+    assertEquals(List.of(), roundEffects(Set.of(), Set.of()), "a majority of one, not recorded");
+    assertEquals(List.of(), feed(new FenceInput.RecordRead(at(), Optional.of(record))), "read after that round");
+    for (int t = 2; t < 5; t++) assertEquals(List.of(), roundEffects(Set.of(), Set.of()), "round " + t);
+    assertEquals(List.of(new FenceEffect.Fence("it saw only a minority of the cluster for 5333 ms")),
+        roundEffects(Set.of(), Set.of()));
+    assertEquals(T0.plusSeconds(8), at());
+  }
+
+  /** A record read after minority rounds of the new agent's own: the earlier clock of the two counts. */
+  @Test
+  void withoutDatastoresARecordReadLateStillSetsTheMinorityClockBack() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> five = Set.of("host1", "host2", "host3", "host4", "host5");
+    ticks = 3;
+    assertEquals(List.of(), roundEffects(five, Set.of("host1", "host2")));
+    assertEquals(List.of(), roundEffects(five, Set.of("host1", "host2")));
+    feed(new FenceInput.RecordRead(at(), Optional.of(new MajorityRecord(T0, five))));
+    assertEquals(List.of(), roundEffects(five, Set.of("host1", "host2")));
+    assertEquals(List.of(), roundEffects(five, Set.of("host1", "host2")));
+    assertEquals(List.of(new FenceEffect.Fence("it saw only a minority of the cluster for 5333 ms")),
+        roundEffects(five, Set.of("host1", "host2")), "at 8 s, not 9 s: 5 s after its own first minority round");
+  }
+
+  /**
+   * An agent restarted in a healthy cluster: each round that hears a majority records it (time and members), and a
+   * record read after such a round changes nothing (this agent has counted for itself).
+   */
+  @Test
+  void withoutDatastoresEachRoundThatHearsAMajorityIsRecordedAndThenAnOldRecordIsIgnored() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> three = Set.of("host1", "host2", "host3");
+    assertEquals(List.of(new FenceEffect.WriteRecord(new MajorityRecord(T0.plus(I), three))),
+        roundEffects(three, Set.of("host1", "host2")));
+    FenceState before = state;
+    feed(new FenceInput.RecordRead(at(), Optional.of(new MajorityRecord(T0.minusSeconds(60),
+        Set.of("host1", "host2", "host3", "host4", "host5")))));
+    assertEquals(before, state);
+    assertEquals(List.of(), roundEffects(three, Set.of("host1")), "a minority, not recorded");
+  }
+
+  /**
+   * A record that cannot be trusted: when the host last heard a majority is unknown, so it is taken for long ago.
+   * Rounds before the agent is a member prove nothing and keep that; its first minority round as a member fences,
+   * where a first majority round would have cleared it.
+   */
+  @Test
+  void withoutDatastoresAnUnreadableRecordMakesTheFirstMinorityRoundFence() {
+    config = new FenceConfig("host1", false, I, TIMEOUT);
+    Set<String> five = Set.of("host1", "host2", "host3", "host4", "host5");
+    assertEquals(List.of(), feed(new FenceInput.RecordUnreadable(at(), "checksum mismatch")));
+    for (int t = 0; t < 8; t++) assertEquals(List.of(), roundEffects(Set.of(), Set.of()), "not a member, round " + t);
+    assertEquals(List.of(new FenceEffect.Fence("it saw only a minority of the cluster for 14000 ms")),
+        roundEffects(five, Set.of("host1", "host2")));
+
+    state = FenceState.initial("host1");
+    feed(new FenceInput.RecordUnreadable(at(), "checksum mismatch"));
+    assertEquals(List.of(new FenceEffect.WriteRecord(new MajorityRecord(at().plus(I), five))),
+        roundEffects(five, five), "a majority round: recorded, no fence");
+    for (int t = 0; t < 4; t++) assertEquals(List.of(), roundEffects(five, Set.of("host1", "host2")), "round " + t);
+  }
+
+  @Test
+  void withDatastoresNoMajorityIsRecordedAndARecordChangesNothing() {
+    config = new FenceConfig("host1", true, I, TIMEOUT);
+    FenceState before = state;
+    feed(new FenceInput.RecordRead(at(), Optional.of(new MajorityRecord(T0.minusSeconds(60), THREE))));
+    assertEquals(before, state);
+    assertEquals(List.of(new FenceEffect.AskView()), roundEffects(THREE, THREE));
   }
 }

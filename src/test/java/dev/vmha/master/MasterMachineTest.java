@@ -1104,6 +1104,86 @@ class MasterMachineTest {
     assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "vm1 runs at host3 in the newer list");
   }
 
+  /**
+   * Without datastores (seed 2185) the list records where a restart goes before its power-on goes out, so the beats
+   * that replicate it tell a next master where the VM may run; the answer places the VM there and ends the record.
+   */
+  @Test
+  void withoutDatastoresARestartIsRecordedInTheListBeforeItsPowerOnGoesOut() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.started();
+    m.mark();
+    m.host2Fenced = true;
+    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+    m.tick();
+    List<MasterEffect> out = m.since();
+    MasterEffect.PersistThenStart start = m.effects(MasterEffect.PersistThenStart.class).get(0);
+    int recorded = -1;
+    for (int i = 0; i < out.size() && recorded < 0; i++) {
+      if (out.get(i) instanceof MasterEffect.ToElection e && e.notice() instanceof MasterNotice.ProtectedListChanged c
+          && c.list().vms().get("vm1").startingAt().equals(start.hosts())) {
+        recorded = i;
+      }
+    }
+    assertTrue(recorded >= 0 && recorded < out.indexOf(start), "recorded for the replicas first: " + out);
+    m.answerStart(true);
+    ProtectedList.Entry placed = m.state.protectedList().vms().get("vm1");
+    assertEquals(start.hosts().get(0), placed.host());
+    assertEquals(List.of(), placed.startingAt(), "no attempt out any more");
+  }
+
+  /**
+   * Without datastores (seed 2185): master host2 sent vm1's power-on to host3 and stepped down before the answer; its
+   * replica records the attempt. This master took it, and host2 reports vm1 stopped (fenced) while host3, which runs
+   * it, has not reported here: nothing starts vm1 until host3 shows — here it reports starting vm1, then without it.
+   */
+  @Test
+  void withoutDatastoresAVmWhoseRestartWasOutInTheReplicaWaitsToHearTheHostItWasSentTo() {
+    MasterScript m = vm1StoppedAtHost2WhileItsRestartAtHost3WasOut();
+    m.tick();
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "host3 may run vm1");
+    assertEquals(WaitReason.POWER_STATE_UNKNOWN, m.only(HaEvent.VmRestartWaiting.class).kind());
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), 2048, 2, List.of(), null, false,
+        List.of(), List.of("vm1"), m.now())));
+    m.tick();
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "host3 reports it is starting vm1");
+    m.host3NetBeating = true;
+    m.tick();
+    m.tick(); // the next round after its report without vm1
+    assertEquals("vm1", m.only(HaEvent.VmRestartPlanned.class).vm(), "host3 showed without it");
+  }
+
+  /** The same, but host3 shows running vm1: the list places it there, and nothing starts it again. */
+  @Test
+  void withoutDatastoresAVmWhoseRestartWasOutInTheReplicaIsFollowedToTheHostItWasSentTo() {
+    MasterScript m = vm1StoppedAtHost2WhileItsRestartAtHost3WasOut();
+    m.host3NetBeating = true;
+    m.host3Running = List.of(VM1);
+    m.tick();
+    m.tick();
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "vm1 runs at host3");
+    assertEquals("host3", m.state.protectedList().vms().get("vm1").host());
+    assertEquals(List.of(), m.state.protectedList().vms().get("vm1").startingAt());
+  }
+
+  /**
+   * Master host2 sent vm1's power-on to host3 and stepped down before the answer; this master took its replica, host3
+   * has not reported here, and host2 (fenced) reports vm1 stopped.
+   */
+  private static MasterScript vm1StoppedAtHost2WhileItsRestartAtHost3WasOut() {
+    ProtectedList list = ProtectedList.empty("host2").with(VM1, "host2", VmProtection.defaults(), "host2")
+        .starting(Map.of("vm1", List.of("host3")), "host2");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host3NetBeating = false;
+    m.started();
+    m.mark();
+    m.host2Fenced = true;
+    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+    m.tick();
+    return m;
+  }
+
   private static List<MasterNotice> sides(MasterScript m) {
     return m.effects(MasterEffect.ToElection.class).stream().map(MasterEffect.ToElection::notice)
         .filter(MasterNotice.Side.class::isInstance).toList();

@@ -269,6 +269,30 @@ class SimulationCasesTest {
     }
   }
 
+  /**
+   * Found by seed 1912 without datastores (issue 21, session 9; session 10 fixed it): host2 and host4 were cut off
+   * from the other three, and host2's agent restarted 0.6 s before its minority self-fence would fire. The new agent
+   * started its minority clock afresh, and host5 (the majority's master) judged host2 DEAD after the majority bound
+   * of silence and restarted vm7 beside the running copy. Now each agent records on the host's disk when it last heard
+   * a majority, and the next one carries that clock on.
+   */
+  @Test
+  void withoutDatastoresAnAgentRestartedInAMinorityCarriesItsFenceClockOn() {
+    Simulation.Setup setup = Simulation.Setup.of(1912, 200).withoutDatastores();
+    Fault.PartitionHealingPingsFirst partition =
+        new Fault.PartitionHealingPingsFirst(96_254, 25_000, List.of("host1", "host3", "host5"), 1_000);
+    Simulation.Result r = run(setup, new Fault.FrozenAgent(5_907, 6_000, "host2"), partition,
+        new Fault.AgentRestart(106_555, "host2"));
+    long fenced = at(r, "host2 event HostSelfFenced");
+    assertTrue(at(r, "host2 agent restarts: restarted by a fault") < fenced, "the new agent fenced");
+    HaSettings h = Simulation.settings(setup, 1);
+    Duration i = h.failureDetectionInterval();
+    Duration bound = TimingRules.minorityNoticedBy(h.hostTimeout(), i).plus(h.hostTimeout()).plus(i.multipliedBy(2));
+    assertTrue(fenced - partition.start() <= bound.toMillis(), "fenced " + (fenced - partition.start())
+        + " ms after it last heard the majority, bound " + bound.toMillis() + " ms");
+    assertTrue(fenced < at(r, "host5 event HostJudged: host2 declared DEAD"), "fenced before the majority judged it");
+  }
+
   @Test
   void aRestartedMastersListIsTakenOver() {
     Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),

@@ -36,6 +36,21 @@ class TimingRulesTest {
     assertEquals(Duration.ofSeconds(5), TimingRules.leftOutFenceAfter(DEFAULTS.hostTimeout()));
   }
 
+  /**
+   * Seed 1912: an agent that carries on its predecessors' minority clock counts it from {@code minorityNoticedBy}
+   * after the last majority recorded, fences T later at its next round (one interval) and stops its VMs within one
+   * more: strictly before the majority may restart them, {@code majorityStillBound} after it last heard the host.
+   */
+  @Test
+  void aNewAgentCarryingTheMinorityClockOnFencesBeforeTheMajorityRestarts() {
+    Duration i = Duration.ofSeconds(1);
+    for (Duration t : new Duration[] {TimingRules.minHostTimeout(i), DEFAULTS.hostTimeout()}) {
+      Duration fenced = TimingRules.minorityNoticedBy(t, i).plus(t).plus(i.multipliedBy(2));
+      assertTrue(fenced.compareTo(TimingRules.majorityStillBound(t)) < 0, "fenced by " + fenced + " with T " + t);
+    }
+    assertEquals(4333, TimingRules.minorityNoticedBy(DEFAULTS.hostTimeout(), i).toMillis(), "T/3 + i");
+  }
+
   @Test
   void theBudgetPerCaseWithTheDefaults() {
     assertEquals(Duration.ofSeconds(17), DEFAULTS.slavePowerLoss(), "max(T + P, 1.5 T + i) + i");
