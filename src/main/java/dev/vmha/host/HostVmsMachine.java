@@ -27,7 +27,8 @@ import java.util.TreeMap;
 
 /**
  * The host's VM keeper as a pure state machine (issue 21): polls the powered-on VMs and reports them; carries out
- * the master's power-ons, each only after taking the VM's lease, and the operators' power-offs; powers off — and
+ * the master's power-ons, each only after taking the VM's lease (refused when queued behind a long stall of this
+ * agent: the master may have started the VM elsewhere meanwhile), and the operators' power-offs; powers off — and
  * tries again at every poll until the hypervisor shows it off — a VM whose lease was lost or that started while the
  * host fenced itself; reports a VM stopped only once a poll shows it off (its lease is released by the same poll),
  * and notices VMs that stopped by themselves; migrates a VM out (its writer stopped, then its lease released, awaited,
