@@ -217,7 +217,7 @@ public final class ElectionFsm {
         return new ElectionInput.ListChanged<>(at, p.list());
       }
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.Side x) {
-        return new ElectionInput.SideChanged<>(at, x.heard());
+        return new ElectionInput.SideChanged<>(at, x.heard(), x.outnumbered());
       }
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.AllHostsSilent a) {
         return new ElectionInput.AllHostsSilent<>(at, a.hosts());

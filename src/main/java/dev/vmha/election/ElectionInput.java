@@ -78,9 +78,9 @@ public sealed interface ElectionInput<C> {
 
   /**
    * Without datastores, each interval: the hosts this host's own coordinator counts as heard, while they are a strict
-   * majority.
+   * majority; {@code outnumbered}: fewer than half of the hosts report to it ({@code MasterNotice.Side}).
    */
-  record SideChanged<C>(Instant at, Optional<Set<String>> side) implements ElectionInput<C> {
+  record SideChanged<C>(Instant at, Optional<Set<String>> side, boolean outnumbered) implements ElectionInput<C> {
     public SideChanged {
       side = side.map(Set::copyOf);
     }

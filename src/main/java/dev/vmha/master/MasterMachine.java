@@ -1,5 +1,6 @@
 package dev.vmha.master;
 
+import dev.vmha.isolation.MajorityRule;
 import dev.vmha.master.MasterState.HostEntry;
 import java.time.Duration;
 import java.time.Instant;
@@ -95,10 +96,12 @@ public final class MasterMachine {
   private static MasterState tick(Turn t, MasterState s) {
     MasterState next = s.time(s.now().plus(t.settings().failureDetectionInterval()));
     t.effect(new MasterEffect.ReadView());
-    boolean majority = !t.config.hasDatastores() && HostWatch.majority(t, next).majority();
+    boolean majority = false;
     if (!t.config.hasDatastores()) {
+      MajorityRule.Count count = HostWatch.majority(t, next);
+      majority = count.majority();
       t.effect(new MasterEffect.ToElection(new MasterNotice.Side(majority ? Optional.of(HostWatch.side(t, next))
-          : Optional.empty())));
+          : Optional.empty(), count.minority())));
     }
     next = next.majoritySince(majority ? Optional.of(next.majoritySince().orElse(next.now())) : Optional.empty());
     if (!next.loaded()) {

@@ -18,9 +18,10 @@ public sealed interface MasterNotice extends LocalMessage {
   /**
    * Without datastores, each interval: the hosts this master counts as heard (itself among them) while they are a
    * strict majority, else none (it restarts nothing then). The FSM sends them with every master heartbeat, so a slave
-   * left out knows it and fences itself before its VMs are restarted.
+   * left out knows it and fences itself before its VMs are restarted. {@code outnumbered}: fewer than half of the
+   * hosts report to it, so the others may hold a strict majority and restart its VMs (an even split: neither may).
    */
-  record Side(Optional<Set<String>> heard) implements MasterNotice {
+  record Side(Optional<Set<String>> heard, boolean outnumbered) implements MasterNotice {
     public Side {
       heard = heard.map(Set::copyOf);
     }

@@ -802,7 +802,8 @@ final class SimHost {
     } else if (e instanceof MasterEffect.ToElection x) {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())
-          : x.notice() instanceof MasterNotice.Side side ? new ElectionInput.SideChanged<String>(instant(), side.heard())
+          : x.notice() instanceof MasterNotice.Side side ? new ElectionInput.SideChanged<String>(instant(), side.heard(),
+              side.outnumbered())
           : x.notice() instanceof MasterNotice.Stalled st ? new ElectionInput.Stalled<String>(instant(), st.idle())
           : new ElectionInput.AllHostsSilent<>(instant(), ((MasterNotice.AllHostsSilent) x.notice()).hosts())));
     } else if (e instanceof MasterEffect.Reply x) {

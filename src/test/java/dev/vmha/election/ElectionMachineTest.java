@@ -709,11 +709,11 @@ class ElectionMachineTest {
         new CountedByMaster<String>("host9", true)), s.since(mark, CountedByMaster.class));
     becomeMaster();
     assertEquals(List.of(new CountedByMaster<String>(SELF, true)), s.since(0, CountedByMaster.class));
-    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.of(Set.of(SELF, "host2"))));
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.of(Set.of(SELF, "host2")), false));
     mark = s.mark();
     s.tick();
     assertEquals(Optional.of(Set.of(SELF, "host2")), s.since(mark, SendMasterBeat.class).get(0).side());
-    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.empty()));
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.empty(), true));
     mark = s.mark();
     s.tick();
     assertEquals(Optional.empty(), s.since(mark, SendMasterBeat.class).get(0).side(), "no majority: no claim");
@@ -721,17 +721,21 @@ class ElectionMachineTest {
 
   /**
    * Without datastores (seed 4138): a master's beats that reach nobody it hears from leave no slave out, so a master
-   * its coordinator finds without a strict majority on its side tells its own self-fence it is left out (the hosts
-   * it hears follow another master, whose beats it cannot hear); a side with a majority counts it again.
+   * its coordinator finds outnumbered (fewer than half of the hosts on its side) tells its own self-fence it is left
+   * out (the hosts it hears follow another master, whose beats it cannot hear); a side with a majority counts it
+   * again. Half is not left out (CanonicalCasesTest's even split, found in session 10: after the heal Pekko showed
+   * every host reachable a second before the other master's beats came, and the half side's master fenced): the
+   * others hold no strict majority, so nobody restarts its VMs.
    */
   @Test
-  void aMasterWithoutAMajorityOnItsSideTellsItsFenceItIsLeftOut() {
+  void aMasterOutnumberedOnItsSideTellsItsFenceItIsLeftOutButNotAtHalf() {
     becomeMaster();
     int mark = s.mark();
-    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.empty()));
-    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.of(Set.of(SELF, "host2"))));
-    assertEquals(List.of(new CountedByMaster<String>(SELF, false), new CountedByMaster<String>(SELF, true)),
-        s.since(mark, CountedByMaster.class));
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.empty(), true));
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.of(Set.of(SELF, "host2")), false));
+    s.feed(new ElectionInput.SideChanged<>(s.at(), Optional.empty(), false));
+    assertEquals(List.of(new CountedByMaster<String>(SELF, false), new CountedByMaster<String>(SELF, true),
+        new CountedByMaster<String>(SELF, true)), s.since(mark, CountedByMaster.class));
   }
 
   /** A master gives its own coordinator its host's report each interval, as a slave gives its master's. */

@@ -948,17 +948,17 @@ class MasterMachineTest {
     m.tick();
     m.mark();
     m.tick();
-    assertEquals(List.of(new MasterNotice.Side(Optional.of(Set.of("host1", "host2", "host3")))), sides(m));
+    assertEquals(List.of(new MasterNotice.Side(Optional.of(Set.of("host1", "host2", "host3")), false)), sides(m));
     m.in(new MasterInput.Membership("host3", Reachability.UNREACHABLE, "unreachable", Optional.empty(),
         "pekko://vmha@127.0.0.1:3"));
     m.mark();
     m.tick();
-    assertEquals(List.of(new MasterNotice.Side(Optional.of(Set.of("host1", "host2")))), sides(m), "host3 left out");
+    assertEquals(List.of(new MasterNotice.Side(Optional.of(Set.of("host1", "host2")), false)), sides(m), "host3 left out");
     m.host2NetBeating = false;
     m.ticks(m.settings.hostTimeout());
     m.mark();
     m.tick();
-    assertEquals(List.of(new MasterNotice.Side(Optional.empty())), sides(m), "1 of 3: no claim");
+    assertEquals(List.of(new MasterNotice.Side(Optional.empty(), true)), sides(m), "1 of 3: no claim, outnumbered");
   }
 
   /**
