@@ -27,7 +27,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@link TimingRules.Lease#petDeadline()} — so a dead or frozen agent, or one that cannot renew its leases, leaves it unpetted
  * and it stops the host's VMs, as sanlock's wdmd does; disarmed (magic close) on a clean agent stop, once the host's
  * power-on files say "disarmed" (only an armed watchdog lets the master restart the VMs of a host whose agent is
- * gone). Every call to the driver is bounded by one interval. Arming, disarming, failing, a pet later than half the
+ * gone; without datastores they never can, and it is left armed). Every call to the driver is bounded by one interval. Arming, disarming, failing, a pet later than half the
  * timeout and a firing the watchdog recorded are events.
  */
 public final class Watchdog {
