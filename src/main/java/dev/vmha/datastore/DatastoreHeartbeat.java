@@ -105,6 +105,7 @@ public final class DatastoreHeartbeat {
         if (e instanceof HeartbeatEffect.Round<?> r) round(r);
         else if (e instanceof HeartbeatEffect.Emit<?> x) events.accept(x.event());
         else if (e instanceof HeartbeatEffect.Written<ActorRef<Boolean>> w) w.waiter().tell(true);
+        else if (e instanceof HeartbeatEffect.Unpublished<ActorRef<Boolean>> u) u.waiter().tell(false);
       }
       return step.state();
     }

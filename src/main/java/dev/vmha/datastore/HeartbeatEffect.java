@@ -24,4 +24,7 @@ public sealed interface HeartbeatEffect<W> {
 
   /** Tell {@code waiter} the watchdog's flag is written. */
   record Written<W>(W waiter) implements HeartbeatEffect<W> {}
+
+  /** Tell {@code waiter} the watchdog's flag reaches no master, so the watchdog must not be disarmed. */
+  record Unpublished<W>(W waiter) implements HeartbeatEffect<W> {}
 }

@@ -50,8 +50,11 @@ public final class HeartbeatMachine {
   private static <W> HeartbeatState<W> watchdog(HeartbeatState<W> s, LocalWatchdog<W> w, HeartbeatConfig config,
       List<HeartbeatEffect<W>> effects) {
     if (config.datastores().isEmpty()) {
-      // no datastores, no leases: no master restarts anything on an expired lease, so nothing to tell it
-      w.waiter().ifPresent(r -> effects.add(new HeartbeatEffect.Written<>(r)));
+      // no power-on file can tell a master that a stopped agent left its VMs running: one that judged the host DEAD
+      // (cut off after the stop) would start them beside the running copies, so the watchdog must stay armed
+      boolean refused = w.flag() == WatchdogFlag.AGENT_STOPPED;
+      w.waiter().ifPresent(r -> effects.add(refused ? new HeartbeatEffect.Unpublished<>(r)
+          : new HeartbeatEffect.Written<>(r)));
       return s.watchdog(w.flag(), s.waiting());
     }
     Map<W, Boolean> waiting = new HashMap<>(s.waiting());

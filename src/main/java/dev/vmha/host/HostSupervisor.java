@@ -1,7 +1,6 @@
 package dev.vmha.host;
 
 import com.typesafe.config.Config;
-import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
@@ -14,7 +13,6 @@ import dev.vmha.hypervisor.BoundedHypervisor;
 import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.isolation.Enforcement;
 import dev.vmha.isolation.MajorityRecordFile;
-import dev.vmha.isolation.MajorityRecords;
 import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.ping.PingTarget;
@@ -141,7 +139,7 @@ public final class HostSupervisor {
           ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO)));
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
           s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, majority, events, clock)), "self-fence", HA);
-      disarmAtJvmExit(ctx.getSystem(), watchdog, majority, s);
+      disarmAtJvmExit(ctx.getSystem(), watchdog, s);
       // a member that removed this host (declared it dead while it was cut off) quarantines it: this incarnation can
       // never rejoin, so it stops, and the agent's run loop starts a new one that joins as a slave
       ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(ThisActorSystemQuarantinedEvent.class,
@@ -214,28 +212,23 @@ public final class HostSupervisor {
 
   /**
    * A planned stop of the agent (SIGTERM: systemctl stop) disarms the watchdog, once the power-on files say so, before
-   * anything else stops: the VMs keep running. An actor system stopped for any other reason (removed from the cluster,
-   * started again by the run loop) leaves it armed and counting.
+   * anything else stops: the VMs keep running. Without datastores nothing can say so and the watchdog is left armed:
+   * the VMs stop when it fires, and the majority record stays, so a new agent carries the fence clock on as after a
+   * crash. An actor system stopped for any other reason (removed from the cluster, started again by the run loop)
+   * leaves it armed and counting.
    */
-  private static void disarmAtJvmExit(ActorSystem<?> system, ActorRef<Watchdog.Command> watchdog,
-      MajorityRecords majority, HaSettings s) {
+  private static void disarmAtJvmExit(ActorSystem<?> system, ActorRef<Watchdog.Command> watchdog, HaSettings s) {
     CoordinatedShutdown cs = CoordinatedShutdown.get(system);
     cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "disarm-watchdog", () -> {
       if (!cs.getShutdownReason().filter(CoordinatedShutdown.jvmExitReason()::equals).isPresent()) {
         return CompletableFuture.completedFuture(Done.getInstance());
       }
-      // without datastores the next agent carries no fence clock on after a clean stop (see MajorityRecords.clear)
-      CompletionStage<Void> cleared = s.datastores().isEmpty() ? majority.clear()
-          : CompletableFuture.completedFuture(null);
       return AskPattern.<Watchdog.Command, Watchdog.Status>ask(watchdog, Watchdog.Stop::new, s.hostTimeout(),
           system.scheduler()).handle((st, err) -> {
             system.log().warn("{} stops: watchdog {}", s.hostId(), err == null ? st.phase() + ", " + st.detail()
                 : "did not answer (" + err + "): it fires");
             return Done.getInstance();
-          }).thenCombine(cleared.exceptionally(e -> {
-            system.log().error("{} stops: {}", s.hostId(), Failures.rootMessage(e));
-            return null;
-          }), (done, x) -> done);
+          });
     });
   }
 

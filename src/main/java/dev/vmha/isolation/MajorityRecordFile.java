@@ -27,7 +27,6 @@ public final class MajorityRecordFile implements MajorityRecords {
   private final Path file;
   private final Executor io;
   private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
-  private boolean cleared;
 
   public MajorityRecordFile(Path dataDir, Executor io) {
     this.file = dataDir.resolve(KIND);
@@ -52,7 +51,6 @@ public final class MajorityRecordFile implements MajorityRecords {
 
   @Override
   public synchronized CompletionStage<Void> write(MajorityRecord record) {
-    if (cleared) return last;
     String text = StateFile.encode(KIND, record);
     last = last.exceptionally(e -> null).thenRunAsync(() -> {
       try {
@@ -62,19 +60,6 @@ public final class MajorityRecordFile implements MajorityRecords {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write " + file, e);
-      }
-    }, io);
-    return last;
-  }
-
-  @Override
-  public synchronized CompletionStage<Void> clear() {
-    cleared = true;
-    last = last.exceptionally(e -> null).thenRunAsync(() -> {
-      try {
-        Files.deleteIfExists(file);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot remove " + file, e);
       }
     }, io);
     return last;

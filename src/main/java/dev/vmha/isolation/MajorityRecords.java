@@ -12,10 +12,4 @@ public interface MajorityRecords {
   CompletionStage<Optional<MajorityRecord>> read();
 
   CompletionStage<Void> write(MajorityRecord record);
-
-  /**
-   * At a clean stop: removes the record and writes none after it. The VMs run on with the watchdog disarmed, so the
-   * next agent has no fence clock to carry on, and starting a cluster again must not fence them at its first round.
-   */
-  CompletionStage<Void> clear();
 }

@@ -27,7 +27,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@link TimingRules.Lease#petDeadline()} — so a dead or frozen agent, or one that cannot renew its leases, leaves it unpetted
  * and it stops the host's VMs, as sanlock's wdmd does; disarmed (magic close) on a clean agent stop, once the host's
  * power-on files say "disarmed" (only an armed watchdog lets the master restart the VMs of a host whose agent is
- * gone). Every call to the driver is bounded by one interval. Arming, disarming, failing, a pet later than half the
+ * gone; without datastores they never can, and it is left armed). Every call to the driver is bounded by one interval. Arming, disarming, failing, a pet later than half the
  * timeout and a firing the watchdog recorded are events.
  */
 public final class Watchdog {
@@ -48,7 +48,7 @@ public final class Watchdog {
     /** Arming or petting failed (no watchdog process, a device error): tried again every lease round. */
     FAILED,
     DISARMED,
-    /** Stopped petting at a clean stop whose "disarmed" did not reach the datastores: it fires. */
+    /** Stopped petting at a clean stop whose "disarmed" did not reach the datastores, or without any: it fires. */
     LEFT_ARMED,
     /** vmha.watchdog.type = none. */
     NONE
@@ -199,7 +199,8 @@ public final class Watchdog {
     private State onPublished(State s, boolean ok) {
       if (!ok) {
         State left = s.phase(Phase.LEFT_ARMED, "left armed at the agent's stop: \"disarmed\" did not reach the"
-            + " datastores, so the watchdog fires and stops the VMs (the master may restart them)");
+            + " datastores (or there are none to tell the master), so the watchdog fires and stops the VMs (the master"
+            + " may restart them)");
         ctx.getLog().warn("{}: {}", hostId, left.detail());
         s.stopping().ifPresent(r -> r.tell(status(left)));
         return left;

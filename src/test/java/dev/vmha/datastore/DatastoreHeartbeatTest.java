@@ -131,6 +131,15 @@ class DatastoreHeartbeatTest {
     }
   }
 
+  /** Without datastores "agent stopped" reaches no master: the stopping agent is told so and leaves its watchdog armed. */
+  @Test
+  void withoutDatastoresAgentStoppedIsAnsweredNotWritten() {
+    spawn(List.of());
+    TestProbe<Boolean> written = kit.createTestProbe();
+    heartbeat.tell(new DatastoreHeartbeat.LocalWatchdog(WatchdogFlag.AGENT_STOPPED, Optional.of(written.ref())));
+    assertFalse(written.receiveMessage());
+  }
+
   @Test
   void anotherHostsHeartbeatAgesInVirtualTimeWhileItsCounterStandsStill() {
     DirectoryDatastore other = ds(ds1);

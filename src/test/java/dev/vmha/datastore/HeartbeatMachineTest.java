@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vmha.datastore.HeartbeatEffect.Emit;
 import dev.vmha.datastore.HeartbeatEffect.Round;
+import dev.vmha.datastore.HeartbeatEffect.Unpublished;
 import dev.vmha.datastore.HeartbeatEffect.Written;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
@@ -104,11 +105,18 @@ class HeartbeatMachineTest {
     assertEquals(List.of(), done("ds1", "ds2", "ds3"), "told once");
   }
 
+  /**
+   * Without datastores no power-on file can tell a master that a cleanly stopped agent left its VMs running: were the
+   * watchdog disarmed, a master that later judged the host DEAD (cut off after the stop) would start them beside the
+   * running copies. So "agent stopped" is refused and the watchdog stays armed (LEFT_ARMED): it fires and stops them.
+   */
   @Test
-  void withoutDatastoresTheWatchdogsFlagCountsAsWrittenAtOnce() {
+  void withoutDatastoresTheWatchdogsFlagCountsAsWrittenAtOnceButAgentStoppedIsRefused() {
     config = new HeartbeatConfig("host1", 2, I, List.of());
     state = HeartbeatState.initial(List.of());
     assertEquals(List.of(new Written<>("agent")),
         feed(new HeartbeatInput.LocalWatchdog<>(T0, WatchdogFlag.ARMED, Optional.of("agent"))));
+    assertEquals(List.of(new Unpublished<>("agent")),
+        feed(new HeartbeatInput.LocalWatchdog<>(T0, WatchdogFlag.AGENT_STOPPED, Optional.of("agent"))));
   }
 }

@@ -33,15 +33,6 @@ class MajorityRecordFileTest {
   }
 
   @Test
-  void aCleanStopRemovesTheRecordAndWritesNoneAfter() {
-    MajorityRecordFile file = new MajorityRecordFile(dir, Runnable::run);
-    file.write(record).toCompletableFuture().join();
-    file.clear().toCompletableFuture().join();
-    file.write(record).toCompletableFuture().join();
-    assertEquals(Optional.empty(), new MajorityRecordFile(dir, Runnable::run).read().toCompletableFuture().join());
-  }
-
-  @Test
   void aDamagedRecordIsRefusedWithWhy() throws Exception {
     MajorityRecordFile file = new MajorityRecordFile(dir, Runnable::run);
     file.write(record).toCompletableFuture().join();

@@ -75,11 +75,6 @@ class SelfFenceTest {
         written.add(record);
         return CompletableFuture.completedFuture(null);
       }
-
-      @Override
-      public CompletionStage<Void> clear() {
-        throw new AssertionError("no clean stop here");
-      }
     };
   }
 
