@@ -267,11 +267,27 @@ final class HostWatch {
     return MajorityRule.count(t.self(), s.hosts().keySet(), side(t, s));
   }
 
-  /** The hosts this master counts as heard, itself among them: what its beats tell the slaves without datastores. */
+  /** The hosts this master counts as heard, itself among them: the numerator of its majority. */
   static Set<String> side(Turn t, MasterState s) {
+    return onSide(t, s, false);
+  }
+
+  /**
+   * What this master's beats tell the slaves without datastores: the hosts it does not leave out. Besides the hosts
+   * it hears, a host Pekko does not call unreachable that has not reported to it yet, until it has been silent for
+   * hostTimeout since this master came to know it (or since its known silence began): so a new master leaves a host
+   * out no sooner than one that reported at its takeover, which {@link TimingRules#leftOutFenceAfter} assumes
+   * (CanonicalCasesTest's even split: a slave left out by its new master's first beats, before its report came, and
+   * cut off by the split before a beat counted it, fenced its VMs although nobody held a majority).
+   */
+  static Set<String> claimed(Turn t, MasterState s) {
+    return onSide(t, s, true);
+  }
+
+  private static Set<String> onSide(Turn t, MasterState s, boolean unreported) {
     Set<String> heard = new TreeSet<>(Set.of(t.self()));
     for (HostEntry o : s.hosts().values()) {
-      boolean beating = o.report().isPresent() && o.verdict() == Verdict.ALIVE && beating(t, s, o);
+      boolean beating = (unreported || o.report().isPresent()) && o.verdict() == Verdict.ALIVE && beating(t, s, o);
       if (beating && o.reach() != Reachability.UNREACHABLE && o.reach() != Reachability.REMOVED) heard.add(o.id());
     }
     return heard;

@@ -100,7 +100,7 @@ public final class MasterMachine {
     if (!t.config.hasDatastores()) {
       MajorityRule.Count count = HostWatch.majority(t, next);
       majority = count.majority();
-      t.effect(new MasterEffect.ToElection(new MasterNotice.Side(majority ? Optional.of(HostWatch.side(t, next))
+      t.effect(new MasterEffect.ToElection(new MasterNotice.Side(majority ? Optional.of(HostWatch.claimed(t, next))
           : Optional.empty(), count.minority())));
     }
     next = next.majoritySince(majority ? Optional.of(next.majoritySince().orElse(next.now())) : Optional.empty());

@@ -87,8 +87,10 @@ public final class TimingRules {
    * report it received from it (at tR), its next beat says so within one interval and arrives within a message's delay
    * d, and the slave applies it at its next interval, so the slave is fenced by tR + T + 3i + d + T/2; the master
    * restarts its VMs only after {@link #majorityStillBound} (2.5 T) of that silence. The slave fences first while
-   * 3i + d &lt; T, which the least hostTimeout (4i) keeps when a message takes less than an interval. Not shorter:
-   * a new master counts nobody until each slave has reported to it (up to three intervals). A host that cannot hear
+   * 3i + d &lt; T, which the least hostTimeout (4i) keeps when a message takes less than an interval. A host that has
+   * not reported to a new master yet counts as having reported when the master came to know it (its silence clock
+   * starts there too), so a new master's first beats leave nobody out that a split could then cut off before a beat
+   * counted it (CanonicalCasesTest's even split). A host that cannot hear
    * its master (a one-way loss the other way) stops reporting when it loses it (tR), elects itself within the
    * election window W, and, while the hosts it hears follow the other master, its own side holds no majority: it is
    * left out by itself from its coordinator's first count, so fenced by tR + W + 2i + T/2, before 2.5 T while
