@@ -93,8 +93,8 @@ class MasterCoordinatorShellTest {
     ExplicitlyTriggeredScheduler scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
     TestProbe<MasterNotice> election = kit.createTestProbe();
     master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, List.of(ds1),
-            new HostListFile(dir, Runnable::run), datastore.ref(), (target, timeout) -> new CompletableFuture<>(), DecisionLog.of(events::add),
-            new VirtualTime.VirtualClock(scheduler)),
+            new HostListFile(dir, Runnable::run), datastore.ref(), (target, timeout) -> new CompletableFuture<>(),
+            DecisionLog.of(events::add), new VirtualTime.VirtualClock(scheduler)),
         new MasterCoordinator.Start(Map.of(), election.ref(), Optional.empty())), "master");
     datastore.expectMessageClass(DatastoreHeartbeat.GetView.class).replyTo().tell(view);
     tick();
