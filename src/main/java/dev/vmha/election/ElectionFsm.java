@@ -69,6 +69,12 @@ public final class ElectionFsm {
 
   public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
+  /**
+   * Without datastores, at the agent's start: the protected list the last master on this host wrote to its disk
+   * ({@link dev.vmha.datastore.HostListCopy}), held as the replica until a newer one comes (seed 18433).
+   */
+  public record ListKept(ProtectedList list) implements Command, LocalMessage {}
+
   /** An operator's emergency action aimed at {@code host} (a reset: every host), asked through this agent's API. */
   public record EmergencyAsked(EmergencyAction action, String host, String askedBy, ActorRef<EmergencyResult> replyTo)
       implements Command, LocalMessage {}
@@ -213,6 +219,7 @@ public final class ElectionFsm {
         return new ElectionInput.ResponseApplied<>(at, a.applied().stopped(), a.applied().keptRunning(),
             a.applied().failures());
       }
+      if (m instanceof ListKept k) return new ElectionInput.ListChanged<>(at, k.list());
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.ProtectedListChanged p) {
         return new ElectionInput.ListChanged<>(at, p.list());
       }

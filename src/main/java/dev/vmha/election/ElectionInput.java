@@ -86,7 +86,10 @@ public sealed interface ElectionInput<C> {
     }
   }
 
-  /** This host's own coordinator changed the protected list. */
+  /**
+   * This host's own coordinator changed the protected list; or, at the agent's start without datastores, the list
+   * the last master on this host left on its disk.
+   */
   record ListChanged<C>(Instant at, ProtectedList list) implements ElectionInput<C> {}
 
   /** This host's own coordinator heard none of the other hosts for hostTimeout. */

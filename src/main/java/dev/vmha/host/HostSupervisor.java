@@ -1,10 +1,12 @@
 package dev.vmha.host;
 
 import com.typesafe.config.Config;
+import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.DatastoreHeartbeat;
+import dev.vmha.datastore.HostListFile;
 import dev.vmha.datastore.WatchdogFlag;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.DecisionLog;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
@@ -117,12 +120,26 @@ public final class HostSupervisor {
             pekko.getDuration("pekko.cluster.seed-node-timeout"),
             pekko.getDuration("pekko.cluster.retry-unsuccessful-join-after")));
       }
-      MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), datastore, d.pinger(),
-          events, clock);
+      Executor io = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO));
+      HostListFile hostList = new HostListFile(s.dataDir(), io);
+      MasterCoordinator.Deps masterDeps = new MasterCoordinator.Deps(s, d.datastores(), hostList, datastore,
+          d.pinger(), events, clock);
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
           datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started,
           enforcement -> ctx.getSelf().tell(new EnforcementSet(enforcement)),
           counted -> ctx.getSelf().tell(new CountedByMaster(counted)))), "election", HA);
+      if (d.datastores().isEmpty()) {
+        // the list the last master here wrote before its restarts' power-ons: this agent holds it as its replica
+        org.slf4j.Logger log = ctx.getLog(); // captured: the read completes off the actor
+        hostList.read().whenComplete((list, err) -> {
+          if (err != null) {
+            log.error("{}: the protected list the last agent left in {} cannot be trusted ({}): starting"
+                + " with none", s.hostId(), s.dataDir(), Failures.rootMessage(err));
+          } else {
+            list.ifPresent(l -> election.tell(new ElectionFsm.ListKept(l)));
+          }
+        });
+      }
       ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
           s.watchdog().timeout(), s.leaseTiming(), flag -> publishWatchdog(datastore, flag, s, ctx.getSystem()),
           events, clock)), "watchdog", HA);
@@ -135,8 +152,7 @@ public final class HostSupervisor {
           clock)), "vms", HA);
       // a host fences itself when its heartbeat reaches no datastore for hostTimeout (or, without datastores, when
       // it sees a minority that long): the master acts on a silent host only after that
-      MajorityRecordFile majority = new MajorityRecordFile(s.dataDir(),
-          ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(HA_IO)));
+      MajorityRecordFile majority = new MajorityRecordFile(s.dataDir(), io);
       ActorRef<SelfFence.Command> fence = ctx.spawn(restarting(SelfFence.create(s.hostId(), !d.datastores().isEmpty(),
           s.failureDetectionInterval(), s.hostTimeout(), datastore, vms, majority, events, clock)), "self-fence", HA);
       disarmAtJvmExit(ctx.getSystem(), watchdog, s);

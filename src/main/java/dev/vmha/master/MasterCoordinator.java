@@ -5,6 +5,7 @@ import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
+import dev.vmha.datastore.HostListCopy;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.ProtectedList;
@@ -91,8 +92,8 @@ public final class MasterCoordinator {
 
   /** What the coordinator works with; the I/O boundaries are interfaces so tests can simulate them. */
   public record Deps(
-      HaSettings settings, List<Datastore> datastores, ActorRef<DatastoreHeartbeat.Command> datastore, Pinger pinger,
-      DecisionLog events, Clock clock) {}
+      HaSettings settings, List<Datastore> datastores, HostListCopy hostList,
+      ActorRef<DatastoreHeartbeat.Command> datastore, Pinger pinger, DecisionLog events, Clock clock) {}
 
   /**
    * How a coordinator starts.

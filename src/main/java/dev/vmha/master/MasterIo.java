@@ -14,7 +14,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The master's effects that are plain I/O, off the shell: the protected list and its lock read and written on the
- * datastores, pings, capacity planning. Each is answered by exactly one {@link MasterInput}, also when it fails
+ * datastores (without datastores, the list on this host's disk), pings, capacity planning. Each is answered by exactly one {@link MasterInput}, also when it fails
  * (the failure named in it), so the machine always learns how its effect ended.
  */
 final class MasterIo {
@@ -31,6 +31,11 @@ final class MasterIo {
   Optional<CompletionStage<MasterInput>> answer(MasterEffect effect) {
     if (effect instanceof MasterEffect.ReadList) {
       return Optional.of(ListCopies.read(deps.datastores()).thenApply(r -> r));
+    }
+    if (effect instanceof MasterEffect.WriteList w && deps.datastores().isEmpty()) {
+      // without datastores the list goes to this host's own disk, for the next agent here (a failure is warned of)
+      return Optional.of(deps.hostList().write(w.list()).handle((x, err) -> new MasterInput.ListWritten(
+          w.list().version(), 0, err == null ? List.of() : List.of("this host's disk: " + Failures.rootMessage(err)))));
     }
     if (effect instanceof MasterEffect.WriteList w) {
       return Optional.of(ListCopies.write(w.datastores().stream().map(this::datastore).toList(), w.list())

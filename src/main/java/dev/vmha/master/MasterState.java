@@ -225,6 +225,12 @@ public record MasterState(
     /** An operator's power-on: the VM is protected in the list before it starts. */
     record Start(long version, MasterEffect.PersistThenStart start, RequestId request) implements AfterWrite {}
 
+    /**
+     * Without datastores, a restart's power-on: its list, which records where it goes, is on this host's disk first
+     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433).
+     */
+    record Restart(long version, MasterEffect.PersistThenStart start) implements AfterWrite {}
+
     /** An operator's maintenance request: answered once the list that records it is stored. */
     record Maintenance(
         long version, RequestId request, String host, Optional<ProtectedList.HostMaintenance> before, String message)

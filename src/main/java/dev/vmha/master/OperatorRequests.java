@@ -195,6 +195,10 @@ final class OperatorRequests {
   /** The list a request changed is stored: its start or stop goes ahead. */
   static MasterState goAhead(Turn t, MasterState s, AfterWrite a) {
     if (a instanceof AfterWrite.Maintenance m) return Maintenance.stored(t, s, m);
+    if (a instanceof AfterWrite.Restart r) {
+      t.effect(r.start());
+      return s;
+    }
     if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.goAhead(t, s, a);
     if (a instanceof AfterWrite.Start start) {
       t.effect(start.start());
@@ -211,6 +215,8 @@ final class OperatorRequests {
   /** The list a request changed could not be stored: the request is undone and refused. */
   static MasterState notStored(Turn t, MasterState s, AfterWrite a, String why) {
     if (a instanceof AfterWrite.Maintenance m) return Maintenance.notStored(t, s, m, why);
+    // held only without datastores, where every write counts as stored (the replicas are the copies): never here
+    if (a instanceof AfterWrite.Restart) return goAhead(t, s, a);
     if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.notStored(t, s, a, why);
     if (a instanceof AfterWrite.Start start) {
       String vm = start.start().vm().name();

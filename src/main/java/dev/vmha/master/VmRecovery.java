@@ -214,13 +214,19 @@ final class VmRecovery {
     RestartPlanner.Plan plan = RestartPlanner.plan(new RestartPlanner.Input(homeless, starting, satisfied,
         targets, t.settings().restart().defaultFailoverHost()));
     MasterState next = recordStarts(t, s, plan.starts());
+    List<MasterState.AfterWrite> held = new ArrayList<>();
     for (RestartPlanner.Start st : plan.starts()) {
       Pending p = pending.remove(st.vm().name());
       HaEvent planned = new HaEvent.VmRestartPlanned(t.wall, t.self(), st.vm().name(), p.lostFrom(),
           st.hosts().get(0), p.reason() + "; " + st.why());
       int attempt = p.failedAttempts() + 1;
-      t.effect(new MasterEffect.PersistThenStart(Optional.of(planned), p.vm(),
-          grants.getOrDefault(st.vm().name(), Optional.empty()), st.hosts(), attempt));
+      MasterEffect.PersistThenStart start = new MasterEffect.PersistThenStart(Optional.of(planned), p.vm(),
+          grants.getOrDefault(st.vm().name(), Optional.empty()), st.hosts(), attempt);
+      if (recorded(t, s, st)) {
+        held.add(new MasterState.AfterWrite.Restart(next.protectedList().version(), start));
+      } else {
+        t.effect(start);
+      }
       inFlight.put(st.vm().name(), starting(t, s, p.vm(), p.protection(), p.lostFrom(), st.hosts().get(0), attempt,
           Optional.empty(), Optional.empty()));
     }
@@ -232,7 +238,9 @@ final class VmRecovery {
       pending.remove(k.vm().name());
       next = giveUp(t, next, k.vm().name(), 0, k.why());
     }
-    return next.restarts(pending, inFlight);
+    next = next.restarts(pending, inFlight);
+    for (MasterState.AfterWrite a : held) next = OperatorRequests.waitForWrite(next, a);
+    return next;
   }
 
   /**
@@ -246,9 +254,18 @@ final class VmRecovery {
     if (t.config.hasDatastores() || starts.isEmpty()) return s;
     Map<String, List<String>> at = new HashMap<>();
     for (RestartPlanner.Start st : starts) {
-      if (s.protectedList().vms().containsKey(st.vm().name())) at.put(st.vm().name(), st.hosts());
+      if (recorded(t, s, st)) at.put(st.vm().name(), st.hosts());
     }
     return at.isEmpty() ? s : ListOwnership.write(t, s, s.protectedList().starting(at, t.self()));
+  }
+
+  /**
+   * Whether the list records where this restart goes ({@link #recordStarts}): its power-on then waits until that
+   * list is on this host's disk, so that an agent restarting here before its next beat carries the list knows of it
+   * (seed 18433: the new agent took an older replica, and restarted the VM beside the copy this one started).
+   */
+  private static boolean recorded(Turn t, MasterState s, RestartPlanner.Start st) {
+    return !t.config.hasDatastores() && s.protectedList().vms().containsKey(st.vm().name());
   }
 
   /** What the lease rule says of starting the VM elsewhere, once the master has read the datastores. */

@@ -102,6 +102,11 @@ final class SimHost {
   private long lastPet;
   /** The host's disk: the self-fence's {@link MajorityRecord} outlives agents and power losses, as its file does. */
   private Optional<MajorityRecord> majorityRecord = Optional.empty();
+  /**
+   * The host's disk, without datastores: the protected list its masters wrote before their restarts' power-ons
+   * ({@link dev.vmha.datastore.HostListFile}); outlives agents and power losses.
+   */
+  private Optional<ProtectedList> listOnDisk = Optional.empty();
 
   // the agent: an incarnation's state, dropped with it
   private boolean agentUp;
@@ -270,6 +275,10 @@ final class SimHost {
     ElectionMachine.Step<String> first = ElectionMachine.start(electionConfig);
     election = first.state();
     carryOut(first.effects());
+    if (!fenceConfig.datastoresConfigured()) {
+      w.onHost(this, w.ioDelay(), "protected list read from disk", () -> listOnDisk.ifPresent(l ->
+          electionIn(new ElectionInput.ListChanged<>(instant(), l))));
+    }
     long phase = (long) (w.random().nextDouble() * settings.failureDetectionInterval().toMillis());
     w.onHost(this, phase, "agent tick", () -> tick(true));
   }
@@ -752,6 +761,15 @@ final class SimHost {
       w.later(w.ioDelay(), "list read", () -> {
         SimDatastores.ListCopy c = w.datastores().readList(w.datastores().names());
         w.onHost(this, inc, 0, "list read", () -> masterIn(run, new MasterInput.ListRead(c.newest(), c.failures())));
+      });
+    } else if (e instanceof MasterEffect.WriteList x && w.datastores().names().isEmpty()) {
+      // a write still in flight when its agent dies is lost; the real file's writes run in order: an older list
+      // answered late never replaces a newer one
+      w.onHost(this, inc, w.ioDelay(), "list written to disk v" + x.list().version(), () -> {
+        if (listOnDisk.isEmpty() || listOnDisk.get().version() <= x.list().version()) {
+          listOnDisk = Optional.of(x.list());
+        }
+        masterIn(run, new MasterInput.ListWritten(x.list().version(), 0, List.of()));
       });
     } else if (e instanceof MasterEffect.WriteList x) {
       w.later(w.ioDelay(), "list write v" + x.list().version(), () -> {

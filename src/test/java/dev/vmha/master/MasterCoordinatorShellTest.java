@@ -12,6 +12,7 @@ import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.HostListFile;
 import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
 import dev.vmha.datastore.ProtectedList;
@@ -91,9 +92,9 @@ class MasterCoordinatorShellTest {
   private void startMaster() {
     ExplicitlyTriggeredScheduler scheduler = (ExplicitlyTriggeredScheduler) Adapter.toClassic(kit.system()).scheduler();
     TestProbe<MasterNotice> election = kit.createTestProbe();
-    master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, List.of(ds1), datastore.ref(),
-            (target, timeout) -> new CompletableFuture<>(), DecisionLog.of(events::add),
-            new VirtualTime.VirtualClock(scheduler)),
+    master = kit.spawn(MasterCoordinator.create(new MasterCoordinator.Deps(settings, List.of(ds1),
+            new HostListFile(dir, Runnable::run), datastore.ref(), (target, timeout) -> new CompletableFuture<>(),
+            DecisionLog.of(events::add), new VirtualTime.VirtualClock(scheduler)),
         new MasterCoordinator.Start(Map.of(), election.ref(), Optional.empty())), "master");
     datastore.expectMessageClass(DatastoreHeartbeat.GetView.class).replyTo().tell(view);
     tick();

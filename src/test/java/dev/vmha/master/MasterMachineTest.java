@@ -1180,6 +1180,26 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores (seed 18433) a restart's power-on waits until the list that records it is on this host's
+   * disk: an agent restarting here before the next beat replicates it starts holding that list, not an older one.
+   */
+  @Test
+  void withoutDatastoresARestartsPowerOnWaitsForTheListOnThisHostsDisk() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.started();
+    m.answerListWrites = false;
+    m.host2Fenced = true;
+    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+    m.tick();
+    assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "no power-on before the write");
+    m.completeWrites();
+    MasterEffect.PersistThenStart start = m.effects(MasterEffect.PersistThenStart.class).get(0);
+    assertEquals("vm1", start.vm().name());
+  }
+
+  /**
    * Without datastores (seed 2185): master host2 sent vm1's power-on to host3 and stepped down before the answer; its
    * replica records the attempt. This master took it, and host2 reports vm1 stopped (fenced) while host3, which runs
    * it, has not reported here: nothing starts vm1 until host3 shows — here it reports starting vm1, then without it.

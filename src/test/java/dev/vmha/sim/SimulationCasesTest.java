@@ -212,6 +212,23 @@ class SimulationCasesTest {
   }
 
   /**
+   * Found by seed 18433 without datastores (issue 21, session 10): master host5 restarted vm3 (stopped by host3's
+   * watchdog while its agent was frozen) at host4, and its agent restarted before its next beat carried the list
+   * that recorded it; the new agent, elected again on the side without host4, took an older replica and host3's old
+   * stop record and started vm3 beside host4's copy. Now the power-on waits for the list on host5's disk, and the new
+   * agent starts holding that list.
+   */
+  @Test
+  void withoutDatastoresARestartOutlivesTheAgentOfTheMasterThatSentIt() {
+    Simulation.Result r = run(Simulation.Setup.of(18433, 200).withoutDatastores(),
+        new Fault.Crash(120_909, 7_000, "host4"),
+        new Fault.FrozenAgent(163_222, 13_000, "host3"),
+        new Fault.AgentRestart(177_865, "host5"),
+        new Fault.Partition(185_002, 14_998, List.of("host1", "host3", "host5")));
+    assertTrue(traced(r, "host5 protected list read from disk"), "the new agent read its predecessor's list");
+  }
+
+  /**
    * Found by seed 467 without datastores (issue 21, session 8): host3, alone in a partition, fenced itself; host1 was
    * isolated 6 s before the partition healed; at the heal host3 (the master) held a majority with host2 and judged
    * host1 DEAD at once, as host1 had not beaten to it for 29 s — silence that began while host1 was on the majority

@@ -1,0 +1,11 @@
+package dev.vmha.datastore;
+
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+
+/** The {@link HostListCopy} in {@code <data-dir>/protected-list} ({@link HostStateFile}). */
+public final class HostListFile extends HostStateFile<ProtectedList> implements HostListCopy {
+  public HostListFile(Path dataDir, Executor io) {
+    super(dataDir, "protected-list", ProtectedList::encode, ProtectedList::decode, io);
+  }
+}
