@@ -182,21 +182,34 @@ final class ListOwnership {
   /** A write came back: what waited for it goes ahead if it is stored, or is undone if it is not. */
   static MasterState written(Turn t, MasterState s, MasterInput.ListWritten w) {
     for (String f : w.failures()) t.warn("protected list v" + w.version() + " not written to " + f);
-    // stored where a new master reads it: on one datastore at least (without datastores, the replicas are the copies)
-    boolean stored = !t.config.hasDatastores() || w.failures().size() < w.datastores();
     List<AfterWrite> still = new ArrayList<>();
     List<AfterWrite> due = new ArrayList<>();
     for (AfterWrite a : s.afterWrite()) {
-      boolean decided = stored ? a.version() <= w.version() : a.version() == w.version();
+      boolean decided = unstored(t, w, a).isEmpty() ? a.version() <= w.version() : a.version() == w.version();
       (decided ? due : still).add(a);
     }
     MasterState next = s.afterWrite(still);
     for (AfterWrite a : due) {
-      next = stored ? OperatorRequests.goAhead(t, next, a)
-          : OperatorRequests.notStored(t, next, a, "the protected list was written to no datastore: "
-              + (w.failures().isEmpty() ? "this master holds no datastore's lock" : w.failures()));
+      Optional<String> why = unstored(t, w, a);
+      next = why.isEmpty() ? OperatorRequests.goAhead(t, next, a) : OperatorRequests.notStored(t, next, a, why.get());
     }
     return next;
+  }
+
+  /**
+   * Why what waits for write {@code w} may not go ahead, if so: its list is not stored where a new master reads it —
+   * on one datastore at least; without datastores the replicas are the copies, but a restart's power-on waits for
+   * this host's disk, the one record a next agent here reads before the next beat carries the list (seed 18433).
+   */
+  private static Optional<String> unstored(Turn t, MasterInput.ListWritten w, AfterWrite a) {
+    if (a instanceof AfterWrite.Restart) {
+      return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v" + w.version()
+          + " that records its restart could not be written to " + String.join("; ", w.failures())
+          + "; its power-on waits until it is");
+    }
+    if (!t.config.hasDatastores() || w.failures().size() < w.datastores()) return Optional.empty();
+    return Optional.of("the protected list was written to no datastore: "
+        + (w.failures().isEmpty() ? "this master holds no datastore's lock" : w.failures()));
   }
 
   /** A corrupt list on a datastore this master owns is rewritten at once from the list it holds (kept aside first). */

@@ -227,9 +227,10 @@ public record MasterState(
 
     /**
      * Without datastores, a restart's power-on: its list, which records where it goes, is on this host's disk first
-     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433).
+     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433); if it cannot be
+     * written, the VM waits again as {@code pending} was.
      */
-    record Restart(long version, MasterEffect.PersistThenStart start) implements AfterWrite {}
+    record Restart(long version, MasterEffect.PersistThenStart start, Pending pending) implements AfterWrite {}
 
     /** An operator's maintenance request: answered once the list that records it is stored. */
     record Maintenance(

@@ -215,8 +215,7 @@ final class OperatorRequests {
   /** The list a request changed could not be stored: the request is undone and refused. */
   static MasterState notStored(Turn t, MasterState s, AfterWrite a, String why) {
     if (a instanceof AfterWrite.Maintenance m) return Maintenance.notStored(t, s, m, why);
-    // held only without datastores, where every write counts as stored (the replicas are the copies): never here
-    if (a instanceof AfterWrite.Restart) return goAhead(t, s, a);
+    if (a instanceof AfterWrite.Restart r) return VmRecovery.notRecorded(t, s, r, why);
     if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.notStored(t, s, a, why);
     if (a instanceof AfterWrite.Start start) {
       String vm = start.start().vm().name();

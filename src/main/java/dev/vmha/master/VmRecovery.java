@@ -223,7 +223,7 @@ final class VmRecovery {
       MasterEffect.PersistThenStart start = new MasterEffect.PersistThenStart(Optional.of(planned), p.vm(),
           grants.getOrDefault(st.vm().name(), Optional.empty()), st.hosts(), attempt);
       if (recorded(t, s, st)) {
-        held.add(new MasterState.AfterWrite.Restart(next.protectedList().version(), start));
+        held.add(new MasterState.AfterWrite.Restart(next.protectedList().version(), start, p));
       } else {
         t.effect(start);
       }
@@ -266,6 +266,26 @@ final class VmRecovery {
    */
   private static boolean recorded(Turn t, MasterState s, RestartPlanner.Start st) {
     return !t.config.hasDatastores() && s.protectedList().vms().containsKey(st.vm().name());
+  }
+
+  /**
+   * Without datastores, the list that records a restart could not be written to this host's disk ({@link
+   * #recorded}): its power-on does not go out — an agent restarting here would not know of it — and the VM waits as
+   * before, planned again on the next round, the attempt not counted. The list still names the hosts the attempt was
+   * to go to ({@link ProtectedList.Entry#startingAt}): a master that takes it only waits to hear them.
+   */
+  static MasterState notRecorded(Turn t, MasterState s, MasterState.AfterWrite.Restart r, String why) {
+    String vm = r.start().vm().name();
+    Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+    inFlight.remove(vm);
+    Map<String, Pending> pending = new HashMap<>(s.pending());
+    if (s.protectedList().vms().containsKey(vm)) {
+      Pending p = r.pending();
+      Pending again = new Pending(p.vm(), p.protection(), p.lostFrom(), p.reason(), p.failedAttempts(),
+          s.now().plus(t.settings().failureDetectionInterval()), p.unknown(), p.waiting());
+      pending.put(vm, waitFor(t, again, new Waiting(WaitReason.LIST_NOT_STORED, why)));
+    }
+    return s.restarts(pending, inFlight);
   }
 
   /** What the lease rule says of starting the VM elsewhere, once the master has read the datastores. */

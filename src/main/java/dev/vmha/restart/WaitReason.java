@@ -30,6 +30,12 @@ public enum WaitReason {
       + " master owns the list"),
   /** The master's side, without heartbeat datastores, holds no strict majority (or has held one too briefly). */
   NO_MAJORITY("no-majority", "the master's side holds no strict majority of the hosts (no heartbeat datastores)"),
+  /**
+   * Without heartbeat datastores, the master could not write the protected list that records the restart to its
+   * host's disk, the one record a next agent there reads: the power-on waits for a write that succeeds.
+   */
+  LIST_NOT_STORED("list-not-stored", "the master could not write the protected list recording its restart to its"
+      + " host's disk (no heartbeat datastores)"),
   /** An operator disabled HA for the cluster, or for the host the VM was lost from. */
   HA_DISABLED("ha-disabled", "HA is disabled (for the cluster, or the host it was lost from) by an operator"),
   /** A host did not answer its power-on. */

@@ -155,6 +155,16 @@ class VmExplainerTest {
   }
 
   @Test
+  void listNotOnTheMastersDisk() {
+    assertTrue(waiting("list-not-stored", "the protected list v7 that records its restart could not be written to"
+        + " this host's disk: cannot write /var/lib/vmha/protected-list: java.io.IOException: No space left on device;"
+        + " its power-on waits until it is").startsWith("web1 is not running: the master could not write the"
+        + " protected list recording its restart to its host's disk (no heartbeat datastores) (waiting since"
+        + " 03:12:13.000): the protected list v7 that records its restart could not be written to this host's disk:"
+        + " cannot write /var/lib/vmha/protected-list: java.io.IOException: No space left on device"));
+  }
+
+  @Test
   void masterWithoutTheListLock() {
     assertTrue(waiting("list-lock", "this master holds no datastore's protected-list lock").startsWith(
         "web1 is not running: the master holds no protected-list lock: the cluster is partitioned and the other"

@@ -1200,6 +1200,42 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores this host's disk holds the only record of a restart before its power-on: a write that fails
+   * holds the power-on back (a next agent here would not know of it), says which file and why, and the restart is
+   * tried again on the next round, uncounted.
+   */
+  @Test
+  void withoutDatastoresARestartWhoseListCannotBeWrittenToThisHostsDiskWaitsAndIsTriedAgain() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.started();
+    m.listWritesSucceed = false;
+    m.host2Fenced = true;
+    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+    m.mark();
+    m.tick();
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "no power-on without the list on disk");
+    assertFalse(m.state.inFlight().containsKey("vm1"));
+    HaEvent.VmRestartWaiting waiting = m.only(HaEvent.VmRestartWaiting.class);
+    assertEquals(WaitReason.LIST_NOT_STORED, waiting.kind());
+    assertTrue(waiting.reason().contains(MasterScript.HOST_DISK_FULL), waiting.reason());
+    assertEquals(Optional.of(WaitReason.LIST_NOT_STORED),
+        m.state.pending().get("vm1").waiting().map(MasterState.Waiting::reason));
+
+    m.mark();
+    m.tick(); // tried again, and again not stored: no new event, no power-on
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class));
+    assertEquals(List.of(), m.events(HaEvent.VmRestartWaiting.class));
+
+    m.listWritesSucceed = true;
+    m.mark();
+    m.tick();
+    MasterEffect.PersistThenStart start = m.effects(MasterEffect.PersistThenStart.class).get(0);
+    assertEquals("vm1", start.vm().name());
+    assertEquals(1, start.attempt(), "the attempts never sent are not counted");
+  }
+
+  /**
    * Without datastores (seed 2185): master host2 sent vm1's power-on to host3 and stepped down before the answer; its
    * replica records the attempt. This master took it, and host2 reports vm1 stopped (fenced) while host3, which runs
    * it, has not reported here: nothing starts vm1 until host3 shows — here it reports starting vm1, then without it.

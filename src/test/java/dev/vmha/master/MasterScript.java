@@ -184,9 +184,16 @@ final class MasterScript {
 
   private MasterInput.ListWritten written(MasterEffect.WriteList w) {
     if (listWritesSucceed && !w.datastores().isEmpty()) stored = Optional.of(w.list());
+    // without datastores the list goes to this host's disk (MasterIo)
+    List<String> failed = config.hasDatastores() ? w.datastores().stream().map(d -> d + ": no space left").toList()
+        : List.of(HOST_DISK_FULL);
     return new MasterInput.ListWritten(w.list().version(), w.datastores().size(),
-        listWritesSucceed ? List.of() : w.datastores().stream().map(d -> d + ": no space left").toList());
+        listWritesSucceed ? List.of() : failed);
   }
+
+  /** How a list write to this host's disk fails, as {@link MasterIo} names it. */
+  static final String HOST_DISK_FULL = "this host's disk: cannot write /var/lib/vmha/protected-list:"
+      + " java.io.IOException: No space left on device";
 
   /** The list writes held so far complete. */
   void completeWrites() {
