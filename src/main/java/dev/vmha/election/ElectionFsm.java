@@ -1,11 +1,13 @@
 package dev.vmha.election;
 
+import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
 import dev.vmha.cluster.ClusterRoles;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.HostListCopy;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ReplyRole;
 import dev.vmha.election.ElectionInput.Timer;
@@ -69,12 +71,6 @@ public final class ElectionFsm {
 
   public record GetRole(ActorRef<RoleInfo> replyTo) implements Command, LocalMessage {}
 
-  /**
-   * Without datastores, at the agent's start: the protected list the last master on this host wrote to its disk
-   * ({@link dev.vmha.datastore.HostListCopy}), held as the replica until a newer one comes (seed 18433).
-   */
-  public record ListKept(ProtectedList list) implements Command, LocalMessage {}
-
   /** An operator's emergency action aimed at {@code host} (a reset: every host), asked through this agent's API. */
   public record EmergencyAsked(EmergencyAction action, String host, String askedBy, ActorRef<EmergencyResult> replyTo)
       implements Command, LocalMessage {}
@@ -114,6 +110,15 @@ public final class ElectionFsm {
 
   private record IsolationApplied(IsolationResponder.Applied applied) implements Command, LocalMessage {}
 
+  /**
+   * Without datastores, as this FSM starts: the protected list the last master on this host wrote to its disk
+   * ({@link HostListCopy}; empty if none ever was), held as the replica until a newer one comes (seed 18433).
+   */
+  private record ListKept(Optional<ProtectedList> list) implements Command, LocalMessage {}
+
+  /** The list on this host's disk cannot be trusted, for {@code why}: this FSM starts with none. */
+  private record ListUnreadable(String why) implements Command, LocalMessage {}
+
   private ElectionFsm() {}
 
   /**
@@ -124,13 +129,17 @@ public final class ElectionFsm {
    *     lease keeper act on it)
    * @param counted told, without datastores, whether the master's latest beat counts this host on its side (its
    *     self-fence acts on it)
+   * @param listOnDisk without datastores, the protected list on this host's disk: read each time this FSM starts,
+   *     a restart by its supervisor too (the replica it held is lost with it); empty with datastores
    */
   public static Behavior<Command> create(
       HaSettings settings, Pinger isolationPinger, ActorRef<DatastoreHeartbeat.Command> datastore,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinator, Consumer<HaEvent> events,
       Clock clock, Instant agentStarted, Consumer<Enforcement> enforcement,
-      Consumer<SelfFence.CountedByMaster> counted) {
+      Consumer<SelfFence.CountedByMaster> counted, Optional<HostListCopy> listOnDisk) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      listOnDisk.ifPresent(copy -> ctx.pipeToSelf(copy.read(),
+          (list, err) -> err == null ? new ListKept(list) : new ListUnreadable(Failures.rootMessage(err))));
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getServiceInstances(KEY)))));
@@ -190,6 +199,10 @@ public final class ElectionFsm {
         return;
       }
       if (m instanceof Peers p) peers = p.refs();
+      if (m instanceof ListUnreadable u) {
+        io.ctx().getLog().error("{}: the protected list the last agent left on this host's disk cannot be trusted"
+            + " ({}): starting with none", config.hostId(), u.why());
+      }
       ElectionInput<ActorRef<MasterCoordinator.Command>> in = input(m, at);
       if (in != null) advance(in, r -> {});
       // the answer is the last effect of this step (AnswerEmergency); the step ran in advance() above
@@ -219,7 +232,7 @@ public final class ElectionFsm {
         return new ElectionInput.ResponseApplied<>(at, a.applied().stopped(), a.applied().keptRunning(),
             a.applied().failures());
       }
-      if (m instanceof ListKept k) return new ElectionInput.ListChanged<>(at, k.list());
+      if (m instanceof ListKept k && k.list().isPresent()) return new ElectionInput.ListChanged<>(at, k.list().get());
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.ProtectedListChanged p) {
         return new ElectionInput.ListChanged<>(at, p.list());
       }

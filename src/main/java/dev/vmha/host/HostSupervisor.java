@@ -1,7 +1,6 @@
 package dev.vmha.host;
 
 import com.typesafe.config.Config;
-import dev.vmha.Failures;
 import dev.vmha.LocalMessage;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
@@ -127,19 +126,9 @@ public final class HostSupervisor {
       ActorRef<ElectionFsm.Command> election = ctx.spawn(restarting(ElectionFsm.create(s, d.isolationPinger(),
           datastore, start -> restarting(MasterCoordinator.create(masterDeps, start)), events, clock, started,
           enforcement -> ctx.getSelf().tell(new EnforcementSet(enforcement)),
-          counted -> ctx.getSelf().tell(new CountedByMaster(counted)))), "election", HA);
-      if (d.datastores().isEmpty()) {
-        // the list the last master here wrote before its restarts' power-ons: this agent holds it as its replica
-        org.slf4j.Logger log = ctx.getLog(); // captured: the read completes off the actor
-        hostList.read().whenComplete((list, err) -> {
-          if (err != null) {
-            log.error("{}: the protected list the last agent left in {} cannot be trusted ({}): starting"
-                + " with none", s.hostId(), s.dataDir(), Failures.rootMessage(err));
-          } else {
-            list.ifPresent(l -> election.tell(new ElectionFsm.ListKept(l)));
-          }
-        });
-      }
+          counted -> ctx.getSelf().tell(new CountedByMaster(counted)),
+          // the list the last master here wrote before its restarts' power-ons: held as the replica
+          d.datastores().isEmpty() ? Optional.of(hostList) : Optional.empty())), "election", HA);
       ActorRef<Watchdog.Command> watchdog = ctx.spawn(restarting(Watchdog.create(s.hostId(), d.watchdog(),
           s.watchdog().timeout(), s.leaseTiming(), flag -> publishWatchdog(datastore, flag, s, ctx.getSystem()),
           events, clock)), "watchdog", HA);

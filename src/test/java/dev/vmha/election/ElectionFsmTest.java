@@ -23,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.HostListCopy;
+import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionFsm.RoleInfo;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
@@ -38,16 +40,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
@@ -85,6 +92,10 @@ class ElectionFsmTest {
       "ds1", new DatastoreScan("ds1", Map.of(), Map.of(), Map.of()),
       "ds2", new DatastoreScan("ds2", Map.of(), Map.of(), Map.of())));
   private ActorRef<ElectionFsm.Command> fsm;
+  /** How the FSM's enforcement changes are taken; a test may make one fail the FSM. */
+  private Consumer<Enforcement> enforcement = enforcements::add;
+  /** The protected list on this host's disk (without datastores); none by default, as with datastores. */
+  private Optional<HostListCopy> listOnDisk = Optional.empty();
 
   record Ping(PingTarget target, Duration timeout, CompletableFuture<Boolean> answer) {}
 
@@ -351,6 +362,47 @@ class ElectionFsmTest {
         .map(HaEvent.HostEnforcementChanged::forced).toList());
   }
 
+  /**
+   * Without datastores the FSM reads the protected list on this host's disk each time it starts: as a new agent's,
+   * and after its supervisor restarted it, which loses the replica it held (its coordinator is stopped with it), so a
+   * master it elects again knows of the restarts the last one recorded there (seed 18433's hole, in one JVM).
+   */
+  @Test
+  void aRestartByItsSupervisorHoldsTheListOnThisHostsDiskAgain() {
+    AtomicInteger reads = new AtomicInteger();
+    listOnDisk = Optional.of(new HostListCopy() {
+      @Override
+      public CompletionStage<Optional<ProtectedList>> read() {
+        reads.incrementAndGet();
+        return CompletableFuture.completedFuture(Optional.of(HOST9_LIST));
+      }
+
+      @Override
+      public CompletionStage<Void> write(ProtectedList list) {
+        throw new AssertionError("a slave writes no list");
+      }
+    });
+    enforcement = e -> {
+      if (e == Enforcement.SUSPENDED) throw new IllegalStateException("test: the election FSM fails");
+    };
+    spawnFsm();
+    awaitListHeld();
+    assertEquals(1, reads.get());
+
+    fsm.tell(new ElectionFsm.EnforcementAsked(Enforcement.SUSPENDED, true, "admin1",
+        kit.<ElectionFsm.EmergencyResult>createTestProbe().ref()));
+    awaitListHeld();
+    assertEquals(2, reads.get(), "restarted, it read the disk again");
+  }
+
+  /** The FSM holds host9's list: its read from the disk arrives after the FSM started, so it is awaited. */
+  private void awaitListHeld() {
+    roles.awaitAssert(() -> {
+      assertEquals(OptionalLong.of(HOST9_LIST.version()), role().listVersion());
+      return null;
+    });
+  }
+
   // ---- helpers
 
   private void spawnFsm() {
@@ -365,12 +417,14 @@ class ElectionFsmTest {
       return answer;
     };
     VirtualTime.VirtualClock clock = new VirtualTime.VirtualClock(scheduler);
-    fsm = kit.spawn(ElectionFsm.create(SETTINGS, pinger, datastore.ref(),
+    // restarted on failure, as the agent's supervisor does
+    fsm = kit.spawn(Behaviors.supervise(ElectionFsm.create(SETTINGS, pinger, datastore.ref(),
         start -> {
           coordinatorStarts.add(start);
           return coordinator;
         },
-        events::add, clock, clock.instant(), enforcements::add, counted::add), "election");
+        events::add, clock, clock.instant(), enforcement, counted::add, listOnDisk))
+        .onFailure(SupervisorStrategy.restart()), "election");
     role(); // its timers are started relative to the current virtual time before time moves on
   }
 
