@@ -66,6 +66,16 @@ sealed interface Fault {
     }
   }
 
+  /**
+   * Without datastores, the host's disk refuses the protected list's writes (full, or gone read-only); the majority
+   * record is not modelled failing. Never drawn by {@link #schedule}: cases name it, so every seed keeps its run.
+   */
+  record ListWriteFails(long start, long length, String host) implements Condition {
+    public void set(Simulation w, boolean on) {
+      w.host(host).listWritesFail(on);
+    }
+  }
+
   /** The hosts split in two: {@code side} and the rest. */
   record Partition(long start, long length, List<String> side) implements Fault {
     public void begin(Simulation w) {

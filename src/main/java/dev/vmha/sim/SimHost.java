@@ -107,6 +107,8 @@ final class SimHost {
    * ({@link dev.vmha.datastore.HostListFile}); outlives agents and power losses.
    */
   private Optional<ProtectedList> listOnDisk = Optional.empty();
+  /** Whether the disk refuses the list's writes ({@link Fault.ListWriteFails}). */
+  private boolean listWritesFail;
 
   // the agent: an incarnation's state, dropped with it
   private boolean agentUp;
@@ -228,6 +230,11 @@ final class SimHost {
     w.later(Duration.ofSeconds(2).toMillis(), "agent start", () -> {
       if (powered && !agentUp && incarnation == inc) startAgent();
     });
+  }
+
+  void listWritesFail(boolean on) {
+    listWritesFail = on;
+    w.trace(id, on ? "disk refuses list writes" : "disk takes list writes again");
   }
 
   void freezeUntil(long t) {
@@ -766,6 +773,11 @@ final class SimHost {
       // a write still in flight when its agent dies is lost; the real file's writes run in order: an older list
       // answered late never replaces a newer one
       w.onHost(this, inc, w.ioDelay(), "list written to disk v" + x.list().version(), () -> {
+        if (listWritesFail) {
+          masterIn(run, new MasterInput.ListWritten(x.list().version(), 0, List.of("this host's disk: cannot write"
+              + " protected-list: java.io.IOException: No space left on device")));
+          return;
+        }
         if (listOnDisk.isEmpty() || listOnDisk.get().version() <= x.list().version()) {
           listOnDisk = Optional.of(x.list());
         }

@@ -229,6 +229,22 @@ class SimulationCasesTest {
   }
 
   /**
+   * Without datastores the master's disk is the one record of a restart before its power-on: while master host3's
+   * disk refuses the list's writes, host1's VMs (host1 lost power, judged DEAD) wait and say why; once it takes
+   * them again they are restarted.
+   */
+  @Test
+  void withoutDatastoresARestartWaitsWhileTheMastersDiskRefusesTheList() {
+    Fault.ListWriteFails diskFull = new Fault.ListWriteFails(10_000, 60_000, "host3");
+    Simulation.Result r = run(new Simulation.Setup(7, 3, 6, 100, 0, 30, IsolationResponse.POWER_OFF)
+        .withoutDatastores(), diskFull, new Fault.Crash(20_000, 60_000, "host1"));
+    assertTrue(at(r, "host3 event HostJudged: host1 declared DEAD") < diskFull.end(), "judged while the disk refuses");
+    assertTrue(traced(r, "host3 event VmRestartWaiting: vm1 waits (list-not-stored)"), "vm1 waits, saying why");
+    assertTrue(at(r, "started vm1 for host3") > diskFull.end(), "vm1 restarted only once the list is on disk");
+    assertTrue(restarted(r).containsAll(Set.of("vm1", "vm4")), "host1's VMs restarted: " + restarted(r));
+  }
+
+  /**
    * Found by seed 467 without datastores (issue 21, session 8): host3, alone in a partition, fenced itself; host1 was
    * isolated 6 s before the partition healed; at the heal host3 (the master) held a majority with host2 and judged
    * host1 DEAD at once, as host1 had not beaten to it for 29 s — silence that began while host1 was on the majority
