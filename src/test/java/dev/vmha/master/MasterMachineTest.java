@@ -1185,18 +1185,24 @@ class MasterMachineTest {
    */
   @Test
   void withoutDatastoresARestartsPowerOnWaitsForTheListOnThisHostsDisk() {
-    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    MasterScript m = new MasterScript("", Optional.of(list), List.of());
-    m.started();
+    MasterScript m = withoutDatastoresHost2FencedVm1();
     m.answerListWrites = false;
-    m.host2Fenced = true;
-    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
     m.tick();
     assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
     assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "no power-on before the write");
     m.completeWrites();
     MasterEffect.PersistThenStart start = m.effects(MasterEffect.PersistThenStart.class).get(0);
     assertEquals("vm1", start.vm().name());
+  }
+
+  /** A master without datastores whose list places vm1 at host2; host2's next report: fenced, vm1 stopped. */
+  private static MasterScript withoutDatastoresHost2FencedVm1() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.started();
+    m.host2Fenced = true;
+    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+    return m;
   }
 
   /**
@@ -1206,12 +1212,8 @@ class MasterMachineTest {
    */
   @Test
   void withoutDatastoresARestartWhoseListCannotBeWrittenToThisHostsDiskWaitsAndIsTriedAgain() {
-    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    MasterScript m = new MasterScript("", Optional.of(list), List.of());
-    m.started();
+    MasterScript m = withoutDatastoresHost2FencedVm1();
     m.listWritesSucceed = false;
-    m.host2Fenced = true;
-    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
     m.mark();
     m.tick();
     assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "no power-on without the list on disk");
