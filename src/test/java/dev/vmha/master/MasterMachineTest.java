@@ -1151,6 +1151,40 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores (seed 21186): master host1, alone, heard its own fence's stop record of vm1, and the restart
+   * waited for a majority. Meanwhile the other side held one, and its master restarted vm1 at host3; that master's
+   * list never reached host1 (it stepped down for host1 and took host1's list, of the same version). host2 joins
+   * with no newer replica: the majority is back, but host3 — cut off from host1, neither heard nor judged dead since
+   * — may run vm1, so the restart waits until host3 has reported without it or been judged DEAD.
+   */
+  @Test
+  void withoutDatastoresARestartThatWaitedForAMajorityWaitsForTheHostsNotHeardMeanwhile() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host1", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host2NetBeating = false;
+    m.host3NetBeating = false;
+    m.start(Map.of());
+    m.in(new MasterInput.Membership("host3", Reachability.UNREACHABLE, "unreachable", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.tick();
+    m.mark();
+    m.in(new MasterInput.Beat(new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8, List.of(), null, true,
+        List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster")), List.of(),
+        m.now())));
+    m.tick();
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "1 of 3 hosts: no majority");
+    m.host2NetBeating = true;
+    m.ticks(m.settings.hostTimeout());
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "host3 may run vm1: not restarted");
+    for (int i = 0; i < 40 && m.starts.isEmpty(); i++) {
+      m.tick();
+      m.expirePings();
+    }
+    assertEquals(Verdict.DEAD, m.only(HaEvent.HostJudged.class).verdict(), "host3 has surely fenced itself");
+    assertEquals(VM1, m.answerStart(true).vm(), "then vm1 is restarted");
+  }
+
+  /**
    * Without datastores (seed 2185) the list records where a restart goes before its power-on goes out, so the beats
    * that replicate it tell a next master where the VM may run; the answer places the VM there and ends the record.
    */
