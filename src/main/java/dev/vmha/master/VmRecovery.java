@@ -165,7 +165,10 @@ final class VmRecovery {
     Optional<Waiting> hold = holdRestarts(t, s);
     List<Pending> due = pending.values().stream().sorted(Comparator.comparing(p -> p.vm().name())).toList();
     if (hold.isPresent()) {
-      for (Pending p : due) pending.put(p.vm().name(), waitFor(t, p, hold.get()));
+      boolean noMajority = !t.config.hasDatastores() && !HostWatch.majority(t, s).majority();
+      for (Pending p : due) {
+        pending.put(p.vm().name(), waitFor(t, noMajority ? otherSideMayRunIt(t, s, p) : p, hold.get()));
+      }
       return s.restarts(pending, inFlight);
     }
     List<RestartPlanner.Homeless> homeless = new ArrayList<>();
@@ -180,8 +183,8 @@ final class VmRecovery {
       List<String> unknown = p.unknown().map(u -> unshown(s, u, p.vm().name())).orElse(List.of());
       if (!unknown.isEmpty()) {
         pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, String.join(", ", unknown)
-            + " did not answer its power-on to this master: it may run " + p.vm().name() + ", so nothing else starts"
-            + " it until each has reported without it or been judged dead")));
+            + " may run " + p.vm().name() + " (a power-on went there unanswered, or this side held no majority while"
+            + " it was not heard): nothing else starts it until each has reported without it or been judged dead")));
         continue;
       }
       if (t.config.hasDatastores()) {
@@ -351,6 +354,24 @@ final class VmRecovery {
       return h != null && h.verdict() != Verdict.DEAD
           && (h.lastBeat().compareTo(u.since()) <= 0 || h.report().map(r -> r.has(vm)).orElse(false));
     }).toList();
+  }
+
+  /**
+   * Without datastores, while this side holds no majority another side may hold one, and its master may restart a VM
+   * waiting here at a host not heard here, in a list that never reaches this master (seed 21186: that master stepped
+   * down for this one and took its list, of the same version). The hosts unaccounted for while the VM waits join
+   * those that may run it: once the majority is back it starts only after each has reported without it or been
+   * judged DEAD.
+   */
+  private static Pending otherSideMayRunIt(Turn t, MasterState s, Pending p) {
+    List<String> known = p.unknown().map(Unknown::hosts).orElse(List.of());
+    List<String> added = unaccounted(t, s).stream().filter(h -> !known.contains(h)).toList();
+    if (added.isEmpty()) return p;
+    List<String> hosts = new ArrayList<>(known);
+    hosts.addAll(added);
+    // counted from now: a host added now must beat after it, and one already there beats again soon if it beats
+    return new Pending(p.vm(), p.protection(), p.lostFrom(), p.reason(), p.failedAttempts(), p.notBefore(),
+        Optional.of(new Unknown(hosts, s.now())), p.waiting());
   }
 
   /** The VM waits for a reason; the reason is recorded when it changes (not every round). */

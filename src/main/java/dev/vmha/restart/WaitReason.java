@@ -38,8 +38,9 @@ public enum WaitReason {
       + " host's disk (no heartbeat datastores)"),
   /** An operator disabled HA for the cluster, or for the host the VM was lost from. */
   HA_DISABLED("ha-disabled", "HA is disabled (for the cluster, or the host it was lost from) by an operator"),
-  /** A host did not answer its power-on. */
-  POWER_STATE_UNKNOWN("unknown", "a host did not answer its power-on and may run it");
+  /** A host that may run it has not shown since: its power-on went unanswered, or another side may have started it. */
+  POWER_STATE_UNKNOWN("unknown", "a host that may run it has not reported since (a power-on went unanswered, or"
+      + " another side held the majority)");
 
   private final String code;
   private final String meaning;

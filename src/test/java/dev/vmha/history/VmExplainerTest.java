@@ -174,7 +174,7 @@ class VmExplainerTest {
   @Test
   void unansweredPowerOn() {
     assertTrue(waiting("unknown", "host2 did not answer its power-on: it may run web1").startsWith(
-        "web1 is not running: a host did not answer its power-on and may run it"));
+        "web1 is not running: a host that may run it has not reported since"));
   }
 
   @Test

@@ -1091,12 +1091,17 @@ class MasterMachineTest {
       m.expirePings();
     }
     assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "host3 may run vm1: not restarted");
+    host3IsJudgedDeadThenVm1Starts(m);
+  }
+
+  /** Rounds pass, host3's pings unanswered, until host3 is judged DEAD; then vm1's restart goes out. */
+  private static void host3IsJudgedDeadThenVm1Starts(MasterScript m) {
     for (int i = 0; i < 40 && m.starts.isEmpty(); i++) {
       m.tick();
       m.expirePings();
     }
     assertEquals(Verdict.DEAD, m.only(HaEvent.HostJudged.class).verdict(), "host3 has surely fenced itself");
-    assertEquals(VM1, m.answerStart(true).vm(), "then vm1 is lost");
+    assertEquals(VM1, m.answerStart(true).vm(), "then vm1 is restarted");
   }
 
   /**
@@ -1131,7 +1136,38 @@ class MasterMachineTest {
   void withoutDatastoresARestartWaitingUnderAnOlderListEndsWhenANewerOnePlacesTheVmElsewhere() {
     ProtectedList older = ProtectedList.empty("host1").with(VM1, "host1", VmProtection.defaults(), "host1");
     ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3");
-    MasterScript m = new MasterScript("", Optional.of(older), List.of());
+    MasterScript m = aloneAfterItsOwnFence(older);
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.of(newer)));
+    m.host2NetBeating = true;
+    m.ticks(m.settings.hostTimeout());
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "vm1 runs at host3 in the newer list");
+  }
+
+  /**
+   * Without datastores (seed 21186): master host1, alone, heard its own fence's stop record of vm1, and the restart
+   * waited for a majority. Meanwhile the other side held one, and its master restarted vm1 at host3; that master's
+   * list never reached host1 (it stepped down for host1 and took host1's list, of the same version). host2 joins
+   * with no newer replica: the majority is back, but host3 — cut off from host1, neither heard nor judged dead since
+   * — may run vm1, so the restart waits until host3 has reported without it or been judged DEAD.
+   */
+  @Test
+  void withoutDatastoresARestartThatWaitedForAMajorityWaitsForTheHostsNotHeardMeanwhile() {
+    MasterScript m = aloneAfterItsOwnFence(
+        ProtectedList.empty("host1").with(VM1, "host1", VmProtection.defaults(), "host1"));
+    m.tick();
+    m.host2NetBeating = true;
+    m.ticks(m.settings.hostTimeout());
+    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "host3 may run vm1: not restarted");
+    host3IsJudgedDeadThenVm1Starts(m);
+  }
+
+  /**
+   * Without datastores: master host1, alone (host2 silent, host3 unreachable), hears its own fence's stop record of
+   * vm1, which {@code list} places at host1; the restart waits for a majority.
+   */
+  private static MasterScript aloneAfterItsOwnFence(ProtectedList list) {
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
     m.host2NetBeating = false;
     m.host3NetBeating = false;
     m.start(Map.of());
@@ -1143,11 +1179,7 @@ class MasterMachineTest {
         List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster")), List.of(),
         m.now())));
     assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "1 of 3 hosts: no majority");
-    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
-        List.of(), m.now()), Optional.of(newer)));
-    m.host2NetBeating = true;
-    m.ticks(m.settings.hostTimeout());
-    assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "vm1 runs at host3 in the newer list");
+    return m;
   }
 
   /**
