@@ -118,9 +118,10 @@ final class VmRecovery {
    * Without datastores, the other hosts that neither report to this master nor are judged DEAD (surely fenced). No
    * lease shows where a VM runs, so a VM missing at the host the list places it on may run at one of them, restarted
    * there by a master whose newer list died with it (seed 557): {@link #reconcile} takes it for lost only once there
-   * are none. With datastores the VM's lease shows its holder ({@link #advance}).
+   * are none; an operator's power-on waits for the same ({@link OperatorRequests}). With datastores the VM's lease
+   * shows its holder ({@link #advance}).
    */
-  private static List<String> unaccounted(Turn t, MasterState s) {
+  static List<String> unaccounted(Turn t, MasterState s) {
     if (t.config.hasDatastores()) return List.of();
     return HostWatch.sorted(s).stream()
         .filter(h -> !h.id().equals(t.self()) && h.verdict() != Verdict.DEAD

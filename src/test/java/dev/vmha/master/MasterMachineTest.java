@@ -1100,6 +1100,40 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores (seeds 23129, 21230): an operator powers on vm1, which this master's list does not protect but
+   * host3 runs — an earlier power-off that reached no host while host3's agent restarted only unprotected it — while
+   * host3 neither reports to this master nor is judged DEAD. No lease shows where a VM runs, so the power-on is
+   * refused, naming host3, until host3 reports (here it shows vm1 running) or is judged DEAD (surely fenced).
+   */
+  @Test
+  void withoutDatastoresAnOperatorsPowerOnWaitsWhileAHostThatMayRunTheVmIsNeitherHeardNorDead() {
+    MasterScript m = new MasterScript("", Optional.of(ProtectedList.empty("host1")), List.of());
+    m.host3Running = List.of(VM1);
+    m.started();
+    m.in(new MasterInput.Membership("host3", Reachability.REACHABLE, "up", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.host3NetBeating = false; // its agent cut off, the host still a member Pekko hears, as host2 in seed 23129
+    for (int i = 0; i < 40 && m.state.hosts().get("host3").verdict() == Verdict.ALIVE; i++) {
+      m.tick();
+      m.answerPings(true);
+    }
+    assertEquals(Verdict.AGENT_UNREACHABLE, m.state.hosts().get("host3").verdict());
+    m.mark();
+    RequestId id = m.powerOn(VM1, null, VmProtection.defaults());
+    assertTrue(m.starts.isEmpty(), "not started beside host3's copy: " + m.since());
+    assertFalse(m.reply(id).ok());
+    assertTrue(m.reply(id).message().contains("host3"), m.reply(id).message());
+    m.host3NetBeating = true;
+    m.tick();
+    RequestId again = m.powerOn(VM1, null, VmProtection.defaults());
+    assertEquals("vm1 already runs at host3", m.reply(again).message());
+    m.host3Running = List.of();
+    m.tick();
+    RequestId later = m.powerOn(VM1, null, VmProtection.defaults());
+    assertEquals(VM1, m.answerStart(true).vm(), "every host accounted for: " + m.reply(later).message());
+  }
+
+  /**
    * Without datastores (seeds 822, 1397, 1429): a master whose list is older than the one another master wrote since
    * hears host2, fenced long ago, report vm1 stopped — a genuine but old record — in the beat that offers the newer
    * replica, where that master had already restarted vm1 at host3. The replica is taken first, so the record is no
