@@ -227,9 +227,20 @@ public record MasterState(
 
     /**
      * Without datastores, a restart's power-on: its list, which records where it goes, is on this host's disk first
-     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433).
+     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433), and held by a strict
+     * majority of the hosts with this host ({@code onDisk}; {@code holders}: the others that hold it), so a master
+     * elected after this one crashed or was cut off holds it or hears it from a slave (seed 29762).
      */
-    record Restart(long version, MasterEffect.PersistThenStart start) implements AfterWrite {}
+    record Restart(long version, MasterEffect.PersistThenStart start, boolean onDisk, Set<String> holders)
+        implements AfterWrite {
+      public Restart {
+        holders = Set.copyOf(holders);
+      }
+
+      Restart(long version, MasterEffect.PersistThenStart start) {
+        this(version, start, false, Set.of());
+      }
+    }
 
     /** An operator's maintenance request: answered once the list that records it is stored. */
     record Maintenance(

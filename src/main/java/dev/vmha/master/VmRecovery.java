@@ -245,6 +245,30 @@ final class VmRecovery {
   }
 
   /**
+   * Without datastores, the restarts whose power-on still waits for a strict majority to hold the list recording them
+   * ({@link MasterState.AfterWrite.Restart}) are not sent, and wait for a home again: their list was replaced by one
+   * taken from elsewhere, or this side lost its majority (a power-on sent once the slaves hold the list after a heal
+   * could start the VM beside a copy another master started meanwhile).
+   */
+  static MasterState unsent(Turn t, MasterState s, String why) {
+    List<MasterState.AfterWrite> still = new ArrayList<>();
+    Map<String, Pending> pending = new HashMap<>(s.pending());
+    Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+    for (MasterState.AfterWrite a : s.afterWrite()) {
+      if (!(a instanceof MasterState.AfterWrite.Restart r)) {
+        still.add(a);
+        continue;
+      }
+      String vm = r.start().vm().name();
+      InFlight f = inFlight.remove(vm);
+      ProtectedList.Entry e = s.protectedList().vms().get(vm);
+      t.log(vm + " not started: " + why);
+      if (f != null && e != null) pending.putIfAbsent(vm, Pending.lost(e, f.lostFrom(), why, s.now(), s.now()));
+    }
+    return still.size() == s.afterWrite().size() ? s : s.afterWrite(still).restarts(pending, inFlight);
+  }
+
+  /**
    * Without datastores the list records where the restarts go before their power-ons go out ({@link
    * ProtectedList.Entry#startingAt}): a new master that takes it from the replica waits to hear those hosts before it
    * starts the VM again (seed 2185: master host4 started vm3 at host1 and stepped down before the answer; host5 took
