@@ -1235,6 +1235,57 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores (seed 29762): master host5 restarted vm4 at host3 with the list recording it on its own disk
+   * only, and lost power (or, shrunk, was cut into the minority) before a beat carried that list; host4, elected next
+   * with the slaves' older replica, restarted vm4 from its own old stop record beside host3's copy. A restart's
+   * power-on now waits until a strict majority of the hosts holds the list that records it — any later majority holds
+   * it then, or hears it from a slave — and a side that loses its majority meanwhile sends none.
+   */
+  @Test
+  void withoutDatastoresARestartsPowerOnWaitsUntilAStrictMajorityHoldsTheListThatRecordsIt() {
+    MasterScript m = vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList();
+    long version = m.state.protectedList().version();
+    assertEquals(List.of("host1", "host3"), m.state.protectedList().vms().get("vm1").startingAt(), "recorded");
+    m.tick();
+    m.tick();
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "on this host's disk only");
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now()), Optional.empty(), Optional.of(version - 1)));
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "host3 holds an older list");
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now()), Optional.empty(), Optional.of(version)));
+    assertEquals("vm1", m.answerStart(true).vm().name(), "host1 and host3 hold it: 2 of 3 hosts");
+
+    MasterScript cut = vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList();
+    cut.host2NetBeating = false;
+    cut.host3NetBeating = false;
+    for (int i = 0; i < 40 && cut.state.inFlight().containsKey("vm1"); i++) cut.tick();
+    assertFalse(cut.state.inFlight().containsKey("vm1"), "its side lost its majority: not sent");
+    assertTrue(cut.state.afterWrite().isEmpty());
+    assertTrue(cut.state.pending().containsKey("vm1"), "it waits for a home again");
+    cut.host2NetBeating = true;
+    cut.host3NetBeating = true;
+    cut.slavesHoldTheList = true;
+    for (int i = 0; i < 10 && cut.starts.isEmpty(); i++) cut.tick();
+    assertEquals("vm1", cut.answerStart(true).vm().name(), "planned again once the side is a majority");
+  }
+
+  /** Host2 fenced and reports vm1 stopped; the restart is planned, its list on this host's disk, and no slave holds it. */
+  private static MasterScript vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.started();
+    m.slavesHoldTheList = false;
+    m.host2Fenced = true;
+    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+    m.tick();
+    assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
+    assertTrue(m.heldWrites.isEmpty(), "its list is on this host's disk");
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class));
+    return m;
+  }
+
+  /**
    * Without datastores (seed 2185): master host2 sent vm1's power-on to host3 and stepped down before the answer; its
    * replica records the attempt. This master took it, and host2 reports vm1 stopped (fenced) while host3, which runs
    * it, has not reported here: nothing starts vm1 until host3 shows — here it reports starting vm1, then without it.
