@@ -329,6 +329,25 @@ class SimulationCasesTest {
     assertTrue(traced(r, "host3 warning: a power-on of vm6 is refused: host3's agent stalled for"));
   }
 
+  /**
+   * Found by seed 29762 without datastores (issue 21, session 11; shrunk): master host4 restarted vm3 at itself after
+   * host3's isolation response stopped it, and a partition cut host4 and host1 off from the other three before a beat
+   * carried the list that recorded it (on host4's disk only). Host5, elected by the majority with the slaves' older
+   * replica, restarted vm3 at host3 from host3's stop record beside host4's copy. Now the power-on waits until a
+   * strict majority holds that list: host4's side lost its majority first, so it never sent it, and host5 restarts
+   * vm3 alone.
+   */
+  @Test
+  void withoutDatastoresARestartsPowerOnWaitsUntilAMajorityHoldsItsList() {
+    Simulation.Result r = run(Simulation.Setup.of(29762, 200).withoutDatastores(),
+        new Fault.Isolate(46_538, 19_000, "host4"), new Fault.Crash(67_573, 22_000, "host5"),
+        new Fault.Isolate(76_144, 11_000, "host3"),
+        new Fault.PartitionHealingPingsFirst(89_735, 20_000, List.of("host2", "host3", "host5"), 6_000),
+        new Fault.AgentRestart(93_743, "host4"));
+    assertFalse(traced(r, "host4 started vm3"), "its list was held by no majority");
+    assertTrue(at(r, "host3 started vm3 for host5") > 0);
+  }
+
   @Test
   void aRestartedMastersListIsTakenOver() {
     Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),
