@@ -1220,18 +1220,29 @@ class MasterMachineTest {
    */
   @Test
   void withoutDatastoresARestartsPowerOnWaitsForTheListOnThisHostsDisk() {
-    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    MasterScript m = new MasterScript("", Optional.of(list), List.of());
-    m.started();
+    MasterScript m = vm1AtHost2WithoutDatastores();
     m.answerListWrites = false;
-    m.host2Fenced = true;
-    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
-    m.tick();
-    assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
+    host2FencesVm1(m);
     assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "no power-on before the write");
     m.completeWrites();
     MasterEffect.PersistThenStart start = m.effects(MasterEffect.PersistThenStart.class).get(0);
     assertEquals("vm1", start.vm().name());
+  }
+
+  /** A master without datastores whose list places vm1 at host2. */
+  private static MasterScript vm1AtHost2WithoutDatastores() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.started();
+    return m;
+  }
+
+  /** Host2 fences itself and reports vm1 stopped: its restart is planned. */
+  private static void host2FencesVm1(MasterScript m) {
+    m.host2Fenced = true;
+    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+    m.tick();
+    assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
   }
 
   /**
@@ -1272,14 +1283,9 @@ class MasterMachineTest {
 
   /** Host2 fenced and reports vm1 stopped; the restart is planned, its list on this host's disk, and no slave holds it. */
   private static MasterScript vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList() {
-    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    MasterScript m = new MasterScript("", Optional.of(list), List.of());
-    m.started();
+    MasterScript m = vm1AtHost2WithoutDatastores();
     m.slavesHoldTheList = false;
-    m.host2Fenced = true;
-    m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
-    m.tick();
-    assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
+    host2FencesVm1(m);
     assertTrue(m.heldWrites.isEmpty(), "its list is on this host's disk");
     assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class));
     return m;
