@@ -423,7 +423,11 @@ final class VmRecovery {
       if (s.protectedList().vms().containsKey(vm)) {
         next = ListOwnership.write(t, next, s.protectedList().moved(vm, started.host(), t.self()));
       }
-      next = next.placedAt(vm, started.host());
+      // started there: not missing there since before (seed 27993: restarted between two rounds of reconcile at the
+      // host it had long been missing at, it was taken for lost again before that host's next poll showed it)
+      Map<String, Unseen> missing = new HashMap<>(next.missing());
+      missing.remove(vm);
+      next = next.placedAt(vm, started.host()).missing(missing);
       if (f.request().isPresent()) {
         Optional<String> warning = started.host().equals(f.host()) ? f.warning()
             : CapacityWatch.landedWarning(t, next.restarts(pending, inFlight), vm, started.host(), f.host());

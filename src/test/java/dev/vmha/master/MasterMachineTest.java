@@ -1101,6 +1101,42 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores (seed 27993, exposed by session 11's later power-ons): vm1 went missing at host2 while host3
+   * was not heard, so `reconcile` waited; then host2 reported it stopped and this master restarted it at host2 itself.
+   * Host3 reported again before host2's next poll showed vm1, and the wait that had counted vm1 missing at host2 from
+   * long before the restart restarted it at once at host1, beside host2's copy. A VM started at a host is not missing
+   * there since before its start.
+   */
+  @Test
+  void withoutDatastoresAVmRestartedAtTheHostItWentMissingAtIsNotMissingThereSinceBefore() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host1MemoryMb = 512; // too small for vm1: restarts go to host2
+    m.started();
+    m.in(new MasterInput.Membership("host3", Reachability.REACHABLE, "up", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.host3NetBeating = false;
+    for (int i = 0; i < 20; i++) {
+      m.tick();
+      m.answerPings(true);
+    }
+    assertEquals(Verdict.AGENT_UNREACHABLE, m.state.hosts().get("host3").verdict());
+    assertTrue(m.starts.isEmpty(), "host3 may run vm1: not restarted");
+    m.host2Stopped = List.of(new StoppedVm(VM1, "it stopped from inside its guest (shutdown or crash)"));
+    m.tick();
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.empty(), Optional.of(m.state.protectedList().version())));
+    assertEquals("host2", m.answerStart(true).hosts().get(0), "host2 holds the list that records the restart");
+    m.host2Stopped = List.of();
+    m.host1MemoryMb = 8192;
+    m.host3NetBeating = true; // host3 reports before host2's next poll shows vm1
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now())));
+    m.tick();
+    assertTrue(m.starts.isEmpty(), "vm1 just started at host2: " + m.starts);
+  }
+
+  /**
    * Without datastores (seeds 23129, 21230): an operator powers on vm1, which this master's list does not protect but
    * host3 runs — an earlier power-off that reached no host while host3's agent restarted only unprotected it — while
    * host3 neither reports to this master nor is judged DEAD. No lease shows where a VM runs, so the power-on is
