@@ -65,7 +65,7 @@ final class ListOwnership {
     }
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");
-    // a restart still waiting for its list to be held was recorded in the list now replaced: planned again from this one
+    // a restart still waiting for its list to be held was recorded in the list now replaced: planned again from it
     MasterState unsent = VmRecovery.unsent(t, after, "its restart waited for a majority to hold a list now replaced");
     return VmRecovery.advance(t, HostWatch.investigate(t, movedSince(t, unsent, list).list(list).with(hosts)));
   }

@@ -1138,7 +1138,7 @@ class MasterMachineTest {
 
   /**
    * Without datastores (seeds 23129, 21230): an operator powers on vm1, which this master's list does not protect but
-   * host3 runs — an earlier power-off that reached no host while host3's agent restarted only unprotected it — while
+   * host3 runs (an earlier power-off that reached no host while host3's agent restarted only unprotected it), while
    * host3 neither reports to this master nor is judged DEAD. No lease shows where a VM runs, so the power-on is
    * refused, naming host3, until host3 reports (here it shows vm1 running) or is judged DEAD (surely fenced).
    */
@@ -1317,7 +1317,7 @@ class MasterMachineTest {
     assertEquals("vm1", cut.answerStart(true).vm().name(), "planned again once the side is a majority");
   }
 
-  /** Host2 fenced and reports vm1 stopped; the restart is planned, its list on this host's disk, and no slave holds it. */
+  /** Host2 fenced and reports vm1 stopped: the restart is planned, its list on this host's disk, held by no slave. */
   private static MasterScript vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList() {
     MasterScript m = vm1AtHost2WithoutDatastores();
     m.slavesHoldTheList = false;
