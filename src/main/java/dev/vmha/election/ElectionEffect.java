@@ -57,11 +57,14 @@ public sealed interface ElectionEffect<C> {
 
   /**
    * A slave's heartbeat, with its report, to its master's coordinator; with this host's replica of the protected list
-   * while the master's beats carry none (a master that restarted and reads no datastore's copy takes it).
+   * while the master's beats carry none (a master that restarted and reads no datastore's copy takes it), and
+   * {@code holds}: the version of that master's own list this host holds (without datastores a master's restart
+   * waits until a strict majority holds the list that records it).
    */
-  record ReportTo<C>(C coordinator, HostReport report, Optional<ProtectedList> replica) implements ElectionEffect<C> {
-    ReportTo(C coordinator, HostReport report) {
-      this(coordinator, report, Optional.empty());
+  record ReportTo<C>(C coordinator, HostReport report, Optional<ProtectedList> replica, Optional<Long> holds)
+      implements ElectionEffect<C> {
+    ReportTo(C coordinator, HostReport report, Optional<Long> holds) {
+      this(coordinator, report, Optional.empty(), holds);
     }
   }
 

@@ -277,9 +277,9 @@ public final class ElectionFsm {
       else if (e instanceof ElectionEffect.SendMasterBeat<?> x) {
         toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list(), x.side()));
       } else if (e instanceof ElectionEffect.ReportTo<ActorRef<MasterCoordinator.Command>> x) {
-        x.coordinator().tell(new MasterCoordinator.SlaveBeat(x.report(), x.replica()));
+        x.coordinator().tell(new MasterCoordinator.SlaveBeat(x.report(), x.replica(), x.holds()));
       } else if (e instanceof ElectionEffect.ReportToOwn<?> x) {
-        own.orElseThrow().tell(new MasterCoordinator.SlaveBeat(x.report(), Optional.empty()));
+        own.orElseThrow().tell(new MasterCoordinator.SlaveBeat(x.report(), Optional.empty(), Optional.empty()));
       } else if (e instanceof ElectionEffect.StartCoordinator<?> x) startCoordinator(x);
       else if (e instanceof ElectionEffect.StopCoordinator<?>) stopCoordinator();
       else if (e instanceof ElectionEffect.PingIsolationAddress<?> x) {

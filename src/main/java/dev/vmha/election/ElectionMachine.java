@@ -270,7 +270,8 @@ public final class ElectionMachine {
         effects.add(new AskView<>());
         if (sl.coordinator().isPresent() && s.report().isPresent()) {
           effects.add(new ElectionEffect.ReportTo<>(sl.coordinator().get(), s.report().get(),
-              sl.masterListed() ? Optional.empty() : s.list()));
+              sl.masterListed() ? Optional.empty() : s.list(), s.list()
+                  .filter(l -> l.owner().equals(sl.master().hostId())).map(ProtectedList::version)));
         }
         return s;
       }

@@ -9,6 +9,7 @@ import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.isolation.MajorityRule;
 import dev.vmha.master.MasterState.AfterWrite;
 import dev.vmha.timing.TimingRules;
 import java.time.Duration;
@@ -64,7 +65,9 @@ final class ListOwnership {
     }
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");
-    return VmRecovery.advance(t, HostWatch.investigate(t, movedSince(t, after, list).list(list).with(hosts)));
+    // a restart still waiting for its list to be held was recorded in the list now replaced: planned again from it
+    MasterState unsent = VmRecovery.unsent(t, after, "its restart waited for a majority to hold a list now replaced");
+    return VmRecovery.advance(t, HostWatch.investigate(t, movedSince(t, unsent, list).list(list).with(hosts)));
   }
 
   /**
@@ -185,8 +188,14 @@ final class ListOwnership {
     List<AfterWrite> still = new ArrayList<>();
     List<AfterWrite> due = new ArrayList<>();
     for (AfterWrite a : s.afterWrite()) {
-      boolean decided = unstored(t, w, a).isEmpty() ? a.version() <= w.version() : a.version() == w.version();
-      (decided ? due : still).add(a);
+      Optional<String> why = unstored(t, w, a);
+      boolean decided = why.isEmpty() ? a.version() <= w.version() : a.version() == w.version();
+      if (decided && why.isEmpty() && a instanceof AfterWrite.Restart r) {
+        AfterWrite.Restart onDisk = r.stored();
+        (heldByMajority(t, s, onDisk) ? due : still).add(onDisk);
+      } else {
+        (decided ? due : still).add(a);
+      }
     }
     MasterState next = s.afterWrite(still);
     for (AfterWrite a : due) {
@@ -210,6 +219,32 @@ final class ListOwnership {
     if (!t.config.hasDatastores() || w.failures().size() < w.datastores()) return Optional.empty();
     return Optional.of("the protected list was written to no datastore: "
         + (w.failures().isEmpty() ? "this master holds no datastore's lock" : w.failures()));
+  }
+
+  /**
+   * A slave holds this master's list up to version {@code b.holds()}: the restarts waiting for their list to be held
+   * count it, and go ahead once it is on this host's disk and a strict majority of the hosts this master knows holds
+   * it ({@link AfterWrite.Restart}).
+   */
+  static MasterState held(Turn t, MasterState s, MasterInput.Beat b) {
+    if (b.holds().isEmpty() || s.afterWrite().stream().noneMatch(AfterWrite.Restart.class::isInstance)) return s;
+    List<AfterWrite> still = new ArrayList<>();
+    List<AfterWrite> due = new ArrayList<>();
+    for (AfterWrite a : s.afterWrite()) {
+      if (a instanceof AfterWrite.Restart r && r.version() <= b.holds().get()) {
+        AfterWrite.Restart counted = r.heldBy(b.report().hostId());
+        (heldByMajority(t, s, counted) ? due : still).add(counted);
+      } else {
+        still.add(a);
+      }
+    }
+    MasterState next = s.afterWrite(still);
+    for (AfterWrite a : due) next = OperatorRequests.goAhead(t, next, a);
+    return next;
+  }
+
+  private static boolean heldByMajority(Turn t, MasterState s, AfterWrite.Restart r) {
+    return r.onDisk() && MajorityRule.count(t.self(), s.hosts().keySet(), r.holders()).majority();
   }
 
   /** A corrupt list on a datastore this master owns is rewritten at once from the list it holds (kept aside first). */

@@ -48,7 +48,8 @@ public final class MasterCoordinator {
   public sealed interface Command {}
 
   /** A host's network heartbeat to the master, with its report (and its list replica: {@link MasterInput.Beat}). */
-  public record SlaveBeat(HostReport report, Optional<ProtectedList> replica) implements Command, JsonSerializable {}
+  public record SlaveBeat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds)
+      implements Command, JsonSerializable {}
 
   /**
    * An operator powers a VM on under HA protection, at {@code host} or where placement chooses (empty), with
@@ -158,7 +159,7 @@ public final class MasterCoordinator {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Tick.INSTANCE, () -> step(new MasterInput.Tick()))
           .onMessage(In.class, i -> step(i.input()))
-          .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report(), b.replica())))
+          .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report(), b.replica(), b.holds())))
           .onMessage(MemberChange.class, m -> MemberEvents.input(m.event()).map(this::step).orElse(Behaviors.same()))
           .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(), p.host(),
               p.protection())))

@@ -42,12 +42,16 @@ public sealed interface MasterInput {
   }
 
   /**
-   * A host's network heartbeat with its report, and the replica of the protected list it holds when this master's
-   * beats carry none yet.
+   * A host's network heartbeat with its report, the replica of the protected list it holds when this master's beats
+   * carry none yet, and the version of this master's own list it holds ({@code holds}).
    */
-  record Beat(HostReport report, Optional<ProtectedList> replica) implements MasterInput {
+  record Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds) implements MasterInput {
     public Beat(HostReport report) {
-      this(report, Optional.empty());
+      this(report, Optional.empty(), Optional.empty());
+    }
+
+    public Beat(HostReport report, Optional<ProtectedList> replica) {
+      this(report, replica, Optional.empty());
     }
   }
 

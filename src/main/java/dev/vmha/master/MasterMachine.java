@@ -55,7 +55,9 @@ public final class MasterMachine {
     if (input instanceof MasterInput.ListWritten w) return ListOwnership.written(t, s, w);
     if (input instanceof MasterInput.LockWritten w) return ListOwnership.lockWritten(t, s, w);
     // a newer replica first: the beat's stop records are of the VMs that list places there (seeds 822, 1397, 1429)
-    if (input instanceof MasterInput.Beat b) return HostWatch.beat(t, ListOwnership.offered(t, s, b), b.report());
+    if (input instanceof MasterInput.Beat b) {
+      return ListOwnership.held(t, HostWatch.beat(t, ListOwnership.offered(t, s, b), b.report()), b);
+    }
     if (input instanceof MasterInput.Membership m) return HostWatch.member(t, s, m);
     if (input instanceof MasterInput.Pinged p) return HostWatch.pinged(t, s, p);
     if (input instanceof MasterInput.Restarted r) return VmRecovery.restarted(t, s, r.outcome());
@@ -104,6 +106,11 @@ public final class MasterMachine {
           : Optional.empty(), count.minority())));
     }
     next = next.majoritySince(majority ? Optional.of(next.majoritySince().orElse(next.now())) : Optional.empty());
+    if (!t.config.hasDatastores() && !majority) {
+      // its slaves may elect another master: a power-on sent once they hold the list would come too late
+      next = VmRecovery.unsent(t, next, "its restart waited for a majority to hold its list, and this side lost its"
+          + " majority");
+    }
     if (!next.loaded()) {
       if (next.listReadOut()) return next;
       t.effect(new MasterEffect.ReadList());

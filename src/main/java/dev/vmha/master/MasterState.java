@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Everything a master knows, immutable. {@code now} is virtual time: the sum of the intervals ticked, so timeouts
@@ -227,10 +228,33 @@ public record MasterState(
 
     /**
      * Without datastores, a restart's power-on: its list, which records where it goes, is on this host's disk first
-     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433); if it cannot be
-     * written, the VM waits again as {@code pending} was.
+     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433), and held by a strict
+     * majority of the hosts with this host ({@code onDisk}; {@code holders}: the others that hold it), so a master
+     * elected after this one crashed or was cut off holds it or hears it from a slave (seed 29762). If it cannot be
+     * written to this host's disk, the VM waits again as {@code pending} was.
      */
-    record Restart(long version, MasterEffect.PersistThenStart start, Pending pending) implements AfterWrite {}
+    record Restart(long version, MasterEffect.PersistThenStart start, Pending pending, boolean onDisk,
+        Set<String> holders) implements AfterWrite {
+      public Restart {
+        holders = Set.copyOf(holders);
+      }
+
+      Restart(long version, MasterEffect.PersistThenStart start, Pending pending) {
+        this(version, start, pending, false, Set.of());
+      }
+
+      /** Its list is on this host's disk. */
+      Restart stored() {
+        return new Restart(version, start, pending, true, holders);
+      }
+
+      /** {@code host} holds its list too. */
+      Restart heldBy(String host) {
+        Set<String> more = new TreeSet<>(holders);
+        more.add(host);
+        return new Restart(version, start, pending, onDisk, more);
+      }
+    }
 
     /** An operator's maintenance request: answered once the list that records it is stored. */
     record Maintenance(

@@ -132,6 +132,14 @@ final class OperatorRequests {
       return Optional.of(vm + " cannot start: " + lease.map(LeaseRule.Decision::why)
           .orElse("the master has not read the datastores yet"));
     }
+    // without datastores no lease shows where a VM runs: a host not heard may run it, unprotected by a power-off
+    // that reached no host (seeds 23129, 21230: started beside that copy)
+    List<String> unaccounted = VmRecovery.unaccounted(t, s);
+    if (!unaccounted.isEmpty()) {
+      return Optional.of(vm + " may run at " + String.join(", ", unaccounted) + ": not heard by this master nor"
+          + " judged dead (without heartbeat datastores no lease shows where a VM runs); try again when each has"
+          + " reported or been judged dead");
+    }
     Optional<HostEntry> h = p.host().map(id -> s.hosts().get(id));
     if (p.host().isPresent() && (h.isEmpty() || !h.get().live())) {
       return Optional.of("host " + p.host().get() + " is not a live member of the cluster");

@@ -118,9 +118,10 @@ final class VmRecovery {
    * Without datastores, the other hosts that neither report to this master nor are judged DEAD (surely fenced). No
    * lease shows where a VM runs, so a VM missing at the host the list places it on may run at one of them, restarted
    * there by a master whose newer list died with it (seed 557): {@link #reconcile} takes it for lost only once there
-   * are none. With datastores the VM's lease shows its holder ({@link #advance}).
+   * are none; an operator's power-on waits for the same ({@link OperatorRequests}). With datastores the VM's lease
+   * shows its holder ({@link #advance}).
    */
-  private static List<String> unaccounted(Turn t, MasterState s) {
+  static List<String> unaccounted(Turn t, MasterState s) {
     if (t.config.hasDatastores()) return List.of();
     return HostWatch.sorted(s).stream()
         .filter(h -> !h.id().equals(t.self()) && h.verdict() != Verdict.DEAD
@@ -244,6 +245,30 @@ final class VmRecovery {
     next = next.restarts(pending, inFlight);
     for (MasterState.AfterWrite a : held) next = OperatorRequests.waitForWrite(next, a);
     return next;
+  }
+
+  /**
+   * Without datastores, the restarts whose power-on still waits for a strict majority to hold the list recording them
+   * ({@link MasterState.AfterWrite.Restart}) are not sent, and wait for a home again: their list was replaced by one
+   * taken from elsewhere, or this side lost its majority (a power-on sent once the slaves hold the list after a heal
+   * could start the VM beside a copy another master started meanwhile).
+   */
+  static MasterState unsent(Turn t, MasterState s, String why) {
+    List<MasterState.AfterWrite> still = new ArrayList<>();
+    Map<String, Pending> pending = new HashMap<>(s.pending());
+    Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+    for (MasterState.AfterWrite a : s.afterWrite()) {
+      if (!(a instanceof MasterState.AfterWrite.Restart r)) {
+        still.add(a);
+        continue;
+      }
+      String vm = r.start().vm().name();
+      InFlight f = inFlight.remove(vm);
+      ProtectedList.Entry e = s.protectedList().vms().get(vm);
+      t.log(vm + " not started: " + why);
+      if (f != null && e != null) pending.putIfAbsent(vm, Pending.lost(e, f.lostFrom(), why, s.now(), s.now()));
+    }
+    return still.size() == s.afterWrite().size() ? s : s.afterWrite(still).restarts(pending, inFlight);
   }
 
   /**
@@ -439,7 +464,11 @@ final class VmRecovery {
       if (s.protectedList().vms().containsKey(vm)) {
         next = ListOwnership.write(t, next, s.protectedList().moved(vm, started.host(), t.self()));
       }
-      next = next.placedAt(vm, started.host());
+      // started there: not missing there since before (seed 27993: restarted between two rounds of reconcile at the
+      // host it had long been missing at, it was taken for lost again before that host's next poll showed it)
+      Map<String, Unseen> missing = new HashMap<>(next.missing());
+      missing.remove(vm);
+      next = next.placedAt(vm, started.host()).missing(missing);
       if (f.request().isPresent()) {
         Optional<String> warning = started.host().equals(f.host()) ? f.warning()
             : CapacityWatch.landedWarning(t, next.restarts(pending, inFlight), vm, started.host(), f.host());

@@ -639,7 +639,7 @@ final class SimHost {
           new ElectionInput.MasterBeatHeard<>(p.instant(), x.rank(), id, x.list(), x.side())));
     } else if (e instanceof ElectionEffect.ReportTo<String> x) {
       SimHost m = w.host(x.coordinator());
-      w.send(this, m, "report", () -> m.masterIn(new MasterInput.Beat(x.report(), x.replica())));
+      w.send(this, m, "report", () -> m.masterIn(new MasterInput.Beat(x.report(), x.replica(), x.holds())));
     } else if (e instanceof ElectionEffect.ReportToOwn<String> x) {
       local("own report", () -> masterIn(new MasterInput.Beat(x.report())));
     } else if (e instanceof ElectionEffect.StartCoordinator<String> x) {

@@ -140,7 +140,8 @@ class ElectionMachineTest {
     for (int t = 0; t < WINDOW_TICKS + TIMEOUT_TICKS; t++) {
       int before = s.mark();
       assertEquals(Role.SLAVE, s.tick().role());
-      assertEquals(List.of(new ReportTo<>("coord1", REPORT)), s.since(before, ReportTo.class));
+      assertEquals(List.of(new ReportTo<>("coord1", REPORT, Optional.<Long>empty())),
+          s.since(before, ReportTo.class));
       s.feed(beat(new Rank(1, "host1"), "coord1", null));
     }
     assertEquals(List.of(), s.events(0, HaEvent.MasterElected.class));
@@ -160,21 +161,22 @@ class ElectionMachineTest {
     s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
     int before = s.mark();
     s.tick();
-    assertEquals(List.of(new ReportTo<>("coord9", REPORT)), s.since(before, ReportTo.class), "listed: no replica");
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(4L))), s.since(before, ReportTo.class),
+        "listed: no replica; it holds v4 of host9's list");
     s.feed(beat(new Rank(2, "host9"), "coord9", null));
     before = s.mark();
     s.tick();
-    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(4)))),
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(4)), Optional.of(4L))),
         s.since(before, ReportTo.class));
     s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(5)));
     before = s.mark();
     s.tick();
-    assertEquals(List.of(new ReportTo<>("coord9", REPORT)), s.since(before, ReportTo.class));
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(5L))), s.since(before, ReportTo.class));
     // seed 5 without datastores: a master that started with no list of its own beats an older one: offered again
     s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(0)));
     before = s.mark();
     s.tick();
-    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(5)))),
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(5)), Optional.of(5L))),
         s.since(before, ReportTo.class), "an older list counts as none");
   }
 

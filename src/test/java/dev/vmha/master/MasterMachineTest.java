@@ -1058,6 +1058,7 @@ class MasterMachineTest {
       s.in(new MasterInput.Stalled(stall));
       s.in(new MasterInput.Beat(queued));
       if (stall.compareTo(bound) < 0) {
+        s.tick(); // the slaves hold the list that records the restart: its power-on goes out
         assertEquals("vm1", s.only(HaEvent.VmRestartPlanned.class).vm(), "a stall of " + stall + ": late news");
         continue;
       }
@@ -1102,6 +1103,76 @@ class MasterMachineTest {
     }
     assertEquals(Verdict.DEAD, m.only(HaEvent.HostJudged.class).verdict(), "host3 has surely fenced itself");
     assertEquals(VM1, m.answerStart(true).vm(), "then vm1 is restarted");
+  }
+
+  /**
+   * Without datastores (seed 27993, exposed by session 11's later power-ons): vm1 went missing at host2 while host3
+   * was not heard, so `reconcile` waited; then host2 reported it stopped and this master restarted it at host2 itself.
+   * Host3 reported again before host2's next poll showed vm1, and the wait that had counted vm1 missing at host2 from
+   * long before the restart restarted it at once at host1, beside host2's copy. A VM started at a host is not missing
+   * there since before its start.
+   */
+  @Test
+  void withoutDatastoresAVmRestartedAtTheHostItWentMissingAtIsNotMissingThereSinceBefore() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host1MemoryMb = 512; // too small for vm1: restarts go to host2
+    m.started();
+    m.in(new MasterInput.Membership("host3", Reachability.REACHABLE, "up", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.host3NetBeating = false;
+    for (int i = 0; i < 20; i++) {
+      m.tick();
+      m.answerPings(true);
+    }
+    assertEquals(Verdict.AGENT_UNREACHABLE, m.state.hosts().get("host3").verdict());
+    assertTrue(m.starts.isEmpty(), "host3 may run vm1: not restarted");
+    m.host2Stopped = List.of(new StoppedVm(VM1, "it stopped from inside its guest (shutdown or crash)"));
+    m.tick();
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.empty(), Optional.of(m.state.protectedList().version())));
+    assertEquals("host2", m.answerStart(true).hosts().get(0), "host2 holds the list that records the restart");
+    m.host2Stopped = List.of();
+    m.host1MemoryMb = 8192;
+    m.host3NetBeating = true; // host3 reports before host2's next poll shows vm1
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now())));
+    m.tick();
+    assertTrue(m.starts.isEmpty(), "vm1 just started at host2: " + m.starts);
+  }
+
+  /**
+   * Without datastores (seeds 23129, 21230): an operator powers on vm1, which this master's list does not protect but
+   * host3 runs (an earlier power-off that reached no host while host3's agent restarted only unprotected it), while
+   * host3 neither reports to this master nor is judged DEAD. No lease shows where a VM runs, so the power-on is
+   * refused, naming host3, until host3 reports (here it shows vm1 running) or is judged DEAD (surely fenced).
+   */
+  @Test
+  void withoutDatastoresAnOperatorsPowerOnWaitsWhileAHostThatMayRunTheVmIsNeitherHeardNorDead() {
+    MasterScript m = new MasterScript("", Optional.of(ProtectedList.empty("host1")), List.of());
+    m.host3Running = List.of(VM1);
+    m.started();
+    m.in(new MasterInput.Membership("host3", Reachability.REACHABLE, "up", Optional.empty(),
+        "pekko://vmha@127.0.0.1:3"));
+    m.host3NetBeating = false; // its agent cut off, the host still a member Pekko hears, as host2 in seed 23129
+    for (int i = 0; i < 40 && m.state.hosts().get("host3").verdict() == Verdict.ALIVE; i++) {
+      m.tick();
+      m.answerPings(true);
+    }
+    assertEquals(Verdict.AGENT_UNREACHABLE, m.state.hosts().get("host3").verdict());
+    m.mark();
+    RequestId id = m.powerOn(VM1, null, VmProtection.defaults());
+    assertTrue(m.starts.isEmpty(), "not started beside host3's copy: " + m.since());
+    assertFalse(m.reply(id).ok());
+    assertTrue(m.reply(id).message().contains("host3"), m.reply(id).message());
+    m.host3NetBeating = true;
+    m.tick();
+    RequestId again = m.powerOn(VM1, null, VmProtection.defaults());
+    assertEquals("vm1 already runs at host3", m.reply(again).message());
+    m.host3Running = List.of();
+    m.tick();
+    RequestId later = m.powerOn(VM1, null, VmProtection.defaults());
+    assertEquals(VM1, m.answerStart(true).vm(), "every host accounted for: " + m.reply(later).message());
   }
 
   /**
@@ -1217,23 +1288,79 @@ class MasterMachineTest {
    */
   @Test
   void withoutDatastoresARestartsPowerOnWaitsForTheListOnThisHostsDisk() {
-    MasterScript m = withoutDatastoresHost2FencedVm1();
+    MasterScript m = vm1AtHost2WithoutDatastores();
     m.answerListWrites = false;
-    m.tick();
-    assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
+    host2FencesVm1(m);
     assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "no power-on before the write");
     m.completeWrites();
     MasterEffect.PersistThenStart start = m.effects(MasterEffect.PersistThenStart.class).get(0);
     assertEquals("vm1", start.vm().name());
   }
 
-  /** A master without datastores whose list places vm1 at host2; host2's next report: fenced, vm1 stopped. */
-  private static MasterScript withoutDatastoresHost2FencedVm1() {
+  /** A master without datastores whose list places vm1 at host2. */
+  private static MasterScript vm1AtHost2WithoutDatastores() {
     ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
     MasterScript m = new MasterScript("", Optional.of(list), List.of());
     m.started();
+    return m;
+  }
+
+  /** Host2's next report: fenced, vm1 stopped. */
+  private static void host2Fenced(MasterScript m) {
     m.host2Fenced = true;
     m.host2Stopped = List.of(new StoppedVm(VM1, "its host fenced itself: it saw only a minority of the cluster"));
+  }
+
+  /** Host2 fences itself and reports vm1 stopped: its restart is planned. */
+  private static void host2FencesVm1(MasterScript m) {
+    host2Fenced(m);
+    m.tick();
+    assertTrue(m.state.inFlight().containsKey("vm1"), "planned");
+  }
+
+  /**
+   * Without datastores (seed 29762): master host5 restarted vm4 at host3 with the list recording it on its own disk
+   * only, and lost power (or, shrunk, was cut into the minority) before a beat carried that list; host4, elected next
+   * with the slaves' older replica, restarted vm4 from its own old stop record beside host3's copy. A restart's
+   * power-on now waits until a strict majority of the hosts holds the list that records it — any later majority holds
+   * it then, or hears it from a slave — and a side that loses its majority meanwhile sends none.
+   */
+  @Test
+  void withoutDatastoresARestartsPowerOnWaitsUntilAStrictMajorityHoldsTheListThatRecordsIt() {
+    MasterScript m = vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList();
+    long version = m.state.protectedList().version();
+    assertEquals(List.of("host1", "host3"), m.state.protectedList().vms().get("vm1").startingAt(), "recorded");
+    m.tick();
+    m.tick();
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "on this host's disk only");
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now()), Optional.empty(), Optional.of(version - 1)));
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "host3 holds an older list");
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now()), Optional.empty(), Optional.of(version)));
+    assertEquals("vm1", m.answerStart(true).vm().name(), "host1 and host3 hold it: 2 of 3 hosts");
+
+    MasterScript cut = vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList();
+    cut.host2NetBeating = false;
+    cut.host3NetBeating = false;
+    for (int i = 0; i < 40 && cut.state.inFlight().containsKey("vm1"); i++) cut.tick();
+    assertFalse(cut.state.inFlight().containsKey("vm1"), "its side lost its majority: not sent");
+    assertTrue(cut.state.afterWrite().isEmpty());
+    assertTrue(cut.state.pending().containsKey("vm1"), "it waits for a home again");
+    cut.host2NetBeating = true;
+    cut.host3NetBeating = true;
+    cut.slavesHoldTheList = true;
+    for (int i = 0; i < 10 && cut.starts.isEmpty(); i++) cut.tick();
+    assertEquals("vm1", cut.answerStart(true).vm().name(), "planned again once the side is a majority");
+  }
+
+  /** Host2 fenced and reports vm1 stopped: the restart is planned, its list on this host's disk, held by no slave. */
+  private static MasterScript vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList() {
+    MasterScript m = vm1AtHost2WithoutDatastores();
+    m.slavesHoldTheList = false;
+    host2FencesVm1(m);
+    assertTrue(m.heldWrites.isEmpty(), "its list is on this host's disk");
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class));
     return m;
   }
 
@@ -1244,8 +1371,9 @@ class MasterMachineTest {
    */
   @Test
   void withoutDatastoresARestartWhoseListCannotBeWrittenToThisHostsDiskWaitsAndIsTriedAgain() {
-    MasterScript m = withoutDatastoresHost2FencedVm1();
+    MasterScript m = vm1AtHost2WithoutDatastores();
     m.listWritesSucceed = false;
+    host2Fenced(m);
     m.mark();
     m.tick();
     assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "no power-on without the list on disk");

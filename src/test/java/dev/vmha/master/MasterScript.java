@@ -62,6 +62,8 @@ final class MasterScript {
   private long host2Counter;
   boolean host2NetBeating = true;
   boolean host3NetBeating = true;
+  /** Whether host2's and host3's beats say they hold the master's list as it is when they beat (its replication). */
+  boolean slavesHoldTheList = true;
   boolean host2DatastoreBeating = true;
   /** The cluster address host2's datastore heartbeat names (empty: none, as a host that is no member writes). */
   String host2ClusterAddress = "";
@@ -208,12 +210,16 @@ final class MasterScript {
         null, false, List.of(), List.of(), clockMs)));
     if (host2NetBeating) {
       in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, host2Running, null, host2Fenced,
-          host2Stopped, List.of(), clockMs)));
+          host2Stopped, List.of(), clockMs), Optional.empty(), holds()));
     }
     if (host3NetBeating) {
       in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), host3MemoryMb, 2, host3Running,
-          null, false, List.of(), List.of(), clockMs)));
+          null, false, List.of(), List.of(), clockMs), Optional.empty(), holds()));
     }
+  }
+
+  private Optional<Long> holds() {
+    return slavesHoldTheList && state.loaded() ? Optional.of(state.protectedList().version()) : Optional.empty();
   }
 
   void ticks(Duration d) {
