@@ -337,10 +337,10 @@ public final class ElectionMachine {
       }
       if (in instanceof CoordinatorStopped<C>) return coordinatorStopped(s);
       if (in instanceof SideChanged<C> c) {
-        // fewer than half on its side while its fence hears a majority: those hosts follow a master it cannot hear,
-        // whose beats leave it out (seed 4138); its own fence counts that as being left out. Half is not left out:
-        // the others hold no strict majority, so nobody restarts its VMs, and after an even split heals the other
-        // master's beats may come later than Pekko's reachability (CanonicalCasesTest's even split)
+        // fewer than half on its side while its fence hears half or more: those hosts follow a master it cannot
+        // hear, whose beats leave it out (seeds 4138, 37150); its own fence counts that as being left out. Half is
+        // not left out: the others hold no strict majority, so nobody restarts its VMs, and after an even split heals
+        // the other master's beats may come later than Pekko's reachability (CanonicalCasesTest's even split)
         effects.add(new ElectionEffect.CountedByMaster<>(hostId(), !c.outnumbered()));
         return s.phase(new Master<>(c.side()));
       }

@@ -72,9 +72,10 @@ public final class FenceMachine {
     // a round before this agent is a member (it sees no members) proves nothing: a clock carried on stays
     Optional<Duration> since = minority ? Optional.of(s.minoritySince().orElse(now))
         : member ? Optional.empty() : s.minoritySince();
-    // left out by itself as master (no majority reports to it) counts only while it hears a strict majority: an
-    // even split fences nobody, and a minority fences by the rule above; a fence so taken stays until it is counted
-    boolean recount = !side.majority() && s.fenced().isEmpty();
+    // left out by itself as master (fewer than half report to it) counts while it hears half or more: at half a host
+    // it hears may report to another master, so the others may hold a strict majority (seed 37150); a strict
+    // minority fences by the rule above, at T as before; a fence so taken stays until it is counted
+    boolean recount = side.minority() && s.fenced().isEmpty();
     Optional<FenceState.LeftOut> leftOut = s.leftOut()
         .map(o -> recount && o.master().equals(config.hostId()) ? new FenceState.LeftOut(o.master(), now) : o);
     Optional<String> reason = FencingRule.mustFence(datastores, now.minus(s.writeSeenAt()),

@@ -364,6 +364,21 @@ class SimulationCasesTest {
     assertTrue(at(r, "started vm3 for host5") > 0, "host5 restarts it, once host1 and host4 have reported");
   }
 
+  /**
+   * Found by seed 37150 without datastores (issue 21, session 11; shrunk): host4's messages to host1 and host1's to
+   * host2 were lost. Host1 elected itself and Pekko showed it host1 and host3 — half of four, so its minority rule did
+   * not fire, and the left-out-by-itself rule counted only while it saw a strict majority — while host3 reported to
+   * master host4, whose side held host2, host3 and itself, and which restarted vm1 beside host1's copy. Host3 was on
+   * both sides: at half the others may hold a strict majority. Now host1, outnumbered on its side, fences at T/2.
+   */
+  @Test
+  void withoutDatastoresAMasterOutnumberedAtHalfFencesForAHostItHearsMayReportToAnother() {
+    Simulation.Result r = run(Simulation.Setup.of(37150, 200).withoutDatastores(),
+        new Fault.Partition(7_927, 10_000, List.of("host1", "host2", "host3")), new Fault.AgentRestart(10_011, "host4"),
+        new Fault.OneWayLoss(15_489, 29_000, "host4", "host1"), new Fault.OneWayLoss(25_263, 16_000, "host1", "host2"));
+    assertTrue(at(r, "host1 event HostSelfFenced") < at(r, "host2 started vm1"), "fenced before vm1 restarts");
+  }
+
   @Test
   void aRestartedMastersListIsTakenOver() {
     Simulation.Result r = run(LEAVE_ON, new Fault.AgentRestart(20_000, "host3"),
