@@ -390,6 +390,22 @@ public final class SimulatedCluster implements AutoCloseable {
     for (Host h : hosts.values()) h.isolationAddressesCut = false;
   }
 
+  /**
+   * Whether {@code observer}'s Pekko cluster has told {@code holder} that it cannot reach {@code subject}: Pekko keeps
+   * such an observation until the observer says otherwise or leaves the cluster.
+   */
+  public boolean holdsObservation(String holder, String observer, String subject) {
+    var reachability = org.apache.pekko.cluster.Cluster.get(
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(host(holder).system)).readView().reachability();
+    var observers = reachability.observersGroupedByUnreachable();
+    var subjectAddress = host(subject).address();
+    var observerAddress = host(observer).address();
+    return scala.jdk.javaapi.CollectionConverters.asJava(observers).entrySet().stream()
+        .anyMatch(e -> e.getKey().address().equals(subjectAddress)
+            && scala.jdk.javaapi.CollectionConverters.asJava(e.getValue()).stream()
+                .anyMatch(o -> o.address().equals(observerAddress)));
+  }
+
   private void cutLink(Host a, Host b) {
     cutLinks.add(Set.of(a.id, b.id));
     applyCut(a, b, true);
