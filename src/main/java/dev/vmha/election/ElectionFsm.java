@@ -4,6 +4,7 @@ import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
 import dev.vmha.cluster.ClusterRoles;
+import dev.vmha.cluster.OwnReachability;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
@@ -142,7 +143,7 @@ public final class ElectionFsm {
           (list, err) -> err == null ? new ListKept(list) : new ListUnreadable(Failures.rootMessage(err))));
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
-          l -> new Peers(l.getServiceInstances(KEY)))));
+          l -> new Peers(l.getAllServiceInstances(KEY)))));
       Shell shell = new Shell(new Io(ctx, timers, settings, isolationPinger, datastore, coordinator, events, clock,
           enforcement, counted,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
@@ -327,8 +328,12 @@ public final class ElectionFsm {
       own = Optional.empty();
     }
 
+    /** To every peer this host reaches itself (the receptionist leaves out those any member cannot reach). */
     private void toPeers(Command m) {
-      for (ActorRef<Command> p : peers) if (!p.equals(io.ctx().getSelf())) p.tell(m);
+      OwnReachability own = OwnReachability.of(io.ctx().getSystem());
+      for (ActorRef<Command> p : peers) {
+        if (!p.equals(io.ctx().getSelf()) && !own.unreachable(p.path().address())) p.tell(m);
+      }
     }
 
     private RoleInfo roleInfo(ReplyRole<ActorRef<MasterCoordinator.Command>> r) {
@@ -340,10 +345,11 @@ public final class ElectionFsm {
     private ElectionInput.Membership membership() {
       Cluster cluster = Cluster.get(io.ctx().getSystem());
       var state = cluster.state();
+      OwnReachability own = OwnReachability.of(io.ctx().getSystem());
       Set<String> hosts = new HashSet<>();
       Map<String, String> ids = new HashMap<>();
       for (var m : state.getMembers()) {
-        if (up(m.status()) && !state.getUnreachable().contains(m)) ClusterRoles.hostId(m).ifPresent(hosts::add);
+        if (up(m.status()) && !own.unreachable(m)) ClusterRoles.hostId(m).ifPresent(hosts::add);
         if (m.address().getHost().isEmpty() || m.address().getPort().isEmpty()) continue;
         String address = m.address().getHost().get() + ":" + m.address().getPort().get();
         ClusterRoles.hostId(m).ifPresent(id -> ids.put(address, id));

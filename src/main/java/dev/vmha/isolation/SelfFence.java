@@ -2,6 +2,7 @@ package dev.vmha.isolation;
 
 import dev.vmha.LocalMessage;
 import dev.vmha.cluster.ClusterRoles;
+import dev.vmha.cluster.OwnReachability;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.history.HaEvent;
@@ -102,9 +103,10 @@ public final class SelfFence {
       return step.state();
     }
 
-    /** The members that are vmha hosts, and those of them neither leaving nor unreachable. */
+    /** The members that are vmha hosts, and those of them neither leaving nor unreachable from here. */
     private FenceInput.Tick tick(Instant at) {
       ClusterEvent.CurrentClusterState cluster = Cluster.get(ctx.getSystem()).state();
+      OwnReachability own = OwnReachability.of(ctx.getSystem());
       Set<String> members = new TreeSet<>();
       Set<String> heard = new TreeSet<>();
       for (Member m : cluster.getMembers()) {
@@ -112,7 +114,7 @@ public final class SelfFence {
         if (id.isEmpty()) continue;
         members.add(id.get());
         boolean leaving = m.status() == MemberStatus.down() || m.status() == MemberStatus.removed();
-        if (!leaving && !cluster.getUnreachable().contains(m)) heard.add(id.get());
+        if (!leaving && !own.unreachable(m)) heard.add(id.get());
       }
       return new FenceInput.Tick(at, members, heard);
     }

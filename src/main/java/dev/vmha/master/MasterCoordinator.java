@@ -3,6 +3,7 @@ package dev.vmha.master;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
+import dev.vmha.cluster.OwnReachability;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.HostListCopy;
@@ -23,9 +24,11 @@ import dev.vmha.timing.StallWatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -34,6 +37,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -138,6 +142,8 @@ public final class MasterCoordinator {
     private final ActorRef<MigrationOutcome> migrations;
     private final MasterIo io;
     private final Map<RequestId, ActorRef<OperationResult>> requests = new HashMap<>();
+    /** The hosts the machine was told this host does not reach. */
+    private final Set<String> unreachable = new HashSet<>();
     private long lastRequest;
     private MasterState state;
     private final StallWatch stall;
@@ -157,10 +163,21 @@ public final class MasterCoordinator {
     Behavior<Command> run(MasterMachine.Step first) {
       apply(first);
       return Behaviors.receive(Command.class)
-          .onMessageEquals(Tick.INSTANCE, () -> step(new MasterInput.Tick()))
+          .onMessageEquals(Tick.INSTANCE, () -> {
+            reachability();
+            return step(new MasterInput.Tick());
+          })
           .onMessage(In.class, i -> step(i.input()))
           .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report(), b.replica(), b.holds())))
-          .onMessage(MemberChange.class, m -> MemberEvents.input(m.event()).map(this::step).orElse(Behaviors.same()))
+          .onMessage(MemberChange.class, m -> {
+            MemberEvents.input(m.event()).ifPresent(in -> {
+              // a host up or gone again: what this host reaches of it is told anew
+              unreachable.remove(in.host());
+              step(in);
+            });
+            reachability();
+            return Behaviors.same();
+          })
           .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(), p.host(),
               p.protection())))
           .onMessage(PowerOffVm.class, p -> step(new MasterInput.PowerOff(request(p.replyTo()), p.vm())))
@@ -180,6 +197,14 @@ public final class MasterCoordinator {
             return Behaviors.same();
           })
           .build();
+    }
+
+    /** Tells the machine of each host this host itself now reaches, or no longer reaches ({@link OwnReachability}). */
+    private void reachability() {
+      OwnReachability own = OwnReachability.of(ctx.getSystem());
+      for (Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
+        MemberEvents.reachability(m, own, unreachable).ifPresent(this::step);
+      }
     }
 
     private RequestId request(ActorRef<OperationResult> replyTo) {

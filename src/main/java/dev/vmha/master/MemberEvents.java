@@ -2,23 +2,40 @@ package dev.vmha.master;
 
 import dev.vmha.classify.Reachability;
 import dev.vmha.cluster.ClusterRoles;
+import dev.vmha.cluster.OwnReachability;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 
-/** Pekko's membership events as the master's machine takes them ({@link MasterInput.Membership}). */
+/**
+ * Pekko's membership events as the master's machine takes them ({@link MasterInput.Membership}). Its reachability
+ * events are not: they merge every member's observations; the master takes its own ({@link #reachability}).
+ */
 final class MemberEvents {
   private MemberEvents() {}
 
   /** A Pekko membership event as the machine takes it: the host, what it says of reachability, its name. */
   static Optional<MasterInput.Membership> input(ClusterEvent.ClusterDomainEvent e) {
-    if (e instanceof ClusterEvent.UnreachableMember u) return of(u.member(), Reachability.UNREACHABLE, "unreachable");
-    if (e instanceof ClusterEvent.ReachableMember u) return of(u.member(), Reachability.REACHABLE, "reachable again");
     if (e instanceof ClusterEvent.MemberRemoved u) return of(u.member(), Reachability.REMOVED, "removed");
     if (e instanceof ClusterEvent.MemberDowned u) return of(u.member(), Reachability.REMOVED, "downed");
     if (e instanceof ClusterEvent.MemberUp u) return of(u.member(), Reachability.REACHABLE, "up");
     if (e instanceof ClusterEvent.MemberWeaklyUp u) return of(u.member(), Reachability.REACHABLE, "weakly up");
     return Optional.empty();
+  }
+
+  /**
+   * Whether this host itself reaches a member, as the machine takes it, when that differs from what it was told last
+   * ({@code unreachable}: the hosts it was told it does not reach, kept up to date).
+   */
+  static Optional<MasterInput.Membership> reachability(Member m, OwnReachability own, Set<String> unreachable) {
+    Optional<String> id = ClusterRoles.hostId(m);
+    boolean leaving = m.status() == MemberStatus.down() || m.status() == MemberStatus.removed();
+    if (id.isEmpty() || leaving || own.unreachable(m) == unreachable.contains(id.get())) return Optional.empty();
+    return own.unreachable(m)
+        ? of(m, Reachability.UNREACHABLE, "unreachable").filter(x -> unreachable.add(id.get()))
+        : of(m, Reachability.REACHABLE, "reachable again").filter(x -> unreachable.remove(id.get()));
   }
 
   private static Optional<MasterInput.Membership> of(Member m, Reachability r, String change) {
