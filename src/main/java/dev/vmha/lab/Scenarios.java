@@ -46,6 +46,8 @@ public final class Scenarios {
     ALL.put("clean-stop", "SIGTERM a host's agent (systemctl stop): its watchdog disarmed, nothing fenced or moved");
     ALL.put("clean-stop-then-cut", "SIGTERM a host's agent, then cut the host off: it is judged DEAD, but its VMs run"
         + " on with no watchdog armed, so they wait: nothing moves, nothing runs twice");
+    ALL.put("slave-cut-from-slaves-no-datastores", "4 hosts without datastores, a slave's links to the two other"
+        + " slaves cut for 4 x hostTimeout, its master's not: nothing fenced, nothing moves");
     ALL.put("crash-without-cut", "kill every process of a host, its address still answering ping: its VMs restart"
         + " elsewhere once their leases expire");
   }
@@ -84,6 +86,7 @@ public final class Scenarios {
         case "agent-hang" -> agentHang();
         case "clean-stop" -> cleanStop(false);
         case "clean-stop-then-cut" -> cleanStop(true);
+        case "slave-cut-from-slaves-no-datastores" -> slaveCutFromSlaves();
         case "crash-without-cut" -> crashWithoutCut();
         default -> throw new IllegalStateException(name);
       }
@@ -161,6 +164,38 @@ public final class Scenarios {
       check(twoWriters());
       moved(before).forEach(m -> problems.add("after a pure partition: " + m));
     }
+  }
+
+  /**
+   * A link fault that is not a partition (CI run 31's cause): every host still reaches the master, but one slave no
+   * longer reaches the two others. Pekko tells every host what every other cannot reach; counted from that, the
+   * master saw only itself and every host fenced. Each host counts whom it reaches itself: the master all four, the
+   * lone slave itself and the master (half, and its master counts it), so nothing is fenced and nothing moves.
+   */
+  private void slaveCutFromSlaves() throws Exception {
+    up(4, "--no-datastores", "--hypervisor", "in-memory");
+    Set<String> vms = new TreeSet<>();
+    for (int i = 1; i <= 4; i++) {
+      lab.powerOn("l" + i, i, FORM_BOUND);
+      vms.add("l" + i);
+    }
+    awaitVms(vms, true);
+    String master = lab.views().values().iterator().next().master();
+    List<Integer> slaves = IntStream.rangeClosed(1, 4).filter(i -> !("host" + i).equals(master)).boxed().toList();
+    Map<String, List<String>> before = lab.views().get(master).vmsAt();
+    Duration cut = BOUNDS.hostTimeout().multipliedBy(4);
+    lab.run("cut-link", String.valueOf(slaves.get(0)), String.valueOf(slaves.get(1)));
+    lab.run("cut-link", String.valueOf(slaves.get(0)), String.valueOf(slaves.get(2)));
+    lab.hold(cut);
+    Map<String, Judge.View> views = lab.views();
+    check(Judge.oneMasterPerComponent(List.of(Set.of(hosts(1, 4))), views).stream()
+        .map(p -> "during the cut: " + p).toList());
+    check(Judge.reportedOnce(vms, List.copyOf(views.values())).stream().map(p -> "during the cut: " + p).toList());
+    if (views.containsKey(master) && !views.get(master).vmsAt().equals(before)) {
+      problems.add("during the cut the VMs moved: " + before + " became " + views.get(master).vmsAt());
+    }
+    lab.run("heal");
+    awaitConverged(Set.of(hosts(1, 4)), vms, true, cut);
   }
 
   /**
