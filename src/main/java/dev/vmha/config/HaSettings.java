@@ -183,12 +183,16 @@ public record HaSettings(
     int httpPort = intIn(c, "vmha.host.http-port", 0, 65535);
     PingMethod pingMethod = enumOf(c, "vmha.ping.method", PingMethod.class);
     WatchdogSettings watchdog = watchdog(c, hostTimeout, interval);
-    Duration electionWindow = positive("vmha.election.window", duration(c, "vmha.election.window", ChronoUnit.SECONDS));
+    // "" = vSphere's 15 s with datastores, half the limit below without
+    Duration electionWindow = string(c, "vmha.election.window").isEmpty()
+        ? TimingRules.defaultElectionWindow(!datastores.isEmpty(), hostTimeout, interval)
+        : positive("vmha.election.window", duration(c, "vmha.election.window", ChronoUnit.SECONDS));
     Duration windowLimit = TimingRules.electionWindowLimit(hostTimeout, interval);
     if (datastores.isEmpty() && electionWindow.compareTo(windowLimit) >= 0) {
-      throw new SettingsException("vmha.election.window", electionWindow, "less than 2 x das.config.fdm.hostTimeout - 2 x"
-          + " das.failuredetectioninterval (" + dev.vmha.Durations.human(windowLimit) + ") without datastores, so a host"
-          + " that cannot hear its master fences before the majority restarts its VMs");
+      throw new SettingsException("vmha.election.window", electionWindow, "less than (das.config.fdm.hostTimeout - 2 x"
+          + " das.failuredetectioninterval) / 2 (" + dev.vmha.Durations.human(windowLimit) + ") without datastores, so a"
+          + " host that cannot hear its master, which may elect twice, fences before the majority restarts its VMs;"
+          + " \"\" (unset) takes half of that");
     }
     if (pingMethod == PingMethod.TCP && httpPort == 0) {
       throw new SettingsException("vmha.host.http-port", 0, "a fixed port when vmha.ping.method = \"tcp\" (the probe connects to it)");

@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 
 /**
  * The host file of an agent started by the demo or the lab: fast timings (interval 250 ms, hostTimeout 3 s, election
- * window 2 s, lease margins 250 ms) so a failover takes seconds, plus where the agent lives and the directory of its
+ * window 2 s with datastores and the derived 625 ms without, lease margins 250 ms) so a failover takes seconds, plus where the agent lives and the directory of its
  * TLS stores (./vmha certs). One text for both, so what the lab measures is what the demo shows.
  */
 public record AgentConfig(String hostId, String address, int port, int httpPort, Path dataDir, List<String> seeds,
@@ -34,7 +34,7 @@ public record AgentConfig(String hostId, String address, int port, int httpPort,
                  data-dir = "%s" }
           cluster.seed-nodes = [%s]
           datastores = [%s]
-          election.window = 2s
+          election.window = "%s"
           ping.method = "%s"
           restart { power-on-timeout = 10s, retry-base-delay = 2s }
           lease { io-delay-max = 250ms, power-off-max = 250ms }
@@ -42,7 +42,8 @@ public record AgentConfig(String hostId, String address, int port, int httpPort,
           tls.dir = "%s"
         }
         """.formatted(isolationAddress, hostId, address, port, httpPort, dataDir, quoted(seeds),
-        quoted(datastores.stream().map(Path::toString).toList()), pingMethod, hypervisor, tlsDir) + extra;
+        quoted(datastores.stream().map(Path::toString).toList()), datastores.isEmpty() ? "" : "2s", pingMethod,
+        hypervisor, tlsDir) + extra;
   }
 
   /**

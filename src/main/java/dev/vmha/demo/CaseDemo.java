@@ -1,5 +1,6 @@
 package dev.vmha.demo;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.vmha.security.ClusterCa;
 import dev.vmha.history.HaEvent;
@@ -42,8 +43,11 @@ public final class CaseDemo {
     DemoRun.deleteTree(dir); // a fresh cluster: no earlier run's protected list or lock on the datastores
     Files.createDirectories(dir);
     // over TLS, as every cluster: a CA and the four hosts' stores for this run
-    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, SimulatedCluster.withTls(
-        SimulatedCluster.DEMO_SETTINGS, dir, 4), datastores ? 2 : 0, dir, ConfigFactory.load()));
+    // without datastores the window must stay below (hostTimeout - 2 x interval) / 2: the derived one
+    Config settings = datastores ? SimulatedCluster.DEMO_SETTINGS
+        : ConfigFactory.parseString("vmha.election.window = \"\"").withFallback(SimulatedCluster.DEMO_SETTINGS);
+    cluster = SimulatedCluster.start(new SimulatedCluster.Options(4, SimulatedCluster.withTls(settings, dir, 4),
+        datastores ? 2 : 0, dir, ConfigFactory.load()));
     try {
       say("case " + number + (datastores ? "" : " without heartbeat datastores (majority rule)")
           + ": 4 simulated hosts, isolation response power-off");

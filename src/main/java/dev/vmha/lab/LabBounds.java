@@ -40,10 +40,11 @@ public record LabBounds(HaSettings settings, Config pekko) {
   /** Starting the process VMs of one failed host (measured in the lab: 0.1-0.2 s for a handful) with room. */
   static final Duration POWER_ONS = Duration.ofSeconds(1);
 
-  /** The bounds of a lab whose host files carry {@code extra} (HOCON, its keys win) after the lab's text. */
+  /** The bounds of a lab with its two datastores whose host files carry {@code extra} (HOCON, its keys win). */
   public static LabBounds of(String extra) {
     String text = new AgentConfig("host1", "10.0.0.11", LabConfig.CLUSTER_PORT, LabConfig.HTTP_PORT, Path.of("data"),
-        List.of("10.0.0.11:" + LabConfig.CLUSTER_PORT), List.of(), "10.0.0.1", "icmp", "in-memory",
+        List.of("10.0.0.11:" + LabConfig.CLUSTER_PORT), List.of(Path.of("ds1"), Path.of("ds2")), "10.0.0.1", "icmp",
+        "in-memory",
         Path.of(LabConfig.CERTS)).render(LabConfig.WATCHDOG + extra);
     return new LabBounds(HaSettings.from(ConfigFactory.parseString(text).withFallback(HaSettings.defaults()).resolve()),
         ConfigFactory.load());

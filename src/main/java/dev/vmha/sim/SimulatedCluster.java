@@ -75,7 +75,8 @@ public final class SimulatedCluster implements AutoCloseable {
 
   /**
    * The demo's settings (`./vmha demo --case`, `./vmha bench api-load`; the process demo's timings too): interval
-   * 250 ms, hostTimeout 3 s, ping 1 s, election window 2 s, isolation address on loopback, response power-off.
+   * 250 ms, hostTimeout 3 s, ping 1 s, election window 2 s (with datastores: without, it must be less than 1.25 s),
+   * isolation address on loopback, response power-off.
    */
   public static final Config DEMO_SETTINGS = ConfigFactory.parseString("""
       das.failuredetectioninterval = 250ms

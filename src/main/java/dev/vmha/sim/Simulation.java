@@ -42,12 +42,21 @@ public final class Simulation {
    * list lives only in the agents' memory).
    */
   public record Setup(long seed, int hosts, int vms, int steps, double faultsPerStep, int maxFaultSteps,
-      IsolationResponse response, int datastores) {
+      IsolationResponse response, int datastores, Duration electionWindow) {
+    /** The hosts' election window unless a setup says otherwise: the one the simulator ran with until session 12. */
+    static final Duration WINDOW = Duration.ofSeconds(3);
+
     public Setup {
       if (hosts < 2 || hosts > 9) throw new IllegalArgumentException("hosts: 2..9, not " + hosts);
       if (vms < 1) throw new IllegalArgumentException("vms: 1 or more, not " + vms);
       if (steps < 1) throw new IllegalArgumentException("steps: 1 or more, not " + steps);
       if (datastores < 0 || datastores > 9) throw new IllegalArgumentException("datastores: 0..9, not " + datastores);
+    }
+
+    /** With the usual election window. */
+    public Setup(long seed, int hosts, int vms, int steps, double faultsPerStep, int maxFaultSteps,
+        IsolationResponse response, int datastores) {
+      this(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, datastores, WINDOW);
     }
 
     /** With two heartbeat datastores. */
@@ -70,7 +79,25 @@ public final class Simulation {
 
     /** The same shape with {@code n} datastores. */
     public Setup withDatastores(int n) {
-      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, n);
+      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, n, electionWindow);
+    }
+
+    /** The same shape with this election window. */
+    public Setup withElectionWindow(Duration w) {
+      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, datastores, w);
+    }
+
+    /**
+     * The same shape with an election window drawn from the seed across what the settings allow without datastores:
+     * from half an interval up to {@code TimingRules.electionWindowLimit} (exclusive), in steps of 100 ms.
+     */
+    public Setup withDrawnElectionWindow() {
+      HaSettings s = settings(this, 1);
+      long from = s.failureDetectionInterval().toMillis() / 2;
+      long limit = dev.vmha.timing.TimingRules.electionWindowLimit(s.hostTimeout(), s.failureDetectionInterval())
+          .toMillis();
+      long steps = (limit - 1 - from) / 100 + 1;
+      return withElectionWindow(Duration.ofMillis(from + 100 * new Random(~seed).nextLong(steps)));
     }
 
     /** The same shape without datastores. */
@@ -176,12 +203,15 @@ public final class Simulation {
     Setup drawn = Setup.of(setup.seed(), setup.steps());
     String of = "Setup.of(" + setup.seed() + "L, " + setup.steps() + ")";
     if (setup.equals(drawn)) return of;
-    if (setup.equals(drawn.withDatastores(setup.datastores()))) {
-      return of + ".withDatastores(" + setup.datastores() + ")";
+    String window = setup.electionWindow().equals(Setup.WINDOW) ? ""
+        : ".withElectionWindow(Duration.ofMillis(" + setup.electionWindow().toMillis() + "))";
+    if (setup.equals(drawn.withDatastores(setup.datastores()).withElectionWindow(setup.electionWindow()))) {
+      return of + (setup.datastores() == drawn.datastores() ? "" : ".withDatastores(" + setup.datastores() + ")")
+          + window;
     }
     return "new Setup(" + setup.seed() + "L, " + setup.hosts() + ", " + setup.vms() + ", " + setup.steps() + ", "
         + setup.faultsPerStep() + ", " + setup.maxFaultSteps() + ", IsolationResponse." + setup.response() + ", "
-        + setup.datastores() + ")";
+        + setup.datastores() + ")" + window;
   }
 
   public static String report(Result failed, int lines) {
@@ -310,7 +340,8 @@ public final class Simulation {
         + ", vmha.cluster.seed-nodes = [" + seeds + "], vmha.datastores = [" + paths + "]"
         + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\""
         + ", vmha.hypervisor.type = in-memory, vmha.watchdog.type = process"
-        + ", vmha.election.window = 3s, vmha.election.cold-start-wait = 10s, vmha.restart.retry-base-delay = 2s"
+        + ", vmha.election.window = " + s.electionWindow().toMillis() + "ms"
+        + ", vmha.election.cold-start-wait = 10s, vmha.restart.retry-base-delay = 2s"
         + ", vmha.isolation.response = " + s.response().name().toLowerCase().replace('_', '-');
     synchronized (SETTINGS) {
       return SETTINGS.computeIfAbsent(text, t -> HaSettings.from(

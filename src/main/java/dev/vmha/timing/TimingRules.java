@@ -22,12 +22,25 @@ public final class TimingRules {
   }
 
   /**
-   * Without heartbeat datastores, the election window must stay below 2 T - 2 i: a host that cannot hear its master
-   * elects itself within W and is left out by itself two intervals later, so it fences before the master restarts
-   * its VMs at 2.5 T only while W + 2 i + T/2 &lt; 2.5 T (see {@link #leftOutFenceAfter}). Exclusive.
+   * Without heartbeat datastores, the election window must stay below (T - 2 i) / 2. A host that cannot hear its
+   * master stops reporting when it loses it (at tR, its last report), and may first elect a host that follows the
+   * other master, wait T for that host's beats, which never come, and elect again — itself, a master the hosts it hears
+   * do not report to, so left out by itself from its coordinator's first count, two intervals in: it is fenced by
+   * tR + 2 W + T + 2 i + T/2 (seed 37150 with W = 15 s), before the majority restarts its VMs at tR + 2.5 T only while
+   * 2 W + 2 i &lt; T. A host that never reported to a new master (counted from the takeover, seed 4138 with W = 15 s)
+   * loses it T after tR and is fenced by tR + T + W + 2 i + T/2, which the same bound covers. Exclusive.
    */
   public static Duration electionWindowLimit(Duration hostTimeout, Duration interval) {
-    return hostTimeout.multipliedBy(2).minus(interval.multipliedBy(2));
+    return hostTimeout.minus(interval.multipliedBy(2)).dividedBy(2);
+  }
+
+  /**
+   * The election window when none is set: vSphere's 15 s with heartbeat datastores (seed 003: T0+10 s election,
+   * T0+25 s elected); without, half of {@link #electionWindowLimit} ((T - 2 i) / 4: 2 s with the defaults), which
+   * leaves the other half of it for messages late and clocks apart.
+   */
+  public static Duration defaultElectionWindow(boolean datastores, Duration hostTimeout, Duration interval) {
+    return datastores ? Duration.ofSeconds(15) : electionWindowLimit(hostTimeout, interval).dividedBy(2);
   }
 
   /**
@@ -91,10 +104,8 @@ public final class TimingRules {
    * not reported to a new master yet counts as having reported when the master came to know it (its silence clock
    * starts there too), so a new master's first beats leave nobody out that a split could then cut off before a beat
    * counted it (CanonicalCasesTest's even split). A host that cannot hear
-   * its master (a one-way loss the other way) stops reporting when it loses it (tR), elects itself within the
-   * election window W, and, while the hosts it hears follow the other master, its own side holds no majority: it is
-   * left out by itself from its coordinator's first count, so fenced by tR + W + 2i + T/2, before 2.5 T while
-   * W + 2i &lt; 2T (the defaults: 17 s &lt; 20 s; seed 4138).
+   * its master (a one-way loss the other way) elects itself after one or two election windows and is left out by
+   * itself, in time while {@link #electionWindowLimit} holds.
    */
   public static Duration leftOutFenceAfter(Duration hostTimeout) {
     return observationLag(hostTimeout);

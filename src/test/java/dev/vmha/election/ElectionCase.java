@@ -14,7 +14,10 @@ final class ElectionCase {
   static final String SELF = "host5";
   /** On loopback (the network rule), though no test here sends it anything: the pinger is a stand-in. */
   static final String ISOLATION_ADDRESS = "127.0.0.254";
-  /** vSphere defaults (seed 003): interval 1 s, hostTimeout 10 s, icmpPingTimeout 5 s; election window 15 s. */
+  /**
+   * vSphere defaults (seed 003): interval 1 s, hostTimeout 10 s, icmpPingTimeout 5 s; the election window 3 s, the
+   * largest whole second allowed without datastores ((10 s - 2 s) / 2, exclusive), as the simulator's.
+   */
   static final HaSettings SETTINGS = settings("");
   static final Duration INTERVAL = SETTINGS.failureDetectionInterval();
   static final Duration HOST_TIMEOUT = SETTINGS.hostTimeout();
@@ -32,7 +35,7 @@ final class ElectionCase {
   static HaSettings settings(String extra) {
     return HaSettings.from(ConfigFactory.parseString(extra).withFallback(ConfigFactory.parseString(
             "vmha.host.id = " + SELF + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \""
-                + ISOLATION_ADDRESS + "\", vmha.hypervisor.type = in-memory"))
+                + ISOLATION_ADDRESS + "\", vmha.hypervisor.type = in-memory, vmha.election.window = 3s"))
         .withFallback(HaSettings.defaults()).resolve());
   }
 

@@ -27,6 +27,7 @@ class LabBoundsTest {
     LabBounds defaults = LabBounds.of("""
         das { failuredetectioninterval = 1000, config.fdm { hostTimeout = 10, icmpPingTimeout = 5, deadIcmpPingInterval = 10 } }
         vmha.election.window = 15s
+        vmha.datastores = ["/ds1", "/ds2"]
         vmha.watchdog.timeout = ""
         """);
     assertEquals(Duration.ofSeconds(17 + 1 + 1), defaults.slavePowerLoss());

@@ -113,7 +113,8 @@ final class MasterScript {
   MasterScript(String overrides, Optional<ProtectedList> replica, List<String> datastores) {
     settings = HaSettings.from(ConfigFactory.parseString(overrides).withFallback(ConfigFactory.parseString(
             "vmha.host.id = host1, das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\","
-                + " vmha.hypervisor.type = in-memory"))
+                + " vmha.hypervisor.type = in-memory, vmha.datastores = ["
+                + String.join(", ", datastores.stream().map(d -> "\"/" + d + "\"").toList()) + "]"))
         .withFallback(HaSettings.defaults()).resolve());
     config = new MasterConfig("host1", settings, datastores, replica);
   }

@@ -65,8 +65,10 @@ final class ClusterWatch {
    * see issue 20's note): plain TCP for those clusters until it is.
    */
   static Config fastSettings(int datastores) {
+    // without datastores the election window must stay below (hostTimeout - 2 x interval) / 2: the derived 400 ms
     return datastores > 0 ? fastSettings()
-        : ConfigFactory.parseString("vmha.tls.transport = \"plain-tcp\"").withFallback(fastSettings());
+        : ConfigFactory.parseString("vmha.tls.transport = \"plain-tcp\"\nvmha.election.window = \"\"")
+            .withFallback(fastSettings());
   }
 
 

@@ -185,6 +185,7 @@ class OperatorClusterTest {
             "vmha.host.http-port", 99,
             "vmha.host.data-dir", dir.resolve("second").toString(),
             "vmha.hypervisor.type", "in-memory",
+            "vmha.election.window", "", // no datastores of its own: the window derived for that
             "vmha.cluster.seed-nodes", List.of("127.0.0.1:" + cluster.host(apiHost).clusterPort)))
         .withFallback(ClusterWatch.fastSettings()).withFallback(HaSettings.defaults()).resolve());
     Config pekko = ConfigFactory.parseString("""
