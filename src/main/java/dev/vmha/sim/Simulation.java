@@ -68,13 +68,16 @@ public final class Simulation {
     /**
      * The shape the CI test and the bench use for a seed: 3 to 5 hosts, 2 VMs a host, both isolation responses, two
      * datastores or, for one seed in four, none (the majority of the membership decides; the list lives only in the
-     * agents' memory). Drawn after the rest of the shape, so a seed with datastores keeps the run it had before.
+     * agents' memory) and then an election window drawn across what the settings allow
+     * ({@link #withDrawnElectionWindow}). Drawn after the rest of the shape, so a seed with datastores keeps the run it
+     * had before.
      */
     public static Setup of(long seed, int steps) {
       Random r = new Random(seed);
       int hosts = 3 + r.nextInt(3);
       IsolationResponse response = r.nextBoolean() ? IsolationResponse.LEAVE_POWERED_ON : IsolationResponse.POWER_OFF;
-      return new Setup(seed, hosts, 2 * hosts, steps, 0.06, 30, response, r.nextInt(4) == 0 ? 0 : 2);
+      Setup s = new Setup(seed, hosts, 2 * hosts, steps, 0.06, 30, response, r.nextInt(4) == 0 ? 0 : 2);
+      return s.datastores() == 0 ? s.withDrawnElectionWindow() : s;
     }
 
     /** The same shape with {@code n} datastores. */
