@@ -647,6 +647,8 @@ final class SimHost {
     } else if (e instanceof ElectionEffect.StopCoordinator<String>) {
       master = Optional.empty();
       masterRun++;
+      // the real restarters are the coordinator's children and stop with it: no host is tried after a step-down
+      restartsOut.clear();
     } else if (e instanceof ElectionEffect.PingIsolationAddress<String> x) {
       boolean ok = w.network().reachesGateway(id);
       w.onHost(this, ok ? 1 : after(x.timeout()), "isolation ping", () -> electionIn(

@@ -303,6 +303,27 @@ class SimulationCasesTest {
   }
 
   /**
+   * Found by seed 39166 without datastores (election window 0.8 s; issue 21, session 12), a defect of the simulator:
+   * master host4 sent vm4's power-on to host2, whose agent was frozen, and stepped down for host5; at host2's thaw
+   * its refusal came back and the simulated restarter, outliving its master, sent vm4 on to host3, which started it;
+   * host5 then restarted vm4 at host2. The real restarter is a child of the coordinator and stops with it.
+   */
+  @Test
+  void aRestarterStopsWithTheMasterThatStartedIt() {
+    Simulation.Result r = run(Simulation.Setup.of(39166, 200).withoutDatastores()
+            .withElectionWindow(Duration.ofMillis(800)),
+        new Fault.Crash(5_099, 24_000, "host1"),
+        new Fault.Partition(7_069, 28_000, List.of("host2", "host5")),
+        new Fault.Partition(10_306, 29_000, List.of("host3", "host4", "host5")),
+        new Fault.Crash(24_141, 16_000, "host5"),
+        new Fault.FrozenAgent(42_974, 28_000, "host2"),
+        new Fault.PartitionHealingPingsFirst(46_030, 21_000, List.of("host1", "host4"), 6_000));
+    assertTrue(at(r, "host4 event RoleChanged: role MASTER -> SLAVE") < at(r, "host2 power on vm4 from host4"),
+        "host4 stepped down before host2 took its power-on");
+    assertFalse(traced(r, "host3 power on vm4 from host4"), "no power-on from a master that stepped down");
+  }
+
+  /**
    * Found by seed 1912 without datastores (issue 21, session 9; session 10 fixed it): host2 and host4 were cut off
    * from the other three, and host2's agent restarted 0.6 s before its minority self-fence would fire. The new agent
    * started its minority clock afresh, and host5 (the majority's master) judged host2 DEAD after the majority bound
