@@ -203,10 +203,7 @@ final class OperatorRequests {
   /** The list a request changed is stored: its start or stop goes ahead. */
   static MasterState goAhead(Turn t, MasterState s, AfterWrite a) {
     if (a instanceof AfterWrite.Maintenance m) return Maintenance.stored(t, s, m);
-    if (a instanceof AfterWrite.Restart r) {
-      t.effect(r.start());
-      return s;
-    }
+    if (a instanceof AfterWrite.Restart r) return VmRecovery.send(t, s, r);
     if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.goAhead(t, s, a);
     if (a instanceof AfterWrite.Start start) {
       t.effect(start.start());

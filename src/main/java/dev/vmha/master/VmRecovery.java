@@ -272,6 +272,26 @@ final class VmRecovery {
   }
 
   /**
+   * Without datastores a restart's power-on waits for its list to be held ({@link MasterState.AfterWrite.Restart}),
+   * an interval or two: it goes out only if no host reports the VM running meanwhile, as a VM back by itself leaves
+   * the ones still waiting ({@link #advance}); otherwise the VM is placed where it runs (seeds 39166 and 24528, with a
+   * simulated restarter that outlived its master: host3 reported the VM running and the held power-on went out).
+   */
+  static MasterState send(Turn t, MasterState s, MasterState.AfterWrite.Restart r) {
+    String vm = r.start().vm().name();
+    Optional<String> at = s.runningAt(vm);
+    if (at.isEmpty()) {
+      t.effect(r.start());
+      return s;
+    }
+    t.log(vm + " not started: " + at.get() + " reports it running since its restart was planned");
+    Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+    inFlight.remove(vm);
+    MasterState next = s.restarts(s.pending(), inFlight);
+    return ListOwnership.followMigrations(t, next, next.hosts().get(at.get()).report().orElseThrow());
+  }
+
+  /**
    * Without datastores the list records where the restarts go before their power-ons go out ({@link
    * ProtectedList.Entry#startingAt}): a new master that takes it from the replica waits to hear those hosts before it
    * starts the VM again (seed 2185: master host4 started vm3 at host1 and stepped down before the answer; host5 took

@@ -1058,6 +1058,7 @@ class MasterMachineTest {
       s.in(new MasterInput.Stalled(stall));
       s.in(new MasterInput.Beat(queued));
       if (stall.compareTo(bound) < 0) {
+        s.host2Running = List.of(); // the watchdog stopped it: host2's next poll shows it no more
         s.tick(); // the slaves hold the list that records the restart: its power-on goes out
         assertEquals("vm1", s.only(HaEvent.VmRestartPlanned.class).vm(), "a stall of " + stall + ": late news");
         continue;
@@ -1352,6 +1353,25 @@ class MasterMachineTest {
     cut.slavesHoldTheList = true;
     for (int i = 0; i < 10 && cut.starts.isEmpty(); i++) cut.tick();
     assertEquals("vm1", cut.answerStart(true).vm().name(), "planned again once the side is a majority");
+  }
+
+  /**
+   * A restart's power-on held until a majority holds its list goes out only while no host reports the VM running
+   * (seeds 39166 and 24528 with the simulated restarter that outlived its master: a report showed the VM running
+   * at host3 after the restart was planned, and the held power-on still went out, beside it).
+   */
+  @Test
+  void withoutDatastoresAHeldRestartIsNotSentWhenAReportShowsTheVmRunningMeanwhile() {
+    MasterScript m = vm1StoppedAtHost2WithTheSlavesHoldingNoNewerList();
+    long version = m.state.protectedList().version();
+    m.mark();
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2,
+        List.of(m.state.protectedList().vms().get("vm1").vm()), null, false, List.of(), List.of(), m.now()),
+        Optional.empty(), Optional.of(version)));
+    assertEquals(List.of(), m.effects(MasterEffect.PersistThenStart.class), "vm1 runs at host3: not started again");
+    assertFalse(m.state.inFlight().containsKey("vm1"));
+    assertFalse(m.state.pending().containsKey("vm1"));
+    assertEquals("host3", m.state.protectedList().vms().get("vm1").host(), "placed where it runs");
   }
 
   /** Host2 fenced and reports vm1 stopped: the restart is planned, its list on this host's disk, held by no slave. */
