@@ -194,7 +194,7 @@ public final class ElectionMachine {
           e.extensions());
       Set<String> awaited = e.coldStart().map(cs -> ElectionWindow.awaited(hostId(), config.clusterAddress(),
           e.ballots().keySet(), new ElectionWindow.Expected(config.nodelist(), cluster.hosts(),
-              cs.since().map(s::beatingSince).orElse(Set.of()), idsByAddress(s, cluster))))
+              cs.since().map(s::beatingSince).orElse(Set.of()), idsByAddress(s, cluster), cluster.unreachable())))
           .orElse(Set.of());
       ElectionWindow.Decision d = ElectionWindow.decide(new ElectionWindow.Facts(elapsed,
           Duration.between(config.agentStarted(), at), e.coldStart().isPresent(), s.listedFsms(),
