@@ -51,8 +51,8 @@ public final class ElectionWindow {
    * @param members the ids of the cluster members
    * @param beating the ids of the hosts whose datastore heartbeat moved since the election began
    * @param idByAddress host ids by cluster address (host:port), as the members and the datastores tell them
-   * @param unreachable the ids of the members this host's own failure detector does not reach: their ballots cannot
-   *     come, and one of them may already be master and count this host's silence (seed 38777)
+   * @param unreachable the ids of the members this host's own failure detector does not reach and that it need not
+   *     wait for: their ballots cannot come
    */
   public record Expected(
       List<String> nodelist, Set<String> members, Set<String> beating, Map<String, String> idByAddress,
@@ -72,7 +72,7 @@ public final class ElectionWindow {
 
   /**
    * The hosts a cold-start election waits for: the expected ones that sent no ballot, by id where known, else by
-   * configured address; never this host, nor a member it cannot reach.
+   * configured address; never this host, nor the unreachable members it is given.
    */
   public static Set<String> awaited(String self, String selfAddress, Set<String> ballots, Expected e) {
     TreeSet<String> a = new TreeSet<>(e.members());

@@ -501,6 +501,17 @@ class ElectionMachineTest {
     assertEquals(start + WINDOW.toMillis(), ms(only(HaEvent.MasterElected.class, 0).at()));
   }
 
+  /** With heartbeat datastores a master sees this host's heartbeat there: the cold start waits for that member. */
+  @Test
+  void withDatastoresAColdStartStillWaitsForAConfiguredMemberItCannotReach() {
+    s = new ElectionScript(settings("vmha.cluster.seed-nodes = [\"127.0.0.1:2551\", \"" + HOST9_ADDRESS + "\"]"
+        + ", vmha.datastores = [\"/mnt/ds1\", \"/mnt/ds2\"]"), 0);
+    s.cluster = new Membership(true, Set.of(SELF), Set.of("host9"), Map.of(HOST9_ADDRESS, "host9"));
+    s.tick();
+    for (int t = 1; t <= WINDOW_TICKS + 2; t++) assertEquals(Role.ELECTION, s.tick().role());
+    assertEquals(List.of(), s.events(0, HaEvent.MasterElected.class));
+  }
+
   /** A configured host that is down at a cold start delays the first election by cold-start-wait at most. */
   @Test
   void aConfiguredHostThatIsDownDelaysTheFirstElectionByColdStartWaitFromTheAgentsStart() {
