@@ -347,14 +347,15 @@ public final class ElectionFsm {
       var state = cluster.state();
       OwnReachability own = OwnReachability.of(io.ctx().getSystem());
       Set<String> hosts = new HashSet<>();
+      Set<String> unreachable = new HashSet<>();
       Map<String, String> ids = new HashMap<>();
       for (var m : state.getMembers()) {
-        if (up(m.status()) && !own.unreachable(m)) ClusterRoles.hostId(m).ifPresent(hosts::add);
+        if (up(m.status())) ClusterRoles.hostId(m).ifPresent(own.unreachable(m) ? unreachable::add : hosts::add);
         if (m.address().getHost().isEmpty() || m.address().getPort().isEmpty()) continue;
         String address = m.address().getHost().get() + ":" + m.address().getPort().get();
         ClusterRoles.hostId(m).ifPresent(id -> ids.put(address, id));
       }
-      return new ElectionInput.Membership(up(cluster.selfMember().status()), hosts, ids);
+      return new ElectionInput.Membership(up(cluster.selfMember().status()), hosts, unreachable, ids);
     }
 
     private static boolean up(MemberStatus s) {

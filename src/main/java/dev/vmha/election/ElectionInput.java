@@ -42,11 +42,14 @@ public sealed interface ElectionInput<C> {
    *
    * @param selfUp this host is a member (up or weakly up)
    * @param hosts the ids of the members that are vmha hosts, up or weakly up and reachable from here
+   * @param unreachable the ids of the members that are vmha hosts, up or weakly up, that this host's own failure
+   *     detector does not reach
    * @param idsByAddress host ids by the members' cluster addresses (host:port)
    */
-  record Membership(boolean selfUp, Set<String> hosts, Map<String, String> idsByAddress) {
+  record Membership(boolean selfUp, Set<String> hosts, Set<String> unreachable, Map<String, String> idsByAddress) {
     public Membership {
       hosts = Set.copyOf(hosts);
+      unreachable = Set.copyOf(unreachable);
       idsByAddress = Map.copyOf(idsByAddress);
     }
   }

@@ -192,9 +192,13 @@ public final class ElectionMachine {
     private ElectionState<C> windowClosed(ElectionState<C> s, Electing<C> e, ElectionInput.Membership cluster) {
       Duration elapsed = TimingRules.electionElapsed(config.timing().electionWindow(), config.timing().interval(),
           e.extensions());
+      // without datastores a master hears a host on the network only: a member this host cannot reach may be master
+      // already, counting its silence, while this host follows nobody and fences nothing (seed 38777); with them the
+      // master sees its datastore heartbeat, and the cold start waits for that member's ballot as for any
+      Set<String> unreached = config.heartbeatDatastores() ? Set.of() : cluster.unreachable();
       Set<String> awaited = e.coldStart().map(cs -> ElectionWindow.awaited(hostId(), config.clusterAddress(),
           e.ballots().keySet(), new ElectionWindow.Expected(config.nodelist(), cluster.hosts(),
-              cs.since().map(s::beatingSince).orElse(Set.of()), idsByAddress(s, cluster))))
+              cs.since().map(s::beatingSince).orElse(Set.of()), idsByAddress(s, cluster), unreached)))
           .orElse(Set.of());
       ElectionWindow.Decision d = ElectionWindow.decide(new ElectionWindow.Facts(elapsed,
           Duration.between(config.agentStarted(), at), e.coldStart().isPresent(), s.listedFsms(),

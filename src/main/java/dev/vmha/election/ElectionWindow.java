@@ -51,9 +51,12 @@ public final class ElectionWindow {
    * @param members the ids of the cluster members
    * @param beating the ids of the hosts whose datastore heartbeat moved since the election began
    * @param idByAddress host ids by cluster address (host:port), as the members and the datastores tell them
+   * @param unreachable the ids of the members this host's own failure detector does not reach and that it need not
+   *     wait for: their ballots cannot come
    */
   public record Expected(
-      List<String> nodelist, Set<String> members, Set<String> beating, Map<String, String> idByAddress) {}
+      List<String> nodelist, Set<String> members, Set<String> beating, Map<String, String> idByAddress,
+      Set<String> unreachable) {}
 
 
 
@@ -69,7 +72,7 @@ public final class ElectionWindow {
 
   /**
    * The hosts a cold-start election waits for: the expected ones that sent no ballot, by id where known, else by
-   * configured address; never this host.
+   * configured address; never this host, nor the unreachable members it is given.
    */
   public static Set<String> awaited(String self, String selfAddress, Set<String> ballots, Expected e) {
     TreeSet<String> a = new TreeSet<>(e.members());
@@ -78,6 +81,7 @@ public final class ElectionWindow {
       if (!hostPort.equals(selfAddress)) a.add(e.idByAddress().getOrDefault(hostPort, hostPort));
     }
     a.removeAll(ballots);
+    a.removeAll(e.unreachable());
     a.remove(self);
     return a;
   }

@@ -690,9 +690,13 @@ final class SimHost {
 
   private ElectionInput.Membership membership() {
     Set<String> hosts = new TreeSet<>();
+    Set<String> unreachable = new TreeSet<>();
     hosts.add(id);
-    for (SimHost h : others) if (h.heardBy(this)) hosts.add(h.id);
-    return new ElectionInput.Membership(true, hosts, idsByAddress);
+    for (SimHost h : others) {
+      if (h.heardBy(this)) hosts.add(h.id);
+      else if (h.agentUp && !h.downed) unreachable.add(h.id); // a member, frozen or cut off from here
+    }
+    return new ElectionInput.Membership(true, hosts, unreachable, idsByAddress);
   }
 
   /** A message within the agent: it arrives as its own event, after what is being done now. */

@@ -46,7 +46,7 @@ final class ElectionScript {
   ElectionScript(HaSettings settings, long startMs) {
     this.now = startMs;
     this.config = ElectionConfig.of(settings, Instant.ofEpochMilli(startMs));
-    this.cluster = new Membership(true, Set.of(this.config.hostId()), Map.of());
+    this.cluster = new Membership(true, Set.of(this.config.hostId()), Set.of(), Map.of());
     ElectionMachine.Step<String> start = ElectionMachine.start(this.config);
     state = start.state();
     apply(start.effects());

@@ -69,9 +69,21 @@ class ElectionWindowTest {
   void awaitsMembersAndBeatingHostsThatSentNoBallotButNeverItself() {
     assertEquals(Set.of("host2", "host4"), ElectionWindow.awaited("host1", "10.0.0.11:2551", Set.of("host3"),
         new ElectionWindow.Expected(List.of(), Set.of("host1", "host2", "host3"), Set.of("host1", "host3", "host4"),
-            Map.of())));
+            Map.of(), Set.of())));
     assertEquals(Set.of(), ElectionWindow.awaited("host1", "10.0.0.11:2551", Set.of("host2"),
-        new ElectionWindow.Expected(List.of(), Set.of("host1"), Set.of("host2"), Map.of())));
+        new ElectionWindow.Expected(List.of(), Set.of("host1"), Set.of("host2"), Map.of(), Set.of())));
+  }
+
+  /**
+   * A member this host's own failure detector does not reach is not awaited, by id or as a configured host: its
+   * ballots cannot come, and it may be master already, counting this host's silence (seed 38777).
+   */
+  @Test
+  void neverAwaitsAMemberItCannotReach() {
+    List<String> nodelist = List.of("10.0.0.11:2551", "10.0.0.14:2551");
+    Map<String, String> ids = Map.of("10.0.0.11:2551", "host1", "10.0.0.14:2551", "host4");
+    assertEquals(Set.of("host2"), ElectionWindow.awaited("host1", "10.0.0.11:2551", Set.of(),
+        new ElectionWindow.Expected(nodelist, Set.of("host1", "host2"), Set.of("host4"), ids, Set.of("host4"))));
   }
 
   /** The nodelist: a configured host is awaited by id once known, by its address before it ever showed up. */
@@ -80,9 +92,10 @@ class ElectionWindowTest {
     List<String> nodelist = List.of("10.0.0.11:2551", "10.0.0.12:2551", "10.0.0.13:2551", "10.0.0.15:2551");
     Map<String, String> ids = Map.of("10.0.0.11:2551", "host1", "10.0.0.12:2551", "host2", "10.0.0.13:2551", "host3");
     assertEquals(Set.of("host3", "10.0.0.15:2551"), ElectionWindow.awaited("host1", "10.0.0.11:2551",
-        Set.of("host2"), new ElectionWindow.Expected(nodelist, Set.of("host1", "host2", "host3"), Set.of(), ids)));
+        Set.of("host2"), new ElectionWindow.Expected(nodelist, Set.of("host1", "host2", "host3"), Set.of(), ids,
+            Set.of())));
     // this host is never awaited, by address either (it is not yet a member with an address others know)
     assertEquals(Set.of(), ElectionWindow.awaited("host1", "10.0.0.11:2551", Set.of(),
-        new ElectionWindow.Expected(List.of("10.0.0.11:2551"), Set.of(), Set.of(), Map.of())));
+        new ElectionWindow.Expected(List.of("10.0.0.11:2551"), Set.of(), Set.of(), Map.of(), Set.of())));
   }
 }

@@ -548,4 +548,26 @@ class SimulationCasesTest {
     assertEquals(Set.of(), restarted(r));
     assertTrue(traced(r, "host3 event RoleChanged: role MASTER -> SLAVE (master host4)"), "one master after the heal");
   }
+
+  /**
+   * Found by seed 38777 without datastores, its drawn election window 2 s (session 12): host4's messages to host1 were
+   * lost from 1.8 s on. host1's cold start waited cold-start-wait (10 s here, 60 s by default) for host4's ballot while
+   * host4, master from 3 s, counted host1's silence; host1 then followed host3 (which followed host4 and never beat to
+   * it) for T, elected itself at 25 s, heard host4 again at 28 s and its agent restarted before its fence fired; host4
+   * judged it DEAD at 30 s and restarted vm1 and vm5 beside its copies. A cold start without datastores no longer waits
+   * for a member it cannot reach, so host1's path is 37150's from the others' window, fenced within the majority bound.
+   */
+  @Test
+  void withoutDatastoresAColdStartDoesNotWaitForAMemberItCannotReach() {
+    Simulation.Result r = run(Simulation.Setup.of(38777, 200).withoutDatastores()
+        .withElectionWindow(Duration.ofSeconds(2)),
+        new Fault.OneWayLoss(1_802, 26_000, "host4", "host1"), new Fault.AgentRestart(28_123, "host1"));
+    assertTrue(at(r, "host1 event MasterElected") <= at(r, "host1 event ElectionStarted") + 3_000,
+        "host1's cold start closed at its window (2 s, an interval late at most), without host4's ballot");
+    assertTrue(traced(r, "host1 event HostSelfFenced: self-fenced, powered off [vm1, vm5]"), "host1 fenced itself");
+    for (String vm : List.of("vm1", "vm5")) {
+      assertTrue(!traced(r, "started " + vm + " for ") || at(r, "host1 event HostSelfFenced") < at(r, "started " + vm
+          + " for "), vm + " restarted only after host1 fenced itself");
+    }
+  }
 }
