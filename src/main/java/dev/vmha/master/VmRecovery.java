@@ -20,6 +20,7 @@ import dev.vmha.restart.RestartPlanner;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -181,7 +182,7 @@ final class VmRecovery {
             + p.lostFrom() + ", which it was lost from (./vmha host ha enable " + p.lostFrom() + ")")));
         continue;
       }
-      List<String> unknown = p.unknown().map(u -> unshown(s, u, p.vm().name())).orElse(List.of());
+      List<String> unknown = p.unknown().map(u -> unshown(t, s, u, p.vm().name())).orElse(List.of());
       if (!unknown.isEmpty()) {
         pending.put(p.vm().name(), waitFor(t, p, new Waiting(WaitReason.POWER_STATE_UNKNOWN, String.join(", ", unknown)
             + " may run " + p.vm().name() + " (a power-on went there unanswered, or this side held no majority while"
@@ -391,13 +392,19 @@ final class VmRecovery {
 
   /**
    * The hosts that may run the VM and have not shown since: neither beaten again without it (a report that has it
-   * starting shows only that it may soon run there) nor been judged dead.
+   * starting shows only that it may soon run there) nor been judged dead. Without datastores a power-on sent before
+   * the wait began may still be in the network, and a report sent before it arrived lacks the VM (seed 24528: the
+   * previous master's power-on reached host3 after this master took its replica, and host3's report sent before that
+   * came here after it): only a report from {@link TimingRules#powerOnArrivedBy} on shows the host. With datastores the
+   * VM's lease orders the copies.
    */
-  private static List<String> unshown(MasterState s, Unknown u, String vm) {
+  private static List<String> unshown(Turn t, MasterState s, Unknown u, String vm) {
+    Duration from = t.config.hasDatastores() ? u.since()
+        : u.since().plus(TimingRules.powerOnArrivedBy(t.settings().failureDetectionInterval()));
     return u.hosts().stream().filter(host -> {
       HostEntry h = s.hosts().get(host);
       return h != null && h.verdict() != Verdict.DEAD
-          && (h.lastBeat().compareTo(u.since()) <= 0 || h.report().map(r -> r.has(vm)).orElse(false));
+          && (h.lastBeat().compareTo(from) <= 0 || h.report().map(r -> r.has(vm)).orElse(false));
     }).toList();
   }
 

@@ -80,9 +80,13 @@ public final class Simulation {
       return s.datastores() == 0 ? s.withDrawnElectionWindow() : s;
     }
 
-    /** The same shape with {@code n} datastores. */
+    /**
+     * The same shape with {@code n} datastores; with some, the usual election window (a window drawn for a seed
+     * without them does not carry over, so {@code Setup.of(s, k).withDatastores(2)} keeps the run it always had).
+     */
     public Setup withDatastores(int n) {
-      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, n, electionWindow);
+      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, n,
+          n > 0 ? WINDOW : electionWindow);
     }
 
     /** The same shape with this election window. */

@@ -114,6 +114,17 @@ public final class TimingRules {
   }
 
   /**
+   * Without heartbeat datastores: how long after a master began to wait for a host that may run a VM (a previous
+   * master's attempt went there, or a power-on went unanswered) a report from that host without the VM shows the VM is
+   * not there: 2 i. A power-on sent before the wait began arrives within a message's delay d &lt; i, and a report
+   * received 2 i after the wait began was sent after i, so after the power-on arrived (a host that has it reports it
+   * starting). An earlier report may predate the power-on.
+   */
+  public static Duration powerOnArrivedBy(Duration interval) {
+    return interval.multipliedBy(2);
+  }
+
+  /**
    * Pekko's acceptable heartbeat pause: T/3. Its failure detector must have spoken by the time vmha judges a silent
    * host (T), or a host that just died still reads as REACHABLE and is taken for a live host with a dead agent.
    */

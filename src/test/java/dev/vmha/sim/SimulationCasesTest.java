@@ -534,6 +534,30 @@ class SimulationCasesTest {
     assertEquals(Set.of(), restarted(r));
   }
 
+  /**
+   * Seed 24528 without datastores (session 12, window 3.3 s), shrunk: after host5's partition healed under a slow
+   * network, master host1 sent vm7's power-on to host3 and stepped down for host5, which took its list from a replica
+   * and waited to hear host3; host3's report sent before the power-on reached it came after, without vm7, and host5
+   * restarted vm7 at host1 beside host3's copy. A report shows the host only from {@code powerOnArrivedBy} after the
+   * wait began ({@code MasterMachineTest}).
+   */
+  @Test
+  void withoutDatastoresAReportSentBeforeAnOutstandingPowerOnArrivedDoesNotLetTheVmStartTwice() {
+    Simulation.Result r = run(Simulation.Setup.of(24528, 200).withoutDatastores()
+            .withElectionWindow(Duration.ofMillis(3300)),
+        new Fault.Isolate(35_818, 16_000, "host1"),
+        new Fault.AgentRestart(36_970, "host4"),
+        new Fault.AgentRestart(44_097, "host5"),
+        new Fault.Isolate(67_727, 23_000, "host5"),
+        new Fault.Slow(87_521, 9_000, 1_906),
+        new Fault.Partition(100_159, 23_000, List.of("host5")),
+        new Fault.Slow(107_760, 26_000, 1_141),
+        new Fault.FrozenAgent(109_897, 10_000, "host2"),
+        new Fault.Drift(113_033, 28_000, "host1", 1.003660585448247));
+    assertTrue(traced(r, "host3 started vm7 for host1"), "the power-on sent before host1 stepped down");
+    assertFalse(traced(r, "host5 event VmRestartPlanned: vm7"), "host5 follows vm7 to host3");
+  }
+
   @Test
   void case5PartitionTwoByTwo() {
     Simulation.Result r = run(FOUR, new Fault.Partition(20_000, 40_000, List.of("host4", "host1")));

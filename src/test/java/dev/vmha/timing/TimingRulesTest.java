@@ -37,6 +37,20 @@ class TimingRulesTest {
   }
 
   /**
+   * Seed 24528: a power-on sent before a master began to wait for the host arrives within a message's delay (under an
+   * interval); a report received {@code powerOnArrivedBy} after the wait began was sent after it arrived.
+   */
+  @Test
+  void aReportReceivedPowerOnArrivedByAfterTheWaitWasSentAfterAnEarlierPowerOnArrived() {
+    Duration i = DEFAULTS.interval();
+    Duration d = i.minusMillis(1);
+    Duration arrivedBy = d; // sent at the latest when the wait began (0)
+    Duration reportSentAfter = TimingRules.powerOnArrivedBy(i).minus(d);
+    assertTrue(reportSentAfter.compareTo(arrivedBy) > 0, "report sent after " + reportSentAfter);
+    assertEquals(Duration.ofSeconds(2), TimingRules.powerOnArrivedBy(i));
+  }
+
+  /**
    * Seed 1912: an agent that carries on its predecessors' minority clock counts it from {@code minorityNoticedBy}
    * after the last majority recorded, fences T later at its next round (one interval) and stops its VMs within one
    * more: strictly before the majority may restart them, {@code majorityStillBound} after it last heard the host.
