@@ -32,10 +32,10 @@ final class MemberEvents {
   static Optional<MasterInput.Membership> reachability(Member m, OwnReachability own, Set<String> unreachable) {
     Optional<String> id = ClusterRoles.hostId(m);
     boolean leaving = m.status() == MemberStatus.down() || m.status() == MemberStatus.removed();
-    if (id.isEmpty() || leaving || own.unreachable(m) == unreachable.contains(id.get())) return Optional.empty();
-    return own.unreachable(m)
-        ? of(m, Reachability.UNREACHABLE, "unreachable").filter(x -> unreachable.add(id.get()))
-        : of(m, Reachability.REACHABLE, "reachable again").filter(x -> unreachable.remove(id.get()));
+    boolean now = own.unreachable(m);
+    if (id.isEmpty() || leaving || now == unreachable.contains(id.get())) return Optional.empty();
+    if (now) unreachable.add(id.get()); else unreachable.remove(id.get());
+    return now ? of(m, Reachability.UNREACHABLE, "unreachable") : of(m, Reachability.REACHABLE, "reachable again");
   }
 
   private static Optional<MasterInput.Membership> of(Member m, Reachability r, String change) {
