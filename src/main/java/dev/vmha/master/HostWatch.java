@@ -194,14 +194,17 @@ final class HostWatch {
    * Without datastores a silent host has surely fenced itself only after it was silent for the bound while this side
    * held its majority: silence from before, while this master was itself in a minority, proves nothing, as the host
    * may then have been on the majority side (seed 467, datastore-less: host1 silent 29 s, this side a majority for
-   * 2 s, host1 cut off 8 s and not yet fenced). Until then the DEAD verdict waits.
+   * 2 s, host1 cut off 8 s and not yet fenced). Until then the DEAD verdict waits. A host that never reported to
+   * this master needs longer ({@link TimingRules#neverReportedStillBound}).
    */
   private static HostClassifier.Decision heldMajorityLongEnough(Turn t, MasterState s, HostEntry h,
       HostClassifier.Decision d) {
     if (t.config.hasDatastores() || d.verdict() != Verdict.DEAD || !d.settled()) return d;
     Duration since = s.majoritySince().orElse(s.now());
     Duration silentInMajority = s.now().minus(since.compareTo(h.lastBeat()) > 0 ? since : h.lastBeat());
-    Duration bound = TimingRules.majorityStillBound(t.settings().hostTimeout());
+    boolean neverReported = h.report().isEmpty() && !h.silentBeforeTakeover();
+    Duration bound = neverReported ? TimingRules.neverReportedStillBound(t.settings().hostTimeout())
+        : TimingRules.majorityStillBound(t.settings().hostTimeout());
     if (silentInMajority.compareTo(bound) >= 0) return d;
     return new HostClassifier.Decision(Verdict.DEAD, d.reason() + "; but this side has held its majority only "
         + Durations.approx(s.now().minus(since)) + ": waiting until the host has been silent "

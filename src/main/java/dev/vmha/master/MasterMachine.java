@@ -33,7 +33,7 @@ public final class MasterMachine {
   public static Step start(MasterConfig config, Map<String, Duration> knownSilence) {
     Duration begin = knownSilence.values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
     Map<String, HostEntry> hosts = new HashMap<>();
-    knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.fresh(h, begin.minus(silent))));
+    knownSilence.forEach((h, silent) -> hosts.put(h, HostEntry.silentBeforeTakeover(h, begin.minus(silent))));
     // the datastore view this host kept as a slave proves silences: the first round judges with it
     return new Step(MasterState.initial(config.self(), begin, hosts),
         List.of(new MasterEffect.ReadView(), new MasterEffect.ReadList()));

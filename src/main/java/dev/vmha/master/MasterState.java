@@ -41,19 +41,35 @@ public record MasterState(
    * virtual time its verdict was reached (for a host this master never judged, when it came to know it).
    * {@code placed}: the VMs this master placed here, each with the newest report ({@link HostReport#seq}) that has
    * shown it here since, empty until one has: a stop record in a report no newer predates the placement.
+   * {@code silentBeforeTakeover}: its silence was heard before this master took over (the master its election lost);
+   * any other host that has not reported counts as silent since this master came to know it.
    */
   public record HostEntry(
       String id, Optional<HostReport> report, Optional<PingTarget> roleTarget, Optional<String> address,
       Reachability reach, Duration lastBeat, Verdict verdict, String reason, boolean investigating,
       Duration nextCheck, boolean suspected, boolean unanswered, Duration verdictSince,
-      Map<String, Optional<Long>> placed) {
+      Map<String, Optional<Long>> placed, boolean silentBeforeTakeover) {
     public HostEntry {
       placed = Map.copyOf(placed);
     }
 
+    /** A host this master has just come to know: its silence counts from now. */
     static HostEntry fresh(String id, Duration now) {
-      return new HostEntry(id, Optional.empty(), Optional.empty(), Optional.empty(), Reachability.UNKNOWN, now,
-          Verdict.ALIVE, "known to the master", false, now, false, false, now, Map.of());
+      return known(id, now, false);
+    }
+
+    /**
+     * A host whose silence this master heard as a slave before it took over (the master it lost): silent since
+     * {@code lastBeat}, not since the takeover.
+     */
+    static HostEntry silentBeforeTakeover(String id, Duration lastBeat) {
+      return known(id, lastBeat, true);
+    }
+
+    private static HostEntry known(String id, Duration lastBeat, boolean silentBeforeTakeover) {
+      return new HostEntry(id, Optional.empty(), Optional.empty(), Optional.empty(), Reachability.UNKNOWN, lastBeat,
+          Verdict.ALIVE, "known to the master", false, lastBeat, false, false, lastBeat, Map.of(),
+          silentBeforeTakeover);
     }
 
     /** A report came: the VMs placed here that it shows are shown as of its poll. */
@@ -61,7 +77,7 @@ public record MasterState(
       Map<String, Optional<Long>> shown = new HashMap<>(placed);
       shown.replaceAll((vm, seq) -> r.has(vm) ? Optional.of(Math.max(r.seq(), seq.orElse(r.seq()))) : seq);
       return new HostEntry(id, Optional.of(r), roleTarget, address, reach, now, verdict, reason, investigating,
-          nextCheck, false, false, verdictSince, shown);
+          nextCheck, false, false, verdictSince, shown, silentBeforeTakeover);
     }
 
     /** This master placed the VM here (started or moved it here): no report has shown it here yet. */
@@ -69,7 +85,7 @@ public record MasterState(
       Map<String, Optional<Long>> p = new HashMap<>(placed);
       p.put(vm, Optional.empty());
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating,
-          nextCheck, suspected, unanswered, verdictSince, p);
+          nextCheck, suspected, unanswered, verdictSince, p, silentBeforeTakeover);
     }
 
     /** The VM was placed at another host: its stop records from here are the list's to filter. */
@@ -77,7 +93,7 @@ public record MasterState(
       Map<String, Optional<Long>> p = new HashMap<>(placed);
       p.remove(vm);
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating,
-          nextCheck, suspected, unanswered, verdictSince, p);
+          nextCheck, suspected, unanswered, verdictSince, p, silentBeforeTakeover);
     }
 
     /**
@@ -92,31 +108,31 @@ public record MasterState(
 
     HostEntry member(Optional<PingTarget> target, String addr, Reachability rch) {
       return new HostEntry(id, report, target, Optional.of(addr), rch, lastBeat, verdict, reason, investigating,
-          nextCheck, suspected, unanswered, verdictSince, placed);
+          nextCheck, suspected, unanswered, verdictSince, placed, silentBeforeTakeover);
     }
 
     /** Being pinged now; suspected until it beats again, so its silence is announced once. */
     HostEntry beingPinged() {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, true, nextCheck, true,
-          unanswered, verdictSince, placed);
+          unanswered, verdictSince, placed, silentBeforeTakeover);
     }
 
     /** Its ping came back. */
     HostEntry pinged(boolean answered) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, false, nextCheck,
-          suspected, !answered, verdictSince, placed);
+          suspected, !answered, verdictSince, placed, silentBeforeTakeover);
     }
 
     /** Judged {@code v} at {@code now}; a verdict that did not change keeps the time it was reached. */
     HostEntry judged(Verdict v, String why, Duration now, Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, v, why, investigating, next, suspected,
-          unanswered, v == verdict ? verdictSince : now, placed);
+          unanswered, v == verdict ? verdictSince : now, placed, silentBeforeTakeover);
     }
 
     /** Pinged again at {@code next}, verdict unchanged: the evidence is not conclusive yet. */
     HostEntry pending(Duration next) {
       return new HostEntry(id, report, roleTarget, address, reach, lastBeat, verdict, reason, investigating, next,
-          suspected, unanswered, verdictSince, placed);
+          suspected, unanswered, verdictSince, placed, silentBeforeTakeover);
     }
 
     Optional<PingTarget> pingTarget() {

@@ -87,6 +87,18 @@ public final class TimingRules {
   }
 
   /**
+   * Without heartbeat datastores: the silence after which a host that never reported to this master has surely fenced
+   * itself (3.5 T, counted from when the master came to know it, tK). Such a host may never have heard this master's
+   * beats (a one-way loss from the takeover on): it loses its master at tK + T, may elect a host that follows this
+   * master and wait T for beats that never come, then elects itself and is left out by itself: fenced by
+   * tK + 2 T + 2 W + 2 i + T/2, after {@link #majorityStillBound} but before 3.5 T while {@link #electionWindowLimit}
+   * holds. The master it lost (its silence heard before the takeover) goes no such way: it keeps the 2.5 T.
+   */
+  public static Duration neverReportedStillBound(Duration hostTimeout) {
+    return majorityStillBound(hostTimeout).plus(hostTimeout);
+  }
+
+  /**
    * Without heartbeat datastores: how long after a host last heard a strict majority its self-fence has surely seen
    * the minority (T/3 + i): Pekko's failure detector marks the other side unreachable within its acceptable pause,
    * and the fence's next round sees it. {@link #majorityStillBound} allows this before the fence's T; an agent that

@@ -26,9 +26,11 @@ import dev.vmha.restart.RestartOutcome;
 import dev.vmha.restart.RestartPriority;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.restart.WaitReason;
+import dev.vmha.timing.TimingRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -1252,6 +1254,45 @@ class MasterMachineTest {
         m.now())));
     assertEquals(List.of(), m.events(HaEvent.VmRestartPlanned.class), "1 of 3 hosts: no majority");
     return m;
+  }
+
+  /**
+   * Without datastores a host that never reported to this master may never have heard its beats: it loses it T after
+   * the takeover, may elect a host that follows this master and wait T for its beats, then elects itself and fences
+   * only when left out by itself (the simulator's {@code withoutDatastoresAHostThatNeverHeardItsNewMasterAndFirst
+   * FollowedOneOfItsSlavesFencesBeforeItsVmsRestart}: vm9 ran twice when DEAD came at 2.5 T). host2, never heard, is
+   * judged DEAD only 3.5 T after the takeover; host4, the master lost before it, keeps the 2.5 T of the silence heard
+   * before the takeover. Five hosts: host1, host3 and host5 beat.
+   */
+  @Test
+  void withoutDatastoresAHostThatNeverReportedToANewMasterIsJudgedDeadOnlyAfterItMayHaveElectedTwice() {
+    ProtectedList list = ProtectedList.empty("host4").with(VM1, "host2", VmProtection.defaults(), "host4")
+        .with(VM2, "host4", VmProtection.defaults(), "host4");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.host2NetBeating = false;
+    m.host2DatastoreBeating = false;
+    Duration lostFor = m.settings.hostTimeout().plus(m.settings.electionWindow());
+    m.start(Map.of("host4", lostFor));
+    long takeover = m.now();
+    for (String h : List.of("host2", "host4")) {
+      m.in(new MasterInput.Membership(h, Reachability.UNREACHABLE, "unreachable", Optional.empty(),
+          "pekko://vmha@127.0.0.1:9"));
+    }
+    long neverReported = takeover + TimingRules.neverReportedStillBound(m.settings.hostTimeout()).toMillis();
+    long lost = takeover - lostFor.toMillis() + TimingRules.majorityStillBound(m.settings.hostTimeout()).toMillis();
+    Map<String, Long> planned = new HashMap<>();
+    for (int i = 0; i < 60 && planned.size() < 2; i++) {
+      m.tick();
+      // host5 beats too: host1, host3 and host5 are a strict majority of the five
+      m.in(new MasterInput.Beat(new HostReport("host5", new PingTarget("127.0.0.1", 5), 8192, 8, List.of(), null,
+          false, List.of(), List.of(), m.now()), Optional.empty(), Optional.of(m.state.protectedList().version())));
+      m.expirePings();
+      for (MasterEffect.PersistThenStart p : m.starts) planned.putIfAbsent(p.vm().name(), m.now());
+    }
+    assertTrue(planned.get("vm1") >= neverReported, "vm1 (host2's) restarted " + (planned.get("vm1") - takeover)
+        + " ms after the takeover, before 3.5 T");
+    assertTrue(planned.get("vm2") < neverReported && planned.get("vm2") >= lost, "vm2 (the lost master's) restarted "
+        + (planned.get("vm2") - takeover) + " ms after the takeover: 2.5 T of its silence");
   }
 
   /**

@@ -594,4 +594,27 @@ class SimulationCasesTest {
           + " for "), vm + " restarted only after host1 fenced itself");
     }
   }
+
+  /**
+   * Built in session 13 from the path left open in session 12 (no random seed had built it): host7, the master, loses
+   * power; host6 takes over at 31 s, but its messages to host2 are lost from just before its first beat, so host2 never
+   * hears it and never reports to it. host2 loses it at 41 s and elects; host3, which lost host6 for a while too, sends
+   * ballots and then follows host6 again, so host2 elects host3 at 43 s, waits T for beats that never come, elects
+   * itself at 55 s and is left out by itself only then, fencing at about 62 s. host6 judged host2 DEAD at 2.5 T after
+   * it came to know it (58 s) and restarted vm9 beside host2's copy at 60 s. Now a host that never reported to the
+   * master is judged after 3.5 T ({@code TimingRules.neverReportedStillBound}).
+   */
+  @Test
+  void withoutDatastoresAHostThatNeverHeardItsNewMasterAndFirstFollowedOneOfItsSlavesFencesBeforeItsVmsRestart() {
+    Simulation.Result r = run(new Simulation.Setup(7, 7, 14, 120, 0, 30, IsolationResponse.POWER_OFF, 0,
+        Duration.ofSeconds(2)), new Fault.Crash(20_000, 200_000, "host7"),
+        new Fault.OneWayLoss(31_000, 200_000, "host6", "host2"), new Fault.OneWayLoss(31_500, 10_500, "host6", "host3"));
+    assertTrue(at(r, "host2 event RoleChanged: role ELECTION -> SLAVE (master host3)")
+        < at(r, "host2 event RoleChanged: role ELECTION -> MASTER"), "host2 first followed host3, a slave of host6");
+    assertTrue(traced(r, "host2 event HostSelfFenced"), "host2 fenced itself");
+    for (String vm : List.of("vm2", "vm9")) {
+      assertTrue(at(r, "host2 event HostSelfFenced") < at(r, "started " + vm + " for "),
+          vm + " restarted only after host2 fenced itself");
+    }
+  }
 }
