@@ -28,7 +28,8 @@ public final class TimingRules {
    * do not report to, so left out by itself from its coordinator's first count, two intervals in: it is fenced by
    * tR + 2 W + T + 2 i + T/2 (seed 37150 with W = 15 s), before the majority restarts its VMs at tR + 2.5 T only while
    * 2 W + 2 i &lt; T. A host that never reported to a new master (counted from the takeover, seed 4138 with W = 15 s)
-   * loses it T after tR and is fenced by tR + T + W + 2 i + T/2, which the same bound covers. A host that cannot hear
+   * loses it T after tR and is fenced by tR + T + W + 2 i + T/2, which the same bound covers; if it first elects one
+   * of that master's slaves it takes T more, which {@link #neverReportedStillBound} gives it. A host that cannot hear
    * the master from its own cold start (seed 38777) closes its election at W without the master's ballot, from about
    * when the master came to know it, and goes 37150's way from there. Exclusive.
    */

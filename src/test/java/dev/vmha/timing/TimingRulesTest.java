@@ -37,6 +37,26 @@ class TimingRulesTest {
   }
 
   /**
+   * A host that never reported to a new master, counted from when the master came to know it (tK): it loses the master
+   * at tK + T, may elect one of its slaves (W) and wait T for its beats, elect itself (W) and be left out by itself two
+   * intervals in, fenced T/2 later: strictly before {@code neverReportedStillBound} (3.5 T) at every window the settings
+   * allow without datastores, at the least hostTimeout and the defaults; {@code majorityStillBound} (2.5 T) is too
+   * short for it at any window.
+   */
+  @Test
+  void aHostThatNeverReportedToANewMasterFencesBeforeItIsJudgedDead() {
+    Duration i = Duration.ofSeconds(1);
+    for (Duration t : new Duration[] {TimingRules.minHostTimeout(i), DEFAULTS.hostTimeout()}) {
+      Duration w = TimingRules.electionWindowLimit(t, i).minusMillis(1);
+      Duration fenced = t.multipliedBy(2).plus(w.multipliedBy(2)).plus(i.multipliedBy(2))
+          .plus(TimingRules.leftOutFenceAfter(t));
+      assertTrue(fenced.compareTo(TimingRules.neverReportedStillBound(t)) < 0, "fenced by " + fenced + " with T " + t);
+      assertTrue(fenced.compareTo(TimingRules.majorityStillBound(t)) > 0, "2.5 T would not do with T " + t);
+    }
+    assertEquals(Duration.ofSeconds(35), TimingRules.neverReportedStillBound(DEFAULTS.hostTimeout()));
+  }
+
+  /**
    * Seed 24528: a power-on sent before a master began to wait for the host arrives within a message's delay (under an
    * interval); a report received {@code powerOnArrivedBy} after the wait began was sent after it arrived.
    */
