@@ -17,6 +17,7 @@ import dev.vmha.config.TransportSettings;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.isolation.Enforcement;
 import dev.vmha.master.ClusterStatus;
+import dev.vmha.master.OperationResult;
 import dev.vmha.security.ClusterTls;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
@@ -403,7 +404,7 @@ public final class HttpApi extends AllDirectives {
         : "emergency reset-election";
     return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
         election, ref -> new ElectionFsm.EmergencyAsked(action, host, caller.token(), ref), timeout,
-        system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
+        system.scheduler()).thenApply(r -> new OperationResult(r.ok(), r.message()))));
   }
 
   /**
@@ -420,7 +421,7 @@ public final class HttpApi extends AllDirectives {
         + (forced ? " --force" : "");
     return answer(audited(caller, request, "", () -> AskPattern.<ElectionFsm.Command, ElectionFsm.EmergencyResult>ask(
         election, ref -> new ElectionFsm.EnforcementAsked(wanted, forced, caller.token(), ref), timeout,
-        system.scheduler()).thenApply(r -> new MasterCoordinator.OperationResult(r.ok(), r.message()))));
+        system.scheduler()).thenApply(r -> new OperationResult(r.ok(), r.message()))));
   }
 
   /** A protection change in the body, checked by {@link VmRequestRule#checkChange}: 400 naming what is wrong. */
@@ -518,8 +519,8 @@ public final class HttpApi extends AllDirectives {
   }
 
   /** Records who asked for a change (persisted before it is acted on), then acts; a failing history does not block. */
-  private CompletionStage<MasterCoordinator.OperationResult> audited(ApiCaller caller, String request, String vm,
-      Supplier<CompletionStage<MasterCoordinator.OperationResult>> act) {
+  private CompletionStage<OperationResult> audited(ApiCaller caller, String request, String vm,
+      Supplier<CompletionStage<OperationResult>> act) {
     return role().thenCompose(r -> events.persisted(
             new HaEvent.ApiRequest(Instant.now(), r.hostId(), caller.token(), caller.role(), request, vm)))
         .handle((done, err) -> done).thenCompose(done -> act.get());
@@ -604,7 +605,7 @@ public final class HttpApi extends AllDirectives {
    * The master's answer: 200 with its message, 400 naming the field it refused, else 409 with why — and
    * {@code "alreadyProtected": true} when a power-on found the VM protected already (nothing changed).
    */
-  private Route answer(CompletionStage<MasterCoordinator.OperationResult> result) {
+  private Route answer(CompletionStage<OperationResult> result) {
     return onSuccess(result, r -> r.ok() ? json(StatusCodes.OK, new Done(true, r.message()))
         : r.notFound() ? json(StatusCodes.NOT_FOUND, ApiError.of(r.message()))
         : r.invalidField().map(f -> json(StatusCodes.BAD_REQUEST, ApiError.field(f, r.message())))
@@ -623,11 +624,11 @@ public final class HttpApi extends AllDirectives {
   record Done(boolean ok, String message) {}
 
   /** Asks the master's coordinator, through this agent's election FSM, which knows who and where it is. */
-  private CompletionStage<MasterCoordinator.OperationResult> toMaster(
-      java.util.function.Function<ActorRef<MasterCoordinator.OperationResult>, MasterCoordinator.Command> request) {
+  private CompletionStage<OperationResult> toMaster(
+      java.util.function.Function<ActorRef<OperationResult>, MasterCoordinator.Command> request) {
     return role().thenCompose(r -> {
       if (r.coordinator().isEmpty()) {
-        return CompletableFuture.completedFuture(new MasterCoordinator.OperationResult(false,
+        return CompletableFuture.completedFuture(new OperationResult(false,
             "no master elected yet; try again"));
       }
       return AskPattern.ask(r.coordinator().get(), request::apply, timeout, system.scheduler());

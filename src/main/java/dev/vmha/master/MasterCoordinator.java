@@ -3,7 +3,6 @@ package dev.vmha.master;
 import dev.vmha.Failures;
 import dev.vmha.JsonSerializable;
 import dev.vmha.LocalMessage;
-import dev.vmha.cluster.OwnReachability;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.HostListCopy;
@@ -37,7 +36,6 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -71,17 +69,6 @@ public final class MasterCoordinator {
 
   /** An operator's other change ({@link Operation}). */
   public record Operate(Operation operation, ActorRef<OperationResult> replyTo) implements Command, JsonSerializable {}
-
-  /**
-   * An operator request's answer. {@code invalidField}: the request field a refusal is about (the API answers 400);
-   * {@code notFound}: the VM or host it names is unknown (404); else the cluster's state refuses it now (409).
-   */
-  public record OperationResult(boolean ok, String message, Optional<String> invalidField, boolean alreadyProtected,
-      boolean notFound) implements JsonSerializable {
-    public OperationResult(boolean ok, String message) {
-      this(ok, message, Optional.empty(), false, false);
-    }
-  }
 
   public record GetStatus(ActorRef<ClusterStatus> replyTo) implements Command, JsonSerializable {}
 
@@ -156,7 +143,8 @@ public final class MasterCoordinator {
       this.views = ctx.messageAdapter(DatastoreView.class, v -> new In(new MasterInput.ViewRead(v)));
       this.outcomes = ctx.messageAdapter(RestartOutcome.class, o -> new In(new MasterInput.Restarted(o)));
       this.migrations = ctx.messageAdapter(MigrationOutcome.class, o -> new In(new MasterInput.Migrated(o)));
-      this.io = new MasterIo(deps, ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(PLANNER)));
+      this.io = new MasterIo(deps, ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(PLANNER)),
+          ctx.getSystem().scheduler(), this::vmsOf);
       this.stall = new StallWatch(deps.settings().failureDetectionInterval(), System::nanoTime);
     }
 
@@ -164,18 +152,14 @@ public final class MasterCoordinator {
       apply(first);
       return Behaviors.receive(Command.class)
           .onMessageEquals(Tick.INSTANCE, () -> {
-            reachability();
+            MemberEvents.reachability(ctx.getSystem(), unreachable).forEach(this::step);
             return step(new MasterInput.Tick());
           })
           .onMessage(In.class, i -> step(i.input()))
           .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report(), b.replica(), b.holds())))
           .onMessage(MemberChange.class, m -> {
-            MemberEvents.input(m.event()).ifPresent(in -> {
-              // a host up or gone again: what this host reaches of it is told anew
-              unreachable.remove(in.host());
-              step(in);
-            });
-            reachability();
+            MemberEvents.input(m.event(), unreachable).ifPresent(this::step);
+            MemberEvents.reachability(ctx.getSystem(), unreachable).forEach(this::step);
             return Behaviors.same();
           })
           .onMessage(PowerOnVm.class, p -> step(new MasterInput.PowerOn(request(p.replyTo()), p.vm(), p.host(),
@@ -197,14 +181,6 @@ public final class MasterCoordinator {
             return Behaviors.same();
           })
           .build();
-    }
-
-    /** Tells the machine of each host this host itself now reaches, or no longer reaches ({@link OwnReachability}). */
-    private void reachability() {
-      OwnReachability own = OwnReachability.of(ctx.getSystem());
-      for (Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
-        MemberEvents.reachability(m, own, unreachable).ifPresent(this::step);
-      }
     }
 
     private RequestId request(ActorRef<OperationResult> replyTo) {
@@ -245,11 +221,6 @@ public final class MasterCoordinator {
         } else {
           startRestarter(a);
         }
-      } else if (effect instanceof MasterEffect.PowerOff p) {
-        ctx.ask(HostVms.Result.class, vmsOf(p.host()), deps.settings().powerOnTimeout(),
-            ref -> new HostVms.PowerOff(p.vm(), ref), (r, err) -> new In(new MasterInput.PoweredOff(p.request(),
-                p.vm(), p.host(), err != null ? Optional.of(Failures.rootMessage(err))
-                    : r.ok() ? Optional.empty() : Optional.of(r.error()))));
       } else if (effect instanceof MasterEffect.Migrate m) {
         ctx.spawnAnonymous(VmMigrator.create(new VmMigrator.Move(m.vm(), m.from(), vmsOf(m.from()), m.to(),
             vmsOf(m.to())), deps.settings().hypervisorBounds().migrationStep(), migrations),

@@ -3,6 +3,7 @@ package dev.vmha.master;
 import dev.vmha.Failures;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.datastore.Datastore;
+import dev.vmha.host.HostVms;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -11,20 +12,30 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The master's effects that are plain I/O, off the shell: the protected list and its lock read and written on the
- * datastores (without datastores, the list on this host's disk), pings, capacity planning. Each is answered by exactly one {@link MasterInput}, also when it fails
+ * datastores (without datastores, the list on this host's disk), pings, operators' power-offs, capacity planning. Each is answered by exactly one {@link MasterInput}, also when it fails
  * (the failure named in it), so the machine always learns how its effect ended.
  */
 final class MasterIo {
   private final MasterCoordinator.Deps deps;
   /** Capacity planning runs here, never on the master's dispatcher: a large cluster's run can take seconds. */
   private final Executor planner;
+  private final Scheduler scheduler;
+  /** A host's VM manager, as its last report names it. */
+  private final Function<String, ActorRef<HostVms.Command>> vmsOf;
 
-  MasterIo(MasterCoordinator.Deps deps, Executor planner) {
+  MasterIo(MasterCoordinator.Deps deps, Executor planner, Scheduler scheduler,
+      Function<String, ActorRef<HostVms.Command>> vmsOf) {
     this.deps = deps;
     this.planner = planner;
+    this.scheduler = scheduler;
+    this.vmsOf = vmsOf;
   }
 
   /** The input that answers {@code effect}, if it is one of these; empty for every other effect. */
@@ -50,6 +61,12 @@ final class MasterIo {
       return Optional.of(p.target().map(t -> deps.pinger().ping(t, p.timeout()))
           .orElse(CompletableFuture.completedFuture(false))
           .handle((ok, err) -> new MasterInput.Pinged(p.host(), err == null && ok)));
+    }
+    if (effect instanceof MasterEffect.PowerOff p) {
+      return Optional.of(AskPattern.<HostVms.Command, HostVms.Result>ask(vmsOf.apply(p.host()),
+          ref -> new HostVms.PowerOff(p.vm(), ref), deps.settings().powerOnTimeout(), scheduler)
+          .handle((r, err) -> new MasterInput.PoweredOff(p.request(), p.vm(), p.host(),
+              err != null ? Optional.of(Failures.rootMessage(err)) : r.ok() ? Optional.empty() : Optional.of(r.error()))));
     }
     if (effect instanceof MasterEffect.Plan p) return Optional.of(plan(p));
     return Optional.empty();

@@ -17,6 +17,7 @@ import dev.vmha.hypervisor.Hypervisor;
 import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.MigrationImage;
 import dev.vmha.hypervisor.VmSpec;
+import dev.vmha.master.OperationResult;
 import dev.vmha.restart.VmProtection;
 import dev.vmha.security.ClusterCa;
 import dev.vmha.master.ClusterStatus;
@@ -486,37 +487,37 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /** Powers a VM on under protection through the given master, with its configured protection; the answer. */
-  public MasterCoordinator.OperationResult powerOn(String masterId, VmSpec vm, String host, Duration timeout)
+  public OperationResult powerOn(String masterId, VmSpec vm, String host, Duration timeout)
       throws Exception {
     return powerOn(masterId, vm, host, null, timeout);
   }
 
   /** Powers a VM on with this protection (null: its configured one) through the given master; the answer. */
-  public MasterCoordinator.OperationResult powerOn(
+  public OperationResult powerOn(
       String masterId, VmSpec vm, String host, VmProtection protection, Duration timeout) throws Exception {
     return askMaster(masterId, ref -> new MasterCoordinator.PowerOnVm(vm, Optional.ofNullable(host),
         Optional.ofNullable(protection), ref), timeout);
   }
 
   /** An operator's power-off through the given master; the answer. */
-  public MasterCoordinator.OperationResult powerOff(String masterId, String vm, Duration timeout) throws Exception {
+  public OperationResult powerOff(String masterId, String vm, Duration timeout) throws Exception {
     return askMaster(masterId, ref -> new MasterCoordinator.PowerOffVm(vm, ref), timeout);
   }
 
   /** An operator's other change ({@link Operation}) through the given master; the answer. */
-  public MasterCoordinator.OperationResult operate(String masterId, Operation operation, Duration timeout)
+  public OperationResult operate(String masterId, Operation operation, Duration timeout)
       throws Exception {
     return askMaster(masterId, ref -> new MasterCoordinator.Operate(operation, ref), timeout);
   }
 
   /** An operator ({@code by}) asks the given master for a host to enter or exit maintenance; the answer. */
-  public MasterCoordinator.OperationResult maintenance(
+  public OperationResult maintenance(
       String masterId, String host, boolean enter, String by, Duration timeout) throws Exception {
     return askMaster(masterId, ref -> new MasterCoordinator.SetMaintenance(host, enter, by, ref), timeout);
   }
 
-  private MasterCoordinator.OperationResult askMaster(
-      String masterId, Function<ActorRef<MasterCoordinator.OperationResult>, MasterCoordinator.Command> request,
+  private OperationResult askMaster(
+      String masterId, Function<ActorRef<OperationResult>, MasterCoordinator.Command> request,
       Duration timeout) throws Exception {
     ElectionFsm.RoleInfo r = role(masterId, timeout).orElseThrow(() -> new IllegalStateException(masterId + " is down"));
     ActorRef<MasterCoordinator.Command> coordinator =

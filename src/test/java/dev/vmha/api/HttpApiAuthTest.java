@@ -13,6 +13,7 @@ import dev.vmha.history.EventLog;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.OperationResult;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,8 +55,8 @@ class HttpApiAuthTest {
         .withFallback(HaSettings.defaults()).resolve());
     ActorRef<MasterCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(m -> {
       atMaster.add(m);
-      if (m instanceof MasterCoordinator.PowerOnVm p) p.replyTo().tell(new MasterCoordinator.OperationResult(true, "on"));
-      if (m instanceof MasterCoordinator.PowerOffVm p) p.replyTo().tell(new MasterCoordinator.OperationResult(true, "off"));
+      if (m instanceof MasterCoordinator.PowerOnVm p) p.replyTo().tell(new OperationResult(true, "on"));
+      if (m instanceof MasterCoordinator.PowerOffVm p) p.replyTo().tell(new OperationResult(true, "off"));
       if (m instanceof MasterCoordinator.GetStatus g) {
         g.replyTo().tell(new ClusterStatus("host1", "host1", List.of(), List.of(), List.of(), "host1", 0, java.util.Optional.empty()));
       }

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.vmha.election.ElectionFsm;
 import dev.vmha.history.EventLog;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.OperationResult;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,9 +54,9 @@ class HttpApiErrorsTest {
       if (m instanceof MasterCoordinator.PowerOnVm p) {
         asked.add(p.vm().name());
         if (p.vm().name().equals("busy1")) {
-          p.replyTo().tell(new MasterCoordinator.OperationResult(false, "busy1 already runs at host2"));
+          p.replyTo().tell(new OperationResult(false, "busy1 already runs at host2"));
         } else if (!p.vm().name().equals("mute1")) {
-          p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.vm().name() + " powered on"));
+          p.replyTo().tell(new OperationResult(true, p.vm().name() + " powered on"));
         }
       }
       return Behaviors.same();

@@ -12,6 +12,7 @@ import dev.vmha.history.HaEvent;
 import dev.vmha.isolation.Enforcement;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
+import dev.vmha.master.OperationResult;
 import dev.vmha.restart.ProtectionChange;
 import dev.vmha.restart.RestartPriority;
 import java.net.URI;
@@ -61,7 +62,7 @@ class HttpApiOperationsTest {
         boolean unknown = o.operation() instanceof Operation.Retry r ? r.vm().equals("nosuch")
             : o.operation() instanceof Operation.SwitchHa h && h.host().equals(Optional.of("host9"));
         boolean running = o.operation() instanceof Operation.Retry r && r.vm().equals("vm2");
-        o.replyTo().tell(new MasterCoordinator.OperationResult(!unknown && !running,
+        o.replyTo().tell(new OperationResult(!unknown && !running,
             unknown ? "unknown" : running ? "vm2 is not given up: it runs at host2" : "done", Optional.empty(), false,
             unknown));
       }

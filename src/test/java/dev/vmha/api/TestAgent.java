@@ -12,6 +12,7 @@ import dev.vmha.history.HistoryReader;
 import dev.vmha.history.HistoryState;
 import dev.vmha.master.ClusterStatus;
 import dev.vmha.master.MasterCoordinator;
+import dev.vmha.master.OperationResult;
 import dev.vmha.master.VmState;
 import dev.vmha.restart.VmProtection;
 import java.net.URI;
@@ -52,16 +53,16 @@ public final class TestAgent implements AutoCloseable {
     ActorRef<MasterCoordinator.Command> coordinator = kit.spawn(Behaviors.receiveMessage(m -> {
       if (m instanceof MasterCoordinator.GetStatus g) g.replyTo().tell(cluster());
       if (m instanceof MasterCoordinator.PowerOnVm p) {
-        p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.vm().name() + " powered on"));
+        p.replyTo().tell(new OperationResult(true, p.vm().name() + " powered on"));
       }
       if (m instanceof MasterCoordinator.PowerOffVm p) {
-        p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.vm() + " powered off"));
+        p.replyTo().tell(new OperationResult(true, p.vm() + " powered off"));
       }
       if (m instanceof MasterCoordinator.Operate o) {
-        o.replyTo().tell(new MasterCoordinator.OperationResult(true, o.operation() + " done"));
+        o.replyTo().tell(new OperationResult(true, o.operation() + " done"));
       }
       if (m instanceof MasterCoordinator.SetMaintenance p) {
-        p.replyTo().tell(new MasterCoordinator.OperationResult(true, p.host() + " enters maintenance"));
+        p.replyTo().tell(new OperationResult(true, p.host() + " enters maintenance"));
       }
       return Behaviors.same();
     }));

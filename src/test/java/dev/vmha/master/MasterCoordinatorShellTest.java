@@ -124,8 +124,8 @@ class MasterCoordinatorShellTest {
     return status.receiveMessage();
   }
 
-  private TestProbe<MasterCoordinator.OperationResult> powerOnAtHost2() {
-    TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
+  private TestProbe<OperationResult> powerOnAtHost2() {
+    TestProbe<OperationResult> reply = kit.createTestProbe();
     master.tell(new MasterCoordinator.PowerOnVm(VM1, Optional.of("host2"), Optional.of(VmProtection.defaults()),
         reply.ref()));
     sync();
@@ -137,7 +137,7 @@ class MasterCoordinatorShellTest {
     startMaster();
     CompletableFuture<Void> write = new CompletableFuture<>();
     ds1.nextListWrite = Optional.of(write);
-    TestProbe<MasterCoordinator.OperationResult> reply = powerOnAtHost2();
+    TestProbe<OperationResult> reply = powerOnAtHost2();
     host2Vms.expectNoMessage(Duration.ofMillis(300));
     write.complete(null);
     HostVms.PowerOn on = host2Vms.expectMessageClass(HostVms.PowerOn.class);
@@ -149,7 +149,7 @@ class MasterCoordinatorShellTest {
   void aPowerOnWhoseListWriteFailsIsRefusedAndNeverSent() {
     startMaster();
     ds1.nextListWrite = Optional.of(CompletableFuture.failedFuture(new java.io.IOException("no space left")));
-    MasterCoordinator.OperationResult r = powerOnAtHost2().receiveMessage();
+    OperationResult r = powerOnAtHost2().receiveMessage();
     assertFalse(r.ok());
     assertTrue(r.message().contains("no space left"), r.message());
     host2Vms.expectNoMessage(Duration.ofMillis(300));
@@ -160,7 +160,7 @@ class MasterCoordinatorShellTest {
   void aMasterWhoseLockWriteFailsDoesNotOwnTheList() {
     ds1.lockWritesFail = true;
     startMaster();
-    MasterCoordinator.OperationResult r = powerOnAtHost2().receiveMessage();
+    OperationResult r = powerOnAtHost2().receiveMessage();
     assertFalse(r.ok());
     assertTrue(r.message().contains("does not own the protected list"), r.message());
     assertTrue(events.stream().noneMatch(HaEvent.ProtectedListOwnership.class::isInstance), events.toString());
@@ -169,12 +169,12 @@ class MasterCoordinatorShellTest {
   @Test
   void aVmIsReportedPoweredOffOnlyOnceItsHostConfirmsIt() {
     startMaster();
-    TestProbe<MasterCoordinator.OperationResult> on = powerOnAtHost2();
+    TestProbe<OperationResult> on = powerOnAtHost2();
     host2Vms.expectMessageClass(HostVms.PowerOn.class).replyTo().tell(new HostVms.Result("vm1", "host2", true, null));
     assertTrue(on.receiveMessage().ok());
     host2Running = List.of(VM1);
     tick();
-    TestProbe<MasterCoordinator.OperationResult> reply = kit.createTestProbe();
+    TestProbe<OperationResult> reply = kit.createTestProbe();
     master.tell(new MasterCoordinator.PowerOffVm("vm1", reply.ref()));
     HostVms.PowerOff off = host2Vms.expectMessageClass(HostVms.PowerOff.class);
     sync();

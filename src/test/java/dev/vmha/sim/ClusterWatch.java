@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.vmha.master.OperationResult;
 import dev.vmha.testing.TestTls;
 import dev.vmha.history.HaEvent;
 import dev.vmha.hypervisor.VmSpec;
-import dev.vmha.master.MasterCoordinator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +97,7 @@ final class ClusterWatch {
   void powerOn(String master, VmSpec vm, String host) {
     await(vm.name() + " powered on at " + host, 30, () -> {
       try {
-        MasterCoordinator.OperationResult r = cluster.powerOn(master, vm, host, ASK);
+        OperationResult r = cluster.powerOn(master, vm, host, ASK);
         if (r.ok() || r.alreadyProtected()) return true;
       } catch (Exception slowerThanTheAsk) {
         // the VM may be starting: asked again, it is refused as protected, and then runs there

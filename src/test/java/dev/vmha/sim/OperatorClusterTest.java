@@ -19,8 +19,8 @@ import dev.vmha.hypervisor.InMemoryHypervisor;
 import dev.vmha.hypervisor.VmSpec;
 import dev.vmha.maintenance.MaintenanceMode;
 import dev.vmha.master.ClusterStatus;
-import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.Operation;
+import dev.vmha.master.OperationResult;
 import dev.vmha.restart.WaitReason;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -286,7 +286,7 @@ class OperatorClusterTest {
     String witness = slaves(master).stream().filter(h -> !h.equals(lost)).findFirst().orElseThrow();
     watch.powerOn(master, new VmSpec("ha1", SMALL_MB, 1), lost);
 
-    MasterCoordinator.OperationResult off = cluster.operate(master,
+    OperationResult off = cluster.operate(master,
         new Operation.SwitchHa(Optional.empty(), false, "test"), ClusterWatch.ASK);
     assertTrue(off.ok(), off.message());
     watch.awaitListReplicated(master);
@@ -302,7 +302,7 @@ class OperatorClusterTest {
     assertEquals(List.of(), events(HaEvent.VmRestartPlanned.class, crashed), "no failover while HA is disabled");
     assertFalse(cluster.running().containsKey("ha1"), "ha1 not failed over: " + cluster.running());
 
-    MasterCoordinator.OperationResult on = cluster.operate(master,
+    OperationResult on = cluster.operate(master,
         new Operation.SwitchHa(Optional.empty(), true, "test"), ClusterWatch.ASK);
     assertTrue(on.ok(), on.message());
     watch.await("every VM of " + lost + " " + held + " restarted once HA is enabled", 30,
