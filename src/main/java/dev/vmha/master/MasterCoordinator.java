@@ -33,6 +33,7 @@ import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
@@ -92,8 +93,7 @@ public final class MasterCoordinator {
    *
    * @param knownSilence hosts already known to be silent, and for how long: a slave that becomes master after
    *     losing its master has heard nothing from it for hostTimeout plus the election
-   * @param election this host's election FSM, told when every other host falls silent (isolation check) and
-   *     given every new protected list, which it replicates to all hosts in its heartbeats
+   * @param election this host's election FSM: told when all other hosts fall silent, given each new list to replicate
    * @param replica the newest protected list this host received from a master's heartbeats ({@link MasterConfig})
    */
   public record Start(
@@ -169,15 +169,19 @@ public final class MasterCoordinator {
           .onMessage(SetMaintenance.class, m -> step(new MasterInput.Maintenance(request(m.replyTo()), m.host(),
               m.enter(), m.by())))
           .onMessage(DecisionPersisted.class, d -> {
-            if (d.error() != null) {
-              ctx.getLog().warn("restart of {} not persisted in the history ({}); restarting it anyway",
-                  d.attempt().vm().name(), Failures.rootMessage(d.error()));
-            }
+            if (d.error() != null) ctx.getLog().warn("restart of {} not persisted in the history ({}); restarting it"
+                + " anyway", d.attempt().vm().name(), Failures.rootMessage(d.error()));
             startRestarter(d.attempt());
             return Behaviors.same();
           })
           .onMessage(GetStatus.class, g -> {
             g.replyTo().tell(MasterMachine.status(state, deps.clock().instant(), config));
+            return Behaviors.same();
+          })
+          .onSignal(PostStop.class, stop -> {
+            // stepping down: an operator still waiting is told now, not by the API's timeout
+            requests.values().forEach(to -> to.tell(new OperationResult(false, "master " + config.self() + " stepped"
+                + " down before it answered: the request may or may not have taken effect; check the status")));
             return Behaviors.same();
           })
           .build();

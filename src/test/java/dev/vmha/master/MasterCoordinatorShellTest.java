@@ -184,6 +184,20 @@ class MasterCoordinatorShellTest {
     assertEquals(1, events.stream().filter(HaEvent.VmPoweredOff.class::isInstance).count());
   }
 
+  /** A master that steps down (its coordinator stops) answers a request it was still working on. */
+  @Test
+  void aRequestStillWaitingWhenTheMasterStepsDownIsAnswered() {
+    startMaster();
+    ds1.nextListWrite = Optional.of(new CompletableFuture<>()); // the list write never completes
+    TestProbe<OperationResult> reply = powerOnAtHost2();
+    reply.expectNoMessage(Duration.ofMillis(100));
+    kit.stop(master);
+    OperationResult r = reply.receiveMessage();
+    assertFalse(r.ok());
+    assertTrue(r.message().contains("stepped down before it answered"), r.message());
+    host2Vms.expectNoMessage(Duration.ofMillis(100));
+  }
+
   /** ds1 on a directory, whose next list write completes when the test says and whose lock writes may fail. */
   private static final class ControlledDatastore extends ForwardingDatastore {
     volatile Optional<CompletableFuture<Void>> nextListWrite = Optional.empty();

@@ -1071,6 +1071,10 @@ class MasterMachineTest {
       s.mark();
       s.tick();
       assertEquals(List.of(), s.since(), "nor on anything after");
+      RequestId request = s.powerOff("vm1");
+      assertEquals(List.of(s.reply(request)), s.since(), "an operator's request is refused at once, nothing else");
+      assertFalse(s.reply(request).ok());
+      assertTrue(s.reply(request).message().contains("stepped down"), s.reply(request).message());
     }
   }
 
