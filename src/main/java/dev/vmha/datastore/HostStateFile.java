@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One record kept in the agent's data directory, {@code <data-dir>/<kind>}, in the state-file format (a checksum
@@ -75,33 +76,60 @@ public class HostStateFile<T> {
   /** Completes once the record is on disk; fails with the file and why it could not be written. */
   public synchronized CompletionStage<Void> write(T record) {
     String text = encoder.apply(record);
-    last = last.exceptionally(e -> null).thenRunAsync(() -> {
-      try {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(kind + ".tmp");
-        // the content on disk before the rename: else a power loss may leave the new name on an empty file
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-          ByteBuffer bytes = StandardCharsets.US_ASCII.newEncoder().encode(CharBuffer.wrap(text));
-          while (bytes.hasRemaining()) out.write(bytes);
-          out.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try {
-          directoryForce.force(file.getParent());
-        } catch (IOException refused) {
-          // some platforms and filesystems refuse to open or sync a directory (Windows opens none as a channel;
-          // some network and FUSE filesystems answer EINVAL): there the rename is as durable as the filesystem
-          // makes it — a power loss may leave the older record, never a torn or empty one, as the content was forced
-        }
-      } catch (IOException e) {
-        // the file and the reason in the message: a root cause such as AccessDeniedException names only a path
-        IOException why = new IOException("cannot write " + file + ": " + e);
-        why.addSuppressed(e);
-        throw new UncheckedIOException(why);
-      }
-    }, io);
+    last = last.exceptionally(e -> null).thenRunAsync(() -> store(text), io);
     return last;
+  }
+
+  /**
+   * Writes {@code record} in turn with the other writes, unless the record on disk then is one {@code kept} keeps (a
+   * record that cannot be read is replaced); completes with the record on disk after it, or fails as a write does.
+   */
+  public synchronized CompletionStage<T> writeUnless(T record, Predicate<T> kept) {
+    String text = encoder.apply(record);
+    CompletableFuture<T> onDisk = last.exceptionally(e -> null).thenApplyAsync(x -> {
+      Optional<T> there = readable();
+      if (there.isPresent() && kept.test(there.get())) return there.get();
+      store(text);
+      return record;
+    }, io);
+    last = onDisk.thenApply(x -> null);
+    return onDisk;
+  }
+
+  /** The record on disk, if there is one that can be read. */
+  private Optional<T> readable() {
+    try {
+      return Optional.of(decoder.decode(file, Files.readString(file, StandardCharsets.ISO_8859_1)));
+    } catch (IOException | CorruptStateFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void store(String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling(kind + ".tmp");
+      // the content on disk before the rename: else a power loss may leave the new name on an empty file
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer bytes = StandardCharsets.US_ASCII.newEncoder().encode(CharBuffer.wrap(text));
+        while (bytes.hasRemaining()) out.write(bytes);
+        out.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try {
+        directoryForce.force(file.getParent());
+      } catch (IOException refused) {
+        // some platforms and filesystems refuse to open or sync a directory (Windows opens none as a channel;
+        // some network and FUSE filesystems answer EINVAL): there the rename is as durable as the filesystem
+        // makes it — a power loss may leave the older record, never a torn or empty one, as the content was forced
+      }
+    } catch (IOException e) {
+      // the file and the reason in the message: a root cause such as AccessDeniedException names only a path
+      IOException why = new IOException("cannot write " + file + ": " + e);
+      why.addSuppressed(e);
+      throw new UncheckedIOException(why);
+    }
   }
 
   /** On Linux a directory's entries reach the disk by syncing the directory, opened read-only. */

@@ -58,8 +58,9 @@ public sealed interface ElectionEffect<C> {
   /**
    * A slave's heartbeat, with its report, to its master's coordinator; with this host's replica of the protected list
    * while the master's beats carry none (a master that restarted and reads no datastore's copy takes it), and
-   * {@code holds}: the version of that master's own list this host holds (without datastores a master's restart
-   * waits until a strict majority holds the list that records it).
+   * {@code holds}: the version of that master's own list this host holds on its disk (without datastores a master's
+   * restart waits until a strict majority holds the list that records it: on disk, so that it outlives their
+   * agents).
    */
   record ReportTo<C>(C coordinator, HostReport report, Optional<ProtectedList> replica, Optional<Long> holds)
       implements ElectionEffect<C> {
@@ -67,6 +68,12 @@ public sealed interface ElectionEffect<C> {
       this(coordinator, report, Optional.empty(), holds);
     }
   }
+
+  /**
+   * Without datastores, store this replica on this host's disk, unless the list there is newer (answered by
+   * {@link ElectionInput.ReplicaStored} or {@link ElectionInput.ReplicaNotStored}).
+   */
+  record StoreReplica<C>(ProtectedList list) implements ElectionEffect<C> {}
 
   /** This master's own report to its own coordinator. */
   record ReportToOwn<C>(HostReport report) implements ElectionEffect<C> {}

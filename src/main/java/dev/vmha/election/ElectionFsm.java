@@ -21,9 +21,11 @@ import dev.vmha.isolation.SelfFence;
 import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
 import dev.vmha.timing.StallWatch;
+import dev.vmha.timing.TimingRules;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,6 +33,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -112,13 +116,20 @@ public final class ElectionFsm {
   private record IsolationApplied(IsolationResponder.Applied applied) implements Command, LocalMessage {}
 
   /**
-   * Without datastores, as this FSM starts: the protected list the last master on this host wrote to its disk
-   * ({@link HostListCopy}; empty if none ever was), held as the replica until a newer one comes (seed 18433).
+   * Without datastores, as this FSM starts: the protected list on this host's disk, the last master's here or the
+   * last replica stored ({@link HostListCopy}; empty if none ever was), held as the replica until a newer one comes
+   * (seed 18433).
    */
   private record ListKept(Optional<ProtectedList> list) implements Command, LocalMessage {}
 
   /** The list on this host's disk cannot be trusted, for {@code why}: this FSM starts with none. */
   private record ListUnreadable(String why) implements Command, LocalMessage {}
+
+  /** A replica's store ended: the list on this host's disk now ({@link HostListCopy#keep}). */
+  private record ReplicaKept(ProtectedList onDisk) implements Command, LocalMessage {}
+
+  /** A replica's store of version {@code version} failed, or did not end in time, for {@code why}. */
+  private record ReplicaNotKept(long version, String why) implements Command, LocalMessage {}
 
   private ElectionFsm() {}
 
@@ -131,7 +142,8 @@ public final class ElectionFsm {
    * @param counted told, without datastores, whether the master's latest beat counts this host on its side (its
    *     self-fence acts on it)
    * @param listOnDisk without datastores, the protected list on this host's disk: read each time this FSM starts,
-   *     a restart by its supervisor too (the replica it held is lost with it); empty with datastores
+   *     a restart by its supervisor too (the replica it held is lost with it), and each newer replica stored to it
+   *     while this host is not master; empty with datastores
    */
   public static Behavior<Command> create(
       HaSettings settings, Pinger isolationPinger, ActorRef<DatastoreHeartbeat.Command> datastore,
@@ -145,7 +157,7 @@ public final class ElectionFsm {
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getAllServiceInstances(KEY)))));
       Shell shell = new Shell(new Io(ctx, timers, settings, isolationPinger, datastore, coordinator, events, clock,
-          enforcement, counted,
+          enforcement, counted, listOnDisk,
           ctx.messageAdapter(DatastoreView.class, ViewUpdate::new),
           ctx.messageAdapter(IsolationResponder.Applied.class, IsolationApplied::new),
           ctx.messageAdapter(MasterNotice.class, FromMaster::new)), ElectionConfig.of(settings, agentStarted));
@@ -169,7 +181,8 @@ public final class ElectionFsm {
       ActorRef<DatastoreHeartbeat.Command> datastore,
       Function<MasterCoordinator.Start, Behavior<MasterCoordinator.Command>> coordinatorFactory,
       Consumer<HaEvent> events, Clock clock, Consumer<Enforcement> enforcement,
-      Consumer<SelfFence.CountedByMaster> counted, ActorRef<DatastoreView> viewAdapter,
+      Consumer<SelfFence.CountedByMaster> counted, Optional<HostListCopy> listOnDisk,
+      ActorRef<DatastoreView> viewAdapter,
       ActorRef<IsolationResponder.Applied> appliedAdapter, ActorRef<MasterNotice> masterAdapter) {}
 
   /**
@@ -204,6 +217,10 @@ public final class ElectionFsm {
         io.ctx().getLog().error("{}: the protected list the last agent left on this host's disk cannot be trusted"
             + " ({}): starting with none", config.hostId(), u.why());
       }
+      if (m instanceof ReplicaNotKept n) {
+        io.ctx().getLog().warn("{}: the protected list v{} was not stored on this host's disk ({}): its master does"
+            + " not count this host as holding it until a store succeeds", config.hostId(), n.version(), n.why());
+      }
       ElectionInput<ActorRef<MasterCoordinator.Command>> in = input(m, at);
       if (in != null) advance(in, r -> {});
       // the answer is the last effect of this step (AnswerEmergency); the step ran in advance() above
@@ -233,7 +250,9 @@ public final class ElectionFsm {
         return new ElectionInput.ResponseApplied<>(at, a.applied().stopped(), a.applied().keptRunning(),
             a.applied().failures());
       }
-      if (m instanceof ListKept k && k.list().isPresent()) return new ElectionInput.ListChanged<>(at, k.list().get());
+      if (m instanceof ListKept k && k.list().isPresent()) return new ElectionInput.DiskListRead<>(at, k.list().get());
+      if (m instanceof ReplicaKept k) return new ElectionInput.ReplicaStored<>(at, k.onDisk());
+      if (m instanceof ReplicaNotKept) return new ElectionInput.ReplicaNotStored<>(at);
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.ProtectedListChanged p) {
         return new ElectionInput.ListChanged<>(at, p.list());
       }
@@ -279,6 +298,8 @@ public final class ElectionFsm {
         toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list(), x.side()));
       } else if (e instanceof ElectionEffect.ReportTo<ActorRef<MasterCoordinator.Command>> x) {
         x.coordinator().tell(new MasterCoordinator.SlaveBeat(x.report(), x.replica(), x.holds()));
+      } else if (e instanceof ElectionEffect.StoreReplica<?> x) {
+        storeReplica(x.list());
       } else if (e instanceof ElectionEffect.ReportToOwn<?> x) {
         own.orElseThrow().tell(new MasterCoordinator.SlaveBeat(x.report(), Optional.empty(), Optional.empty()));
       } else if (e instanceof ElectionEffect.StartCoordinator<?> x) startCoordinator(x);
@@ -302,6 +323,15 @@ public final class ElectionFsm {
       } else if (e instanceof ElectionEffect.AnswerEmergency<?> x) {
         emergencyAnswer = Optional.of(new EmergencyResult(x.ok(), x.message()));
       }
+    }
+
+    /** On the file's own executor (blocking I/O), bounded: a hung disk is warned of and never holds up the beats. */
+    private void storeReplica(ProtectedList list) {
+      Duration bound = TimingRules.replicaStoreBound(config.timing().interval());
+      io.listOnDisk().ifPresent(copy -> io.ctx().pipeToSelf(copy.keep(list).toCompletableFuture()
+          .orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS), (onDisk, err) -> err == null ? new ReplicaKept(onDisk)
+              : new ReplicaNotKept(list.version(), Failures.rootCause(err) instanceof TimeoutException
+                  ? "no answer within " + bound.toMillis() + " ms" : Failures.rootMessage(err))));
     }
 
     private void startCoordinator(ElectionEffect.StartCoordinator<?> x) {

@@ -89,11 +89,23 @@ public sealed interface ElectionInput<C> {
     }
   }
 
-  /**
-   * This host's own coordinator changed the protected list; or, at the agent's start without datastores, the list
-   * the last master on this host left on its disk.
-   */
+  /** This host's own coordinator changed the protected list. */
   record ListChanged<C>(Instant at, ProtectedList list) implements ElectionInput<C> {}
+
+  /**
+   * Without datastores, as the election starts: the protected list on this host's disk (written by the last master
+   * here, or the last replica stored here), held as the replica until a newer one comes.
+   */
+  record DiskListRead<C>(Instant at, ProtectedList list) implements ElectionInput<C> {}
+
+  /**
+   * A {@link ElectionEffect.StoreReplica} ended: {@code onDisk} is the list on this host's disk now, the replica or a
+   * newer one that was there already.
+   */
+  record ReplicaStored<C>(Instant at, ProtectedList onDisk) implements ElectionInput<C> {}
+
+  /** A {@link ElectionEffect.StoreReplica} failed, or did not end in time (the shell warns of why). */
+  record ReplicaNotStored<C>(Instant at) implements ElectionInput<C> {}
 
   /** This host's own coordinator heard none of the other hosts for hostTimeout. */
   record AllHostsSilent<C>(Instant at, int hosts) implements ElectionInput<C> {}

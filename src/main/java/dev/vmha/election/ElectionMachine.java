@@ -12,6 +12,7 @@ import dev.vmha.election.ElectionEffect.Schedule;
 import dev.vmha.election.ElectionInput.AllHostsSilent;
 import dev.vmha.election.ElectionInput.BallotHeard;
 import dev.vmha.election.ElectionInput.CoordinatorStopped;
+import dev.vmha.election.ElectionInput.DiskListRead;
 import dev.vmha.election.ElectionInput.Emergency;
 import dev.vmha.election.ElectionInput.EnforcementAsked;
 import dev.vmha.election.ElectionInput.Fired;
@@ -19,6 +20,8 @@ import dev.vmha.election.ElectionInput.IsolationPinged;
 import dev.vmha.election.ElectionInput.ListChanged;
 import dev.vmha.election.ElectionInput.MasterBeatHeard;
 import dev.vmha.election.ElectionInput.PeersListed;
+import dev.vmha.election.ElectionInput.ReplicaNotStored;
+import dev.vmha.election.ElectionInput.ReplicaStored;
 import dev.vmha.election.ElectionInput.Reported;
 import dev.vmha.election.ElectionInput.SideChanged;
 import dev.vmha.election.ElectionInput.Stalled;
@@ -102,7 +105,22 @@ public final class ElectionMachine {
 
     ElectionState<C> step(ElectionState<C> s0, ElectionInput<C> in) {
       ElectionState<C> s = phaseStep(s0, in);
-      return s.list().equals(s0.list()) ? s : reenforce(s);
+      boolean changed = !s.list().equals(s0.list());
+      return store(changed ? reenforce(s) : s, changed || fired(in, Timer.TICK) || in instanceof ReplicaStored<C>);
+    }
+
+    /**
+     * Without datastores a host that runs no coordinator stores the replica it holds on its own disk when it is newer
+     * than the one stored there, one store at a time: when it takes it, when the last store ends, and (after a failed
+     * one) at the next tick. A master's coordinator writes its own list (before a restart's power-on goes out).
+     */
+    private ElectionState<C> store(ElectionState<C> s, boolean now) {
+      if (!now || config.heartbeatDatastores() || asMaster(s) || s.disk().storing() || s.list().isEmpty()
+          || !s.disk().behind(s.list().get())) {
+        return s;
+      }
+      effects.add(new ElectionEffect.StoreReplica<>(s.list().get()));
+      return s.disk(s.disk().storing(true));
     }
 
     private ElectionState<C> phaseStep(ElectionState<C> s0, ElectionInput<C> in) {
@@ -134,6 +152,9 @@ public final class ElectionMachine {
       if (in instanceof ViewRead<C> v) return Optional.of(s.seen(v.view()));
       if (in instanceof Reported<C> r) return Optional.of(s.reported(r.report()));
       if (in instanceof ListChanged<C> l) return Optional.of(s.newer(l.list()));
+      if (in instanceof DiskListRead<C> d) return Optional.of(onDisk(s, d.list()));
+      if (in instanceof ReplicaStored<C> r) return Optional.of(onDisk(s, r.onDisk()));
+      if (in instanceof ReplicaNotStored<C>) return Optional.of(s.disk(s.disk().storing(false)));
       if (in instanceof ResponseApplied<C> a) {
         responseApplied(s, a);
         return Optional.of(s);
@@ -143,6 +164,11 @@ public final class ElectionMachine {
         return Optional.of(s);
       }
       return Optional.empty();
+    }
+
+    /** {@code l} is on this host's disk: held too where newer, but a master keeps its coordinator's list. */
+    private ElectionState<C> onDisk(ElectionState<C> s, ProtectedList l) {
+      return asMaster(s) ? s.disk(s.disk().holding(l)) : s.onDisk(l);
     }
 
     // ---- Uninitialized: waiting for this agent to be a cluster member
@@ -273,8 +299,9 @@ public final class ElectionMachine {
       if (fired(in, Timer.TICK)) {
         effects.add(new AskView<>());
         if (sl.coordinator().isPresent() && s.report().isPresent()) {
+          // it holds what is on its disk: a list only in memory is lost with this agent
           effects.add(new ElectionEffect.ReportTo<>(sl.coordinator().get(), s.report().get(),
-              sl.masterListed() ? Optional.empty() : s.list(), s.list()
+              sl.masterListed() ? Optional.empty() : s.list(), s.disk().stored()
                   .filter(l -> l.owner().equals(sl.master().hostId())).map(ProtectedList::version)));
         }
         return s;

@@ -19,15 +19,40 @@ import java.util.Set;
  * @param list the newest protected list seen (its own as master, else from a master's heartbeats)
  * @param view the latest datastore view
  * @param enforcement whether this host enforces HA on itself (an operator's emergency disable suspends it)
+ * @param disk without datastores, the protected list on this host's own disk as far as this agent knows
  * @param <C> how the shell names a master's coordinator
  */
 public record ElectionState<C>(
     Phase<C> phase, int listedFsms, Optional<HostReport> report, Optional<ProtectedList> list,
-    Optional<DatastoreView> view, Enforcement enforcement) {
+    Optional<DatastoreView> view, Enforcement enforcement, DiskCopy disk) {
 
   public static <C> ElectionState<C> initial() {
     return new ElectionState<>(new Uninitialized<>(), 0, Optional.empty(), Optional.empty(), Optional.empty(),
-        Enforcement.ON);
+        Enforcement.ON, DiskCopy.NONE);
+  }
+
+  /**
+   * Without datastores, the list this host keeps on its own disk ({@link dev.vmha.datastore.HostListCopy}): the one
+   * known to be there ({@code stored}: read as the agent started, or there once this agent's last store ended), and
+   * whether a store of the replica is out. A slave reports holding only what is stored, so a majority that holds a
+   * list holds it across restarts of its agents.
+   */
+  public record DiskCopy(Optional<ProtectedList> stored, boolean storing) {
+    static final DiskCopy NONE = new DiskCopy(Optional.empty(), false);
+
+    /** {@code l} is on the disk; no store is out. */
+    DiskCopy holding(ProtectedList l) {
+      return new DiskCopy(Optional.of(l), false);
+    }
+
+    DiskCopy storing(boolean out) {
+      return new DiskCopy(stored, out);
+    }
+
+    /** Whether {@code l} is to be stored: it is newer than the stored list, or another of its version. */
+    boolean behind(ProtectedList l) {
+      return stored.map(d -> d.version() < l.version() || d.version() == l.version() && !d.equals(l)).orElse(true);
+    }
   }
 
   public sealed interface Phase<C> {
@@ -129,29 +154,42 @@ public record ElectionState<C>(
   }
 
   ElectionState<C> phase(Phase<C> p) {
-    return new ElectionState<>(p, listedFsms, report, list, view, enforcement);
+    return new ElectionState<>(p, listedFsms, report, list, view, enforcement, disk);
   }
 
   ElectionState<C> listed(int fsms) {
-    return new ElectionState<>(phase, fsms, report, list, view, enforcement);
+    return new ElectionState<>(phase, fsms, report, list, view, enforcement, disk);
   }
 
   ElectionState<C> seen(DatastoreView v) {
-    return new ElectionState<>(phase, listedFsms, report, list, Optional.of(v), enforcement);
+    return new ElectionState<>(phase, listedFsms, report, list, Optional.of(v), enforcement, disk);
   }
 
   ElectionState<C> reported(HostReport r) {
-    return new ElectionState<>(phase, listedFsms, Optional.of(r), list, view, enforcement);
+    return new ElectionState<>(phase, listedFsms, Optional.of(r), list, view, enforcement, disk);
   }
 
   /** Keeps the newer of the list held and {@code l}. */
   ElectionState<C> newer(ProtectedList l) {
     if (list.isPresent() && list.get().version() > l.version()) return this;
-    return new ElectionState<>(phase, listedFsms, report, Optional.of(l), view, enforcement);
+    return new ElectionState<>(phase, listedFsms, report, Optional.of(l), view, enforcement, disk);
+  }
+
+  /**
+   * {@code l} is on this host's disk: held too if it is newer than the list held (of the same version, the one held
+   * stays: it may have come with a beat while {@code l} was being stored).
+   */
+  ElectionState<C> onDisk(ProtectedList l) {
+    Optional<ProtectedList> held = list.isPresent() && list.get().version() >= l.version() ? list : Optional.of(l);
+    return new ElectionState<>(phase, listedFsms, report, held, view, enforcement, disk.holding(l));
+  }
+
+  ElectionState<C> disk(DiskCopy d) {
+    return new ElectionState<>(phase, listedFsms, report, list, view, enforcement, d);
   }
 
   ElectionState<C> enforcing(Enforcement e) {
-    return new ElectionState<>(phase, listedFsms, report, list, view, e);
+    return new ElectionState<>(phase, listedFsms, report, list, view, e, disk);
   }
 
   /** The datastores this host sees, the first part of its rank. */

@@ -103,8 +103,8 @@ final class SimHost {
   /** The host's disk: the self-fence's {@link MajorityRecord} outlives agents and power losses, as its file does. */
   private Optional<MajorityRecord> majorityRecord = Optional.empty();
   /**
-   * The host's disk, without datastores: the protected list its masters wrote before their restarts' power-ons
-   * ({@link dev.vmha.datastore.HostListFile}); outlives agents and power losses.
+   * The host's disk, without datastores: the protected list its masters wrote before their restarts' power-ons, or
+   * the last replica it stored as a slave ({@link dev.vmha.datastore.HostListFile}); outlives agents and power losses.
    */
   private Optional<ProtectedList> listOnDisk = Optional.empty();
   /** Whether the disk refuses the list's writes ({@link Fault.ListWriteFails}). */
@@ -284,7 +284,7 @@ final class SimHost {
     carryOut(first.effects());
     if (!fenceConfig.datastoresConfigured()) {
       w.onHost(this, w.ioDelay(), "protected list read from disk", () -> listOnDisk.ifPresent(l ->
-          electionIn(new ElectionInput.ListChanged<>(instant(), l))));
+          electionIn(new ElectionInput.DiskListRead<>(instant(), l))));
     }
     long phase = (long) (w.random().nextDouble() * settings.failureDetectionInterval().toMillis());
     w.onHost(this, phase, "agent tick", () -> tick(true));
@@ -640,6 +640,8 @@ final class SimHost {
     } else if (e instanceof ElectionEffect.ReportTo<String> x) {
       SimHost m = w.host(x.coordinator());
       w.send(this, m, "report", () -> m.masterIn(new MasterInput.Beat(x.report(), x.replica(), x.holds())));
+    } else if (e instanceof ElectionEffect.StoreReplica<String> x) {
+      storeReplica(x.list());
     } else if (e instanceof ElectionEffect.ReportToOwn<String> x) {
       local("own report", () -> masterIn(new MasterInput.Beat(x.report())));
     } else if (e instanceof ElectionEffect.StartCoordinator<String> x) {
@@ -670,6 +672,24 @@ final class SimHost {
       fenceIn(new FenceInput.CountedByMaster(instant(), x.master(), x.counted()));
     }
     // Log and ReplyRole: nothing to carry out here
+  }
+
+  /**
+   * A replica stored on the disk as {@link dev.vmha.datastore.HostListFile#keep} does: unless the list there is newer
+   * or the same; lost if its agent dies first.
+   */
+  private void storeReplica(ProtectedList l) {
+    w.onHost(this, w.ioDelay(), "replica stored to disk v" + l.version(), () -> {
+      if (listWritesFail) {
+        electionIn(new ElectionInput.ReplicaNotStored<>(instant()));
+        return;
+      }
+      if (listOnDisk.isEmpty() || listOnDisk.get().version() < l.version()
+          || listOnDisk.get().version() == l.version() && !listOnDisk.get().equals(l)) {
+        listOnDisk = Optional.of(l);
+      }
+      electionIn(new ElectionInput.ReplicaStored<>(instant(), listOnDisk.get()));
+    });
   }
 
   private void schedule(Timer t, Duration every, boolean repeat) {

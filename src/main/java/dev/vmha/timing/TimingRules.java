@@ -266,6 +266,16 @@ public final class TimingRules {
   }
 
   /**
+   * How long a host without datastores waits for its replica of the protected list to be stored on its disk before it
+   * counts the store failed: 4 i, a small local write forced to disk with room for slow ones, as for the disarm flag.
+   * Until a store ends the host reports the older version it stored, which only delays a restart waiting for a
+   * majority to hold its list; a store that failed is tried again at the next tick.
+   */
+  public static Duration replicaStoreBound(Duration interval) {
+    return interval.multipliedBy(4);
+  }
+
+  /**
    * The process watchdog's check period: i, or a quarter of its timeout when that is shorter — the lease timing
    * counts one interval for noticing a missed pet, and a check four times per timeout fires within a quarter of it.
    */

@@ -14,7 +14,10 @@ import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The protected list on the master's own disk: none at first, the last written read back, a damaged one refused. */
+/**
+ * The protected list on a host's own disk: none at first, the last written read back, a damaged one refused; a
+ * replica stored never replaces a newer list.
+ */
 class HostListFileTest {
   @TempDir Path dir;
 
@@ -40,5 +43,27 @@ class HostListFileTest {
     CompletionException e = assertThrows(CompletionException.class, () -> file.read().toCompletableFuture().join());
     CorruptStateFileException corrupt = assertInstanceOf(CorruptStateFileException.class, e.getCause());
     assertTrue(corrupt.getMessage().endsWith("protected-list: checksum mismatch"), corrupt.getMessage());
+  }
+
+  @Test
+  void aReplicaIsStoredUnlessTheListOnDiskIsNewerOrTheSame() throws Exception {
+    HostListFile file = new HostListFile(dir, Runnable::run);
+    assertEquals(list, file.keep(list).toCompletableFuture().join(), "none there: stored");
+    ProtectedList newer = list.with(new VmSpec("vm2", 512, 1), "host3", VmProtection.defaults(), "host1");
+    file.write(newer).toCompletableFuture().join();
+    assertEquals(newer, file.keep(list).toCompletableFuture().join(), "a newer list there stays");
+    assertEquals(Optional.of(newer), file.read().toCompletableFuture().join());
+    Path f = dir.resolve("protected-list");
+    long written = Files.getLastModifiedTime(f).toMillis();
+    Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(written - 60_000));
+    assertEquals(newer, file.keep(newer).toCompletableFuture().join());
+    assertEquals(written - 60_000, Files.getLastModifiedTime(f).toMillis(), "the same list: not written again");
+
+    ProtectedList sameVersionElsewhere = new ProtectedList("host3", newer.version(), newer.vms());
+    assertEquals(sameVersionElsewhere, file.keep(sameVersionElsewhere).toCompletableFuture().join(),
+        "another list of the same version replaces it, as a slave's replica does in memory");
+    Files.writeString(f, "damaged");
+    assertEquals(list, file.keep(list).toCompletableFuture().join(), "a list that cannot be read is replaced");
+    assertEquals(Optional.of(list), file.read().toCompletableFuture().join());
   }
 }

@@ -24,6 +24,7 @@ import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.HostListCopy;
+import dev.vmha.datastore.HostListFile;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionFsm.RoleInfo;
 import dev.vmha.history.HaEvent;
@@ -36,6 +37,7 @@ import dev.vmha.master.MasterCoordinator;
 import dev.vmha.master.MasterNotice;
 import dev.vmha.ping.PingTarget;
 import dev.vmha.ping.Pinger;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +65,7 @@ import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The election FSM's wiring on a one-node cluster, in virtual time (ManualTime): the machine's timers, the cluster's
@@ -379,7 +382,12 @@ class ElectionFsmTest {
 
       @Override
       public CompletionStage<Void> write(ProtectedList list) {
-        throw new AssertionError("a slave writes no list");
+        throw new AssertionError("only a master's coordinator writes its list");
+      }
+
+      @Override
+      public CompletionStage<ProtectedList> keep(ProtectedList replica) {
+        throw new AssertionError("it holds no replica newer than the one on disk");
       }
     });
     enforcement = e -> {
@@ -393,6 +401,32 @@ class ElectionFsmTest {
         kit.<ElectionFsm.EmergencyResult>createTestProbe().ref()));
     awaitListHeld();
     assertEquals(2, reads.get(), "restarted, it read the disk again");
+  }
+
+  /**
+   * Without datastores a slave stores its master's list on its disk (the file its next agent reads) and reports
+   * holding it only once it is there: a majority that holds a restart's list holds it across their agents' restarts.
+   */
+  @Test
+  void withoutDatastoresASlaveStoresTheReplicaOnItsDiskAndThenReportsHoldingIt(@TempDir Path dir) {
+    HostListFile file = new HostListFile(dir, Runnable::run);
+    listOnDisk = Optional.of(file);
+    spawnFsm();
+    TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
+    TestProbe<HostVms.Command> vms = kit.createTestProbe();
+    fsm.tell(new ElectionFsm.LocalReport(new HostReport(SELF, new PingTarget("127.0.0.1", 1), 4096, 4, List.of(),
+        vms.ref(), false, List.of(), List.of(), 1)));
+    tick();
+    fsm.tell(new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(), Optional.of(HOST9_LIST),
+        Optional.empty()));
+    assertEquals(Role.SLAVE, role().role());
+    roles.awaitAssert(() -> {
+      assertEquals(Optional.of(HOST9_LIST), file.read().toCompletableFuture().join());
+      return null;
+    });
+    tick();
+    assertEquals(Optional.of(HOST9_LIST.version()),
+        coordinator.expectMessageClass(MasterCoordinator.SlaveBeat.class).holds());
   }
 
   /** The FSM holds host9's list: its read from the disk arrives after the FSM started, so it is awaited. */

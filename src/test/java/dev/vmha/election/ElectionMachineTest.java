@@ -33,6 +33,7 @@ import dev.vmha.election.ElectionEffect.SendBallot;
 import dev.vmha.election.ElectionEffect.SendMasterBeat;
 import dev.vmha.election.ElectionEffect.StartCoordinator;
 import dev.vmha.election.ElectionEffect.StopCoordinator;
+import dev.vmha.election.ElectionEffect.StoreReplica;
 import dev.vmha.election.ElectionInput.Membership;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
@@ -158,6 +159,7 @@ class ElectionMachineTest {
     s = new ElectionScript(SETTINGS, 0);
     s.tick();
     s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(4)));
+    s.feed(new ElectionInput.ReplicaStored<>(s.at(), ElectionCase.host9List(4)));
     s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
     int before = s.mark();
     s.tick();
@@ -169,6 +171,7 @@ class ElectionMachineTest {
     assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(4)), Optional.of(4L))),
         s.since(before, ReportTo.class));
     s.feed(beat(new Rank(2, "host9"), "coord9", ElectionCase.host9List(5)));
+    s.feed(new ElectionInput.ReplicaStored<>(s.at(), ElectionCase.host9List(5)));
     before = s.mark();
     s.tick();
     assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(5L))), s.since(before, ReportTo.class));
@@ -178,6 +181,90 @@ class ElectionMachineTest {
     s.tick();
     assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(ElectionCase.host9List(5)), Optional.of(5L))),
         s.since(before, ReportTo.class), "an older list counts as none");
+  }
+
+  /**
+   * Without datastores the replica outlives this agent only on its disk: a slave stores each newer replica it takes
+   * (one store at a time; the newest held when the last one ends), and reports holding its master's list only up to
+   * the version stored, so that a majority that holds a restart's list holds it across restarts of their agents.
+   */
+  @Test
+  void withoutDatastoresASlaveStoresEachNewerReplicaAndReportsHoldingOnlyWhatIsStored() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    int mark = s.mark();
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
+    assertEquals(List.of(new StoreReplica<String>(host9List(4))), s.since(mark, StoreReplica.class));
+    mark = s.mark();
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
+    s.tick();
+    assertEquals(List.of(), s.since(mark, StoreReplica.class), "the same list: its store is out");
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.<Long>empty())), s.since(mark, ReportTo.class),
+        "v4 is in memory only: not held");
+
+    s.feed(new ElectionInput.ReplicaStored<>(s.at(), host9List(4)));
+    mark = s.mark();
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
+    s.tick();
+    assertEquals(List.of(), s.since(mark, StoreReplica.class), "stored already");
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(4L))), s.since(mark, ReportTo.class));
+
+    mark = s.mark();
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(5)));
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(6)));
+    assertEquals(List.of(new StoreReplica<String>(host9List(5))), s.since(mark, StoreReplica.class),
+        "one store at a time");
+    s.feed(new ElectionInput.ReplicaStored<>(s.at(), host9List(5)));
+    assertEquals(List.of(new StoreReplica<String>(host9List(5)), new StoreReplica<String>(host9List(6))),
+        s.since(mark, StoreReplica.class), "the newest held, once the last store ended");
+    mark = s.mark();
+    s.feed(new ElectionInput.ReplicaNotStored<>(s.at()));
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(6)));
+    assertEquals(List.of(), s.since(mark, StoreReplica.class), "a failed store is not tried again at once");
+    s.tick();
+    assertEquals(List.of(new StoreReplica<String>(host9List(6))), s.since(mark, StoreReplica.class),
+        "but at the next tick");
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(5L))), s.since(mark, ReportTo.class),
+        "it holds v5 on its disk");
+  }
+
+  /**
+   * The list read from this host's disk as the agent starts is held and counts as stored; a store that finds a newer
+   * list there (a master on this host wrote it) holds that one.
+   */
+  @Test
+  void withoutDatastoresTheListOnDiskIsHeldAndCountsAsStored() {
+    s = new ElectionScript(SETTINGS, 0);
+    int mark = s.mark();
+    s.feed(new ElectionInput.DiskListRead<>(s.at(), host9List(4)));
+    assertEquals(OptionalLong.of(4), s.role().listVersion());
+    s.tick();
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
+    s.tick();
+    assertEquals(List.of(), s.since(mark, StoreReplica.class), "on the disk already");
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(4L))), s.since(mark, ReportTo.class));
+
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(5)));
+    s.feed(new ElectionInput.ReplicaStored<>(s.at(), host9List(7)));
+    assertEquals(OptionalLong.of(7), s.role().listVersion(), "the newer list on disk is held");
+  }
+
+  /** A master's coordinator writes its own list; with heartbeat datastores no host stores one. */
+  @Test
+  void aMasterOrAHostWithDatastoresStoresNoReplica() {
+    becomeMaster();
+    s.feed(new ElectionInput.ListChanged<>(s.at(), host9List(4).with(VM1, SELF, VmProtection.defaults(), SELF)));
+    s.tick();
+    assertEquals(List.of(), s.since(0, StoreReplica.class));
+
+    s = new ElectionScript(settings("vmha.datastores = [\"/mnt/ds1\", \"/mnt/ds2\"]"), 0);
+    s.tick();
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(4)));
+    s.tick();
+    assertEquals(Role.SLAVE, s.role().role());
+    assertEquals(List.of(), s.since(0, StoreReplica.class));
   }
 
   /**
