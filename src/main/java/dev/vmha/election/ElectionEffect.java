@@ -49,6 +49,12 @@ public sealed interface ElectionEffect<C> {
       implements ElectionEffect<C> {}
 
   /**
+   * Without datastores, pass this slave's master's last beat on to host {@code to}, whose ballot came while the
+   * master's beats reach this host: {@code to} may not hear the master itself ({@link ElectionMachine}).
+   */
+  record RelayBeat<C>(String to, ElectionInput.MasterBeatHeard<C> beat) implements ElectionEffect<C> {}
+
+  /**
    * Whether {@code master}'s latest beat counts this host on its side (a beat with no side makes no claim: counted; a
    * host that becomes master counts itself). Without datastores the self-fence fences a host left out for
    * {@code TimingRules.leftOutFenceAfter}.

@@ -60,8 +60,11 @@ public final class ElectionFsm {
 
   public sealed interface Command {}
 
-  /** A candidate's ballot, sent to every host during its election. */
-  public record Ballot(Rank rank) implements Command, JsonSerializable {}
+  /**
+   * A candidate's ballot, sent to every host during its election; {@code from}: its FSM, which a slave tells of its
+   * master's last beat without datastores ({@link ElectionEffect.RelayBeat}).
+   */
+  public record Ballot(Rank rank, ActorRef<Command> from) implements Command, JsonSerializable {}
 
   /**
    * A master's network heartbeat, sent to every host, with the master's protected list (empty until it has one), so
@@ -194,6 +197,8 @@ public final class ElectionFsm {
     private final ElectionConfig config;
     private ElectionState<ActorRef<MasterCoordinator.Command>> state = ElectionState.initial();
     private Set<ActorRef<Command>> peers = Set.of();
+    /** The FSM each host's latest ballot came from: where a relayed beat goes. */
+    private final Map<String, ActorRef<Command>> ballotFrom = new HashMap<>();
     private Optional<ActorRef<MasterCoordinator.Command>> own = Optional.empty();
     /** The answer of the step an operator's emergency action is in, if it gave one. */
     private Optional<EmergencyResult> emergencyAnswer = Optional.empty();
@@ -213,6 +218,7 @@ public final class ElectionFsm {
         return;
       }
       if (m instanceof Peers p) peers = p.refs();
+      if (m instanceof Ballot b) ballotFrom.put(b.rank().hostId(), b.from());
       if (m instanceof ListUnreadable u) {
         io.ctx().getLog().error("{}: the protected list the last agent left on this host's disk cannot be trusted"
             + " ({}): starting with none", config.hostId(), u.why());
@@ -293,7 +299,11 @@ public final class ElectionFsm {
       else if (e instanceof ElectionEffect.AskView<?>) {
         io.datastore().tell(new DatastoreHeartbeat.GetView(io.viewAdapter()));
       }
-      else if (e instanceof ElectionEffect.SendBallot<?> x) toPeers(new Ballot(x.rank()));
+      else if (e instanceof ElectionEffect.SendBallot<?> x) toPeers(new Ballot(x.rank(), io.ctx().getSelf()));
+      else if (e instanceof ElectionEffect.RelayBeat<ActorRef<MasterCoordinator.Command>> x) {
+        Optional.ofNullable(ballotFrom.get(x.to())).ifPresent(to -> to.tell(new MasterBeat(x.beat().master(),
+            x.beat().coordinator(), x.beat().list(), x.beat().side())));
+      }
       else if (e instanceof ElectionEffect.SendMasterBeat<?> x) {
         toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list(), x.side()));
       } else if (e instanceof ElectionEffect.ReportTo<ActorRef<MasterCoordinator.Command>> x) {

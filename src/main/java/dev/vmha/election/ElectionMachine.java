@@ -269,7 +269,7 @@ public final class ElectionMachine {
       emit(new HaEvent.RoleChanged(at, hostId(), Role.ELECTION, Role.SLAVE, Optional.of(winner.hostId()),
           Optional.empty()));
       effects.add(new Schedule<>(Timer.MASTER_LOST, config.timing().hostTimeout()));
-      return s.phase(new Slave<>(winner, Optional.empty(), true));
+      return s.phase(new Slave<>(winner, Optional.empty(), true, Optional.empty()));
     }
 
     // ---- Slave: follow the master, beat to it, elect anew when it falls silent
@@ -292,7 +292,7 @@ public final class ElectionMachine {
           beat.side().map(side -> side.contains(hostId())).orElse(true)));
       boolean listed = beat.list().isPresent() && s.list().map(l -> l.version() <= beat.list().get().version())
           .orElse(true);
-      return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), listed));
+      return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), listed, Optional.of(beat)));
     }
 
     private ElectionState<C> slave(ElectionState<C> s, Slave<C> sl, ElectionInput<C> in) {
@@ -306,6 +306,7 @@ public final class ElectionMachine {
         }
         return s;
       }
+      if (in instanceof BallotHeard<C> b && fromOther(b.rank())) return relay(s, sl, b);
       if (in instanceof MasterBeatHeard<C> beat) {
         if (beat.master().hostId().equals(sl.master().hostId())) return heard(s, beat);
         if (beat.master().outranks(sl.master()) && fromOther(beat.master())) {
@@ -318,6 +319,25 @@ public final class ElectionMachine {
         return startElection(s, "no heartbeat from master " + sl.master().hostId() + " for "
             + config.timing().hostTimeout().toMillis() + " ms", Optional.of(sl.master().hostId()));
       }
+      return s;
+    }
+
+    /**
+     * Without datastores a host in an election whose ballot reaches this slave is told of this slave's master, if its
+     * beats reach this slave ({@link TimingRules#relayedBeatFresh}): the host may not hear the master itself (a
+     * one-way loss), while the master counts its silence. It follows the master from the relayed beat and reports to
+     * it, or, left out of the master's side, fences itself; else it would elect itself or a host that follows the
+     * master and fence only as an outnumbered master (seed 4294: a host's agent restarted in its cold start waited
+     * for the ballots of the slaves it heard while the master it could not hear judged it DEAD). With datastores the
+     * master sees its datastore heartbeat.
+     */
+    private ElectionState<C> relay(ElectionState<C> s, Slave<C> sl, BallotHeard<C> b) {
+      if (config.heartbeatDatastores() || sl.lastBeat().isEmpty()) return s;
+      MasterBeatHeard<C> beat = sl.lastBeat().get();
+      if (Duration.between(beat.at(), at).compareTo(TimingRules.relayedBeatFresh(config.timing().interval())) > 0) {
+        return s;
+      }
+      effects.add(new ElectionEffect.RelayBeat<>(b.rank().hostId(), beat));
       return s;
     }
 

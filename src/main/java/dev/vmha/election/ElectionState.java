@@ -108,9 +108,11 @@ public record ElectionState<C>(
   /** Following {@code master}; its coordinator is known from its first heartbeat. */
   /**
    * {@code masterListed}: the master's last beat carried its protected list (it has read one), not older than the one
-   * this host holds.
+   * this host holds. {@code lastBeat}: the master's last beat heard, which it passes on to a host that cannot hear it
+   * ({@link ElectionEffect.RelayBeat}).
    */
-  public record Slave<C>(Rank master, Optional<C> coordinator, boolean masterListed) implements Phase<C> {
+  public record Slave<C>(Rank master, Optional<C> coordinator, boolean masterListed,
+      Optional<ElectionInput.MasterBeatHeard<C>> lastBeat) implements Phase<C> {
     public Role role() {
       return Role.SLAVE;
     }

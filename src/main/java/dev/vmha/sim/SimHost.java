@@ -634,6 +634,11 @@ final class SimHost {
     } else if (e instanceof ElectionEffect.SendBallot<String> x) {
       for (SimHost p : others) w.send(this, p, "ballot", () -> p.electionIn(
           new ElectionInput.BallotHeard<>(p.instant(), x.rank())));
+    } else if (e instanceof ElectionEffect.RelayBeat<String> x) {
+      SimHost p = w.host(x.to());
+      ElectionInput.MasterBeatHeard<String> b = x.beat();
+      w.send(this, p, "relayed beat of " + b.master().hostId(), () -> p.electionIn(
+          new ElectionInput.MasterBeatHeard<>(p.instant(), b.master(), b.coordinator(), b.list(), b.side())));
     } else if (e instanceof ElectionEffect.SendMasterBeat<String> x) {
       for (SimHost p : others) w.send(this, p, "master beat", () -> p.electionIn(
           new ElectionInput.MasterBeatHeard<>(p.instant(), x.rank(), id, x.list(), x.side())));

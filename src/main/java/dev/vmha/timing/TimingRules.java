@@ -127,6 +127,15 @@ public final class TimingRules {
   }
 
   /**
+   * Without heartbeat datastores: how recent a master's beat a slave passes on to a host in an election must be (2 i):
+   * the master beats every interval, so a slave that heard none for longer may have lost it, and a host that followed
+   * a lost master from its relayed beat would wait T for it before it elects again.
+   */
+  public static Duration relayedBeatFresh(Duration interval) {
+    return interval.multipliedBy(2);
+  }
+
+  /**
    * Without heartbeat datastores: how long after a master began to wait for a host that may run a VM (a previous
    * master's attempt went there, or a power-on went unanswered) a report from that host without the VM shows the VM is
    * not there: 2 i. A power-on sent before the wait began arrives within a message's delay d &lt; i, and a report

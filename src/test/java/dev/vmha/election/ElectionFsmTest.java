@@ -429,6 +429,21 @@ class ElectionFsmTest {
         coordinator.expectMessageClass(MasterCoordinator.SlaveBeat.class).holds());
   }
 
+  /** Without datastores a slave answers a ballot with its master's last beat, sent to the FSM the ballot names. */
+  @Test
+  void withoutDatastoresASlaveAnswersABallotWithItsMastersLastBeat() {
+    spawnFsm();
+    tick();
+    TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
+    ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(),
+        Optional.empty(), Optional.of(Set.of("host9", SELF, "host3")));
+    fsm.tell(beat);
+    assertEquals(Role.SLAVE, role().role());
+    TestProbe<ElectionFsm.Command> host3 = kit.createTestProbe();
+    fsm.tell(new ElectionFsm.Ballot(new Rank(2, "host3"), host3.ref()));
+    assertEquals(beat, host3.expectMessageClass(ElectionFsm.MasterBeat.class));
+  }
+
   /** The FSM holds host9's list: its read from the disk arrives after the FSM started, so it is awaited. */
   private void awaitListHeld() {
     roles.awaitAssert(() -> {

@@ -855,6 +855,36 @@ class ElectionMachineTest {
         new CountedByMaster<String>(SELF, true)), s.since(mark, CountedByMaster.class));
   }
 
+  /**
+   * Without datastores (seed 4294: a host whose agent restarted could not hear master host3, and its cold start waited
+   * for the ballots of host2, a slave, while host3 judged it DEAD): a slave passes its master's last beat on to a host
+   * whose ballot it hears, while that beat is fresh ({@code TimingRules.relayedBeatFresh}); the host follows the
+   * master from it, or fences when the beat leaves it out. With datastores no beat is relayed.
+   */
+  @Test
+  void withoutDatastoresASlavePassesItsMastersFreshBeatOnToAHostThatBallots() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    Rank host9 = new Rank(2, "host9");
+    ElectionInput.MasterBeatHeard<String> last = sided(host9, Set.of("host9", SELF, "host3"));
+    s.feed(last);
+    int mark = s.mark();
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(2, "host3")));
+    assertEquals(List.of(new ElectionEffect.RelayBeat<>("host3", last)), s.since(mark, ElectionEffect.RelayBeat.class));
+    for (int t = 0; t < 3; t++) s.tick();
+    mark = s.mark();
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(2, "host3")));
+    assertEquals(List.of(), s.since(mark, ElectionEffect.RelayBeat.class), "the master's last beat is "
+        + "over two intervals old: it may be lost");
+
+    s = new ElectionScript(settings("vmha.datastores = [\"/mnt/ds1\", \"/mnt/ds2\"]"), 0);
+    s.tick();
+    s.feed(beat(host9, "coord9", null));
+    s.feed(new ElectionInput.BallotHeard<>(s.at(), new Rank(2, "host3")));
+    assertEquals(Role.SLAVE, s.role().role());
+    assertEquals(List.of(), s.since(0, ElectionEffect.RelayBeat.class), "with datastores");
+  }
+
   /** A master gives its own coordinator its host's report each interval, as a slave gives its master's. */
   @Test
   void aMasterReportsToItsOwnCoordinator() {

@@ -642,4 +642,26 @@ class SimulationCasesTest {
           vm + " restarted only after host2 fenced itself");
     }
   }
+
+  /**
+   * Found by seed 4294 without datastores (drawn window 1.1 s; session 13, by branch replica13's scan; shrunk): host1,
+   * cut off, lost master host3; its agent restarted in its minority at 177.7 s and host3's messages to host1 were lost
+   * from 178.3 s. When the network healed but that loss (181.1 s) host1 heard a strict majority through host2, so
+   * its minority clock stopped, while its cold-start election waited for the ballot of host2, a slave of host3 that
+   * never ballots, up to cold-start-wait: no rule fenced it, and host3 judged it DEAD at 191.1 s (silent since its last
+   * report, 166 s) and restarted vm1 beside host1's copy. Now host2 passes host3's last beat on to host1 when host1's
+   * ballot reaches it; host1 follows host3 from it and, left out of its side, fences before the restart.
+   */
+  @Test
+  void withoutDatastoresAHostThatCannotHearItsMasterHearsItFromASlaveItsBallotReaches() {
+    Simulation.Result r = run(Simulation.Setup.of(4294, 200).withoutDatastores()
+        .withElectionWindow(Duration.ofMillis(1100)),
+        new Fault.Partition(132_429, 23_000, List.of()), new Fault.Partition(144_588, 18_000, List.of("host1", "host2")),
+        new Fault.PartitionHealingPingsFirst(159_090, 22_000, List.of("host1", "host2"), 6_000),
+        new Fault.PartitionHealingPingsFirst(167_879, 24_000, List.of("host1"), 9_000),
+        new Fault.AgentRestart(177_690, "host1"), new Fault.OneWayLoss(178_313, 21_687, "host3", "host1"));
+    assertTrue(at(r, "host1 relayed beat of host3 from host2") == at(r, "host1 event RoleChanged: role ELECTION -> SLAVE (heard master"
+        + " host3"), "host1 followed host3 on the beat host2 passed on");
+    assertTrue(at(r, "host1 event HostSelfFenced") < at(r, "started vm1 for "), "vm1 restarted after host1 fenced");
+  }
 }
