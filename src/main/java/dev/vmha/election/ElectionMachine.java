@@ -186,7 +186,17 @@ public final class ElectionMachine {
     private ElectionState<C> startElection(ElectionState<C> s, String reason, Optional<String> lostMaster) {
       emit(new HaEvent.ElectionStarted(at, hostId(), reason));
       effects.add(new Schedule<>(Timer.WINDOW_CLOSED, config.timing().electionWindow()));
+      balloted(s);
       return s.phase(new Electing<>(Map.of(), lostMaster, 0, Optional.empty()));
+    }
+
+    /**
+     * Without datastores a host ballots as its election starts, not only at its next tick: a slave that hears the
+     * master answers a ballot with its beat ({@link #relay}), which must come within the window, and a window may be
+     * shorter than an interval.
+     */
+    private void balloted(ElectionState<C> s) {
+      if (!config.heartbeatDatastores()) effects.add(new ElectionEffect.SendBallot<>(rank(s)));
     }
 
     /**
@@ -196,6 +206,7 @@ public final class ElectionMachine {
     private ElectionState<C> startColdElection(ElectionState<C> s) {
       emit(new HaEvent.ElectionStarted(at, hostId(), "agent joined the cluster"));
       effects.add(new Schedule<>(Timer.WINDOW_CLOSED, config.timing().electionWindow()));
+      balloted(s);
       return s.phase(new Electing<>(Map.of(), Optional.empty(), 0,
           Optional.of(new ColdStart(s.view().map(DatastoreView::now)))));
     }
