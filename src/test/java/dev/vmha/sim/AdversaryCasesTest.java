@@ -1,10 +1,11 @@
 package dev.vmha.sim;
 
+import static dev.vmha.sim.SimulationCasesTest.run;
+import static dev.vmha.sim.SimulationCasesTest.traced;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.IsolationResponse;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -14,23 +15,6 @@ import org.junit.jupiter.api.Test;
  * outnumbered master, and a host whose agent restarts while it cannot hear its master).
  */
 class AdversaryCasesTest {
-  private static Simulation.Result run(Simulation.Setup s, Fault... faults) {
-    Simulation.Result r = Simulation.run(s, List.of(faults), true);
-    assertTrue(r.ok(), () -> Simulation.report(r, 40));
-    return r;
-  }
-
-  private static boolean traced(Simulation.Result r, String text) {
-    return r.trace().stream().anyMatch(l -> l.contains(text));
-  }
-
-  /** The virtual ms of the first trace line with {@code text}. */
-  private static long at(Simulation.Result r, String text) {
-    String line = r.trace().stream().filter(l -> l.contains(text)).findFirst()
-        .orElseThrow(() -> new AssertionError("never traced: " + text));
-    return Long.parseLong(line.substring(0, line.indexOf(' ')));
-  }
-
   /**
    * Without datastores an operator's power-off is carried out and answered once the master's own disk holds the list
    * without the VM; a restart waits until a strict majority holds its list, an operator's change does not. Master

@@ -34,18 +34,18 @@ class SimulationCasesTest {
       new Simulation.Setup(7, 4, 8, 60, 0, 30, IsolationResponse.POWER_OFF);
   private static final Pattern STARTED = Pattern.compile("started (vm\\d+) for ");
 
-  private static Simulation.Result run(Simulation.Setup s, Fault... faults) {
+  static Simulation.Result run(Simulation.Setup s, Fault... faults) {
     Simulation.Result r = Simulation.run(s, List.of(faults), true);
     assertTrue(r.ok(), () -> Simulation.report(r, 40));
     return r;
   }
 
-  private static boolean traced(Simulation.Result r, String text) {
+  static boolean traced(Simulation.Result r, String text) {
     return r.trace().stream().anyMatch(l -> l.contains(text));
   }
 
   /** The virtual ms of the first trace line with {@code text}. */
-  private static long at(Simulation.Result r, String text) {
+  static long at(Simulation.Result r, String text) {
     String line = r.trace().stream().filter(l -> l.contains(text)).findFirst()
         .orElseThrow(() -> new AssertionError("never traced: " + text));
     return Long.parseLong(line.substring(0, line.indexOf(' ')));
