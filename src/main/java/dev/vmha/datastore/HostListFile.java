@@ -12,6 +12,6 @@ public final class HostListFile extends HostStateFile<ProtectedList> implements 
 
   @Override
   public CompletionStage<ProtectedList> keep(ProtectedList replica) {
-    return writeUnless(replica, there -> there.version() > replica.version() || there.equals(replica));
+    return writeUnless(replica, there -> !replica.replaces(there));
   }
 }

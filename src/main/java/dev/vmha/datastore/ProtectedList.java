@@ -139,6 +139,14 @@ public record ProtectedList(
     return new ProtectedList(owner, 0, Map.of());
   }
 
+  /**
+   * Whether this replica replaces {@code stored} on a host's disk ({@link HostListCopy#keep}): it is newer, or another
+   * list of the same version; versions there only grow.
+   */
+  public boolean replaces(ProtectedList stored) {
+    return stored.version() < version || stored.version() == version && !stored.equals(this);
+  }
+
   /** The VM protected with these settings, placed at {@code host}. */
   public ProtectedList with(VmSpec vm, String host, VmProtection protection, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);

@@ -51,7 +51,7 @@ public record ElectionState<C>(
 
     /** Whether {@code l} is to be stored: it is newer than the stored list, or another of its version. */
     boolean behind(ProtectedList l) {
-      return stored.map(d -> d.version() < l.version() || d.version() == l.version() && !d.equals(l)).orElse(true);
+      return stored.map(l::replaces).orElse(true);
     }
   }
 

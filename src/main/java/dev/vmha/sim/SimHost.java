@@ -689,8 +689,7 @@ final class SimHost {
         electionIn(new ElectionInput.ReplicaNotStored<>(instant()));
         return;
       }
-      if (listOnDisk.isEmpty() || listOnDisk.get().version() < l.version()
-          || listOnDisk.get().version() == l.version() && !listOnDisk.get().equals(l)) {
+      if (listOnDisk.isEmpty() || l.replaces(listOnDisk.get())) {
         listOnDisk = Optional.of(l);
       }
       electionIn(new ElectionInput.ReplicaStored<>(instant(), listOnDisk.get()));
