@@ -19,8 +19,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The master's effects that are plain I/O, off the shell: the protected list and its lock read and written on the
- * datastores (without datastores, the list on this host's disk), pings, operators' power-offs, capacity planning. Each is answered by exactly one {@link MasterInput}, also when it fails
- * (the failure named in it), so the machine always learns how its effect ended.
+ * datastores (without datastores, the list on this host's disk), pings, operators' power-offs, capacity planning.
+ * Each is answered by exactly one {@link MasterInput}, also when it fails (the failure named in it), so the machine
+ * always learns how its effect ended.
  */
 final class MasterIo {
   private final MasterCoordinator.Deps deps;

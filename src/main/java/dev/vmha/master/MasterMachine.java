@@ -43,7 +43,7 @@ public final class MasterMachine {
     Turn t = new Turn(config, wallNow);
     // stepped down after a stall: the inputs still queued behind it are as stale as the rest (seed 2454); an
     // operator is told so at once rather than left to the API's timeout
-    if (state.stalled().isPresent()) return new Step(state, steppedDown(t, input));
+    if (state.stalled().isPresent()) return new Step(state, steppedDown(t, state, input));
     if (input instanceof MasterInput.Stalled st) return new Step(stalled(t, state, st.idle()), t.effects());
     MasterState next = CapacityWatch.recheck(t, next(t, state, input));
     return new Step(next, t.effects());
@@ -88,14 +88,14 @@ public final class MasterMachine {
   }
 
   /** The refusal of an operator's request that reaches a master stepped down after a stall; nothing else. */
-  private static List<MasterEffect> steppedDown(Turn t, MasterInput input) {
+  private static List<MasterEffect> steppedDown(Turn t, MasterState s, MasterInput input) {
     Optional<RequestId> request = input instanceof MasterInput.PowerOn p ? Optional.of(p.request())
         : input instanceof MasterInput.PowerOff p ? Optional.of(p.request())
         : input instanceof MasterInput.Operate o ? Optional.of(o.request())
         : input instanceof MasterInput.Maintenance m ? Optional.of(m.request()) : Optional.empty();
-    return request.<List<MasterEffect>>map(r -> List.of(new MasterEffect.Reply(r, false, "master " + t.self()
-        + " stepped down (its agent stalled; another master may have been elected meanwhile): nothing was changed;"
-        + " try again", Optional.empty()))).orElse(List.of());
+    request.ifPresent(r -> OperatorRequests.refuse(t, s, r, "master " + t.self() + " stepped down (its agent stalled;"
+        + " another master may have been elected meanwhile): nothing was changed; try again"));
+    return t.effects();
   }
 
   /** What `vmha status` shows of this state. */
