@@ -40,6 +40,8 @@ public final class ProcessHypervisor implements Hypervisor {
       """;
   /** argv[0] of every VM process, so that a process listing shows what it is. */
   public static final String PROCESS_NAME = "vmha-vm";
+  /** How a start recorded in clock ticks since boot begins ({@link #startTime}). */
+  private static final String BOOT_TICKS = "boot-ticks:";
 
   private final String hostId;
   private final Path vmDir;
@@ -255,16 +257,40 @@ public final class ProcessHypervisor implements Hypervisor {
     }
   }
 
-  /** The live process {@code pid}, if it started at {@code started} (its recorded start time; "" = unknown). */
+  /**
+   * The live process {@code pid}, if it started at {@code started} (its recorded start, {@link #startTime}; "" =
+   * unknown; a start instant as agents before boot ticks recorded it is compared as such).
+   */
   public static Optional<ProcessHandle> live(long pid, String started) {
     return ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
-        .filter(h -> started.isEmpty() || startTime(h).equals(started));
+        .filter(h -> started.isEmpty() || started.equals(startTime(h)) || started.equals(startInstant(h)));
   }
 
-  /** A process's start time as recorded with it, so that a reused pid is never taken for it. */
+  /**
+   * A process's start as recorded with it, so that a reused pid is never taken for it. On Linux its start in clock
+   * ticks since boot ({@code /proc/<pid>/stat}, field 22), which no clock change moves: the JDK's start instant adds
+   * the boot time each JVM reads once, in whole seconds, from {@code /proc/stat}, and a step of the wall clock between
+   * two JVMs moves it, so a restarted agent would take its watchdog process or its VMs for gone. Elsewhere that
+   * instant.
+   */
   public static String startTime(ProcessHandle h) {
+    return bootTicks(h.pid()).map(t -> BOOT_TICKS + t).orElseGet(() -> startInstant(h));
+  }
+
+  private static String startInstant(ProcessHandle h) {
     return h.info().startInstant().map(Instant::toString).orElse("");
+  }
+
+  private static Optional<String> bootTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // the command (field 2) may hold spaces and parentheses: the fields after its last ')' start at field 3
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Optional.of(fields[19]).filter(f -> f.chars().allMatch(Character::isDigit));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   private static Optional<Record> read(Path f) {

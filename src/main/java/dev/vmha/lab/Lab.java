@@ -231,6 +231,12 @@ public final class Lab {
     return status(host).map(s -> s.path("watchdog").path("phase").asText(""));
   }
 
+  /** The host's watchdog as its agent's status shows it: phase and why. */
+  public String watchdogStatus(int host) {
+    return status(host).map(s -> s.path("watchdog").path("phase").asText("") + " ("
+        + s.path("watchdog").path("detail").asText("") + ")").orElse("no status");
+  }
+
   /** Whether the host's power-on file on ds1 says its watchdog is armed (what the master's agentGone rule reads). */
   public boolean powerOnFileArmed(int host) {
     Path f = dir.resolve("ds1/.vmha/host-host" + host + "-poweron");

@@ -484,7 +484,7 @@ public final class Scenarios {
   private void awaitArmed(int host) throws Exception {
     if (!lab.await(FORM_BOUND, () -> lab.watchdogPhase(host).filter("ARMED"::equals).isPresent()
         && lab.powerOnFileArmed(host))) {
-      throw new IllegalStateException("host" + host + "'s watchdog not armed: " + lab.watchdogPhase(host).orElse("-"));
+      throw new IllegalStateException("host" + host + "'s watchdog not armed: " + lab.watchdogStatus(host));
     }
   }
 

@@ -65,8 +65,10 @@ final class ListOwnership {
     }
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");
-    // a restart still waiting for its list to be held was recorded in the list now replaced: planned again from it
-    MasterState unsent = VmRecovery.unsent(t, after, "its restart waited for a majority to hold a list now replaced");
+    // a restart or an operator's change still waiting for its list to be held was recorded in the list now replaced:
+    // the restart is planned again from it, the change answered
+    MasterState unsent = OperatorRequests.unconfirmed(t,
+        VmRecovery.unsent(t, after, "its restart waited for a majority to hold a list now replaced"), list);
     return VmRecovery.advance(t, HostWatch.investigate(t, movedSince(t, unsent, list).list(list).with(hosts)));
   }
 
@@ -182,7 +184,10 @@ final class ListOwnership {
     return s.list(list);
   }
 
-  /** A write came back: what waited for it goes ahead if it is stored, or is undone if it is not. */
+  /**
+   * A write came back: what waited for it goes ahead if it is stored, or is undone if it is not; without datastores
+   * once it is also held ({@link AfterWrite.Held}).
+   */
   static MasterState written(Turn t, MasterState s, MasterInput.ListWritten w) {
     for (String f : w.failures()) t.warn("protected list v" + w.version() + " not written to " + f);
     List<AfterWrite> still = new ArrayList<>();
@@ -190,8 +195,8 @@ final class ListOwnership {
     for (AfterWrite a : s.afterWrite()) {
       Optional<String> why = unstored(t, w, a);
       boolean decided = why.isEmpty() ? a.version() <= w.version() : a.version() == w.version();
-      if (decided && why.isEmpty() && a instanceof AfterWrite.Restart r) {
-        AfterWrite.Restart onDisk = r.stored();
+      if (decided && why.isEmpty() && a instanceof AfterWrite.Held h) {
+        AfterWrite.Held onDisk = h.stored();
         (heldByMajority(t, s, onDisk) ? due : still).add(onDisk);
       } else {
         (decided ? due : still).add(a);
@@ -207,32 +212,31 @@ final class ListOwnership {
 
   /**
    * Why what waits for write {@code w} may not go ahead, if so: its list is not stored where a new master reads it —
-   * on one datastore at least; without datastores the replicas are the copies, but a restart's power-on waits for
-   * this host's disk, the one record a next agent here reads before the next beat carries the list (seed 18433).
+   * on one datastore at least; without datastores on this host's disk, the one record a next agent here reads before
+   * the next beat carries the list (seed 18433).
    */
   private static Optional<String> unstored(Turn t, MasterInput.ListWritten w, AfterWrite a) {
-    if (a instanceof AfterWrite.Restart) {
+    if (a instanceof AfterWrite.Held) {
       return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v" + w.version()
-          + " that records its restart could not be written to " + String.join("; ", w.failures())
-          + "; its power-on waits until it is");
+          + " that records it could not be written to " + String.join("; ", w.failures()));
     }
-    if (!t.config.hasDatastores() || w.failures().size() < w.datastores()) return Optional.empty();
+    if (w.failures().size() < w.datastores()) return Optional.empty();
     return Optional.of("the protected list was written to no datastore: "
         + (w.failures().isEmpty() ? "this master holds no datastore's lock" : w.failures()));
   }
 
   /**
-   * A slave holds this master's list up to version {@code b.holds()}: the restarts waiting for their list to be held
-   * count it, and go ahead once it is on this host's disk and a strict majority of the hosts this master knows holds
-   * it ({@link AfterWrite.Restart}).
+   * A slave holds this master's list up to version {@code b.holds()}: what waits for its list to be held counts it,
+   * and goes ahead once that list is on this host's disk and a strict majority of the hosts this master knows holds
+   * it ({@link AfterWrite.Held}).
    */
   static MasterState held(Turn t, MasterState s, MasterInput.Beat b) {
-    if (b.holds().isEmpty() || s.afterWrite().stream().noneMatch(AfterWrite.Restart.class::isInstance)) return s;
+    if (b.holds().isEmpty() || s.afterWrite().stream().noneMatch(AfterWrite.Held.class::isInstance)) return s;
     List<AfterWrite> still = new ArrayList<>();
     List<AfterWrite> due = new ArrayList<>();
     for (AfterWrite a : s.afterWrite()) {
-      if (a instanceof AfterWrite.Restart r && r.version() <= b.holds().get()) {
-        AfterWrite.Restart counted = r.heldBy(b.report().hostId());
+      if (a instanceof AfterWrite.Held h && h.version() <= b.holds().get()) {
+        AfterWrite.Held counted = h.heldBy(b.report().hostId());
         (heldByMajority(t, s, counted) ? due : still).add(counted);
       } else {
         still.add(a);
@@ -243,8 +247,8 @@ final class ListOwnership {
     return next;
   }
 
-  private static boolean heldByMajority(Turn t, MasterState s, AfterWrite.Restart r) {
-    return r.onDisk() && MajorityRule.count(t.self(), s.hosts().keySet(), r.holders()).majority();
+  private static boolean heldByMajority(Turn t, MasterState s, AfterWrite.Held h) {
+    return h.onDisk() && MajorityRule.count(t.self(), s.hosts().keySet(), h.holders()).majority();
   }
 
   /** A corrupt list on a datastore this master owns is rewritten at once from the list it holds (kept aside first). */

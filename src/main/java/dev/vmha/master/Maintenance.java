@@ -66,10 +66,9 @@ final class Maintenance {
     Optional<HostMaintenance> before = Optional.ofNullable(s.protectedList().maintenance().get(m.host()));
     MasterState next = ListOwnership.write(t, s, s.protectedList().maintaining(m.host(), mode, m.by(), t.wall,
         t.self()));
-    List<AfterWrite> waiting = new ArrayList<>(next.afterWrite());
-    waiting.add(new AfterWrite.Maintenance(next.protectedList().version(), m.request(), m.host(), before,
+    return OperatorRequests.waitForWrite(t, next, new AfterWrite.Maintenance(next.protectedList().version(),
+        m.request(), m.host(), before,
         "host " + m.host() + (m.enter() ? " enters maintenance: " : " left maintenance: ") + detail + warning));
-    return next.afterWrite(waiting);
   }
 
   /** The list that records a request is stored: it is answered, and the draining goes on. */
@@ -300,7 +299,7 @@ final class Maintenance {
 
   /** A request about the host waits for its list to be stored: nothing is migrated for it before. */
   private static boolean awaitingWrite(MasterState s, String host) {
-    return s.afterWrite().stream().anyMatch(a -> a instanceof AfterWrite.Maintenance m && m.host().equals(host));
+    return s.afterWrite().stream().anyMatch(a -> a.change() instanceof AfterWrite.Maintenance m && m.host().equals(host));
   }
 
   private static String describe(MaintenanceMode mode) {

@@ -239,38 +239,50 @@ public record MasterState(
   sealed interface AfterWrite {
     long version();
 
+    /** What waits, unwrapped from its {@link Held}. */
+    default AfterWrite change() {
+      return this;
+    }
+
+    /**
+     * Without datastores, a change waits until its list is on this host's disk ({@link
+     * dev.vmha.datastore.HostListCopy}; {@code onDisk}), so a next agent here knows of it (seed 18433), and held by a
+     * strict majority of the hosts with this host ({@code holders}: the others that hold it), so a master elected
+     * after this one crashed or was cut off holds it or hears it from a slave: a restart's power-on (seed 29762), and
+     * an operator's change before it is carried out and answered (a power-off answered and then undone by the next
+     * master, a power-on forgotten: session 13's hand-built paths).
+     */
+    record Held(AfterWrite change, boolean onDisk, Set<String> holders) implements AfterWrite {
+      public Held {
+        holders = Set.copyOf(holders);
+      }
+
+      @Override
+      public long version() {
+        return change.version();
+      }
+
+      /** Its list is on this host's disk. */
+      Held stored() {
+        return new Held(change, true, holders);
+      }
+
+      /** {@code host} holds its list too. */
+      Held heldBy(String host) {
+        Set<String> more = new TreeSet<>(holders);
+        more.add(host);
+        return new Held(change, onDisk, more);
+      }
+    }
+
     /** An operator's power-on: the VM is protected in the list before it starts. */
     record Start(long version, MasterEffect.PersistThenStart start, RequestId request) implements AfterWrite {}
 
     /**
-     * Without datastores, a restart's power-on: its list, which records where it goes, is on this host's disk first
-     * ({@link dev.vmha.datastore.HostListCopy}), so a next agent here knows of it (seed 18433), and held by a strict
-     * majority of the hosts with this host ({@code onDisk}; {@code holders}: the others that hold it), so a master
-     * elected after this one crashed or was cut off holds it or hears it from a slave (seed 29762). If it cannot be
-     * written to this host's disk, the VM waits again as {@code pending} was.
+     * Without datastores, a restart's power-on: its list records where it goes, and it waits until that list is
+     * {@link Held}. If it cannot be written to this host's disk, the VM waits again as {@code pending} was.
      */
-    record Restart(long version, MasterEffect.PersistThenStart start, Pending pending, boolean onDisk,
-        Set<String> holders) implements AfterWrite {
-      public Restart {
-        holders = Set.copyOf(holders);
-      }
-
-      Restart(long version, MasterEffect.PersistThenStart start, Pending pending) {
-        this(version, start, pending, false, Set.of());
-      }
-
-      /** Its list is on this host's disk. */
-      Restart stored() {
-        return new Restart(version, start, pending, true, holders);
-      }
-
-      /** {@code host} holds its list too. */
-      Restart heldBy(String host) {
-        Set<String> more = new TreeSet<>(holders);
-        more.add(host);
-        return new Restart(version, start, pending, onDisk, more);
-      }
-    }
+    record Restart(long version, MasterEffect.PersistThenStart start, Pending pending) implements AfterWrite {}
 
     /** An operator's maintenance request: answered once the list that records it is stored. */
     record Maintenance(

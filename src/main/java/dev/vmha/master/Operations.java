@@ -59,7 +59,7 @@ final class Operations {
       return OperatorRequests.refuse(t, s, request, o.vm() + " not protected: " + admission.reason());
     }
     MasterState next = ListOwnership.write(t, s, s.protectedList().with(vm, host.get(), protection, t.self()));
-    return OperatorRequests.waitForWrite(next, new AfterWrite.Protection(next.protectedList().version(), request,
+    return OperatorRequests.waitForWrite(t, next, new AfterWrite.Protection(next.protectedList().version(), request,
         o.vm(), Optional.empty(), Optional.empty(), List.of(new HaEvent.VmProtected(t.wall, t.self(), o.vm(), host.get()),
             new HaEvent.VmProtectionSet(t.wall, t.self(), o.vm(), host.get(), protection, true, o.askedBy())),
         o.vm() + " protected at " + host.get() + " with priority " + protection.priority().configName()
@@ -91,7 +91,7 @@ final class Operations {
     Map<String, Pending> pending = new HashMap<>(next.pending());
     pending.remove(o.vm());
     String at = s.runningAt(o.vm()).orElse(e.host());
-    return OperatorRequests.waitForWrite(next.restarts(pending, next.inFlight()), new AfterWrite.Protection(
+    return OperatorRequests.waitForWrite(t, next.restarts(pending, next.inFlight()), new AfterWrite.Protection(
         next.protectedList().version(), request, o.vm(), Optional.of(e), Optional.ofNullable(s.pending().get(o.vm())),
         List.of(new HaEvent.VmUnprotected(t.wall, t.self(), o.vm(), at, o.askedBy())),
         o.vm() + " is no longer protected; HA does not restart it (it keeps running where it runs)"));
@@ -126,7 +126,7 @@ final class Operations {
     Map<String, Pending> pending = new HashMap<>(next.pending());
     pending.computeIfPresent(o.vm(), (vm, p) -> new Pending(p.vm(), protection, p.lostFrom(), p.reason(),
         p.failedAttempts(), p.notBefore(), p.unknown(), p.waiting()));
-    return OperatorRequests.waitForWrite(next.restarts(pending, next.inFlight()), new AfterWrite.Protection(
+    return OperatorRequests.waitForWrite(t, next.restarts(pending, next.inFlight()), new AfterWrite.Protection(
         next.protectedList().version(), request, o.vm(), Optional.of(e), Optional.empty(),
         List.of(new HaEvent.VmProtectionSet(t.wall, t.self(), o.vm(), e.host(), protection, false, o.askedBy())),
         o.vm() + " is restarted with priority " + protection.priority().configName() + ", order "
@@ -168,7 +168,7 @@ final class Operations {
         : ": no VM " + (o.host().isPresent() ? "lost from it is failed over, it takes no restarts" : "is failed over"
             + " or restarted") + " and no isolation response runs; VMs keep running");
     MasterState next = ListOwnership.write(t, s, s.protectedList().switched(after, t.self()));
-    return OperatorRequests.waitForWrite(next,
+    return OperatorRequests.waitForWrite(t, next,
         new AfterWrite.Switched(next.protectedList().version(), request, before, event, done));
   }
 
@@ -190,7 +190,7 @@ final class Operations {
     }
     MasterState next = ListOwnership.write(t, s, s.protectedList().recovering(o.vm(), ProtectedList.Recovery.NONE,
         t.self()));
-    return OperatorRequests.waitForWrite(next,
+    return OperatorRequests.waitForWrite(t, next,
         new AfterWrite.Retried(next.protectedList().version(), request, e, o.askedBy()));
   }
 

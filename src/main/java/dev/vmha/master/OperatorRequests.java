@@ -95,7 +95,7 @@ final class OperatorRequests {
         Optional.of(p.request()), warning));
     MasterEffect.PersistThenStart start = new MasterEffect.PersistThenStart(Optional.empty(), vm,
         lease.flatMap(LeaseRule.Decision::grant), hosts, 1);
-    return waitForWrite(next.restarts(s.pending(), inFlight),
+    return waitForWrite(t, next.restarts(s.pending(), inFlight),
         new AfterWrite.Start(next.protectedList().version(), start, p.request()));
   }
 
@@ -184,7 +184,7 @@ final class OperatorRequests {
     MasterState next = ListOwnership.write(t, s, s.protectedList().without(vm, t.self()));
     Map<String, Pending> pending = new HashMap<>(s.pending());
     pending.remove(vm);
-    return waitForWrite(next.restarts(pending, s.inFlight()),
+    return waitForWrite(t, next.restarts(pending, s.inFlight()),
         new AfterWrite.Stop(next.protectedList().version(), p.request(), vm, entry, at));
   }
 
@@ -201,7 +201,8 @@ final class OperatorRequests {
   }
 
   /** The list a request changed is stored: its start or stop goes ahead. */
-  static MasterState goAhead(Turn t, MasterState s, AfterWrite a) {
+  static MasterState goAhead(Turn t, MasterState s, AfterWrite held) {
+    AfterWrite a = held.change();
     if (a instanceof AfterWrite.Maintenance m) return Maintenance.stored(t, s, m);
     if (a instanceof AfterWrite.Restart r) return VmRecovery.send(t, s, r);
     if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.goAhead(t, s, a);
@@ -218,7 +219,8 @@ final class OperatorRequests {
   }
 
   /** The list a request changed could not be stored: the request is undone and refused. */
-  static MasterState notStored(Turn t, MasterState s, AfterWrite a, String why) {
+  static MasterState notStored(Turn t, MasterState s, AfterWrite held, String why) {
+    AfterWrite a = held.change();
     if (a instanceof AfterWrite.Maintenance m) return Maintenance.notStored(t, s, m, why);
     if (a instanceof AfterWrite.Restart r) return VmRecovery.notRecorded(t, s, r, why);
     if (!(a instanceof AfterWrite.Start || a instanceof AfterWrite.Stop)) return Operations.notStored(t, s, a, why);
@@ -255,9 +257,45 @@ final class OperatorRequests {
     return s;
   }
 
-  static MasterState waitForWrite(MasterState s, AfterWrite a) {
+  /**
+   * Without datastores, this master takes a newer list (a slave's replica: another master wrote since) while
+   * operators' changes still wait for a strict majority to hold the list that records them: none is carried out, and
+   * each is answered — the list taken decides whether it is in effect (it has it if that master took this one's
+   * list first), so nothing is undone onto it.
+   */
+  static MasterState unconfirmed(Turn t, MasterState s, ProtectedList taken) {
+    List<AfterWrite> still = new ArrayList<>();
+    Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
+    for (AfterWrite held : s.afterWrite()) {
+      Optional<RequestId> request = requestOf(held.change());
+      if (!(held instanceof AfterWrite.Held) || request.isEmpty()) {
+        still.add(held);
+        continue;
+      }
+      if (held.change() instanceof AfterWrite.Start start) inFlight.remove(start.start().vm().name());
+      refuse(t, s, request.get(), "not confirmed: master " + t.self() + " took the protected list v"
+          + taken.version() + " written by another master before a strict majority of hosts held v" + held.version()
+          + ", which records this change; it is in effect only if v" + taken.version() + " has it (./vmha status"
+          + " shows)");
+    }
+    return still.size() == s.afterWrite().size() ? s : s.afterWrite(still).restarts(s.pending(), inFlight);
+  }
+
+  /** The operator's request a change answers; a restart answers none. */
+  private static Optional<RequestId> requestOf(AfterWrite a) {
+    if (a instanceof AfterWrite.Start x) return Optional.of(x.request());
+    if (a instanceof AfterWrite.Stop x) return Optional.of(x.request());
+    if (a instanceof AfterWrite.Maintenance x) return Optional.of(x.request());
+    if (a instanceof AfterWrite.Switched x) return Optional.of(x.request());
+    if (a instanceof AfterWrite.Protection x) return Optional.of(x.request());
+    if (a instanceof AfterWrite.Retried x) return Optional.of(x.request());
+    return Optional.empty();
+  }
+
+  /** What {@code a} does waits for its list to be stored ({@link ListOwnership#written}); without datastores, held. */
+  static MasterState waitForWrite(Turn t, MasterState s, AfterWrite a) {
     List<AfterWrite> waiting = new ArrayList<>(s.afterWrite());
-    waiting.add(a);
+    waiting.add(t.config.hasDatastores() ? a : new AfterWrite.Held(a, false, Set.of()));
     return s.afterWrite(waiting);
   }
 }

@@ -244,13 +244,13 @@ final class VmRecovery {
       next = giveUp(t, next, k.vm().name(), 0, k.why());
     }
     next = next.restarts(pending, inFlight);
-    for (MasterState.AfterWrite a : held) next = OperatorRequests.waitForWrite(next, a);
+    for (MasterState.AfterWrite a : held) next = OperatorRequests.waitForWrite(t, next, a);
     return next;
   }
 
   /**
    * Without datastores, the restarts whose power-on still waits for a strict majority to hold the list recording them
-   * ({@link MasterState.AfterWrite.Restart}) are not sent, and wait for a home again: their list was replaced by one
+   * ({@link MasterState.AfterWrite.Held}) are not sent, and wait for a home again: their list was replaced by one
    * taken from elsewhere, or this side lost its majority (a power-on sent once the slaves hold the list after a heal
    * could start the VM beside a copy another master started meanwhile).
    */
@@ -259,7 +259,7 @@ final class VmRecovery {
     Map<String, Pending> pending = new HashMap<>(s.pending());
     Map<String, InFlight> inFlight = new HashMap<>(s.inFlight());
     for (MasterState.AfterWrite a : s.afterWrite()) {
-      if (!(a instanceof MasterState.AfterWrite.Restart r)) {
+      if (!(a.change() instanceof MasterState.AfterWrite.Restart r)) {
         still.add(a);
         continue;
       }
@@ -273,7 +273,7 @@ final class VmRecovery {
   }
 
   /**
-   * Without datastores a restart's power-on waits for its list to be held ({@link MasterState.AfterWrite.Restart}),
+   * Without datastores a restart's power-on waits for its list to be held ({@link MasterState.AfterWrite.Held}),
    * an interval or two: it goes out only if no host reports the VM running meanwhile, as a VM back by itself leaves
    * the ones still waiting ({@link #advance}); otherwise the VM is placed where it runs (seeds 39166 and 24528, with a
    * simulated restarter that outlived its master: host3 reported the VM running and the held power-on went out).

@@ -46,6 +46,24 @@ class ProcessHypervisorTest {
     io.shutdownNow();
   }
 
+  /**
+   * A process's recorded start is its start in clock ticks since boot, which a step of the wall clock between the JVM
+   * that recorded it and the one that checks it does not move (the JDK's start instant adds each JVM's own reading of
+   * the boot time, in whole seconds).
+   */
+  @Test
+  void aRecordedStartIsInClockTicksSinceBootAndNamesTheLiveProcess() throws IOException {
+    ProcessHandle self = ProcessHandle.current();
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    String ticks = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19];
+    assertEquals("boot-ticks:" + ticks, ProcessHypervisor.startTime(self));
+    assertTrue(ProcessHypervisor.live(self.pid(), ProcessHypervisor.startTime(self)).isPresent());
+    assertFalse(ProcessHypervisor.live(self.pid(), "boot-ticks:" + (Long.parseLong(ticks) + 1)).isPresent(),
+        "a pid that names a process started at another time is not that process");
+    assertTrue(ProcessHypervisor.live(self.pid(), self.info().startInstant().orElseThrow().toString()).isPresent(),
+        "a start instant an older agent recorded still names its process");
+  }
+
   @Test
   void aHungGuestStallsNoOtherVmAndIsReportedOnUntilItIsReallyGone() throws Exception {
     for (String vm : List.of("hung", "a", "b")) await(hv.powerOn(new VmSpec(vm, 256, 1)));
@@ -162,7 +180,7 @@ class ProcessHypervisorTest {
       p.load(in);
     }
     p.setProperty("pid", Long.toString(h.pid()));
-    p.setProperty("started", h.info().startInstant().map(Object::toString).orElse(""));
+    p.setProperty("started", ProcessHypervisor.startTime(h));
     try (var out = Files.newOutputStream(record)) {
       p.store(out, "test");
     }

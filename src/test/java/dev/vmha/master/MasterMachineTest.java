@@ -1178,8 +1178,9 @@ class MasterMachineTest {
     assertEquals("vm1 already runs at host3", m.reply(again).message());
     m.host3Running = List.of();
     m.tick();
-    RequestId later = m.powerOn(VM1, null, VmProtection.defaults());
-    assertEquals(VM1, m.answerStart(true).vm(), "every host accounted for: " + m.reply(later).message());
+    m.powerOn(VM1, null, VmProtection.defaults());
+    m.tick(); // the start waits for a majority to hold the list that protects vm1
+    assertEquals(VM1, m.answerStart(true).vm(), "every host accounted for");
   }
 
   /**
@@ -1349,6 +1350,57 @@ class MasterMachineTest {
     MasterScript m = new MasterScript("", Optional.of(list), List.of());
     m.started();
     return m;
+  }
+
+  /**
+   * Without datastores an operator's change is carried out and answered only once a strict majority holds the list
+   * that records it, as a restart's power-on is: a master lost before its next beat would otherwise leave a power-off
+   * done and answered that the next master, with the slaves' older list, undoes (session 13's hand-built path).
+   */
+  @Test
+  void withoutDatastoresAnOperatorsPowerOffWaitsUntilAMajorityHoldsItsList() {
+    MasterScript m = vm1AtHost2WithoutDatastores();
+    m.host2Running = List.of(VM1);
+    m.tick();
+    m.slavesHoldTheList = false;
+    m.mark();
+    RequestId id = m.powerOff("vm1");
+    m.tick();
+    m.tick();
+    assertTrue(m.powerOffs.isEmpty(), "no slave holds the list without vm1: " + m.since());
+    assertEquals(List.of(), m.effects(MasterEffect.Reply.class), "not answered yet");
+    m.slavesHoldTheList = true;
+    m.tick();
+    assertEquals("vm1", m.powerOffs.poll().vm(), "held by host2 and host3 with host1");
+    assertEquals(List.of(), m.effects(MasterEffect.Reply.class), "answered once host2 confirms it off");
+    assertFalse(m.state.protectedList().vms().containsKey("vm1"));
+  }
+
+  /**
+   * Without datastores, a master whose operator's change still waits for a majority to hold its list takes a newer
+   * replica (another master wrote since): the change is not carried out, nor undone onto the list taken; the operator
+   * is told it was not confirmed and that the list now held decides.
+   */
+  @Test
+  void withoutDatastoresAnOperatorsChangeNotHeldWhenANewerListIsTakenIsAnsweredNotConfirmed() {
+    MasterScript m = vm1AtHost2WithoutDatastores();
+    m.slavesHoldTheList = false;
+    m.mark();
+    ProtectedList before = m.state.protectedList();
+    RequestId id = m.powerOn(VM2, "host2", VmProtection.defaults());
+    long mine = m.state.protectedList().version();
+    ProtectedList newer = new ProtectedList("host3", mine + 1, before.vms(), Map.of(),
+        ProtectedList.HaSwitch.ENABLED);
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now()), Optional.of(newer), Optional.empty()));
+    assertFalse(m.reply(id).ok());
+    assertTrue(m.reply(id).message().contains("not confirmed"), m.reply(id).message());
+    assertEquals(mine + 1, m.state.protectedList().version(), "the newer list is taken as it is");
+    assertFalse(m.state.protectedList().vms().containsKey("vm2"));
+    assertFalse(m.state.inFlight().containsKey("vm2"));
+    m.slavesHoldTheList = true;
+    m.tick();
+    assertTrue(m.starts.isEmpty(), "vm2 is never started: " + m.since());
   }
 
   /** Host2's next report: fenced, vm1 stopped. */
