@@ -29,7 +29,15 @@ import java.util.TreeSet;
 final class ListOwnership {
   private ListOwnership() {}
 
-  /** The list read at takeover (or again after the lock was taken): the newest copy becomes this master's. */
+  /**
+   * The list read at takeover (or again after the lock was taken): the newest copy becomes this master's. A master
+   * that owns the list (it holds a lock; without datastores, once settled) starts a new epoch with it
+   * ({@link ProtectedList#nextEpoch}) and writes it, so no list a deposed master wrote meanwhile outranks its own.
+   * Without datastores it first waits, holding the newest list seen (its own replica, and those the slaves offer),
+   * until a strict majority has reported to it: any list a majority held is then among them (seed 195: master host3,
+   * frozen, wrote two versions no slave held, then followed host2 and offered them; host2 took them, being newer, and
+   * lost the power-off its majority held).
+   */
   static MasterState read(Turn t, MasterState s, MasterInput.ListRead r) {
     MasterState after = s.reading(false);
     boolean noneAnswered = t.config.hasDatastores() && r.failures().size() == t.config.datastores().size();
@@ -40,18 +48,20 @@ final class ListOwnership {
       return after;
     }
     for (String f : r.failures()) t.warn("protected list not read from " + f);
-    // the newest of the copies read, the replica the last master sent, and this master's own list when it reads
-    // again after taking a lock: a copy on a datastore it could not read now may be its own newer write, and taking
-    // an older list would give the next writes versions that the newer copy outranks (found by seed 4170: an
-    // operator's power-off was lost, and a later master would have restarted that VM)
+    // the newest of the copies read, the replica the last master sent, and this master's own list as it last wrote it
+    // when it reads again after taking a lock: a copy on a datastore it could not read now may be its own newer write
+    // (found by seed 4170: an operator's power-off was lost, and a later master would have restarted that VM), but
+    // what it changed while it held no lock is not stored and not its to keep (seed 289: its changes outranked the
+    // power-off the lock's holder stored meanwhile); without datastores its own list, or the newest seen while it
+    // waits for a majority
     Optional<ProtectedList> newest = r.list();
-    for (Optional<ProtectedList> other : List.of(t.config.replica(),
-        s.loaded() ? Optional.of(s.protectedList()) : Optional.<ProtectedList>empty())) {
+    Optional<ProtectedList> own = t.config.hasDatastores() ? s.stored()
+        : s.loaded() || s.unsettledSince().isPresent() ? Optional.of(s.protectedList()) : Optional.empty();
+    for (Optional<ProtectedList> other : List.of(t.config.replica(), own)) {
       if (other.isPresent() && (newest.isEmpty() || other.get().version() > newest.get().version())) newest = other;
     }
     ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms(), l.maintenance(), l.ha()))
         .orElse(ProtectedList.empty(t.self()));
-    t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
     // every host that owns a protected VM is watched from now on, as is every cluster member; a host in
     // maintenance is known (and shown) though it may be down
     Map<String, MasterState.HostEntry> hosts = new HashMap<>(s.hosts());
@@ -63,13 +73,37 @@ final class ListOwnership {
     for (String h : known) {
       if (!h.equals(t.self())) hosts.putIfAbsent(h, MasterState.HostEntry.fresh(h, s.now()));
     }
-    t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
-        + " VMs");
-    // a restart or an operator's change still waiting for its list to be held was recorded in the list now replaced:
-    // the restart is planned again from it, the change answered
+    if (!t.config.hasDatastores()) {
+      // a list newer than the one it acts on means another master wrote since: this one waits again
+      boolean replaced = s.loaded() && list.version() > s.protectedList().version();
+      Duration since = replaced ? s.now() : s.unsettledSince().orElse(s.now().minusNanos(1));
+      if ((replaced || !s.loaded()) && !HostWatch.reportedSince(t, after.with(hosts), since)) {
+        if (!replaced) return after.with(hosts).unsettled(list, since);
+        return replaced(t, after, list).with(hosts).unsettled(list, since);
+      }
+    }
+    ProtectedList taken = owns(t, after) ? list.nextEpoch(t.self()) : list;
+    t.log("master " + t.self() + " took over the protected list v" + ProtectedList.versionName(taken.version())
+        + " with " + taken.vms().size() + " VMs");
+    MasterState next = replaced(t, after, taken).with(hosts);
+    if (taken == list) {
+      t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(taken)));
+      next = next.list(taken);
+    } else {
+      next = write(t, next, taken);
+    }
+    return VmRecovery.advance(t, HostWatch.investigate(t, next));
+  }
+
+  /**
+   * What waited for this master's list to be held when it takes another: a restart is planned again from the list
+   * taken, an operator's change answered, and a VM lost under the old list but placed elsewhere by the new one
+   * followed where it runs.
+   */
+  private static MasterState replaced(Turn t, MasterState s, ProtectedList taken) {
     MasterState unsent = OperatorRequests.unconfirmed(t,
-        VmRecovery.unsent(t, after, "its restart waited for a majority to hold a list now replaced"), list);
-    return VmRecovery.advance(t, HostWatch.investigate(t, movedSince(t, unsent, list).list(list).with(hosts)));
+        VmRecovery.unsent(t, s, "its restart waited for a majority to hold a list now replaced"), taken);
+    return movedSince(t, unsent, taken);
   }
 
   /**
@@ -77,17 +111,19 @@ final class ListOwnership {
    * elsewhere was written by a master that moved it since, so the wait ends with the older placement (seed 3524
    * without datastores: a lone master's own fence record waited for a majority, which came with the newer replica
    * placing the VM at a host it did not hear). Where it runs now is then followed as any VM's. With datastores the
-   * VM's lease shows where it runs, and its restart waits for it.
+   * VM's lease shows where it runs, and its restart waits for it — unless the newer list no longer protects it (seed
+   * 289: an operator powered it off on the other side, and the lock's new holder restarted it from its own wait).
    */
   private static MasterState movedSince(Turn t, MasterState s, ProtectedList newer) {
-    if (!s.loaded() || t.config.hasDatastores()) return s;
+    if (!s.loaded()) return s;
     Map<String, MasterState.Pending> pending = new HashMap<>(s.pending());
     pending.keySet().removeIf(vm -> {
       Optional<String> was = Optional.ofNullable(s.protectedList().vms().get(vm)).map(ProtectedList.Entry::host);
       Optional<String> now = Optional.ofNullable(newer.vms().get(vm)).map(ProtectedList.Entry::host);
-      if (was.equals(now)) return false;
-      t.log(vm + " was lost from " + was.orElse("no host") + " under v" + s.protectedList().version() + "; v"
-          + newer.version() + " places it " + now.map(h -> "at " + h).orElse("nowhere") + ": its restart ends");
+      if (was.equals(now) || t.config.hasDatastores() && now.isPresent()) return false;
+      t.log(vm + " was lost from " + was.orElse("no host") + " under v"
+          + ProtectedList.versionName(s.protectedList().version()) + "; v" + ProtectedList.versionName(newer.version())
+          + " places it " + now.map(h -> "at " + h).orElse("nowhere") + ": its restart ends");
       return true;
     });
     return s.restarts(pending, s.inFlight());
@@ -107,7 +143,7 @@ final class ListOwnership {
     boolean newer = !t.config.hasDatastores() && b.replica().get().version() > s.protectedList().version();
     if (s.loaded() && !newer) return s;
     t.log((t.config.hasDatastores() ? "no datastore's protected list is readable" : "no datastores")
-        + ": taking v" + b.replica().get().version() + " that " + b.report().hostId()
+        + ": taking v" + ProtectedList.versionName(b.replica().get().version()) + " that " + b.report().hostId()
         + " kept from the last master's heartbeats");
     return read(t, s, new MasterInput.ListRead(b.replica(), List.of()));
   }
@@ -189,7 +225,7 @@ final class ListOwnership {
    * once it is also held ({@link AfterWrite.Held}).
    */
   static MasterState written(Turn t, MasterState s, MasterInput.ListWritten w) {
-    for (String f : w.failures()) t.warn("protected list v" + w.version() + " not written to " + f);
+    for (String f : w.failures()) t.warn("protected list v" + ProtectedList.versionName(w.version()) + " not written to " + f);
     List<AfterWrite> still = new ArrayList<>();
     List<AfterWrite> due = new ArrayList<>();
     for (AfterWrite a : s.afterWrite()) {
@@ -203,6 +239,10 @@ final class ListOwnership {
       }
     }
     MasterState next = s.afterWrite(still);
+    if (t.config.hasDatastores() && w.failures().size() < w.datastores()
+        && s.protectedList().version() == w.version()) {
+      next = next.stored(s.protectedList());
+    }
     for (AfterWrite a : due) {
       Optional<String> why = unstored(t, w, a);
       next = why.isEmpty() ? OperatorRequests.goAhead(t, next, a) : OperatorRequests.notStored(t, next, a, why.get());
@@ -217,7 +257,7 @@ final class ListOwnership {
    */
   private static Optional<String> unstored(Turn t, MasterInput.ListWritten w, AfterWrite a) {
     if (a instanceof AfterWrite.Held) {
-      return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v" + w.version()
+      return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v" + ProtectedList.versionName(w.version())
           + " that records it could not be written to " + String.join("; ", w.failures()));
     }
     if (w.failures().size() < w.datastores()) return Optional.empty();

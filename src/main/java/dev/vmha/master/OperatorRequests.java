@@ -34,7 +34,7 @@ final class OperatorRequests {
 
   /** Why this master may not change the protected list now, if so. */
   static Optional<String> notOwner(Turn t, MasterState s) {
-    if (!s.loaded()) return Optional.of("the master has not read the protected list yet; try again");
+    if (!s.loaded() || s.listReadOut()) return Optional.of("the master has not read the protected list yet; try again");
     if (!ListOwnership.owns(t, s)) {
       return Optional.of("master " + t.self() + " does not own the protected list (another master holds its"
           + " datastore lock: the cluster is partitioned); try again when it heals");
@@ -166,16 +166,24 @@ final class OperatorRequests {
   /**
    * An operator's power-off: the VM leaves the protected list first, so nothing restarts it, then stops where a
    * report shows it running, else where the list places it at a live host (started there, its host's next report
-   * not in yet; a power-off of a VM that is not running is harmless).
+   * not in yet; a power-off of a VM that is not running is harmless). Refused while the list places it, running as
+   * far as this master knows, at a host that is not live (not heard, isolated, partitioned): it may run there, and
+   * "not running" would be a guess (seeds 118 with datastores and 328 without: the VM ran on, unprotected, at a host
+   * the master did not hear, and the operator was told it was not running).
    */
   static MasterState powerOff(Turn t, MasterState s, MasterInput.PowerOff p) {
     String vm = p.vm();
-    Optional<String> at = s.runningAt(vm).or(() -> Optional.ofNullable(s.protectedList().vms().get(vm))
-        .filter(e -> !e.recovery().gaveUp() && !s.pending().containsKey(vm)).map(ProtectedList.Entry::host)
-        .filter(s::liveHost));
+    Optional<String> placed = Optional.ofNullable(s.protectedList().vms().get(vm))
+        .filter(e -> !e.recovery().gaveUp() && !s.pending().containsKey(vm)).map(ProtectedList.Entry::host);
+    Optional<String> at = s.runningAt(vm).or(() -> placed.filter(s::liveHost));
     Optional<String> refusal = notOwner(t, s);
     if (refusal.isEmpty() && s.inFlight().containsKey(vm)) {
       refusal = Optional.of(vm + " is being started; power it off when it runs");
+    } else if (refusal.isEmpty() && at.isEmpty() && placed.isPresent()) {
+      HostEntry h = s.hosts().get(placed.get());
+      refusal = Optional.of(vm + " may run at " + placed.get() + ", where the protected list places it, and "
+          + placed.get() + " is not a live host of this master (" + (h == null ? "not known" : h.verdict() + ": "
+          + h.reason()) + "); try again when it reports");
     } else if (refusal.isEmpty() && at.isEmpty() && !s.protectedList().vms().containsKey(vm)) {
       refusal = Optional.of(vm + " is neither protected nor running at a live host");
     }
@@ -274,8 +282,9 @@ final class OperatorRequests {
       }
       if (held.change() instanceof AfterWrite.Start start) inFlight.remove(start.start().vm().name());
       refuse(t, s, request.get(), "not confirmed: master " + t.self() + " took the protected list v"
-          + taken.version() + " written by another master before a strict majority of hosts held v" + held.version()
-          + ", which records this change; it is in effect only if v" + taken.version() + " has it (./vmha status"
+          + ProtectedList.versionName(taken.version()) + " written by another master before a strict majority of hosts"
+          + " held v" + ProtectedList.versionName(held.version()) + ", which records this change; it is in effect only"
+          + " if v" + ProtectedList.versionName(taken.version()) + " has it (./vmha status"
           + " shows)");
     }
     return still.size() == s.afterWrite().size() ? s : s.afterWrite(still).restarts(s.pending(), inFlight);

@@ -343,8 +343,9 @@ final class VmRecovery {
   }
 
   /**
-   * Why this master restarts nothing now, if so: an operator disabled HA for the cluster. With heartbeat datastores: it holds no protected-list lock (another
-   * master owns the list). Without: its side holds no strict majority; or it has one, but a host Pekko reaches has
+   * Why this master restarts nothing now, if so: an operator disabled HA for the cluster. With heartbeat datastores:
+   * it holds no protected-list lock (another master owns the list), or it has just taken one and reads the list
+   * again. Without: its side holds no strict majority; or it has one, but a host Pekko reaches has
    * not reported to it since (the other master's slaves after a heal), and hostTimeout has not passed since the
    * majority began — so that no VM lost while this side had no majority is started beside its running copy.
    */
@@ -352,10 +353,16 @@ final class VmRecovery {
     if (!s.protectedList().ha().clusterEnabled()) {
       return Optional.of(new Waiting(WaitReason.HA_DISABLED, "HA is disabled for the cluster (./vmha ha enable)"));
     }
-    if (t.config.hasDatastores()) {
-      return ListOwnership.owns(t, s) ? Optional.empty() : Optional.of(new Waiting(WaitReason.LIST_LOCK,
+    if (t.config.hasDatastores() && !ListOwnership.owns(t, s)) {
+      return Optional.of(new Waiting(WaitReason.LIST_LOCK,
           "this master holds no datastore's protected-list lock (another master owns the list: partitioned)"));
     }
+    if (t.config.hasDatastores() && s.listReadOut()) {
+      // the master that held the lock may have changed the list since this one read it (seed 289: a power-off lost)
+      return Optional.of(new Waiting(WaitReason.LIST_LOCK, "this master took the protected-list lock and reads the"
+          + " list again first"));
+    }
+    if (t.config.hasDatastores()) return Optional.empty();
     MajorityRule.Count side = HostWatch.majority(t, s);
     if (!side.majority()) {
       return Optional.of(new Waiting(WaitReason.NO_MAJORITY, side.describe() + ": without heartbeat datastores only"

@@ -2,6 +2,7 @@ package dev.vmha.sim;
 
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.MasterEffect;
+import dev.vmha.master.RequestId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,7 +14,8 @@ import java.util.TreeSet;
  * What must hold in every simulated run, checked after every event: never two running copies of a VM (over all
  * hypervisors), never a list written to a datastore whose list lock another host holds, and every decision
  * explained: a restart or a downing only after an event that records it. The liveness check (protected VMs running
- * again within the bound after the last heal) is {@link #allRunning}. The first violation ends the run.
+ * again within the bound after the last heal, and what operators were told was done still so) is {@link #allRunning}.
+ * The first violation ends the run.
  */
 final class Invariants {
   private final Simulation w;
@@ -21,6 +23,12 @@ final class Invariants {
   /** Per master host, the VMs and hosts its recorded events have decided about. */
   private final Map<String, Set<String>> decided = new TreeMap<>();
   private boolean vmsChanged = true;
+  /** The operators' power requests: which VM, on or off. */
+  private final Map<RequestId, Power> asked = new TreeMap<>(java.util.Comparator.comparingLong(RequestId::value));
+  /** Per VM, what an operator was last told was done: powered on and protected (true), or powered off (false). */
+  private final Map<String, Boolean> answered = new TreeMap<>();
+
+  private record Power(String vm, boolean on) {}
 
   Invariants(Simulation w) {
     this.w = w;
@@ -61,15 +69,20 @@ final class Invariants {
     else if (e instanceof HaEvent.HostJudged j) d.add(j.host());
   }
 
-  /** An operator asked the master at {@code master} to power the VM on: the request explains its start. */
-  void asked(String master, String vm) {
-    decided.computeIfAbsent(master, k -> new TreeSet<>()).add(vm);
+  /** An operator asked the master at {@code master} to power the VM on or off: a power-on explains its start. */
+  void asked(String master, RequestId request, String vm, boolean on) {
+    if (on) decided.computeIfAbsent(master, k -> new TreeSet<>()).add(vm);
+    asked.put(request, new Power(vm, on));
+    answered.remove(vm); // until this one is answered, what an earlier answer said may no longer be so
   }
 
   /** A master's step: every restart it starts and every host it downs was decided in a recorded event. */
   void masterStep(String master, List<MasterEffect> effects) {
     for (MasterEffect e : effects) {
       if (e instanceof MasterEffect.Emit x) emitted(master, x.event());
+      if (e instanceof MasterEffect.Reply r && r.ok() && asked.containsKey(r.request())) {
+        answered.put(asked.get(r.request()).vm(), asked.get(r.request()).on());
+      }
       if (e instanceof MasterEffect.PersistThenStart s && s.decision().isPresent()) emitted(master, s.decision().get());
       Set<String> d = decided.getOrDefault(master, Set.of());
       if (e instanceof MasterEffect.PersistThenStart s && !d.contains(s.vm().name())) {
@@ -107,6 +120,17 @@ final class Invariants {
       violated((w.datastores().names().isEmpty() ? "no agent holds a protected list "
           : "no datastore holds a readable protected list ") + bound + " after the last heal");
       return 0;
+    }
+    for (Map.Entry<String, Boolean> a : answered.entrySet()) {
+      if (a.getValue() != protectedVms.get().contains(a.getKey())) {
+        violated(a.getKey() + (a.getValue() ? " was answered powered on and protected, but the list does not protect it"
+            : " was answered powered off, but the list protects it") + " " + bound + " after the last heal");
+        return 0;
+      }
+      if (!a.getValue()) {
+        w.hosts().stream().filter(h -> h.powered() && h.running().contains(a.getKey())).findFirst().ifPresent(h ->
+            violated(a.getKey() + " was answered powered off, but runs at " + h.id + " " + bound + " after the last heal"));
+      }
     }
     Set<String> down = new TreeSet<>(protectedVms.get());
     w.hosts().stream().filter(SimHost::powered).forEach(h -> down.removeAll(h.running()));

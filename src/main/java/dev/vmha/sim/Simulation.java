@@ -39,18 +39,27 @@ public final class Simulation {
    * One run's shape: {@code hosts} hosts and {@code vms} protected VMs; a fault begins in a step with probability
    * {@code faultsPerStep} and lasts up to {@code maxFaultSteps}; {@code response}: the isolation response;
    * {@code datastores}: how many heartbeat datastores (0: the majority of the membership decides, and the protected
-   * list lives only in the agents' memory).
+   * list lives only in the agents' memory); {@code coldStartWait}: how long a starting agent waits for ballots.
    */
   public record Setup(long seed, int hosts, int vms, int steps, double faultsPerStep, int maxFaultSteps,
-      IsolationResponse response, int datastores, Duration electionWindow) {
+      IsolationResponse response, int datastores, Duration electionWindow, Duration coldStartWait) {
     /** The hosts' election window unless a setup says otherwise: the one the simulator ran with until session 12. */
     static final Duration WINDOW = Duration.ofSeconds(3);
+    /** The cold-start wait unless a setup says otherwise (the shipped default is 60 s: runs stay short). */
+    static final Duration COLD_START_WAIT = Duration.ofSeconds(10);
 
     public Setup {
       if (hosts < 2 || hosts > 9) throw new IllegalArgumentException("hosts: 2..9, not " + hosts);
       if (vms < 1) throw new IllegalArgumentException("vms: 1 or more, not " + vms);
       if (steps < 1) throw new IllegalArgumentException("steps: 1 or more, not " + steps);
       if (datastores < 0 || datastores > 9) throw new IllegalArgumentException("datastores: 0..9, not " + datastores);
+    }
+
+    /** With the usual cold-start wait. */
+    public Setup(long seed, int hosts, int vms, int steps, double faultsPerStep, int maxFaultSteps,
+        IsolationResponse response, int datastores, Duration electionWindow) {
+      this(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, datastores, electionWindow,
+          COLD_START_WAIT);
     }
 
     /** With the usual election window. */
@@ -86,12 +95,18 @@ public final class Simulation {
      */
     public Setup withDatastores(int n) {
       return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, n,
-          n > 0 ? WINDOW : electionWindow);
+          n > 0 ? WINDOW : electionWindow, coldStartWait);
     }
 
     /** The same shape with this election window. */
     public Setup withElectionWindow(Duration w) {
-      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, datastores, w);
+      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, datastores, w, coldStartWait);
+    }
+
+    /** The same shape with this cold-start wait. */
+    public Setup withColdStartWait(Duration wait) {
+      return new Setup(seed, hosts, vms, steps, faultsPerStep, maxFaultSteps, response, datastores, electionWindow,
+          wait);
     }
 
     /**
@@ -218,7 +233,8 @@ public final class Simulation {
     }
     return "new Setup(" + setup.seed() + "L, " + setup.hosts() + ", " + setup.vms() + ", " + setup.steps() + ", "
         + setup.faultsPerStep() + ", " + setup.maxFaultSteps() + ", IsolationResponse." + setup.response() + ", "
-        + setup.datastores() + ")" + window;
+        + setup.datastores() + ")" + window + (setup.coldStartWait().equals(Setup.COLD_START_WAIT) ? ""
+        : ".withColdStartWait(Duration.ofMillis(" + setup.coldStartWait().toMillis() + "))");
   }
 
   public static String report(Result failed, int lines) {
@@ -286,7 +302,7 @@ public final class Simulation {
     }
     RequestId request = new RequestId(++requests);
     onHost(m.get(), 0, "operator powers " + vm + (on ? " on" : " off"), () -> {
-      if (on) invariants.asked(m.get().id, vm);
+      invariants.asked(m.get().id, request, vm, on);
       m.get().masterIn(on ? new MasterInput.PowerOn(request, new VmSpec(vm, 1024, 1), Optional.empty(),
           Optional.empty()) : new MasterInput.PowerOff(request, vm));
     });
@@ -348,7 +364,8 @@ public final class Simulation {
         + ", das.usedefaultisolationaddress = false, das.isolationaddress1 = \"127.0.0.1\""
         + ", vmha.hypervisor.type = in-memory, vmha.watchdog.type = process"
         + ", vmha.election.window = " + s.electionWindow().toMillis() + "ms"
-        + ", vmha.election.cold-start-wait = 10s, vmha.restart.retry-base-delay = 2s"
+        + ", vmha.election.cold-start-wait = " + s.coldStartWait().toMillis() + "ms"
+        + ", vmha.restart.retry-base-delay = 2s"
         + ", vmha.isolation.response = " + s.response().name().toLowerCase().replace('_', '-');
     synchronized (SETTINGS) {
       return SETTINGS.computeIfAbsent(text, t -> HaSettings.from(

@@ -843,7 +843,8 @@ class MasterMachineTest {
     m.in(new MasterInput.Beat(host1, Optional.of(replica)));
     assertTrue(m.state.loaded());
     assertEquals(Set.of("vm1"), m.state.protectedList().vms().keySet());
-    assertEquals(replica.version(), m.state.protectedList().version());
+    assertEquals(replica.nextEpoch("host1").version(), m.state.protectedList().version(),
+        "taken, as the first version of the epoch after it: this master holds ds1's lock");
   }
 
   /**
@@ -1192,7 +1193,9 @@ class MasterMachineTest {
   @Test
   void withoutDatastoresAStopRecordIsReadAgainstTheNewerListOfferedInTheSameBeat() {
     ProtectedList older = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3");
+    // written by a master elected after this one took over: two epochs on
+    ProtectedList newer = older.nextEpoch("host2").nextEpoch("host3").with(VM1, "host3", VmProtection.defaults(),
+        "host3");
     MasterScript m = new MasterScript("", Optional.of(older), List.of());
     m.host3NetBeating = false; // cut off from this master one way, as host3 in seed 822
     m.started();
@@ -1214,7 +1217,9 @@ class MasterMachineTest {
   @Test
   void withoutDatastoresARestartWaitingUnderAnOlderListEndsWhenANewerOnePlacesTheVmElsewhere() {
     ProtectedList older = ProtectedList.empty("host1").with(VM1, "host1", VmProtection.defaults(), "host1");
-    ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3");
+    // written by a master elected after this one took over: two epochs on
+    ProtectedList newer = older.nextEpoch("host2").nextEpoch("host3").with(VM1, "host3", VmProtection.defaults(),
+        "host3");
     MasterScript m = aloneAfterItsOwnFence(older);
     m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
         List.of(), m.now()), Optional.of(newer)));
@@ -1350,6 +1355,37 @@ class MasterMachineTest {
     MasterScript m = new MasterScript("", Optional.of(list), List.of());
     m.started();
     return m;
+  }
+
+  /**
+   * Seeds 118 (two datastores) and 328 (none): an operator powered off a VM the list placed at a host the master did
+   * not hear; told "it was not running", the VM ran on there, unprotected. Now the power-off is refused, naming the
+   * host, until the host reports again.
+   */
+  @Test
+  void anOperatorsPowerOffOfAVmPlacedAtAHostThatIsNotLiveIsRefusedUntilItReports() {
+    MasterScript m = new MasterScript();
+    m.started();
+    m.powerOnAtHost2(VM1, VmProtection.defaults());
+    m.host2Running = List.of(VM1);
+    m.tick();
+    m.host2NetBeating = false; // its agent cut off; its datastore heartbeat goes on, and it runs vm1
+    for (int i = 0; i < 40 && m.state.hosts().get("host2").live(); i++) {
+      m.tick();
+      m.answerPings(true);
+    }
+    assertFalse(m.state.hosts().get("host2").live());
+    assertFalse(m.state.pending().containsKey("vm1"), "not lost: host2's datastore heartbeat goes on");
+    m.mark();
+    RequestId id = m.powerOff("vm1");
+    assertFalse(m.reply(id).ok());
+    assertTrue(m.reply(id).message().startsWith("vm1 may run at host2"), m.reply(id).message());
+    assertTrue(m.state.protectedList().vms().containsKey("vm1"), "still protected");
+    assertTrue(m.powerOffs.isEmpty());
+    m.host2NetBeating = true;
+    m.tick();
+    m.powerOff("vm1");
+    assertEquals("vm1", m.powerOffs.poll().vm(), "host2 reports vm1 again: powered off there");
   }
 
   /**

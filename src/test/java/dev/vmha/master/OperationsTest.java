@@ -144,7 +144,8 @@ class OperationsTest {
     s.listReadsFail = true;
     s.host2Running = List.of(VM1);
     s.started();
-    assertEquals(replica.version(), s.state.protectedList().version(), "the replica taken");
+    assertEquals(replica.nextEpoch("host1").version(), s.state.protectedList().version(), "the replica taken, in the"
+        + " epoch after it");
     assertFalse(s.status().ha().clusterEnabled());
     s.host2CrashesAndIsJudgedDead();
     s.tick();
