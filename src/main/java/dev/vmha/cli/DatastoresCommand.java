@@ -1,7 +1,6 @@
 package dev.vmha.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vmha.datastore.ProtectedList;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -21,7 +20,7 @@ final class DatastoresCommand extends ViewCommand {
       long version = d.path("listVersion").asLong();
       out.println(String.format("%-16s %-12s %-12s %8s  %-40s %s", d.path("name").asText(),
           d.path("accessible").asBoolean() ? "yes" : "NO", d.path("listLockOwner").asText("").isEmpty() ? "-"
-              : d.path("listLockOwner").asText(), version == 0 ? "-" : ProtectedList.versionName(version),
+              : d.path("listLockOwner").asText(), version == 0 ? "-" : String.valueOf(version),
           ages(d.path("heartbeatAgesMs")), corrupt).stripTrailing());
     }
   }

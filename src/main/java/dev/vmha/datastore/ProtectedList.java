@@ -18,10 +18,7 @@ import java.util.Optional;
  * The content of {@code protectedlist}: every protected VM and the host it was last placed on, the hosts in
  * maintenance mode, and whether HA is enabled ({@code ha}), written by the master that owns the datastore: a new
  * master, and every host through the replica, knows them. {@code version} grows with every change; a new master takes
- * the highest valid version. Its high 32 bits are the epoch of the master that wrote it (as ZooKeeper's zxid): a master
- * that comes to own the list starts the epoch after the newest list it read ({@link #nextEpoch}), so a list a deposed
- * master wrote, however many versions, never outranks its successor's. A list written before maintenance or the switch
- * existed reads with none, and HA enabled.
+ * the highest valid version. A list written before maintenance or the switch existed reads with none, and HA enabled.
  */
 public record ProtectedList(
     String owner, long version, Map<String, Entry> vms, Map<String, HostMaintenance> maintenance, HaSwitch ha)
@@ -148,22 +145,6 @@ public record ProtectedList(
    */
   public boolean replaces(ProtectedList stored) {
     return stored.version() < version || stored.version() == version && !stored.equals(this);
-  }
-
-  /** The same list as the first version of the epoch after this one's, owned by {@code newOwner}. */
-  public ProtectedList nextEpoch(String newOwner) {
-    return new ProtectedList(newOwner, (epoch(version) + 1) << 32, vms, maintenance, ha);
-  }
-
-  /** The epoch of a list version: its high 32 bits. */
-  public static long epoch(long version) {
-    return version >>> 32;
-  }
-
-  /** A version as operators read it: {@code epoch.n}, or {@code n} in epoch 0. */
-  public static String versionName(long version) {
-    long n = version & 0xFFFF_FFFFL;
-    return epoch(version) == 0 ? Long.toString(n) : epoch(version) + "." + n;
   }
 
   /** The VM protected with these settings, placed at {@code host}. */

@@ -270,18 +270,6 @@ final class HostWatch {
     return MajorityRule.count(t.self(), s.hosts().keySet(), side(t, s));
   }
 
-  /**
-   * Whether a strict majority of the hosts this master knows, itself among them, reported to it after {@code since}:
-   * each such report offered the slave's replica where it was newer than this master's list.
-   */
-  static boolean reportedSince(Turn t, MasterState s, Duration since) {
-    Set<String> reported = new TreeSet<>(Set.of(t.self()));
-    for (HostEntry h : s.hosts().values()) {
-      if (h.report().isPresent() && h.lastBeat().compareTo(since) > 0) reported.add(h.id());
-    }
-    return MajorityRule.count(t.self(), s.hosts().keySet(), reported).majority();
-  }
-
   /** The hosts this master counts as heard, itself among them: the numerator of its majority. */
   static Set<String> side(Turn t, MasterState s) {
     return onSide(t, s, false);

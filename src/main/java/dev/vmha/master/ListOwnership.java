@@ -29,15 +29,7 @@ import java.util.TreeSet;
 final class ListOwnership {
   private ListOwnership() {}
 
-  /**
-   * The list read at takeover (or again after the lock was taken): the newest copy becomes this master's. A master
-   * that owns the list (it holds a lock; without datastores, once settled) starts a new epoch with it
-   * ({@link ProtectedList#nextEpoch}) and writes it, so no list a deposed master wrote meanwhile outranks its own.
-   * Without datastores it first waits, holding the newest list seen (its own replica, and those the slaves offer),
-   * until a strict majority has reported to it: any list a majority held is then among them (seed 195: master host3,
-   * frozen, wrote two versions no slave held, then followed host2 and offered them; host2 took them, being newer, and
-   * lost the power-off its majority held).
-   */
+  /** The list read at takeover (or again after the lock was taken): the newest copy becomes this master's. */
   static MasterState read(Turn t, MasterState s, MasterInput.ListRead r) {
     MasterState after = s.reading(false);
     boolean noneAnswered = t.config.hasDatastores() && r.failures().size() == t.config.datastores().size();
@@ -48,20 +40,25 @@ final class ListOwnership {
       return after;
     }
     for (String f : r.failures()) t.warn("protected list not read from " + f);
-    // the newest of the copies read, the replica the last master sent, and this master's own list as it last wrote it
-    // when it reads again after taking a lock: a copy on a datastore it could not read now may be its own newer write
-    // (found by seed 4170: an operator's power-off was lost, and a later master would have restarted that VM), but
-    // what it changed while it held no lock is not stored and not its to keep (seed 289: its changes outranked the
-    // power-off the lock's holder stored meanwhile); without datastores its own list, or the newest seen while it
-    // waits for a majority
+    // the newest of the copies read, the replica the last master sent, and, when it reads again after taking a lock,
+    // the newest list it knows stored: its own last write (a copy on a datastore it could not read now may be it:
+    // seed 4170, an operator's power-off was lost and a later master would have restarted that VM) or a slave's
+    // replica (seed 859: a power-on stored only on a datastore this master cannot read). What it changed while it
+    // held no lock is not stored and not its to keep (seed 289: its changes outranked the power-off the lock's holder
+    // stored meanwhile). Without datastores its own list
     Optional<ProtectedList> newest = r.list();
     Optional<ProtectedList> own = t.config.hasDatastores() ? s.stored()
-        : s.loaded() || s.unsettledSince().isPresent() ? Optional.of(s.protectedList()) : Optional.empty();
+        : s.loaded() ? Optional.of(s.protectedList()) : Optional.empty();
     for (Optional<ProtectedList> other : List.of(t.config.replica(), own)) {
       if (other.isPresent() && (newest.isEmpty() || other.get().version() > newest.get().version())) newest = other;
     }
     ProtectedList list = newest.map(l -> new ProtectedList(t.self(), l.version(), l.vms(), l.maintenance(), l.ha()))
         .orElse(ProtectedList.empty(t.self()));
+    // what a datastore gave is stored, though both copies may be unreadable at the next read (seed 859)
+    if (t.config.hasDatastores() && r.list().isPresent()
+        && s.stored().map(l -> l.version() < r.list().get().version()).orElse(true)) {
+      after = after.stored(r.list().get());
+    }
     // every host that owns a protected VM is watched from now on, as is every cluster member; a host in
     // maintenance is known (and shown) though it may be down
     Map<String, MasterState.HostEntry> hosts = new HashMap<>(s.hosts());
@@ -73,26 +70,10 @@ final class ListOwnership {
     for (String h : known) {
       if (!h.equals(t.self())) hosts.putIfAbsent(h, MasterState.HostEntry.fresh(h, s.now()));
     }
-    if (!t.config.hasDatastores()) {
-      // a list newer than the one it acts on means another master wrote since: this one waits again
-      boolean replaced = s.loaded() && list.version() > s.protectedList().version();
-      Duration since = replaced ? s.now() : s.unsettledSince().orElse(s.now().minusNanos(1));
-      if ((replaced || !s.loaded()) && !HostWatch.reportedSince(t, after.with(hosts), since)) {
-        if (!replaced) return after.with(hosts).unsettled(list, since);
-        return replaced(t, after, list).with(hosts).unsettled(list, since);
-      }
-    }
-    ProtectedList taken = owns(t, after) ? list.nextEpoch(t.self()) : list;
-    t.log("master " + t.self() + " took over the protected list v" + ProtectedList.versionName(taken.version())
-        + " with " + taken.vms().size() + " VMs");
-    MasterState next = replaced(t, after, taken).with(hosts);
-    if (taken == list) {
-      t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(taken)));
-      next = next.list(taken);
-    } else {
-      next = write(t, next, taken);
-    }
-    return VmRecovery.advance(t, HostWatch.investigate(t, next));
+    t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
+    t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
+        + " VMs");
+    return VmRecovery.advance(t, HostWatch.investigate(t, replaced(t, after, list).list(list).with(hosts)));
   }
 
   /**
@@ -122,7 +103,7 @@ final class ListOwnership {
       Optional<String> now = Optional.ofNullable(newer.vms().get(vm)).map(ProtectedList.Entry::host);
       if (was.equals(now) || t.config.hasDatastores() && now.isPresent()) return false;
       t.log(vm + " was lost from " + was.orElse("no host") + " under v"
-          + ProtectedList.versionName(s.protectedList().version()) + "; v" + ProtectedList.versionName(newer.version())
+          + s.protectedList().version() + "; v" + newer.version()
           + " places it " + now.map(h -> "at " + h).orElse("nowhere") + ": its restart ends");
       return true;
     });
@@ -130,21 +111,29 @@ final class ListOwnership {
   }
 
   /**
-   * A slave's replica of the list, offered while this master has none: taken when the last read found no readable
-   * copy on any datastore (no read is out), as the replica this host kept itself would be. A master that restarted
-   * has none of its own — it was the one sending them — and would otherwise wait for an operator to repair a list
-   * (seed 4099: both datastores' lists corrupted seconds after the master's agent restarted). Without datastores the
-   * replicas are the only copies: a replica newer than the list this master holds is taken whenever it comes (seed 5
-   * of the datastore-less simulations: the master powered back took an empty list at once, and the VMs it had lost
-   * with its power stayed down).
+   * A slave's replica of the list, offered while this master's beats carry an older one: taken when it is newer than
+   * the list this master holds, or, while it has none, when the last read found no readable copy on any datastore (no
+   * read is out), as the replica this host kept itself would be. A master that restarted has none of its own — it was
+   * the one sending them — and would otherwise wait for an operator to repair a list (seed 4099: both datastores'
+   * lists corrupted seconds after the master's agent restarted). With datastores the newer replica is its last
+   * master's write to a datastore it could not read (seed 1057: it read the only datastore that answered, whose copy
+   * was old; the newest was on the other, frozen); a master without a lock replicates no change. Without datastores
+   * the replicas are the only copies (seed 5 of the datastore-less simulations: the master powered back took an empty
+   * list at once, and the VMs it had lost with its power stayed down).
    */
   static MasterState offered(Turn t, MasterState s, MasterInput.Beat b) {
-    if (b.replica().isEmpty() || s.listReadOut()) return s;
-    boolean newer = !t.config.hasDatastores() && b.replica().get().version() > s.protectedList().version();
+    if (b.replica().isEmpty()) return s;
+    ProtectedList replica = b.replica().get();
+    // with datastores, kept for the read after taking a lock: the datastore holding its copy may be unreadable then
+    if (t.config.hasDatastores() && s.stored().map(l -> l.version() < replica.version()).orElse(true)) {
+      s = s.stored(replica);
+    }
+    if (s.listReadOut()) return s;
+    boolean newer = replica.version() > s.protectedList().version();
     if (s.loaded() && !newer) return s;
-    t.log((t.config.hasDatastores() ? "no datastore's protected list is readable" : "no datastores")
-        + ": taking v" + ProtectedList.versionName(b.replica().get().version()) + " that " + b.report().hostId()
-        + " kept from the last master's heartbeats");
+    t.log((s.loaded() ? "newer than the list this master read" : t.config.hasDatastores()
+        ? "no datastore's protected list is readable" : "no datastores") + ": taking v" + replica.version() + " that "
+        + b.report().hostId() + " kept from the last master's heartbeats");
     return read(t, s, new MasterInput.ListRead(b.replica(), List.of()));
   }
 
@@ -212,9 +201,12 @@ final class ListOwnership {
 
   /**
    * The list changes: written to the datastores whose lock this master holds and handed to the election FSM, which
-   * replicates it to all hosts.
+   * replicates it to all hosts. With datastores a master that holds no lock keeps a change in its memory only: its
+   * versions would collide with the lock holder's, and its slaves, holding them, would no longer offer the holder's
+   * newer list (seed 859: a power-on stored on a datastore the next holder could not read was lost).
    */
   static MasterState write(Turn t, MasterState s, ProtectedList list) {
+    if (t.config.hasDatastores() && !owns(t, s)) return s.list(list);
     t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
     t.effect(new MasterEffect.WriteList(list, List.copyOf(new TreeSet<>(s.held()))));
     return s.list(list);
@@ -225,11 +217,13 @@ final class ListOwnership {
    * once it is also held ({@link AfterWrite.Held}).
    */
   static MasterState written(Turn t, MasterState s, MasterInput.ListWritten w) {
-    for (String f : w.failures()) t.warn("protected list v" + ProtectedList.versionName(w.version()) + " not written to " + f);
+    for (String f : w.failures()) {
+      t.warn("protected list v" + w.version() + " not written to " + f);
+    }
     List<AfterWrite> still = new ArrayList<>();
     List<AfterWrite> due = new ArrayList<>();
     for (AfterWrite a : s.afterWrite()) {
-      Optional<String> why = unstored(t, w, a);
+      Optional<String> why = unstored(w, a);
       boolean decided = why.isEmpty() ? a.version() <= w.version() : a.version() == w.version();
       if (decided && why.isEmpty() && a instanceof AfterWrite.Held h) {
         AfterWrite.Held onDisk = h.stored();
@@ -240,11 +234,12 @@ final class ListOwnership {
     }
     MasterState next = s.afterWrite(still);
     if (t.config.hasDatastores() && w.failures().size() < w.datastores()
-        && s.protectedList().version() == w.version()) {
+        && s.protectedList().version() == w.version()
+        && s.stored().map(l -> l.version() <= w.version()).orElse(true)) {
       next = next.stored(s.protectedList());
     }
     for (AfterWrite a : due) {
-      Optional<String> why = unstored(t, w, a);
+      Optional<String> why = unstored(w, a);
       next = why.isEmpty() ? OperatorRequests.goAhead(t, next, a) : OperatorRequests.notStored(t, next, a, why.get());
     }
     return next;
@@ -255,10 +250,11 @@ final class ListOwnership {
    * on one datastore at least; without datastores on this host's disk, the one record a next agent here reads before
    * the next beat carries the list (seed 18433).
    */
-  private static Optional<String> unstored(Turn t, MasterInput.ListWritten w, AfterWrite a) {
+  private static Optional<String> unstored(MasterInput.ListWritten w, AfterWrite a) {
     if (a instanceof AfterWrite.Held) {
-      return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v" + ProtectedList.versionName(w.version())
-          + " that records it could not be written to " + String.join("; ", w.failures()));
+      return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v"
+          + w.version() + " that records it could not be written to "
+          + String.join("; ", w.failures()));
     }
     if (w.failures().size() < w.datastores()) return Optional.empty();
     return Optional.of("the protected list was written to no datastore: "

@@ -25,17 +25,16 @@ import java.util.TreeSet;
  * may hold; {@code lockable}: those {@link dev.vmha.datastore.ListLockRule} lets it hold this round;
  * {@code afterWrite}: effects held back until a list version is written; {@code capacity}: the current capacity plan
  * ({@link CapacityWatch}); {@code drain}: hosts entering maintenance; {@code stalled}: the stall of its agent this
- * master stepped down for ({@link MasterMachine}); {@code unsettledSince}: without datastores, since when it holds the
- * newest list seen without acting on it, waiting for a majority's reports ({@link ListOwnership#read});
- * {@code stored}: with datastores, the newest list it wrote to one at least (a list changed while it held no lock is
- * not its to keep when it reads the list again).
+ * master stepped down for ({@link MasterMachine}); {@code stored}: with datastores, the newest list it knows stored:
+ * its own last write to one at least, or a replica a slave offered (a list it changed while it held no lock is not its
+ * to keep when it reads the list again).
  */
 public record MasterState(
     Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
     Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
     boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
     Optional<Duration> majoritySince, List<AfterWrite> afterWrite, CapacityWatch.Watch capacity,
-    Draining drain, Optional<Duration> stalled, Optional<Duration> unsettledSince, Optional<ProtectedList> stored) {
+    Draining drain, Optional<Duration> stalled, Optional<ProtectedList> stored) {
 
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
@@ -316,12 +315,12 @@ public record MasterState(
   static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
     return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
         Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), CapacityWatch.Watch.NONE,
-        Draining.NONE, Optional.empty(), Optional.empty(), Optional.empty());
+        Draining.NONE, Optional.empty(), Optional.empty());
   }
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState host(HostEntry e) {
@@ -339,86 +338,77 @@ public record MasterState(
 
   MasterState allSilent(boolean reported) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
-  /** The list this master holds, and acts on. */
   MasterState list(ProtectedList l) {
     return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, Optional.empty(), stored);
-  }
-
-  /**
-   * Without datastores, the newest list this master has seen, held but not acted on until a strict majority has
-   * reported since {@code since} ({@link ListOwnership#read}).
-   */
-  MasterState unsettled(ProtectedList l, Duration since) {
-    return new MasterState(now, false, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, Optional.of(since), stored);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState reading(boolean out) {
     return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState time(Duration t) {
     return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
-        held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState locks(Set<String> h, Set<String> mayHold) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity, drain,
+        stalled, stored);
   }
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain, stalled, stored);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain, stalled, stored);
   }
 
   MasterState capacity(CapacityWatch.Watch c) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain, stalled, stored);
   }
 
   MasterState drain(Draining d) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d, stalled, unsettledSince, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d, stalled, stored);
   }
 
-  /** With datastores: {@code l} is the newest list this master wrote to one at least (while it held its lock). */
+  /** With datastores: {@code l} is the newest list this master knows stored ({@link ListOwnership#read}). */
   MasterState stored(ProtectedList l) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
         allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled,
-        unsettledSince, Optional.of(l));
+        Optional.of(l));
   }
 
   /** Stepped down after its agent stalled for {@code idle}: it acts on nothing more. */
   MasterState stalled(Duration idle) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
         allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, Optional.of(idle),
-        unsettledSince, stored);
+        stored);
   }
 
   /** The VM as the live host that runs it reports it, if one does. */

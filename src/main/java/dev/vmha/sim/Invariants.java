@@ -129,7 +129,8 @@ final class Invariants {
       }
       if (!a.getValue()) {
         w.hosts().stream().filter(h -> h.powered() && h.running().contains(a.getKey())).findFirst().ifPresent(h ->
-            violated(a.getKey() + " was answered powered off, but runs at " + h.id + " " + bound + " after the last heal"));
+            violated(a.getKey() + " was answered powered off, but runs at " + h.id + " " + bound
+                + " after the last heal"));
       }
     }
     Set<String> down = new TreeSet<>(protectedVms.get());

@@ -704,6 +704,59 @@ class SimulationCasesTest {
    * cut from one slave while its own agent restarts pass too: RELIABILITY.md.)
    */
   /**
+   * Without datastores an operator's power-off was carried out and answered once the master's own disk held the list
+   * without the VM; a restart waited until a strict majority held its list, an operator's change did not. Master
+   * host5 powers vm1 off at 30 s and loses power at 30.25 s, before its next beat carries that list; host4 took over
+   * at 42 s with the slaves' replica, which still protects vm1, found it stopped at host1 and restarted it at 72 s:
+   * the operator's power-off was lost for good. Now the power-off waits for a majority to hold its list: vm1 runs on
+   * at host1, protected, and the operator is not told it was powered off.
+   */
+  @Test
+  void withoutDatastoresAnOperatorsPowerOffIsNotUndoneWhenTheMasterIsLostBeforeItsNextBeat() {
+    Simulation.Result r = run(new Simulation.Setup(7, 5, 10, 120, 0, 30, IsolationResponse.POWER_OFF, 0,
+        Duration.ofSeconds(2)), new Fault.OperatorPower(30_000, "vm1", false),
+        new Fault.Crash(30_250, 60_000, "host5"));
+    assertFalse(traced(r, "event VmPoweredOff: vm1"), "no master told the operator vm1 was powered off");
+    assertFalse(traced(r, "started vm1 for "), "vm1 was never stopped, so never restarted");
+  }
+
+  /**
+   * The power-on side of the same gap: vm1, powered off at 20 s (that list reached every host), is powered on again
+   * at 40 s; it was started at host1 and answered "protected, running at host1" at 40.03 s; master host5 loses power
+   * at 40.25 s, before a beat carries the list. host4 took over at 52 s with the replicas, which do not protect vm1,
+   * so when host1 lost power at 75 s vm1 was never restarted. Now the power-on waits for a majority to hold its list:
+   * vm1 is neither started nor answered as protected.
+   */
+  @Test
+  void withoutDatastoresAnOperatorsPowerOnIsNotForgottenWhenTheMasterIsLostBeforeItsNextBeat() {
+    Simulation.Result r = run(new Simulation.Setup(7, 5, 10, 120, 0, 30, IsolationResponse.POWER_OFF, 0,
+        Duration.ofSeconds(2)), new Fault.OperatorPower(20_000, "vm1", false),
+        new Fault.OperatorPower(40_000, "vm1", true), new Fault.Crash(40_250, 60_000, "host5"),
+        new Fault.Crash(75_000, 200_000, "host1"));
+    assertTrue(traced(r, "host5 event VmPoweredOff: vm1"), "the first power-off was carried out");
+    assertFalse(traced(r, "event VmProtected: vm1"), "no master told the operator vm1 was protected");
+    assertFalse(traced(r, "started vm1 for "), "vm1 was never started: no host's loss can forget it");
+  }
+
+  /**
+   * Seed 289 with two datastores (session 14): host3, master of a minority without a lock, kept changing its list;
+   * host2, holding the lock, powered vm2 off; at the heal host3 took the lock, read the lists again and kept its own
+   * (a higher version), and restarted vm2 from the wait it had before. Now a master keeps only what it stored (its
+   * changes without a lock stay in its memory), acts on nothing before that read, and a VM the list no longer
+   * protects leaves its wait.
+   */
+  @Test
+  void aMasterTakingTheLockKeepsOnlyWhatItStoredAndRestartsNoVmPoweredOffMeanwhile() {
+    Simulation.Setup setup = Simulation.Setup.of(289, 200);
+    Simulation.Result r = run(setup, Simulation.faults(setup).toArray(Fault[]::new));
+    assertTrue(traced(r, "host2 answers request 3: vm2 powered off at"), "host2, holding the lock, powered vm2 off");
+    assertTrue(r.trace().stream().anyMatch(l -> l.contains("host3 event ProtectedListOwnership: owns the protected"
+        + " list on [") && l.endsWith("taken over from host2")), "host3 took the lock after it");
+    assertFalse(r.trace().stream().anyMatch(l -> l.contains("started vm2 for ")
+        && Long.parseLong(l.substring(0, l.indexOf(' '))) > at(r, "host2 answers request 3")), "vm2 stays off");
+  }
+
+  /**
    * Built by hand (session 13, helper adversary13), with the shipped 60 s cold-start-wait: master host5 and slave
    * host1 are cut apart both ways at 16 s (each hears the others) and host5's agent restarts at 20 s. Its cold start
    * waited to 83 s for ballots of host2..host4, which followed host1 (master from 27 s) and never balloted; neither

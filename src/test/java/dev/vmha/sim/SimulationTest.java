@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.LongStream;
@@ -27,6 +28,13 @@ class SimulationTest {
    */
   private static final int THREADS =
       Math.max(1, Runtime.getRuntime().availableProcessors() / Integer.getInteger("vmha.test.forks", 1));
+
+  /**
+   * Seeds that fail for a defect known and still open (docs/RELIABILITY.md, "Open"), each with the violation it must
+   * still show: one that passes, or fails otherwise, fails the test, so the list stays true.
+   */
+  private static final Map<Long, String> KNOWN_OPEN = Map.of(195L, "vm2 was answered powered off, but the list"
+      + " protects it");
 
   @Test
   void aSeedReplaysBitForBit() {
@@ -55,9 +63,20 @@ class SimulationTest {
     long withoutDatastores = results.stream().filter(r -> r.setup().datastores() == 0).count();
     System.out.printf("simulation: %d seeds x %d steps (%d without datastores), %d faults, %d events in %d ms on %d"
         + " threads%n", SEEDS, STEPS, withoutDatastores, faults, events, ms, THREADS);
-    List<Simulation.Result> failed = results.stream().filter(r -> r.violation().isPresent()).toList();
+    List<Simulation.Result> failed = results.stream().filter(r -> !knownOpen(r)
+        && (r.violation().isPresent() || KNOWN_OPEN.containsKey(r.setup().seed()))).toList();
+    results.stream().filter(SimulationTest::knownOpen)
+        .forEach(r -> System.out.println("known open (docs/RELIABILITY.md): " + r.summary()));
     if (!failed.isEmpty()) {
-      fail(failed.size() + " of " + SEEDS + " seeds failed\n" + Simulation.report(failed.get(0), 60));
+      Simulation.Result first = failed.get(0);
+      fail(failed.size() + " of " + SEEDS + " seeds failed\n" + (first.violation().isEmpty() ? "seed "
+          + first.setup().seed() + " passes now: take it out of KNOWN_OPEN" : Simulation.report(first, 60)));
     }
+  }
+
+  /** A known-open seed failing as it is known to. */
+  private static boolean knownOpen(Simulation.Result r) {
+    String known = KNOWN_OPEN.get(r.setup().seed());
+    return known != null && r.violation().filter(v -> v.contains(known)).isPresent();
   }
 }
