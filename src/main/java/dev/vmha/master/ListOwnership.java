@@ -102,9 +102,8 @@ final class ListOwnership {
       Optional<String> was = Optional.ofNullable(s.protectedList().vms().get(vm)).map(ProtectedList.Entry::host);
       Optional<String> now = Optional.ofNullable(newer.vms().get(vm)).map(ProtectedList.Entry::host);
       if (was.equals(now) || t.config.hasDatastores() && now.isPresent()) return false;
-      t.log(vm + " was lost from " + was.orElse("no host") + " under v"
-          + s.protectedList().version() + "; v" + newer.version()
-          + " places it " + now.map(h -> "at " + h).orElse("nowhere") + ": its restart ends");
+      t.log(vm + " was lost from " + was.orElse("no host") + " under v" + s.protectedList().version() + "; v"
+          + newer.version() + " places it " + now.map(h -> "at " + h).orElse("nowhere") + ": its restart ends");
       return true;
     });
     return s.restarts(pending, s.inFlight());
@@ -217,9 +216,7 @@ final class ListOwnership {
    * once it is also held ({@link AfterWrite.Held}).
    */
   static MasterState written(Turn t, MasterState s, MasterInput.ListWritten w) {
-    for (String f : w.failures()) {
-      t.warn("protected list v" + w.version() + " not written to " + f);
-    }
+    for (String f : w.failures()) t.warn("protected list v" + w.version() + " not written to " + f);
     List<AfterWrite> still = new ArrayList<>();
     List<AfterWrite> due = new ArrayList<>();
     for (AfterWrite a : s.afterWrite()) {
@@ -252,9 +249,8 @@ final class ListOwnership {
    */
   private static Optional<String> unstored(MasterInput.ListWritten w, AfterWrite a) {
     if (a instanceof AfterWrite.Held) {
-      return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v"
-          + w.version() + " that records it could not be written to "
-          + String.join("; ", w.failures()));
+      return w.failures().isEmpty() ? Optional.empty() : Optional.of("the protected list v" + w.version()
+          + " that records it could not be written to " + String.join("; ", w.failures()));
     }
     if (w.failures().size() < w.datastores()) return Optional.empty();
     return Optional.of("the protected list was written to no datastore: "
