@@ -67,8 +67,8 @@ final class Maintenance {
     MasterState next = ListOwnership.write(t, s, s.protectedList().maintaining(m.host(), mode, m.by(), t.wall,
         t.self()));
     return OperatorRequests.waitForWrite(t, next, new AfterWrite.Maintenance(next.protectedList().version(),
-        m.request(), m.host(), before,
-        "host " + m.host() + (m.enter() ? " enters maintenance: " : " left maintenance: ") + detail + warning));
+        m.request(), m.host(), before, "host " + m.host() + (m.enter() ? " enters maintenance: "
+        : " left maintenance: ") + detail + warning));
   }
 
   /** The list that records a request is stored: it is answered, and the draining goes on. */
@@ -299,7 +299,8 @@ final class Maintenance {
 
   /** A request about the host waits for its list to be stored: nothing is migrated for it before. */
   private static boolean awaitingWrite(MasterState s, String host) {
-    return s.afterWrite().stream().anyMatch(a -> a.change() instanceof AfterWrite.Maintenance m && m.host().equals(host));
+    return s.afterWrite().stream()
+        .anyMatch(a -> a.change() instanceof AfterWrite.Maintenance m && m.host().equals(host));
   }
 
   private static String describe(MaintenanceMode mode) {

@@ -282,9 +282,8 @@ final class OperatorRequests {
       }
       if (held.change() instanceof AfterWrite.Start start) inFlight.remove(start.start().vm().name());
       refuse(t, s, request.get(), "not confirmed: master " + t.self() + " took the protected list v"
-          + taken.version() + " written by another master before a strict majority of hosts"
-          + " held v" + held.version() + ", which records this change; it is in effect only"
-          + " if v" + taken.version() + " has it (./vmha status"
+          + taken.version() + " written by another master before a strict majority of hosts held v" + held.version()
+          + ", which records this change; it is in effect only if v" + taken.version() + " has it (./vmha status"
           + " shows)");
     }
     return still.size() == s.afterWrite().size() ? s : s.afterWrite(still).restarts(s.pending(), inFlight);

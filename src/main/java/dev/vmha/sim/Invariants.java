@@ -3,6 +3,7 @@ package dev.vmha.sim;
 import dev.vmha.history.HaEvent;
 import dev.vmha.master.MasterEffect;
 import dev.vmha.master.RequestId;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,7 @@ final class Invariants {
   private final Map<String, Set<String>> decided = new TreeMap<>();
   private boolean vmsChanged = true;
   /** The operators' power requests: which VM, on or off. */
-  private final Map<RequestId, Power> asked = new TreeMap<>(java.util.Comparator.comparingLong(RequestId::value));
+  private final Map<RequestId, Power> asked = new HashMap<>();
   /** Per VM, what an operator was last told was done: powered on and protected (true), or powered off (false). */
   private final Map<String, Boolean> answered = new TreeMap<>();
 
