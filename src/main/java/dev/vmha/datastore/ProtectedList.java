@@ -147,6 +147,19 @@ public record ProtectedList(
     return stored.version() < version || stored.version() == version && !stored.equals(this);
   }
 
+  /**
+   * The epoch of a list version: its high 32 bits (as ZooKeeper's zxid). Without datastores a master writes lists
+   * only in the epoch a strict majority promised it; with datastores every list is of epoch 0 (the lock orders them).
+   */
+  public static long epoch(long version) {
+    return version >>> 32;
+  }
+
+  /** The same list as the first version of {@code epoch}, owned by {@code newOwner}. */
+  public ProtectedList firstOf(long epoch, String newOwner) {
+    return new ProtectedList(newOwner, epoch << 32, vms, maintenance, ha);
+  }
+
   /** The VM protected with these settings, placed at {@code host}. */
   public ProtectedList with(VmSpec vm, String host, VmProtection protection, String newOwner) {
     Map<String, Entry> m = new LinkedHashMap<>(vms);

@@ -45,8 +45,12 @@ public sealed interface ElectionEffect<C> {
    * Send this master's heartbeat, with its own coordinator, its protected list and (without datastores) the hosts it
    * counts as heard, to every other host.
    */
-  record SendMasterBeat<C>(Rank rank, Optional<ProtectedList> list, Optional<Set<String>> side)
-      implements ElectionEffect<C> {}
+  record SendMasterBeat<C>(Rank rank, Optional<ProtectedList> list, Optional<Set<String>> side, long proposal)
+      implements ElectionEffect<C> {
+    public SendMasterBeat(Rank rank, Optional<ProtectedList> list, Optional<Set<String>> side) {
+      this(rank, list, side, 0);
+    }
+  }
 
   /**
    * Without datastores, pass this slave's master's last beat on to host {@code to}, whose ballot came while the
@@ -68,12 +72,22 @@ public sealed interface ElectionEffect<C> {
    * restart waits until a strict majority holds the list that records it: on disk, so that it outlives their
    * agents).
    */
-  record ReportTo<C>(C coordinator, HostReport report, Optional<ProtectedList> replica, Optional<Long> holds)
-      implements ElectionEffect<C> {
+  record ReportTo<C>(C coordinator, HostReport report, Optional<ProtectedList> replica, Optional<Long> holds,
+      long promise) implements ElectionEffect<C> {
     ReportTo(C coordinator, HostReport report, Optional<Long> holds) {
-      this(coordinator, report, Optional.empty(), holds);
+      this(coordinator, report, Optional.empty(), holds, 0);
+    }
+
+    public ReportTo(C coordinator, HostReport report, Optional<ProtectedList> replica, Optional<Long> holds) {
+      this(coordinator, report, replica, holds, 0);
     }
   }
+
+  /**
+   * Without datastores, store on this host's disk the promise of {@code epoch}: no list of an older epoch is stored
+   * or held here from now on (answered by {@link ElectionInput.PromiseOnDisk}).
+   */
+  record StorePromise<C>(long epoch) implements ElectionEffect<C> {}
 
   /**
    * Without datastores, store this replica on this host's disk, unless the list there is newer (answered by
@@ -82,7 +96,11 @@ public sealed interface ElectionEffect<C> {
   record StoreReplica<C>(ProtectedList list) implements ElectionEffect<C> {}
 
   /** This master's own report to its own coordinator. */
-  record ReportToOwn<C>(HostReport report) implements ElectionEffect<C> {}
+  record ReportToOwn<C>(HostReport report, long promise) implements ElectionEffect<C> {
+    public ReportToOwn(HostReport report) {
+      this(report, 0);
+    }
+  }
 
   /**
    * Start this host's master coordinator.

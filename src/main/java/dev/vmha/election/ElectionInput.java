@@ -77,7 +77,21 @@ public sealed interface ElectionInput<C> {
    * it counts as heard.
    */
   record MasterBeatHeard<C>(Instant at, Rank master, C coordinator, Optional<ProtectedList> list,
-      Optional<Set<String>> side) implements ElectionInput<C> {}
+      Optional<Set<String>> side, long proposal) implements ElectionInput<C> {
+    public MasterBeatHeard(Instant at, Rank master, C coordinator, Optional<ProtectedList> list,
+        Optional<Set<String>> side) {
+      this(at, master, coordinator, list, side, 0);
+    }
+  }
+
+  /**
+   * Without datastores, the epoch this host promised ({@link ElectionEffect.StorePromise}) is on its disk: read as the
+   * agent starts, or stored.
+   */
+  record PromiseOnDisk<C>(Instant at, long epoch) implements ElectionInput<C> {}
+
+  /** Without datastores, this host's own coordinator proposes {@code epoch} ({@code MasterNotice.Proposing}). */
+  record Proposing<C>(Instant at, long epoch) implements ElectionInput<C> {}
 
   /**
    * Without datastores, each interval: the hosts this host's own coordinator counts as heard, while they are a strict

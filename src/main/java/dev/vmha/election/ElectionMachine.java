@@ -18,6 +18,8 @@ import dev.vmha.election.ElectionInput.EnforcementAsked;
 import dev.vmha.election.ElectionInput.Fired;
 import dev.vmha.election.ElectionInput.IsolationPinged;
 import dev.vmha.election.ElectionInput.ListChanged;
+import dev.vmha.election.ElectionInput.PromiseOnDisk;
+import dev.vmha.election.ElectionInput.Proposing;
 import dev.vmha.election.ElectionInput.MasterBeatHeard;
 import dev.vmha.election.ElectionInput.PeersListed;
 import dev.vmha.election.ElectionInput.ReplicaNotStored;
@@ -116,7 +118,7 @@ public final class ElectionMachine {
      */
     private ElectionState<C> store(ElectionState<C> s, boolean now) {
       if (!now || config.heartbeatDatastores() || asMaster(s) || s.disk().storing() || s.list().isEmpty()
-          || !s.disk().behind(s.list().get())) {
+          || !s.disk().behind(s.list().get()) || !s.disk().admits(s.list().get())) {
         return s;
       }
       effects.add(new ElectionEffect.StoreReplica<>(s.list().get()));
@@ -155,6 +157,12 @@ public final class ElectionMachine {
       if (in instanceof DiskListRead<C> d) return Optional.of(onDisk(s, d.list()));
       if (in instanceof ReplicaStored<C> r) return Optional.of(onDisk(s, r.onDisk()));
       if (in instanceof ReplicaNotStored<C>) return Optional.of(s.disk(s.disk().storing(false)));
+      if (in instanceof PromiseOnDisk<C> p) return Optional.of(s.disk(s.disk().promised(p.epoch())));
+      if (in instanceof Proposing<C> p) {
+        // a master promises its own epoch on its disk too: it counts itself only once that promise is stored
+        promise(s, p.epoch());
+        return Optional.of(s.phase() instanceof Master<C> m ? s.phase(new Master<>(m.side(), p.epoch())) : s);
+      }
       if (in instanceof ResponseApplied<C> a) {
         responseApplied(s, a);
         return Optional.of(s);
@@ -169,6 +177,13 @@ public final class ElectionMachine {
     /** {@code l} is on this host's disk: held too where newer, but a master keeps its coordinator's list. */
     private ElectionState<C> onDisk(ElectionState<C> s, ProtectedList l) {
       return asMaster(s) ? s.disk(s.disk().holding(l)) : s.onDisk(l);
+    }
+
+    /** Without datastores, the promise of {@code epoch} is stored on this host's disk, when later than its own. */
+    private void promise(ElectionState<C> s, long epoch) {
+      if (!config.heartbeatDatastores() && epoch > s.disk().promise()) {
+        effects.add(new ElectionEffect.StorePromise<>(epoch));
+      }
     }
 
     // ---- Uninitialized: waiting for this agent to be a cluster member
@@ -303,6 +318,7 @@ public final class ElectionMachine {
           beat.side().map(side -> side.contains(hostId())).orElse(true)));
       boolean listed = beat.list().isPresent() && s.list().map(l -> l.version() <= beat.list().get().version())
           .orElse(true);
+      promise(s, beat.proposal());
       return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), listed, Optional.of(beat)));
     }
 
@@ -313,7 +329,8 @@ public final class ElectionMachine {
           // it holds what is on its disk: a list only in memory is lost with this agent
           effects.add(new ElectionEffect.ReportTo<>(sl.coordinator().get(), s.report().get(),
               sl.masterListed() ? Optional.empty() : s.list(), s.disk().stored()
-                  .filter(l -> l.owner().equals(sl.master().hostId())).map(ProtectedList::version)));
+                  .filter(l -> l.owner().equals(sl.master().hostId())).map(ProtectedList::version),
+              s.disk().promise()));
         }
         return s;
       }
@@ -365,8 +382,9 @@ public final class ElectionMachine {
     private void masterTick(ElectionState<C> s) {
       effects.add(new AskView<>());
       Optional<Set<String>> side = s.phase() instanceof Master<C> m ? m.side() : Optional.empty();
-      effects.add(new ElectionEffect.SendMasterBeat<>(rank(s), s.list(), side));
-      s.report().ifPresent(r -> effects.add(new ElectionEffect.ReportToOwn<>(r)));
+      long proposal = s.phase() instanceof Master<C> m ? m.proposal() : 0;
+      effects.add(new ElectionEffect.SendMasterBeat<>(rank(s), s.list(), side, proposal));
+      s.report().ifPresent(r -> effects.add(new ElectionEffect.ReportToOwn<>(r, s.disk().promise())));
     }
 
     private ElectionState<C> stepDown(ElectionState<C> s, MasterBeatHeard<C> beat) {
@@ -404,7 +422,7 @@ public final class ElectionMachine {
         // not left out: the others hold no strict majority, so nobody restarts its VMs, and after an even split heals
         // the other master's beats may come later than Pekko's reachability (CanonicalCasesTest's even split)
         effects.add(new ElectionEffect.CountedByMaster<>(hostId(), !c.outnumbered()));
-        return s.phase(new Master<>(c.side()));
+        return s.phase(new Master<>(c.side(), s.phase() instanceof Master<C> m ? m.proposal() : 0));
       }
       return s;
     }

@@ -37,16 +37,26 @@ public record ElectionState<C>(
    * whether a store of the replica is out. A slave reports holding only what is stored, so a majority that holds a
    * list holds it across restarts of its agents.
    */
-  public record DiskCopy(Optional<ProtectedList> stored, boolean storing) {
-    static final DiskCopy NONE = new DiskCopy(Optional.empty(), false);
+  public record DiskCopy(Optional<ProtectedList> stored, boolean storing, long promise) {
+    static final DiskCopy NONE = new DiskCopy(Optional.empty(), false, 0);
 
     /** {@code l} is on the disk; no store is out. */
     DiskCopy holding(ProtectedList l) {
-      return new DiskCopy(Optional.of(l), false);
+      return new DiskCopy(Optional.of(l), false, promise);
     }
 
     DiskCopy storing(boolean out) {
-      return new DiskCopy(stored, out);
+      return new DiskCopy(stored, out, promise);
+    }
+
+    /** The promise of {@code epoch} is on the disk. */
+    DiskCopy promised(long epoch) {
+      return new DiskCopy(stored, storing, Math.max(promise, epoch));
+    }
+
+    /** Whether a list may be stored or held here: it is not of an epoch older than the one promised. */
+    boolean admits(ProtectedList l) {
+      return ProtectedList.epoch(l.version()) >= promise;
     }
 
     /** Whether {@code l} is to be stored: it is newer than the stored list, or another of its version. */
@@ -122,7 +132,11 @@ public record ElectionState<C>(
    * Master, running its own coordinator; {@code side}: the hosts the coordinator last counted as heard (without
    * datastores), which its beats carry.
    */
-  public record Master<C>(Optional<Set<String>> side) implements Phase<C> {
+  public record Master<C>(Optional<Set<String>> side, long proposal) implements Phase<C> {
+    public Master(Optional<Set<String>> side) {
+      this(side, 0);
+    }
+
     public Role role() {
       return Role.MASTER;
     }
@@ -173,7 +187,7 @@ public record ElectionState<C>(
 
   /** Keeps the newer of the list held and {@code l}. */
   ElectionState<C> newer(ProtectedList l) {
-    if (list.isPresent() && list.get().version() > l.version()) return this;
+    if (list.isPresent() && list.get().version() > l.version() || !disk.admits(l)) return this;
     return new ElectionState<>(phase, listedFsms, report, Optional.of(l), view, enforcement, disk);
   }
 

@@ -45,10 +45,10 @@ final class ListOwnership {
     // seed 4170, an operator's power-off was lost and a later master would have restarted that VM) or a slave's
     // replica (seed 859: a power-on stored only on a datastore this master cannot read). What it changed while it
     // held no lock is not stored and not its to keep (seed 289: its changes outranked the power-off the lock's holder
-    // stored meanwhile). Without datastores its own list
+    // stored meanwhile). Without datastores its own list, or the newest seen while it waits for promises
     Optional<ProtectedList> newest = r.list();
     Optional<ProtectedList> own = t.config.hasDatastores() ? s.stored()
-        : s.loaded() ? Optional.of(s.protectedList()) : Optional.empty();
+        : Optional.of(s.protectedList());
     for (Optional<ProtectedList> other : List.of(t.config.replica(), own)) {
       if (other.isPresent() && (newest.isEmpty() || other.get().version() > newest.get().version())) newest = other;
     }
@@ -70,10 +70,69 @@ final class ListOwnership {
     for (String h : known) {
       if (!h.equals(t.self())) hosts.putIfAbsent(h, MasterState.HostEntry.fresh(h, s.now()));
     }
+    if (!t.config.hasDatastores()) {
+      // a list newer than the one it acts on comes from a master of a later epoch: this one proposes again
+      MasterState held = replaced(t, after, list).with(hosts).unsettled(list);
+      return settle(t, s.loaded() ? propose(t, held) : held);
+    }
     t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
     t.log("master " + t.self() + " took over the protected list v" + list.version() + " with " + list.vms().size()
         + " VMs");
     return VmRecovery.advance(t, HostWatch.investigate(t, replaced(t, after, list).list(list).with(hosts)));
+  }
+
+  /**
+   * Without datastores a host's report: the epoch it promised is counted, unless its replica came while a list read
+   * is out (the replica was not weighed: {@link #offered}), and the list is settled ({@link #settle}).
+   */
+  static MasterState promised(Turn t, MasterState s, MasterInput.Beat b) {
+    if (t.config.hasDatastores() || b.replica().isPresent() && s.listReadOut()) return s;
+    Map<String, Long> promises = new HashMap<>(s.proposal().promises());
+    promises.put(b.report().hostId(), b.promise());
+    return settle(t, s.proposal(new MasterState.Proposal(s.proposal().epoch(), promises)));
+  }
+
+  /**
+   * Without datastores this master proposes epoch E, one after the newest epoch it has seen (its own promise, the
+   * hosts' promises, the newest list seen); its beats carry E, and every host that follows it promises E on its disk
+   * and from then on stores and holds no list of an older epoch ({@code ElectionMachine}).
+   */
+  static MasterState propose(Turn t, MasterState s) {
+    long newest = Math.max(s.proposal().epoch(), ProtectedList.epoch(s.protectedList().version()));
+    for (long p : s.proposal().promises().values()) newest = Math.max(newest, p);
+    t.log("master " + t.self() + " proposes epoch " + (newest + 1));
+    t.effect(new MasterEffect.ToElection(new MasterNotice.Proposing(newest + 1)));
+    return s.unsettled(s.protectedList()).proposal(new MasterState.Proposal(newest + 1, s.proposal().promises()));
+  }
+
+  /**
+   * Without datastores this master acts on the list only once a strict majority of the hosts it knows, itself among
+   * them, promised its epoch E: the newest list offered by them is then the newest any majority held (a list held by
+   * a majority was held by one of them at least, and they hold none of an older epoch since), and it writes it at
+   * once as (E, 0). A deposed master's later lists are of an older epoch: no host that promised E holds them, and
+   * they never outrank this master's (seed 195: master host3, frozen, wrote two versions no slave held, then followed
+   * host2 and offered them; host2 took them, being newer, and lost the power-off its majority held). A promise is
+   * not a report: a host that promised E refuses the deposed master's lists even after its agent restarts (seed 54:
+   * host1 reported to host2 and lost power before storing host2's list; host3 went on with host1 as its majority).
+   * A host's promise of a later epoch means another master proposed since: this one proposes again. It proposes only
+   * once its own promise is known (an earlier coordinator here may have proposed, and stored, an epoch).
+   */
+  static MasterState settle(Turn t, MasterState s) {
+    if (t.config.hasDatastores() || s.listReadOut() || s.stalled().isPresent()) return s;
+    Optional<Long> own = Optional.ofNullable(s.proposal().promises().get(t.self()));
+    if (own.isEmpty()) return s;
+    long e = s.proposal().epoch();
+    if (e == 0 || s.proposal().promises().values().stream().anyMatch(p -> p > e)) return propose(t, s);
+    if (s.loaded() || own.get() != e) return s;
+    Set<String> promised = new TreeSet<>();
+    s.proposal().promises().forEach((h, p) -> {
+      if (p == e) promised.add(h);
+    });
+    if (!MajorityRule.count(t.self(), s.hosts().keySet(), promised).majority()) return s;
+    ProtectedList taken = s.protectedList().firstOf(e, t.self());
+    t.log("master " + t.self() + " took over the protected list v" + taken.version() + " (epoch " + e + ", promised"
+        + " by " + promised + ") with " + taken.vms().size() + " VMs");
+    return VmRecovery.advance(t, HostWatch.investigate(t, write(t, s, taken)));
   }
 
   /**
@@ -129,7 +188,8 @@ final class ListOwnership {
     }
     if (s.listReadOut()) return s;
     boolean newer = replica.version() > s.protectedList().version();
-    if (s.loaded() && !newer) return s;
+    // without datastores a master waiting for promises holds the newest list seen: only a newer one changes it
+    if ((s.loaded() || !t.config.hasDatastores()) && !newer) return s;
     t.log((s.loaded() ? "newer than the list this master read" : t.config.hasDatastores()
         ? "no datastore's protected list is readable" : "no datastores") + ": taking v" + replica.version() + " that "
         + b.report().hostId() + " kept from the last master's heartbeats");

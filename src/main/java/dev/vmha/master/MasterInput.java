@@ -45,13 +45,18 @@ public sealed interface MasterInput {
    * A host's network heartbeat with its report, the replica of the protected list it holds when this master's beats
    * carry none yet, and the version of this master's own list it holds ({@code holds}).
    */
-  record Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds) implements MasterInput {
+  record Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds, long promise)
+      implements MasterInput {
     public Beat(HostReport report) {
-      this(report, Optional.empty(), Optional.empty());
+      this(report, Optional.empty(), Optional.empty(), 0);
     }
 
     public Beat(HostReport report, Optional<ProtectedList> replica) {
-      this(report, replica, Optional.empty());
+      this(report, replica, Optional.empty(), 0);
+    }
+
+    public Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds) {
+      this(report, replica, holds, 0);
     }
   }
 

@@ -57,7 +57,8 @@ public final class MasterMachine {
     if (input instanceof MasterInput.LockWritten w) return ListOwnership.lockWritten(t, s, w);
     // a newer replica first: the beat's stop records are of the VMs that list places there (seeds 822, 1397, 1429)
     if (input instanceof MasterInput.Beat b) {
-      return ListOwnership.held(t, HostWatch.beat(t, ListOwnership.offered(t, s, b), b.report()), b);
+      return ListOwnership.promised(t, ListOwnership.held(t, HostWatch.beat(t, ListOwnership.offered(t, s, b),
+          b.report()), b), b);
     }
     if (input instanceof MasterInput.Membership m) return HostWatch.member(t, s, m);
     if (input instanceof MasterInput.Pinged p) return HostWatch.pinged(t, s, p);
@@ -123,8 +124,11 @@ public final class MasterMachine {
       next = VmRecovery.unsent(t, next, "its restart waited for a majority to hold its list, and this side lost its"
           + " majority");
     }
+    if (next.proposal().epoch() > 0) {
+      t.effect(new MasterEffect.ToElection(new MasterNotice.Proposing(next.proposal().epoch())));
+    }
     if (!next.loaded()) {
-      if (next.listReadOut()) return next;
+      if (next.listReadOut() || next.proposal().epoch() > 0) return next;
       t.effect(new MasterEffect.ReadList());
       return next.reading(true);
     }

@@ -15,6 +15,9 @@ public sealed interface MasterNotice extends LocalMessage {
   /** The protected list changed: the FSM sends it with every master heartbeat. */
   record ProtectedListChanged(ProtectedList list) implements MasterNotice {}
 
+  /** Without datastores, the epoch this master proposes: its beats carry it ({@link ListOwnership#propose}). */
+  record Proposing(long epoch) implements MasterNotice {}
+
   /**
    * Without datastores, each interval: the hosts this master counts as heard (itself among them) while they are a
    * strict majority, else none (it restarts nothing then). The FSM sends them with every master heartbeat, so a slave

@@ -34,7 +34,20 @@ public record MasterState(
     Map<String, Pending> pending, Map<String, InFlight> inFlight, Optional<DatastoreView> view,
     boolean allSilentReported, Set<String> held, Set<String> lockable, Map<String, Unseen> missing,
     Optional<Duration> majoritySince, List<AfterWrite> afterWrite, CapacityWatch.Watch capacity,
-    Draining drain, Optional<Duration> stalled, Optional<ProtectedList> stored) {
+    Draining drain, Optional<Duration> stalled, Optional<ProtectedList> stored, Proposal proposal) {
+
+  /**
+   * Without datastores, the epoch this master proposes ({@code 0}: none yet) and the epoch each host last reported
+   * promised ({@link ListOwnership#propose}).
+   */
+  public record Proposal(long epoch, Map<String, Long> promises) {
+    static final Proposal NONE = new Proposal(0, Map.of());
+
+    public Proposal {
+      promises = Map.copyOf(promises);
+    }
+  }
+
 
   /**
    * One host as the master sees it. {@code lastBeat} and {@code nextCheck} (the next ping) are virtual times;
@@ -315,12 +328,12 @@ public record MasterState(
   static MasterState initial(String self, Duration now, Map<String, HostEntry> hosts) {
     return new MasterState(now, false, true, ProtectedList.empty(self), Map.copyOf(hosts), Map.of(), Map.of(),
         Optional.empty(), false, Set.of(), Set.of(), Map.of(), Optional.empty(), List.of(), CapacityWatch.Watch.NONE,
-        Draining.NONE, Optional.empty(), Optional.empty());
+        Draining.NONE, Optional.empty(), Optional.empty(), Proposal.NONE);
   }
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState host(HostEntry e) {
@@ -338,77 +351,91 @@ public record MasterState(
 
   MasterState allSilent(boolean reported) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, reported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState list(ProtectedList l) {
     return new MasterState(now, true, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState reading(boolean out) {
     return new MasterState(now, loaded, out, protectedList, hosts, pending, inFlight, view, allSilentReported, held,
-        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState time(Duration t) {
     return new MasterState(t, loaded, listReadOut, protectedList, hosts, pending, inFlight, view, allSilentReported,
-        held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
+        held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState locks(Set<String> h, Set<String> mayHold) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
         allSilentReported, Set.copyOf(h), Set.copyOf(mayHold), missing, majoritySince, afterWrite, capacity, drain,
-        stalled, stored);
+        stalled, stored, proposal);
   }
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain, stalled, stored);
+        allSilentReported, held, lockable, missing, since, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain, stalled, stored);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain, stalled, stored);
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain, stalled, stored, proposal);
   }
 
   MasterState capacity(CapacityWatch.Watch c) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain, stalled, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, c, drain, stalled, stored, proposal);
   }
 
   MasterState drain(Draining d) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d, stalled, stored);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, d, stalled, stored, proposal);
   }
 
   /** With datastores: {@code l} is the newest list this master knows stored ({@link ListOwnership#read}). */
   MasterState stored(ProtectedList l) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
         allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled,
-        Optional.of(l));
+        Optional.of(l), proposal);
+  }
+
+  MasterState proposal(Proposal p) {
+    return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, p);
+  }
+
+  /**
+   * Without datastores, the newest list seen while this master waits for a strict majority's promises: held, not
+   * acted on ({@link ListOwnership#propose}).
+   */
+  MasterState unsettled(ProtectedList l) {
+    return new MasterState(now, false, listReadOut, l, hosts, pending, inFlight, view, allSilentReported, held,
+        lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
   }
 
   /** Stepped down after its agent stalled for {@code idle}: it acts on nothing more. */
   MasterState stalled(Duration idle) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
         allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, Optional.of(idle),
-        stored);
+        stored, proposal);
   }
 
   /** The VM as the live host that runs it reports it, if one does. */

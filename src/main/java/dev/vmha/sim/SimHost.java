@@ -107,6 +107,8 @@ final class SimHost {
    * the last replica it stored as a slave ({@link dev.vmha.datastore.HostListFile}); outlives agents and power losses.
    */
   private Optional<ProtectedList> listOnDisk = Optional.empty();
+  /** The host's disk, without datastores: the epoch this host last promised; outlives agents and power losses. */
+  private long promiseOnDisk;
   /** Whether the disk refuses the list's writes ({@link Fault.ListWriteFails}). */
   private boolean listWritesFail;
 
@@ -283,8 +285,10 @@ final class SimHost {
     election = first.state();
     carryOut(first.effects());
     if (!fenceConfig.datastoresConfigured()) {
-      w.onHost(this, w.ioDelay(), "protected list read from disk", () -> listOnDisk.ifPresent(l ->
-          electionIn(new ElectionInput.DiskListRead<>(instant(), l))));
+      w.onHost(this, w.ioDelay(), "protected list read from disk", () -> {
+        if (promiseOnDisk > 0) electionIn(new ElectionInput.PromiseOnDisk<>(instant(), promiseOnDisk));
+        listOnDisk.ifPresent(l -> electionIn(new ElectionInput.DiskListRead<>(instant(), l)));
+      });
     }
     long phase = (long) (w.random().nextDouble() * settings.failureDetectionInterval().toMillis());
     w.onHost(this, phase, "agent tick", () -> tick(true));
@@ -638,17 +642,25 @@ final class SimHost {
       SimHost p = w.host(x.to());
       ElectionInput.MasterBeatHeard<String> b = x.beat();
       w.send(this, p, "relayed beat of " + b.master().hostId(), () -> p.electionIn(
-          new ElectionInput.MasterBeatHeard<>(p.instant(), b.master(), b.coordinator(), b.list(), b.side())));
+          new ElectionInput.MasterBeatHeard<>(p.instant(), b.master(), b.coordinator(), b.list(), b.side(),
+              b.proposal())));
     } else if (e instanceof ElectionEffect.SendMasterBeat<String> x) {
       for (SimHost p : others) w.send(this, p, "master beat", () -> p.electionIn(
-          new ElectionInput.MasterBeatHeard<>(p.instant(), x.rank(), id, x.list(), x.side())));
+          new ElectionInput.MasterBeatHeard<>(p.instant(), x.rank(), id, x.list(), x.side(), x.proposal())));
     } else if (e instanceof ElectionEffect.ReportTo<String> x) {
       SimHost m = w.host(x.coordinator());
-      w.send(this, m, "report", () -> m.masterIn(new MasterInput.Beat(x.report(), x.replica(), x.holds())));
+      w.send(this, m, "report", () -> m.masterIn(new MasterInput.Beat(x.report(), x.replica(), x.holds(),
+          x.promise())));
     } else if (e instanceof ElectionEffect.StoreReplica<String> x) {
       storeReplica(x.list());
+    } else if (e instanceof ElectionEffect.StorePromise<String> x) {
+      w.onHost(this, w.ioDelay(), "promise stored to disk: epoch " + x.epoch(), () -> {
+        promiseOnDisk = Math.max(promiseOnDisk, x.epoch());
+        electionIn(new ElectionInput.PromiseOnDisk<>(instant(), promiseOnDisk));
+      });
     } else if (e instanceof ElectionEffect.ReportToOwn<String> x) {
-      local("own report", () -> masterIn(new MasterInput.Beat(x.report())));
+      local("own report", () -> masterIn(new MasterInput.Beat(x.report(), Optional.empty(), Optional.empty(),
+          x.promise())));
     } else if (e instanceof ElectionEffect.StartCoordinator<String> x) {
       startMaster(x.knownSilence(), x.replica());
     } else if (e instanceof ElectionEffect.StopCoordinator<String>) {
@@ -862,6 +874,7 @@ final class SimHost {
     } else if (e instanceof MasterEffect.ToElection x) {
       local("to election", () -> electionIn(x.notice() instanceof MasterNotice.ProtectedListChanged l
           ? new ElectionInput.ListChanged<>(instant(), l.list())
+          : x.notice() instanceof MasterNotice.Proposing p ? new ElectionInput.Proposing<String>(instant(), p.epoch())
           : x.notice() instanceof MasterNotice.Side side ? new ElectionInput.SideChanged<String>(instant(), side.heard(),
               side.outnumbered())
           : x.notice() instanceof MasterNotice.Stalled st ? new ElectionInput.Stalled<String>(instant(), st.idle())
