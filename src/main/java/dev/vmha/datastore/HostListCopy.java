@@ -22,4 +22,13 @@ public interface HostListCopy {
    * grow); completes with the list on disk after it.
    */
   CompletionStage<ProtectedList> keep(ProtectedList replica);
+
+  /** The epoch this host last promised ({@code ElectionMachine}); 0 if it never did; fails with why if untrusted. */
+  CompletionStage<Long> promised();
+
+  /**
+   * The promise of {@code epoch} stored, in turn with the other writes, unless a later one is there; completes with
+   * the epoch promised on disk after it.
+   */
+  CompletionStage<Long> promise(long epoch);
 }

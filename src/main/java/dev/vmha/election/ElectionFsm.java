@@ -72,7 +72,7 @@ public final class ElectionFsm {
    */
   public record MasterBeat(
       Rank master, ActorRef<MasterCoordinator.Command> coordinator, Optional<ProtectedList> protectedList,
-      Optional<Set<String>> side) implements Command, JsonSerializable {}
+      Optional<Set<String>> side, long proposal) implements Command, JsonSerializable {}
 
   /** This host's latest report, from its VM manager. */
   public record LocalReport(HostReport report) implements Command, LocalMessage {}
@@ -125,6 +125,12 @@ public final class ElectionFsm {
    */
   private record ListKept(Optional<ProtectedList> list) implements Command, LocalMessage {}
 
+  /** Without datastores, the epoch promised on this host's disk: read as this FSM starts, or stored. */
+  private record PromiseKept(long epoch) implements Command, LocalMessage {}
+
+  /** The promise on this host's disk cannot be read, or a promise not stored, for {@code why}. */
+  private record PromiseNotKept(String why) implements Command, LocalMessage {}
+
   /** The list on this host's disk cannot be trusted, for {@code why}: this FSM starts with none. */
   private record ListUnreadable(String why) implements Command, LocalMessage {}
 
@@ -156,6 +162,8 @@ public final class ElectionFsm {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       listOnDisk.ifPresent(copy -> ctx.pipeToSelf(copy.read(),
           (list, err) -> err == null ? new ListKept(list) : new ListUnreadable(Failures.rootMessage(err))));
+      listOnDisk.ifPresent(copy -> ctx.pipeToSelf(copy.promised(),
+          (epoch, err) -> err == null ? new PromiseKept(epoch) : new PromiseNotKept(Failures.rootMessage(err))));
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getAllServiceInstances(KEY)))));
@@ -223,6 +231,10 @@ public final class ElectionFsm {
         io.ctx().getLog().error("{}: the protected list the last agent left on this host's disk cannot be trusted"
             + " ({}): starting with none", config.hostId(), u.why());
       }
+      if (m instanceof PromiseNotKept n) {
+        io.ctx().getLog().error("{}: the epoch promised on this host's disk cannot be read or stored ({})",
+            config.hostId(), n.why());
+      }
       if (m instanceof ReplicaNotKept n) {
         io.ctx().getLog().warn("{}: the protected list v{} was not stored on this host's disk ({}): its master does"
             + " not count this host as holding it until a store succeeds", config.hostId(), n.version(), n.why());
@@ -244,7 +256,8 @@ public final class ElectionFsm {
       if (m instanceof LocalReport r) return new ElectionInput.Reported<>(at, r.report());
       if (m instanceof Ballot b) return new ElectionInput.BallotHeard<>(at, b.rank());
       if (m instanceof MasterBeat b) {
-        return new ElectionInput.MasterBeatHeard<>(at, b.master(), b.coordinator(), b.protectedList(), b.side());
+        return new ElectionInput.MasterBeatHeard<>(at, b.master(), b.coordinator(), b.protectedList(), b.side(),
+            b.proposal());
       }
       if (m instanceof IsolationPinged p) return new ElectionInput.IsolationPinged<>(at, p.address(), p.answered());
       if (m instanceof EmergencyAsked x) return new ElectionInput.Emergency<>(at, x.action(), x.host(), x.askedBy(), false);
@@ -258,9 +271,13 @@ public final class ElectionFsm {
       }
       if (m instanceof ListKept k && k.list().isPresent()) return new ElectionInput.DiskListRead<>(at, k.list().get());
       if (m instanceof ReplicaKept k) return new ElectionInput.ReplicaStored<>(at, k.onDisk());
+      if (m instanceof PromiseKept k) return new ElectionInput.PromiseOnDisk<>(at, k.epoch());
       if (m instanceof ReplicaNotKept) return new ElectionInput.ReplicaNotStored<>(at);
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.ProtectedListChanged p) {
         return new ElectionInput.ListChanged<>(at, p.list());
+      }
+      if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.Proposing p) {
+        return new ElectionInput.Proposing<>(at, p.epoch());
       }
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.Side x) {
         return new ElectionInput.SideChanged<>(at, x.heard(), x.outnumbered());
@@ -302,16 +319,20 @@ public final class ElectionFsm {
       else if (e instanceof ElectionEffect.SendBallot<?> x) toPeers(new Ballot(x.rank(), io.ctx().getSelf()));
       else if (e instanceof ElectionEffect.RelayBeat<ActorRef<MasterCoordinator.Command>> x) {
         Optional.ofNullable(ballotFrom.get(x.to())).ifPresent(to -> to.tell(new MasterBeat(x.beat().master(),
-            x.beat().coordinator(), x.beat().list(), x.beat().side())));
+            x.beat().coordinator(), x.beat().list(), x.beat().side(), x.beat().proposal())));
       }
       else if (e instanceof ElectionEffect.SendMasterBeat<?> x) {
-        toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list(), x.side()));
+        toPeers(new MasterBeat(x.rank(), own.orElseThrow(), x.list(), x.side(), x.proposal()));
       } else if (e instanceof ElectionEffect.ReportTo<ActorRef<MasterCoordinator.Command>> x) {
-        x.coordinator().tell(new MasterCoordinator.SlaveBeat(x.report(), x.replica(), x.holds()));
+        x.coordinator().tell(new MasterCoordinator.SlaveBeat(x.report(), x.replica(), x.holds(), x.promise()));
       } else if (e instanceof ElectionEffect.StoreReplica<?> x) {
         storeReplica(x.list());
+      } else if (e instanceof ElectionEffect.StorePromise<?> x) {
+        io.listOnDisk().ifPresent(copy -> io.ctx().pipeToSelf(copy.promise(x.epoch()),
+            (epoch, err) -> err == null ? new PromiseKept(epoch) : new PromiseNotKept(Failures.rootMessage(err))));
       } else if (e instanceof ElectionEffect.ReportToOwn<?> x) {
-        own.orElseThrow().tell(new MasterCoordinator.SlaveBeat(x.report(), Optional.empty(), Optional.empty()));
+        own.orElseThrow().tell(new MasterCoordinator.SlaveBeat(x.report(), Optional.empty(), Optional.empty(),
+            x.promise()));
       } else if (e instanceof ElectionEffect.StartCoordinator<?> x) startCoordinator(x);
       else if (e instanceof ElectionEffect.StopCoordinator<?>) stopCoordinator();
       else if (e instanceof ElectionEffect.PingIsolationAddress<?> x) {

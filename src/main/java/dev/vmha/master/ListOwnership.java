@@ -102,7 +102,7 @@ final class ListOwnership {
     for (long p : s.proposal().promises().values()) newest = Math.max(newest, p);
     t.log("master " + t.self() + " proposes epoch " + (newest + 1));
     t.effect(new MasterEffect.ToElection(new MasterNotice.Proposing(newest + 1)));
-    return s.unsettled(s.protectedList()).proposal(new MasterState.Proposal(newest + 1, s.proposal().promises()));
+    return s.proposal(new MasterState.Proposal(newest + 1, s.proposal().promises()));
   }
 
   /**
@@ -122,8 +122,13 @@ final class ListOwnership {
     Optional<Long> own = Optional.ofNullable(s.proposal().promises().get(t.self()));
     if (own.isEmpty()) return s;
     long e = s.proposal().epoch();
-    if (e == 0 || s.proposal().promises().values().stream().anyMatch(p -> p > e)) return propose(t, s);
-    if (s.loaded() || own.get() != e) return s;
+    long listEpoch = ProtectedList.epoch(s.protectedList().version());
+    if (e == 0 || s.proposal().promises().values().stream().anyMatch(p -> p > e) || !s.loaded() && listEpoch >= e) {
+      return propose(t, s);
+    }
+    // a master that proposes again goes on acting meanwhile: its lists of the older epoch are held only by hosts
+    // that promised no later one, and the first list of the new epoch holds all its changes
+    if (listEpoch >= e || own.get() != e) return s;
     Set<String> promised = new TreeSet<>();
     s.proposal().promises().forEach((h, p) -> {
       if (p == e) promised.add(h);
@@ -132,7 +137,7 @@ final class ListOwnership {
     ProtectedList taken = s.protectedList().firstOf(e, t.self());
     t.log("master " + t.self() + " took over the protected list v" + taken.version() + " (epoch " + e + ", promised"
         + " by " + promised + ") with " + taken.vms().size() + " VMs");
-    return VmRecovery.advance(t, HostWatch.investigate(t, write(t, s, taken)));
+    return VmRecovery.advance(t, HostWatch.investigate(t, write(t, s.list(s.protectedList()), taken)));
   }
 
   /**
@@ -155,7 +160,8 @@ final class ListOwnership {
    * 289: an operator powered it off on the other side, and the lock's new holder restarted it from its own wait).
    */
   private static MasterState movedSince(Turn t, MasterState s, ProtectedList newer) {
-    if (!s.loaded()) return s;
+    // without datastores also while it waits for promises: what it heard meanwhile was read against the list it held
+    if (!s.loaded() && t.config.hasDatastores()) return s;
     Map<String, MasterState.Pending> pending = new HashMap<>(s.pending());
     pending.keySet().removeIf(vm -> {
       Optional<String> was = Optional.ofNullable(s.protectedList().vms().get(vm)).map(ProtectedList.Entry::host);
@@ -266,6 +272,8 @@ final class ListOwnership {
    */
   static MasterState write(Turn t, MasterState s, ProtectedList list) {
     if (t.config.hasDatastores() && !owns(t, s)) return s.list(list);
+    // without datastores a master waiting for promises keeps a change in memory: its epoch's first list has it
+    if (!t.config.hasDatastores() && !s.loaded()) return s.unsettled(list);
     t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
     t.effect(new MasterEffect.WriteList(list, List.copyOf(new TreeSet<>(s.held()))));
     return s.list(list);

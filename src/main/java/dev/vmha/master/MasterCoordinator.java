@@ -51,7 +51,7 @@ public final class MasterCoordinator {
   public sealed interface Command {}
 
   /** A host's network heartbeat to the master, with its report (and its list replica: {@link MasterInput.Beat}). */
-  public record SlaveBeat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds)
+  public record SlaveBeat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds, long promise)
       implements Command, JsonSerializable {}
 
   /**
@@ -156,7 +156,7 @@ public final class MasterCoordinator {
             return step(new MasterInput.Tick());
           })
           .onMessage(In.class, i -> step(i.input()))
-          .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report(), b.replica(), b.holds())))
+          .onMessage(SlaveBeat.class, b -> step(new MasterInput.Beat(b.report(), b.replica(), b.holds(), b.promise())))
           .onMessage(MemberChange.class, m -> {
             MemberEvents.input(m.event(), unreachable).ifPresent(this::step);
             MemberEvents.reachability(ctx.getSystem(), unreachable).forEach(this::step);

@@ -389,6 +389,16 @@ class ElectionFsmTest {
       public CompletionStage<ProtectedList> keep(ProtectedList replica) {
         throw new AssertionError("it holds no replica newer than the one on disk");
       }
+
+      @Override
+      public CompletionStage<Long> promised() {
+        return CompletableFuture.completedFuture(0L);
+      }
+
+      @Override
+      public CompletionStage<Long> promise(long epoch) {
+        return CompletableFuture.completedFuture(epoch);
+      }
     });
     enforcement = e -> {
       if (e == Enforcement.SUSPENDED) throw new IllegalStateException("test: the election FSM fails");
@@ -418,7 +428,7 @@ class ElectionFsmTest {
         vms.ref(), false, List.of(), List.of(), 1)));
     tick();
     fsm.tell(new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(), Optional.of(HOST9_LIST),
-        Optional.empty()));
+        Optional.empty(), 0));
     assertEquals(Role.SLAVE, role().role());
     roles.awaitAssert(() -> {
       assertEquals(Optional.of(HOST9_LIST), file.read().toCompletableFuture().join());
@@ -436,7 +446,7 @@ class ElectionFsmTest {
     tick();
     TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
     ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(),
-        Optional.empty(), Optional.of(Set.of("host9", SELF, "host3")));
+        Optional.empty(), Optional.of(Set.of("host9", SELF, "host3")), 0);
     fsm.tell(beat);
     assertEquals(Role.SLAVE, role().role());
     TestProbe<ElectionFsm.Command> host3 = kit.createTestProbe();
@@ -485,7 +495,7 @@ class ElectionFsmTest {
     TestProbe<MasterCoordinator.Command> coordinator = kit.createTestProbe();
     // host9 has not heard this host yet: its side (sent serialized) leaves it out, and the self-fence is told
     ElectionFsm.MasterBeat beat = new ElectionFsm.MasterBeat(new Rank(2, "host9"), coordinator.ref(),
-        Optional.of(HOST9_LIST), Optional.of(Set.of("host9")));
+        Optional.of(HOST9_LIST), Optional.of(Set.of("host9")), 0);
     if (fsm == null) spawnFsm();
     tick();
     fsm.tell(beat);
@@ -577,7 +587,7 @@ class ElectionFsmTest {
 
   /** A master's heartbeat as another host sends it (no protected list to replicate). */
   private static ElectionFsm.MasterBeat masterBeat(Rank master, ActorRef<MasterCoordinator.Command> coordinator) {
-    return new ElectionFsm.MasterBeat(master, coordinator, Optional.empty(), Optional.empty());
+    return new ElectionFsm.MasterBeat(master, coordinator, Optional.empty(), Optional.empty(), 0);
   }
 
   private <E extends HaEvent> List<E> ofType(Class<E> type, int from) {

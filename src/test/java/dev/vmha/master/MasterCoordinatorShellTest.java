@@ -112,10 +112,10 @@ class MasterCoordinatorShellTest {
     datastore.expectMessageClass(DatastoreHeartbeat.GetView.class).replyTo().tell(view);
     master.tell(new MasterCoordinator.SlaveBeat(new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8,
         List.of(), kit.createTestProbe(HostVms.Command.class).ref(), false, List.of(), List.of(), 1), Optional.empty(),
-        Optional.empty()));
+        Optional.empty(), 0));
     master.tell(new MasterCoordinator.SlaveBeat(new HostReport("host2", new PingTarget("127.0.0.1", 1), 4096, 4,
         host2Running, host2Vms.ref(), false, List.of(), List.of(), 1), Optional.empty(),
-        Optional.empty()));
+        Optional.empty(), 0));
     sync();
   }
 

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -1192,7 +1193,8 @@ class MasterMachineTest {
   @Test
   void withoutDatastoresAStopRecordIsReadAgainstTheNewerListOfferedInTheSameBeat() {
     ProtectedList older = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
-    ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3");
+    // written by a master of a later epoch
+    ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3").firstOf(2, "host3");
     MasterScript m = new MasterScript("", Optional.of(older), List.of());
     m.host3NetBeating = false; // cut off from this master one way, as host3 in seed 822
     m.started();
@@ -1214,7 +1216,8 @@ class MasterMachineTest {
   @Test
   void withoutDatastoresARestartWaitingUnderAnOlderListEndsWhenANewerOnePlacesTheVmElsewhere() {
     ProtectedList older = ProtectedList.empty("host1").with(VM1, "host1", VmProtection.defaults(), "host1");
-    ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3");
+    // written by a master of a later epoch
+    ProtectedList newer = older.with(VM1, "host3", VmProtection.defaults(), "host3").firstOf(2, "host3");
     MasterScript m = aloneAfterItsOwnFence(older);
     m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
         List.of(), m.now()), Optional.of(newer)));
@@ -1231,6 +1234,9 @@ class MasterMachineTest {
    * — may run vm1, so the restart waits until host3 has reported without it or been judged DEAD.
    */
   @Test
+  @Disabled("promise14 prototype: a lone master never acts without a majority's promises, and host2, which held the"
+      + " other side's list (a restart's power-on waits until a majority holds it), would have promised that"
+      + " master's later epoch and offered its list; this script's host2 offers neither")
   void withoutDatastoresARestartThatWaitedForAMajorityWaitsForTheHostsNotHeardMeanwhile() {
     MasterScript m = aloneAfterItsOwnFence(
         ProtectedList.empty("host1").with(VM1, "host1", VmProtection.defaults(), "host1"));

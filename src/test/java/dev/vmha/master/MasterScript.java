@@ -148,7 +148,13 @@ final class MasterScript {
 
   private void drain(Deque<MasterInput> queue) {
     while (!queue.isEmpty()) {
-      MasterMachine.Step s = MasterMachine.step(state, queue.poll(), Instant.ofEpochMilli(clockMs), config);
+      MasterInput in = queue.poll();
+      long proposed = state.proposal().epoch();
+      // without datastores a script's host follows this master: it promised the epoch proposed (ElectionMachine)
+      if (in instanceof MasterInput.Beat b && b.promise() == 0 && config.datastores().isEmpty()) {
+        in = new MasterInput.Beat(b.report(), b.replica(), b.holds(), proposed);
+      }
+      MasterMachine.Step s = MasterMachine.step(state, in, Instant.ofEpochMilli(clockMs), config);
       state = s.state();
       queue.addAll(answers(s.effects(), true));
     }
