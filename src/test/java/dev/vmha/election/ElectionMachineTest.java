@@ -230,6 +230,53 @@ class ElectionMachineTest {
   }
 
   /**
+   * Without datastores a slave promises the epoch its master proposes, on its disk, and reports the promise once it is
+   * there; from then on it neither takes, stores nor reports as held a list of an older epoch, however high its
+   * number (seed 195: a deposed master's later writes), and it offers what it held before the promise. The promise
+   * read from its disk as the agent starts binds it as well (seed 54: a host lost power after its promise).
+   */
+  @Test
+  void withoutDatastoresASlavePromisesItsMastersEpochAndThenRefusesListsOfOlderEpochs() {
+    ProtectedList epoch1 = host9List((1L << 32) + 7);
+    ProtectedList deposed = host9List((1L << 32) + 9);
+    ProtectedList epoch2 = host9List(2L << 32);
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    s.feed(new ElectionInput.ReplicaStored<>(s.at(), epoch1));
+    int mark = s.mark();
+    s.feed(new ElectionInput.MasterBeatHeard<>(s.at(), new Rank(2, "host9"), "coord9", Optional.empty(),
+        Optional.empty(), 2));
+    assertEquals(List.of(new ElectionEffect.StorePromise<String>(2)), s.since(mark, ElectionEffect.StorePromise.class));
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(epoch1), Optional.of(epoch1.version()), 0)),
+        s.since(mark, ReportTo.class), "its replica offered; the promise not on its disk yet");
+
+    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), 2));
+    mark = s.mark();
+    s.feed(beat(new Rank(1, "host8"), "coord8", deposed));
+    s.feed(beat(new Rank(2, "host9"), "coord9", null));
+    s.tick();
+    assertEquals(OptionalLong.of(epoch1.version()), s.role().listVersion(), "the older epoch's list is not taken");
+    assertEquals(List.of(), s.since(mark, StoreReplica.class));
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(epoch1), Optional.of(epoch1.version()), 2)),
+        s.since(mark, ReportTo.class), "the promise reported with the replica held before it");
+
+    mark = s.mark();
+    s.feed(beat(new Rank(2, "host9"), "coord9", epoch2));
+    assertEquals(List.of(new StoreReplica<String>(epoch2)), s.since(mark, StoreReplica.class), "its epoch's list");
+
+    s = new ElectionScript(SETTINGS, 0);
+    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), 2));
+    s.feed(new ElectionInput.DiskListRead<>(s.at(), epoch1));
+    s.tick();
+    mark = s.mark();
+    s.feed(beat(new Rank(2, "host9"), "coord9", deposed));
+    assertEquals(OptionalLong.of(epoch1.version()), s.role().listVersion(), "the promise outlives the agent");
+    assertEquals(List.of(), s.since(mark, StoreReplica.class));
+  }
+
+  /**
    * The list read from this host's disk as the agent starts is held and counts as stored; a store that finds a newer
    * list there (a master on this host wrote it) holds that one.
    */

@@ -1185,6 +1185,37 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores a new master acts on no list before a strict majority, itself among them, promised the epoch it
+   * proposes; it then writes the newest list offered as its epoch's first. A deposed master's list of an older epoch,
+   * however high its number, never outranks it (seed 195: host3, frozen, wrote two versions no slave held, then
+   * offered them to host2, which took them and restarted the VM its operator had powered off). A host's promise of a
+   * later epoch makes it propose again.
+   */
+  @Test
+  void withoutDatastoresAMasterActsOnlyOnceAMajorityPromisedItsEpochAndTakesNoOlderEpochsList() {
+    ProtectedList replica = ProtectedList.empty("host2").with(VM1, "host2", VmProtection.defaults(), "host2");
+    MasterScript m = new MasterScript("", Optional.of(replica), List.of());
+    m.start(Map.of());
+    m.tick();
+    assertFalse(m.state.loaded(), "no promise yet: its own is not known");
+    assertEquals(1, m.state.proposal().epoch());
+    m.tick();
+    assertTrue(m.state.loaded(), "host1, host2, host3 promised epoch 1");
+    long taken = m.state.protectedList().version();
+    assertEquals(1L << 32, taken, "the replica, as epoch 1's first list");
+
+    ProtectedList deposed = new ProtectedList("host3", 9, Map.of(), replica.maintenance(), replica.ha());
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.of(deposed)));
+    assertEquals(taken, m.state.protectedList().version(), "v9 of epoch 0 is older");
+    assertTrue(m.state.protectedList().vms().containsKey(VM1.name()));
+
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.empty(), Optional.empty(), 4));
+    assertEquals(5, m.state.proposal().epoch(), "host2 promised epoch 4 to another master");
+  }
+
+  /**
    * Without datastores (seeds 822, 1397, 1429): a master whose list is older than the one another master wrote since
    * hears host2, fenced long ago, report vm1 stopped — a genuine but old record — in the beat that offers the newer
    * replica, where that master had already restarted vm1 at host3. The replica is taken first, so the record is no

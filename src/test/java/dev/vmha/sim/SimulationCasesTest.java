@@ -791,4 +791,31 @@ class SimulationCasesTest {
         "the new agent's cold start follows host5, from a relayed beat");
     assertTrue(fenced.get(0) < at(r, "started vm6 for "), "vm6 restarted after host1 fenced");
   }
+
+  /**
+   * Seed 195 without datastores (session 14): master host3 froze, host2 was elected with the replica and powered vm2
+   * off, answered once host1 held the list; host3 thawed, its writes from before the freeze landed (two versions no
+   * slave held), and it followed host2 and offered them: newer by version, host2 took them and restarted vm2. Now
+   * lists are ordered by (epoch, n) and a master acts only in an epoch a strict majority promised it.
+   */
+  @Test
+  void withoutDatastoresADeposedMastersUnheldListsDoNotOutrankItsSuccessors() {
+    Simulation.Setup setup = Simulation.Setup.of(195, 200);
+    Simulation.Result r = run(setup, Simulation.faults(setup).toArray(Fault[]::new));
+    assertTrue(r.ok(), r.summary());
+  }
+
+  /**
+   * Seed 54 of the drawn no-datastore shape (session 14, with epochs started at a majority's reports): host2 started
+   * epoch 2 after host1's report, host1 lost power before storing any epoch-2 list, host3 (epoch 1) went on with
+   * host1 as its majority and powered vm3 off; host2 came back, offered its epoch-2 list, and host3 took it. A report
+   * is no promise: host1's promise is on its disk, and it holds no list of an older epoch since.
+   */
+  @Test
+  void withoutDatastoresAPromiseOutlivesThePowerOfTheHostThatMadeIt() {
+    Simulation.Setup setup = Simulation.Setup.of(54, 200).withoutDatastores().withDrawnElectionWindow();
+    Simulation.Result r = run(setup, Simulation.faults(setup).toArray(Fault[]::new));
+    assertTrue(traced(r, "host1 promise stored to disk"), "host1 promised");
+    assertTrue(r.ok(), r.summary());
+  }
 }
