@@ -43,7 +43,7 @@ public sealed interface ElectionEffect<C> {
 
   /**
    * Send this master's heartbeat, with its own coordinator, its protected list and (without datastores) the hosts it
-   * counts as heard, to every other host.
+   * counts as heard and the epoch it proposes (0: none yet), to every other host.
    */
   record SendMasterBeat<C>(Rank rank, Optional<ProtectedList> list, Optional<Set<String>> side, long proposal)
       implements ElectionEffect<C> {
@@ -68,7 +68,8 @@ public sealed interface ElectionEffect<C> {
   /**
    * A slave's heartbeat, with its report, to its master's coordinator; with this host's replica of the protected list
    * while the master's beats carry none (a master that restarted and reads no datastore's copy takes it), and
-   * {@code holds}: the version of that master's own list this host holds on its disk (without datastores a master's
+   * {@code promise}: the epoch promised on this host's disk (without datastores); {@code holds}: the version of that
+   * master's own list this host holds on its disk (without datastores a master's
    * restart waits until a strict majority holds the list that records it: on disk, so that it outlives their
    * agents).
    */

@@ -34,7 +34,8 @@ public record ElectionState<C>(
   /**
    * Without datastores, the list this host keeps on its own disk ({@link dev.vmha.datastore.HostListCopy}): the one
    * known to be there ({@code stored}: read as the agent started, or there once this agent's last store ended), and
-   * whether a store of the replica is out. A slave reports holding only what is stored, so a majority that holds a
+   * whether a store of the replica is out, and the epoch promised there ({@code promise}: no list of an older epoch is
+   * taken, stored or reported held). A slave reports holding only what is stored, so a majority that holds a
    * list holds it across restarts of its agents.
    */
   public record DiskCopy(Optional<ProtectedList> stored, boolean storing, long promise) {
@@ -130,7 +131,7 @@ public record ElectionState<C>(
 
   /**
    * Master, running its own coordinator; {@code side}: the hosts the coordinator last counted as heard (without
-   * datastores), which its beats carry.
+   * datastores), which its beats carry, and the epoch its coordinator proposes (without datastores; 0: none yet).
    */
   public record Master<C>(Optional<Set<String>> side, long proposal) implements Phase<C> {
     public Master(Optional<Set<String>> side) {

@@ -43,7 +43,8 @@ public sealed interface MasterInput {
 
   /**
    * A host's network heartbeat with its report, the replica of the protected list it holds when this master's beats
-   * carry none yet, and the version of this master's own list it holds ({@code holds}).
+   * carry none yet, the version of this master's own list it holds ({@code holds}), and without datastores the epoch
+   * it promised on its disk ({@code promise}, 0: none).
    */
   record Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds, long promise)
       implements MasterInput {

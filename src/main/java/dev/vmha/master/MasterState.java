@@ -27,7 +27,8 @@ import java.util.TreeSet;
  * ({@link CapacityWatch}); {@code drain}: hosts entering maintenance; {@code stalled}: the stall of its agent this
  * master stepped down for ({@link MasterMachine}); {@code stored}: with datastores, the newest list it knows stored:
  * its own last write to one at least, or a replica a slave offered (a list it changed while it held no lock is not its
- * to keep when it reads the list again).
+ * to keep when it reads the list again); {@code proposal}: without datastores, the epoch it proposes and the hosts'
+ * promises ({@link ListOwnership#settle}).
  */
 public record MasterState(
     Duration now, boolean loaded, boolean listReadOut, ProtectedList protectedList, Map<String, HostEntry> hosts,
@@ -333,7 +334,8 @@ public record MasterState(
 
   MasterState with(Map<String, HostEntry> h) {
     return new MasterState(now, loaded, listReadOut, protectedList, Map.copyOf(h), pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled,
+        stored, proposal);
   }
 
   MasterState host(HostEntry e) {
@@ -356,7 +358,8 @@ public record MasterState(
 
   MasterState restarts(Map<String, Pending> p, Map<String, InFlight> f) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, Map.copyOf(p), Map.copyOf(f), view,
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled,
+        stored, proposal);
   }
 
   MasterState list(ProtectedList l) {
@@ -382,7 +385,8 @@ public record MasterState(
 
   MasterState view(DatastoreView v) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, Optional.of(v),
-        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
+        allSilentReported, held, lockable, missing, majoritySince, afterWrite, capacity, drain, stalled,
+        stored, proposal);
   }
 
   MasterState majoritySince(Optional<Duration> since) {
@@ -392,12 +396,14 @@ public record MasterState(
 
   MasterState missing(Map<String, Unseen> m) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain, stalled, stored, proposal);
+        allSilentReported, held, lockable, Map.copyOf(m), majoritySince, afterWrite, capacity, drain, stalled,
+        stored, proposal);
   }
 
   MasterState afterWrite(List<AfterWrite> a) {
     return new MasterState(now, loaded, listReadOut, protectedList, hosts, pending, inFlight, view,
-        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain, stalled, stored, proposal);
+        allSilentReported, held, lockable, missing, majoritySince, List.copyOf(a), capacity, drain, stalled,
+        stored, proposal);
   }
 
   MasterState capacity(CapacityWatch.Watch c) {
