@@ -34,6 +34,17 @@ class HostListFileTest {
         .toCompletableFuture().join());
   }
 
+  /** The epoch promised: none (0) at first, then the latest, never an earlier one over it; read by the next agent. */
+  @Test
+  void aPromiseIsKeptUnlessALaterOneIsThere() {
+    HostListFile file = new HostListFile(dir, Runnable::run);
+    assertEquals(0L, file.promised().toCompletableFuture().join());
+    assertEquals(3L, file.promise(3).toCompletableFuture().join());
+    assertEquals(3L, file.promise(2).toCompletableFuture().join(), "an earlier epoch does not replace it");
+    assertEquals(3L, new HostListFile(dir, Runnable::run).promised().toCompletableFuture().join());
+    assertTrue(Files.exists(dir.resolve("list-promise")));
+  }
+
   @Test
   void aDamagedListIsRefusedWithWhy() throws Exception {
     HostListFile file = new HostListFile(dir, Runnable::run);
