@@ -95,6 +95,13 @@ final class AgentCommand extends HostCommand {
           + "; two agents of one id would run VMs under one name: give each host its own vmha.host.id");
       return ExitCode.FAILED;
     }
+    Optional<String> promise = StartChecks.unreadablePromise(s);
+    if (promise.isPresent()) {
+      System.err.println("vmha agent: the epoch this host promised, " + promise.get() + ": without it this host could"
+          + " hold a deposed master's protected list; if `vmha status` shows the other hosts following one master,"
+          + " move the file away and start the agent again: it then promises that master's epoch");
+      return ExitCode.FAILED;
+    }
     StartChecks.unusableDatastores(s).forEach((ds, why) -> System.err.println("vmha agent: warning: datastore " + ds
         + " (vmha.datastores) " + why + "; starting anyway: this host writes its heartbeat to the datastores it can"
         + " reach, and fences itself (takes no VMs) while it reaches none"));

@@ -6,7 +6,8 @@ import java.util.concurrent.Executor;
 
 /** The {@link HostListCopy} in {@code <data-dir>/protected-list} ({@link HostStateFile}). */
 public final class HostListFile extends HostStateFile<ProtectedList> implements HostListCopy {
-  private static final String PROMISE = "list-promise";
+  /** The file, in the data directory, of the epoch this host promised. */
+  public static final String PROMISE = "list-promise";
 
   /** The epoch this host promised, in {@code <data-dir>/list-promise}. */
   public record Promise(long epoch) {}

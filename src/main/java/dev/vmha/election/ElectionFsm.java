@@ -203,7 +203,7 @@ public final class ElectionFsm {
   private static final class Shell {
     private final Io io;
     private final ElectionConfig config;
-    private ElectionState<ActorRef<MasterCoordinator.Command>> state = ElectionState.initial();
+    private ElectionState<ActorRef<MasterCoordinator.Command>> state;
     private Set<ActorRef<Command>> peers = Set.of();
     /** The FSM each host's latest ballot came from: where a relayed beat goes. */
     private final Map<String, ActorRef<Command>> ballotFrom = new HashMap<>();
@@ -216,6 +216,7 @@ public final class ElectionFsm {
       this.io = io;
       this.config = config;
       this.stall = new StallWatch(config.timing().interval(), System::nanoTime);
+      this.state = ElectionState.initial(config.heartbeatDatastores());
     }
 
     void onMessage(Command m) {
@@ -232,8 +233,9 @@ public final class ElectionFsm {
             + " ({}): starting with none", config.hostId(), u.why());
       }
       if (m instanceof PromiseNotKept n) {
-        io.ctx().getLog().error("{}: the epoch promised on this host's disk cannot be read or stored ({})",
-            config.hostId(), n.why());
+        io.ctx().getLog().error("{}: the epoch promised on this host's disk cannot be read or stored ({}){}",
+            config.hostId(), n.why(), state.disk().promiseKnown() ? ""
+                : ": this host takes, stores and holds no protected list until a promise is read or stored");
       }
       if (m instanceof ReplicaNotKept n) {
         io.ctx().getLog().warn("{}: the protected list v{} was not stored on this host's disk ({}): its master does"

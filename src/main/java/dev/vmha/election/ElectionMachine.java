@@ -85,7 +85,7 @@ public final class ElectionMachine {
    * and the leases, told so in case they kept a suspension this machine (restarted) no longer knows of.
    */
   public static <C> Step<C> start(ElectionConfig config) {
-    return new Step<>(ElectionState.initial(), List.of(new Repeat<>(Timer.TICK, config.timing().interval()),
+    return new Step<>(ElectionState.initial(config.heartbeatDatastores()), List.of(new Repeat<>(Timer.TICK, config.timing().interval()),
         new ElectionEffect.SetEnforcement<>(Enforcement.ON)));
   }
 
@@ -181,7 +181,8 @@ public final class ElectionMachine {
 
     /** Without datastores, the promise of {@code epoch} is stored on this host's disk, when later than its own. */
     private void promise(ElectionState<C> s, long epoch) {
-      if (!config.heartbeatDatastores() && epoch > s.disk().promise()) {
+      // an unknown promise is read first: the one there may be later
+      if (!config.heartbeatDatastores() && s.disk().promiseKnown() && epoch > s.disk().promise()) {
         effects.add(new ElectionEffect.StorePromise<>(epoch));
       }
     }

@@ -26,38 +26,46 @@ public record ElectionState<C>(
     Phase<C> phase, int listedFsms, Optional<HostReport> report, Optional<ProtectedList> list,
     Optional<DatastoreView> view, Enforcement enforcement, DiskCopy disk) {
 
-  public static <C> ElectionState<C> initial() {
+  /** As an agent starts; {@code datastores}: whether its hosts heartbeat through datastores ({@link DiskCopy}). */
+  public static <C> ElectionState<C> initial(boolean datastores) {
     return new ElectionState<>(new Uninitialized<>(), 0, Optional.empty(), Optional.empty(), Optional.empty(),
-        Enforcement.ON, DiskCopy.NONE);
+        Enforcement.ON, DiskCopy.atStart(datastores));
   }
 
   /**
    * Without datastores, the list this host keeps on its own disk ({@link dev.vmha.datastore.HostListCopy}): the one
    * known to be there ({@code stored}: read as the agent started, or there once this agent's last store ended), and
    * whether a store of the replica is out, and the epoch promised there ({@code promise}: no list of an older epoch is
-   * taken, stored or reported held). A slave reports holding only what is stored, so a majority that holds a
-   * list holds it across restarts of its agents.
+   * taken, stored or reported held; {@code promiseKnown}: read as the agent started, or stored since — until then no
+   * list is taken, as it might be of an epoch older than the one promised). A slave reports holding only what is
+   * stored, so a majority that holds a list holds it across restarts of its agents.
    */
-  public record DiskCopy(Optional<ProtectedList> stored, boolean storing, long promise) {
-    static final DiskCopy NONE = new DiskCopy(Optional.empty(), false, 0);
+  public record DiskCopy(Optional<ProtectedList> stored, boolean storing, long promise, boolean promiseKnown) {
+    /** As an agent starts: with datastores no promise is kept (the lock orders the lists), so none is awaited. */
+    static DiskCopy atStart(boolean datastores) {
+      return new DiskCopy(Optional.empty(), false, 0, datastores);
+    }
 
     /** {@code l} is on the disk; no store is out. */
     DiskCopy holding(ProtectedList l) {
-      return new DiskCopy(Optional.of(l), false, promise);
+      return new DiskCopy(Optional.of(l), false, promise, promiseKnown);
     }
 
     DiskCopy storing(boolean out) {
-      return new DiskCopy(stored, out, promise);
+      return new DiskCopy(stored, out, promise, promiseKnown);
     }
 
     /** The promise of {@code epoch} is on the disk. */
     DiskCopy promised(long epoch) {
-      return new DiskCopy(stored, storing, Math.max(promise, epoch));
+      return new DiskCopy(stored, storing, Math.max(promise, epoch), true);
     }
 
-    /** Whether a list may be stored or held here: it is not of an epoch older than the one promised. */
+    /**
+     * Whether a list may be stored or held here: the promise on the disk is known, and the list is not of an epoch
+     * older than it.
+     */
     boolean admits(ProtectedList l) {
-      return ProtectedList.epoch(l.version()) >= promise;
+      return promiseKnown && ProtectedList.epoch(l.version()) >= promise;
     }
 
     /** Whether {@code l} is to be stored: it is newer than the stored list, or another of its version. */

@@ -1,9 +1,11 @@
 package dev.vmha.host;
 
+import dev.vmha.Failures;
 import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.HostListFile;
 import dev.vmha.timing.TimingRules;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,6 +69,22 @@ public final class StartChecks {
       }
     }
     return unusable;
+  }
+
+  /**
+   * Without datastores, why the epoch this host promised ({@code <data-dir>/list-promise}) cannot be read, if it
+   * cannot. The agent does not start then: starting with no promise, this host could store and report as held the
+   * lists of a master deposed since it promised its successor's epoch, and that master could act on them.
+   */
+  public static Optional<String> unreadablePromise(HaSettings s) {
+    if (!s.datastores().isEmpty()) return Optional.empty();
+    try {
+      new HostListFile(s.dataDir(), Runnable::run).promised().toCompletableFuture().join();
+      return Optional.empty();
+    } catch (java.util.concurrent.CompletionException e) {
+      return Optional.of(s.dataDir().resolve(HostListFile.PROMISE).toAbsolutePath() + " cannot be read ("
+          + Failures.rootMessage(e) + ")");
+    }
   }
 
   private static Optional<HostHeartbeat> ownHeartbeat(Path ds, HaSettings s, ExecutorService io)

@@ -204,6 +204,8 @@ final class SimHost {
     others = w.hosts().stream().filter(h -> h != this).toList();
     vms.forEach(v -> running.put(v.name(), v));
     startAgent();
+    // a new host's disk holds no promise: known at once, so the first agent holds the list it is given
+    if (!fenceConfig.datastoresConfigured()) electionIn(new ElectionInput.PromiseOnDisk<>(instant(), 0));
     list.ifPresent(l -> electionIn(new ElectionInput.ListChanged<>(instant(), l)));
     w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
   }
@@ -287,7 +289,7 @@ final class SimHost {
     carryOut(first.effects());
     if (!fenceConfig.datastoresConfigured()) {
       w.onHost(this, w.ioDelay(), "protected list read from disk", () -> {
-        if (promiseOnDisk > 0) electionIn(new ElectionInput.PromiseOnDisk<>(instant(), promiseOnDisk));
+        electionIn(new ElectionInput.PromiseOnDisk<>(instant(), promiseOnDisk));
         listOnDisk.ifPresent(l -> electionIn(new ElectionInput.DiskListRead<>(instant(), l)));
       });
     }

@@ -131,4 +131,20 @@ class AgentStartRefusalTest {
       first.waitFor();
     }
   }
+  /**
+   * Without datastores an unreadable promise ({@code <data-dir>/list-promise}) refuses the start: with no promise this
+   * host could hold a deposed master's lists. The line names the file, why, and what to do.
+   */
+  @Test
+  void withoutDatastoresAnUnreadablePromiseIsRefusedNamingTheFileAndWhatToDo() throws Exception {
+    Path conf = hostFile("vmha.datastores = []\n");
+    Path promise = Files.createDirectories(dir.resolve("data")).resolve("list-promise");
+    Files.writeString(promise, "not a state file\n");
+    Result r = vmha("agent", "--config", conf.toString());
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("vmha agent: the epoch this host promised, " + promise.toAbsolutePath()
+        + " cannot be read ("), r.err());
+    assertTrue(r.err().contains("move the file away and start the agent again"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+  }
 }

@@ -277,6 +277,32 @@ class ElectionMachineTest {
   }
 
   /**
+   * Without datastores an agent takes, stores and promises nothing before the read of the promise on its disk answers:
+   * until then a list heard may be of an epoch older than the one promised there (and the real read is asynchronous,
+   * so beats can come first). A read that fails leaves it so: the shell logs why.
+   */
+  @Test
+  void withoutDatastoresNothingIsTakenOrPromisedBeforeThePromiseOnDiskIsKnown() {
+    ProtectedList deposed = host9List((1L << 32) + 9);
+    s = new ElectionScript(SETTINGS, 0, false);
+    s.tick();
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    int mark = s.mark();
+    s.feed(new ElectionInput.MasterBeatHeard<>(s.at(), new Rank(2, "host9"), "coord9", Optional.of(deposed),
+        Optional.empty(), 1));
+    s.tick();
+    assertEquals(OptionalLong.empty(), s.role().listVersion(), "the promise there may be of epoch 2");
+    assertEquals(List.of(), s.since(mark, StoreReplica.class));
+    assertEquals(List.of(), s.since(mark, ElectionEffect.StorePromise.class), "a later promise may be there");
+
+    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), 2));
+    s.feed(beat(new Rank(2, "host9"), "coord9", deposed));
+    assertEquals(OptionalLong.empty(), s.role().listVersion(), "of epoch 1: refused");
+    s.feed(beat(new Rank(2, "host9"), "coord9", host9List(2L << 32)));
+    assertEquals(OptionalLong.of(2L << 32), s.role().listVersion(), "of the epoch promised: taken");
+  }
+
+  /**
    * The list read from this host's disk as the agent starts is held and counts as stored; a store that finds a newer
    * list there (a master on this host wrote it) holds that one.
    */

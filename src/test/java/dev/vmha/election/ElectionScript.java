@@ -42,14 +42,23 @@ final class ElectionScript {
   private final Map<Timer, Long> due = new EnumMap<>(Timer.class);
   private final Map<Timer, Duration> every = new EnumMap<>(Timer.class);
 
-  /** Starts the machine (its agent starts) at virtual time {@code startMs}. */
+  /**
+   * Starts the machine (its agent starts) at virtual time {@code startMs}; without datastores the shell's read of the
+   * promise on its disk finds none at once.
+   */
   ElectionScript(HaSettings settings, long startMs) {
+    this(settings, startMs, true);
+  }
+
+  /** As above; {@code promiseRead}: whether the read of the promise on its disk is answered (none there) at once. */
+  ElectionScript(HaSettings settings, long startMs, boolean promiseRead) {
     this.now = startMs;
     this.config = ElectionConfig.of(settings, Instant.ofEpochMilli(startMs));
     this.cluster = new Membership(true, Set.of(this.config.hostId()), Set.of(), Map.of());
     ElectionMachine.Step<String> start = ElectionMachine.start(this.config);
     state = start.state();
     apply(start.effects());
+    if (promiseRead && !config.heartbeatDatastores()) feed(new ElectionInput.PromiseOnDisk<>(at(), 0));
     feed(new ElectionInput.PeersListed<>(at(), 1));
   }
 
