@@ -417,8 +417,9 @@ final class VmRecovery {
 
   /**
    * Without datastores, while this side holds no majority another side may hold one, and its master may restart a VM
-   * waiting here at a host not heard here, in a list that never reaches this master (seed 21186: that master stepped
-   * down for this one and took its list, of the same version). The hosts unaccounted for while the VM waits join
+   * waiting here at a host not heard here, in a list that never reaches this master (seed 21186, before promised
+   * epochs: that master stepped down for this one and took its list, of the same version; now the majority's host
+   * that holds that list promised a later epoch and offers it). The hosts unaccounted for while the VM waits join
    * those that may run it: once the majority is back it starts only after each has reported without it or been
    * judged DEAD.
    */
