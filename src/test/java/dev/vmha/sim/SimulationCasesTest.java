@@ -818,4 +818,23 @@ class SimulationCasesTest {
     assertTrue(traced(r, "host1 promise stored to disk"), "host1 promised");
     assertTrue(r.ok(), r.summary());
   }
+
+  /**
+   * Without datastores (session 15, review of promised epochs): two masters must never both act in one epoch, yet a
+   * promise named only its epoch. host3, master of epoch 1, loses power at 20 s; host2 is elected, proposes epoch 2,
+   * and acts once host1 promised it (35.0 s); an operator's two power-offs reach host2 (its lists v(2,1), v(2,2)), and
+   * from 35.995 s nothing host2 sends arrives, so no host holds them. host3 is powered back, elected by host1, and its
+   * new coordinator proposes epoch 2 as well (its own promise is 1): host1's promise of epoch 2, made to host2, counted
+   * for host3 too, and host3 acted in epoch 2, powering vm1 off (v(2,1), held by host1: answered). Once host2 is heard
+   * again it offers its v(2,2), newer by number: host3 took it, and restarted vm1.
+   */
+  @Test
+  void withoutDatastoresAHostsPromiseOfAnEpochCountsOnlyForTheMasterItWasMadeTo() {
+    Simulation.Result r = run(LEAVE_ON.withoutDatastores(), new Fault.Crash(20_000, 18_000, "host3"),
+        new Fault.OperatorPower(35_300, "vm4", false), new Fault.OperatorPower(35_400, "vm2", false),
+        new Fault.OneWayLoss(35_995, 19_005, "host2", "host1"), new Fault.OneWayLoss(35_995, 19_005, "host2", "host3"),
+        new Fault.OperatorPower(50_000, "vm1", false));
+    assertTrue(traced(r, "host2 list written to disk v" + ((2L << 32) + 2)), "host2 wrote v(2,2)");
+    assertTrue(traced(r, "host3 answers request 3: vm1 powered off at host1"), "host3 powered vm1 off");
+  }
 }
