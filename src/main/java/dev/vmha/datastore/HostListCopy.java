@@ -23,12 +23,15 @@ public interface HostListCopy {
    */
   CompletionStage<ProtectedList> keep(ProtectedList replica);
 
-  /** The epoch this host last promised ({@code ElectionMachine}); 0 if it never did; fails with why if untrusted. */
-  CompletionStage<Long> promised();
+  /**
+   * The epoch this host last promised and to which master ({@code ElectionMachine}); {@link ListPromise#NONE} if it
+   * never did; fails with why if untrusted.
+   */
+  CompletionStage<ListPromise> promised();
 
   /**
-   * The promise of {@code epoch} stored, in turn with the other writes, unless a later one is there; completes with
-   * the epoch promised on disk after it.
+   * The promise {@code p} stored, in turn with the other writes, unless one of its epoch or a later one is there (a
+   * host promises an epoch to one master only); completes with the promise on disk after it.
    */
-  CompletionStage<Long> promise(long epoch);
+  CompletionStage<ListPromise> promise(ListPromise p);
 }

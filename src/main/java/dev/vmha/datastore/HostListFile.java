@@ -6,28 +6,25 @@ import java.util.concurrent.Executor;
 
 /** The {@link HostListCopy} in {@code <data-dir>/protected-list} ({@link HostStateFile}). */
 public final class HostListFile extends HostStateFile<ProtectedList> implements HostListCopy {
-  /** The file, in the data directory, of the epoch this host promised. */
+  /** The file, in the data directory, of the epoch this host promised and to which master. */
   public static final String PROMISE = "list-promise";
 
-  /** The epoch this host promised, in {@code <data-dir>/list-promise}. */
-  public record Promise(long epoch) {}
-
-  private final HostStateFile<Promise> promise;
+  private final HostStateFile<ListPromise> promise;
 
   public HostListFile(Path dataDir, Executor io) {
     super(dataDir, "protected-list", ProtectedList::encode, ProtectedList::decode, io);
     promise = new HostStateFile<>(dataDir, PROMISE, p -> StateFile.encode(PROMISE, p),
-        (file, text) -> StateFile.decode(file, PROMISE, text, Promise.class), io);
+        (file, text) -> StateFile.decode(file, PROMISE, text, ListPromise.class), io);
   }
 
   @Override
-  public CompletionStage<Long> promised() {
-    return promise.read().thenApply(p -> p.map(Promise::epoch).orElse(0L));
+  public CompletionStage<ListPromise> promised() {
+    return promise.read().thenApply(p -> p.orElse(ListPromise.NONE));
   }
 
   @Override
-  public CompletionStage<Long> promise(long epoch) {
-    return promise.writeUnless(new Promise(epoch), there -> there.epoch() >= epoch).thenApply(Promise::epoch);
+  public CompletionStage<ListPromise> promise(ListPromise p) {
+    return promise.writeUnless(p, there -> there.epoch() >= p.epoch());
   }
 
   @Override

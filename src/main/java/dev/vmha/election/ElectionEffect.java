@@ -1,6 +1,7 @@
 package dev.vmha.election;
 
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionInput.Timer;
 import dev.vmha.history.HaEvent;
@@ -68,27 +69,27 @@ public sealed interface ElectionEffect<C> {
   /**
    * A slave's heartbeat, with its report, to its master's coordinator; with this host's replica of the protected list
    * while the master's beats carry none (a master that restarted and reads no datastore's copy takes it), and
-   * {@code promise}: the epoch promised on this host's disk (without datastores); {@code holds}: the version of that
+   * {@code promise}: the epoch promised on this host's disk and to which master (without datastores); {@code holds}: the version of that
    * master's own list this host holds on its disk (without datastores a master's
    * restart waits until a strict majority holds the list that records it: on disk, so that it outlives their
    * agents).
    */
   record ReportTo<C>(C coordinator, HostReport report, Optional<ProtectedList> replica, Optional<Long> holds,
-      long promise) implements ElectionEffect<C> {
+      ListPromise promise) implements ElectionEffect<C> {
     ReportTo(C coordinator, HostReport report, Optional<Long> holds) {
-      this(coordinator, report, Optional.empty(), holds, 0);
+      this(coordinator, report, Optional.empty(), holds, ListPromise.NONE);
     }
 
     public ReportTo(C coordinator, HostReport report, Optional<ProtectedList> replica, Optional<Long> holds) {
-      this(coordinator, report, replica, holds, 0);
+      this(coordinator, report, replica, holds, ListPromise.NONE);
     }
   }
 
   /**
-   * Without datastores, store on this host's disk the promise of {@code epoch}: no list of an older epoch is stored
-   * or held here from now on (answered by {@link ElectionInput.PromiseOnDisk}).
+   * Without datastores, store on this host's disk the promise of an epoch to the master that proposed it: no list of
+   * an older epoch is stored or held here from now on (answered by {@link ElectionInput.PromiseOnDisk}).
    */
-  record StorePromise<C>(long epoch) implements ElectionEffect<C> {}
+  record StorePromise<C>(ListPromise promise) implements ElectionEffect<C> {}
 
   /**
    * Without datastores, store this replica on this host's disk, unless the list there is newer (answered by
@@ -97,9 +98,9 @@ public sealed interface ElectionEffect<C> {
   record StoreReplica<C>(ProtectedList list) implements ElectionEffect<C> {}
 
   /** This master's own report to its own coordinator. */
-  record ReportToOwn<C>(HostReport report, long promise) implements ElectionEffect<C> {
+  record ReportToOwn<C>(HostReport report, ListPromise promise) implements ElectionEffect<C> {
     public ReportToOwn(HostReport report) {
-      this(report, 0);
+      this(report, ListPromise.NONE);
     }
   }
 

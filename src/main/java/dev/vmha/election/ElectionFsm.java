@@ -9,6 +9,7 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.HostListCopy;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ReplyRole;
 import dev.vmha.election.ElectionInput.Timer;
@@ -125,8 +126,8 @@ public final class ElectionFsm {
    */
   private record ListKept(Optional<ProtectedList> list) implements Command, LocalMessage {}
 
-  /** Without datastores, the epoch promised on this host's disk: read as this FSM starts, or stored. */
-  private record PromiseKept(long epoch) implements Command, LocalMessage {}
+  /** Without datastores, the promise on this host's disk: read as this FSM starts, or stored. */
+  private record PromiseKept(ListPromise promise) implements Command, LocalMessage {}
 
   /** The promise on this host's disk cannot be read, or a promise not stored, for {@code why}. */
   private record PromiseNotKept(String why) implements Command, LocalMessage {}
@@ -163,7 +164,7 @@ public final class ElectionFsm {
       listOnDisk.ifPresent(copy -> ctx.pipeToSelf(copy.read(),
           (list, err) -> err == null ? new ListKept(list) : new ListUnreadable(Failures.rootMessage(err))));
       listOnDisk.ifPresent(copy -> ctx.pipeToSelf(copy.promised(),
-          (epoch, err) -> err == null ? new PromiseKept(epoch) : new PromiseNotKept(Failures.rootMessage(err))));
+          (p, err) -> err == null ? new PromiseKept(p) : new PromiseNotKept(Failures.rootMessage(err))));
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class,
           l -> new Peers(l.getAllServiceInstances(KEY)))));
@@ -273,7 +274,7 @@ public final class ElectionFsm {
       }
       if (m instanceof ListKept k && k.list().isPresent()) return new ElectionInput.DiskListRead<>(at, k.list().get());
       if (m instanceof ReplicaKept k) return new ElectionInput.ReplicaStored<>(at, k.onDisk());
-      if (m instanceof PromiseKept k) return new ElectionInput.PromiseOnDisk<>(at, k.epoch());
+      if (m instanceof PromiseKept k) return new ElectionInput.PromiseOnDisk<>(at, k.promise());
       if (m instanceof ReplicaNotKept) return new ElectionInput.ReplicaNotStored<>(at);
       if (m instanceof FromMaster f && f.notice() instanceof MasterNotice.ProtectedListChanged p) {
         return new ElectionInput.ListChanged<>(at, p.list());
@@ -330,8 +331,8 @@ public final class ElectionFsm {
       } else if (e instanceof ElectionEffect.StoreReplica<?> x) {
         storeReplica(x.list());
       } else if (e instanceof ElectionEffect.StorePromise<?> x) {
-        io.listOnDisk().ifPresent(copy -> io.ctx().pipeToSelf(copy.promise(x.epoch()),
-            (epoch, err) -> err == null ? new PromiseKept(epoch) : new PromiseNotKept(Failures.rootMessage(err))));
+        io.listOnDisk().ifPresent(copy -> io.ctx().pipeToSelf(copy.promise(x.promise()),
+            (p, err) -> err == null ? new PromiseKept(p) : new PromiseNotKept(Failures.rootMessage(err))));
       } else if (e instanceof ElectionEffect.ReportToOwn<?> x) {
         own.orElseThrow().tell(new MasterCoordinator.SlaveBeat(x.report(), Optional.empty(), Optional.empty(),
             x.promise()));

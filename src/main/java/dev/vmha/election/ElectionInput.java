@@ -1,6 +1,7 @@
 package dev.vmha.election;
 
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
@@ -85,10 +86,10 @@ public sealed interface ElectionInput<C> {
   }
 
   /**
-   * Without datastores, the epoch this host promised ({@link ElectionEffect.StorePromise}) is on its disk: read as the
+   * Without datastores, the promise this host made ({@link ElectionEffect.StorePromise}) is on its disk: read as the
    * agent starts, or stored.
    */
-  record PromiseOnDisk<C>(Instant at, long epoch) implements ElectionInput<C> {}
+  record PromiseOnDisk<C>(Instant at, ListPromise promise) implements ElectionInput<C> {}
 
   /** Without datastores, this host's own coordinator proposes {@code epoch} ({@code MasterNotice.Proposing}). */
   record Proposing<C>(Instant at, long epoch) implements ElectionInput<C> {}

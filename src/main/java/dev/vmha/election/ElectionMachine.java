@@ -3,6 +3,7 @@ package dev.vmha.election;
 import dev.vmha.classify.SelfDiagnosis;
 import dev.vmha.config.IsolationResponse;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.AskView;
 import dev.vmha.election.ElectionEffect.Cancel;
@@ -157,10 +158,10 @@ public final class ElectionMachine {
       if (in instanceof DiskListRead<C> d) return Optional.of(onDisk(s, d.list()));
       if (in instanceof ReplicaStored<C> r) return Optional.of(onDisk(s, r.onDisk()));
       if (in instanceof ReplicaNotStored<C>) return Optional.of(s.disk(s.disk().storing(false)));
-      if (in instanceof PromiseOnDisk<C> p) return Optional.of(s.disk(s.disk().promised(p.epoch())));
+      if (in instanceof PromiseOnDisk<C> p) return Optional.of(s.disk(s.disk().promised(p.promise())));
       if (in instanceof Proposing<C> p) {
         // a master promises its own epoch on its disk too: it counts itself only once that promise is stored
-        promise(s, p.epoch());
+        promise(s, p.epoch(), hostId());
         return Optional.of(s.phase() instanceof Master<C> m ? s.phase(new Master<>(m.side(), p.epoch())) : s);
       }
       if (in instanceof ResponseApplied<C> a) {
@@ -179,11 +180,15 @@ public final class ElectionMachine {
       return asMaster(s) ? s.disk(s.disk().holding(l)) : s.onDisk(l);
     }
 
-    /** Without datastores, the promise of {@code epoch} is stored on this host's disk, when later than its own. */
-    private void promise(ElectionState<C> s, long epoch) {
+    /**
+     * Without datastores, the promise of {@code epoch} to {@code master} is stored on this host's disk, when later
+     * than its own; of the epoch it promised, it promises nothing more: a second master proposing it is told whom this
+     * host promised it to, and proposes again (two masters never act in one epoch).
+     */
+    private void promise(ElectionState<C> s, long epoch, String master) {
       // an unknown promise is read first: the one there may be later
-      if (!config.heartbeatDatastores() && s.disk().promiseKnown() && epoch > s.disk().promise()) {
-        effects.add(new ElectionEffect.StorePromise<>(epoch));
+      if (!config.heartbeatDatastores() && s.disk().promiseKnown() && epoch > s.disk().promise().epoch()) {
+        effects.add(new ElectionEffect.StorePromise<>(new ListPromise(epoch, master)));
       }
     }
 
@@ -319,7 +324,7 @@ public final class ElectionMachine {
           beat.side().map(side -> side.contains(hostId())).orElse(true)));
       boolean listed = beat.list().isPresent() && s.list().map(l -> l.version() <= beat.list().get().version())
           .orElse(true);
-      promise(s, beat.proposal());
+      promise(s, beat.proposal(), beat.master().hostId());
       return s.phase(new Slave<>(beat.master(), Optional.of(beat.coordinator()), listed, Optional.of(beat)));
     }
 

@@ -1,6 +1,7 @@
 package dev.vmha.election;
 
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.host.HostReport;
 import dev.vmha.isolation.Enforcement;
@@ -35,15 +36,15 @@ public record ElectionState<C>(
   /**
    * Without datastores, the list this host keeps on its own disk ({@link dev.vmha.datastore.HostListCopy}): the one
    * known to be there ({@code stored}: read as the agent started, or there once this agent's last store ended), and
-   * whether a store of the replica is out, and the epoch promised there ({@code promise}: no list of an older epoch is
-   * taken, stored or reported held; {@code promiseKnown}: read as the agent started, or stored since — until then no
+   * whether a store of the replica is out, and the epoch promised there and to which master ({@code promise}: no list
+   * of an older epoch is taken, stored or reported held; {@code promiseKnown}: read as the agent started, or stored since — until then no
    * list is taken, as it might be of an epoch older than the one promised). A slave reports holding only what is
    * stored, so a majority that holds a list holds it across restarts of its agents.
    */
-  public record DiskCopy(Optional<ProtectedList> stored, boolean storing, long promise, boolean promiseKnown) {
+  public record DiskCopy(Optional<ProtectedList> stored, boolean storing, ListPromise promise, boolean promiseKnown) {
     /** As an agent starts: with datastores no promise is kept (the lock orders the lists), so none is awaited. */
     static DiskCopy atStart(boolean datastores) {
-      return new DiskCopy(Optional.empty(), false, 0, datastores);
+      return new DiskCopy(Optional.empty(), false, ListPromise.NONE, datastores);
     }
 
     /** {@code l} is on the disk; no store is out. */
@@ -55,9 +56,9 @@ public record ElectionState<C>(
       return new DiskCopy(stored, out, promise, promiseKnown);
     }
 
-    /** The promise of {@code epoch} is on the disk. */
-    DiskCopy promised(long epoch) {
-      return new DiskCopy(stored, storing, Math.max(promise, epoch), true);
+    /** The promise {@code p} is on the disk. */
+    DiskCopy promised(ListPromise p) {
+      return new DiskCopy(stored, storing, promise.later(p), true);
     }
 
     /**
@@ -65,7 +66,7 @@ public record ElectionState<C>(
      * older than it.
      */
     boolean admits(ProtectedList l) {
-      return promiseKnown && ProtectedList.epoch(l.version()) >= promise;
+      return promiseKnown && ProtectedList.epoch(l.version()) >= promise.epoch();
     }
 
     /** Whether {@code l} is to be stored: it is newer than the stored list, or another of its version. */

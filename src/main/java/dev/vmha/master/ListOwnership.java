@@ -5,6 +5,7 @@ import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.ListLockRule;
 import dev.vmha.datastore.ListLockSeen;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
@@ -87,7 +88,7 @@ final class ListOwnership {
    */
   static MasterState promised(Turn t, MasterState s, MasterInput.Beat b) {
     if (t.config.hasDatastores() || b.replica().isPresent() && s.listReadOut()) return s;
-    Map<String, Long> promises = new HashMap<>(s.proposal().promises());
+    Map<String, ListPromise> promises = new HashMap<>(s.proposal().promises());
     promises.put(b.report().hostId(), b.promise());
     return settle(t, s.proposal(new MasterState.Proposal(s.proposal().epoch(), promises)));
   }
@@ -99,7 +100,7 @@ final class ListOwnership {
    */
   static MasterState propose(Turn t, MasterState s) {
     long newest = Math.max(s.proposal().epoch(), ProtectedList.epoch(s.protectedList().version()));
-    for (long p : s.proposal().promises().values()) newest = Math.max(newest, p);
+    for (ListPromise p : s.proposal().promises().values()) newest = Math.max(newest, p.epoch());
     t.log("master " + t.self() + " proposes epoch " + (newest + 1));
     t.effect(new MasterEffect.ToElection(new MasterNotice.Proposing(newest + 1)));
     return s.proposal(new MasterState.Proposal(newest + 1, s.proposal().promises()));
@@ -114,24 +115,29 @@ final class ListOwnership {
    * host2 and offered them; host2 took them, being newer, and lost the power-off its majority held). A promise is
    * not a report: a host that promised E refuses the deposed master's lists even after its agent restarts (seed 54:
    * host1 reported to host2 and lost power before storing host2's list; host3 went on with host1 as its majority).
-   * A host's promise of a later epoch means another master proposed since: this one proposes again. It proposes only
-   * once its own promise is known (an earlier coordinator here may have proposed, and stored, an epoch).
+   * A host's promise of a later epoch, or of E to another master, means another master proposed since: this one
+   * proposes again; a promise counts only for the master it was made to (session 15: host1 promised epoch 2 to host2,
+   * which acted on it; host3, elected by host1 once host2 was cut off, proposed epoch 2 too, and acted on host1's
+   * promise as well; host2's later unheld list of epoch 2 then outranked host3's, and an operator's power-off host3
+   * had answered was undone). It proposes only once its own promise is known (an earlier coordinator here may have
+   * proposed, and stored, an epoch).
    */
   static MasterState settle(Turn t, MasterState s) {
     if (t.config.hasDatastores() || s.listReadOut() || s.stalled().isPresent()) return s;
-    Optional<Long> own = Optional.ofNullable(s.proposal().promises().get(t.self()));
+    Optional<ListPromise> own = Optional.ofNullable(s.proposal().promises().get(t.self()));
     if (own.isEmpty()) return s;
     long e = s.proposal().epoch();
     long listEpoch = ProtectedList.epoch(s.protectedList().version());
-    if (e == 0 || s.proposal().promises().values().stream().anyMatch(p -> p > e) || !s.loaded() && listEpoch >= e) {
+    if (e == 0 || s.proposal().promises().values().stream().anyMatch(p -> p.epoch() > e
+        || p.epoch() == e && !p.of(e, t.self())) || !s.loaded() && listEpoch >= e) {
       return propose(t, s);
     }
     // a master that proposes again goes on acting meanwhile: its lists of the older epoch are held only by hosts
     // that promised no later one, and the first list of the new epoch holds all its changes
-    if (listEpoch >= e || own.get() != e) return s;
+    if (listEpoch >= e || !own.get().of(e, t.self())) return s;
     Set<String> promised = new TreeSet<>();
     s.proposal().promises().forEach((h, p) -> {
-      if (p == e) promised.add(h);
+      if (p.of(e, t.self())) promised.add(h);
     });
     if (!MajorityRule.count(t.self(), s.hosts().keySet(), promised).majority()) return s;
     ProtectedList taken = s.protectedList().firstOf(e, t.self());

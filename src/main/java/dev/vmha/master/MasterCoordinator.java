@@ -8,6 +8,7 @@ import dev.vmha.datastore.Datastore;
 import dev.vmha.datastore.HostListCopy;
 import dev.vmha.datastore.DatastoreHeartbeat;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.host.HostReport;
@@ -51,8 +52,8 @@ public final class MasterCoordinator {
   public sealed interface Command {}
 
   /** A host's network heartbeat to the master, with its report (and its list replica: {@link MasterInput.Beat}). */
-  public record SlaveBeat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds, long promise)
-      implements Command, JsonSerializable {}
+  public record SlaveBeat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds,
+      ListPromise promise) implements Command, JsonSerializable {}
 
   /**
    * An operator powers a VM on under HA protection, at {@code host} or where placement chooses (empty), with

@@ -3,6 +3,7 @@ package dev.vmha.master;
 import dev.vmha.capacity.CapacityPlan;
 import dev.vmha.classify.Reachability;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.host.HostReport;
 import dev.vmha.hypervisor.VmSpec;
@@ -44,20 +45,20 @@ public sealed interface MasterInput {
   /**
    * A host's network heartbeat with its report, the replica of the protected list it holds when this master's beats
    * carry none yet, the version of this master's own list it holds ({@code holds}), and without datastores the epoch
-   * it promised on its disk ({@code promise}, 0: none).
+   * it promised on its disk and to which master ({@code promise}).
    */
-  record Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds, long promise)
+  record Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds, ListPromise promise)
       implements MasterInput {
     public Beat(HostReport report) {
-      this(report, Optional.empty(), Optional.empty(), 0);
+      this(report, Optional.empty(), Optional.empty(), ListPromise.NONE);
     }
 
     public Beat(HostReport report, Optional<ProtectedList> replica) {
-      this(report, replica, Optional.empty(), 0);
+      this(report, replica, Optional.empty(), ListPromise.NONE);
     }
 
     public Beat(HostReport report, Optional<ProtectedList> replica, Optional<Long> holds) {
-      this(report, replica, holds, 0);
+      this(report, replica, holds, ListPromise.NONE);
     }
   }
 

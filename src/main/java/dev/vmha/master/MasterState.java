@@ -3,6 +3,7 @@ package dev.vmha.master;
 import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.DatastoreView;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.HaEvent;
 import dev.vmha.host.HostReport;
@@ -38,10 +39,10 @@ public record MasterState(
     Draining drain, Optional<Duration> stalled, Optional<ProtectedList> stored, Proposal proposal) {
 
   /**
-   * Without datastores, the epoch this master proposes ({@code 0}: none yet) and the epoch each host last reported
-   * promised ({@link ListOwnership#propose}).
+   * Without datastores, the epoch this master proposes ({@code 0}: none yet) and the promise each host last reported
+   * (its epoch and to which master: {@link ListOwnership#propose}).
    */
-  public record Proposal(long epoch, Map<String, Long> promises) {
+  public record Proposal(long epoch, Map<String, ListPromise> promises) {
     static final Proposal NONE = new Proposal(0, Map.of());
 
     public Proposal {

@@ -11,6 +11,7 @@ import dev.vmha.datastore.HeartbeatInput;
 import dev.vmha.datastore.HeartbeatMachine;
 import dev.vmha.datastore.HeartbeatState;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.datastore.WatchdogFlag;
@@ -107,8 +108,11 @@ final class SimHost {
    * the last replica it stored as a slave ({@link dev.vmha.datastore.HostListFile}); outlives agents and power losses.
    */
   private Optional<ProtectedList> listOnDisk = Optional.empty();
-  /** The host's disk, without datastores: the epoch this host last promised; outlives agents and power losses. */
-  private long promiseOnDisk;
+  /**
+   * The host's disk, without datastores: the epoch this host last promised, and to which master; outlives agents and
+   * power losses.
+   */
+  private ListPromise promiseOnDisk = ListPromise.NONE;
   private static final long PROMISE_STORE_MS = 100;
   /** Whether the disk refuses the list's writes ({@link Fault.ListWriteFails}). */
   private boolean listWritesFail;
@@ -205,7 +209,7 @@ final class SimHost {
     vms.forEach(v -> running.put(v.name(), v));
     startAgent();
     // a new host's disk holds no promise: known at once, so the first agent holds the list it is given
-    if (!fenceConfig.datastoresConfigured()) electionIn(new ElectionInput.PromiseOnDisk<>(instant(), 0));
+    if (!fenceConfig.datastoresConfigured()) electionIn(new ElectionInput.PromiseOnDisk<>(instant(), ListPromise.NONE));
     list.ifPresent(l -> electionIn(new ElectionInput.ListChanged<>(instant(), l)));
     w.later(after(settings.failureDetectionInterval()), "watchdog", this::watchdog);
   }
@@ -659,8 +663,8 @@ final class SimHost {
     } else if (e instanceof ElectionEffect.StorePromise<String> x) {
       // a fixed delay, the mean of ioDelay's: no draw from the run's random, so the faults' timings stay those of the
       // seeds and hand-built cases found before promises
-      w.onHost(this, PROMISE_STORE_MS, "promise stored to disk: epoch " + x.epoch(), () -> {
-        promiseOnDisk = Math.max(promiseOnDisk, x.epoch());
+      w.onHost(this, PROMISE_STORE_MS, "promise stored to disk: epoch " + x.promise().epoch(), () -> {
+        promiseOnDisk = promiseOnDisk.later(x.promise());
         electionIn(new ElectionInput.PromiseOnDisk<>(instant(), promiseOnDisk));
       });
     } else if (e instanceof ElectionEffect.ReportToOwn<String> x) {

@@ -34,14 +34,21 @@ class HostListFileTest {
         .toCompletableFuture().join());
   }
 
-  /** The epoch promised: none (0) at first, then the latest, never an earlier one over it; read by the next agent. */
+  /**
+   * The epoch promised and to whom: none at first, then the latest, never an earlier one over it nor the same epoch to
+   * another master; read by the next agent.
+   */
   @Test
   void aPromiseIsKeptUnlessALaterOneIsThere() {
     HostListFile file = new HostListFile(dir, Runnable::run);
-    assertEquals(0L, file.promised().toCompletableFuture().join());
-    assertEquals(3L, file.promise(3).toCompletableFuture().join());
-    assertEquals(3L, file.promise(2).toCompletableFuture().join(), "an earlier epoch does not replace it");
-    assertEquals(3L, new HostListFile(dir, Runnable::run).promised().toCompletableFuture().join());
+    ListPromise three = new ListPromise(3, "host3");
+    assertEquals(ListPromise.NONE, file.promised().toCompletableFuture().join());
+    assertEquals(three, file.promise(three).toCompletableFuture().join());
+    assertEquals(three, file.promise(new ListPromise(2, "host2")).toCompletableFuture().join(),
+        "an earlier epoch does not replace it");
+    assertEquals(three, file.promise(new ListPromise(3, "host2")).toCompletableFuture().join(),
+        "nor the same epoch to another master");
+    assertEquals(three, new HostListFile(dir, Runnable::run).promised().toCompletableFuture().join());
     assertTrue(Files.exists(dir.resolve("list-promise")));
   }
 

@@ -25,6 +25,7 @@ import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.HostListCopy;
 import dev.vmha.datastore.HostListFile;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionFsm.RoleInfo;
 import dev.vmha.history.HaEvent;
@@ -391,13 +392,13 @@ class ElectionFsmTest {
       }
 
       @Override
-      public CompletionStage<Long> promised() {
-        return CompletableFuture.completedFuture(0L);
+      public CompletionStage<ListPromise> promised() {
+        return CompletableFuture.completedFuture(ListPromise.NONE);
       }
 
       @Override
-      public CompletionStage<Long> promise(long epoch) {
-        return CompletableFuture.completedFuture(epoch);
+      public CompletionStage<ListPromise> promise(ListPromise p) {
+        return CompletableFuture.completedFuture(p);
       }
     });
     enforcement = e -> {

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmha.config.HaSettings;
 import dev.vmha.config.IsolationResponse;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.election.ElectionEffect.ApplyIsolationResponse;
 import dev.vmha.election.ElectionEffect.ClearIsolationFlag;
@@ -247,19 +248,22 @@ class ElectionMachineTest {
     int mark = s.mark();
     s.feed(new ElectionInput.MasterBeatHeard<>(s.at(), new Rank(2, "host9"), "coord9", Optional.empty(),
         Optional.empty(), 2));
-    assertEquals(List.of(new ElectionEffect.StorePromise<String>(2)), s.since(mark, ElectionEffect.StorePromise.class));
+    assertEquals(List.of(new ElectionEffect.StorePromise<String>(TWO_TO_HOST9)),
+        s.since(mark, ElectionEffect.StorePromise.class));
     s.tick();
-    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(epoch1), Optional.of(epoch1.version()), 0)),
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(epoch1), Optional.of(epoch1.version()),
+        ListPromise.NONE)),
         s.since(mark, ReportTo.class), "its replica offered; the promise not on its disk yet");
 
-    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), 2));
+    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), TWO_TO_HOST9));
     mark = s.mark();
     s.feed(beat(new Rank(1, "host8"), "coord8", deposed));
     s.feed(beat(new Rank(2, "host9"), "coord9", null));
     s.tick();
     assertEquals(OptionalLong.of(epoch1.version()), s.role().listVersion(), "the older epoch's list is not taken");
     assertEquals(List.of(), s.since(mark, StoreReplica.class));
-    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(epoch1), Optional.of(epoch1.version()), 2)),
+    assertEquals(List.of(new ReportTo<>("coord9", REPORT, Optional.of(epoch1), Optional.of(epoch1.version()),
+        TWO_TO_HOST9)),
         s.since(mark, ReportTo.class), "the promise reported with the replica held before it");
 
     mark = s.mark();
@@ -267,13 +271,42 @@ class ElectionMachineTest {
     assertEquals(List.of(new StoreReplica<String>(epoch2)), s.since(mark, StoreReplica.class), "its epoch's list");
 
     s = new ElectionScript(SETTINGS, 0);
-    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), 2));
+    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), TWO_TO_HOST9));
     s.feed(new ElectionInput.DiskListRead<>(s.at(), epoch1));
     s.tick();
     mark = s.mark();
     s.feed(beat(new Rank(2, "host9"), "coord9", deposed));
     assertEquals(OptionalLong.of(epoch1.version()), s.role().listVersion(), "the promise outlives the agent");
     assertEquals(List.of(), s.since(mark, StoreReplica.class));
+  }
+
+  private static final ListPromise TWO_TO_HOST9 = new ListPromise(2, "host9");
+
+  /**
+   * Without datastores a host promises an epoch to one master only (session 15): it promised epoch 2 to host9, then
+   * follows host10, which outranks host9 and proposes epoch 2 as well (both saw epoch 1 last). It stores no promise
+   * for host10 and reports the one it made, to host9: host10 then proposes again, and never counts this host for an
+   * epoch host9 may act in.
+   */
+  @Test
+  void withoutDatastoresASlavePromisesAnEpochToOneMasterOnly() {
+    s = new ElectionScript(SETTINGS, 0);
+    s.tick();
+    s.feed(new ElectionInput.Reported<>(s.at(), REPORT));
+    s.feed(new ElectionInput.MasterBeatHeard<>(s.at(), new Rank(2, "host9"), "coord9", Optional.empty(),
+        Optional.empty(), 2));
+    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), TWO_TO_HOST9));
+    int mark = s.mark();
+    s.feed(new ElectionInput.MasterBeatHeard<>(s.at(), new Rank(2, "host10"), "coord10", Optional.empty(),
+        Optional.empty(), 2));
+    assertEquals(List.of(), s.since(mark, ElectionEffect.StorePromise.class), "epoch 2 is promised to host9");
+    s.tick();
+    assertEquals(List.of(new ReportTo<>("coord10", REPORT, Optional.empty(), Optional.empty(), TWO_TO_HOST9)),
+        s.since(mark, ReportTo.class), "its promise, to host9, reported to host10");
+    s.feed(new ElectionInput.MasterBeatHeard<>(s.at(), new Rank(2, "host10"), "coord10", Optional.empty(),
+        Optional.empty(), 3));
+    assertEquals(List.of(new ElectionEffect.StorePromise<String>(new ListPromise(3, "host10"))),
+        s.since(mark, ElectionEffect.StorePromise.class), "a later epoch is promised");
   }
 
   /**
@@ -295,7 +328,7 @@ class ElectionMachineTest {
     assertEquals(List.of(), s.since(mark, StoreReplica.class));
     assertEquals(List.of(), s.since(mark, ElectionEffect.StorePromise.class), "a later promise may be there");
 
-    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), 2));
+    s.feed(new ElectionInput.PromiseOnDisk<>(s.at(), TWO_TO_HOST9));
     s.feed(beat(new Rank(2, "host9"), "coord9", deposed));
     assertEquals(OptionalLong.empty(), s.role().listVersion(), "of epoch 1: refused");
     s.feed(beat(new Rank(2, "host9"), "coord9", host9List(2L << 32)));

@@ -4,6 +4,7 @@ import dev.vmha.config.HaSettings;
 import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.HostHeartbeat;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.election.ElectionEffect.ReplyRole;
 import dev.vmha.election.ElectionInput.Membership;
 import dev.vmha.election.ElectionInput.Timer;
@@ -58,7 +59,7 @@ final class ElectionScript {
     ElectionMachine.Step<String> start = ElectionMachine.start(this.config);
     state = start.state();
     apply(start.effects());
-    if (promiseRead && !config.heartbeatDatastores()) feed(new ElectionInput.PromiseOnDisk<>(at(), 0));
+    if (promiseRead && !config.heartbeatDatastores()) feed(new ElectionInput.PromiseOnDisk<>(at(), ListPromise.NONE));
     feed(new ElectionInput.PeersListed<>(at(), 1));
   }
 

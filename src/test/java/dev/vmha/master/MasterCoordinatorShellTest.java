@@ -15,6 +15,7 @@ import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.HostListFile;
 import dev.vmha.datastore.ListLockSeen;
 import dev.vmha.datastore.PowerOnFile;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.history.DecisionLog;
 import dev.vmha.history.HaEvent;
@@ -112,10 +113,10 @@ class MasterCoordinatorShellTest {
     datastore.expectMessageClass(DatastoreHeartbeat.GetView.class).replyTo().tell(view);
     master.tell(new MasterCoordinator.SlaveBeat(new HostReport("host1", new PingTarget("127.0.0.1", 2), 8192, 8,
         List.of(), kit.createTestProbe(HostVms.Command.class).ref(), false, List.of(), List.of(), 1), Optional.empty(),
-        Optional.empty(), 0));
+        Optional.empty(), ListPromise.NONE));
     master.tell(new MasterCoordinator.SlaveBeat(new HostReport("host2", new PingTarget("127.0.0.1", 1), 4096, 4,
         host2Running, host2Vms.ref(), false, List.of(), List.of(), 1), Optional.empty(),
-        Optional.empty(), 0));
+        Optional.empty(), ListPromise.NONE));
     sync();
   }
 

@@ -14,6 +14,7 @@ import dev.vmha.classify.Reachability;
 import dev.vmha.classify.Verdict;
 import dev.vmha.datastore.DirectoryDatastore;
 import dev.vmha.datastore.PowerOnFile;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
@@ -1210,8 +1211,35 @@ class MasterMachineTest {
     assertTrue(m.state.protectedList().vms().containsKey(VM1.name()));
 
     m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
-        List.of(), m.now()), Optional.empty(), Optional.empty(), 4));
+        List.of(), m.now()), Optional.empty(), Optional.empty(), new ListPromise(4, "host3")));
     assertEquals(5, m.state.proposal().epoch(), "host2 promised epoch 4 to another master");
+  }
+
+  /**
+   * Without datastores a host's promise counts only for the master it was made to (session 15): host1 proposes epoch
+   * 1, but host2 promised epoch 1 to host3, which proposed it too and may act in it once host2 counts for it. host1
+   * does not count host2 and proposes again; host2 promises it epoch 2, and host1 takes the list in epoch 2. (Counted
+   * for both, host1's promise of epoch 2 made to host2 let host3 act in epoch 2 as well:
+   * {@code SimulationCasesTest.withoutDatastoresAHostsPromiseOfAnEpochCountsOnlyForTheMasterItWasMadeTo}.)
+   */
+  @Test
+  void withoutDatastoresAPromiseCountsOnlyForTheMasterItWasMadeTo() {
+    ProtectedList replica = ProtectedList.empty("host2").with(VM1, "host2", VmProtection.defaults(), "host2");
+    MasterScript m = new MasterScript("", Optional.of(replica), List.of());
+    m.host2NetBeating = false;
+    m.host3NetBeating = false;
+    m.start(Map.of());
+    m.tick();
+    assertEquals(1, m.state.proposal().epoch());
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.empty(), Optional.empty(), new ListPromise(1, "host3")));
+    assertFalse(m.state.loaded(), "host2 promised epoch 1 to host3");
+    assertEquals(2, m.state.proposal().epoch(), "host1 proposes again");
+    m.tick();
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.empty(), Optional.empty(), new ListPromise(2, "host1")));
+    assertTrue(m.state.loaded(), "host1 and host2 promised host1's epoch 2");
+    assertEquals(2L << 32, m.state.protectedList().version());
   }
 
   /**

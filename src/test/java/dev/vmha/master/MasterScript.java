@@ -11,6 +11,7 @@ import dev.vmha.datastore.DatastoreScan;
 import dev.vmha.datastore.DatastoreView;
 import dev.vmha.datastore.HostHeartbeat;
 import dev.vmha.datastore.PowerOnFile;
+import dev.vmha.datastore.ListPromise;
 import dev.vmha.datastore.ProtectedList;
 import dev.vmha.datastore.VmLease;
 import dev.vmha.history.HaEvent;
@@ -151,8 +152,8 @@ final class MasterScript {
       MasterInput in = queue.poll();
       long proposed = state.proposal().epoch();
       // without datastores a script's host follows this master: it promised the epoch proposed (ElectionMachine)
-      if (in instanceof MasterInput.Beat b && b.promise() == 0 && config.datastores().isEmpty()) {
-        in = new MasterInput.Beat(b.report(), b.replica(), b.holds(), proposed);
+      if (in instanceof MasterInput.Beat b && b.promise().equals(ListPromise.NONE) && config.datastores().isEmpty()) {
+        in = new MasterInput.Beat(b.report(), b.replica(), b.holds(), new ListPromise(proposed, "host1"));
       }
       MasterMachine.Step s = MasterMachine.step(state, in, Instant.ofEpochMilli(clockMs), config);
       state = s.state();
