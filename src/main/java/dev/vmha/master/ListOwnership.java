@@ -278,8 +278,13 @@ final class ListOwnership {
    */
   static MasterState write(Turn t, MasterState s, ProtectedList list) {
     if (t.config.hasDatastores() && !owns(t, s)) return s.list(list);
-    // without datastores a master waiting for promises keeps a change in memory: its epoch's first list has it
-    if (!t.config.hasDatastores() && !s.loaded()) return s.unsettled(list);
+    // without datastores a master waiting for promises keeps a change in memory: its epoch's first list has it. It
+    // keeps the version it took: the next one of that epoch is its master's, which may write it with a change a
+    // majority holds, and this one would count it no newer (session 15)
+    if (!t.config.hasDatastores() && !s.loaded()) {
+      return s.unsettled(new ProtectedList(list.owner(), s.protectedList().version(), list.vms(), list.maintenance(),
+          list.ha()));
+    }
     t.effect(new MasterEffect.ToElection(new MasterNotice.ProtectedListChanged(list)));
     t.effect(new MasterEffect.WriteList(list, List.copyOf(new TreeSet<>(s.held()))));
     return s.list(list);

@@ -1243,6 +1243,34 @@ class MasterMachineTest {
   }
 
   /**
+   * Without datastores a master that took a newer list of another master's epoch, and waits for promises of its own,
+   * keeps in memory a change it makes meanwhile (here the record of a start that was out) — but not under a version
+   * of that master's epoch (session 15): host1 took host3's v(2,3) and recorded vm2 started, as v(2,4) in memory;
+   * host3 then offered its own v(2,4), which no longer protects vm1 (an operator powered it off there, held by
+   * host3's majority, host3 among them), and host1, counting it no newer, made its epoch's first list from its own.
+   */
+  @Test
+  void withoutDatastoresAChangeMadeWhileWaitingForPromisesDoesNotHideTheOtherMastersListOfItsVersion() {
+    ProtectedList list = ProtectedList.empty("host1").with(VM1, "host2", VmProtection.defaults(), "host1");
+    MasterScript m = new MasterScript("", Optional.of(list), List.of());
+    m.started();
+    m.powerOn(VM2, "host3", VmProtection.defaults());
+    for (int i = 0; i < 5 && m.starts.isEmpty(); i++) m.tick();
+    ProtectedList mine = m.state.protectedList();
+    ProtectedList theirs = new ProtectedList("host3", (2L << 32) + 3, mine.vms(), mine.maintenance(), mine.ha());
+    m.in(new MasterInput.Beat(new HostReport("host2", HOST2_MGMT, 4096, 4, List.of(), null, false, List.of(),
+        List.of(), m.now()), Optional.of(theirs)));
+    assertFalse(m.state.loaded(), "host3's epoch 2 is later: host1 proposes again");
+    assertEquals(VM2, m.answerStart(true).vm());
+    ProtectedList vm1Off = theirs.without(VM1.name(), "host3");
+    m.in(new MasterInput.Beat(new HostReport("host3", new PingTarget("127.0.0.1", 3), m.host3MemoryMb, 2, List.of(),
+        null, false, List.of(), List.of(), m.now()), Optional.of(vm1Off)));
+    for (int i = 0; i < 3 && !m.state.loaded(); i++) m.tick();
+    assertTrue(m.state.loaded(), "host2 and host3 promised host1's epoch 3");
+    assertFalse(m.state.protectedList().vms().containsKey(VM1.name()), "host3's power-off of vm1 is kept");
+  }
+
+  /**
    * Without datastores (seeds 822, 1397, 1429): a master whose list is older than the one another master wrote since
    * hears host2, fenced long ago, report vm1 stopped — a genuine but old record — in the beat that offers the newer
    * replica, where that master had already restarted vm1 at host3. The replica is taken first, so the record is no
